@@ -1,0 +1,36 @@
+# The two set-up commands are `make run` and `make test`; both create .venv as needed.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# Kivy under a virtual X server with Mesa's software GL; tmpfs mounts for the disk-full test.
+SYSTEM_PACKAGES := xvfb xauth libgl1-mesa-dri libgl1 libegl1 fonts-dejavu-core
+
+.PHONY: install run test test-slow bench system-packages clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+system-packages:
+	@scripts/ensure-system-packages.sh $(SYSTEM_PACKAGES)
+
+run: install
+	$(PY) main.py run
+
+test: install system-packages
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-slow: install system-packages
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) -m pytest -q -m slow $(PYTEST_ARGS)
+
+bench: install system-packages
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) build .pytest_cache

@@ -1,0 +1,326 @@
+"""Reading button boxes: one supervisor per serial port, pyserial's ReaderThread for the bytes.
+
+A press becomes exactly one durable vote: the vote is committed, then the box is ACKed; a resent
+press (same box and seq, within the dedupe window) is ACKed again without a second vote, also
+across a reconnect and a kiosk restart. Bad bytes are counted and logged (rate-limited) and never
+stop the reader. An unplugged port is noticed by the ``SerialException`` from reads — ``is_open``
+stays true after a USB unplug — and reopened, by path or by USB identity, when it comes back.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Callable, Iterable
+
+import serial
+import serial.threaded
+
+from kiosk.scales import Scale
+from kiosk.store import Vote, VoteNotRecorded, VoteStore
+
+from . import ports
+from .protocol import Ack, FrameError, FrameSplitter, Heartbeat, Hello, Rate, encode
+
+log = logging.getLogger("kiosk.buttons")
+
+DEDUPE_WINDOW_S = 60.0      # a box gives up resending after ~2 s; 60 s also covers a replug
+ALIVE_AFTER_S = 25.0        # heartbeats come every 10 s: two missed and the box is "not heard"
+BACKOFF_FIRST_S = 0.05
+BACKOFF_MAX_S = 0.5         # a returning device is reopened well within 2 s
+WARN_EVERY_S = 10.0
+
+
+@dataclass
+class BoxHealth:
+    """What the manager screen shows about one box. Times are wall-clock ISO strings or None."""
+    box: int
+    counter: str
+    port: str
+    firmware: str | None = None
+    last_hello: str | None = None
+    last_heartbeat: str | None = None
+    last_rate: str | None = None
+    uptime_s: int | None = None
+    presses: int = 0
+    resends: int = 0
+    store_errors: int = 0
+    heard: bool = False            # heard from within ALIVE_AFTER_S
+    port_connected: bool = False
+    _last_heard_mono: float | None = field(default=None, repr=False)
+
+
+@dataclass
+class PortHealth:
+    """One serial port: whether it is open, and the bad input it has seen, by kind."""
+    port: str
+    device: str | None = None
+    connected: bool = False
+    connects: int = 0
+    last_error: str | None = None
+    invalid: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    @property
+    def invalid_total(self) -> int:
+        """All invalid frames and bytes seen on this port."""
+        return sum(self.invalid.values())
+
+
+class _RateLimitedWarning:
+    """At most one warning per period; the ones held back are counted into the next."""
+
+    def __init__(self, every_s: float = WARN_EVERY_S):
+        self.every_s, self.last, self.held = every_s, -1e9, 0
+
+    def __call__(self, msg: str, *args) -> None:
+        now = time.monotonic()
+        if now - self.last >= self.every_s:
+            suffix = f" (+{self.held} more since the last warning)" if self.held else ""
+            log.warning(msg + suffix, *args)
+            self.last, self.held = now, 0
+        else:
+            self.held += 1
+
+
+class _Protocol(serial.threaded.Protocol):
+    """Bytes from one open port to :meth:`PortReader.handle`; one instance per connection."""
+
+    def __init__(self, reader: "PortReader"):
+        self.reader, self.splitter, self.transport = reader, FrameSplitter(), None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        for item in self.splitter.feed(data):
+            try:
+                self.reader.handle(item, self.transport.write)
+            except Exception:  # a bug must not kill the port: log it loudly, keep reading
+                log.exception("%s: error while handling %r", self.reader.spec, item)
+
+    def connection_lost(self, exc) -> None:
+        self.reader.connection_lost(exc)
+
+
+class PortReader:
+    """Reads one serial port, on which one or more boxes (an RS-485 bus) are configured.
+
+    ``boxes`` maps box number to counter id. ``on_vote(vote, box)`` is called after each new
+    vote is committed and ACKed (from the reader thread: the UI must hop to its own thread).
+    """
+
+    def __init__(self, spec: str, boxes: dict[int, str], store: VoteStore, scale: Scale, *,
+                 baudrate: int = 115200, on_vote: Callable[[Vote, int], None] | None = None,
+                 dedupe_window_s: float = DEDUPE_WINDOW_S):
+        ports.parse_usb_spec(spec)  # fail now on a malformed usb: spec
+        self.spec, self.store, self.scale, self.baudrate = spec, store, scale, baudrate
+        self.on_vote, self.dedupe_window_s = on_vote, dedupe_window_s
+        self.port_health = PortHealth(spec)
+        self.boxes = {n: BoxHealth(n, counter, spec) for n, counter in boxes.items()}
+        self._recent: dict[int, OrderedDict[int, float]] = {n: OrderedDict() for n in boxes}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._reader: serial.threaded.ReaderThread | None = None
+        self._warn = _RateLimitedWarning()
+        self._connected = threading.Event()
+        self._prime_dedupe()
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> "PortReader":
+        """Start the supervisor thread, which opens the port and reopens it after an unplug."""
+        self._thread = threading.Thread(target=self._supervise, name=f"buttons:{self.spec}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop reading. A press being handled finishes (committed and ACKed) before the port closes."""
+        self._stop.set()
+        reader = self._reader
+        if reader is not None:
+            reader.stop()  # not close(): close() holds the write lock while joining, blocking the last ACK
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wait_connected(self, timeout: float) -> bool:
+        """Block until the port is open (for tests and start-up messages)."""
+        return self._connected.wait(timeout)
+
+    def _supervise(self) -> None:
+        backoff = BACKOFF_FIRST_S
+        while not self._stop.is_set():
+            ser = self._open()
+            if ser is None:
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX_S)
+                continue
+            backoff = BACKOFF_FIRST_S
+            reader = serial.threaded.ReaderThread(ser, lambda: _Protocol(self))
+            with self._lock:
+                self.port_health.connected, self.port_health.connects = True, self.port_health.connects + 1
+                for b in self.boxes.values():
+                    b.port_connected = True
+            self._reader = reader
+            self._connected.set()
+            reader.start()
+            while reader.is_alive() and not self._stop.is_set():
+                reader.join(0.2)
+            if reader.is_alive():
+                reader.stop()
+            self._reader = None
+            try:
+                ser.close()
+            except (serial.SerialException, OSError):
+                pass
+            with self._lock:
+                self.port_health.connected = False
+                for b in self.boxes.values():
+                    b.port_connected = False
+            self._connected.clear()
+
+    def _open(self) -> serial.Serial | None:
+        try:
+            device = ports.resolve(self.spec)
+            if device is None:
+                self._note_error(f"{self.spec}: not present (unplugged?)")
+                return None
+            ser = serial.Serial(device, self.baudrate, exclusive=True)
+        except (serial.SerialException, OSError, ports.PortSpecError) as e:
+            self._note_error(f"{self.spec}: cannot open: {e}")
+            return None
+        self.port_health.device = device
+        log.info("%s: opened %s at %d baud", self.spec, device, self.baudrate)
+        return ser
+
+    def _note_error(self, msg: str) -> None:
+        if self.port_health.last_error != msg:
+            log.warning(msg)
+        self.port_health.last_error = msg
+
+    def connection_lost(self, exc) -> None:
+        """Called by the reader thread when the port fails or is stopped."""
+        if exc is not None and not self._stop.is_set():
+            self._note_error(f"{self.spec}: connection lost: {exc}")
+
+    # --- frames -------------------------------------------------------------------------------
+
+    def _invalid(self, kind: str, detail: str) -> None:
+        with self._lock:
+            self.port_health.invalid[kind] += 1
+        self._warn("%s: dropped invalid input (%s): %s", self.spec, kind, detail)
+
+    def handle(self, item, write: Callable[[bytes], object]) -> None:
+        """Act on one frame or framing error from this port; ``write`` sends bytes back."""
+        if isinstance(item, FrameError):
+            return self._invalid(item.kind, f"{item.detail}; {item.raw[:40]!r}")
+        box = self.boxes.get(item.box)
+        if box is None:
+            return self._invalid("unknown_box", f"box {item.box} is not configured on this port")
+        now_wall = datetime.now(self.store.tz).isoformat(timespec="seconds")
+        with self._lock:
+            box._last_heard_mono = time.monotonic()
+        if isinstance(item, Rate):
+            return self._rate(box, item, write, now_wall)
+        if isinstance(item, Hello):
+            with self._lock:
+                box.firmware, box.last_hello = item.firmware, now_wall
+                self._recent[item.box].clear()  # a rebooted box counts its presses from 0 again
+            log.info("%s: box %d says hello (firmware %s)", self.spec, item.box, item.firmware)
+        elif isinstance(item, Heartbeat):
+            with self._lock:
+                if box.uptime_s is not None and item.uptime_s < box.uptime_s:
+                    self._recent[item.box].clear()  # rebooted without a HELLO we heard
+                box.last_heartbeat, box.uptime_s = now_wall, item.uptime_s
+        elif isinstance(item, Ack):
+            self._invalid("unexpected", f"box {item.box} sent an ACK, which only the kiosk sends")
+
+    def _rate(self, box: BoxHealth, frame: Rate, write, now_wall: str) -> None:
+        if frame.key > len(self.scale.levels):
+            return self._invalid("key_range", f"box {frame.box} key {frame.key} is beyond the "
+                                              f"{len(self.scale.levels)} levels of scale {self.scale.id}")
+        recent = self._recent[frame.box]
+        now = time.monotonic()
+        while recent and next(iter(recent.values())) < now - self.dedupe_window_s:
+            recent.popitem(last=False)
+        if frame.seq in recent:
+            with self._lock:
+                box.resends += 1
+            write(encode(Ack(frame.box, frame.seq)))  # the earlier ACK was lost: say it again
+            return
+        level = self.scale.by_key(frame.key)
+        try:
+            vote = self.store.record_vote(box.counter, level.code, source=f"serial:{frame.box}", box_seq=frame.seq)
+        except VoteNotRecorded as e:
+            with self._lock:
+                box.store_errors += 1
+            log.error("%s: box %d press seq %d NOT recorded, not ACKed: %s", self.spec, frame.box, frame.seq, e)
+            return
+        recent[frame.seq] = now
+        with self._lock:
+            box.presses += 1
+            box.last_rate = now_wall
+        write(encode(Ack(frame.box, frame.seq)))
+        if self.on_vote is not None:
+            self.on_vote(vote, frame.box)
+
+    def _prime_dedupe(self) -> None:
+        """Remember presses stored in the last window, so a resend after a kiosk restart is not a new vote."""
+        cutoff_ms = int((time.time() - self.dedupe_window_s) * 1000)
+        rows = self.store.query(
+            "SELECT source, box_seq, ts_ms FROM votes WHERE ts_ms >= ? AND source LIKE 'serial:%' "
+            "AND box_seq IS NOT NULL ORDER BY seq", (cutoff_ms,))
+        now_mono, now_ms = time.monotonic(), time.time() * 1000
+        for source, box_seq, ts_ms in rows:
+            n = int(source.split(":", 1)[1])
+            if n in self._recent:
+                self._recent[n][box_seq] = now_mono - (now_ms - ts_ms) / 1000
+
+    # --- health -------------------------------------------------------------------------------
+
+    def health(self) -> tuple[PortHealth, list[BoxHealth]]:
+        """A snapshot of the port's and its boxes' health."""
+        now = time.monotonic()
+        with self._lock:
+            boxes = [replace(b, heard=b._last_heard_mono is not None and now - b._last_heard_mono < ALIVE_AFTER_S)
+                     for b in self.boxes.values()]
+            port = replace(self.port_health, invalid=dict(self.port_health.invalid))
+        return port, boxes
+
+
+class ButtonBoxes:
+    """Every configured button box, grouped by port: start, stop and health in one place."""
+
+    def __init__(self, config, store: VoteStore, *, on_vote: Callable[[Vote, int], None] | None = None,
+                 dedupe_window_s: float = DEDUPE_WINDOW_S):
+        by_port: dict[str, dict[int, str]] = defaultdict(dict)
+        baud: dict[str, int] = {}
+        for b in config.button_boxes:
+            by_port[b.port][b.box] = b.counter
+            baud.setdefault(b.port, b.baudrate)
+        self.readers = [PortReader(spec, boxes, store, config.scale, baudrate=baud[spec], on_vote=on_vote,
+                                   dedupe_window_s=dedupe_window_s) for spec, boxes in by_port.items()]
+
+    def start(self) -> "ButtonBoxes":
+        """Start reading every port."""
+        for r in self.readers:
+            r.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop every port; presses being handled finish first."""
+        for r in self.readers:
+            r._stop.set()
+        for r in self.readers:
+            r.stop()
+
+    def health(self) -> list[tuple[PortHealth, list[BoxHealth]]]:
+        """Health of every port and its boxes."""
+        return [r.health() for r in self.readers]
+
+    def __iter__(self) -> Iterable[PortReader]:
+        return iter(self.readers)

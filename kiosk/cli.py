@@ -1,0 +1,188 @@
+"""The command line: a thin shell over the Python API.
+
+Each subcommand parses its arguments, calls the API, and prints. Heavy parts (the serial reader,
+the touch UI, the sync client) are imported only by the subcommands that need them, so ``totals``
+starts fast and never opens a window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import demo, totals
+from .config import ENV_VAR, ConfigError, load_config
+from .db import StoreError
+from .export import report_csv_bytes, to_json
+from .store import VoteStore
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of 0 or more, got {n}")
+    return n
+
+
+def _open_store(args, create: bool = True) -> tuple:
+    config = load_config(args.config)
+    return config, VoteStore.from_config(config, create=create)
+
+
+# --- subcommands ------------------------------------------------------------------------------
+
+def cmd_totals(args) -> int:
+    """Print one local day's totals per counter."""
+    config, store = _open_store(args)
+    with store:
+        day = args.date or store.today()
+        result = totals.day_totals(store, config.counters, config.scale, day)
+    if args.json:
+        print(to_json(result))
+        return EXIT_OK
+    print(f"{config.centre} — {result['date']} — {config.scale.name_vi}")
+    codes = config.scale.codes
+    head = f"{'Quầy':<8}" + "".join(f"{c:>6}" for c in codes) + f"{'Tổng':>7}{'Hài lòng':>10}{'Tỷ lệ':>8}{'Cờ':>5}"
+    print(head)
+    for row in [*result["counters"], {"counter": "Tất cả", **result["all"]}]:
+        pct = "—" if row["satisfied_pct"] is None else f"{row['satisfied_pct']:.1f}%"
+        print(f"{row['counter']:<8}" + "".join(f"{row['levels'][c]:>6}" for c in codes)
+              + f"{row['total']:>7}{row['satisfied']:>10}{pct:>8}{row['flagged']:>5}")
+    print("Cờ = phiếu lặp lại trong cửa sổ chống bấm trùng, không tính vào tổng (flagged repeats, not counted).")
+    return EXIT_OK
+
+
+def cmd_report(args) -> int:
+    """Write totals per counter and per day for a period, as CSV or JSON."""
+    config, store = _open_store(args)
+    with store:
+        result = totals.period_report(store, config.counters, config.scale, args.date_from, args.date_to)
+    data = (report_csv_bytes(result, config.scale) if args.format == "csv"
+            else (to_json(result) + "\n").encode("utf-8"))
+    if args.out:
+        out = Path(args.out)
+        tmp = out.with_name(out.name + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(out)  # a reader never sees half a report
+        print(f"wrote {out} ({len(result['days'])} days, {result['period']['all']['total']} votes counted)",
+              file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def cmd_verify(args) -> int:
+    """Check the file's integrity and the hash chain; exit 0 only when both hold."""
+    config, store = _open_store(args, create=False)
+    with store:
+        integrity = store.integrity_check()
+        brk = store.verify_chain()
+        count = store.count()
+    ok = integrity == ["ok"]
+    print(f"{store.path}: integrity_check: " + ("ok" if ok else "FAILED"))
+    for line in ([] if ok else integrity[:20]):
+        print(f"  {line}")
+    if brk is None:
+        print(f"hash chain: ok ({count} votes)")
+    else:
+        print(f"hash chain: BROKEN at {brk}")
+    return EXIT_OK if ok and brk is None else EXIT_FAILED
+
+
+def cmd_demo_data(args) -> int:
+    """Fill the store with realistic synthetic votes."""
+    config, store = _open_store(args)
+    with store:
+        n = demo.generate(store, config.counters, config.scale, args.days, args.per_day, args.seed)
+        print(f"{store.path}: recorded {n} demo votes over {args.days} days (source 'demo')")
+    return EXIT_OK
+
+
+# --- parser -----------------------------------------------------------------------------------
+
+def build_parser(extensions: Sequence[Callable] = ()) -> argparse.ArgumentParser:
+    """The argument parser for ``python main.py``.
+
+    ``extensions`` are callables given ``add(name, func, help) -> subparser``: the rooms that may
+    not be imported here (hardware, sync, the UI) register their own subcommands through them.
+    """
+    config_help = f"the kiosk's TOML configuration (default: ${ENV_VAR}, else the embedded demo centre)"
+    parser = argparse.ArgumentParser(
+        prog="main.py",
+        description="Satisfaction-rating kiosk for a Public Administrative Service Centre. "
+                    "With no subcommand, runs the kiosk.")
+    parser.add_argument("--config", metavar="PATH", help=config_help)
+    # SUPPRESS, so that "--config X" before the subcommand is not reset by the subcommand's default.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=config_help)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, func: Callable, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help, description=help)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("totals", cmd_totals, "print the local day's totals per counter")
+    p.add_argument("--date", type=_date, help="the local day, YYYY-MM-DD (default: today)")
+    p.add_argument("--json", action="store_true", help="print the JSON contract shape")
+
+    p = add("report", cmd_report, "totals per counter and per day for a period, as CSV or JSON")
+    p.add_argument("--from", dest="date_from", type=_date, required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", type=_date, required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--out", metavar="PATH", help="write here instead of standard output")
+
+    add("verify", cmd_verify, "check the database's integrity and the votes' hash chain")
+
+    p = add("demo-data", cmd_demo_data, "record realistic synthetic votes (for demos and benchmarks)")
+    p.add_argument("--days", type=_positive, required=True, help="calendar days, ending today")
+    p.add_argument("--per-day", type=_positive, required=True, help="votes per weekday")
+    p.add_argument("--seed", type=int, help="random seed, for repeatable data")
+
+    for register in extensions:
+        register(add)
+    parser.commands = sub.choices  # name -> subparser, for the default command
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, extensions: Sequence[Callable] = ()) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser(extensions)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        if "run" not in parser.commands:
+            parser.print_help()
+            return EXIT_USAGE
+        args = parser.parse_args(["run", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return args.func(args)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except (StoreError, demo.RealVotesPresent, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,341 @@
+"""The kiosk's configuration: one TOML file, validated up front.
+
+The keys are a contract (README, "Configuration"). A bad file fails fast with every problem at
+once — the file, the line, the key, what was expected and what was found. Unknown keys are errors
+too: a misspelt ``repeat_windows_s`` silently ignored would be worse than a refusal to start.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .scales import SCALES, Scale, get_scale
+
+ENV_VAR = "KIOSK_CONFIG"
+EMBEDDED_SOURCE = "<embedded demo configuration>"
+
+EMBEDDED_DEFAULT = """\
+# The demo centre the kiosk runs when no configuration is given.
+[kiosk]
+id = "demo-01"
+centre = "Trung tâm Phục vụ hành chính công xã Ninh Giang (demo)"
+data_dir = "data"
+scale = "sipas5"
+timezone = "Asia/Ho_Chi_Minh"
+repeat_window_s = 10
+
+[[counters]]
+id = "Q1"
+name = "Quầy 1 — Tư pháp, hộ tịch"
+
+[[counters]]
+id = "Q2"
+name = "Quầy 2 — Đất đai, xây dựng"
+
+[[counters]]
+id = "Q3"
+name = "Quầy 3 — Lao động, thương binh và xã hội"
+"""
+
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# A USB serial adapter named by identity, so that it is found again after a replug.
+USB_PORT_RE = re.compile(r"^usb:([0-9A-Fa-f]{4}):([0-9A-Fa-f]{4})(?::(.+))?$")
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; ``problems`` lists every reason, one line each."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: invalid configuration\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class Counter:
+    """A service counter (quầy) that votes are recorded for."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ButtonBox:
+    """A serial rating button box, and the counter its presses vote for."""
+
+    port: str
+    box: int
+    counter: str
+    baudrate: int = 115200
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated configuration. Paths are absolute."""
+
+    kiosk_id: str
+    centre: str
+    data_dir: Path
+    scale_id: str
+    timezone: str
+    repeat_window_s: float
+    counters: tuple[Counter, ...]
+    button_boxes: tuple[ButtonBox, ...] = ()
+    source: str = EMBEDDED_SOURCE
+
+    @property
+    def db_path(self) -> Path:
+        """Where the vote store lives."""
+        return self.data_dir / "votes.db"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The centre's time zone: local days and opening hours are reckoned in it."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def scale(self) -> Scale:
+        """The rating scale this kiosk offers."""
+        return get_scale(self.scale_id)
+
+    def counter(self, counter_id: str) -> Counter:
+        """The configured counter with this id; ``KeyError`` otherwise."""
+        for c in self.counters:
+            if c.id == counter_id:
+                return c
+        raise KeyError(f"counter {counter_id!r} is not configured (known: {', '.join(c.id for c in self.counters)})")
+
+
+# --- validation -------------------------------------------------------------------------------
+
+Check = Callable[[Any], str | None]  # returns a description of what was expected, or None if fine
+
+
+def _string(v: Any) -> str | None:
+    return None if isinstance(v, str) and v.strip() else "a non-empty string"
+
+
+def _ident(v: Any) -> str | None:
+    if isinstance(v, str) and _ID_RE.match(v):
+        return None
+    return "an identifier of letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)"
+
+
+def _scale_id(v: Any) -> str | None:
+    return None if v in SCALES else f"one of {', '.join(SCALES)}"
+
+
+def _timezone(v: Any) -> str | None:
+    if not isinstance(v, str):
+        return "an IANA time zone name such as \"Asia/Ho_Chi_Minh\""
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "an IANA time zone name such as \"Asia/Ho_Chi_Minh\""
+    return None
+
+
+def _seconds(v: Any) -> str | None:
+    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 3600
+    return None if ok else "a number of seconds from 0 to 3600"
+
+
+def _port(v: Any) -> str | None:
+    if not isinstance(v, str) or not v.strip():
+        return "a device path such as \"/dev/ttyUSB0\", or \"usb:VID:PID\" / \"usb:VID:PID:SERIAL\""
+    if v.startswith("usb:") and not USB_PORT_RE.match(v):
+        return "\"usb:VID:PID\" or \"usb:VID:PID:SERIAL\" with four hex digits for VID and PID"
+    return None
+
+
+def _box_number(v: Any) -> str | None:
+    ok = isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 99
+    return None if ok else "a whole number from 1 to 99"
+
+
+def _baudrate(v: Any) -> str | None:
+    ok = isinstance(v, int) and not isinstance(v, bool) and 300 <= v <= 4_000_000
+    return None if ok else "a baud rate such as 115200"
+
+
+# section -> key -> (check, required, default)
+_KIOSK_KEYS: dict[str, tuple[Check, bool, Any]] = {
+    "id": (_ident, True, None),
+    "centre": (_string, True, None),
+    "data_dir": (_string, False, "data"),
+    "scale": (_scale_id, False, "sipas5"),
+    "timezone": (_timezone, False, "Asia/Ho_Chi_Minh"),
+    "repeat_window_s": (_seconds, False, 10),
+}
+_COUNTER_KEYS: dict[str, tuple[Check, bool, Any]] = {
+    "id": (_ident, True, None),
+    "name": (_string, True, None),
+}
+_BOX_KEYS: dict[str, tuple[Check, bool, Any]] = {
+    "port": (_port, True, None),
+    "box": (_box_number, True, None),
+    "counter": (_ident, True, None),
+    "baudrate": (_baudrate, False, 115200),
+}
+_TOP_LEVEL = {"kiosk": "table", "counters": "array", "button_boxes": "array"}
+
+
+class _Locator:
+    """Finds the line of a key in the TOML text, so that errors can say where to look."""
+
+    _header = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]\]?")
+    _key = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+
+    def __init__(self, text: str):
+        self.lines = text.splitlines()
+
+    def line_of(self, section: str, index: int | None, key: str | None) -> int | None:
+        current, seen = None, {}
+        for n, line in enumerate(self.lines, start=1):
+            m = self._header.match(line)
+            if m:
+                current = m.group(2)
+                seen[current] = seen.get(current, -1) + 1
+                if key is None and current == section and (index is None or seen[current] == index):
+                    return n
+                continue
+            here = current == section and (index is None or seen.get(current) == index)
+            if key is not None and here:
+                km = self._key.match(line)
+                if km and km.group(1) == key:
+                    return n
+        return None
+
+
+def _where(source: str, loc: _Locator, section: str, index: int | None, key: str | None) -> str:
+    label = f"[{section}]" if index is None else f"[[{section}]] #{index + 1}"
+    if key:
+        label += f" {key}"
+    line = loc.line_of(section, index, key) or (loc.line_of(section, index, None) if key else None)
+    return f"line {line}: {label}" if line else label
+
+
+def _check_table(table: Any, spec: dict, section: str, index: int | None, src: str, loc: _Locator,
+                 problems: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if not isinstance(table, dict):
+        problems.append(f"{_where(src, loc, section, index, None)}: expected a table")
+        return out
+    for key in table:
+        if key not in spec:
+            problems.append(f"{_where(src, loc, section, index, key)}: unknown key "
+                            f"(known keys: {', '.join(spec)})")
+    for key, (check, required, default) in spec.items():
+        if key not in table:
+            if required:
+                problems.append(f"{_where(src, loc, section, index, None)}: missing required key {key!r}")
+            out[key] = default
+            continue
+        expected = check(table[key])
+        if expected:
+            problems.append(f"{_where(src, loc, section, index, key)}: expected {expected}, got {table[key]!r}")
+        out[key] = table[key]
+    return out
+
+
+def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None = None) -> Config:
+    """Validate TOML text and build a :class:`Config`; raise :class:`ConfigError` listing every problem.
+
+    ``base_dir`` is what a relative ``data_dir`` is resolved against (the config file's folder;
+    the working directory for the embedded default).
+    """
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(source, [f"not valid TOML: {e}"]) from None
+    loc = _Locator(text)
+    problems: list[str] = []
+
+    for key, value in raw.items():
+        kind = _TOP_LEVEL.get(key)
+        if kind is None:
+            line = loc.line_of(key, None, None)
+            where = f"line {line}: " if line else ""
+            problems.append(f"{where}unknown section [{key}] (known: {', '.join(_TOP_LEVEL)})")
+        elif kind == "array" and not isinstance(value, list):
+            problems.append(f"[{key}]: expected an array of tables, written [[{key}]]")
+
+    if "kiosk" not in raw:
+        problems.append("missing section [kiosk]")
+    kiosk = _check_table(raw.get("kiosk", {}), _KIOSK_KEYS, "kiosk", None, source, loc, problems)
+
+    counters: list[Counter] = []
+    raw_counters = raw.get("counters", [])
+    if isinstance(raw_counters, list):
+        if not raw_counters:
+            problems.append("[[counters]]: at least one counter is needed")
+        for i, item in enumerate(raw_counters):
+            c = _check_table(item, _COUNTER_KEYS, "counters", i, source, loc, problems)
+            if c.get("id") in {x.id for x in counters}:
+                problems.append(f"{_where(source, loc, 'counters', i, 'id')}: duplicate counter id {c['id']!r}")
+            if isinstance(c.get("id"), str) and isinstance(c.get("name"), str):
+                counters.append(Counter(c["id"], c["name"]))
+
+    boxes: list[ButtonBox] = []
+    raw_boxes = raw.get("button_boxes", [])
+    if isinstance(raw_boxes, list):
+        counter_ids = {c.id for c in counters}
+        for i, item in enumerate(raw_boxes):
+            b = _check_table(item, _BOX_KEYS, "button_boxes", i, source, loc, problems)
+            if b.get("counter") is not None and counter_ids and b["counter"] not in counter_ids:
+                problems.append(f"{_where(source, loc, 'button_boxes', i, 'counter')}: counter "
+                                f"{b['counter']!r} is not one of the [[counters]] ({', '.join(sorted(counter_ids))})")
+            if any(x.port == b.get("port") and x.box == b.get("box") for x in boxes):
+                problems.append(f"{_where(source, loc, 'button_boxes', i, 'box')}: box {b.get('box')} "
+                                f"is configured twice on port {b.get('port')!r}")
+            same_port = [x for x in boxes if x.port == b.get("port")]
+            if same_port and same_port[0].baudrate != b.get("baudrate"):
+                problems.append(f"{_where(source, loc, 'button_boxes', i, 'baudrate')}: boxes on one port share "
+                                f"one baud rate; {same_port[0].baudrate} was given for an earlier box")
+            try:
+                boxes.append(ButtonBox(str(b["port"]), int(b["box"]), str(b["counter"]), int(b["baudrate"])))
+            except (TypeError, ValueError, KeyError):
+                pass  # already reported above
+
+    if problems:
+        raise ConfigError(source, problems)
+
+    base = base_dir if base_dir is not None else Path.cwd()
+    data_dir = Path(kiosk["data_dir"]).expanduser()
+    if not data_dir.is_absolute():
+        data_dir = base / data_dir
+    return Config(
+        kiosk_id=kiosk["id"],
+        centre=kiosk["centre"],
+        data_dir=data_dir.resolve(),
+        scale_id=kiosk["scale"],
+        timezone=kiosk["timezone"],
+        repeat_window_s=float(kiosk["repeat_window_s"]),
+        counters=tuple(counters),
+        button_boxes=tuple(boxes),
+        source=source,
+    )
+
+
+def load_config(path: str | os.PathLike | None = None) -> Config:
+    """Load the configuration from ``path``, else ``$KIOSK_CONFIG``, else the embedded demo centre."""
+    if path is None:
+        path = os.environ.get(ENV_VAR) or None
+    if path is None:
+        return parse_config(EMBEDDED_DEFAULT)
+    p = Path(path).expanduser()
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(p), ["file not found"]) from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(str(p), [f"not UTF-8 text (byte {e.start})"]) from None
+    except OSError as e:
+        raise ConfigError(str(p), [f"cannot read: {e.strerror}"]) from None
+    return parse_config(text, source=str(p), base_dir=p.resolve().parent)

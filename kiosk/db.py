@@ -1,0 +1,119 @@
+"""Opening the SQLite file: durable settings on every connection, clear errors, forward migrations.
+
+Every connection is in WAL mode with ``synchronous=FULL``: in WAL mode ``NORMAL`` can lose the
+last committed transactions on a power cut, and a vote the citizen was thanked for must survive
+one. A file that cannot be opened is reported and left exactly as it was — never recreated,
+overwritten or moved aside.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Callable
+
+import sqlite_utils
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class StoreError(Exception):
+    """A problem with the vote database, phrased for the person who has to act on it."""
+
+
+class StoreOpenError(StoreError):
+    """The database cannot be opened (corrupt, locked, unreadable, or from a newer version)."""
+
+
+def connect(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS, max_version: int | None = None) -> sqlite3.Connection:
+    """Open ``path`` with the durability pragmas applied and checked; raise :class:`StoreOpenError`.
+
+    With ``max_version``, a database whose schema is newer is refused before anything (even the
+    journal mode) is written to it.
+
+    The connection is in autocommit mode (``isolation_level=None``): transactions are explicit
+    ``BEGIN IMMEDIATE`` … ``COMMIT``, so nothing is ever left half-open by the driver.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_file():
+        raise StoreOpenError(f"{path}: is not a file; the vote database must be a regular file")
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise StoreOpenError(f"{path}: cannot open the vote database: no permission to read and write it "
+                             f"(owner uid {path.stat().st_uid}); fix its permissions")
+    if not path.parent.is_dir():
+        raise StoreOpenError(f"{path.parent}: the data folder does not exist")
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000)
+    except sqlite3.Error as e:
+        raise StoreOpenError(f"{path}: cannot open the vote database: {e}") from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        # Reading the schema is what reveals a file that is not a database at all.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if max_version is not None and version > max_version:
+            raise StoreOpenError(f"{path}: the vote database is at schema version {version}, but this kiosk "
+                                 f"software only knows up to {max_version}; install the newer software again "
+                                 "(the database has not been changed)")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise StoreOpenError(f"{path}: the database refused WAL mode (journal_mode={mode}); "
+                                 "is it on a network or read-only filesystem?")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except StoreOpenError:
+        conn.close()
+        raise
+    except sqlite3.DatabaseError as e:
+        conn.close()
+        raise StoreOpenError(_explain_open_error(path, e)) from None
+    return conn
+
+
+def _explain_open_error(path: Path, e: sqlite3.DatabaseError) -> str:
+    msg = str(e)
+    if "locked" in msg or "busy" in msg:
+        hint = "another program holds it locked; stop the other kiosk process and try again"
+    elif "not a database" in msg or "malformed" in msg or "corrupt" in msg:
+        hint = ("the file is damaged or is not a vote database. It has not been changed. Keep it for "
+                "inspection, and restore the latest backup into the data folder")
+    elif "readonly" in msg or "read-only" in msg:
+        hint = "the file or its folder is read-only; the kiosk needs to write to both"
+    else:
+        hint = "it has not been changed"
+    return f"{path}: cannot open the vote database: {msg} — {hint}"
+
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def migrate(conn: sqlite3.Connection, migrations: list[Migration], path: Path) -> int:
+    """Bring the schema up to ``len(migrations)``, one step per transaction; return the version.
+
+    ``migrations[i]`` takes a database at version ``i`` to ``i + 1``. An older database is
+    migrated in place; one newer than this code knows is refused rather than touched.
+    """
+    target = len(migrations)
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > target:
+        raise StoreOpenError(f"{path}: the vote database is at schema version {version}, but this kiosk "
+                             f"software only knows up to {target}; install the newer software again "
+                             "(the database has not been changed)")
+    db = sqlite_utils.Database(conn)
+    while version < target:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            # Re-read inside the lock: another process may have migrated meanwhile.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version < target:
+                migrations[version](db)
+                version += 1
+                conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise StoreOpenError(f"{path}: could not upgrade the vote database to schema version "
+                                 f"{version + 1}: {e} (nothing was changed)") from None
+    return version

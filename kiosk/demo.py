@@ -1,0 +1,78 @@
+"""Realistic synthetic votes for demos and benchmarks, written through the real store code."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+from typing import Any, Iterator, Sequence
+
+from .config import Counter
+from .scales import Scale
+from .store import VoteStore
+
+# Office hours of a commune centre: mornings and afternoons, Monday to Friday, Saturday morning.
+_SESSIONS = ((time(7, 30), time(11, 30)), (time(13, 30), time(17, 0)))
+_SATURDAY = ((time(7, 30), time(11, 30)),)
+# Weights best to worst: centres see mostly satisfied citizens, a few unhappy ones.
+_WEIGHTS = {"RHL": 55, "HL": 30, "BT": 8, "KHL": 5, "RKHL": 2}
+_REPEAT_RATE = 0.01  # an impatient second press seconds later: stored, flagged
+
+
+class RealVotesPresent(Exception):
+    """demo-data refuses to mix synthetic votes into a database that holds real ones."""
+
+
+def demo_votes(counters: Sequence[Counter], scale: Scale, tz, days: int, per_day: int, seed: int | None,
+               end: datetime) -> Iterator[dict[str, Any]]:
+    """Yield synthetic votes in time order for ``days`` calendar days ending on ``end``'s date.
+
+    Weekdays get about ``per_day`` votes, Saturdays about a third, Sundays none; nothing is timed
+    after ``end``.
+    """
+    rng = random.Random(seed)
+    codes = list(scale.codes)
+    weights = [_WEIGHTS[c] for c in codes]
+    officers = {c.id: [f"{c.id}-CB{n}" for n in (1, 2)] for c in counters}
+    first = end.date() - timedelta(days=days - 1)
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        weekday = day.weekday()
+        if weekday == 6:
+            continue
+        sessions = _SATURDAY if weekday == 5 else _SESSIONS
+        n = per_day if weekday < 5 else per_day // 3
+        seconds = [(s, e) for s, e in ((datetime.combine(day, s, tz), datetime.combine(day, e, tz)) for s, e in sessions)]
+        span = sum((e - s).total_seconds() for s, e in seconds)
+        stamps = sorted(rng.random() * span for _ in range(n))
+        for t in stamps:
+            at = _at(seconds, t)
+            if at > end:
+                return
+            counter = rng.choice(counters).id
+            vote = {"counter_id": counter, "level": rng.choices(codes, weights)[0], "source": "demo",
+                    "officer": officers[counter][0 if at.hour < 12 else 1], "at": at}
+            yield vote
+            if rng.random() < _REPEAT_RATE:
+                yield {**vote, "at": at + timedelta(seconds=rng.uniform(1, 5))}
+
+
+def _at(sessions: list[tuple[datetime, datetime]], t: float) -> datetime:
+    for start, end in sessions:
+        length = (end - start).total_seconds()
+        if t < length:
+            return start + timedelta(seconds=t)
+        t -= length
+    return sessions[-1][1]
+
+
+def generate(store: VoteStore, counters: Sequence[Counter], scale: Scale, days: int, per_day: int,
+             seed: int | None = None, end: datetime | None = None) -> int:
+    """Write demo votes into ``store``; return how many. Refuses a store that holds real votes."""
+    if days < 1 or per_day < 0:
+        raise ValueError("--days must be at least 1 and --per-day at least 0")
+    real = store.query("SELECT count(*) FROM votes WHERE source != 'demo'")[0][0]
+    if real:
+        raise RealVotesPresent(f"{store.path} holds {real} real vote(s); demo votes would be counted as "
+                               "evidence. Use a configuration with its own data_dir for demos.")
+    end = end or datetime.now(store.tz)
+    return store.record_votes(demo_votes(counters, scale, store.tz, days, per_day, seed, end))

@@ -1,0 +1,368 @@
+"""The vote store: every rating, durably, in a hash chain, in one SQLite file.
+
+``record_vote`` returns only after COMMIT, so whatever acknowledges a vote (the thank-you screen,
+the ACK frame to a button box) runs after the vote is on disk. Normal code never updates or
+deletes a vote; only its sync state changes, and low-rating reasons attach to it afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+import uuid as uuidlib
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import sqlite_utils
+
+from . import chain
+from .db import BUSY_TIMEOUT_MS, StoreError, StoreOpenError, connect, migrate
+from .scales import get_scale
+from .sipas import ELEMENTS as SIPAS_ELEMENTS
+
+REPEAT = "repeat"  # the misuse flag: another vote at the same counter within the repeat window
+SOURCE_RE = re.compile(r"^(touch|keypad|demo|serial:[1-9][0-9]?)$")
+
+VOTE_COLUMNS = (
+    "seq", "uuid", "kiosk_id", "counter_id", "officer", "level", "scale", "source", "local_time",
+    "box_seq", "flag", "prev_hash", "hash", "local_date", "ts_ms",
+)
+
+
+class VoteNotRecorded(StoreError):
+    """The vote was not stored. Nothing was written; the citizen must not be thanked for it."""
+
+
+class DiskFullError(VoteNotRecorded):
+    """The vote was not stored because the disk is full. Recording works again once space is freed."""
+
+
+@dataclass(frozen=True)
+class Vote:
+    """A stored vote, as read back or as returned by :meth:`VoteStore.record_vote`."""
+
+    seq: int
+    uuid: str
+    kiosk_id: str
+    counter_id: str
+    officer: str | None
+    level: str
+    scale: str
+    source: str
+    local_time: str
+    box_seq: int | None
+    flag: str | None
+    prev_hash: str
+    hash: str
+    local_date: str
+    ts_ms: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The vote's fields as a plain dict."""
+        return {name: getattr(self, name) for name in VOTE_COLUMNS}
+
+
+# --- schema -----------------------------------------------------------------------------------
+
+def _v1_votes_and_reasons(db: sqlite_utils.Database) -> None:
+    db["votes"].create(
+        {
+            "seq": int, "uuid": str, "kiosk_id": str, "counter_id": str, "officer": str,
+            "level": str, "scale": str, "source": str, "local_time": str, "box_seq": int,
+            "flag": str, "prev_hash": str, "hash": str, "local_date": str, "ts_ms": int,
+            "sync_state": str, "synced_at": str,
+        },
+        pk="seq",
+        not_null={"uuid", "kiosk_id", "counter_id", "level", "scale", "source", "local_time",
+                  "prev_hash", "hash", "local_date", "ts_ms", "sync_state"},
+        defaults={"sync_state": "pending"},
+    )
+    db["votes"].create_index(["uuid"], unique=True, index_name="votes_uuid")
+    # Covering index for a day's totals: a range scan, however many years the file holds.
+    db["votes"].create_index(["local_date", "scale", "counter_id", "level", "flag"], index_name="votes_by_day")
+    # The misuse check reads the last vote at a counter.
+    db["votes"].create_index(["counter_id", "seq"], index_name="votes_by_counter")
+    db.execute("CREATE INDEX votes_unsynced ON votes(seq) WHERE sync_state != 'synced'")
+    db["vote_reasons"].create(
+        {"vote_uuid": str, "element": str, "recorded_at": str, "sync_state": str},
+        pk=("vote_uuid", "element"),
+        not_null={"recorded_at", "sync_state"},
+        defaults={"sync_state": "pending"},
+        foreign_keys=[("vote_uuid", "votes", "uuid")],
+    )
+
+
+MIGRATIONS = [_v1_votes_and_reasons]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# --- the store --------------------------------------------------------------------------------
+
+def _to_ms(at: datetime) -> datetime:
+    return at.replace(microsecond=at.microsecond - at.microsecond % 1000)
+
+
+class _Chainer:
+    """Turns new votes into rows: sequence number, misuse flag and hash chain, in order.
+
+    It holds the chain's head and each counter's last vote time, read from the database inside
+    the write transaction, so several writers (UI thread, serial readers, another process) chain
+    correctly.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, kiosk_id: str, repeat_ms: int):
+        head = conn.execute("SELECT seq, hash FROM votes ORDER BY seq DESC LIMIT 1").fetchone()
+        self.seq, self.prev_hash = head if head else (0, chain.GENESIS_HASH)
+        self.conn, self.kiosk_id, self.repeat_ms = conn, kiosk_id, repeat_ms
+        self.last_ts: dict[str, int | None] = {}
+
+    def _last_ts_at(self, counter_id: str) -> int | None:
+        if counter_id not in self.last_ts:
+            row = self.conn.execute(
+                "SELECT ts_ms FROM votes WHERE counter_id = ? ORDER BY seq DESC LIMIT 1", (counter_id,)
+            ).fetchone()
+            self.last_ts[counter_id] = row[0] if row else None
+        return self.last_ts[counter_id]
+
+    def next(self, counter_id: str, level: str, scale: str, source: str, officer: str | None,
+             box_seq: int | None, at: datetime, vote_uuid: str | None = None) -> Vote:
+        at = _to_ms(at)
+        ts_ms = round(at.timestamp() * 1000)
+        last = self._last_ts_at(counter_id)
+        # A clock that jumped backwards gives a negative gap: not evidence of misuse.
+        flag = REPEAT if last is not None and 0 <= ts_ms - last < self.repeat_ms else None
+        fields = {
+            "seq": self.seq + 1, "uuid": vote_uuid or str(uuidlib.uuid4()), "kiosk_id": self.kiosk_id,
+            "counter_id": counter_id, "officer": officer, "level": level, "scale": scale,
+            "source": source, "local_time": at.isoformat(timespec="milliseconds"), "box_seq": box_seq,
+            "flag": flag, "prev_hash": self.prev_hash,
+        }
+        vote = Vote(**fields, hash=chain.vote_hash(fields), local_date=at.date().isoformat(), ts_ms=ts_ms)
+        self.seq, self.prev_hash, self.last_ts[counter_id] = vote.seq, vote.hash, ts_ms
+        return vote
+
+
+_INSERT = f"INSERT INTO votes ({', '.join(VOTE_COLUMNS)}) VALUES ({', '.join('?' * len(VOTE_COLUMNS))})"
+
+
+def _row(vote: Vote) -> tuple:
+    return tuple(getattr(vote, name) for name in VOTE_COLUMNS)
+
+
+class VoteStore:
+    """The kiosk's votes in one SQLite file. Safe to share between threads of one process.
+
+    Open it with :meth:`open`. ``counters`` (optional) restricts which counter ids are accepted;
+    ``scale`` is the default scale for new votes.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, kiosk_id: str, tz: tzinfo, scale: str,
+                 repeat_window_s: float, counters: Iterable[str] | None,
+                 clock: Callable[[], datetime] | None):
+        self.conn, self.path, self.kiosk_id, self.tz, self.scale = conn, path, kiosk_id, tz, scale
+        self.repeat_ms = int(round(repeat_window_s * 1000))
+        self.counters = frozenset(counters) if counters is not None else None
+        self._clock = clock or (lambda: datetime.now(self.tz))
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, path: str | Path, *, kiosk_id: str, tz: tzinfo, scale: str = "sipas5",
+             repeat_window_s: float = 10.0, counters: Iterable[str] | None = None,
+             clock: Callable[[], datetime] | None = None, create: bool = True,
+             busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> "VoteStore":
+        """Open (creating if needed and ``create``) the database at ``path`` and migrate it forward.
+
+        Raises :class:`StoreOpenError` — and leaves the file as it was — when it cannot be used.
+        """
+        path = Path(path)
+        get_scale(scale)
+        if not path.exists():
+            if not create:
+                raise StoreOpenError(f"{path}: no vote database here (has the kiosk run with this data folder?)")
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = connect(path, busy_timeout_ms, max_version=SCHEMA_VERSION)
+        try:
+            migrate(conn, MIGRATIONS, path)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path, kiosk_id=kiosk_id, tz=tz, scale=scale, repeat_window_s=repeat_window_s,
+                   counters=counters, clock=clock)
+
+    @classmethod
+    def from_config(cls, config, **kwargs) -> "VoteStore":
+        """Open the store a :class:`kiosk.config.Config` describes."""
+        return cls.open(config.db_path, kiosk_id=config.kiosk_id, tz=config.tz, scale=config.scale_id,
+                        repeat_window_s=config.repeat_window_s,
+                        counters=[c.id for c in config.counters], **kwargs)
+
+    def close(self) -> None:
+        """Close the connection. Safe to call twice."""
+        with self._lock:
+            self.conn.close()
+
+    def __enter__(self) -> "VoteStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def _validate(self, counter_id: str, level: str, scale: str, source: str) -> None:
+        if self.counters is not None and counter_id not in self.counters:
+            raise ValueError(f"counter {counter_id!r} is not configured (known: {', '.join(sorted(self.counters))})")
+        try:
+            get_scale(scale).level(level)
+        except KeyError as e:
+            raise ValueError(e.args[0]) from None
+        if not SOURCE_RE.match(source):
+            raise ValueError(f"source {source!r} is not touch, keypad, demo or serial:<box 1-99>")
+
+    def _write(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
+        """Run ``work`` in one IMMEDIATE transaction and COMMIT; map failures to VoteNotRecorded."""
+        with self._lock:
+            conn = self.conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                result = work(conn)
+                conn.execute("COMMIT")
+                return result
+            except sqlite3.Error as e:
+                self._rollback()
+                msg = str(e)
+                if "full" in msg:
+                    raise DiskFullError(f"{self.path}: vote NOT recorded: the disk is full ({msg}). "
+                                        "Free some space; recording resumes by itself.") from None
+                raise VoteNotRecorded(f"{self.path}: vote NOT recorded: {msg}") from None
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite may already have rolled back (e.g. after SQLITE_FULL)
+
+    def record_vote(self, counter_id: str, level: str, *, source: str = "touch", officer: str | None = None,
+                    scale: str | None = None, box_seq: int | None = None, at: datetime | None = None) -> Vote:
+        """Store one vote and return it once it is committed to disk.
+
+        Raises ``ValueError`` for an unknown counter, level or source (nothing stored), and
+        :class:`VoteNotRecorded` (:class:`DiskFullError` when the disk is full) when the database
+        could not take it. ``at`` is for imports and tests; by default the vote is timed now.
+        """
+        scale = scale or self.scale
+        self._validate(counter_id, level, scale, source)
+        when = (at or self._clock()).astimezone(self.tz)
+        vote_uuid = str(uuidlib.uuid4())  # made at the moment of the vote, before any waiting
+
+        def work(conn: sqlite3.Connection) -> Vote:
+            vote = _Chainer(conn, self.kiosk_id, self.repeat_ms).next(
+                counter_id, level, scale, source, officer, box_seq, when, vote_uuid)
+            conn.execute(_INSERT, _row(vote))
+            return vote
+
+        return self._write(work)
+
+    def record_votes(self, votes: Iterable[dict[str, Any]], batch_size: int = 5000) -> int:
+        """Store many votes in transactions of ``batch_size``; return how many were stored.
+
+        Each item has ``counter_id``, ``level``, ``at`` (an aware datetime) and optionally
+        ``source``, ``officer``, ``scale``, ``box_seq``. Used for demo data and imports; chained
+        and flagged exactly as :meth:`record_vote` would.
+        """
+        total = 0
+        batch: list[dict[str, Any]] = []
+
+        def work(conn: sqlite3.Connection) -> int:
+            chainer = _Chainer(conn, self.kiosk_id, self.repeat_ms)
+            rows = []
+            for item in batch:
+                scale = item.get("scale") or self.scale
+                source = item.get("source", "touch")
+                self._validate(item["counter_id"], item["level"], scale, source)
+                rows.append(_row(chainer.next(item["counter_id"], item["level"], scale, source,
+                                              item.get("officer"), item.get("box_seq"),
+                                              item["at"].astimezone(self.tz))))
+            conn.executemany(_INSERT, rows)
+            return len(rows)
+
+        for item in votes:
+            batch.append(item)
+            if len(batch) >= batch_size:
+                total += self._write(work)
+                batch = []
+        if batch:
+            total += self._write(work)
+        return total
+
+    def attach_reasons(self, vote_uuid: str, elements: Sequence[str]) -> None:
+        """Attach the SIPAS elements a citizen said were wrong to an already stored vote."""
+        unknown = [e for e in elements if e not in SIPAS_ELEMENTS]
+        if unknown:
+            raise ValueError(f"unknown SIPAS element(s) {unknown} (known: {', '.join(SIPAS_ELEMENTS)})")
+        now = self._clock().astimezone(self.tz).isoformat(timespec="milliseconds")
+
+        def work(conn: sqlite3.Connection) -> None:
+            if conn.execute("SELECT 1 FROM votes WHERE uuid = ?", (vote_uuid,)).fetchone() is None:
+                raise ValueError(f"no vote with uuid {vote_uuid}")
+            conn.executemany("INSERT OR IGNORE INTO vote_reasons (vote_uuid, element, recorded_at) VALUES (?, ?, ?)",
+                             [(vote_uuid, e, now) for e in dict.fromkeys(elements)])
+
+        self._write(work)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        """Run a read-only query and return all rows (a consistent snapshot in WAL mode)."""
+        with self._lock:
+            return self.conn.execute(sql, params).fetchall()
+
+    def iter_votes(self, after_seq: int = 0, batch: int = 10_000) -> Iterator[Vote]:
+        """Every vote in sequence order, streamed in batches (bounded memory on any size)."""
+        cols = ", ".join(VOTE_COLUMNS)
+        while True:
+            rows = self.query(f"SELECT {cols} FROM votes WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, batch))
+            for row in rows:
+                yield Vote(*row)
+            if len(rows) < batch:
+                return
+            after_seq = rows[-1][0]
+
+    def get_vote(self, vote_uuid: str) -> Vote | None:
+        """The vote with this UUID, or None."""
+        rows = self.query(f"SELECT {', '.join(VOTE_COLUMNS)} FROM votes WHERE uuid = ?", (vote_uuid,))
+        return Vote(*rows[0]) if rows else None
+
+    def reasons(self, vote_uuid: str) -> list[str]:
+        """The SIPAS elements attached to a vote, in the catalogue's order."""
+        got = {r[0] for r in self.query("SELECT element FROM vote_reasons WHERE vote_uuid = ?", (vote_uuid,))}
+        return [e for e in SIPAS_ELEMENTS if e in got]
+
+    def count(self) -> int:
+        """How many votes the store holds."""
+        return self.query("SELECT count(*) FROM votes")[0][0]
+
+    def today(self) -> date:
+        """The local date now, in the centre's time zone."""
+        return self._clock().astimezone(self.tz).date()
+
+    def integrity_check(self) -> list[str]:
+        """SQLite's ``PRAGMA integrity_check``: ``["ok"]`` when the file is sound."""
+        return [r[0] for r in self.query("PRAGMA integrity_check")]
+
+    def verify_chain(self) -> chain.ChainBreak | None:
+        """Walk the whole hash chain; return the first break, or None when every vote follows."""
+        verifier = chain.ChainVerifier()
+        try:
+            for vote in self.iter_votes():
+                verifier.check(vote.as_dict())
+        except chain.ChainBreak as brk:
+            return brk
+        return None

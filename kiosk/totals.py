@@ -1,0 +1,117 @@
+"""Totals: counts per level, satisfied (RHL + HL) and the satisfaction rate, per counter and day.
+
+Flagged votes (misuse: a repeat within the window) are left out of the counts and reported
+beside them. Only votes cast on the requested scale are counted — scales are never converted —
+and votes on any other scale are reported as ``other_scales`` so that nothing disappears silently.
+The JSON shape of :func:`day_totals` is a contract (README, ``totals --json``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any, Iterable, Sequence
+
+from .config import Counter
+from .scales import SATISFIED_CODES, Scale
+from .store import VoteStore
+
+
+def summarise(levels: dict[str, int], flagged: int, scale: Scale) -> dict[str, Any]:
+    """The contract's summary fields for one group of votes.
+
+    ``satisfied_pct`` is rounded to one decimal, and is ``null`` when no vote was counted: "no
+    votes" and "nobody satisfied" are different findings.
+    """
+    counts = {code: levels.get(code, 0) for code in scale.codes}
+    total = sum(counts.values())
+    satisfied = sum(n for code, n in counts.items() if code in SATISFIED_CODES)
+    return {
+        "levels": counts,
+        "total": total,
+        "satisfied": satisfied,
+        "satisfied_pct": round(100.0 * satisfied / total, 1) if total else None,
+        "flagged": flagged,
+    }
+
+
+class _Tally:
+    """Accumulates (counter, level, flagged, n) rows into per-counter level counts."""
+
+    def __init__(self) -> None:
+        self.levels: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.flagged: dict[str, int] = defaultdict(int)
+
+    def add(self, counter: str, level: str, flagged: bool, n: int) -> None:
+        if flagged:
+            self.flagged[counter] += n
+        else:
+            self.levels[counter][level] += n
+
+    def counters(self, configured: Sequence[Counter]) -> list[tuple[str, str | None]]:
+        """Configured counters first (all of them), then any others that have votes."""
+        ids = [(c.id, c.name) for c in configured]
+        known = {c.id for c in configured}
+        extra = sorted((set(self.levels) | set(self.flagged)) - known)
+        return ids + [(cid, None) for cid in extra]
+
+
+def _group(store: VoteStore, scale: Scale, d_from: date, d_to: date) -> tuple[dict[str, _Tally], dict[str, int]]:
+    rows = store.query(
+        "SELECT local_date, scale, counter_id, level, flag IS NOT NULL, count(*) FROM votes "
+        "WHERE local_date BETWEEN ? AND ? GROUP BY 1, 2, 3, 4, 5",
+        (d_from.isoformat(), d_to.isoformat()),
+    )
+    by_day: dict[str, _Tally] = defaultdict(_Tally)
+    other: dict[str, int] = defaultdict(int)
+    for day, scale_id, counter, level, flagged, n in rows:
+        if scale_id == scale.id:
+            by_day[day].add(counter, level, bool(flagged), n)
+        else:
+            other[scale_id] += n
+    return by_day, dict(other)
+
+
+def _table(tallies: Iterable[_Tally], counters: Sequence[Counter], scale: Scale) -> dict[str, Any]:
+    merged = _Tally()
+    for t in tallies:
+        for counter, levels in t.levels.items():
+            for level, n in levels.items():
+                merged.add(counter, level, False, n)
+        for counter, n in t.flagged.items():
+            merged.add(counter, "", True, n)
+    rows = []
+    all_levels: dict[str, int] = defaultdict(int)
+    for cid, name in merged.counters(counters):
+        levels = merged.levels.get(cid, {})
+        rows.append({"counter": cid, "name": name, **summarise(levels, merged.flagged.get(cid, 0), scale)})
+        for level, n in levels.items():
+            all_levels[level] += n
+    return {"counters": rows, "all": summarise(all_levels, sum(merged.flagged.values()), scale)}
+
+
+def day_totals(store: VoteStore, counters: Sequence[Counter], scale: Scale, day: date) -> dict[str, Any]:
+    """One local day's totals per counter — the ``totals --json`` contract shape."""
+    by_day, other = _group(store, scale, day, day)
+    out = {"date": day.isoformat(), "scale": scale.id, **_table(by_day.values(), counters, scale)}
+    if other:
+        out["all"]["other_scales"] = other
+    return out
+
+
+def period_report(store: VoteStore, counters: Sequence[Counter], scale: Scale, d_from: date,
+                  d_to: date) -> dict[str, Any]:
+    """Totals per counter for every day from ``d_from`` to ``d_to`` inclusive, and for the period."""
+    if d_to < d_from:
+        raise ValueError(f"the period ends ({d_to}) before it starts ({d_from})")
+    by_day, other = _group(store, scale, d_from, d_to)
+    days = []
+    d = d_from
+    while d <= d_to:
+        key = d.isoformat()
+        days.append({"date": key, **_table([by_day[key]] if key in by_day else [], counters, scale)})
+        d += timedelta(days=1)
+    period = _table(by_day.values(), counters, scale)
+    if other:
+        period["all"]["other_scales"] = other
+    return {"from": d_from.isoformat(), "to": d_to.isoformat(), "scale": scale.id, "days": days, "period": period}

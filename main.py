@@ -1,0 +1,48 @@
+"""Entry point: ``python main.py [COMMAND] …`` — parses the command line and hands off.
+
+The domain's subcommands live in ``kiosk.cli``; the button boxes, the touch UI and sync register
+theirs here, so that the domain never imports them.
+"""
+
+import os
+import sys
+
+from kiosk import cli
+
+
+def has_display() -> bool:
+    """True when a window can be opened (X11 or Wayland, or a Kivy window provider chosen explicitly)."""
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("KIVY_WINDOW"))
+
+
+def cmd_run(args) -> int:
+    """Run the kiosk: the touch screen when there is a display, else the button boxes alone."""
+    from hardware.commands import cmd_run_headless
+    if args.headless:
+        return cmd_run_headless(args)
+    if not has_display():
+        return cmd_run_headless(args, reason="no display found (DISPLAY is not set): running headless — "
+                                             "button boxes and the vote store only, one log line per vote")
+    try:
+        from kiosk.ui.app import run_app
+    except ImportError as e:
+        return cmd_run_headless(args, reason=f"the touch screen is not available ({e}): running headless")
+    return run_app(args)
+
+
+def register_run(add) -> None:
+    """Add ``run``, which the hardware and the UI share."""
+    p = add("run", cmd_run, "run the kiosk (touch screen and button boxes); the default command")
+    p.add_argument("--headless", action="store_true", help="no window: button boxes and the vote store only")
+    p.add_argument("--simulate", action="store_true",
+                   help="add a virtual button box (on the first counter) that presses random keys")
+
+
+def extensions():
+    """The subcommands of the rooms the domain may not import."""
+    from hardware.commands import register as hardware_commands
+    return [register_run, hardware_commands]
+
+
+if __name__ == "__main__":
+    sys.exit(cli.main(extensions=extensions()))

@@ -1,0 +1,64 @@
+"""Shared fixtures: real configuration files and real SQLite stores in tmp_path."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import load_config
+from kiosk.store import VoteStore
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_config(folder: Path, *, scale: str = "sipas5", repeat_window_s: float = 10, extra: str = "",
+                 counters: tuple[tuple[str, str], ...] = (("Q1", "Quầy 1 — Tư pháp, hộ tịch"),
+                                                          ("Q2", "Quầy 2 — Đất đai"),
+                                                          ("Q3", "Quầy 3 — Lao động"))) -> Path:
+    """Write a kiosk.toml into ``folder`` and return its path."""
+    text = textwrap.dedent(f"""\
+        [kiosk]
+        id = "test-01"
+        centre = "Trung tâm Phục vụ hành chính công xã Thử nghiệm"
+        data_dir = "data"
+        scale = "{scale}"
+        timezone = "Asia/Ho_Chi_Minh"
+        repeat_window_s = {repeat_window_s}
+        """)
+    for cid, name in counters:
+        text += f'\n[[counters]]\nid = "{cid}"\nname = "{name}"\n'
+    path = folder / "kiosk.toml"
+    path.write_text(text + textwrap.dedent(extra), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def config_path(tmp_path: Path) -> Path:
+    return write_config(tmp_path)
+
+
+@pytest.fixture
+def config(config_path: Path):
+    return load_config(config_path)
+
+
+@pytest.fixture
+def store(config):
+    with VoteStore.from_config(config) as s:
+        yield s
+
+
+def run_cli(*args: str, config: Path | None = None, timeout: float = 120, env: dict | None = None,
+            input: str | None = None) -> subprocess.CompletedProcess:
+    """Run ``python main.py ARGS`` as a user would, and capture what it prints."""
+    cmd = [sys.executable, str(ROOT / "main.py"), *args]
+    if config is not None:
+        cmd += ["--config", str(config)]
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    full_env.pop("KIOSK_CONFIG", None) if env is None or "KIOSK_CONFIG" not in env else None
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=full_env, input=input)
