@@ -1,0 +1,83 @@
+"""The hash chain: the documented encoding, and what tampering looks like."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import pytest
+
+from kiosk import chain
+
+EXAMPLE = {
+    "seq": 1, "uuid": "3f0c9a52-6f1e-4c1b-9d0e-2b7f4f1f6a10", "kiosk_id": "ninh-giang-01", "counter_id": "Q1",
+    "officer": None, "level": "RHL", "scale": "sipas5", "source": "touch",
+    "local_time": "2026-11-21T09:15:02.123+07:00", "box_seq": None, "flag": None, "prev_hash": "0" * 64,
+}
+# Written out by hand from the rules in docs/vote-store.md, not produced by the code under test.
+EXAMPLE_BYTES = ('["v1",1,"3f0c9a52-6f1e-4c1b-9d0e-2b7f4f1f6a10","ninh-giang-01","Q1",null,"RHL","sipas5",'
+                 '"touch","2026-11-21T09:15:02.123+07:00",null,null,'
+                 '"0000000000000000000000000000000000000000000000000000000000000000"]').encode("utf-8")
+
+
+def test_canonical_encoding_matches_the_documented_example_byte_for_byte():
+    assert chain.canonical_bytes(EXAMPLE) == EXAMPLE_BYTES
+
+
+def test_vote_hash_is_sha256_of_the_canonical_bytes():
+    assert chain.vote_hash(EXAMPLE) == hashlib.sha256(EXAMPLE_BYTES).hexdigest()
+
+
+def test_vietnamese_text_is_encoded_as_utf8_not_escaped():
+    vote = {**EXAMPLE, "officer": "Lê Thị Hà"}
+    assert "Lê Thị Hà".encode("utf-8") in chain.canonical_bytes(vote)
+
+
+def test_the_documented_worked_example_hash_is_in_the_docs():
+    from pathlib import Path
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "vote-store.md").read_text(encoding="utf-8")
+    assert hashlib.sha256(EXAMPLE_BYTES).hexdigest() in doc
+    assert EXAMPLE_BYTES.decode() in doc
+
+
+def _tamper(store, sql, *params):
+    raw = sqlite3.connect(store.path)
+    raw.execute(sql, params)
+    raw.commit()
+    raw.close()
+
+
+@pytest.fixture
+def ten_votes(store):
+    return [store.record_vote("Q1" if i % 2 else "Q2", "HL") for i in range(10)]
+
+
+def test_an_untouched_chain_verifies(store, ten_votes):
+    assert store.verify_chain() is None
+
+
+def test_an_edited_vote_is_named_as_edited(store, ten_votes):
+    _tamper(store, "UPDATE votes SET level = 'RHL' WHERE seq = 4")
+    brk = store.verify_chain()
+    assert (brk.seq, brk.uuid) == (4, ten_votes[3].uuid)
+    assert "edited" in brk.reason
+
+
+def test_a_deleted_vote_is_named_by_the_gap_it_leaves(store, ten_votes):
+    _tamper(store, "DELETE FROM votes WHERE seq = 6")
+    brk = store.verify_chain()
+    assert brk.seq == 7 and "6 missing" in brk.reason
+
+
+def test_a_deleted_vote_with_renumbered_sequence_is_still_caught(store, ten_votes):
+    _tamper(store, "DELETE FROM votes WHERE seq = 6")
+    _tamper(store, "UPDATE votes SET seq = seq - 1 WHERE seq > 6")
+    brk = store.verify_chain()
+    assert brk.seq == 6 and "prev_hash" in brk.reason
+
+
+def test_a_rehashed_edit_still_breaks_at_the_next_vote(store, ten_votes):
+    edited = {**ten_votes[2].as_dict(), "level": "RHL"}
+    _tamper(store, "UPDATE votes SET level = 'RHL', hash = ? WHERE seq = 3", chain.vote_hash(edited))
+    brk = store.verify_chain()
+    assert brk.seq == 4 and "prev_hash" in brk.reason

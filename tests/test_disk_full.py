@@ -1,0 +1,68 @@
+"""A full disk, for real: a tiny tmpfs. The vote fails loudly, nothing is corrupted, recovery is automatic."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kiosk.store import DiskFullError, VoteStore
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {done.stderr.strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def _fill(folder) -> int:
+    """Write a filler file until the filesystem refuses; return its size."""
+    size = 0
+    with open(folder / "filler", "wb", buffering=0) as f:
+        chunk = b"\0" * 4096
+        try:
+            while True:
+                size += f.write(chunk)
+        except OSError:
+            pass
+    return size
+
+
+def test_a_full_disk_refuses_the_vote_loudly_and_recovers_when_space_returns(small_disk):
+    db = small_disk / "votes.db"
+    t0 = datetime(2026, 11, 20, 8, tzinfo=TZ)
+    store = VoteStore.open(db, kiosk_id="k", tz=TZ)
+    acknowledged = [store.record_vote("Q1", "HL", at=t0).uuid]
+    _fill(small_disk)
+    refused = None
+    for i in range(1, 5000):  # the WAL may still hold a few free pages: vote until the disk says no
+        try:
+            acknowledged.append(store.record_vote("Q1", "HL", at=t0 + timedelta(seconds=11 * i)).uuid)
+        except DiskFullError as e:
+            refused = e
+            break
+    assert refused is not None, "the disk never filled up"
+    assert "vote NOT recorded" in str(refused) and "disk is full" in str(refused)
+    # Nothing corrupted, nothing acknowledged lost — seen from a fresh connection, as after a restart.
+    with VoteStore.open(db, kiosk_id="k", tz=TZ, create=False) as fresh:
+        assert fresh.integrity_check() == ["ok"]
+        assert fresh.verify_chain() is None
+        assert [v.uuid for v in fresh.iter_votes()] == acknowledged
+    # Space comes back: the same store records again, with no repair.
+    os.unlink(small_disk / "filler")
+    vote = store.record_vote("Q1", "RHL", at=t0 + timedelta(hours=1))
+    assert vote.seq == len(acknowledged) + 1
+    assert store.verify_chain() is None and store.integrity_check() == ["ok"]
+    store.close()
