@@ -10,6 +10,7 @@ stays true after a USB unplug — and reopened, by path or by USB identity, when
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict, defaultdict
@@ -193,7 +194,7 @@ class PortReader:
         except (serial.SerialException, OSError, ports.PortSpecError) as e:
             self._note_error(f"{self.spec}: cannot open: {e}")
             return None
-        self.port_health.device = device
+        self.port_health.device = os.path.realpath(device)
         log.info("%s: opened %s at %d baud", self.spec, device, self.baudrate)
         return ser
 

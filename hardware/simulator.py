@@ -41,7 +41,8 @@ class VirtualBox:
 
     def __init__(self, link: str | os.PathLike | None = None, boxes: tuple[int, ...] = (1,),
                  firmware: str = "sim-1.0", ack_timeout_s: float = ACK_TIMEOUT_S, resends: int = RESENDS,
-                 heartbeat_s: float | None = 10.0):
+                 heartbeat_s: float | None = 10.0, on_ack=None):
+        self.on_ack = on_ack  # called from the listening thread the moment an ACK arrives
         self.link = Path(link) if link else None
         self.boxes, self.firmware = boxes, firmware
         self.ack_timeout_s, self.resends, self.heartbeat_s = ack_timeout_s, resends, heartbeat_s
@@ -163,6 +164,8 @@ class VirtualBox:
                 return
             for item in splitter.feed(data):
                 if isinstance(item, Ack):
+                    if self.on_ack is not None:
+                        self.on_ack(item)
                     with self._lock:
                         self.acks.append(item)
                         event = self._acked.get((item.box, item.seq))

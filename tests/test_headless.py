@@ -1,0 +1,101 @@
+"""`run --headless` and `simulate-buttons`, as processes: one log line per vote, a clean stop on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from hardware.protocol import Rate, encode
+from hardware.simulator import VirtualBox
+from kiosk.config import load_config
+from kiosk.store import VoteStore
+from tests.conftest import ROOT, write_config
+
+
+def _box_config(tmp_path, link):
+    return write_config(tmp_path, extra=f'\n[[button_boxes]]\nport = "{link}"\nbox = 1\ncounter = "Q2"\n')
+
+
+def _start(config_path, *args):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, str(ROOT / "main.py"), "run", "--headless", "--config", str(config_path),
+                             *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+
+
+def _wait_listening(proc, box):
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # the reader flushes input on open: press only once it is open
+        if box.press(1).acked:
+            return
+    raise AssertionError("the headless kiosk never ACKed")
+
+
+def test_headless_logs_one_line_per_vote_and_stops_cleanly_on_sigterm(tmp_path):
+    link = tmp_path / "box"
+    config_path = _box_config(tmp_path, link)
+    with VirtualBox(link, heartbeat_s=None) as box:
+        proc = _start(config_path)
+        try:
+            _wait_listening(proc, box)
+            for key in (2, 3, 5):
+                assert box.press(key).acked
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0, out
+    vote_lines = [line for line in out.splitlines() if " vote #" in line]
+    assert len(vote_lines) == 4
+    assert "Q2 RKHL (Rất không hài lòng) from box 1" in vote_lines[3]
+    assert "SIGTERM received" in out and "the store is closed" in out
+    with VoteStore.from_config(load_config(config_path)) as store:
+        assert store.count() == 4 and store.verify_chain() is None
+
+
+def test_a_press_in_flight_at_sigterm_is_either_committed_or_not_acked(tmp_path):
+    link = tmp_path / "box"
+    config_path = _box_config(tmp_path, link)
+    with VirtualBox(link, heartbeat_s=None) as box:
+        proc = _start(config_path)
+        _wait_listening(proc, box)
+        box.send_raw(b"".join(encode(Rate(1, 1 + i % 5, 100 + i)) for i in range(30)))
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+        time.sleep(0.2)
+        acked = {a.seq for a in box.acks if a.seq >= 100}
+    with VoteStore.from_config(load_config(config_path)) as store:
+        stored = {row[0] for row in store.query("SELECT box_seq FROM votes WHERE box_seq >= 100")}
+        assert acked <= stored  # never an ACK for a press that is not in the store
+        assert store.integrity_check() == ["ok"] and store.verify_chain() is None
+
+
+def test_headless_without_button_boxes_explains_what_to_do(tmp_path):
+    proc = _start(write_config(tmp_path))
+    out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 2
+    assert "no [[button_boxes]]" in out and "--simulate" in out
+
+
+def test_simulate_buttons_presses_a_script_and_prints_the_acks(tmp_path):
+    link = tmp_path / "sim"
+    config_path = _box_config(tmp_path, link)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    sim = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "simulate-buttons", "--link", str(link),
+                            "--script", "1,2,5", "--rate", "2"], stdout=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 10
+    while not link.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    kiosk = _start(config_path)
+    try:
+        out, _ = sim.communicate(timeout=60)
+    finally:
+        kiosk.send_signal(signal.SIGTERM)
+        kiosk.communicate(timeout=20)
+    acked = [line for line in out.splitlines() if ": ACK after" in line]
+    # Presses sent before the kiosk opened the port go unanswered (as with real hardware); the rest are ACKed.
+    assert acked, out
+    with VoteStore.from_config(load_config(config_path)) as store:
+        assert store.count() == len(acked)
+    assert sim.returncode == (0 if len(acked) == 3 else 1)
