@@ -128,28 +128,22 @@ class _Chainer:
         return self.last_ts[counter_id]
 
     def next(self, counter_id: str, level: str, scale: str, source: str, officer: str | None,
-             box_seq: int | None, at: datetime, vote_uuid: str | None = None) -> Vote:
+             box_seq: int | None, at: datetime, vote_uuid: str | None = None) -> tuple:
+        """The next vote's row, in :data:`VOTE_COLUMNS` order."""
         at = _to_ms(at)
         ts_ms = round(at.timestamp() * 1000)
         last = self._last_ts_at(counter_id)
         # A clock that jumped backwards gives a negative gap: not evidence of misuse.
         flag = REPEAT if last is not None and 0 <= ts_ms - last < self.repeat_ms else None
-        fields = {
-            "seq": self.seq + 1, "uuid": vote_uuid or str(uuidlib.uuid4()), "kiosk_id": self.kiosk_id,
-            "counter_id": counter_id, "officer": officer, "level": level, "scale": scale,
-            "source": source, "local_time": at.isoformat(timespec="milliseconds"), "box_seq": box_seq,
-            "flag": flag, "prev_hash": self.prev_hash,
-        }
-        vote = Vote(**fields, hash=chain.vote_hash(fields), local_date=at.date().isoformat(), ts_ms=ts_ms)
-        self.seq, self.prev_hash, self.last_ts[counter_id] = vote.seq, vote.hash, ts_ms
-        return vote
+        seq = self.seq + 1
+        hashed = [seq, vote_uuid or str(uuidlib.uuid4()), self.kiosk_id, counter_id, officer, level, scale,
+                  source, at.isoformat(timespec="milliseconds"), box_seq, flag, self.prev_hash]
+        vote_hash = chain.hash_values(hashed)
+        self.seq, self.prev_hash, self.last_ts[counter_id] = seq, vote_hash, ts_ms
+        return (*hashed, vote_hash, at.date().isoformat(), ts_ms)
 
 
 _INSERT = f"INSERT INTO votes ({', '.join(VOTE_COLUMNS)}) VALUES ({', '.join('?' * len(VOTE_COLUMNS))})"
-
-
-def _row(vote: Vote) -> tuple:
-    return tuple(getattr(vote, name) for name in VOTE_COLUMNS)
 
 
 class VoteStore:
@@ -167,6 +161,11 @@ class VoteStore:
         self.counters = frozenset(counters) if counters is not None else None
         self._clock = clock or (lambda: datetime.now(self.tz))
         self._lock = threading.RLock()
+        # The chain head and each counter's last vote time, kept between votes. PRAGMA data_version
+        # changes when another connection commits; only then are they read again.
+        self._valid: set[tuple] = set()  # (counter, level, scale, source) already checked once
+        self._chainer: _Chainer | None = None
+        self._chainer_version: int | None = None
 
     @classmethod
     def open(cls, path: str | Path, *, kiosk_id: str, tz: tzinfo, scale: str = "sipas5",
@@ -213,6 +212,9 @@ class VoteStore:
     # --- writing ------------------------------------------------------------------------------
 
     def _validate(self, counter_id: str, level: str, scale: str, source: str) -> None:
+        key = (counter_id, level, scale, source)
+        if key in self._valid:
+            return
         if self.counters is not None and counter_id not in self.counters:
             raise ValueError(f"counter {counter_id!r} is not configured (known: {', '.join(sorted(self.counters))})")
         try:
@@ -221,6 +223,17 @@ class VoteStore:
             raise ValueError(e.args[0]) from None
         if not SOURCE_RE.match(source):
             raise ValueError(f"source {source!r} is not touch, keypad, demo or serial:<box 1-99>")
+        self._valid.add(key)
+
+    def _current_chainer(self, conn: sqlite3.Connection) -> "_Chainer":
+        """The chainer, re-read from the database if another connection has written since our last vote.
+
+        Call inside the write transaction: the write lock guarantees nobody commits meanwhile.
+        """
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        if self._chainer is None or version != self._chainer_version:
+            self._chainer, self._chainer_version = _Chainer(conn, self.kiosk_id, self.repeat_ms), version
+        return self._chainer
 
     def _write(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
         """Run ``work`` in one IMMEDIATE transaction and COMMIT; map failures to VoteNotRecorded."""
@@ -232,6 +245,7 @@ class VoteStore:
                 conn.execute("COMMIT")
                 return result
             except sqlite3.Error as e:
+                self._chainer = None  # it may have advanced past rows that were rolled back
                 self._rollback()
                 msg = str(e)
                 if "full" in msg:
@@ -239,6 +253,7 @@ class VoteStore:
                                         "Free some space; recording resumes by itself.") from None
                 raise VoteNotRecorded(f"{self.path}: vote NOT recorded: {msg}") from None
             except BaseException:
+                self._chainer = None
                 self._rollback()
                 raise
 
@@ -263,10 +278,9 @@ class VoteStore:
         vote_uuid = str(uuidlib.uuid4())  # made at the moment of the vote, before any waiting
 
         def work(conn: sqlite3.Connection) -> Vote:
-            vote = _Chainer(conn, self.kiosk_id, self.repeat_ms).next(
-                counter_id, level, scale, source, officer, box_seq, when, vote_uuid)
-            conn.execute(_INSERT, _row(vote))
-            return vote
+            row = self._current_chainer(conn).next(counter_id, level, scale, source, officer, box_seq, when, vote_uuid)
+            conn.execute(_INSERT, row)
+            return Vote(*row)
 
         return self._write(work)
 
@@ -281,15 +295,14 @@ class VoteStore:
         batch: list[dict[str, Any]] = []
 
         def work(conn: sqlite3.Connection) -> int:
-            chainer = _Chainer(conn, self.kiosk_id, self.repeat_ms)
+            chainer = self._current_chainer(conn)
             rows = []
             for item in batch:
                 scale = item.get("scale") or self.scale
                 source = item.get("source", "touch")
                 self._validate(item["counter_id"], item["level"], scale, source)
-                rows.append(_row(chainer.next(item["counter_id"], item["level"], scale, source,
-                                              item.get("officer"), item.get("box_seq"),
-                                              item["at"].astimezone(self.tz))))
+                rows.append(chainer.next(item["counter_id"], item["level"], scale, source, item.get("officer"),
+                                         item.get("box_seq"), item["at"].astimezone(self.tz)))
             conn.executemany(_INSERT, rows)
             return len(rows)
 

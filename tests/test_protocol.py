@@ -122,3 +122,14 @@ def test_arbitrary_bytes_with_valid_frames_spliced_in_yield_exactly_those_frames
         got += [item for item in splitter.feed(data[i:i + n]) if not isinstance(item, FrameError)]
         i, k = i + n, k + 1
     assert got == [frame for _, frame in pieces]
+
+
+def test_every_worked_example_in_the_protocol_doc_is_a_valid_frame():
+    import re
+    from pathlib import Path
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "serial-protocol.md").read_text(encoding="utf-8")
+    examples = re.findall(r"^\| `(\$[A-Z]+,[^`]*?)\\r\\n` \|", doc, flags=re.M)
+    assert len(examples) == 5
+    for example in examples:
+        frame = parse_line(example.encode() + b"\r\n")
+        assert encode(frame) == example.encode() + b"\r\n"
