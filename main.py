@@ -41,7 +41,8 @@ def register_run(add) -> None:
 def extensions():
     """The subcommands of the rooms the domain may not import."""
     from hardware.commands import register as hardware_commands
-    return [register_run, hardware_commands]
+    from sync.commands import register as sync_commands
+    return [register_run, hardware_commands, sync_commands]
 
 
 if __name__ == "__main__":

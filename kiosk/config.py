@@ -7,10 +7,12 @@ too: a misspelt ``repeat_windows_s`` silently ignored would be worse than a refu
 
 from __future__ import annotations
 
+import hmac
 import os
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -75,6 +77,41 @@ class ButtonBox:
     baudrate: int = 115200
 
 
+class Secret:
+    """A shared secret that never shows itself in a log, a traceback or a repr."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def reveal(self) -> bytes:
+        """The secret's bytes, for signing. Call only where it is used."""
+        return self._value.encode("utf-8")
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Secret) and hmac.compare_digest(self._value, other._value)
+
+    def __hash__(self) -> int:
+        return hash(Secret)
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    """Where and when votes are sent to the central service."""
+
+    url: str
+    secret: Secret
+    window: tuple[time, time] = (time(22, 0), time(5, 0))
+    batch_size: int = 500
+    timeout_s: float = 30.0
+
+
 @dataclass(frozen=True)
 class Config:
     """A validated configuration. Paths are absolute."""
@@ -87,6 +124,7 @@ class Config:
     repeat_window_s: float
     counters: tuple[Counter, ...]
     button_boxes: tuple[ButtonBox, ...] = ()
+    sync: SyncConfig | None = None
     source: str = EMBEDDED_SOURCE
 
     @property
@@ -183,7 +221,37 @@ _BOX_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "counter": (_ident, True, None),
     "baudrate": (_baudrate, False, 115200),
 }
-_TOP_LEVEL = {"kiosk": "table", "counters": "array", "button_boxes": "array"}
+_WINDOW_RE = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])$")
+
+
+def _window(v: Any) -> str | None:
+    return None if isinstance(v, str) and _WINDOW_RE.match(v) else "a time window \"HH:MM-HH:MM\" such as \"22:00-05:00\""
+
+
+def _url(v: Any) -> str | None:
+    ok = isinstance(v, str) and re.match(r"^https?://[^\s/]+", v) is not None
+    return None if ok else "an http:// or https:// URL"
+
+
+def _batch_size(v: Any) -> str | None:
+    ok = isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 5000
+    return None if ok else "a whole number from 1 to 5000"
+
+
+def _timeout(v: Any) -> str | None:
+    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and 1 <= v <= 600
+    return None if ok else "a number of seconds from 1 to 600"
+
+
+_SYNC_KEYS: dict[str, tuple[Check, bool, Any]] = {
+    "url": (_url, True, None),
+    "secret": (_string, False, None),
+    "secret_file": (_string, False, None),
+    "window": (_window, False, "22:00-05:00"),
+    "batch_size": (_batch_size, False, 500),
+    "timeout_s": (_timeout, False, 30),
+}
+_TOP_LEVEL = {"kiosk": "table", "counters": "array", "button_boxes": "array", "sync": "table"}
 
 
 class _Locator:
@@ -303,10 +371,14 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
             except (TypeError, ValueError, KeyError):
                 pass  # already reported above
 
+    base = base_dir if base_dir is not None else Path.cwd()
+    sync = None
+    if "sync" in raw:
+        sync = _sync_section(raw["sync"], source, loc, base, problems)
+
     if problems:
         raise ConfigError(source, problems)
 
-    base = base_dir if base_dir is not None else Path.cwd()
     data_dir = Path(kiosk["data_dir"]).expanduser()
     if not data_dir.is_absolute():
         data_dir = base / data_dir
@@ -319,8 +391,36 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
         repeat_window_s=float(kiosk["repeat_window_s"]),
         counters=tuple(counters),
         button_boxes=tuple(boxes),
+        sync=sync,
         source=source,
     )
+
+
+def _sync_section(table: Any, source: str, loc: _Locator, base: Path, problems: list[str]) -> SyncConfig | None:
+    before = len(problems)
+    s = _check_table(table, _SYNC_KEYS, "sync", None, source, loc, problems)
+    if not isinstance(table, dict):
+        return None
+    has_secret, has_file = table.get("secret") is not None, table.get("secret_file") is not None
+    if has_secret == has_file:
+        problems.append(f"{_where(source, loc, 'sync', None, None)}: give exactly one of 'secret' or 'secret_file'")
+    secret = s.get("secret")
+    if has_file and not has_secret and isinstance(s.get("secret_file"), str):
+        path = Path(s["secret_file"]).expanduser()
+        path = path if path.is_absolute() else base / path
+        try:
+            secret = path.read_text(encoding="utf-8").strip()
+        except OSError as e:
+            problems.append(f"{_where(source, loc, 'sync', None, 'secret_file')}: cannot read {path}: {e.strerror}")
+        else:
+            if not secret:
+                problems.append(f"{_where(source, loc, 'sync', None, 'secret_file')}: {path} is empty")
+    if len(problems) > before or not secret:
+        return None
+    m = _WINDOW_RE.match(s["window"])
+    window = (time(int(m.group(1)), int(m.group(2))), time(int(m.group(3)), int(m.group(4))))
+    return SyncConfig(url=s["url"].rstrip("/"), secret=Secret(secret), window=window,
+                      batch_size=s["batch_size"], timeout_s=float(s["timeout_s"]))
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:

@@ -95,7 +95,17 @@ def _v1_votes_and_reasons(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = [_v1_votes_and_reasons]
+def _v2_sync_bookkeeping(db: sqlite_utils.Database) -> None:
+    db["sync_runs"].create({"id": int, "started_at": str, "finished_at": str, "sent": int, "remaining": int,
+                            "ok": int, "error": str}, pk="id")
+    db["sync_quarantine"].create({"vote_uuid": str, "reason": str, "at": str}, pk="vote_uuid")
+    db["sync_mismatches"].create({"local_date": str, "counter_id": str, "scale": str, "local": str, "server": str,
+                                  "at": str}, pk=("local_date", "counter_id", "scale"))
+    db["sync_meta"].create({"key": str, "value": str}, pk="key")
+    db.execute("CREATE INDEX reasons_unsynced ON vote_reasons(vote_uuid) WHERE sync_state != 'synced'")
+
+
+MIGRATIONS = [_v1_votes_and_reasons, _v2_sync_bookkeeping]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -235,7 +245,11 @@ class VoteStore:
             self._chainer, self._chainer_version = _Chainer(conn, self.kiosk_id, self.repeat_ms), version
         return self._chainer
 
-    def _write(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
+    def write(self, work: Callable[[sqlite3.Connection], Any], what: str = "sync state") -> Any:
+        """Run ``work(conn)`` in one write transaction (for bookkeeping beside the votes, such as sync state)."""
+        return self._write(work, what)
+
+    def _write(self, work: Callable[[sqlite3.Connection], Any], what: str = "vote") -> Any:
         """Run ``work`` in one IMMEDIATE transaction and COMMIT; map failures to VoteNotRecorded."""
         with self._lock:
             conn = self.conn
@@ -249,9 +263,9 @@ class VoteStore:
                 self._rollback()
                 msg = str(e)
                 if "full" in msg:
-                    raise DiskFullError(f"{self.path}: vote NOT recorded: the disk is full ({msg}). "
+                    raise DiskFullError(f"{self.path}: {what} NOT recorded: the disk is full ({msg}). "
                                         "Free some space; recording resumes by itself.") from None
-                raise VoteNotRecorded(f"{self.path}: vote NOT recorded: {msg}") from None
+                raise VoteNotRecorded(f"{self.path}: {what} NOT recorded: {msg}") from None
             except BaseException:
                 self._chainer = None
                 self._rollback()
@@ -328,7 +342,7 @@ class VoteStore:
             conn.executemany("INSERT OR IGNORE INTO vote_reasons (vote_uuid, element, recorded_at) VALUES (?, ?, ?)",
                              [(vote_uuid, e, now) for e in dict.fromkeys(elements)])
 
-        self._write(work)
+        self._write(work, "reasons")
 
     # --- reading ------------------------------------------------------------------------------
 

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Protocol, Sequence
 
 from .config import Counter
 from .scales import SATISFIED_CODES, Scale
-from .store import VoteStore
+
+
+class VoteSource(Protocol):
+    """Anything holding a ``votes`` table with the store's columns: the kiosk's store, the central service's."""
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]: ...
 
 
 def summarise(levels: dict[str, int], flagged: int, scale: Scale) -> dict[str, Any]:
@@ -56,12 +61,28 @@ class _Tally:
         return ids + [(cid, None) for cid in extra]
 
 
-def _group(store: VoteStore, scale: Scale, d_from: date, d_to: date) -> tuple[dict[str, _Tally], dict[str, int]]:
-    rows = store.query(
-        "SELECT local_date, scale, counter_id, level, flag IS NOT NULL, count(*) FROM votes "
-        "WHERE local_date BETWEEN ? AND ? GROUP BY 1, 2, 3, 4, 5",
-        (d_from.isoformat(), d_to.isoformat()),
-    )
+# Columns a report may be filtered or grouped by (the kiosk's and the central service's votes tables
+# share them). Anything else is refused rather than spliced into SQL.
+FILTER_COLUMNS = ("kiosk_id", "counter_id", "officer")
+GROUP_COLUMNS = {"counter": "counter_id", "officer": "officer"}
+
+
+def _group(source: VoteSource, scale: Scale, d_from: date, d_to: date, filters: dict[str, Any] | None = None,
+           by: str = "counter") -> tuple[dict[str, _Tally], dict[str, int]]:
+    column = GROUP_COLUMNS[by]
+    where, params = "local_date BETWEEN ? AND ?", [d_from.isoformat(), d_to.isoformat()]
+    for name, value in (filters or {}).items():
+        if name not in FILTER_COLUMNS:
+            raise ValueError(f"cannot filter by {name!r} (only {', '.join(FILTER_COLUMNS)})")
+        if isinstance(value, (tuple, list)):  # one of several (the kiosks of a centre)
+            where += f" AND {name} IN ({', '.join('?' * len(value))})"
+            params.extend(value)
+        else:
+            where += f" AND {name} = ?"
+            params.append(value)
+    rows = source.query(
+        f"SELECT local_date, scale, coalesce({column}, ''), level, flag IS NOT NULL, count(*) FROM votes "
+        f"WHERE {where} GROUP BY 1, 2, 3, 4, 5", params)
     by_day: dict[str, _Tally] = defaultdict(_Tally)
     other: dict[str, int] = defaultdict(int)
     for day, scale_id, counter, level, flagged, n in rows:
@@ -72,7 +93,7 @@ def _group(store: VoteStore, scale: Scale, d_from: date, d_to: date) -> tuple[di
     return by_day, dict(other)
 
 
-def _table(tallies: Iterable[_Tally], counters: Sequence[Counter], scale: Scale) -> dict[str, Any]:
+def _table(tallies: Iterable[_Tally], counters: Sequence[Counter], scale: Scale, by: str = "counter") -> dict[str, Any]:
     merged = _Tally()
     for t in tallies:
         for counter, levels in t.levels.items():
@@ -84,27 +105,44 @@ def _table(tallies: Iterable[_Tally], counters: Sequence[Counter], scale: Scale)
     all_levels: dict[str, int] = defaultdict(int)
     for cid, name in merged.counters(counters):
         levels = merged.levels.get(cid, {})
-        rows.append({"counter": cid, "name": name, **summarise(levels, merged.flagged.get(cid, 0), scale)})
+        head = {"counter": cid, "name": name} if by == "counter" else {"officer": cid or None}
+        rows.append({**head, **summarise(levels, merged.flagged.get(cid, 0), scale)})
         for level, n in levels.items():
             all_levels[level] += n
     return {"counters": rows, "all": summarise(all_levels, sum(merged.flagged.values()), scale)}
 
 
-def day_totals(store: VoteStore, counters: Sequence[Counter], scale: Scale, day: date) -> dict[str, Any]:
-    """One local day's totals per counter — the ``totals --json`` contract shape."""
-    by_day, other = _group(store, scale, day, day)
-    out = {"date": day.isoformat(), "scale": scale.id, **_table(by_day.values(), counters, scale)}
+def day_totals(source: VoteSource, counters: Sequence[Counter], scale: Scale, day: date,
+               filters: dict[str, Any] | None = None, by: str = "counter") -> dict[str, Any]:
+    """One local day's totals per counter — the ``totals --json`` contract shape.
+
+    ``by="officer"`` groups by officer code instead (rows carry ``officer`` in place of
+    ``counter``/``name``); ``filters`` narrows to one kiosk, counter or officer.
+    """
+    by_day, other = _group(source, scale, day, day, filters, by)
+    out = {"date": day.isoformat(), "scale": scale.id,
+           **_table(by_day.values(), counters if by == "counter" else (), scale, by)}
     if other:
         out["all"]["other_scales"] = other
     return out
 
 
-def period_report(store: VoteStore, counters: Sequence[Counter], scale: Scale, d_from: date,
+def period_totals(source: VoteSource, counters: Sequence[Counter], scale: Scale, d_from: date, d_to: date,
+                  label: str, filters: dict[str, Any] | None = None, by: str = "counter") -> dict[str, Any]:
+    """A whole period's totals in the ``totals --json`` shape, its ``date`` being ``label`` (a month, a quarter)."""
+    by_day, other = _group(source, scale, d_from, d_to, filters, by)
+    out = {"date": label, "scale": scale.id, **_table(by_day.values(), counters if by == "counter" else (), scale, by)}
+    if other:
+        out["all"]["other_scales"] = other
+    return out
+
+
+def period_report(source: VoteSource, counters: Sequence[Counter], scale: Scale, d_from: date,
                   d_to: date) -> dict[str, Any]:
     """Totals per counter for every day from ``d_from`` to ``d_to`` inclusive, and for the period."""
     if d_to < d_from:
         raise ValueError(f"the period ends ({d_to}) before it starts ({d_from})")
-    by_day, other = _group(store, scale, d_from, d_to)
+    by_day, other = _group(source, scale, d_from, d_to)
     days = []
     d = d_from
     while d <= d_to:

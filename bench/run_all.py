@@ -1,0 +1,30 @@
+"""`make bench`: every benchmark, one after another, printing figures (nothing is asserted)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import bench_serial, bench_store  # noqa: E402
+from bench.common import BUILD  # noqa: E402
+
+
+def main() -> None:
+    BUILD.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    print("== vote store ==")
+    bench_store.bench_record_vote()
+    bench_store.bench_demo_speed()
+    bench_store.bench_totals()
+    print("== button boxes ==")
+    bench_serial.main()
+    print("== crash safety ==")
+    bench_store.bench_crash()
+    print(f"all benchmarks done in {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

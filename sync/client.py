@@ -1,0 +1,262 @@
+"""Sending the store's waiting votes to the central service: signed batches, exactly once.
+
+The store is the outbox; this module never holds a copy beyond one batch. A batch is marked synced
+only for the UUIDs the server's 2xx receipt lists, so a lost response, a timeout or a retry makes
+no duplicate (the server dedupes by UUID). Failures are recorded, never swallowed:
+
+- network errors and 5xx (and 429): retried with exponential backoff and full jitter, honouring
+  ``Retry-After``; after a few tries the run ends and the next run (the schedule) tries again;
+- 401 ``stale_timestamp``: the clock offset is corrected from the server's ``Date`` and the skew
+  recorded for the manager; the batch is re-signed and sent again;
+- 409 conflict: the conflicting votes are quarantined with the server's reason, the rest retried;
+- any other 4xx: the batch is quarantined with the server's reason — kept, visible, retried only
+  when the manager releases it — instead of looping.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import requests
+
+from kiosk import outbox
+from kiosk.config import Config
+from kiosk.store import VoteStore
+
+from . import signing
+from .wire import encode_batch
+
+log = logging.getLogger("kiosk.sync")
+
+BATCH_PATH = "/v1/batches"
+ATTEMPTS_PER_RUN = 6
+BACKOFF_BASE_S = 0.5
+BACKOFF_CAP_S = 60.0
+RETRY_AFTER_CAP_S = 300.0
+
+
+@dataclass
+class SyncResult:
+    """What one run did, and what is left."""
+    sent: int = 0
+    duplicates: int = 0
+    batches: int = 0
+    reasons: int = 0
+    quarantined: int = 0          # set aside in this run
+    quarantined_total: int = 0    # set aside and not yet released, all runs
+    remaining: int = 0            # still unsynced: waiting votes and reasons, and quarantined votes
+    error: str | None = None
+    clock_skew_s: float | None = None
+    mismatches: list[dict[str, Any]] = field(default_factory=list)
+    chain: dict[str, Any] | None = None
+
+    @property
+    def complete(self) -> bool:
+        """True when nothing is left waiting and the run ended without error."""
+        return self.error is None and self.remaining == 0
+
+
+class _Retry(Exception):
+    def __init__(self, reason: str, wait_s: float | None = None):
+        self.reason, self.wait_s = reason, wait_s
+        super().__init__(reason)
+
+
+class SyncClient:
+    """Uploads one kiosk's outbox. ``sleep`` and ``rng`` are injectable so tests need not wait."""
+
+    def __init__(self, config: Config, store: VoteStore, session: requests.Session | None = None,
+                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None,
+                 clock: Callable[[], float] = time.time, attempts: int = ATTEMPTS_PER_RUN):
+        if config.sync is None:
+            raise ValueError(f"{config.source}: no [sync] section: set url and secret to sync")
+        self.config, self.sync, self.store = config, config.sync, store
+        self.session = session or requests.Session()
+        self.sleep, self.rng, self.clock, self.attempts = sleep, rng or random.Random(), clock, attempts
+        base = urlsplit(self.sync.url)
+        self.url = self.sync.url + BATCH_PATH
+        self.path = (base.path.rstrip("/") or "") + BATCH_PATH
+        self.counters = [{"id": c.id, "name": c.name} for c in config.counters]
+
+    def _offset(self) -> float:
+        return float(outbox.get_meta(self.store, "clock_offset_s", "0") or 0)
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), self.store.tz)
+
+    def run(self) -> SyncResult:
+        """Send everything waiting, batch by batch; record the run; return what happened."""
+        started = self._now()
+        result = SyncResult()
+        try:
+            while True:
+                votes = outbox.pending_votes(self.store, self.sync.batch_size)
+                reasons = outbox.pending_reasons(self.store, self.sync.batch_size * 5)
+                if not votes and not reasons:
+                    break
+                self._send_batch(votes, reasons, result)
+        except _Retry as e:
+            result.error = e.reason
+        except requests.RequestException as e:  # pragma: no cover - _send_batch turns these into _Retry
+            result.error = f"network: {e}"
+        counts = outbox.count_pending(self.store)
+        result.remaining = counts["votes"] + counts["reasons"] + counts["quarantined"]
+        result.quarantined_total = counts["quarantined"]
+        skew = outbox.get_meta(self.store, "clock_skew_s")
+        result.clock_skew_s = float(skew) if skew is not None else None
+        outbox.record_run(self.store, started, self._now(), result.sent, result.remaining, result.error is None,
+                          result.error)
+        return result
+
+    def _send_batch(self, votes: list[dict], reasons: list[dict], result: SyncResult) -> None:
+        body = encode_batch(self.config.kiosk_id, self.counters, votes, reasons)
+        corrected_clock = False
+        last: _Retry | None = None
+        for attempt in range(self.attempts):
+            if attempt:
+                wait = last.wait_s if last and last.wait_s is not None else \
+                    self.rng.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** attempt))
+                log.info("sync: retrying in %.1f s (%s)", wait, last.reason if last else "")
+                self.sleep(wait)
+            try:
+                response = self._post(body)
+            except requests.RequestException as e:
+                last = _Retry(f"network: {type(e).__name__}: {e}")
+                continue
+            status = response.status_code
+            if 200 <= status < 300:
+                self._accept(response, votes, reasons, result)
+                return
+            reason = _reason(response)
+            if status == 401 and _error_code(response) == "stale_timestamp" and not corrected_clock:
+                self._correct_clock(response)
+                corrected_clock = True
+                last = _Retry(f"clock corrected: {reason}", wait_s=0)
+                continue
+            if status == 429 or status >= 500:
+                last = _Retry(f"server {status}: {reason}", _retry_after(response))
+                if last.wait_s is not None and last.wait_s > RETRY_AFTER_CAP_S:
+                    raise _Retry(f"server {status}: asked to retry after {last.wait_s:.0f} s")
+                continue
+            if status == 409:
+                conflicting = _json(response).get("conflicting") or []
+                bad = [v["uuid"] for v in votes if v["uuid"] in set(conflicting)] or [v["uuid"] for v in votes]
+                result.quarantined += outbox.quarantine(self.store, bad, f"409 conflict: {reason}", self._now())
+                log.error("sync: %d vote(s) quarantined: %s", len(bad), reason)
+                return
+            # Any other refusal will not change by itself: set the batch aside for the manager.
+            uuids = [v["uuid"] for v in votes]
+            result.quarantined += outbox.quarantine(self.store, uuids, f"{status}: {reason}", self._now())
+            if not uuids:  # a batch of reasons alone: no vote to quarantine, so stop instead of looping
+                raise _Retry(f"server {status}: {reason}")
+            log.error("sync: batch of %d vote(s) quarantined: %s %s", len(uuids), status, reason)
+            return
+        raise last or _Retry("gave up")
+
+    def _post(self, body: bytes) -> requests.Response:
+        ts = int(self.clock() + self._offset())
+        headers = signing.signed_headers(self.config.kiosk_id, self.sync.secret.reveal(), ts, "POST", self.path, body)
+        headers["Content-Type"] = "application/json"
+        return self.session.post(self.url, data=body, headers=headers, timeout=self.sync.timeout_s)
+
+    def _accept(self, response: requests.Response, votes: list[dict], reasons: list[dict], result: SyncResult) -> None:
+        try:
+            receipt = response.json()
+            acknowledged = set(receipt["accepted"]) | set(receipt["duplicates"])
+            reason_keys = {tuple(r) for r in receipt.get("reasons", [])}
+        except (ValueError, KeyError, TypeError):
+            raise _Retry(f"server {response.status_code} sent an unreadable receipt; nothing marked") from None
+        ours = [v["uuid"] for v in votes if v["uuid"] in acknowledged]
+        sent_reasons = [(r["vote_uuid"], r["element"]) for r in reasons if (r["vote_uuid"], r["element"]) in reason_keys]
+        outbox.mark_synced(self.store, ours, sent_reasons, self._now())
+        result.batches += 1
+        result.sent += len(set(ours) & set(receipt["accepted"]))
+        result.duplicates += len(set(ours) & set(receipt["duplicates"]))
+        result.reasons += len(sent_reasons)
+        result.chain = receipt.get("chain")
+        if isinstance(receipt.get("totals"), list):
+            result.mismatches = outbox.record_comparison(self.store, receipt["totals"], self._now())
+        if len(ours) < len(votes):
+            raise _Retry(f"the receipt acknowledged {len(ours)} of {len(votes)} votes; the rest stay waiting")
+
+    def _correct_clock(self, response: requests.Response) -> None:
+        server = None
+        body = _json(response)
+        if isinstance(body.get("server_time"), (int, float)):
+            server = float(body["server_time"])
+        elif response.headers.get("Date"):
+            try:
+                server = parsedate_to_datetime(response.headers["Date"]).timestamp()
+            except (TypeError, ValueError):
+                server = None
+        if server is None:
+            return
+        offset = server - self.clock()
+        outbox.set_meta(self.store, {"clock_offset_s": f"{offset:.3f}", "clock_skew_s": f"{offset:.3f}"})
+        log.warning("sync: this kiosk's clock is %+.0f s off the server's; signing with a correction", -offset)
+
+
+def _json(response: requests.Response) -> dict:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _error_code(response: requests.Response) -> str | None:
+    return _json(response).get("error")
+
+
+def _reason(response: requests.Response) -> str:
+    data = _json(response)
+    if "reason" in data:
+        return f"{data.get('error', '')}: {data['reason']}"[:500]
+    return (response.text or response.reason or "")[:200]
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def describe(result: SyncResult) -> str:
+    """One paragraph for people: what was sent and what is left, and why."""
+    lines = [f"sent {result.sent} vote(s) in {result.batches} batch(es)"
+             + (f", {result.duplicates} already on the server" if result.duplicates else "")
+             + (f", {result.reasons} reason(s)" if result.reasons else "")]
+    if result.quarantined:
+        lines.append(f"{result.quarantined} vote(s) quarantined (refused by the server; see `sync --status`)")
+    if result.clock_skew_s:
+        lines.append(f"warning: this kiosk's clock is {-result.clock_skew_s:+.0f} s off the server's")
+    for m in result.mismatches:
+        lines.append(f"warning: totals differ for {m['date']} {m['counter']}: here {json.dumps(m['local'])}, "
+                     f"server {json.dumps(m['server'])}")
+    if result.chain and not result.chain.get("ok", True):
+        lines.append(f"warning: the server reports {len(result.chain['issues'])} chain issue(s), first: "
+                     f"{result.chain['issues'][0]['detail']}")
+    if result.quarantined_total:
+        lines.append(f"{result.quarantined_total} vote(s) in quarantine: the manager must look at them and "
+                     "release them (`sync --release-quarantine`)")
+    if result.remaining:
+        lines.append(f"{result.remaining} item(s) not synced" + (f": {result.error}" if result.error else ""))
+    elif result.error:
+        lines.append(f"error: {result.error}")
+    else:
+        lines.append("nothing left to sync")
+    return "\n".join(lines)

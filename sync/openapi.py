@@ -1,0 +1,140 @@
+"""The central service's OpenAPI 3.0 description, served at ``/openapi.json``.
+
+Kept beside the code it describes; the test suite checks the running service against it with
+schemathesis, so a drift between the two fails CI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.scales import SCALES
+from kiosk.sipas import ELEMENTS
+
+_HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+_ERROR = {"type": "object", "required": ["error", "reason"],
+          "properties": {"error": {"type": "string"}, "reason": {"type": "string"}}}
+_LEVELS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+_SUMMARY = {
+    "type": "object", "required": ["levels", "total", "satisfied", "satisfied_pct", "flagged"],
+    "properties": {"levels": _LEVELS, "total": {"type": "integer"}, "satisfied": {"type": "integer"},
+                   "satisfied_pct": {"type": "number", "nullable": True}, "flagged": {"type": "integer"},
+                   "other_scales": _LEVELS},
+}
+
+
+def _error_responses(*codes: int) -> dict[str, Any]:
+    text = {400: "Malformed request", 401: "Not authenticated (see the error code)", 403: "Reports disabled",
+            404: "Unknown kiosk or centre", 409: "A UUID or sequence number reused with other content",
+            411: "Content-Length missing", 413: "Body too large"}
+    return {str(c): {"description": text[c], "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            for c in codes}
+
+
+def openapi_spec() -> dict[str, Any]:
+    """The OpenAPI document."""
+    vote = {
+        "type": "object", "additionalProperties": False,
+        "required": ["seq", "uuid", "kiosk_id", "counter_id", "officer", "level", "scale", "source", "local_time",
+                     "box_seq", "flag", "prev_hash", "hash"],
+        "properties": {
+            "seq": {"type": "integer", "minimum": 1}, "uuid": {"type": "string", "format": "uuid"},
+            "kiosk_id": {"type": "string"}, "counter_id": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},
+            "officer": {"type": "string", "nullable": True, "maxLength": 64},
+            "level": {"type": "string", "enum": ["RHL", "HL", "BT", "KHL", "RKHL"]},
+            "scale": {"type": "string", "enum": list(SCALES)},
+            "source": {"type": "string", "pattern": "^(touch|keypad|demo|serial:[1-9][0-9]?)$"},
+            "local_time": {"type": "string", "example": "2026-11-21T09:15:02.123+07:00"},
+            "box_seq": {"type": "integer", "nullable": True, "minimum": 0, "maximum": 65535},
+            "flag": {"type": "string", "nullable": True, "enum": ["repeat", None]},
+            "prev_hash": _HEX64, "hash": _HEX64,
+        },
+    }
+    signed = [{"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
+              for h in ("X-Kiosk-Id", "X-Kiosk-Timestamp", "X-Kiosk-Signature")]
+    report_params = [
+        {"name": "period", "in": "query", "schema": {"type": "string", "enum": ["day", "month", "quarter"]}},
+        {"name": "date", "in": "query", "required": True, "schema": {"type": "string"},
+         "description": "YYYY-MM-DD, YYYY-MM or YYYY-Qn, by period"},
+        {"name": "kiosk", "in": "query", "schema": {"type": "string"}},
+        {"name": "centre", "in": "query", "schema": {"type": "string"}},
+        {"name": "counter", "in": "query", "schema": {"type": "string"}},
+        {"name": "officer", "in": "query", "schema": {"type": "string"}},
+        {"name": "by", "in": "query", "schema": {"type": "string", "enum": ["counter", "officer"]}},
+        {"name": "scale", "in": "query", "schema": {"type": "string", "enum": list(SCALES)}},
+        {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}},
+    ]
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Satisfaction-rating central scoring service", "version": "1",
+                 "description": "Receives signed vote batches from kiosks and reports totals (criterion II.7). "
+                                "Signing: HMAC-SHA256 over timestamp, method, path and the body's SHA-256."},
+        "paths": {
+            "/healthz": {"get": {"summary": "Liveness, without authentication", "responses": {
+                "200": {"description": "Up", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}}}}}}}},
+            "/openapi.json": {"get": {"summary": "This document", "responses": {
+                "200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+            "/v1/batches": {"post": {
+                "summary": "Upload a signed batch of votes and reasons; idempotent by vote UUID",
+                "parameters": signed,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}}},
+                "responses": {"200": {"description": "Receipt", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Receipt"}}}},
+                    **_error_responses(400, 401, 409, 411, 413)}}},
+            "/v1/reports/totals": {"get": {
+                "summary": "Totals per counter or officer, in the kiosk's `totals --json` shape",
+                "security": [{"reportToken": []}], "parameters": report_params,
+                "responses": {"200": {"description": "Totals", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Totals"}},
+                    "text/csv": {"schema": {"type": "string"}}}},
+                    **_error_responses(400, 401, 403, 404)}}},
+            "/v1/reports/chain": {"get": {
+                "summary": "Each kiosk's hash chain: head, gaps, breaks, edits; refused conflicts",
+                "security": [{"reportToken": []}],
+                "parameters": [{"name": "kiosk", "in": "query", "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "Chain report", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["kiosks", "conflicts"],
+                    "properties": {"kiosks": {"type": "array", "items": {"$ref": "#/components/schemas/Chain"}},
+                                   "conflicts": {"type": "array", "items": {"type": "object"}}}}}}},
+                    **_error_responses(401, 403, 404)}}},
+        },
+        "components": {
+            "securitySchemes": {"reportToken": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": _ERROR,
+                "Vote": vote,
+                "Batch": {"type": "object", "required": ["kiosk_id"], "additionalProperties": False, "properties": {
+                    "kiosk_id": {"type": "string"},
+                    "counters": {"type": "array", "items": {"type": "object", "required": ["id", "name"],
+                                                            "properties": {"id": {"type": "string"}, "name": {"type": "string"}}}},
+                    "votes": {"type": "array", "maxItems": 5000, "items": {"$ref": "#/components/schemas/Vote"}},
+                    "reasons": {"type": "array", "items": {"type": "object", "required": ["vote_uuid", "element", "recorded_at"],
+                                "properties": {"vote_uuid": {"type": "string"}, "element": {"type": "string", "enum": list(ELEMENTS)},
+                                               "recorded_at": {"type": "string"}}}}}},
+                "Chain": {"type": "object", "required": ["kiosk_id", "head_seq", "votes", "ok", "issues"], "properties": {
+                    "kiosk_id": {"type": "string"}, "head_seq": {"type": "integer"}, "votes": {"type": "integer"},
+                    "ok": {"type": "boolean"},
+                    "issues": {"type": "array", "items": {"type": "object", "required": ["seq", "kind", "detail"], "properties": {
+                        "seq": {"type": "integer"}, "kind": {"type": "string", "enum": ["gap", "break", "edited"]},
+                        "detail": {"type": "string"}, "detected_at": {"type": "string"}}}}}},
+                "Receipt": {"type": "object", "required": ["kiosk_id", "accepted", "duplicates", "reasons", "totals", "chain"],
+                            "properties": {
+                    "kiosk_id": {"type": "string"},
+                    "accepted": {"type": "array", "items": {"type": "string"}},
+                    "duplicates": {"type": "array", "items": {"type": "string"}},
+                    "reasons": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}},
+                    "totals": {"type": "array", "items": {"type": "object", "required": ["date", "counter", "scale", "levels", "flagged"],
+                               "properties": {"date": {"type": "string"}, "counter": {"type": "string"},
+                                              "scale": {"type": "string"}, "levels": _LEVELS, "flagged": {"type": "integer"}}}},
+                    "chain": {"$ref": "#/components/schemas/Chain"}}},
+                "Totals": {"type": "object", "required": ["date", "scale", "counters", "all"], "properties": {
+                    "date": {"type": "string"}, "scale": {"type": "string"}, "period": {"type": "string"},
+                    "kiosk": {"type": "string"}, "centre": {"type": "string"},
+                    "counters": {"type": "array", "items": {"allOf": [_SUMMARY, {"type": "object", "properties": {
+                        "counter": {"type": "string"}, "name": {"type": "string", "nullable": True},
+                        "officer": {"type": "string", "nullable": True}}}]}},
+                    "all": _SUMMARY}},
+            },
+        },
+    }
