@@ -41,7 +41,6 @@ def _v1(db: sqlite_utils.Database) -> None:
                                "detected_at": str}, pk="id")
     db["chain_issues"].create_index(["kiosk_id", "seq"], index_name="chain_issues_by_kiosk")
     db["conflicts"].create({"id": int, "kiosk_id": str, "uuid": str, "detail": str, "at": str}, pk="id")
-    db["seen_signatures"].create({"signature": str, "ts": int}, pk="signature")
 
 
 MIGRATIONS = [_v1]
@@ -87,21 +86,6 @@ class CentralStore:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         """Read rows (a consistent snapshot)."""
         return self.conn.execute(sql, params).fetchall()
-
-    # --- replay protection --------------------------------------------------------------------
-
-    def remember_signature(self, signature: str, ts: int, now: float, window_s: int) -> bool:
-        """Record a request's signature; False if it was already seen (a replay within the window)."""
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.execute("DELETE FROM seen_signatures WHERE ts < ?", (int(now) - 2 * window_s,))
-            fresh = conn.execute("INSERT OR IGNORE INTO seen_signatures VALUES (?, ?)", (signature, ts)).rowcount == 1
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        return fresh
 
     # --- ingest -------------------------------------------------------------------------------
 

