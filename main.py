@@ -18,16 +18,20 @@ def has_display() -> bool:
 def cmd_run(args) -> int:
     """Run the kiosk: the touch screen when there is a display, else the button boxes alone."""
     from hardware.commands import cmd_run_headless
+    from sync.background import start_background_sync
+    services = [start_background_sync]
     if args.headless:
-        return cmd_run_headless(args)
+        return cmd_run_headless(args, services=services)
     if not has_display():
-        return cmd_run_headless(args, reason="no display found (DISPLAY is not set): running headless — "
-                                             "button boxes and the vote store only, one log line per vote")
+        return cmd_run_headless(args, services=services,
+                                reason="no display found (DISPLAY is not set): running headless — "
+                                       "button boxes and the vote store only, one log line per vote")
     try:
         from kiosk.ui.app import run_app
     except ImportError as e:
-        return cmd_run_headless(args, reason=f"the touch screen is not available ({e}): running headless")
-    return run_app(args)
+        return cmd_run_headless(args, services=services,
+                                reason=f"the touch screen is not available ({e}): running headless")
+    return run_app(args, services=services)
 
 
 def register_run(add) -> None:

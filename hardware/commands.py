@@ -15,7 +15,7 @@ def cmd_simulate(args) -> int:
     return simulator.main(args)
 
 
-def cmd_run_headless(args, reason: str | None = None) -> int:
+def cmd_run_headless(args, reason: str | None = None, services=()) -> int:
     """Run the button boxes and the store with no window."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     config = load_config(args.config)
@@ -23,7 +23,7 @@ def cmd_run_headless(args, reason: str | None = None) -> int:
     if reason:
         logging.getLogger("kiosk").warning("%s", reason)
         simulate = simulate or not config.button_boxes
-    return run_headless(config, simulate=simulate)
+    return run_headless(config, simulate=simulate, services=services)
 
 
 def register(add) -> None:

@@ -11,6 +11,7 @@ import random
 import signal
 import threading
 from dataclasses import replace
+from typing import Callable, Sequence
 
 from kiosk.config import ButtonBox, Config
 from kiosk.store import Vote, VoteStore
@@ -41,8 +42,13 @@ def _press_randomly(box: VirtualBox, stop: threading.Event, keys: int) -> None:
             return
 
 
-def run_headless(config: Config, *, simulate: bool = False, stop: threading.Event | None = None) -> int:
-    """Run the button boxes until SIGTERM/SIGINT (or ``stop`` is set); return the exit status."""
+def run_headless(config: Config, *, simulate: bool = False, stop: threading.Event | None = None,
+                 services: Sequence[Callable[[Config, VoteStore], object]] = ()) -> int:
+    """Run the button boxes until SIGTERM/SIGINT (or ``stop`` is set); return the exit status.
+
+    ``services`` are started with the open store (e.g. the sync schedule); whatever they return
+    that has a ``stop()`` is stopped at exit, before the store closes.
+    """
     stop = stop or threading.Event()
     sim = None
     if simulate:
@@ -63,6 +69,7 @@ def run_headless(config: Config, *, simulate: bool = False, stop: threading.Even
                  level.vi, box, vote.box_seq, " [flagged: repeat]" if vote.flag else "")
 
     boxes = ButtonBoxes(config, store, on_vote=on_vote).start()
+    running = [svc(config, store) for svc in services]
     for r in boxes:
         log.info("listening on %s for box(es) %s", r.spec,
                  ", ".join(f"{b.box}→{b.counter}" for b in r.boxes.values()))
@@ -85,6 +92,9 @@ def run_headless(config: Config, *, simulate: bool = False, stop: threading.Even
         if presser is not None:
             presser.join(10)
         boxes.stop()
+        for svc in running:
+            if svc is not None:
+                svc.stop()
         if sim is not None:
             sim.unplug()
         store.close()

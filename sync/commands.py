@@ -28,7 +28,7 @@ def cmd_sync(args) -> int:
         if config.sync is None:
             print(f"error: {config.source}: no [sync] section (url and secret): nothing to sync to", file=sys.stderr)
             return EXIT_USAGE
-        result = SyncClient(config, store).run()
+        result = SyncClient(config, store, attempts=args.attempts).run()
         print(f"sync to {config.sync.url}: " + describe(result))
         return EXIT_OK if result.complete else EXIT_FAILED
 
@@ -70,6 +70,8 @@ def register(add) -> None:
     """Add the sync subcommands to the command line."""
     p = add("sync", cmd_sync, "send waiting votes to the central service now")
     p.add_argument("--status", action="store_true", help="print the outbox and the last runs as JSON, send nothing")
+    p.add_argument("--attempts", type=int, default=6, metavar="N",
+                   help="tries per batch before giving up until the next run (default 6, with backoff)")
     p.add_argument("--release-quarantine", action="store_true",
                    help="put votes the server refused back into the outbox (after fixing the cause)")
     p = add("serve", cmd_serve, "run the reference central scoring service")

@@ -206,3 +206,23 @@ def test_a_missing_database_is_not_created_when_only_reading(tmp_path):
     with pytest.raises(StoreOpenError, match="no vote database"):
         VoteStore.open(tmp_path / "votes.db", kiosk_id="k", tz=TZ, create=False)
     assert not (tmp_path / "votes.db").exists()
+
+
+def test_a_version_1_database_with_votes_is_migrated_forward_in_place(tmp_path):
+    from kiosk.db import migrate
+    from kiosk.store import MIGRATIONS
+    path = tmp_path / "votes.db"
+    conn = connect(path)
+    migrate(conn, MIGRATIONS[:1], path)  # exactly what the first release created
+    conn.close()
+    old = VoteStore(connect(path), path, kiosk_id="k", tz=TZ, scale="sipas5", repeat_window_s=10, counters=None,
+                    clock=None)
+    votes = [old.record_vote("Q1", "HL", at=T0 + timedelta(minutes=i)) for i in range(3)]
+    old.close()
+    inode = path.stat().st_ino
+    with VoteStore.open(path, kiosk_id="k", tz=TZ) as s:
+        assert s.query("PRAGMA user_version") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION >= 2
+        assert path.stat().st_ino == inode
+        assert [v.uuid for v in s.iter_votes()] == [v.uuid for v in votes]
+        assert s.verify_chain() is None
+        assert s.query("SELECT count(*) FROM sync_runs") == [(0,)]
