@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import bench_serial, bench_store  # noqa: E402
+from bench import bench_serial, bench_store, bench_sync  # noqa: E402
 from bench.common import BUILD  # noqa: E402
 
 
@@ -21,6 +21,8 @@ def main() -> None:
     bench_store.bench_totals()
     print("== button boxes ==")
     bench_serial.main()
+    print("== sync ==")
+    bench_sync.main()
     print("== crash safety ==")
     bench_store.bench_crash()
     print(f"all benchmarks done in {time.perf_counter() - started:.0f} s")
