@@ -114,6 +114,31 @@ def cmd_demo_data(args) -> int:
     return EXIT_OK
 
 
+def cmd_set_pin(args) -> int:
+    """Set the manager screen's PIN (asked twice; stored as a salted scrypt hash)."""
+    import getpass
+
+    from .pin import SETTING, PinError, hash_pin
+    if args.stdin:
+        lines = sys.stdin.read().split("\n")
+        first, second = (lines + ["", ""])[:2]
+    else:
+        first, second = getpass.getpass("New manager PIN (4-8 digits): "), getpass.getpass("Again: ")
+    if first != second:
+        print("error: the two PINs do not match; nothing changed", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        stored = hash_pin(first.strip())
+    except PinError as e:
+        print(f"error: {e}; nothing changed", file=sys.stderr)
+        return EXIT_FAILED
+    config, store = _open_store(args)
+    with store:
+        store.set_setting(SETTING, stored)
+    print(f"manager PIN set for {config.kiosk_id} (stored as a salted scrypt hash in {store.path})")
+    return EXIT_OK
+
+
 # --- parser -----------------------------------------------------------------------------------
 
 def build_parser(extensions: Sequence[Callable] = ()) -> argparse.ArgumentParser:
@@ -154,6 +179,9 @@ def build_parser(extensions: Sequence[Callable] = ()) -> argparse.ArgumentParser
     p.add_argument("--days", type=_positive, required=True, help="calendar days, ending today")
     p.add_argument("--per-day", type=_positive, required=True, help="votes per weekday")
     p.add_argument("--seed", type=int, help="random seed, for repeatable data")
+
+    p = add("set-pin", cmd_set_pin, "set the manager screen's PIN")
+    p.add_argument("--stdin", action="store_true", help="read the PIN twice from standard input (for scripts)")
 
     for register in extensions:
         register(add)

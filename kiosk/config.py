@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .hours import ALWAYS_OPEN, HoursError, OpeningHours, parse_hours
 from .scales import SCALES, Scale, get_scale
 
 ENV_VAR = "KIOSK_CONFIG"
@@ -123,6 +124,13 @@ class Config:
     timezone: str
     repeat_window_s: float
     counters: tuple[Counter, ...]
+    counter_id: str | None = None          # the counter this screen belongs to; None: citizens pick one
+    question: str | None = None            # overrides the default question on the rating screen
+    hours: OpeningHours = ALWAYS_OPEN
+    language: str = "vi"
+    sounds: bool = False
+    export_dir: Path | None = None
+    manager_idle_s: float = 120.0
     button_boxes: tuple[ButtonBox, ...] = ()
     sync: SyncConfig | None = None
     source: str = EMBEDDED_SOURCE
@@ -192,6 +200,24 @@ def _port(v: Any) -> str | None:
     return None
 
 
+def _hours(v: Any) -> str | None:
+    if not isinstance(v, list):
+        return "a list of lines such as [\"Mon-Fri 07:30-11:30 13:30-17:00\", \"Sat 07:30-11:30\"]"
+    try:
+        parse_hours(v)
+    except HoursError as e:
+        return f"opening hours ({e})"
+    return None
+
+
+def _language(v: Any) -> str | None:
+    return None if v in ("vi", "en") else "\"vi\" or \"en\""
+
+
+def _bool(v: Any) -> str | None:
+    return None if isinstance(v, bool) else "true or false"
+
+
 def _box_number(v: Any) -> str | None:
     ok = isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 99
     return None if ok else "a whole number from 1 to 99"
@@ -210,6 +236,15 @@ _KIOSK_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "scale": (_scale_id, False, "sipas5"),
     "timezone": (_timezone, False, "Asia/Ho_Chi_Minh"),
     "repeat_window_s": (_seconds, False, 10),
+    "counter": (_ident, False, None),
+    "question": (_string, False, None),
+    "opening_hours": (_hours, False, None),
+    "language": (_language, False, "vi"),
+    "sounds": (_bool, False, False),
+}
+_MANAGER_KEYS: dict[str, tuple[Check, bool, Any]] = {
+    "export_dir": (_string, False, None),
+    "idle_close_s": (_seconds, False, 120),
 }
 _COUNTER_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "id": (_ident, True, None),
@@ -251,7 +286,7 @@ _SYNC_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "batch_size": (_batch_size, False, 500),
     "timeout_s": (_timeout, False, 30),
 }
-_TOP_LEVEL = {"kiosk": "table", "counters": "array", "button_boxes": "array", "sync": "table"}
+_TOP_LEVEL = {"kiosk": "table", "counters": "array", "button_boxes": "array", "sync": "table", "manager": "table"}
 
 
 class _Locator:
@@ -375,6 +410,10 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
     sync = None
     if "sync" in raw:
         sync = _sync_section(raw["sync"], source, loc, base, problems)
+    manager = _check_table(raw.get("manager", {}), _MANAGER_KEYS, "manager", None, source, loc, problems)
+    if kiosk.get("counter") is not None and kiosk["counter"] not in {c.id for c in counters}:
+        problems.append(f"{_where(source, loc, 'kiosk', None, 'counter')}: counter {kiosk['counter']!r} is not "
+                        f"one of the [[counters]]")
 
     if problems:
         raise ConfigError(source, problems)
@@ -389,6 +428,13 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
         scale_id=kiosk["scale"],
         timezone=kiosk["timezone"],
         repeat_window_s=float(kiosk["repeat_window_s"]),
+        counter_id=kiosk["counter"],
+        question=kiosk["question"],
+        hours=parse_hours(kiosk["opening_hours"]),
+        language=kiosk["language"],
+        sounds=kiosk["sounds"],
+        export_dir=(base / Path(manager["export_dir"]).expanduser()).resolve() if manager.get("export_dir") else None,
+        manager_idle_s=float(manager["idle_close_s"]),
         counters=tuple(counters),
         button_boxes=tuple(boxes),
         sync=sync,

@@ -105,7 +105,15 @@ def _v2_sync_bookkeeping(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX reasons_unsynced ON vote_reasons(vote_uuid) WHERE sync_state != 'synced'")
 
 
-MIGRATIONS = [_v1_votes_and_reasons, _v2_sync_bookkeeping]
+def _v3_roster_settings_hours(db: sqlite_utils.Database) -> None:
+    # Out of hours is a marker beside the vote, not part of its hashed fields: the canonical
+    # encoding stays v1, and the mark can be recomputed from local_time and the published hours.
+    db["votes"].add_column("out_of_hours", int, not_null_default=0)
+    db["roster"].create({"local_date": str, "counter_id": str, "officer": str}, pk=("local_date", "counter_id"))
+    db["settings"].create({"key": str, "value": str}, pk="key")
+
+
+MIGRATIONS = [_v1_votes_and_reasons, _v2_sync_bookkeeping, _v3_roster_settings_hours]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -173,6 +181,7 @@ class VoteStore:
         self._lock = threading.RLock()
         # The chain head and each counter's last vote time, kept between votes. PRAGMA data_version
         # changes when another connection commits; only then are they read again.
+        self._roster_cache: dict[tuple[str, str], str | None] = {}
         self._valid: set[tuple] = set()  # (counter, level, scale, source) already checked once
         self._chainer: _Chainer | None = None
         self._chainer_version: int | None = None
@@ -279,12 +288,14 @@ class VoteStore:
             pass  # SQLite may already have rolled back (e.g. after SQLITE_FULL)
 
     def record_vote(self, counter_id: str, level: str, *, source: str = "touch", officer: str | None = None,
-                    scale: str | None = None, box_seq: int | None = None, at: datetime | None = None) -> Vote:
+                    scale: str | None = None, box_seq: int | None = None, at: datetime | None = None,
+                    out_of_hours: bool = False) -> Vote:
         """Store one vote and return it once it is committed to disk.
 
         Raises ``ValueError`` for an unknown counter, level or source (nothing stored), and
         :class:`VoteNotRecorded` (:class:`DiskFullError` when the disk is full) when the database
         could not take it. ``at`` is for imports and tests; by default the vote is timed now.
+        Without ``officer``, the officer the day's roster puts at that counter is recorded.
         """
         scale = scale or self.scale
         self._validate(counter_id, level, scale, source)
@@ -292,8 +303,11 @@ class VoteStore:
         vote_uuid = str(uuidlib.uuid4())  # made at the moment of the vote, before any waiting
 
         def work(conn: sqlite3.Connection) -> Vote:
-            row = self._current_chainer(conn).next(counter_id, level, scale, source, officer, box_seq, when, vote_uuid)
+            on_duty = officer if officer is not None else self.officer_on_duty(counter_id, when.date())
+            row = self._current_chainer(conn).next(counter_id, level, scale, source, on_duty, box_seq, when, vote_uuid)
             conn.execute(_INSERT, row)
+            if out_of_hours:
+                conn.execute("UPDATE votes SET out_of_hours = 1 WHERE seq = ?", (row[0],))
             return Vote(*row)
 
         return self._write(work)
@@ -343,6 +357,48 @@ class VoteStore:
                              [(vote_uuid, e, now) for e in dict.fromkeys(elements)])
 
         self._write(work, "reasons")
+
+    # --- the roster and settings -------------------------------------------------------------
+
+    def officer_on_duty(self, counter_id: str, day: date) -> str | None:
+        """The officer code the roster puts at ``counter_id`` on ``day``, if any."""
+        key = (counter_id, day.isoformat())
+        cached = self._roster_cache.get(key, ...)
+        if cached is ...:
+            rows = self.query("SELECT officer FROM roster WHERE local_date = ? AND counter_id = ?", key[::-1])
+            cached = self._roster_cache[key] = rows[0][0] if rows else None
+        return cached
+
+    def set_roster(self, day: date, assignments: dict[str, str | None]) -> None:
+        """Put officers (codes, not names) at counters for a day; ``None`` or "" clears a counter."""
+        for counter_id, code in assignments.items():
+            if self.counters is not None and counter_id not in self.counters:
+                raise ValueError(f"counter {counter_id!r} is not configured")
+            if code and (len(code) > 32 or not code.strip()):
+                raise ValueError(f"officer code {code!r} must be 1-32 characters")
+
+        def work(conn: sqlite3.Connection) -> None:
+            for counter_id, code in assignments.items():
+                if code:
+                    conn.execute("INSERT OR REPLACE INTO roster VALUES (?, ?, ?)", (day.isoformat(), counter_id, code.strip()))
+                else:
+                    conn.execute("DELETE FROM roster WHERE local_date = ? AND counter_id = ?", (day.isoformat(), counter_id))
+
+        self._write(work, "roster")
+        self._roster_cache.clear()
+
+    def roster(self, day: date) -> dict[str, str]:
+        """The day's roster: counter id to officer code."""
+        return dict(self.query("SELECT counter_id, officer FROM roster WHERE local_date = ?", (day.isoformat(),)))
+
+    def get_setting(self, key: str) -> str | None:
+        """A stored setting (such as the manager PIN's hash), or None."""
+        rows = self.query("SELECT value FROM settings WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Store a setting."""
+        self._write(lambda conn: conn.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (key, value)), "setting")
 
     # --- reading ------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import pytest
 from kiosk.store import VoteStore
 from tests.conftest import run_cli
 
-SUBCOMMANDS = ["run", "totals", "report", "verify", "demo-data", "simulate-buttons"]
+SUBCOMMANDS = ["run", "totals", "report", "verify", "demo-data", "simulate-buttons", "set-pin", "sync", "serve"]
 
 
 def test_help_lists_every_subcommand():

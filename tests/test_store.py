@@ -217,7 +217,7 @@ def test_a_version_1_database_with_votes_is_migrated_forward_in_place(tmp_path):
     conn.close()
     old = VoteStore(connect(path), path, kiosk_id="k", tz=TZ, scale="sipas5", repeat_window_s=10, counters=None,
                     clock=None)
-    votes = [old.record_vote("Q1", "HL", at=T0 + timedelta(minutes=i)) for i in range(3)]
+    votes = [old.record_vote("Q1", "HL", officer="CB1", at=T0 + timedelta(minutes=i)) for i in range(3)]
     old.close()
     inode = path.stat().st_ino
     with VoteStore.open(path, kiosk_id="k", tz=TZ) as s:
@@ -226,3 +226,24 @@ def test_a_version_1_database_with_votes_is_migrated_forward_in_place(tmp_path):
         assert [v.uuid for v in s.iter_votes()] == [v.uuid for v in votes]
         assert s.verify_chain() is None
         assert s.query("SELECT count(*) FROM sync_runs") == [(0,)]
+
+
+def test_the_roster_puts_the_officer_on_duty_into_each_vote(store):
+    day = T0.date()
+    store.set_roster(day, {"Q1": "CB07", "Q2": "CB09"})
+    assert store.record_vote("Q1", "HL", at=T0).officer == "CB07"
+    assert store.record_vote("Q2", "HL", at=T0, source="serial:2").officer == "CB09"
+    assert store.record_vote("Q3", "HL", at=T0).officer is None
+    assert store.record_vote("Q1", "HL", at=T0 + timedelta(days=1)).officer is None  # a roster is for one day
+    store.set_roster(day, {"Q1": ""})
+    assert store.record_vote("Q1", "HL", at=T0 + timedelta(minutes=1)).officer is None
+    with pytest.raises(ValueError):
+        store.set_roster(day, {"Q9": "CB1"})
+
+
+def test_a_vote_out_of_hours_is_marked_and_still_counted(store, config):
+    from kiosk import totals
+    vote = store.record_vote("Q1", "RHL", source="serial:1", at=T0.replace(hour=20), out_of_hours=True)
+    assert store.query("SELECT out_of_hours FROM votes WHERE uuid = ?", (vote.uuid,)) == [(1,)]
+    assert totals.day_totals(store, config.counters, config.scale, T0.date())["all"]["total"] == 1
+    assert store.verify_chain() is None

@@ -1,0 +1,64 @@
+"""Opening hours: when the touch screen invites ratings, and which button-box votes are out of hours.
+
+Written in the configuration as a list of lines, one per group of days::
+
+    opening_hours = ["Mon-Fri 07:30-11:30 13:30-17:00", "Sat 07:30-11:30"]
+
+Days are Mon Tue Wed Thu Fri Sat Sun, singly or as a range; times are HH:MM-HH:MM in the centre's
+time zone. No opening hours means always open.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_LINE = re.compile(r"^\s*(\w{3})(?:-(\w{3}))?((?:\s+\d{2}:\d{2}-\d{2}:\d{2})+)\s*$")
+_SPAN = re.compile(r"(\d{2}):(\d{2})-(\d{2}):(\d{2})")
+
+
+class HoursError(ValueError):
+    """An opening-hours line that cannot be read."""
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """For each weekday (0 = Monday), the spans the centre is open."""
+    spans: tuple[tuple[tuple[time, time], ...], ...] | None  # None: always open
+
+    def is_open(self, at: datetime) -> bool:
+        """True when ``at`` (local time) falls in an opening span."""
+        if self.spans is None:
+            return True
+        t = at.timetz().replace(tzinfo=None)
+        return any(start <= t < end for start, end in self.spans[at.weekday()])
+
+
+ALWAYS_OPEN = OpeningHours(None)
+
+
+def parse_hours(lines: list[str] | None) -> OpeningHours:
+    """Read opening-hours lines; raise :class:`HoursError` naming the line that is wrong."""
+    if not lines:
+        return ALWAYS_OPEN
+    days: list[list[tuple[time, time]]] = [[] for _ in DAYS]
+    for line in lines:
+        m = _LINE.match(line) if isinstance(line, str) else None
+        if not m or m.group(1) not in DAYS or (m.group(2) and m.group(2) not in DAYS):
+            raise HoursError(f"{line!r}: expected e.g. \"Mon-Fri 07:30-11:30 13:30-17:00\" (days Mon..Sun)")
+        first = DAYS.index(m.group(1))
+        last = DAYS.index(m.group(2)) if m.group(2) else first
+        if last < first:
+            raise HoursError(f"{line!r}: the day range runs backwards")
+        for sh, sm, eh, em in _SPAN.findall(m.group(3)):
+            try:
+                start, end = time(int(sh), int(sm)), time(int(eh), int(em))
+            except ValueError:
+                raise HoursError(f"{line!r}: {sh}:{sm}-{eh}:{em} is not a time span") from None
+            if end <= start:
+                raise HoursError(f"{line!r}: {sh}:{sm}-{eh}:{em} ends before it starts")
+            for d in range(first, last + 1):
+                days[d].append((start, end))
+    return OpeningHours(tuple(tuple(sorted(d)) for d in days))
