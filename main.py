@@ -4,8 +4,10 @@ The domain's subcommands live in ``kiosk.cli``; the button boxes, the touch UI a
 theirs here, so that the domain never imports them.
 """
 
+import argparse
 import os
 import sys
+from functools import partial
 
 from kiosk import cli
 
@@ -31,7 +33,19 @@ def cmd_run(args) -> int:
     except ImportError as e:
         return cmd_run_headless(args, services=services,
                                 reason=f"the touch screen is not available ({e}): running headless")
-    return run_app(args, services=services)
+    return run_app(args, services=services, button_boxes=partial(start_button_boxes, simulate=args.simulate))
+
+
+def start_button_boxes(config, store, on_vote, simulate=False):
+    """The serial readers for the touch-screen kiosk; with ``simulate``, a virtual box pressing keys too."""
+    from hardware.headless import start_random_presser, with_simulated_box
+    from hardware.reader import ButtonBoxes
+    if not config.button_boxes and not simulate:
+        return config, None
+    if simulate:
+        config, sim = with_simulated_box(config)
+        start_random_presser(sim, len(config.scale.levels))
+    return config, ButtonBoxes(config, store, on_vote=on_vote).start()
 
 
 def register_run(add) -> None:
@@ -40,6 +54,8 @@ def register_run(add) -> None:
     p.add_argument("--headless", action="store_true", help="no window: button boxes and the vote store only")
     p.add_argument("--simulate", action="store_true",
                    help="add a virtual button box (on the first counter) that presses random keys")
+    p.add_argument("--windowed", action="store_true", help="a normal window instead of full-screen kiosk mode")
+    p.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
 
 
 def extensions():

@@ -42,6 +42,13 @@ def _press_randomly(box: VirtualBox, stop: threading.Event, keys: int) -> None:
             return
 
 
+def start_random_presser(box: VirtualBox, keys: int) -> threading.Event:
+    """Press random keys on ``box`` every few seconds on a daemon thread; set the returned event to stop."""
+    stop = threading.Event()
+    threading.Thread(target=_press_randomly, args=(box, stop, keys), daemon=True).start()
+    return stop
+
+
 def run_headless(config: Config, *, simulate: bool = False, stop: threading.Event | None = None,
                  services: Sequence[Callable[[Config, VoteStore], object]] = ()) -> int:
     """Run the button boxes until SIGTERM/SIGINT (or ``stop`` is set); return the exit status.

@@ -1,0 +1,412 @@
+"""The touch-screen kiosk: the citizen's flow, the manager's screens, and the hardening around them.
+
+A tap records the vote (``record_vote`` returns after COMMIT) before anything else is shown. Serial
+button boxes and sync run on their own threads and reach the UI only through the doorway. An error
+in one screen is logged and the kiosk returns to its start screen: the vote flow goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from kivy.app import App
+from kivy.base import ExceptionHandler, ExceptionManager
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.metrics import dp
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+from kivy.uix.widget import Widget
+
+from .. import outbox
+from ..config import Config, Counter
+from ..export import report_csv_bytes
+from ..pin import SETTING as PIN_SETTING
+from ..pin import PinPad
+from ..store import Vote, VoteNotRecorded, VoteStore
+from ..totals import period_report
+from .doorway import Doorway
+from .screens.citizen import (ClosedScreen, CounterPickScreen, RatingScreen, ReasonsScreen, ThanksScreen)
+from .screens.manager import ManagerScreen, PinScreen, clock_looks_wrong, disk_free
+from .strings import t
+from .widgets import Toast
+
+log = logging.getLogger("kiosk.ui")
+
+LOW_LEVELS = frozenset({"BT", "KHL", "RKHL"})  # these ask, optionally, what was wrong
+
+
+@dataclass
+class Timings:
+    """How long things take, in seconds. Tests shorten them; people get these."""
+    thanks_s: float = 3.0
+    reasons_idle_s: float = 15.0
+    idle_s: float = 30.0
+    manager_idle_s: float = 120.0
+    long_press_s: float = 3.0
+    toast_s: float = 2.5
+    tick_s: float = 0.5
+
+
+class CornerHotspot(Widget):
+    """An invisible square in the top-left corner: held for ``long_press_s``, it opens the PIN pad."""
+
+    def __init__(self, app: "KioskApp", **kwargs):
+        super().__init__(size_hint=(None, None), size=(dp(110), dp(110)), **kwargs)
+        self.app = app
+        self._event = None
+
+    def on_touch_down(self, touch):
+        if self.collide_point(*touch.pos) and self.app.sm.current_screen.citizen:
+            self._event = Clock.schedule_once(lambda _dt: self.app.open_pin(), self.app.timings.long_press_s)
+            touch.grab(self)
+        return super().on_touch_down(touch)
+
+    def on_touch_up(self, touch):
+        if touch.grab_current is self:
+            touch.ungrab(self)
+            if self._event is not None:
+                self._event.cancel()
+                self._event = None
+        return super().on_touch_up(touch)
+
+
+class _Recover(ExceptionHandler):
+    """Any error raised in a screen's callback: log it, go back to the start, keep running."""
+
+    def __init__(self, app: "KioskApp"):
+        self.app = app
+
+    def handle_exception(self, exc):
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            return ExceptionManager.RAISE
+        log.exception("error in the touch screen; back to the start screen", exc_info=exc)
+        self.app.errors += 1
+        try:
+            self.app.go_home()
+        except Exception:  # the start screen itself failed: nothing more to do here
+            log.exception("could not return to the start screen")
+        return ExceptionManager.PASS
+
+
+class KioskApp(App):
+    """The kiosk. ``boxes`` (optional) is the running :class:`hardware.reader.ButtonBoxes`."""
+
+    title = "Kiosk đánh giá sự hài lòng"
+
+    def __init__(self, config: Config, store: VoteStore, timings: Timings | None = None, boxes=None,
+                 sync_now: Callable[[], None] | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.config, self.store = config, store
+        self.timings = timings or Timings(manager_idle_s=config.manager_idle_s)
+        self.boxes, self._sync_now = boxes, sync_now
+        self.lang = config.language
+        self.counter_id: str | None = config.counter_id or (config.counters[0].id if len(config.counters) == 1 else None)
+        self.pinpad = PinPad(lambda: store.get_setting(PIN_SETTING))
+        self.last_vote: Vote | None = None
+        self.last_touch = time.monotonic()
+        self.errors = 0
+        self.doorway = Doorway(self.on_event)
+        self.toasts: list[Toast] = []
+        self._thanks_event = None
+        self._handler = _Recover(self)
+
+    # --- building -----------------------------------------------------------------------------
+
+    def build(self):
+        self.sm = ScreenManager(transition=NoTransition())
+        self.screens = {s.name: s for s in (CounterPickScreen(self), RatingScreen(self), ThanksScreen(self),
+                                              ReasonsScreen(self), ClosedScreen(self), PinScreen(self),
+                                              ManagerScreen(self))}
+        for screen in self.screens.values():
+            self.sm.add_widget(screen)
+        self.root_layout = FloatLayout()
+        self.root_layout.add_widget(self.sm)
+        self.hotspot = CornerHotspot(self, pos_hint={"x": 0, "top": 1})
+        self.root_layout.add_widget(self.hotspot)
+        self.root_layout.bind(on_touch_down=lambda *_: self.touched())
+        Window.bind(on_key_down=self._on_key_down)
+        ExceptionManager.add_handler(self._handler)
+        self._tick = Clock.schedule_interval(self._on_tick, self.timings.tick_s)
+        self.go_home()
+        return self.root_layout
+
+    def on_stop(self):
+        Window.unbind(on_key_down=self._on_key_down)
+        if self._handler in ExceptionManager.handlers:
+            ExceptionManager.remove_handler(self._handler)
+        self._tick.cancel()
+
+    # --- moving between screens ---------------------------------------------------------------
+
+    def show(self, name: str) -> None:
+        """Make ``name`` the current screen, with its words refreshed."""
+        screen = self.screens[name]
+        screen.refresh()
+        self.sm.current = name
+
+    def current_counter(self) -> Counter:
+        """The counter the rating screen is for."""
+        return self.config.counter(self.counter_id or self.config.counters[0].id)
+
+    def is_open(self) -> bool:
+        """Inside opening hours now."""
+        return self.config.hours.is_open(datetime.now(self.config.tz))
+
+    def go_home(self) -> None:
+        """The start screen: closed, the counter picker, or the rating screen."""
+        self._cancel_thanks()
+        if not self.config.counter_id and len(self.config.counters) > 1:
+            self.counter_id = None
+        if not self.is_open():
+            self.show("closed")
+        elif self.counter_id is None:
+            self.show("pick")
+        else:
+            self.show("rating")
+        self.screens["reasons"].reset()
+
+    def pick_counter(self, counter_id: str) -> None:
+        """The citizen touched a counter's name."""
+        self.counter_id = counter_id
+        self.show("rating")
+
+    def toggle_language(self) -> None:
+        """Vietnamese ⇄ English, one tap."""
+        self.lang = "en" if self.lang == "vi" else "vi"
+        self.sm.current_screen.refresh()
+
+    # --- voting -------------------------------------------------------------------------------
+
+    def rate(self, level_code: str, source: str = "touch") -> Vote | None:
+        """Record the vote durably, then thank (or ask what was wrong, after a low rating)."""
+        if self.sm.current not in ("rating", "pick"):
+            return None  # the thank-you or another screen is up: not a second vote
+        counter = self.current_counter()
+        try:
+            vote = self.store.record_vote(counter.id, level_code, source=source, out_of_hours=not self.is_open())
+        except VoteNotRecorded as e:
+            log.error("vote not recorded: %s", e)
+            self.toast(t("error_not_recorded", self.lang), colour_error=True)
+            self.go_home()
+            return None
+        self.last_vote = vote
+        if level_code in LOW_LEVELS:
+            self.show("reasons")
+        else:
+            self.thank()
+        return vote
+
+    def submit_reasons(self, elements: Sequence[str]) -> None:
+        """Attach what the citizen ticked (maybe nothing) to the vote just stored, then thank."""
+        if elements and self.last_vote is not None:
+            try:
+                self.store.attach_reasons(self.last_vote.uuid, list(elements))
+            except VoteNotRecorded as e:
+                log.error("reasons not recorded: %s", e)
+        self.thank()
+
+    def thank(self) -> None:
+        """The thank-you screen, then back to the start by itself."""
+        self.show("thanks")
+        self._cancel_thanks()
+        self._thanks_event = Clock.schedule_once(lambda _dt: self.go_home(), self.timings.thanks_s)
+
+    def _cancel_thanks(self) -> None:
+        if self._thanks_event is not None:
+            self._thanks_event.cancel()
+            self._thanks_event = None
+
+    def _on_key_down(self, _window, key, _scancode, codepoint, modifiers):
+        """Digit keys from a USB keypad vote on the rating screen: key 1 is the best level."""
+        if codepoint and codepoint.isdigit() and not modifiers and self.sm.current in ("rating", "pick"):
+            n = int(codepoint)
+            levels = self.config.scale.levels
+            if 1 <= n <= len(levels):
+                self.touched()
+                if self.counter_id is None:
+                    self.counter_id = self.config.counters[0].id  # the picker is up: the first counter
+                self.rate(levels[n - 1].code, source="keypad")
+                return True
+        return False
+
+    # --- events from other threads ------------------------------------------------------------
+
+    def on_serial_vote(self, vote: Vote, box: int) -> None:
+        """Called on a reader thread after a button-box vote is committed."""
+        self.doorway.post("serial_vote", vote)
+
+    def on_event(self, kind: str, payload: Any) -> None:
+        """Events arriving through the doorway, on the UI thread."""
+        if kind == "serial_vote":
+            name = self.config.counter(payload.counter_id).name if payload.counter_id in {
+                c.id for c in self.config.counters} else payload.counter_id
+            self.toast(f"{t('thanks_short', self.lang)} — {name}")
+        elif kind == "export_progress":
+            self.screens["manager"].export_progress(*payload)
+        elif kind == "status_changed" and self.sm.current == "manager":
+            self.screens["manager"].refresh_status()
+
+    def toast(self, text: str, colour_error: bool = False) -> None:
+        """A message over the current screen for a moment, without changing screens."""
+        toast = Toast(text=text, size_hint=(0.6, 0.12), pos_hint={"center_x": 0.5, "y": 0.02},
+                      font_size=dp(26))
+        if colour_error:
+            toast.background = (0.7, 0.1, 0.1, 0.95)
+            toast._draw()
+        self.root_layout.add_widget(toast)
+        self.toasts.append(toast)
+        Clock.schedule_once(lambda _dt: self._drop_toast(toast), self.timings.toast_s)
+
+    def _drop_toast(self, toast: Toast) -> None:
+        if toast in self.toasts:
+            self.toasts.remove(toast)
+            self.root_layout.remove_widget(toast)
+
+    # --- idle, hours ---------------------------------------------------------------------------
+
+    def touched(self) -> None:
+        """Any touch: the idle timers start again."""
+        self.last_touch = time.monotonic()
+
+    def _on_tick(self, _dt) -> None:
+        idle = time.monotonic() - self.last_touch
+        name = self.sm.current
+        screen = self.sm.current_screen
+        if name == "reasons" and idle >= self.timings.reasons_idle_s:
+            self.go_home()  # walked away: the rating stays, the reasons are not asked again
+        elif screen.citizen and name not in ("thanks",) and idle >= self.timings.idle_s and name != self._home_name():
+            self.go_home()
+        elif not screen.citizen and idle >= (self.timings.manager_idle_s if name == "manager" else self.timings.idle_s):
+            self.go_home()
+        elif name == "closed" and self.is_open():
+            self.go_home()
+        elif screen.citizen and name in ("rating", "pick") and not self.is_open():
+            self.go_home()
+
+    def _home_name(self) -> str:
+        if not self.is_open():
+            return "closed"
+        return "pick" if (not self.config.counter_id and len(self.config.counters) > 1) else "rating"
+
+    # --- manager ------------------------------------------------------------------------------
+
+    def open_pin(self) -> None:
+        """The PIN pad (after a long press in the corner)."""
+        self.touched()
+        self.show("pin")
+
+    def open_manager(self) -> None:
+        """The manager's screen (after the right PIN)."""
+        self.touched()
+        self.show("manager")
+
+    def sync_now(self) -> None:
+        """The manager's "sync now"."""
+        self.touched()
+        if self._sync_now is not None:
+            self._sync_now()
+            self.toast(t("sync_now", self.lang))
+
+    def leave_kiosk_mode(self) -> None:
+        """Close the app (the manager's "leave kiosk mode")."""
+        self.stop()
+
+    def export_csv(self, folder: str, d_from, d_to) -> threading.Thread:
+        """Write the period's table as CSV into ``folder`` (a USB stick) on a worker thread, with progress."""
+        self.touched()
+        config, store, post = self.config, self.store, self.doorway.post
+
+        def work():
+            try:
+                post("export_progress", (0.1, "…"))
+                report = period_report(store, config.counters, config.scale, d_from, d_to)
+                post("export_progress", (0.6, None))
+                target = Path(folder).expanduser()
+                target.mkdir(parents=True, exist_ok=True)
+                path = target / f"bang-tong-hop-{config.kiosk_id}-{d_from.isoformat()}-{d_to.isoformat()}.csv"
+                tmp = path.with_name(path.name + ".part")
+                tmp.write_bytes(report_csv_bytes(report, config.scale))
+                tmp.replace(path)
+                post("export_progress", (1.0, t("exported", self.lang, path=path)))
+            except Exception as e:  # a missing USB stick, a full one: say so on the screen
+                log.exception("export failed")
+                post("export_progress", (0.0, t("export_failed", self.lang, error=e)))
+
+        thread = threading.Thread(target=work, name="export", daemon=True)
+        thread.start()
+        return thread
+
+    def status_lines(self) -> list[str]:
+        """What the status tab shows: sync, button boxes, disk, clock."""
+        s = outbox.status(self.store)
+        now = datetime.now(self.config.tz)
+        lines = [f"[b]Đồng bộ / Sync[/b]: {'đã cấu hình' if self.config.sync else 'chưa cấu hình (no [sync])'}",
+                 f"  Phiếu chờ gửi / waiting: {s['votes']} · lý do / reasons: {s['reasons']}"
+                 f" · cách ly / quarantined: {s['quarantined']}",
+                 f"  Lần đồng bộ thành công gần nhất / last success: {s['last_success'] or '—'}",
+                 f"  Lỗi gần nhất / last error: {(s['last_error'] or {}).get('error') or '—'}"]
+        if s["clock_skew_s"]:
+            lines.append(f"  [color=b01010]Đồng hồ lệch / clock skew: {-s['clock_skew_s']:+.0f} s[/color]")
+        for m in s["mismatches"]:
+            lines.append(f"  [color=b01010]Số liệu khác máy chủ / totals differ: {m['date']} {m['counter']}[/color]")
+        lines.append("[b]Hộp nút bấm / Button boxes[/b]:")
+        if not self.boxes or not self.boxes.readers:
+            lines.append("  —")
+        else:
+            for port, boxes in self.boxes.health():
+                lines.append(f"  {port.port}: {'kết nối / connected' if port.connected else '[color=b01010]mất kết nối / disconnected[/color]'}"
+                             f" · khung lỗi / invalid frames: {port.invalid_total}")
+                for b in boxes:
+                    lines.append(f"    hộp / box {b.box} → {b.counter}: {'OK' if b.heard else 'không nghe thấy / not heard'}"
+                                 f" · lần cuối / last: {b.last_heartbeat or b.last_rate or '—'} · firmware {b.firmware or '—'}")
+        lines.append(f"[b]Dung lượng trống / Free disk[/b]: {disk_free(self.config.data_dir)}")
+        last = self.store.query("SELECT local_time FROM votes ORDER BY seq DESC LIMIT 1")
+        wrong = clock_looks_wrong(now, last[0][0] if last else None)
+        lines.append(f"[b]Đồng hồ / Clock[/b]: {now:%Y-%m-%d %H:%M:%S %Z}"
+                     + (f"  [color=b01010]⚠ {wrong}[/color]" if wrong else ""))
+        return lines
+
+
+def run_app(args, services: Sequence[Callable[[Config, VoteStore], object]] = (),
+            button_boxes: Callable[..., object] | None = None) -> int:
+    """``python main.py run``: the full-screen kiosk (``--windowed`` for a desktop).
+
+    ``button_boxes(config, store, on_vote)`` starts the serial readers (main.py passes it in: the UI
+    does not import the hardware room); ``services`` start with the open store (the sync schedule).
+    """
+    from ..config import load_config
+    from .setup import configure_kivy
+    config = load_config(args.config)
+    configure_kivy(config.data_dir, kiosk_mode=not getattr(args, "windowed", False))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    store = VoteStore.from_config(config)
+    holder: dict[str, KioskApp] = {}
+    boxes = None
+    if button_boxes is not None:
+        config, boxes = button_boxes(config, store, lambda v, b: holder["app"].on_serial_vote(v, b))
+    running = [svc(config, store) for svc in services]
+    scheduler = next((r for r in running if hasattr(r, "sync_now")), None)
+    app = KioskApp(config, store, boxes=boxes, sync_now=scheduler.sync_now if scheduler else None)
+    holder["app"] = app
+    if getattr(args, "exit_when_ready", False):  # for the cold-start benchmark: stop once drawn
+        def ready(_dt):
+            print(f"ready {time.time():.3f}", flush=True)
+            app.stop()
+        Clock.schedule_once(lambda _dt: Clock.schedule_once(ready, 0), 0)
+    try:
+        app.run()
+    finally:
+        if boxes is not None:
+            boxes.stop()
+        for r in running:
+            if r is not None:
+                r.stop()
+        store.close()
+    return 0

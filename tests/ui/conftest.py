@@ -1,0 +1,132 @@
+"""A real Kivy window (under Xvfb in `make test`) and helpers to tap, type, wait and take screenshots."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk.ui.setup import configure_kivy
+
+configure_kivy(Path(tempfile.mkdtemp(prefix="kivy-test-")), kiosk_mode=False, size=(1280, 800))
+
+from kivy.app import App  # noqa: E402
+from kivy.base import EventLoop, ExceptionManager  # noqa: E402
+from kivy.core.window import Window  # noqa: E402
+from kivy.tests.common import UnitTestTouch  # noqa: E402
+
+from kiosk.config import load_config  # noqa: E402
+from kiosk.store import VoteStore  # noqa: E402
+from kiosk.ui.app import KioskApp, Timings  # noqa: E402
+from tests.conftest import write_config  # noqa: E402
+
+SCREENS = Path(__file__).resolve().parents[2] / "build" / "screens"
+FAST = Timings(thanks_s=0.8, reasons_idle_s=1.0, idle_s=1.5, manager_idle_s=1.5, long_press_s=0.3, toast_s=1.0,
+               tick_s=0.05)
+
+
+def _frame() -> None:
+    """One iteration of Kivy's main loop, errors handled as ``EventLoop.mainloop`` handles them."""
+    try:
+        EventLoop.idle()
+    except BaseException as exc:
+        if ExceptionManager.handle_exception(exc) == ExceptionManager.RAISE:
+            raise
+
+
+def pump(frames: int = 2) -> None:
+    """Run the event loop for a few frames (clock, input, drawing)."""
+    for _ in range(frames):
+        _frame()
+
+
+def wait_until(predicate, timeout: float = 5.0, what: str = "condition") -> None:
+    """Run frames until ``predicate()`` holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _frame()
+        if predicate():
+            return
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _guarded(action) -> None:
+    try:
+        action()
+    except BaseException as exc:
+        if ExceptionManager.handle_exception(exc) == ExceptionManager.RAISE:
+            raise
+
+
+def tap(widget, hold: float = 0.0) -> None:
+    """A finger on the widget's centre and off again, through the window's real input path."""
+    x, y = widget.to_window(*widget.center)
+    touch = UnitTestTouch(x, y)
+    _guarded(touch.touch_down)
+    pump(1)
+    end = time.monotonic() + hold
+    while time.monotonic() < end:
+        pump(1)
+    _guarded(touch.touch_up)
+    pump(2)
+
+
+def press_key(char: str) -> None:
+    """A key from a USB keypad, as the window receives it."""
+    _guarded(lambda: Window.dispatch("on_key_down", ord(char), 0, char, []))
+    _guarded(lambda: Window.dispatch("on_key_up", ord(char), 0))
+    pump(1)
+
+
+def screenshot(name: str, sizes=((1280, 800), (800, 480))) -> list[Path]:
+    """Save the window as build/screens/<name>-<w>x<h>.png at each size; return the paths."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for w, h in sizes:
+        Window.size = (w, h)
+        pump(8)
+        target = SCREENS / f"{name}-{w}x{h}.png"
+        # The widget tree rendered to an FBO: Window.screenshot goes black after a resize under Xvfb.
+        App.get_running_app().root_layout.export_to_png(str(target))
+        saved.append(target)
+    Window.size = (1280, 800)
+    pump(3)
+    return saved
+
+
+@pytest.fixture(scope="session", autouse=True)
+def window():
+    EventLoop.ensure_window()
+    EventLoop.start()
+    yield Window
+
+
+@pytest.fixture
+def kiosk_factory(tmp_path):
+    """Build a KioskApp on a real store and put it in the window; taken down afterwards."""
+    made = []
+
+    def make(extra: str = "", counters=None, timings=FAST, **kwargs):
+        folder = tmp_path / f"k{len(made)}"
+        folder.mkdir()
+        cfg_kwargs = {"counters": counters} if counters else {}
+        config = load_config(write_config(folder, extra=extra, **cfg_kwargs))
+        store = VoteStore.from_config(config)
+        app = KioskApp(config, store, timings=timings, **kwargs)
+        root = app.build()
+        App._running_app = app
+        Window.add_widget(root)
+        Window.size = (1280, 800)
+        pump(3)
+        made.append((app, root, store))
+        return app
+
+    yield make
+    for app, root, store in made:
+        app.on_stop()
+        Window.remove_widget(root)
+        store.close()
+    App._running_app = None
+    pump(1)
