@@ -21,7 +21,7 @@ system-packages:
 	@scripts/ensure-system-packages.sh $(SYSTEM_PACKAGES)
 
 run: install
-	$(PY) main.py run
+	$(PY) main.py run --windowed
 
 test: install system-packages
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) -m pytest -q $(PYTEST_ARGS)

@@ -28,6 +28,10 @@ def cmd_run(args) -> int:
         return cmd_run_headless(args, services=services,
                                 reason="no display found (DISPLAY is not set): running headless — "
                                        "button boxes and the vote store only, one log line per vote")
+    from kiosk.config import load_config
+    from kiosk.ui.setup import configure_kivy
+    # Before anything imports Kivy: its home, logging and window settings are read at import.
+    configure_kivy(load_config(args.config).data_dir, kiosk_mode=not args.windowed)
     try:
         from kiosk.ui.app import run_app
     except ImportError as e:

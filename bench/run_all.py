@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,6 +24,8 @@ def main() -> None:
     bench_serial.main()
     print("== sync ==")
     bench_sync.main()
+    print("== touch screen ==")
+    subprocess.run([sys.executable, str(Path(__file__).with_name("bench_ui.py"))], check=False)
     print("== crash safety ==")
     bench_store.bench_crash()
     print(f"all benchmarks done in {time.perf_counter() - started:.0f} s")

@@ -177,8 +177,9 @@ def test_a_press_whose_ack_was_lost_in_an_unplug_is_not_duplicated_after_replug(
     box.send_raw(frame)
     wait_for(lambda: store.count() == 1, what="the vote")
     box.unplug()  # the ACK (if written) is lost with the cable
+    wait_for(lambda: not reader.health()[0].connected, what="the reader to notice the unplug")
     box.replug()
-    wait_for(lambda: reader.health()[0].connected, timeout=2.0)
+    wait_for(lambda: reader.health()[0].connects == 2, timeout=2.0, what="the reconnect")
     acks_before = len(box.acks)
     box.send_raw(frame)  # the box resends the press it never saw acknowledged
     wait_for(lambda: len(box.acks) > acks_before, what="the ACK for the resend")

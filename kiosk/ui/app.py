@@ -103,7 +103,7 @@ class KioskApp(App):
     def __init__(self, config: Config, store: VoteStore, timings: Timings | None = None, boxes=None,
                  sync_now: Callable[[], None] | None = None, **kwargs):
         super().__init__(**kwargs)
-        self.config, self.store = config, store
+        self.cfg, self.store = config, store
         self.timings = timings or Timings(manager_idle_s=config.manager_idle_s)
         self.boxes, self._sync_now = boxes, sync_now
         self.lang = config.language
@@ -153,16 +153,16 @@ class KioskApp(App):
 
     def current_counter(self) -> Counter:
         """The counter the rating screen is for."""
-        return self.config.counter(self.counter_id or self.config.counters[0].id)
+        return self.cfg.counter(self.counter_id or self.cfg.counters[0].id)
 
     def is_open(self) -> bool:
         """Inside opening hours now."""
-        return self.config.hours.is_open(datetime.now(self.config.tz))
+        return self.cfg.hours.is_open(datetime.now(self.cfg.tz))
 
     def go_home(self) -> None:
         """The start screen: closed, the counter picker, or the rating screen."""
         self._cancel_thanks()
-        if not self.config.counter_id and len(self.config.counters) > 1:
+        if not self.cfg.counter_id and len(self.cfg.counters) > 1:
             self.counter_id = None
         if not self.is_open():
             self.show("closed")
@@ -227,11 +227,11 @@ class KioskApp(App):
         """Digit keys from a USB keypad vote on the rating screen: key 1 is the best level."""
         if codepoint and codepoint.isdigit() and not modifiers and self.sm.current in ("rating", "pick"):
             n = int(codepoint)
-            levels = self.config.scale.levels
+            levels = self.cfg.scale.levels
             if 1 <= n <= len(levels):
                 self.touched()
                 if self.counter_id is None:
-                    self.counter_id = self.config.counters[0].id  # the picker is up: the first counter
+                    self.counter_id = self.cfg.counters[0].id  # the picker is up: the first counter
                 self.rate(levels[n - 1].code, source="keypad")
                 return True
         return False
@@ -245,8 +245,8 @@ class KioskApp(App):
     def on_event(self, kind: str, payload: Any) -> None:
         """Events arriving through the doorway, on the UI thread."""
         if kind == "serial_vote":
-            name = self.config.counter(payload.counter_id).name if payload.counter_id in {
-                c.id for c in self.config.counters} else payload.counter_id
+            name = self.cfg.counter(payload.counter_id).name if payload.counter_id in {
+                c.id for c in self.cfg.counters} else payload.counter_id
             self.toast(f"{t('thanks_short', self.lang)} — {name}")
         elif kind == "export_progress":
             self.screens["manager"].export_progress(*payload)
@@ -293,7 +293,7 @@ class KioskApp(App):
     def _home_name(self) -> str:
         if not self.is_open():
             return "closed"
-        return "pick" if (not self.config.counter_id and len(self.config.counters) > 1) else "rating"
+        return "pick" if (not self.cfg.counter_id and len(self.cfg.counters) > 1) else "rating"
 
     # --- manager ------------------------------------------------------------------------------
 
@@ -321,7 +321,7 @@ class KioskApp(App):
     def export_csv(self, folder: str, d_from, d_to) -> threading.Thread:
         """Write the period's table as CSV into ``folder`` (a USB stick) on a worker thread, with progress."""
         self.touched()
-        config, store, post = self.config, self.store, self.doorway.post
+        config, store, post = self.cfg, self.store, self.doorway.post
 
         def work():
             try:
@@ -346,8 +346,8 @@ class KioskApp(App):
     def status_lines(self) -> list[str]:
         """What the status tab shows: sync, button boxes, disk, clock."""
         s = outbox.status(self.store)
-        now = datetime.now(self.config.tz)
-        lines = [f"[b]Đồng bộ / Sync[/b]: {'đã cấu hình' if self.config.sync else 'chưa cấu hình (no [sync])'}",
+        now = datetime.now(self.cfg.tz)
+        lines = [f"[b]Đồng bộ / Sync[/b]: {'đã cấu hình' if self.cfg.sync else 'chưa cấu hình (no [sync])'}",
                  f"  Phiếu chờ gửi / waiting: {s['votes']} · lý do / reasons: {s['reasons']}"
                  f" · cách ly / quarantined: {s['quarantined']}",
                  f"  Lần đồng bộ thành công gần nhất / last success: {s['last_success'] or '—'}",
@@ -366,7 +366,7 @@ class KioskApp(App):
                 for b in boxes:
                     lines.append(f"    hộp / box {b.box} → {b.counter}: {'OK' if b.heard else 'không nghe thấy / not heard'}"
                                  f" · lần cuối / last: {b.last_heartbeat or b.last_rate or '—'} · firmware {b.firmware or '—'}")
-        lines.append(f"[b]Dung lượng trống / Free disk[/b]: {disk_free(self.config.data_dir)}")
+        lines.append(f"[b]Dung lượng trống / Free disk[/b]: {disk_free(self.cfg.data_dir)}")
         last = self.store.query("SELECT local_time FROM votes ORDER BY seq DESC LIMIT 1")
         wrong = clock_looks_wrong(now, last[0][0] if last else None)
         lines.append(f"[b]Đồng hồ / Clock[/b]: {now:%Y-%m-%d %H:%M:%S %Z}"
@@ -382,9 +382,7 @@ def run_app(args, services: Sequence[Callable[[Config, VoteStore], object]] = ()
     does not import the hardware room); ``services`` start with the open store (the sync schedule).
     """
     from ..config import load_config
-    from .setup import configure_kivy
-    config = load_config(args.config)
-    configure_kivy(config.data_dir, kiosk_mode=not getattr(args, "windowed", False))
+    config = load_config(args.config)  # Kivy was configured (kiosk.ui.setup) before this module was imported
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     store = VoteStore.from_config(config)
     holder: dict[str, KioskApp] = {}

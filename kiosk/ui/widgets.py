@@ -208,9 +208,10 @@ class BarChart(Widget):
                 Rectangle(pos=(self.x + label_w, y + h * 0.15), size=((self.width - label_w - dp(60)) * n / most, h * 0.7))
         for i, (code, text, n) in enumerate(self.rows):
             y = self.top - (i + 1) * h
-            lbl = Label(text=f"{text}", color=INK, halign="right", valign="middle", font_size=max(12, h * 0.35),
+            size = max(12, min(h * 0.3, dp(20)))
+            lbl = Label(text=f"{text}", color=INK, halign="right", valign="middle", font_size=size,
                         pos=(self.x, y), size=(label_w - dp(8), h), text_size=(label_w - dp(8), h))
-            num = Label(text=str(n), color=INK, halign="left", valign="middle", font_size=max(12, h * 0.35),
+            num = Label(text=str(n), color=INK, halign="left", valign="middle", font_size=size,
                         pos=(self.x + label_w + (self.width - label_w - dp(60)) * n / most + dp(6), y),
                         size=(dp(60), h), text_size=(dp(60), h))
             for w in (lbl, num):

@@ -11,6 +11,9 @@ import pytest
 from kiosk.ui.setup import configure_kivy
 
 configure_kivy(Path(tempfile.mkdtemp(prefix="kivy-test-")), kiosk_mode=False, size=(1280, 800))
+from kivy.config import Config  # noqa: E402
+
+Config.set("graphics", "maxfps", "0")  # tests run frames as fast as they render, not at 60 per second
 
 from kivy.app import App  # noqa: E402
 from kivy.base import EventLoop, ExceptionManager  # noqa: E402
@@ -118,7 +121,6 @@ def kiosk_factory(tmp_path):
         root = app.build()
         App._running_app = app
         Window.add_widget(root)
-        Window.size = (1280, 800)
         pump(3)
         made.append((app, root, store))
         return app

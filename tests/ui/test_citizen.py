@@ -80,7 +80,7 @@ def test_several_counters_first_ask_which_counter(kiosk_factory):
 
 def test_a_screen_that_belongs_to_one_counter_skips_the_picker(kiosk_factory):
     app = kiosk_factory(extra="")
-    app.config = type(app.config)(**{**app.config.__dict__, "counter_id": "Q3"})
+    app.cfg = type(app.cfg)(**{**app.cfg.__dict__, "counter_id": "Q3"})
     app.counter_id = "Q3"
     app.go_home()
     pump()
@@ -126,7 +126,7 @@ def test_idle_on_a_citizen_screen_returns_to_the_start(kiosk_factory):
 def test_outside_opening_hours_the_screen_says_closed(kiosk_factory):
     app = kiosk_factory(extra="", counters=ONE_COUNTER)
     from kiosk.hours import parse_hours
-    app.config = type(app.config)(**{**app.config.__dict__, "hours": parse_hours(["Mon-Sun 00:00-00:01"])})
+    app.cfg = type(app.cfg)(**{**app.cfg.__dict__, "hours": parse_hours(["Mon-Sun 00:00-00:01"])})
     app.go_home()
     pump()
     assert app.sm.current == "closed"

@@ -46,7 +46,7 @@ class TopBar(BoxLayout):
     def __init__(self, app, **kwargs):
         super().__init__(orientation="horizontal", size_hint_y=0.1, padding=(dp(16), dp(6)), spacing=dp(12), **kwargs)
         self.app = app
-        self.centre = scaled(Label(text=app.config.centre, color=INK, halign="left", valign="middle", bold=True),
+        self.centre = scaled(Label(text=app.cfg.centre, color=INK, halign="left", valign="middle", bold=True),
                              dp(20))
         self.centre.bind(size=lambda w, s: setattr(w, "text_size", s))
         self.lang = BigButton(text="", size_hint_x=None, width=dp(170), font_size=dp(20))
@@ -66,10 +66,10 @@ class CounterPickScreen(KioskScreen):
         box = BoxLayout(orientation="vertical", padding=dp(16), spacing=dp(12))
         self.topbar = TopBar(app)
         self.question = _title("", dp(34), size_hint_y=0.18, bold=True)
-        n = len(app.config.counters)
+        n = len(app.cfg.counters)
         self.grid = GridLayout(cols=1 if n <= 3 else 2, spacing=dp(14), padding=(dp(24), 0))
         self.buttons = []
-        for counter in app.config.counters:
+        for counter in app.cfg.counters:
             b = BigButton(text=counter.name, font_size=dp(30))
             b.counter_id = counter.id
             b.bind(on_release=lambda btn: app.pick_counter(btn.counter_id))
@@ -94,7 +94,7 @@ class RatingScreen(KioskScreen):
         self.counter_line = _title("", dp(26), size_hint_y=0.09)
         self.question = _title("", dp(34), size_hint_y=0.16, bold=True)
         self.row = BoxLayout(orientation="horizontal", spacing=dp(6), size_hint_y=0.55)
-        levels = app.config.scale.levels
+        levels = app.cfg.scale.levels
         self.level_buttons = []
         for level in levels:
             b = LevelButton(level.code, level_label(level, app.lang), str(level.order))
@@ -113,8 +113,8 @@ class RatingScreen(KioskScreen):
         officer = app.store.officer_on_duty(counter.id, app.store.today())
         line = counter.name + (f"  ·  {t('officer', lang)}: {officer}" if officer else "")
         self.counter_line.text = line
-        self.question.text = app.config.question if (app.config.question and lang == "vi") else t("question", lang)
-        for b, level in zip(self.level_buttons, app.config.scale.levels):
+        self.question.text = app.cfg.question if (app.cfg.question and lang == "vi") else t("question", lang)
+        for b, level in zip(self.level_buttons, app.cfg.scale.levels):
             b.caption = level_label(level, lang)
         n = len(self.level_buttons)
         self.footer.text = f"{t('tap_one', lang)} — {t('or_keys', lang, first=1, last=n)}"

@@ -15,7 +15,7 @@ from kivy.uix.tabbedpanel import TabbedPanel, TabbedPanelItem
 from kivy.uix.textinput import TextInput
 
 from ..strings import level_label, t
-from ..widgets import INK, BarChart, BigButton
+from ..widgets import INK, BarChart, BigButton, scaled
 from .citizen import KioskScreen, _title
 
 
@@ -86,9 +86,10 @@ class PinScreen(KioskScreen):
 
 
 def _cell(text, bold=False, align="center", **kw) -> Label:
-    lbl = Label(text=str(text), color=INK, bold=bold, font_size=dp(17), halign=align, valign="middle", **kw)
+    lbl = Label(text=str(text), color=INK, bold=bold, halign=align, valign="middle", shorten=True,
+                shorten_from="right", **kw)
     lbl.bind(size=lambda w, s: setattr(w, "text_size", s))
-    return lbl
+    return scaled(lbl, dp(16))
 
 
 class ManagerScreen(KioskScreen):
@@ -111,7 +112,8 @@ class ManagerScreen(KioskScreen):
         self.leave_btn.bind(on_release=lambda *_: app.leave_kiosk_mode())
         for w in (self.title, self.sync_btn, self.home_btn, self.leave_btn):
             head.add_widget(w)
-        self.tabs = TabbedPanel(do_default_tab=False, tab_width=dp(170), tab_height=dp(44))
+        self.tabs = TabbedPanel(do_default_tab=False, tab_width=dp(170), tab_height=dp(44), background_image="",
+                                background_color=(1, 1, 1, 1))
         self.tab_today, self.tab_status = TabbedPanelItem(), TabbedPanelItem()
         self.tab_roster, self.tab_export = TabbedPanelItem(), TabbedPanelItem()
         for tab in (self.tab_today, self.tab_status, self.tab_roster, self.tab_export):
@@ -169,10 +171,10 @@ class ManagerScreen(KioskScreen):
         """Re-read the totals from the store (the numbers the CLI prints)."""
         from ... import totals
         app, lang = self.app, self.app.lang
-        scale = app.config.scale
+        scale = app.cfg.scale
         d_from, d_to = self.period()
         label = f"{d_from.isoformat()} … {d_to.isoformat()}" if self.month else d_to.isoformat()
-        result = totals.period_totals(app.store, app.config.counters, scale, d_from, d_to, label)
+        result = totals.period_totals(app.store, app.cfg.counters, scale, d_from, d_to, label)
         officers = totals.period_totals(app.store, (), scale, d_from, d_to, label, by="officer")
         self.shown = result
         self.period_label.text = label
@@ -221,7 +223,7 @@ class ManagerScreen(KioskScreen):
         self.roster_title = _cell("", bold=True, size_hint_y=0.1)
         grid = GridLayout(cols=2, spacing=dp(8), row_default_height=dp(54), row_force_default=True)
         self.roster_inputs = {}
-        for counter in self.app.config.counters:
+        for counter in self.app.cfg.counters:
             grid.add_widget(_cell(counter.name, align="left"))
             ti = TextInput(multiline=False, font_size=dp(22), write_tab=False)
             self.roster_inputs[counter.id] = ti
@@ -248,7 +250,7 @@ class ManagerScreen(KioskScreen):
         box = BoxLayout(orientation="vertical", padding=dp(10), spacing=dp(10))
         self.export_label = _cell("", size_hint_y=0.1, align="left")
         self.export_dir = TextInput(multiline=False, font_size=dp(20), size_hint_y=0.12,
-                                    text=str(self.app.config.export_dir or self.app.config.data_dir / "exports"))
+                                    text=str(self.app.cfg.export_dir or self.app.cfg.data_dir / "exports"))
         self.export_btn = BigButton(text="", size_hint_y=0.15)
         self.export_btn.bind(on_release=lambda *_: self.app.export_csv(self.export_dir.text, *self.period()))
         self.progress = ProgressBar(max=100, value=0, size_hint_y=0.08)
@@ -267,7 +269,7 @@ class ManagerScreen(KioskScreen):
 
     def refresh(self) -> None:
         lang = self.app.lang
-        self.title.text = t("manager_title", lang, centre=self.app.config.centre)
+        self.title.text = t("manager_title", lang, centre=self.app.cfg.centre)
         self.sync_btn.text = t("sync_now", lang)
         self.home_btn.text = t("back_to_citizens", lang)
         self.leave_btn.text = t("leave_kiosk", lang)

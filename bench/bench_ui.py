@@ -1,0 +1,107 @@
+"""Touch screen: tap → thank-you screen drawn (median, p99), beside a bare full-window redraw measured
+in the same run (software GL's floor here); cold start to an interactive rating screen; a soak.
+
+Run under Xvfb (`make bench` does). Figures are printed; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import ROOT, summary, verdict  # noqa: E402
+from tests.ui.conftest import FAST, App, EventLoop, KioskApp, UnitTestTouch, VoteStore, Window, load_config, pump  # noqa: E402
+from tests.conftest import write_config  # noqa: E402
+from tests.ui.soak import soak  # noqa: E402
+
+
+def tap_to_thanks(app, n: int = 100) -> list[float]:
+    """Seconds from the finger lifting to the frame that shows the thank-you screen."""
+    out = []
+    button = app.screens["rating"].level_buttons[0]
+    for _ in range(n):
+        x, y = button.to_window(*button.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        pump(1)
+        t0 = time.perf_counter()
+        touch.touch_up()           # on_release: record_vote (COMMIT), then show the thank-you
+        pump(1)                    # the frame that draws it
+        assert app.sm.current == "thanks"
+        out.append(time.perf_counter() - t0)
+        app.go_home()
+        pump(1)
+    return out
+
+
+def bare_frames(n: int = 50) -> list[float]:
+    """A full redraw of the same window with nothing changed: what one frame costs here."""
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        Window.canvas.ask_update()
+        pump(1)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def cold_start(runs: int = 3) -> list[float]:
+    """Seconds from launching `main.py run` to its first drawn, interactive rating screen."""
+    out = []
+    for _ in range(runs):
+        folder = Path(tempfile.mkdtemp())
+        config = write_config(folder, counters=(("Q1", "Quầy 1"),))
+        t0 = time.time()
+        done = subprocess.run([sys.executable, str(ROOT / "main.py"), "run", "--windowed", "--exit-when-ready",
+                               "--config", str(config)], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+        ready = [float(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("ready ")]
+        if not ready:
+            print("  cold start failed:", done.stderr[-500:])
+            continue
+        out.append(ready[0] - t0)
+    return out
+
+
+def main() -> None:
+    EventLoop.ensure_window()
+    EventLoop.start()
+    folder = Path(tempfile.mkdtemp())
+    config = load_config(write_config(folder, counters=(("Q1", "Quầy 1 — Tư pháp, hộ tịch"),)))
+    store = VoteStore.from_config(config)
+    app = KioskApp(config, store, timings=replace(FAST, thanks_s=60, idle_s=600))
+    root = app.build()
+    App._running_app = app
+    Window.add_widget(root)
+    for size in ((1280, 800), (800, 480)):
+        Window.size = size
+        pump(5)
+        print(f"touch screen at {size[0]}x{size[1]} (Xvfb, Mesa llvmpipe software GL):")
+        floor = summary("bare full-window redraw", bare_frames())
+        taps = summary("tap → thank-you drawn", tap_to_thanks(app))
+        verdict("p99 tap → thank-you", taps["p99"] * 1000, 50, " ms")
+        print(f"  ratio to a bare redraw (p99): {taps['p99'] / floor['p99']:.2f}x")
+    starts = cold_start()
+    if starts:
+        verdict("cold start to rating screen (worst of 3)", max(starts), 3.0, " s")
+    Window.size = (800, 480)
+    pump(5)
+    app.timings = replace(FAST, thanks_s=0.0, idle_s=600, reasons_idle_s=600)
+    t0 = time.perf_counter()
+    result = soak(app, votes=1000)
+    print(f"soak: {result['votes']} votes through the UI in {time.perf_counter() - t0:.0f} s; "
+          f"RSS {result['rss_before']:.1f} → {result['rss_after']:.1f} MB; "
+          f"widgets {result['widgets_before']} → {result['widgets_after']}")
+    app.on_stop()
+    store.close()
+
+
+if __name__ == "__main__":
+    main()
