@@ -21,6 +21,7 @@ from typing import Callable, Iterable
 import serial
 import serial.threaded
 
+from kiosk.hours import ALWAYS_OPEN, OpeningHours
 from kiosk.scales import Scale
 from kiosk.store import Vote, VoteNotRecorded, VoteStore
 
@@ -116,8 +117,9 @@ class PortReader:
 
     def __init__(self, spec: str, boxes: dict[int, str], store: VoteStore, scale: Scale, *,
                  baudrate: int = 115200, on_vote: Callable[[Vote, int], None] | None = None,
-                 dedupe_window_s: float = DEDUPE_WINDOW_S):
+                 dedupe_window_s: float = DEDUPE_WINDOW_S, hours: OpeningHours = ALWAYS_OPEN):
         ports.parse_usb_spec(spec)  # fail now on a malformed usb: spec
+        self.hours = hours
         self.spec, self.store, self.scale, self.baudrate = spec, store, scale, baudrate
         self.on_vote, self.dedupe_window_s = on_vote, dedupe_window_s
         self.port_health = PortHealth(spec)
@@ -255,7 +257,9 @@ class PortReader:
             return
         level = self.scale.by_key(frame.key)
         try:
-            vote = self.store.record_vote(box.counter, level.code, source=f"serial:{frame.box}", box_seq=frame.seq)
+            out_of_hours = not self.hours.is_open(datetime.now(self.store.tz))
+            vote = self.store.record_vote(box.counter, level.code, source=f"serial:{frame.box}", box_seq=frame.seq,
+                                          out_of_hours=out_of_hours)
         except VoteNotRecorded as e:
             with self._lock:
                 box.store_errors += 1
@@ -304,7 +308,8 @@ class ButtonBoxes:
             by_port[b.port][b.box] = b.counter
             baud.setdefault(b.port, b.baudrate)
         self.readers = [PortReader(spec, boxes, store, config.scale, baudrate=baud[spec], on_vote=on_vote,
-                                   dedupe_window_s=dedupe_window_s) for spec, boxes in by_port.items()]
+                                   dedupe_window_s=dedupe_window_s, hours=getattr(config, "hours", ALWAYS_OPEN))
+                        for spec, boxes in by_port.items()]
 
     def start(self) -> "ButtonBoxes":
         """Start reading every port."""

@@ -62,3 +62,12 @@ def run_cli(*args: str, config: Path | None = None, timeout: float = 120, env: d
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     full_env.pop("KIOSK_CONFIG", None) if env is None or "KIOSK_CONFIG" not in env else None
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=full_env, input=input)
+
+
+def closed_all_day_today() -> str:
+    """Opening hours that exclude the whole of today in the centre's time zone."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    from kiosk.hours import DAYS
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).weekday()
+    return f"{DAYS[(today + 1) % 7]} 08:00-17:00"

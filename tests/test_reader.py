@@ -17,6 +17,7 @@ from hardware.simulator import VirtualBox
 from kiosk.config import ButtonBox
 from kiosk.scales import get_scale
 from kiosk.store import VoteStore
+from tests.conftest import closed_all_day_today
 
 
 def wait_for(predicate, timeout=5.0, what="condition"):
@@ -256,3 +257,15 @@ def test_usb_ports_are_found_by_identity_and_ambiguity_is_an_error():
         find_usb_device(parse_usb_spec("usb:0403:6001"), ports)
     with pytest.raises(PortSpecError):
         parse_usb_spec("usb:403:6001")
+
+
+def test_a_press_outside_opening_hours_still_counts_and_is_marked(box, store):
+    from kiosk.hours import parse_hours
+    never = parse_hours([closed_all_day_today()])
+    r = PortReader(box.port, {1: "Q1"}, store, get_scale("sipas5"), hours=never).start()
+    try:
+        assert r.wait_connected(5)
+        assert box.press(1).acked
+        assert store.query("SELECT level, out_of_hours FROM votes") == [("RHL", 1)]
+    finally:
+        r.stop()

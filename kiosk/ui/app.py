@@ -32,6 +32,7 @@ from ..pin import PinPad
 from ..store import Vote, VoteNotRecorded, VoteStore
 from ..totals import period_report
 from .doorway import Doorway
+from .sounds import Prompts
 from .screens.citizen import (ClosedScreen, CounterPickScreen, RatingScreen, ReasonsScreen, ThanksScreen)
 from .screens.manager import ManagerScreen, PinScreen, clock_looks_wrong, disk_free
 from .strings import t
@@ -116,6 +117,7 @@ class KioskApp(App):
         self.toasts: list[Toast] = []
         self._thanks_event = None
         self._handler = _Recover(self)
+        self.prompts = Prompts(config.sounds)
 
     # --- building -----------------------------------------------------------------------------
 
@@ -149,6 +151,8 @@ class KioskApp(App):
         """Make ``name`` the current screen, with its words refreshed."""
         screen = self.screens[name]
         screen.refresh()
+        if self.sm.current != name and name in ("rating", "thanks"):
+            self.prompts.play("question" if name == "rating" else "thanks")
         self.sm.current = name
 
     def current_counter(self) -> Counter:

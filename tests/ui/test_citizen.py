@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from tests.conftest import closed_all_day_today
 from tests.ui.conftest import FAST, SCREENS, pump, press_key, screenshot, tap, wait_until
 
 ONE_COUNTER = (("Q1", "Quầy 1 — Tư pháp, hộ tịch"),)
@@ -126,7 +127,7 @@ def test_idle_on_a_citizen_screen_returns_to_the_start(kiosk_factory):
 def test_outside_opening_hours_the_screen_says_closed(kiosk_factory):
     app = kiosk_factory(extra="", counters=ONE_COUNTER)
     from kiosk.hours import parse_hours
-    app.cfg = type(app.cfg)(**{**app.cfg.__dict__, "hours": parse_hours(["Mon-Sun 00:00-00:01"])})
+    app.cfg = type(app.cfg)(**{**app.cfg.__dict__, "hours": parse_hours([closed_all_day_today()])})
     app.go_home()
     pump()
     assert app.sm.current == "closed"
