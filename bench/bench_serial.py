@@ -5,41 +5,18 @@ INSERT+COMMIT measured in the same run. Goal: p99 within 3× of the raw commit.
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import sys
 import tempfile
-import uuid
 from dataclasses import replace
 from pathlib import Path
-import time
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BUILD, summary, verdict  # noqa: E402
+from bench.common import BUILD, RawCommits, summary, verdict  # noqa: E402
 from hardware.reader import PortReader  # noqa: E402
 from hardware.simulator import VirtualBox  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
-from kiosk.store import VOTE_COLUMNS, VoteStore  # noqa: E402
-
-
-def raw_commits(path: Path, n: int) -> list[float]:
-    """n raw INSERT+COMMIT into the votes schema, WAL and synchronous=FULL."""
-    VoteStore.open(path, kiosk_id="raw", tz=load_config().tz).close()
-    raw = sqlite3.connect(path, isolation_level=None)
-    raw.execute("PRAGMA journal_mode = WAL")
-    raw.execute("PRAGMA synchronous = FULL")
-    insert = f"INSERT INTO votes ({', '.join(VOTE_COLUMNS)}) VALUES ({', '.join('?' * len(VOTE_COLUMNS))})"
-    out = []
-    for i in range(n):
-        row = (i + 1, str(uuid.uuid4()), "raw", "Q1", None, "HL", "sipas5", "serial:1",
-               "2026-11-21T09:00:00.000+07:00", i, None, "0" * 64, "f" * 64, "2026-11-21", 0)
-        t0 = time.perf_counter()
-        raw.execute("BEGIN IMMEDIATE")
-        raw.execute(insert, row)
-        raw.execute("COMMIT")
-        out.append(time.perf_counter() - t0)
-    raw.close()
-    return out
+from kiosk.store import VoteStore  # noqa: E402
 
 
 def main(n: int = 1000) -> None:
@@ -55,9 +32,11 @@ def main(n: int = 1000) -> None:
     print(f"button box: frame written to the pty → ACK read back, {n} presses:")
     presses = []
     raw = []
-    for chunk in range(10):  # interleave, so that both see the same machine
+    committer = RawCommits(folder / "raw.db", source="serial:1")
+    for _ in range(10):  # interleave, so that both see the same machine
         presses += [box.press(1 + i % 5) for i in range(n // 10)]
-        raw += raw_commits(folder / f"raw{chunk}.db", n // 10)
+        raw += committer.times(n // 10)
+    committer.close()
     lost = sum(not p.acked for p in presses)
     r = summary("raw INSERT+COMMIT", raw)
     s = summary("press → ACK", [p.latency_s for p in presses])
