@@ -23,7 +23,10 @@ assert set(WIRE_FIELDS) <= set(VOTE_COLUMNS)
 
 def pending_votes(store: VoteStore, limit: int) -> list[dict[str, Any]]:
     """The oldest ``limit`` votes waiting to be sent, in sequence order (bounded memory)."""
-    rows = store.query(f"SELECT {_WIRE_SQL} FROM votes WHERE sync_state = 'pending' ORDER BY seq LIMIT ?", (limit,))
+    # "!= 'synced'" is the partial index's own condition: with it the outbox is read from the index,
+    # not by scanning years of synced votes.
+    rows = store.query(f"SELECT {_WIRE_SQL} FROM votes WHERE sync_state != 'synced' AND sync_state = 'pending' "
+                       "ORDER BY seq LIMIT ?", (limit,))
     return [dict(zip(WIRE_FIELDS, row)) for row in rows]
 
 
@@ -31,14 +34,16 @@ def pending_reasons(store: VoteStore, limit: int) -> list[dict[str, Any]]:
     """Reasons waiting to be sent whose vote is not quarantined (they may follow a vote synced earlier)."""
     rows = store.query(
         "SELECT r.vote_uuid, r.element, r.recorded_at FROM vote_reasons r JOIN votes v ON v.uuid = r.vote_uuid "
-        "WHERE r.sync_state = 'pending' AND v.sync_state != 'quarantined' ORDER BY v.seq, r.element LIMIT ?", (limit,))
+        "WHERE r.sync_state != 'synced' AND r.sync_state = 'pending' AND v.sync_state != 'quarantined' "
+        "ORDER BY v.seq, r.element LIMIT ?", (limit,))
     return [{"vote_uuid": u, "element": e, "recorded_at": t} for u, e, t in rows]
 
 
 def count_pending(store: VoteStore) -> dict[str, int]:
     """How many votes and reasons are waiting, and how many votes are quarantined."""
     votes = dict(store.query("SELECT sync_state, count(*) FROM votes WHERE sync_state != 'synced' GROUP BY 1"))
-    reasons = store.query("SELECT count(*) FROM vote_reasons WHERE sync_state = 'pending'")[0][0]
+    reasons = store.query("SELECT count(*) FROM vote_reasons WHERE sync_state != 'synced' "
+                          "AND sync_state = 'pending'")[0][0]
     return {"votes": votes.get("pending", 0), "reasons": reasons, "quarantined": votes.get("quarantined", 0)}
 
 

@@ -98,20 +98,20 @@ class CentralStore:
         conn.execute("BEGIN IMMEDIATE")
         try:
             new_rows, conflicts, details = [], [], []
+            held, seq_owner = self._held(conn, kiosk_id, votes)
             for v in votes:
-                row = conn.execute(f"SELECT {', '.join(WIRE_FIELDS)} FROM votes WHERE uuid = ?", (v["uuid"],)).fetchone()
+                row = held.get(v["uuid"])
                 if row is not None:
-                    if dict(zip(WIRE_FIELDS, row)) == {k: v[k] for k in WIRE_FIELDS}:
+                    if row == {k: v[k] for k in WIRE_FIELDS}:
                         receipt.duplicates.append(v["uuid"])
                     else:
                         conflicts.append(v["uuid"])
                         details.append(f"vote {v['uuid']} was already received with other content")
                     continue
-                other = conn.execute("SELECT uuid FROM votes WHERE kiosk_id = ? AND seq = ?",
-                                     (kiosk_id, v["seq"])).fetchone()
-                if other is not None:
+                owner = seq_owner.get(v["seq"])  # not this UUID: that one would be held above
+                if owner is not None:
                     conflicts.append(v["uuid"])
-                    details.append(f"vote {v['uuid']} reuses seq {v['seq']} of vote {other[0]}")
+                    details.append(f"vote {v['uuid']} reuses seq {v['seq']} of vote {owner}")
                     continue
                 new_rows.append(tuple(v[k] for k in WIRE_FIELDS) + (v["local_date"], v["ts_ms"], received))
                 receipt.accepted.append(v["uuid"])
@@ -138,6 +138,25 @@ class CentralStore:
                 conn.execute("ROLLBACK")
             raise
         return receipt
+
+    @staticmethod
+    def _held(conn: sqlite3.Connection, kiosk_id: str, votes: list[dict[str, Any]]
+              ) -> tuple[dict[str, dict[str, Any]], dict[int, str]]:
+        """Votes of the batch already held (by UUID), and who holds each of its sequence numbers — in a
+        few queries for the whole batch rather than two per vote."""
+        held: dict[str, dict[str, Any]] = {}
+        seq_owner: dict[int, str] = {}
+        for i in range(0, len(votes), 500):
+            chunk = votes[i:i + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in conn.execute(f"SELECT {', '.join(WIRE_FIELDS)} FROM votes WHERE uuid IN ({marks})",
+                                    [v["uuid"] for v in chunk]):
+                vote = dict(zip(WIRE_FIELDS, row))
+                held[vote["uuid"]] = vote
+            for seq, owner in conn.execute(f"SELECT seq, uuid FROM votes WHERE kiosk_id = ? AND seq IN ({marks})",
+                                           [kiosk_id, *(v["seq"] for v in chunk)]):
+                seq_owner[seq] = owner
+        return held, seq_owner
 
     def _log_conflicts(self, kiosk_id: str, uuids: list[str], details: list[str], at: str) -> None:
         conn = self.conn

@@ -123,10 +123,14 @@ def parse_batch(body: bytes, kiosk_id: str) -> tuple[list[dict], list[dict], lis
             raise BadBatch(f"'{name}' must be a list of at most {limit}")
     checked = [check_vote(v, kiosk_id, i) for i, v in enumerate(votes)]
     seen: set[str] = set()
+    seqs: set[int] = set()
     for v in checked:
         if v["uuid"] in seen:
             raise BadBatch(f"vote {v['uuid']} appears twice in the batch")
+        if v["seq"] in seqs:
+            raise BadBatch(f"seq {v['seq']} appears twice in the batch")
         seen.add(v["uuid"])
+        seqs.add(v["seq"])
     for i, r in enumerate(reasons):
         where = f"reasons[{i}]"
         if not isinstance(r, dict) or set(r) != {"vote_uuid", "element", "recorded_at"}:

@@ -110,6 +110,25 @@ def test_malformed_batches_get_400_with_a_reason(service, body, fragment):
     assert stored(app) == 0
 
 
+def test_two_votes_with_one_sequence_number_in_a_batch_are_refused_not_a_500(service, batch):
+    url, app = service
+    _, votes = batch
+    twin = {**votes[1], "uuid": "00000000-0000-4000-8000-000000000001"}
+    r = post(url, encode_batch("test-01", [], [votes[1], twin], []))
+    assert_refused(r, 400, "bad_batch")
+    assert "seq 2 appears twice" in r.json()["reason"]
+
+
+def test_a_vote_reusing_a_held_sequence_number_is_a_conflict(service, batch):
+    url, app = service
+    body, votes = batch
+    assert post(url, body).status_code == 200
+    twin = {**votes[1], "uuid": "00000000-0000-4000-8000-000000000002"}
+    r = post(url, encode_batch("test-01", [], [twin], []))
+    assert_refused(r, 409, "conflict")
+    assert "reuses seq 2" in r.json()["reason"]
+
+
 def test_a_vote_claiming_another_kiosk_is_refused(service, batch):
     url, app = service
     body = batch[0].replace(b'"kiosk_id":"test-01","counter_id"', b'"kiosk_id":"other","counter_id"', 1)

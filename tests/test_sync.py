@@ -215,3 +215,21 @@ def test_reports_give_totals_per_kiosk_centre_counter_and_officer_for_day_month_
         assert csv_text.splitlines()[0].startswith("date,counter,name,RHL")
         assert get("quarter=2026-Q5").status_code == 400
         assert requests.get(url + "/v1/reports/totals?day=2026-11-02").status_code == 401
+
+
+def test_the_outbox_is_read_from_its_partial_index_not_by_scanning_every_vote(tmp_path):
+    config = load_config(sync_config(tmp_path, "http://unused"))
+    with VoteStore.from_config(config) as store:
+        fill(store, 3)
+        executed = []
+        store.conn.set_trace_callback(executed.append)
+        outbox.pending_votes(store, 10)
+        outbox.pending_reasons(store, 10)
+        outbox.count_pending(store)
+        store.conn.set_trace_callback(None)
+        for sql in executed:
+            if not sql.startswith("SELECT"):
+                continue
+            plan = [row[-1] for row in store.query("EXPLAIN QUERY PLAN " + sql)]
+            full_scans = [step for step in plan if step.startswith("SCAN") and "INDEX" not in step]
+            assert not full_scans, f"{sql}\n  → {plan}"
