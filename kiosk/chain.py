@@ -31,6 +31,7 @@ HASHED_FIELDS = (
 )
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_quote = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses for a str
 
 
 def canonical_bytes(vote: Mapping[str, Any]) -> bytes:
@@ -38,9 +39,28 @@ def canonical_bytes(vote: Mapping[str, Any]) -> bytes:
     return encode_values([vote.get(name) for name in HASHED_FIELDS])
 
 
-def encode_values(values: list[Any]) -> bytes:
-    """The canonical encoding of the hashed fields given as a list in :data:`HASHED_FIELDS` order."""
+def reference_encoding(values: list[Any]) -> bytes:
+    """The canonical encoding by way of the json module: the definition :func:`encode_values` must equal."""
     return _dumps([ENCODING_VERSION, *values]).encode("utf-8")
+
+
+def encode_values(values: list[Any]) -> bytes:
+    """The canonical encoding of the hashed fields given as a list in :data:`HASHED_FIELDS` order.
+
+    Written out by hand for speed (a million demo votes, a month of backlog); a property test holds
+    it byte-equal to :func:`reference_encoding` for every value a vote can have.
+    """
+    parts = ['["v1"']
+    for v in values:
+        if v is None:
+            parts.append("null")
+        elif type(v) is int:
+            parts.append(str(v))
+        elif type(v) is str:
+            parts.append(_quote(v))
+        else:  # anything unusual goes the slow, exact way
+            return reference_encoding(values)
+    return (",".join(parts) + "]").encode("utf-8")
 
 
 def hash_values(values: list[Any]) -> str:

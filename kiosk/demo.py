@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import date, datetime, time, timedelta
 from typing import Any, Iterator, Sequence
@@ -31,7 +32,7 @@ def demo_votes(counters: Sequence[Counter], scale: Scale, tz, days: int, per_day
     """
     rng = random.Random(seed)
     codes = list(scale.codes)
-    weights = [_WEIGHTS[c] for c in codes]
+    cum_weights = list(itertools.accumulate(_WEIGHTS[c] for c in codes))
     officers = {c.id: [f"{c.id}-CB{n}" for n in (1, 2)] for c in counters}
     first = end.date() - timedelta(days=days - 1)
     for offset in range(days):
@@ -49,7 +50,7 @@ def demo_votes(counters: Sequence[Counter], scale: Scale, tz, days: int, per_day
             if at > end:
                 return
             counter = rng.choice(counters).id
-            vote = {"counter_id": counter, "level": rng.choices(codes, weights)[0], "source": "demo",
+            vote = {"counter_id": counter, "level": rng.choices(codes, cum_weights=cum_weights)[0], "source": "demo",
                     "officer": officers[counter][0 if at.hour < 12 else 1], "at": at}
             yield vote
             if rng.random() < _REPEAT_RATE:

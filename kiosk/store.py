@@ -7,10 +7,10 @@ deletes a vote; only its sync state changes, and low-rating reasons attach to it
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import threading
-import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -119,6 +119,15 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 # --- the store --------------------------------------------------------------------------------
 
+def new_uuid() -> str:
+    """A random (version 4) UUID as a string; the same as ``str(uuid.uuid4())``, a few times faster."""
+    b = bytearray(os.urandom(16))
+    b[6] = (b[6] & 0x0F) | 0x40
+    b[8] = (b[8] & 0x3F) | 0x80
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def _to_ms(at: datetime) -> datetime:
     return at.replace(microsecond=at.microsecond - at.microsecond % 1000)
 
@@ -154,7 +163,7 @@ class _Chainer:
         # A clock that jumped backwards gives a negative gap: not evidence of misuse.
         flag = REPEAT if last is not None and 0 <= ts_ms - last < self.repeat_ms else None
         seq = self.seq + 1
-        hashed = [seq, vote_uuid or str(uuidlib.uuid4()), self.kiosk_id, counter_id, officer, level, scale,
+        hashed = [seq, vote_uuid or new_uuid(), self.kiosk_id, counter_id, officer, level, scale,
                   source, at.isoformat(timespec="milliseconds"), box_seq, flag, self.prev_hash]
         vote_hash = chain.hash_values(hashed)
         self.seq, self.prev_hash, self.last_ts[counter_id] = seq, vote_hash, ts_ms
@@ -300,7 +309,7 @@ class VoteStore:
         scale = scale or self.scale
         self._validate(counter_id, level, scale, source)
         when = (at or self._clock()).astimezone(self.tz)
-        vote_uuid = str(uuidlib.uuid4())  # made at the moment of the vote, before any waiting
+        vote_uuid = new_uuid()  # made at the moment of the vote, before any waiting
 
         def work(conn: sqlite3.Connection) -> Vote:
             on_duty = officer if officer is not None else self.officer_on_duty(counter_id, when.date())

@@ -6,6 +6,8 @@ import hashlib
 import sqlite3
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk import chain
 
@@ -81,3 +83,22 @@ def test_a_rehashed_edit_still_breaks_at_the_next_vote(store, ten_votes):
     _tamper(store, "UPDATE votes SET level = 'RHL', hash = ? WHERE seq = 3", chain.vote_hash(edited))
     brk = store.verify_chain()
     assert brk.seq == 4 and "prev_hash" in brk.reason
+
+
+field_values = st.one_of(st.none(), st.integers(min_value=-2**63, max_value=2**63), st.text(max_size=40))
+
+
+@settings(max_examples=400)
+@given(st.lists(field_values, min_size=12, max_size=12))
+def test_the_fast_encoding_equals_the_json_module_s_for_any_field_values(values):
+    assert chain.encode_values(values) == chain.reference_encoding(values)
+
+
+def test_new_uuids_are_version_4_in_canonical_form():
+    import uuid
+
+    from kiosk.store import new_uuid
+    for _ in range(200):
+        u = new_uuid()
+        parsed = uuid.UUID(u)
+        assert str(parsed) == u and parsed.version == 4 and parsed.variant == uuid.RFC_4122
