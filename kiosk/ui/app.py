@@ -293,6 +293,8 @@ class KioskApp(App):
             self.go_home()
         elif screen.citizen and name in ("rating", "pick") and not self.is_open():
             self.go_home()
+        elif name == "pin":
+            self.screens["pin"]._show_lock()  # the lockout countdown moves on by itself
 
     def _home_name(self) -> str:
         if not self.is_open():
@@ -348,34 +350,42 @@ class KioskApp(App):
         return thread
 
     def status_lines(self) -> list[str]:
-        """What the status tab shows: sync, button boxes, disk, clock."""
-        s = outbox.status(self.store)
-        now = datetime.now(self.cfg.tz)
-        lines = [f"[b]Đồng bộ / Sync[/b]: {'đã cấu hình' if self.cfg.sync else 'chưa cấu hình (no [sync])'}",
-                 f"  Phiếu chờ gửi / waiting: {s['votes']} · lý do / reasons: {s['reasons']}"
-                 f" · cách ly / quarantined: {s['quarantined']}",
-                 f"  Lần đồng bộ thành công gần nhất / last success: {s['last_success'] or '—'}",
-                 f"  Lỗi gần nhất / last error: {(s['last_error'] or {}).get('error') or '—'}"]
+        """What the status tab shows: sync, button boxes, disk, clock (Kivy markup)."""
+        lang, s = self.lang, outbox.status(self.store)
+        warn = "[color=b01010][b]⚠ {}[/b][/color]".format
+        lines = [f"[b]{t('st_sync', lang)}[/b]: " + (t("st_sync_on", lang, url=self.cfg.sync.url) if self.cfg.sync
+                                                   else t("st_sync_off", lang)),
+                 "    " + t("st_waiting", lang, votes=s["votes"], reasons=s["reasons"], quarantined=s["quarantined"]),
+                 "    " + t("st_last_success", lang, at=s["last_success"] or "—"),
+                 "    " + t("st_last_error", lang, error=(s["last_error"] or {}).get("error") or "—")]
         if s["clock_skew_s"]:
-            lines.append(f"  [color=b01010]Đồng hồ lệch / clock skew: {-s['clock_skew_s']:+.0f} s[/color]")
-        for m in s["mismatches"]:
-            lines.append(f"  [color=b01010]Số liệu khác máy chủ / totals differ: {m['date']} {m['counter']}[/color]")
-        lines.append("[b]Hộp nút bấm / Button boxes[/b]:")
-        if not self.boxes or not self.boxes.readers:
-            lines.append("  —")
-        else:
-            for port, boxes in self.boxes.health():
-                lines.append(f"  {port.port}: {'kết nối / connected' if port.connected else '[color=b01010]mất kết nối / disconnected[/color]'}"
-                             f" · khung lỗi / invalid frames: {port.invalid_total}")
-                for b in boxes:
-                    lines.append(f"    hộp / box {b.box} → {b.counter}: {'OK' if b.heard else 'không nghe thấy / not heard'}"
-                                 f" · lần cuối / last: {b.last_heartbeat or b.last_rate or '—'} · firmware {b.firmware or '—'}")
-        lines.append(f"[b]Dung lượng trống / Free disk[/b]: {disk_free(self.cfg.data_dir)}")
+            lines.append("    " + warn(t("st_skew", lang, seconds=-s["clock_skew_s"])))
+        lines += ["    " + warn(t("st_mismatch", lang, date=m["date"], counter=m["counter"])) for m in s["mismatches"]]
+        lines.append(f"[b]{t('st_boxes', lang)}[/b]:" + ("" if self.boxes and self.boxes.readers else " " + t("st_none", lang)))
+        for port, boxes in (self.boxes.health() if self.boxes else []):
+            state = t("st_connected", lang) if port.connected else warn(t("st_disconnected", lang))
+            lines.append("    " + t("st_port", lang, port=port.port, state=state, invalid=port.invalid_total))
+            for b in boxes:
+                lines.append("        " + t("st_box", lang, box=b.box, counter=b.counter,
+                                            state=t("st_heard", lang) if b.heard else warn(t("st_not_heard", lang)),
+                                            last=b.last_heartbeat or b.last_rate or "—", firmware=b.firmware or "—"))
+        lines.append(f"[b]{t('st_disk', lang, free=disk_free(self.cfg.data_dir))}[/b]")
+        now = datetime.now(self.cfg.tz)
         last = self.store.query("SELECT local_time FROM votes ORDER BY seq DESC LIMIT 1")
         wrong = clock_looks_wrong(now, last[0][0] if last else None)
-        lines.append(f"[b]Đồng hồ / Clock[/b]: {now:%Y-%m-%d %H:%M:%S %Z}"
-                     + (f"  [color=b01010]⚠ {wrong}[/color]" if wrong else ""))
+        lines.append(f"[b]{t('st_clock', lang, now=now.strftime('%Y-%m-%d %H:%M:%S'))}[/b]"
+                     + ("  " + warn(t("st_clock_wrong", lang, why=wrong)) if wrong else ""))
         return lines
+
+    def release_quarantine(self) -> int:
+        """The manager's "resend refused votes": back into the outbox, and a sync now."""
+        self.touched()
+        n = outbox.release_quarantine(self.store)
+        self.toast(t("released", self.lang, n=n))
+        if n:
+            self.sync_now()
+        self.screens["manager"].refresh_status()
+        return n
 
 
 def run_app(args, services: Sequence[Callable[[Config, VoteStore], object]] = (),

@@ -62,7 +62,7 @@ def test_five_wrong_pins_lock_the_pad(kiosk_factory):
         enter(app, "9999")
     enter(app, PIN)
     assert app.sm.current == "pin"
-    assert "Thử lại sau 4:5" in app.screens["pin"].message.text or "Thử lại sau 5:00" in app.screens["pin"].message.text
+    assert "Thử lại sau 5:00" in app.screens["pin"].message.text or "Thử lại sau 4:59" in app.screens["pin"].message.text
     screenshot("pin-locked")
 
 
@@ -141,8 +141,23 @@ def test_status_shows_sync_boxes_disk_and_clock(kiosk_factory):
     manager.tabs.switch_to(manager.tab_status)
     pump(3)
     text = manager.status_text.text
-    assert "Phiếu chờ gửi / waiting: 1" in text and "Dung lượng trống" in text and "Đồng hồ / Clock" in text
+    assert "Chờ gửi: 1 phiếu" in text and "Dung lượng trống" in text and "Đồng hồ:" in text
     screenshot("manager-status")
+
+
+def test_refused_votes_can_be_put_back_in_the_outbox_by_the_manager(kiosk_factory):
+    from kiosk import outbox
+    app = kiosk_factory()
+    vote = app.store.record_vote("Q1", "RHL")
+    outbox.quarantine(app.store, [vote.uuid], "400: bad_batch: test", datetime.now(app.cfg.tz))
+    open_manager(app)
+    manager = app.screens["manager"]
+    manager.tabs.switch_to(manager.tab_status)
+    pump(4)
+    assert "Bị từ chối (cách ly): 1" in manager.status_text.text
+    tap(manager.release_btn)
+    assert outbox.count_pending(app.store) == {"votes": 1, "reasons": 0, "quarantined": 0}
+    assert "Bị từ chối (cách ly): 0" in manager.status_text.text
 
 
 def test_the_manager_screen_closes_itself_when_left_idle(kiosk_factory):

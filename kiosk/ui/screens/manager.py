@@ -58,7 +58,7 @@ class PinScreen(KioskScreen):
         self._show_lock()
 
     def _show_lock(self) -> bool:
-        left = int(self.app.pinpad.locked_for())
+        left = int(self.app.pinpad.locked_for() + 0.999)
         if left:
             self.message.text = t("pin_locked", self.app.lang, minutes=left // 60, seconds=left % 60)
         return bool(left)
@@ -203,14 +203,18 @@ class ManagerScreen(KioskScreen):
 
     # --- status -------------------------------------------------------------------------------
 
-    def _build_status(self) -> ScrollView:
+    def _build_status(self) -> BoxLayout:
+        box = BoxLayout(orientation="vertical", padding=dp(6), spacing=dp(6))
         scroll = ScrollView()
-        self.status_text = Label(color=INK, font_size=dp(18), halign="left", valign="top", size_hint_y=None,
-                                 markup=True)
+        self.status_text = scaled(Label(color=INK, halign="left", valign="top", size_hint_y=None, markup=True), dp(18))
         self.status_text.bind(width=lambda w, v: setattr(w, "text_size", (v - dp(20), None)),
                               texture_size=lambda w, s: setattr(w, "height", s[1] + dp(20)))
         scroll.add_widget(self.status_text)
-        return scroll
+        self.release_btn = BigButton(text="", size_hint=(0.4, None), height=dp(56), font_size=dp(18))
+        self.release_btn.bind(on_release=lambda *_: self.app.release_quarantine())
+        box.add_widget(scroll)
+        box.add_widget(self.release_btn)
+        return box
 
     def refresh_status(self) -> None:
         """Sync, button boxes, disk and clock, as the manager needs them."""
@@ -283,6 +287,7 @@ class ManagerScreen(KioskScreen):
         for cid, ti in self.roster_inputs.items():
             ti.text = roster.get(cid, "")
         self.export_label.text = t("export_folder", lang)
+        self.release_btn.text = t("release_quarantine", lang)
         self.export_btn.text = t("export_csv", lang)
         self.refresh_totals()
         self.refresh_status()
