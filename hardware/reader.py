@@ -141,6 +141,10 @@ class PortReader:
         self._thread.start()
         return self
 
+    def request_stop(self) -> None:
+        """Ask the supervisor to stop without waiting (see :meth:`stop`)."""
+        self._stop.set()
+
     def stop(self, timeout: float = 5.0) -> None:
         """Stop reading. A press being handled finishes (committed and ACKed) before the port closes."""
         self._stop.set()
@@ -320,7 +324,7 @@ class ButtonBoxes:
     def stop(self) -> None:
         """Stop every port; presses being handled finish first."""
         for r in self.readers:
-            r._stop.set()
+            r.request_stop()  # all at once, then wait for each
         for r in self.readers:
             r.stop()
 

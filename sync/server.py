@@ -8,7 +8,9 @@ waitress in production (``waitress-serve --call sync.server:app_from_env``). Eve
 from __future__ import annotations
 
 import calendar
+import csv
 import hmac
+import io
 import json
 import logging
 import os
@@ -191,8 +193,6 @@ class CentralService:
         if q.get("format", "json") == "csv":
             rows = report_csv_rows({"from": label, "to": label, "days": [],
                                     "period": result}, scale) if by == "counter" else _officer_rows(result, scale)
-            import csv
-            import io
             buf = io.StringIO(newline="")
             csv.writer(buf).writerows(rows)
             return 200, [("Content-Type", "text/csv; charset=utf-8"),
