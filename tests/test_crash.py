@@ -13,5 +13,6 @@ def test_every_acknowledged_vote_survives_kill_9_at_random_moments(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_every_acknowledged_vote_survives_hundreds_of_kills(tmp_path):
     crash_rounds(tmp_path / "votes.db", rounds=300, seed=2)

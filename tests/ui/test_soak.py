@@ -39,6 +39,7 @@ def test_votes_through_the_ui_leave_no_widgets_and_no_memory_behind(kiosk_factor
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_thousands_of_votes_through_the_ui(kiosk_factory, small_window):
     app = kiosk_factory(counters=(("Q1", "Quầy 1"),), timings=QUICK)
     _check(app, soak(app, votes=2000))
