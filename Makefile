@@ -3,8 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-# Kivy under a virtual X server with Mesa's software GL; tmpfs mounts for the disk-full test.
-SYSTEM_PACKAGES := xvfb xauth libgl1-mesa-dri libgl1 libegl1 fonts-dejavu-core
+# Kivy under a virtual X server with Mesa's software GL (llvmpipe).
+SYSTEM_PACKAGES := xvfb xauth libgl1-mesa-dri libgl1
 
 .PHONY: install run test test-slow bench system-packages clean
 
