@@ -36,7 +36,7 @@ from .sounds import Prompts
 from .screens.citizen import (ClosedScreen, CounterPickScreen, RatingScreen, ReasonsScreen, ThanksScreen)
 from .screens.manager import ManagerScreen, PinScreen, clock_looks_wrong, disk_free
 from .strings import t
-from .widgets import Toast
+from .widgets import BACKGROUND, Toast
 
 log = logging.getLogger("kiosk.ui")
 
@@ -122,6 +122,8 @@ class KioskApp(App):
     # --- building -----------------------------------------------------------------------------
 
     def build(self):
+        # The window's own clear colour is the background: one full-screen fill a frame, not two.
+        Window.clearcolor = BACKGROUND
         self.sm = ScreenManager(transition=NoTransition())
         self.screens = {s.name: s for s in (CounterPickScreen(self), RatingScreen(self), ThanksScreen(self),
                                               ReasonsScreen(self), ClosedScreen(self), PinScreen(self),

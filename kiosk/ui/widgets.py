@@ -159,23 +159,6 @@ class BigButton(Button):
         self.bind(size=lambda *_: setattr(self, "text_size", (self.width - dp(16), None)))
 
 
-class Backdrop(Widget):
-    """Paints a flat background colour under a screen's content."""
-
-    colour = ListProperty(list(BACKGROUND))
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        redraw = Clock.create_trigger(self._draw, -1)
-        self.bind(pos=redraw, size=redraw, colour=redraw)
-
-    def _draw(self, *_):
-        self.canvas.before.clear()
-        with self.canvas.before:
-            Color(*self.colour)
-            Rectangle(pos=self.pos, size=self.size)
-
-
 class BarChart(Widget):
     """Horizontal bars, one per level, drawn with Kivy graphics; the count and label beside each bar."""
 

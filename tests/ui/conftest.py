@@ -18,6 +18,7 @@ Config.set("graphics", "maxfps", "0")  # tests run frames as fast as they render
 from kivy.app import App  # noqa: E402
 from kivy.base import EventLoop, ExceptionManager  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
+from kivy.graphics import Color, Rectangle  # noqa: E402
 from kivy.tests.common import UnitTestTouch  # noqa: E402
 
 from kiosk.config import load_config  # noqa: E402
@@ -91,8 +92,15 @@ def screenshot(name: str, sizes=((1280, 800), (800, 480))) -> list[Path]:
         Window.size = (w, h)
         pump(8)
         target = SCREENS / f"{name}-{w}x{h}.png"
-        # The widget tree rendered to an FBO: Window.screenshot goes black after a resize under Xvfb.
-        App.get_running_app().root_layout.export_to_png(str(target))
+        # The widget tree rendered to an FBO (Window.screenshot goes black after a resize under Xvfb),
+        # over the window's clear colour, as the window shows it.
+        root = App.get_running_app().root_layout
+        with root.canvas.before:
+            paint = Color(*Window.clearcolor)
+            fill = Rectangle(pos=root.pos, size=root.size)
+        root.export_to_png(str(target))
+        root.canvas.before.remove(paint)
+        root.canvas.before.remove(fill)
         saved.append(target)
     Window.size = (1280, 800)
     pump(3)

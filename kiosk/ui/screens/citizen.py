@@ -16,7 +16,7 @@ from kivy.uix.widget import Widget
 
 from ...sipas import ELEMENTS
 from ..strings import element_label, level_label, t
-from ..widgets import INK, Backdrop, BigButton, CheckToggle, LevelButton, checkmark, scaled
+from ..widgets import INK, BigButton, CheckToggle, LevelButton, checkmark, scaled
 
 
 class KioskScreen(Screen):
@@ -27,8 +27,6 @@ class KioskScreen(Screen):
     def __init__(self, app, **kwargs):
         super().__init__(**kwargs)
         self.app = app
-        self.backdrop = Backdrop()
-        self.add_widget(self.backdrop)
 
     def refresh(self) -> None:
         """Re-read everything shown (language, counter, officer)."""
