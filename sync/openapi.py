@@ -134,6 +134,8 @@ def openapi_spec() -> dict[str, Any]:
                 "Totals": {"type": "object", "required": ["date", "scale", "counters", "all"], "properties": {
                     "date": {"type": "string"}, "scale": {"type": "string"}, "period": {"type": "string"},
                     "kiosk": {"type": "string"}, "centre": {"type": "string"},
+                    "chain": {"type": "object", "required": ["ok", "issues"],
+                              "properties": {"ok": {"type": "boolean"}, "issues": {"type": "array", "items": {"type": "object"}}}},
                     "counters": {"type": "array", "items": {"allOf": [_SUMMARY, {"type": "object", "properties": {
                         "counter": {"type": "string"}, "name": {"type": "string", "nullable": True},
                         "officer": {"type": "string", "nullable": True}}}]}},

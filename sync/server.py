@@ -186,6 +186,11 @@ class CentralService:
                 filters[column] = q[name]
         result = totals.period_totals(self.store, counters, scale, d_from, d_to, label, filters, by)
         result["period"] = period
+        # The evidence is only as good as its chain: say beside the numbers whether it holds.
+        covered = [q["kiosk"]] if "kiosk" in q else list(filters.get("kiosk_id", ())) or sorted(self.registry)
+        chains = [self.store.chain_report(k) for k in covered]
+        result["chain"] = {"ok": all(c["ok"] for c in chains),
+                           "issues": [{"kiosk_id": c["kiosk_id"], **i} for c in chains for i in c["issues"]][:100]}
         if "kiosk" in q:
             result["kiosk"] = q["kiosk"]
         if "centre" in q:
