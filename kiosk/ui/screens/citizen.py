@@ -6,6 +6,7 @@ app (:class:`kiosk.ui.app.KioskApp`) records votes and moves between screens.
 
 from __future__ import annotations
 
+from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
@@ -42,12 +43,16 @@ class TopBar(BoxLayout):
     """The centre's name and the language switch."""
 
     def __init__(self, app, **kwargs):
-        super().__init__(orientation="horizontal", size_hint_y=0.1, padding=(dp(16), dp(6)), spacing=dp(12), **kwargs)
+        super().__init__(orientation="horizontal", size_hint_y=None, padding=(dp(16), dp(6)), spacing=dp(12), **kwargs)
         self.app = app
+        # Never smaller than a finger: 64 px on a small screen, a tenth of the height on a big one.
+        fit = lambda *_: setattr(self, "height", max(dp(64), Window.height * 0.1))  # noqa: E731
+        fit()
+        Window.fbind("height", fit)
         self.centre = scaled(Label(text=app.cfg.centre, color=INK, halign="left", valign="middle", bold=True),
                              dp(20))
         self.centre.bind(size=lambda w, s: setattr(w, "text_size", s))
-        self.lang = BigButton(text="", size_hint_x=None, width=dp(170), font_size=dp(20))
+        self.lang = BigButton(text="", size_hint_x=None, width=dp(190), font_size=dp(22))
         self.lang.bind(on_release=lambda *_: app.toggle_language())
         self.add_widget(self.centre)
         self.add_widget(self.lang)
