@@ -42,11 +42,11 @@ def _press_randomly(box: VirtualBox, stop: threading.Event, keys: int) -> None:
             return
 
 
-def start_random_presser(box: VirtualBox, keys: int) -> threading.Event:
-    """Press random keys on ``box`` every few seconds on a daemon thread; set the returned event to stop."""
-    stop = threading.Event()
-    threading.Thread(target=_press_randomly, args=(box, stop, keys), daemon=True).start()
-    return stop
+def start_random_presser(box: VirtualBox, keys: int, stop: threading.Event | None = None) -> threading.Thread:
+    """Press random keys on ``box`` every few seconds on a daemon thread, until ``stop`` is set."""
+    thread = threading.Thread(target=_press_randomly, args=(box, stop or threading.Event(), keys), daemon=True)
+    thread.start()
+    return thread
 
 
 def run_headless(config: Config, *, simulate: bool = False, stop: threading.Event | None = None,
@@ -91,8 +91,7 @@ def run_headless(config: Config, *, simulate: bool = False, stop: threading.Even
             previous[sig] = signal.signal(sig, request_stop)
     presser = None
     if sim is not None:
-        presser = threading.Thread(target=_press_randomly, args=(sim, stop, len(config.scale.levels)), daemon=True)
-        presser.start()
+        presser = start_random_presser(sim, len(config.scale.levels), stop)
     try:
         stop.wait()
     finally:

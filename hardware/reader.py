@@ -35,6 +35,7 @@ ALIVE_AFTER_S = 25.0        # heartbeats come every 10 s: two missed and the box
 BACKOFF_FIRST_S = 0.05
 BACKOFF_MAX_S = 0.5         # a returning device is reopened well within 2 s
 WARN_EVERY_S = 10.0
+PRIME_LOOKBACK = 2000       # recent votes read at start-up to recognise a resend across a restart
 
 
 @dataclass
@@ -280,11 +281,13 @@ class PortReader:
     def _prime_dedupe(self) -> None:
         """Remember presses stored in the last window, so a resend after a kiosk restart is not a new vote."""
         cutoff_ms = int((time.time() - self.dedupe_window_s) * 1000)
-        rows = self.store.query(
-            "SELECT source, box_seq, ts_ms FROM votes WHERE ts_ms >= ? AND source LIKE 'serial:%' "
-            "AND box_seq IS NOT NULL ORDER BY seq", (cutoff_ms,))
+        # The newest votes by primary key, not a scan of years of them for recent times: no centre
+        # takes PRIME_LOOKBACK votes inside one dedupe window.
+        rows = self.store.query("SELECT source, box_seq, ts_ms FROM votes ORDER BY seq DESC LIMIT ?", (PRIME_LOOKBACK,))
         now_mono, now_ms = time.monotonic(), time.time() * 1000
-        for source, box_seq, ts_ms in rows:
+        for source, box_seq, ts_ms in reversed(rows):
+            if ts_ms < cutoff_ms or box_seq is None or not source.startswith("serial:"):
+                continue
             n = int(source.split(":", 1)[1])
             if n in self._recent:
                 self._recent[n][box_seq] = now_mono - (now_ms - ts_ms) / 1000

@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 from . import demo, totals
 from .config import ENV_VAR, ConfigError, load_config
 from .db import StoreError
-from .export import report_csv_bytes, to_json
+from .export import report_csv_bytes, to_json, write_atomically
 from .store import VoteStore
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -76,9 +76,7 @@ def cmd_report(args) -> int:
             else (to_json(result) + "\n").encode("utf-8"))
     if args.out:
         out = Path(args.out)
-        tmp = out.with_name(out.name + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(out)  # a reader never sees half a report
+        write_atomically(out, data)
         print(f"wrote {out} ({len(result['days'])} days, {result['period']['all']['total']} votes counted)",
               file=sys.stderr)
     else:

@@ -316,7 +316,7 @@ class _Locator:
         return None
 
 
-def _where(source: str, loc: _Locator, section: str, index: int | None, key: str | None) -> str:
+def _where(loc: _Locator, section: str, index: int | None, key: str | None) -> str:
     label = f"[{section}]" if index is None else f"[[{section}]] #{index + 1}"
     if key:
         label += f" {key}"
@@ -324,25 +324,25 @@ def _where(source: str, loc: _Locator, section: str, index: int | None, key: str
     return f"line {line}: {label}" if line else label
 
 
-def _check_table(table: Any, spec: dict, section: str, index: int | None, src: str, loc: _Locator,
+def _check_table(table: Any, spec: dict, section: str, index: int | None, loc: _Locator,
                  problems: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if not isinstance(table, dict):
-        problems.append(f"{_where(src, loc, section, index, None)}: expected a table")
+        problems.append(f"{_where(loc, section, index, None)}: expected a table")
         return out
     for key in table:
         if key not in spec:
-            problems.append(f"{_where(src, loc, section, index, key)}: unknown key "
+            problems.append(f"{_where(loc, section, index, key)}: unknown key "
                             f"(known keys: {', '.join(spec)})")
     for key, (check, required, default) in spec.items():
         if key not in table:
             if required:
-                problems.append(f"{_where(src, loc, section, index, None)}: missing required key {key!r}")
+                problems.append(f"{_where(loc, section, index, None)}: missing required key {key!r}")
             out[key] = default
             continue
         expected = check(table[key])
         if expected:
-            problems.append(f"{_where(src, loc, section, index, key)}: expected {expected}, got {table[key]!r}")
+            problems.append(f"{_where(loc, section, index, key)}: expected {expected}, got {table[key]!r}")
         out[key] = table[key]
     return out
 
@@ -371,7 +371,7 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
 
     if "kiosk" not in raw:
         problems.append("missing section [kiosk]")
-    kiosk = _check_table(raw.get("kiosk", {}), _KIOSK_KEYS, "kiosk", None, source, loc, problems)
+    kiosk = _check_table(raw.get("kiosk", {}), _KIOSK_KEYS, "kiosk", None, loc, problems)
 
     counters: list[Counter] = []
     raw_counters = raw.get("counters", [])
@@ -379,9 +379,9 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
         if not raw_counters:
             problems.append("[[counters]]: at least one counter is needed")
         for i, item in enumerate(raw_counters):
-            c = _check_table(item, _COUNTER_KEYS, "counters", i, source, loc, problems)
+            c = _check_table(item, _COUNTER_KEYS, "counters", i, loc, problems)
             if c.get("id") in {x.id for x in counters}:
-                problems.append(f"{_where(source, loc, 'counters', i, 'id')}: duplicate counter id {c['id']!r}")
+                problems.append(f"{_where(loc, 'counters', i, 'id')}: duplicate counter id {c['id']!r}")
             if isinstance(c.get("id"), str) and isinstance(c.get("name"), str):
                 counters.append(Counter(c["id"], c["name"]))
 
@@ -390,16 +390,16 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
     if isinstance(raw_boxes, list):
         counter_ids = {c.id for c in counters}
         for i, item in enumerate(raw_boxes):
-            b = _check_table(item, _BOX_KEYS, "button_boxes", i, source, loc, problems)
+            b = _check_table(item, _BOX_KEYS, "button_boxes", i, loc, problems)
             if b.get("counter") is not None and counter_ids and b["counter"] not in counter_ids:
-                problems.append(f"{_where(source, loc, 'button_boxes', i, 'counter')}: counter "
+                problems.append(f"{_where(loc, 'button_boxes', i, 'counter')}: counter "
                                 f"{b['counter']!r} is not one of the [[counters]] ({', '.join(sorted(counter_ids))})")
             if any(x.port == b.get("port") and x.box == b.get("box") for x in boxes):
-                problems.append(f"{_where(source, loc, 'button_boxes', i, 'box')}: box {b.get('box')} "
+                problems.append(f"{_where(loc, 'button_boxes', i, 'box')}: box {b.get('box')} "
                                 f"is configured twice on port {b.get('port')!r}")
             same_port = [x for x in boxes if x.port == b.get("port")]
             if same_port and same_port[0].baudrate != b.get("baudrate"):
-                problems.append(f"{_where(source, loc, 'button_boxes', i, 'baudrate')}: boxes on one port share "
+                problems.append(f"{_where(loc, 'button_boxes', i, 'baudrate')}: boxes on one port share "
                                 f"one baud rate; {same_port[0].baudrate} was given for an earlier box")
             try:
                 boxes.append(ButtonBox(str(b["port"]), int(b["box"]), str(b["counter"]), int(b["baudrate"])))
@@ -409,10 +409,10 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
     base = base_dir if base_dir is not None else Path.cwd()
     sync = None
     if "sync" in raw:
-        sync = _sync_section(raw["sync"], source, loc, base, problems)
-    manager = _check_table(raw.get("manager", {}), _MANAGER_KEYS, "manager", None, source, loc, problems)
+        sync = _sync_section(raw["sync"], loc, base, problems)
+    manager = _check_table(raw.get("manager", {}), _MANAGER_KEYS, "manager", None, loc, problems)
     if kiosk.get("counter") is not None and kiosk["counter"] not in {c.id for c in counters}:
-        problems.append(f"{_where(source, loc, 'kiosk', None, 'counter')}: counter {kiosk['counter']!r} is not "
+        problems.append(f"{_where(loc, 'kiosk', None, 'counter')}: counter {kiosk['counter']!r} is not "
                         f"one of the [[counters]]")
 
     if problems:
@@ -442,14 +442,14 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
     )
 
 
-def _sync_section(table: Any, source: str, loc: _Locator, base: Path, problems: list[str]) -> SyncConfig | None:
+def _sync_section(table: Any, loc: _Locator, base: Path, problems: list[str]) -> SyncConfig | None:
     before = len(problems)
-    s = _check_table(table, _SYNC_KEYS, "sync", None, source, loc, problems)
+    s = _check_table(table, _SYNC_KEYS, "sync", None, loc, problems)
     if not isinstance(table, dict):
         return None
     has_secret, has_file = table.get("secret") is not None, table.get("secret_file") is not None
     if has_secret == has_file:
-        problems.append(f"{_where(source, loc, 'sync', None, None)}: give exactly one of 'secret' or 'secret_file'")
+        problems.append(f"{_where(loc, 'sync', None, None)}: give exactly one of 'secret' or 'secret_file'")
     secret = s.get("secret")
     if has_file and not has_secret and isinstance(s.get("secret_file"), str):
         path = Path(s["secret_file"]).expanduser()
@@ -457,10 +457,10 @@ def _sync_section(table: Any, source: str, loc: _Locator, base: Path, problems: 
         try:
             secret = path.read_text(encoding="utf-8").strip()
         except OSError as e:
-            problems.append(f"{_where(source, loc, 'sync', None, 'secret_file')}: cannot read {path}: {e.strerror}")
+            problems.append(f"{_where(loc, 'sync', None, 'secret_file')}: cannot read {path}: {e.strerror}")
         else:
             if not secret:
-                problems.append(f"{_where(source, loc, 'sync', None, 'secret_file')}: {path} is empty")
+                problems.append(f"{_where(loc, 'sync', None, 'secret_file')}: {path} is empty")
     if len(problems) > before or not secret:
         return None
     m = _WINDOW_RE.match(s["window"])

@@ -53,9 +53,7 @@ def connect(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS, max_version: int
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if max_version is not None and version > max_version:
-            raise StoreOpenError(f"{path}: the vote database is at schema version {version}, but this kiosk "
-                                 f"software only knows up to {max_version}; install the newer software again "
-                                 "(the database has not been changed)")
+            raise _newer_schema(path, version, max_version)
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
             raise StoreOpenError(f"{path}: the database refused WAL mode (journal_mode={mode}); "
@@ -69,6 +67,12 @@ def connect(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS, max_version: int
         conn.close()
         raise StoreOpenError(_explain_open_error(path, e)) from None
     return conn
+
+
+def _newer_schema(path: Path, version: int, known: int) -> StoreOpenError:
+    return StoreOpenError(f"{path}: the vote database is at schema version {version}, but this kiosk software "
+                          f"only knows up to {known}; install the newer software again (the database has not "
+                          "been changed)")
 
 
 def _explain_open_error(path: Path, e: sqlite3.DatabaseError) -> str:
@@ -97,9 +101,7 @@ def migrate(conn: sqlite3.Connection, migrations: list[Migration], path: Path) -
     target = len(migrations)
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > target:
-        raise StoreOpenError(f"{path}: the vote database is at schema version {version}, but this kiosk "
-                             f"software only knows up to {target}; install the newer software again "
-                             "(the database has not been changed)")
+        raise _newer_schema(path, version, target)
     db = sqlite_utils.Database(conn)
     while version < target:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Any, TextIO
 
 from .scales import Scale
@@ -19,23 +20,41 @@ def report_csv_rows(report: dict[str, Any], scale: Scale) -> list[list[Any]]:
     Period-total rows carry ``FROM..TO`` in the date column; the ``ALL`` counter row sums the
     counters.
     """
-    header = ["date", "counter", "name", *scale.codes, "total", "satisfied", "satisfied_pct", "flagged"]
-    rows: list[list[Any]] = [header]
-
-    def emit(when: str, table: dict[str, Any]) -> None:
-        for c in table["counters"]:
-            rows.append(_row(when, c["counter"], c["name"] or "", c, scale))
-        rows.append(_row(when, "ALL", "", table["all"], scale))
-
+    rows = [_header(scale)]
     for day in report["days"]:
-        emit(day["date"], day)
-    emit(f"{report['from']}..{report['to']}", report["period"])
+        rows += _table_rows(day["date"], day, scale)
+    rows += _table_rows(f"{report['from']}..{report['to']}", report["period"], scale)
     return rows
 
 
-def _row(when: str, counter: str, name: str, s: dict[str, Any], scale: Scale) -> list[Any]:
+def table_csv_rows(table: dict[str, Any], scale: Scale, by: str = "counter") -> list[list[Any]]:
+    """One totals table (the ``totals --json`` shape, grouped ``by`` counter or officer) as CSV rows with a
+    header; the date column carries the table's ``date`` (a day, a month, a quarter)."""
+    return [_header(scale, by), *_table_rows(table["date"], table, scale, by)]
+
+
+def _header(scale: Scale, by: str = "counter") -> list[str]:
+    key = ["counter", "name"] if by == "counter" else ["officer"]
+    return ["date", *key, *scale.codes, "total", "satisfied", "satisfied_pct", "flagged"]
+
+
+def _table_rows(when: str, table: dict[str, Any], scale: Scale, by: str = "counter") -> list[list[Any]]:
+    def key(row):
+        return [row["counter"], row["name"] or ""] if by == "counter" else [row["officer"] or ""]
+    everyone = ["ALL", ""] if by == "counter" else ["ALL"]
+    return [*(_row(when, key(c), c, scale) for c in table["counters"]), _row(when, everyone, table["all"], scale)]
+
+
+def _row(when: str, key: list[str], s: dict[str, Any], scale: Scale) -> list[Any]:
     pct = "" if s["satisfied_pct"] is None else f"{s['satisfied_pct']:.1f}"
-    return [when, counter, name, *(s["levels"][c] for c in scale.codes), s["total"], s["satisfied"], pct, s["flagged"]]
+    return [when, *key, *(s["levels"][c] for c in scale.codes), s["total"], s["satisfied"], pct, s["flagged"]]
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file, so that no reader ever sees half a report."""
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
 
 
 def write_report_csv(report: dict[str, Any], scale: Scale, out: TextIO) -> None:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from .store import VOTE_COLUMNS, VoteStore
+from .totals import fold_levels
 
 # The fields of a vote that travel to the central service: the hashed ones and the hash.
 WIRE_FIELDS = ("seq", "uuid", "kiosk_id", "counter_id", "officer", "level", "scale", "source", "local_time",
@@ -127,16 +128,9 @@ def record_run(store: VoteStore, started: datetime, finished: datetime, sent: in
 
 def local_synced_totals(store: VoteStore, day: str, counter: str, scale: str) -> dict[str, Any]:
     """Level counts and flagged count of the *synced* votes for one day, counter and scale."""
-    levels: dict[str, int] = {}
-    flagged = 0
-    for level, is_flagged, n in store.query(
-            "SELECT level, flag IS NOT NULL, count(*) FROM votes WHERE local_date = ? AND counter_id = ? AND scale = ? "
-            "AND sync_state = 'synced' GROUP BY 1, 2", (day, counter, scale)):
-        if is_flagged:
-            flagged += n
-        else:
-            levels[level] = levels.get(level, 0) + n
-    return {"levels": levels, "flagged": flagged}
+    return fold_levels(store.query(
+        "SELECT level, flag IS NOT NULL, count(*) FROM votes WHERE local_date = ? AND counter_id = ? AND scale = ? "
+        "AND sync_state = 'synced' GROUP BY 1, 2", (day, counter, scale)))
 
 
 def record_comparison(store: VoteStore, server_totals: list[dict[str, Any]], at: datetime) -> list[dict[str, Any]]:

@@ -170,7 +170,8 @@ class _Chainer:
         return (*hashed, vote_hash, at.date().isoformat(), ts_ms)
 
 
-_INSERT = f"INSERT INTO votes ({', '.join(VOTE_COLUMNS)}) VALUES ({', '.join('?' * len(VOTE_COLUMNS))})"
+_INSERT = (f"INSERT INTO votes ({', '.join(VOTE_COLUMNS)}, out_of_hours) "
+           f"VALUES ({', '.join('?' * len(VOTE_COLUMNS))}, ?)")
 
 
 class VoteStore:
@@ -314,9 +315,7 @@ class VoteStore:
         def work(conn: sqlite3.Connection) -> Vote:
             on_duty = officer if officer is not None else self.officer_on_duty(counter_id, when.date())
             row = self._current_chainer(conn).next(counter_id, level, scale, source, on_duty, box_seq, when, vote_uuid)
-            conn.execute(_INSERT, row)
-            if out_of_hours:
-                conn.execute("UPDATE votes SET out_of_hours = 1 WHERE seq = ?", (row[0],))
+            conn.execute(_INSERT, (*row, int(out_of_hours)))
             return Vote(*row)
 
         return self._write(work)
@@ -338,8 +337,8 @@ class VoteStore:
                 scale = item.get("scale") or self.scale
                 source = item.get("source", "touch")
                 self._validate(item["counter_id"], item["level"], scale, source)
-                rows.append(chainer.next(item["counter_id"], item["level"], scale, source, item.get("officer"),
-                                         item.get("box_seq"), item["at"].astimezone(self.tz)))
+                rows.append((*chainer.next(item["counter_id"], item["level"], scale, source, item.get("officer"),
+                                           item.get("box_seq"), item["at"].astimezone(self.tz)), 0))
             conn.executemany(_INSERT, rows)
             return len(rows)
 

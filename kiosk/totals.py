@@ -40,6 +40,19 @@ def summarise(levels: dict[str, int], flagged: int, scale: Scale) -> dict[str, A
     }
 
 
+def fold_levels(rows: Iterable[tuple[str, Any, int]]) -> dict[str, Any]:
+    """``(level, flagged, count)`` rows folded into ``{"levels": {...}, "flagged": n}`` — the totals a sync
+    receipt carries for one day, counter and scale (the kiosk and the service compare them)."""
+    levels: dict[str, int] = {}
+    flagged = 0
+    for level, is_flagged, n in rows:
+        if is_flagged:
+            flagged += n
+        else:
+            levels[level] = levels.get(level, 0) + n
+    return {"levels": levels, "flagged": flagged}
+
+
 class _Tally:
     """Accumulates (counter, level, flagged, n) rows into per-counter level counts."""
 

@@ -20,6 +20,7 @@ import sqlite_utils
 from kiosk import chain
 from kiosk.db import connect, migrate
 from kiosk.outbox import WIRE_FIELDS
+from kiosk.totals import fold_levels
 
 _COLS = (*WIRE_FIELDS, "local_date", "ts_ms", "received_at")
 
@@ -166,18 +167,10 @@ class CentralStore:
         conn.execute("COMMIT")
 
     def _totals_for(self, conn: sqlite3.Connection, kiosk_id: str, keys: set[tuple[str, str, str]]) -> list[dict]:
-        out = []
-        for day, counter, scale in sorted(keys):
-            levels, flagged = {}, 0
-            for level, is_flagged, n in conn.execute(
+        return [{"date": day, "counter": counter, "scale": scale, **fold_levels(conn.execute(
                     "SELECT level, flag IS NOT NULL, count(*) FROM votes WHERE local_date = ? AND scale = ? "
-                    "AND kiosk_id = ? AND counter_id = ? GROUP BY 1, 2", (day, scale, kiosk_id, counter)):
-                if is_flagged:
-                    flagged += n
-                else:
-                    levels[level] = levels.get(level, 0) + n
-            out.append({"date": day, "counter": counter, "scale": scale, "levels": levels, "flagged": flagged})
-        return out
+                    "AND kiosk_id = ? AND counter_id = ? GROUP BY 1, 2", (day, scale, kiosk_id, counter)))}
+                for day, counter, scale in sorted(keys)]
 
     # --- the chain ----------------------------------------------------------------------------
 

@@ -105,8 +105,6 @@ class SyncClient:
                 self._send_batch(votes, reasons, result)
         except _Retry as e:
             result.error = e.reason
-        except requests.RequestException as e:  # pragma: no cover - _send_batch turns these into _Retry
-            result.error = f"network: {e}"
         counts = outbox.count_pending(self.store)
         result.remaining = counts["votes"] + counts["reasons"] + counts["quarantined"]
         result.quarantined_total = counts["quarantined"]

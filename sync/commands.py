@@ -35,11 +35,8 @@ def cmd_sync(args) -> int:
 
 def cmd_serve(args) -> int:
     """Run the reference central service under the standard library's WSGI server."""
-    from socketserver import ThreadingMixIn
-    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-
     from .registry import RegistryError
-    from .server import make_app
+    from .server import make_app, stdlib_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     token = args.report_token or os.environ.get("CENTRAL_REPORT_TOKEN")
@@ -49,14 +46,7 @@ def cmd_serve(args) -> int:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
 
-    class Server(ThreadingMixIn, WSGIServer):
-        daemon_threads = True
-
-    class Quiet(WSGIRequestHandler):
-        def log_message(self, fmt, *a):  # one line per request, without the client's headers
-            logging.getLogger("kiosk.central.http").info("%s %s", self.address_string(), fmt % a)
-
-    with make_server(args.host, args.port, app, server_class=Server, handler_class=Quiet) as httpd:
+    with stdlib_server(app, args.host, args.port) as httpd:
         print(f"central service on http://{args.host}:{httpd.server_port} (database {args.db}, "
               f"{len(app.registry)} kiosk(s); reports {'on' if token else 'off: no --report-token'})", flush=True)
         try:

@@ -19,12 +19,14 @@ from datetime import date, datetime, timezone
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any, Callable, Iterable
+from socketserver import ThreadingMixIn
 from urllib.parse import parse_qs
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from zoneinfo import ZoneInfo
 
 from kiosk import totals
 from kiosk.config import Counter
-from kiosk.export import report_csv_rows
+from kiosk.export import table_csv_rows
 from kiosk.scales import SCALES
 
 from . import signing
@@ -196,8 +198,7 @@ class CentralService:
         if "centre" in q:
             result["centre"] = q["centre"]
         if q.get("format", "json") == "csv":
-            rows = report_csv_rows({"from": label, "to": label, "days": [],
-                                    "period": result}, scale) if by == "counter" else _officer_rows(result, scale)
+            rows = table_csv_rows(result, scale, by)
             buf = io.StringIO(newline="")
             csv.writer(buf).writerows(rows)
             return 200, [("Content-Type", "text/csv; charset=utf-8"),
@@ -236,16 +237,6 @@ def _query(environ: dict, allowed: dict[str, tuple[str, ...] | None]) -> dict[st
     return q
 
 
-def _officer_rows(result: dict, scale) -> list[list]:
-    header = ["period", "officer", *scale.codes, "total", "satisfied", "satisfied_pct", "flagged"]
-    rows = [header]
-    for r in [*result["counters"], {"officer": "ALL", **result["all"]}]:
-        pct = "" if r["satisfied_pct"] is None else f"{r['satisfied_pct']:.1f}"
-        rows.append([result["date"], r["officer"] or "", *(r["levels"][c] for c in scale.codes), r["total"],
-                     r["satisfied"], pct, r["flagged"]])
-    return rows
-
-
 def _period(q: dict[str, str], today: date) -> tuple[str, date, date, str]:
     """The period asked for — ``day=YYYY-MM-DD``, ``month=YYYY-MM`` or ``quarter=YYYY-Qn`` (the first
     given, in that order; today when none) — as (kind, first day, last day, label)."""
@@ -267,6 +258,20 @@ def _period(q: dict[str, str], today: date) -> tuple[str, date, date, str]:
     except (ValueError, TypeError):
         raise HTTPError(400, "bad_query", "give day=YYYY-MM-DD, month=YYYY-MM or quarter=YYYY-Qn (Q1-Q4)") from None
     return "day", today, today, today.isoformat()
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _RequestLog(WSGIRequestHandler):
+    def log_message(self, fmt, *args):  # one log line per request, without the client's headers
+        logging.getLogger("kiosk.central.http").info("%s %s", self.address_string(), fmt % args)
+
+
+def stdlib_server(app: CentralService, host: str = "127.0.0.1", port: int = 0) -> WSGIServer:
+    """The standard library's WSGI server, one thread per request, for tests and pilots (``port=0``: any free port)."""
+    return make_server(host, port, app, server_class=_ThreadingServer, handler_class=_RequestLog)
 
 
 def make_app(db: str | Path, kiosks: str | Path, report_token: str | None = None) -> CentralService:

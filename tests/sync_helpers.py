@@ -5,25 +5,14 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from sync.central_store import CentralStore
 from sync.registry import load_registry
-from sync.server import CentralService
+from sync.server import CentralService, stdlib_server
 from tests.conftest import write_config
 
 SECRET = "s3cret-for-tests-only-0123456789"
 REPORT_TOKEN = "report-token-for-tests"
-
-
-class _Server(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 def write_registry(folder: Path, kiosks=(("test-01", "Trung tâm xã Thử nghiệm", SECRET),)) -> Path:
@@ -38,7 +27,7 @@ def central_service(folder: Path, clock=None, **kwargs):
     """Yield (base_url, app) for a real central service on an ephemeral loopback port."""
     app = CentralService(CentralStore(folder / "central.db"), load_registry(write_registry(folder)),
                          report_token=REPORT_TOKEN, **({"clock": clock} if clock else {}), **kwargs)
-    httpd = make_server("127.0.0.1", 0, app, server_class=_Server, handler_class=_Quiet)
+    httpd = stdlib_server(app)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:

@@ -210,15 +210,17 @@ def test_a_missing_database_is_not_created_when_only_reading(tmp_path):
 
 def test_a_version_1_database_with_votes_is_migrated_forward_in_place(tmp_path):
     from kiosk.db import migrate
-    from kiosk.store import MIGRATIONS
+    from kiosk.store import MIGRATIONS, VOTE_COLUMNS, Vote, _Chainer
     path = tmp_path / "votes.db"
     conn = connect(path)
     migrate(conn, MIGRATIONS[:1], path)  # exactly what the first release created
     conn.close()
-    old = VoteStore(connect(path), path, kiosk_id="k", tz=TZ, scale="sipas5", repeat_window_s=10, counters=None,
-                    clock=None)
-    votes = [old.record_vote("Q1", "HL", officer="CB1", at=T0 + timedelta(minutes=i)) for i in range(3)]
+    old = connect(path)  # votes as the first release wrote them: its columns, chained the same way
+    chainer = _Chainer(old, "k", 10_000)
+    rows = [chainer.next("Q1", "HL", "sipas5", "touch", "CB1", None, T0 + timedelta(minutes=i)) for i in range(3)]
+    old.executemany(f"INSERT INTO votes ({', '.join(VOTE_COLUMNS)}) VALUES ({', '.join('?' * len(VOTE_COLUMNS))})", rows)
     old.close()
+    votes = [Vote(*row) for row in rows]
     inode = path.stat().st_ino
     with VoteStore.open(path, kiosk_id="k", tz=TZ) as s:
         assert s.query("PRAGMA user_version") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION >= 2

@@ -212,7 +212,10 @@ def test_reports_give_totals_per_kiosk_centre_counter_and_officer_for_day_month_
         assert sorted(r["officer"] for r in quarter["counters"]) == ["CB1", "CB2"]
         assert quarter["all"]["satisfied_pct"] == 50.0
         csv_text = get("quarter=2026-Q4&kiosk=test-01&format=csv").content.decode("utf-8-sig")
-        assert csv_text.splitlines()[0].startswith("date,counter,name,RHL")
+        lines = csv_text.splitlines()
+        assert lines[0].startswith("date,counter,name,RHL") and lines[1].startswith("2026-Q4,Q1,")
+        by_officer = get("quarter=2026-Q4&by=officer&format=csv").content.decode("utf-8-sig").splitlines()
+        assert by_officer[0].startswith("date,officer,RHL") and by_officer[-1].startswith("2026-Q4,ALL,")
         assert get("quarter=2026-Q5").status_code == 400
         assert requests.get(url + "/v1/reports/totals?day=2026-11-02").status_code == 401
 

@@ -26,7 +26,7 @@ from kivy.uix.widget import Widget
 
 from .. import outbox
 from ..config import Config, Counter
-from ..export import report_csv_bytes
+from ..export import report_csv_bytes, write_atomically
 from ..pin import SETTING as PIN_SETTING
 from ..pin import PinPad
 from ..store import Vote, VoteNotRecorded, VoteStore
@@ -170,12 +170,7 @@ class KioskApp(App):
         self._cancel_thanks()
         if not self.cfg.counter_id and len(self.cfg.counters) > 1:
             self.counter_id = None
-        if not self.is_open():
-            self.show("closed")
-        elif self.counter_id is None:
-            self.show("pick")
-        else:
-            self.show("rating")
+        self.show(self._home_name())
         self.screens["reasons"].reset()
 
     def pick_counter(self, counter_id: str) -> None:
@@ -256,16 +251,11 @@ class KioskApp(App):
             self.toast(f"{t('thanks_short', self.lang)} — {name}")
         elif kind == "export_progress":
             self.screens["manager"].export_progress(*payload)
-        elif kind == "status_changed" and self.sm.current == "manager":
-            self.screens["manager"].refresh_status()
 
     def toast(self, text: str, colour_error: bool = False) -> None:
         """A message over the current screen for a moment, without changing screens."""
-        toast = Toast(text=text, size_hint=(0.6, 0.12), pos_hint={"center_x": 0.5, "y": 0.02},
-                      font_size=dp(26))
-        if colour_error:
-            toast.background = (0.7, 0.1, 0.1, 0.95)
-            toast._draw()
+        toast = Toast(text=text, size_hint=(0.6, 0.12), pos_hint={"center_x": 0.5, "y": 0.02}, font_size=dp(26),
+                      background=(0.7, 0.1, 0.1, 0.95) if colour_error else Toast.OK)
         self.root_layout.add_widget(toast)
         self.toasts.append(toast)
         Clock.schedule_once(lambda _dt: self._drop_toast(toast), self.timings.toast_s)
@@ -299,6 +289,7 @@ class KioskApp(App):
             self.screens["pin"]._show_lock()  # the lockout countdown moves on by itself
 
     def _home_name(self) -> str:
+        """The start screen's name now: closed, the counter picker, or the rating screen."""
         if not self.is_open():
             return "closed"
         return "pick" if (not self.cfg.counter_id and len(self.cfg.counters) > 1) else "rating"
@@ -339,9 +330,7 @@ class KioskApp(App):
                 target = Path(folder).expanduser()
                 target.mkdir(parents=True, exist_ok=True)
                 path = target / f"bang-tong-hop-{config.kiosk_id}-{d_from.isoformat()}-{d_to.isoformat()}.csv"
-                tmp = path.with_name(path.name + ".part")
-                tmp.write_bytes(report_csv_bytes(report, config.scale))
-                tmp.replace(path)
+                write_atomically(path, report_csv_bytes(report, config.scale))
                 post("export_progress", (1.0, t("exported", self.lang, path=path)))
             except Exception as e:  # a missing USB stick, a full one: say so on the screen
                 log.exception("export failed")

@@ -205,9 +205,11 @@ class BarChart(Widget):
 class Toast(Label):
     """A short message over whatever screen is showing, gone by itself (e.g. a button-box vote)."""
 
-    def __init__(self, **kwargs):
+    OK = (0.05, 0.45, 0.20, 0.95)
+
+    def __init__(self, background=OK, **kwargs):
         super().__init__(color=(1, 1, 1, 1), bold=True, halign="center", valign="middle", **kwargs)
-        self.background = (0.05, 0.45, 0.20, 0.95)
+        self.background = background
         self._draw()
         redraw = Clock.create_trigger(self._draw, -1)
         self.bind(pos=redraw, size=redraw)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
@@ -205,7 +204,3 @@ class ClosedScreen(KioskScreen):
     def refresh(self) -> None:
         self.title.text = t("closed_title", self.app.lang)
         self.body.text = t("closed_body", self.app.lang)
-
-
-class Overlay(FloatLayout):
-    """Holds toasts above the screens."""
