@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-# Kivy under a virtual X server with Mesa's software GL (llvmpipe).
-SYSTEM_PACKAGES := xvfb xauth libgl1-mesa-dri libgl1
+# Kivy under a virtual X server with Mesa's software GL (llvmpipe); PostgreSQL, Chromium and nginx for
+# the central service's tests; LibreOffice (recalculates the workbooks) and poppler (reads the PDFs).
+SYSTEM_PACKAGES := xvfb xauth libgl1-mesa-dri libgl1 postgresql nginx-light chromium chromium-driver \
+                   libreoffice-calc-nogui poppler-utils
 
 .PHONY: install run test test-slow bench system-packages clean
 
@@ -14,7 +16,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[kiosk,central,test]'
 	@touch $@
 
 system-packages:
