@@ -20,6 +20,7 @@ import sqlite_utils
 
 from . import chain
 from .db import BUSY_TIMEOUT_MS, StoreError, StoreOpenError, connect, migrate
+from .questionnaire.schema import v4_questionnaires as _v4_questionnaires
 from .scales import get_scale
 from .sipas import ELEMENTS as SIPAS_ELEMENTS
 
@@ -113,7 +114,7 @@ def _v3_roster_settings_hours(db: sqlite_utils.Database) -> None:
     db["settings"].create({"key": str, "value": str}, pk="key")
 
 
-MIGRATIONS = [_v1_votes_and_reasons, _v2_sync_bookkeeping, _v3_roster_settings_hours]
+MIGRATIONS = [_v1_votes_and_reasons, _v2_sync_bookkeeping, _v3_roster_settings_hours, _v4_questionnaires]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -457,3 +458,8 @@ class VoteStore:
         except chain.ChainBreak as brk:
             return brk
         return None
+
+    def verify_answers(self):
+        """Walk the questionnaire answers' own hash chain; return the first break, or None when it holds."""
+        from .questionnaire.answers import verify_answers  # the questionnaire package imports this module
+        return verify_answers(self)

@@ -1,0 +1,421 @@
+"""Responses and answers in the vote store: each answer committed as it is given, in its own hash chain.
+
+A citizen's response is started (:meth:`AnswerStore.start_response`), then each answer is stored
+the moment it is given (:meth:`AnswerStore.record_answer` returns after COMMIT), so walking away
+keeps what was answered. Answers are never updated or deleted: going back and answering a question
+again appends a new answer that ``replaces`` the earlier one (the earlier one is marked
+``replaced``, a bookkeeping mark the chain lets anyone recompute). A skip is an answer with no choice.
+
+The canonical encoding of an answer (version ``qa1``) is the JSON array
+
+    ["qa1", seq, uuid, response_uuid, kiosk_id, questionnaire_id, version, definition_hash, channel,
+     counter_id, question_id, choice, text, replaces, local_time, prev_hash]
+
+serialised like the votes' (no whitespace, non-ASCII as itself, UTF-8); the hash is its hex SHA-256.
+``docs/questionnaire.md`` has a worked example.
+
+A questionnaire version is immutable once answers exist: the definition each answer was given
+under is stored (``q_definitions``) and its hash is in every answer; a changed file with the same
+id and version is refused (:class:`DefinitionChanged`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Iterator
+
+from ..chain import GENESIS_HASH
+from ..store import VoteStore, new_uuid
+from .loader import from_definition
+from .model import CHANNELS, Questionnaire
+from .schema import ALL_COUNTERS
+
+ENCODING_VERSION = "qa1"
+HASHED_FIELDS = ("seq", "uuid", "response_uuid", "kiosk_id", "questionnaire_id", "version", "definition_hash",
+                 "channel", "counter_id", "question_id", "choice", "text", "replaces", "local_time", "prev_hash")
+MODES = ("invite", "replace")  # invite after the rating, or replace the single rating
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+def canonical_bytes(answer: dict[str, Any]) -> bytes:
+    """The canonical encoding of an answer's hashed fields (see the module docstring)."""
+    return _dumps([ENCODING_VERSION, *(answer.get(f) for f in HASHED_FIELDS)]).encode("utf-8")
+
+
+def answer_hash(answer: dict[str, Any]) -> str:
+    """The answer's hash: hex SHA-256 of :func:`canonical_bytes`."""
+    return hashlib.sha256(canonical_bytes(answer)).hexdigest()
+
+
+class DefinitionChanged(ValueError):
+    """A questionnaire file changed under an id and version that already has answers."""
+
+
+class ResponseError(ValueError):
+    """An answer that cannot belong to this response (unknown response or question, wrong channel, bad choice)."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A stored answer, as returned by :meth:`AnswerStore.record_answer`."""
+
+    seq: int
+    uuid: str
+    response_uuid: str
+    question_id: str
+    choice: str | None
+    text: str | None
+    replaces: str | None
+    local_time: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class Active:
+    """The questionnaire that is on: for every counter (``counter_id == '*'``) or one."""
+
+    questionnaire: Questionnaire
+    counter_id: str
+    mode: str
+    until: date | None
+    started_at: str
+
+
+# --- definitions ------------------------------------------------------------------------------
+
+def register_definition(store: VoteStore, q: Questionnaire) -> None:
+    """Keep ``q``'s definition in the store, refusing a changed definition of a version that has answers.
+
+    While no answer exists a version may still be edited (a draft); the stored copy follows the file.
+    """
+    now = store.today().isoformat()
+
+    def work(conn: sqlite3.Connection) -> None:
+        row = conn.execute("SELECT definition_hash FROM q_definitions WHERE questionnaire_id = ? AND version = ?",
+                           q.key).fetchone()
+        if row is None:
+            conn.execute("INSERT INTO q_definitions (questionnaire_id, version, definition_hash, definition, "
+                         "registered_at) VALUES (?, ?, ?, ?, ?)", (*q.key, q.definition_hash, q.definition, now))
+        elif row[0] != q.definition_hash:
+            _refuse_if_answered(conn, q, row[0])
+            conn.execute("UPDATE q_definitions SET definition_hash = ?, definition = ?, registered_at = ?, "
+                         "sync_state = 'pending' WHERE questionnaire_id = ? AND version = ?",
+                         (q.definition_hash, q.definition, now, *q.key))
+
+    store.write(work, "questionnaire definition")
+
+
+def _refuse_if_answered(conn: sqlite3.Connection, q: Questionnaire, stored_hash: str) -> None:
+    n = conn.execute("SELECT count(*) FROM q_responses WHERE questionnaire_id = ? AND version = ?", q.key).fetchone()[0]
+    if n:
+        raise DefinitionChanged(
+            f"{q.source}: questionnaire {q.id!r} version {q.version} has changed since {n} response(s) were given "
+            f"under it (stored definition {stored_hash[:12]}…, this file {q.definition_hash[:12]}…). A version "
+            f"with answers cannot change: make a new version (set version = {q.version + 1} in the file) "
+            "and start that one")
+
+
+def check_definition(store: VoteStore, q: Questionnaire) -> None:
+    """Raise :class:`DefinitionChanged` if ``q`` differs from the stored definition of a version with answers."""
+    row = store.query("SELECT definition_hash FROM q_definitions WHERE questionnaire_id = ? AND version = ?", q.key)
+    if row and row[0][0] != q.definition_hash:
+        _refuse_if_answered(store.conn, q, row[0][0])
+
+
+def stored_definition(store: VoteStore, qid: str, version: int) -> Questionnaire:
+    """The questionnaire as the store keeps it (what its answers were given under)."""
+    rows = store.query("SELECT definition FROM q_definitions WHERE questionnaire_id = ? AND version = ?", (qid, version))
+    if not rows:
+        raise ResponseError(f"questionnaire {qid!r} version {version} is not in {store.path}")
+    return from_definition(rows[0][0], source=f"{store.path}: {qid} v{version}")
+
+
+# --- start and stop ---------------------------------------------------------------------------
+
+def start_questionnaire(store: VoteStore, q: Questionnaire, counter_id: str | None = None,
+                        until: date | None = None, mode: str = "invite") -> Active:
+    """Turn ``q`` on for one counter, or for the whole kiosk when ``counter_id`` is None, until a day (inclusive)."""
+    if mode not in MODES:
+        raise ValueError(f"mode {mode!r} is not one of {', '.join(MODES)}")
+    if counter_id is not None and store.counters is not None and counter_id not in store.counters:
+        raise ValueError(f"counter {counter_id!r} is not configured (known: {', '.join(sorted(store.counters))})")
+    today = store.today()
+    if until is not None and until < today:
+        raise ValueError(f"--until {until.strftime('%d/%m/%Y')} is already past (today is {today.strftime('%d/%m/%Y')})")
+    register_definition(store, q)
+    key = counter_id or ALL_COUNTERS
+    started = store._clock().astimezone(store.tz).isoformat(timespec="seconds")
+    store.write(lambda conn: conn.execute(
+        "INSERT OR REPLACE INTO q_active (counter_id, questionnaire_id, version, definition_hash, mode, until, "
+        "started_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (key, q.id, q.version, q.definition_hash, mode, until.isoformat() if until else None, started)), "start")
+    return Active(q, key, mode, until, started)
+
+
+def stop_questionnaire(store: VoteStore, counter_id: str | None = None) -> list[str]:
+    """Turn questionnaires off: at one counter, or everywhere when ``counter_id`` is None.
+
+    Returns the ``counter_id`` keys that were on (``'*'`` for the whole kiosk). Stopping one counter
+    while a kiosk-wide questionnaire is on is refused: that counter would go on asking.
+    """
+    def work(conn: sqlite3.Connection) -> list[str]:
+        on = [r[0] for r in conn.execute("SELECT counter_id FROM q_active ORDER BY counter_id")]
+        if counter_id is None:
+            conn.execute("DELETE FROM q_active")
+            return on
+        if counter_id not in on and ALL_COUNTERS in on:
+            raise ValueError(f"the questionnaire is on for every counter, not for {counter_id} alone: stop it "
+                             "everywhere (without --counter), then start it for the counters that keep it")
+        conn.execute("DELETE FROM q_active WHERE counter_id = ?", (counter_id,))
+        return [c for c in on if c == counter_id]
+
+    return store.write(work, "stop")
+
+
+def active_questionnaire(store: VoteStore, counter_id: str | None, today: date | None = None) -> Active | None:
+    """The questionnaire on at ``counter_id`` today (its own first, else the kiosk-wide one), or None.
+
+    A questionnaire whose ``until`` day has passed is off. The questionnaire is rebuilt from the
+    stored definition, so it is exactly the version its answers will be filed under.
+    """
+    today = today or store.today()
+    rows = store.query("SELECT counter_id, questionnaire_id, version, mode, until, started_at FROM q_active "
+                       "WHERE counter_id IN (?, ?)", (counter_id or ALL_COUNTERS, ALL_COUNTERS))
+    for key, qid, version, mode, until, started in sorted(rows, key=lambda r: r[0] == ALL_COUNTERS):
+        until_day = date.fromisoformat(until) if until else None
+        if until_day is not None and until_day < today:
+            continue
+        return Active(stored_definition(store, qid, version), key, mode, until_day, started)
+    return None
+
+
+def active_list(store: VoteStore) -> list[tuple[str, str, int, str, str | None]]:
+    """Every ``(counter_id, questionnaire_id, version, mode, until)`` row that is on, expired ones included."""
+    return [tuple(r) for r in store.query("SELECT counter_id, questionnaire_id, version, mode, until FROM q_active "
+                                          "ORDER BY counter_id")]
+
+
+# --- recording --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Response:
+    questionnaire: Questionnaire
+    channel: str
+    counter_id: str | None
+    finished: bool
+
+
+class AnswerStore:
+    """Records responses and answers in a :class:`VoteStore`. Safe to share between threads.
+
+    ``start_response`` → ``record_answer`` (once per answer given, as it is given) → ``finish_response``.
+    """
+
+    def __init__(self, store: VoteStore):
+        self.store = store
+        self._responses: dict[str, _Response] = {}
+
+    def _now(self, at: datetime | None) -> datetime:
+        at = (at or self.store._clock()).astimezone(self.store.tz)
+        return at.replace(microsecond=at.microsecond - at.microsecond % 1000)
+
+    def start_response(self, questionnaire: Questionnaire, channel: str, counter_id: str | None = None,
+                       at: datetime | None = None) -> str:
+        """Begin one citizen's response on ``channel`` (kiosk, phone or paper); return its id (a UUID)."""
+        if channel not in CHANNELS:
+            raise ResponseError(f"channel {channel!r} is not one of {', '.join(CHANNELS)}")
+        counters = self.store.counters
+        if counter_id is not None and counters is not None and counter_id not in counters:
+            raise ResponseError(f"counter {counter_id!r} is not configured (known: {', '.join(sorted(counters))})")
+        register_definition(self.store, questionnaire)
+        when = self._now(at)
+        rid = new_uuid()
+        self.store.write(lambda conn: conn.execute(
+            "INSERT INTO q_responses (uuid, kiosk_id, questionnaire_id, version, definition_hash, channel, counter_id, "
+            "started_at, local_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (rid, self.store.kiosk_id, *questionnaire.key, questionnaire.definition_hash, channel, counter_id,
+             when.isoformat(timespec="milliseconds"), when.date().isoformat())), "response")
+        self._responses[rid] = _Response(questionnaire, channel, counter_id, False)
+        return rid
+
+    def _response(self, response_id: str) -> _Response:
+        cached = self._responses.get(response_id)
+        if cached is not None and not cached.finished:
+            return cached
+        rows = self.store.query("SELECT questionnaire_id, version, channel, counter_id, finished_at FROM q_responses "
+                                "WHERE uuid = ?", (response_id,))
+        if not rows:
+            raise ResponseError(f"no response {response_id!r}")
+        qid, version, channel, counter_id, finished = rows[0]
+        q = cached.questionnaire if cached else stored_definition(self.store, qid, version)
+        resp = self._responses[response_id] = _Response(q, channel, counter_id, finished is not None)
+        return resp
+
+    def record_answer(self, response_id: str, question_id: str, choice: str | None,
+                      at: datetime | None = None) -> Answer:
+        """Store one answer and return it once committed. ``choice`` is a choice code, ``None`` for a skip,
+        or the citizen's words for the free-text question.
+
+        Answering a question again stores a new answer that replaces the earlier one; the same answer
+        again stores nothing and returns the current one.
+        """
+        resp = self._response(response_id)
+        if resp.finished:
+            raise ResponseError(f"response {response_id} is finished; start a new one")
+        q = resp.questionnaire
+        try:
+            question = q.question(question_id)
+        except KeyError as e:
+            raise ResponseError(e.args[0]) from None
+        if resp.channel not in question.channels:
+            raise ResponseError(f"question {question_id!r} is not asked on the {resp.channel} channel "
+                                f"(only {', '.join(question.channels)})")
+        code, text = self._check_choice(question, choice)
+        when = self._now(at).isoformat(timespec="milliseconds")
+        local_date = when[:10]
+        answer_uuid = new_uuid()
+
+        def work(conn: sqlite3.Connection) -> Answer:
+            current = conn.execute("SELECT uuid, choice, text, seq, local_time, hash, replaces FROM q_answers "
+                                   "WHERE response_uuid = ? AND question_id = ? AND replaced = 0",
+                                   (response_id, question_id)).fetchone()
+            if current is not None and (current[1], current[2]) == (code, text):
+                return Answer(current[3], current[0], response_id, question_id, code, text, current[6],
+                              current[4], current[5])
+            head = conn.execute("SELECT seq, hash FROM q_answers ORDER BY seq DESC LIMIT 1").fetchone()
+            seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
+            row = {"seq": seq, "uuid": answer_uuid, "response_uuid": response_id, "kiosk_id": self.store.kiosk_id,
+                   "questionnaire_id": q.id, "version": q.version, "definition_hash": q.definition_hash,
+                   "channel": resp.channel, "counter_id": resp.counter_id, "question_id": question_id,
+                   "choice": code, "text": text, "replaces": current[0] if current else None,
+                   "local_time": when, "prev_hash": prev}
+            row["hash"] = answer_hash(row)
+            if current is not None:
+                conn.execute("UPDATE q_answers SET replaced = 1 WHERE uuid = ?", (current[0],))
+            conn.execute(f"INSERT INTO q_answers ({', '.join(row)}, local_date) VALUES ({', '.join('?' * len(row))}, ?)",
+                         (*row.values(), local_date))
+            return Answer(seq, answer_uuid, response_id, question_id, code, text, row["replaces"], when, row["hash"])
+
+        return self.store.write(work, "answer")
+
+    @staticmethod
+    def _check_choice(question, choice: str | None) -> tuple[str | None, str | None]:
+        if choice is None:
+            return None, None
+        if question.kind == "text":
+            if not isinstance(choice, str):
+                raise ResponseError(f"question {question.id!r} takes words, not {choice!r}")
+            words = unicodedata.normalize("NFC", choice).strip()
+            if len(words) > question.max_length:
+                raise ResponseError(f"question {question.id!r}: at most {question.max_length} characters "
+                                    f"(got {len(words)})")
+            return None, words or None
+        if choice not in question.codes:
+            raise ResponseError(f"{choice!r} is not a choice of question {question.id!r} "
+                                f"(choices: {', '.join(question.codes)})")
+        return choice, None
+
+    def finish_response(self, response_id: str, at: datetime | None = None) -> None:
+        """Mark a response finished (the citizen reached the end); later answers to it are refused.
+
+        A response that is never finished (the citizen walked away) keeps every answer it was given.
+        """
+        self._response(response_id)
+        when = self._now(at).isoformat(timespec="milliseconds")
+        self.store.write(lambda conn: conn.execute(
+            "UPDATE q_responses SET finished_at = ? WHERE uuid = ? AND finished_at IS NULL", (when, response_id)),
+            "finish")
+        self._responses.pop(response_id, None)
+
+    def answers(self, response_id: str) -> dict[str, str | None]:
+        """The current answer to each question answered or skipped in a response (question id → choice or words)."""
+        rows = self.store.query("SELECT question_id, choice, text FROM q_answers WHERE response_uuid = ? "
+                                "AND replaced = 0 ORDER BY seq", (response_id,))
+        return {qid: (choice if choice is not None else text) for qid, choice, text in rows}
+
+
+# --- verification -----------------------------------------------------------------------------
+
+class AnswerChainBreak(Exception):
+    """Where and how the answers' chain stops holding."""
+
+    def __init__(self, seq: int, uuid: str | None, reason: str):
+        self.seq, self.uuid, self.reason = seq, uuid, reason
+        super().__init__(f"answer seq {seq}" + (f" (uuid {uuid})" if uuid else "") + f": {reason}")
+
+
+_HEADER = ("questionnaire_id", "version", "definition_hash", "channel", "counter_id", "kiosk_id")
+
+
+def _iter_rows(store: VoteStore, batch: int = 10_000) -> Iterator[dict[str, Any]]:
+    cols = [*HASHED_FIELDS, "hash", "replaced"]
+    sql = (f"SELECT {', '.join('a.' + c for c in cols)}, {', '.join('r.' + c for c in _HEADER)} FROM q_answers a "
+           "LEFT JOIN q_responses r ON r.uuid = a.response_uuid WHERE a.seq > ? ORDER BY a.seq LIMIT ?")
+    after = 0
+    while True:
+        rows = store.query(sql, (after, batch))
+        for row in rows:
+            d = dict(zip(cols, row))
+            d["response"] = dict(zip(_HEADER, row[len(cols):]))
+            yield d
+        if len(rows) < batch:
+            return
+        after = rows[-1][0]
+
+
+def verify_answers(store: VoteStore) -> AnswerChainBreak | None:
+    """Walk every answer in ``seq`` order; return the first break, or None when the chain holds.
+
+    Beside the chain itself: each answer's questionnaire, version, definition, channel, counter and
+    kiosk must be its response's, each stored definition must hash to its hash, and the ``replaced``
+    marks must be exactly the answers some later answer ``replaces``.
+    """
+    for qid, version, stored_hash, definition in store.query(
+            "SELECT questionnaire_id, version, definition_hash, definition FROM q_definitions"):
+        if hashlib.sha256(definition.encode("utf-8")).hexdigest() != stored_hash:
+            first = store.query("SELECT min(seq) FROM q_answers WHERE questionnaire_id = ? AND version = ?",
+                                (qid, version))[0][0]
+            return AnswerChainBreak(first or 0, None, f"the stored definition of {qid} v{version} does not match "
+                                                      "its hash (the definition was edited)")
+    prev_seq, prev_hash = 0, GENESIS_HASH
+    replaced, replaces = {}, {}
+    for a in _iter_rows(store):
+        seq, uid = a["seq"], a["uuid"]
+        if seq != prev_seq + 1:
+            missing = f"{prev_seq + 1}" if seq == prev_seq + 2 else f"{prev_seq + 1}-{seq - 1}"
+            return AnswerChainBreak(seq, uid, f"sequence gap: answer(s) {missing} missing (deleted?)")
+        if a["prev_hash"] != prev_hash:
+            return AnswerChainBreak(seq, uid, "prev_hash does not match the hash of the answer before it "
+                                              "(an answer before it was deleted or replaced)")
+        if answer_hash(a) != a["hash"]:
+            return AnswerChainBreak(seq, uid, "hash does not match the answer's fields (the answer was edited)")
+        header = a["response"]
+        if header["questionnaire_id"] is None:
+            return AnswerChainBreak(seq, uid, f"its response {a['response_uuid']} is missing (deleted?)")
+        wrong = [k for k in _HEADER if header[k] != a[k]]
+        if wrong:
+            return AnswerChainBreak(seq, uid, f"its response {a['response_uuid']} was edited ({', '.join(wrong)} "
+                                              "differ from the chained answer)")
+        if a["replaced"]:
+            replaced[uid] = seq
+        if a["replaces"] is not None:
+            replaces[a["replaces"]] = seq
+        prev_seq, prev_hash = seq, a["hash"]
+    for uid, seq in replaced.items():
+        if uid not in replaces:
+            return AnswerChainBreak(seq, uid, "marked replaced, but no later answer replaces it (the mark was edited)")
+    for uid, by in replaces.items():
+        if uid not in replaced:
+            return AnswerChainBreak(by, None, f"replaces answer {uid}, which is not marked replaced (the mark was edited)")
+    return None
+
+
+def count_answers(store: VoteStore) -> int:
+    """How many answer rows the store holds (replaced ones included)."""
+    return store.query("SELECT count(*) FROM q_answers")[0][0]
