@@ -27,7 +27,7 @@ import sqlite3
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from ..chain import GENESIS_HASH
 from ..store import VoteStore, new_uuid
@@ -320,6 +320,63 @@ class AnswerStore:
             raise ResponseError(f"{choice!r} is not a choice of question {question.id!r} "
                                 f"(choices: {', '.join(question.codes)})")
         return choice, None
+
+    def record_responses(self, questionnaire: Questionnaire, items: Iterable[dict[str, Any]],
+                         batch_size: int = 2000) -> int:
+        """Store many whole responses, ``batch_size`` to a transaction; return how many were stored.
+
+        Each item has ``channel``, ``at`` (an aware datetime), ``answers`` (question id → choice code,
+        ``None`` for a skip, or words) and optionally ``counter_id``. For imports, demo data and
+        benchmarks: chained and validated exactly as :meth:`record_answer` would, each response finished.
+        """
+        q = questionnaire
+        register_definition(self.store, q)
+        kiosk = self.store.kiosk_id
+        head_sql = "SELECT seq, hash FROM q_answers ORDER BY seq DESC LIMIT 1"
+        insert_a = (f"INSERT INTO q_answers ({', '.join(HASHED_FIELDS)}, hash, local_date) "
+                    f"VALUES ({', '.join('?' * (len(HASHED_FIELDS) + 2))})")
+        insert_r = ("INSERT INTO q_responses (uuid, kiosk_id, questionnaire_id, version, definition_hash, channel, "
+                    "counter_id, started_at, local_date, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        batch: list[dict[str, Any]] = []
+
+        def work(conn: sqlite3.Connection) -> int:
+            head = conn.execute(head_sql).fetchone()
+            seq, prev = (head[0], head[1]) if head else (0, GENESIS_HASH)
+            responses, answers = [], []
+            for item in batch:
+                channel, counter_id = item["channel"], item.get("counter_id")
+                if channel not in CHANNELS:
+                    raise ResponseError(f"channel {channel!r} is not one of {', '.join(CHANNELS)}")
+                when = self._now(item["at"]).isoformat(timespec="milliseconds")
+                rid = new_uuid()
+                responses.append((rid, kiosk, q.id, q.version, q.definition_hash, channel, counter_id, when,
+                                  when[:10], when))
+                for question_id, choice in item["answers"].items():
+                    try:
+                        question = q.question(question_id)
+                    except KeyError as e:
+                        raise ResponseError(e.args[0]) from None
+                    if channel not in question.channels:
+                        raise ResponseError(f"question {question_id!r} is not asked on the {channel} channel")
+                    code, text = self._check_choice(question, choice)
+                    seq += 1
+                    values = [seq, new_uuid(), rid, kiosk, q.id, q.version, q.definition_hash, channel, counter_id,
+                              question_id, code, text, None, when, prev]
+                    prev = hashlib.sha256(_dumps([ENCODING_VERSION, *values]).encode("utf-8")).hexdigest()
+                    answers.append((*values, prev, when[:10]))
+            conn.executemany(insert_r, responses)
+            conn.executemany(insert_a, answers)
+            return len(responses)
+
+        total = 0
+        for item in items:
+            batch.append(item)
+            if len(batch) >= batch_size:
+                total += self.store.write(work, "responses")
+                batch = []
+        if batch:
+            total += self.store.write(work, "responses")
+        return total
 
     def finish_response(self, response_id: str, at: datetime | None = None) -> None:
         """Mark a response finished (the citizen reached the end); later answers to it are refused.

@@ -49,9 +49,10 @@ def v4_questionnaires(db: sqlite_utils.Database) -> None:
     )
     db["q_answers"].create_index(["uuid"], unique=True, index_name="q_answers_uuid")
     db["q_answers"].create_index(["response_uuid", "question_id"], index_name="q_answers_by_response")
-    # Covering index for the analysis: a period's current answers of one questionnaire version.
-    db["q_answers"].create_index(["questionnaire_id", "version", "local_date", "replaced", "channel", "question_id",
-                                  "choice"], index_name="q_answers_analysis")
+    # Covering index for the analysis, in its GROUP BY order: the counts stream out of the index with
+    # no sort (the date is checked in the index too). Date first would need a sort of every row.
+    db["q_answers"].create_index(["questionnaire_id", "version", "replaced", "channel", "question_id", "choice",
+                                  "local_date"], index_name="q_answers_analysis")
     db["q_responses"].create_index(["questionnaire_id", "version", "local_date", "channel"],
                                    index_name="q_responses_by_day")
     db.execute("CREATE INDEX q_answers_unsynced ON q_answers(seq) WHERE sync_state != 'synced'")
