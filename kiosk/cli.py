@@ -17,6 +17,7 @@ from . import demo, totals
 from .config import ENV_VAR, ConfigError, load_config
 from .db import StoreError
 from .export import report_csv_bytes, to_json, write_atomically
+from .questionnaire import commands as questionnaire_commands
 from .store import VoteStore
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -92,6 +93,8 @@ def cmd_verify(args) -> int:
         integrity = store.integrity_check()
         brk = store.verify_chain()
         count = store.count()
+        answers_brk = store.verify_answers()
+        answers = store.query("SELECT count(*) FROM q_answers")[0][0]
     ok = integrity == ["ok"]
     print(f"{store.path}: integrity_check: " + ("ok" if ok else "FAILED"))
     for line in ([] if ok else integrity[:20]):
@@ -100,7 +103,9 @@ def cmd_verify(args) -> int:
         print(f"hash chain: ok ({count} votes)")
     else:
         print(f"hash chain: BROKEN at {brk}")
-    return EXIT_OK if ok and brk is None else EXIT_FAILED
+    print(f"answers' hash chain: ok ({answers} answers)" if answers_brk is None
+          else f"answers' hash chain: BROKEN at {answers_brk}")
+    return EXIT_OK if ok and brk is None and answers_brk is None else EXIT_FAILED
 
 
 def cmd_demo_data(args) -> int:
@@ -181,6 +186,7 @@ def build_parser(extensions: Sequence[Callable] = ()) -> argparse.ArgumentParser
     p = add("set-pin", cmd_set_pin, "set the manager screen's PIN")
     p.add_argument("--stdin", action="store_true", help="read the PIN twice from standard input (for scripts)")
 
+    questionnaire_commands.register(add)
     for register in extensions:
         register(add)
     parser.commands = sub.choices  # name -> subparser, for the default command

@@ -133,6 +133,7 @@ class Config:
     manager_idle_s: float = 120.0
     button_boxes: tuple[ButtonBox, ...] = ()
     sync: SyncConfig | None = None
+    questionnaire_dir: Path | None = None  # the centre's own questionnaires, beside the shipped ones
     source: str = EMBEDDED_SOURCE
 
     @property
@@ -286,7 +287,11 @@ _SYNC_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "batch_size": (_batch_size, False, 500),
     "timeout_s": (_timeout, False, 30),
 }
-_TOP_LEVEL = {"kiosk": "table", "counters": "array", "button_boxes": "array", "sync": "table", "manager": "table"}
+_QUESTIONNAIRE_KEYS: dict[str, tuple[Check, bool, Any]] = {
+    "dir": (_string, False, None),
+}
+_TOP_LEVEL = {"kiosk": "table", "counters": "array", "button_boxes": "array", "sync": "table", "manager": "table",
+              "questionnaire": "table"}
 
 
 class _Locator:
@@ -411,6 +416,7 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
     if "sync" in raw:
         sync = _sync_section(raw["sync"], loc, base, problems)
     manager = _check_table(raw.get("manager", {}), _MANAGER_KEYS, "manager", None, loc, problems)
+    questionnaire_dir = _questionnaire_section(raw.get("questionnaire", {}), loc, base, problems)
     if kiosk.get("counter") is not None and kiosk["counter"] not in {c.id for c in counters}:
         problems.append(f"{_where(loc, 'kiosk', None, 'counter')}: counter {kiosk['counter']!r} is not "
                         f"one of the [[counters]]")
@@ -438,6 +444,7 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
         counters=tuple(counters),
         button_boxes=tuple(boxes),
         sync=sync,
+        questionnaire_dir=questionnaire_dir,
         source=source,
     )
 
@@ -467,6 +474,18 @@ def _sync_section(table: Any, loc: _Locator, base: Path, problems: list[str]) ->
     window = (time(int(m.group(1)), int(m.group(2))), time(int(m.group(3)), int(m.group(4))))
     return SyncConfig(url=s["url"].rstrip("/"), secret=Secret(secret), window=window,
                       batch_size=s["batch_size"], timeout_s=float(s["timeout_s"]))
+
+
+def _questionnaire_section(table: Any, loc: _Locator, base: Path, problems: list[str]) -> Path | None:
+    q = _check_table(table, _QUESTIONNAIRE_KEYS, "questionnaire", None, loc, problems)
+    if not isinstance(q.get("dir"), str) or not q["dir"].strip():
+        return None
+    folder = Path(q["dir"]).expanduser()
+    folder = (folder if folder.is_absolute() else base / folder).resolve()
+    if not folder.is_dir():
+        problems.append(f"{_where(loc, 'questionnaire', None, 'dir')}: the folder {folder} does not exist")
+        return None
+    return folder
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:

@@ -1,0 +1,146 @@
+"""``python main.py questionnaire list|show|start|stop``: a thin shell over the questionnaire API."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from ..config import load_config
+from ..export import to_json
+from ..store import VoteStore
+from .answers import active_list, check_definition, start_questionnaire, stop_questionnaire
+from .loader import Catalogue, load_catalogue, questionnaire_dirs
+from .model import Questionnaire
+from .schema import ALL_COUNTERS
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def _catalogue(config) -> Catalogue:
+    catalogue = load_catalogue(questionnaire_dirs(config))
+    for error in catalogue.errors:
+        print(f"error: {error}", file=sys.stderr)
+    return catalogue
+
+
+def _get(catalogue: Catalogue, qid: str) -> Questionnaire:
+    try:
+        return catalogue.get(qid)
+    except KeyError as e:
+        raise ValueError(e.args[0]) from None
+
+
+def _existing_store(config) -> VoteStore | None:
+    """The store when the kiosk has one; listing and showing never create it."""
+    return VoteStore.from_config(config, create=False) if config.db_path.exists() else None
+
+
+def _when(counter: str) -> str:
+    return "mọi quầy (every counter)" if counter == ALL_COUNTERS else f"quầy {counter}"
+
+
+def cmd_list(args) -> int:
+    """List the questionnaires (shipped and the centre's own) and which are on."""
+    config = load_config(args.config)
+    catalogue = _catalogue(config)
+    store = _existing_store(config)
+    active = active_list(store) if store else []
+    rows = []
+    for q in catalogue.questionnaires:
+        on = [{"counter": c, "mode": m, "until": u} for c, qid, v, m, u in active if (qid, v) == q.key]
+        rows.append({"id": q.id, "version": q.version, "title": q.title_vi, "title_en": q.title_en,
+                     "questions": len(q.questions), "source": q.source, "active": on})
+    if store:
+        store.close()
+    if args.json:
+        print(to_json(rows))
+    else:
+        for r in rows:
+            on = "; ".join(f"đang bật ở {_when(a['counter'])}" + (f" đến {date.fromisoformat(a['until']):%d/%m/%Y}"
+                                                                     if a["until"] else "") for a in r["active"])
+            print(f"{r['id']:<26} v{r['version']:<3} {r['questions']:>3} câu  {r['title']}" + (f"  [{on}]" if on else ""))
+    return EXIT_OK if not catalogue.errors else EXIT_FAILED
+
+
+def cmd_show(args) -> int:
+    """Print one questionnaire: its questions in the order asked, each with its choices in key order."""
+    config = load_config(args.config)
+    q = _get(_catalogue(config), args.id)
+    store = _existing_store(config)
+    if store:
+        with store:
+            check_definition(store, q)
+    if args.json:
+        print(to_json(q.as_contract()))
+        return EXIT_OK
+    print(f"{q.title_vi} — {q.id} v{q.version}")
+    print(q.intro_vi)
+    for n, question in enumerate(q.questions, start=1):
+        where = "" if len(question.channels) == 3 else f"  (chỉ: {', '.join(question.channels)})"
+        group = question.element or question.kind
+        print(f"\nCâu {n}/{len(q.questions)} [{group}] {question.vi}{where}")
+        for k, choice in enumerate(question.choices, start=1):
+            print(f"   {k}. {choice.vi} ({choice.code})")
+        if question.kind == "text":
+            print(f"   (trả lời bằng chữ, tối đa {question.max_length} ký tự)")
+    return EXIT_OK
+
+
+def cmd_start(args) -> int:
+    """Turn a questionnaire on, for the whole kiosk or one counter, optionally until a day."""
+    config = load_config(args.config)
+    q = _get(_catalogue(config), args.id)
+    with VoteStore.from_config(config) as store:
+        active = start_questionnaire(store, q, counter_id=args.counter, until=args.until)
+    until = f" đến hết {active.until:%d/%m/%Y}" if active.until else ""
+    print(f"đã bật phiếu {q.id} v{q.version} ở {_when(active.counter_id)}{until} "
+          f"(questionnaire {q.id} v{q.version} on)")
+    return EXIT_OK
+
+
+def cmd_stop(args) -> int:
+    """Turn questionnaires off: everywhere, or at one counter."""
+    config = load_config(args.config)
+    with VoteStore.from_config(config) as store:
+        stopped = stop_questionnaire(store, args.counter)
+    if not stopped:
+        print("không có phiếu nào đang bật" + (f" ở quầy {args.counter}" if args.counter else "")
+              + " (no questionnaire was on)")
+    for counter in stopped:
+        print(f"đã tắt phiếu ở {_when(counter)} (questionnaire off)")
+    return EXIT_OK
+
+
+def register(add) -> None:
+    """Add ``questionnaire`` with its four actions to the command line."""
+    p = add("questionnaire", lambda args: (p.print_help(), 2)[1],
+            "questionnaires: list, show, start and stop (shipped ones and the centre's own folder)")
+    sub = p.add_subparsers(dest="action", metavar="ACTION")
+    # Each action repeats --config so that it may come after the action too, as with other subcommands.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="the kiosk's TOML configuration")
+
+    def action(name, func, help):
+        a = sub.add_parser(name, parents=[common], help=help, description=help)
+        a.set_defaults(func=func)
+        return a
+
+    a = action("list", cmd_list, "list the questionnaires and which are on")
+    a.add_argument("--json", action="store_true", help="print JSON")
+    a = action("show", cmd_show, "print a questionnaire's questions in the order asked")
+    a.add_argument("id", help="the questionnaire's id, such as trung-tam")
+    a.add_argument("--json", action="store_true", help='print {"id", "version", "title", "questions": [...]}')
+    a = action("start", cmd_start, "turn a questionnaire on (the whole kiosk, or one counter)")
+    a.add_argument("id", help="the questionnaire's id, such as trung-tam")
+    a.add_argument("--counter", metavar="Q1", help="only at this counter (default: every counter)")
+    a.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="the last day it is on (default: until stopped)")
+    a = action("stop", cmd_stop, "turn questionnaires off (everywhere, or at one counter)")
+    a.add_argument("--counter", metavar="Q1", help="only at this counter")
