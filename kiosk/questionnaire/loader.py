@@ -27,12 +27,30 @@ SHIPPED_DIR = Path(__file__).resolve().parent.parent.parent / "assets" / "questi
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
-# Names, phone numbers, ID-card numbers, addresses, e-mail: never asked (in English and Vietnamese,
-# with or without diacritics, as a question id, a profile kind or a key).
-_PERSONAL_RE = re.compile(
-    r"(^|[_-])(name|names|full_?name|ho_?ten|ho-ten|ten|phone|mobile|tel|telephone|dien_?thoai|sdt|so_?dt|"
-    r"cccd|cmnd|can_?cuoc|id_?number|id_?card|identity|passport|ho_?chieu|email|e_?mail|address|dia_?chi)($|[_-])",
-    re.IGNORECASE)
+# Names, phone numbers, ID-card numbers, addresses, e-mail: never asked (in English and Vietnamese
+# without diacritics), whether as a question id, a profile kind or a key. Matched as whole words of an
+# id, with or without the '_'/'-' between their parts ("so-dien-thoai", "sodienthoai", "phone_number").
+_PERSONAL_TERMS = (
+    "name", "names", "full_name", "first_name", "last_name", "ho_ten", "ho_va_ten", "ten", "phone", "phone_number",
+    "mobile", "tel", "telephone", "dien_thoai", "so_dien_thoai", "sdt", "so_dt", "cccd", "cmnd", "can_cuoc",
+    "id_number", "id_card", "identity", "passport", "ho_chieu", "email", "e_mail", "address", "dia_chi",
+)
+_PERSONAL_WORDS = frozenset(_PERSONAL_TERMS) | {t.replace("_", "") for t in _PERSONAL_TERMS}
+
+
+def asks_personal_data(name: str) -> bool:
+    """True when an id, kind or key names personal data (a name, phone, ID number, address, e-mail)."""
+    words = re.split(r"[_\W]+", name.lower().replace("-", "_"))
+    joined = [w for w in words if w]
+    # every run of consecutive words, joined with '_' and without: catches "so-dien-thoai" and "sodienthoai"
+    for i in range(len(joined)):
+        for j in range(i + 1, min(len(joined), i + 4) + 1):
+            run = joined[i:j]
+            if "_".join(run) in _PERSONAL_WORDS or "".join(run) in _PERSONAL_WORDS:
+                return True
+    return False
+
+
 PERSONAL_DATA = "asks for personal data: questionnaires are anonymous (never names, phone numbers or ID numbers)"
 
 
@@ -148,7 +166,7 @@ class _Checker:
         for key in table:
             if key in spec or key in extra_ok:
                 continue
-            why = PERSONAL_DATA if _PERSONAL_RE.search(key) else f"unknown key (known keys: {', '.join(spec)})"
+            why = PERSONAL_DATA if asks_personal_data(key) else f"unknown key (known keys: {', '.join(spec)})"
             self.add(section, index, key, why)
         for key, (check, required, default) in spec.items():
             if key not in table:
@@ -226,7 +244,7 @@ def parse_questionnaire(text: str, source: str = "<text>") -> Questionnaire:
             return False
         if qid in seen:
             c.add(section, i, "id", f"duplicate question id {qid!r}")
-        if _PERSONAL_RE.search(qid):
+        if asks_personal_data(qid):
             c.add(section, i, "id", f"{qid!r} {PERSONAL_DATA}")
         seen.add(qid)
         return True
@@ -257,8 +275,9 @@ def parse_questionnaire(text: str, source: str = "<text>") -> Questionnaire:
             c.add("elements", element_ids.index(e.id), "id", f"element {e.id!r} has no questions")
     for i, p in enumerate(profile_raw):
         ok = check_id("profile", i, p.get("id"))
-        if isinstance(p.get("kind"), str) and _PERSONAL_RE.search(p["kind"]):
-            c.add("profile", i, "kind", f"{p['kind']!r} {PERSONAL_DATA}")
+        kind = raw["profile"][i].get("kind") if isinstance(raw["profile"][i], dict) else None
+        if isinstance(kind, str) and asks_personal_data(kind):
+            c.add("profile", i, "kind", f"{kind!r} {PERSONAL_DATA}")
         if not ok or not p.get("kind") or not p.get("choices") or not p.get("vi") or not p.get("en"):
             continue
         questions.append(Question(
