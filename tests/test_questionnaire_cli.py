@@ -1,0 +1,95 @@
+"""``python main.py questionnaire …`` as a user runs it: the list and show contracts, start and stop."""
+
+from __future__ import annotations
+
+import json
+
+from kiosk.config import load_config
+from kiosk.questionnaire.answers import AnswerStore, active_questionnaire
+from kiosk.questionnaire.loader import load_file
+from kiosk.store import VoteStore
+from tests.conftest import run_cli, write_config
+from tests.test_questionnaire_loader import MINIMAL
+
+
+def test_list_json_names_both_shipped_questionnaires(config_path):
+    result = run_cli("questionnaire", "list", "--json", config=config_path)
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [(r["id"], r["version"]) for r in rows] == [("chinh-quyen-than-thien", 1), ("trung-tam", 1)]
+    assert all(r["title"] and r["active"] == [] for r in rows)
+
+
+def test_show_json_is_the_contract_with_questions_in_order_and_choices_best_first(config_path):
+    result = run_cli("questionnaire", "show", "trung-tam", "--json", config=config_path)
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert (shown["id"], shown["version"]) == ("trung-tam", 1) and shown["title"].startswith("Ý kiến")
+    first = shown["questions"][0]
+    assert (first["id"], first["element"], first["choices"]) == ("access-info", "access", ["RHL", "HL", "BT", "KHL", "RKHL"])
+    assert first["text"].startswith("Thông tin về thủ tục")
+    scale = [q for q in shown["questions"] if q["kind"] == "scale"]
+    assert [q["element"] for q in scale] == ["access"] * 4 + ["procedure"] * 4 + ["officer"] * 5 + ["result"] * 3 \
+        + ["feedback"] * 3 + ["overall"]
+
+
+def test_show_in_text_numbers_the_questions_for_a_person(config_path):
+    result = run_cli("questionnaire", "show", "chinh-quyen-than-thien", config=config_path)
+    assert result.returncode == 0
+    assert "Câu 1/22 [listen]" in result.stdout and "1. Rất hài lòng (RHL)" in result.stdout
+
+
+def test_an_unknown_questionnaire_is_a_clear_error_not_a_traceback(config_path):
+    result = run_cli("questionnaire", "show", "khong-co", config=config_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: no questionnaire 'khong-co' (known: chinh-quyen-than-thien, trung-tam)"
+
+
+def test_start_and_stop_through_the_command_line_are_seen_by_the_python_api(config_path):
+    config = load_config(config_path)
+    result = run_cli("questionnaire", "start", "trung-tam", "--counter", "Q1", "--until", "2099-12-31",
+                     config=config_path)
+    assert result.returncode == 0, result.stderr
+    assert "quầy Q1" in result.stdout and "31/12/2099" in result.stdout
+    with VoteStore.from_config(config) as store:
+        assert active_questionnaire(store, "Q1").questionnaire.id == "trung-tam"
+        assert active_questionnaire(store, "Q2") is None
+    listed = json.loads(run_cli("questionnaire", "list", "--json", config=config_path).stdout)
+    assert next(r for r in listed if r["id"] == "trung-tam")["active"] == [
+        {"counter": "Q1", "mode": "invite", "until": "2099-12-31"}]
+    assert run_cli("questionnaire", "stop", "--counter", "Q1", config=config_path).returncode == 0
+    with VoteStore.from_config(config) as store:
+        assert active_questionnaire(store, "Q1") is None
+    bad = run_cli("questionnaire", "start", "trung-tam", "--counter", "Q9", config=config_path)
+    assert bad.returncode == 1 and "counter 'Q9' is not configured" in bad.stderr
+
+
+def test_a_bad_centre_file_is_named_with_its_line_and_the_good_ones_still_listed(tmp_path):
+    folder = tmp_path / "phieu"
+    folder.mkdir()
+    (folder / "xa.toml").write_text(MINIMAL.replace('element = "access"', 'element = "acess"'), encoding="utf-8")
+    config_path = write_config(tmp_path, extra='\n[questionnaire]\ndir = "phieu"\n')
+    result = run_cli("questionnaire", "list", config=config_path)
+    assert result.returncode == 1
+    assert "xa.toml: invalid questionnaire" in result.stderr
+    assert "line 19: [[questions]] #1 element: unknown element 'acess'" in result.stderr
+    assert "trung-tam" in result.stdout
+
+
+def test_a_file_changed_after_answers_is_refused_until_it_gets_a_new_version(tmp_path):
+    folder = tmp_path / "phieu"
+    folder.mkdir()
+    path = folder / "thu.toml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    config_path = write_config(tmp_path, extra='\n[questionnaire]\ndir = "phieu"\n')
+    with VoteStore.from_config(load_config(config_path)) as store:
+        answers = AnswerStore(store)
+        answers.record_answer(answers.start_response(load_file(path), "kiosk", "Q1"), "q1", "HL")
+    path.write_text(MINIMAL.replace("Biển báo rõ ràng", "Biển báo rất rõ"), encoding="utf-8")
+    for args in (("show", "thu"), ("start", "thu")):
+        result = run_cli("questionnaire", *args, config=config_path)
+        assert result.returncode == 1
+        assert "has changed since 1 response(s)" in result.stderr and "set version = 2" in result.stderr
+    path.write_text(MINIMAL.replace("Biển báo rõ ràng", "Biển báo rất rõ").replace("version = 1", "version = 2"),
+                    encoding="utf-8")
+    assert run_cli("questionnaire", "start", "thu", config=config_path).returncode == 0
