@@ -386,7 +386,9 @@ class AnswerStore:
         self._response(response_id)
         when = self._now(at).isoformat(timespec="milliseconds")
         self.store.write(lambda conn: conn.execute(
-            "UPDATE q_responses SET finished_at = ? WHERE uuid = ? AND finished_at IS NULL", (when, response_id)),
+            # Back to pending: a response synced before it was finished is sent again with its finish time.
+            "UPDATE q_responses SET finished_at = ?, sync_state = 'pending' WHERE uuid = ? AND finished_at IS NULL",
+            (when, response_id)),
             "finish")
         self._responses.pop(response_id, None)
 
