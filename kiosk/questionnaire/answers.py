@@ -220,6 +220,13 @@ class AnswerStore:
     def __init__(self, store: VoteStore):
         self.store = store
         self._responses: dict[str, _Response] = {}
+        self._registered: set[tuple[str, int, str]] = set()  # definitions already checked against the store
+
+    def _register(self, q: Questionnaire) -> None:
+        key = (*q.key, q.definition_hash)
+        if key not in self._registered:
+            register_definition(self.store, q)
+            self._registered.add(key)
 
     def _now(self, at: datetime | None) -> datetime:
         at = (at or self.store._clock()).astimezone(self.store.tz)
@@ -233,7 +240,9 @@ class AnswerStore:
         counters = self.store.counters
         if counter_id is not None and counters is not None and counter_id not in counters:
             raise ResponseError(f"counter {counter_id!r} is not configured (known: {', '.join(sorted(counters))})")
-        register_definition(self.store, questionnaire)
+        if not questionnaire.for_channel(channel):
+            raise ResponseError(f"questionnaire {questionnaire.id} is not answered on the {channel} channel")
+        self._register(questionnaire)
         when = self._now(at)
         rid = new_uuid()
         self.store.write(lambda conn: conn.execute(
@@ -330,7 +339,7 @@ class AnswerStore:
         benchmarks: chained and validated exactly as :meth:`record_answer` would, each response finished.
         """
         q = questionnaire
-        register_definition(self.store, q)
+        self._register(q)
         kiosk = self.store.kiosk_id
         head_sql = "SELECT seq, hash FROM q_answers ORDER BY seq DESC LIMIT 1"
         insert_a = (f"INSERT INTO q_answers ({', '.join(HASHED_FIELDS)}, hash, local_date) "
@@ -474,7 +483,3 @@ def verify_answers(store: VoteStore) -> AnswerChainBreak | None:
             return AnswerChainBreak(by, None, f"replaces answer {uid}, which is not marked replaced (the mark was edited)")
     return None
 
-
-def count_answers(store: VoteStore) -> int:
-    """How many answer rows the store holds (replaced ones included)."""
-    return store.query("SELECT count(*) FROM q_answers")[0][0]

@@ -10,6 +10,7 @@ The catalogue is the shipped folder (``assets/questionnaires``) plus the centre'
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -319,6 +320,7 @@ def load_file(path: str | Path) -> Questionnaire:
     return parse_questionnaire(text, source=str(p))
 
 
+@functools.lru_cache(maxsize=32)  # the kiosk asks for the active questionnaire for every citizen
 def from_definition(canonical: str, source: str = "<stored definition>") -> Questionnaire:
     """Rebuild a questionnaire from the canonical JSON a store keeps beside its answers.
 
