@@ -86,7 +86,7 @@ def test_a_file_changed_after_answers_is_refused_until_it_gets_a_new_version(tmp
         answers = AnswerStore(store)
         answers.record_answer(answers.start_response(load_file(path), "kiosk", "Q1"), "q1", "HL")
     path.write_text(MINIMAL.replace("Biển báo rõ ràng", "Biển báo rất rõ"), encoding="utf-8")
-    for args in (("show", "thu"), ("start", "thu")):
+    for args in (("show", "thu"), ("start", "thu"), ("list",)):
         result = run_cli("questionnaire", *args, config=config_path)
         assert result.returncode == 1
         assert "has changed since 1 response(s)" in result.stderr and "set version = 2" in result.stderr

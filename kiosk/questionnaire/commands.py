@@ -9,7 +9,7 @@ from datetime import date
 from ..config import load_config
 from ..export import to_json
 from ..store import VoteStore
-from .answers import active_list, check_definition, start_questionnaire, stop_questionnaire
+from .answers import DefinitionChanged, active_list, check_definition, start_questionnaire, stop_questionnaire
 from .loader import Catalogue, load_catalogue, questionnaire_dirs
 from .model import Questionnaire
 from .schema import ALL_COUNTERS
@@ -53,8 +53,15 @@ def cmd_list(args) -> int:
     catalogue = _catalogue(config)
     store = _existing_store(config)
     active = active_list(store) if store else []
-    rows = []
+    rows, refused = [], 0
     for q in catalogue.questionnaires:
+        try:
+            if store:
+                check_definition(store, q)
+        except DefinitionChanged as e:
+            print(f"error: {e}", file=sys.stderr)
+            refused += 1
+            continue
         on = [{"counter": c, "mode": m, "until": u} for c, qid, v, m, u in active if (qid, v) == q.key]
         rows.append({"id": q.id, "version": q.version, "title": q.title_vi, "title_en": q.title_en,
                      "questions": len(q.questions), "source": q.source, "active": on})
@@ -67,7 +74,7 @@ def cmd_list(args) -> int:
             on = "; ".join(f"đang bật ở {_when(a['counter'])}" + (f" đến {date.fromisoformat(a['until']):%d/%m/%Y}"
                                                                      if a["until"] else "") for a in r["active"])
             print(f"{r['id']:<26} v{r['version']:<3} {r['questions']:>3} câu  {r['title']}" + (f"  [{on}]" if on else ""))
-    return EXIT_OK if not catalogue.errors else EXIT_FAILED
+    return EXIT_OK if not catalogue.errors and not refused else EXIT_FAILED
 
 
 def cmd_show(args) -> int:
