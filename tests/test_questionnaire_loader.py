@@ -188,3 +188,12 @@ def test_a_missing_centre_folder_is_a_configuration_error_with_its_line(tmp_path
     assert any(p.startswith("line 22: [questionnaire] dir: the folder") and p.endswith("does not exist")
                for p in e.value.problems)
     assert any(p.startswith("line 23: [questionnaire] folder: unknown key") for p in e.value.problems)
+
+
+def test_keypad_digit_n_is_the_nth_choice_and_zero_skips():
+    q = load_catalogue([SHIPPED_DIR]).get("trung-tam")
+    question = q.question("officer-polite")
+    assert [question.choice_for_key(d) for d in (1, 2, 5, 0)] == ["RHL", "HL", "RKHL", None]
+    with pytest.raises(KeyError, match="key 6 has no choice"):
+        question.choice_for_key(6)
+    assert q.question("age").choice_for_key(4) == "tu-60"

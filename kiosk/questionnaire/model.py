@@ -65,6 +65,17 @@ class Question:
         """The choice codes in key order (key 1 = the first, the best on a scale)."""
         return tuple(c.code for c in self.choices)
 
+    def choice_for_key(self, digit: int) -> str | None:
+        """The choice a keypad digit gives (a contract): N is the N-th choice, so 1 is the best; 0 skips (None).
+
+        ``KeyError`` for a digit with no choice (nothing is answered); a free-text question has none.
+        """
+        if digit == 0:
+            return None
+        if not 1 <= digit <= len(self.choices):
+            raise KeyError(f"key {digit} has no choice on question {self.id!r} (keys 1-{len(self.choices)}, 0 skips)")
+        return self.choices[digit - 1].code
+
     def text(self, lang: str = "vi") -> str:
         """The question's wording in Vietnamese (``vi``) or English (``en``)."""
         return self.vi if lang == "vi" else self.en
