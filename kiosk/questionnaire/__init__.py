@@ -6,6 +6,8 @@ Modules, each with one job:
 - :mod:`.loader` — reading and validating TOML files, the catalogue of shipped and centre files;
 - :mod:`.schema` — the store's tables (schema v4 of the vote database);
 - :mod:`.answers` — recording responses and answers, the answers' hash chain, start/stop state;
+- :mod:`.flow` — one citizen's walk through the questions (skip, back, keypad digits), for the screens;
+- :mod:`.outbox` — the rows waiting for the central service;
 - :mod:`.analysis` — satisfied shares, element and overall indexes (portable SQL);
 - :mod:`.commands` — the ``questionnaire`` subcommand.
 
