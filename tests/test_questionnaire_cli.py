@@ -93,3 +93,24 @@ def test_a_file_changed_after_answers_is_refused_until_it_gets_a_new_version(tmp
     path.write_text(MINIMAL.replace("Biển báo rõ ràng", "Biển báo rất rõ").replace("version = 1", "version = 2"),
                     encoding="utf-8")
     assert run_cli("questionnaire", "start", "thu", config=config_path).returncode == 0
+
+
+def test_analyse_prints_the_index_with_vietnamese_decimals_and_the_formula(config_path):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    from kiosk.questionnaire.loader import SHIPPED_DIR, load_catalogue
+    q = load_catalogue([SHIPPED_DIR]).get("trung-tam")
+    at = datetime(2026, 11, 2, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    with VoteStore.from_config(load_config(config_path)) as store:
+        AnswerStore(store).record_responses(q, [
+            {"channel": "kiosk", "at": at, "answers": {"access-info": "HL", "access-signs": "BT", "overall": "RHL"}},
+            {"channel": "paper", "at": at, "answers": {"access-info": "KHL", "procedure-fees": "RHL"}}])
+    result = run_cli("questionnaire", "analyse", "trung-tam", "--from", "2026-10-01", "--to", "2026-12-31",
+                     config=config_path)
+    assert result.returncode == 0, result.stderr
+    assert "Từ 01/10/2026 đến 31/12/2026: 2 phiếu trả lời (mẫu nhỏ)" in result.stdout
+    assert "Chỉ số chung: 62,5 %" in result.stdout  # access (50 + 0) / 2 = 25, procedure 100: (25 + 100) / 2
+    assert "theo cách tính SIPAS" in result.stdout
+    data = json.loads(run_cli("questionnaire", "analyse", "trung-tam", "--from", "2026-10-01", "--to", "2026-12-31",
+                              "--json", config=config_path).stdout)
+    assert (data["index"], data["by_channel"]["paper"]["responses"]) == (62.5, 1)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
+from datetime import date, timedelta
 
 from ..config import load_config
 from ..export import to_json
 from ..store import VoteStore
+from .analysis import analyse
 from .answers import DefinitionChanged, active_list, check_definition, start_questionnaire, stop_questionnaire
 from .loader import Catalogue, load_catalogue, questionnaire_dirs
 from .model import Questionnaire
@@ -126,8 +127,57 @@ def cmd_stop(args) -> int:
     return EXIT_OK
 
 
+def _pct(value: float | None) -> str:
+    """84.5 -> "84,5 %" (Vietnamese decimals); None -> "—"."""
+    return "—" if value is None else f"{value:.1f}".replace(".", ",") + " %"
+
+
+def _quarter(day: date) -> tuple[date, date]:
+    start = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    end = date(start.year + (start.month == 10), (start.month + 2) % 12 + 1, 1) - timedelta(days=1)
+    return start, end
+
+
+FORMULA = ("Tỷ lệ hài lòng của câu hỏi = (Rất hài lòng + Hài lòng) / số trả lời × 100; chỉ số yếu tố = trung bình "
+           "các câu hỏi của yếu tố; chỉ số chung = trung bình các yếu tố (theo cách tính SIPAS). "
+           "Dưới 30 trả lời: mẫu nhỏ.")
+
+
+def cmd_analyse(args) -> int:
+    """Print the analysis of one questionnaire's answers in this kiosk's store for a period (default: this quarter)."""
+    config = load_config(args.config)
+    q = _get(_catalogue(config), args.id)
+    with VoteStore.from_config(config) as store:
+        check_definition(store, q)
+        d_from, d_to = _quarter(store.today())
+        d_from, d_to = args.date_from or d_from, args.date_to or d_to
+        result = analyse(store, q, d_from, d_to)[0]
+    if args.json:
+        print(to_json(result))
+        return EXIT_OK
+    small = " (mẫu nhỏ)"
+    print(f"{q.title_vi} — {q.id} v{q.version}")
+    print(f"Từ {d_from:%d/%m/%Y} đến {d_to:%d/%m/%Y}: {result['responses']} phiếu trả lời"
+          + (small if result["small_sample"] else ""))
+    prev = result["previous"]
+    change = "" if prev["change"] is None else f", {'+' if prev['change'] >= 0 else ''}{_pct(prev['change'])[:-2]} điểm"
+    print(f"Chỉ số chung: {_pct(result['index'])} (kỳ trước {_pct(prev['index'])}{change})")
+    for element in result["elements"]:
+        label = q.element(element["id"]).vi + ("" if element["in_index"] else " *")
+        print(f"  {label:<42} {_pct(element['index']):>9}  {element['answered']:>7} trả lời"
+              + (small if element["small_sample"] else ""))
+        for question in (x for x in result["questions"] if x["element"] == element["id"]):
+            print(f"    {question['id']:<40} {_pct(question['satisfied_pct']):>9}  {question['answered']:>7} trả lời, "
+                  f"{question['skipped']} bỏ qua" + (small if question["small_sample"] else ""))
+    channels = {"kiosk": "Ki-ốt", "phone": "Điện thoại", "paper": "Phiếu giấy"}
+    print("Theo kênh: " + "; ".join(f"{channels[ch]} {_pct(part['index'])} ({part['responses']} phiếu)"
+                                     for ch, part in result["by_channel"].items()))
+    print("* không tính vào chỉ số chung. " + FORMULA)
+    return EXIT_OK
+
+
 def register(add) -> None:
-    """Add ``questionnaire`` with its four actions to the command line."""
+    """Add ``questionnaire`` with its actions (list, show, start, stop, analyse) to the command line."""
     p = add("questionnaire", lambda args: (p.print_help(), 2)[1],
             "questionnaires: list, show, start and stop (shipped ones and the centre's own folder)")
     sub = p.add_subparsers(dest="action", metavar="ACTION")
@@ -149,5 +199,10 @@ def register(add) -> None:
     a.add_argument("id", help="the questionnaire's id, such as trung-tam")
     a.add_argument("--counter", metavar="Q1", help="only at this counter (default: every counter)")
     a.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="the last day it is on (default: until stopped)")
+    a = action("analyse", cmd_analyse, "the analysis of this kiosk's answers to a questionnaire for a period")
+    a.add_argument("id", help="the questionnaire's id, such as trung-tam")
+    a.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD", help="default: this quarter's first day")
+    a.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD", help="default: this quarter's last day")
+    a.add_argument("--json", action="store_true", help="print the report's \"questionnaires\" item")
     a = action("stop", cmd_stop, "turn questionnaires off (everywhere, or at one counter)")
     a.add_argument("--counter", metavar="Q1", help="only at this counter")
