@@ -197,7 +197,7 @@ def test_verify_names_the_gap_left_by_an_answer_deleted_with_plain_sqlite(config
     assert "answers' hash chain: BROKEN at answer seq 3" in result.stdout and "answer(s) 2 missing" in result.stdout
 
 
-def test_verify_catches_an_edited_response_channel_and_an_edited_replaced_mark(store, answers, centre):
+def test_verify_catches_an_edited_response_an_edited_replaced_mark_and_an_edited_definition(store, answers, centre):
     rid = answer_three(answers, centre)
     answers.record_answer(rid, "access-info", "BT")  # replaces seq 1
     store.conn.execute("UPDATE q_responses SET channel = 'paper' WHERE uuid = ?", (rid,))
@@ -207,6 +207,12 @@ def test_verify_catches_an_edited_response_channel_and_an_edited_replaced_mark(s
     assert "not marked replaced" in str(verify_answers(store))
     store.conn.execute("UPDATE q_answers SET replaced = 1 WHERE seq = 1")
     assert verify_answers(store) is None
+    other = parse_questionnaire(open(centre.source, encoding="utf-8").read().replace("Biển báo", "Bảng"))
+    store.conn.execute("UPDATE q_definitions SET definition = ?, definition_hash = ?",  # swapped consistently
+                       (other.definition, other.definition_hash))
+    assert "not the one this answer was given under" in str(verify_answers(store))
+    store.conn.execute("UPDATE q_definitions SET definition = ?", (other.definition + " ",))
+    assert "does not match its hash" in str(verify_answers(store))
 
 
 def test_verify_passes_on_an_untouched_store_through_the_cli(config_path, config, centre):

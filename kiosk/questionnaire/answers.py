@@ -441,11 +441,14 @@ def verify_answers(store: VoteStore) -> AnswerChainBreak | None:
     """Walk every answer in ``seq`` order; return the first break, or None when the chain holds.
 
     Beside the chain itself: each answer's questionnaire, version, definition, channel, counter and
-    kiosk must be its response's, each stored definition must hash to its hash, and the ``replaced``
+    kiosk must be its response's, each stored definition must hash to its hash and be the one the
+    answers were given under, and the ``replaced``
     marks must be exactly the answers some later answer ``replaces``.
     """
+    definitions: dict[tuple[str, int], str] = {}
     for qid, version, stored_hash, definition in store.query(
             "SELECT questionnaire_id, version, definition_hash, definition FROM q_definitions"):
+        definitions[(qid, version)] = stored_hash
         if hashlib.sha256(definition.encode("utf-8")).hexdigest() != stored_hash:
             first = store.query("SELECT min(seq) FROM q_answers WHERE questionnaire_id = ? AND version = ?",
                                 (qid, version))[0][0]
@@ -470,6 +473,9 @@ def verify_answers(store: VoteStore) -> AnswerChainBreak | None:
         if wrong:
             return AnswerChainBreak(seq, uid, f"its response {a['response_uuid']} was edited ({', '.join(wrong)} "
                                               "differ from the chained answer)")
+        if definitions.get((a["questionnaire_id"], a["version"])) != a["definition_hash"]:
+            return AnswerChainBreak(seq, uid, f"the stored definition of {a['questionnaire_id']} v{a['version']} is not "
+                                              "the one this answer was given under (the definition was replaced)")
         if a["replaced"]:
             replaced[uid] = seq
         if a["replaces"] is not None:
