@@ -48,7 +48,7 @@ def test_headless_logs_one_line_per_vote_and_stops_cleanly_on_sigterm(tmp_path):
     assert proc.returncode == 0, out
     vote_lines = [line for line in out.splitlines() if " vote #" in line]
     assert len(vote_lines) == 4
-    assert "Q2 RKHL (Rất không hài lòng) from box 1" in vote_lines[3]
+    assert "Q2 RKHL (Rất không hài lòng) from serial:1 seq 3" in vote_lines[3]
     assert "SIGTERM received" in out and "the store is closed" in out
     with VoteStore.from_config(load_config(config_path)) as store:
         assert store.count() == 4 and store.verify_chain() is None
