@@ -62,6 +62,7 @@ class Runtime:
             early, self._early = list(self._early), deque(maxlen=EARLY_VOTES_KEPT)
             for vote, box in early:
                 self._deliver(on_vote, vote, box)
+        log.info("face ready (%d button-box vote(s) came while it was starting)", len(early))
         if self.stop_event.is_set() and stop is not None:
             stop()  # a signal came while the face was starting
 

@@ -15,7 +15,7 @@ def test_no_configuration_means_the_embedded_demo_centre_with_three_counters(mon
     assert config.source == EMBEDDED_SOURCE
     assert len(config.counters) == 3
     assert config.data_dir == tmp_path / "data" / "demo"  # apart from a real centre's ./data
-    assert config.db_path == tmp_path / "data" / "votes.db"
+    assert config.db_path == tmp_path / "data" / "demo" / "votes.db"
     assert (config.scale_id, config.timezone, config.repeat_window_s) == ("sipas5", "Asia/Ho_Chi_Minh", 10)
 
 
