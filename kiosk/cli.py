@@ -236,10 +236,12 @@ def main(argv: Sequence[str] | None = None, extensions: Sequence[Callable] = ())
 
 
 def _log_to_data_folder(args) -> None:
-    """Log the subcommand's work to the kiosk's log file (warnings also to stderr), when the data
-    folder exists; a subcommand never creates a folder just to log into it."""
+    """Log the subcommand's work to the kiosk's log file. Only ``verify`` never creates the data
+    folder (it checks what is there); the others create it anyway, to open the store."""
     try:
         config = load_config(getattr(args, "config", None))
+        if args.command != "verify":
+            ensure_data_dir(config)
         if config.log_dir_set is not None or config.data_dir.is_dir():
             setup_logging(config.log_dir, stderr=False)
     except (ConfigError, LogSetupError, OSError):

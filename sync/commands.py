@@ -29,6 +29,8 @@ def cmd_sync(args) -> int:
             print(f"error: {config.source}: no [sync] section (url and secret): nothing to sync to", file=sys.stderr)
             return EXIT_USAGE
         result = SyncClient(config, store, attempts=args.attempts).run()
+        (logging.getLogger("kiosk.sync").info if result.complete else logging.getLogger("kiosk.sync").warning)(
+            "sync (command line) to %s: %s", config.sync.url, describe(result).replace("\n", "; "))
         print(f"sync to {config.sync.url}: " + describe(result))
         return EXIT_OK if result.complete else EXIT_FAILED
 
