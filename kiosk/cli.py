@@ -219,9 +219,11 @@ def main(argv: Sequence[str] | None = None, extensions: Sequence[Callable] = ())
     try:
         return args.func(args)
     except ConfigError as e:
+        _to_log_file(logging.ERROR, "%s: %s", args.command, e)
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except (StoreError, demo.RealVotesPresent, ValueError) as e:
+        _to_log_file(logging.ERROR, "%s: %s", args.command, e)
         print(f"error: {e}", file=sys.stderr)
         return EXIT_FAILED
     except LogSetupError as e:
@@ -248,6 +250,14 @@ def _log_to_data_folder(args) -> None:
         pass  # the subcommand itself reports a bad configuration or data folder, clearly
 
 
+def _to_log_file(level: int, msg: str, *args, exc_info=None) -> None:
+    """Write a record to the log file alone: the person already gets the one line printed on stderr."""
+    record = log.makeRecord(log.name, level, __file__, 0, msg, args, exc_info)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.handle(record)
+
+
 def _unexpected(args, e: Exception) -> int:
     """Write an unexpected error's traceback to the log file only, and print one line saying where."""
     where = current_log_file()
@@ -256,11 +266,7 @@ def _unexpected(args, e: Exception) -> int:
             where = setup_logging(load_config(getattr(args, "config", None)).log_dir, stderr=False)
         except Exception:
             where = None
-    record = log.makeRecord(log.name, logging.ERROR, __file__, 0, "unexpected error in '%s'", (args.command,),
-                            (type(e), e, e.__traceback__))
-    for handler in logging.getLogger().handlers:
-        if isinstance(handler, logging.FileHandler):
-            handler.handle(record)
+    _to_log_file(logging.ERROR, "unexpected error in '%s'", args.command, exc_info=(type(e), e, e.__traceback__))
     hint = f"the details are in {where}" if where else "the kiosk could not write its log file"
     print(f"error: unexpected {type(e).__name__} in '{args.command}': {e} — this is a fault in the kiosk "
           f"software, not in your input; {hint}", file=sys.stderr)
