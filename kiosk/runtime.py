@@ -132,7 +132,8 @@ class Runtime:
                 stop()
             except Exception:
                 log.exception("stopping %s failed", name)
-        log.info("stopped: %d button-box vote(s) in this run; the store is closed", self.box_votes)
+        if self.store is not None:
+            log.info("stopped: %d button-box vote(s) in this run; the store is closed", self.box_votes)
 
     def run(self, face: Callable[["Runtime"], int]) -> int:
         """Start the parts, run ``face(self)`` until it returns (or a signal ends it), stop the parts.

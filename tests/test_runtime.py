@@ -194,3 +194,35 @@ def test_the_kiosk_process_stops_every_part_on_sigterm_and_keeps_every_acked_vot
         assert set(acked) <= {v.box_seq for v in votes if v.source == "serial:1"}
         assert store.verify_chain() is None
     assert all(v.source in ("serial:1", "demo") for v in votes)  # the simulated box's presses are demo votes
+
+
+# --- the store owns its reads and its out-of-hours mark ---------------------------------------
+
+def test_the_store_marks_out_of_hours_from_the_votes_own_time_not_the_time_it_is_written(tmp_path):
+    from datetime import datetime
+    from kiosk.hours import parse_hours
+    config = load_config(write_config(tmp_path))
+    tz = config.tz
+    late_now = lambda: datetime(2026, 11, 20, 21, 0, tzinfo=tz)  # a Friday evening: closed  # noqa: E731
+    with VoteStore.open(config.db_path, kiosk_id="t", tz=tz, clock=late_now,
+                        hours=parse_hours(["Mon-Fri 07:30-17:00"])) as store:
+        in_hours = store.record_vote("Q1", "RHL", at=datetime(2026, 11, 20, 10, 0, tzinfo=tz))  # read late
+        now = store.record_vote("Q1", "HL", source="serial:1", box_seq=7)
+        marks = dict(store.query("SELECT seq, out_of_hours FROM votes"))
+    assert marks == {in_hours.seq: 0, now.seq: 1}
+
+
+def test_no_room_outside_the_store_runs_sql_on_the_stores_tables():
+    import re
+    # The store's own modules (and the central service's separate database) may; nobody else.
+    allowed = {"kiosk/store.py", "kiosk/db.py", "kiosk/outbox.py", "kiosk/totals.py", "sync/central_store.py"}
+    sql = re.compile(r"\.(query|execute|executemany)\(\s*f?[\"']\s*(SELECT|INSERT|UPDATE|DELETE|PRAGMA)", re.I)
+    offenders = []
+    for folder in ("kiosk", "sync", "hardware"):
+        for path in (ROOT / folder).rglob("*.py"):
+            rel = path.relative_to(ROOT).as_posix()
+            if rel in allowed or rel.startswith("kiosk/ui/"):  # kiosk/ui: the screens' rewrite moves its last read
+                continue
+            offenders += [f"{rel}:{n}" for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                          if sql.search(line)]
+    assert offenders == []
