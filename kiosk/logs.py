@@ -57,9 +57,20 @@ def setup_logging(log_dir: Path | None, *, level: int = logging.INFO, stderr: bo
             raise LogSetupError(f"{path.parent}: cannot write the kiosk's log there: {e.strerror or e}") from None
         _add(root, file_handler, formatter)
     if stderr and sys.__stderr__ is not None:
-        _add(root, logging.StreamHandler(sys.__stderr__), formatter)
+        _add(root, logging.StreamHandler(sys.__stderr__), _FirstLineOfKivy(FORMAT))
     root.setLevel(level)
     return path
+
+
+class _FirstLineOfKivy(logging.Formatter):
+    """On the terminal and the journal, Kivy's start-up probes (clipboard, MTDev …) are one line each;
+    the tracebacks it attaches to providers it could not load stay in the file."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        if record.name == "kivy" or record.name.startswith("kivy."):
+            return text.split("\n", 1)[0]
+        return text
 
 
 def _add(root: logging.Logger, handler: logging.Handler, formatter: logging.Formatter) -> None:

@@ -187,7 +187,7 @@ def test_the_kiosk_process_stops_every_part_on_sigterm_and_keeps_every_acked_vot
     assert proc.returncode == 0, out
     log = log_file.read_text(encoding="utf-8")
     assert "SIGTERM received" in log and "the store is closed" in log
-    assert "Traceback" not in out.split("SIGTERM received", 1)[1]  # nothing failed while stopping
+    assert "Traceback" not in out  # nothing failed; Kivy's start-up probes are one line each on stderr
     assert not os.path.lexists(tmp_path / "data" / f"simulated-box-{SIMULATED_BOX}")  # its pty closed, link gone
     with VoteStore.from_config(load_config(config_path)) as store:
         votes = list(store.iter_votes())
