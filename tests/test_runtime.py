@@ -122,16 +122,18 @@ def test_a_face_that_fails_on_a_vote_does_not_undo_the_ack(tmp_path):
         assert store.count() >= 2
 
 
-def test_sigterm_stops_every_part_no_thread_is_left_and_the_simulated_box_is_unplugged(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_or_ctrl_c_stops_every_part_no_thread_is_left_and_the_simulated_box_is_unplugged(tmp_path, sig):
     link = tmp_path / "box"
     config = _box_config(tmp_path, link)
     before = set(threading.enumerate())
+    previous_handler = signal.getsignal(sig)
     acked = []
     with VirtualBox(link, heartbeat_s=None) as box:
         def face(rt):
             acked.append(_press_until_acked(box, 2).seq)
             acked.append(box.press(4).seq)
-            os.kill(os.getpid(), signal.SIGTERM)  # as systemd stops the kiosk
+            os.kill(os.getpid(), sig)  # as systemd stops the kiosk, or Ctrl-C in a terminal
             return headless_face(rt)
 
         rt = Runtime(config, button_boxes=lambda c, s, v: start_button_boxes(c, s, v, simulate=True))
@@ -140,7 +142,7 @@ def test_sigterm_stops_every_part_no_thread_is_left_and_the_simulated_box_is_unp
     assert left == [], f"threads left running: {left}"
     sim_link = config.data_dir / f"simulated-box-{SIMULATED_BOX}"
     assert not os.path.lexists(sim_link)  # the simulated box's pty is closed and its link gone
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL or callable(signal.getsignal(signal.SIGTERM))
+    assert signal.getsignal(sig) == previous_handler  # the handler from before the run is back
     with VoteStore.from_config(config) as store:
         stored = {v.box_seq for v in store.iter_votes() if v.source == "serial:1"}
     assert set(acked) <= stored
