@@ -92,9 +92,10 @@ class Runtime:
 
     def request_stop(self, why: str = "stop requested") -> None:
         """Ask the face to end; :meth:`run` then stops the parts. Safe from a signal handler."""
-        if not self.stop_event.is_set():
+        first = not self.stop_event.is_set()
+        self.stop_event.set()  # before logging: a second signal may interrupt this very handler
+        if first:
             log.info("%s: finishing the press in hand and stopping", why)
-        self.stop_event.set()
         stop = self._face_stop
         if stop is not None:
             stop()
