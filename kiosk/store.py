@@ -190,6 +190,8 @@ class VoteStore:
                  clock: Callable[[], datetime] | None, hours: OpeningHours = ALWAYS_OPEN):
         self.conn, self.path, self.kiosk_id, self.tz, self.scale = conn, path, kiosk_id, tz, scale
         self.hours = hours
+        # The embedded demo centre's votes are all demo votes: never evidence, and demo-data may add to them.
+        self.demo = False
         self.repeat_ms = int(round(repeat_window_s * 1000))
         self.counters = frozenset(counters) if counters is not None else None
         self._clock = clock or (lambda: datetime.now(self.tz))
@@ -230,10 +232,12 @@ class VoteStore:
 
     @classmethod
     def from_config(cls, config, **kwargs) -> "VoteStore":
-        """Open the store a :class:`kiosk.config.Config` describes."""
-        return cls.open(config.db_path, kiosk_id=config.kiosk_id, tz=config.tz, scale=config.scale_id,
-                        repeat_window_s=config.repeat_window_s,
-                        counters=[c.id for c in config.counters], hours=config.hours, **kwargs)
+        """Open the store a :class:`kiosk.config.Config` describes (the demo centre's: every vote a demo vote)."""
+        store = cls.open(config.db_path, kiosk_id=config.kiosk_id, tz=config.tz, scale=config.scale_id,
+                         repeat_window_s=config.repeat_window_s,
+                         counters=[c.id for c in config.counters], hours=config.hours, **kwargs)
+        store.demo = getattr(config, "is_demo", False)
+        return store
 
     def close(self) -> None:
         """Close the connection. Safe to call twice."""
@@ -318,7 +322,8 @@ class VoteStore:
         store was opened with; ``out_of_hours`` overrides it (imports of already-marked votes).
         """
         scale = scale or self.scale
-        self._validate(counter_id, level, scale, source)
+        came_from, source = source, ("demo" if self.demo else source)
+        self._validate(counter_id, level, scale, came_from)
         when = (at or self._clock()).astimezone(self.tz)
         if out_of_hours is None:
             out_of_hours = not self.hours.is_open(when)
@@ -337,7 +342,8 @@ class VoteStore:
             raise
         # After COMMIT; what it holds is no one's personal data: counter, level, source, sequence.
         log.info("vote #%d %s %s (%s) from %s%s%s%s", vote.seq, counter_id, level, get_scale(scale).level(level).vi,
-                 source, "" if box_seq is None else f" seq {box_seq}", " [flagged: repeat]" if vote.flag else "",
+                 came_from if came_from == source else f"{came_from} (stored as demo)",
+                 "" if box_seq is None else f" seq {box_seq}", " [flagged: repeat]" if vote.flag else "",
                  " [out of hours]" if out_of_hours else "")
         return vote
 
@@ -356,7 +362,7 @@ class VoteStore:
             rows = []
             for item in batch:
                 scale = item.get("scale") or self.scale
-                source = item.get("source", "touch")
+                source = "demo" if self.demo else item.get("source", "touch")
                 self._validate(item["counter_id"], item["level"], scale, source)
                 when = item["at"].astimezone(self.tz)
                 rows.append((*chainer.next(item["counter_id"], item["level"], scale, source, item.get("officer"),

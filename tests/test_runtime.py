@@ -228,3 +228,20 @@ def test_no_room_outside_the_store_runs_sql_on_the_stores_tables():
             offenders += [f"{rel}:{n}" for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                           if sql.search(line)]
     assert offenders == []
+
+
+def test_every_vote_of_the_embedded_demo_centre_is_a_demo_vote_and_a_real_centres_never_is(tmp_path, monkeypatch):
+    from kiosk import demo
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    demo_config = load_config()
+    with VoteStore.from_config(demo_config) as store:
+        store.record_vote("Q1", "RHL", source="touch")
+        store.record_vote("Q2", "HL", source="serial:1", box_seq=3)
+        assert demo.generate(store, demo_config.counters, demo_config.scale, 1, 5, seed=1) >= 0  # not refused
+        assert {v.source for v in store.iter_votes()} == {"demo"}
+        with pytest.raises(ValueError):
+            store.record_vote("Q1", "RHL", source="bogus")  # still validated
+    (tmp_path / "real").mkdir()
+    with VoteStore.from_config(load_config(write_config(tmp_path / "real"))) as real:
+        assert real.record_vote("Q1", "RHL", source="touch").source == "touch"
