@@ -77,6 +77,7 @@ def register_run(add) -> None:
                    help="add a virtual button box (on the first counter) that presses random keys")
     p.add_argument("--windowed", action="store_true", help="a normal window instead of full-screen kiosk mode")
     p.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
+    p.set_defaults(log_to_file=False)  # run sets up its log itself, around the face it chooses
 
 
 def extensions():

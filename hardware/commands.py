@@ -13,4 +13,5 @@ def cmd_simulate(args) -> int:
 def register(add) -> None:
     """Add the hardware subcommands to the command line."""
     p = add("simulate-buttons", cmd_simulate, "a virtual serial button box on a pseudo-terminal")
+    p.set_defaults(log_to_file=False)  # a stand-in for a box, not the kiosk: it writes no kiosk log
     simulator.add_arguments(p)

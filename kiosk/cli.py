@@ -176,7 +176,9 @@ def build_parser(extensions: Sequence[Callable] = ()) -> argparse.ArgumentParser
 
     def add(name: str, func: Callable, help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, parents=[common], help=help, description=help)
-        p.set_defaults(func=func)
+        # A subcommand that is not about this kiosk's store (serve, simulate-buttons) or that sets up
+        # its own log (run) turns log_to_file off.
+        p.set_defaults(func=func, log_to_file=True)
         return p
 
     p = add("totals", cmd_totals, "print the local day's totals per counter")
@@ -214,7 +216,7 @@ def main(argv: Sequence[str] | None = None, extensions: Sequence[Callable] = ())
             parser.print_help()
             return EXIT_USAGE
         args = parser.parse_args(["run", *(sys.argv[1:] if argv is None else argv)])
-    if args.command != "run":  # run sets up its own log, with the face it chooses
+    if getattr(args, "log_to_file", False):
         _log_to_data_folder(args)
     try:
         return args.func(args)

@@ -158,3 +158,11 @@ def test_a_vote_tapped_on_the_touch_screen_is_in_the_log_file_and_the_sync_secre
     assert "vote #1 Q1" in out  # and on stderr, for the journal
     assert SECRET not in log and SECRET not in out
     assert not (tmp_path / "data" / "logs").exists()  # log_dir was honoured
+
+
+def test_the_central_service_leaves_no_kiosk_data_folder_behind(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "KIOSK_CONFIG"}
+    r = subprocess.run([sys.executable, str(ROOT / "main.py"), "serve", "--kiosks", "missing.toml"], cwd=tmp_path,
+                       capture_output=True, text=True, env={**env, "PYTHONPATH": str(ROOT)}, timeout=60)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert not (tmp_path / "data").exists()  # no kiosk log folder in wherever the service was started
