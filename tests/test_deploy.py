@@ -28,13 +28,14 @@ def test_every_unit_restarts_the_kiosk_always_and_stops_it_with_sigterm_as_a_pla
     assert service["KillSignal"] == "SIGTERM" and int(service["TimeoutStopSec"]) >= 10
     assert service["User"] not in ("", "root")
     assert "KIOSK_CONFIG=" in service["Environment"]
-    assert "main.py run" in service["ExecStart"] or "xinitrc" in service["ExecStart"]
+    assert any(part in service["ExecStart"] for part in ("main.py run", "deploy/xinitrc", "deploy/cage-session"))
     assert _unit(name)["Install"]["WantedBy"]
 
 
-def test_the_x_session_is_valid_shell_and_ends_by_becoming_the_kiosk():
-    xinitrc = DEPLOY / "xinitrc"
-    assert subprocess.run(["sh", "-n", str(xinitrc)]).returncode == 0
-    assert xinitrc.stat().st_mode & 0o111  # executable
-    last = [line for line in xinitrc.read_text().splitlines() if line.strip() and not line.startswith("#")][-1]
+@pytest.mark.parametrize("name", ["xinitrc", "cage-session"])
+def test_the_sessions_are_valid_shell_and_end_by_becoming_the_kiosk(name):
+    script = DEPLOY / name
+    assert subprocess.run(["sh", "-n", str(script)]).returncode == 0
+    assert script.stat().st_mode & 0o111  # executable
+    last = [line for line in script.read_text().splitlines() if line.strip() and not line.startswith("#")][-1]
     assert last.startswith("exec ") and last.endswith("main.py run")
