@@ -33,14 +33,14 @@ def cmd_run(args) -> int:
     from sync.background import start_background_sync
     config = load_config(args.config)
     ensure_data_dir(config)
-    setup_logging(config.log_dir)
+    setup_logging(config.log_dir, thread_errors=True)
     log = logging.getLogger("kiosk")
     face, reason = headless_face, None
     if not args.headless and not has_display():
         reason = NO_DISPLAY
     elif not args.headless:
         face, reason = _touch_face(args, config)
-        setup_logging(config.log_dir)  # again: importing Kivy put its own handlers on the root logger
+        setup_logging(config.log_dir, thread_errors=True)  # again: importing Kivy may have put its handlers there
     if reason:
         log.warning("%s", reason)
     # Only the embedded demo centre simulates a box by itself: a real centre's votes never mix with

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import sys
+import threading
 from pathlib import Path
 
 LOG_NAME = "kiosk.log"
@@ -33,12 +34,15 @@ def log_file(log_dir: Path) -> Path:
     return Path(log_dir) / LOG_NAME
 
 
-def setup_logging(log_dir: Path | None, *, level: int = logging.INFO, stderr: bool = True) -> Path | None:
+def setup_logging(log_dir: Path | None, *, level: int = logging.INFO, stderr: bool = True,
+                  thread_errors: bool = False) -> Path | None:
     """Log to ``log_dir/kiosk.log`` (rotating) and to standard error; return the file's path.
 
     Replaces whatever handlers the root logger had (Kivy's among them), so it can be called again
     after an import that installed its own. With ``log_dir`` None, standard error only. Raises
-    :class:`LogSetupError` when the folder cannot be made or the file opened.
+    :class:`LogSetupError` when the folder cannot be made or the file opened. With ``thread_errors``,
+    an exception that ends a thread (a library's reader thread, say) is logged with its traceback
+    instead of only printed.
     """
     root = logging.getLogger()
     for handler in list(root.handlers):
@@ -59,7 +63,17 @@ def setup_logging(log_dir: Path | None, *, level: int = logging.INFO, stderr: bo
     if stderr and sys.__stderr__ is not None:
         _add(root, logging.StreamHandler(sys.__stderr__), _FirstLineOfKivy(FORMAT))
     root.setLevel(level)
+    if thread_errors:
+        threading.excepthook = _log_thread_error
     return path
+
+
+def _log_thread_error(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    logging.getLogger("kiosk").error("uncaught error in thread %s", name,
+                                     exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
 
 
 class _FirstLineOfKivy(logging.Formatter):

@@ -166,3 +166,21 @@ def test_the_central_service_leaves_no_kiosk_data_folder_behind(tmp_path):
                        capture_output=True, text=True, env={**env, "PYTHONPATH": str(ROOT)}, timeout=60)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert not (tmp_path / "data").exists()  # no kiosk log folder in wherever the service was started
+
+
+def test_an_error_that_ends_a_thread_is_logged_with_its_traceback(tmp_path, root_logging):
+    import threading
+    previous = threading.excepthook
+    try:
+        path = setup_logging(tmp_path / "logs", stderr=False, thread_errors=True)
+
+        def broken():
+            raise OSError(5, "Input/output error")  # as pyserial's reader thread can die on an unplug
+
+        t = threading.Thread(target=broken, name="buttons:/dev/ttyUSB0")
+        t.start()
+        t.join()
+    finally:
+        threading.excepthook = previous
+    log = path.read_text(encoding="utf-8")
+    assert "uncaught error in thread buttons:/dev/ttyUSB0" in log and "Traceback" in log and "Input/output" in log
