@@ -28,19 +28,18 @@ def cmd_run(args) -> int:
 
     from hardware.headless import headless_face, no_boxes_message, start_button_boxes
     from kiosk.config import ensure_data_dir, load_config
-    from kiosk.logs import setup_logging
     from kiosk.runtime import Runtime
     from sync.background import start_background_sync
     config = load_config(args.config)
     ensure_data_dir(config)
-    setup_logging(config.log_dir, thread_errors=True)
+    _log_to(config)
     log = logging.getLogger("kiosk")
     face, reason = headless_face, None
     if not args.headless and not has_display():
         reason = NO_DISPLAY
     elif not args.headless:
         face, reason = _touch_face(args, config)
-        setup_logging(config.log_dir, thread_errors=True)  # again: importing Kivy may have put its handlers there
+        _log_to(config)  # again: importing Kivy may have put its own handlers on the root logger
     if reason:
         log.warning("%s", reason)
     # Only the embedded demo centre simulates a box by itself: a real centre's votes never mix with
@@ -52,6 +51,18 @@ def cmd_run(args) -> int:
     runtime = Runtime(config, button_boxes=partial(start_button_boxes, simulate=simulate),
                       services=[start_background_sync])
     return runtime.run(face)
+
+
+def _log_to(config) -> None:
+    """The log file and stderr; a log folder that cannot be written never keeps the kiosk from voting."""
+    import logging
+
+    from kiosk.logs import LogSetupError, setup_logging
+    try:
+        setup_logging(config.log_dir, thread_errors=True)
+    except LogSetupError as e:
+        setup_logging(None, thread_errors=True)
+        logging.getLogger("kiosk").error("%s; logging to standard error only", e)
 
 
 def _touch_face(args, config):

@@ -184,3 +184,24 @@ def test_an_error_that_ends_a_thread_is_logged_with_its_traceback(tmp_path, root
         threading.excepthook = previous
     log = path.read_text(encoding="utf-8")
     assert "uncaught error in thread buttons:/dev/ttyUSB0" in log and "Traceback" in log and "Input/output" in log
+
+
+def test_a_log_folder_that_cannot_be_written_never_keeps_the_kiosk_from_running(tmp_path):
+    link = tmp_path / "box"
+    (tmp_path / "not-a-folder").write_text("x")
+    config = write_config(tmp_path, extra=f'\n[[button_boxes]]\nport = "{link}"\nbox = 1\ncounter = "Q1"\n')
+    _with_key(config, 'log_dir = "not-a-folder/logs"')
+    from hardware.simulator import VirtualBox
+    with VirtualBox(link, heartbeat_s=None) as box:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "run", "--headless", "--config", str(config)],
+                                env={**os.environ, "PYTHONPATH": str(ROOT), "DISPLAY": ""},
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            deadline = time.monotonic() + 30
+            while not box.press(1).acked:
+                assert time.monotonic() < deadline and proc.poll() is None, "the kiosk never took a vote"
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert "cannot write the kiosk's log there" in out and "standard error only" in out and " vote #1 " in out
