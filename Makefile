@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # Kivy under a virtual X server with Mesa's software GL (llvmpipe); PostgreSQL, Chromium and nginx for
 # the central service's tests; LibreOffice (recalculates the workbooks) and poppler (reads the PDFs).
 SYSTEM_PACKAGES := xvfb xauth libgl1-mesa-dri libgl1 postgresql nginx-light chromium chromium-driver \
-                   libreoffice-calc-nogui poppler-utils
+                   libreoffice-calc-nogui poppler-utils xdotool
 
 .PHONY: install run test test-slow bench system-packages clean
 

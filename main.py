@@ -17,39 +17,67 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("KIVY_WINDOW"))
 
 
+NO_DISPLAY = ("no display found (DISPLAY is not set): running headless — button boxes and the vote store "
+              "only, one log line per vote")
+
+
 def cmd_run(args) -> int:
-    """Run the kiosk: the touch screen when there is a display, else the button boxes alone."""
-    from hardware.commands import cmd_run_headless
+    """Run the kiosk: one runtime (store, button boxes, sync), with the touch screen as its face when
+    there is a display, else headless."""
+    import logging
+
+    from hardware.headless import headless_face, no_boxes_message, start_button_boxes
+    from kiosk.config import ensure_data_dir, load_config
+    from kiosk.runtime import Runtime
     from sync.background import start_background_sync
-    services = [start_background_sync]
-    if args.headless:
-        return cmd_run_headless(args, services=services)
-    if not has_display():
-        return cmd_run_headless(args, services=services,
-                                reason="no display found (DISPLAY is not set): running headless — "
-                                       "button boxes and the vote store only, one log line per vote")
-    from kiosk.config import load_config
+    config = load_config(args.config)
+    ensure_data_dir(config)
+    _log_to(config)
+    log = logging.getLogger("kiosk")
+    face, reason = headless_face, None
+    if not args.headless and not has_display():
+        reason = NO_DISPLAY
+    elif not args.headless:
+        face, reason = _touch_face(args, config)
+        _log_to(config)  # again: importing Kivy may have put its own handlers on the root logger
+    if reason:
+        log.warning("%s", reason)
+    # Only the embedded demo centre simulates a box by itself: a real centre's votes never mix with
+    # simulated ones (and simulated presses are stored as demo votes in any case).
+    simulate = args.simulate or (reason is not None and config.is_demo and not config.button_boxes)
+    if face is headless_face and not config.button_boxes and not simulate:
+        log.error("%s", no_boxes_message(config))
+        return 2
+    runtime = Runtime(config, button_boxes=partial(start_button_boxes, simulate=simulate),
+                      services=[start_background_sync])
+    return runtime.run(face)
+
+
+def _log_to(config) -> None:
+    """The log file and stderr; a log folder that cannot be written never keeps the kiosk from voting."""
+    import logging
+
+    from kiosk.logs import LogSetupError, setup_logging
+    try:
+        setup_logging(config.log_dir, thread_errors=True)
+    except LogSetupError as e:
+        setup_logging(None, thread_errors=True)
+        logging.getLogger("kiosk").error("%s; logging to standard error only", e)
+
+
+def _touch_face(args, config):
+    """The touch screen as the runtime's face, or the headless face and why when Kivy cannot start."""
+    from hardware.headless import headless_face
     from kiosk.ui.setup import configure_kivy
-    # Before anything imports Kivy: its home, logging and window settings are read at import.
-    configure_kivy(load_config(args.config).data_dir, kiosk_mode=not args.windowed)
+    # Before anything imports Kivy: its home, logging and window settings are read at import. In
+    # PYTHON log mode Kivy neither adds its handlers nor replaces sys.stderr; kiosk.logs owns both.
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+    configure_kivy(config.data_dir, kiosk_mode=not args.windowed)
     try:
         from kiosk.ui.app import run_app
     except ImportError as e:
-        return cmd_run_headless(args, services=services,
-                                reason=f"the touch screen is not available ({e}): running headless")
-    return run_app(args, services=services, button_boxes=partial(start_button_boxes, simulate=args.simulate))
-
-
-def start_button_boxes(config, store, on_vote, simulate=False):
-    """The serial readers for the touch-screen kiosk; with ``simulate``, a virtual box pressing keys too."""
-    from hardware.headless import start_random_presser, with_simulated_box
-    from hardware.reader import ButtonBoxes
-    if not config.button_boxes and not simulate:
-        return config, None
-    if simulate:
-        config, sim = with_simulated_box(config)
-        start_random_presser(sim, len(config.scale.levels))
-    return config, ButtonBoxes(config, store, on_vote=on_vote).start()
+        return headless_face, f"the touch screen is not available ({e}): running headless"
+    return partial(run_app, args=args), None
 
 
 def register_run(add) -> None:
@@ -60,6 +88,7 @@ def register_run(add) -> None:
                    help="add a virtual button box (on the first counter) that presses random keys")
     p.add_argument("--windowed", action="store_true", help="a normal window instead of full-screen kiosk mode")
     p.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
+    p.set_defaults(log_to_file=False)  # run sets up its log itself, around the face it chooses
 
 
 def extensions():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import bench_questionnaire, bench_serial, bench_store, bench_sync  # noqa: E402
+from bench import bench_questionnaire, bench_runtime, bench_serial, bench_store, bench_sync  # noqa: E402
 from bench.common import BUILD  # noqa: E402
 
 
@@ -22,6 +22,8 @@ def main() -> None:
     bench_store.bench_totals()
     print("== questionnaires ==")
     bench_questionnaire.main()
+    print("== runtime and logs ==")
+    bench_runtime.main()
     print("== button boxes ==")
     bench_serial.main()
     print("== sync ==")

@@ -1,33 +1,39 @@
-"""Running without a screen: the button boxes and the store, one log line per vote.
+"""The button boxes as a runtime part, the simulated box, and the headless face.
 
-For centres with buttons only, on a small box with no display. SIGTERM and SIGINT stop it
-cleanly: a press being handled is committed and ACKed, or not ACKed at all — never half.
+Headless is for centres with buttons only, on a small box with no display: the runtime
+(:mod:`kiosk.runtime`) starts the store, the boxes and sync, and this face waits for SIGTERM or
+SIGINT. A press being handled then is committed and ACKed, or not ACKed at all — never half.
+The store logs one line per vote.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import signal
 import threading
-from dataclasses import replace
-from typing import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 from kiosk.config import ButtonBox, Config
-from kiosk.store import Vote, VoteStore
+from kiosk.runtime import Runtime, VoteSink
+from kiosk.store import VoteStore
 
 from .reader import ButtonBoxes
 from .simulator import VirtualBox
 
 log = logging.getLogger("kiosk.headless")
 
+SIMULATED_BOX = 99
+
 
 def with_simulated_box(config: Config) -> tuple[Config, VirtualBox]:
-    """A copy of ``config`` with one virtual box (on the first counter) added, and that box, plugged in."""
-    link = config.data_dir / "simulated-box-99"
+    """A copy of ``config`` with one virtual box (on the first counter) added, and that box, plugged in.
+
+    The box is marked ``demo``: its presses are stored with source ``demo``, never as real votes.
+    """
+    link = config.data_dir / f"simulated-box-{SIMULATED_BOX}"
     link.parent.mkdir(parents=True, exist_ok=True)
-    box = VirtualBox(link, boxes=(99,)).plug()
-    boxes = (*config.button_boxes, ButtonBox(str(link), 99, config.counters[0].id, 115200))
+    box = VirtualBox(link, boxes=(SIMULATED_BOX,)).plug()
+    boxes = (*config.button_boxes, ButtonBox(str(link), SIMULATED_BOX, config.counters[0].id, 115200, demo=True))
     return replace(config, button_boxes=boxes), box
 
 
@@ -43,69 +49,86 @@ def _press_randomly(box: VirtualBox, stop: threading.Event, keys: int) -> None:
 
 
 def start_random_presser(box: VirtualBox, keys: int, stop: threading.Event | None = None) -> threading.Thread:
-    """Press random keys on ``box`` every few seconds on a daemon thread, until ``stop`` is set."""
-    thread = threading.Thread(target=_press_randomly, args=(box, stop or threading.Event(), keys), daemon=True)
+    """Press random keys on ``box`` every few seconds on a thread, until ``stop`` is set."""
+    thread = threading.Thread(target=_press_randomly, args=(box, stop or threading.Event(), keys),
+                              name="simulated-presses", daemon=True)
     thread.start()
     return thread
 
 
-def run_headless(config: Config, *, simulate: bool = False, stop: threading.Event | None = None,
-                 services: Sequence[Callable[[Config, VoteStore], object]] = ()) -> int:
-    """Run the button boxes until SIGTERM/SIGINT (or ``stop`` is set); return the exit status.
+@dataclass
+class RunningBoxes:
+    """The running readers, and the simulated box with its presser when there is one."""
 
-    ``services`` are started with the open store (e.g. the sync schedule); whatever they return
-    that has a ``stop()`` is stopped at exit, before the store closes.
-    """
-    stop = stop or threading.Event()
+    boxes: ButtonBoxes
+    sim: VirtualBox | None = None
+    presser: threading.Thread | None = None
+    _stop_presser: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def readers(self):
+        """The port readers (the manager's status screen lists them)."""
+        return self.boxes.readers
+
+    def health(self):
+        """Each port's and box's health."""
+        return self.boxes.health()
+
+    def __iter__(self):
+        return iter(self.boxes)
+
+    def stop(self) -> None:
+        """Stop pressing, stop reading (presses in hand finish), then pull the simulated box's cable."""
+        self._stop_presser.set()
+        if self.presser is not None:
+            self.presser.join(10)  # a press in flight waits at most for its ACK and resends
+        self.boxes.stop()
+        if self.sim is not None:
+            self.sim.unplug()
+
+
+def start_button_boxes(config: Config, store: VoteStore, on_vote: VoteSink,
+                       simulate: bool = False) -> tuple[Config, RunningBoxes | None]:
+    """The runtime's button-box part: start every configured box (and with ``simulate``, a virtual
+    one pressing random keys); return the config with the virtual box added, and the running boxes."""
+    if not config.button_boxes and not simulate:
+        return config, None
     sim = None
     if simulate:
         config, sim = with_simulated_box(config)
-        log.info("simulating button box 99 at %s for counter %s, pressing a random key every few seconds",
-                 sim.port, config.counters[0].id)
-    if not config.button_boxes:
-        log.error("no [[button_boxes]] in %s: nothing to listen to without a screen. Add one (README, "
-                  "'Button boxes'), or run with --simulate to try it with a virtual box.", config.source)
-        return 2
-    store = VoteStore.from_config(config)
-    counts = {"votes": 0}
-
-    def on_vote(vote: Vote, box: int) -> None:
-        counts["votes"] += 1
-        level = config.scale.level(vote.level)
-        log.info("vote #%d %s %s (%s) from box %d seq %s%s", vote.seq, vote.counter_id, vote.level,
-                 level.vi, box, vote.box_seq, " [flagged: repeat]" if vote.flag else "")
-
-    boxes = ButtonBoxes(config, store, on_vote=on_vote).start()
-    running = [svc(config, store) for svc in services]
-    for r in boxes:
-        log.info("listening on %s for box(es) %s", r.spec,
-                 ", ".join(f"{b.box}→{b.counter}" for b in r.boxes.values()))
-
-    def request_stop(signum, _frame) -> None:
-        log.info("%s received: finishing the press in hand and stopping", signal.Signals(signum).name)
-        stop.set()
-
-    previous = {}
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            previous[sig] = signal.signal(sig, request_stop)
-    presser = None
-    if sim is not None:
-        presser = start_random_presser(sim, len(config.scale.levels), stop)
+        log.info("simulating button box %d at %s for counter %s, pressing a random key every few seconds "
+                 "(stored as demo votes)", SIMULATED_BOX, sim.port, config.counters[0].id)
     try:
-        stop.wait()
-    finally:
-        if presser is not None:
-            presser.join(10)
-        boxes.stop()
-        for svc in running:
-            if svc is not None:
-                svc.stop()
+        running = RunningBoxes(ButtonBoxes(config, store, on_vote=on_vote).start(), sim)
+    except BaseException:
         if sim is not None:
             sim.unplug()
-        store.close()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        log.info("stopped: %d vote(s) recorded from button boxes in this run; the store is closed", counts["votes"])
+        raise
+    for r in running:
+        log.info("listening on %s for box(es) %s", r.spec, ", ".join(f"{b.box}→{b.counter}" for b in r.boxes.values()))
+    if sim is not None:
+        running.presser = start_random_presser(sim, len(config.scale.levels), running._stop_presser)
+    return config, running
+
+
+def headless_face(runtime: Runtime) -> int:
+    """No screen: votes are logged by the store; wait until a signal asks the runtime to stop."""
+    runtime.face_ready()
+    runtime.stop_event.wait()
     return 0
 
+
+def no_boxes_message(config: Config) -> str:
+    """Why headless cannot run without button boxes, and what to do."""
+    return (f"no [[button_boxes]] in {config.source}: nothing to listen to without a screen. Add one (README, "
+            "'Button boxes'), or run with --simulate to try it with a virtual box.")
+
+
+def run_headless(config: Config, *, simulate: bool = False, services=()) -> int:
+    """Run the button boxes until SIGTERM/SIGINT; return the exit status."""
+    if not config.button_boxes and not simulate:
+        log.error("%s", no_boxes_message(config))
+        return 2
+    runtime = Runtime(config, button_boxes=lambda c, s, v: start_button_boxes(c, s, v, simulate=simulate),
+                      services=services)
+    return runtime.run(headless_face)

@@ -21,7 +21,6 @@ from typing import Callable, Iterable
 import serial
 import serial.threaded
 
-from kiosk.hours import ALWAYS_OPEN, OpeningHours
 from kiosk.scales import Scale
 from kiosk.store import Vote, VoteNotRecorded, VoteStore
 
@@ -118,9 +117,9 @@ class PortReader:
 
     def __init__(self, spec: str, boxes: dict[int, str], store: VoteStore, scale: Scale, *,
                  baudrate: int = 115200, on_vote: Callable[[Vote, int], None] | None = None,
-                 dedupe_window_s: float = DEDUPE_WINDOW_S, hours: OpeningHours = ALWAYS_OPEN):
+                 dedupe_window_s: float = DEDUPE_WINDOW_S, demo_boxes: frozenset[int] = frozenset()):
         ports.parse_usb_spec(spec)  # fail now on a malformed usb: spec
-        self.hours = hours
+        self.demo_boxes = demo_boxes
         self.spec, self.store, self.scale, self.baudrate = spec, store, scale, baudrate
         self.on_vote, self.dedupe_window_s = on_vote, dedupe_window_s
         self.port_health = PortHealth(spec)
@@ -261,10 +260,10 @@ class PortReader:
             write(encode(Ack(frame.box, frame.seq)))  # the earlier ACK was lost: say it again
             return
         level = self.scale.by_key(frame.key)
+        # The store marks out-of-hours from the vote's own time; a simulated box's presses are demo votes.
+        source = "demo" if frame.box in self.demo_boxes else f"serial:{frame.box}"
         try:
-            out_of_hours = not self.hours.is_open(datetime.now(self.store.tz))
-            vote = self.store.record_vote(box.counter, level.code, source=f"serial:{frame.box}", box_seq=frame.seq,
-                                          out_of_hours=out_of_hours)
+            vote = self.store.record_vote(box.counter, level.code, source=source, box_seq=frame.seq)
         except VoteNotRecorded as e:
             with self._lock:
                 box.store_errors += 1
@@ -276,16 +275,20 @@ class PortReader:
             box.last_rate = now_wall
         write(encode(Ack(frame.box, frame.seq)))
         if self.on_vote is not None:
-            self.on_vote(vote, frame.box)
+            try:
+                self.on_vote(vote, frame.box)
+            except Exception:  # the vote is stored and ACKed: a listener's failure must not undo that
+                log.exception("%s: box %d vote #%d stored and ACKed; telling the kiosk about it failed",
+                              self.spec, frame.box, vote.seq)
 
     def _prime_dedupe(self) -> None:
         """Remember presses stored in the last window, so a resend after a kiosk restart is not a new vote."""
         cutoff_ms = int((time.time() - self.dedupe_window_s) * 1000)
         # The newest votes by primary key, not a scan of years of them for recent times: no centre
         # takes PRIME_LOOKBACK votes inside one dedupe window.
-        rows = self.store.query("SELECT source, box_seq, ts_ms FROM votes ORDER BY seq DESC LIMIT ?", (PRIME_LOOKBACK,))
+        rows = self.store.recent_presses(PRIME_LOOKBACK)
         now_mono, now_ms = time.monotonic(), time.time() * 1000
-        for source, box_seq, ts_ms in reversed(rows):
+        for source, box_seq, ts_ms in rows:
             if ts_ms < cutoff_ms or box_seq is None or not source.startswith("serial:"):
                 continue
             n = int(source.split(":", 1)[1])
@@ -311,11 +314,14 @@ class ButtonBoxes:
                  dedupe_window_s: float = DEDUPE_WINDOW_S):
         by_port: dict[str, dict[int, str]] = defaultdict(dict)
         baud: dict[str, int] = {}
+        demo: dict[str, set[int]] = defaultdict(set)
         for b in config.button_boxes:
             by_port[b.port][b.box] = b.counter
             baud.setdefault(b.port, b.baudrate)
+            if b.demo:
+                demo[b.port].add(b.box)
         self.readers = [PortReader(spec, boxes, store, config.scale, baudrate=baud[spec], on_vote=on_vote,
-                                   dedupe_window_s=dedupe_window_s, hours=getattr(config, "hours", ALWAYS_OPEN))
+                                   dedupe_window_s=dedupe_window_s, demo_boxes=frozenset(demo[spec]))
                         for spec, boxes in by_port.items()]
 
     def start(self) -> "ButtonBoxes":

@@ -8,19 +8,23 @@ starts fast and never opens a window.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Callable, Sequence
 
 from . import demo, totals
-from .config import ENV_VAR, ConfigError, load_config
-from .db import StoreError
+from .config import ENV_VAR, ConfigError, ensure_data_dir, load_config
+from .db import StoreDamagedError, StoreError
+from .logs import LogSetupError, current_log_file, setup_logging
 from .export import report_csv_bytes, to_json, write_atomically
 from .questionnaire import commands as questionnaire_commands
 from .store import VoteStore
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+log = logging.getLogger("kiosk.cli")
 
 
 def _date(text: str) -> date:
@@ -42,6 +46,8 @@ def _positive(text: str) -> int:
 
 def _open_store(args, create: bool = True) -> tuple:
     config = load_config(args.config)
+    if create:
+        ensure_data_dir(config)
     return config, VoteStore.from_config(config, create=create)
 
 
@@ -78,6 +84,7 @@ def cmd_report(args) -> int:
     if args.out:
         out = Path(args.out)
         write_atomically(out, data)
+        log.info("report %s to %s written to %s", args.date_from, args.date_to, out)
         print(f"wrote {out} ({len(result['days'])} days, {result['period']['all']['total']} votes counted)",
               file=sys.stderr)
     else:
@@ -91,14 +98,16 @@ def cmd_verify(args) -> int:
     config, store = _open_store(args, create=False)
     with store:
         integrity = store.integrity_check()
-        brk = store.verify_chain()
-        count = store.count()
-        answers_brk = store.verify_answers()
-        answers = store.query("SELECT count(*) FROM q_answers")[0][0]
-    ok = integrity == ["ok"]
-    print(f"{store.path}: integrity_check: " + ("ok" if ok else "FAILED"))
-    for line in ([] if ok else integrity[:20]):
-        print(f"  {line}")
+        ok = integrity == ["ok"]
+        print(f"{store.path}: integrity_check: " + ("ok" if ok else "FAILED"))
+        for line in ([] if ok else integrity[:20]):
+            print(f"  {line}")
+        try:
+            brk, count = store.verify_chain(), store.count()
+            answers_brk, answers = store.verify_answers(), store.answer_count()
+        except StoreDamagedError as e:  # the walk met a damaged page: say so, do not crash
+            print(f"hash chain: cannot be read to the end: {e}")
+            return EXIT_FAILED
     if brk is None:
         print(f"hash chain: ok ({count} votes)")
     else:
@@ -113,6 +122,7 @@ def cmd_demo_data(args) -> int:
     config, store = _open_store(args)
     with store:
         n = demo.generate(store, config.counters, config.scale, args.days, args.per_day, args.seed)
+        log.info("demo-data: %d demo votes over %d days recorded in %s", n, args.days, store.path)
         print(f"{store.path}: recorded {n} demo votes over {args.days} days (source 'demo')")
     return EXIT_OK
 
@@ -125,6 +135,12 @@ def cmd_set_pin(args) -> int:
     if args.stdin:
         lines = sys.stdin.read().split("\n")
         first, second = (lines + ["", ""])[:2]
+    elif not sys.stdin.isatty():
+        # getpass would fall back to reading (and echoing) a pipe, or fail with a traceback.
+        print("error: set-pin asks for the PIN on a terminal, and standard input is not one; run it in a "
+              "terminal, or give the PIN twice on standard input with --stdin (for scripts); nothing changed",
+              file=sys.stderr)
+        return EXIT_USAGE
     else:
         first, second = getpass.getpass("New manager PIN (4-8 digits): "), getpass.getpass("Again: ")
     if first != second:
@@ -138,6 +154,7 @@ def cmd_set_pin(args) -> int:
     config, store = _open_store(args)
     with store:
         store.set_setting(SETTING, stored)
+    log.info("manager PIN changed")
     print(f"manager PIN set for {config.kiosk_id} (stored as a salted scrypt hash in {store.path})")
     return EXIT_OK
 
@@ -163,7 +180,9 @@ def build_parser(extensions: Sequence[Callable] = ()) -> argparse.ArgumentParser
 
     def add(name: str, func: Callable, help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, parents=[common], help=help, description=help)
-        p.set_defaults(func=func)
+        # A subcommand that is not about this kiosk's store (serve, simulate-buttons) or that sets up
+        # its own log (run) turns log_to_file off.
+        p.set_defaults(func=func, log_to_file=True)
         return p
 
     p = add("totals", cmd_totals, "print the local day's totals per counter")
@@ -202,18 +221,63 @@ def main(argv: Sequence[str] | None = None, extensions: Sequence[Callable] = ())
             parser.print_help()
             return EXIT_USAGE
         args = parser.parse_args(["run", *(sys.argv[1:] if argv is None else argv)])
+    if getattr(args, "log_to_file", False):
+        _log_to_data_folder(args)
     try:
         return args.func(args)
     except ConfigError as e:
+        _to_log_file(logging.ERROR, "%s: %s", args.command, e)
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except (StoreError, demo.RealVotesPresent, ValueError) as e:
+        _to_log_file(logging.ERROR, "%s: %s", args.command, e)
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    except LogSetupError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as e:  # the last resort: the details go to the log file, the person gets one line
+        return _unexpected(args, e)
+
+
+def _log_to_data_folder(args) -> None:
+    """Log the subcommand's work to the kiosk's log file. Only ``verify`` never creates the data
+    folder (it checks what is there); the others create it anyway, to open the store."""
+    try:
+        config = load_config(getattr(args, "config", None))
+        if args.command != "verify":
+            ensure_data_dir(config)
+        if config.log_dir_set is not None or config.data_dir.is_dir():
+            setup_logging(config.log_dir, stderr=False)
+    except (ConfigError, LogSetupError, OSError):
+        pass  # the subcommand itself reports a bad configuration or data folder, clearly
+
+
+def _to_log_file(level: int, msg: str, *args, exc_info=None) -> None:
+    """Write a record to the log file alone: the person already gets the one line printed on stderr."""
+    record = log.makeRecord(log.name, level, __file__, 0, msg, args, exc_info)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.handle(record)
+
+
+def _unexpected(args, e: Exception) -> int:
+    """Write an unexpected error's traceback to the log file only, and print one line saying where."""
+    where = current_log_file()
+    if where is None:  # no log file yet: try the data folder's, so the traceback is kept somewhere
+        try:
+            where = setup_logging(load_config(getattr(args, "config", None)).log_dir, stderr=False)
+        except Exception:
+            where = None
+    _to_log_file(logging.ERROR, "unexpected error in '%s'", args.command, exc_info=(type(e), e, e.__traceback__))
+    hint = f"the details are in {where}" if where else "the kiosk could not write its log file"
+    print(f"error: unexpected {type(e).__name__} in '{args.command}': {e} — this is a fault in the kiosk "
+          f"software, not in your input; {hint}", file=sys.stderr)
+    return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ EMBEDDED_DEFAULT = """\
 [kiosk]
 id = "demo-01"
 centre = "Trung tâm Phục vụ hành chính công xã Ninh Giang (demo)"
-data_dir = "data"
+data_dir = "data/demo"          # apart from a real centre's ./data: demo-data may fill it
 scale = "sipas5"
 timezone = "Asia/Ho_Chi_Minh"
 repeat_window_s = 10
@@ -76,6 +76,7 @@ class ButtonBox:
     box: int
     counter: str
     baudrate: int = 115200
+    demo: bool = False      # a simulated box (``run --simulate``): its presses are stored as demo votes
 
 
 class Secret:
@@ -135,6 +136,17 @@ class Config:
     sync: SyncConfig | None = None
     questionnaire_dir: Path | None = None  # the centre's own questionnaires, beside the shipped ones
     source: str = EMBEDDED_SOURCE
+    log_dir_set: Path | None = None        # [kiosk] log_dir; None: <data_dir>/logs
+
+    @property
+    def log_dir(self) -> Path:
+        """Where the rotating log file ``kiosk.log`` goes."""
+        return self.log_dir_set or self.data_dir / "logs"
+
+    @property
+    def is_demo(self) -> bool:
+        """True for the embedded demo centre (no configuration given)."""
+        return self.source == EMBEDDED_SOURCE
 
     @property
     def db_path(self) -> Path:
@@ -234,6 +246,7 @@ _KIOSK_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "id": (_ident, True, None),
     "centre": (_string, True, None),
     "data_dir": (_string, False, "data"),
+    "log_dir": (_string, False, None),
     "scale": (_scale_id, False, "sipas5"),
     "timezone": (_timezone, False, "Asia/Ho_Chi_Minh"),
     "repeat_window_s": (_seconds, False, 10),
@@ -362,6 +375,9 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(source, [f"not valid TOML: {e}"]) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(source, ["not usable TOML: arrays or tables are nested too deeply "
+                                   "(thousands of levels); a kiosk configuration needs two"]) from None
     loc = _Locator(text)
     problems: list[str] = []
 
@@ -427,6 +443,9 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
     data_dir = Path(kiosk["data_dir"]).expanduser()
     if not data_dir.is_absolute():
         data_dir = base / data_dir
+    log_dir = Path(kiosk["log_dir"]).expanduser() if kiosk.get("log_dir") else None
+    if log_dir is not None and not log_dir.is_absolute():
+        log_dir = base / log_dir
     return Config(
         kiosk_id=kiosk["id"],
         centre=kiosk["centre"],
@@ -446,6 +465,7 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
         sync=sync,
         questionnaire_dir=questionnaire_dir,
         source=source,
+        log_dir_set=log_dir.resolve() if log_dir is not None else None,
     )
 
 
@@ -504,3 +524,27 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     except OSError as e:
         raise ConfigError(str(p), [f"cannot read: {e.strerror}"]) from None
     return parse_config(text, source=str(p), base_dir=p.resolve().parent)
+
+
+def ensure_data_dir(config: Config) -> Path:
+    """Create the data folder if needed and check it is a writable folder; return it.
+
+    Raises :class:`ConfigError` naming the folder and the fix: a file in its place, a parent that
+    is a file, no permission, a read-only disk.
+    """
+    where = f"[kiosk] data_dir = {str(config.data_dir)!r}"
+    d = config.data_dir
+    if d.exists() and not d.is_dir():
+        raise ConfigError(config.source, [f"{where}: is a file, not a folder; point data_dir at a folder "
+                                          "(it is created if missing), or move the file away"])
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        why = "a part of that path is a file, not a folder" if isinstance(e, (FileExistsError, NotADirectoryError)) \
+            else (e.strerror or str(e))
+        raise ConfigError(config.source, [f"{where}: cannot create the data folder: {why}; choose a folder "
+                                          "the kiosk's user may write, or create it with the right owner"]) from None
+    if not os.access(d, os.W_OK | os.X_OK):
+        raise ConfigError(config.source, [f"{where}: the kiosk's user may not write in this folder; "
+                                          "fix its owner or permissions"])
+    return d

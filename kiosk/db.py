@@ -26,6 +26,26 @@ class StoreOpenError(StoreError):
     """The database cannot be opened (corrupt, locked, unreadable, or from a newer version)."""
 
 
+class StoreDamagedError(StoreError):
+    """The database file is damaged: SQLite found a malformed page while reading it."""
+
+
+DAMAGED_HINT = ("the file is damaged. It has not been changed: keep it as it is (copy it aside for "
+                "inspection, with its -wal file if there is one), stop the kiosk, and restore the latest "
+                "backup into the data folder")
+
+
+def is_damage(e: sqlite3.DatabaseError) -> bool:
+    """True when SQLite's error says the file itself is damaged (not locked, full or read-only)."""
+    msg = str(e)
+    return "malformed" in msg or "not a database" in msg or "corrupt" in msg
+
+
+def damaged(path: Path, e: sqlite3.DatabaseError) -> StoreDamagedError:
+    """The error to raise when reading ``path`` met damage: which file, that it is damaged, what to do."""
+    return StoreDamagedError(f"{path}: the vote database is damaged ({e}) — {DAMAGED_HINT}")
+
+
 def connect(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS, max_version: int | None = None) -> sqlite3.Connection:
     """Open ``path`` with the durability pragmas applied and checked; raise :class:`StoreOpenError`.
 
@@ -79,9 +99,8 @@ def _explain_open_error(path: Path, e: sqlite3.DatabaseError) -> str:
     msg = str(e)
     if "locked" in msg or "busy" in msg:
         hint = "another program holds it locked; stop the other kiosk process and try again"
-    elif "not a database" in msg or "malformed" in msg or "corrupt" in msg:
-        hint = ("the file is damaged or is not a vote database. It has not been changed. Keep it for "
-                "inspection, and restore the latest backup into the data folder")
+    elif is_damage(e):
+        hint = DAMAGED_HINT.replace("the file is damaged", "the file is damaged or is not a vote database")
     elif "readonly" in msg or "read-only" in msg:
         hint = "the file or its folder is read-only; the kiosk needs to write to both"
     else:
@@ -116,6 +135,8 @@ def migrate(conn: sqlite3.Connection, migrations: list[Migration], path: Path) -
         except sqlite3.Error as e:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            if isinstance(e, sqlite3.DatabaseError) and is_damage(e):
+                raise StoreOpenError(_explain_open_error(path, e)) from None
             raise StoreOpenError(f"{path}: could not upgrade the vote database to schema version "
                                  f"{version + 1}: {e} (nothing was changed)") from None
     return version

@@ -71,7 +71,7 @@ def generate(store: VoteStore, counters: Sequence[Counter], scale: Scale, days: 
     """Write demo votes into ``store``; return how many. Refuses a store that holds real votes."""
     if days < 1 or per_day < 0:
         raise ValueError("--days must be at least 1 and --per-day at least 0")
-    real = store.query("SELECT count(*) FROM votes WHERE source != 'demo'")[0][0]
+    real = store.real_vote_count()
     if real:
         raise RealVotesPresent(f"{store.path} holds {real} real vote(s); demo votes would be counted as "
                                "evidence. Use a configuration with its own data_dir for demos.")

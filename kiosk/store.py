@@ -7,6 +7,7 @@ deletes a vote; only its sync state changes, and low-rating reasons attach to it
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sqlite3
@@ -19,10 +20,13 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import sqlite_utils
 
 from . import chain
-from .db import BUSY_TIMEOUT_MS, StoreError, StoreOpenError, connect, migrate
+from .db import BUSY_TIMEOUT_MS, StoreError, StoreOpenError, connect, damaged, is_damage, migrate
+from .hours import ALWAYS_OPEN, OpeningHours
 from .questionnaire.schema import v4_questionnaires as _v4_questionnaires
 from .scales import get_scale
 from .sipas import ELEMENTS as SIPAS_ELEMENTS
+
+log = logging.getLogger("kiosk.votes")
 
 REPEAT = "repeat"  # the misuse flag: another vote at the same counter within the repeat window
 SOURCE_RE = re.compile(r"^(touch|keypad|demo|serial:[1-9][0-9]?)$")
@@ -184,8 +188,11 @@ class VoteStore:
 
     def __init__(self, conn: sqlite3.Connection, path: Path, *, kiosk_id: str, tz: tzinfo, scale: str,
                  repeat_window_s: float, counters: Iterable[str] | None,
-                 clock: Callable[[], datetime] | None):
+                 clock: Callable[[], datetime] | None, hours: OpeningHours = ALWAYS_OPEN):
         self.conn, self.path, self.kiosk_id, self.tz, self.scale = conn, path, kiosk_id, tz, scale
+        self.hours = hours
+        # The embedded demo centre's votes are all demo votes: never evidence, and demo-data may add to them.
+        self.demo = False
         self.repeat_ms = int(round(repeat_window_s * 1000))
         self.counters = frozenset(counters) if counters is not None else None
         self._clock = clock or (lambda: datetime.now(self.tz))
@@ -201,7 +208,7 @@ class VoteStore:
     def open(cls, path: str | Path, *, kiosk_id: str, tz: tzinfo, scale: str = "sipas5",
              repeat_window_s: float = 10.0, counters: Iterable[str] | None = None,
              clock: Callable[[], datetime] | None = None, create: bool = True,
-             busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> "VoteStore":
+             busy_timeout_ms: int = BUSY_TIMEOUT_MS, hours: OpeningHours = ALWAYS_OPEN) -> "VoteStore":
         """Open (creating if needed and ``create``) the database at ``path`` and migrate it forward.
 
         Raises :class:`StoreOpenError` — and leaves the file as it was — when it cannot be used.
@@ -211,7 +218,10 @@ class VoteStore:
         if not path.exists():
             if not create:
                 raise StoreOpenError(f"{path}: no vote database here (has the kiosk run with this data folder?)")
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise StoreOpenError(f"{path.parent}: cannot create the data folder: {e.strerror or e}") from None
         conn = connect(path, busy_timeout_ms, max_version=SCHEMA_VERSION)
         try:
             migrate(conn, MIGRATIONS, path)
@@ -219,14 +229,16 @@ class VoteStore:
             conn.close()
             raise
         return cls(conn, path, kiosk_id=kiosk_id, tz=tz, scale=scale, repeat_window_s=repeat_window_s,
-                   counters=counters, clock=clock)
+                   counters=counters, clock=clock, hours=hours)
 
     @classmethod
     def from_config(cls, config, **kwargs) -> "VoteStore":
-        """Open the store a :class:`kiosk.config.Config` describes."""
-        return cls.open(config.db_path, kiosk_id=config.kiosk_id, tz=config.tz, scale=config.scale_id,
-                        repeat_window_s=config.repeat_window_s,
-                        counters=[c.id for c in config.counters], **kwargs)
+        """Open the store a :class:`kiosk.config.Config` describes (the demo centre's: every vote a demo vote)."""
+        store = cls.open(config.db_path, kiosk_id=config.kiosk_id, tz=config.tz, scale=config.scale_id,
+                         repeat_window_s=config.repeat_window_s,
+                         counters=[c.id for c in config.counters], hours=config.hours, **kwargs)
+        store.demo = getattr(config, "is_demo", False)
+        return store
 
     def close(self) -> None:
         """Close the connection. Safe to call twice."""
@@ -300,17 +312,22 @@ class VoteStore:
 
     def record_vote(self, counter_id: str, level: str, *, source: str = "touch", officer: str | None = None,
                     scale: str | None = None, box_seq: int | None = None, at: datetime | None = None,
-                    out_of_hours: bool = False) -> Vote:
+                    out_of_hours: bool | None = None) -> Vote:
         """Store one vote and return it once it is committed to disk.
 
         Raises ``ValueError`` for an unknown counter, level or source (nothing stored), and
         :class:`VoteNotRecorded` (:class:`DiskFullError` when the disk is full) when the database
         could not take it. ``at`` is for imports and tests; by default the vote is timed now.
         Without ``officer``, the officer the day's roster puts at that counter is recorded.
+        The out-of-hours mark is decided here, from the vote's own time and the opening hours the
+        store was opened with; ``out_of_hours`` overrides it (imports of already-marked votes).
         """
         scale = scale or self.scale
-        self._validate(counter_id, level, scale, source)
+        came_from, source = source, ("demo" if self.demo else source)
+        self._validate(counter_id, level, scale, came_from)
         when = (at or self._clock()).astimezone(self.tz)
+        if out_of_hours is None:
+            out_of_hours = not self.hours.is_open(when)
         vote_uuid = new_uuid()  # made at the moment of the vote, before any waiting
 
         def work(conn: sqlite3.Connection) -> Vote:
@@ -319,7 +336,17 @@ class VoteStore:
             conn.execute(_INSERT, (*row, int(out_of_hours)))
             return Vote(*row)
 
-        return self._write(work)
+        try:
+            vote = self._write(work)
+        except VoteNotRecorded as e:
+            log.error("vote at %s (%s, from %s) refused by the store: %s", counter_id, level, source, e)
+            raise
+        # After COMMIT; what it holds is no one's personal data: counter, level, source, sequence.
+        log.info("vote #%d %s %s (%s) from %s%s%s%s", vote.seq, counter_id, level, get_scale(scale).level(level).vi,
+                 came_from if came_from == source else f"{came_from} (stored as demo)",
+                 "" if box_seq is None else f" seq {box_seq}", " [flagged: repeat]" if vote.flag else "",
+                 " [out of hours]" if out_of_hours else "")
+        return vote
 
     def record_votes(self, votes: Iterable[dict[str, Any]], batch_size: int = 5000) -> int:
         """Store many votes in transactions of ``batch_size``; return how many were stored.
@@ -336,10 +363,11 @@ class VoteStore:
             rows = []
             for item in batch:
                 scale = item.get("scale") or self.scale
-                source = item.get("source", "touch")
+                source = "demo" if self.demo else item.get("source", "touch")
                 self._validate(item["counter_id"], item["level"], scale, source)
+                when = item["at"].astimezone(self.tz)
                 rows.append((*chainer.next(item["counter_id"], item["level"], scale, source, item.get("officer"),
-                                           item.get("box_seq"), item["at"].astimezone(self.tz)), 0))
+                                           item.get("box_seq"), when), int(not self.hours.is_open(when))))
             conn.executemany(_INSERT, rows)
             return len(rows)
 
@@ -350,6 +378,7 @@ class VoteStore:
                 batch = []
         if batch:
             total += self._write(work)
+        log.info("%d vote(s) recorded in bulk (imports, demo data)", total)
         return total
 
     def attach_reasons(self, vote_uuid: str, elements: Sequence[str]) -> None:
@@ -412,9 +441,39 @@ class VoteStore:
     # --- reading ------------------------------------------------------------------------------
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        """Run a read-only query and return all rows (a consistent snapshot in WAL mode)."""
+        """Run a read-only query and return all rows (a consistent snapshot in WAL mode).
+
+        For the report model's source contract (:mod:`kiosk.totals`) and the store's own bookkeeping
+        modules; everyone else asks through a named method below. A damaged file raises
+        :class:`kiosk.db.StoreDamagedError`, which says which file and what to do.
+        """
         with self._lock:
-            return self.conn.execute(sql, params).fetchall()
+            try:
+                return self.conn.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as e:
+                if is_damage(e):
+                    raise damaged(self.path, e) from None
+                raise
+
+    def last_vote_time(self) -> str | None:
+        """The local time (ISO text) of the newest vote, or None for an empty store."""
+        rows = self.query("SELECT local_time FROM votes ORDER BY seq DESC LIMIT 1")
+        return rows[0][0] if rows else None
+
+    def real_vote_count(self) -> int:
+        """How many votes are not demo votes (touch, keypad, button boxes)."""
+        return self.query("SELECT count(*) FROM votes WHERE source != 'demo'")[0][0]
+
+    def recent_presses(self, limit: int) -> list[tuple[str, int | None, int]]:
+        """The newest ``limit`` votes as (source, box_seq, ts_ms), oldest first: a button box's
+        recent presses, to recognise a resend across a restart. Read by primary key, not a scan."""
+        rows = self.query("SELECT source, box_seq, ts_ms FROM votes ORDER BY seq DESC LIMIT ?", (limit,))
+        return rows[::-1]
+
+    def last_sync_success(self) -> datetime | None:
+        """When the last successful sync run finished, or None."""
+        rows = self.query("SELECT finished_at FROM sync_runs WHERE ok = 1 ORDER BY id DESC LIMIT 1")
+        return datetime.fromisoformat(rows[0][0]) if rows and rows[0][0] else None
 
     def iter_votes(self, after_seq: int = 0, batch: int = 10_000) -> Iterator[Vote]:
         """Every vote in sequence order, streamed in batches (bounded memory on any size)."""
@@ -440,6 +499,10 @@ class VoteStore:
     def count(self) -> int:
         """How many votes the store holds."""
         return self.query("SELECT count(*) FROM votes")[0][0]
+
+    def answer_count(self) -> int:
+        """How many questionnaire answers the store holds."""
+        return self.query("SELECT count(*) FROM q_answers")[0][0]
 
     def today(self) -> date:
         """The local date now, in the centre's time zone."""

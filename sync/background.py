@@ -26,8 +26,7 @@ def start_background_sync(config: Config, store: VoteStore) -> SyncScheduler | N
         (log.info if result.complete else log.warning)("sync: %s", describe(result).replace("\n", "; "))
         return result.complete
 
-    ok = store.query("SELECT finished_at FROM sync_runs WHERE ok = 1 ORDER BY id DESC LIMIT 1")
-    last_success = datetime.fromisoformat(ok[0][0]) if ok else None
+    last_success = store.last_sync_success()
     last = outbox.status(store)["last_run"]
     scheduler = SyncScheduler(sync_once, config.sync.window, now=lambda: datetime.now(config.tz),
                               last_success=last_success)

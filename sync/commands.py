@@ -29,6 +29,8 @@ def cmd_sync(args) -> int:
             print(f"error: {config.source}: no [sync] section (url and secret): nothing to sync to", file=sys.stderr)
             return EXIT_USAGE
         result = SyncClient(config, store, attempts=args.attempts).run()
+        (logging.getLogger("kiosk.sync").info if result.complete else logging.getLogger("kiosk.sync").warning)(
+            "sync (command line) to %s: %s", config.sync.url, describe(result).replace("\n", "; "))
         print(f"sync to {config.sync.url}: " + describe(result))
         return EXIT_OK if result.complete else EXIT_FAILED
 
@@ -65,6 +67,7 @@ def register(add) -> None:
     p.add_argument("--release-quarantine", action="store_true",
                    help="put votes the server refused back into the outbox (after fixing the cause)")
     p = add("serve", cmd_serve, "run the reference central scoring service")
+    p.set_defaults(log_to_file=False)  # the central service is not this kiosk: no kiosk log folder
     p.add_argument("--kiosks", required=True, metavar="PATH", help="the kiosk registry (TOML: id, centre, secret)")
     p.add_argument("--db", default="central.db", metavar="PATH", help="the service's SQLite database")
     p.add_argument("--host", default="127.0.0.1")

@@ -14,8 +14,8 @@ def test_no_configuration_means_the_embedded_demo_centre_with_three_counters(mon
     config = load_config()
     assert config.source == EMBEDDED_SOURCE
     assert len(config.counters) == 3
-    assert config.data_dir == tmp_path / "data"
-    assert config.db_path == tmp_path / "data" / "votes.db"
+    assert config.data_dir == tmp_path / "data" / "demo"  # apart from a real centre's ./data
+    assert config.db_path == tmp_path / "data" / "demo" / "votes.db"
     assert (config.scale_id, config.timezone, config.repeat_window_s) == ("sipas5", "Asia/Ho_Chi_Minh", 10)
 
 
@@ -118,3 +118,22 @@ def test_boxes_on_one_port_must_agree_on_the_baud_rate():
     text = GOOD + ('\n[[button_boxes]]\nport = "/dev/ttyS0"\nbox = 1\ncounter = "Q1"\n'
                    '\n[[button_boxes]]\nport = "/dev/ttyS0"\nbox = 2\ncounter = "Q1"\nbaudrate = 9600\n')
     assert "share one baud rate" in _problems(text)[0]
+
+
+def test_toml_nested_thousands_deep_is_a_config_error_not_a_recursion_error():
+    from kiosk.config import ConfigError, parse_config
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        parse_config("[kiosk]\nx = " + "[" * 3000 + "]" * 3000 + "\n")
+
+
+def test_the_data_folder_is_created_or_refused_with_the_reason(tmp_path):
+    from dataclasses import replace
+
+    from kiosk.config import ConfigError, ensure_data_dir
+    config = load_config(write_config(tmp_path))
+    assert ensure_data_dir(config) == tmp_path / "data" and (tmp_path / "data").is_dir()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigError, match="is a file, not a folder"):
+        ensure_data_dir(replace(config, data_dir=tmp_path / "file"))
+    with pytest.raises(ConfigError, match="a part of that path is a file"):
+        ensure_data_dir(replace(config, data_dir=tmp_path / "file" / "data"))

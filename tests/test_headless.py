@@ -48,7 +48,7 @@ def test_headless_logs_one_line_per_vote_and_stops_cleanly_on_sigterm(tmp_path):
     assert proc.returncode == 0, out
     vote_lines = [line for line in out.splitlines() if " vote #" in line]
     assert len(vote_lines) == 4
-    assert "Q2 RKHL (Rất không hài lòng) from box 1" in vote_lines[3]
+    assert "Q2 RKHL (Rất không hài lòng) from serial:1 seq 3" in vote_lines[3]
     assert "SIGTERM received" in out and "the store is closed" in out
     with VoteStore.from_config(load_config(config_path)) as store:
         assert store.count() == 4 and store.verify_chain() is None
@@ -99,3 +99,36 @@ def test_simulate_buttons_presses_a_script_and_prints_the_acks(tmp_path):
     with VoteStore.from_config(load_config(config_path)) as store:
         assert store.count() == len(acked)
     assert sim.returncode == (0 if len(acked) == 3 else 1)
+
+
+def test_make_run_without_a_display_keeps_its_simulated_presses_apart_as_demo_votes(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("KIOSK_CONFIG", "DISPLAY", "WAYLAND_DISPLAY", "KIVY_WINDOW")}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py")], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log_file = tmp_path / "data" / "demo" / "logs" / "kiosk.log"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (log_file.exists() and " vote #1 " in log_file.read_text()):
+            time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0 and "no display found" in out, out
+    assert not (tmp_path / "data" / "votes.db").exists()  # a real centre's ./data is untouched
+    demo = VoteStore.open(tmp_path / "data" / "demo" / "votes.db", kiosk_id="demo-01", tz=load_config().tz)
+    with demo:
+        sources = {v.source for v in demo.iter_votes()}
+    assert sources == {"demo"}
+    r = subprocess.run([sys.executable, str(ROOT / "main.py"), "demo-data", "--days", "2", "--per-day", "5"],
+                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr  # demo-data still accepts the demo's folder
+
+
+def test_a_real_centre_without_boxes_and_without_a_display_is_told_and_never_simulated(tmp_path):
+    env = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "KIVY_WINDOW": ""}
+    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "run", "--config", str(write_config(tmp_path))],
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **env}, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "no [[button_boxes]]" in proc.stderr
+    with VoteStore.from_config(load_config(tmp_path / "kiosk.toml")) as store:
+        assert store.count() == 0

@@ -379,37 +379,25 @@ class KioskApp(App):
         return n
 
 
-def run_app(args, services: Sequence[Callable[[Config, VoteStore], object]] = (),
-            button_boxes: Callable[..., object] | None = None) -> int:
-    """``python main.py run``: the full-screen kiosk (``--windowed`` for a desktop).
+def run_app(runtime, args=None) -> int:
+    """The touch screen as the runtime's face (:mod:`kiosk.runtime`): full-screen, ``--windowed`` for a desktop.
 
-    ``button_boxes(config, store, on_vote)`` starts the serial readers (main.py passes it in: the UI
-    does not import the hardware room); ``services`` start with the open store (the sync schedule).
+    The runtime has opened the store and started the button boxes and sync; it stops them when this
+    returns. Button-box votes that came while the window was opening reach the screen once it is up.
     """
-    from ..config import load_config
-    config = load_config(args.config)  # Kivy was configured (kiosk.ui.setup) before this module was imported
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    store = VoteStore.from_config(config)
-    holder: dict[str, KioskApp] = {}
-    boxes = None
-    if button_boxes is not None:
-        config, boxes = button_boxes(config, store, lambda v, b: holder["app"].on_serial_vote(v, b))
-    running = [svc(config, store) for svc in services]
-    scheduler = next((r for r in running if hasattr(r, "sync_now")), None)
-    app = KioskApp(config, store, boxes=boxes, sync_now=scheduler.sync_now if scheduler else None)
-    holder["app"] = app
-    if getattr(args, "exit_when_ready", False):  # for the cold-start benchmark: stop once drawn
-        def ready(_dt):
+    scheduler = runtime.scheduler()
+    app = KioskApp(runtime.config, runtime.store, boxes=runtime.boxes,
+                   sync_now=scheduler.sync_now if scheduler else None)
+
+    def stop_app() -> None:  # from a signal handler or another thread: let the UI thread stop it
+        Clock.schedule_once(lambda _dt: app.stop(), 0)
+
+    def ready(_dt) -> None:
+        runtime.face_ready(on_vote=app.on_serial_vote, stop=stop_app)
+        if getattr(args, "exit_when_ready", False):  # for the cold-start benchmark: stop once drawn
             print(f"ready {time.time():.3f}", flush=True)
             app.stop()
-        Clock.schedule_once(lambda _dt: Clock.schedule_once(ready, 0), 0)
-    try:
-        app.run()
-    finally:
-        if boxes is not None:
-            boxes.stop()
-        for r in running:
-            if r is not None:
-                r.stop()
-        store.close()
+
+    Clock.schedule_once(lambda _dt: Clock.schedule_once(ready, 0), 0)  # after the first frame is drawn
+    app.run()
     return 0

@@ -1,0 +1,101 @@
+"""The kiosk's log: a rotating file under the data folder, and standard error.
+
+One set-up for every face (touch, headless) and for the command line's last-resort handler. The
+handlers go on the root logger, so Kivy's messages and ours land in the same file. In touch mode
+this must run *after* Kivy is imported: Kivy (in its default log mode) puts its own handlers on the
+root logger and replaces ``sys.stderr`` at import. Ours write to the process's real standard error
+(``sys.__stderr__``), never to a replaced ``sys.stderr`` that would feed the log back into itself.
+
+Nothing personal is logged: a vote is its counter, level, source and sequence number.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+import threading
+from pathlib import Path
+
+LOG_NAME = "kiosk.log"
+MAX_BYTES = 2_000_000   # ~10,000 lines a file; a busy centre's month fits in the set
+BACKUP_COUNT = 9        # kiosk.log.1 … kiosk.log.9: at most 20 MB on the card, whatever the years
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+_MARK = "_kiosk_handler"  # set on the handlers this module adds, so set-up can be repeated safely
+
+
+class LogSetupError(Exception):
+    """The log folder cannot be created or written."""
+
+
+def log_file(log_dir: Path) -> Path:
+    """The current log file in ``log_dir``."""
+    return Path(log_dir) / LOG_NAME
+
+
+def setup_logging(log_dir: Path | None, *, level: int = logging.INFO, stderr: bool = True,
+                  thread_errors: bool = False) -> Path | None:
+    """Log to ``log_dir/kiosk.log`` (rotating) and to standard error; return the file's path.
+
+    Replaces whatever handlers the root logger had (Kivy's among them), so it can be called again
+    after an import that installed its own. With ``log_dir`` None, standard error only. Raises
+    :class:`LogSetupError` when the folder cannot be made or the file opened. With ``thread_errors``,
+    an exception that ends a thread (a library's reader thread, say) is logged with its traceback
+    instead of only printed.
+    """
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        if getattr(handler, _MARK, False):
+            handler.close()
+    formatter = logging.Formatter(FORMAT)
+    path = None
+    if log_dir is not None:
+        path = log_file(log_dir)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            file_handler = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT,
+                                                                encoding="utf-8")
+        except OSError as e:
+            raise LogSetupError(f"{path.parent}: cannot write the kiosk's log there: {e.strerror or e}") from None
+        _add(root, file_handler, formatter)
+    if stderr and sys.__stderr__ is not None:
+        _add(root, logging.StreamHandler(sys.__stderr__), _FirstLineOfKivy(FORMAT))
+    root.setLevel(level)
+    if thread_errors:
+        threading.excepthook = _log_thread_error
+    return path
+
+
+def _log_thread_error(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    logging.getLogger("kiosk").error("uncaught error in thread %s", name,
+                                     exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+
+
+class _FirstLineOfKivy(logging.Formatter):
+    """On the terminal and the journal, Kivy's start-up probes (clipboard, MTDev …) are one line each;
+    the tracebacks it attaches to providers it could not load stay in the file."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        if record.name == "kivy" or record.name.startswith("kivy."):
+            return text.split("\n", 1)[0]
+        return text
+
+
+def _add(root: logging.Logger, handler: logging.Handler, formatter: logging.Formatter) -> None:
+    handler.setFormatter(formatter)
+    setattr(handler, _MARK, True)
+    root.addHandler(handler)
+
+
+def current_log_file() -> Path | None:
+    """The file the root logger writes to, if :func:`setup_logging` gave it one."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler) and getattr(handler, _MARK, False):
+            return Path(handler.baseFilename)
+    return None

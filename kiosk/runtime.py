@@ -1,0 +1,166 @@
+"""One runtime for every face of the kiosk: start the parts in order, stop them in reverse, every time.
+
+The parts arrive as callables (``main.py`` chooses them), so this module imports neither Kivy nor
+pyserial nor requests::
+
+    store    open_store(config) -> VoteStore
+    boxes    button_boxes(config, store, on_vote) -> (config, running boxes or None)
+    services each service(config, store) -> something with stop(), or None   (the sync schedule)
+    face     face(runtime) -> exit status         (the touch screen, or headless: wait for a signal)
+
+Whatever happens — the face returns, SIGTERM or Ctrl-C, an exception in the face or in a part's
+start — everything started is stopped in reverse order and the store is closed last. A vote that a
+button box sends before the face exists is stored and ACKed by the reader, logged by the store, and
+handed to the face when it says it is ready; it never raises.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections import deque
+from typing import Any, Callable, Sequence
+
+from .config import Config, ensure_data_dir
+from .store import Vote, VoteStore
+
+log = logging.getLogger("kiosk.runtime")
+
+EARLY_VOTES_KEPT = 1000  # votes waiting for the face; more would only be shown as a burst of toasts
+
+VoteSink = Callable[[Vote, int], None]
+
+
+class Runtime:
+    """The kiosk's parts, started by :meth:`run` and stopped in reverse order when it returns."""
+
+    def __init__(self, config: Config, *, open_store: Callable[[Config], VoteStore] = VoteStore.from_config,
+                 button_boxes: Callable[[Config, VoteStore, VoteSink], tuple[Config, Any]] | None = None,
+                 services: Sequence[Callable[[Config, VoteStore], Any]] = (), handle_signals: bool = True):
+        self.config = config
+        self._open_store, self._button_boxes, self._services = open_store, button_boxes, services
+        self.handle_signals = handle_signals
+        self.store: VoteStore | None = None
+        self.boxes: Any = None
+        self.running: list[Any] = []   # what the services returned
+        self.stop_event = threading.Event()
+        self.box_votes = 0
+        self._lock = threading.Lock()
+        self._sink: VoteSink | None = None
+        self._face_stop: Callable[[], None] | None = None
+        self._early: deque[tuple[Vote, int]] = deque(maxlen=EARLY_VOTES_KEPT)
+        self._stack: list[tuple[str, Callable[[], None]]] = []
+
+    # --- the face's side ----------------------------------------------------------------------
+
+    def face_ready(self, on_vote: VoteSink | None = None, stop: Callable[[], None] | None = None) -> None:
+        """The face is up: button-box votes go to ``on_vote`` from now on (those that came earlier
+        first, in order), and ``stop()`` is how the runtime asks the face to end."""
+        with self._lock:
+            self._sink, self._face_stop = on_vote, stop
+            early, self._early = list(self._early), deque(maxlen=EARLY_VOTES_KEPT)
+            for vote, box in early:
+                self._deliver(on_vote, vote, box)
+        log.info("face ready (%d button-box vote(s) came while it was starting)", len(early))
+        if self.stop_event.is_set() and stop is not None:
+            stop()  # a signal came while the face was starting
+
+    def scheduler(self) -> Any:
+        """The running service that can sync now (the manager's button), or None."""
+        return next((r for r in self.running if hasattr(r, "sync_now")), None)
+
+    # --- the parts' side ----------------------------------------------------------------------
+
+    def on_vote(self, vote: Vote, box: int) -> None:
+        """Called on a reader thread once a button-box vote is committed and ACKed."""
+        with self._lock:
+            self.box_votes += 1
+            if self._sink is None:
+                self._early.append((vote, box))  # the face is not up yet: it gets them when it is
+                return
+            self._deliver(self._sink, vote, box)
+
+    @staticmethod
+    def _deliver(sink: VoteSink | None, vote: Vote, box: int) -> None:
+        if sink is None:
+            return
+        try:
+            sink(vote, box)
+        except Exception:  # stored and ACKed already: the face's failure must not reach the reader
+            log.exception("vote #%d is stored; the screen could not show it", vote.seq)
+
+    def request_stop(self, why: str = "stop requested") -> None:
+        """Ask the face to end; :meth:`run` then stops the parts. Safe from a signal handler."""
+        first = not self.stop_event.is_set()
+        self.stop_event.set()  # before logging: a second signal may interrupt this very handler
+        if first:
+            log.info("%s: finishing the press in hand and stopping", why)
+        stop = self._face_stop
+        if stop is not None:
+            stop()
+
+    # --- start and stop -----------------------------------------------------------------------
+
+    def _started(self, name: str, stop: Callable[[], None]) -> None:
+        self._stack.append((name, stop))
+
+    def start(self) -> "Runtime":
+        """Open the store, then start the button boxes and the services (stop with :meth:`stop`)."""
+        ensure_data_dir(self.config)
+        self.store = store = self._open_store(self.config)
+        self._started("the vote store", store.close)
+        log.info("store open: %s (%d votes)", store.path, store.count())
+        if self._button_boxes is not None:
+            self.config, self.boxes = self._button_boxes(self.config, store, self.on_vote)
+            if self.boxes is not None:
+                self._started("the button boxes", self.boxes.stop)
+        for service in self._services:
+            running = service(self.config, store)
+            self.running.append(running)
+            if running is not None and hasattr(running, "stop"):
+                self._started(getattr(running, "name", type(running).__name__), running.stop)
+        return self
+
+    def stop(self) -> None:
+        """Stop everything started, in reverse order; a part that fails to stop does not keep the
+        others running. Safe to call twice."""
+        with self._lock:
+            self._sink = self._face_stop = None  # votes from now on are stored and logged only
+        while self._stack:
+            name, stop = self._stack.pop()
+            try:
+                stop()
+            except Exception:
+                log.exception("stopping %s failed", name)
+        if self.store is not None:
+            log.info("stopped: %d button-box vote(s) in this run; the store is closed", self.box_votes)
+
+    def run(self, face: Callable[["Runtime"], int]) -> int:
+        """Start the parts, run ``face(self)`` until it returns (or a signal ends it), stop the parts.
+
+        Returns the face's exit status. An exception from the face or from a start propagates, after
+        everything started has been stopped.
+        """
+        previous = self._install_signals()
+        try:
+            self.start()
+            if self.stop_event.is_set():
+                return 0  # a signal came during start-up
+            return face(self)
+        finally:
+            self.stop()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _install_signals(self) -> dict:
+        previous: dict = {}
+        if not self.handle_signals or threading.current_thread() is not threading.main_thread():
+            return previous
+
+        def handler(signum, _frame) -> None:
+            self.request_stop(f"{signal.Signals(signum).name} received")
+
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            previous[sig] = signal.signal(sig, handler)
+        return previous
