@@ -1,0 +1,40 @@
+"""The II.7 report: one model (:mod:`.model`) for a unit and a period, rendered as XLSX, PDF, CSV or JSON.
+
+Public API (the manager screen, the CLI and the central service call only these):
+
+- :func:`build_report` — the :class:`ReportModel` from any vote source (see :mod:`.model` for the
+  vote source contract: ``source.query(sql, params)``, portable SQL, tables ``votes`` and
+  ``vote_reasons``);
+- :func:`render` — the model as bytes in one format;
+- :func:`write_report` — the kiosk's report for a period, written atomically into a folder.
+
+No Kivy, no HTTP, no Django here.
+"""
+
+from __future__ import annotations
+
+from .files import FORMATS, file_name, report_for_store, unit_from_config, write_atomically, write_report
+from .model import (BY_CHOICES, ReportModel, ReportSettings, ReportUnit, build_report, link_check, pct,
+                    votes_digest)
+
+__all__ = ["BY_CHOICES", "FORMATS", "ReportModel", "ReportSettings", "ReportUnit", "build_report", "file_name",
+           "link_check", "pct", "render", "report_for_store", "unit_from_config", "votes_digest",
+           "write_atomically", "write_report"]
+
+
+def render(model: ReportModel, fmt: str) -> bytes:
+    """The model as ``fmt`` bytes: ``xlsx`` (the workbook), ``pdf``, ``csv`` (the Tổng hợp table, UTF-8
+    with a BOM) or ``json`` (the whole model)."""
+    if fmt == "xlsx":
+        from .xlsx import render_xlsx
+        return render_xlsx(model)
+    if fmt == "pdf":
+        from .pdf import render_pdf
+        return render_pdf(model)
+    if fmt == "csv":
+        from .tabular import render_csv
+        return render_csv(model)
+    if fmt == "json":
+        from .tabular import render_json
+        return render_json(model)
+    raise ValueError(f"unknown report format {fmt!r} (one of {', '.join(FORMATS)})")
