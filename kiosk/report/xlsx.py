@@ -229,7 +229,7 @@ class _Writer:
                          "—" if row.satisfied_pct is None else row.satisfied_pct)
         rate = xl_rowcol_to_cell(r, sat_col)
         verdict = "—" if row.target_met is None else ("Đạt" if row.target_met else "Chưa đạt")
-        ws.write_formula(r, sat_col + 1, f'=IF({n_cell}=0,"—",IF({rate}>={self.target_cell},"Đạt","Chưa đạt"))',
+        ws.write_formula(r, sat_col + 1, f'=IF({n_cell}=0,"—",IF({rate}>={self.target_ref()},"Đạt","Chưa đạt"))',
                          cf, verdict)
 
     # --- sheets ------------------------------------------------------------------------------

@@ -79,6 +79,7 @@ class Expected:
     officers: dict[str, dict[str, int]] = field(default_factory=dict)
     days: dict[str, dict[str, int]] = field(default_factory=dict)
     day_flagged: dict[str, int] = field(default_factory=dict)
+    officer_flagged: dict[str, int] = field(default_factory=dict)
     other: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)   # scale -> counter -> level -> n
     hours: dict[tuple[int, int], list[int]] = field(default_factory=dict)       # (hour, weekday) -> [n, satisfied]
     reasons: dict[str, int] = field(default_factory=dict)
@@ -106,6 +107,7 @@ def expected(db_path: Path, d_from: date, d_to: date, scale: str = "sipas5") -> 
     nested = lambda: defaultdict(lambda: defaultdict(int))  # noqa: E731
     levels, officers, days, other = nested(), nested(), nested(), defaultdict(nested)
     flagged, day_flagged, hours = defaultdict(int), defaultdict(int), defaultdict(lambda: [0, 0])
+    officer_flagged = defaultdict(int)
     counted_uuids = set()
     lines = []
     for r in rows:
@@ -120,6 +122,7 @@ def expected(db_path: Path, d_from: date, d_to: date, scale: str = "sipas5") -> 
             if r["scale"] == scale:
                 flagged[r["counter_id"]] += 1
                 day_flagged[r["local_date"]] += 1
+                officer_flagged[r["officer"] or ""] += 1
             continue
         if r["scale"] != scale:
             other[r["scale"]][r["counter_id"]][r["level"]] += 1
@@ -139,6 +142,7 @@ def expected(db_path: Path, d_from: date, d_to: date, scale: str = "sipas5") -> 
     e.officers = {k: dict(v) for k, v in officers.items()}
     e.days = {k: dict(v) for k, v in days.items()}
     e.day_flagged = dict(day_flagged)
+    e.officer_flagged = dict(officer_flagged)
     e.other = {s: {c: dict(v) for c, v in cs.items()} for s, cs in other.items()}
     e.hours = dict(hours)
     e.digest = hashlib.sha256("".join(lines).encode()).hexdigest()
