@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 from . import demo, totals
 from .config import ENV_VAR, ConfigError, load_config
 from .db import StoreError
-from .export import report_csv_bytes, to_json, write_atomically
+from .export import report_csv_bytes, to_json
 from .store import VoteStore
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import chain
+from ..export import write_atomically
 from ..period import Period, between
 from ..totals import VoteSource
 from .model import ChainCheck, ReportModel, ReportSettings, ReportUnit, build_report
@@ -74,31 +75,6 @@ def report_for_store(store, config, d_from: date, d_to: date, *, by: str = "coun
 def file_name(kiosk_id: str, period: Period, fmt: str) -> str:
     """A file name that says what it is and survives any file system (no diacritics, no slashes)."""
     return f"bang-tong-hop-II7_{kiosk_id}_{period.slug}.{fmt}"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder: fsync it, rename it over ``path``, fsync the
-    folder, so that a pulled USB stick or a power cut leaves the old file or the new, never half of one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    try:
-        fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return  # some file systems cannot open a folder; the rename is done
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # e.g. a FAT USB stick that cannot fsync a folder
-    finally:
-        os.close(fd)
 
 
 def write_report(store, config, d_from: date, d_to: date, fmt: str, folder: str | os.PathLike,

@@ -151,10 +151,9 @@ class _Builder:
             data.append(self._line(str(i + 1), r, codes, s.cell))
         data.append(self._line("", table.total, codes, s.total))
         n = len(codes)
-        fixed = 10 * mm + 15 * mm + 2 * n * 14 * mm + 20 * mm + 17 * mm + 14 * mm + 17 * mm
-        key_w = max(30 * mm, self.width - fixed + 10 * mm)
-        widths = [10 * mm, key_w, 15 * mm, *([14 * mm] * (2 * n)), 20 * mm, 17 * mm, 14 * mm, 17 * mm]
-        scale = self.width / sum(widths)
+        widths = [9 * mm, 0, 14 * mm, *([12.5 * mm] * (2 * n)), 18 * mm, 16 * mm, 13 * mm, 15 * mm]
+        widths[1] = max(30 * mm, self.width - sum(widths))  # the names take what is left
+        scale = min(1.0, self.width / sum(widths))
         widths = [w * scale for w in widths]
         t = LongTable(data, colWidths=widths, repeatRows=2)
         style = [_BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -176,7 +175,8 @@ class _Builder:
         cells = [stt, _p(r.label, style), fmt_int(r.total)]
         for code in codes:
             cells += [fmt_int(r.levels[code]), fmt_pct(r.level_pct[code])]
-        cells += [fmt_pct(r.satisfied_pct), verdict, fmt_int(r.flagged), "(*) mẫu nhỏ" if r.small_sample else ""]
+        cells += [fmt_pct(r.satisfied_pct), verdict, fmt_int(r.flagged),
+                  _p("(*) mẫu nhỏ", self.s.cell_c) if r.small_sample else ""]
         return cells
 
     def verdict(self) -> list:
@@ -205,6 +205,7 @@ class _Builder:
         for i, r in enumerate(m.by_day.rows):
             verdict = "—" if r.target_met is None else ("Đạt" if r.target_met else "Chưa đạt")
             note = "chỉ có phiếu bị loại" if r.total == 0 else ("(*) mẫu nhỏ" if r.small_sample else "")
+            note = _p(note, s.cell_c) if note else ""
             data.append([str(i + 1), r.label, r.extra.get("weekday", ""), fmt_int(r.total),
                          *(fmt_int(r.levels[c]) for c in m.codes), fmt_pct(r.satisfied_pct), verdict,
                          fmt_int(r.flagged), note])
@@ -311,10 +312,10 @@ class _Builder:
                   Spacer(1, 3 * mm)]
         story += self.section(1, SHEETS[0]) + [self.summary_table(m.summary, m.codes, m.summary.key_name)]
         story += self.verdict()
-        for other in m.other_scales:
-            story += [Spacer(1, 4 * mm), _p(f"Phiếu theo thang khác: {other.name} ({other.scale}) — thống kê riêng, "
-                                            "không quy đổi", self.s.verdict), Spacer(1, 2 * mm),
-                      self.summary_table(other.table, other.codes, "Quầy")]
+        for other in m.other_scales:  # the heading stays with its table
+            story += [Spacer(1, 4 * mm), KeepTogether([
+                _p(f"Phiếu theo thang khác: {other.name} ({other.scale}) — thống kê riêng, không quy đổi", self.s.verdict),
+                Spacer(1, 2 * mm), self.summary_table(other.table, other.codes, "Quầy")])]
         story += self.notes()
         story += self.section(2, SHEETS[1]) + [self.summary_table(m.by_officer, m.codes, "Công chức (mã)")]
         story += self.section(3, SHEETS[2], 120 * mm) + self.days()

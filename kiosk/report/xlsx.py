@@ -8,7 +8,6 @@ half up to one decimal, as ROUND does). Written in constant-memory mode: rows go
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
