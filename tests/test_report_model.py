@@ -253,3 +253,26 @@ def test_a_bad_report_key_names_its_line(line, says):
     with pytest.raises(ConfigError) as err:
         parse_config(text, source="k.toml")
     assert any(says in p for p in err.value.problems), err.value.problems
+
+
+def test_the_digest_worked_example_in_the_docs_recomputes():
+    import re
+    from tests.conftest import ROOT
+    doc = (ROOT / "docs" / "report.md").read_text(encoding="utf-8")
+    example = doc[doc.index("### Worked example"):doc.index("## Configuration")]
+    lines = re.findall(r"^([0-9a-f]{64})\\n$", example, re.M)
+    digest = re.findall(r"^([0-9a-f]{64})$", example, re.M)
+    assert len(lines) == 3 and len(digest) == 1
+    assert hashlib.sha256("".join(h + "\n" for h in lines).encode()).hexdigest() == digest[0]
+    assert "(195 bytes)" in example and len("".join(h + "\n" for h in lines)) == 195
+
+
+def test_the_sqlite3_shell_recipe_in_the_docs_gives_the_reports_digest(rich):
+    import shutil
+    import subprocess
+    store, config, _ = rich
+    if shutil.which("sqlite3") is None:
+        pytest.skip("the sqlite3 shell is not installed")
+    out = subprocess.run(["sqlite3", str(config.db_path), "SELECT hash FROM votes WHERE local_date BETWEEN "
+                          f"'{D_FROM}' AND '{D_TO}' ORDER BY kiosk_id, seq"], capture_output=True, check=True).stdout
+    assert hashlib.sha256(out).hexdigest() == report_for_store(store, config, D_FROM, D_TO).verification.votes_sha256
