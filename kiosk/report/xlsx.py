@@ -33,7 +33,7 @@ class _Formats:
         self.left_unit = f(align="center", bold=True)
         self.motto = f(align="center", bold=True)
         self.motto_sub = f(align="center", bold=True, font_size=13)
-        self.rule = f(top=1)
+        self.rule = f(align="center", font_size=8)
         self.date_line = f(align="center", italic=True, font_size=13)
         self.appendix = f(align="center", bold=True, font_size=13)
         self.title = f(align="center", bold=True, font_size=14, text_wrap=True)
@@ -69,7 +69,7 @@ def _page(ws, landscape: bool = True) -> None:
 
 def _summary_columns(model: ReportModel, codes) -> list[tuple[str, str, float]]:
     """(top header, sub header, width) of a summary table's columns."""
-    cols = [("STT", "", 5), ("", "", 26), ("Tổng số phiếu", "", 9)]
+    cols = [("STT", "", 5), ("", "", 34), ("Tổng số phiếu", "", 9)]
     for code in codes:
         name = model.level_labels.get(code, code)
         cols += [(name, "Số phiếu", 8), (name, "Tỷ lệ (%)", 8)]
@@ -101,11 +101,10 @@ class _Writer:
             ws.merge_range(0, right0, 0, ncols - 1, MOTTO, f.motto)
             ws.merge_range(1, 0, 1, left - 1, m.unit.unit.upper(), f.left_unit)
             ws.merge_range(1, right0, 1, ncols - 1, MOTTO_SUB, f.motto_sub)
-            # Short rules under the issuing body and the motto (a top border on a narrower cell).
-            mid = left // 2
-            ws.merge_range(2, max(0, mid - 1), 2, min(left - 1, mid + 1) if left > 2 else mid, "", f.rule)
-            rmid = (right0 + ncols - 1) // 2
-            ws.merge_range(2, rmid - 2, 2, rmid + 2, "", f.rule)
+            # Short rules under the issuing body and the motto: centred em dashes draw a line of about a
+            # third of the text's width whatever the columns' widths (a cell border would follow the grid).
+            ws.merge_range(2, 0, 2, left - 1, "—" * 6, f.rule)
+            ws.merge_range(2, right0, 2, ncols - 1, "—" * 9, f.rule)
             ws.merge_range(3, right0, 3, ncols - 1, m.date_line, f.date_line)
             row = 5
             if m.appendix:
@@ -162,6 +161,7 @@ class _Writer:
         cols = _summary_columns(self.model, codes)
         cols[1] = (key_title, "", cols[1][2])
         # Two header rows: the level's name over Số phiếu | Tỷ lệ (%).
+        ws.set_row(row, 45)
         c = 0
         while c < len(cols):
             top, sub, _ = cols[c]
@@ -174,7 +174,6 @@ class _Writer:
         for c, (_top, sub, _w) in enumerate(cols):
             if sub:
                 ws.write_string(row + 1, c, sub, f.head)
-        ws.set_row(row, 30)
         first = row + 2
         n_levels = len(codes)
         total_col, sat_col = 2, 3 + 2 * n_levels
@@ -200,6 +199,9 @@ class _Writer:
 
     def _summary_row(self, ws, r: int, stt: int, row: Row, codes, bold: bool) -> None:
         f = self.fmt
+        lines = 1 + len(row.label) // 38  # the name column holds about 38 characters a line
+        if lines > 1:
+            ws.set_row(r, 15 * lines)
         ws.write_number(r, 0, stt, f.cell_c)
         ws.write_string(r, 1, row.label, f.cell)
         levels_ref = [xl_rowcol_to_cell(r, 3 + 2 * i) for i in range(len(codes))]
