@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.config import ConfigError, load_config, parse_config
 from kiosk.period import PeriodError, date_line, parse_period
-from kiosk.report import ReportSettings, ReportUnit, build_report, link_check, pct, report_for_store
+from kiosk.report import ReportSettings, ReportUnit, build_report, chain_scan, pct, report_for_store
 from kiosk.report.model import SMALL_SAMPLE
 from kiosk.store import VoteStore
 from tests.conftest import write_config
@@ -173,7 +173,7 @@ def test_the_link_check_finds_a_deleted_vote(rich):
     raw = sqlite3.connect(config.db_path)
     raw.execute("DELETE FROM votes WHERE seq = 12")
     raw.commit()
-    check = link_check(PortableSource(config.db_path), "test-01", D_FROM, D_TO)
+    check = chain_scan(PortableSource(config.db_path), "test-01", D_FROM, D_TO, [])
     assert not check.ok and "12" not in check.checked and "11" in check.detail
 
 

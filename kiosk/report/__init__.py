@@ -13,13 +13,13 @@ No Kivy, no HTTP, no Django here.
 
 from __future__ import annotations
 
-from .files import FORMATS, file_name, report_for_store, unit_from_config, write_atomically, write_report
-from .model import (BY_CHOICES, ReportModel, ReportSettings, ReportUnit, build_report, link_check, pct,
-                    votes_digest)
+from .files import FORMATS, StoreReader, file_name, report_for_store, unit_from_config, write_atomically, write_report
+from .model import (BY_CHOICES, PeriodData, ReportModel, ReportSettings, ReportUnit, SqlReader, aggregate_sql,
+                    build_report, chain_scan, digest_of, pct)
 
-__all__ = ["BY_CHOICES", "FORMATS", "ReportModel", "ReportSettings", "ReportUnit", "build_report", "file_name",
-           "link_check", "pct", "render", "report_for_store", "unit_from_config", "votes_digest",
-           "write_atomically", "write_report"]
+__all__ = ["BY_CHOICES", "FORMATS", "PeriodData", "ReportModel", "ReportSettings", "ReportUnit", "SqlReader",
+           "StoreReader", "aggregate_sql", "build_report", "chain_scan", "digest_of", "file_name", "pct", "render",
+           "report_for_store", "unit_from_config", "write_atomically", "write_report"]
 
 
 def render(model: ReportModel, fmt: str) -> bytes:

@@ -12,7 +12,7 @@ from .. import chain
 from ..export import write_atomically
 from ..period import Period, between
 from ..totals import VoteSource
-from .model import ChainCheck, ReportModel, ReportSettings, ReportUnit, build_report
+from .model import ChainCheck, PeriodData, ReportModel, ReportSettings, ReportUnit, build_report, digest_of
 
 FORMATS = ("xlsx", "pdf", "csv", "json")
 Progress = Callable[[float, str], None]
@@ -25,41 +25,65 @@ def unit_from_config(config) -> ReportUnit:
                       centre=config.centre, officers=dict(r.officers))
 
 
-def store_chain_check(store) -> Callable[[VoteSource, str, date, date], ChainCheck]:
-    """A chain check that recomputes every hash of the period's votes from their fields (the kiosk's
-    store has them all), starting from the vote just before the period, and names the chain's head."""
+class StoreReader:
+    """The kiosk's reader: one ordered pass over the period's votes that recomputes every vote's hash
+    from its fields (linking the first to the vote before the period), feeds the digest and counts the
+    votes — the same aggregate rows as :func:`aggregate_sql`, without a second read of a year of votes.
 
-    def check(source: VoteSource, kiosk_id: str, d_from: date, d_to: date) -> ChainCheck:
+    Only for the kiosk's own store (one kiosk, every hashed field present)."""
+
+    PAGE = 100_000
+    COLUMNS = (*chain.HASHED_FIELDS, "hash", "local_date", "out_of_hours")
+
+    def read(self, source: VoteSource, d_from: date, d_to: date, kiosk_ids, officers) -> PeriodData:
+        """The period's aggregate rows, the chain check and the digest, from one pass."""
+        first, last = d_from.isoformat(), d_to.isoformat()
         head = source.query("SELECT seq, hash FROM votes ORDER BY seq DESC LIMIT 1")
         head_seq, head_hash = (head[0][0], head[0][1]) if head else (None, None)
-        lo, hi = source.query("SELECT min(seq), max(seq) FROM votes WHERE kiosk_id = ? AND local_date BETWEEN ? AND ?",
-                              [kiosk_id, d_from.isoformat(), d_to.isoformat()])[0]
-        if lo is None:
-            return ChainCheck(kiosk_id, True, "không có phiếu trong kỳ", head_seq, head_hash)
-        before = source.query("SELECT seq, hash FROM votes WHERE seq = ?", [lo - 1])
-        prev_seq, prev_hash = (before[0][0], before[0][1]) if before else (0, chain.GENESIS_HASH)
-        cols = ", ".join((*chain.HASHED_FIELDS, "hash"))
-        page, start = 100_000, lo
-        try:
-            while start <= hi:
+        # min/max over the date index (seq is the rowid): no table read.
+        lo, hi = source.query("SELECT min(seq), max(seq) FROM votes WHERE local_date BETWEEN ? AND ?", [first, last])[0]
+        wanted_kiosks = None if kiosk_ids is None else set(kiosk_ids)
+        wanted_officers = None if officers is None else set(officers)
+        counts: dict[tuple, int] = {}
+        lines: dict[str, list[str]] = {}
+        problem = ""
+        if lo is not None:
+            before = source.query("SELECT seq, hash FROM votes WHERE seq = ?", [lo - 1])
+            prev_seq, prev_hash = (before[0][0], before[0][1]) if before else (0, chain.GENESIS_HASH)
+            cols = ", ".join(self.COLUMNS)
+            hash_values = chain.hash_values
+            for start in range(lo, hi + 1, self.PAGE):
                 rows = source.query(f"SELECT {cols} FROM votes WHERE seq BETWEEN ? AND ? ORDER BY seq",
-                                    [start, min(hi, start + page - 1)])
+                                    [start, min(hi, start + self.PAGE - 1)])
                 for row in rows:
                     seq = row[0]
-                    if seq != prev_seq + 1:
-                        raise chain.ChainBreak(seq, row[1], f"sequence gap after vote {prev_seq}")
-                    if row[11] != prev_hash:
-                        raise chain.ChainBreak(seq, row[1], "prev_hash does not match the vote before it")
-                    if chain.hash_values(list(row[:12])) != row[12]:
-                        raise chain.ChainBreak(seq, row[1], "hash does not match the vote's fields (edited)")
-                    prev_seq, prev_hash = seq, row[12]
-                start += page
-        except chain.ChainBreak as brk:
-            return ChainCheck(kiosk_id, False, f"băm lại từng phiếu seq {lo}–{hi}", head_seq, head_hash, str(brk))
-        return ChainCheck(kiosk_id, True, f"băm lại từng phiếu seq {lo}–{hi} và liên kết với phiếu trước kỳ",
-                          head_seq, head_hash)
-
-    return check
+                    if not problem:
+                        if seq != prev_seq + 1:
+                            problem = f"vote seq {seq}: sequence gap after vote {prev_seq} (deleted?)"
+                        elif row[11] != prev_hash:
+                            problem = f"vote seq {seq}: prev_hash does not match the vote before it"
+                        elif hash_values(list(row[:12])) != row[12]:
+                            problem = f"vote seq {seq}: hash does not match the vote's fields (edited)"
+                        prev_seq, prev_hash = seq, row[12]
+                    day = row[13]
+                    if not first <= day <= last:
+                        continue
+                    kiosk = row[2]
+                    if wanted_kiosks is not None and kiosk not in wanted_kiosks:
+                        continue
+                    lines.setdefault(kiosk, []).append(row[12])
+                    officer = row[4]
+                    if wanted_officers is not None and officer not in wanted_officers:
+                        continue
+                    key = (kiosk, day, row[8][11:13], row[6], row[3], officer or "", row[5], row[10] is not None,
+                           row[14])
+                    counts[key] = counts.get(key, 0) + 1
+        kiosks = sorted(wanted_kiosks if wanted_kiosks is not None else lines)
+        checked = ("không có phiếu trong kỳ" if lo is None else
+                   f"băm lại từng phiếu seq {lo}–{hi} và liên kết với phiếu trước kỳ")
+        chains = [ChainCheck(k, not problem, checked, head_seq, head_hash, problem) for k in kiosks]
+        digest = digest_of(h for k in sorted(lines) for h in lines[k])
+        return PeriodData([(*key, n) for key, n in counts.items()], chains, digest)
 
 
 def report_for_store(store, config, d_from: date, d_to: date, *, by: str = "counter", period: Period | None = None,
@@ -69,7 +93,7 @@ def report_for_store(store, config, d_from: date, d_to: date, *, by: str = "coun
                         counters=config.counters, target_pct=config.report.target_pct, kiosk_ids=[config.kiosk_id],
                         settings=ReportSettings(by=by, appendix=appendix, question=config.question or
                                                 ReportSettings.question, issued_on=store.today()),
-                        period=period, chain_check=store_chain_check(store))
+                        period=period, reader=StoreReader())
 
 
 def file_name(kiosk_id: str, period: Period, fmt: str) -> str:

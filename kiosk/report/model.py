@@ -29,7 +29,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from ..config import Counter
 from ..period import WEEKDAYS_VI, Period, between, date_line
@@ -274,81 +274,97 @@ def _where(d_from: date, d_to: date, kiosk_ids: Sequence[str] | None, officers: 
     return where, params
 
 
-def _aggregate_sql(where: str) -> str:
-    # One grouped query feeds every section: the SQL is the cost on a year of votes, not Python.
+def aggregate_sql(where: str) -> str:
+    """The one grouped query that feeds every section (the SQL is the cost on a year of votes, not Python).
+    Rows: kiosk_id, local_date, hour "HH", scale, counter_id, officer ("" for none), level, flagged, out_of_hours, n."""
     return ("SELECT kiosk_id, local_date, substr(local_time, 12, 2), scale, counter_id, coalesce(officer, ''), "
             "level, flag IS NOT NULL, out_of_hours, count(*) "
             f"FROM votes WHERE {where} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9")
 
 
-def votes_digest(source: VoteSource, d_from: date, d_to: date, kiosk_ids: Iterable[str],
-                 page: int = 200_000) -> tuple[str, int]:
-    """SHA-256 (hex) of every vote's ``hash`` in the period, one per line ending in ``\\n``, ordered by
-    kiosk_id then seq (see docs/report.md); and how many votes went in.
+@dataclass
+class PeriodData:
+    """What a reader gets from a vote source for one period: the aggregate rows (the shape of
+    :func:`aggregate_sql`'s result), each kiosk's chain check, and the votes' digest."""
 
-    Read kiosk by kiosk in windows of ``seq``, so that memory stays bounded and each window is an
-    ordered range scan on the primary key."""
-    digest, n = hashlib.sha256(), 0
-    for kiosk in sorted(kiosk_ids):
-        lo, hi = source.query("SELECT min(seq), max(seq) FROM votes WHERE kiosk_id = ? AND local_date BETWEEN ? AND ?",
-                              [kiosk, d_from.isoformat(), d_to.isoformat()])[0]
-        if lo is None:
-            continue
-        start = lo
-        while start <= hi:
-            rows = source.query("SELECT hash FROM votes WHERE kiosk_id = ? AND seq BETWEEN ? AND ? "
-                                "AND local_date BETWEEN ? AND ? ORDER BY seq",
-                                [kiosk, start, start + page - 1, d_from.isoformat(), d_to.isoformat()])
-            if rows:
-                digest.update("".join(r[0] + "\n" for r in rows).encode("ascii"))
-                n += len(rows)
-            start += page
-    return digest.hexdigest(), n
+    rows: list[tuple]
+    chains: list[ChainCheck]
+    votes_sha256: str
 
 
-def link_check(source: VoteSource, kiosk_id: str, d_from: date, d_to: date, page: int = 200_000) -> ChainCheck:
-    """What any vote source allows: within the period, each vote's ``prev_hash`` is the ``hash`` of the
-    vote before it and no sequence number is missing. (Recomputing each hash needs every hashed field;
-    the kiosk does that with :func:`kiosk.report.store_chain_check`.)"""
+def chain_scan(source: VoteSource, kiosk_id: str, d_from: date, d_to: date, lines: list[str],
+               page: int = 200_000) -> ChainCheck:
+    """What any vote source allows, in one ordered pass over the kiosk's votes of the period: each vote's
+    ``prev_hash`` is the ``hash`` of the vote before it and no ``seq`` is missing; and each in-period
+    vote's ``hash`` is appended to ``lines`` (for the digest). Recomputing each hash needs every hashed
+    field; the kiosk does that (:class:`kiosk.report.files.StoreReader`)."""
     lo, hi = source.query("SELECT min(seq), max(seq) FROM votes WHERE kiosk_id = ? AND local_date BETWEEN ? AND ?",
                           [kiosk_id, d_from.isoformat(), d_to.isoformat()])[0]
     head = source.query("SELECT seq, hash FROM votes WHERE kiosk_id = ? ORDER BY seq DESC LIMIT 1", [kiosk_id])
     head_seq, head_hash = (head[0][0], head[0][1]) if head else (None, None)
     if lo is None:
         return ChainCheck(kiosk_id, True, "không có phiếu trong kỳ", head_seq, head_hash)
-    prev_seq, prev_hash = None, None
-    start = lo
-    while start <= hi:
-        rows = source.query("SELECT seq, prev_hash, hash FROM votes WHERE kiosk_id = ? AND seq BETWEEN ? AND ? "
-                            "ORDER BY seq", [kiosk_id, start, min(hi, start + page - 1)])
-        for seq, prev, h in rows:
-            if prev_seq is not None and seq != prev_seq + 1:
-                return ChainCheck(kiosk_id, False, f"liên kết phiếu {lo}–{hi}", head_seq, head_hash,
-                                  f"thiếu phiếu sau seq {prev_seq}")
-            if prev_hash is not None and prev != prev_hash:
-                return ChainCheck(kiosk_id, False, f"liên kết phiếu {lo}–{hi}", head_seq, head_hash,
-                                  f"prev_hash của phiếu seq {seq} không khớp")
-            prev_seq, prev_hash = seq, h
-        start += page
-    return ChainCheck(kiosk_id, True, f"liên kết prev_hash → hash của phiếu seq {lo}–{hi}", head_seq, head_hash)
+    first, last = d_from.isoformat(), d_to.isoformat()
+    prev_seq = prev_hash = None
+    problem = ""
+    for start in range(lo, hi + 1, page):
+        rows = source.query("SELECT seq, prev_hash, hash, local_date FROM votes WHERE kiosk_id = ? "
+                            "AND seq BETWEEN ? AND ? ORDER BY seq", [kiosk_id, start, min(hi, start + page - 1)])
+        for seq, prev, h, day in rows:
+            if not problem:
+                if prev_seq is not None and seq != prev_seq + 1:
+                    problem = f"thiếu phiếu sau seq {prev_seq}"
+                elif prev_hash is not None and prev != prev_hash:
+                    problem = f"prev_hash của phiếu seq {seq} không khớp"
+                prev_seq, prev_hash = seq, h
+            if first <= day <= last:
+                lines.append(h)
+    checked = f"liên kết prev_hash → hash của phiếu seq {lo}–{hi}"
+    return ChainCheck(kiosk_id, not problem, checked, head_seq, head_hash, problem)
 
 
-# --- the model --------------------------------------------------------------------------------
+def digest_of(lines: Iterable[str]) -> str:
+    """The Kiểm chứng digest: SHA-256 (hex) of the hashes, one per line ending in ``\\n``, in the order
+    given (kiosk_id, then seq — see docs/report.md)."""
+    digest = hashlib.sha256()
+    batch: list[str] = []
+    for h in lines:
+        batch.append(h)
+        if len(batch) >= 100_000:
+            digest.update(("\n".join(batch) + "\n").encode("ascii"))
+            batch = []
+    if batch:
+        digest.update(("\n".join(batch) + "\n").encode("ascii"))
+    return digest.hexdigest()
 
-ChainChecker = Callable[[VoteSource, str, date, date], ChainCheck]
+
+class SqlReader:
+    """Reads a period from any vote source with portable SQL: one grouped query for every count, and
+    one ordered pass per kiosk for the chain's links and the digest."""
+
+    def read(self, source: VoteSource, d_from: date, d_to: date, kiosk_ids: Sequence[str] | None,
+             officers: Sequence[str] | None) -> PeriodData:
+        """The period's aggregate rows, chain checks and digest."""
+        where, params = _where(d_from, d_to, kiosk_ids, officers)
+        rows = source.query(aggregate_sql(where), params)
+        kiosks = sorted(set(kiosk_ids) if kiosk_ids is not None else {r[0] for r in rows})
+        chains, lines = [], []
+        for kiosk in kiosks:
+            chains.append(chain_scan(source, kiosk, d_from, d_to, lines))
+        return PeriodData(rows, chains, digest_of(lines))
 
 
 def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: date, scale: Scale | str,
                  counters: Sequence[Counter], target_pct: float = DEFAULT_TARGET_PCT,
                  kiosk_ids: Sequence[str] | None = None, officers: Sequence[str] | None = None,
                  settings: ReportSettings = ReportSettings(), period: Period | None = None,
-                 chain_check: ChainChecker = link_check) -> ReportModel:
+                 reader: "SqlReader | None" = None) -> ReportModel:
     """Build the II.7 report model for ``unit`` and the dates ``d_from``..``d_to`` from ``source``.
 
     ``counters`` (id and name) are listed whether or not they have votes; ``kiosk_ids`` and
     ``officers`` narrow the votes read (None: all). ``period`` gives the label ("Quý IV năm 2026");
-    by default it is derived from the dates. ``chain_check`` verifies each kiosk's hash chain for
-    the Kiểm chứng section (the kiosk passes one that recomputes every hash).
+    by default it is derived from the dates. ``reader`` reads the period (default :class:`SqlReader`,
+    portable SQL; the kiosk passes one that also recomputes every vote's hash in the same pass).
     """
     scale = get_scale(scale) if isinstance(scale, str) else scale
     if settings.by not in BY_CHOICES:
@@ -357,7 +373,7 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
     if (period.d_from, period.d_to) != (d_from, d_to):
         raise ValueError(f"the period {period.label} is not {d_from}..{d_to}")
     codes, target = scale.codes, float(target_pct)
-    where, params = _where(d_from, d_to, kiosk_ids, officers)
+    data = (reader or SqlReader()).read(source, d_from, d_to, kiosk_ids, officers)
 
     by_counter, by_officer, by_day, by_month = _Groups(), _Groups(), _Groups(), _Groups()
     other: dict[str, _Groups] = defaultdict(_Groups)
@@ -366,8 +382,7 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
     weekday: dict[str, int] = {}
     seen_kiosks: set[str] = set()
     n_all = n_flagged = n_ooh = n_other = 0
-    for kiosk, day, hour, vote_scale, counter, officer, level, flagged, ooh, n in source.query(_aggregate_sql(where),
-                                                                                               params):
+    for kiosk, day, hour, vote_scale, counter, officer, level, flagged, ooh, n in data.rows:
         seen_kiosks.add(kiosk)
         n_all += n
         if ooh:
@@ -429,14 +444,13 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
                                  other[scale_id].table("Quầy", keys, o_codes, target)))
 
     kiosks = sorted(set(kiosk_ids) if kiosk_ids is not None else seen_kiosks)
-    digest, _ = votes_digest(source, d_from, d_to, kiosks)
     generated = settings.generated_at or datetime.now(timezone.utc)
     verification = Verification(
         kiosk_ids=kiosks, votes_in_period=n_all, counted=t_counter.total.total, flagged=n_flagged,
         out_of_hours=n_ooh, out_of_hours_included=settings.include_out_of_hours, other_scales=n_other,
-        chains=[chain_check(source, k, d_from, d_to) for k in kiosks],
+        chains=data.chains,
         software_version=settings.software_version or software_version(),
-        generated_at=generated.isoformat(timespec="seconds"), votes_sha256=digest)
+        generated_at=generated.isoformat(timespec="seconds"), votes_sha256=data.votes_sha256)
     notes = [ROUNDING_NOTE, SMALL_SAMPLE_NOTE, FLAGGED_NOTE,
              "Hài lòng = Rất hài lòng + Hài lòng; tỷ lệ hài lòng = số phiếu hài lòng / tổng số phiếu được tính."]
     if others:
