@@ -276,3 +276,14 @@ def test_the_sqlite3_shell_recipe_in_the_docs_gives_the_reports_digest(rich):
     out = subprocess.run(["sqlite3", str(config.db_path), "SELECT hash FROM votes WHERE local_date BETWEEN "
                           f"'{D_FROM}' AND '{D_TO}' ORDER BY kiosk_id, seq"], capture_output=True, check=True).stdout
     assert hashlib.sha256(out).hexdigest() == report_for_store(store, config, D_FROM, D_TO).verification.votes_sha256
+
+
+def test_the_fast_vote_hash_equals_the_chain_modules_for_every_stored_vote(rich):
+    from kiosk import chain
+    from kiosk.report.files import vote_hash_fast
+    store, config, _ = rich
+    store.record_vote("Q1", "HL", officer='CB"\\ \u1ea1', source="serial:3", box_seq=65535)
+    rows = store.query(f"SELECT {', '.join(chain.HASHED_FIELDS)}, hash FROM votes")
+    assert len(rows) > 150
+    for row in rows:
+        assert vote_hash_fast(row[:12]) == chain.hash_values(list(row[:12])) == row[12]

@@ -3,6 +3,8 @@ check, and writing a report file atomically (a USB stick may be pulled at any mo
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from datetime import date
 from pathlib import Path
@@ -23,6 +25,25 @@ def unit_from_config(config) -> ReportUnit:
     r = config.report
     return ReportUnit(parent_unit=r.parent_unit, unit=r.unit, place=r.place, preparer=r.preparer, head=r.head,
                       centre=config.centre, officers=dict(r.officers))
+
+
+_quote = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) does to a str, in C
+
+
+def vote_hash_fast(row: tuple) -> str:
+    """:func:`kiosk.chain.hash_values` of the 12 hashed fields, in one f-string: a third faster on a year
+    of votes. Values of unusual types go the reference way; a test holds both equal."""
+    seq, uuid, kiosk, counter, officer, level, scale, source, local_time, box_seq, flag, prev = row
+    if type(seq) is not int or (box_seq is not None and type(box_seq) is not int):
+        return chain.hash_values(list(row))
+    try:
+        text = (f'["v1",{seq},{_quote(uuid)},{_quote(kiosk)},{_quote(counter)},'
+                f'{"null" if officer is None else _quote(officer)},{_quote(level)},{_quote(scale)},{_quote(source)},'
+                f'{_quote(local_time)},{"null" if box_seq is None else box_seq},'
+                f'{"null" if flag is None else _quote(flag)},{_quote(prev)}]')
+    except TypeError:  # a NULL where the schema has NOT NULL: let the reference encoding decide
+        return chain.hash_values(list(row))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class StoreReader:
@@ -51,7 +72,6 @@ class StoreReader:
             before = source.query("SELECT seq, hash FROM votes WHERE seq = ?", [lo - 1])
             prev_seq, prev_hash = (before[0][0], before[0][1]) if before else (0, chain.GENESIS_HASH)
             cols = ", ".join(self.COLUMNS)
-            hash_values = chain.hash_values
             for start in range(lo, hi + 1, self.PAGE):
                 rows = source.query(f"SELECT {cols} FROM votes WHERE seq BETWEEN ? AND ? ORDER BY seq",
                                     [start, min(hi, start + self.PAGE - 1)])
@@ -62,7 +82,7 @@ class StoreReader:
                             problem = f"vote seq {seq}: sequence gap after vote {prev_seq} (deleted?)"
                         elif row[11] != prev_hash:
                             problem = f"vote seq {seq}: prev_hash does not match the vote before it"
-                        elif hash_values(list(row[:12])) != row[12]:
+                        elif vote_hash_fast(row[:12]) != row[12]:
                             problem = f"vote seq {seq}: hash does not match the vote's fields (edited)"
                         prev_seq, prev_hash = seq, row[12]
                     day = row[13]
