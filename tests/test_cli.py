@@ -212,3 +212,16 @@ def test_report_json_keeps_its_shape_for_a_month_and_names_the_period(config, co
     data = json.loads(run_cli("report", "--month", "2026-11", "--format", "json", config=config_path).stdout)
     assert {"from", "to", "scale", "days", "period"} <= set(data) and data["label"] == "Tháng 11 năm 2026"
     assert len(data["days"]) == 30 and data["period"]["all"]["levels"]["BT"] == 1
+
+
+def test_report_json_by_month_is_the_whole_ii7_model(config, config_path):
+    _votes(config, "RHL", "HL", "BT", day=date(2026, 10, 3))
+    _votes(config, "KHL", day=date(2026, 11, 20))
+    out = run_cli("report", "--quarter", "2026-Q4", "--format", "json", "--by", "month", config=config_path)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["period"]["label"] == "Quý IV năm 2026" and data["by"] == "month"
+    assert [(r["key"], r["total"], r["satisfied_pct"]) for r in data["summary"]["rows"]] == [
+        ("2026-10", 3, 66.7), ("2026-11", 1, 0.0)]
+    assert data["target_pct"] == 90.0 and data["target_met"] is False
+    assert len(data["verification"]["votes_sha256"]) == 64

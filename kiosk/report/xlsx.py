@@ -50,7 +50,7 @@ class _Formats:
         self.total_c = f(border=1, font_size=11, bold=True, align="center")
         self.label = f(bold=True)
         self.value = f(text_wrap=True)
-        self.mono = f(font_name="Liberation Mono", font_size=10, text_wrap=True)
+        self.mono = f(font_size=10, text_wrap=True)
         self.sign = f(bold=True, align="center")
         self.sign_note = f(italic=True, align="center")
         self.verdict_ok = f(bold=True, font_color="#1B5E20")
