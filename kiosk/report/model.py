@@ -33,7 +33,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ..config import Counter
 from ..period import WEEKDAYS_VI, Period, between, date_line
-from ..scales import SATISFIED_CODES, Scale, get_scale
+from ..scales import SATISFIED_CODES, SCALES, Scale, get_scale
 from ..sipas import ELEMENTS
 from ..totals import VoteSource
 
@@ -436,7 +436,7 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
 
     others = []
     for scale_id in sorted(other):
-        s = get_scale(scale_id) if scale_id in _known_scales() else None
+        s = SCALES.get(scale_id)
         o_codes = s.codes if s else tuple(sorted({lv for levels in other[scale_id].levels.values() for lv in levels}))
         keys = [(c.id, c.name) for c in counters if c.id in other[scale_id].keys()]
         keys += [(k, k) for k in sorted(other[scale_id].keys() - set(names))]
@@ -462,11 +462,6 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
         by=settings.by, summary=summary, by_counter=t_counter, by_officer=t_officer, by_day=t_day, by_month=t_month,
         by_hour=grid, reasons=reasons, low_ratings=low, other_scales=others, verification=verification,
         date_line=date_line(unit.place, issued), appendix=settings.appendix, notes=notes)
-
-
-def _known_scales() -> set[str]:
-    from ..scales import SCALES
-    return set(SCALES)
 
 
 def _officer_label(code: str, names: Mapping[str, str]) -> str:

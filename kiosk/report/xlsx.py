@@ -12,7 +12,7 @@ import io
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from .model import ReportModel, Row, Table, fmt_pct
+from .model import ReportModel, Row, Table, fmt_pct, pct
 from .text import (MOTTO, MOTTO_SUB, SIGN_HEAD, SIGN_HEAD_NOTE, SIGN_PREPARER, SIGN_PREPARER_NOTE, SHEETS,
                    verification_lines)
 
@@ -381,7 +381,6 @@ class _Writer:
                                      sum(grid[i]))
                 else:
                     s, n = sum(g.satisfied[i]), sum(g.votes[i])
-                    from .model import pct
                     v = pct(s, n)
                     ws.write(rr, 8, "—" if v is None else v, f.total_pct)
             last = first + len(g.hours) - 1
