@@ -287,3 +287,16 @@ def test_the_fast_vote_hash_equals_the_chain_modules_for_every_stored_vote(rich)
     assert len(rows) > 150
     for row in rows:
         assert vote_hash_fast(row[:12]) == chain.hash_values(list(row[:12])) == row[12]
+
+
+@pytest.mark.parametrize("tamper, says", [("DELETE FROM votes WHERE seq = 12", "sequence gap after vote 11"),
+                                          ("UPDATE votes SET prev_hash = hash WHERE seq = 30", "vote seq 30: prev_hash"),
+                                          ("UPDATE votes SET officer = 'CB99' WHERE seq = 40", "vote seq 40: hash")])
+def test_the_kiosks_chain_check_names_the_first_tampered_vote(rich, tamper, says):
+    store, config, _ = rich
+    raw = sqlite3.connect(config.db_path)
+    raw.execute(tamper)
+    raw.commit()
+    raw.close()
+    check = report_for_store(store, config, D_FROM, D_TO).verification.chains[0]
+    assert not check.ok and says in check.detail
