@@ -16,7 +16,7 @@ from .. import chain
 from ..export import write_atomically
 from ..period import Period, between
 from ..totals import VoteSource
-from .model import ChainCheck, PeriodData, ReportModel, ReportSettings, ReportUnit, build_report, digest_of
+from .model import ChainCheck, PeriodData, ReportModel, ReportSettings, ReportUnit, build_report
 
 FORMATS = ("xlsx", "pdf", "csv", "json")
 Progress = Callable[[float, str], None]
@@ -90,7 +90,7 @@ class StoreReader:
         wanted_kiosks = None if kiosk_ids is None else set(kiosk_ids)
         wanted_officers = None if officers is None else set(officers)
         counts: Counter = Counter()
-        lines: dict[str, list[str]] = {}
+        hashed: dict[str, bytearray] = {}  # per kiosk, "hash\n" bytes in seq order: 65 bytes a vote
         problem = ""
         if lo is not None:
             before = source.query("SELECT seq, hash FROM votes WHERE seq = ?", [lo - 1])
@@ -106,8 +106,16 @@ class StoreReader:
                     prev_seq, prev_hash = rows[-1][0], rows[-1][_HASH]
                 inside = [r for r in rows if first <= r[_DAY] <= last
                           and (wanted_kiosks is None or r[2] in wanted_kiosks)]
-                for r in inside:
-                    lines.setdefault(r[2], []).append(r[_HASH])
+                here = {r[2] for r in inside}
+                if len(here) == 1:  # a kiosk's own store: always
+                    groups = {here.pop(): inside}
+                else:
+                    groups = {}
+                    for r in inside:
+                        groups.setdefault(r[2], []).append(r)
+                for kiosk, mine in groups.items():
+                    hashed.setdefault(kiosk, bytearray()).extend(
+                        ("\n".join(map(itemgetter(_HASH), mine)) + "\n").encode("ascii"))
                 if wanted_officers is not None:
                     inside = [r for r in inside if r[4] in wanted_officers]
                 counts.update(map(_KEY, inside))
@@ -115,12 +123,14 @@ class StoreReader:
         for (kiosk, day, hour, scale, counter, officer, level, flag, ooh), n in counts.items():
             key = (kiosk, day, hour, scale, counter, officer or "", level, flag is not None, ooh)
             merged[key] = merged.get(key, 0) + n
-        kiosks = sorted(wanted_kiosks if wanted_kiosks is not None else lines)
+        kiosks = sorted(wanted_kiosks if wanted_kiosks is not None else hashed)
         checked = ("không có phiếu trong kỳ" if lo is None else
                    f"băm lại từng phiếu seq {lo}–{hi} và liên kết với phiếu trước kỳ")
         chains = [ChainCheck(k, not problem, checked, head_seq, head_hash, problem) for k in kiosks]
-        digest = digest_of(h for k in sorted(lines) for h in lines[k])
-        return PeriodData([(*key, n) for key, n in merged.items()], chains, digest)
+        digest = hashlib.sha256()
+        for kiosk in sorted(hashed):
+            digest.update(hashed[kiosk])
+        return PeriodData([(*key, n) for key, n in merged.items()], chains, digest.hexdigest())
 
     @staticmethod
     def _check(rows: list[tuple], prev_seq: int, prev_hash: str) -> str:
