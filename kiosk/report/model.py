@@ -481,8 +481,10 @@ def _reasons(source: VoteSource, d_from: date, d_to: date, kiosk_ids, officers, 
     params.append(scale.id)
     if not include_ooh:
         where += " AND v.out_of_hours = 0"
-    rows = source.query("SELECT r.element, count(*) FROM vote_reasons r JOIN votes v ON v.uuid = r.vote_uuid "
-                        f"WHERE {where} GROUP BY r.element", params)
+    # CROSS JOIN: SQLite then walks the (few) reasons and looks each vote up by uuid, instead of walking a
+    # year of votes; PostgreSQL treats it as the plain inner join it is and plans it freely.
+    rows = source.query("SELECT r.element, count(*) FROM vote_reasons r CROSS JOIN votes v "
+                        f"WHERE v.uuid = r.vote_uuid AND {where} GROUP BY r.element", params)
     counts = {element: n for element, n in rows}
     out = [Reason(code, vi, counts.get(code, 0), pct(counts.get(code, 0), low)) for code, (vi, _en) in ELEMENTS.items()]
     out += [Reason(code, code, n, pct(n, low)) for code, n in sorted(counts.items()) if code not in ELEMENTS]
