@@ -54,3 +54,17 @@ def test_write_report_refuses_a_missing_folder_or_an_unknown_format_before_any_w
     with pytest.raises(ValueError, match="xlsx, pdf, csv, json"):
         write_report(store, config, D_FROM, D_TO, "docx", tmp_path, progress=lambda *a: calls.append(a))
     assert calls == [] and FORMATS == ("xlsx", "pdf", "csv", "json")
+
+
+def test_write_reports_reads_the_votes_once_for_the_workbook_and_the_pdf(kiosk, tmp_path, monkeypatch):
+    from kiosk.report import files, write_reports
+    store, config = kiosk
+    reads = []
+    real = files.StoreReader.read
+    monkeypatch.setattr(files.StoreReader, "read", lambda self, *a: reads.append(a) or real(self, *a))
+    seen = []
+    paths = write_reports(store, config, D_FROM, D_TO, ("xlsx", "pdf"), tmp_path, progress=lambda f, t: seen.append(f))
+    assert [p.suffix for p in paths] == [".xlsx", ".pdf"] and all(p.stat().st_size > 1000 for p in paths)
+    assert len(reads) == 1 and seen == sorted(seen) and seen[-1] == 1.0
+    with pytest.raises(ValueError, match="unknown report format"):
+        write_reports(store, config, D_FROM, D_TO, (), tmp_path)

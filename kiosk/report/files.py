@@ -166,9 +166,20 @@ def write_report(store, config, d_from: date, d_to: date, fmt: str, folder: str 
     calling thread). Raises ``FileNotFoundError``/``NotADirectoryError`` for a missing folder and
     ``ValueError`` for an unknown format, before any work is done.
     """
+    return write_reports(store, config, d_from, d_to, (fmt,), folder, progress, by=by, period=period,
+                         appendix=appendix)[0]
+
+
+def write_reports(store, config, d_from: date, d_to: date, formats, folder: str | os.PathLike,
+                  progress: Progress | None = None, *, by: str = "counter", period: Period | None = None,
+                  appendix: str | None = None) -> list[Path]:
+    """:func:`write_report` for several formats at once (the workbook and the PDF): the votes are read
+    and checked once, then each format is rendered and written. Returns the paths, in order."""
     from . import render
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown report format {fmt!r} (one of {', '.join(FORMATS)})")
+    formats = tuple(formats)
+    unknown = [f for f in formats if f not in FORMATS] or ([] if formats else ["(none)"])
+    if unknown:
+        raise ValueError(f"unknown report format {unknown[0]!r} (one of {', '.join(FORMATS)})")
     folder = Path(folder)
     if not folder.exists():
         raise FileNotFoundError(f"{folder}: no such folder")
@@ -178,10 +189,12 @@ def write_report(store, config, d_from: date, d_to: date, fmt: str, folder: str 
     report = progress or (lambda fraction, what: None)
     report(0.05, "Đang tổng hợp số liệu…")
     model = report_for_store(store, config, d_from, d_to, by=by, period=period, appendix=appendix)
-    report(0.6, "Đang tạo tệp…")
-    data = render(model, fmt)
-    path = folder / file_name(config.kiosk_id, period, fmt)
-    report(0.9, "Đang ghi tệp…")
-    write_atomically(path, data)
-    report(1.0, f"Đã ghi {path.name}")
-    return path
+    paths = []
+    for i, fmt in enumerate(formats):
+        share = 0.4 / len(formats)
+        report(0.6 + i * share, f"Đang tạo tệp {fmt.upper()}…")
+        path = folder / file_name(config.kiosk_id, period, fmt)
+        write_atomically(path, render(model, fmt))
+        paths.append(path)
+    report(1.0, "Đã ghi " + ", ".join(p.name for p in paths))
+    return paths
