@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import bench_questionnaire, bench_runtime, bench_serial, bench_store, bench_sync  # noqa: E402
+from bench import bench_questionnaire, bench_report, bench_runtime, bench_serial, bench_store, bench_sync  # noqa: E402
 from bench.common import BUILD  # noqa: E402
 
 
@@ -24,6 +24,8 @@ def main() -> None:
     bench_questionnaire.main()
     print("== runtime and logs ==")
     bench_runtime.main()
+    print("== II.7 report ==")
+    bench_report.main()
     print("== button boxes ==")
     bench_serial.main()
     print("== sync ==")

@@ -115,6 +115,19 @@ class SyncConfig:
 
 
 @dataclass(frozen=True)
+class ReportConfig:
+    """The [report] section: who issues the II.7 report, who signs it, and the target (all optional)."""
+
+    parent_unit: str = ""
+    unit: str = "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"
+    place: str = ""
+    preparer: str = ""
+    head: str = ""
+    target_pct: float = 90.0
+    officers: tuple[tuple[str, str], ...] = ()   # (code, name): names shown only in reports, kept on the device
+
+
+@dataclass(frozen=True)
 class Config:
     """A validated configuration. Paths are absolute."""
 
@@ -135,6 +148,7 @@ class Config:
     button_boxes: tuple[ButtonBox, ...] = ()
     sync: SyncConfig | None = None
     questionnaire_dir: Path | None = None  # the centre's own questionnaires, beside the shipped ones
+    report: ReportConfig = ReportConfig()
     source: str = EMBEDDED_SOURCE
     log_dir_set: Path | None = None        # [kiosk] log_dir; None: <data_dir>/logs
 
@@ -303,8 +317,30 @@ _SYNC_KEYS: dict[str, tuple[Check, bool, Any]] = {
 _QUESTIONNAIRE_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "dir": (_string, False, None),
 }
+
+
+def _target_pct(v: Any) -> str | None:
+    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= 100
+    return None if ok else "a percentage above 0 and at most 100, such as 90"
+
+
+def _officer_names(v: Any) -> str | None:
+    ok = isinstance(v, dict) and all(isinstance(k, str) and 0 < len(k.strip()) <= 32 and isinstance(n, str)
+                                     and n.strip() for k, n in v.items())
+    return None if ok else "a table of officer codes (1-32 characters) to names, such as { CB07 = \"Lê Văn C\" }"
+
+
+_REPORT_KEYS: dict[str, tuple[Check, bool, Any]] = {
+    "parent_unit": (_string, False, ""),
+    "unit": (_string, False, "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"),
+    "place": (_string, False, ""),
+    "preparer": (_string, False, ""),
+    "head": (_string, False, ""),
+    "target_pct": (_target_pct, False, 90),
+    "officers": (_officer_names, False, {}),
+}
 _TOP_LEVEL = {"kiosk": "table", "counters": "array", "button_boxes": "array", "sync": "table", "manager": "table",
-              "questionnaire": "table"}
+              "questionnaire": "table", "report": "table"}
 
 
 class _Locator:
@@ -433,6 +469,7 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
         sync = _sync_section(raw["sync"], loc, base, problems)
     manager = _check_table(raw.get("manager", {}), _MANAGER_KEYS, "manager", None, loc, problems)
     questionnaire_dir = _questionnaire_section(raw.get("questionnaire", {}), loc, base, problems)
+    report = _check_table(raw.get("report", {}), _REPORT_KEYS, "report", None, loc, problems)
     if kiosk.get("counter") is not None and kiosk["counter"] not in {c.id for c in counters}:
         problems.append(f"{_where(loc, 'kiosk', None, 'counter')}: counter {kiosk['counter']!r} is not "
                         f"one of the [[counters]]")
@@ -464,6 +501,10 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
         button_boxes=tuple(boxes),
         sync=sync,
         questionnaire_dir=questionnaire_dir,
+        report=ReportConfig(
+            parent_unit=report["parent_unit"], unit=report["unit"], place=report["place"],
+            preparer=report["preparer"], head=report["head"], target_pct=float(report["target_pct"]),
+            officers=tuple((k.strip(), v.strip()) for k, v in report["officers"].items())),
         source=source,
         log_dir_set=log_dir.resolve() if log_dir is not None else None,
     )
