@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 from pathlib import Path
 
 from kivy.uix.widget import Widget
@@ -55,7 +56,7 @@ def soak_manager(app, refreshes: int, warmup: int = 30) -> dict:
     """Open the manager ``refreshes`` times, moving between days, views and tabs as a manager does
     (each opening re-reads everything); return memory and widget figures after a warm-up."""
     manager = app.screens["manager"]
-    app.timings.manager_idle_s = 3600
+    app.timings = replace(app.timings, manager_idle_s=3600)
     steps = [lambda: manager.set_day(app.store.today()), manager.set_month,
              lambda: manager.set_view("officer"), lambda: manager.set_view("counter"),
              lambda: manager.show_tab("status"), lambda: manager.show_tab("roster"),
