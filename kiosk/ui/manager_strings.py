@@ -21,7 +21,7 @@ MANAGER: dict[str, tuple[str, str]] = {
     "m_tab_hint_codes": ("Mức: {legend}", "Levels: {legend}"),
     # roster
     "m_roster_title": ("Phân công cán bộ ngày {day}", "Officers on duty, {day}"),
-    "m_roster_hint": ("Chạm vào ô mã của một quầy, rồi nhập mã cán bộ bằng bàn phím bên cạnh.",
+    "m_roster_hint": ("Chạm vào ô mã của một quầy, rồi nhập mã cán bộ bằng bàn phím trên màn hình.",
                       "Touch a counter's code box, then type the officer's code on the pad."),
     "m_roster_save": ("Lưu phân công", "Save the roster"),
     "m_roster_saved": ("Đã lưu phân công ngày {day}", "Roster saved for {day}"),
