@@ -8,11 +8,9 @@ in one screen is logged and the kiosk returns to its start screen: the vote flow
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from kivy.app import App
@@ -24,17 +22,14 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.widget import Widget
 
-from .. import outbox
 from ..config import Config, Counter
-from ..export import report_csv_bytes, write_atomically
 from ..pin import SETTING as PIN_SETTING
 from ..pin import PinPad
 from ..store import Vote, VoteNotRecorded, VoteStore
-from ..totals import period_report
 from .doorway import Doorway
 from .sounds import Prompts
 from .screens.citizen import (ClosedScreen, CounterPickScreen, RatingScreen, ReasonsScreen, ThanksScreen)
-from .screens.manager import ManagerScreen, PinScreen, clock_looks_wrong, disk_free
+from .screens.manager import ManagerScreen, PinScreen
 from .strings import t
 from .widgets import BACKGROUND, Toast
 
@@ -306,77 +301,7 @@ class KioskApp(App):
         self.touched()
         self.show("manager")
 
-    def sync_now(self) -> None:
-        """The manager's "sync now"."""
-        self.touched()
-        if self._sync_now is not None:
-            self._sync_now()
-            self.toast(t("sync_now", self.lang))
-
-    def leave_kiosk_mode(self) -> None:
-        """Close the app (the manager's "leave kiosk mode")."""
-        self.stop()
-
-    def export_csv(self, folder: str, d_from, d_to) -> threading.Thread:
-        """Write the period's table as CSV into ``folder`` (a USB stick) on a worker thread, with progress."""
-        self.touched()
-        config, store, post = self.cfg, self.store, self.doorway.post
-
-        def work():
-            try:
-                post("export_progress", (0.1, "…"))
-                report = period_report(store, config.counters, config.scale, d_from, d_to)
-                post("export_progress", (0.6, None))
-                target = Path(folder).expanduser()
-                target.mkdir(parents=True, exist_ok=True)
-                path = target / f"bang-tong-hop-{config.kiosk_id}-{d_from.isoformat()}-{d_to.isoformat()}.csv"
-                write_atomically(path, report_csv_bytes(report, config.scale))
-                post("export_progress", (1.0, t("exported", self.lang, path=path)))
-            except Exception as e:  # a missing USB stick, a full one: say so on the screen
-                log.exception("export failed")
-                post("export_progress", (0.0, t("export_failed", self.lang, error=e)))
-
-        thread = threading.Thread(target=work, name="export", daemon=True)
-        thread.start()
-        return thread
-
-    def status_lines(self) -> list[str]:
-        """What the status tab shows: sync, button boxes, disk, clock (Kivy markup)."""
-        lang, s = self.lang, outbox.status(self.store)
-        warn = "[color=b01010][b]⚠ {}[/b][/color]".format
-        lines = [f"[b]{t('st_sync', lang)}[/b]: " + (t("st_sync_on", lang, url=self.cfg.sync.url) if self.cfg.sync
-                                                   else t("st_sync_off", lang)),
-                 "    " + t("st_waiting", lang, votes=s["votes"], reasons=s["reasons"], quarantined=s["quarantined"]),
-                 "    " + t("st_last_success", lang, at=s["last_success"] or "—"),
-                 "    " + t("st_last_error", lang, error=(s["last_error"] or {}).get("error") or "—")]
-        if s["clock_skew_s"]:
-            lines.append("    " + warn(t("st_skew", lang, seconds=-s["clock_skew_s"])))
-        lines += ["    " + warn(t("st_mismatch", lang, date=m["date"], counter=m["counter"])) for m in s["mismatches"]]
-        lines.append(f"[b]{t('st_boxes', lang)}[/b]:" + ("" if self.boxes and self.boxes.readers else " " + t("st_none", lang)))
-        for port, boxes in (self.boxes.health() if self.boxes else []):
-            state = t("st_connected", lang) if port.connected else warn(t("st_disconnected", lang))
-            lines.append("    " + t("st_port", lang, port=port.port, state=state, invalid=port.invalid_total))
-            for b in boxes:
-                lines.append("        " + t("st_box", lang, box=b.box, counter=b.counter,
-                                            state=t("st_heard", lang) if b.heard else warn(t("st_not_heard", lang)),
-                                            last=b.last_heartbeat or b.last_rate or "—", firmware=b.firmware or "—"))
-        lines.append(f"[b]{t('st_disk', lang, free=disk_free(self.cfg.data_dir))}[/b]")
-        now = datetime.now(self.cfg.tz)
-        last = self.store.query("SELECT local_time FROM votes ORDER BY seq DESC LIMIT 1")
-        wrong = clock_looks_wrong(now, last[0][0] if last else None)
-        lines.append(f"[b]{t('st_clock', lang, now=now.strftime('%Y-%m-%d %H:%M:%S'))}[/b]"
-                     + ("  " + warn(t("st_clock_wrong", lang, why=wrong)) if wrong else ""))
-        return lines
-
-    def release_quarantine(self) -> int:
-        """The manager's "resend refused votes": back into the outbox, and a sync now."""
-        self.touched()
-        n = outbox.release_quarantine(self.store)
-        self.toast(t("released", self.lang, n=n))
-        if n:
-            self.sync_now()
-        self.screens["manager"].refresh_status()
-        return n
+    # sync now, leaving kiosk mode, refused votes, status and export: kiosk/ui/manager_actions.py
 
 
 def run_app(runtime, args=None) -> int:

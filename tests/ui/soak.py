@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 from pathlib import Path
 
 from kivy.uix.widget import Widget
@@ -48,4 +49,27 @@ def soak(app, votes: int, warmup: int = 50) -> dict:
         if i % 100 == 0:
             samples.append(rss_mb())
     return {"votes": votes + warmup, "rss_before": before_rss, "rss_after": rss_mb(),
+            "widgets_before": before_widgets, "widgets_after": widget_count(), "samples": samples}
+
+
+def soak_manager(app, refreshes: int, warmup: int = 30) -> dict:
+    """Open the manager ``refreshes`` times, moving between days, views and tabs as a manager does
+    (each opening re-reads everything); return memory and widget figures after a warm-up."""
+    manager = app.screens["manager"]
+    app.timings = replace(app.timings, manager_idle_s=3600)
+    steps = [lambda: manager.set_day(app.store.today()), manager.set_month,
+             lambda: manager.set_view("officer"), lambda: manager.set_view("counter"),
+             lambda: manager.show_tab("status"), lambda: manager.show_tab("roster"),
+             lambda: manager.show_tab("export"), lambda: manager.show_tab("totals")]
+    before_widgets = before_rss = None
+    samples = []
+    for i in range(refreshes + warmup):
+        if i == warmup:
+            before_widgets, before_rss = widget_count(), rss_mb()
+        app.open_manager()  # the whole refresh, as when the PIN is entered
+        steps[i % len(steps)]()
+        pump(1)
+        if i % 100 == 0:
+            samples.append(rss_mb())
+    return {"refreshes": refreshes + warmup, "rss_before": before_rss, "rss_after": rss_mb(),
             "widgets_before": before_widgets, "widgets_after": widget_count(), "samples": samples}

@@ -1,14 +1,29 @@
-"""The manager's screens in a real window: long press, PIN pad, totals that match the store, roster, export."""
+"""The manager's screens in a real window: long press, PIN pad, totals that match the store (10 counters,
+20 officers), the code pad, export to a real mount and refusal of the internal disk, leaving kiosk mode."""
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+import types
+from dataclasses import replace
+from collections import Counter as Tally
 from datetime import datetime, timedelta
 
-from kiosk import totals
+import pytest
+
+from kiosk import outbox, removable, totals
 from kiosk.pin import SETTING, hash_pin
-from tests.ui.conftest import pump, screenshot, tap, wait_until
+from kiosk.scales import SATISFIED_CODES
+from tests.helpers.mounts import tmpfs, tmpfs_counts_as_a_drive
+from tests.ui.conftest import SCREENS, pump, screenshot, tap, wait_until
 
 PIN = "2468"
+ALL_SIZES = ((800, 480), (1024, 600), (1280, 800), (1920, 1080), (1080, 1920))
+TEN = tuple((f"Q{i}", f"Quầy {i} — {name}") for i, name in enumerate(
+    ["Tư pháp, hộ tịch", "Đất đai, xây dựng", "Lao động, thương binh", "Kinh doanh", "Chứng thực",
+     "Tài nguyên, môi trường", "Văn hoá, thông tin", "Y tế, bảo hiểm", "Giáo dục", "Nông nghiệp"], start=1))
 
 
 def open_pin(app):
@@ -17,8 +32,10 @@ def open_pin(app):
 
 
 def open_manager(app):
+    app.timings = replace(app.timings, manager_idle_s=600)  # no closing by itself while a test looks at it
     app.open_manager()
     pump(6)  # let the layout settle before tapping
+    return app.screens["manager"]
 
 
 def enter(app, digits):
@@ -26,6 +43,11 @@ def enter(app, digits):
     for d in digits:
         tap(pin.keys[d])
     tap(pin.keys["ok"])
+
+
+def views(recycleview):
+    """The widgets a RecycleView shows now."""
+    return list(recycleview.layout_manager.children)
 
 
 def test_a_short_press_in_the_corner_does_nothing(kiosk_factory):
@@ -49,6 +71,7 @@ def test_the_right_pin_opens_the_manager_and_a_wrong_one_does_not(kiosk_factory)
     app.store.set_setting(SETTING, hash_pin(PIN))
     open_pin(app)
     enter(app, "1111")
+    pump(2)
     assert app.sm.current == "pin" and app.screens["pin"].message.text == "Mã PIN không đúng"
     enter(app, PIN)
     assert app.sm.current == "manager"
@@ -61,27 +84,29 @@ def test_five_wrong_pins_lock_the_pad(kiosk_factory):
     for _ in range(5):
         enter(app, "9999")
     enter(app, PIN)
+    pump(2)
     assert app.sm.current == "pin"
-    assert "Thử lại sau 5:00" in app.screens["pin"].message.text or "Thử lại sau 4:59" in app.screens["pin"].message.text
+    text = app.screens["pin"].message.text
+    assert "Thử lại sau 5:00" in text or "Thử lại sau 4:59" in text
     screenshot("pin-locked")
 
 
-def test_the_dashboard_shows_the_store_s_numbers(kiosk_factory):
+def test_the_dashboard_shows_the_store_s_numbers_in_vietnamese_formats(kiosk_factory):
     app = kiosk_factory()
     now = datetime.now(app.cfg.tz).replace(hour=9, minute=0)
     app.store.set_roster(now.date(), {"Q1": "CB07"})
     for i, (counter, level) in enumerate([("Q1", "RHL"), ("Q1", "HL"), ("Q2", "KHL"), ("Q3", "RHL"), ("Q1", "BT")]):
         app.store.record_vote(counter, level, at=now + timedelta(minutes=i))
     app.store.record_vote("Q1", "RHL", at=now + timedelta(minutes=4, seconds=3))  # a flagged repeat
-    open_manager(app)
-    shown = app.screens["manager"].shown
+    manager = open_manager(app)
     expected = totals.day_totals(app.store, app.cfg.counters, app.cfg.scale, now.date())
-    assert shown["counters"] == expected["counters"] and shown["all"] == expected["all"]
-    texts = [w.text for w in app.screens["manager"].counter_table.children]
-    assert "60.0%" in texts and "1" in texts  # 3 of 5 satisfied overall; one flagged at Q1
-    officer_texts = [w.text for w in app.screens["manager"].officer_table.children]
-    assert "CB07" in officer_texts
-    screenshot("manager-totals")
+    assert manager.shown["counters"] == expected["counters"] and manager.shown["all"] == expected["all"]
+    rows = manager.table.texts()
+    assert rows[0] == ["Quầy 1 — Tư pháp, hộ tịch", "1", "1", "1", "0", "0", "3", "66,7 %", "1"]
+    assert rows[-1] == ["Tất cả", "2", "1", "1", "1", "0", "5", "60,0 %", "1"]
+    assert manager.totals.period_text == f"Ngày {now:%d/%m/%Y}"
+    tap(manager.view_buttons["officer"])
+    assert ["CB07", "1", "1", "1", "0", "0", "3", "66,7 %", "1"] in manager.table.texts()
 
 
 def test_the_date_picker_moves_between_days_and_the_month(kiosk_factory):
@@ -89,8 +114,7 @@ def test_the_date_picker_moves_between_days_and_the_month(kiosk_factory):
     today = app.store.today()
     app.store.record_vote("Q1", "HL", at=datetime.combine(today - timedelta(days=1), datetime.min.time(),
                                                           app.cfg.tz).replace(hour=10))
-    open_manager(app)
-    manager = app.screens["manager"]
+    manager = open_manager(app)
     assert manager.shown["all"]["total"] == 0
     tap(manager.pick["yesterday"])
     assert manager.shown["all"]["total"] == 1
@@ -101,73 +125,285 @@ def test_the_date_picker_moves_between_days_and_the_month(kiosk_factory):
     assert manager.period() == (today.replace(day=1), today)
 
 
-def test_the_roster_assigns_officers_for_today(kiosk_factory):
+def _busy_month(app):
+    """A month of votes at 10 counters from 20 officers; returns the votes as (counter, officer, level)."""
+    today = app.store.today()
+    codes = app.cfg.scale.codes
+    cast = []
+    votes = []
+    for i in range(700):
+        counter, officer = TEN[i % 10][0], f"CB{(i * 7) % 20 + 1:02d}"
+        level = codes[(i * i + i // 3) % len(codes)]
+        day = today.replace(day=1 + i % today.day)
+        at = datetime.combine(day, datetime.min.time(), app.cfg.tz).replace(hour=8) + timedelta(seconds=40 * i)
+        votes.append({"counter_id": counter, "level": level, "at": at, "officer": officer})
+        cast.append((counter, officer, level))
+    app.store.record_votes(votes)
+    return cast
+
+
+def _expected_rows(cast, key_index, keys, codes):
+    """The table's rows worked out from the votes themselves (not from the report code)."""
+    rows = []
+    for key in keys:
+        n = Tally(v[2] for v in cast if v[key_index] == key)
+        total = sum(n.values())
+        pct = 100 * sum(n[c] for c in SATISFIED_CODES) / total
+        rows.append([*(str(n[c]) for c in codes), str(total), f"{pct:.1f} %".replace(".", ","), "0"])
+    return rows
+
+
+def test_ten_counters_and_twenty_officers_for_a_month_are_shown_whole_and_match_the_votes(kiosk_factory):
+    app = kiosk_factory(counters=TEN)
+    cast = _busy_month(app)
+    manager = open_manager(app)
+    tap(manager.pick["this_month"])
+    codes = app.cfg.scale.codes
+    shown = manager.table.texts()
+    assert [r[1:] for r in shown[:10]] == _expected_rows(cast, 0, [c for c, _ in TEN], codes)
+    assert shown[0][0] == "Quầy 1 — Tư pháp, hộ tịch" and shown[-1][0] == "Tất cả"
+    assert shown[-1][len(codes) + 1] == "700"
+    tap(manager.view_buttons["officer"])
+    officers = [f"CB{i:02d}" for i in range(1, 21)]
+    shown = {r[0]: r[1:] for r in manager.table.texts()}
+    assert [shown[o] for o in officers] == _expected_rows(cast, 1, officers, codes)
+
+
+def test_the_roster_is_typed_on_the_code_pad_and_saved(kiosk_factory):
     app = kiosk_factory()
-    open_manager(app)
-    manager = app.screens["manager"]
-    manager.tabs.switch_to(manager.tab_roster)
+    manager = open_manager(app)
+    tap(manager.tab_buttons["roster"])
     pump(4)
-    manager.roster_inputs["Q2"].text = "CB12"
+    assert manager.roster_save.text == "Lưu phân công"
+    q2 = next(v for v in views(manager.roster.children[1].children[1]) if v.counter_id == "Q2")
+    tap(q2.children[0])
+    for key in "CB12":
+        tap(manager.codepad.keys[key])
+    tap(manager.codepad.keys["9"])
+    tap(manager.codepad.keys["del"])
     tap(manager.roster_save)
     assert app.store.roster(app.store.today()) == {"Q2": "CB12"}
-    screenshot("manager-roster")
+    assert manager.roster.message.startswith("Đã lưu phân công ngày")
     app.go_home()
     pump(3)
     tap(app.screens["pick"].buttons[1])
     assert "CB12" in app.screens["rating"].counter_line.text
 
 
-def test_export_writes_the_table_to_the_chosen_folder_with_progress(kiosk_factory, tmp_path):
-    app = kiosk_factory()
-    app.store.record_vote("Q1", "RHL")
-    open_manager(app)
-    manager = app.screens["manager"]
-    manager.tabs.switch_to(manager.tab_export)
+def _export_tab(app):
+    manager = open_manager(app)
+    tap(manager.tab_buttons["export"])
     pump(4)
-    manager.export_dir.text = str(tmp_path / "usb")
+    return manager
+
+
+def test_export_to_a_folder_on_the_internal_disk_is_refused_and_creates_nothing(kiosk_factory, tmp_path):
+    usb = tmp_path / "media" / "usb"  # configured like /media/usb, with no stick in
+    app = kiosk_factory(extra=f'\n[manager]\nexport_dir = "{usb}"\n')
+    app.store.record_vote("Q1", "RHL")
+    manager = _export_tab(app)
+    choice = views(manager.export.ids.targets)
+    assert [v.value for v in choice] == [str(usb)]
+    tap(choice[0])
     tap(manager.export_btn)
-    wait_until(lambda: manager.progress.value == 100, what="the export to finish")
-    files = list((tmp_path / "usb").glob("*.csv"))
-    assert len(files) == 1 and files[0].read_bytes().startswith(b"\xef\xbb\xbf")
-    assert "Đã xuất" in manager.export_msg.text
-    screenshot("manager-export")
+    wait_until(lambda: not manager.export.busy, what="the export to be refused")
+    assert "Không xuất được" in manager.export.message and "không phải USB" in manager.export.message
+    assert "Đã xuất" not in manager.export.message
+    assert not (tmp_path / "media").exists()
+    screenshot("manager-export-refused", ((800, 480),))
 
 
-def test_status_shows_sync_boxes_disk_and_clock(kiosk_factory):
+def test_export_to_a_mounted_drive_is_complete_and_synced_before_it_says_done(kiosk_factory, tmp_path, monkeypatch):
+    with tmpfs(tmp_path / "stick") as stick:
+        app = kiosk_factory(extra=f'\n[manager]\nexport_dir = "{stick}"\n')
+        for i, level in enumerate(["RHL", "HL", "KHL"]):
+            app.store.record_vote(f"Q{i + 1}", level)
+        manager = _export_tab(app)
+        manager.actions.policy = tmpfs_counts_as_a_drive(system_paths=(app.cfg.data_dir,))
+        synced = []
+        real_fsync = os.fsync
+
+        def spy(fd):
+            synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+            real_fsync(fd)
+        monkeypatch.setattr(removable.os, "fsync", spy)
+        assert manager.export.period_text.endswith(app.store.today().strftime("%d/%m/%Y"))
+        assert manager.export.go_text.startswith("Xuất Bảng số liệu CSV\n")
+        tap(views(manager.export.ids.targets)[0])
+        tap(manager.export_btn)
+        wait_until(lambda: "Đã xuất" in manager.export.message, what="the export to finish")
+        assert manager.export.progress == 100
+        files = list(stick.glob("*.csv"))
+        assert len(files) == 1 and [p.name for p in stick.iterdir()] == [files[0].name]  # nothing half-written
+        text = files[0].read_bytes().decode("utf-8-sig")
+        d_from, d_to = manager.export.d_from, manager.export.d_to
+        assert text.splitlines()[-1].startswith(f"{d_from.isoformat()}..{d_to.isoformat()},ALL,,1,1,0,1,0,3,2,66.7")
+        # the file synced under its temporary name on the stick, then renamed, then the folder synced
+        assert len(synced) == 2 and synced[0].startswith(f"{stick}/.dang-xuat-") and synced[1] == str(stick)
+
+
+def test_the_export_offers_the_ii7_workbook_and_pdf_only_when_the_report_package_exists(kiosk_factory, tmp_path,
+                                                                                        monkeypatch):
+    def write_report(store, config, d_from, d_to, fmt, folder, progress=None):
+        progress and progress(0.5)
+        path = folder / f"bang-tong-hop.{fmt}"
+        path.write_bytes(b"%PDF-1.4 " + d_from.isoformat().encode())
+        return path
+    with tmpfs(tmp_path / "stick") as stick:
+        app = kiosk_factory(extra=f'\n[manager]\nexport_dir = "{stick}"\n')
+        manager = _export_tab(app)
+        assert [f["value"] for f in manager.export.formats] == ["csv"]
+        monkeypatch.setitem(sys.modules, "kiosk.report", types.SimpleNamespace(write_report=write_report))
+        manager.actions.policy = tmpfs_counts_as_a_drive()
+        tap(manager.export.ids.rescan)
+        assert [f["value"] for f in manager.export.formats] == ["csv", "xlsx", "pdf"]
+        tap(next(v for v in views(manager.export.ids.formats) if v.value == "pdf"))
+        tap(manager.export.ids.period_year)
+        assert manager.export.d_from == app.store.today().replace(month=1, day=1)
+        assert manager.export.go_text.startswith("Xuất Bảng tổng hợp II.7 (PDF)\n01/01/")
+        tap(manager.export_btn)
+        wait_until(lambda: "Đã xuất" in manager.export.message, what="the PDF export")
+        assert [p.name for p in stick.iterdir()] == ["bang-tong-hop.pdf"]  # the staging folder is gone
+
+
+def test_chosen_dates_are_stepped_by_touch(kiosk_factory):
+    app = kiosk_factory()
+    manager = _export_tab(app)
+    today = app.store.today()
+    tap(manager.export.ids.period_custom)
+    stepper = manager.export.ids.from_stepper
+    back30 = next(b for b in stepper.children if getattr(b, "key", "") == "month_back")
+    tap(back30)
+    assert manager.export.d_from == today.replace(day=1) - timedelta(days=30)
+    assert manager.export.period_kind == "custom"
+    assert manager.export.period_text.startswith((today.replace(day=1) - timedelta(days=30)).strftime("%d/%m/%Y"))
+
+
+def test_leaving_kiosk_mode_asks_first_and_is_logged(kiosk_factory, caplog, monkeypatch):
+    app = kiosk_factory()
+    stopped = []
+    monkeypatch.setattr(app, "stop", lambda *a: stopped.append(True))
+    manager = open_manager(app)
+    caplog.set_level(logging.INFO, logger="kiosk.manager")
+    tap(manager.leave_btn)
+    assert manager.confirming and not stopped
+    tap(manager.confirm_no)
+    assert not manager.confirming and not stopped
+    tap(manager.leave_btn)
+    tap(manager.confirm_yes)
+    assert stopped == [True]
+    assert any("left kiosk mode" in r.getMessage() for r in caplog.records)
+
+
+def test_sync_now_without_a_sync_section_says_why_it_cannot(kiosk_factory):
+    app = kiosk_factory()
+    manager = open_manager(app)
+    tap(manager.sync_btn)
+    assert any("chưa cấu hình máy chủ" in toast.text and "[sync]" in toast.text for toast in app.toasts)
+
+
+def test_status_shows_sync_boxes_disk_and_clock_and_no_resend_button_without_refused_votes(kiosk_factory):
     app = kiosk_factory()
     app.store.record_vote("Q1", "RHL")
-    open_manager(app)
-    manager = app.screens["manager"]
-    manager.tabs.switch_to(manager.tab_status)
+    manager = open_manager(app)
+    tap(manager.tab_buttons["status"])
     pump(3)
-    text = manager.status_text.text
-    assert "Chờ gửi: 1 phiếu" in text and "Dung lượng trống" in text and "Đồng hồ:" in text
-    screenshot("manager-status")
+    text = manager.status.text
+    assert "Chờ gửi: 1 phiếu" in text and "Dung lượng trống" in text and " GiB" in text
+    assert f"Đồng hồ: {datetime.now(app.cfg.tz):%d/%m/%Y}" in text
+    assert not manager.status.show_release and manager.release_btn.height == 0
 
 
 def test_refused_votes_can_be_put_back_in_the_outbox_by_the_manager(kiosk_factory):
-    from kiosk import outbox
     app = kiosk_factory()
     vote = app.store.record_vote("Q1", "RHL")
     outbox.quarantine(app.store, [vote.uuid], "400: bad_batch: test", datetime.now(app.cfg.tz))
-    open_manager(app)
-    manager = app.screens["manager"]
-    manager.tabs.switch_to(manager.tab_status)
+    manager = open_manager(app)
+    tap(manager.tab_buttons["status"])
     pump(4)
-    assert "Bị từ chối (cách ly): 1" in manager.status_text.text
+    assert "Bị từ chối (cách ly): 1" in manager.status.text and manager.status.show_release
     tap(manager.release_btn)
     assert outbox.count_pending(app.store) == {"votes": 1, "reasons": 0, "quarantined": 0}
-    assert "Bị từ chối (cách ly): 0" in manager.status_text.text
+    assert "Bị từ chối (cách ly): 0" in manager.status.text and not manager.status.show_release
 
 
 def test_the_manager_screen_closes_itself_when_left_idle(kiosk_factory):
     app = kiosk_factory()
-    open_manager(app)
+    app.open_manager()
     wait_until(lambda: app.sm.current == "pick", timeout=10, what="the manager screen to close")
 
 
 def test_back_to_the_citizen_screen(kiosk_factory):
     app = kiosk_factory()
-    open_manager(app)
-    tap(app.screens["manager"].home_btn)
+    manager = open_manager(app)
+    tap(manager.home_btn)
     assert app.sm.current == "pick"
+
+
+def _snap(app, name: str) -> None:
+    """Save the window as it is now (no resize) as build/screens/<name>-<w>x<h>.png."""
+    from kivy.core.window import Window
+    from kivy.graphics import Color, Rectangle
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    root = app.root_layout
+    with root.canvas.before:
+        paint = Color(*Window.clearcolor)
+        fill = Rectangle(pos=root.pos, size=root.size)
+    root.export_to_png(str(SCREENS / f"{name}-{Window.width}x{Window.height}.png"))
+    root.canvas.before.remove(paint)
+    root.canvas.before.remove(fill)
+
+
+def _inside(widget, size) -> bool:
+    x, y = widget.to_window(widget.x, widget.y)
+    return 0 <= x and x + widget.width <= size[0] + 1 and 0 <= y and y + widget.height <= size[1] + 1
+
+
+def test_every_manager_screen_fits_every_panel_and_is_photographed(kiosk_factory, tmp_path):
+    """At 800x480, 1024x600, 1280x800, 1920x1080 and 1080x1920: every button inside the screen with its words
+    fitting, every table header whole, and a picture of each screen in build/screens/."""
+    from kivy.core.window import Window
+    app = kiosk_factory(counters=TEN, extra=f'\n[manager]\nexport_dir = "{tmp_path / "usb"}"\n')
+    _busy_month(app)
+    vote = app.store.record_vote("Q1", "RHL")
+    outbox.quarantine(app.store, [vote.uuid], "400: bad_batch: test", datetime.now(app.cfg.tz))
+    app.store.set_roster(app.store.today(), {"Q1": "CB07", "Q2": "CB12"})
+    pin = app.screens["pin"]
+    try:
+        for size in ALL_SIZES:
+            Window.size = size
+            app.open_pin()
+            pump(8)
+            for key in pin.keys.values():
+                assert _inside(key, size) and key.texture_size[1] <= key.height + 1, (size, key.text)
+            _snap(app, "pin")
+            manager = open_manager(app)
+            manager.set_month()
+            pump(6)
+            buttons = [manager.sync_btn, manager.home_btn, manager.leave_btn, *manager.tab_buttons.values(),
+                       *manager.pick.values(), *manager.view_buttons.values()]
+            for b in buttons:
+                assert _inside(b, size) and b.texture_size[1] <= b.height + 1, (size, b.text)
+            heads = views(manager.table.ids.head)
+            assert len(heads) == manager.table.cols
+            for cell in heads:  # every header drawn whole inside its cell
+                assert cell.texture_size[0] <= cell.width + 1 and cell.texture_size[1] <= cell.height + 1, (size, cell.text)
+            _snap(app, "manager-totals")
+            tap(manager.view_buttons["officer"])
+            pump(3)
+            _snap(app, "manager-officers")
+            for tab in ("status", "roster", "export"):
+                tap(manager.tab_buttons[tab])
+                pump(4)
+                _snap(app, f"manager-{tab}")
+            assert manager.status.show_release
+            tap(manager.leave_btn)
+            pump(3)
+            for b in (manager.confirm_yes, manager.confirm_no):
+                assert _inside(b, size), size
+            _snap(app, "manager-leave")
+            tap(manager.confirm_no)
+            tap(manager.tab_buttons["totals"])
+    finally:
+        Window.size = (1280, 800)
+        pump(3)

@@ -1,66 +1,210 @@
-"""The manager's screens: the PIN pad, and totals, status, roster and export behind it."""
+"""The manager's screens: the PIN pad, and totals, status, roster and export behind it.
+
+Layout lives in ``kiosk/ui/kv/manager_*.kv`` (one file per screen or tab); this module holds the
+Properties those layouts are bound to and the behaviour. Every widget is made once, when the screen
+is built: a refresh only changes Properties and the data lists of RecycleViews (tables, chart,
+roster, drives), so opening the manager a thousand times leaves no widget behind.
+What the buttons *do* lives in :mod:`kiosk.ui.manager_actions`.
+"""
 
 from __future__ import annotations
 
-import shutil
-from datetime import date, datetime, timedelta
+import logging
+from datetime import date, timedelta
+from pathlib import Path
 
+from kivy.clock import Clock
+from kivy.core.text import Label as CoreLabel
+from kivy.core.text import LabelBase
+from kivy.lang import Builder
 from kivy.metrics import dp
+from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty, OptionProperty,
+                             StringProperty)
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
-from kivy.uix.progressbar import ProgressBar
-from kivy.uix.scrollview import ScrollView
-from kivy.uix.tabbedpanel import TabbedPanel, TabbedPanelItem
-from kivy.uix.textinput import TextInput
 
+from ... import periods, vnformat
+from ...removable import ExportRefused
+from .. import manager_strings  # noqa: F401  (adds the manager's words to the catalogue)
+from ..manager_actions import ManagerActions
 from ..strings import level_label, t
-from ..widgets import INK, BarChart, BigButton, scaled
-from .citizen import KioskScreen, _title
+from .citizen import KioskScreen
 
+log = logging.getLogger("kiosk.manager")
+
+ROOT = Path(__file__).resolve().parents[3]
+FONTS = ROOT / "assets" / "fonts"
+LabelBase.register("ManagerSans", fn_regular=str(FONTS / "NotoSans-Regular.ttf"),
+                   fn_bold=str(FONTS / "NotoSans-Bold.ttf"))
+LabelBase.register("ManagerSymbols", fn_regular=str(FONTS / "NotoSansSymbols2-Regular.ttf"))
+KV = Path(__file__).resolve().parent.parent / "kv"
+
+LEVEL_COLOURS = {"RHL": (0.05, 0.45, 0.20, 1), "HL": (0.20, 0.55, 0.25, 1), "BT": (0.55, 0.45, 0.05, 1),
+                 "KHL": (0.75, 0.33, 0.05, 1), "RKHL": (0.70, 0.10, 0.10, 1)}
+HEAD_BG = (0.85, 0.89, 0.95, 1)
+ROW_BG = ((1, 1, 1, 1), (0.95, 0.96, 0.97, 1))
+TOTAL_BG = (0.90, 0.95, 0.90, 1)
+CODE_KEYS = "1234567890QWERTYUIOPASDFGHJKLZXCVBNM"
+CODE_MAX = 32  # the store's limit for an officer code
+
+
+def font_size_for(width: float, height: float) -> float:
+    """The manager's base font size for a window: about 1/52 of the width or 1/30 of the height,
+    whichever is smaller, kept between 14 and 24 px (15 at 800x480, 24 at 1920x1080, 21 in portrait)."""
+    return max(14.0, min(24.0, width / 52, height / 30))
+
+
+class MButton(Button):
+    """A flat, high-contrast button whose text follows ``fs``; ``selected`` draws a frame and turns it green."""
+
+    fs = NumericProperty(16)
+    tone = OptionProperty("blue", options=("blue", "grey", "red", "green", "pale"))
+    selected = BooleanProperty(False)
+    key = StringProperty("")
+    value = ObjectProperty(None, allownone=True)
+    owner = ObjectProperty(None, allownone=True)
+
+
+class Cell(Label):
+    """One table cell (a RecycleView view: text, size and colours come from its data)."""
+
+    bg = ListProperty([1, 1, 1, 1])
+
+
+class ChartRow(BoxLayout):
+    """One bar of the totals chart: a level's words, its bar and its count."""
+
+    label = StringProperty("")
+    count = StringProperty("")
+    fraction = NumericProperty(0)
+    colour = ListProperty([0.5, 0.5, 0.5, 1])
+    fs = NumericProperty(16)
+
+
+class RosterRow(BoxLayout):
+    """One counter in the roster: its name and its officer code (touched: the pad types into it)."""
+
+    counter_id = StringProperty("")
+    name = StringProperty("")
+    code = StringProperty("")
+    placeholder = StringProperty("")
+    selected = BooleanProperty(False)
+    fs = NumericProperty(16)
+    owner = ObjectProperty(None, allownone=True)
+
+
+class Table(BoxLayout):
+    """A header that stays put over a scrolling body, both RecycleViews fed with cell data."""
+
+    header = ListProperty()
+    rows = ListProperty()
+    cols = NumericProperty(1)
+    content_width = NumericProperty(100)
+    header_height = NumericProperty(40)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._last = None
+        refit = Clock.create_trigger(lambda _dt: self._last and self.fill(*self._last), -1)
+        self.bind(width=refit)
+
+    def fill(self, header: list[str], rows: list[list[str]], fs: float, last_is_total: bool = False) -> None:
+        """Show ``header`` and ``rows`` (strings), columns as wide as their widest text; the first
+        column takes the room left and wraps onto two lines; wider than the table scrolls sideways."""
+        self._last = (header, rows, fs, last_is_total)
+        available = self.width - dp(16)  # the scroll bar's room
+        pad = dp(12)
+        widths = []
+        for i, head in enumerate(header):
+            texts = [*(r[i] for r in rows)]
+            w = max([_text_width(line, fs, True) for line in head.split("\n")]
+                    + [_text_width(x, fs, last_is_total) for x in texts] + [fs * 2]) + pad
+            widths.append(w)
+        rest = sum(widths[1:])
+        widths[0] = max(min(widths[0], available - rest), fs * 9)
+        row_h = fs * 2.7 + dp(4)
+        lines = max(h.count("\n") + 1 for h in header)
+        head_h = fs * 1.3 * lines + dp(12)
+        self.cols = len(header)
+        self.content_width = sum(widths)
+        self.header_height = head_h
+        self.header = [_cell(h, widths[i], head_h, fs, HEAD_BG, bold=True, halign="left" if i == 0 else "center")
+                       for i, h in enumerate(header)]
+        body = []
+        for r, row in enumerate(rows):
+            total = last_is_total and r == len(rows) - 1
+            bg = TOTAL_BG if total else ROW_BG[r % 2]
+            body += [_cell(v, widths[i], row_h, fs, bg, bold=total, halign="left" if i == 0 else "right")
+                     for i, v in enumerate(row)]
+        self.rows = body
+
+    def texts(self) -> list[list[str]]:
+        """The body's text, row by row, as shown."""
+        n = int(self.cols)
+        flat = [c["text"] for c in self.rows]
+        return [flat[i:i + n] for i in range(0, len(flat), n)]
+
+
+def _cell(text: str, width: float, height: float, fs: float, bg, bold=False, halign="left") -> dict:
+    return {"text": text, "width": width, "height": height, "font_size": fs, "bg": bg, "bold": bold,
+            "halign": halign, "font_name": "ManagerSans"}
+
+
+_measure_cache: dict[tuple[str, int, bool], float] = {}
+
+
+def _text_width(text: str, fs: float, bold: bool) -> float:
+    """How wide ``text`` is drawn at ``fs`` (cached: the same numbers recur on every refresh)."""
+    key = (text, int(fs * 4), bold)
+    if key not in _measure_cache:
+        if len(_measure_cache) > 5000:
+            _measure_cache.clear()
+        _measure_cache[key] = CoreLabel(text=text, font_size=fs, font_name="ManagerSans", bold=bold).get_extents(text)[0]
+    return _measure_cache[key]
+
+
+# --- the PIN pad ------------------------------------------------------------------------------
 
 class PinScreen(KioskScreen):
     """A ten-digit pad. No default PIN; five wrong tries lock it for five minutes."""
 
     citizen = False
+    fs = NumericProperty(16)
+    portrait = BooleanProperty(False)
+    entered = StringProperty("")
+    title_text = StringProperty("")
+    message_text = StringProperty("")
+    delete_text = StringProperty("")
+    ok_text = StringProperty("")
+    back_text = StringProperty("")
+    symbol_font = StringProperty("ManagerSymbols")
 
     def __init__(self, app, **kwargs):
         super().__init__(app, name="pin", **kwargs)
-        box = BoxLayout(orientation="vertical", padding=dp(24), spacing=dp(10))
-        self.title = _title("", dp(30), size_hint_y=0.12, bold=True)
-        self.dots = _title("", dp(40), size_hint_y=0.1)
-        self.message = _title("", dp(22), size_hint_y=0.12)
-        pad = GridLayout(cols=3, spacing=dp(8), size_hint=(0.55, 0.56), pos_hint={"center_x": 0.5})
-        self.keys = {}
-        for key in ["1", "2", "3", "4", "5", "6", "7", "8", "9", "del", "0", "ok"]:
-            b = BigButton(text=key, font_size=dp(30))
-            b.key = key
-            b.bind(on_release=lambda btn: self.press(btn.key))
-            pad.add_widget(b)
-            self.keys[key] = b
-        self.back = BigButton(text="", size_hint=(0.3, 0.1), pos_hint={"center_x": 0.5},
-                              background_color=(0.35, 0.35, 0.38, 1))
-        self.back.bind(on_release=lambda *_: app.go_home())
-        for w in (self.title, self.dots, self.message, pad, self.back):
-            box.add_widget(w)
-        self.add_widget(box)
-        self.entered = ""
+        self.keys = {w.key: w for w in self.ids.pad.children}
+        self.message, self.dots, self.title, self.back = self.ids.message, self.ids.dots, self.ids.title, self.ids.back
+        self.bind(size=self._fit)
+
+    def _fit(self, *_):
+        self.fs = font_size_for(*self.size)
+        self.portrait = self.height > self.width
 
     def refresh(self) -> None:
         lang = self.app.lang
         self.entered = ""
-        self.dots.text = ""
-        self.title.text = t("pin_title", lang)
-        self.keys["del"].text = t("delete", lang)
-        self.keys["ok"].text = t("ok", lang)
-        self.back.text = t("back", lang)
-        self.message.text = "" if self.app.pinpad.is_set else t("pin_unset", lang)
+        self.title_text = t("pin_title", lang)
+        self.delete_text = t("delete", lang)
+        self.ok_text = t("ok", lang)
+        self.back_text = t("back", lang)
+        self.message_text = "" if self.app.pinpad.is_set else t("pin_unset", lang)
         self._show_lock()
 
     def _show_lock(self) -> bool:
         left = int(self.app.pinpad.locked_for() + 0.999)
         if left:
-            self.message.text = t("pin_locked", self.app.lang, minutes=left // 60, seconds=left % 60)
+            self.message_text = t("pin_locked", self.app.lang, minutes=left // 60, seconds=left % 60)
         return bool(left)
 
     def press(self, key: str) -> None:
@@ -75,92 +219,212 @@ class PinScreen(KioskScreen):
                 self.app.open_manager()
                 return
             if result == "unset":
-                self.message.text = t("pin_unset", self.app.lang)
+                self.message_text = t("pin_unset", self.app.lang)
             elif result == "locked":
                 self._show_lock()
             else:
-                self.message.text = t("pin_wrong", self.app.lang)
+                self.message_text = t("pin_wrong", self.app.lang)
         elif len(self.entered) < 8:
             self.entered += key
-        self.dots.text = "●" * len(self.entered)
 
 
-def _cell(text, bold=False, align="center", **kw) -> Label:
-    lbl = Label(text=str(text), color=INK, bold=bold, halign=align, valign="middle", shorten=True,
-                shorten_from="right", **kw)
-    lbl.bind(size=lambda w, s: setattr(w, "text_size", s))
-    return scaled(lbl, dp(16))
+# --- the tabs ---------------------------------------------------------------------------------
+
+class TotalsPanel(BoxLayout):
+    """Totals per counter or per officer for a day or the month so far, and a bar chart of the levels."""
+
+    fs = NumericProperty(16)
+    portrait = BooleanProperty(False)
+    period_text = StringProperty("")
+    legend_text = StringProperty("")
+    view = OptionProperty("counter", options=("counter", "officer"))
+    chart = ListProperty()
+    labels = ObjectProperty({}, rebind=True)
+    screen = ObjectProperty(None, allownone=True)
+
+
+class StatusPanel(BoxLayout):
+    """Sync, button boxes, disk and clock as text; the resend button only when votes were refused."""
+
+    fs = NumericProperty(16)
+    text = StringProperty("")
+    release_text = StringProperty("")
+    show_release = BooleanProperty(False)
+    screen = ObjectProperty(None, allownone=True)
+
+
+class CodePad(GridLayout):
+    """Letters and digits for officer codes on a touch-only kiosk; made once, keys dispatch ``on_key``."""
+
+    fs = NumericProperty(16)
+    clear_text = StringProperty("")
+    __events__ = ("on_key",)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.keys: dict[str, MButton] = {}
+        for key in [*CODE_KEYS, "-", "del", "clear"]:
+            b = MButton(key=key, text={"del": "⌫", "clear": ""}.get(key, key),
+                        tone="grey" if key in ("del", "clear") else "blue")
+            if key == "del":
+                b.font_name = "ManagerSymbols"
+            else:
+                b.font_name = "ManagerSans"
+            self.bind(fs=b.setter("fs"))
+            if key == "clear":
+                self.bind(clear_text=b.setter("text"))
+            b.bind(on_release=lambda btn: self.dispatch("on_key", btn.key))
+            self.add_widget(b)
+            self.keys[key] = b
+
+    def on_key(self, key: str) -> None:
+        """A key was released (``del``: the last character, ``clear``: all of them)."""
+
+
+class RosterPanel(BoxLayout):
+    """Today's officer codes per counter, typed on the code pad."""
+
+    fs = NumericProperty(16)
+    portrait = BooleanProperty(False)
+    title = StringProperty("")
+    hint = StringProperty("")
+    save_text = StringProperty("")
+    message = StringProperty("")
+    rows = ListProperty()
+    selected = StringProperty("")
+    codes = ObjectProperty({}, rebind=True)
+    screen = ObjectProperty(None, allownone=True)
+
+
+class ExportPanel(BoxLayout):
+    """Where (a stick or the configured folder), what (CSV, the II.7 workbook or PDF), which period."""
+
+    fs = NumericProperty(16)
+    portrait = BooleanProperty(False)
+    targets = ListProperty()
+    target = StringProperty("")
+    no_drive = StringProperty("")
+    formats = ListProperty()
+    fmt = StringProperty("csv")
+    period_kind = StringProperty("month")
+    d_from = ObjectProperty(None, allownone=True)
+    d_to = ObjectProperty(None, allownone=True)
+    period_text = StringProperty("")
+    go_text = StringProperty("")
+    progress = NumericProperty(0)
+    message = StringProperty("")
+    busy = BooleanProperty(False)
+    labels = ObjectProperty({}, rebind=True)
+    screen = ObjectProperty(None, allownone=True)
+
+
+# --- the manager screen -----------------------------------------------------------------------
+
+TABS = ("totals", "status", "roster", "export")
 
 
 class ManagerScreen(KioskScreen):
     """Totals per counter and officer with a bar chart; sync and button-box status; roster; export."""
 
     citizen = False
+    one_day = timedelta(days=1)
+    fs = NumericProperty(16)
+    portrait = BooleanProperty(False)
+    tab = OptionProperty("totals", options=TABS)
+    confirming = BooleanProperty(False)
+    labels = ObjectProperty({}, rebind=True)
 
     def __init__(self, app, **kwargs):
-        super().__init__(app, name="manager", **kwargs)
         self.day: date = app.store.today()
         self.month = False
-        root = BoxLayout(orientation="vertical", padding=dp(8), spacing=dp(6))
-        head = BoxLayout(size_hint_y=0.08, spacing=dp(6))
-        self.title = _cell("", bold=True, align="left")
-        self.sync_btn = BigButton(text="", font_size=dp(18), size_hint_x=0.18)
-        self.sync_btn.bind(on_release=lambda *_: app.sync_now())
-        self.home_btn = BigButton(text="", font_size=dp(18), size_hint_x=0.22)
-        self.home_btn.bind(on_release=lambda *_: app.go_home())
-        self.leave_btn = BigButton(text="", font_size=dp(18), size_hint_x=0.2, background_color=(0.6, 0.15, 0.1, 1))
-        self.leave_btn.bind(on_release=lambda *_: app.leave_kiosk_mode())
-        for w in (self.title, self.sync_btn, self.home_btn, self.leave_btn):
-            head.add_widget(w)
-        self.tabs = TabbedPanel(do_default_tab=False, tab_width=dp(170), tab_height=dp(44), background_image="",
-                                background_color=(1, 1, 1, 1))
-        self.tab_today, self.tab_status = TabbedPanelItem(), TabbedPanelItem()
-        self.tab_roster, self.tab_export = TabbedPanelItem(), TabbedPanelItem()
-        for tab in (self.tab_today, self.tab_status, self.tab_roster, self.tab_export):
-            self.tabs.add_widget(tab)
-        self.tab_today.add_widget(self._build_today())
-        self.tab_status.add_widget(self._build_status())
-        self.tab_roster.add_widget(self._build_roster())
-        self.tab_export.add_widget(self._build_export())
-        self.tabs.default_tab = self.tab_today
-        root.add_widget(head)
-        root.add_widget(self.tabs)
-        self.add_widget(root)
+        self.shown: dict | None = None
+        self.officers_shown: dict | None = None
+        super().__init__(app, name="manager", **kwargs)
+        self.actions = ManagerActions(app)
+        ids = self.ids
+        self.totals, self.status, self.roster, self.export = ids.totals, ids.status, ids.roster, ids.export
+        for panel in (self.totals, self.status, self.roster, self.export):
+            panel.screen = self
+        self.panels = {"totals": self.totals, "status": self.status, "roster": self.roster, "export": self.export}
+        self.tab_buttons = {name: ids[f"tab_{name}"] for name in TABS}
+        self.sync_btn, self.home_btn, self.leave_btn = ids.sync_btn, ids.home_btn, ids.leave_btn
+        self.confirm_yes, self.confirm_no = ids.confirm_yes, ids.confirm_no
+        self.pick = {k: self.totals.ids[k] for k in ("prev_day", "today", "yesterday", "this_month", "next_day")}
+        self.view_buttons = {"counter": self.totals.ids.by_counter, "officer": self.totals.ids.by_officer}
+        self.table = self.totals.ids.table
+        self.codepad = self.roster.ids.codepad
+        self.codepad.bind(on_key=lambda _w, key: self.type_code(key))
+        self.roster_save = self.roster.ids.save
+        self.release_btn = self.status.ids.release
+        self.export_btn = self.export.ids.go
+        self.export.d_from, self.export.d_to = periods.this_month(app.store.today())
+        self._targets = []
+        self.bind(size=self._resized)
+        self.show_tab("totals")
+
+    def _fit(self) -> None:
+        self.fs = font_size_for(*self.size)
+        self.portrait = self.height > self.width
+
+    def _resized(self, *_) -> None:
+        old = self.fs
+        self._fit()
+        if self.shown is not None and abs(self.fs - old) > 0.01:  # text sizes live in the data lists
+            self.refresh_totals()
+            self._roster_rows()
+            self.refresh_export(rescan=False)
+
+    # --- tabs and header ----------------------------------------------------------------------
+
+    def show_tab(self, name: str) -> None:
+        """Show one tab (its panel was built once; the others leave the widget tree meanwhile)."""
+        self.app.touched()
+        self.tab = name
+        self.ids.content.current = name
+        if name == "status":
+            self.refresh_status()
+        elif name == "export":
+            self.refresh_export()
+
+    def sync_now(self) -> None:
+        """The header's "Đồng bộ ngay": start it, or say why it cannot."""
+        self.app.touched()
+        message = self.actions.sync_now()
+        self.app.toast(message, colour_error=self.app.cfg.sync is None)
+
+    def ask_leave(self) -> None:
+        """"Thoát chế độ kiosk" asks first."""
+        self.app.touched()
+        log.info("the manager asked to leave kiosk mode; asking for confirmation")
+        self.confirming = True
+
+    def answer_leave(self, leave: bool) -> None:
+        """The confirmation's answer."""
+        self.app.touched()
+        self.confirming = False
+        if leave:
+            self.actions.leave_kiosk_mode()
+        else:
+            log.info("the manager stayed in kiosk mode")
 
     # --- totals -------------------------------------------------------------------------------
 
-    def _build_today(self) -> BoxLayout:
-        box = BoxLayout(orientation="vertical", spacing=dp(6), padding=dp(6))
-        picker = BoxLayout(size_hint_y=0.1, spacing=dp(6))
-        self.pick = {}
-        for key, action in (("prev_day", lambda: self.set_day(self.day - timedelta(days=1))),
-                            ("today", lambda: self.set_day(self.app.store.today())),
-                            ("yesterday", lambda: self.set_day(self.app.store.today() - timedelta(days=1))),
-                            ("this_month", self.set_month),
-                            ("next_day", lambda: self.set_day(self.day + timedelta(days=1)))):
-            b = BigButton(text="", font_size=dp(17))
-            b.bind(on_release=lambda _b, a=action: (self.app.touched(), a()))
-            picker.add_widget(b)
-            self.pick[key] = b
-        self.period_label = _cell("", bold=True, size_hint_y=0.07)
-        middle = BoxLayout(spacing=dp(10))
-        self.counter_table = GridLayout(cols=1, size_hint_x=0.62)
-        self.chart = BarChart(size_hint_x=0.38)
-        middle.add_widget(self.counter_table)
-        middle.add_widget(self.chart)
-        self.officer_table = GridLayout(cols=1, size_hint_y=0.32)
-        for w in (picker, self.period_label, middle, self.officer_table):
-            box.add_widget(w)
-        return box
-
     def set_day(self, day: date) -> None:
         """Show one day's totals."""
+        self.app.touched()
         self.day, self.month = min(day, self.app.store.today()), False
         self.refresh_totals()
 
     def set_month(self) -> None:
         """Show this month's totals."""
+        self.app.touched()
         self.day, self.month = self.app.store.today(), True
+        self.refresh_totals()
+
+    def set_view(self, view: str) -> None:
+        """Per counter or per officer."""
+        self.app.touched()
+        self.totals.view = view
         self.refresh_totals()
 
     def period(self) -> tuple[date, date]:
@@ -168,145 +432,212 @@ class ManagerScreen(KioskScreen):
         return (self.day.replace(day=1), self.day) if self.month else (self.day, self.day)
 
     def refresh_totals(self) -> None:
-        """Re-read the totals from the store (the numbers the CLI prints)."""
+        """Re-read the totals from the store (the numbers the CLI prints) into the table and chart."""
         from ... import totals
-        app, lang = self.app, self.app.lang
+        app, lang, panel = self.app, self.app.lang, self.totals
         scale = app.cfg.scale
         d_from, d_to = self.period()
-        label = f"{d_from.isoformat()} … {d_to.isoformat()}" if self.month else d_to.isoformat()
-        result = totals.period_totals(app.store, app.cfg.counters, scale, d_from, d_to, label)
-        officers = totals.period_totals(app.store, (), scale, d_from, d_to, label, by="officer")
-        self.shown = result
-        self.period_label.text = label
+        label = f"{d_from.isoformat()}..{d_to.isoformat()}" if self.month else d_to.isoformat()
+        self.shown = totals.period_totals(app.store, app.cfg.counters, scale, d_from, d_to, label)
+        self.officers_shown = totals.period_totals(app.store, (), scale, d_from, d_to, label, by="officer")
+        panel.period_text = (t("m_month", lang, month=f"{d_to.month:02d}/{d_to.year}", period=vnformat.period(d_from, d_to))
+                             if self.month else t("m_day", lang, day=vnformat.day(d_to)))
         codes = scale.codes
-        header = [t("counter", lang), *codes, t("total", lang), t("satisfied_pct", lang), t("flagged", lang)]
-        self._fill(self.counter_table, header,
-                   [[r["counter"] + (f" — {r['name']}" if r["name"] else ""), *(r["levels"][c] for c in codes),
-                     r["total"], _pct(r["satisfied_pct"]), r["flagged"]] for r in result["counters"]]
-                   + [[t("all_counters", lang), *(result["all"]["levels"][c] for c in codes), result["all"]["total"],
-                       _pct(result["all"]["satisfied_pct"]), result["all"]["flagged"]]])
-        self._fill(self.officer_table, [t("officer", lang), *codes, t("total", lang), t("satisfied_pct", lang),
-                                        t("flagged", lang)],
-                   [[r["officer"] or t("no_officer", lang), *(r["levels"][c] for c in codes), r["total"],
-                     _pct(r["satisfied_pct"]), r["flagged"]] for r in officers["counters"]])
-        self.chart.set_rows([(lvl.code, level_label(lvl, lang), result["all"]["levels"][lvl.code]) for lvl in scale.levels])
+        tail = [t("m_col_total", lang), t("m_col_pct", lang), t("m_col_flagged", lang)]
 
-    @staticmethod
-    def _fill(grid: GridLayout, header: list, rows: list[list]) -> None:
-        grid.clear_widgets()
-        grid.cols = len(header)
-        for i, h in enumerate(header):
-            grid.add_widget(_cell(h, bold=True, size_hint_x=3 if i == 0 else 1))
-        for row in rows:
-            for i, v in enumerate(row):
-                grid.add_widget(_cell(v, align="left" if i == 0 else "center", size_hint_x=3 if i == 0 else 1))
+        def numbers(r):
+            return [*(vnformat.integer(r["levels"][c]) for c in codes), vnformat.integer(r["total"]),
+                    vnformat.percent(r["satisfied_pct"]), vnformat.integer(r["flagged"])]
+        if panel.view == "counter":
+            header = [t("counter", lang), *codes, *tail]
+            rows = [[r["name"] or r["counter"], *numbers(r)]
+                    for r in self.shown["counters"]]
+            rows.append([t("all_counters", lang), *numbers(self.shown["all"])])
+        else:
+            header = [t("officer", lang), *codes, *tail]
+            rows = [[r["officer"] or t("no_officer", lang), *numbers(r)] for r in self.officers_shown["counters"]]
+            rows.append([t("all_counters", lang), *numbers(self.officers_shown["all"])])
+        self.table.fill(header, rows, self.fs, last_is_total=True)
+        everyone = self.shown["all"]["levels"]
+        most = max([1, *everyone.values()])
+        panel.chart = [{"label": level_label(lvl, lang), "count": vnformat.integer(everyone[lvl.code]),
+                        "fraction": everyone[lvl.code] / most, "colour": LEVEL_COLOURS.get(lvl.code, (0.4, 0.4, 0.4, 1)),
+                        "fs": self.fs} for lvl in scale.levels]
+        panel.legend_text = t("m_tab_hint_codes", lang, legend=", ".join(
+            f"{lvl.code} = {level_label(lvl, lang)}" for lvl in scale.levels))
+        for name, b in self.view_buttons.items():
+            b.selected = panel.view == name
+        self.pick["this_month"].selected = self.month
 
     # --- status -------------------------------------------------------------------------------
 
-    def _build_status(self) -> BoxLayout:
-        box = BoxLayout(orientation="vertical", padding=dp(6), spacing=dp(6))
-        scroll = ScrollView()
-        self.status_text = scaled(Label(color=INK, halign="left", valign="top", size_hint_y=None, markup=True), dp(18))
-        self.status_text.bind(width=lambda w, v: setattr(w, "text_size", (v - dp(20), None)),
-                              texture_size=lambda w, s: setattr(w, "height", s[1] + dp(20)))
-        scroll.add_widget(self.status_text)
-        self.release_btn = BigButton(text="", size_hint=(0.4, None), height=dp(56), font_size=dp(18))
-        self.release_btn.bind(on_release=lambda *_: self.app.release_quarantine())
-        box.add_widget(scroll)
-        box.add_widget(self.release_btn)
-        return box
-
     def refresh_status(self) -> None:
-        """Sync, button boxes, disk and clock, as the manager needs them."""
-        self.status_text.text = "\n".join(self.app.status_lines())
+        """Sync, button boxes, disk and clock, as the manager needs them (the text only while shown)."""
+        self.status.show_release = self.actions.quarantined() > 0
+        if self.tab != "status":
+            return
+        self.status.text = "\n".join(self.actions.status_lines()).replace(
+            "⚠", "[font=ManagerSymbols]⚠[/font]")
+
+    def release_quarantine(self) -> int:
+        """"Gửi lại phiếu bị từ chối"."""
+        self.app.touched()
+        n = self.actions.release_quarantine()
+        self.app.toast(t("released", self.app.lang, n=n))
+        self.refresh_status()
+        return n
 
     # --- roster -------------------------------------------------------------------------------
 
-    def _build_roster(self) -> BoxLayout:
-        box = BoxLayout(orientation="vertical", padding=dp(10), spacing=dp(8))
-        self.roster_title = _cell("", bold=True, size_hint_y=0.1)
-        grid = GridLayout(cols=2, spacing=dp(8), row_default_height=dp(54), row_force_default=True)
-        self.roster_inputs = {}
-        for counter in self.app.cfg.counters:
-            grid.add_widget(_cell(counter.name, align="left"))
-            ti = TextInput(multiline=False, font_size=dp(22), write_tab=False)
-            self.roster_inputs[counter.id] = ti
-            grid.add_widget(ti)
-        self.roster_save = BigButton(text="", size_hint_y=0.12)
-        self.roster_save.bind(on_release=lambda *_: self.save_roster())
-        self.roster_msg = _cell("", size_hint_y=0.08)
-        for w in (self.roster_title, grid, self.roster_save, self.roster_msg):
-            box.add_widget(w)
-        return box
+    def refresh_roster(self) -> None:
+        """Today's roster from the store, the first counter ready for typing."""
+        today = self.app.store.today()
+        self.roster.codes = dict(self.app.store.roster(today))
+        self.roster.selected = self.roster.selected or self.app.cfg.counters[0].id
+        self.roster.message = ""
+        self._roster_rows()
+
+    def _roster_rows(self) -> None:
+        lang = self.app.lang
+        self.roster.rows = [{"counter_id": c.id, "name": c.name, "code": self.roster.codes.get(c.id, ""),
+                             "placeholder": t("m_roster_none", lang), "selected": c.id == self.roster.selected,
+                             "fs": self.fs, "owner": self, "height": self.fs * 3}
+                            for c in self.app.cfg.counters]
+
+    def select_counter(self, counter_id: str) -> None:
+        """The code pad now types into this counter's code."""
+        self.app.touched()
+        self.roster.selected = counter_id
+        self._roster_rows()
+
+    def type_code(self, key: str) -> None:
+        """A key of the code pad, typed into the selected counter's code."""
+        self.app.touched()
+        cid = self.roster.selected
+        code = self.roster.codes.get(cid, "")
+        if key == "del":
+            code = code[:-1]
+        elif key == "clear":
+            code = ""
+        elif len(code) < CODE_MAX:
+            code += key
+        self.roster.codes = {**self.roster.codes, cid: code}
+        self.roster.message = ""
+        self._roster_rows()
 
     def save_roster(self) -> None:
         """Store today's officer codes per counter."""
+        self.app.touched()
+        today = self.app.store.today()
         try:
-            self.app.store.set_roster(self.app.store.today(), {cid: ti.text for cid, ti in self.roster_inputs.items()})
+            self.app.store.set_roster(today, {c.id: self.roster.codes.get(c.id, "") for c in self.app.cfg.counters})
         except ValueError as e:
-            self.roster_msg.text = str(e)
+            self.roster.message = str(e)
             return
-        self.roster_msg.text = t("saved", self.app.lang)
+        log.info("roster saved for %s", today)
+        self.roster.message = t("m_roster_saved", self.app.lang, day=vnformat.day(today))
 
     # --- export -------------------------------------------------------------------------------
 
-    def _build_export(self) -> BoxLayout:
-        box = BoxLayout(orientation="vertical", padding=dp(10), spacing=dp(10))
-        self.export_label = _cell("", size_hint_y=0.1, align="left")
-        self.export_dir = TextInput(multiline=False, font_size=dp(20), size_hint_y=0.12,
-                                    text=str(self.app.cfg.export_dir or self.app.cfg.data_dir / "exports"))
-        self.export_btn = BigButton(text="", size_hint_y=0.15)
-        self.export_btn.bind(on_release=lambda *_: self.app.export_csv(self.export_dir.text, *self.period()))
-        self.progress = ProgressBar(max=100, value=0, size_hint_y=0.08)
-        self.export_msg = _cell("", size_hint_y=0.2)
-        for w in (self.export_label, self.export_dir, self.export_btn, self.progress, self.export_msg, BoxLayout()):
-            box.add_widget(w)
-        return box
+    def refresh_export(self, rescan: bool = True) -> None:
+        """The drives on offer (looked for again), the formats, and the period being exported."""
+        lang, panel = self.app.lang, self.export
+        if rescan:
+            found = self.actions.targets()
+            panel.formats = [{"text": t(f"m_fmt_{f}", lang), "value": f, "selected": f == panel.fmt, "fs": self.fs,
+                              "owner": self} for f in self.actions.formats()]
+            if panel.target not in {str(x.path) for x in found}:
+                panel.target = str(found[0].path) if found else ""
+            self._targets = found
+        panel.targets = [{"text": x.label, "value": str(x.path), "kind": "target", "selected": str(x.path) == panel.target,
+                          "fs": self.fs, "owner": self, "height": self.fs * 2.8} for x in self._targets]
+        panel.no_drive = "" if self._targets else t("m_export_no_drive", lang)
+        panel.formats = [{**f, "selected": f["value"] == panel.fmt, "fs": self.fs} for f in panel.formats]
+        today = self.app.store.today()
+        if panel.period_kind != "custom":
+            panel.d_from, panel.d_to = periods.named(panel.period_kind, today)
+        span = vnformat.period(panel.d_from, panel.d_to)
+        if panel.period_kind == "quarter":
+            span = f"{periods.quarter_label(panel.d_to)}: {span}"
+        panel.period_text = span
+        panel.go_text = t("m_export_go", lang, what=t(f"m_fmt_{panel.fmt}", lang), period=span)
+
+    def choose_target(self, path: str) -> None:
+        """A drive (or the configured folder) was touched."""
+        self.app.touched()
+        self.export.target = path
+        self.refresh_export(rescan=False)
+
+    def choose_format(self, fmt: str) -> None:
+        """CSV, the II.7 workbook or the II.7 PDF."""
+        self.app.touched()
+        self.export.fmt = fmt
+        self.refresh_export(rescan=False)
+
+    def choose_period(self, kind: str) -> None:
+        """This month, this quarter, this year, or chosen dates (from the period shown now)."""
+        self.app.touched()
+        self.export.period_kind = kind
+        self.refresh_export(rescan=False)
+
+    def step_date(self, which: str, days: int) -> None:
+        """The date stepper: move the start or the end of a chosen period."""
+        self.app.touched()
+        panel = self.export
+        panel.period_kind = "custom"
+        panel.d_from, panel.d_to = periods.step(panel.d_from, panel.d_to, which, days, self.app.store.today())
+        self.refresh_export(rescan=False)
+
+    def start_export(self):
+        """"Xuất": checked and written on a worker thread; progress arrives through the doorway."""
+        self.app.touched()
+        panel = self.export
+        if not panel.target:
+            panel.message = t("m_export_pick", self.app.lang)
+            return None
+        panel.busy, panel.progress = True, 0
+        panel.message = t("m_export_busy", self.app.lang, pct="")
+        try:
+            return self.actions.export(panel.target, panel.fmt, panel.d_from, panel.d_to)
+        except (ValueError, ExportRefused) as e:
+            panel.busy = False
+            panel.message = t("m_export_failed", self.app.lang, error=e)
+            return None
 
     def export_progress(self, fraction: float, message: str | None = None) -> None:
         """Show how far the export is (called on the UI thread through the doorway)."""
-        self.progress.value = 100 * fraction
+        panel = self.export
+        panel.progress = 100 * fraction
         if message is not None:
-            self.export_msg.text = message
+            panel.message = message
+        if fraction >= 1.0 or (fraction == 0.0 and message is not None):  # done, or failed with a reason
+            panel.busy = False
 
     # --- all ----------------------------------------------------------------------------------
 
     def refresh(self) -> None:
         lang = self.app.lang
-        self.title.text = t("manager_title", lang, centre=self.app.cfg.centre)
-        self.sync_btn.text = t("sync_now", lang)
-        self.home_btn.text = t("back_to_citizens", lang)
-        self.leave_btn.text = t("leave_kiosk", lang)
-        for tab, key in ((self.tab_today, "tab_today"), (self.tab_status, "tab_status"),
-                         (self.tab_roster, "tab_roster"), (self.tab_export, "tab_export")):
-            tab.text = t(key, lang)
-        for key, b in self.pick.items():
-            b.text = t(key, lang)
-        self.roster_title.text = f"{t('tab_roster', lang)} — {self.app.store.today().isoformat()}"
-        roster = self.app.store.roster(self.app.store.today())
-        for cid, ti in self.roster_inputs.items():
-            ti.text = roster.get(cid, "")
-        self.export_label.text = t("export_folder", lang)
-        self.release_btn.text = t("release_quarantine", lang)
-        self.export_btn.text = t("export_csv", lang)
+        self._fit()
+        self.labels = {"title": t("manager_title", lang, centre=self.app.cfg.centre), **{key: t(key, lang) for key in (
+            "sync_now", "back_to_citizens", "leave_kiosk", "tab_today", "tab_status", "tab_roster", "tab_export",
+            "m_leave_title", "m_leave_body", "m_leave_yes", "m_cancel")}}
+        self.totals.labels = {key: t(key, lang) for key in (
+            "prev_day", "today", "yesterday", "this_month", "next_day", "m_by_counter", "m_by_officer")}
+        self.export.labels = {key: t(key, lang) for key in (
+            "m_export_where", "m_export_rescan", "m_export_what", "m_export_period", "m_period_month",
+            "m_period_quarter", "m_period_year", "m_period_custom", "m_from", "m_to")}
+        self.status.release_text = t("release_quarantine", lang)
+        self.roster.title = t("m_roster_title", lang, day=vnformat.day(self.app.store.today()))
+        self.roster.hint = t("m_roster_hint", lang)
+        self.roster.save_text = t("m_roster_save", lang)
+        self.codepad.clear_text = t("m_clear", lang)
+        self.confirming = False
         self.refresh_totals()
+        self.refresh_roster()
         self.refresh_status()
+        self.refresh_export()
 
 
-def _pct(value) -> str:
-    return "—" if value is None else f"{value:.1f}%"
 
-
-def disk_free(path) -> str:
-    """Free space where the data lives, for people."""
-    usage = shutil.disk_usage(path)
-    return f"{usage.free / 2**30:.1f} GiB / {usage.total / 2**30:.1f} GiB"
-
-
-def clock_looks_wrong(now: datetime, last_vote_time: str | None) -> str | None:
-    """Why the clock looks wrong, or None: before the software was written, or before the last vote."""
-    if now.year < 2026:
-        return f"the clock says {now:%Y-%m-%d %H:%M}, before this software existed"
-    if last_vote_time and now < datetime.fromisoformat(last_vote_time) - timedelta(minutes=5):
-        return f"the clock says {now:%Y-%m-%d %H:%M}, earlier than the last vote ({last_vote_time[:16]})"
-    return None
+for _kv in ["manager_common.kv", *sorted(p.name for p in KV.glob("manager_*.kv") if p.name != "manager_common.kv")]:
+    Builder.load_file(str(KV / _kv))

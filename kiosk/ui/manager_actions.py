@@ -1,0 +1,205 @@
+"""What the manager's buttons do, apart from the App and the screens: sync now, leave kiosk mode,
+put refused votes back, the status lines, and the export to a USB stick on a worker thread.
+
+The screens call these; the App keeps only what every screen shares (moving between screens, the
+doorway, toasts). Progress from the export thread reaches the screen only through the app's
+doorway (``export_progress`` events), never by touching a widget.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import shutil
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Callable
+
+from .. import outbox, removable, vnformat
+from ..export import report_csv_bytes
+from ..removable import ExportPolicy, ExportRefused
+from ..totals import period_report
+from . import manager_strings  # noqa: F401  (adds the manager's words to the catalogue)
+from .strings import t
+
+log = logging.getLogger("kiosk.manager")
+
+FORMATS = ("csv", "xlsx", "pdf")
+
+
+def report_module():
+    """The II.7 report package (:mod:`kiosk.report`), or None where it is not installed yet."""
+    try:
+        return importlib.import_module("kiosk.report")
+    except ImportError:
+        return None
+
+
+@dataclass(frozen=True)
+class Target:
+    """A place the export can go: a mounted stick, or the configured folder."""
+
+    path: Path
+    label: str
+    drive: bool
+
+
+class ManagerActions:
+    """The manager's actions for one app (``app``: the KioskApp; only its store, config, lang,
+    doorway, toast and stop are used)."""
+
+    def __init__(self, app, policy: ExportPolicy | None = None, mountinfo: Path = removable.MOUNTINFO):
+        self.app = app
+        self.policy = policy or ExportPolicy(system_paths=(app.cfg.data_dir,), mountinfo=mountinfo)
+        self.mountinfo = mountinfo
+
+    # --- sync, leaving, refused votes ----------------------------------------------------------
+
+    def sync_now(self) -> str:
+        """Start a sync now; return what to tell the manager (why not, when there is no [sync])."""
+        app = self.app
+        if app.cfg.sync is None or app._sync_now is None:
+            log.info("manager asked to sync now; no [sync] configured")
+            return t("m_sync_unset", app.lang)
+        log.info("manager asked to sync now")
+        app._sync_now()
+        return t("m_sync_started", app.lang)
+
+    def leave_kiosk_mode(self) -> None:
+        """Close the kiosk (after the manager confirmed): logged, then the app stops."""
+        log.warning("the manager left kiosk mode; the kiosk is closing")
+        self.app.stop()
+
+    def quarantined(self) -> int:
+        """How many votes the central service refused (waiting for the manager to send them again)."""
+        return outbox.count_pending(self.app.store)["quarantined"]
+
+    def release_quarantine(self) -> int:
+        """Put refused votes back in the outbox and sync now when there were any."""
+        n = outbox.release_quarantine(self.app.store)
+        log.info("manager put %d refused vote(s) back in the outbox", n)
+        if n and self.app._sync_now is not None:
+            self.app._sync_now()
+        return n
+
+    # --- status -------------------------------------------------------------------------------
+
+    def status_lines(self) -> list[str]:
+        """What the status tab shows: sync, button boxes, disk, clock (Kivy markup, Vietnamese formats)."""
+        app = self.app
+        lang, s = app.lang, outbox.status(app.store)
+        warn = "[color=b01010][b]⚠ {}[/b][/color]".format
+        lines = [f"[b]{t('st_sync', lang)}[/b]: " + (t("st_sync_on", lang, url=app.cfg.sync.url) if app.cfg.sync
+                                                   else t("st_sync_off", lang)),
+                 "    " + t("st_waiting", lang, votes=vnformat.integer(s["votes"]),
+                            reasons=vnformat.integer(s["reasons"]), quarantined=vnformat.integer(s["quarantined"])),
+                 "    " + t("st_last_success", lang, at=vnformat.iso_moment(s["last_success"])),
+                 "    " + t("st_last_error", lang, error=(s["last_error"] or {}).get("error") or "—")]
+        if s["clock_skew_s"]:
+            lines.append("    " + warn(t("st_skew", lang, seconds=-s["clock_skew_s"])))
+        lines += ["    " + warn(t("st_mismatch", lang, date=vnformat.day(date.fromisoformat(m["date"])),
+                                   counter=m["counter"])) for m in s["mismatches"]]
+        boxes = app.boxes
+        lines.append(f"[b]{t('st_boxes', lang)}[/b]:" + ("" if boxes and boxes.readers else " " + t("st_none", lang)))
+        for port, members in (boxes.health() if boxes else []):
+            state = t("st_connected", lang) if port.connected else warn(t("st_disconnected", lang))
+            lines.append("    " + t("st_port", lang, port=port.port, state=state, invalid=port.invalid_total))
+            for b in members:
+                lines.append("        " + t("st_box", lang, box=b.box, counter=b.counter,
+                                            state=t("st_heard", lang) if b.heard else warn(t("st_not_heard", lang)),
+                                            last=b.last_heartbeat or b.last_rate or "—", firmware=b.firmware or "—"))
+        lines.append(f"[b]{t('st_disk', lang, free=disk_free(app.cfg.data_dir))}[/b]")
+        now = datetime.now(app.cfg.tz)
+        last = app.store.query("SELECT local_time FROM votes ORDER BY seq DESC LIMIT 1")
+        wrong = clock_looks_wrong(now, last[0][0] if last else None)
+        lines.append(f"[b]{t('m_st_clock', lang, now=vnformat.moment(now))}[/b]"
+                     + ("  " + warn(t("st_clock_wrong", lang, why=wrong)) if wrong else ""))
+        return lines
+
+    # --- export -------------------------------------------------------------------------------
+
+    def formats(self) -> tuple[str, ...]:
+        """The file types on offer: CSV always; the II.7 workbook and PDF when the report package exists."""
+        return FORMATS if report_module() is not None else ("csv",)
+
+    def targets(self) -> list[Target]:
+        """Mounted removable drives, then the configured export folder (when one is configured)."""
+        lang = self.app.lang
+        out = [Target(m.point, t("m_drive", lang, point=m.point, fstype=m.fstype), True)
+               for m in removable.removable_drives(self.mountinfo) if not m.read_only]
+        if self.app.cfg.export_dir is not None and all(x.path != self.app.cfg.export_dir for x in out):
+            out.append(Target(self.app.cfg.export_dir, t("m_configured", lang, path=self.app.cfg.export_dir), False))
+        return out
+
+    def export(self, folder: str | Path, fmt: str, d_from: date, d_to: date) -> threading.Thread:
+        """Write the period's report as ``fmt`` into ``folder`` on a worker thread.
+
+        The folder is checked first (a folder on the kiosk's own disk is refused: no stick in);
+        the file is written under a temporary name, fsync-ed, renamed, and its folder fsync-ed
+        before "Đã xuất" is posted. Progress and the outcome arrive as ``export_progress`` events.
+        """
+        app = self.app
+        lang, post = app.lang, app.doorway.post
+        if fmt not in self.formats():
+            raise ValueError(f"format {fmt!r} is not offered here")
+
+        def progress(fraction: float, message: str | None = None) -> None:
+            post("export_progress", (max(0.0, min(1.0, fraction)), message))
+
+        def work():
+            try:
+                progress(0.02, t("m_export_busy", lang, pct=""))
+                target = self.policy.prepare(folder)
+                name = f"bang-tong-hop-{app.cfg.kiosk_id}-{d_from.isoformat()}-{d_to.isoformat()}.{fmt}"
+                if fmt == "csv":
+                    report = period_report(app.store, app.cfg.counters, app.cfg.scale, d_from, d_to)
+                    progress(0.6)
+                    path = removable.write_durably(target, name, report_csv_bytes(report, app.cfg.scale))
+                else:
+                    path = self._write_report(target, name, fmt, d_from, d_to, progress)
+                log.info("exported %s for %s..%s to %s", fmt, d_from, d_to, path)
+                progress(1.0, t("m_exported", lang, path=path))
+            except ExportRefused as e:
+                log.warning("export refused: %s", e)
+                progress(0.0, t("m_export_failed", lang, error=e))
+            except OSError as e:
+                log.exception("export failed")
+                progress(0.0, t("m_export_failed", lang, error=removable.explain(e, folder)))
+            except Exception as e:  # a report that cannot be made: say so, keep the kiosk running
+                log.exception("export failed")
+                progress(0.0, t("m_export_failed", lang, error=e))
+
+        thread = threading.Thread(target=work, name="export", daemon=True)
+        thread.start()
+        return thread
+
+    def _write_report(self, folder: Path, name: str, fmt: str, d_from: date, d_to: date,
+                      progress: Callable[..., None]) -> Path:
+        """The II.7 workbook or PDF through :func:`kiosk.report.write_report`, made in a hidden folder on
+        the stick and moved into place durably."""
+        report = report_module()
+        work = removable.staging_folder(folder)
+        try:
+            made = Path(report.write_report(self.app.store, self.app.cfg, d_from, d_to, fmt, work,
+                                            progress=lambda f, *_: progress(0.05 + 0.85 * float(f))))
+            return removable.commit_file(made, folder / (made.name or name))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def disk_free(path) -> str:
+    """Free space where the data lives, for people: "12,3 GiB / 29,1 GiB"."""
+    usage = shutil.disk_usage(path)
+    return f"{vnformat.gib(usage.free)} / {vnformat.gib(usage.total)}"
+
+
+def clock_looks_wrong(now: datetime, last_vote_time: str | None) -> str | None:
+    """Why the clock looks wrong, or None: before the software was written, or before the last vote."""
+    if now.year < 2026:
+        return f"đồng hồ chỉ {vnformat.moment(now, seconds=False)}, trước khi phần mềm này ra đời"
+    if last_vote_time and now < datetime.fromisoformat(last_vote_time) - timedelta(minutes=5):
+        return (f"đồng hồ chỉ {vnformat.moment(now, seconds=False)}, sớm hơn phiếu gần nhất "
+                f"({vnformat.iso_moment(last_vote_time)})")
+    return None

@@ -1,0 +1,70 @@
+"""The manager screens' own words, in Vietnamese and English, added to the one catalogue
+(:data:`kiosk.ui.strings.CATALOGUE`) so that :func:`~kiosk.ui.strings.t` and the glyph checks see them.
+
+Kept in their own file so the citizen screens' catalogue and these can change apart; a key may
+not be defined twice. No Kivy here.
+"""
+
+from __future__ import annotations
+
+from .strings import CATALOGUE
+
+MANAGER: dict[str, tuple[str, str]] = {
+    "m_by_counter": ("Theo quầy", "By counter"),
+    "m_by_officer": ("Theo cán bộ", "By officer"),
+    "m_day": ("Ngày {day}", "Day {day}"),
+    "m_month": ("Tháng {month} ({period})", "Month {month} ({period})"),
+    "m_col_total": ("Tổng\nsố phiếu", "Votes\ncounted"),
+    "m_col_pct": ("Tỷ lệ\nhài lòng", "Satisfied\n(%)"),
+    "m_col_flagged": ("Phiếu lặp\n(không tính)", "Repeats\n(not counted)"),
+    "m_no_votes": ("Chưa có phiếu nào trong kỳ này.", "No votes in this period."),
+    "m_tab_hint_codes": ("Mức: {legend}", "Levels: {legend}"),
+    # roster
+    "m_roster_title": ("Phân công cán bộ ngày {day}", "Officers on duty, {day}"),
+    "m_roster_hint": ("Chạm vào ô mã của một quầy, rồi nhập mã cán bộ bằng bàn phím trên màn hình.",
+                      "Touch a counter's code box, then type the officer's code on the pad."),
+    "m_roster_save": ("Lưu phân công", "Save the roster"),
+    "m_roster_saved": ("Đã lưu phân công ngày {day}", "Roster saved for {day}"),
+    "m_roster_none": ("(trống)", "(none)"),
+    "m_clear": ("Xoá hết", "Clear"),
+    # export
+    "m_export_where": ("Xuất vào:", "Export to:"),
+    "m_export_rescan": ("Tìm lại USB", "Look for USB again"),
+    "m_export_no_drive": ("Chưa thấy USB nào. Hãy cắm USB rồi bấm “Tìm lại USB”.",
+                          "No USB stick found. Plug one in and touch “Look for USB again”."),
+    "m_drive": ("USB {point} ({fstype})", "USB {point} ({fstype})"),
+    "m_configured": ("Thư mục cấu hình: {path}", "Configured folder: {path}"),
+    "m_export_what": ("Loại tệp:", "File:"),
+    "m_fmt_csv": ("Bảng số liệu CSV", "CSV table"),
+    "m_fmt_xlsx": ("Bảng tổng hợp II.7 (Excel)", "II.7 summary (Excel)"),
+    "m_fmt_pdf": ("Bảng tổng hợp II.7 (PDF)", "II.7 summary (PDF)"),
+    "m_export_period": ("Kỳ báo cáo:", "Period:"),
+    "m_period_month": ("Tháng này", "This month"),
+    "m_period_quarter": ("Quý này", "This quarter"),
+    "m_period_year": ("Năm nay", "This year"),
+    "m_period_custom": ("Chọn ngày", "Choose dates"),
+    "m_from": ("Từ ngày", "From"),
+    "m_to": ("Đến ngày", "To"),
+    "m_export_go": ("Xuất {what}\n{period}", "Export {what}\n{period}"),
+    "m_export_busy": ("Đang xuất… {pct}", "Exporting… {pct}"),
+    "m_exported": ("Đã xuất: {path}", "Exported: {path}"),
+    "m_export_failed": ("Không xuất được: {error}", "Export failed: {error}"),
+    "m_export_pick": ("Hãy chọn một USB trong danh sách.", "Choose a USB stick from the list."),
+    # header, leaving, sync
+    "m_leave_title": ("Thoát chế độ kiosk?", "Leave kiosk mode?"),
+    "m_leave_body": ("Màn hình đánh giá sẽ đóng. Người dân không thể đánh giá cho đến khi kiosk được khởi động "
+                     "lại. Hộp nút bấm cũng ngừng nhận phiếu.",
+                     "The rating screen will close. Citizens cannot rate until the kiosk is started again. "
+                     "The button boxes stop too."),
+    "m_leave_yes": ("Thoát", "Leave"),
+    "m_cancel": ("Huỷ", "Cancel"),
+    "m_sync_unset": ("Không đồng bộ được: chưa cấu hình máy chủ (thiếu mục [sync] trong tệp cấu hình).",
+                     "Cannot sync: no central service is configured (no [sync] section in the configuration)."),
+    "m_sync_started": ("Đang đồng bộ với máy chủ…", "Syncing with the central service…"),
+    "m_st_clock": ("Đồng hồ: {now}", "Clock: {now}"),
+}
+
+_clash = {k for k in MANAGER if CATALOGUE.get(k, MANAGER[k]) != MANAGER[k]}
+if _clash:  # each string is defined once
+    raise RuntimeError(f"manager strings defined twice: {sorted(_clash)}")
+CATALOGUE.update(MANAGER)

@@ -1,0 +1,61 @@
+"""Numbers, dates and periods written the Vietnamese way, for people (screens, messages).
+
+Vietnamese writes a decimal comma and groups thousands with a dot (1.234,5), dates day first
+(22/11/2026), and leaves a space before the per-cent sign (84,5 %). Machine formats (CSV, JSON,
+ISO dates) are not made here: they keep their contracts. No Kivy: tested alone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+NO_VALUE = "—"  # no votes is not 0 %: shown as a dash
+
+
+def integer(n: int) -> str:
+    """A whole number with dots between thousands: 1234567 → "1.234.567"."""
+    sign = "-" if n < 0 else ""
+    return sign + f"{abs(int(n)):,}".replace(",", ".")
+
+
+def decimal(x: float, places: int = 1) -> str:
+    """A number with a decimal comma and dotted thousands: 1234.56 → "1.234,6"."""
+    if round(x, places) == 0:
+        x = 0.0  # never "-0,0"
+    return f"{x:,.{places}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def percent(x: float | None, places: int = 1) -> str:
+    """A percentage as printed in Vietnamese: 84.5 → "84,5 %"; None (nothing counted) → "—"."""
+    return NO_VALUE if x is None else f"{decimal(x, places)} %"
+
+
+def day(d: date) -> str:
+    """A date day first: 22/11/2026 (leading zeros kept, as on official documents)."""
+    return f"{d.day:02d}/{d.month:02d}/{d.year}"
+
+
+def moment(dt: datetime, seconds: bool = True) -> str:
+    """A date and time: "22/11/2026 09:05:03" (24-hour clock)."""
+    return f"{day(dt)} {dt:%H:%M:%S}" if seconds else f"{day(dt)} {dt:%H:%M}"
+
+
+def period(d_from: date, d_to: date) -> str:
+    """A period for a heading: one day "22/11/2026", or "01/11/2026 – 22/11/2026"."""
+    return day(d_from) if d_from == d_to else f"{day(d_from)} – {day(d_to)}"
+
+
+def iso_moment(text: str | None, seconds: bool = False) -> str:
+    """An ISO timestamp from the store ("2026-11-22T09:05:03+07:00") for people; "—" when missing,
+    and the text unchanged when it is not a timestamp (better shown raw than lost)."""
+    if not text:
+        return NO_VALUE
+    try:
+        return moment(datetime.fromisoformat(text), seconds)
+    except ValueError:
+        return text
+
+
+def gib(n_bytes: int) -> str:
+    """A size in GiB with a decimal comma: "12,3 GiB"."""
+    return f"{decimal(n_bytes / 2**30, 1)} GiB"

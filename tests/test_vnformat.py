@@ -1,0 +1,74 @@
+"""Numbers, dates and export periods as a Vietnamese reader expects them (no Kivy)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from kiosk import periods, vnformat
+
+
+def test_percentages_have_a_decimal_comma_and_a_space_before_the_sign():
+    assert vnformat.percent(84.5) == "84,5 %"
+    assert vnformat.percent(100.0) == "100,0 %"
+    assert vnformat.percent(0.04) == "0,0 %"
+
+
+def test_no_votes_is_a_dash_not_zero_per_cent():
+    assert vnformat.percent(None) == "—"
+
+
+def test_thousands_are_grouped_with_dots():
+    assert vnformat.integer(1234567) == "1.234.567"
+    assert vnformat.integer(999) == "999"
+    assert vnformat.integer(-1200) == "-1.200"
+    assert vnformat.decimal(1234.56, 1) == "1.234,6"
+    assert vnformat.decimal(-0.01, 1) == "0,0"
+
+
+def test_dates_are_written_day_first_with_leading_zeros():
+    assert vnformat.day(date(2026, 11, 22)) == "22/11/2026"
+    assert vnformat.day(date(2026, 1, 5)) == "05/01/2026"
+    assert vnformat.moment(datetime(2026, 2, 3, 9, 5, 7)) == "03/02/2026 09:05:07"
+
+
+def test_a_period_is_one_day_or_two_dates():
+    assert vnformat.period(date(2026, 11, 22), date(2026, 11, 22)) == "22/11/2026"
+    assert vnformat.period(date(2026, 11, 1), date(2026, 11, 22)) == "01/11/2026 – 22/11/2026"
+
+
+def test_stored_timestamps_are_shown_day_first_and_odd_ones_are_kept():
+    assert vnformat.iso_moment("2026-11-22T09:05:03+07:00") == "22/11/2026 09:05"
+    assert vnformat.iso_moment(None) == "—"
+    assert vnformat.iso_moment("yesterday") == "yesterday"
+
+
+def test_sizes_are_in_gib_with_a_comma():
+    assert vnformat.gib(3 * 2**30 // 2) == "1,5 GiB"
+
+
+@pytest.mark.parametrize("today, month, quarter, year", [
+    (date(2026, 11, 22), date(2026, 11, 1), date(2026, 10, 1), date(2026, 1, 1)),
+    (date(2026, 3, 31), date(2026, 3, 1), date(2026, 1, 1), date(2026, 1, 1)),
+    (date(2026, 4, 1), date(2026, 4, 1), date(2026, 4, 1), date(2026, 1, 1)),
+])
+def test_named_periods_start_on_their_first_day_and_end_today(today, month, quarter, year):
+    assert periods.named("month", today) == (month, today)
+    assert periods.named("quarter", today) == (quarter, today)
+    assert periods.named("year", today) == (year, today)
+
+
+def test_quarters_are_named_in_roman_numerals():
+    assert periods.quarter_label(date(2026, 11, 22)) == "Quý IV/2026"
+    assert periods.quarter_label(date(2026, 2, 1)) == "Quý I/2026"
+
+
+def test_stepping_a_chosen_period_keeps_it_in_order_and_never_past_today():
+    today = date(2026, 11, 22)
+    assert periods.step(date(2026, 11, 20), today, "to", 1, today) == (date(2026, 11, 20), today)
+    assert periods.step(date(2026, 11, 20), date(2026, 11, 21), "from", 5, today) == (date(2026, 11, 21),) * 2
+    assert periods.step(date(2026, 11, 20), date(2026, 11, 21), "to", -5, today) == (date(2026, 11, 20),) * 2
+    assert periods.step(date(2026, 11, 20), today, "from", -30, today) == (date(2026, 10, 21), today)
+    with pytest.raises(ValueError):
+        periods.step(today, today, "middle", 1, today)
