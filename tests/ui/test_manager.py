@@ -242,28 +242,34 @@ def test_export_to_a_mounted_drive_is_complete_and_synced_before_it_says_done(ki
         assert len(synced) == 2 and synced[0].startswith(f"{stick}/.dang-xuat-") and synced[1] == str(stick)
 
 
-def test_the_export_offers_the_ii7_workbook_and_pdf_only_when_the_report_package_exists(kiosk_factory, tmp_path,
-                                                                                        monkeypatch):
-    def write_report(store, config, d_from, d_to, fmt, folder, progress=None):
-        progress and progress(0.5)
-        path = folder / f"bang-tong-hop.{fmt}"
-        path.write_bytes(b"%PDF-1.4 " + d_from.isoformat().encode())
-        return path
+def test_the_export_writes_the_real_ii7_workbook_and_pdf_to_the_stick(kiosk_factory, tmp_path):
+    import openpyxl
     with tmpfs(tmp_path / "stick") as stick:
         app = kiosk_factory(extra=f'\n[manager]\nexport_dir = "{stick}"\n')
+        for counter, level in (("Q1", "RHL"), ("Q2", "HL"), ("Q3", "KHL")):  # apart: no repeat flags
+            app.store.record_vote(counter, level, source="keypad")
         manager = _export_tab(app)
-        assert [f["value"] for f in manager.export.formats] == ["csv"]
-        monkeypatch.setitem(sys.modules, "kiosk.report", types.SimpleNamespace(write_report=write_report))
         manager.actions.policy = tmpfs_counts_as_a_drive()
         tap(manager.export.ids.rescan)
         assert [f["value"] for f in manager.export.formats] == ["csv", "xlsx", "pdf"]
-        tap(next(v for v in views(manager.export.ids.formats) if v.value == "pdf"))
+        tap(views(manager.export.ids.targets)[0])
+        tap(next(v for v in views(manager.export.ids.formats) if v.value == "xlsx"))
         tap(manager.export.ids.period_year)
         assert manager.export.d_from == app.store.today().replace(month=1, day=1)
-        assert manager.export.go_text.startswith("Xuất Bảng tổng hợp II.7 (PDF)\n01/01/")
+        assert manager.export.go_text.startswith("Xuất Bảng tổng hợp II.7")
         tap(manager.export_btn)
-        wait_until(lambda: "Đã xuất" in manager.export.message, what="the PDF export")
-        assert [p.name for p in stick.iterdir()] == ["bang-tong-hop.pdf"]  # the staging folder is gone
+        wait_until(lambda: "Đã xuất" in manager.export.message, timeout=60, what="the workbook export")
+        made = [p for p in stick.iterdir()]
+        assert len(made) == 1 and made[0].suffix == ".xlsx"  # the staging folder is gone
+        sheet = openpyxl.load_workbook(made[0], data_only=True).worksheets[0]
+        total_row = next(row for row in sheet.iter_rows(values_only=True) if "Tổng cộng" in row)
+        assert total_row[total_row.index("Tổng cộng") + 1] == 3  # Tổng số phiếu: three votes, from the real model
+        tap(next(v for v in views(manager.export.ids.formats) if v.value == "pdf"))
+        tap(manager.export_btn)
+        wait_until(lambda: "Đã xuất" in manager.export.message and len(list(stick.iterdir())) == 2,
+                   timeout=60, what="the PDF export")
+        pdf = next(p for p in stick.iterdir() if p.suffix == ".pdf")
+        assert pdf.read_bytes().startswith(b"%PDF")
 
 
 def test_chosen_dates_are_stepped_by_touch(kiosk_factory):
