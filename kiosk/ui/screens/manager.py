@@ -25,7 +25,7 @@ from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 
-from ... import periods, vnformat
+from ... import period as periods, vnformat
 from ...removable import ExportRefused
 from .. import manager_strings  # noqa: F401  (adds the manager's words to the catalogue)
 from ..manager_actions import ManagerActions
