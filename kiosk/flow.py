@@ -102,6 +102,11 @@ class CitizenFlow:
         self.screen, self.shown_at = screen, now
         return True
 
+    def answered(self, now: float) -> None:
+        """An answer that keeps the screen (a reason ticked): the guard starts again, so the second half
+        of a double tap does not undo it."""
+        self.shown_at = now
+
     def accepts(self, began_at: float) -> bool:
         """May a touch (or key) that began at ``began_at`` answer the screen now shown?"""
         return touch_is_answer(began_at, self.shown_at, self.guard_s)

@@ -112,3 +112,10 @@ def test_opening_and_closing_hours_move_the_start_screen_at_once():
 def test_manager_screens_give_up_after_their_own_limit():
     assert not go("manager", idle=119) and go("manager", idle=120)
     assert not go("pin", idle=29) and go("pin", idle=30)
+
+
+def test_an_answer_that_keeps_the_screen_restarts_the_guard():
+    flow = CitizenFlow("vi", guard_s=0.5)
+    flow.show("reasons", now=1.0)
+    flow.answered(now=3.0)  # a reason ticked
+    assert not flow.accepts(3.3) and flow.accepts(3.5)
