@@ -34,7 +34,7 @@ from ..pin import PinPad
 from ..store import Vote, VoteNotRecorded, VoteStore
 from ..totals import period_report
 from .doorway import Doorway
-from .fonts import register_fonts
+from .fonts import register_fonts, symbol
 from .sounds import Prompts
 from .screens.citizen import (ClosedScreen, CounterPickScreen, RatingScreen, ReasonsScreen, ThanksScreen)
 from .screens.manager import ManagerScreen, PinScreen, clock_looks_wrong, disk_free
@@ -386,7 +386,7 @@ class KioskApp(App):
     def status_lines(self) -> list[str]:
         """What the status tab shows: sync, button boxes, disk, clock (Kivy markup)."""
         lang, s = self.lang, outbox.status(self.store)
-        warn = "[color=b01010][b]⚠ {}[/b][/color]".format
+        warn = ("[color=b01010][b]" + symbol("warning") + " {}[/b][/color]").format  # ⚠ from the symbols font
         lines = [f"[b]{t('st_sync', lang)}[/b]: " + (t("st_sync_on", lang, url=self.cfg.sync.url) if self.cfg.sync
                                                    else t("st_sync_off", lang)),
                  "    " + t("st_waiting", lang, votes=s["votes"], reasons=s["reasons"], quarantined=s["quarantined"]),
