@@ -27,6 +27,8 @@ from kiosk.ui.app import KioskApp, Timings  # noqa: E402
 from tests.conftest import write_config  # noqa: E402
 
 SCREENS = Path(__file__).resolve().parents[2] / "build" / "screens"
+# The panels centres buy: 7" (800x480, 1024x600), 10" (1280x800), 1920x1080, and a portrait floor stand.
+ALL_SIZES = ((800, 480), (1024, 600), (1280, 800), (1920, 1080), (1080, 1920))
 FAST = Timings(thanks_s=0.8, reasons_idle_s=1.0, idle_s=1.5, manager_idle_s=1.5, long_press_s=0.3, toast_s=1.0,
                tick_s=0.05, guard_s=0.05)
 

@@ -10,7 +10,7 @@ from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
 
 from tests.conftest import closed_all_day_today
-from tests.ui.conftest import FAST, SCREENS, _guarded, pump, press_key, screenshot, tap, wait_until
+from tests.ui.conftest import ALL_SIZES, FAST, SCREENS, _guarded, pump, press_key, screenshot, tap, wait_until
 
 ONE_COUNTER = (("Q1", "Quầy 1 — Tư pháp, hộ tịch"),)
 
@@ -363,3 +363,52 @@ def test_the_closed_screen_shows_the_opening_hours(kiosk_factory):
     pump(3)
     assert app.sm.current == "closed"
     assert "Giờ làm việc" in app.screens["closed"].hours.text
+
+
+def test_every_citizen_screen_is_screenshotted_at_every_panel_size(kiosk_factory):
+    from kiosk.hours import parse_hours
+    app = kiosk_factory(timings=replace(FAST, thanks_s=60, idle_s=60, reasons_idle_s=60))
+    app.store.set_roster(app.store.today(), {"Q2": "CB12"})
+    shots = screenshot("citizen-pick", ALL_SIZES)
+    tap(app.screens["pick"].buttons[1])
+    shots += screenshot("citizen-rating", ALL_SIZES)
+    tap(app.screens["rating"].level_buttons[3])
+    tap(app.screens["reasons"].toggles["officer"])
+    shots += screenshot("citizen-reasons", ALL_SIZES)
+    tap(app.screens["reasons"].send)
+    shots += screenshot("citizen-thanks", ALL_SIZES)
+    app.cfg = type(app.cfg)(**{**app.cfg.__dict__, "hours": parse_hours([closed_all_day_today()])})
+    app.go_home()
+    pump(2)
+    shots += screenshot("citizen-closed", ALL_SIZES)
+    assert len(shots) == 25 and all(path.stat().st_size > 10_000 for path in shots)
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1080, 1920)])
+def test_in_portrait_the_cards_stack_as_full_width_rows_and_in_landscape_stand_side_by_side(kiosk_factory, size):
+    app = kiosk_factory(counters=ONE_COUNTER)
+    Window.size = size
+    pump(8)
+    cards = app.screens["rating"].level_buttons
+    portrait = size[1] > size[0]
+    if portrait:
+        assert all(c.width > 0.9 * size[0] for c in cards) and len({round(c.y) for c in cards}) == 5
+        assert all(c.row for c in cards)
+    else:
+        assert len({round(c.x) for c in cards}) == 5 and len({round(c.y) for c in cards}) == 1
+    Window.size = (1280, 800)
+    pump(3)
+
+
+def test_text_is_sized_from_the_screen_not_fixed_dp_footer_readable_on_a_7_inch_panel(kiosk_factory):
+    app = kiosk_factory(counters=ONE_COUNTER)
+    Window.size = (800, 480)
+    pump(8)
+    rating = app.screens["rating"]
+    small = (rating.footer.font_size, rating.question.font_size)
+    assert rating.footer.font_size >= 18 and rating.question.font_size >= 24
+    Window.size = (1920, 1080)
+    pump(8)
+    assert rating.footer.font_size > small[0] and rating.question.font_size > small[1]
+    Window.size = (1280, 800)
+    pump(3)
