@@ -97,6 +97,19 @@ class _Recover(ExceptionHandler):
         return ExceptionManager.PASS
 
 
+class _Screens(dict):
+    """The app's screens by name, each built (and added to the screen manager) on first use."""
+
+    def __init__(self, app: "KioskApp", kinds: dict):
+        super().__init__()
+        self.app, self.kinds = app, kinds
+
+    def __missing__(self, name: str):
+        screen = self[name] = self.kinds[name](self.app)
+        self.app.sm.add_widget(screen)
+        return screen
+
+
 class KioskApp(App):
     """The kiosk. ``boxes`` (optional) is the running :class:`hardware.reader.ButtonBoxes`."""
 
@@ -136,11 +149,11 @@ class KioskApp(App):
         Window.fbind("size", self._fit_window)
         self._fit_window()
         self.sm = ScreenManager(transition=NoTransition())
-        self.screens = {s.name: s for s in (CounterPickScreen(self), RatingScreen(self), ThanksScreen(self),
-                                              ReasonsScreen(self), ClosedScreen(self), PinScreen(self),
-                                              ManagerScreen(self))}
-        for screen in self.screens.values():
-            self.sm.add_widget(screen)
+        self.screens = _Screens(self, {"pick": CounterPickScreen, "rating": RatingScreen, "thanks": ThanksScreen,
+                                       "reasons": ReasonsScreen, "closed": ClosedScreen, "pin": PinScreen,
+                                       "manager": ManagerScreen})
+        for name in ("pick", "rating", "thanks", "reasons", "closed"):
+            self.screens[name]  # the citizen's screens now; the manager's when first opened (a faster start)
         self.root_layout = FloatLayout()
         self.root_layout.add_widget(self.sm)
         self.hotspot = CornerHotspot(self, pos_hint={"x": 0, "top": 1})

@@ -75,44 +75,63 @@ class Face(Widget):
             Line(points=points, width=max(2, r * 0.07), cap="round", joint="round")
 
 
+REF_SIZE = 100  # words are measured once at this size; widths scale with the font size
+
+
+def _width_at_ref(word: str, font_name: str, bold: bool) -> float:
+    key = (word, font_name, bold)
+    width = _WIDTHS.get(key)
+    if width is None:
+        from kivy.core.text import Label as CoreLabel
+        measure = _MEASURERS.get((font_name, bold))
+        if measure is None:
+            measure = _MEASURERS[(font_name, bold)] = CoreLabel(font_size=REF_SIZE, font_name=font_name,
+                                                                 bold=bold).get_extents
+        width = _WIDTHS[key] = measure(word)[0]
+    return width
+
+
 def fit_font_size(text: str, width: float, height: float, largest: float, smallest: float = 12,
                   font_name: str = "Roboto", bold: bool = False, line_height: float = 1.15) -> float:
     """The largest font size (px, ``smallest``..``largest``) at which ``text`` fits ``width`` × ``height``
-    wrapping only at spaces (no-break spaces keep a phrase on one line), no word cut."""
-    key = (text, int(width), int(height), int(largest), int(smallest), font_name, bold)
-    if key in _FIT_CACHE:
-        return _FIT_CACHE[key]
-    from kivy.core.text import Label as CoreLabel
-    size, fitted = max(largest, smallest), smallest
-    while size >= smallest and width > 0 and height > 0:
-        measure = CoreLabel(font_size=size, font_name=font_name, bold=bold).get_extents
-        space = measure(" ")[0]
-        lines, ok = 0, True
-        for paragraph in text.split("\n"):
+    wrapping only at spaces (no-break spaces keep a phrase on one line), no word cut.
+
+    Each word is measured once at :data:`REF_SIZE` (cached); a size is tried by scaling those widths,
+    so fitting costs no text rendering."""
+    if width <= 0 or height <= 0 or not text:
+        return max(smallest, min(largest, height / (line_height * 1.2))) if text == "" else smallest
+    paragraphs = [[(_width_at_ref(w, font_name, bold)) for w in p.split(" ")] for p in text.split("\n")]
+    space = _width_at_ref(" ", font_name, bold) or REF_SIZE * 0.26
+
+    def fits(size: float) -> bool:
+        k = size / REF_SIZE
+        lines = 0
+        for words in paragraphs:
             line_w = None
-            for word in paragraph.split(" "):
-                w = measure(word)[0]
+            for w in words:
+                w *= k
                 if w > width:
-                    ok = False
-                    break
-                if line_w is None or line_w + space + w > width:
+                    return False
+                if line_w is None or line_w + space * k + w > width:
                     lines, line_w = lines + 1, w
                 else:
-                    line_w += space + w
-            if not ok:
-                break
+                    line_w += space * k + w
             lines += line_w is None
-        if ok and lines * size * line_height * 1.2 <= height:
-            fitted = size
-            break
-        size *= 0.92
-    if len(_FIT_CACHE) > 2000:
-        _FIT_CACHE.clear()
-    _FIT_CACHE[key] = fitted
-    return fitted
+        return lines * size * line_height * 1.2 <= height
+
+    low, high = smallest, max(largest, smallest)
+    if fits(high):
+        return high
+    if not fits(low):
+        return smallest
+    for _ in range(12):  # bisection: to a fraction of a pixel
+        mid = (low + high) / 2
+        low, high = (mid, high) if fits(mid) else (low, mid)
+    return low
 
 
-_FIT_CACHE: dict[tuple, float] = {}
+_WIDTHS: dict[tuple, float] = {}
+_MEASURERS: dict[tuple, object] = {}
 
 
 class FitText:
@@ -130,7 +149,7 @@ class FitText:
         self.fbind("text", self._fit_trigger)
         self.fbind("max_font", self._fit_trigger)
         self.fbind("inset", self._fit_trigger)
-        self._fit()
+        self._fit_trigger()  # at the next frame, once laid out: not at every intermediate size
 
     def _fit(self, *_):
         w, h = max(1, self.width - 2 * self.inset), max(1, self.height)

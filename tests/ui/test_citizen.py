@@ -40,7 +40,7 @@ def test_the_thank_you_ignores_touches_and_returns_by_itself(kiosk_factory):
 
 
 def test_a_low_rating_asks_what_was_wrong_and_attaches_the_reasons(kiosk_factory):
-    app = kiosk_factory(counters=ONE_COUNTER)
+    app = kiosk_factory(counters=ONE_COUNTER, timings=replace(FAST, reasons_idle_s=60))  # screenshots take a while
     tap(app.screens["rating"].level_buttons[3])  # KHL
     reasons = app.screens["reasons"]
     assert app.sm.current == "reasons"
