@@ -104,7 +104,7 @@ def fit_font_size(text: str, width: float, height: float, largest: float, smalle
     space = _width_at_ref(" ", font_name, bold) or REF_SIZE * 0.26
 
     def fits(size: float) -> bool:
-        k = size / REF_SIZE
+        k = size / REF_SIZE * 1.08  # slack: hinting makes small sizes a little wider than scaled
         lines = 0
         for words in paragraphs:
             line_w = None
@@ -152,9 +152,13 @@ class FitText:
         self._fit_trigger()  # at the next frame, once laid out: not at every intermediate size
 
     def _fit(self, *_):
-        w, h = max(1, self.width - 2 * self.inset), max(1, self.height)
+        inset = max(self.inset, self.height * 0.12) if isinstance(self, Button) else self.inset  # off the edges
+        w, h = max(1, self.width - 2 * inset), max(1, self.height)
         plain = self.text if not self.markup else _strip_markup(self.text)
-        self.font_size = fit_font_size(plain, w, h, self.max_font, self.min_font, self.font_name, self.bold)
+        # a symbol from another font makes its line taller (Noto Sans Symbols 2 has a tall line)
+        line_height = 1.5 if self.markup and "[font=" in self.text else 1.15
+        self.font_size = fit_font_size(plain, w, h, self.max_font, self.min_font, self.font_name, self.bold,
+                                       line_height)
         self.text_size = (w, h)
 
 
@@ -197,6 +201,8 @@ class LevelButton(ButtonBehavior, Widget):
     row = BooleanProperty(False)
     pad = NumericProperty(6)
     face_side = NumericProperty(0)
+    natural_font = NumericProperty(24)  # the largest the words may be on this card (from its size)
+    font_cap = NumericProperty(10_000)  # set by the screen: every card's words at one size
     card_colour = ListProperty([0.5, 0.5, 0.5, 1])
     ink = ListProperty([1, 1, 1, 1])
 

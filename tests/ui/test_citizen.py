@@ -332,7 +332,7 @@ def test_with_a_keypad_the_footer_and_cards_name_the_keys(kiosk_factory):
 
 @pytest.mark.parametrize("size", [(800, 480), (1080, 1920)])
 def test_a_button_box_toast_never_covers_a_rating_card(kiosk_factory, size):
-    app = kiosk_factory()
+    app = kiosk_factory(timings=replace(FAST, toast_s=60, idle_s=60))
     Window.size = size
     pump(6)
     tap(app.screens["pick"].buttons[0])

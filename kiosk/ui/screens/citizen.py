@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.metrics import dp
@@ -23,7 +24,7 @@ from kivy.uix.screenmanager import Screen
 from ...sipas import ELEMENTS
 from ..fonts import SYMBOL_CHARS
 from ..strings import hours_lines, keep_whole, level_label, reason_label, t
-from ..widgets import INK, LevelButton, ReasonToggle, scaled
+from ..widgets import INK, LevelButton, ReasonToggle, fit_font_size, scaled
 
 KV = Path(__file__).resolve().parents[1] / "kv"
 
@@ -113,6 +114,18 @@ class RatingScreen(KioskScreen):
         app.fbind("lang", self._captions)
         self._orient()
         self._captions()
+        self._equalise = Clock.create_trigger(self._equal_words, -1)
+        for b in self.level_buttons:
+            b.ids.words.fbind("size", self._equalise)
+            b.fbind("caption", self._equalise)
+            b.fbind("natural_font", self._equalise)
+
+    def _equal_words(self, *_):
+        """Every card's words at the size the longest needs: five labels that read as one scale."""
+        sizes = [fit_font_size(b.caption.replace("\n", " "), b.ids.words.width, b.ids.words.height, b.natural_font,
+                               10, b.ids.words.font_name, True) for b in self.level_buttons]
+        for b in self.level_buttons:
+            b.font_cap = min(sizes)
 
     def _orient(self, *_):
         for b in self.level_buttons:
