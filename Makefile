@@ -33,7 +33,7 @@ test-slow: install system-packages
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) -m pytest -q -m slow $(PYTEST_ARGS)
 
 bench: install system-packages
-	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) bench/run_all.py
+	xvfb-run -a -s "-screen 0 1920x1920x24" $(PY) bench/run_all.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
