@@ -21,13 +21,11 @@ SYMBOL_CHARS = {
     "back": "⬅",        # "⬅ Chọn quầy khác"
     "pin_dot": "●",     # the PIN pad's entered digits
     "warning": "⚠",     # status warnings
-    "arrow": "➜",
     "reason_access": "♿",
     "reason_procedure": "✎",
     "reason_officer": "✋",
     "reason_result": "⏱",
     "reason_feedback": "✉",
-    "clock": "⏲",
 }
 
 

@@ -14,6 +14,7 @@ from kivy.uix.scrollview import ScrollView
 from kivy.uix.tabbedpanel import TabbedPanel, TabbedPanelItem
 from kivy.uix.textinput import TextInput
 
+from ..fonts import SYMBOLS
 from ..strings import level_label, t
 from ..widgets import INK, BarChart, BigButton, scaled
 from .citizen import KioskScreen, _title
@@ -28,7 +29,7 @@ class PinScreen(KioskScreen):
         super().__init__(app, name="pin", **kwargs)
         box = BoxLayout(orientation="vertical", padding=dp(24), spacing=dp(10))
         self.title = _title("", dp(30), size_hint_y=0.12, bold=True)
-        self.dots = _title("", dp(40), size_hint_y=0.1)
+        self.dots = _title("", dp(40), size_hint_y=0.1, font_name=SYMBOLS)  # "●" is not in Noto Sans
         self.message = _title("", dp(22), size_hint_y=0.12)
         pad = GridLayout(cols=3, spacing=dp(8), size_hint=(0.55, 0.56), pos_hint={"center_x": 0.5})
         self.keys = {}
