@@ -107,6 +107,7 @@ class _Screens(dict):
     def __missing__(self, name: str):
         screen = self[name] = self.kinds[name](self.app)
         self.app.sm.add_widget(screen)
+        self.app.touched()  # building it took time the person did not spend idle: the idle timers start again
         return screen
 
 
