@@ -4,9 +4,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # Kivy under a virtual X server with Mesa's software GL (llvmpipe); PostgreSQL, Chromium and nginx for
-# the central service's tests; LibreOffice (recalculates the workbooks) and poppler (reads the PDFs).
+# the central service's tests; LibreOffice (recalculates the workbooks) and poppler (reads the PDFs);
+# xwininfo, xdotool and a window manager for the full-screen tests (real X clicks, with and without a WM).
 SYSTEM_PACKAGES := xvfb xauth libgl1-mesa-dri libgl1 postgresql nginx-light chromium chromium-driver \
-                   libreoffice-calc-nogui poppler-utils xdotool
+                   libreoffice-calc-nogui poppler-utils x11-utils xdotool matchbox-window-manager
 
 .PHONY: install run test test-slow bench system-packages clean
 
@@ -32,7 +33,7 @@ test-slow: install system-packages
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) -m pytest -q -m slow $(PYTEST_ARGS)
 
 bench: install system-packages
-	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) bench/run_all.py
+	xvfb-run -a -s "-screen 0 1920x1920x24" $(PY) bench/run_all.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -143,6 +143,7 @@ class Config:
     hours: OpeningHours = ALWAYS_OPEN
     language: str = "vi"
     sounds: bool = False
+    keypad: bool = False                   # a USB keypad types digits 1..N (the footer then names the keys)
     export_dir: Path | None = None
     manager_idle_s: float = 120.0
     button_boxes: tuple[ButtonBox, ...] = ()
@@ -269,6 +270,7 @@ _KIOSK_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "opening_hours": (_hours, False, None),
     "language": (_language, False, "vi"),
     "sounds": (_bool, False, False),
+    "keypad": (_bool, False, False),  # a USB keypad is attached: the rating screen's footer names its keys
 }
 _MANAGER_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "export_dir": (_string, False, None),
@@ -495,6 +497,7 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
         hours=parse_hours(kiosk["opening_hours"]),
         language=kiosk["language"],
         sounds=kiosk["sounds"],
+        keypad=kiosk["keypad"],
         export_dir=(base / Path(manager["export_dir"]).expanduser()).resolve() if manager.get("export_dir") else None,
         manager_idle_s=float(manager["idle_close_s"]),
         counters=tuple(counters),

@@ -17,10 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def write_config(folder: Path, *, scale: str = "sipas5", repeat_window_s: float = 10, extra: str = "",
+                 kiosk_extra: str = "",
                  counters: tuple[tuple[str, str], ...] = (("Q1", "Quầy 1 — Tư pháp, hộ tịch"),
                                                           ("Q2", "Quầy 2 — Đất đai"),
                                                           ("Q3", "Quầy 3 — Lao động"))) -> Path:
-    """Write a kiosk.toml into ``folder`` and return its path."""
+    """Write a kiosk.toml into ``folder`` and return its path (``kiosk_extra``: more lines for [kiosk])."""
     text = textwrap.dedent(f"""\
         [kiosk]
         id = "test-01"
@@ -29,7 +30,7 @@ def write_config(folder: Path, *, scale: str = "sipas5", repeat_window_s: float 
         scale = "{scale}"
         timezone = "Asia/Ho_Chi_Minh"
         repeat_window_s = {repeat_window_s}
-        """)
+        """) + kiosk_extra
     for cid, name in counters:
         text += f'\n[[counters]]\nid = "{cid}"\nname = "{name}"\n'
     path = folder / "kiosk.toml"

@@ -18,15 +18,18 @@ from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.metrics import dp
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.widget import Widget
 
 from ..config import Config, Counter
+from ..flow import GUARD_S, CitizenFlow, IdleLimits, after_rating, home_screen, key_action, should_go_home
 from ..pin import SETTING as PIN_SETTING
 from ..pin import PinPad
 from ..store import Vote, VoteNotRecorded, VoteStore
 from .doorway import Doorway
+from .fonts import register_fonts, symbol
 from .sounds import Prompts
 from .screens.citizen import (ClosedScreen, CounterPickScreen, RatingScreen, ReasonsScreen, ThanksScreen)
 from .screens.manager import ManagerScreen, PinScreen
@@ -34,9 +37,6 @@ from .strings import t
 from .widgets import BACKGROUND, Toast
 
 log = logging.getLogger("kiosk.ui")
-
-LOW_LEVELS = frozenset({"BT", "KHL", "RKHL"})  # these ask, optionally, what was wrong
-
 
 @dataclass
 class Timings:
@@ -48,6 +48,7 @@ class Timings:
     long_press_s: float = 3.0
     toast_s: float = 2.5
     tick_s: float = 0.5
+    guard_s: float = GUARD_S  # a touch this soon after a screen appeared is not an answer (kiosk.flow)
 
 
 class CornerHotspot(Widget):
@@ -91,10 +92,30 @@ class _Recover(ExceptionHandler):
         return ExceptionManager.PASS
 
 
+class _Screens(dict):
+    """The app's screens by name, each built (and added to the screen manager) on first use."""
+
+    def __init__(self, app: "KioskApp", kinds: dict):
+        super().__init__()
+        self.app, self.kinds = app, kinds
+
+    def __missing__(self, name: str):
+        screen = self[name] = self.kinds[name](self.app)
+        self.app.sm.add_widget(screen)
+        self.app.touched()  # building it took time the person did not spend idle: the idle timers start again
+        return screen
+
+
 class KioskApp(App):
     """The kiosk. ``boxes`` (optional) is the running :class:`hardware.reader.ButtonBoxes`."""
 
     title = "Kiosk đánh giá sự hài lòng"
+    # What the kv layouts bind to: the citizen's language and the screen's shape.
+    lang = StringProperty("vi")
+    vmin = NumericProperty(480)      # the screen's shorter side, px: text is sized from it
+    portrait = BooleanProperty(False)
+    band_h = NumericProperty(48)     # the footer band (hints, toasts): cards never use it
+    pad = NumericProperty(10)
 
     def __init__(self, config: Config, store: VoteStore, timings: Timings | None = None, boxes=None,
                  sync_now: Callable[[], None] | None = None, **kwargs):
@@ -102,7 +123,8 @@ class KioskApp(App):
         self.cfg, self.store = config, store
         self.timings = timings or Timings(manager_idle_s=config.manager_idle_s)
         self.boxes, self._sync_now = boxes, sync_now
-        self.lang = config.language
+        self.flow = CitizenFlow(config.language, self.timings.guard_s)
+        self.lang = self.flow.lang
         self.counter_id: str | None = config.counter_id or (config.counters[0].id if len(config.counters) == 1 else None)
         self.pinpad = PinPad(lambda: store.get_setting(PIN_SETTING))
         self.last_vote: Vote | None = None
@@ -117,27 +139,51 @@ class KioskApp(App):
     # --- building -----------------------------------------------------------------------------
 
     def build(self):
+        register_fonts()
         # The window's own clear colour is the background: one full-screen fill a frame, not two.
         Window.clearcolor = BACKGROUND
+        Window.fbind("size", self._fit_window)
+        self._fit_window()
         self.sm = ScreenManager(transition=NoTransition())
-        self.screens = {s.name: s for s in (CounterPickScreen(self), RatingScreen(self), ThanksScreen(self),
-                                              ReasonsScreen(self), ClosedScreen(self), PinScreen(self),
-                                              ManagerScreen(self))}
-        for screen in self.screens.values():
-            self.sm.add_widget(screen)
+        self.screens = _Screens(self, {"pick": CounterPickScreen, "rating": RatingScreen, "thanks": ThanksScreen,
+                                       "reasons": ReasonsScreen, "closed": ClosedScreen, "pin": PinScreen,
+                                       "manager": ManagerScreen})
+        for name in ("pick", "rating", "thanks", "reasons", "closed"):
+            self.screens[name]  # the citizen's screens now; the manager's when first opened (a faster start)
         self.root_layout = FloatLayout()
         self.root_layout.add_widget(self.sm)
         self.hotspot = CornerHotspot(self, pos_hint={"x": 0, "top": 1})
         self.root_layout.add_widget(self.hotspot)
-        self.root_layout.bind(on_touch_down=lambda *_: self.touched())
+        self.root_layout.bind(on_touch_down=self._touch_began)
         Window.bind(on_key_down=self._on_key_down)
         ExceptionManager.add_handler(self._handler)
         self._tick = Clock.schedule_interval(self._on_tick, self.timings.tick_s)
         self.go_home()
         return self.root_layout
 
+    def _fit_window(self, *_):
+        w, h = Window.size
+        self.vmin, self.portrait = min(w, h), h > w
+        self.band_h = max(40.0, self.vmin * 0.1)
+        self.pad = self.vmin * 0.02
+
+    def _touch_began(self, _widget, touch):
+        """Every touch, before any screen sees it: note when it began (for the guard) and restart idle."""
+        touch.ud.setdefault("kiosk_began", time.monotonic())
+        self.touched()
+
+    def accepts(self, touch) -> bool:
+        """May this touch answer the screen shown now? (Not the second half of a double tap.)"""
+        return self.flow.accepts(touch.ud.get("kiosk_began", time.monotonic()))
+
+    @property
+    def shown_at(self) -> float:
+        """When the current screen appeared (monotonic seconds)."""
+        return self.flow.shown_at
+
     def on_stop(self):
         Window.unbind(on_key_down=self._on_key_down)
+        Window.funbind("size", self._fit_window)
         if self._handler in ExceptionManager.handlers:
             ExceptionManager.remove_handler(self._handler)
         self._tick.cancel()
@@ -150,6 +196,7 @@ class KioskApp(App):
         screen.refresh()
         if self.sm.current != name and name in ("rating", "thanks"):
             self.prompts.play("question" if name == "rating" else "thanks")
+        self.flow.show(name, time.monotonic())
         self.sm.current = name
 
     def current_counter(self) -> Counter:
@@ -161,10 +208,12 @@ class KioskApp(App):
         return self.cfg.hours.is_open(datetime.now(self.cfg.tz))
 
     def go_home(self) -> None:
-        """The start screen: closed, the counter picker, or the rating screen."""
+        """The start screen (closed, the counter picker, or the rating screen), in the configured language."""
         self._cancel_thanks()
-        if not self.cfg.counter_id and len(self.cfg.counters) > 1:
+        if self.has_picker():
             self.counter_id = None
+        self.flow.reset()
+        self.lang = self.flow.lang
         self.show(self._home_name())
         self.screens["reasons"].reset()
 
@@ -173,9 +222,19 @@ class KioskApp(App):
         self.counter_id = counter_id
         self.show("rating")
 
+    def has_picker(self) -> bool:
+        """True when citizens first choose their counter (several counters, the screen not tied to one)."""
+        return not self.cfg.counter_id and len(self.cfg.counters) > 1
+
+    def back_to_pick(self) -> None:
+        """"⬅ Chọn quầy khác": from the rating screen back to the counter picker (no vote)."""
+        if self.has_picker() and self.sm.current == "rating":
+            self.counter_id = None
+            self.show("pick")
+
     def toggle_language(self) -> None:
-        """Vietnamese ⇄ English, one tap."""
-        self.lang = "en" if self.lang == "vi" else "vi"
+        """Vietnamese ⇄ English, one tap, for this citizen (the next one starts in the configured language)."""
+        self.lang = self.flow.toggle_language()
         self.sm.current_screen.refresh()
 
     # --- voting -------------------------------------------------------------------------------
@@ -193,7 +252,7 @@ class KioskApp(App):
             self.go_home()
             return None
         self.last_vote = vote
-        if level_code in LOW_LEVELS:
+        if after_rating(level_code) == "reasons":
             self.show("reasons")
         else:
             self.thank()
@@ -220,17 +279,21 @@ class KioskApp(App):
             self._thanks_event = None
 
     def _on_key_down(self, _window, key, _scancode, codepoint, modifiers):
-        """Digit keys from a USB keypad vote on the rating screen: key 1 is the best level."""
-        if codepoint and codepoint.isdigit() and not modifiers and self.sm.current in ("rating", "pick"):
-            n = int(codepoint)
-            levels = self.cfg.scale.levels
-            if 1 <= n <= len(levels):
-                self.touched()
-                if self.counter_id is None:
-                    self.counter_id = self.cfg.counters[0].id  # the picker is up: the first counter
-                self.rate(levels[n - 1].code, source="keypad")
-                return True
-        return False
+        """USB keypad digits (kiosk.flow.key_action): on the rating screen digit N rates the N-th level,
+        1 the best; on the counter picker digit N chooses the N-th counter and never votes."""
+        if not (codepoint and codepoint.isdigit() and not modifiers):
+            return False
+        action = key_action(self.sm.current, int(codepoint), len(self.cfg.scale.levels), len(self.cfg.counters))
+        if action is None:
+            return False
+        self.touched()
+        if not self.flow.accepts(time.monotonic()):
+            return True  # a key held or pressed twice as the screen changed: not an answer
+        if action.kind == "pick":
+            self.pick_counter(self.cfg.counters[action.index].id)
+        else:
+            self.rate(self.cfg.scale.levels[action.index].code, source="keypad")
+        return True
 
     # --- events from other threads ------------------------------------------------------------
 
@@ -249,7 +312,9 @@ class KioskApp(App):
 
     def toast(self, text: str, colour_error: bool = False) -> None:
         """A message over the current screen for a moment, without changing screens."""
-        toast = Toast(text=text, size_hint=(0.6, 0.12), pos_hint={"center_x": 0.5, "y": 0.02}, font_size=dp(26),
+        # In the footer band, which no card or answer button uses: it never hides another citizen's choice.
+        toast = Toast(text=text, size_hint=(0.9, None), height=self.band_h, pos_hint={"center_x": 0.5, "y": 0},
+                      font_size=self.band_h * 0.42, text_size=(Window.width * 0.88, None),
                       background=(0.7, 0.1, 0.1, 0.95) if colour_error else Toast.OK)
         self.root_layout.add_widget(toast)
         self.toasts.append(toast)
@@ -267,27 +332,19 @@ class KioskApp(App):
         self.last_touch = time.monotonic()
 
     def _on_tick(self, _dt) -> None:
-        idle = time.monotonic() - self.last_touch
-        name = self.sm.current
-        screen = self.sm.current_screen
-        if name == "reasons" and idle >= self.timings.reasons_idle_s:
-            self.go_home()  # walked away: the rating stays, the reasons are not asked again
-        elif screen.citizen and name not in ("thanks",) and idle >= self.timings.idle_s and name != self._home_name():
-            self.go_home()
-        elif not screen.citizen and idle >= (self.timings.manager_idle_s if name == "manager" else self.timings.idle_s):
-            self.go_home()
-        elif name == "closed" and self.is_open():
-            self.go_home()
-        elif screen.citizen and name in ("rating", "pick") and not self.is_open():
-            self.go_home()
+        t = self.timings
+        idle, name, is_open = time.monotonic() - self.last_touch, self.sm.current, self.is_open()
+        limits = IdleLimits(reasons_idle_s=t.reasons_idle_s, idle_s=t.idle_s, manager_idle_s=t.manager_idle_s)
+        if should_go_home(name, idle, limits, home=self._home_name(is_open), lang=self.lang,
+                          default_lang=self.cfg.language, is_open=is_open):
+            self.go_home()  # walked away (a rating already recorded stays), or the hours moved the start screen
         elif name == "pin":
             self.screens["pin"]._show_lock()  # the lockout countdown moves on by itself
 
-    def _home_name(self) -> str:
+    def _home_name(self, is_open: bool | None = None) -> str:
         """The start screen's name now: closed, the counter picker, or the rating screen."""
-        if not self.is_open():
-            return "closed"
-        return "pick" if (not self.cfg.counter_id and len(self.cfg.counters) > 1) else "rating"
+        return home_screen(self.is_open() if is_open is None else is_open, len(self.cfg.counters),
+                           bool(self.cfg.counter_id))
 
     # --- manager ------------------------------------------------------------------------------
 

@@ -3,12 +3,50 @@
 Kiosk hardening lives here: its own KIVY_HOME under the data folder (nothing from the user's
 ~/.kivy), full-screen and borderless, Escape does not exit, and a single input provider so that
 one tap on a touchscreen is one event (two providers on one device double every tap).
+
+Full-screen without a window manager (bare X under ``xinit``): Kivy's ``fullscreen = auto`` asks
+the window manager, and with none the X window keeps its configured size — drawing clipped and
+shifted, taps landing on the wrong button. So in kiosk mode the configured size *is* the screen's,
+read from the X server before the window exists; with a window manager (or a Wayland kiosk
+compositor such as cage, which sizes every window itself) the result is the same.
 """
 
 from __future__ import annotations
 
 import os
+import ctypes
+import ctypes.util
 from pathlib import Path
+
+from .fonts import BOLD, REGULAR
+
+
+def x_screen_size(display: str | None = None) -> tuple[int, int] | None:
+    """The X screen's size in pixels (``DISPLAY``, or ``display``), or None without an X server.
+
+    Read with libX11 through ctypes: it is there wherever SDL2 opens an X window, and it answers
+    before Kivy creates its window (after creation Kivy reports the size it asked for, not the real one).
+    """
+    path = ctypes.util.find_library("X11")
+    if not path or not (display or os.environ.get("DISPLAY")):
+        return None
+    try:
+        xlib = ctypes.CDLL(path)
+    except OSError:
+        return None
+    xlib.XOpenDisplay.restype = ctypes.c_void_p
+    xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    for fn in (xlib.XDefaultScreen, xlib.XCloseDisplay):
+        fn.argtypes = [ctypes.c_void_p]
+    xlib.XDisplayWidth.argtypes = xlib.XDisplayHeight.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    dpy = xlib.XOpenDisplay(display.encode() if display else None)
+    if not dpy:
+        return None
+    try:
+        screen = xlib.XDefaultScreen(dpy)
+        return int(xlib.XDisplayWidth(dpy, screen)), int(xlib.XDisplayHeight(dpy, screen))
+    finally:
+        xlib.XCloseDisplay(dpy)
 
 
 def configure_kivy(data_dir: Path, *, kiosk_mode: bool = True, size: tuple[int, int] = (1280, 800)) -> None:
@@ -24,6 +62,13 @@ def configure_kivy(data_dir: Path, *, kiosk_mode: bool = True, size: tuple[int, 
     Config.set("kivy", "pause_on_minimize", "0")
     Config.set("kivy", "log_maxfiles", "20")
     Config.set("graphics", "verify_gl_main_thread", "1")
+    if kiosk_mode:
+        size = x_screen_size() or size  # the whole screen, whatever it is (see the module's docstring)
+        Config.set("graphics", "position", "custom")
+        Config.set("graphics", "left", "0")
+        Config.set("graphics", "top", "0")
+    # Noto Sans under Kivy's default name: every label draws Vietnamese from the shipped font.
+    Config.set("kivy", "default_font", repr(["Roboto", str(REGULAR), str(REGULAR), str(BOLD), str(BOLD)]))
     Config.set("graphics", "width", str(size[0]))
     Config.set("graphics", "height", str(size[1]))
     Config.set("graphics", "resizable", "0" if kiosk_mode else "1")

@@ -7,10 +7,16 @@ screen, the reports and the docs cannot disagree. No Kivy here: this module is t
 
 from __future__ import annotations
 
+from ..hours import OpeningHours
 from ..scales import Level
 from ..sipas import label as sipas_label
 
 LANGUAGES = ("vi", "en")
+NBSP = "\u00a0"
+# Phrases a line must never split ("hài / lòng" reads as two words): joined by no-break spaces.
+WHOLE_PHRASES = ("hài lòng", "Hài lòng", "Bình thường", "bình thường", "Quầy ", "Counter ")
+DAY_NAMES = {"vi": ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"),
+             "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
 
 CATALOGUE: dict[str, tuple[str, str]] = {
     "question": ("Ông/Bà có hài lòng với sự phục vụ tại quầy này không?",
@@ -34,6 +40,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                            "Sorry, your rating could not be recorded. Please tell the officer."),
     "language_switch": ("English", "Tiếng Việt"),
     "back": ("Quay lại", "Back"),
+    "back_to_pick": ("Chọn quầy khác", "Another counter"),
+    "closed_hours": ("Giờ làm việc", "Opening hours"),
+    "reasons_some": ("Đã chọn {n} mục", "{n} chosen"),
+    # the reasons, in plain words: what each SIPAS element means to a citizen
+    "reason_access": ("Nơi làm thủ tục: chỗ ngồi, chỉ dẫn, thời gian chờ", "The place: seats, signs, waiting time"),
+    "reason_procedure": ("Giấy tờ, biểu mẫu, lệ phí phải nộp", "Papers, forms and fees"),
+    "reason_officer": ("Thái độ, sự giúp đỡ của cán bộ", "The officer's attitude and help"),
+    "reason_result": ("Kết quả: đúng hẹn, đúng quy định", "The result: on time and correct"),
+    "reason_feedback": ("Việc tiếp nhận, trả lời góp ý", "How comments are received and answered"),
     # manager
     "pin_title": ("Nhập mã PIN quản lý", "Enter the manager PIN"),
     "pin_unset": ("Chưa đặt mã PIN quản lý. Đặt bằng lệnh:\npython main.py set-pin",
@@ -84,8 +99,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "st_port": ("{port}: {state} · khung lỗi: {invalid}", "{port}: {state} · invalid frames: {invalid}"),
     "st_connected": ("đã kết nối", "connected"),
     "st_disconnected": ("MẤT KẾT NỐI", "DISCONNECTED"),
-    "st_box": ("hộp {box} → {counter}: {state} · lần cuối: {last} · firmware {firmware}",
-               "box {box} → {counter}: {state} · last heard: {last} · firmware {firmware}"),
+    "st_box": ("hộp {box} (quầy {counter}): {state} · lần cuối: {last} · firmware {firmware}",
+               "box {box} (counter {counter}): {state} · last heard: {last} · firmware {firmware}"),
     "st_heard": ("hoạt động", "alive"),
     "st_not_heard": ("KHÔNG NGHE THẤY", "NOT HEARD"),
     "st_disk": ("Dung lượng trống: {free}", "Free disk: {free}"),
@@ -101,9 +116,39 @@ def t(key: str, lang: str = "vi", **values) -> str:
     return text.format(**values) if values else text
 
 
+def keep_whole(text: str) -> str:
+    """``text`` with the phrases of :data:`WHOLE_PHRASES` joined by no-break spaces (lines break elsewhere)."""
+    for phrase in WHOLE_PHRASES:
+        text = text.replace(phrase, phrase.replace(" ", NBSP))
+    return text
+
+
 def level_label(level: Level, lang: str = "vi") -> str:
-    """A rating level's label in the chosen language."""
-    return level.vi if lang == "vi" else level.en
+    """A rating level's label in the chosen language, its phrases kept whole on screen."""
+    return keep_whole(level.vi if lang == "vi" else level.en)
+
+
+def reason_label(code: str, lang: str = "vi") -> str:
+    """What a SIPAS element means to a citizen, in plain words (the reports keep the element names)."""
+    return t(f"reason_{code}", lang)
+
+
+def hours_lines(hours: OpeningHours, lang: str = "vi") -> list[str]:
+    """Opening hours as lines a citizen reads, consecutive days with the same hours grouped:
+    ``Thứ Hai – Thứ Sáu: 07:30–11:30, 13:30–17:00``."""
+    if hours.spans is None:
+        return []
+    names, lines, day = DAY_NAMES[lang], [], 0
+    while day < 7:
+        last = day
+        while last + 1 < 7 and hours.spans[last + 1] == hours.spans[day]:
+            last += 1
+        if hours.spans[day]:
+            days = names[day] if last == day else f"{names[day]} – {names[last]}"
+            spans = ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in hours.spans[day])
+            lines.append(f"{days}: {spans}")
+        day = last + 1
+    return lines
 
 
 def element_label(code: str, lang: str = "vi") -> str:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from kivy.clock import Clock
 from kivy.graphics import Color, Ellipse, Line, Rectangle, RoundedRectangle
 from kivy.metrics import dp
-from kivy.properties import ListProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior, ToggleButtonBehavior
 from kivy.uix.button import Button
 from kivy.uix.label import Label
-from kivy.uix.togglebutton import ToggleButton
 from kivy.uix.widget import Widget
 
 # Background and text colours per level: dark enough for white text (contrast >= 4.5:1).
@@ -75,73 +75,158 @@ class Face(Widget):
             Line(points=points, width=max(2, r * 0.07), cap="round", joint="round")
 
 
-class LevelButton(Button):
-    """One rating choice: coloured card, a face, and the words, as one big touch target."""
+REF_SIZE = 100  # words are measured once at this size; widths scale with the font size
+
+
+def _width_at_ref(word: str, font_name: str, bold: bool) -> float:
+    key = (word, font_name, bold)
+    width = _WIDTHS.get(key)
+    if width is None:
+        from kivy.core.text import Label as CoreLabel
+        measure = _MEASURERS.get((font_name, bold))
+        if measure is None:
+            measure = _MEASURERS[(font_name, bold)] = CoreLabel(font_size=REF_SIZE, font_name=font_name,
+                                                                 bold=bold).get_extents
+        width = _WIDTHS[key] = measure(word)[0]
+    return width
+
+
+def fit_font_size(text: str, width: float, height: float, largest: float, smallest: float = 12,
+                  font_name: str = "Roboto", bold: bool = False, line_height: float = 1.15) -> float:
+    """The largest font size (px, ``smallest``..``largest``) at which ``text`` fits ``width`` × ``height``
+    wrapping only at spaces (no-break spaces keep a phrase on one line), no word cut.
+
+    Each word is measured once at :data:`REF_SIZE` (cached); a size is tried by scaling those widths,
+    so fitting costs no text rendering."""
+    if width <= 0 or height <= 0 or not text:
+        return max(smallest, min(largest, height / (line_height * 1.2))) if text == "" else smallest
+    paragraphs = [[(_width_at_ref(w, font_name, bold)) for w in p.split(" ")] for p in text.split("\n")]
+    space = _width_at_ref(" ", font_name, bold) or REF_SIZE * 0.26
+
+    def fits(size: float) -> bool:
+        k = size / REF_SIZE * 1.08  # slack: hinting makes small sizes a little wider than scaled
+        lines = 0
+        for words in paragraphs:
+            line_w = None
+            for w in words:
+                w *= k
+                if w > width:
+                    return False
+                if line_w is None or line_w + space * k + w > width:
+                    lines, line_w = lines + 1, w
+                else:
+                    line_w += space * k + w
+            lines += line_w is None
+        return lines * size * line_height * 1.2 <= height
+
+    low, high = smallest, max(largest, smallest)
+    if fits(high):
+        return high
+    if not fits(low):
+        return smallest
+    for _ in range(12):  # bisection: to a fraction of a pixel
+        mid = (low + high) / 2
+        low, high = (mid, high) if fits(mid) else (low, mid)
+    return low
+
+
+_WIDTHS: dict[tuple, float] = {}
+_MEASURERS: dict[tuple, object] = {}
+
+
+class FitText:
+    """For a Label or a Button: the font is as large as ``max_font`` allows while the text fits the
+    widget, whole words only. Sizes come from the screen and the widget, not from fixed dp."""
+
+    max_font = NumericProperty(24)
+    min_font = NumericProperty(12)
+    inset = NumericProperty(0)  # horizontal room kept free on each side
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._fit_trigger = Clock.create_trigger(self._fit, -1)
+        self.fbind("size", self._fit_trigger)
+        self.fbind("text", self._fit_trigger)
+        self.fbind("max_font", self._fit_trigger)
+        self.fbind("inset", self._fit_trigger)
+        self._fit_trigger()  # at the next frame, once laid out: not at every intermediate size
+
+    def _fit(self, *_):
+        inset = max(self.inset, self.height * 0.12) if isinstance(self, Button) else self.inset  # off the edges
+        w, h = max(1, self.width - 2 * inset), max(1, self.height)
+        plain = self.text if not self.markup else _strip_markup(self.text)
+        # a symbol from another font makes its line taller (Noto Sans Symbols 2 has a tall line)
+        line_height = 1.5 if self.markup and "[font=" in self.text else 1.15
+        self.font_size = fit_font_size(plain, w, h, self.max_font, self.min_font, self.font_name, self.bold,
+                                       line_height)
+        self.text_size = (w, h)
+
+
+def _strip_markup(text: str) -> str:
+    import re
+    return re.sub(r"\[/?[a-z]+(=[^\]]*)?\]", "", text)
+
+
+class FitLabel(FitText, Label):
+    """A label whose text fits its box (see :class:`FitText`), centred by default."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("halign", "center")
+        kwargs.setdefault("valign", "middle")
+        kwargs.setdefault("color", INK)
+        super().__init__(**kwargs)
+
+
+class FitButton(FitText, Button):
+    """A large button whose words fit it; acts on release inside itself (Kivy's default)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("background_normal", "")
+        kwargs.setdefault("background_down", "")
+        kwargs.setdefault("background_color", (0.13, 0.33, 0.58, 1))
+        kwargs.setdefault("color", (1, 1, 1, 1))
+        kwargs.setdefault("halign", "center")
+        kwargs.setdefault("valign", "middle")
+        super().__init__(**kwargs)
+
+
+class LevelButton(ButtonBehavior, Widget):
+    """One rating choice: a coloured card with a face, its words and (with a keypad) its key, as one
+    large target. A column in landscape; a full-width row (``row``) in portrait. Layout in widgets.kv."""
 
     code = StringProperty("")
     caption = StringProperty("")
     key_hint = StringProperty("")
+    mood = NumericProperty(0.0)
+    row = BooleanProperty(False)
+    pad = NumericProperty(6)
+    face_side = NumericProperty(0)
+    natural_font = NumericProperty(24)  # the largest the words may be on this card (from its size)
+    font_cap = NumericProperty(10_000)  # set by the screen: every card's words at one size
     card_colour = ListProperty([0.5, 0.5, 0.5, 1])
+    ink = ListProperty([1, 1, 1, 1])
 
-    def __init__(self, code: str, caption: str, key_hint: str, **kwargs):
+    def __init__(self, code: str = "", **kwargs):
         background, ink = LEVEL_COLOURS[code]
-        super().__init__(text="", background_normal="", background_down="", background_color=(0, 0, 0, 0),
-                         **kwargs)
-        self.code, self.caption, self.key_hint, self.card_colour = code, caption, key_hint, list(background)
-        self.face = Face(mood=MOUTH[code])
-        self.label = Label(text=caption, color=ink, halign="center", valign="middle", bold=True)
-        self.hint = Label(text=key_hint, color=(1, 1, 1, 0.85), halign="center")
-        for w in (self.face, self.label, self.hint):
-            self.add_widget(w)
-        relayout = Clock.create_trigger(self._layout, -1)
-        self.bind(pos=relayout, size=relayout, caption=self._relabel, state=relayout)
-
-    def _relabel(self, *_):
-        self.label.text = self.caption
-
-    def _layout(self, *_):
-        pad = dp(8)
-        down = self.state == "down"
-        self.canvas.before.clear()
-        with self.canvas.before:
-            Color(*INK) if down else Color(0, 0, 0, 0.15)
-            RoundedRectangle(pos=(self.x + pad - 3, self.y + pad - 3), size=(self.width - 2 * pad + 6,
-                             self.height - 2 * pad + 6), radius=[dp(22)])
-            Color(*self.card_colour)
-            RoundedRectangle(pos=(self.x + pad, self.y + pad), size=(self.width - 2 * pad, self.height - 2 * pad),
-                             radius=[dp(20)])
-        side = min(self.width * 0.62, self.height * 0.45)
-        self.face.size = (side, side)
-        self.face.center = (self.center_x, self.y + self.height * 0.64)
-        self.label.size = (self.width - 4 * pad, self.height * 0.22)
-        self.label.text_size = self.label.size
-        self.label.font_size = max(16, min(self.width * 0.13, self.height * 0.085))
-        self.label.pos = (self.x + 2 * pad, self.y + self.height * 0.13)
-        self.hint.size = (self.width, self.height * 0.08)
-        self.hint.font_size = max(12, self.height * 0.04)
-        self.hint.pos = (self.x, self.y + pad * 1.5)
+        super().__init__(code=code, mood=MOUTH[code], card_colour=list(background), ink=list(ink), **kwargs)
 
 
-class CheckToggle(ToggleButton):
-    """A large toggle with a drawn check box at its left: ticked is shown by shape, not colour alone."""
+class ReasonToggle(ToggleButtonBehavior, Widget):
+    """One reason: an icon, plain words and a large check box; ticked is shown by shape, not colour alone.
+    It toggles on release inside itself, like every other answer. Layout in widgets.kv."""
 
-    def __init__(self, **kwargs):
-        super().__init__(background_normal="", background_down="", background_color=(0.30, 0.30, 0.34, 1),
-                         color=(1, 1, 1, 1), **kwargs)
-        redraw = Clock.create_trigger(self._draw, -1)
-        self.bind(pos=redraw, size=redraw, state=redraw)
+    code = StringProperty("")
+    caption = StringProperty("")
+    icon = StringProperty("")
 
-    def _draw(self, *_):
-        self.background_color = (0.13, 0.33, 0.58, 1) if self.state == "down" else (0.30, 0.30, 0.34, 1)
-        self.canvas.after.clear()
-        side = self.height * 0.5
-        x, y = self.x + dp(24), self.center_y - side / 2
-        with self.canvas.after:
-            Color(1, 1, 1, 1)
-            Line(rectangle=(x, y, side, side), width=dp(2))
-            if self.state == "down":
-                Line(points=[x + side * 0.18, y + side * 0.5, x + side * 0.42, y + side * 0.22, x + side * 0.85,
-                             y + side * 0.82], width=dp(3), cap="round", joint="round")
+    def _do_press(self):
+        pass  # not on touch down: a finger that slides off has not answered
+
+    def _do_release(self, *args):
+        pass  # Kivy calls this on a release outside too; the toggle happens in on_release (inside only)
+
+    def on_release(self):
+        self.state = "normal" if self.state == "down" else "down"
 
 
 class BigButton(Button):
@@ -219,6 +304,14 @@ class Toast(Label):
         with self.canvas.before:
             Color(*self.background)
             RoundedRectangle(pos=self.pos, size=self.size, radius=[dp(16)])
+
+
+class CheckMark(Widget):
+    """The thank-you screen's icon: a large check mark in a green circle."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        checkmark(self)
 
 
 def checkmark(widget: Widget, colour=(0.05, 0.45, 0.20, 1)) -> None:

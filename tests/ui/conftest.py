@@ -27,8 +27,10 @@ from kiosk.ui.app import KioskApp, Timings  # noqa: E402
 from tests.conftest import write_config  # noqa: E402
 
 SCREENS = Path(__file__).resolve().parents[2] / "build" / "screens"
+# The panels centres buy: 7" (800x480, 1024x600), 10" (1280x800), 1920x1080, and a portrait floor stand.
+ALL_SIZES = ((800, 480), (1024, 600), (1280, 800), (1920, 1080), (1080, 1920))
 FAST = Timings(thanks_s=0.8, reasons_idle_s=1.0, idle_s=1.5, manager_idle_s=1.5, long_press_s=0.3, toast_s=1.0,
-               tick_s=0.05)
+               tick_s=0.05, guard_s=0.05)
 
 
 def _frame() -> None:
@@ -64,8 +66,20 @@ def _guarded(action) -> None:
             raise
 
 
-def tap(widget, hold: float = 0.0) -> None:
-    """A finger on the widget's centre and off again, through the window's real input path."""
+def wait_out_guard() -> None:
+    """Let the current screen be up for longer than the touch guard, as a person's next tap would."""
+    app = App.get_running_app()
+    while app is not None and time.monotonic() - app.shown_at < app.timings.guard_s:
+        pump(1)
+
+
+def tap(widget, hold: float = 0.0, guard: bool = True) -> None:
+    """A finger on the widget's centre and off again, through the window's real input path.
+
+    ``guard``: first wait out the touch guard of a screen that has just appeared (a deliberate tap);
+    the double-tap tests pass False to tap too soon on purpose."""
+    if guard:
+        wait_out_guard()
     x, y = widget.to_window(*widget.center)
     touch = UnitTestTouch(x, y)
     _guarded(touch.touch_down)
@@ -78,7 +92,8 @@ def tap(widget, hold: float = 0.0) -> None:
 
 
 def press_key(char: str) -> None:
-    """A key from a USB keypad, as the window receives it."""
+    """A key from a USB keypad, as the window receives it (after the touch guard, like a person)."""
+    wait_out_guard()
     _guarded(lambda: Window.dispatch("on_key_down", ord(char), 0, char, []))
     _guarded(lambda: Window.dispatch("on_key_up", ord(char), 0))
     pump(1)
@@ -119,15 +134,16 @@ def kiosk_factory(tmp_path):
     """Build a KioskApp on a real store and put it in the window; taken down afterwards."""
     made = []
 
-    def make(extra: str = "", counters=None, timings=FAST, **kwargs):
+    def make(extra: str = "", counters=None, timings=FAST, kiosk_extra: str = "", **kwargs):
         folder = tmp_path / f"k{len(made)}"
         folder.mkdir()
         cfg_kwargs = {"counters": counters} if counters else {}
+        cfg_kwargs["kiosk_extra"] = kiosk_extra
         config = load_config(write_config(folder, extra=extra, **cfg_kwargs))
         store = VoteStore.from_config(config)
         app = KioskApp(config, store, timings=timings, **kwargs)
+        App._running_app = app  # before build(): the kv layouts bind to the running app
         root = app.build()
-        App._running_app = app
         Window.add_widget(root)
         pump(3)
         made.append((app, root, store))
@@ -135,7 +151,7 @@ def kiosk_factory(tmp_path):
 
     yield make
     for app, root, store in made:
-        app.on_stop()
+        app.dispatch("on_stop")  # as App.stop() does: also lets kv's `app` forget this app
         Window.remove_widget(root)
         store.close()
     App._running_app = None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import pytest
+from kivy.core.window import Window
+from kivy.tests.common import UnitTestTouch
 
 from tests.conftest import closed_all_day_today
-from tests.ui.conftest import FAST, SCREENS, pump, press_key, screenshot, tap, wait_until
+from tests.ui.conftest import ALL_SIZES, FAST, SCREENS, _guarded, pump, press_key, screenshot, tap, wait_until
 
 ONE_COUNTER = (("Q1", "Quầy 1 — Tư pháp, hộ tịch"),)
 
@@ -37,7 +40,7 @@ def test_the_thank_you_ignores_touches_and_returns_by_itself(kiosk_factory):
 
 
 def test_a_low_rating_asks_what_was_wrong_and_attaches_the_reasons(kiosk_factory):
-    app = kiosk_factory(counters=ONE_COUNTER)
+    app = kiosk_factory(counters=ONE_COUNTER, timings=replace(FAST, reasons_idle_s=60))  # screenshots take a while
     tap(app.screens["rating"].level_buttons[3])  # KHL
     reasons = app.screens["reasons"]
     assert app.sm.current == "reasons"
@@ -100,21 +103,23 @@ def test_keypad_digits_vote_for_the_screen_s_counter_key_1_best(kiosk_factory):
     assert len(votes(app)) == 1
 
 
-def test_keypad_on_the_counter_picker_votes_for_the_first_counter(kiosk_factory):
+def test_keypad_digit_n_on_the_counter_picker_chooses_counter_n_and_never_votes(kiosk_factory):
     app = kiosk_factory()
+    press_key("2")
+    assert votes(app) == [] and app.sm.current == "rating" and app.current_counter().id == "Q2"
     press_key("1")
-    assert votes(app) == [("Q1", "RHL", "keypad")]
+    assert votes(app) == [("Q2", "RHL", "keypad")]
 
 
 def test_english_is_one_tap_away_and_every_string_follows(kiosk_factory):
     app = kiosk_factory(counters=ONE_COUNTER)
     rating = app.screens["rating"]
-    assert "hài lòng" in rating.question.text and rating.level_buttons[0].caption == "Rất hài lòng"
+    assert "hài lòng" in rating.question.text and rating.level_buttons[0].caption == "Rất hài\u00a0lòng"
     tap(rating.topbar.lang)
     assert rating.question.text == "Are you satisfied with the service at this counter?"
     assert rating.level_buttons[0].caption == "Very satisfied"
     tap(rating.topbar.lang)
-    assert rating.level_buttons[4].caption == "Rất không hài lòng"
+    assert rating.level_buttons[4].caption == "Rất không hài\u00a0lòng"
 
 
 def test_idle_on_a_citizen_screen_returns_to_the_start(kiosk_factory):
@@ -182,3 +187,228 @@ def test_screenshots_of_the_citizen_screens_exist_at_both_sizes(kiosk_factory):
     for path in shots:
         assert path.stat().st_size > 10_000
     assert (SCREENS / "rating-800x480.png").exists()
+
+
+# --- one tap = one answer ------------------------------------------------------------------------
+
+GUARDED = replace(FAST, guard_s=0.6, thanks_s=5, idle_s=30, reasons_idle_s=30)
+
+
+def double_tap(app, widget, gap: float) -> None:
+    """Tap ``widget``, then tap the same spot again ``gap`` s after the next screen appeared (unsteady hands)."""
+    x, y = widget.to_window(*widget.center)
+    tap(widget)
+    while time.monotonic() - app.shown_at < gap:
+        pump(1)
+    touch = UnitTestTouch(x, y)
+    _guarded(touch.touch_down)
+    pump(1)
+    _guarded(touch.touch_up)
+    pump(2)
+
+
+@pytest.mark.parametrize("gap", [0.1, 0.25, 0.4])
+def test_a_double_tap_on_a_counter_opens_its_rating_screen_and_records_no_vote(kiosk_factory, gap):
+    app = kiosk_factory(timings=GUARDED)
+    double_tap(app, app.screens["pick"].buttons[1], gap)
+    assert app.sm.current == "rating" and app.current_counter().id == "Q2"
+    assert votes(app) == []
+
+
+@pytest.mark.parametrize("gap", [0.1, 0.25, 0.4])
+def test_a_double_tap_on_a_low_rating_records_it_once_and_ticks_no_reason(kiosk_factory, gap):
+    app = kiosk_factory(counters=ONE_COUNTER, timings=GUARDED)
+    double_tap(app, app.screens["rating"].level_buttons[4], gap)
+    assert app.sm.current == "reasons" and app.screens["reasons"].selected() == []
+    assert votes(app) == [("Q1", "RKHL", "touch")]
+
+
+@pytest.mark.parametrize("gap", [0.1, 0.25, 0.4])
+def test_a_double_tap_on_a_good_rating_records_it_once(kiosk_factory, gap):
+    app = kiosk_factory(counters=ONE_COUNTER, timings=GUARDED)
+    double_tap(app, app.screens["rating"].level_buttons[0], gap)
+    assert app.sm.current == "thanks" and votes(app) == [("Q1", "RHL", "touch")]
+
+
+@pytest.mark.parametrize("gap", [0.1, 0.25, 0.4])
+def test_a_double_tap_on_a_reason_ticks_it_once(kiosk_factory, gap):
+    app = kiosk_factory(counters=ONE_COUNTER, timings=GUARDED)
+    tap(app.screens["rating"].level_buttons[3])
+    double_tap(app, app.screens["reasons"].toggles["officer"], gap)
+    assert app.screens["reasons"].selected() == ["officer"]
+    tap(app.screens["reasons"].send)
+    assert app.store.reasons(app.store.query("SELECT uuid FROM votes")[0][0]) == ["officer"]
+
+
+def test_a_tap_after_the_guard_is_an_answer(kiosk_factory):
+    app = kiosk_factory(timings=GUARDED)
+    tap(app.screens["pick"].buttons[0])
+    tap(app.screens["rating"].level_buttons[1])  # tap() waits out the guard, as a person reading would
+    assert votes(app) == [("Q1", "HL", "touch")]
+
+
+def test_a_finger_held_from_the_previous_screen_is_not_an_answer(kiosk_factory):
+    app = kiosk_factory(counters=ONE_COUNTER, timings=GUARDED)
+    card = app.screens["rating"].level_buttons[3]
+    x, y = card.to_window(*card.center)
+    held = UnitTestTouch(x, y)
+    _guarded(held.touch_down)  # the finger lands; meanwhile a keypad vote moves to the reasons screen
+    press_key("4")
+    time.sleep(0.7)
+    _guarded(held.touch_up)  # lifted over a reason: it began before that screen appeared
+    pump(2)
+    assert app.screens["reasons"].selected() == [] and votes(app) == [("Q1", "KHL", "keypad")]
+
+
+def test_a_button_acts_on_release_inside_itself_only(kiosk_factory):
+    app = kiosk_factory(counters=ONE_COUNTER, timings=GUARDED)
+    from tests.ui.conftest import wait_out_guard
+    wait_out_guard()
+    card = app.screens["rating"].level_buttons[0]
+    touch = UnitTestTouch(*card.to_window(*card.center))
+    _guarded(touch.touch_down)
+    pump(1)
+    _guarded(lambda: touch.touch_move(*card.to_window(card.x - 100, card.center_y)))
+    _guarded(touch.touch_up)  # slid off the card: no answer
+    pump(2)
+    assert votes(app) == [] and app.sm.current == "rating"
+
+
+# --- language, the way back, keys, toasts, hours -------------------------------------------------
+
+def test_the_next_citizen_starts_in_vietnamese_after_the_thank_you(kiosk_factory):
+    app = kiosk_factory(counters=ONE_COUNTER)
+    tap(app.screens["rating"].topbar.lang)
+    assert app.lang == "en"
+    tap(app.screens["rating"].level_buttons[0])
+    wait_until(lambda: app.sm.current == "rating", what="the thank-you to end")
+    assert app.lang == "vi" and "hài lòng" in app.screens["rating"].question.text
+
+
+def test_english_left_on_the_start_screen_returns_to_vietnamese_when_idle(kiosk_factory):
+    app = kiosk_factory(counters=ONE_COUNTER)
+    tap(app.screens["rating"].topbar.lang)
+    assert app.lang == "en"
+    wait_until(lambda: app.lang == "vi", what="the idle reset")
+    assert app.screens["rating"].question.text.startswith("Ông/Bà")
+
+
+def test_closing_the_manager_screen_returns_to_the_configured_language(kiosk_factory):
+    app = kiosk_factory(counters=ONE_COUNTER, timings=replace(FAST, idle_s=30, manager_idle_s=30))
+    tap(app.screens["rating"].topbar.lang)
+    app.open_manager()
+    pump(2)
+    app.go_home()  # the manager's "back to the rating screen"
+    pump(2)
+    assert app.lang == "vi" and app.sm.current == "rating"
+
+
+def test_the_way_back_to_the_picker_records_nothing(kiosk_factory):
+    app = kiosk_factory()
+    tap(app.screens["pick"].buttons[2])
+    back = app.screens["rating"].topbar.back
+    assert back.opacity == 1 and not back.disabled
+    tap(back)
+    assert app.sm.current == "pick" and votes(app) == []
+
+
+def test_a_screen_for_one_counter_offers_no_way_back(kiosk_factory):
+    app = kiosk_factory(counters=ONE_COUNTER)
+    back = app.screens["rating"].topbar.back
+    assert back.disabled and back.opacity == 0
+
+
+def test_the_footer_names_keys_only_when_a_keypad_is_configured(kiosk_factory):
+    plain = kiosk_factory(counters=ONE_COUNTER)
+    assert "phím" not in plain.screens["rating"].footer.text
+    assert all(b.key_hint == "" for b in plain.screens["rating"].level_buttons)
+
+
+def test_with_a_keypad_the_footer_and_cards_name_the_keys(kiosk_factory):
+    app = kiosk_factory(counters=ONE_COUNTER, kiosk_extra="keypad = true\n")
+    assert "phím 1–5" in app.screens["rating"].footer.text
+    assert [b.key_hint for b in app.screens["rating"].level_buttons] == ["1", "2", "3", "4", "5"]
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1080, 1920)])
+def test_a_button_box_toast_never_covers_a_rating_card(kiosk_factory, size):
+    app = kiosk_factory(timings=replace(FAST, toast_s=60, idle_s=60))
+    Window.size = size
+    pump(6)
+    tap(app.screens["pick"].buttons[0])
+    vote = app.store.record_vote("Q2", "RHL", source="serial:1")
+    app.on_serial_vote(vote, 1)
+    wait_until(lambda: app.toasts, what="the toast")
+    pump(3)
+    toast = app.toasts[0]
+    for card in app.screens["rating"].level_buttons:
+        assert toast.top <= card.to_window(card.x, card.y)[1], "the toast overlaps a card"
+    Window.size = (1280, 800)
+    pump(3)
+
+
+def test_the_reasons_are_in_plain_words_with_an_icon_each(kiosk_factory):
+    app = kiosk_factory(counters=ONE_COUNTER)
+    toggles = app.screens["reasons"].toggles
+    assert toggles["officer"].caption == "Thái độ, sự giúp đỡ của cán bộ"
+    assert all(tb.icon for tb in toggles.values())
+    assert "Công chức giải quyết" not in [tb.caption for tb in toggles.values()]
+
+
+def test_the_closed_screen_shows_the_opening_hours(kiosk_factory):
+    from kiosk.hours import parse_hours
+    app = kiosk_factory(counters=ONE_COUNTER)
+    app.cfg = type(app.cfg)(**{**app.cfg.__dict__, "hours": parse_hours([closed_all_day_today()])})
+    app.go_home()
+    pump(3)
+    assert app.sm.current == "closed"
+    assert "Giờ làm việc" in app.screens["closed"].hours.text
+
+
+def test_every_citizen_screen_is_screenshotted_at_every_panel_size(kiosk_factory):
+    from kiosk.hours import parse_hours
+    app = kiosk_factory(timings=replace(FAST, thanks_s=60, idle_s=60, reasons_idle_s=60))
+    app.store.set_roster(app.store.today(), {"Q2": "CB12"})
+    shots = screenshot("citizen-pick", ALL_SIZES)
+    tap(app.screens["pick"].buttons[1])
+    shots += screenshot("citizen-rating", ALL_SIZES)
+    tap(app.screens["rating"].level_buttons[3])
+    tap(app.screens["reasons"].toggles["officer"])
+    shots += screenshot("citizen-reasons", ALL_SIZES)
+    tap(app.screens["reasons"].send)
+    shots += screenshot("citizen-thanks", ALL_SIZES)
+    app.cfg = type(app.cfg)(**{**app.cfg.__dict__, "hours": parse_hours([closed_all_day_today()])})
+    app.go_home()
+    pump(2)
+    shots += screenshot("citizen-closed", ALL_SIZES)
+    assert len(shots) == 25 and all(path.stat().st_size > 10_000 for path in shots)
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1080, 1920)])
+def test_in_portrait_the_cards_stack_as_full_width_rows_and_in_landscape_stand_side_by_side(kiosk_factory, size):
+    app = kiosk_factory(counters=ONE_COUNTER)
+    Window.size = size
+    pump(8)
+    cards = app.screens["rating"].level_buttons
+    portrait = size[1] > size[0]
+    if portrait:
+        assert all(c.width > 0.9 * size[0] for c in cards) and len({round(c.y) for c in cards}) == 5
+        assert all(c.row for c in cards)
+    else:
+        assert len({round(c.x) for c in cards}) == 5 and len({round(c.y) for c in cards}) == 1
+    Window.size = (1280, 800)
+    pump(3)
+
+
+def test_text_is_sized_from_the_screen_not_fixed_dp_footer_readable_on_a_7_inch_panel(kiosk_factory):
+    app = kiosk_factory(counters=ONE_COUNTER)
+    Window.size = (800, 480)
+    pump(8)
+    rating = app.screens["rating"]
+    small = (rating.footer.font_size, rating.question.font_size)
+    assert rating.footer.font_size >= 18 and rating.question.font_size >= 24
+    Window.size = (1920, 1080)
+    pump(8)
+    assert rating.footer.font_size > small[0] and rating.question.font_size > small[1]
+    Window.size = (1280, 800)
+    pump(3)

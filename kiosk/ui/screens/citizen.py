@@ -1,63 +1,74 @@
 """The citizen's screens: pick a counter, rate, say what was wrong (optional), thank you, closed.
 
-Everything a citizen needs is one tap on a large target. The screens only show and forward; the
-app (:class:`kiosk.ui.app.KioskApp`) records votes and moves between screens.
+Layouts are in ``kiosk/ui/kv/<screen>.kv``, bound to the app's properties (``lang``, ``vmin``,
+``portrait``, ``band_h``): a language switch or a new screen size re-lays them out without building
+widgets again. The widgets that depend on the configuration (counters, levels, reasons) are made once.
+The screens only show and forward; the app (:class:`kiosk.ui.app.KioskApp`) records votes and moves
+between screens, asking :mod:`kiosk.flow` for the rules.
 """
 
 from __future__ import annotations
 
-from kivy.core.window import Window
+import time
+from pathlib import Path
+
+from kivy.clock import Clock
+from kivy.factory import Factory
+from kivy.lang import Builder
 from kivy.metrics import dp
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
-from kivy.uix.widget import Widget
 
 from ...sipas import ELEMENTS
-from ..strings import element_label, level_label, t
-from ..widgets import INK, BigButton, CheckToggle, LevelButton, checkmark, scaled
+from ..fonts import SYMBOL_CHARS
+from ..strings import hours_lines, keep_whole, level_label, reason_label, t
+from ..widgets import INK, LevelButton, ReasonToggle, fit_font_size, scaled
+
+KV = Path(__file__).resolve().parents[1] / "kv"
 
 
 class KioskScreen(Screen):
-    """A screen that knows the app and redraws its words when the language changes."""
+    """A screen that knows the app. On a citizen screen a touch that began before the screen appeared,
+    or within the guard after (a double tap's second half), is swallowed: it is never an answer."""
 
     citizen = True  # idle on a citizen screen returns to the start
+    app = ObjectProperty(None)
 
     def __init__(self, app, **kwargs):
-        super().__init__(**kwargs)
-        self.app = app
+        super().__init__(app=app, **kwargs)
 
     def refresh(self) -> None:
-        """Re-read everything shown (language, counter, officer)."""
+        """Re-read what the kv layout cannot bind to (the counter, the officer on duty)."""
+
+    def on_touch_down(self, touch):
+        if self.citizen and not self.app.accepts(touch):
+            return True
+        return super().on_touch_down(touch)
 
 
 def _title(text: str, size: float, **kwargs) -> Label:
+    """A centred label for the manager's screens (font following the window's height)."""
     lbl = Label(text=text, color=INK, halign="center", valign="middle", **kwargs)
     lbl.bind(size=lambda w, s: setattr(w, "text_size", (s[0] - dp(24), s[1])))
     return scaled(lbl, size)
 
 
 class TopBar(BoxLayout):
-    """The centre's name and the language switch."""
+    """The centre's name, the way back to the counter picker (when there is one), the language switch."""
 
-    def __init__(self, app, **kwargs):
-        super().__init__(orientation="horizontal", size_hint_y=None, padding=(dp(16), dp(6)), spacing=dp(12), **kwargs)
-        self.app = app
-        # Never smaller than a finger: 64 px on a small screen, a tenth of the height on a big one.
-        fit = lambda *_: setattr(self, "height", max(dp(64), Window.height * 0.1))  # noqa: E731
-        fit()
-        Window.fbind("height", fit)
-        self.centre = scaled(Label(text=app.cfg.centre, color=INK, halign="left", valign="middle", bold=True),
-                             dp(20))
-        self.centre.bind(size=lambda w, s: setattr(w, "text_size", s))
-        self.lang = BigButton(text="", size_hint_x=None, width=dp(190), font_size=dp(22))
-        self.lang.bind(on_release=lambda *_: app.toggle_language())
-        self.add_widget(self.centre)
-        self.add_widget(self.lang)
+    show_back = BooleanProperty(False)
 
-    def refresh(self) -> None:
-        self.lang.text = t("language_switch", self.app.lang)
+    @property
+    def lang(self):
+        """The language switch button."""
+        return self.ids.lang
+
+    @property
+    def back(self):
+        """The "⬅ Chọn quầy khác" button."""
+        return self.ids.back
 
 
 class CounterPickScreen(KioskScreen):
@@ -65,61 +76,82 @@ class CounterPickScreen(KioskScreen):
 
     def __init__(self, app, **kwargs):
         super().__init__(app, name="pick", **kwargs)
-        box = BoxLayout(orientation="vertical", padding=dp(16), spacing=dp(12))
-        self.topbar = TopBar(app)
-        self.question = _title("", dp(34), size_hint_y=0.18, bold=True)
-        n = len(app.cfg.counters)
-        self.grid = GridLayout(cols=1 if n <= 3 else 2, spacing=dp(14), padding=(dp(24), 0))
+        self.topbar = self.ids.topbar
+        self.question = self.ids.question
         self.buttons = []
         for counter in app.cfg.counters:
-            b = BigButton(text=counter.name, font_size=dp(30))
+            b = Factory.CounterButton(text=keep_whole(counter.name))
             b.counter_id = counter.id
             b.bind(on_release=lambda btn: app.pick_counter(btn.counter_id))
-            self.grid.add_widget(b)
+            self.ids.grid.add_widget(b)
             self.buttons.append(b)
-        for w in (self.topbar, self.question, self.grid):
-            box.add_widget(w)
-        self.add_widget(box)
 
-    def refresh(self) -> None:
-        self.topbar.refresh()
-        self.question.text = t("pick_counter", self.app.lang)
+    def columns(self, portrait: bool) -> int:
+        """One column in portrait or for up to three counters, else two (three from ten on)."""
+        n = len(self.app.cfg.counters)
+        if portrait or n <= 3:
+            return 1
+        return 2 if n <= 9 else 3
 
 
 class RatingScreen(KioskScreen):
-    """The question and one large button per level of the scale, best on the left."""
+    """The question and one card per level of the scale, best first."""
+
+    counter_text = StringProperty("")
+    can_go_back = BooleanProperty(False)
 
     def __init__(self, app, **kwargs):
         super().__init__(app, name="rating", **kwargs)
-        box = BoxLayout(orientation="vertical", padding=dp(12), spacing=dp(8))
-        self.topbar = TopBar(app)
-        self.counter_line = _title("", dp(26), size_hint_y=0.09)
-        self.question = _title("", dp(34), size_hint_y=0.16, bold=True)
-        self.row = BoxLayout(orientation="horizontal", spacing=dp(6), size_hint_y=0.55)
-        levels = app.cfg.scale.levels
+        self.topbar, self.question = self.ids.topbar, self.ids.question
+        self.counter_line, self.footer = self.ids.counter_line, self.ids.footer
         self.level_buttons = []
-        for level in levels:
-            b = LevelButton(level.code, level_label(level, app.lang), str(level.order))
+        for level in app.cfg.scale.levels:
+            b = LevelButton(level.code, key_hint=str(level.order) if app.cfg.keypad else "")
             b.bind(on_release=lambda btn: app.rate(btn.code, source="touch"))
-            self.row.add_widget(b)
+            self.ids.cards.add_widget(b)
             self.level_buttons.append(b)
-        self.footer = _title("", dp(20), size_hint_y=0.08)
-        for w in (self.topbar, self.counter_line, self.question, self.row, self.footer):
-            box.add_widget(w)
-        self.add_widget(box)
+        app.fbind("portrait", self._orient)
+        app.fbind("lang", self._captions)
+        self._orient()
+        self._captions()
+        self._equalise = Clock.create_trigger(self._equal_words, -1)
+        for b in self.level_buttons:
+            b.ids.words.fbind("size", self._equalise)
+            b.fbind("caption", self._equalise)
+            b.fbind("natural_font", self._equalise)
+
+    def _equal_words(self, *_):
+        """Every card's words at the size the longest needs: five labels that read as one scale."""
+        sizes = [fit_font_size(b.caption.replace("\n", " "), b.ids.words.width, b.ids.words.height, b.natural_font,
+                               10, b.ids.words.font_name, True) for b in self.level_buttons]
+        for b in self.level_buttons:
+            b.font_cap = min(sizes)
+
+    def _orient(self, *_):
+        for b in self.level_buttons:
+            b.row = self.app.portrait
+
+    def _captions(self, *_):
+        for b, level in zip(self.level_buttons, self.app.cfg.scale.levels):
+            b.caption = level_label(level, self.app.lang)
+
+    def question_for(self, lang: str) -> str:
+        """The configured question (Vietnamese), else the catalogue's."""
+        return self.app.cfg.question if (self.app.cfg.question and lang == "vi") else t("question", lang)
+
+    def footer_for(self, lang: str) -> str:
+        """"Touch one answer", and the keys only when a USB keypad is configured."""
+        text = t("tap_one", lang)
+        if self.app.cfg.keypad:
+            text += " — " + t("or_keys", lang, first=1, last=len(self.app.cfg.scale.levels))
+        return text
 
     def refresh(self) -> None:
-        app, lang = self.app, self.app.lang
-        self.topbar.refresh()
+        app = self.app
         counter = app.current_counter()
         officer = app.store.officer_on_duty(counter.id, app.store.today())
-        line = counter.name + (f"  ·  {t('officer', lang)}: {officer}" if officer else "")
-        self.counter_line.text = line
-        self.question.text = app.cfg.question if (app.cfg.question and lang == "vi") else t("question", lang)
-        for b, level in zip(self.level_buttons, app.cfg.scale.levels):
-            b.caption = level_label(level, lang)
-        n = len(self.level_buttons)
-        self.footer.text = f"{t('tap_one', lang)} — {t('or_keys', lang, first=1, last=n)}"
+        self.counter_text = keep_whole(counter.name) + (f"  ·  {t('officer', app.lang)}: {officer}" if officer else "")
+        self.can_go_back = app.has_picker()
 
 
 class ThanksScreen(KioskScreen):
@@ -127,18 +159,7 @@ class ThanksScreen(KioskScreen):
 
     def __init__(self, app, **kwargs):
         super().__init__(app, name="thanks", **kwargs)
-        box = BoxLayout(orientation="vertical", padding=dp(40), spacing=dp(20))
-        self.icon = Widget(size_hint_y=0.4)
-        checkmark(self.icon)
-        self.title = _title("", dp(56), size_hint_y=0.3, bold=True)
-        self.body = _title("", dp(30), size_hint_y=0.3)
-        for w in (self.icon, self.title, self.body):
-            box.add_widget(w)
-        self.add_widget(box)
-
-    def refresh(self) -> None:
-        self.title.text = t("thanks_title", self.app.lang)
-        self.body.text = t("thanks_body", self.app.lang)
+        self.title, self.body = self.ids.title, self.ids.body
 
     def on_touch_down(self, touch):
         return True  # swallowed: nothing on this screen records anything
@@ -149,26 +170,20 @@ class ReasonsScreen(KioskScreen):
 
     def __init__(self, app, **kwargs):
         super().__init__(app, name="reasons", **kwargs)
-        box = BoxLayout(orientation="vertical", padding=dp(16), spacing=dp(10))
-        self.title = _title("", dp(34), size_hint_y=0.14, bold=True)
-        self.hint = _title("", dp(22), size_hint_y=0.08)
-        grid = GridLayout(cols=1, spacing=dp(8), size_hint_y=0.6)
+        self.title, self.hint = self.ids.title, self.ids.hint
+        self.skip, self.send = self.ids.skip, self.ids.send
         self.toggles = {}
         for code in ELEMENTS:
-            tb = scaled(CheckToggle(text=""), dp(26))
-            tb.code = code
-            grid.add_widget(tb)
+            tb = ReasonToggle(code=code, icon=SYMBOL_CHARS[f"reason_{code}"])
+            tb.bind(on_release=lambda *_: app.flow.answered(time.monotonic()))
+            self.ids.toggles.add_widget(tb)
             self.toggles[code] = tb
-        actions = BoxLayout(orientation="horizontal", spacing=dp(16), size_hint_y=0.16)
-        self.skip = BigButton(text="", background_color=(0.35, 0.35, 0.38, 1), font_size=dp(28))
-        self.send = BigButton(text="", font_size=dp(30))
-        self.skip.bind(on_release=lambda *_: app.submit_reasons([]))
-        self.send.bind(on_release=lambda *_: app.submit_reasons(self.selected()))
-        actions.add_widget(self.skip)
-        actions.add_widget(self.send)
-        for w in (self.title, self.hint, grid, actions):
-            box.add_widget(w)
-        self.add_widget(box)
+        app.fbind("lang", self._captions)
+        self._captions()
+
+    def _captions(self, *_):
+        for code, tb in self.toggles.items():
+            tb.caption = reason_label(code, self.app.lang)
 
     def selected(self) -> list[str]:
         """The elements the citizen ticked, in catalogue order."""
@@ -179,28 +194,24 @@ class ReasonsScreen(KioskScreen):
         for tb in self.toggles.values():
             tb.state = "normal"
 
-    def refresh(self) -> None:
-        lang = self.app.lang
-        self.title.text = t("reasons_title", lang)
-        self.hint.text = t("reasons_hint", lang)
-        self.skip.text = t("skip", lang)
-        self.send.text = t("send", lang)
-        for tb in self.toggles.values():
-            tb.text = element_label(tb.code, lang)
-
 
 class ClosedScreen(KioskScreen):
-    """Outside opening hours: say so; button boxes still count (marked out of hours)."""
+    """Outside opening hours: say so, and show the hours; button boxes still count (marked out of hours)."""
+
+    hours_text = StringProperty("")
 
     def __init__(self, app, **kwargs):
         super().__init__(app, name="closed", **kwargs)
-        box = BoxLayout(orientation="vertical", padding=dp(40))
-        self.title = _title("", dp(44), bold=True)
-        self.body = _title("", dp(28))
-        box.add_widget(self.title)
-        box.add_widget(self.body)
-        self.add_widget(box)
+        self.title, self.body, self.hours = self.ids.title, self.ids.body, self.ids.hours
 
     def refresh(self) -> None:
-        self.title.text = t("closed_title", self.app.lang)
-        self.body.text = t("closed_body", self.app.lang)
+        self.hours_text = self.hours_for(self.app.lang)
+
+    def hours_for(self, lang: str) -> str:
+        """The opening hours, a line a group of days (Kivy markup)."""
+        lines = hours_lines(self.app.cfg.hours, lang)
+        return "\n".join([f"[b]{t('closed_hours', lang)}[/b]"] + lines) if lines else ""
+
+
+for _name in ("widgets", "pick", "rating", "reasons", "thanks", "closed"):
+    Builder.load_file(str(KV / f"{_name}.kv"))
