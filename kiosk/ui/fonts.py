@@ -21,6 +21,7 @@ SYMBOL_CHARS = {
     "back": "⬅",        # "⬅ Chọn quầy khác"
     "pin_dot": "●",     # the PIN pad's entered digits
     "warning": "⚠",     # status warnings
+    "backspace": "⌫",   # the manager's code pad
     "reason_access": "♿",
     "reason_procedure": "✎",
     "reason_officer": "✋",

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
-from kivy.core.text import LabelBase
 from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty, OptionProperty,
@@ -28,17 +27,13 @@ from kivy.uix.label import Label
 from ... import period as periods, vnformat
 from ...removable import ExportRefused
 from .. import manager_strings  # noqa: F401  (adds the manager's words to the catalogue)
+from ..fonts import SYMBOL_CHARS, SYMBOLS, symbol
 from ..manager_actions import ManagerActions
 from ..strings import level_label, t
 from .citizen import KioskScreen
 
 log = logging.getLogger("kiosk.manager")
 
-ROOT = Path(__file__).resolve().parents[3]
-FONTS = ROOT / "assets" / "fonts"
-LabelBase.register("ManagerSans", fn_regular=str(FONTS / "NotoSans-Regular.ttf"),
-                   fn_bold=str(FONTS / "NotoSans-Bold.ttf"))
-LabelBase.register("ManagerSymbols", fn_regular=str(FONTS / "NotoSansSymbols2-Regular.ttf"))
 KV = Path(__file__).resolve().parent.parent / "kv"
 
 LEVEL_COLOURS = {"RHL": (0.05, 0.45, 0.20, 1), "HL": (0.20, 0.55, 0.25, 1), "BT": (0.55, 0.45, 0.05, 1),
@@ -149,7 +144,7 @@ class Table(BoxLayout):
 
 def _cell(text: str, width: float, height: float, fs: float, bg, bold=False, halign="left") -> dict:
     return {"text": text, "width": width, "height": height, "font_size": fs, "bg": bg, "bold": bold,
-            "halign": halign, "font_name": "ManagerSans"}
+            "halign": halign, "font_name": "Roboto"}
 
 
 _measure_cache: dict[tuple[str, int, bool], float] = {}
@@ -161,7 +156,7 @@ def _text_width(text: str, fs: float, bold: bool) -> float:
     if key not in _measure_cache:
         if len(_measure_cache) > 5000:
             _measure_cache.clear()
-        _measure_cache[key] = CoreLabel(text=text, font_size=fs, font_name="ManagerSans", bold=bold).get_extents(text)[0]
+        _measure_cache[key] = CoreLabel(text=text, font_size=fs, font_name="Roboto", bold=bold).get_extents(text)[0]
     return _measure_cache[key]
 
 
@@ -179,7 +174,7 @@ class PinScreen(KioskScreen):
     delete_text = StringProperty("")
     ok_text = StringProperty("")
     back_text = StringProperty("")
-    symbol_font = StringProperty("ManagerSymbols")
+    symbol_font = StringProperty(SYMBOLS)
 
     def __init__(self, app, **kwargs):
         super().__init__(app, name="pin", **kwargs)
@@ -264,12 +259,12 @@ class CodePad(GridLayout):
         super().__init__(**kwargs)
         self.keys: dict[str, MButton] = {}
         for key in [*CODE_KEYS, "-", "del", "clear"]:
-            b = MButton(key=key, text={"del": "⌫", "clear": ""}.get(key, key),
+            b = MButton(key=key, text={"del": SYMBOL_CHARS["backspace"], "clear": ""}.get(key, key),
                         tone="grey" if key in ("del", "clear") else "blue")
             if key == "del":
-                b.font_name = "ManagerSymbols"
+                b.font_name = SYMBOLS
             else:
-                b.font_name = "ManagerSans"
+                b.font_name = "Roboto"
             self.bind(fs=b.setter("fs"))
             if key == "clear":
                 self.bind(clear_text=b.setter("text"))
@@ -477,7 +472,7 @@ class ManagerScreen(KioskScreen):
         if self.tab != "status":
             return
         self.status.text = "\n".join(self.actions.status_lines()).replace(
-            "⚠", "[font=ManagerSymbols]⚠[/font]")
+            "⚠", symbol("warning"))
 
     def release_quarantine(self) -> int:
         """"Gửi lại phiếu bị từ chối"."""
