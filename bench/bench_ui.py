@@ -118,7 +118,7 @@ def main() -> None:
     result = soak(app, votes=1000)
     print(f"soak: {result['votes']} votes through the UI in {time.perf_counter() - t0:.0f} s; "
           f"RSS {result['rss_before']:.1f} → {result['rss_after']:.1f} MB; "
-          f"widgets {result['widgets_before']} → {result['widgets_after']}")
+          f"widgets {result['widgets_before']} → {result['widgets_after']}, {result['widgets_new']} new")
     app.dispatch("on_stop")
     store.close()
 

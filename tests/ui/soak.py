@@ -19,16 +19,30 @@ def rss_mb() -> float:
     return 0.0
 
 
-def widget_count() -> int:
-    """Live Kivy widgets (after a full collection)."""
+def live_widgets() -> set[int]:
+    """The ids of the live Kivy widgets (after a full collection)."""
     gc.collect()
-    n = 0
+    ids = set()
     for o in gc.get_objects():
         try:
-            n += isinstance(o, Widget)
+            if isinstance(o, Widget):
+                ids.add(id(o))
         except ReferenceError:  # a dead weak proxy: not a live widget
             pass
-    return n
+    return ids
+
+
+def widget_count() -> int:
+    """How many Kivy widgets are alive (after a full collection)."""
+    return len(live_widgets())
+
+
+def _figures(before: set[int], before_rss: float) -> dict:
+    # Widgets left over from earlier tests may die during a soak, so the count alone can fall and hide
+    # a leak: the leak is the widgets alive now that were not alive when the soak began.
+    after = live_widgets()
+    return {"rss_before": before_rss, "rss_after": rss_mb(), "widgets_before": len(before),
+            "widgets_after": len(after), "widgets_new": len(after - before)}
 
 
 def soak(app, votes: int, warmup: int = 50) -> dict:
@@ -38,7 +52,7 @@ def soak(app, votes: int, warmup: int = 50) -> dict:
     before_widgets = before_rss = None
     for i in range(votes + warmup):
         if i == warmup:
-            before_widgets, before_rss = widget_count(), rss_mb()
+            before_widgets, before_rss = live_widgets(), rss_mb()
         level = i % 5
         tap(rating.level_buttons[level])
         if app.sm.current == "reasons":
@@ -48,8 +62,7 @@ def soak(app, votes: int, warmup: int = 50) -> dict:
             pump(1)
         if i % 100 == 0:
             samples.append(rss_mb())
-    return {"votes": votes + warmup, "rss_before": before_rss, "rss_after": rss_mb(),
-            "widgets_before": before_widgets, "widgets_after": widget_count(), "samples": samples}
+    return {"votes": votes + warmup, **_figures(before_widgets, before_rss), "samples": samples}
 
 
 def soak_manager(app, refreshes: int, warmup: int = 30) -> dict:
@@ -65,11 +78,10 @@ def soak_manager(app, refreshes: int, warmup: int = 30) -> dict:
     samples = []
     for i in range(refreshes + warmup):
         if i == warmup:
-            before_widgets, before_rss = widget_count(), rss_mb()
+            before_widgets, before_rss = live_widgets(), rss_mb()
         app.open_manager()  # the whole refresh, as when the PIN is entered
         steps[i % len(steps)]()
         pump(1)
         if i % 100 == 0:
             samples.append(rss_mb())
-    return {"refreshes": refreshes + warmup, "rss_before": before_rss, "rss_after": rss_mb(),
-            "widgets_before": before_widgets, "widgets_after": widget_count(), "samples": samples}
+    return {"refreshes": refreshes + warmup, **_figures(before_widgets, before_rss), "samples": samples}
