@@ -24,7 +24,7 @@ from bench.common import BUILD, verdict  # noqa: E402
 from kiosk import demo  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 from kiosk.report import StoreReader, aggregate_sql, render, report_for_store, write_report  # noqa: E402
-from kiosk.store import CHECKPOINT_KEY, VoteStore  # noqa: E402
+from kiosk.store import CHECKPOINT_KEY, REPORT_INDEXES, VoteStore  # noqa: E402
 
 YEAR = 2026
 PER_WEEKDAY = 3600   # a busy centre: 3,600 votes a weekday, 1,200 on Saturday → about a million a year
@@ -53,7 +53,35 @@ def _time(fn, repeat: int = 3) -> tuple[float, object]:
     return statistics.median(samples), result
 
 
+def vote_path(n: int = 600) -> None:
+    """The price of the report's indexes on the vote path: record_vote into a store with them and into one
+    without (dropped after opening), interleaved so that both see the same machine."""
+    folder = Path(tempfile.mkdtemp(dir=BUILD))
+    try:
+        stores = []
+        for name in ("with", "without"):
+            config = replace(load_config(), data_dir=folder / name)
+            stores.append(VoteStore.from_config(config))
+        stores[1].write(lambda conn: [conn.execute(f"DROP INDEX {i}") for i in REPORT_INDEXES], "bench")
+        samples: list[list[float]] = [[], []]
+        levels = config.scale.codes
+        for i in range(n // 10):
+            for k in (0, 1) if i % 2 else (1, 0):
+                for j in range(10):
+                    t0 = time.perf_counter()
+                    stores[k].record_vote(("Q1", "Q2", "Q3")[j % 3], levels[(i + j) % len(levels)])
+                    samples[k].append(time.perf_counter() - t0)
+        med = [statistics.median(x) for x in samples]
+        print(f"record_vote with the report's indexes vs without, {n} each, interleaved: median "
+              f"{med[0] * 1000:.2f} ms vs {med[1] * 1000:.2f} ms = {med[0] / med[1]:.2f}x")
+        for s in stores:
+            s.close()
+    finally:
+        shutil.rmtree(folder)
+
+
 def main() -> None:
+    vote_path()
     store, config = year_store()
     d_from, d_to = date(YEAR, 1, 1), date(YEAR, 12, 31)
     period = [d_from.isoformat(), d_to.isoformat()]
