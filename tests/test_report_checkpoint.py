@@ -11,7 +11,7 @@ import pytest
 
 from kiosk import chain
 from kiosk.config import load_config
-from kiosk.report import report_for_store
+from kiosk.report import StoreReader, report_for_store
 from kiosk.store import REPORT_INDEXES, VoteStore
 from tests.conftest import run_cli, write_config
 from tests.helpers.report_data import REPORT_CONFIG, TZ
@@ -138,3 +138,48 @@ def test_a_file_without_the_report_indexes_gets_them_when_opened(kiosk):
     with VoteStore.from_config(config) as again:
         assert "votes_report" in {r[0] for r in again.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert again.count() == 45
+
+
+class VoteDuringTheReport:
+    """The kiosk's store, with a citizen voting (in the period) just after the report has found its last vote."""
+
+    def __init__(self, store):
+        self.store, self.voted = store, False
+
+    def query(self, sql, params=()):
+        rows = self.store.query(sql, params)
+        if "max(seq)" in sql and not self.voted:
+            self.voted = True
+            _vote(self.store, 99, D2)
+        return rows
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+
+def test_a_vote_recorded_during_the_report_is_left_out_of_counts_chain_and_digest_alike(kiosk):
+    store, config = kiosk
+    data = StoreReader().read(VoteDuringTheReport(store), D1, D2, [config.kiosk_id], None)
+    assert store.count() == 46
+    assert sum(r[-1] for r in data.rows) == 45 and data.chains[0].ok
+    assert "seq 1–45 kiểm tra" in data.chains[0].checked  # the checkpoint path, not the full re-hash
+    raw = sqlite3.connect(config.db_path)
+    hashes = [h for (h,) in raw.execute("SELECT hash FROM votes WHERE seq <= 45 ORDER BY seq")]
+    raw.close()
+    assert data.votes_sha256 == hashlib.sha256("".join(h + "\n" for h in hashes).encode()).hexdigest()
+
+
+def test_a_period_holding_a_vote_dated_outside_it_is_re_hashed_vote_by_vote(kiosk):
+    store, config = kiosk
+    _vote(store, 1, D2 + timedelta(days=5))   # a clock that jumped ahead: seq 46, dated outside the period
+    _vote(store, 2, D2)                       # seq 47, back in the period
+    raw = sqlite3.connect(config.db_path)
+    hashes = [h for (h,) in raw.execute("SELECT hash FROM votes WHERE local_date BETWEEN ? AND ? ORDER BY seq",
+                                        (D1.isoformat(), D2.isoformat()))]
+    raw.close()
+    v = report_for_store(store, config, D1, D2).verification
+    assert v.chains[0].ok and "băm lại từng phiếu seq 1–47" in v.chains[0].checked and v.votes_in_period == 46
+    assert v.votes_sha256 == hashlib.sha256("".join(h + "\n" for h in hashes).encode()).hexdigest()
+    _edit(config, "UPDATE votes SET level = 'RKHL' WHERE seq = 12")
+    check = _check(store, config)
+    assert not check.ok and "seq 12" in check.detail

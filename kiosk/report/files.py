@@ -85,12 +85,13 @@ class StoreReader:
     def read(self, source: VoteSource, d_from: date, d_to: date, kiosk_ids, officers) -> PeriodData:
         """The period's aggregate rows, the chain check and the digest."""
         first, last = d_from.isoformat(), d_to.isoformat()
-        where, params = _where(d_from, d_to, kiosk_ids, officers)
-        rows = source.query(aggregate_sql(where), params)
         head = source.query("SELECT seq, hash FROM votes ORDER BY seq DESC LIMIT 1")
         head_seq, head_hash = (head[0][0], head[0][1]) if head else (None, None)
         # min/max over the date index (seq is the rowid): no table read.
         lo, hi = source.query("SELECT min(seq), max(seq) FROM votes WHERE local_date BETWEEN ? AND ?", [first, last])[0]
+        # Counts, chain and digest all stop at vote hi, whatever the kiosk records meanwhile (seq is in every index).
+        where, params = _where(d_from, d_to, kiosk_ids, officers)
+        rows = source.query(aggregate_sql(where + " AND seq <= ?"), [*params, hi or 0])
         kiosks = sorted({r[0] for r in rows} if kiosk_ids is None else set(kiosk_ids))
         if lo is None:
             chains = [ChainCheck(k, True, "không có phiếu trong kỳ", head_seq, head_hash) for k in kiosks]
@@ -99,9 +100,9 @@ class StoreReader:
             in_period = sum(r[-1] for r in rows)
         else:
             w, p = _where(d_from, d_to, kiosk_ids, None)
-            in_period = source.query(f"SELECT count(*) FROM votes WHERE {w}", p)[0][0]
+            in_period = source.query(f"SELECT count(*) FROM votes WHERE {w} AND seq <= ?", [*p, hi])[0][0]
         if len({r[0] for r in rows}) > 1 or in_period != hi - lo + 1:
-            return self._full_pass(source, d_from, d_to, kiosk_ids, officers, rows)
+            return self._full_pass(source, d_from, d_to, kiosk_ids, rows, (head_seq, head_hash), lo, hi)
         # Every seq lo..hi is a vote of the period, of the one kiosk counted: the digest is its hashes in seq order.
         checkpoint = source.chain_checkpoint() if hasattr(source, "chain_checkpoint") else None
         problem = self._from_checkpoint(source, checkpoint, lo, hi)
@@ -174,14 +175,13 @@ class StoreReader:
             prev = hashes[-64:]
         return problem, digest.hexdigest(), prev
 
-    def _full_pass(self, source: VoteSource, d_from: date, d_to: date, kiosk_ids, officers, agg) -> PeriodData:
+    def _full_pass(self, source: VoteSource, d_from: date, d_to: date, kiosk_ids, agg, head, lo: int,
+                   hi: int) -> PeriodData:
         """One ordered pass over the period's votes that recomputes every vote's hash from its fields
         (linking the first to the vote before the period) and feeds the digest; ``agg`` has the counts.
         For a seq range shared by several kiosks or holding votes dated outside the period."""
         first, last = d_from.isoformat(), d_to.isoformat()
-        head = source.query("SELECT seq, hash FROM votes ORDER BY seq DESC LIMIT 1")
-        head_seq, head_hash = (head[0][0], head[0][1]) if head else (None, None)
-        lo, hi = source.query("SELECT min(seq), max(seq) FROM votes WHERE local_date BETWEEN ? AND ?", [first, last])[0]
+        head_seq, head_hash = head
         wanted_kiosks = None if kiosk_ids is None else set(kiosk_ids)
         hashed: dict[str, bytearray] = {}  # per kiosk, "hash\n" bytes in seq order: 65 bytes a vote
         problem = ""
