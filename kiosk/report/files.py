@@ -7,7 +7,7 @@ import hashlib
 import json
 import os
 from operator import itemgetter
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
@@ -65,6 +65,19 @@ def _first_break(rows: list[tuple], prev_seq: int, prev_hash: str) -> str:
     return ""
 
 
+def _seqs(lo: int, hi: int) -> str:
+    return f"seq {lo}" if lo == hi else f"seq {lo}–{hi}"
+
+
+def _when(iso: str) -> str:
+    """A stored ISO time as Vietnamese documents write it: 13:01 ngày 22/11/2026 (as stored otherwise)."""
+    try:
+        t = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{t:%H:%M} ngày {t:%d/%m/%Y}"
+
+
 class StoreReader:
     """The kiosk's reader (only for the kiosk's own store: every hashed field present, SQLite).
 
@@ -114,14 +127,15 @@ class StoreReader:
         if not problem and extends and hasattr(source, "save_chain_checkpoint"):
             source.save_chain_checkpoint(hi, last_hash, full=checkpoint is None)
         if checkpoint is None:
-            checked = f"băm lại từng phiếu seq {lo}–{hi} lúc lập báo cáo và liên kết với phiếu trước kỳ"
+            checked = f"băm lại từng phiếu {_seqs(lo, hi)} lúc lập báo cáo và liên kết với phiếu trước kỳ"
         else:
-            checked = f"toàn chuỗi băm lại đến seq {checkpoint.seq} (lần kiểm tra trọn vẹn lúc {checkpoint.full_at}"
+            checked = (f"toàn chuỗi băm lại đến seq {checkpoint.seq} (lần kiểm tra trọn vẹn lúc "
+                       f"{_when(checkpoint.full_at)}")
             checked += (")" if checkpoint.at == checkpoint.full_at else
-                        f", nối tiếp khi lập báo cáo đến {checkpoint.at})")
+                        f", nối tiếp khi lập báo cáo lúc {_when(checkpoint.at)})")
             checked += f"; hash của phiếu seq {checkpoint.seq} vẫn khớp"
-            checked += (f"; phiếu seq {checkpoint.seq + 1}–{hi} băm lại lúc lập báo cáo" if hi > checkpoint.seq else "")
-        checked += f"; liên kết prev_hash → hash của phiếu seq {lo}–{hi} kiểm tra lúc lập báo cáo"
+            checked += (f"; phiếu {_seqs(checkpoint.seq + 1, hi)} băm lại lúc lập báo cáo" if hi > checkpoint.seq else "")
+        checked += f"; liên kết prev_hash → hash của phiếu {_seqs(lo, hi)} kiểm tra lúc lập báo cáo"
         chains = [ChainCheck(k, not problem, checked, head_seq, head_hash, problem) for k in kiosks]
         return PeriodData(rows, chains, digest)
 
