@@ -183,3 +183,10 @@ def test_a_period_holding_a_vote_dated_outside_it_is_re_hashed_vote_by_vote(kios
     _edit(config, "UPDATE votes SET level = 'RKHL' WHERE seq = 12")
     check = _check(store, config)
     assert not check.ok and "seq 12" in check.detail
+
+
+def test_a_broken_checkpoint_is_never_said_to_still_match(kiosk):
+    store, config = kiosk
+    _edit(config, "UPDATE votes SET hash = ? WHERE seq = 40", "f" * 64)
+    check = _check(store, config)
+    assert not check.ok and "vẫn khớp" not in check.checked and "seq 40" in check.checked

@@ -133,7 +133,7 @@ class StoreReader:
                        f"{_when(checkpoint.full_at)}")
             checked += (")" if checkpoint.at == checkpoint.full_at else
                         f", nối tiếp khi lập báo cáo lúc {_when(checkpoint.at)})")
-            checked += f"; hash của phiếu seq {checkpoint.seq} vẫn khớp"
+            checked += f"; hash của phiếu seq {checkpoint.seq} " + ("so lại với điểm kiểm tra" if problem else "vẫn khớp")
             checked += (f"; phiếu {_seqs(checkpoint.seq + 1, hi)} băm lại lúc lập báo cáo" if hi > checkpoint.seq else "")
         checked += f"; liên kết prev_hash → hash của phiếu {_seqs(lo, hi)} kiểm tra lúc lập báo cáo"
         chains = [ChainCheck(k, not problem, checked, head_seq, head_hash, problem) for k in kiosks]
