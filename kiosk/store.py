@@ -7,6 +7,7 @@ deletes a vote; only its sync state changes, and low-rating reasons attach to it
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -121,6 +122,45 @@ def _v3_roster_settings_hours(db: sqlite_utils.Database) -> None:
 MIGRATIONS = [_v1_votes_and_reasons, _v2_sync_bookkeeping, _v3_roster_settings_hours, _v4_questionnaires]
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# Indexes the II.7 report reads instead of a year of rows (docs/report.md, "Speed"). They are derived
+# data, not schema: created if missing at open, no version bump, so an older release still opens the file.
+# votes_report covers kiosk.report.aggregate_sql's GROUP BY term for term (no sort, no table read);
+# votes_chain covers the chain's links and the period's digest in seq order.
+REPORT_INDEXES = {
+    "votes_report": "CREATE INDEX IF NOT EXISTS votes_report ON votes(local_date, substr(local_time, 12, 2), scale, "
+                    "counter_id, coalesce(officer, ''), level, flag IS NOT NULL, out_of_hours, kiosk_id)",
+    "votes_chain": "CREATE INDEX IF NOT EXISTS votes_chain ON votes(seq, prev_hash, hash)",
+}
+CHECKPOINT_KEY = "chain_checkpoint"  # in settings: the last verified point of the vote chain (JSON)
+
+
+def _ensure_report_indexes(conn: sqlite3.Connection, path: Path) -> None:
+    have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    missing = [sql for name, sql in REPORT_INDEXES.items() if name not in have]
+    if not missing:
+        return
+    log.info("%s: building the report's indexes (once; a few seconds on a year of votes)", path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for sql in missing:
+            conn.execute(sql)
+        conn.execute("COMMIT")
+    except sqlite3.Error as e:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise StoreOpenError(f"{path}: could not build the report's indexes: {e} (nothing was changed)") from None
+
+
+@dataclass(frozen=True)
+class ChainCheckpoint:
+    """Votes 1..``seq`` were re-hashed one by one and found whole; vote ``seq`` then had ``hash``.
+    ``full_at``: when the last walk from vote 1 ran (``verify``); ``at``: when the checkpoint last moved."""
+
+    seq: int
+    hash: str
+    at: str
+    full_at: str
+
 
 # --- the store --------------------------------------------------------------------------------
 
@@ -225,6 +265,7 @@ class VoteStore:
         conn = connect(path, busy_timeout_ms, max_version=SCHEMA_VERSION)
         try:
             migrate(conn, MIGRATIONS, path)
+            _ensure_report_indexes(conn, path)
         except BaseException:
             conn.close()
             raise
@@ -512,15 +553,39 @@ class VoteStore:
         """SQLite's ``PRAGMA integrity_check``: ``["ok"]`` when the file is sound."""
         return [r[0] for r in self.query("PRAGMA integrity_check")]
 
-    def verify_chain(self) -> chain.ChainBreak | None:
-        """Walk the whole hash chain; return the first break, or None when every vote follows."""
+    def verify_chain(self, checkpoint: bool = False) -> chain.ChainBreak | None:
+        """Walk the whole hash chain; return the first break, or None when every vote follows.
+        With ``checkpoint``, a whole chain moves the verified checkpoint to its last vote (``verify``)."""
         verifier = chain.ChainVerifier()
         try:
             for vote in self.iter_votes():
                 verifier.check(vote.as_dict())
         except chain.ChainBreak as brk:
             return brk
+        if checkpoint and verifier.count:
+            try:
+                self.save_chain_checkpoint(verifier.prev_seq, verifier.prev_hash, full=True)
+            except VoteNotRecorded as e:  # a read-only copy: the check stands, reports just re-hash more
+                log.warning("the chain is whole but its checkpoint was not saved: %s", e)
         return None
+
+    def chain_checkpoint(self) -> ChainCheckpoint | None:
+        """The verified checkpoint of the vote chain, or None (never verified, or unreadable: start from vote 1)."""
+        raw = self.get_setting(CHECKPOINT_KEY)
+        try:
+            d = json.loads(raw) if raw else None
+            return ChainCheckpoint(int(d["seq"]), str(d["hash"]), str(d["at"]), str(d["full_at"])) if d else None
+        except (ValueError, TypeError, KeyError):
+            log.warning("the chain checkpoint in settings is unreadable; reports re-hash from vote 1")
+            return None
+
+    def save_chain_checkpoint(self, seq: int, vote_hash: str, *, full: bool) -> None:
+        """Record that votes 1..``seq`` are whole (``full``: just re-hashed from vote 1, as ``verify`` does;
+        else: re-hashed after the current checkpoint, which it extends)."""
+        at = self._clock().astimezone(self.tz).isoformat(timespec="seconds")
+        old = None if full else self.chain_checkpoint()
+        value = {"seq": seq, "hash": vote_hash, "at": at, "full_at": at if old is None else old.full_at}
+        self.set_setting(CHECKPOINT_KEY, json.dumps(value))
 
     def verify_answers(self):
         """Walk the questionnaire answers' own hash chain; return the first break, or None when it holds."""

@@ -6,9 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections import Counter
 from operator import itemgetter
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
@@ -16,7 +15,8 @@ from .. import chain
 from ..export import write_atomically
 from ..period import Period, between
 from ..totals import VoteSource
-from .model import ChainCheck, PeriodData, ReportModel, ReportSettings, ReportUnit, build_report
+from .model import (ChainCheck, PeriodData, ReportModel, ReportSettings, ReportUnit, _where, aggregate_sql,
+                    build_report)
 
 FORMATS = ("xlsx", "pdf", "csv", "json")
 Progress = Callable[[float, str], None]
@@ -49,8 +49,6 @@ def vote_hash_fast(row: tuple) -> str:
 
 
 _HASH, _DAY = 12, 13
-# kiosk, day, hour, scale, counter, officer, level, flag, out_of_hours — counted in C by collections.Counter
-_KEY = itemgetter(2, 13, 15, 6, 3, 4, 5, 10, 14)
 
 
 def _first_break(rows: list[tuple], prev_seq: int, prev_hash: str) -> str:
@@ -67,70 +65,161 @@ def _first_break(rows: list[tuple], prev_seq: int, prev_hash: str) -> str:
     return ""
 
 
-class StoreReader:
-    """The kiosk's reader: one ordered pass over the period's votes that recomputes every vote's hash
-    from its fields (linking the first to the vote before the period), feeds the digest and counts the
-    votes — the same aggregate rows as :func:`aggregate_sql`, without a second read of a year of votes.
+def _seqs(lo: int, hi: int) -> str:
+    return f"seq {lo}" if lo == hi else f"seq {lo}–{hi}"
 
-    Only for the kiosk's own store (every hashed field present). Each page of votes is checked and
-    counted in bulk (map, Counter); a page that fails is walked vote by vote to name the first break."""
+
+def _when(iso: str) -> str:
+    """A stored ISO time as Vietnamese documents write it: 13:01 ngày 22/11/2026 (as stored otherwise)."""
+    try:
+        t = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{t:%H:%M} ngày {t:%d/%m/%Y}"
+
+
+class StoreReader:
+    """The kiosk's reader (only for the kiosk's own store: every hashed field present, SQLite).
+
+    The counts come from :func:`aggregate_sql`, which the store's ``votes_report`` index covers term
+    for term. The chain is checked from the store's verified checkpoint (``verify`` sets it; each report
+    extends it): the checkpoint's vote must still carry the hash it had when verified; every vote after
+    it, up to the period's last, is re-hashed from its fields now; every link ``prev_hash → hash`` of
+    the period is checked now; and the digest is fed page by page (bounded memory) from the
+    ``votes_chain`` index. A period that interleaves other kiosks' votes, or holds votes dated outside
+    it in its seq range, takes :meth:`_full_pass` (every vote of the period re-hashed, as before)."""
 
     # Small pages: the store serialises queries with its lock, and a vote recorded while the manager
-    # exports must not wait for more than a page (~20,000 rows, well under 0.2 s).
+    # exports must not wait for more than a page (~20,000 rows for a re-hash, 50,000 hashes, well under 0.2 s).
     PAGE = 20_000
+    LINK_PAGE = 50_000
     COLUMNS = (*chain.HASHED_FIELDS, "hash", "local_date", "out_of_hours", "substr(local_time, 12, 2)")
 
     def read(self, source: VoteSource, d_from: date, d_to: date, kiosk_ids, officers) -> PeriodData:
-        """The period's aggregate rows, the chain check and the digest, from one pass."""
+        """The period's aggregate rows, the chain check and the digest."""
         first, last = d_from.isoformat(), d_to.isoformat()
         head = source.query("SELECT seq, hash FROM votes ORDER BY seq DESC LIMIT 1")
         head_seq, head_hash = (head[0][0], head[0][1]) if head else (None, None)
         # min/max over the date index (seq is the rowid): no table read.
         lo, hi = source.query("SELECT min(seq), max(seq) FROM votes WHERE local_date BETWEEN ? AND ?", [first, last])[0]
-        wanted_kiosks = None if kiosk_ids is None else set(kiosk_ids)
-        wanted_officers = None if officers is None else set(officers)
-        counts: Counter = Counter()
-        hashed: dict[str, bytearray] = {}  # per kiosk, "hash\n" bytes in seq order: 65 bytes a vote
-        problem = ""
-        if lo is not None:
+        # Counts, chain and digest all stop at vote hi, whatever the kiosk records meanwhile (seq is in every index).
+        where, params = _where(d_from, d_to, kiosk_ids, officers)
+        rows = source.query(aggregate_sql(where + " AND seq <= ?"), [*params, hi or 0])
+        kiosks = sorted({r[0] for r in rows} if kiosk_ids is None else set(kiosk_ids))
+        if lo is None:
+            chains = [ChainCheck(k, True, "không có phiếu trong kỳ", head_seq, head_hash) for k in kiosks]
+            return PeriodData(rows, chains, hashlib.sha256().hexdigest())
+        if officers is None:
+            in_period = sum(r[-1] for r in rows)
+        else:
+            w, p = _where(d_from, d_to, kiosk_ids, None)
+            in_period = source.query(f"SELECT count(*) FROM votes WHERE {w} AND seq <= ?", [*p, hi])[0][0]
+        if len({r[0] for r in rows}) > 1 or in_period != hi - lo + 1:
+            return self._full_pass(source, d_from, d_to, kiosk_ids, rows, (head_seq, head_hash), lo, hi)
+        # Every seq lo..hi is a vote of the period, of the one kiosk counted: the digest is its hashes in seq order.
+        checkpoint = source.chain_checkpoint() if hasattr(source, "chain_checkpoint") else None
+        problem = self._from_checkpoint(source, checkpoint, lo, hi)
+        link_problem, digest, last_hash = self._links_and_digest(source, lo, hi)
+        problem = problem or link_problem
+        # Votes 1..hi are now known whole: from vote 1 (no checkpoint, a period from the first vote) or by
+        # extending the checkpoint. The next report re-hashes only what comes after.
+        extends = hi > checkpoint.seq if checkpoint is not None else lo == 1
+        if not problem and extends and hasattr(source, "save_chain_checkpoint"):
+            source.save_chain_checkpoint(hi, last_hash, full=checkpoint is None)
+        if checkpoint is None:
+            checked = f"băm lại từng phiếu {_seqs(lo, hi)} lúc lập báo cáo và liên kết với phiếu trước kỳ"
+        else:
+            checked = (f"toàn chuỗi băm lại đến seq {checkpoint.seq} (lần kiểm tra trọn vẹn lúc "
+                       f"{_when(checkpoint.full_at)}")
+            checked += (")" if checkpoint.at == checkpoint.full_at else
+                        f", nối tiếp khi lập báo cáo lúc {_when(checkpoint.at)})")
+            checked += f"; hash của phiếu seq {checkpoint.seq} " + ("so lại với điểm kiểm tra" if problem else "vẫn khớp")
+            checked += (f"; phiếu {_seqs(checkpoint.seq + 1, hi)} băm lại lúc lập báo cáo" if hi > checkpoint.seq else "")
+        checked += f"; liên kết prev_hash → hash của phiếu {_seqs(lo, hi)} kiểm tra lúc lập báo cáo"
+        chains = [ChainCheck(k, not problem, checked, head_seq, head_hash, problem) for k in kiosks]
+        return PeriodData(rows, chains, digest)
+
+    def _from_checkpoint(self, source: VoteSource, checkpoint, lo: int, hi: int) -> str:
+        """Re-hash, from its fields, every vote after the checkpoint up to ``hi`` (without a checkpoint:
+        votes lo..hi, linked to the vote before), after checking that the checkpoint's vote still
+        carries the hash it had when verified. Returns the first problem, or ""."""
+        if checkpoint is not None:
+            now = source.query("SELECT hash FROM votes WHERE seq = ?", [checkpoint.seq])
+            if not now or now[0][0] != checkpoint.hash:
+                return (f"vote seq {checkpoint.seq}: no longer the vote verified at {checkpoint.at} "
+                        f"({'deleted' if not now else 'its hash changed'}); run `python main.py verify`")
+            prev_seq, prev_hash = checkpoint.seq, checkpoint.hash
+        else:
             before = source.query("SELECT seq, hash FROM votes WHERE seq = ?", [lo - 1])
             prev_seq, prev_hash = (before[0][0], before[0][1]) if before else (0, chain.GENESIS_HASH)
-            cols = ", ".join(self.COLUMNS)
-            for start in range(lo, hi + 1, self.PAGE):
-                rows = source.query(f"SELECT {cols} FROM votes WHERE seq BETWEEN ? AND ? ORDER BY seq",
-                                    [start, min(hi, start + self.PAGE - 1)])
-                if not rows:
-                    continue
-                if not problem:
-                    problem = self._check(rows, prev_seq, prev_hash)
-                    prev_seq, prev_hash = rows[-1][0], rows[-1][_HASH]
-                inside = [r for r in rows if first <= r[_DAY] <= last
-                          and (wanted_kiosks is None or r[2] in wanted_kiosks)]
-                here = {r[2] for r in inside}
-                if len(here) == 1:  # a kiosk's own store: always
-                    groups = {here.pop(): inside}
-                else:
-                    groups = {}
-                    for r in inside:
-                        groups.setdefault(r[2], []).append(r)
-                for kiosk, mine in groups.items():
-                    hashed.setdefault(kiosk, bytearray()).extend(
-                        ("\n".join(map(itemgetter(_HASH), mine)) + "\n").encode("ascii"))
-                if wanted_officers is not None:
-                    inside = [r for r in inside if r[4] in wanted_officers]
-                counts.update(map(_KEY, inside))
-        merged: dict[tuple, int] = {}
-        for (kiosk, day, hour, scale, counter, officer, level, flag, ooh), n in counts.items():
-            key = (kiosk, day, hour, scale, counter, officer or "", level, flag is not None, ooh)
-            merged[key] = merged.get(key, 0) + n
+        cols = ", ".join(self.COLUMNS)
+        for start in range(prev_seq + 1, hi + 1, self.PAGE):
+            end = min(hi, start + self.PAGE - 1)
+            page = source.query(f"SELECT {cols} FROM votes WHERE seq BETWEEN ? AND ? ORDER BY seq", [start, end])
+            if not page:
+                return f"votes seq {start}–{end} missing (deleted?)"
+            problem = self._check(page, prev_seq, prev_hash)
+            if problem:
+                return problem
+            prev_seq, prev_hash = page[-1][0], page[-1][_HASH]
+        return ""
+
+    def _links_and_digest(self, source: VoteSource, lo: int, hi: int) -> tuple[str, str, str]:
+        """One pass over votes lo..hi on the ``votes_chain`` index, a page at a time: every seq present,
+        every ``prev_hash`` the hash before it, and the digest of the hashes. Each page comes back as two
+        strings joined in SQLite (no million Python objects); a page whose links differ is split to name
+        the first break. Returns (first problem or "", digest, hash of vote hi)."""
+        before = source.query("SELECT hash FROM votes WHERE seq = ?", [lo - 1]) if lo > 1 else [(chain.GENESIS_HASH,)]
+        problem = "" if before else f"vote seq {lo}: sequence gap: vote {lo - 1} missing (deleted?)"
+        prev = before[0][0] if before else ""
+        digest = hashlib.sha256()
+        for start in range(lo, hi + 1, self.LINK_PAGE):
+            end = min(hi, start + self.LINK_PAGE - 1)
+            n, prevs, hashes = source.query(
+                "SELECT count(*), group_concat(prev_hash, char(10)), group_concat(hash, char(10)) FROM "
+                "(SELECT prev_hash, hash FROM votes WHERE seq BETWEEN ? AND ? ORDER BY seq)", [start, end])[0]
+            if not n:
+                continue
+            digest.update((hashes + "\n").encode("ascii"))
+            # The period has hi - lo + 1 votes (checked by the caller), so a page cannot be short.
+            if not problem and prevs != (prev + "\n" + hashes[:-65] if n > 1 else prev):
+                p_list, h_list = prevs.split("\n"), [prev, *hashes.split("\n")]
+                i = next(i for i, p in enumerate(p_list) if p != h_list[i])
+                problem = f"vote seq {start + i}: prev_hash does not match the vote before it"
+            prev = hashes[-64:]
+        return problem, digest.hexdigest(), prev
+
+    def _full_pass(self, source: VoteSource, d_from: date, d_to: date, kiosk_ids, agg, head, lo: int,
+                   hi: int) -> PeriodData:
+        """One ordered pass over the period's votes that recomputes every vote's hash from its fields
+        (linking the first to the vote before the period) and feeds the digest; ``agg`` has the counts.
+        For a seq range shared by several kiosks or holding votes dated outside the period."""
+        first, last = d_from.isoformat(), d_to.isoformat()
+        head_seq, head_hash = head
+        wanted_kiosks = None if kiosk_ids is None else set(kiosk_ids)
+        hashed: dict[str, bytearray] = {}  # per kiosk, "hash\n" bytes in seq order: 65 bytes a vote
+        problem = ""
+        before = source.query("SELECT seq, hash FROM votes WHERE seq = ?", [lo - 1])
+        prev_seq, prev_hash = (before[0][0], before[0][1]) if before else (0, chain.GENESIS_HASH)
+        cols = ", ".join(self.COLUMNS)
+        for start in range(lo, hi + 1, self.PAGE):
+            rows = source.query(f"SELECT {cols} FROM votes WHERE seq BETWEEN ? AND ? ORDER BY seq",
+                                [start, min(hi, start + self.PAGE - 1)])
+            if not rows:
+                continue
+            if not problem:
+                problem = self._check(rows, prev_seq, prev_hash)
+                prev_seq, prev_hash = rows[-1][0], rows[-1][_HASH]
+            for r in rows:
+                if first <= r[_DAY] <= last and (wanted_kiosks is None or r[2] in wanted_kiosks):
+                    hashed.setdefault(r[2], bytearray()).extend((r[_HASH] + "\n").encode("ascii"))
         kiosks = sorted(wanted_kiosks if wanted_kiosks is not None else hashed)
-        checked = ("không có phiếu trong kỳ" if lo is None else
-                   f"băm lại từng phiếu seq {lo}–{hi} và liên kết với phiếu trước kỳ")
+        checked = f"băm lại từng phiếu seq {lo}–{hi} và liên kết với phiếu trước kỳ"
         chains = [ChainCheck(k, not problem, checked, head_seq, head_hash, problem) for k in kiosks]
         digest = hashlib.sha256()
         for kiosk in sorted(hashed):
             digest.update(hashed[kiosk])
-        return PeriodData([(*key, n) for key, n in merged.items()], chains, digest.hexdigest())
+        return PeriodData(agg, chains, digest.hexdigest())
 
     @staticmethod
     def _check(rows: list[tuple], prev_seq: int, prev_hash: str) -> str:
