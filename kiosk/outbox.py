@@ -12,12 +12,13 @@ import sqlite3
 from datetime import datetime
 from typing import Any, Iterable
 
+# The fields of a vote that travel are defined once, in the wire contract both ends import; that module
+# needs only the domain (no network library), so the domain may read the field list from it.
+from sync.wire import WIRE_FIELDS
+
 from .store import VOTE_COLUMNS, VoteStore
 from .totals import fold_levels
 
-# The fields of a vote that travel to the central service: the hashed ones and the hash.
-WIRE_FIELDS = ("seq", "uuid", "kiosk_id", "counter_id", "officer", "level", "scale", "source", "local_time",
-               "box_seq", "flag", "prev_hash", "hash")
 _WIRE_SQL = ", ".join(WIRE_FIELDS)
 assert set(WIRE_FIELDS) <= set(VOTE_COLUMNS)
 

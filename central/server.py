@@ -1,0 +1,41 @@
+"""Serving the application with waitress: for ``python main.py serve`` and for the tests.
+
+Production puts gunicorn (or this) behind nginx (docs/central.md); waitress alone is a pilot's
+server. Its limits are set, not left at the defaults that let 100 idle connections lock kiosks out.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+from waitress.server import create_server
+
+SERVER_OPTIONS = {
+    "threads": 8,
+    "connection_limit": 2000,      # idle sockets cost little with poll(); the proxy in front bounds them anyway
+    "channel_timeout": 30,         # an idle or trickling connection is closed after 30 s without progress
+    "cleanup_interval": 5,
+    "asyncore_use_poll": True,     # select() stops at 1,024 descriptors
+    "max_request_body_size": 64 * 1024 * 1024,   # the app answers 413 above 8 MiB, after reading
+    "backlog": 2048,
+    "ident": "central",
+}
+
+
+def create(app, host: str = "127.0.0.1", port: int = 0, **options):
+    """A waitress server for ``app`` (not yet running); ``port=0`` picks a free port."""
+    return create_server(app, host=host, port=port, **{**SERVER_OPTIONS, **options})
+
+
+@contextmanager
+def serving(app, host: str = "127.0.0.1", port: int = 0, **options):
+    """Run ``app`` in a background thread; yield its base URL; stop it afterwards."""
+    server = create(app, host, port, **options)
+    thread = threading.Thread(target=server.run, daemon=True, name="waitress")
+    thread.start()
+    try:
+        yield f"http://{host}:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=10)
