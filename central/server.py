@@ -9,6 +9,8 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.server import create_server
 
 SERVER_OPTIONS = {
@@ -23,9 +25,27 @@ SERVER_OPTIONS = {
 }
 
 
+class _Parser(HTTPRequestParser):
+    """waitress's parser, but a Content-Length past Python's 4,300-digit int() limit is a 400 like any
+    other malformed length (waitress itself drops the connection without an answer)."""
+
+    def parse_header(self, header_plus):
+        """Parse the head; a ValueError from it becomes a 400."""
+        try:
+            return super().parse_header(header_plus)
+        except ValueError:
+            raise ParsingError("Content-Length is invalid") from None
+
+
+class _Channel(HTTPChannel):
+    parser_class = _Parser
+
+
 def create(app, host: str = "127.0.0.1", port: int = 0, **options):
     """A waitress server for ``app`` (not yet running); ``port=0`` picks a free port."""
-    return create_server(app, host=host, port=port, **{**SERVER_OPTIONS, **options})
+    server = create_server(app, host=host, port=port, **{**SERVER_OPTIONS, **options})
+    server.channel_class = _Channel
+    return server
 
 
 @contextmanager

@@ -165,6 +165,9 @@ def status(store: VoteStore) -> dict[str, Any]:
     mismatches = store.query("SELECT local_date, counter_id, scale, local, server FROM sync_mismatches ORDER BY 1, 2")
     skew = get_meta(store, "clock_skew_s")
     return {
+        # Set while the service refuses this kiosk's signature (not registered, wrong secret): the
+        # votes wait, and the manager must fix the configuration.
+        "auth_error": get_meta(store, "auth_error"),
         **count_pending(store),
         "last_run": dict(zip(("started_at", "finished_at", "sent", "remaining", "ok", "error"), last[0])) if last else None,
         "last_success": ok[0][0] if ok else None,

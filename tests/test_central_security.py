@@ -13,12 +13,13 @@ from kiosk.config import load_config
 from kiosk.store import VoteStore
 from sync import signing
 from sync.wire import encode_batch
-from tests.sync_helpers import REPORT_TOKEN, SECRET, central_service, sync_config
+from tests.sync_helpers import REPORT_TOKEN, SECRET, backend_db, central_service, postgres_server, sync_config  # noqa: F401
 
 
 @pytest.fixture
-def service(tmp_path):
-    with central_service(tmp_path) as (url, app):
+def service(tmp_path, backend_db):
+    """The service on SQLite, then on PostgreSQL."""
+    with central_service(tmp_path, db=backend_db) as (url, app):
         yield url, app
 
 
