@@ -72,13 +72,15 @@ class CentralApp:
 
 
 def make_app(db: str | Path, kiosks: str | Path | None = None, report_token: str | None = None,
-             alias: str = "default", **runtime) -> CentralApp:
-    """Set up Django on ``db`` (a SQLite path or a PostgreSQL URL), migrate, import the registry file."""
+             alias: str = "default", apply_migrations: bool = True, **runtime) -> CentralApp:
+    """Set up Django on ``db`` (a SQLite path or a PostgreSQL URL), migrate, import the registry file.
+    (``apply_migrations=False`` only for a database known to be migrated, e.g. a test's template copy.)"""
     setup_django(str(db))
     if alias != "default":
         from central.runtime import add_database
         add_database(alias, str(db))
-    migrate(alias)
+    if apply_migrations:
+        migrate(alias)
     rt = Runtime(alias=alias, report_token=report_token, **runtime)
     if kiosks is not None:
         from central.registry import import_file

@@ -72,7 +72,8 @@ def central_service(folder: Path, clock=None, db: str | None = None, kiosks=None
     db = db or fresh_sqlite(folder)
     registry = write_registry(folder, **({"kiosks": kiosks} if kiosks else {}))
     alias = f"svc{next(_aliases)}"
-    app = make_app(db, registry, REPORT_TOKEN, alias=alias, **({"clock": clock} if clock else {}), **runtime)
+    app = make_app(db, registry, REPORT_TOKEN, alias=alias, apply_migrations=False,
+                   **({"clock": clock} if clock else {}), **runtime)
     try:
         with serving(app) as url:
             yield url, app
@@ -101,3 +102,6 @@ def sync_config(folder: Path, url: str, secret: str = SECRET, batch_size: int = 
     """A kiosk config whose [sync] points at ``url``."""
     return write_config(folder, extra=f'\n[sync]\nurl = "{url}"\nsecret = "{secret}"\nbatch_size = {batch_size}\n'
                                       f'timeout_s = {timeout_s}\n')
+
+
+_django()   # before any test module imports Django models
