@@ -84,3 +84,4 @@ def build(alias: str = "default", communes: int = 6, days: int = 60, per_day: in
         add_user("so-noi-vu", "city", None, DEMO_PASSWORD)
         add_user("xa-" + made["communes"][0].removeprefix("xa-"), "commune", made["communes"][0], DEMO_PASSWORD)
     return made
+
