@@ -57,13 +57,17 @@ def _shown(db: str) -> str:
 def cmd_central_user(args) -> int:
     """``central-user add NAME --role … [--unit ID] --password-stdin``: create or update an account."""
     from central.app import make_app
-    from central.accounts import AccountError, add_user
     if not args.password_stdin:
         print("error: give the password on standard input with --password-stdin (never on the command line)",
               file=sys.stderr)
         return EXIT_USAGE
     password = sys.stdin.readline().rstrip("\r\n")
-    make_app(_db(args))
+    try:
+        make_app(_db(args))
+    except Exception as e:
+        print(f"error: cannot open the database {_shown(_db(args))}: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    from central.accounts import AccountError, add_user
     try:
         add_user(args.name, args.role, args.unit, password)
     except AccountError as e:
