@@ -77,6 +77,14 @@ def number(n: float | int | None, digits: int = 0) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+def signed(points: float) -> str:
+    """A change in points with its sign: ``+1,8``, ``-3,1``, ``0,0``."""
+    shown = number(abs(points), 1)
+    if shown == "0,0":
+        return shown
+    return ("+" if points > 0 else "-") + shown
+
+
 def pct(p: float | None) -> str:
     """A percentage as people read it here: ``84,5 %``."""
     return "—" if p is None else f"{number(p, 1)} %"

@@ -111,7 +111,7 @@ def overview(request):
     d_from, d_to = _period(request)
     rows = dashboard.overview(Source(current().alias), d_from, d_to, None)
     lines = [{"row": row, "pct": texts.pct(row.rate.pct), "n": texts.number(row.rate.total),
-              "trend": None if row.trend is None else f"{'+' if row.trend >= 0 else ''}{texts.number(row.trend, 1)}",
+              "trend": None if row.trend is None else texts.signed(row.trend),
               "bar": svg.bar(row.rate.pct, row.unit.target_pct), "below": row.rate.pct is not None
               and row.rate.pct < row.unit.target_pct} for row in rows]
     return page(request, "central/overview.html", lines=lines, d_from=d_from, d_to=d_to,
