@@ -34,7 +34,9 @@ def cmd_serve(args) -> int:
     except Exception as e:  # a database that cannot be reached or opened: say which, without a traceback
         print(f"error: cannot open the database {_shown(db)}: {type(e).__name__}: {e}", file=sys.stderr)
         return EXIT_FAILED
+    from central.alerts import start_mailer
     from central.models import Kiosk
+    start_mailer(app.runtime.alias)
     server = create(app, args.host, args.port)
     print(f"central service on http://{args.host}:{server.effective_port} (database {_shown(db)}, "
           f"{Kiosk.objects.filter(retired_at__isnull=True).count()} kiosk(s); "
