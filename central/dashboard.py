@@ -44,7 +44,7 @@ def _in(ids: list[str]) -> str:
 
 def rates_by_kiosk(source: Source, kiosks: list[str] | None, d_from: date, d_to: date) -> dict[str, Rate]:
     """Each kiosk's rate over the period."""
-    sql = "SELECT kiosk_id, level, flagged, sum(n) FROM daily_totals WHERE local_date BETWEEN ? AND ?"
+    sql = "SELECT kiosk_id, level, flagged, sum(n) FROM kiosk_days WHERE local_date BETWEEN ? AND ?"
     params: list[Any] = [d_from.isoformat(), d_to.isoformat()]
     if kiosks is not None:
         if not kiosks:
@@ -126,18 +126,23 @@ def unit_page(source: Source, kiosks: list[str], d_from: date, d_to: date, lang:
         return page
     where = f"kiosk_id IN ({_in(kiosks)}) AND local_date BETWEEN ? AND ?"
     params = [*kiosks, d_from.isoformat(), d_to.isoformat()]
+    # Three small grouped queries rather than one fine-grained one: the database does the adding.
     counters: dict[tuple[str, str], Rate] = defaultdict(Rate)
+    for k, counter, level, flagged, n in source.query(
+            f"SELECT kiosk_id, counter_id, level, flagged, sum(n) FROM daily_totals WHERE {where} "
+            "GROUP BY kiosk_id, counter_id, level, flagged", params):
+        page.rate.add(level, flagged, int(n))
+        counters[(k, counter)].add(level, flagged, int(n))
     officers: dict[str, Rate] = defaultdict(Rate)
+    for officer, level, flagged, n in source.query(
+            f"SELECT officer, level, flagged, sum(n) FROM daily_totals WHERE {where} AND officer != '' "
+            "GROUP BY officer, level, flagged", params):
+        officers[officer].add(level, flagged, int(n))
     daily: dict[str, Rate] = defaultdict(Rate)
-    for k, day, counter, officer, level, flagged, n in source.query(
-            f"SELECT kiosk_id, local_date, counter_id, officer, level, flagged, sum(n) FROM daily_totals WHERE {where} "
-            "GROUP BY kiosk_id, local_date, counter_id, officer, level, flagged", params):
-        n = int(n)
-        page.rate.add(level, flagged, n)
-        counters[(k, counter)].add(level, flagged, n)
-        if officer:
-            officers[officer].add(level, flagged, n)
-        daily[day].add(level, flagged, n)
+    for day, level, flagged, n in source.query(
+            f"SELECT local_date, level, flagged, sum(n) FROM kiosk_days WHERE {where} "
+            "GROUP BY local_date, level, flagged", params):
+        daily[day].add(level, flagged, int(n))
     names = {(k, c): name for k, c, name in source.query(
         f"SELECT kiosk_id, counter_id, name FROM counters WHERE kiosk_id IN ({_in(kiosks)})", kiosks)}
     page.counters = [(c, names.get((k, c), ""), r) for (k, c), r in sorted(counters.items())]

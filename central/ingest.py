@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter as Tally
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Sequence
@@ -26,7 +25,7 @@ from sync import wire
 log = logging.getLogger("central.ingest")
 
 VOTE_COLUMNS = (*wire.WIRE_FIELDS, "local_date", "ts_ms", "received_at")
-CHUNK = 500
+CHUNK = 5000   # keys per IN (…) list: a whole batch (SQLite allows 32,766 parameters since 3.32)
 
 
 class Conflict(Exception):
@@ -86,7 +85,7 @@ def _ingest(cur, vendor: str, kiosk_id: str, votes, reasons, counters, status, r
     cur.execute(f"SELECT head_seq, head_hash, votes FROM chain_state WHERE kiosk_id = %s{lock}", [kiosk_id])
     head_seq, head_hash, count = cur.fetchone()
     receipt = Receipt()
-    held, seq_owner = _held(cur, kiosk_id, votes)
+    held, seq_owner = _held(cur, vendor, kiosk_id, votes)
     new, conflicts, details = [], [], []
     for v in votes:
         row = held.get(v["uuid"])
@@ -107,9 +106,14 @@ def _ingest(cur, vendor: str, kiosk_id: str, votes, reasons, counters, status, r
     if conflicts:
         raise Conflict(conflicts, details)
     if new:
-        cur.executemany(f"INSERT INTO votes ({', '.join(VOTE_COLUMNS)}) VALUES ({_marks(len(VOTE_COLUMNS))})",
-                        [tuple(v[k] for k in wire.WIRE_FIELDS) + (v["local_date"], v["ts_ms"], received) for v in new])
-        _roll_up(cur, kiosk_id, new)
+        rows = [tuple(v[k] for k in wire.WIRE_FIELDS) + (v["local_date"], v["ts_ms"], received) for v in new]
+        if vendor == "postgresql":   # COPY: the bulk path, a few times faster than INSERTs
+            with cur.cursor.copy(f"COPY votes ({', '.join(VOTE_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cur.executemany(f"INSERT INTO votes ({', '.join(VOTE_COLUMNS)}) VALUES ({_marks(len(VOTE_COLUMNS))})", rows)
+        _roll_up(cur, vendor, kiosk_id, new)
         head_seq, head_hash = _check_chain(cur, kiosk_id, new, head_seq, head_hash, received)
         cur.execute("UPDATE chain_state SET head_seq = %s, head_hash = %s, votes = %s WHERE kiosk_id = %s",
                     [head_seq, head_hash, count + len(new), kiosk_id])
@@ -129,36 +133,53 @@ def _ingest(cur, vendor: str, kiosk_id: str, votes, reasons, counters, status, r
     return receipt
 
 
-def _held(cur, kiosk_id: str, votes: list[dict]) -> tuple[dict[str, dict], dict[int, str]]:
+def _held(cur, vendor: str, kiosk_id: str, votes: list[dict]) -> tuple[dict[str, dict], dict[int, str]]:
     """Votes of the batch already held (by UUID, any kiosk's), and who holds each of its sequence numbers."""
     held: dict[str, dict] = {}
     seq_owner: dict[int, str] = {}
     for chunk in _chunks(votes):
-        cur.execute(f"SELECT {', '.join(wire.WIRE_FIELDS)} FROM votes WHERE uuid IN ({_marks(len(chunk))})",
-                    [v["uuid"] for v in chunk])
+        where, params = _keys(vendor, "uuid", [v["uuid"] for v in chunk])
+        cur.execute(f"SELECT {', '.join(wire.WIRE_FIELDS)} FROM votes WHERE {where}", params)
         for row in cur.fetchall():
             vote = dict(zip(wire.WIRE_FIELDS, row))
             held[vote["uuid"]] = vote
-        cur.execute(f"SELECT seq, uuid FROM votes WHERE kiosk_id = %s AND seq IN ({_marks(len(chunk))})",
-                    [kiosk_id, *(v["seq"] for v in chunk)])
+        where, params = _keys(vendor, "seq", [v["seq"] for v in chunk])
+        cur.execute(f"SELECT seq, uuid FROM votes WHERE kiosk_id = %s AND {where}", [kiosk_id, *params])
         seq_owner.update(dict(cur.fetchall()))
     return held, seq_owner
 
 
-def _roll_up(cur, kiosk_id: str, new: list[dict]) -> None:
-    """Add the new votes to the daily and hourly roll-ups: one upsert per distinct key, not per vote."""
-    daily = Tally((v["local_date"], v["counter_id"], v["officer"] or "", v["scale"], v["level"], int(v["flag"] is not None))
-                  for v in new)
-    cur.executemany(
-        "INSERT INTO daily_totals (kiosk_id, local_date, counter_id, officer, scale, level, flagged, n) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (kiosk_id, local_date, counter_id, officer, scale, level, "
-        "flagged) DO UPDATE SET n = daily_totals.n + excluded.n",
-        [(kiosk_id, *key, n) for key, n in sorted(daily.items())])
-    hourly = Tally((v["local_date"], v["hour"], v["scale"], v["level"]) for v in new)
-    cur.executemany(
-        "INSERT INTO hour_totals (kiosk_id, local_date, hour, scale, level, n) VALUES (%s, %s, %s, %s, %s, %s) "
-        "ON CONFLICT (kiosk_id, local_date, hour, scale, level) DO UPDATE SET n = hour_totals.n + excluded.n",
-        [(kiosk_id, *key, n) for key, n in sorted(hourly.items())])
+def _keys(vendor: str, column: str, values: list[Any]) -> tuple[str, list[Any]]:
+    """``column`` is one of ``values``: ``= ANY(array)`` on PostgreSQL (one parameter), ``IN (…)`` elsewhere."""
+    if vendor == "postgresql":
+        cast = "::bigint[]" if values and isinstance(values[0], int) else "::text[]"
+        return f"{column} = ANY(%s{cast})", [list(values)]
+    return f"{column} IN ({_marks(len(values))})", list(values)
+
+
+def _roll_up(cur, vendor: str, kiosk_id: str, new: list[dict]) -> None:
+    """Add the new votes to the roll-ups, each with one INSERT … SELECT … GROUP BY … ON CONFLICT: the
+    database adds them up, however many distinct days, counters and officers the batch holds."""
+    for chunk in _chunks(new):
+        where, params = _keys(vendor, "uuid", [v["uuid"] for v in chunk])
+        flagged = "CASE WHEN flag IS NULL THEN 0 ELSE 1 END"
+        cur.execute(
+            "INSERT INTO daily_totals (kiosk_id, local_date, counter_id, officer, scale, level, flagged, n) "
+            f"SELECT kiosk_id, local_date, counter_id, coalesce(officer, ''), scale, level, {flagged}, count(*) "
+            f"FROM votes WHERE {where} GROUP BY kiosk_id, local_date, counter_id, coalesce(officer, ''), scale, level, "
+            f"{flagged} ON CONFLICT (kiosk_id, local_date, counter_id, officer, scale, level, flagged) "
+            "DO UPDATE SET n = daily_totals.n + excluded.n", params)
+        cur.execute(
+            "INSERT INTO kiosk_days (kiosk_id, local_date, level, flagged, n) "
+            f"SELECT kiosk_id, local_date, level, {flagged}, count(*) FROM votes WHERE {where} "
+            f"GROUP BY kiosk_id, local_date, level, {flagged} ON CONFLICT (kiosk_id, local_date, level, flagged) "
+            "DO UPDATE SET n = kiosk_days.n + excluded.n", params)
+        hour = "CAST(substr(local_time, 12, 2) AS INTEGER)"   # the local hour, as the kiosk wrote it
+        cur.execute(
+            "INSERT INTO hour_totals (kiosk_id, local_date, hour, scale, level, n) "
+            f"SELECT kiosk_id, local_date, {hour}, scale, level, count(*) FROM votes WHERE {where} "
+            f"GROUP BY kiosk_id, local_date, {hour}, scale, level ON CONFLICT (kiosk_id, local_date, hour, scale, level) "
+            "DO UPDATE SET n = hour_totals.n + excluded.n", params)
 
 
 def _store_reasons(cur, kiosk_id: str, votes: list[dict], reasons: list[dict], received: str) -> list[list[str]]:
@@ -183,13 +204,18 @@ def _store_reasons(cur, kiosk_id: str, votes: list[dict], reasons: list[dict], r
 
 
 def _totals_for(cur, kiosk_id: str, keys: set[tuple[str, str, str]]) -> list[dict]:
-    out = []
-    for day, counter, scale in sorted(keys):
-        cur.execute("SELECT level, flagged, sum(n) FROM daily_totals WHERE kiosk_id = %s AND local_date = %s "
-                    "AND counter_id = %s AND scale = %s GROUP BY level, flagged", [kiosk_id, day, counter, scale])
-        out.append({"date": day, "counter": counter, "scale": scale,
-                    **fold_levels((lv, bool(f), int(n)) for lv, f, n in cur.fetchall())})
-    return out
+    """What the service holds for each (day, counter, scale) the batch touched: one grouped query."""
+    if not keys:
+        return []
+    days = sorted({d for d, _, _ in keys})
+    cur.execute(f"SELECT local_date, counter_id, scale, level, flagged, sum(n) FROM daily_totals WHERE kiosk_id = %s "
+                f"AND local_date IN ({_marks(len(days))}) GROUP BY local_date, counter_id, scale, level, flagged",
+                [kiosk_id, *days])
+    rows: dict[tuple[str, str, str], list] = {k: [] for k in keys}
+    for day, counter, scale, level, flagged, n in cur.fetchall():
+        if (day, counter, scale) in rows:
+            rows[(day, counter, scale)].append((level, bool(flagged), int(n)))
+    return [{"date": d, "counter": c, "scale": sc, **fold_levels(rows[(d, c, sc)])} for d, c, sc in sorted(keys)]
 
 
 # --- the chain ------------------------------------------------------------------------------------

@@ -111,6 +111,21 @@ class DailyTotal(models.Model):
         indexes = [models.Index(fields=["local_date", "kiosk_id"], name="daily_totals_by_day")]
 
 
+class KioskDay(models.Model):
+    """Votes per kiosk, day, level and flag — the overview's roll-up (a city-year is ~200,000 rows)."""
+    kiosk_id = models.CharField(max_length=64)
+    local_date = models.CharField(max_length=10)
+    level = models.CharField(max_length=8)
+    flagged = models.IntegerField(default=0)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "kiosk_days"
+        constraints = [models.UniqueConstraint(fields=["kiosk_id", "local_date", "level", "flagged"],
+                                               name="kiosk_days_key")]
+        indexes = [models.Index(fields=["local_date"], name="kiosk_days_by_day")]
+
+
 class HourTotal(models.Model):
     """Votes per kiosk, day, hour and level: the hour × weekday heat map."""
     kiosk_id = models.CharField(max_length=64)

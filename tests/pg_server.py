@@ -6,6 +6,7 @@ by ``nobody`` and started with ``runuser``. Skips with the reason when the binar
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import shutil
@@ -82,7 +83,13 @@ class PostgresServer:
     def stop(self) -> None:
         """Stop the server (fast shutdown) and remove its folder."""
         if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGINT)
+            # Signal the postmaster itself (not runuser in front of it): SIGQUIT, immediate shutdown —
+            # nothing here needs to survive.
+            try:
+                pid = int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+                os.kill(pid, signal.SIGQUIT)
+            except (OSError, ValueError, IndexError):
+                os.killpg(self.proc.pid, signal.SIGINT)
             try:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -92,13 +99,20 @@ class PostgresServer:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+_server: PostgresServer | None = None
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
-    """The session's PostgreSQL server (skipped, with the reason, when the binaries are absent)."""
+    """The session's PostgreSQL server (skipped, with the reason, when the binaries are absent).
+
+    One per process however many test modules import this fixture (each import registers it anew),
+    stopped when the process exits.
+    """
+    global _server
     if not (PG_BIN / "initdb").exists() or not (PG_BIN / "postgres").exists():
         pytest.skip(f"PostgreSQL binaries not found in {PG_BIN} (install Debian's postgresql, or set PG_BIN)")
-    server = PostgresServer()
-    try:
-        yield server
-    finally:
-        server.stop()
+    if _server is None:
+        _server = PostgresServer()
+        atexit.register(_server.stop)
+    return _server
