@@ -114,10 +114,17 @@ def openapi_spec() -> dict[str, Any]:
                     "votes": {"type": "array", "maxItems": 5000, "items": {"$ref": "#/components/schemas/Vote"}},
                     "reasons": {"type": "array", "items": {"type": "object", "required": ["vote_uuid", "element", "recorded_at"],
                                 "properties": {"vote_uuid": {"type": "string"}, "element": {"type": "string", "enum": list(ELEMENTS)},
-                                               "recorded_at": {"type": "string"}}}}}},
+                                               "recorded_at": {"type": "string"}}}},
+                    "status": {"type": "object", "nullable": True, "additionalProperties": False, "properties": {
+                        "software_version": {"type": "string", "nullable": True, "maxLength": 40},
+                        "waiting_votes": {"type": "integer", "nullable": True, "minimum": 0},
+                        "button_boxes": {"type": "integer", "nullable": True, "minimum": 0},
+                        "free_disk_mb": {"type": "integer", "nullable": True, "minimum": 0},
+                        "clock_skew_s": {"type": "number", "nullable": True}}}}},
                 "Chain": {"type": "object", "required": ["kiosk_id", "head_seq", "votes", "ok", "issues"], "properties": {
                     "kiosk_id": {"type": "string"}, "head_seq": {"type": "integer"}, "votes": {"type": "integer"},
-                    "ok": {"type": "boolean"},
+                    "ok": {"type": "boolean"}, "issues_total": {"type": "integer"},
+                    "missing_votes": {"type": "integer"},
                     "issues": {"type": "array", "items": {"type": "object", "required": ["seq", "kind", "detail"], "properties": {
                         "seq": {"type": "integer"}, "kind": {"type": "string", "enum": ["gap", "break", "edited"]},
                         "detail": {"type": "string"}, "detected_at": {"type": "string"}}}}}},
