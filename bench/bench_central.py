@@ -122,11 +122,11 @@ def build_city(alias: str, communes: int, days: int) -> int:
             series = (f"FROM generate_series(0, {communes - 1}) k, generate_series(0, {days - 1}) d, "
                       "generate_series(1, 3) c, generate_series(1, 5) o, unnest(ARRAY['RHL','HL','BT','KHL','RKHL']) l")
             kid, cid, oid, n = "'k' || lpad(k::text, 3, '0')", "'Q' || c", "'CB0' || o", \
-                "(CASE l WHEN 'RHL' THEN 3 WHEN 'HL' THEN 2 ELSE 0 END + mod(k + d + c + o, 2))"
+                "(CASE l WHEN 'RHL' THEN 12 WHEN 'HL' THEN 8 ELSE 0 END + mod(k + d + c + o, 2) * 3)"
             cur.execute(f"INSERT INTO daily_totals (kiosk_id, local_date, counter_id, officer, scale, level, flagged, n) "
                         f"SELECT {kid}, {day}, {cid}, {oid}, 'sipas5', l, 0, {n} {series}", [first])
             cur.execute(f"INSERT INTO hour_totals (kiosk_id, local_date, hour, scale, level, n) SELECT {kid}, {day}, h, "
-                        "'sipas5', l, 3 FROM generate_series(0, %s) k, generate_series(0, %s) d, generate_series(7, 16) h, "
+                        "'sipas5', l, 10 FROM generate_series(0, %s) k, generate_series(0, %s) d, generate_series(7, 16) h, "
                         "unnest(ARRAY['RHL','HL','BT','KHL','RKHL']) l", [first, communes - 1, days - 1])
         else:
             gen = lambda name, lo, hi: f"{name}(v) AS (SELECT {lo} UNION ALL SELECT v + 1 FROM {name} WHERE v < {hi})"  # noqa: E731
@@ -134,11 +134,11 @@ def build_city(alias: str, communes: int, days: int) -> int:
                                                     gen("o", 1, 5), gen("h", 7, 16)])
                     + ", l(v) AS (VALUES ('RHL'), ('HL'), ('BT'), ('KHL'), ('RKHL'))")
             kid, day = "'k' || substr('000' || k.v, -3)", "date(%s, '+' || d.v || ' days')"
-            n = "(CASE l.v WHEN 'RHL' THEN 3 WHEN 'HL' THEN 2 ELSE 0 END + (k.v + d.v + c.v + o.v) % 2)"
+            n = "(CASE l.v WHEN 'RHL' THEN 12 WHEN 'HL' THEN 8 ELSE 0 END + ((k.v + d.v + c.v + o.v) % 2) * 3)"
             cur.execute(f"{ctes} INSERT INTO daily_totals (kiosk_id, local_date, counter_id, officer, scale, level, flagged, n) "
                         f"SELECT {kid}, {day}, 'Q' || c.v, 'CB0' || o.v, 'sipas5', l.v, 0, {n} FROM k, d, c, o, l", [first])
             cur.execute(f"{ctes} INSERT INTO hour_totals (kiosk_id, local_date, hour, scale, level, n) "
-                        f"SELECT {kid}, {day}, h.v, 'sipas5', l.v, 3 FROM k, d, h, l", [first])
+                        f"SELECT {kid}, {day}, h.v, 'sipas5', l.v, 10 FROM k, d, h, l", [first])
         cur.execute("INSERT INTO kiosk_days (kiosk_id, local_date, level, flagged, n) SELECT kiosk_id, local_date, "
                     "level, flagged, sum(n) FROM daily_totals GROUP BY kiosk_id, local_date, level, flagged")
         cur.execute("SELECT sum(n) FROM daily_totals")

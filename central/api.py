@@ -238,13 +238,51 @@ def report_chain(request):
         raise Problem(404, e.code, str(e)) from None
 
 
+II7_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "pdf": "application/pdf", "json": "application/json; charset=utf-8"}
+
+
 @endpoint("GET")
 def report_ii7(request):
-    """The II.7 workbook for a commune, centre or kiosk (not wired yet: the report model is on its way)."""
-    authorise_report(request)
-    # TODO(issue 10, step 5): build with kiosk.report.build_report over central.reports.Source once the
-    # report package is merged; until then say so clearly.
-    raise Problem(501, "not_implemented", "the II.7 workbook from the central service is not available yet")
+    """The II.7 workbook (xlsx), PDF or model (json) for a commune, a centre or a kiosk and a period,
+    built by the kiosk's own report model over the service's database."""
+    from central import ii7
+    q = query_params(request, {"unit": None, "from": None, "to": None, "format": tuple(II7_TYPES)})
+    for name in ("unit", "from", "to"):
+        if name not in q:
+            raise Problem(400, "bad_query", "give unit=ID (a commune, a centre or a kiosk), from=YYYY-MM-DD and to=YYYY-MM-DD")
+    try:
+        d_from, d_to = date.fromisoformat(q["from"]), date.fromisoformat(q["to"])
+    except ValueError:
+        raise Problem(400, "bad_query", "from and to must be dates, YYYY-MM-DD") from None
+    if d_to < d_from or (d_to - d_from).days > 800:
+        raise Problem(400, "bad_query", "the period must run forwards and span at most 800 days")
+    target = ii7.resolve(q["unit"])
+    if target is None:
+        raise Problem(404, "unknown_unit", f"no commune, centre or kiosk {q['unit'][:64]!r}")
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and ii7.allowed(user, target):
+        pass
+    else:
+        token = current().report_token
+        given = request.META.get("HTTP_AUTHORIZATION", "")
+        if not (token and given.startswith("Bearer ")
+                and hmac.compare_digest(given[7:].encode("utf-8", "replace"), token.encode())):
+            if user is not None and user.is_authenticated:
+                raise Problem(403, "forbidden", "this account may not see that unit")
+            raise Problem(401, "bad_token", "log in, or give 'Authorization: Bearer <report token>'")
+    fmt = q.get("format", "xlsx")
+    try:
+        body = ii7.render_for(current().alias, target, d_from, d_to, fmt)
+    except ii7.NotAvailable as e:
+        raise Problem(501, "not_implemented", str(e)) from None
+    from central.views import audit
+    if user is not None:
+        audit(request, "export_ii7", f"{q['unit']} {d_from}..{d_to} {fmt}")
+    response = HttpResponse(body, content_type=II7_TYPES[fmt])
+    if fmt != "json":
+        response["Content-Disposition"] = f'attachment; filename="II7-{q["unit"]}-{d_from}-{d_to}.{fmt}"'
+    return stamp(response)
 
 
 # --- Django's error handlers: JSON for API clients, never a traceback ------------------------------

@@ -108,7 +108,8 @@ class DailyTotal(models.Model):
         constraints = [models.UniqueConstraint(
             fields=["kiosk_id", "local_date", "counter_id", "officer", "scale", "level", "flagged"],
             name="daily_totals_key")]
-        indexes = [models.Index(fields=["local_date", "kiosk_id"], name="daily_totals_by_day")]
+        # No index by day: pages ask for some kiosks over a period, which the key (kiosk_id, local_date, …)
+        # answers; an index by day lured the planner into reading every kiosk's rows.
 
 
 class KioskDay(models.Model):
@@ -123,7 +124,6 @@ class KioskDay(models.Model):
         db_table = "kiosk_days"
         constraints = [models.UniqueConstraint(fields=["kiosk_id", "local_date", "level", "flagged"],
                                                name="kiosk_days_key")]
-        indexes = [models.Index(fields=["local_date"], name="kiosk_days_by_day")]
 
 
 class HourTotal(models.Model):

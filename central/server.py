@@ -57,5 +57,6 @@ def serving(app, host: str = "127.0.0.1", port: int = 0, **options):
     try:
         yield f"http://{host}:{server.effective_port}"
     finally:
+        server.task_dispatcher.shutdown(timeout=5)   # let worker threads finish before the sockets go
         server.close()
         thread.join(timeout=10)
