@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import BUILD, pct, verdict  # noqa: E402
 
 SCALE = float(os.environ.get("BENCH_CENTRAL_SCALE", "1.0"))
+ONLY = set(filter(None, os.environ.get("BENCH_CENTRAL_ONLY", "").split(",")))   # e.g. "pages": part of the run
 COMMUNES = 114
 DAYS = 365
 TODAY = date(2026, 11, 21)
@@ -237,17 +238,19 @@ def main() -> None:
     pg = setup(folder)
     communes, days = max(2, round(COMMUNES * SCALE)), DAYS
     try:
-        batches = make_batches(10, 10_000)
+        batches = make_batches(10, 10_000) if not ONLY or "ingest" in ONLY else {}
         targets = [("SQLite", str(folder / "ingest.db"), str(folder / "raw.db"))]
         if pg:
             targets.append(("PostgreSQL", pg.new_database(), pg.new_database()))
-        for label, db, raw in targets:
+        for label, db, raw in targets if batches else ():
             bench_ingest(label, database(f"in-{label}", db), database(f"raw-{label}", raw), batches)
         city = [("SQLite", str(folder / "city.db"))] + ([("PostgreSQL", pg.new_database())] if pg else [])
         for label, db in city:
             alias = database(f"city-{label}", db)
-            bench_pages(label, alias, communes, days)
-            bench_csv(label, alias, int(1_000_000 * SCALE))
+            if not ONLY or "pages" in ONLY:
+                bench_pages(label, alias, communes, days)
+            if not ONLY or "csv" in ONLY:
+                bench_csv(label, alias, int(1_000_000 * SCALE))
     finally:
         from django.db import connections
         connections.close_all()
