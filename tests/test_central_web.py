@@ -129,3 +129,14 @@ def test_kiosk_health_shows_the_status_each_sync_sent(site):
     s, _ = session(url, "admin")
     page = s.get(url + "/kiosks/").text
     assert "0.1.0" in page and "12.000 MB" in page
+
+
+def test_pages_are_vietnamese_first_and_english_on_request(site):
+    url, _, made = site
+    s, _ = session(url, "so-noi-vu")
+    vi = s.get(url + "/").text
+    assert "Tổng quan" in vi and "Tỷ lệ hài lòng" in vi and 'lang="vi"' in vi
+    s.get(url + "/lang/en/?back=/")
+    en = s.get(url + "/").text
+    assert "Overview" in en and "Satisfaction rate" in en and 'lang="en"' in en
+    assert re.search(r"\d+,\d %", en)   # numbers stay in the Vietnamese format
