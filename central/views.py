@@ -51,6 +51,8 @@ def _period(request, max_days: int | None = 800) -> tuple[date, date]:
         d_from = date.fromisoformat(request.GET.get("from") or (d_to - timedelta(days=29)).isoformat())
     except ValueError:
         d_from, d_to = today - timedelta(days=29), today
+    if not (date(2000, 1, 1) <= d_from <= date(2200, 1, 1) and date(2000, 1, 1) <= d_to <= date(2200, 1, 1)):
+        d_from, d_to = today - timedelta(days=29), today   # far dates would overflow the comparisons
     if d_from > d_to or (max_days is not None and (d_to - d_from).days > max_days):
         d_from = d_to - timedelta(days=29)
     return d_from, d_to

@@ -140,3 +140,13 @@ def test_pages_are_vietnamese_first_and_english_on_request(site):
     en = s.get(url + "/").text
     assert "Overview" in en and "Satisfaction rate" in en and 'lang="en"' in en
     assert re.search(r"\d+,\d %", en)   # numbers stay in the Vietnamese format
+
+
+@pytest.mark.parametrize("query", ["from=0001-01-01&to=0001-01-02", "from=9999-12-31&to=9999-12-31", "from=x&to=%FF",
+                                   "from=2026-13-01", "to=2026-02-30"])
+def test_odd_periods_in_a_page_address_never_break_it(site, query):
+    url, _, made = site
+    s, _ = session(url, "admin")
+    for path in ("/", f"/unit/{made['communes'][0]}/", f"/export/votes.csv?unit={made['communes'][0]}"):
+        r = s.get(f"{url}{path}{'&' if '?' in path else '?'}{query}")
+        assert r.status_code == 200, (path, query, r.status_code)
