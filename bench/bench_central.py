@@ -105,6 +105,32 @@ def bench_ingest(label: str, alias: str, raw_alias: str, batches: dict[str, list
     verdict(f"ingest/raw {label}", service / raw, 0.5, "×", lower_is_better=False)
 
 
+def bench_late_vote(label: str, alias: str, n: int) -> None:
+    """A late vote on a kiosk holding ``n`` votes costs what an append costs (no re-walk of the chain)."""
+    import random
+
+    from central import ingest
+    from central.demo import make_votes
+    from sync.wire import check_vote
+    days = [TODAY - timedelta(days=d) for d in range(400, 0, -1)]
+    votes = [check_vote(v, "late-01", i) for i, v in enumerate(make_votes("late-01", days, n // 340 + 1, 0.9,
+                                                                          random.Random(5)))][:n + 1]
+    late = votes.pop(n // 10)
+    last = votes.pop()
+    now = datetime.now(timezone.utc)
+    for i in range(0, len(votes), 5000):
+        ingest.ingest(alias, "late-01", votes[i:i + 5000], [], [], None, now, int(now.timestamp()))
+    timings = {}
+    for name, vote in (("late vote", late), ("append", last)):
+        t = time.perf_counter()
+        r = ingest.ingest(alias, "late-01", [vote], [], [], None, now, int(now.timestamp()))
+        timings[name] = time.perf_counter() - t
+        assert r.accepted == [vote["uuid"]] and r.chain["ok"], r.chain
+    print(f"  {label}: on a kiosk of {len(votes) + 2:,} votes, a late vote took {timings['late vote'] * 1000:.1f} ms, "
+          f"an append {timings['append'] * 1000:.1f} ms")
+    verdict(f"{label} late vote / append", timings["late vote"] / timings["append"], 3, "×")
+
+
 def build_city(alias: str, communes: int, days: int) -> int:
     """Units, kiosks and a year of roll-ups, all with set-based SQL; returns the votes they stand for."""
     from django.db import connections, transaction
@@ -238,12 +264,14 @@ def main() -> None:
     pg = setup(folder)
     communes, days = max(2, round(COMMUNES * SCALE)), DAYS
     try:
-        batches = make_batches(10, 10_000) if not ONLY or "ingest" in ONLY else {}
+        batches = make_batches(10, 10_000) if not ONLY or {"ingest", "late"} & ONLY else {}
         targets = [("SQLite", str(folder / "ingest.db"), str(folder / "raw.db"))]
         if pg:
             targets.append(("PostgreSQL", pg.new_database(), pg.new_database()))
         for label, db, raw in targets if batches else ():
             bench_ingest(label, database(f"in-{label}", db), database(f"raw-{label}", raw), batches)
+            if not ONLY or "late" in ONLY:
+                bench_late_vote(label, f"in-{label}", int(300_000 * SCALE))
         city = [("SQLite", str(folder / "city.db"))] + ([("PostgreSQL", pg.new_database())] if pg else [])
         for label, db in city:
             alias = database(f"city-{label}", db)
