@@ -151,9 +151,8 @@ def unit_page(source: Source, kiosks: list[str], d_from: date, d_to: date, lang:
     for day, hour, n in source.query(f"SELECT local_date, hour, sum(n) FROM hour_totals WHERE {where} "
                                      "GROUP BY local_date, hour", params):
         page.heat[date.fromisoformat(day).weekday()][int(hour)] += int(n)
-    reasons = dict(source.query(
-        f"SELECT r.element, count(*) FROM vote_reasons r JOIN votes v ON v.uuid = r.vote_uuid "
-        f"WHERE v.kiosk_id IN ({_in(kiosks)}) AND v.local_date BETWEEN ? AND ? GROUP BY r.element", params))
+    reasons = {e: int(n) for e, n in source.query(
+        f"SELECT element, sum(n) FROM reason_days WHERE {where} GROUP BY element", params)}
     page.reasons = [(code, labels[1] if lang == "en" else labels[0], int(reasons.get(code, 0)))
                     for code, labels in ELEMENTS.items()]
     return page

@@ -197,9 +197,30 @@ def _store_reasons(cur, kiosk_id: str, votes: list[dict], reasons: list[dict], r
     if refused:
         log.warning("kiosk %s: %d reason(s) for votes it does not hold (another kiosk's, or not sent yet) not stored",
                     kiosk_id, refused)
+    if not mine:
+        return []
+    # Which are new (a resent reason is acknowledged again but counted once), and their votes' days.
+    uuids = sorted({r["vote_uuid"] for r in mine})
+    held: set[tuple[str, str]] = set()
+    day_of = {v["uuid"]: v["local_date"] for v in votes}
+    for chunk in _chunks(uuids):
+        cur.execute(f"SELECT vote_uuid, element FROM vote_reasons WHERE vote_uuid IN ({_marks(len(chunk))})", chunk)
+        held.update(cur.fetchall())
+        missing = [u for u in chunk if u not in day_of]
+        if missing:
+            cur.execute(f"SELECT uuid, local_date FROM votes WHERE uuid IN ({_marks(len(missing))})", missing)
+            day_of.update(cur.fetchall())
+    new = [r for r in mine if (r["vote_uuid"], r["element"]) not in held]
     cur.executemany("INSERT INTO vote_reasons (vote_uuid, element, recorded_at, received_at) VALUES (%s, %s, %s, %s) "
                     "ON CONFLICT (vote_uuid, element) DO NOTHING",
-                    [(r["vote_uuid"], r["element"], r["recorded_at"], received) for r in mine])
+                    [(r["vote_uuid"], r["element"], r["recorded_at"], received) for r in new])
+    per_day: dict[tuple[str, str], int] = {}
+    for r in {(r["vote_uuid"], r["element"]): r for r in new}.values():
+        key = (day_of[r["vote_uuid"]], r["element"])
+        per_day[key] = per_day.get(key, 0) + 1
+    cur.executemany("INSERT INTO reason_days (kiosk_id, local_date, element, n) VALUES (%s, %s, %s, %s) "
+                    "ON CONFLICT (kiosk_id, local_date, element) DO UPDATE SET n = reason_days.n + excluded.n",
+                    [(kiosk_id, d, e, n) for (d, e), n in sorted(per_day.items())])
     return [[r["vote_uuid"], r["element"]] for r in mine]
 
 

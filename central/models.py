@@ -124,6 +124,20 @@ class KioskDay(models.Model):
         db_table = "kiosk_days"
         constraints = [models.UniqueConstraint(fields=["kiosk_id", "local_date", "level", "flagged"],
                                                name="kiosk_days_key")]
+        # The overview reads every kiosk over a period: a covering index by day answers it from the index.
+        indexes = [models.Index(fields=["local_date", "kiosk_id", "level", "flagged", "n"], name="kiosk_days_by_day")]
+
+
+class ReasonDay(models.Model):
+    """Reasons per kiosk, day (of the vote) and SIPAS element: the commune page's reasons table."""
+    kiosk_id = models.CharField(max_length=64)
+    local_date = models.CharField(max_length=10)
+    element = models.CharField(max_length=32)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "reason_days"
+        constraints = [models.UniqueConstraint(fields=["kiosk_id", "local_date", "element"], name="reason_days_key")]
 
 
 class HourTotal(models.Model):

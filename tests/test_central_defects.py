@@ -226,3 +226,13 @@ def test_csv_reports_escape_cells_that_a_spreadsheet_would_run(service, tmp_path
     cells = csv_cells(by_counter)
     assert "'=HYPERLINK(\"http://x\")" in cells
     assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)
+
+
+def test_a_resent_reason_is_acknowledged_again_but_counted_once(service, tmp_path):
+    url, app = service
+    v = votes_of(tmp_path, "test-01", 1)[0]
+    body = encode_batch("test-01", [], [v], [reason(v["uuid"], "officer"), reason(v["uuid"], "officer")])
+    for _ in range(2):
+        assert post(url, body).json()["reasons"][0] == [v["uuid"], "officer"]
+    assert app.store.query("SELECT kiosk_id, local_date, element, n FROM reason_days") == \
+        [("test-01", v["local_time"][:10], "officer", 1)]
