@@ -85,7 +85,7 @@ def _ingest(cur, vendor: str, kiosk_id: str, votes, reasons, counters, status, r
     cur.execute(f"SELECT head_seq, head_hash, votes FROM chain_state WHERE kiosk_id = %s{lock}", [kiosk_id])
     head_seq, head_hash, count = cur.fetchone()
     receipt = Receipt()
-    held, seq_owner = _held(cur, vendor, kiosk_id, votes)
+    held, seq_owner = _held(cur, vendor, kiosk_id, votes, head_seq)
     new, conflicts, details = [], [], []
     for v in votes:
         row = held.get(v["uuid"])
@@ -133,8 +133,9 @@ def _ingest(cur, vendor: str, kiosk_id: str, votes, reasons, counters, status, r
     return receipt
 
 
-def _held(cur, vendor: str, kiosk_id: str, votes: list[dict]) -> tuple[dict[str, dict], dict[int, str]]:
-    """Votes of the batch already held (by UUID, any kiosk's), and who holds each of its sequence numbers."""
+def _held(cur, vendor: str, kiosk_id: str, votes: list[dict], head_seq: int) -> tuple[dict[str, dict], dict[int, str]]:
+    """Votes of the batch already held (by UUID, any kiosk's), and who holds each of its sequence numbers
+    (only numbers up to the kiosk's head can be held: the usual append asks nothing)."""
     held: dict[str, dict] = {}
     seq_owner: dict[int, str] = {}
     for chunk in _chunks(votes):
@@ -143,9 +144,11 @@ def _held(cur, vendor: str, kiosk_id: str, votes: list[dict]) -> tuple[dict[str,
         for row in cur.fetchall():
             vote = dict(zip(wire.WIRE_FIELDS, row))
             held[vote["uuid"]] = vote
-        where, params = _keys(vendor, "seq", [v["seq"] for v in chunk])
-        cur.execute(f"SELECT seq, uuid FROM votes WHERE kiosk_id = %s AND {where}", [kiosk_id, *params])
-        seq_owner.update(dict(cur.fetchall()))
+        seqs = [v["seq"] for v in chunk if v["seq"] <= head_seq]
+        if seqs:
+            where, params = _keys(vendor, "seq", seqs)
+            cur.execute(f"SELECT seq, uuid FROM votes WHERE kiosk_id = %s AND {where}", [kiosk_id, *params])
+            seq_owner.update(dict(cur.fetchall()))
     return held, seq_owner
 
 

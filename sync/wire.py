@@ -30,7 +30,7 @@ import uuid as uuidlib
 from datetime import datetime
 from typing import Any, Mapping
 
-from kiosk.chain import GENESIS_HASH, vote_hash
+from kiosk.chain import GENESIS_HASH, HASHED_FIELDS, hash_values
 from kiosk.scales import SCALES
 from kiosk.sipas import ELEMENTS
 from kiosk.store import REPEAT, SOURCE_RE
@@ -258,7 +258,7 @@ def link_issue(vote: Mapping[str, Any], before: Mapping[str, Any] | None) -> tup
 
 def edit_issue(vote: Mapping[str, Any]) -> tuple[str, str] | None:
     """The ``edited`` issue when a vote's hash does not match its fields, else None."""
-    if vote_hash(vote) == vote["hash"]:
+    if hash_values([vote[f] for f in HASHED_FIELDS]) == vote["hash"]:
         return None
     return ("edited", f"vote {vote['seq']}'s hash does not match its fields: it was edited on the device")
 
