@@ -43,18 +43,19 @@ def _in(ids: list[str]) -> str:
 
 
 def rates_by_kiosk(source: Source, kiosks: list[str] | None, d_from: date, d_to: date) -> dict[str, Rate]:
-    """Each kiosk's rate over the period."""
-    sql = "SELECT kiosk_id, level, flagged, sum(n) FROM kiosk_days WHERE local_date BETWEEN ? AND ?"
+    """Each kiosk's rate over the period: the database sums satisfied, counted and flagged per kiosk."""
+    good = ", ".join(f"'{c}'" for c in sorted(SATISFIED_CODES))   # constants, not input
+    sql = (f"SELECT kiosk_id, sum(CASE WHEN flagged = 0 AND level IN ({good}) THEN n ELSE 0 END), "
+           "sum(CASE WHEN flagged = 0 THEN n ELSE 0 END), sum(CASE WHEN flagged = 0 THEN 0 ELSE n END) "
+           "FROM kiosk_days WHERE local_date BETWEEN ? AND ?")
     params: list[Any] = [d_from.isoformat(), d_to.isoformat()]
     if kiosks is not None:
         if not kiosks:
             return {}
         sql += f" AND kiosk_id IN ({_in(kiosks)})"
         params += kiosks
-    out: dict[str, Rate] = defaultdict(Rate)
-    for k, level, flagged, n in source.query(sql + " GROUP BY kiosk_id, level, flagged", params):
-        out[k].add(level, flagged, int(n))
-    return out
+    return {k: Rate(int(sat), int(total), int(flagged))
+            for k, sat, total, flagged in source.query(sql + " GROUP BY kiosk_id", params)}
 
 
 @dataclass
