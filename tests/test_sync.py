@@ -237,3 +237,14 @@ def test_the_outbox_is_read_from_its_partial_index_not_by_scanning_every_vote(tm
             plan = [row[-1] for row in store.query("EXPLAIN QUERY PLAN " + sql)]
             full_scans = [step for step in plan if step.startswith("SCAN") and "INDEX" not in step]
             assert not full_scans, f"{sql}\n  → {plan}"
+
+
+def test_a_batch_too_large_for_the_service_is_split_and_everything_arrives(tmp_path):
+    with central_service(tmp_path, max_body=40_000) as (url, app):   # about 80 votes a request
+        config = load_config(sync_config(tmp_path, url, batch_size=500))
+        with VoteStore.from_config(config) as store:
+            fill(store, 600)
+            result = SyncClient(config, store, sleep=lambda s: None).run()
+            assert result.complete, describe(result)
+            assert result.quarantined_total == 0 and result.sent == 600
+        assert len(server_uuids(app)) == 600
