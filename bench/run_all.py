@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import bench_central, bench_serial, bench_store, bench_sync  # noqa: E402
+from bench import bench_central, bench_report, bench_serial, bench_store, bench_sync  # noqa: E402
 from bench.common import BUILD  # noqa: E402
 
 
@@ -20,6 +20,8 @@ def main() -> None:
     bench_store.bench_record_vote()
     bench_store.bench_demo_speed()
     bench_store.bench_totals()
+    print("== II.7 report ==")
+    bench_report.main()
     print("== button boxes ==")
     bench_serial.main()
     print("== sync ==")

@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 from . import demo, totals
 from .config import ENV_VAR, ConfigError, load_config
 from .db import StoreError
-from .export import report_csv_bytes, to_json, write_atomically
+from .export import report_csv_bytes, to_json
 from .store import VoteStore
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -68,21 +68,69 @@ def cmd_totals(args) -> int:
 
 
 def cmd_report(args) -> int:
-    """Write totals per counter and per day for a period, as CSV or JSON."""
+    """Write the II.7 report (xlsx, pdf) or totals per counter and day (csv, json) for a period."""
+    from . import report
+    from .period import PeriodError, parse_period
+    try:
+        period = parse_period(month_text=args.month, quarter_text=args.quarter, year_text=args.year,
+                              d_from=args.date_from, d_to=args.date_to)
+    except PeriodError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    binary = args.format in ("xlsx", "pdf")
+    if binary and not args.out and sys.stdout.isatty():
+        print(f"error: a {args.format} report is a binary file: give --out PATH (a file or a folder) "
+              "or redirect standard output to a file", file=sys.stderr)
+        return EXIT_USAGE
     config, store = _open_store(args)
-    with store:
-        result = totals.period_report(store, config.counters, config.scale, args.date_from, args.date_to)
-    data = (report_csv_bytes(result, config.scale) if args.format == "csv"
-            else (to_json(result) + "\n").encode("utf-8"))
+    target = None
     if args.out:
-        out = Path(args.out)
-        write_atomically(out, data)
-        print(f"wrote {out} ({len(result['days'])} days, {result['period']['all']['total']} votes counted)",
-              file=sys.stderr)
+        target = _out_path(args.out, report.file_name(config.kiosk_id, period, args.format))
+        if target is None:
+            store.close()
+            return EXIT_FAILED
+    with store:
+        if args.format in ("csv", "json") and args.by is None:
+            # The kiosk's long-standing shapes (README): per day and counter, then the period.
+            result = totals.period_report(store, config.counters, config.scale, period.d_from, period.d_to)
+            result["label"] = period.label
+            data = (report_csv_bytes(result, config.scale) if args.format == "csv"
+                    else (to_json(result) + "\n").encode("utf-8"))
+            summary = f"{len(result['days'])} days, {result['period']['all']['total']} votes counted"
+        else:
+            model = report.report_for_store(store, config, period.d_from, period.d_to, by=args.by or "counter",
+                                            period=period, appendix=args.appendix)
+            data = report.render(model, args.format)
+            rate = model.summary.total.satisfied_pct
+            summary = (f"{period.label}: {model.summary.total.total} votes counted, satisfied "
+                       f"{'—' if rate is None else f'{rate:.1f}%'}")
+    if target is not None:
+        try:
+            report.write_atomically(target, data)
+        except OSError as e:
+            print(f"error: cannot write {target}: {e.strerror or e}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"wrote {target} ({summary})", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     return EXIT_OK
+
+
+def _out_path(out: str, default_name: str) -> Path | None:
+    """Where --out means: a file, or a file with the default name inside an existing folder.
+    A folder that does not exist is an error (printed; None returned), never a traceback."""
+    path = Path(out).expanduser()
+    if path.is_dir():
+        return path / default_name
+    if out.endswith(("/", "\\")):
+        print(f"error: --out: the folder {path} does not exist", file=sys.stderr)
+        return None
+    if not path.parent.is_dir():
+        print(f"error: --out: the folder {path.parent} does not exist (create it, or choose another)",
+              file=sys.stderr)
+        return None
+    return path
 
 
 def cmd_verify(args) -> int:
@@ -165,11 +213,21 @@ def build_parser(extensions: Sequence[Callable] = ()) -> argparse.ArgumentParser
     p.add_argument("--date", type=_date, help="the local day, YYYY-MM-DD (default: today)")
     p.add_argument("--json", action="store_true", help="print the JSON contract shape")
 
-    p = add("report", cmd_report, "totals per counter and per day for a period, as CSV or JSON")
-    p.add_argument("--from", dest="date_from", type=_date, required=True, metavar="YYYY-MM-DD")
-    p.add_argument("--to", dest="date_to", type=_date, required=True, metavar="YYYY-MM-DD")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
-    p.add_argument("--out", metavar="PATH", help="write here instead of standard output")
+    p = add("report", cmd_report, "the II.7 report (Bảng tổng hợp) for a period: xlsx, pdf, csv or json")
+    when = p.add_argument_group("the period (give one)")
+    when.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD", help="first day (with --to)")
+    when.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD", help="last day (with --from)")
+    when.add_argument("--month", metavar="YYYY-MM", help="a calendar month, e.g. 2026-11")
+    when.add_argument("--quarter", metavar="YYYY-Qn", help="a quarter, e.g. 2026-Q4")
+    when.add_argument("--year", metavar="YYYY", help="a calendar year, e.g. 2026")
+    p.add_argument("--format", choices=("csv", "json", "xlsx", "pdf"), default="csv",
+                   help="xlsx/pdf: the II.7 workbook/document; csv/json: totals per day and counter "
+                        "(with --by: the II.7 summary table / the whole report model)")
+    p.add_argument("--by", choices=("counter", "officer", "day", "month"),
+                   help="the rows of the summary table (default: counter)")
+    p.add_argument("--appendix", metavar="TEXT", help='a heading above the title, e.g. "Phụ lục I"')
+    p.add_argument("--out", metavar="PATH", help="a file, or an existing folder (a file name is chosen); "
+                                                 "default: standard output")
 
     add("verify", cmd_verify, "check the database's integrity and the votes' hash chain")
 

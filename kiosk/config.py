@@ -114,6 +114,19 @@ class SyncConfig:
 
 
 @dataclass(frozen=True)
+class ReportConfig:
+    """The [report] section: who issues the II.7 report, who signs it, and the target (all optional)."""
+
+    parent_unit: str = ""
+    unit: str = "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"
+    place: str = ""
+    preparer: str = ""
+    head: str = ""
+    target_pct: float = 90.0
+    officers: tuple[tuple[str, str], ...] = ()   # (code, name): names shown only in reports, kept on the device
+
+
+@dataclass(frozen=True)
 class Config:
     """A validated configuration. Paths are absolute."""
 
@@ -133,6 +146,7 @@ class Config:
     manager_idle_s: float = 120.0
     button_boxes: tuple[ButtonBox, ...] = ()
     sync: SyncConfig | None = None
+    report: ReportConfig = ReportConfig()
     source: str = EMBEDDED_SOURCE
 
     @property
@@ -286,7 +300,28 @@ _SYNC_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "batch_size": (_batch_size, False, 500),
     "timeout_s": (_timeout, False, 30),
 }
-_TOP_LEVEL = {"kiosk": "table", "counters": "array", "button_boxes": "array", "sync": "table", "manager": "table"}
+def _target_pct(v: Any) -> str | None:
+    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= 100
+    return None if ok else "a percentage above 0 and at most 100, such as 90"
+
+
+def _officer_names(v: Any) -> str | None:
+    ok = isinstance(v, dict) and all(isinstance(k, str) and 0 < len(k.strip()) <= 32 and isinstance(n, str)
+                                     and n.strip() for k, n in v.items())
+    return None if ok else "a table of officer codes (1-32 characters) to names, such as { CB07 = \"Lê Văn C\" }"
+
+
+_REPORT_KEYS: dict[str, tuple[Check, bool, Any]] = {
+    "parent_unit": (_string, False, ""),
+    "unit": (_string, False, "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"),
+    "place": (_string, False, ""),
+    "preparer": (_string, False, ""),
+    "head": (_string, False, ""),
+    "target_pct": (_target_pct, False, 90),
+    "officers": (_officer_names, False, {}),
+}
+_TOP_LEVEL = {"kiosk": "table", "counters": "array", "button_boxes": "array", "sync": "table", "manager": "table",
+              "report": "table"}
 
 
 class _Locator:
@@ -411,6 +446,7 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
     if "sync" in raw:
         sync = _sync_section(raw["sync"], loc, base, problems)
     manager = _check_table(raw.get("manager", {}), _MANAGER_KEYS, "manager", None, loc, problems)
+    report = _check_table(raw.get("report", {}), _REPORT_KEYS, "report", None, loc, problems)
     if kiosk.get("counter") is not None and kiosk["counter"] not in {c.id for c in counters}:
         problems.append(f"{_where(loc, 'kiosk', None, 'counter')}: counter {kiosk['counter']!r} is not "
                         f"one of the [[counters]]")
@@ -438,6 +474,10 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
         counters=tuple(counters),
         button_boxes=tuple(boxes),
         sync=sync,
+        report=ReportConfig(
+            parent_unit=report["parent_unit"], unit=report["unit"], place=report["place"],
+            preparer=report["preparer"], head=report["head"], target_pct=float(report["target_pct"]),
+            officers=tuple((k.strip(), v.strip()) for k, v in report["officers"].items())),
         source=source,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -51,10 +52,28 @@ def _row(when: str, key: list[str], s: dict[str, Any], scale: Scale) -> list[Any
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file, so that no reader ever sees half a report."""
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    """Write ``data`` to ``path`` through a temporary file in the same folder: fsync it, rename it over
+    ``path``, fsync the folder — so that no reader, pulled USB stick or power cut ever sees half a report."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    try:
+        fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return  # some file systems cannot open a folder; the rename is done
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # e.g. a FAT USB stick that cannot fsync a folder
+    finally:
+        os.close(fd)
 
 
 def write_report_csv(report: dict[str, Any], scale: Scale, out: TextIO) -> None:

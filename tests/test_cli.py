@@ -138,3 +138,90 @@ def test_a_corrupt_database_stops_the_cli_with_a_clear_message(config, config_pa
     out = run_cli("totals", config=config_path)
     assert out.returncode == 1
     assert "cannot open the vote database" in out.stderr and "Traceback" not in out.stderr
+
+
+# --- the II.7 report ------------------------------------------------------------------------------
+
+def test_report_for_a_quarter_writes_the_workbook_into_a_folder_with_a_telling_name(config, config_path, tmp_path):
+    import openpyxl
+    _votes(config, "RHL", "HL", "KHL")
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    out = run_cli("report", "--quarter", "2026-Q4", "--format", "xlsx", "--out", str(folder), config=config_path)
+    assert out.returncode == 0, out.stderr
+    path = folder / "bang-tong-hop-II7_test-01_2026-Q4.xlsx"
+    assert f"wrote {path}" in out.stderr and "Quý IV năm 2026" in out.stderr
+    ws = openpyxl.load_workbook(path, data_only=True)["Tổng hợp"]
+    values = [c.value for row in ws.iter_rows() for c in row]
+    assert "Quý IV năm 2026" in values and 66.7 in values
+    assert [p.name for p in folder.iterdir()] == [path.name]  # no temporary file left behind
+
+
+def test_report_pdf_for_a_month_goes_to_the_named_file(config, config_path, tmp_path):
+    _votes(config, "RHL")
+    target = tmp_path / "bao-cao.pdf"
+    out = run_cli("report", "--month", "2026-11", "--format", "pdf", "--out", str(target), config=config_path)
+    assert out.returncode == 0, out.stderr
+    assert target.read_bytes().startswith(b"%PDF")
+
+
+def test_report_out_to_a_missing_folder_is_a_clear_error_without_traceback(config_path, tmp_path):
+    out = run_cli("report", "--year", "2026", "--format", "xlsx", "--out", str(tmp_path / "no" / "r.xlsx"),
+                  config=config_path)
+    assert out.returncode == 1
+    assert "does not exist" in out.stderr and str(tmp_path / "no") in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_binary_report_is_not_poured_onto_a_terminal(config_path):
+    import os
+    import pty
+    import subprocess
+    import sys
+    from tests.conftest import ROOT
+    leader, follower = pty.openpty()
+    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "report", "--month", "2026-11", "--format", "pdf",
+                           "--config", str(config_path)], stdout=follower, stderr=subprocess.PIPE, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    os.close(follower)
+    os.close(leader)
+    assert proc.returncode == 2 and "give --out PATH" in proc.stderr
+
+
+def test_report_needs_exactly_one_period(config_path):
+    out = run_cli("report", "--month", "2026-11", "--year", "2026", config=config_path)
+    assert out.returncode == 2 and "exactly one period" in out.stderr
+    out = run_cli("report", "--quarter", "2026-Q7", config=config_path)
+    assert out.returncode == 2 and "Q1-Q4" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_report_csv_by_officer_lists_officer_codes(config, config_path):
+    with VoteStore.from_config(config) as s:
+        for i, level in enumerate(("RHL", "KHL", "HL")):
+            s.record_vote("Q1", level, officer=f"CB0{i % 2 + 1}",
+                          at=datetime(2026, 11, 20, 8, i, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
+    out = run_cli("report", "--month", "2026-11", "--format", "csv", "--by", "officer", config=config_path)
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.reader(io.StringIO(out.stdout.lstrip("\ufeff"))))
+    assert rows[0][:3] == ["period", "officer", "name"]
+    assert [r[1] for r in rows[1:]] == ["CB01", "CB02", "ALL"]
+    assert rows[1][rows[0].index("total")] == "2" and rows[1][rows[0].index("satisfied_pct")] == "100.0"
+
+
+def test_report_json_keeps_its_shape_for_a_month_and_names_the_period(config, config_path):
+    _votes(config, "BT")
+    data = json.loads(run_cli("report", "--month", "2026-11", "--format", "json", config=config_path).stdout)
+    assert {"from", "to", "scale", "days", "period"} <= set(data) and data["label"] == "Tháng 11 năm 2026"
+    assert len(data["days"]) == 30 and data["period"]["all"]["levels"]["BT"] == 1
+
+
+def test_report_json_by_month_is_the_whole_ii7_model(config, config_path):
+    _votes(config, "RHL", "HL", "BT", day=date(2026, 10, 3))
+    _votes(config, "KHL", day=date(2026, 11, 20))
+    out = run_cli("report", "--quarter", "2026-Q4", "--format", "json", "--by", "month", config=config_path)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["period"]["label"] == "Quý IV năm 2026" and data["by"] == "month"
+    assert [(r["key"], r["total"], r["satisfied_pct"]) for r in data["summary"]["rows"]] == [
+        ("2026-10", 3, 66.7), ("2026-11", 1, 0.0)]
+    assert data["target_pct"] == 90.0 and data["target_met"] is False
+    assert len(data["verification"]["votes_sha256"]) == 64

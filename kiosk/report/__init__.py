@@ -1,0 +1,42 @@
+"""The II.7 report: one model (:mod:`.model`) for a unit and a period, rendered as XLSX, PDF, CSV or JSON.
+
+Public API (the manager screen, the CLI and the central service call only these):
+
+- :func:`build_report` — the :class:`ReportModel` from any vote source (see :mod:`.model` for the
+  vote source contract: ``source.query(sql, params)``, portable SQL, tables ``votes`` and
+  ``vote_reasons``);
+- :func:`render` — the model as bytes in one format;
+- :func:`write_report` — the kiosk's report for a period, written atomically into a folder
+  (:func:`write_reports` for the workbook and the PDF together, the votes read once).
+
+No Kivy, no HTTP, no Django here.
+"""
+
+from __future__ import annotations
+
+from .files import (FORMATS, StoreReader, file_name, report_for_store, unit_from_config, write_atomically, write_report,
+                    write_reports)
+from .model import (BY_CHOICES, PeriodData, ReportModel, ReportSettings, ReportUnit, SqlReader, aggregate_sql,
+                    build_report, chain_scan, digest_of, pct)
+
+__all__ = ["BY_CHOICES", "FORMATS", "PeriodData", "ReportModel", "ReportSettings", "ReportUnit", "SqlReader",
+           "StoreReader", "aggregate_sql", "build_report", "chain_scan", "digest_of", "file_name", "pct", "render",
+           "report_for_store", "unit_from_config", "write_atomically", "write_report", "write_reports"]
+
+
+def render(model: ReportModel, fmt: str) -> bytes:
+    """The model as ``fmt`` bytes: ``xlsx`` (the workbook), ``pdf``, ``csv`` (the Tổng hợp table, UTF-8
+    with a BOM) or ``json`` (the whole model)."""
+    if fmt == "xlsx":
+        from .xlsx import render_xlsx
+        return render_xlsx(model)
+    if fmt == "pdf":
+        from .pdf import render_pdf
+        return render_pdf(model)
+    if fmt == "csv":
+        from .tabular import render_csv
+        return render_csv(model)
+    if fmt == "json":
+        from .tabular import render_json
+        return render_json(model)
+    raise ValueError(f"unknown report format {fmt!r} (one of {', '.join(FORMATS)})")

@@ -1,0 +1,500 @@
+"""The II.7 report model: every number of the Bảng tổng hợp, computed once, rendered many ways.
+
+**Vote source contract** (the kiosk's store today, the central service's database too). The model
+reads only through ``source.query(sql, params) -> list[tuple]`` (:class:`kiosk.totals.VoteSource`),
+with ``?`` placeholders and SQL that runs unchanged on SQLite and PostgreSQL: no ``strftime`` or
+``julianday``; the hour is ``substr(local_time, 12, 2)``; the weekday is computed in Python from
+``local_date``; ``flag IS NOT NULL`` may come back as a bool or an int. It reads two tables:
+
+- ``votes``: ``kiosk_id, seq, uuid, counter_id, officer, level, scale, source, local_time,
+  local_date, flag, out_of_hours, hash, prev_hash`` (``local_time`` is ISO 8601 with its offset,
+  ``local_date`` is ``YYYY-MM-DD``);
+- ``vote_reasons``: ``vote_uuid, element``.
+
+It may be narrowed to a list of kiosk ids (a centre may have several kiosks) and of officer codes.
+The counters' names come from the caller (the kiosk's configuration, or the service's registry).
+
+**Rules.** Flagged votes (repeats within the misuse window) are never counted; they are shown beside
+the counts as "Phiếu bị loại". Out-of-hours votes are counted unless the settings say otherwise (the
+Kiểm chứng section says which). Only votes on the report's scale are counted; votes on any other
+scale (after a change of scale) are reported apart, on their own scale, never converted. Satisfied
+is RHL + HL on every scale. Percentages are rounded half up to one decimal (as spreadsheets'
+ROUND does, so the workbook's formulas agree with the model to the digit); a group of fewer than
+:data:`SMALL_SAMPLE` counted votes is marked as a small sample.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Iterable, Mapping, Sequence
+
+from ..config import Counter
+from ..period import WEEKDAYS_VI, Period, between, date_line
+from ..scales import SATISFIED_CODES, SCALES, Scale, get_scale
+from ..sipas import ELEMENTS
+from ..totals import VoteSource
+
+SMALL_SAMPLE = 30
+DEFAULT_TARGET_PCT = 90.0
+TITLE = ("BẢNG TỔNG HỢP KẾT QUẢ KHẢO SÁT, ĐÁNH GIÁ SỰ HÀI LÒNG CỦA NGƯỜI DÂN ĐỐI VỚI SỰ PHỤC VỤ "
+         "CỦA TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG")
+DEFAULT_QUESTION = "Ông/Bà có hài lòng với sự phục vụ của Trung tâm Phục vụ hành chính công không?"
+ROUNDING_NOTE = "Các tỷ lệ được làm tròn đến một chữ số thập phân."
+SMALL_SAMPLE_NOTE = f"(*) Dưới {SMALL_SAMPLE} phiếu: mẫu nhỏ, cần thận trọng khi so sánh."
+FLAGGED_NOTE = ("Phiếu bị loại: phiếu bấm lặp lại tại cùng quầy trong thời gian chống bấm trùng; "
+                "không tính vào tổng số phiếu.")
+DIGEST_RECIPE = ("SHA-256 (hex) của các giá trị cột hash của mọi phiếu trong kỳ (kể cả phiếu bị loại), "
+                 "mỗi giá trị một dòng kết thúc bằng \\n, xếp theo kiosk_id rồi seq tăng dần")
+BY_CHOICES = ("counter", "officer", "day", "month")
+
+
+@dataclass(frozen=True)
+class ReportUnit:
+    """Who issues the report: the header blocks, the date line and the signature block ([report] keys)."""
+
+    parent_unit: str = ""                       # the body above the issuer, e.g. "UBND XÃ NINH GIANG"
+    unit: str = "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"
+    place: str = ""                             # địa danh in the date line
+    preparer: str = ""                          # NGƯỜI LẬP BẢNG
+    head: str = ""                              # THỦ TRƯỞNG ĐƠN VỊ
+    centre: str = ""                            # the centre's full name (the kiosk's [kiosk] centre)
+    officers: Mapping[str, str] = field(default_factory=dict)   # officer code -> name, reports only
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """Choices that change what is counted or printed; the Kiểm chứng section states each of them."""
+
+    by: str = "counter"                  # the Tổng hợp table's rows: counter | officer | day | month
+    include_out_of_hours: bool = True    # button-box votes outside opening hours are real answers
+    appendix: str | None = None          # e.g. "Phụ lục I": printed above the title when given
+    question: str = DEFAULT_QUESTION
+    software_version: str = ""
+    generated_at: datetime | None = None  # default: now (UTC) when the model is built
+    issued_on: date | None = None         # the date line's date; default: the day the model is built
+
+
+@dataclass
+class Row:
+    """One line of a table: a group of votes on the report's scale."""
+
+    key: str
+    label: str
+    levels: dict[str, int]
+    total: int
+    satisfied: int
+    flagged: int
+    level_pct: dict[str, float | None]
+    satisfied_pct: float | None
+    small_sample: bool
+    target_met: bool | None      # None when nothing was counted
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Table:
+    """Rows and their Tổng cộng."""
+
+    key_name: str        # "Quầy", "Công chức", "Ngày", "Tháng"
+    rows: list[Row]
+    total: Row
+
+
+@dataclass
+class OtherScale:
+    """Votes cast on another scale than the report's, counted on their own scale."""
+
+    scale: str
+    name: str
+    codes: tuple[str, ...]
+    table: Table
+
+
+@dataclass
+class HourGrid:
+    """Counted votes and satisfaction by hour of day (rows) and weekday (columns, Monday first)."""
+
+    hours: list[int]
+    weekdays: list[str]
+    votes: list[list[int]]
+    satisfied: list[list[int]]
+    pct: list[list[float | None]]
+
+
+@dataclass
+class Reason:
+    """A SIPAS element and how many counted low ratings cited it."""
+
+    element: str
+    label: str
+    count: int
+    share_pct: float | None   # of the low ratings (below HL) counted in the period
+
+
+@dataclass
+class ChainCheck:
+    """What was checked of one kiosk's hash chain for this report."""
+
+    kiosk_id: str
+    ok: bool
+    checked: str            # what was verified, in Vietnamese
+    head_seq: int | None    # the chain's last vote
+    head_hash: str | None
+    detail: str = ""        # the first break, when not ok
+
+
+@dataclass
+class Verification:
+    """The Kiểm chứng section: enough for an inspector to recompute the numbers from a raw export."""
+
+    kiosk_ids: list[str]
+    votes_in_period: int      # every row in the period, whatever its scale or flag
+    counted: int              # counted on the report's scale
+    flagged: int              # excluded: flagged repeats
+    out_of_hours: int         # out-of-hours votes (counted or excluded, see out_of_hours_included)
+    out_of_hours_included: bool
+    other_scales: int         # reported apart
+    chains: list[ChainCheck]
+    software_version: str
+    generated_at: str
+    votes_sha256: str
+    digest_recipe: str = DIGEST_RECIPE
+
+
+@dataclass
+class ReportModel:
+    """Everything the II.7 workbook, PDF, CSV and JSON show."""
+
+    title: str
+    unit: ReportUnit
+    period: Period
+    scale: str
+    scale_name: str
+    codes: tuple[str, ...]
+    level_labels: dict[str, str]
+    question: str
+    target_pct: float
+    by: str
+    summary: Table            # grouped by ``by`` (counter by default)
+    by_counter: Table
+    by_officer: Table
+    by_day: Table
+    by_month: Table
+    by_hour: HourGrid
+    reasons: list[Reason]
+    low_ratings: int
+    other_scales: list[OtherScale]
+    verification: Verification
+    date_line: str
+    appendix: str | None
+    notes: list[str]
+
+    @property
+    def target_met(self) -> bool | None:
+        """Đạt / Chưa đạt for the whole period (None when nothing was counted)."""
+        return self.summary.total.target_met
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model as JSON-ready data (dates as ISO strings)."""
+        out = asdict(self)
+        out["period"] = {"from": self.period.d_from.isoformat(), "to": self.period.d_to.isoformat(),
+                         "kind": self.period.kind, "label": self.period.label, "slug": self.period.slug}
+        out["unit"]["officers"] = dict(self.unit.officers)
+        out["target_met"] = self.target_met
+        return out
+
+
+# --- arithmetic -------------------------------------------------------------------------------
+
+def pct(part: int, whole: int) -> float | None:
+    """100 · part / whole rounded half up to one decimal (exact, in integers); None when whole is 0."""
+    if not whole:
+        return None
+    tenths, rest = divmod(1000 * part, whole)
+    if 2 * rest >= whole:
+        tenths += 1
+    return tenths / 10
+
+
+def fmt_pct(value: float | None, blank: str = "—") -> str:
+    """A percentage for people: one decimal with a comma (84,5); ``blank`` when there is none."""
+    return blank if value is None else f"{value:.1f}".replace(".", ",")
+
+
+def fmt_int(n: int) -> str:
+    """A count for people: thousands with dots (1.234.567), as Vietnamese documents write them."""
+    return f"{n:,}".replace(",", ".")
+
+
+def _row(key: str, label: str, levels: Mapping[str, int], flagged: int, codes: Sequence[str], target: float,
+         extra: dict[str, Any] | None = None) -> Row:
+    counts = {c: int(levels.get(c, 0)) for c in codes}
+    total = sum(counts.values())
+    satisfied = sum(n for c, n in counts.items() if c in SATISFIED_CODES)
+    rate = pct(satisfied, total)
+    return Row(key, label, counts, total, satisfied, flagged, {c: pct(n, total) for c, n in counts.items()}, rate,
+               0 < total < SMALL_SAMPLE, None if rate is None else rate >= target, extra or {})
+
+
+class _Groups:
+    """Level counts and flagged counts per group key."""
+
+    def __init__(self) -> None:
+        self.levels: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.flagged: dict[str, int] = defaultdict(int)
+
+    def keys(self) -> set[str]:
+        return set(self.levels) | set(self.flagged)
+
+    def table(self, key_name: str, keys: Iterable[tuple[str, str]], codes: Sequence[str], target: float) -> Table:
+        rows = [_row(k, label, self.levels.get(k, {}), self.flagged.get(k, 0), codes, target) for k, label in keys]
+        everything: dict[str, int] = defaultdict(int)
+        for levels in self.levels.values():
+            for code, n in levels.items():
+                everything[code] += n
+        return Table(key_name, rows, _row("", "Tổng cộng", everything, sum(self.flagged.values()), codes, target))
+
+
+# --- the queries ------------------------------------------------------------------------------
+
+def _where(d_from: date, d_to: date, kiosk_ids: Sequence[str] | None, officers: Sequence[str] | None,
+           prefix: str = "") -> tuple[str, list[Any]]:
+    where, params = f"{prefix}local_date BETWEEN ? AND ?", [d_from.isoformat(), d_to.isoformat()]
+    for column, values in (("kiosk_id", kiosk_ids), ("officer", officers)):
+        if values is not None:
+            values = list(values)
+            if not values:
+                where += " AND 1 = 0"  # an empty list selects nothing, not everything
+            else:
+                where += f" AND {prefix}{column} IN ({', '.join('?' * len(values))})"
+                params.extend(values)
+    return where, params
+
+
+def aggregate_sql(where: str) -> str:
+    """The one grouped query that feeds every section (the SQL is the cost on a year of votes, not Python).
+    Rows: kiosk_id, local_date, hour "HH", scale, counter_id, officer ("" for none), level, flagged, out_of_hours, n."""
+    return ("SELECT kiosk_id, local_date, substr(local_time, 12, 2), scale, counter_id, coalesce(officer, ''), "
+            "level, flag IS NOT NULL, out_of_hours, count(*) "
+            f"FROM votes WHERE {where} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9")
+
+
+@dataclass
+class PeriodData:
+    """What a reader gets from a vote source for one period: the aggregate rows (the shape of
+    :func:`aggregate_sql`'s result), each kiosk's chain check, and the votes' digest."""
+
+    rows: list[tuple]
+    chains: list[ChainCheck]
+    votes_sha256: str
+
+
+def chain_scan(source: VoteSource, kiosk_id: str, d_from: date, d_to: date, lines: list[str],
+               page: int = 200_000) -> ChainCheck:
+    """What any vote source allows, in one ordered pass over the kiosk's votes of the period: each vote's
+    ``prev_hash`` is the ``hash`` of the vote before it and no ``seq`` is missing; and each in-period
+    vote's ``hash`` is appended to ``lines`` (for the digest). Recomputing each hash needs every hashed
+    field; the kiosk does that (:class:`kiosk.report.files.StoreReader`)."""
+    lo, hi = source.query("SELECT min(seq), max(seq) FROM votes WHERE kiosk_id = ? AND local_date BETWEEN ? AND ?",
+                          [kiosk_id, d_from.isoformat(), d_to.isoformat()])[0]
+    head = source.query("SELECT seq, hash FROM votes WHERE kiosk_id = ? ORDER BY seq DESC LIMIT 1", [kiosk_id])
+    head_seq, head_hash = (head[0][0], head[0][1]) if head else (None, None)
+    if lo is None:
+        return ChainCheck(kiosk_id, True, "không có phiếu trong kỳ", head_seq, head_hash)
+    first, last = d_from.isoformat(), d_to.isoformat()
+    prev_seq = prev_hash = None
+    problem = ""
+    for start in range(lo, hi + 1, page):
+        rows = source.query("SELECT seq, prev_hash, hash, local_date FROM votes WHERE kiosk_id = ? "
+                            "AND seq BETWEEN ? AND ? ORDER BY seq", [kiosk_id, start, min(hi, start + page - 1)])
+        for seq, prev, h, day in rows:
+            if not problem:
+                if prev_seq is not None and seq != prev_seq + 1:
+                    problem = f"thiếu phiếu sau seq {prev_seq}"
+                elif prev_hash is not None and prev != prev_hash:
+                    problem = f"prev_hash của phiếu seq {seq} không khớp"
+                prev_seq, prev_hash = seq, h
+            if first <= day <= last:
+                lines.append(h)
+    checked = f"liên kết prev_hash → hash của phiếu seq {lo}–{hi}"
+    return ChainCheck(kiosk_id, not problem, checked, head_seq, head_hash, problem)
+
+
+def digest_of(lines: Iterable[str]) -> str:
+    """The Kiểm chứng digest: SHA-256 (hex) of the hashes, one per line ending in ``\\n``, in the order
+    given (kiosk_id, then seq — see docs/report.md)."""
+    digest = hashlib.sha256()
+    batch: list[str] = []
+    for h in lines:
+        batch.append(h)
+        if len(batch) >= 100_000:
+            digest.update(("\n".join(batch) + "\n").encode("ascii"))
+            batch = []
+    if batch:
+        digest.update(("\n".join(batch) + "\n").encode("ascii"))
+    return digest.hexdigest()
+
+
+class SqlReader:
+    """Reads a period from any vote source with portable SQL: one grouped query for every count, and
+    one ordered pass per kiosk for the chain's links and the digest."""
+
+    def read(self, source: VoteSource, d_from: date, d_to: date, kiosk_ids: Sequence[str] | None,
+             officers: Sequence[str] | None) -> PeriodData:
+        """The period's aggregate rows, chain checks and digest."""
+        where, params = _where(d_from, d_to, kiosk_ids, officers)
+        rows = source.query(aggregate_sql(where), params)
+        kiosks = sorted(set(kiosk_ids) if kiosk_ids is not None else {r[0] for r in rows})
+        chains, lines = [], []
+        for kiosk in kiosks:
+            chains.append(chain_scan(source, kiosk, d_from, d_to, lines))
+        return PeriodData(rows, chains, digest_of(lines))
+
+
+def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: date, scale: Scale | str,
+                 counters: Sequence[Counter], target_pct: float = DEFAULT_TARGET_PCT,
+                 kiosk_ids: Sequence[str] | None = None, officers: Sequence[str] | None = None,
+                 settings: ReportSettings = ReportSettings(), period: Period | None = None,
+                 reader: "SqlReader | None" = None) -> ReportModel:
+    """Build the II.7 report model for ``unit`` and the dates ``d_from``..``d_to`` from ``source``.
+
+    ``counters`` (id and name) are listed whether or not they have votes; ``kiosk_ids`` and
+    ``officers`` narrow the votes read (None: all). ``period`` gives the label ("Quý IV năm 2026");
+    by default it is derived from the dates. ``reader`` reads the period (default :class:`SqlReader`,
+    portable SQL; the kiosk passes one that also recomputes every vote's hash in the same pass).
+    """
+    scale = get_scale(scale) if isinstance(scale, str) else scale
+    if settings.by not in BY_CHOICES:
+        raise ValueError(f"cannot group the report by {settings.by!r} (one of {', '.join(BY_CHOICES)})")
+    period = period or between(d_from, d_to)
+    if (period.d_from, period.d_to) != (d_from, d_to):
+        raise ValueError(f"the period {period.label} is not {d_from}..{d_to}")
+    codes, target = scale.codes, float(target_pct)
+    data = (reader or SqlReader()).read(source, d_from, d_to, kiosk_ids, officers)
+
+    by_counter, by_officer, by_day, by_month = _Groups(), _Groups(), _Groups(), _Groups()
+    other: dict[str, _Groups] = defaultdict(_Groups)
+    grid_votes: dict[tuple[int, int], int] = defaultdict(int)
+    grid_sat: dict[tuple[int, int], int] = defaultdict(int)
+    weekday: dict[str, int] = {}
+    seen_kiosks: set[str] = set()
+    n_all = n_flagged = n_ooh = n_other = 0
+    for kiosk, day, hour, vote_scale, counter, officer, level, flagged, ooh, n in data.rows:
+        seen_kiosks.add(kiosk)
+        n_all += n
+        if ooh:
+            n_ooh += n
+        if flagged:
+            n_flagged += n
+            groups = (by_counter, by_officer, by_day, by_month) if vote_scale == scale.id else (other[vote_scale],)
+            for g, k in zip(groups, (counter, officer, day, day[:7])):
+                g.flagged[k] += n
+            continue
+        if ooh and not settings.include_out_of_hours:
+            continue
+        if vote_scale != scale.id:
+            n_other += n
+            other[vote_scale].levels[counter][level] += n
+            continue
+        by_counter.levels[counter][level] += n
+        by_officer.levels[officer][level] += n
+        by_day.levels[day][level] += n
+        by_month.levels[day[:7]][level] += n
+        wd = weekday.get(day)
+        if wd is None:
+            wd = weekday[day] = date.fromisoformat(day).weekday()
+        cell = (int(hour), wd)
+        grid_votes[cell] += n
+        if level in SATISFIED_CODES:
+            grid_sat[cell] += n
+
+    names = {c.id: c.name for c in counters}
+    counter_keys = [(c.id, c.name) for c in counters] + [(k, k) for k in sorted(by_counter.keys() - set(names))]
+    t_counter = by_counter.table("Quầy", counter_keys, codes, target)
+    officer_keys = [(k, _officer_label(k, unit.officers)) for k in sorted(by_officer.keys(), key=_officer_sort)]
+    t_officer = by_officer.table("Công chức", officer_keys, codes, target)
+    day_keys = [(k, date.fromisoformat(k).strftime("%d/%m/%Y")) for k in sorted(by_day.keys())]
+    t_day = by_day.table("Ngày", day_keys, codes, target)
+    for row in t_day.rows:
+        row.extra["weekday"] = WEEKDAYS_VI[date.fromisoformat(row.key).weekday()]
+    month_keys = [(k, f"{k[5:7]}/{k[:4]}") for k in sorted(by_month.keys())]
+    t_month = by_month.table("Tháng", month_keys, codes, target)
+    summary = {"counter": t_counter, "officer": t_officer, "day": t_day, "month": t_month}[settings.by]
+
+    hours = sorted({h for h, _ in grid_votes}) or list(range(7, 18))
+    hours = list(range(min(hours[0], 7), max(hours[-1], 17) + 1))
+    grid = HourGrid(hours, list(WEEKDAYS_VI),
+                    [[grid_votes.get((h, d), 0) for d in range(7)] for h in hours],
+                    [[grid_sat.get((h, d), 0) for d in range(7)] for h in hours],
+                    [[pct(grid_sat.get((h, d), 0), grid_votes.get((h, d), 0)) for d in range(7)] for h in hours])
+
+    low = t_counter.total.total - t_counter.total.satisfied
+    reasons = _reasons(source, d_from, d_to, kiosk_ids, officers, scale, settings.include_out_of_hours, low)
+
+    others = []
+    for scale_id in sorted(other):
+        s = SCALES.get(scale_id)
+        o_codes = s.codes if s else tuple(sorted({lv for levels in other[scale_id].levels.values() for lv in levels}))
+        keys = [(c.id, c.name) for c in counters if c.id in other[scale_id].keys()]
+        keys += [(k, k) for k in sorted(other[scale_id].keys() - set(names))]
+        others.append(OtherScale(scale_id, s.name_vi if s else scale_id, o_codes,
+                                 other[scale_id].table("Quầy", keys, o_codes, target)))
+
+    kiosks = sorted(set(kiosk_ids) if kiosk_ids is not None else seen_kiosks)
+    generated = settings.generated_at or datetime.now(timezone.utc)
+    verification = Verification(
+        kiosk_ids=kiosks, votes_in_period=n_all, counted=t_counter.total.total, flagged=n_flagged,
+        out_of_hours=n_ooh, out_of_hours_included=settings.include_out_of_hours, other_scales=n_other,
+        chains=data.chains,
+        software_version=settings.software_version or software_version(),
+        generated_at=generated.isoformat(timespec="seconds"), votes_sha256=data.votes_sha256)
+    notes = [ROUNDING_NOTE, SMALL_SAMPLE_NOTE, FLAGGED_NOTE,
+             "Hài lòng = Rất hài lòng + Hài lòng; tỷ lệ hài lòng = số phiếu hài lòng / tổng số phiếu được tính."]
+    if others:
+        notes.append("Phiếu theo thang đánh giá khác được thống kê riêng, không quy đổi.")
+    issued = settings.issued_on or generated.astimezone().date()
+    return ReportModel(
+        title=TITLE, unit=unit, period=period, scale=scale.id, scale_name=scale.name_vi, codes=codes,
+        level_labels={lv.code: lv.vi for lv in scale.levels}, question=settings.question, target_pct=target,
+        by=settings.by, summary=summary, by_counter=t_counter, by_officer=t_officer, by_day=t_day, by_month=t_month,
+        by_hour=grid, reasons=reasons, low_ratings=low, other_scales=others, verification=verification,
+        date_line=date_line(unit.place, issued), appendix=settings.appendix, notes=notes)
+
+
+def _officer_label(code: str, names: Mapping[str, str]) -> str:
+    if not code:
+        return "(chưa phân công)"
+    return f"{code} — {names[code]}" if code in names else code
+
+
+def _officer_sort(code: str) -> tuple[bool, str]:
+    return (code == "", code)  # the unassigned group last
+
+
+def _reasons(source: VoteSource, d_from: date, d_to: date, kiosk_ids, officers, scale: Scale,
+             include_ooh: bool, low: int) -> list[Reason]:
+    where, params = _where(d_from, d_to, kiosk_ids, officers, prefix="v.")
+    where += " AND v.flag IS NULL AND v.scale = ?"
+    params.append(scale.id)
+    if not include_ooh:
+        where += " AND v.out_of_hours = 0"
+    # CROSS JOIN: SQLite then walks the (few) reasons and looks each vote up by uuid, instead of walking a
+    # year of votes; PostgreSQL treats it as the plain inner join it is and plans it freely.
+    rows = source.query("SELECT r.element, count(*) FROM vote_reasons r CROSS JOIN votes v "
+                        f"WHERE v.uuid = r.vote_uuid AND {where} GROUP BY r.element", params)
+    counts = {element: n for element, n in rows}
+    out = [Reason(code, vi, counts.get(code, 0), pct(counts.get(code, 0), low)) for code, (vi, _en) in ELEMENTS.items()]
+    out += [Reason(code, code, n, pct(n, low)) for code, n in sorted(counts.items()) if code not in ELEMENTS]
+    return out
+
+
+def software_version() -> str:
+    """The installed package's version, as printed in Kiểm chứng."""
+    try:
+        from importlib.metadata import version
+        return f"rating-kiosk {version('rating-kiosk')}"
+    except Exception:  # not installed (running from a checkout): say so rather than guess
+        return "rating-kiosk (chưa cài đặt)"

@@ -1,0 +1,358 @@
+"""The II.7 report as a PDF (ReportLab), laid out as Nghị định 30/2020/NĐ-CP asks.
+
+A4 landscape (the tables are wide); margins 20 mm top and bottom, 30 mm left, 15 mm right; Liberation
+Serif (metric-compatible with Times New Roman, covers Vietnamese) embedded from ``assets/fonts``;
+the header blocks with their short rules, the italic place-and-date line, an optional "Phụ lục"
+heading, page numbers top centre from page 2, and the signature block at the end.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from reportlab.graphics.charts.lineplots import LinePlot
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, LongTable, Paragraph, SimpleDocTemplate,
+                                Spacer, Table, TableStyle)
+from xml.sax.saxutils import escape
+
+from .model import ReportModel, Row, Table as ModelTable, fmt_int, fmt_pct
+from .text import (MOTTO, MOTTO_SUB, SHEETS, SIGN_HEAD, SIGN_HEAD_NOTE, SIGN_PREPARER, SIGN_PREPARER_NOTE,
+                   verification_lines)
+
+FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
+FAMILY = "LiberationSerif"
+PAGE = landscape(A4)
+MARGINS = {"leftMargin": 30 * mm, "rightMargin": 15 * mm, "topMargin": 20 * mm, "bottomMargin": 20 * mm}
+HEAD_BG = colors.HexColor("#E7EEF7")
+# Every table cell names the embedded font, so that no unembedded Helvetica is ever pulled in.
+_BASE_FONT = ("FONTNAME", (0, 0), (-1, -1), f"{FAMILY}-Regular")
+
+
+def _register_fonts() -> None:
+    if f"{FAMILY}-Regular" in pdfmetrics.getRegisteredFontNames():
+        return
+    for suffix in ("Regular", "Bold", "Italic", "BoldItalic"):
+        pdfmetrics.registerFont(TTFont(f"{FAMILY}-{suffix}", str(FONT_DIR / f"LiberationSerif-{suffix}.ttf")))
+    pdfmetrics.registerFontFamily(FAMILY, normal=f"{FAMILY}-Regular", bold=f"{FAMILY}-Bold",
+                                  italic=f"{FAMILY}-Italic", boldItalic=f"{FAMILY}-BoldItalic")
+
+
+def _style(name: str, size: float = 12, bold: bool = False, italic: bool = False, align=TA_LEFT,
+           leading: float | None = None) -> ParagraphStyle:
+    face = f"{FAMILY}-" + {(False, False): "Regular", (True, False): "Bold", (False, True): "Italic",
+                           (True, True): "BoldItalic"}[(bold, italic)]
+    return ParagraphStyle(name, fontName=face, fontSize=size, leading=leading or size * 1.25, alignment=align)
+
+
+class _Styles:
+    def __init__(self):
+        self.parent = _style("parent", 12.5, align=TA_CENTER)
+        self.unit = _style("unit", 12.5, bold=True, align=TA_CENTER)
+        self.motto = _style("motto", 12.5, bold=True, align=TA_CENTER)
+        self.motto_sub = _style("motto_sub", 13.5, bold=True, align=TA_CENTER)
+        self.date_line = _style("date", 13.5, italic=True, align=TA_CENTER)
+        self.appendix = _style("appendix", 13.5, bold=True, align=TA_CENTER)
+        self.title = _style("title", 14, bold=True, align=TA_CENTER, leading=18)
+        self.period = _style("period", 13, bold=True, italic=True, align=TA_CENTER)
+        self.section = _style("section", 13, bold=True, leading=18)
+        self.body = _style("body", 12)
+        self.note = _style("note", 11, italic=True)
+        self.cell = _style("cell", 9.5, leading=11)
+        self.cell_c = _style("cell_c", 9.5, align=TA_CENTER, leading=11)
+        self.head = _style("head", 9.5, bold=True, align=TA_CENTER, leading=11)
+        self.total = _style("total", 9.5, bold=True, leading=11)
+        self.sign = _style("sign", 13, bold=True, align=TA_CENTER)
+        self.sign_note = _style("sign_note", 12, italic=True, align=TA_CENTER)
+        self.mono = _style("mono", 8.5, leading=10)
+        self.verdict = _style("verdict", 12.5, bold=True)
+
+
+class _Rule(Flowable):
+    """A short centred horizontal rule (the line under the issuing body and under the motto)."""
+
+    def __init__(self, width: float):
+        super().__init__()
+        self.rule_width = width
+        self.width, self.height = width, 3
+
+    def wrap(self, avail_w, avail_h):
+        self.avail = avail_w
+        return avail_w, 3
+
+    def draw(self):
+        x = (self.avail - self.rule_width) / 2
+        self.canv.setLineWidth(0.6)
+        self.canv.line(x, 2, x + self.rule_width, 2)
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(text), style)
+
+
+class _Builder:
+    def __init__(self, model: ReportModel):
+        _register_fonts()
+        self.m, self.s = model, _Styles()
+        self.width = PAGE[0] - MARGINS["leftMargin"] - MARGINS["rightMargin"]
+
+    # --- head and foot ------------------------------------------------------------------------
+
+    def header(self) -> list:
+        m, s = self.m, self.s
+        left_w, right_w = self.width * 0.42, self.width * 0.58
+        left = [_p(m.unit.parent_unit.upper(), s.parent) if m.unit.parent_unit else Spacer(1, 0),
+                _p(m.unit.unit.upper(), s.unit), _Rule(min(60 * mm, left_w * 0.5))]
+        right = [_p(MOTTO, s.motto), _p(MOTTO_SUB, s.motto_sub), _Rule(pdfmetrics.stringWidth(
+            MOTTO_SUB, f"{FAMILY}-Bold", 13.5)), Spacer(1, 4), _p(m.date_line, s.date_line)]
+        t = Table([[left, right]], colWidths=[left_w, right_w])
+        t.setStyle(TableStyle([_BASE_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+        out = [t, Spacer(1, 8 * mm)]
+        if m.appendix:
+            out += [_p(m.appendix, s.appendix), Spacer(1, 2 * mm)]
+        out += [_p(m.title, s.title), Spacer(1, 1.5 * mm), _p(m.period.label, s.period), Spacer(1, 4 * mm)]
+        return out
+
+    def signature(self) -> list:
+        m, s = self.m, self.s
+        rows = [[_p(SIGN_PREPARER, s.sign), _p(SIGN_HEAD, s.sign)],
+                [_p(SIGN_PREPARER_NOTE, s.sign_note), _p(SIGN_HEAD_NOTE, s.sign_note)],
+                [Spacer(1, 22 * mm), Spacer(1, 22 * mm)],
+                [_p(m.unit.preparer, s.sign), _p(m.unit.head, s.sign)]]
+        t = Table(rows, colWidths=[self.width / 2] * 2)
+        t.setStyle(TableStyle([_BASE_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        return [Spacer(1, 6 * mm), KeepTogether([t])]
+
+    # --- tables ------------------------------------------------------------------------------
+
+    def summary_table(self, table: ModelTable, codes, key_title: str) -> LongTable:
+        """STT | key | Tổng số phiếu | per level: Số phiếu, Tỷ lệ (%) | Tỷ lệ hài lòng | Kết quả | Bị loại | Ghi chú."""
+        m, s = self.m, self.s
+        labels = m.level_labels
+        top = [_p("STT", s.head), _p(key_title, s.head), _p("Tổng số phiếu", s.head)]
+        sub = ["", "", ""]
+        for code in codes:
+            top += [_p(labels.get(code, code), s.head), ""]
+            sub += [_p("Số phiếu", s.head), _p("Tỷ lệ (%)", s.head)]
+        top += [_p("Tỷ lệ hài lòng (RHL+HL) (%)", s.head), _p("Kết quả", s.head), _p("Phiếu bị loại", s.head),
+                _p("Ghi chú", s.head)]
+        sub += ["", "", "", ""]
+        data = [top, sub]
+        for i, r in enumerate(table.rows):
+            data.append(self._line(str(i + 1), r, codes, s.cell))
+        data.append(self._line("", table.total, codes, s.total))
+        n = len(codes)
+        widths = [9 * mm, 0, 14 * mm, *([12.5 * mm] * (2 * n)), 18 * mm, 16 * mm, 13 * mm, 15 * mm]
+        widths[1] = max(30 * mm, self.width - sum(widths))  # the names take what is left
+        scale = min(1.0, self.width / sum(widths))
+        widths = [w * scale for w in widths]
+        t = LongTable(data, colWidths=widths, repeatRows=2)
+        style = [_BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                 ("BACKGROUND", (0, 0), (-1, 1), HEAD_BG), ("FONTNAME", (0, 0), (-1, -1), f"{FAMILY}-Regular"),
+                 ("FONTSIZE", (0, 0), (-1, -1), 9.5), ("ALIGN", (2, 2), (-1, -1), "RIGHT"),
+                 ("ALIGN", (0, 2), (0, -1), "CENTER"), ("FONTNAME", (0, -1), (-1, -1), f"{FAMILY}-Bold"),
+                 ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3)]
+        for c in (0, 1, 2, 3 + 2 * n, 4 + 2 * n, 5 + 2 * n, 6 + 2 * n):
+            style.append(("SPAN", (c, 0), (c, 1)))
+        for i in range(n):
+            style.append(("SPAN", (3 + 2 * i, 0), (4 + 2 * i, 0)))
+        style.append(("ALIGN", (4 + 2 * n, 2), (4 + 2 * n, -1), "CENTER"))
+        style.append(("ALIGN", (6 + 2 * n, 2), (6 + 2 * n, -1), "CENTER"))
+        t.setStyle(TableStyle(style))
+        return t
+
+    def _line(self, stt: str, r: Row, codes, style) -> list:
+        verdict = "—" if r.target_met is None else ("Đạt" if r.target_met else "Chưa đạt")
+        cells = [stt, _p(r.label, style), fmt_int(r.total)]
+        for code in codes:
+            cells += [fmt_int(r.levels[code]), fmt_pct(r.level_pct[code])]
+        cells += [fmt_pct(r.satisfied_pct), verdict, fmt_int(r.flagged),
+                  _p("(*) mẫu nhỏ", self.s.cell_c) if r.small_sample else ""]
+        return cells
+
+    def verdict(self) -> list:
+        m, s = self.m, self.s
+        t = m.summary.total
+        if t.target_met is None:
+            text = "Kết quả: chưa có phiếu được tính trong kỳ."
+        else:
+            text = (f"Kết quả: tỷ lệ hài lòng chung {fmt_pct(t.satisfied_pct)} % trên {fmt_int(t.total)} phiếu, "
+                    f"so với chỉ tiêu {fmt_pct(m.target_pct)} %: " + ("ĐẠT." if t.target_met else "CHƯA ĐẠT."))
+        return [Spacer(1, 3 * mm), _p(text, s.verdict)]
+
+    def notes(self) -> list:
+        return [Spacer(1, 2 * mm)] + [_p(n, self.s.note) for n in self.m.notes]
+
+    def section(self, number: int, title: str, room: float = 60 * mm) -> list:
+        """A numbered heading, on a new page unless ``room`` is left for it and what follows."""
+        return [CondPageBreak(room), Spacer(1, 5 * mm), _p(f"{number}. {title.upper()}", self.s.section),
+                Spacer(1, 2 * mm)]
+
+    def days(self) -> list:
+        m, s = self.m, self.s
+        head = ["STT", "Ngày", "Thứ", "Tổng số phiếu", *(m.level_labels[c] for c in m.codes), "Tỷ lệ hài lòng (%)",
+                "Kết quả", "Phiếu bị loại", "Ghi chú"]
+        data = [[_p(h, s.head) for h in head]]
+        for i, r in enumerate(m.by_day.rows):
+            verdict = "—" if r.target_met is None else ("Đạt" if r.target_met else "Chưa đạt")
+            note = "chỉ có phiếu bị loại" if r.total == 0 else ("(*) mẫu nhỏ" if r.small_sample else "")
+            note = _p(note, s.cell_c) if note else ""
+            data.append([str(i + 1), r.label, r.extra.get("weekday", ""), fmt_int(r.total),
+                         *(fmt_int(r.levels[c]) for c in m.codes), fmt_pct(r.satisfied_pct), verdict,
+                         fmt_int(r.flagged), note])
+        t = m.by_day.total
+        data.append(["", "Tổng cộng", "", fmt_int(t.total), *(fmt_int(t.levels[c]) for c in m.codes),
+                     fmt_pct(t.satisfied_pct), "—" if t.target_met is None else ("Đạt" if t.target_met else "Chưa đạt"),
+                     fmt_int(t.flagged), ""])
+        n = len(m.codes)
+        widths = [12 * mm, 24 * mm, 20 * mm, 18 * mm, *([20 * mm] * n), 22 * mm, 18 * mm, 16 * mm, 32 * mm]
+        scale = min(1.0, self.width / sum(widths))
+        table = LongTable(data, colWidths=[w * scale for w in widths], repeatRows=1)
+        table.setStyle(TableStyle([_BASE_FONT, 
+            ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+            ("FONTNAME", (0, 1), (-1, -1), f"{FAMILY}-Regular"), ("FONTSIZE", (0, 1), (-1, -1), 9.5),
+            ("FONTNAME", (0, -1), (-1, -1), f"{FAMILY}-Bold"), ("ALIGN", (3, 1), (-2, -1), "RIGHT"),
+            ("ALIGN", (0, 1), (1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("TOPPADDING", (0, 1), (-1, -1), 1), ("BOTTOMPADDING", (0, 1), (-1, -1), 2)]))
+        out = [self.day_chart()] if m.by_day.rows else []
+        return out + [Spacer(1, 3 * mm), table]
+
+    def day_chart(self) -> Drawing:
+        """The daily satisfaction rate with the target line (days with nothing counted left out)."""
+        m = self.m
+        w, h = self.width, 62 * mm
+        d = Drawing(w, h)
+        d.initialFontName = f"{FAMILY}-Regular"  # else the drawing starts in Helvetica, not embedded
+        plot = LinePlot()
+        plot.x, plot.y, plot.width, plot.height = 12 * mm, 10 * mm, w - 20 * mm, h - 18 * mm
+        points = [(i, r.satisfied_pct) for i, r in enumerate(m.by_day.rows) if r.satisfied_pct is not None]
+        last = max(1, len(m.by_day.rows) - 1)
+        plot.data = [points or [(0, 0)], [(0, m.target_pct), (last, m.target_pct)]]
+        plot.lines[0].strokeColor = colors.HexColor("#1565C0")
+        plot.lines[0].strokeWidth = 1.4
+        plot.lines[1].strokeColor = colors.HexColor("#C62828")
+        plot.lines[1].strokeDashArray = (4, 3)
+        plot.yValueAxis.valueMin, plot.yValueAxis.valueMax, plot.yValueAxis.valueStep = 0, 100, 20
+        plot.yValueAxis.labels.fontName = f"{FAMILY}-Regular"
+        plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = 0, last
+        step = max(1, len(m.by_day.rows) // 12)
+        plot.xValueAxis.valueSteps = list(range(0, len(m.by_day.rows), step))
+        plot.xValueAxis.labelTextFormat = lambda i: m.by_day.rows[int(i)].label[:5] if 0 <= int(i) < len(m.by_day.rows) else ""
+        plot.xValueAxis.labels.fontName = f"{FAMILY}-Regular"
+        plot.xValueAxis.labels.fontSize = 8
+        d.add(plot)
+        d.add(String(12 * mm, h - 5 * mm, f"Tỷ lệ hài lòng theo ngày (%) — đường đứt: chỉ tiêu {fmt_pct(m.target_pct)} %",
+                     fontName=f"{FAMILY}-Bold", fontSize=10))
+        return d
+
+    def hours(self) -> list:
+        m, s = self.m, self.s
+        g = m.by_hour
+        out = []
+        for title, grid, text in (("Số phiếu được tính", g.votes, fmt_int), ("Tỷ lệ hài lòng (%)", g.pct, fmt_pct)):
+            data = [[_p("Giờ", s.head), *(_p(d, s.head) for d in g.weekdays)]]
+            style = [_BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+                     ("FONTNAME", (0, 1), (-1, -1), f"{FAMILY}-Regular"), ("FONTSIZE", (0, 1), (-1, -1), 9),
+                     ("ALIGN", (1, 1), (-1, -1), "RIGHT"), ("TOPPADDING", (0, 1), (-1, -1), 1),
+                     ("BOTTOMPADDING", (0, 1), (-1, -1), 2)]
+            peak = max((v for line in g.votes for v in line), default=0) or 1
+            for i, hour in enumerate(g.hours):
+                line = [f"{hour:02d}:00–{hour:02d}:59"]
+                for d in range(7):
+                    v = grid[i][d]
+                    line.append("" if v is None or (grid is g.votes and v == 0) else text(v))
+                    if v is not None and g.votes[i][d]:
+                        colour = _blue(v / peak) if grid is g.votes else _red_green(v, m.target_pct)
+                        style.append(("BACKGROUND", (1 + d, 1 + i), (1 + d, 1 + i), colour))
+                data.append(line)
+            t = Table(data, colWidths=[26 * mm] + [24 * mm] * 7, repeatRows=1)
+            t.setStyle(TableStyle(style))
+            out += [_p(title, s.body), Spacer(1, 1.5 * mm), t, Spacer(1, 4 * mm)]
+        out.append(_p("Ô trống: không có phiếu. Màu càng đậm: càng nhiều phiếu; đỏ → xanh: tỷ lệ hài lòng thấp → cao.",
+                      s.note))
+        return out
+
+    def reasons(self) -> list:
+        m, s = self.m, self.s
+        data = [[_p(h, s.head) for h in ("STT", "Yếu tố (SIPAS)", "Số lượt nêu", "Tỷ lệ (% số phiếu chưa hài lòng)")]]
+        for i, r in enumerate(m.reasons):
+            data.append([str(i + 1), r.label, fmt_int(r.count), fmt_pct(r.share_pct)])
+        t = Table(data, colWidths=[12 * mm, 90 * mm, 30 * mm, 50 * mm])
+        t.setStyle(TableStyle([_BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+                               ("FONTNAME", (0, 1), (-1, -1), f"{FAMILY}-Regular"), ("FONTSIZE", (0, 1), (-1, -1), 10),
+                               ("ALIGN", (2, 1), (-1, -1), "RIGHT"), ("ALIGN", (0, 1), (0, -1), "CENTER")]))
+        return [_p(f"Số phiếu chưa hài lòng (Bình thường trở xuống): {fmt_int(m.low_ratings)}", s.body),
+                Spacer(1, 2 * mm), t, Spacer(1, 1.5 * mm),
+                _p("Một phiếu có thể nêu nhiều yếu tố, nên tổng các tỷ lệ có thể vượt 100 %.", s.note)]
+
+    def verification(self) -> list:
+        s = self.s
+        data = []
+        for label, value in verification_lines(self.m):
+            style = s.mono if len(value) >= 64 and " " not in value else s.cell
+            data.append([_p(label, s.total), _p(value, style)])
+        t = Table(data, colWidths=[75 * mm, self.width - 75 * mm])
+        t.setStyle(TableStyle([_BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.3, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        return [t]
+
+    def story(self) -> list:
+        m = self.m
+        story = self.header()
+        story += [_p(f"Câu hỏi khảo sát: {m.question}", self.s.body),
+                  _p(f"Thang đánh giá: {m.scale_name}. Chỉ tiêu tỷ lệ hài lòng: {fmt_pct(m.target_pct)} %.", self.s.body),
+                  Spacer(1, 3 * mm)]
+        story += self.section(1, SHEETS[0]) + [self.summary_table(m.summary, m.codes, m.summary.key_name)]
+        story += self.verdict()
+        for other in m.other_scales:  # the heading stays with its table
+            story += [Spacer(1, 4 * mm), KeepTogether([
+                _p(f"Phiếu theo thang khác: {other.name} ({other.scale}) — thống kê riêng, không quy đổi", self.s.verdict),
+                Spacer(1, 2 * mm), self.summary_table(other.table, other.codes, "Quầy")])]
+        story += self.notes()
+        story += self.section(2, SHEETS[1]) + [self.summary_table(m.by_officer, m.codes, "Công chức (mã)")]
+        story += self.section(3, SHEETS[2], 120 * mm) + self.days()
+        story += self.section(4, SHEETS[3]) + self.hours()
+        story += self.section(5, SHEETS[4]) + self.reasons()
+        story += self.section(6, SHEETS[5]) + self.verification()
+        story += self.signature()
+        return story
+
+
+def _blue(x: float) -> colors.Color:
+    x = max(0.0, min(1.0, x))
+    return colors.Color(1 - 0.85 * x, 1 - 0.45 * x, 1 - 0.1 * x)
+
+
+def _red_green(v: float, target: float) -> colors.Color:
+    if v >= target:
+        return colors.HexColor("#A5D6A7")
+    if v >= target - 10:
+        return colors.HexColor("#FFF59D")
+    return colors.HexColor("#EF9A9A")
+
+
+def _page_number(canvas, doc) -> None:
+    """Page numbers at the top centre, from page 2 (Nghị định 30/2020)."""
+    canvas.saveState()
+    canvas.setFont(f"{FAMILY}-Regular", 13)
+    canvas.drawCentredString(MARGINS["leftMargin"] + (PAGE[0] - MARGINS["leftMargin"] - MARGINS["rightMargin"]) / 2,
+                             PAGE[1] - 12 * mm, str(doc.page))
+    canvas.restoreState()
+
+
+def render_pdf(model: ReportModel) -> bytes:
+    """The II.7 PDF for ``model``, as bytes."""
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=PAGE, title=model.title, author=model.unit.unit,
+                            subject=model.period.label, creator=model.verification.software_version,
+                            initialFontName=f"{FAMILY}-Regular", **MARGINS)
+    doc.build(_Builder(model).story(), onLaterPages=_page_number)
+    return buf.getvalue()

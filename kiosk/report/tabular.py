@@ -1,0 +1,54 @@
+"""The report model as CSV (the Tổng hợp table, UTF-8 with a BOM) and as JSON (the whole model)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from ..export import CSV_ENCODING
+from .model import ReportModel, Row
+
+_BY_COLUMN = {"counter": "counter", "officer": "officer", "day": "date", "month": "month"}
+
+
+def _safe(text: str) -> str:
+    """Text that came from outside (names, codes) never starts a spreadsheet formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def csv_rows(model: ReportModel) -> list[list]:
+    """The Tổng hợp table (grouped by ``model.by``) in the columns of the kiosk's other CSV reports."""
+    head = ["period", _BY_COLUMN[model.by], "name", *model.codes, "total", "satisfied", "satisfied_pct", "flagged",
+            "small_sample", "target_met"]
+
+    def line(key: str, name: str, r: Row) -> list:
+        return [model.period.slug, _safe(key), _safe(name), *(r.levels[c] for c in model.codes), r.total, r.satisfied,
+                "" if r.satisfied_pct is None else f"{r.satisfied_pct:.1f}", r.flagged, int(r.small_sample),
+                "" if r.target_met is None else int(r.target_met)]
+    rows = [head]
+    for r in model.summary.rows:
+        rows.append(line(r.key, r.label if r.label != r.key else "", r))
+    rows.append(line("ALL", "", model.summary.total))
+    for other in model.other_scales:  # on their own scale, in their own columns
+        rows.append([])
+        rows.append(["period", "counter", "name", *other.codes, "total", "satisfied", "satisfied_pct", "flagged",
+                     "small_sample", "target_met", f"scale={other.scale}"])
+        for r in [*other.table.rows, other.table.total]:
+            rows.append([model.period.slug, _safe(r.key or "ALL"), _safe(r.label if r.key else ""),
+                         *(r.levels[c] for c in other.codes), r.total, r.satisfied,
+                         "" if r.satisfied_pct is None else f"{r.satisfied_pct:.1f}", r.flagged, int(r.small_sample),
+                         "" if r.target_met is None else int(r.target_met)])
+    return rows
+
+
+def render_csv(model: ReportModel) -> bytes:
+    """CSV bytes, UTF-8 with a BOM so that Excel reads Vietnamese."""
+    buf = io.StringIO(newline="")
+    csv.writer(buf).writerows(csv_rows(model))
+    return buf.getvalue().encode(CSV_ENCODING)
+
+
+def render_json(model: ReportModel) -> bytes:
+    """The whole model as indented UTF-8 JSON."""
+    return (json.dumps(model.to_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")

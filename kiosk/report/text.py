@@ -1,0 +1,41 @@
+"""Fixed Vietnamese wording shared by the renderers, and the Kiểm chứng lines (said once, printed everywhere)."""
+
+from __future__ import annotations
+
+from .model import ReportModel, fmt_int
+
+MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO_SUB = "Độc lập - Tự do - Hạnh phúc"
+SIGN_PREPARER = "NGƯỜI LẬP BẢNG"
+SIGN_PREPARER_NOTE = "(Ký, ghi rõ họ tên)"
+SIGN_HEAD = "THỦ TRƯỞNG ĐƠN VỊ"
+SIGN_HEAD_NOTE = "(Ký tên, đóng dấu)"
+# Sheet names in the workbook and section headings in the PDF, in order.
+SHEETS = ("Tổng hợp", "Theo công chức", "Theo ngày", "Theo giờ", "Lý do", "Kiểm chứng")
+
+
+def verification_lines(model: ReportModel) -> list[tuple[str, str]]:
+    """The Kiểm chứng section as (label, value) lines."""
+    v = model.verification
+    lines = [
+        ("Kiosk", ", ".join(v.kiosk_ids) or "(không có)"),
+        ("Kỳ báo cáo", f"{model.period.label} ({model.period.d_from.isoformat()} … {model.period.d_to.isoformat()})"),
+        ("Tổng số phiếu trong kỳ (mọi thang, kể cả bị loại)", fmt_int(v.votes_in_period)),
+        ("Số phiếu được tính", f"{fmt_int(v.counted)} (thang {model.scale})"),
+        ("Phiếu bị loại (bấm lặp lại)", f"{fmt_int(v.flagged)} — không tính"),
+        ("Phiếu ngoài giờ làm việc", f"{fmt_int(v.out_of_hours)} — "
+                                     + ("có tính (nếu không bị loại)" if v.out_of_hours_included else "không tính")),
+        ("Phiếu theo thang khác", f"{fmt_int(v.other_scales)} — thống kê riêng, không quy đổi"),
+    ]
+    for c in v.chains:
+        state = "HỢP LỆ" if c.ok else f"HỎNG: {c.detail}"
+        lines.append((f"Chuỗi băm kiosk {c.kiosk_id}", f"{state}; đã kiểm tra: {c.checked}"))
+        lines.append((f"Đầu chuỗi kiosk {c.kiosk_id} (seq)", "—" if c.head_seq is None else str(c.head_seq)))
+        lines.append((f"Đầu chuỗi kiosk {c.kiosk_id} (hash)", c.head_hash or "—"))
+    lines += [
+        ("SHA-256 các phiếu trong kỳ", v.votes_sha256),
+        ("Cách tính SHA-256", v.digest_recipe),
+        ("Phần mềm", v.software_version),
+        ("Thời điểm lập tệp", v.generated_at),
+    ]
+    return lines

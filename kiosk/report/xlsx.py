@@ -1,0 +1,442 @@
+"""The II.7 workbook (XlsxWriter): six sheets in Times New Roman, A4 landscape, printable as filed.
+
+Totals and percentages are formulas with their values cached, so that the file shows the numbers
+before any recalculation and a spreadsheet that recalculates gets the same digits (the model rounds
+half up to one decimal, as ROUND does). Written in constant-memory mode: rows go out in order.
+"""
+
+from __future__ import annotations
+
+import io
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from .model import ReportModel, Row, Table, fmt_pct, pct
+from .text import (MOTTO, MOTTO_SUB, SIGN_HEAD, SIGN_HEAD_NOTE, SIGN_PREPARER, SIGN_PREPARER_NOTE, SHEETS,
+                   verification_lines)
+
+FONT = "Times New Roman"
+MM = 1 / 25.4
+PCT_FORMAT = "0.0"
+
+
+class _Formats:
+    """The workbook's cell formats, made once."""
+
+    def __init__(self, wb: xlsxwriter.Workbook):
+        def f(**kw):
+            return wb.add_format({"font_name": FONT, "font_size": 12, "valign": "vcenter", **kw})
+        self.text = f()
+        self.wrap = f(text_wrap=True)
+        self.left_block = f(align="center")
+        self.left_unit = f(align="center", bold=True)
+        self.motto = f(align="center", bold=True)
+        self.motto_sub = f(align="center", bold=True, font_size=13)
+        self.rule = f(align="center", font_size=8)
+        self.date_line = f(align="center", italic=True, font_size=13)
+        self.appendix = f(align="center", bold=True, font_size=13)
+        self.title = f(align="center", bold=True, font_size=14, text_wrap=True)
+        self.period = f(align="center", bold=True, italic=True, font_size=13)
+        self.note = f(italic=True, font_size=11, text_wrap=True)
+        self.head = f(bold=True, align="center", border=1, text_wrap=True, bg_color="#E7EEF7", font_size=11)
+        self.cell = f(border=1, font_size=11, text_wrap=True)
+        self.cell_c = f(border=1, font_size=11, align="center")
+        self.int = f(border=1, font_size=11, num_format="#,##0")
+        self.pct = f(border=1, font_size=11, num_format=PCT_FORMAT, align="right")
+        self.total = f(border=1, font_size=11, bold=True)
+        self.total_int = f(border=1, font_size=11, bold=True, num_format="#,##0")
+        self.total_pct = f(border=1, font_size=11, bold=True, num_format=PCT_FORMAT, align="right")
+        self.total_c = f(border=1, font_size=11, bold=True, align="center")
+        self.label = f(bold=True)
+        self.value = f(text_wrap=True)
+        self.mono = f(font_size=10, text_wrap=True)
+        self.sign = f(bold=True, align="center")
+        self.sign_note = f(italic=True, align="center")
+        self.verdict_ok = f(bold=True, font_color="#1B5E20")
+        self.verdict_bad = f(bold=True, font_color="#B71C1C")
+
+
+def _page(ws, landscape: bool = True) -> None:
+    ws.set_paper(9)  # A4
+    if landscape:
+        ws.set_landscape()
+    # Nghị định 30/2020: left 30–35 mm, right 15–20 mm, top and bottom 20–25 mm.
+    ws.set_margins(left=30 * MM, right=15 * MM, top=20 * MM, bottom=20 * MM)
+    ws.set_header("&C&P", margin=10 * MM)
+    ws.fit_to_pages(1, 0)
+
+
+def _summary_columns(model: ReportModel, codes) -> list[tuple[str, str, float]]:
+    """(top header, sub header, width) of a summary table's columns."""
+    cols = [("STT", "", 5), ("", "", 34), ("Tổng số phiếu", "", 9)]
+    for code in codes:
+        name = model.level_labels.get(code, code)
+        cols += [(name, "Số phiếu", 8), (name, "Tỷ lệ (%)", 8)]
+    cols += [("Tỷ lệ hài lòng (RHL+HL) (%)", "", 11), ("Kết quả (chỉ tiêu)", "", 10),
+             ("Phiếu bị loại", "", 8), ("Ghi chú", "", 10)]
+    return cols
+
+
+class _Writer:
+    def __init__(self, model: ReportModel):
+        self.model = model
+        self.buf = io.BytesIO()
+        self.wb = xlsxwriter.Workbook(self.buf, {"constant_memory": True, "in_memory": True})
+        self.wb.formats[0].set_font_name(FONT)
+        self.fmt = _Formats(self.wb)
+        self.target_cell = ""
+
+    # --- the document's head and foot ------------------------------------------------------
+
+    def head(self, ws, ncols: int, *, official: bool) -> int:
+        """Header blocks (official sheet) or a short title; return the next free row."""
+        m, f = self.model, self.fmt
+        row = 0
+        if official:
+            left = max(3, ncols * 2 // 5)
+            right0 = ncols - max(6, ncols // 2)
+            ws.set_row(0, 18)
+            ws.merge_range(0, 0, 0, left - 1, m.unit.parent_unit.upper(), f.left_block)
+            ws.merge_range(0, right0, 0, ncols - 1, MOTTO, f.motto)
+            ws.merge_range(1, 0, 1, left - 1, m.unit.unit.upper(), f.left_unit)
+            ws.merge_range(1, right0, 1, ncols - 1, MOTTO_SUB, f.motto_sub)
+            # Short rules under the issuing body and the motto: centred em dashes draw a line of about a
+            # third of the text's width whatever the columns' widths (a cell border would follow the grid).
+            ws.merge_range(2, 0, 2, left - 1, "—" * 6, f.rule)
+            ws.merge_range(2, right0, 2, ncols - 1, "—" * 9, f.rule)
+            ws.merge_range(3, right0, 3, ncols - 1, m.date_line, f.date_line)
+            row = 5
+            if m.appendix:
+                ws.merge_range(row, 0, row, ncols - 1, m.appendix, f.appendix)
+                row += 1
+            ws.set_row(row, 36)
+            ws.merge_range(row, 0, row, ncols - 1, m.title, f.title)
+            row += 1
+        else:
+            ws.merge_range(row, 0, row, ncols - 1, m.title, f.title)
+            ws.set_row(row, 36)
+            row += 1
+        ws.merge_range(row, 0, row, ncols - 1, m.period.label, f.period)
+        row += 1
+        if official:
+            ws.merge_range(row, 0, row, ncols - 1, f"Câu hỏi khảo sát: {m.question}", f.note)
+            row += 1
+            ws.merge_range(row, 0, row, ncols - 1,
+                           f"Thang đánh giá: {m.scale_name} — đơn vị: {m.unit.centre or m.unit.unit}", f.note)
+            row += 1
+        return row + 1
+
+    def target_row(self, ws, row: int) -> int:
+        """The target as a cell the formulas refer to."""
+        f = self.fmt
+        ws.merge_range(row, 0, row, 1, "Chỉ tiêu tỷ lệ hài lòng (%):", f.label)
+        ws.write_number(row, 2, self.model.target_pct, f.pct)
+        self.target_cell = xl_rowcol_to_cell(row, 2, row_abs=True, col_abs=True)
+        return row + 2
+
+    def notes(self, ws, row: int, ncols: int) -> int:
+        for note in self.model.notes:
+            ws.merge_range(row, 0, row, ncols - 1, note, self.fmt.note)
+            row += 1
+        return row
+
+    def signature(self, ws, row: int, ncols: int) -> int:
+        m, f = self.model, self.fmt
+        half = ncols // 2
+        row += 1
+        ws.merge_range(row, 0, row, half - 1, SIGN_PREPARER, f.sign)
+        ws.merge_range(row, half, row, ncols - 1, SIGN_HEAD, f.sign)
+        ws.merge_range(row + 1, 0, row + 1, half - 1, SIGN_PREPARER_NOTE, f.sign_note)
+        ws.merge_range(row + 1, half, row + 1, ncols - 1, SIGN_HEAD_NOTE, f.sign_note)
+        ws.merge_range(row + 5, 0, row + 5, half - 1, m.unit.preparer, f.sign)
+        ws.merge_range(row + 5, half, row + 5, ncols - 1, m.unit.head, f.sign)
+        return row + 6
+
+    # --- tables ------------------------------------------------------------------------------
+
+    def summary_table(self, ws, row: int, table: Table, codes, key_title: str) -> int:
+        """A Tổng hợp-shaped table with formulas for every total and percentage; return the next row."""
+        f = self.fmt
+        cols = _summary_columns(self.model, codes)
+        cols[1] = (key_title, "", cols[1][2])
+        # Two header rows: the level's name over Số phiếu | Tỷ lệ (%).
+        ws.set_row(row, 45)
+        c = 0
+        while c < len(cols):
+            top, sub, _ = cols[c]
+            if sub:
+                ws.merge_range(row, c, row, c + 1, top, f.head)
+                c += 2
+            else:
+                ws.merge_range(row, c, row + 1, c, top, f.head)
+                c += 1
+        for c, (_top, sub, _w) in enumerate(cols):
+            if sub:
+                ws.write_string(row + 1, c, sub, f.head)
+        first = row + 2
+        n_levels = len(codes)
+        total_col, sat_col = 2, 3 + 2 * n_levels
+        sat_codes = [i for i, code in enumerate(codes) if code in ("RHL", "HL")]
+        for i, r in enumerate(table.rows):
+            self._summary_row(ws, first + i, i + 1, r, codes, False)
+        last = first + len(table.rows) - 1
+        rr = first + len(table.rows)
+        # Tổng cộng: sums of the rows above (constants when there are none).
+        ws.write_string(rr, 0, "", f.total)
+        ws.write_string(rr, 1, "Tổng cộng", f.total)
+        t = table.total
+        for col, value in [(total_col, t.total), *((3 + 2 * i, t.levels[code]) for i, code in enumerate(codes)),
+                           (sat_col + 2, t.flagged)]:
+            if table.rows:
+                ref = f"{xl_col_to_name(col)}{first + 1}:{xl_col_to_name(col)}{last + 1}"
+                ws.write_formula(rr, col, f"=SUM({ref})", f.total_int, value)
+            else:
+                ws.write_number(rr, col, value, f.total_int)
+        self._pct_cells(ws, rr, t, codes, sat_codes, True)
+        ws.write_string(rr, sat_col + 3, "(*)" if t.small_sample else "", f.total_c)
+        return rr + 2
+
+    def _summary_row(self, ws, r: int, stt: int, row: Row, codes, bold: bool) -> None:
+        f = self.fmt
+        lines = 1 + len(row.label) // 38  # the name column holds about 38 characters a line
+        if lines > 1:
+            ws.set_row(r, 15 * lines)
+        ws.write_number(r, 0, stt, f.cell_c)
+        ws.write_string(r, 1, row.label, f.cell)
+        levels_ref = [xl_rowcol_to_cell(r, 3 + 2 * i) for i in range(len(codes))]
+        # SUM over the count cells only: the Tỷ lệ columns between them are formulas over the total.
+        ws.write_formula(r, 2, "=" + "+".join(levels_ref), f.int, row.total)
+        for i, code in enumerate(codes):
+            ws.write_number(r, 3 + 2 * i, row.levels[code], f.int)
+        sat_codes = [i for i, code in enumerate(codes) if code in ("RHL", "HL")]
+        self._pct_cells(ws, r, row, codes, sat_codes, False)
+        n = len(codes)
+        ws.write_number(r, 3 + 2 * n + 2, row.flagged, f.int)
+        ws.write_string(r, 3 + 2 * n + 3, "(*) mẫu nhỏ" if row.small_sample else "", f.cell_c)
+
+    def _pct_cells(self, ws, r: int, row: Row, codes, sat_codes, total: bool) -> None:
+        f = self.fmt
+        pf, cf = (f.total_pct, f.total_c) if total else (f.pct, f.cell_c)
+        n_cell = xl_rowcol_to_cell(r, 2)
+        for i, code in enumerate(codes):
+            part = xl_rowcol_to_cell(r, 3 + 2 * i)
+            value = row.level_pct[code]
+            ws.write_formula(r, 4 + 2 * i, f'=IF({n_cell}=0,"—",ROUND({part}/{n_cell}*100,1))', pf,
+                             "—" if value is None else value)
+        sat = "+".join(xl_rowcol_to_cell(r, 3 + 2 * i) for i in sat_codes) or "0"
+        sat_col = 3 + 2 * len(codes)
+        ws.write_formula(r, sat_col, f'=IF({n_cell}=0,"—",ROUND(({sat})/{n_cell}*100,1))', pf,
+                         "—" if row.satisfied_pct is None else row.satisfied_pct)
+        rate = xl_rowcol_to_cell(r, sat_col)
+        verdict = "—" if row.target_met is None else ("Đạt" if row.target_met else "Chưa đạt")
+        ws.write_formula(r, sat_col + 1, f'=IF({n_cell}=0,"—",IF({rate}>={self.target_ref()},"Đạt","Chưa đạt"))',
+                         cf, verdict)
+
+    # --- sheets ------------------------------------------------------------------------------
+
+    def sheet_summary(self) -> None:
+        m = self.model
+        ws = self.wb.add_worksheet(SHEETS[0])
+        cols = _summary_columns(m, m.codes)
+        for c, (_t, _s, w) in enumerate(cols):
+            ws.set_column(c, c, w)
+        _page(ws)
+        ncols = len(cols)
+        row = self.head(ws, ncols, official=True)
+        row = self.target_row(ws, row)
+        row = self.summary_table(ws, row, m.summary, m.codes, m.summary.key_name)
+        t = m.summary.total
+        verdict = ("Chưa có phiếu được tính trong kỳ" if t.target_met is None else
+                   f"Tỷ lệ hài lòng chung {fmt_pct(t.satisfied_pct)} % so với chỉ tiêu {fmt_pct(m.target_pct)} %: "
+                   + ("ĐẠT" if t.target_met else "CHƯA ĐẠT"))
+        ws.merge_range(row, 0, row, ncols - 1, f"Kết quả: {verdict}",
+                       self.fmt.verdict_ok if t.target_met else self.fmt.verdict_bad)
+        row += 2
+        for other in m.other_scales:
+            ws.merge_range(row, 0, row, ncols - 1, f"Phiếu theo thang khác: {other.name} ({other.scale}) — "
+                           "thống kê riêng, không quy đổi", self.fmt.label)
+            row = self.summary_table(ws, row + 1, other.table, other.codes, "Quầy")
+        row = self.notes(ws, row, ncols)
+        self.signature(ws, row, ncols)
+
+    def sheet_officers(self) -> None:
+        m = self.model
+        ws = self.wb.add_worksheet(SHEETS[1])
+        cols = _summary_columns(m, m.codes)
+        for c, (_t, _s, w) in enumerate(cols):
+            ws.set_column(c, c, w)
+        _page(ws)
+        row = self.head(ws, len(cols), official=False)
+        self.summary_table(ws, row, m.by_officer, m.codes, "Công chức (mã)")
+
+    def sheet_days(self) -> None:
+        m, f = self.model, self.fmt
+        ws = self.wb.add_worksheet(SHEETS[2])
+        heads = ["STT", "Ngày", "Thứ", "Tổng số phiếu", *(m.level_labels[c] for c in m.codes),
+                 "Tỷ lệ hài lòng (%)", "Chỉ tiêu (%)", "Phiếu bị loại", "Ghi chú"]
+        widths = [5, 11, 9, 9, *([9] * len(m.codes)), 10, 9, 8, 10]
+        for c, w in enumerate(widths):
+            ws.set_column(c, c, w)
+        n = len(m.codes)
+        rate_col, target_col, chart_col = 4 + n, 5 + n, 8 + n
+        ws.set_column(chart_col, chart_col, None, None, {"hidden": True})
+        _page(ws)
+        row = self.head(ws, len(heads), official=False)
+        for c, h in enumerate(heads):
+            ws.write_string(row, c, h, f.head)
+        ws.write_string(row, chart_col, "biểu đồ", f.text)
+        ws.set_row(row, 30)
+        first = row + 1
+        sat = [i for i, code in enumerate(m.codes) if code in ("RHL", "HL")]
+        for i, r in enumerate(m.by_day.rows):
+            rr = first + i
+            ws.write_number(rr, 0, i + 1, f.cell_c)
+            ws.write_string(rr, 1, r.label, f.cell_c)
+            ws.write_string(rr, 2, r.extra.get("weekday", ""), f.cell)
+            refs = [xl_rowcol_to_cell(rr, 4 + j) for j in range(n)]
+            ws.write_formula(rr, 3, "=" + "+".join(refs), f.int, r.total)
+            for j, code in enumerate(m.codes):
+                ws.write_number(rr, 4 + j, r.levels[code], f.int)
+            n_cell = xl_rowcol_to_cell(rr, 3)
+            sat_sum = "+".join(refs[j] for j in sat) or "0"
+            ws.write_formula(rr, rate_col, f'=IF({n_cell}=0,"—",ROUND(({sat_sum})/{n_cell}*100,1))', f.pct,
+                             "—" if r.satisfied_pct is None else r.satisfied_pct)
+            ws.write_formula(rr, target_col, f"={self.target_ref()}", f.pct, m.target_pct)
+            ws.write_number(rr, target_col + 1, r.flagged, f.int)
+            note = "chỉ có phiếu bị loại" if r.total == 0 else ("(*) mẫu nhỏ" if r.small_sample else "")
+            ws.write_string(rr, target_col + 2, note, f.cell_c)
+            if r.total:  # a gap in the chart, not a zero, for a day with nothing counted
+                ws.write_formula(rr, chart_col, f"={xl_rowcol_to_cell(rr, rate_col)}", None, r.satisfied_pct)
+        last = first + len(m.by_day.rows) - 1
+        rr = last + 1
+        t = m.by_day.total
+        ws.write_string(rr, 0, "", f.total)
+        ws.merge_range(rr, 1, rr, 2, "Tổng cộng", f.total)
+        for col, value in [(3, t.total), *((4 + j, t.levels[c]) for j, c in enumerate(m.codes)), (target_col + 1, t.flagged)]:
+            if m.by_day.rows:
+                ws.write_formula(rr, col, f"=SUM({xl_rowcol_to_cell(first, col)}:{xl_rowcol_to_cell(last, col)})",
+                                 f.total_int, value)
+            else:
+                ws.write_number(rr, col, value, f.total_int)
+        n_cell = xl_rowcol_to_cell(rr, 3)
+        sat_sum = "+".join(xl_rowcol_to_cell(rr, 4 + j) for j in sat) or "0"
+        ws.write_formula(rr, rate_col, f'=IF({n_cell}=0,"—",ROUND(({sat_sum})/{n_cell}*100,1))', f.total_pct,
+                         "—" if t.satisfied_pct is None else t.satisfied_pct)
+        ws.write_formula(rr, target_col, f"={self.target_ref()}", f.total_pct, m.target_pct)
+        if m.by_day.rows:
+            chart = self.wb.add_chart({"type": "line"})
+            sheet = SHEETS[2]
+            chart.add_series({"name": "Tỷ lệ hài lòng (%)", "categories": [sheet, first, 1, last, 1],
+                              "values": [sheet, first, chart_col, last, chart_col],
+                              "line": {"color": "#1565C0", "width": 1.75},
+                              "marker": {"type": "circle", "size": 4} if len(m.by_day.rows) <= 62 else {"type": "none"}})
+            chart.add_series({"name": f"Chỉ tiêu {fmt_pct(m.target_pct)} %", "categories": [sheet, first, 1, last, 1],
+                              "values": [sheet, first, target_col, last, target_col],
+                              "line": {"color": "#C62828", "dash_type": "dash", "width": 1.5}})
+            chart.set_title({"name": "Tỷ lệ hài lòng theo ngày", "name_font": {"name": FONT, "size": 12}})
+            chart.set_y_axis({"min": 0, "max": 100, "name": "%", "num_font": {"name": FONT}})
+            chart.set_x_axis({"num_font": {"name": FONT, "rotation": -45}})
+            chart.set_legend({"position": "bottom", "font": {"name": FONT}})
+            chart.show_blanks_as("gap")
+            chart.set_size({"width": 900, "height": 340})
+            ws.insert_chart(rr + 2, 1, chart)
+
+    def target_ref(self) -> str:
+        return f"'{SHEETS[0]}'!{self.target_cell}"
+
+    def sheet_hours(self) -> None:
+        m, f = self.model, self.fmt
+        g = m.by_hour
+        ws = self.wb.add_worksheet(SHEETS[3])
+        ws.set_column(0, 0, 12)
+        ws.set_column(1, 8, 11)
+        _page(ws)
+        row = self.head(ws, 9, official=False)
+        for title, grid, fmt, scale in (
+                ("Số phiếu được tính, theo giờ và thứ trong tuần", g.votes, f.int,
+                 {"type": "2_color_scale", "min_color": "#FFFFFF", "max_color": "#1E88E5"}),
+                ("Tỷ lệ hài lòng (%), theo giờ và thứ trong tuần", g.pct, f.pct,
+                 {"type": "3_color_scale", "min_color": "#E53935", "mid_color": "#FFEB3B", "max_color": "#43A047",
+                  "min_type": "num", "min_value": 50, "mid_type": "num", "mid_value": m.target_pct,
+                  "max_type": "num", "max_value": 100})):
+            ws.merge_range(row, 0, row, 8, title, f.label)
+            row += 1
+            ws.write_string(row, 0, "Giờ", f.head)
+            for d, name in enumerate(g.weekdays):
+                ws.write_string(row, 1 + d, name, f.head)
+            ws.write_string(row, 8, "Cả tuần", f.head)
+            first = row + 1
+            for i, h in enumerate(g.hours):
+                rr = first + i
+                ws.write_string(rr, 0, f"{h:02d}:00–{h:02d}:59", f.cell_c)
+                for d in range(7):
+                    v = grid[i][d]
+                    if v is None:
+                        ws.write_string(rr, 1 + d, "", f.cell_c)
+                    else:
+                        ws.write_number(rr, 1 + d, v, fmt)
+                if grid is g.votes:
+                    ws.write_formula(rr, 8, f"=SUM({xl_rowcol_to_cell(rr, 1)}:{xl_rowcol_to_cell(rr, 7)})", f.total_int,
+                                     sum(grid[i]))
+                else:
+                    s, n = sum(g.satisfied[i]), sum(g.votes[i])
+                    v = pct(s, n)
+                    ws.write(rr, 8, "—" if v is None else v, f.total_pct)
+            last = first + len(g.hours) - 1
+            ws.conditional_format(first, 1, last, 7, scale)
+            row = last + 2
+        ws.merge_range(row, 0, row, 8, "Ô trống: không có phiếu. Màu càng đậm: càng nhiều phiếu; "
+                       "đỏ → xanh: tỷ lệ hài lòng thấp → cao.", f.note)
+
+    def sheet_reasons(self) -> None:
+        m, f = self.model, self.fmt
+        ws = self.wb.add_worksheet(SHEETS[4])
+        for c, w in enumerate((5, 40, 14, 22)):
+            ws.set_column(c, c, w)
+        _page(ws, landscape=False)
+        row = self.head(ws, 4, official=False)
+        ws.merge_range(row, 0, row, 2, "Số phiếu chưa hài lòng (Bình thường trở xuống):", f.label)
+        ws.write_number(row, 3, m.low_ratings, f.int)
+        low_cell = xl_rowcol_to_cell(row, 3, row_abs=True, col_abs=True)
+        row += 2
+        for c, h in enumerate(("STT", "Yếu tố (SIPAS)", "Số lượt nêu", "Tỷ lệ (% số phiếu chưa hài lòng)")):
+            ws.write_string(row, c, h, f.head)
+        ws.set_row(row, 30)
+        for i, r in enumerate(m.reasons):
+            rr = row + 1 + i
+            ws.write_number(rr, 0, i + 1, f.cell_c)
+            ws.write_string(rr, 1, r.label, f.cell)
+            ws.write_number(rr, 2, r.count, f.int)
+            ws.write_formula(rr, 3, f'=IF({low_cell}=0,"—",ROUND({xl_rowcol_to_cell(rr, 2)}/{low_cell}*100,1))',
+                             f.pct, "—" if r.share_pct is None else r.share_pct)
+        rr = row + 1 + len(m.reasons)
+        ws.merge_range(rr + 1, 0, rr + 1, 3, "Một phiếu có thể nêu nhiều yếu tố, nên tổng các tỷ lệ có thể vượt 100 %.",
+                       f.note)
+
+    def sheet_verification(self) -> None:
+        f = self.fmt
+        ws = self.wb.add_worksheet(SHEETS[5])
+        ws.set_column(0, 0, 38)
+        ws.set_column(1, 1, 90)
+        _page(ws, landscape=False)
+        row = self.head(ws, 2, official=False)
+        for label, value in verification_lines(self.model):
+            ws.write_string(row, 0, label, f.label)
+            ws.write_string(row, 1, value, f.mono if len(value) >= 64 and " " not in value else f.value)
+            row += 1
+
+    def render(self) -> bytes:
+        self.sheet_summary()
+        self.sheet_officers()
+        self.sheet_days()
+        self.sheet_hours()
+        self.sheet_reasons()
+        self.sheet_verification()
+        self.wb.close()
+        return self.buf.getvalue()
+
+
+def render_xlsx(model: ReportModel) -> bytes:
+    """The II.7 workbook for ``model``, as bytes."""
+    return _Writer(model).render()
