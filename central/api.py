@@ -247,6 +247,15 @@ def report_ii7(request):
     """The II.7 workbook (xlsx), PDF or model (json) for a commune, a centre or a kiosk and a period,
     built by the kiosk's own report model over the service's database."""
     from central import ii7
+    # Who asks comes first: a stranger learns nothing, not even whether a unit exists.
+    user = getattr(request, "user", None)
+    logged_in = user is not None and user.is_authenticated
+    token = current().report_token
+    given = request.META.get("HTTP_AUTHORIZATION", "")
+    by_token = bool(token) and given.startswith("Bearer ") and \
+        hmac.compare_digest(given[7:].encode("utf-8", "replace"), token.encode())
+    if not by_token and not logged_in:
+        raise Problem(401, "bad_token", "log in, or give 'Authorization: Bearer <report token>'")
     q = query_params(request, {"unit": None, "from": None, "to": None, "format": tuple(II7_TYPES)})
     for name in ("unit", "from", "to"):
         if name not in q:
@@ -260,24 +269,15 @@ def report_ii7(request):
     target = ii7.resolve(q["unit"])
     if target is None:
         raise Problem(404, "unknown_unit", f"no commune, centre or kiosk {q['unit'][:64]!r}")
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and ii7.allowed(user, target):
-        pass
-    else:
-        token = current().report_token
-        given = request.META.get("HTTP_AUTHORIZATION", "")
-        if not (token and given.startswith("Bearer ")
-                and hmac.compare_digest(given[7:].encode("utf-8", "replace"), token.encode())):
-            if user is not None and user.is_authenticated:
-                raise Problem(403, "forbidden", "this account may not see that unit")
-            raise Problem(401, "bad_token", "log in, or give 'Authorization: Bearer <report token>'")
+    if not by_token and not ii7.allowed(user, target):
+        raise Problem(403, "forbidden", "this account may not see that unit")
     fmt = q.get("format", "xlsx")
     try:
         body = ii7.render_for(current().alias, target, d_from, d_to, fmt)
     except ii7.NotAvailable as e:
         raise Problem(501, "not_implemented", str(e)) from None
     from central.views import audit
-    if user is not None:
+    if logged_in:
         audit(request, "export_ii7", f"{q['unit']} {d_from}..{d_to} {fmt}")
     response = HttpResponse(body, content_type=II7_TYPES[fmt])
     if fmt != "json":

@@ -25,7 +25,7 @@ _SUMMARY = {
 
 def _error_responses(*codes: int) -> dict[str, Any]:
     text = {400: "Malformed request", 405: "Method not allowed (see the Allow header)", 401: "Not authenticated (see the error code)", 403: "Reports disabled",
-            404: "Unknown kiosk or centre", 409: "A UUID or sequence number reused with other content",
+            404: "Unknown kiosk, centre or unit", 409: "A UUID or sequence number reused with other content",
             411: "Content-Length missing", 413: "Body too large"}
     return {str(c): {"description": text[c], "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             for c in codes}
@@ -91,6 +91,20 @@ def openapi_spec() -> dict[str, Any]:
                 "responses": {"200": {"description": "Totals", "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Totals"}},
                     "text/csv": {"schema": {"type": "string"}}}},
+                    **_error_responses(400, 401, 403, 404)}}},
+            "/v1/reports/ii7": {"get": {
+                "summary": "The II.7 workbook (xlsx), PDF or model (json) for a commune, a centre or a kiosk",
+                "security": [{"reportToken": []}],
+                "parameters": [
+                    {"name": "unit", "in": "query", "required": True, "schema": {"type": "string", "minLength": 1},
+                     "description": "the id of a commune, a centre or a kiosk"},
+                    {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}},
+                    {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}},
+                    {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["xlsx", "pdf", "json"]}}],
+                "responses": {"200": {"description": "The report", "content": {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}},
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                    "application/json": {"schema": {"type": "object"}}}},
                     **_error_responses(400, 401, 403, 404)}}},
             "/v1/reports/chain": {"get": {
                 "summary": "Each kiosk's hash chain: head, gaps, breaks, edits; refused conflicts",

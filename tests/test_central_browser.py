@@ -63,6 +63,15 @@ def log_in(driver, url, name):
     driver.find_element(By.ID, "submit").click()
 
 
+def download(driver, href, content_type):
+    """Fetch a link as the logged-in browser would (its session cookie), and check what comes back."""
+    import requests
+    cookies = {c["name"]: c["value"] for c in driver.get_cookies()}
+    r = requests.get(href, cookies=cookies)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith(content_type), (href, r.status_code, r.text[:200])
+    return r
+
+
 def shot(driver, name):
     SCREENS.mkdir(parents=True, exist_ok=True)
     height = driver.execute_script("return document.body.scrollHeight")
@@ -85,6 +94,8 @@ def test_an_admin_logs_in_and_walks_the_overview_a_commune_kiosk_health_and_the_
     assert browser.find_elements(By.CSS_SELECTOR, "svg.chart polyline")
     assert "Quầy 1" in browser.find_element(By.ID, "counters").text
     shot(browser, "commune")
+    workbook = browser.find_element(By.ID, "dl-xlsx").get_attribute("href")
+    download(browser, workbook, "application/vnd.openxmlformats")
     browser.find_element(By.ID, "nav-kiosks").click()
     assert made["kiosks"][0] in browser.find_element(By.ID, "health").text
     shot(browser, "kiosks")
@@ -108,3 +119,9 @@ def test_a_commune_account_lands_on_its_commune_and_is_refused_another(site, bro
     browser.get(url + "/kiosks/")
     text = browser.find_element(By.ID, "health").text
     assert made["kiosks"][0] in text and made["kiosks"][1] not in text
+    browser.get(url + f"/unit/{own}/")
+    own_book = browser.find_element(By.ID, "dl-xlsx").get_attribute("href")
+    download(browser, own_book, "application/vnd.openxmlformats")
+    import requests
+    cookies = {c["name"]: c["value"] for c in browser.get_cookies()}
+    assert requests.get(own_book.replace(f"unit={own}", f"unit={other}"), cookies=cookies).status_code == 403
