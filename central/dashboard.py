@@ -194,10 +194,17 @@ def health(source: Source, kiosks: list[str]) -> list[KioskHealth]:
 
 @dataclass
 class Alert:
-    """Something a person should look at."""
+    """Something a person should look at: its kind (silent, chain, below_target, repeats), the kiosk,
+    and the figures its sentence needs (see :func:`central.texts.alert_text`)."""
     kind: str
     subject: str
-    detail: str
+    figures: dict
+
+    @property
+    def detail(self) -> str:
+        """The sentence in Vietnamese and English (for e-mail, read by either)."""
+        from central.texts import alert_text
+        return f"{alert_text(self, 'vi')} / {alert_text(self, 'en')}"
 
 
 def alerts(source: Source, kiosks: list[str], now: datetime, target_by_kiosk: dict[str, float]) -> list[Alert]:
@@ -207,20 +214,19 @@ def alerts(source: Source, kiosks: list[str], now: datetime, target_by_kiosk: di
         if h.retired:
             continue
         if h.last_sync is None or datetime.fromisoformat(h.last_sync) < now - timedelta(hours=48):
-            out.append(Alert("silent", h.id, "không đồng bộ hai đêm liền / silent for two nights"))
+            out.append(Alert("silent", h.id, {}))
         if not h.chain_ok:
-            out.append(Alert("chain", h.id, f"{h.issues} vấn đề chuỗi băm / chain issue(s)"))
+            out.append(Alert("chain", h.id, {"issues": h.issues}))
     today = now.astimezone(timezone(timedelta(hours=7))).date()
     week = rates_by_kiosk(source, kiosks, today - timedelta(days=7), today - timedelta(days=1))
     month = rates_by_kiosk(source, kiosks, today - timedelta(days=35), today - timedelta(days=8))
     for k, r in sorted(week.items()):
         target = target_by_kiosk.get(k, 90.0)
         if r.total >= 20 and r.pct is not None and r.pct < target:
-            out.append(Alert("below_target", k, f"tuần qua {r.pct:.1f} % < {target:.0f} % / last week below target"
-                             .replace(".", ",", 1)))
+            out.append(Alert("below_target", k, {"pct": r.pct, "target": target}))
         base = month.get(k)
         share = r.flagged / (r.total + r.flagged) if r.total + r.flagged else 0
         base_share = base.flagged / (base.total + base.flagged) if base and base.total + base.flagged else 0
         if r.flagged >= 10 and share > 2 * base_share + 0.02:
-            out.append(Alert("repeats", k, f"phiếu lặp tăng: {r.flagged} trong tuần / flagged repeats rising"))
+            out.append(Alert("repeats", k, {"flagged": r.flagged}))
     return out

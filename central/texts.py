@@ -63,6 +63,34 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
+ALERTS: dict[str, tuple[str, str]] = {
+    "silent": ("không đồng bộ hai đêm liền", "silent for two nights"),
+    "chain": ("{issues} vấn đề ở chuỗi băm", "{issues} chain issue(s)"),
+    "below_target": ("tuần qua {pct} — dưới mục tiêu {target}", "last week {pct} — below the {target} target"),
+    "repeats": ("phiếu bấm lặp tăng đột biến: {flagged} trong tuần", "flagged repeats rising: {flagged} this week"),
+}
+
+
+def alert_text(alert, lang: str) -> str:
+    """One alert as a sentence, numbers in the Vietnamese format."""
+    f = dict(alert.figures)
+    if "pct" in f:
+        f["pct"] = pct(f["pct"])
+    if "target" in f:
+        f["target"] = f"{number(f['target'])} %"
+    vi, en = ALERTS[alert.kind]
+    return (en if lang == "en" else vi).format(**f)
+
+
+def local_time(stamp: str | None) -> str | None:
+    """An ISO time (UTC) as the centre reads it: ``22/11/2026 13:07`` in Hải Phòng's time."""
+    if not stamp:
+        return None
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    return datetime.fromisoformat(stamp).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y %H:%M")
+
+
 def t(key: str, lang: str) -> str:
     """The text for ``key`` in ``lang`` (``vi`` unless ``en``)."""
     vi, en = TEXTS[key]

@@ -155,12 +155,17 @@ def kiosks_view(request):
                for k in Kiosk.objects.filter(id__in=kiosks).select_related("centre__parent")}
     rows = dashboard.health(source, kiosks)
     for h in rows:
-        h.shown_sync = h.last_sync[:16].replace("T", " ") if h.last_sync else None
+        h.shown_sync = texts.local_time(h.last_sync)
         skew = h.status.get("clock_skew_s")
         h.shown_skew = None if skew is None else f"{texts.number(skew, 1)} s"
         disk = h.status.get("free_disk_mb")
         h.shown_disk = None if disk is None else f"{texts.number(disk)} MB"
-    return page(request, "central/kiosks.html", rows=rows, alerts=dashboard.alerts(source, kiosks, now, targets))
+        h.shown_waiting = texts.number(h.status.get("waiting_votes"))
+        h.shown_boxes = texts.number(h.status.get("button_boxes"))
+    lang = lang_of(request)
+    alerts = [{"subject": a.subject, "text": texts.alert_text(a, lang)}
+              for a in dashboard.alerts(source, kiosks, now, targets)]
+    return page(request, "central/kiosks.html", rows=rows, alerts=alerts)
 
 
 # --- the registry (admin) ---------------------------------------------------------------------------

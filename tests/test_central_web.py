@@ -128,7 +128,8 @@ def test_kiosk_health_shows_the_status_each_sync_sent(site):
     url, app, made = site
     s, _ = session(url, "admin")
     page = s.get(url + "/kiosks/").text
-    assert "0.1.0" in page and "12.000 MB" in page
+    assert "0.1.0" in page and "12.000 MB" in page and "0,4 s" in page
+    assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", page)   # last sync in Hải Phòng's time, dd/mm/yyyy
 
 
 def test_pages_are_vietnamese_first_and_english_on_request(site):
