@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import re
 import secrets
 import unicodedata
@@ -104,7 +103,3 @@ def authenticate(kiosk_id: str, timestamp: str | None, signature: str | None, me
         signing.verify(kiosk.previous_secret.encode(), timestamp, signature, method, path, body, now, window_s)
     return kiosk
 
-
-def same_secret(a: str, b: str) -> bool:
-    """Constant-time comparison of two secrets."""
-    return hmac.compare_digest(a.encode(), b.encode())

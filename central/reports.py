@@ -17,6 +17,7 @@ from kiosk.export import table_csv_rows
 from kiosk.scales import SCALES, Scale
 
 from central import ingest
+from central.access import kiosks_under
 from central.models import Kiosk, Unit
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -61,14 +62,6 @@ def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
     return buf.getvalue().encode("utf-8-sig", "backslashreplace")
 
 
-def kiosks_of(unit: Unit) -> list[str]:
-    """The kiosk ids under a unit (a centre, a commune, the city)."""
-    if unit.kind == "city":
-        return sorted(Kiosk.objects.values_list("id", flat=True))
-    centres = [unit.id] if unit.kind == "centre" else list(Unit.objects.filter(parent=unit).values_list("id", flat=True))
-    return sorted(Kiosk.objects.filter(centre_id__in=centres).values_list("id", flat=True))
-
-
 def totals(alias: str, q: dict[str, str], d_from: date, d_to: date, label: str) -> dict[str, Any]:
     """Totals for ``/v1/reports/totals`` (see docs/sync-protocol.md)."""
     scale = SCALES[q.get("scale", "sipas5")]
@@ -85,7 +78,7 @@ def totals(alias: str, q: dict[str, str], d_from: date, d_to: date, label: str) 
     elif "centre" in q:
         unit = Unit.objects.filter(kind="centre", name=q["centre"]).first() or \
             Unit.objects.filter(id=q["centre"]).exclude(kind="city").first()
-        ids = tuple(kiosks_of(unit)) if unit else ()
+        ids = tuple(kiosks_under(unit)) if unit else ()
         if not ids:
             raise NotFound("unknown_centre", f"no kiosk is registered for centre {q['centre']!r}")
         filters["kiosk_id"] = ids

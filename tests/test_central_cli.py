@@ -11,7 +11,7 @@ import sys
 import requests
 
 from tests.conftest import ROOT, run_cli
-from tests.sync_helpers import REPORT_TOKEN, fresh_postgresql, postgres_server, write_registry  # noqa: F401
+from tests.sync_helpers import REPORT_TOKEN, postgres_server, write_registry  # noqa: F401
 
 GOOD = "Lang-sen-Hai-Phong-2026\n"
 
