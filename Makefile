@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 SYSTEM_PACKAGES := xvfb xauth libgl1-mesa-dri libgl1 postgresql nginx-light chromium chromium-driver \
                    libreoffice-calc-nogui poppler-utils x11-utils xdotool matchbox-window-manager
 
-.PHONY: install run test test-slow bench system-packages clean
+.PHONY: install run test test-slow bench system-packages clean central
 
 install: $(STAMP)
 
@@ -34,6 +34,11 @@ test-slow: install system-packages
 
 bench: install system-packages
 	xvfb-run -a -s "-screen 0 1920x1920x24" $(PY) bench/run_all.py
+
+# The central service as a demo on the embedded SQLite database: sample communes, kiosks and votes;
+# prints where to log in and the demo accounts.
+central: install
+	$(PY) -m central.democli
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -94,8 +94,9 @@ def register_run(add) -> None:
 def extensions():
     """The subcommands of the rooms the domain may not import."""
     from hardware.commands import register as hardware_commands
+    from central.commands import register as central_commands
     from sync.commands import register as sync_commands
-    return [register_run, hardware_commands, sync_commands]
+    return [register_run, hardware_commands, sync_commands, central_commands]
 
 
 if __name__ == "__main__":

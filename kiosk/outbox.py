@@ -12,12 +12,13 @@ import sqlite3
 from datetime import datetime
 from typing import Any, Iterable
 
+# The fields of a vote that travel are defined once, in the wire contract both ends import; that module
+# needs only the domain (no network library), so the domain may read the field list from it.
+from sync.wire import WIRE_FIELDS
+
 from .store import VOTE_COLUMNS, VoteStore
 from .totals import fold_levels
 
-# The fields of a vote that travel to the central service: the hashed ones and the hash.
-WIRE_FIELDS = ("seq", "uuid", "kiosk_id", "counter_id", "officer", "level", "scale", "source", "local_time",
-               "box_seq", "flag", "prev_hash", "hash")
 _WIRE_SQL = ", ".join(WIRE_FIELDS)
 assert set(WIRE_FIELDS) <= set(VOTE_COLUMNS)
 
@@ -164,6 +165,9 @@ def status(store: VoteStore) -> dict[str, Any]:
     mismatches = store.query("SELECT local_date, counter_id, scale, local, server FROM sync_mismatches ORDER BY 1, 2")
     skew = get_meta(store, "clock_skew_s")
     return {
+        # Set while the service refuses this kiosk's signature (not registered, wrong secret): the
+        # votes wait, and the manager must fix the configuration.
+        "auth_error": get_meta(store, "auth_error"),
         **count_pending(store),
         "last_run": dict(zip(("started_at", "finished_at", "sent", "remaining", "ok", "error"), last[0])) if last else None,
         "last_success": ok[0][0] if ok else None,

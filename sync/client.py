@@ -8,9 +8,16 @@ no duplicate (the server dedupes by UUID). Failures are recorded, never swallowe
   ``Retry-After``; after a few tries the run ends and the next run (the schedule) tries again;
 - 401 ``stale_timestamp``: the clock offset is corrected from the server's ``Date`` and the skew
   recorded for the manager; the batch is re-signed and sent again;
+- 401 otherwise (not registered yet, a wrong secret): a configuration problem, not a bad vote —
+  the votes stay waiting, the run stops, and the manager sees the reason in the sync status;
+- 413 (the batch is too large for the server or its proxy): the batch is split in halves and sent
+  again; a single vote still too large is quarantined;
 - 409 conflict: the conflicting votes are quarantined with the server's reason, the rest retried;
 - any other 4xx: the batch is quarantined with the server's reason — kept, visible, retried only
   when the manager releases it — instead of looping.
+
+Each batch carries the kiosk's small status (software version, waiting votes, button boxes, free
+disk, clock skew) for the service's health page.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,7 +40,7 @@ from kiosk.config import Config
 from kiosk.store import VoteStore
 
 from . import signing
-from .wire import encode_batch
+from .wire import acknowledged, encode_batch
 
 log = logging.getLogger("kiosk.sync")
 
@@ -41,6 +49,16 @@ ATTEMPTS_PER_RUN = 6
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 60.0
 RETRY_AFTER_CAP_S = 300.0
+AUTH_ERROR_KEY = "auth_error"   # sync_meta: why the server refused this kiosk's signature, until it accepts again
+
+
+def software_version() -> str:
+    """This kiosk's software version, as installed."""
+    try:
+        from importlib.metadata import version
+        return version("rating-kiosk")
+    except Exception:  # not installed as a package (a checkout run in place)
+        return "0+unknown"
 
 
 @dataclass
@@ -62,6 +80,10 @@ class SyncResult:
     def complete(self) -> bool:
         """True when nothing is left waiting and the run ended without error."""
         return self.error is None and self.remaining == 0
+
+
+class _Stop(Exception):
+    """End the run now, leaving everything waiting (e.g. the server refuses this kiosk's signature)."""
 
 
 class _Retry(Exception):
@@ -102,7 +124,13 @@ class SyncClient:
                 reasons = outbox.pending_reasons(self.store, self.sync.batch_size * 5)
                 if not votes and not reasons:
                     break
+                before = outbox.count_pending(self.store)
                 self._send_batch(votes, reasons, result)
+                if outbox.count_pending(self.store) == before:
+                    # The server acknowledged nothing of this batch (e.g. reasons whose vote it does not
+                    # hold): sending it again now would loop. The next run tries again.
+                    raise _Retry(f"the server acknowledged nothing of a batch of {len(votes)} vote(s) and "
+                                 f"{len(reasons)} reason(s); they stay waiting")
         except _Retry as e:
             result.error = e.reason
         counts = outbox.count_pending(self.store)
@@ -114,8 +142,20 @@ class SyncClient:
                           result.error)
         return result
 
+    def status(self) -> dict:
+        """The small status sent with each batch, for the service's kiosk-health page."""
+        try:
+            free_mb = shutil.disk_usage(self.config.data_dir).free // (1024 * 1024)
+        except OSError:
+            free_mb = None
+        skew = outbox.get_meta(self.store, "clock_skew_s")
+        return {"software_version": software_version()[:40],
+                "waiting_votes": outbox.count_pending(self.store)["votes"],
+                "button_boxes": len(self.config.button_boxes), "free_disk_mb": free_mb,
+                "clock_skew_s": round(float(skew), 3) if skew is not None else None}
+
     def _send_batch(self, votes: list[dict], reasons: list[dict], result: SyncResult) -> None:
-        body = encode_batch(self.config.kiosk_id, self.counters, votes, reasons)
+        body = encode_batch(self.config.kiosk_id, self.counters, votes, reasons, self.status())
         corrected_clock = False
         last: _Retry | None = None
         for attempt in range(self.attempts):
@@ -139,6 +179,15 @@ class SyncClient:
                 corrected_clock = True
                 last = _Retry(f"clock corrected: {reason}", wait_s=0)
                 continue
+            if status == 401:
+                # Not registered yet, or a wrong secret: nothing is wrong with the votes. Keep them
+                # waiting and tell the manager; sending more now would only be refused again.
+                outbox.set_meta(self.store, {AUTH_ERROR_KEY: reason[:500]})
+                log.error("sync: the server refused this kiosk's signature: %s", reason)
+                raise _Retry(f"authentication refused (check [kiosk] id and [sync] secret): {reason}")
+            if status == 413:
+                self._split(votes, reasons, result, reason)
+                return
             if status == 429 or status >= 500:
                 last = _Retry(f"server {status}: {reason}", _retry_after(response))
                 if last.wait_s is not None and last.wait_s > RETRY_AFTER_CAP_S:
@@ -159,6 +208,24 @@ class SyncClient:
             return
         raise last or _Retry("gave up")
 
+    def _split(self, votes: list[dict], reasons: list[dict], result: SyncResult, reason: str) -> None:
+        """413: the batch is final as it is; send it as two halves (a single vote: quarantine it)."""
+        if len(votes) > 1:
+            half = len(votes) // 2
+            log.warning("sync: batch of %d vote(s) too large for the server; splitting", len(votes))
+            self._send_batch(votes[:half], [], result)
+            self._send_batch(votes[half:], [], result)
+            return
+        if len(reasons) > 1:
+            half = len(reasons) // 2
+            self._send_batch(votes, reasons[:half], result)
+            self._send_batch([], reasons[half:], result)
+            return
+        uuids = [v["uuid"] for v in votes]
+        if not uuids:
+            raise _Retry(f"server 413 for a single reason: {reason}")
+        result.quarantined += outbox.quarantine(self.store, uuids, f"413: {reason}", self._now())
+
     def _post(self, body: bytes) -> requests.Response:
         ts = int(self.clock() + self._offset())
         headers = signing.signed_headers(self.config.kiosk_id, self.sync.secret.reveal(), ts, "POST", self.path, body)
@@ -168,20 +235,25 @@ class SyncClient:
     def _accept(self, response: requests.Response, votes: list[dict], reasons: list[dict], result: SyncResult) -> None:
         try:
             receipt = response.json()
-            acknowledged = set(receipt["accepted"]) | set(receipt["duplicates"])
-            reason_keys = {tuple(r) for r in receipt.get("reasons", [])}
-        except (ValueError, KeyError, TypeError):
+            accepted, duplicates, reason_keys = acknowledged(receipt)
+        except ValueError:
             raise _Retry(f"server {response.status_code} sent an unreadable receipt; nothing marked") from None
-        ours = [v["uuid"] for v in votes if v["uuid"] in acknowledged]
+        if outbox.get_meta(self.store, AUTH_ERROR_KEY) is not None:
+            outbox.set_meta(self.store, {AUTH_ERROR_KEY: None})
+        # The core rule: only what the receipt lists is synced; the rest of the batch stays waiting.
+        ours = [v["uuid"] for v in votes if v["uuid"] in accepted or v["uuid"] in duplicates]
         sent_reasons = [(r["vote_uuid"], r["element"]) for r in reasons if (r["vote_uuid"], r["element"]) in reason_keys]
         outbox.mark_synced(self.store, ours, sent_reasons, self._now())
         result.batches += 1
-        result.sent += len(set(ours) & set(receipt["accepted"]))
-        result.duplicates += len(set(ours) & set(receipt["duplicates"]))
+        result.sent += len(set(ours) & accepted)
+        result.duplicates += len(set(ours) & duplicates)
         result.reasons += len(sent_reasons)
-        result.chain = receipt.get("chain")
+        result.chain = receipt.get("chain") if isinstance(receipt.get("chain"), dict) else None
         if isinstance(receipt.get("totals"), list):
-            result.mismatches = outbox.record_comparison(self.store, receipt["totals"], self._now())
+            try:
+                result.mismatches = outbox.record_comparison(self.store, receipt["totals"], self._now())
+            except (KeyError, TypeError, AttributeError):
+                log.warning("sync: the receipt's totals are malformed; not compared")
         if len(ours) < len(votes):
             raise _Retry(f"the receipt acknowledged {len(ours)} of {len(votes)} votes; the rest stay waiting")
 
@@ -245,9 +317,10 @@ def describe(result: SyncResult) -> str:
     for m in result.mismatches:
         lines.append(f"warning: totals differ for {m['date']} {m['counter']}: here {json.dumps(m['local'])}, "
                      f"server {json.dumps(m['server'])}")
-    if result.chain and not result.chain.get("ok", True):
-        lines.append(f"warning: the server reports {len(result.chain['issues'])} chain issue(s), first: "
-                     f"{result.chain['issues'][0]['detail']}")
+    if result.chain and not result.chain.get("ok", True) and result.chain.get("issues"):
+        total = result.chain.get("issues_total", len(result.chain["issues"]))
+        lines.append(f"warning: the server reports {total} chain issue(s), first: "
+                     f"{result.chain['issues'][0].get('detail')}")
     if result.quarantined_total:
         lines.append(f"{result.quarantined_total} vote(s) in quarantine: the manager must look at them and "
                      "release them (`sync --release-quarantine`)")

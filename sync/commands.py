@@ -1,10 +1,9 @@
-"""The sync subcommands: ``sync`` (send now, or show status) and ``serve`` (the reference central service)."""
+"""The kiosk's sync subcommand: ``sync`` (send now, or show status). ``serve`` is the central service's (central.commands)."""
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 
 from kiosk import outbox
@@ -35,29 +34,6 @@ def cmd_sync(args) -> int:
         return EXIT_OK if result.complete else EXIT_FAILED
 
 
-def cmd_serve(args) -> int:
-    """Run the reference central service under the standard library's WSGI server."""
-    from .registry import RegistryError
-    from .server import make_app, stdlib_server
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    token = args.report_token or os.environ.get("CENTRAL_REPORT_TOKEN")
-    try:
-        app = make_app(args.db, args.kiosks, token)
-    except RegistryError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_USAGE
-
-    with stdlib_server(app, args.host, args.port) as httpd:
-        print(f"central service on http://{args.host}:{httpd.server_port} (database {args.db}, "
-              f"{len(app.registry)} kiosk(s); reports {'on' if token else 'off: no --report-token'})", flush=True)
-        try:
-            httpd.serve_forever()
-        except KeyboardInterrupt:
-            pass
-    return EXIT_OK
-
-
 def register(add) -> None:
     """Add the sync subcommands to the command line."""
     p = add("sync", cmd_sync, "send waiting votes to the central service now")
@@ -66,11 +42,3 @@ def register(add) -> None:
                    help="tries per batch before giving up until the next run (default 6, with backoff)")
     p.add_argument("--release-quarantine", action="store_true",
                    help="put votes the server refused back into the outbox (after fixing the cause)")
-    p = add("serve", cmd_serve, "run the reference central scoring service")
-    p.set_defaults(log_to_file=False)  # the central service is not this kiosk: no kiosk log folder
-    p.add_argument("--kiosks", required=True, metavar="PATH", help="the kiosk registry (TOML: id, centre, secret)")
-    p.add_argument("--db", default="central.db", metavar="PATH", help="the service's SQLite database")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8080)
-    p.add_argument("--report-token", metavar="TOKEN",
-                   help="bearer token for /v1/reports (or CENTRAL_REPORT_TOKEN; off when neither)")

@@ -25,7 +25,7 @@ _SUMMARY = {
 
 def _error_responses(*codes: int) -> dict[str, Any]:
     text = {400: "Malformed request", 405: "Method not allowed (see the Allow header)", 401: "Not authenticated (see the error code)", 403: "Reports disabled",
-            404: "Unknown kiosk or centre", 409: "A UUID or sequence number reused with other content",
+            404: "Unknown kiosk, centre or unit", 409: "A UUID or sequence number reused with other content",
             411: "Content-Length missing", 413: "Body too large"}
     return {str(c): {"description": text[c], "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             for c in codes}
@@ -92,6 +92,20 @@ def openapi_spec() -> dict[str, Any]:
                     "application/json": {"schema": {"$ref": "#/components/schemas/Totals"}},
                     "text/csv": {"schema": {"type": "string"}}}},
                     **_error_responses(400, 401, 403, 404)}}},
+            "/v1/reports/ii7": {"get": {
+                "summary": "The II.7 workbook (xlsx), PDF or model (json) for a commune, a centre or a kiosk",
+                "security": [{"reportToken": []}],
+                "parameters": [
+                    {"name": "unit", "in": "query", "required": True, "schema": {"type": "string", "minLength": 1},
+                     "description": "the id of a commune, a centre or a kiosk"},
+                    {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}},
+                    {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}},
+                    {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["xlsx", "pdf", "json"]}}],
+                "responses": {"200": {"description": "The report", "content": {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}},
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                    "application/json": {"schema": {"type": "object"}}}},
+                    **_error_responses(400, 401, 403, 404)}}},
             "/v1/reports/chain": {"get": {
                 "summary": "Each kiosk's hash chain: head, gaps, breaks, edits; refused conflicts",
                 "security": [{"reportToken": []}],
@@ -114,10 +128,17 @@ def openapi_spec() -> dict[str, Any]:
                     "votes": {"type": "array", "maxItems": 5000, "items": {"$ref": "#/components/schemas/Vote"}},
                     "reasons": {"type": "array", "items": {"type": "object", "required": ["vote_uuid", "element", "recorded_at"],
                                 "properties": {"vote_uuid": {"type": "string"}, "element": {"type": "string", "enum": list(ELEMENTS)},
-                                               "recorded_at": {"type": "string"}}}}}},
+                                               "recorded_at": {"type": "string"}}}},
+                    "status": {"type": "object", "nullable": True, "additionalProperties": False, "properties": {
+                        "software_version": {"type": "string", "nullable": True, "maxLength": 40},
+                        "waiting_votes": {"type": "integer", "nullable": True, "minimum": 0},
+                        "button_boxes": {"type": "integer", "nullable": True, "minimum": 0},
+                        "free_disk_mb": {"type": "integer", "nullable": True, "minimum": 0},
+                        "clock_skew_s": {"type": "number", "nullable": True}}}}},
                 "Chain": {"type": "object", "required": ["kiosk_id", "head_seq", "votes", "ok", "issues"], "properties": {
                     "kiosk_id": {"type": "string"}, "head_seq": {"type": "integer"}, "votes": {"type": "integer"},
-                    "ok": {"type": "boolean"},
+                    "ok": {"type": "boolean"}, "issues_total": {"type": "integer"},
+                    "missing_votes": {"type": "integer"},
                     "issues": {"type": "array", "items": {"type": "object", "required": ["seq", "kind", "detail"], "properties": {
                         "seq": {"type": "integer"}, "kind": {"type": "string", "enum": ["gap", "break", "edited"]},
                         "detail": {"type": "string"}, "detected_at": {"type": "string"}}}}}},

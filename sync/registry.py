@@ -16,6 +16,8 @@ from pathlib import Path
 
 from kiosk.config import Secret
 
+from .wire import KIOSK_ID_RE
+
 
 class RegistryError(ValueError):
     """The registry file cannot be used; the message lists every problem."""
@@ -53,6 +55,12 @@ def load_registry(path: str | Path) -> dict[str, KioskEntry]:
         kid, centre = item.get("id"), item.get("centre")
         if not isinstance(kid, str) or not kid:
             problems.append(f"{where}: 'id' must be a non-empty string")
+            continue
+        if not KIOSK_ID_RE.match(kid):
+            # It travels in the X-Kiosk-Id header, which is Latin-1 on the wire: a non-ASCII id could
+            # never authenticate. Refuse it here rather than let the kiosk fail every night.
+            problems.append(f"{where} ({kid}): 'id' must be 1-64 ASCII letters, digits, '.', '_' or '-', "
+                            "starting with a letter or digit")
             continue
         if kid in kiosks:
             problems.append(f"{where}: kiosk {kid!r} is registered twice")

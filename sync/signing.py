@@ -57,7 +57,8 @@ def verify(secret: bytes, timestamp: str | None, signature: str | None, method: 
     """Check a request's timestamp and signature; return the timestamp or raise :class:`SignatureError`."""
     if not timestamp or not signature:
         raise SignatureError("unsigned", f"missing {HEADER_TIMESTAMP} or {HEADER_SIGNATURE} header")
-    if not timestamp.isdigit() or len(timestamp) > 12:
+    # isdigit() alone accepts "²" (a byte 0xb2 read as Latin-1), which int() then refuses.
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
         raise SignatureError("bad_timestamp", f"{HEADER_TIMESTAMP} must be Unix seconds")
     ts = int(timestamp)
     expected = sign(secret, ts, method, path, body)

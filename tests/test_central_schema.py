@@ -21,4 +21,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_service_conforms_to_its_own_openapi_description(case):
-    case.call_and_validate(headers={"Authorization": f"Bearer {REPORT_TOKEN}"})
+    # Rules a schema cannot say (a period must run forwards, at most 800 days) are 400s with a reason:
+    # "valid by the schema, refused by the service" is allowed; a 5xx or an undocumented answer is not.
+    case.call_and_validate(headers={"Authorization": f"Bearer {REPORT_TOKEN}"},
+                           excluded_checks=[schemathesis.checks.positive_data_acceptance])

@@ -13,12 +13,13 @@ from kiosk.config import load_config
 from kiosk.store import VoteStore
 from sync import signing
 from sync.wire import encode_batch
-from tests.sync_helpers import REPORT_TOKEN, SECRET, central_service, sync_config
+from tests.sync_helpers import REPORT_TOKEN, SECRET, backend_db, central_service, postgres_server, sync_config  # noqa: F401
 
 
 @pytest.fixture
-def service(tmp_path):
-    with central_service(tmp_path) as (url, app):
+def service(tmp_path, backend_db):
+    """The service on SQLite, then on PostgreSQL."""
+    with central_service(tmp_path, db=backend_db) as (url, app):
         yield url, app
 
 
@@ -171,7 +172,8 @@ def test_health_and_openapi_answer_without_auth_and_unknown_paths_are_404(servic
     url, _ = service
     assert requests.get(url + "/healthz").json() == {"ok": True}
     spec = requests.get(url + "/openapi.json").json()
-    assert set(spec["paths"]) == {"/healthz", "/openapi.json", "/v1/batches", "/v1/reports/totals", "/v1/reports/chain"}
+    assert set(spec["paths"]) == {"/healthz", "/openapi.json", "/v1/batches", "/v1/reports/totals", "/v1/reports/chain",
+                                  "/v1/reports/ii7"}
     assert_refused(requests.get(url + "/admin"), 404, "not_found")
     r = requests.get(url + "/v1/batches")
     assert_refused(r, 405, "method_not_allowed")

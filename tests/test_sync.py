@@ -16,7 +16,7 @@ from kiosk.config import load_config
 from kiosk.store import VoteStore
 from sync.client import SyncClient, describe
 from tests.fault_proxy import FaultProxy
-from tests.sync_helpers import REPORT_TOKEN, central_service, sync_config
+from tests.sync_helpers import REPORT_TOKEN, central_service, server_execute, sync_config
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 T0 = datetime(2026, 11, 2, 7, 30, tzinfo=TZ)
@@ -59,7 +59,8 @@ def test_ten_thousand_votes_arrive_exactly_once_through_a_faulty_network(tmp_pat
         uuids = server_uuids(app)
         assert len(uuids) == 10_000 and set(uuids) == local
         report = chain_report(url)["kiosks"][0]
-        assert report == {"kiosk_id": "test-01", "head_seq": 10_000, "votes": 10_000, "ok": True, "issues": []}
+        assert report == {"kiosk_id": "test-01", "head_seq": 10_000, "votes": 10_000, "ok": True, "issues": [],
+                          "issues_total": 0, "missing_votes": 0}
         for kind in ("error_500", "busy_503", "drop_after_commit", "timeout_after_commit", "truncated", "duplicate"):
             assert proxy.seen[kind] > 0, f"the fault {kind} was never injected"
 
@@ -73,7 +74,7 @@ def test_a_second_run_sends_nothing_and_reasons_follow_their_vote(tmp_path):
             store.attach_reasons(vote.uuid, ["procedure", "officer"])  # later, on the low-rating screen
             again = SyncClient(config, store).run()
             assert (again.sent, again.reasons, again.complete) == (0, 2, True)
-        assert sorted(app.store.query("SELECT element FROM reasons")) == [("officer",), ("procedure",)]
+        assert sorted(app.store.query("SELECT element FROM vote_reasons")) == [("officer",), ("procedure",)]
 
 
 def test_a_kiosk_clock_an_hour_behind_is_corrected_from_the_server_and_reported(tmp_path):
@@ -143,7 +144,7 @@ def test_the_receipt_totals_are_compared_and_a_mismatch_recorded(tmp_path):
         with VoteStore.from_config(config) as store:
             store.record_vote("Q1", "HL", at=T0)
             SyncClient(config, store).run()
-            app.store.conn.execute("UPDATE votes SET level = 'RHL'")  # the server's copy changed behind our back
+            server_execute(app, "UPDATE daily_totals SET level = 'RHL'")  # the server's copy changed behind our back
             store.record_vote("Q1", "HL", at=T0 + timedelta(minutes=5))
             result = SyncClient(config, store).run()
             assert result.mismatches == [{"date": "2026-11-02", "counter": "Q1", "scale": "sipas5",
@@ -236,3 +237,14 @@ def test_the_outbox_is_read_from_its_partial_index_not_by_scanning_every_vote(tm
             plan = [row[-1] for row in store.query("EXPLAIN QUERY PLAN " + sql)]
             full_scans = [step for step in plan if step.startswith("SCAN") and "INDEX" not in step]
             assert not full_scans, f"{sql}\n  → {plan}"
+
+
+def test_a_batch_too_large_for_the_service_is_split_and_everything_arrives(tmp_path):
+    with central_service(tmp_path, max_body=40_000) as (url, app):   # about 80 votes a request
+        config = load_config(sync_config(tmp_path, url, batch_size=500))
+        with VoteStore.from_config(config) as store:
+            fill(store, 600)
+            result = SyncClient(config, store, sleep=lambda s: None).run()
+            assert result.complete, describe(result)
+            assert result.quarantined_total == 0 and result.sent == 600
+        assert len(server_uuids(app)) == 600

@@ -1,0 +1,307 @@
+"""The kiosk API (``/v1/batches``) and the token-guarded reports, as Django views.
+
+Handlers raise :class:`Problem` for every refusal; one wrapper turns it into JSON with a machine
+code and a reason for people. Nothing a client sends may cause a 500: bodies are read by length with
+a limit, decoded by :func:`sync.wire.decode_json` and checked by :func:`sync.wire.parse_batch`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hmac
+import json
+import logging
+from datetime import date, datetime, timezone
+from email.utils import formatdate
+from functools import wraps
+from typing import Any, Callable
+from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
+
+from django.db import connections
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from kiosk.scales import SCALES
+from sync import signing, wire
+from sync.openapi import openapi_spec
+
+from central import ingest, reports
+from central.registry import authenticate
+from central.runtime import current
+
+log = logging.getLogger("central.api")
+REPORT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class Problem(Exception):
+    """An answer other than 200, with a machine-readable code and a reason for people."""
+
+    def __init__(self, status: int, code: str, reason: str, extra: dict | None = None, headers: dict | None = None):
+        self.status, self.code, self.reason, self.extra, self.headers = status, code, reason, extra or {}, headers or {}
+        super().__init__(reason)
+
+
+def json_response(body: Any, status: int = 200, headers: dict | None = None) -> HttpResponse:
+    """JSON, UTF-8 (a lone surrogate a client sent is escaped, never a crash), with ``Date`` and no caching."""
+    payload = json.dumps(body, ensure_ascii=False).encode("utf-8", "backslashreplace")
+    response = HttpResponse(payload, status=status, content_type="application/json; charset=utf-8")
+    for k, v in (headers or {}).items():
+        response[k] = v
+    return stamp(response)
+
+
+def stamp(response: HttpResponse) -> HttpResponse:
+    """The headers every API answer has: ``Date`` (kiosks correct their clock from it) and no-store."""
+    response["Date"] = formatdate(current().clock(), usegmt=True)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def problem_response(e: Problem) -> HttpResponse:
+    """A refusal as JSON ``{"error", "reason", …}``."""
+    return json_response({"error": e.code, "reason": e.reason, **e.extra}, e.status, e.headers)
+
+
+def endpoint(*methods: str) -> Callable:
+    """A JSON endpoint: checks the method (405 with Allow), turns :class:`Problem` into its answer."""
+    def wrap(view):
+        @csrf_exempt
+        @wraps(view)
+        def handler(request: HttpRequest, *args, **kwargs):
+            try:
+                if request.method not in methods:
+                    raise Problem(405, "method_not_allowed", f"{request.method} is not allowed on {request.path}",
+                                  headers={"Allow": ", ".join(methods)})
+                result = view(request, *args, **kwargs)
+            except Problem as e:
+                return problem_response(e)
+            return result if isinstance(result, HttpResponse) else json_response(result)
+        return handler
+    return wrap
+
+
+@endpoint("GET")
+def healthz(request):
+    """Liveness, without authentication."""
+    return {"ok": True}
+
+
+@endpoint("GET")
+def openapi(request):
+    """The OpenAPI description."""
+    return openapi_spec()
+
+
+# --- ingest -------------------------------------------------------------------------------------
+
+def read_body(request: HttpRequest, limit: int) -> bytes:
+    """The body, by its Content-Length (already checked to be digits by :class:`central.app.CentralApp`).
+
+    An oversized body is read and dropped before the 413 is sent, so the client sees the answer
+    rather than a broken pipe (a proxy in front keeps its own, lower, limit).
+    """
+    length = request.META.get("CONTENT_LENGTH") or ""
+    if not length:
+        raise Problem(411, "length_required", "a Content-Length header is required")
+    n = int(length)
+    stream = request.META["wsgi.input"]
+    if n > limit:
+        left = min(n, 4 * limit)   # drain a bounded amount; beyond that the connection is closed
+        while left > 0:
+            chunk = stream.read(min(left, 65536))
+            if not chunk:
+                break
+            left -= len(chunk)
+        raise Problem(413, "too_large", f"the body is {n} bytes; the limit is {limit}: send fewer votes per batch",
+                      {"limit": limit})
+    body = stream.read(n) if n else b""
+    if len(body) != n:
+        raise Problem(400, "truncated", "the body is shorter than its Content-Length")
+    return body
+
+
+@endpoint("POST")
+def batches(request):
+    """Store a signed batch; answer with the receipt."""
+    rt = current()
+    body = read_body(request, rt.max_body)
+    now = rt.clock()
+    path = request.META.get("PATH_INFO", "") + (f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else "")
+    kiosk_id = request.META.get("HTTP_X_KIOSK_ID", "")
+    try:
+        kiosk = authenticate(kiosk_id, request.META.get("HTTP_X_KIOSK_TIMESTAMP"), request.META.get("HTTP_X_KIOSK_SIGNATURE"),
+                             "POST", path, body, now, rt.window_s)
+    except signing.SignatureError as e:
+        extra = {"server_time": int(now)} if e.code == "stale_timestamp" else {}
+        log.warning("refused request from kiosk %r: %s", kiosk_id[:64], e.code)
+        raise Problem(401, e.code, str(e), extra) from None
+    try:
+        votes, reasons, counters, status = wire.parse_batch(body, kiosk.id)
+    except wire.BadBatch as e:
+        raise Problem(400, "bad_batch", str(e)) from None
+    sent_ts = int(request.META["HTTP_X_KIOSK_TIMESTAMP"])
+    try:
+        r = ingest.ingest(rt.alias, kiosk.id, votes, reasons, counters, status,
+                          datetime.fromtimestamp(now, timezone.utc), sent_ts)
+    except ingest.Conflict as e:
+        log.warning("kiosk %s: refused conflicting votes: %s", kiosk.id, e)
+        raise Problem(409, "conflict", str(e), {"conflicting": e.uuids}) from None
+    if not r.chain["ok"]:
+        log.warning("kiosk %s: %d chain issue(s), first: %s", kiosk.id, r.chain["issues_total"],
+                    r.chain["issues"][0]["detail"] if r.chain["issues"] else "")
+    return wire.receipt(kiosk.id, r.accepted, r.duplicates, r.reasons, r.totals, r.chain)
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+def authorise_report(request: HttpRequest) -> None:
+    """The report token (``Authorization: Bearer …``) or a logged-in admin or city account."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and getattr(getattr(user, "central", None), "role", None) in ("admin", "city"):
+        return
+    token = current().report_token
+    if not token:
+        raise Problem(403, "reports_disabled", "reports are disabled: start the service with --report-token")
+    given = request.META.get("HTTP_AUTHORIZATION", "")
+    if not given.startswith("Bearer ") or not hmac.compare_digest(given[7:].encode("utf-8", "replace"), token.encode()):
+        raise Problem(401, "bad_token", "a valid 'Authorization: Bearer <report token>' header is required")
+
+
+def query_params(request: HttpRequest, allowed: dict[str, tuple[str, ...] | None]) -> dict[str, str]:
+    """The query parameters, checked: known names only, each once, non-empty, enums within their values."""
+    try:
+        raw = parse_qs(request.META.get("QUERY_STRING", ""), keep_blank_values=True, errors="strict", max_num_fields=32)
+    except (ValueError, UnicodeDecodeError):
+        raise Problem(400, "bad_query", "the query string cannot be parsed") from None
+    q = {}
+    for name, values in raw.items():
+        if name not in allowed:
+            shown = name.encode("utf-8", "backslashreplace").decode()[:40]
+            raise Problem(400, "bad_query", f"unknown parameter {shown!r} (known: {', '.join(allowed)})")
+        if len(values) != 1 or not values[0] or not wire._text_ok(values[0]):
+            raise Problem(400, "bad_query", f"{name} must be given once, not empty")
+        choices = allowed[name]
+        if choices is not None and values[0] not in choices:
+            raise Problem(400, "bad_query", f"{name} must be one of {', '.join(choices)}")
+        q[name] = values[0]
+    return q
+
+
+def period(q: dict[str, str], today: date) -> tuple[str, date, date, str]:
+    """The period asked for — ``day``, ``month`` or ``quarter`` (first given; today when none) — as
+    (kind, first day, last day, label)."""
+    try:
+        if "day" in q:
+            d = date.fromisoformat(q["day"])
+            return "day", d, d, d.isoformat()
+        if "month" in q:
+            y, m = (int(x) for x in q["month"].split("-"))
+            return "month", date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1]), f"{y:04d}-{m:02d}"
+        if "quarter" in q:
+            y, qn = (int(x) for x in q["quarter"].split("-Q"))
+            if not 1 <= qn <= 4:
+                raise ValueError
+            last = qn * 3
+            return "quarter", date(y, last - 2, 1), date(y, last, calendar.monthrange(y, last)[1]), f"{y:04d}-Q{qn}"
+    except (ValueError, TypeError):
+        raise Problem(400, "bad_query", "give day=YYYY-MM-DD, month=YYYY-MM or quarter=YYYY-Qn (Q1-Q4)") from None
+    return "day", today, today, today.isoformat()
+
+
+@endpoint("GET")
+def report_totals(request):
+    """Totals per counter (or officer) for a day, month or quarter, for one kiosk, one centre or all."""
+    authorise_report(request)
+    q = query_params(request, {"day": None, "month": None, "quarter": None, "kiosk": None, "centre": None,
+                               "counter": None, "officer": None, "by": ("counter", "officer"),
+                               "scale": tuple(SCALES), "format": ("json", "csv")})
+    kind, d_from, d_to, label = period(q, datetime.fromtimestamp(current().clock(), REPORT_TZ).date())
+    try:
+        result = reports.totals(current().alias, q, d_from, d_to, label)
+    except reports.NotFound as e:
+        raise Problem(404, e.code, str(e)) from None
+    result["period"] = kind
+    if q.get("format", "json") == "csv":
+        return stamp(reports.totals_csv(result, SCALES[q.get("scale", "sipas5")], q.get("by", "counter"), label))
+    return result
+
+
+@endpoint("GET")
+def report_chain(request):
+    """Each kiosk's chain: how far it reaches and its gaps, breaks and edits; refused conflicts."""
+    authorise_report(request)
+    q = query_params(request, {"kiosk": None})
+    try:
+        return reports.chains(current().alias, q.get("kiosk"))
+    except reports.NotFound as e:
+        raise Problem(404, e.code, str(e)) from None
+
+
+II7_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "pdf": "application/pdf", "json": "application/json; charset=utf-8"}
+
+
+@endpoint("GET")
+def report_ii7(request):
+    """The II.7 workbook (xlsx), PDF or model (json) for a commune, a centre or a kiosk and a period,
+    built by the kiosk's own report model over the service's database."""
+    from central import ii7
+    # Who asks comes first: a stranger learns nothing, not even whether a unit exists.
+    user = getattr(request, "user", None)
+    logged_in = user is not None and user.is_authenticated
+    token = current().report_token
+    given = request.META.get("HTTP_AUTHORIZATION", "")
+    by_token = bool(token) and given.startswith("Bearer ") and \
+        hmac.compare_digest(given[7:].encode("utf-8", "replace"), token.encode())
+    if not by_token and not logged_in:
+        raise Problem(401, "bad_token", "log in, or give 'Authorization: Bearer <report token>'")
+    q = query_params(request, {"unit": None, "from": None, "to": None, "format": tuple(II7_TYPES)})
+    for name in ("unit", "from", "to"):
+        if name not in q:
+            raise Problem(400, "bad_query", "give unit=ID (a commune, a centre or a kiosk), from=YYYY-MM-DD and to=YYYY-MM-DD")
+    try:
+        d_from, d_to = date.fromisoformat(q["from"]), date.fromisoformat(q["to"])
+    except ValueError:
+        raise Problem(400, "bad_query", "from and to must be dates, YYYY-MM-DD") from None
+    if d_to < d_from or (d_to - d_from).days > 800:
+        raise Problem(400, "bad_query", "the period must run forwards and span at most 800 days")
+    target = ii7.resolve(q["unit"])
+    if target is None:
+        raise Problem(404, "unknown_unit", f"no commune, centre or kiosk {q['unit'][:64]!r}")
+    if not by_token and not ii7.allowed(user, target):
+        raise Problem(403, "forbidden", "this account may not see that unit")
+    fmt = q.get("format", "xlsx")
+    try:
+        body = ii7.render_for(current().alias, target, d_from, d_to, fmt)
+    except ii7.NotAvailable as e:
+        raise Problem(501, "not_implemented", str(e)) from None
+    from central.views import audit
+    if logged_in:
+        audit(request, "export_ii7", f"{q['unit']} {d_from}..{d_to} {fmt}")
+    response = HttpResponse(body, content_type=II7_TYPES[fmt])
+    if fmt != "json":
+        response["Content-Disposition"] = f'attachment; filename="II7-{q["unit"]}-{d_from}-{d_to}.{fmt}"'
+    return stamp(response)
+
+
+# --- Django's error handlers: JSON for API clients, never a traceback ------------------------------
+
+def not_found(request, exception=None):
+    """404 as JSON."""
+    return problem_response(Problem(404, "not_found", f"no endpoint {request.path[:100]}; see /openapi.json"))
+
+
+def bad_request(request, exception=None):
+    """400 as JSON."""
+    return problem_response(Problem(400, "bad_request", "the request cannot be read"))
+
+
+def server_error(request):
+    """500 as JSON (a bug: logged with its traceback by Django, answered without one)."""
+    return problem_response(Problem(500, "internal", "internal error; it has been logged"))
+
+
+def db_cursor():
+    """A cursor on the current runtime's database."""
+    return connections[current().alias].cursor()

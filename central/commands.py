@@ -1,0 +1,100 @@
+"""The service's subcommands: ``serve`` (the central service under waitress) and ``central-user``.
+
+Django is imported only when one of them runs, so the kiosk's command line never loads it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _db(args) -> str:
+    return args.db or os.environ.get("DATABASE_URL") or os.environ.get("CENTRAL_DB") or "central.db"
+
+
+def cmd_serve(args) -> int:
+    """Migrate the database, import the registry file, and serve under waitress until interrupted."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from sync.registry import RegistryError
+
+    from central.app import make_app
+    from central.server import create
+
+    token = args.report_token or os.environ.get("CENTRAL_REPORT_TOKEN")
+    db = _db(args)
+    try:
+        app = make_app(db, args.kiosks, token)
+    except RegistryError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as e:  # a database that cannot be reached or opened: say which, without a traceback
+        print(f"error: cannot open the database {_shown(db)}: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    from central.alerts import start_mailer
+    from central.models import Kiosk
+    start_mailer(app.runtime.alias)
+    server = create(app, args.host, args.port)
+    print(f"central service on http://{args.host}:{server.effective_port} (database {_shown(db)}, "
+          f"{Kiosk.objects.filter(retired_at__isnull=True).count()} kiosk(s); "
+          f"reports {'on' if token else 'off: no --report-token'})", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+def _shown(db: str) -> str:
+    """The database for a log line, without a password in a URL."""
+    if "://" in db and "@" in db:
+        scheme, rest = db.split("://", 1)
+        return f"{scheme}://…@{rest.split('@', 1)[1]}"
+    return db
+
+
+def cmd_central_user(args) -> int:
+    """``central-user add NAME --role … [--unit ID] --password-stdin``: create or update an account."""
+    from central.app import make_app
+    if not args.password_stdin:
+        print("error: give the password on standard input with --password-stdin (never on the command line)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        make_app(_db(args))
+    except Exception as e:
+        print(f"error: cannot open the database {_shown(_db(args))}: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    from central.accounts import AccountError, add_user
+    try:
+        add_user(args.name, args.role, args.unit, password)
+    except AccountError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"account {args.name!r} ({args.role}{', unit ' + args.unit if args.unit else ''}) saved")
+    return EXIT_OK
+
+
+def register(add) -> None:
+    """Add ``serve`` and ``central-user`` to the command line."""
+    p = add("serve", cmd_serve, "run the central scoring service (waitress; put nginx in front in production)")
+    p.set_defaults(log_to_file=False)  # the central service is not this kiosk: no kiosk log folder
+    p.add_argument("--kiosks", metavar="PATH", help="a kiosk registry file to import at start (TOML: id, centre, secret)")
+    p.add_argument("--db", default=None, metavar="PATH_OR_URL",
+                   help="a SQLite file or postgresql://… (default: DATABASE_URL, CENTRAL_DB, or central.db)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--report-token", metavar="TOKEN",
+                   help="bearer token for /v1/reports (or CENTRAL_REPORT_TOKEN; off when neither)")
+    p = add("central-user", cmd_central_user, "manage the central service's accounts")
+    p.set_defaults(log_to_file=False)
+    p.add_argument("action", choices=["add"])
+    p.add_argument("name")
+    p.add_argument("--role", required=True, choices=["admin", "city", "commune", "centre"])
+    p.add_argument("--unit", metavar="ID", help="the commune or centre the account may see (commune/centre roles)")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.add_argument("--db", default=None, metavar="PATH_OR_URL")

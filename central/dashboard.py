@@ -1,0 +1,232 @@
+"""What the pages show, read from the roll-ups (``daily_totals``, ``hour_totals``) — never by
+scanning votes, so a city of 114 communes over a year answers quickly."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from kiosk.scales import SATISFIED_CODES
+from kiosk.sipas import ELEMENTS
+
+from central.models import Kiosk, KioskStatus, Unit
+from central.reports import Source
+
+
+@dataclass
+class Rate:
+    """Satisfied votes over all counted (unflagged) votes."""
+    satisfied: int = 0
+    total: int = 0
+    flagged: int = 0
+
+    @property
+    def pct(self) -> float | None:
+        """The rate in percent, None without votes."""
+        return 100.0 * self.satisfied / self.total if self.total else None
+
+    def add(self, level: str, flagged: int, n: int) -> None:
+        """Count ``n`` votes of ``level``."""
+        if flagged:
+            self.flagged += n
+            return
+        self.total += n
+        if level in SATISFIED_CODES:
+            self.satisfied += n
+
+
+def _in(ids: list[str]) -> str:
+    return ", ".join("?" * len(ids))
+
+
+def rates_by_kiosk(source: Source, kiosks: list[str] | None, d_from: date, d_to: date) -> dict[str, Rate]:
+    """Each kiosk's rate over the period: the database sums satisfied, counted and flagged per kiosk."""
+    good = ", ".join(f"'{c}'" for c in sorted(SATISFIED_CODES))   # constants, not input
+    sql = (f"SELECT kiosk_id, sum(CASE WHEN flagged = 0 AND level IN ({good}) THEN n ELSE 0 END), "
+           "sum(CASE WHEN flagged = 0 THEN n ELSE 0 END), sum(CASE WHEN flagged = 0 THEN 0 ELSE n END) "
+           "FROM kiosk_days WHERE local_date BETWEEN ? AND ?")
+    params: list[Any] = [d_from.isoformat(), d_to.isoformat()]
+    if kiosks is not None:
+        if not kiosks:
+            return {}
+        sql += f" AND kiosk_id IN ({_in(kiosks)})"
+        params += kiosks
+    return {k: Rate(int(sat), int(total), int(flagged))
+            for k, sat, total, flagged in source.query(sql + " GROUP BY kiosk_id", params)}
+
+
+@dataclass
+class CommuneRow:
+    """One line of the overview."""
+    unit: Unit
+    rate: Rate
+    previous: Rate
+    rank: int = 0
+
+    @property
+    def trend(self) -> float | None:
+        """Change in points against the previous period of the same length."""
+        if self.rate.pct is None or self.previous.pct is None:
+            return None
+        return self.rate.pct - self.previous.pct
+
+
+def commune_of_kiosk() -> dict[str, Unit]:
+    """Each kiosk's commune (the parent of its centre; the centre itself when it has no parent)."""
+    out = {}
+    for k in Kiosk.objects.select_related("centre__parent"):
+        if k.centre is not None:
+            out[k.id] = k.centre.parent or k.centre
+    return out
+
+
+def overview(source: Source, d_from: date, d_to: date, unit_ids: set[str] | None) -> list[CommuneRow]:
+    """Every (visible) commune's rate and N for the period, ranked, with the change against the period before."""
+    length = (d_to - d_from).days + 1
+    now, before = rates_by_kiosk(source, None, d_from, d_to), \
+        rates_by_kiosk(source, None, d_from - timedelta(days=length), d_from - timedelta(days=1))
+    communes = {u.id: u for u in Unit.objects.filter(kind="commune")}
+    for k, u in commune_of_kiosk().items():
+        communes.setdefault(u.id, u)
+    rows = {cid: CommuneRow(u, Rate(), Rate()) for cid, u in communes.items()
+            if unit_ids is None or cid in unit_ids}
+    for k, u in commune_of_kiosk().items():
+        row = rows.get(u.id)
+        if row is None:
+            continue
+        for rates, target in ((now, row.rate), (before, row.previous)):
+            r = rates.get(k)
+            if r:
+                target.satisfied += r.satisfied
+                target.total += r.total
+                target.flagged += r.flagged
+    ranked = sorted(rows.values(), key=lambda r: (r.rate.pct is None, -(r.rate.pct or 0), r.unit.name))
+    for i, r in enumerate(ranked, 1):
+        r.rank = i
+    return ranked
+
+
+@dataclass
+class UnitPage:
+    """What a commune's (or centre's) page shows."""
+    rate: Rate = field(default_factory=Rate)
+    counters: list[tuple[str, str, Rate]] = field(default_factory=list)
+    officers: list[tuple[str, Rate]] = field(default_factory=list)
+    daily: list[tuple[str, Rate]] = field(default_factory=list)
+    heat: list[list[int]] = field(default_factory=lambda: [[0] * 24 for _ in range(7)])
+    reasons: list[tuple[str, str, int]] = field(default_factory=list)
+
+
+def unit_page(source: Source, kiosks: list[str], d_from: date, d_to: date, lang: str = "vi") -> UnitPage:
+    """Per counter and officer, the daily trend, the hour × weekday heat map and the reasons."""
+    page = UnitPage()
+    if not kiosks:
+        return page
+    where = f"kiosk_id IN ({_in(kiosks)}) AND local_date BETWEEN ? AND ?"
+    params = [*kiosks, d_from.isoformat(), d_to.isoformat()]
+    # Three small grouped queries rather than one fine-grained one: the database does the adding.
+    counters: dict[tuple[str, str], Rate] = defaultdict(Rate)
+    for k, counter, level, flagged, n in source.query(
+            f"SELECT kiosk_id, counter_id, level, flagged, sum(n) FROM daily_totals WHERE {where} "
+            "GROUP BY kiosk_id, counter_id, level, flagged", params):
+        page.rate.add(level, flagged, int(n))
+        counters[(k, counter)].add(level, flagged, int(n))
+    officers: dict[str, Rate] = defaultdict(Rate)
+    for officer, level, flagged, n in source.query(
+            f"SELECT officer, level, flagged, sum(n) FROM daily_totals WHERE {where} AND officer != '' "
+            "GROUP BY officer, level, flagged", params):
+        officers[officer].add(level, flagged, int(n))
+    daily: dict[str, Rate] = defaultdict(Rate)
+    for day, level, flagged, n in source.query(
+            f"SELECT local_date, level, flagged, sum(n) FROM kiosk_days WHERE {where} "
+            "GROUP BY local_date, level, flagged", params):
+        daily[day].add(level, flagged, int(n))
+    names = {(k, c): name for k, c, name in source.query(
+        f"SELECT kiosk_id, counter_id, name FROM counters WHERE kiosk_id IN ({_in(kiosks)})", kiosks)}
+    page.counters = [(c, names.get((k, c), ""), r) for (k, c), r in sorted(counters.items())]
+    page.officers = sorted(officers.items())
+    page.daily = sorted(daily.items())
+    for day, hour, n in source.query(f"SELECT local_date, hour, sum(n) FROM hour_totals WHERE {where} "
+                                     "GROUP BY local_date, hour", params):
+        page.heat[date.fromisoformat(day).weekday()][int(hour)] += int(n)
+    reasons = {e: int(n) for e, n in source.query(
+        f"SELECT element, sum(n) FROM reason_days WHERE {where} GROUP BY element", params)}
+    page.reasons = [(code, labels[1] if lang == "en" else labels[0], int(reasons.get(code, 0)))
+                    for code, labels in ELEMENTS.items()]
+    return page
+
+
+@dataclass
+class KioskHealth:
+    """One kiosk's line on the health page."""
+    id: str
+    centre: str
+    retired: bool
+    last_sync: str | None
+    chain_ok: bool
+    issues: int
+    status: dict
+
+
+def health(source: Source, kiosks: list[str]) -> list[KioskHealth]:
+    """Last sync, chain state and the status each kiosk last sent."""
+    if not kiosks:
+        return []
+    chain = {k: (int(h), int(v)) for k, h, v in source.query(
+        f"SELECT kiosk_id, head_seq, votes FROM chain_state WHERE kiosk_id IN ({_in(kiosks)})", kiosks)}
+    issues: dict[str, int] = defaultdict(int)
+    for table in ("chain_issues", "chain_gaps"):
+        for k, n in source.query(f"SELECT kiosk_id, count(*) FROM {table} WHERE kiosk_id IN ({_in(kiosks)}) "
+                                 "GROUP BY kiosk_id", kiosks):
+            issues[k] += int(n)
+    statuses = {s.kiosk_id: s for s in KioskStatus.objects.filter(kiosk_id__in=kiosks)}
+    out = []
+    for k in Kiosk.objects.filter(id__in=kiosks).select_related("centre").order_by("id"):
+        s = statuses.get(k.id)
+        status = s.status if s and isinstance(s.status, dict) else (json.loads(s.status) if s else {})
+        out.append(KioskHealth(k.id, k.centre.name if k.centre else "", k.retired_at is not None,
+                               s.last_sync_at if s else None, issues[k.id] == 0, issues[k.id], status))
+    return out
+
+
+@dataclass
+class Alert:
+    """Something a person should look at: its kind (silent, chain, below_target, repeats), the kiosk,
+    and the figures its sentence needs (see :func:`central.texts.alert_text`)."""
+    kind: str
+    subject: str
+    figures: dict
+
+    @property
+    def detail(self) -> str:
+        """The sentence in Vietnamese and English (for e-mail, read by either)."""
+        from central.texts import alert_text
+        return f"{alert_text(self, 'vi')} / {alert_text(self, 'en')}"
+
+
+def alerts(source: Source, kiosks: list[str], now: datetime, target_by_kiosk: dict[str, float]) -> list[Alert]:
+    """Silent two nights, chain issues, a week below target, a sudden rise of flagged repeats."""
+    out: list[Alert] = []
+    for h in health(source, kiosks):
+        if h.retired:
+            continue
+        if h.last_sync is None or datetime.fromisoformat(h.last_sync) < now - timedelta(hours=48):
+            out.append(Alert("silent", h.id, {}))
+        if not h.chain_ok:
+            out.append(Alert("chain", h.id, {"issues": h.issues}))
+    today = now.astimezone(timezone(timedelta(hours=7))).date()
+    week = rates_by_kiosk(source, kiosks, today - timedelta(days=7), today - timedelta(days=1))
+    month = rates_by_kiosk(source, kiosks, today - timedelta(days=35), today - timedelta(days=8))
+    for k, r in sorted(week.items()):
+        target = target_by_kiosk.get(k, 90.0)
+        if r.total >= 20 and r.pct is not None and r.pct < target:
+            out.append(Alert("below_target", k, {"pct": r.pct, "target": target}))
+        base = month.get(k)
+        share = r.flagged / (r.total + r.flagged) if r.total + r.flagged else 0
+        base_share = base.flagged / (base.total + base.flagged) if base and base.total + base.flagged else 0
+        if r.flagged >= 10 and share > 2 * base_share + 0.02:
+            out.append(Alert("repeats", k, {"flagged": r.flagged}))
+    return out

@@ -1,0 +1,80 @@
+"""The II.7 report from the service's database: the kiosk's report model (``kiosk.report``) over
+:class:`central.reports.Source` (its vote source contract: ``query()`` with ``?`` placeholders over
+``votes`` and ``vote_reasons``, which the service's tables satisfy column for column)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from kiosk.config import Counter
+
+from central import access
+from central.models import Kiosk, Unit
+from central.reports import Source
+
+
+class NotAvailable(RuntimeError):
+    """The report model is not installed with this service."""
+
+
+@dataclass
+class Target:
+    """What a report is for: a commune or a centre (a unit), or one kiosk."""
+    unit: Unit | None
+    kiosk: Kiosk | None
+
+    @property
+    def centre(self) -> Unit | None:
+        """The centre the report is about (None for a commune with several)."""
+        if self.kiosk is not None:
+            return self.kiosk.centre
+        return self.unit if self.unit.kind == "centre" else None
+
+    @property
+    def visible_as(self) -> Unit | None:
+        """The unit whose visibility decides who may read it."""
+        return self.kiosk.centre if self.kiosk is not None else self.unit
+
+
+def resolve(unit_id: str) -> Target | None:
+    """A commune or centre id, or a kiosk id."""
+    unit = Unit.objects.filter(id=unit_id).exclude(kind="city").select_related("parent").first()
+    if unit is not None:
+        return Target(unit, None)
+    kiosk = Kiosk.objects.filter(id=unit_id).select_related("centre__parent").first()
+    return Target(None, kiosk) if kiosk is not None and kiosk.centre is not None else None
+
+
+def allowed(user, target: Target) -> bool:
+    """True when the account may see the target's unit."""
+    ids = access.visible_unit_ids(user)
+    return ids is None or (target.visible_as is not None and target.visible_as.id in ids)
+
+
+def render_for(alias: str, target: Target, d_from: date, d_to: date, fmt: str) -> bytes:
+    """Build the model for the target and period, and render it."""
+    try:
+        from kiosk.report import ReportSettings, ReportUnit, build_report, render
+    except ImportError:
+        # TODO(issue 10): the report package (kiosk/report/) is merged from its own branch.
+        raise NotAvailable("the II.7 report model is not installed with this service yet") from None
+    kiosks = [target.kiosk.id] if target.kiosk is not None else access.kiosks_under(target.unit)
+    source = Source(alias)
+    counters = []
+    if kiosks:
+        marks = ", ".join("?" * len(kiosks))
+        seen = {}
+        for cid, name in source.query(f"SELECT counter_id, name FROM counters WHERE kiosk_id IN ({marks}) "
+                                      "ORDER BY counter_id, sent_ts DESC", kiosks):
+            seen.setdefault(cid, name)
+        counters = [Counter(c, n) for c, n in seen.items()]
+    centre = target.centre
+    commune = centre.parent if centre is not None else target.unit
+    unit = ReportUnit(parent_unit=f"UBND {commune.name}".upper() if commune is not None else "",
+                      unit=(centre.name if centre is not None else "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG").upper(),
+                      centre=centre.name if centre is not None else (commune.name if commune else ""))
+    target_pct = (commune.target_pct if commune is not None else 90.0)
+    model = build_report(source, unit=unit, d_from=d_from, d_to=d_to, scale="sipas5", counters=counters,
+                         target_pct=target_pct, kiosk_ids=kiosks, settings=ReportSettings())
+    return render(model, fmt)

@@ -1,0 +1,236 @@
+"""The service's tables. Votes and their roll-ups are written with set-based SQL (:mod:`central.ingest`);
+the models give them migrations, the admin-side pages an ORM, and the report model the kiosk's
+column names (``votes``, ``vote_reasons``)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+UNIT_KINDS = (("city", "Thành phố"), ("commune", "Xã / phường / đặc khu"), ("centre", "Trung tâm PVHCC"))
+ROLES = (("admin", "Quản trị"), ("city", "Thành phố"), ("commune", "Xã / phường"), ("centre", "Trung tâm"))
+
+
+class Unit(models.Model):
+    """The city, a commune (xã, phường, đặc khu) or a commune's centre; kiosks belong to a centre."""
+    id = models.CharField(max_length=64, primary_key=True)
+    kind = models.CharField(max_length=16, choices=UNIT_KINDS)
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    target_pct = models.FloatField(default=90.0)
+
+    class Meta:
+        db_table = "units"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Kiosk(models.Model):
+    """A registered kiosk: its secret (a shared HMAC key, so kept, not hashed), the previous one while a
+    rotation overlaps, and when it was retired."""
+    id = models.CharField(max_length=64, primary_key=True)
+    centre = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="kiosks")
+    secret = models.CharField(max_length=200)
+    previous_secret = models.CharField(max_length=200, blank=True, default="")
+    previous_until = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "kiosks"
+
+
+class Vote(models.Model):
+    """One vote, as the kiosk stored it (the wire fields) plus what the service derives."""
+    uuid = models.CharField(max_length=36, primary_key=True)
+    kiosk_id = models.CharField(max_length=64)
+    seq = models.BigIntegerField()
+    counter_id = models.CharField(max_length=64)
+    officer = models.CharField(max_length=64, null=True)
+    level = models.CharField(max_length=8)
+    scale = models.CharField(max_length=16)
+    source = models.CharField(max_length=16)
+    local_time = models.CharField(max_length=40)
+    box_seq = models.IntegerField(null=True)
+    flag = models.CharField(max_length=16, null=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    local_date = models.CharField(max_length=10)
+    ts_ms = models.BigIntegerField()
+    out_of_hours = models.IntegerField(null=True)   # the kiosk store's column; not on the wire (yet)
+    received_at = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = "votes"
+        constraints = [models.UniqueConstraint(fields=["kiosk_id", "seq"], name="votes_kiosk_seq")]
+        indexes = [models.Index(fields=["local_date", "kiosk_id"], name="votes_by_day")]
+
+
+class VoteReason(models.Model):
+    """A SIPAS element a voter named for a low rating."""
+    vote_uuid = models.CharField(max_length=36)
+    element = models.CharField(max_length=32)
+    recorded_at = models.CharField(max_length=40)
+    received_at = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = "vote_reasons"
+        constraints = [models.UniqueConstraint(fields=["vote_uuid", "element"], name="vote_reasons_key")]
+
+
+class CounterName(models.Model):
+    """A counter's name as its kiosk last said, with the signed time of the batch that said it (so a
+    replayed older batch cannot revert it)."""
+    kiosk_id = models.CharField(max_length=64)
+    counter_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    sent_ts = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "counters"
+        constraints = [models.UniqueConstraint(fields=["kiosk_id", "counter_id"], name="counters_key")]
+
+
+class DailyTotal(models.Model):
+    """Votes per kiosk, day, counter, officer, scale, level and flag: what pages and receipts read."""
+    kiosk_id = models.CharField(max_length=64)
+    local_date = models.CharField(max_length=10)
+    counter_id = models.CharField(max_length=64)
+    officer = models.CharField(max_length=64, default="")   # '' for none: part of the unique key
+    scale = models.CharField(max_length=16)
+    level = models.CharField(max_length=8)
+    flagged = models.IntegerField(default=0)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "daily_totals"
+        constraints = [models.UniqueConstraint(
+            fields=["kiosk_id", "local_date", "counter_id", "officer", "scale", "level", "flagged"],
+            name="daily_totals_key")]
+        # No index by day: pages ask for some kiosks over a period, which the key (kiosk_id, local_date, …)
+        # answers; an index by day lured the planner into reading every kiosk's rows.
+
+
+class KioskDay(models.Model):
+    """Votes per kiosk, day, level and flag — the overview's roll-up (a city-year is ~200,000 rows)."""
+    kiosk_id = models.CharField(max_length=64)
+    local_date = models.CharField(max_length=10)
+    level = models.CharField(max_length=8)
+    flagged = models.IntegerField(default=0)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "kiosk_days"
+        constraints = [models.UniqueConstraint(fields=["kiosk_id", "local_date", "level", "flagged"],
+                                               name="kiosk_days_key")]
+        # The overview reads every kiosk over a period: a covering index by day answers it from the index.
+        indexes = [models.Index(fields=["local_date", "kiosk_id", "level", "flagged", "n"], name="kiosk_days_by_day")]
+
+
+class ReasonDay(models.Model):
+    """Reasons per kiosk, day (of the vote) and SIPAS element: the commune page's reasons table."""
+    kiosk_id = models.CharField(max_length=64)
+    local_date = models.CharField(max_length=10)
+    element = models.CharField(max_length=32)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "reason_days"
+        constraints = [models.UniqueConstraint(fields=["kiosk_id", "local_date", "element"], name="reason_days_key")]
+
+
+class HourTotal(models.Model):
+    """Votes per kiosk, day, hour and level: the hour × weekday heat map."""
+    kiosk_id = models.CharField(max_length=64)
+    local_date = models.CharField(max_length=10)
+    hour = models.IntegerField()
+    scale = models.CharField(max_length=16)
+    level = models.CharField(max_length=8)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "hour_totals"
+        constraints = [models.UniqueConstraint(fields=["kiosk_id", "local_date", "hour", "scale", "level"],
+                                               name="hour_totals_key")]
+
+
+class ChainState(models.Model):
+    """How far a kiosk's chain reaches (its highest seq and that vote's hash) and how many votes are held;
+    also the row an ingest locks, so one kiosk's batches are checked one at a time."""
+    kiosk_id = models.CharField(max_length=64, primary_key=True)
+    head_seq = models.BigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64)
+    votes = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "chain_state"
+
+
+class ChainIssue(models.Model):
+    """A break or an edited vote found in a kiosk's chain."""
+    kiosk_id = models.CharField(max_length=64)
+    seq = models.BigIntegerField()
+    kind = models.CharField(max_length=16)
+    detail = models.CharField(max_length=300)
+    detected_at = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = "chain_issues"
+        indexes = [models.Index(fields=["kiosk_id", "seq"], name="chain_issues_by_kiosk")]
+
+
+class ChainGap(models.Model):
+    """A run of missing sequence numbers, first to last: one row however many are missing."""
+    kiosk_id = models.CharField(max_length=64)
+    first_seq = models.BigIntegerField()
+    last_seq = models.BigIntegerField()
+    detected_at = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = "chain_gaps"
+        indexes = [models.Index(fields=["kiosk_id", "first_seq"], name="chain_gaps_by_kiosk")]
+
+
+class Conflict(models.Model):
+    """A vote refused because its UUID or sequence number was already held with other content."""
+    kiosk_id = models.CharField(max_length=64)
+    uuid = models.CharField(max_length=36)
+    detail = models.CharField(max_length=300)
+    at = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = "conflicts"
+
+
+class KioskStatus(models.Model):
+    """The small status each sync sends (software version, waiting votes, …) and when it came."""
+    kiosk_id = models.CharField(max_length=64, primary_key=True)
+    last_sync_at = models.CharField(max_length=32)
+    status = models.JSONField(default=dict)
+
+    class Meta:
+        db_table = "kiosk_status"
+
+
+class Profile(models.Model):
+    """A person's role and, for commune and centre roles, the one unit they may see."""
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="central")
+    role = models.CharField(max_length=16, choices=ROLES)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        db_table = "central_profile"
+
+
+class AuditEntry(models.Model):
+    """Who did what: logins (and failed ones), exports, registry changes."""
+    at = models.DateTimeField(auto_now_add=True)
+    username = models.CharField(max_length=150)
+    action = models.CharField(max_length=32)
+    detail = models.CharField(max_length=500, blank=True, default="")
+    remote = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        db_table = "audit_log"
+        indexes = [models.Index(fields=["action", "remote", "at"], name="audit_by_action")]

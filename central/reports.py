@@ -1,0 +1,120 @@
+"""Reports read from the service's database: totals (the kiosk's ``totals --json`` shape), chains,
+and the CSV forms of both — every cell that came from a kiosk escaped so a spreadsheet never runs it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any, Iterable, Sequence
+
+from django.db import connections
+from django.http import HttpResponse
+
+from kiosk import totals as kiosk_totals
+from kiosk.config import Counter
+from kiosk.export import table_csv_rows
+from kiosk.scales import SCALES, Scale
+
+from central import ingest
+from central.access import kiosks_under
+from central.models import Kiosk, Unit
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class NotFound(LookupError):
+    """An unknown kiosk or unit; ``code`` is the API's error code."""
+
+    def __init__(self, code: str, reason: str):
+        self.code = code
+        super().__init__(reason)
+
+
+class Source:
+    """The report model's window on the database: ``query(sql, params)`` with ``?`` placeholders, as on
+    the kiosk's store (the model's SQL is portable to SQLite and PostgreSQL)."""
+
+    def __init__(self, alias: str = "default"):
+        self.alias = alias
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        """Run a read-only query; ``?`` becomes the driver's ``%s`` (literal ``%`` doubled first)."""
+        with connections[self.alias].cursor() as cur:
+            cur.execute(sql.replace("%", "%%").replace("?", "%s"), list(params))
+            return cur.fetchall()
+
+
+def safe_cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as text: text starting with = + - @ (or a tab or CR) gets a
+    leading apostrophe, so an officer code like ``=HYPERLINK(…)`` is never run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
+    """UTF-8 with a BOM (Excel reads it as UTF-8), every cell escaped."""
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf)
+    for row in rows:
+        writer.writerow([safe_cell(c) for c in row])
+    return buf.getvalue().encode("utf-8-sig", "backslashreplace")
+
+
+def totals(alias: str, q: dict[str, str], d_from: date, d_to: date, label: str) -> dict[str, Any]:
+    """Totals for ``/v1/reports/totals`` (see docs/sync-protocol.md)."""
+    scale = SCALES[q.get("scale", "sipas5")]
+    by = q.get("by", "counter")
+    filters: dict[str, Any] = {}
+    counters: list[Counter] = []
+    source = Source(alias)
+    if "kiosk" in q:
+        if not Kiosk.objects.filter(id=q["kiosk"]).exists():
+            raise NotFound("unknown_kiosk", f"no kiosk {q['kiosk']!r}")
+        filters["kiosk_id"] = q["kiosk"]
+        counters = [Counter(c, n) for c, n in source.query(
+            "SELECT counter_id, name FROM counters WHERE kiosk_id = ? ORDER BY counter_id", [q["kiosk"]])]
+    elif "centre" in q:
+        unit = Unit.objects.filter(kind="centre", name=q["centre"]).first() or \
+            Unit.objects.filter(id=q["centre"]).exclude(kind="city").first()
+        ids = tuple(kiosks_under(unit)) if unit else ()
+        if not ids:
+            raise NotFound("unknown_centre", f"no kiosk is registered for centre {q['centre']!r}")
+        filters["kiosk_id"] = ids
+    for name, column in (("counter", "counter_id"), ("officer", "officer")):
+        if name in q:
+            filters[column] = q[name]
+    result = kiosk_totals.period_totals(source, counters, scale, d_from, d_to, label, filters, by)
+    covered = [q["kiosk"]] if "kiosk" in q else list(filters.get("kiosk_id", ())) or \
+        sorted(Kiosk.objects.values_list("id", flat=True))
+    with connections[alias].cursor() as cur:
+        chains = [ingest.chain_report(cur, k, 100) for k in covered]
+    issues = [{"kiosk_id": c["kiosk_id"], **i} for c in chains for i in c["issues"]]
+    result["chain"] = {"ok": all(c["ok"] for c in chains), "issues": issues[:100],
+                       "issues_total": sum(c["issues_total"] for c in chains)}
+    for name in ("kiosk", "centre"):
+        if name in q:
+            result[name] = q[name]
+    return result
+
+
+def totals_csv(result: dict[str, Any], scale: Scale, by: str, label: str) -> HttpResponse:
+    """The totals as a CSV download."""
+    response = HttpResponse(csv_bytes(table_csv_rows(result, scale, by)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="totals-{label}.csv"'
+    return response
+
+
+def chains(alias: str, kiosk: str | None) -> dict[str, Any]:
+    """Every kiosk's chain (or one's), issues bounded per kiosk, and the refused conflicts."""
+    if kiosk is not None and not Kiosk.objects.filter(id=kiosk).exists():
+        raise NotFound("unknown_kiosk", f"no kiosk {kiosk!r}")
+    ids = [kiosk] if kiosk else sorted(Kiosk.objects.values_list("id", flat=True))
+    with connections[alias].cursor() as cur:
+        kiosks = [ingest.chain_report(cur, k, 1000) for k in ids]
+        sql = "SELECT kiosk_id, uuid, detail, at FROM conflicts" + (" WHERE kiosk_id = %s" if kiosk else "") + \
+            " ORDER BY id DESC LIMIT 1000"
+        cur.execute(sql, [kiosk] if kiosk else [])
+        conflicts = [dict(zip(("kiosk_id", "uuid", "detail", "at"), r)) for r in cur.fetchall()]
+    return {"kiosks": kiosks, "conflicts": conflicts}

@@ -1,0 +1,74 @@
+"""What one running service is configured with, visible to its views: the database alias, the report
+token, the clock and the limits. One process may hold several (the tests run SQLite and PostgreSQL
+side by side); a request sees the one of the application that received it."""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from sync import signing
+from sync.wire import MAX_BODY
+
+
+@dataclass
+class Runtime:
+    """One service's settings that are not Django's."""
+    alias: str = "default"
+    report_token: str | None = None
+    clock: Callable[[], float] = field(default=time.time)
+    window_s: int = signing.DEFAULT_WINDOW_S
+    max_body: int = MAX_BODY
+
+
+_current: contextvars.ContextVar[Runtime] = contextvars.ContextVar("central_runtime", default=Runtime())
+
+
+def current() -> Runtime:
+    """The runtime of the request being served (the default one outside a request)."""
+    return _current.get()
+
+
+def activate(runtime: Runtime) -> contextvars.Token:
+    """Make ``runtime`` current in this thread until :func:`deactivate`."""
+    return _current.set(runtime)
+
+
+def deactivate(token: contextvars.Token) -> None:
+    """Undo :func:`activate`."""
+    _current.reset(token)
+
+
+class Router:
+    """Every model reads and writes the current runtime's database."""
+
+    def db_for_read(self, model, **hints):
+        """The current database."""
+        return current().alias
+
+    def db_for_write(self, model, **hints):
+        """The current database."""
+        return current().alias
+
+    def allow_relation(self, obj1, obj2, **hints):
+        """Objects of one database relate."""
+        return True
+
+    def allow_migrate(self, db, app_label, **hints):
+        """Every database gets every table."""
+        return True
+
+
+def add_database(alias: str, value: str) -> str:
+    """Register a database (a SQLite path or a PostgreSQL URL) under ``alias`` after start-up."""
+    from django.conf import settings
+    from django.db import connections
+
+    from central.dburl import database_settings
+    entry = {"default": dict(settings.DATABASES["default"]), alias: database_settings(value)}
+    connections.configure_settings(entry)
+    settings.DATABASES[alias] = entry[alias]
+    connections.settings[alias] = entry[alias]
+    return alias

@@ -1,0 +1,124 @@
+"""The pages' words, Vietnamese first and English, and the Vietnamese number and date formats."""
+
+from __future__ import annotations
+
+from datetime import date
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "app": ("Đánh giá sự hài lòng — Hải Phòng", "Satisfaction ratings — Hải Phòng"),
+    "login": ("Đăng nhập", "Log in"),
+    "logout": ("Đăng xuất", "Log out"),
+    "username": ("Tên đăng nhập", "Username"),
+    "password": ("Mật khẩu", "Password"),
+    "bad_login": ("Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password."),
+    "throttled": ("Quá nhiều lần đăng nhập sai. Hãy thử lại sau 15 phút.",
+                  "Too many failed logins. Try again in 15 minutes."),
+    "overview": ("Tổng quan", "Overview"),
+    "kiosks": ("Tình trạng máy", "Kiosk health"),
+    "registry": ("Đăng ký máy", "Kiosk registry"),
+    "commune": ("Xã / phường", "Commune"),
+    "rate": ("Tỷ lệ hài lòng", "Satisfaction rate"),
+    "votes": ("Số phiếu", "Votes"),
+    "target": ("Mục tiêu", "Target"),
+    "trend": ("Xu hướng", "Trend"),
+    "rank": ("Hạng", "Rank"),
+    "period": ("Kỳ", "Period"),
+    "from": ("Từ ngày", "From"),
+    "to": ("Đến ngày", "To"),
+    "show": ("Xem", "Show"),
+    "counter": ("Quầy", "Counter"),
+    "officer": ("Mã công chức", "Officer code"),
+    "daily": ("Theo ngày", "Daily"),
+    "heatmap": ("Giờ × thứ trong tuần", "Hour × weekday"),
+    "reasons": ("Lý do chưa hài lòng (theo yếu tố SIPAS)", "Reasons for dissatisfaction (SIPAS elements)"),
+    "download_csv": ("Tải phiếu thô (CSV)", "Download raw votes (CSV)"),
+    "download_xlsx": ("Tải biểu II.7 (Excel)", "Download II.7 workbook (Excel)"),
+    "download_pdf": ("Tải biểu II.7 (PDF)", "Download II.7 (PDF)"),
+    "kiosk": ("Máy", "Kiosk"),
+    "centre": ("Trung tâm", "Centre"),
+    "last_sync": ("Đồng bộ lần cuối", "Last sync"),
+    "chain": ("Chuỗi băm", "Hash chain"),
+    "chain_ok": ("Nguyên vẹn", "Intact"),
+    "chain_bad": ("Có vấn đề", "Has issues"),
+    "status": ("Trạng thái", "Status"),
+    "alerts": ("Cảnh báo", "Alerts"),
+    "no_alerts": ("Không có cảnh báo.", "No alerts."),
+    "register": ("Đăng ký máy mới", "Register a kiosk"),
+    "rotate": ("Đổi khóa", "Rotate secret"),
+    "retire": ("Ngừng sử dụng", "Retire"),
+    "secret_once": ("Khóa bí mật (chỉ hiện một lần — hãy chép vào cấu hình máy):",
+                    "Secret (shown once — copy it into the kiosk's configuration):"),
+    "retired": ("Đã ngừng", "Retired"),
+    "none": ("Chưa có", "None yet"),
+    "below_target": ("dưới mục tiêu", "below target"),
+    "language": ("English", "Tiếng Việt"),
+    "all_communes": ("Tất cả xã / phường", "All communes"),
+    "version": ("Phiên bản", "Version"),
+    "waiting": ("Phiếu chờ gửi", "Waiting votes"),
+    "boxes": ("Hộp nút", "Button boxes"),
+    "disk": ("Dung lượng trống", "Free disk"),
+    "skew": ("Lệch đồng hồ", "Clock skew"),
+    "no_data": ("Chưa có phiếu trong kỳ này.", "No votes in this period."),
+    "weekday_names": ("T2,T3,T4,T5,T6,T7,CN", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
+}
+
+
+ALERTS: dict[str, tuple[str, str]] = {
+    "silent": ("không đồng bộ hai đêm liền", "silent for two nights"),
+    "chain": ("{issues} vấn đề ở chuỗi băm", "{issues} chain issue(s)"),
+    "below_target": ("tuần qua {pct} — dưới mục tiêu {target}", "last week {pct} — below the {target} target"),
+    "repeats": ("phiếu bấm lặp tăng đột biến: {flagged} trong tuần", "flagged repeats rising: {flagged} this week"),
+}
+
+
+def alert_text(alert, lang: str) -> str:
+    """One alert as a sentence, numbers in the Vietnamese format."""
+    f = dict(alert.figures)
+    if "pct" in f:
+        f["pct"] = pct(f["pct"])
+    if "target" in f:
+        f["target"] = f"{number(f['target'])} %"
+    vi, en = ALERTS[alert.kind]
+    return (en if lang == "en" else vi).format(**f)
+
+
+def local_time(stamp: str | None) -> str | None:
+    """An ISO time (UTC) as the centre reads it: ``22/11/2026 13:07`` in Hải Phòng's time."""
+    if not stamp:
+        return None
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    return datetime.fromisoformat(stamp).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y %H:%M")
+
+
+def t(key: str, lang: str) -> str:
+    """The text for ``key`` in ``lang`` (``vi`` unless ``en``)."""
+    vi, en = TEXTS[key]
+    return en if lang == "en" else vi
+
+
+def number(n: float | int | None, digits: int = 0) -> str:
+    """Vietnamese number format: ``1.234.567`` and ``84,5``."""
+    if n is None:
+        return "—"
+    text = f"{n:,.{digits}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def signed(points: float) -> str:
+    """A change in points with its sign: ``+1,8``, ``-3,1``, ``0,0``."""
+    shown = number(abs(points), 1)
+    if shown == "0,0":
+        return shown
+    return ("+" if points > 0 else "-") + shown
+
+
+def pct(p: float | None) -> str:
+    """A percentage as people read it here: ``84,5 %``."""
+    return "—" if p is None else f"{number(p, 1)} %"
+
+
+def vn_date(d: date | str) -> str:
+    """``22/11/2026``."""
+    d = date.fromisoformat(d) if isinstance(d, str) else d
+    return d.strftime("%d/%m/%Y")

@@ -1,0 +1,31 @@
+"""URLs: the kiosk API (``/v1/…``) and the pages."""
+
+from django.urls import path
+
+from django.contrib.staticfiles.views import serve as serve_static
+from django.urls import re_path
+
+from central import api, views
+
+urlpatterns = [
+    path("", views.overview),
+    path("login/", views.login_view),
+    path("logout/", views.logout_view),
+    path("lang/<str:code>/", views.set_language),
+    path("unit/<str:unit_id>/", views.unit_view),
+    path("kiosks/", views.kiosks_view),
+    path("registry/", views.registry_view),
+    path("export/votes.csv", views.raw_votes),
+    # Static files from the package itself (no CDN); nginx serves them directly in production.
+    re_path(r"^static/(?P<path>.*)$", serve_static, {"insecure": True}),
+    path("healthz", api.healthz),
+    path("openapi.json", api.openapi),
+    path("v1/batches", api.batches),
+    path("v1/reports/totals", api.report_totals),
+    path("v1/reports/chain", api.report_chain),
+    path("v1/reports/ii7", api.report_ii7),
+]
+
+handler404 = "central.api.not_found"
+handler500 = "central.api.server_error"
+handler400 = "central.api.bad_request"

@@ -1,0 +1,250 @@
+"""The pages people open: log in, the overview, a commune's page, kiosk health and alerts, the kiosk
+registry, and the raw votes download. Every view checks the account's role and unit (central.access)."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime, timedelta, timezone
+
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import connections
+from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone as dj_tz
+from django.views.decorators.http import require_POST
+
+from central import access, dashboard, registry, svg, texts
+from central.models import AuditEntry, Kiosk, Unit
+from central.reports import Source, safe_cell
+from central.runtime import current
+from sync.wire import KIOSK_ID_RE, WIRE_FIELDS
+
+LOGIN_WINDOW = timedelta(minutes=15)
+MAX_FAILED_PER_NAME = 5
+MAX_FAILED_PER_ADDRESS = 20
+
+
+def lang_of(request) -> str:
+    """``en`` when the person chose English, else ``vi``."""
+    return "en" if request.COOKIES.get("lang") == "en" else "vi"
+
+
+def audit(request, action: str, detail: str = "", username: str | None = None) -> None:
+    """Write one audit line (logins, exports, registry changes)."""
+    AuditEntry.objects.create(username=(username or getattr(request.user, "username", "") or "")[:150],
+                              action=action, detail=detail[:500], remote=request.META.get("REMOTE_ADDR", "")[:64])
+
+
+def page(request, template: str, **context) -> HttpResponse:
+    """Render with the words of the chosen language and the account's role."""
+    lang = lang_of(request)
+    words = {k: texts.t(k, lang) for k in texts.TEXTS}
+    return render(request, template, {"w": words, "lang": lang, "role": access.role(request.user), **context})
+
+
+def _period(request, max_days: int | None = 800) -> tuple[date, date]:
+    today = datetime.fromtimestamp(current().clock(), timezone(timedelta(hours=7))).date()
+    try:
+        d_to = date.fromisoformat(request.GET.get("to") or today.isoformat())
+        d_from = date.fromisoformat(request.GET.get("from") or (d_to - timedelta(days=29)).isoformat())
+    except ValueError:
+        d_from, d_to = today - timedelta(days=29), today
+    if not (date(2000, 1, 1) <= d_from <= date(2200, 1, 1) and date(2000, 1, 1) <= d_to <= date(2200, 1, 1)):
+        d_from, d_to = today - timedelta(days=29), today   # far dates would overflow the comparisons
+    if d_from > d_to or (max_days is not None and (d_to - d_from).days > max_days):
+        d_from = d_to - timedelta(days=29)
+    return d_from, d_to
+
+
+# --- logging in ---------------------------------------------------------------------------------
+
+def login_view(request):
+    """The login form (fields ``username`` and ``password``), throttled per name and per address."""
+    error = None
+    if request.method == "POST":
+        name = (request.POST.get("username") or "")[:150]
+        since = dj_tz.now() - LOGIN_WINDOW
+        failed = AuditEntry.objects.filter(action="login_failed", at__gte=since)
+        if failed.filter(username=name).count() >= MAX_FAILED_PER_NAME or \
+                failed.filter(remote=request.META.get("REMOTE_ADDR", "")).count() >= MAX_FAILED_PER_ADDRESS:
+            audit(request, "login_throttled", username=name)
+            error = "throttled"
+        else:
+            user = authenticate(request, username=name, password=request.POST.get("password") or "")
+            if user is not None and access.role(user):
+                login(request, user)
+                audit(request, "login")
+                target = request.GET.get("next") or "/"
+                return HttpResponseRedirect(target if target.startswith("/") and not target.startswith("//") else "/")
+            audit(request, "login_failed", username=name)
+            error = "bad_login"
+    return page(request, "central/login.html", error=error)
+
+
+@require_POST
+def logout_view(request):
+    """Log out (POST, with the CSRF token)."""
+    if request.user.is_authenticated:
+        audit(request, "logout")
+    logout(request)
+    return HttpResponseRedirect("/login/")
+
+
+def set_language(request, code: str):
+    """Switch between Vietnamese and English (a cookie)."""
+    response = HttpResponseRedirect(request.GET.get("back") if (request.GET.get("back") or "").startswith("/") else "/")
+    response.set_cookie("lang", "en" if code == "en" else "vi", max_age=365 * 86400, samesite="Lax")
+    return response
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+@login_required
+def overview(request):
+    """Every commune's rate with N against its target, ranked, with the trend (commune and centre
+    accounts go straight to their own page)."""
+    r = access.role(request.user)
+    if r is None:
+        raise PermissionDenied
+    if r in ("commune", "centre"):
+        return HttpResponseRedirect(f"/unit/{request.user.central.unit_id}/")
+    d_from, d_to = _period(request)
+    rows = dashboard.overview(Source(current().alias), d_from, d_to, None)
+    lines = [{"row": row, "pct": texts.pct(row.rate.pct), "n": texts.number(row.rate.total),
+              "trend": None if row.trend is None else texts.signed(row.trend),
+              "bar": svg.bar(row.rate.pct, row.unit.target_pct), "below": row.rate.pct is not None
+              and row.rate.pct < row.unit.target_pct} for row in rows]
+    return page(request, "central/overview.html", lines=lines, d_from=d_from, d_to=d_to,
+                period=f"{texts.vn_date(d_from)} – {texts.vn_date(d_to)}")
+
+
+@login_required
+def unit_view(request, unit_id: str):
+    """A commune's (or centre's) page."""
+    unit = get_object_or_404(Unit, id=unit_id)
+    access.check_unit(request.user, unit)
+    d_from, d_to = _period(request)
+    lang = lang_of(request)
+    kiosks = access.kiosks_under(unit)
+    data = dashboard.unit_page(Source(current().alias), kiosks, d_from, d_to, lang)
+    most = max((max(row) for row in data.heat), default=0)
+    days = texts.t("weekday_names", lang).split(",")
+    heat = [{"day": days[i], "cells": [{"n": n, "colour": svg.heat_colour(n, most)} for n in row]}
+            for i, row in enumerate(data.heat)]
+    chart = svg.trend([(d, r.pct) for d, r in data.daily], unit.target_pct)
+    fmt = lambda r: {"pct": texts.pct(r.pct), "n": texts.number(r.total), "flagged": texts.number(r.flagged)}  # noqa: E731
+    query = f"unit={unit.id}&from={d_from.isoformat()}&to={d_to.isoformat()}"
+    return page(request, "central/unit.html", unit=unit, rate=fmt(data.rate), chart=chart, heat=heat,
+                counters=[(c, name, fmt(r)) for c, name, r in data.counters],
+                officers=[(o, fmt(r)) for o, r in data.officers], reasons=data.reasons, hours=range(24),
+                d_from=d_from, d_to=d_to, query=query, has_votes=data.rate.total + data.rate.flagged > 0,
+                period=f"{texts.vn_date(d_from)} – {texts.vn_date(d_to)}")
+
+
+@login_required
+def kiosks_view(request):
+    """Kiosk health (last sync, chain, status) and the alerts, for the kiosks the account may see."""
+    if access.role(request.user) is None:
+        raise PermissionDenied
+    kiosks = access.visible_kiosks(request.user)
+    source = Source(current().alias)
+    now = datetime.fromtimestamp(current().clock(), timezone.utc)
+    targets = {k.id: (k.centre.parent.target_pct if k.centre and k.centre.parent else 90.0)
+               for k in Kiosk.objects.filter(id__in=kiosks).select_related("centre__parent")}
+    rows = dashboard.health(source, kiosks)
+    for h in rows:
+        h.shown_sync = texts.local_time(h.last_sync)
+        skew = h.status.get("clock_skew_s")
+        h.shown_skew = None if skew is None else f"{texts.number(skew, 1)} s"
+        disk = h.status.get("free_disk_mb")
+        h.shown_disk = None if disk is None else f"{texts.number(disk)} MB"
+        h.shown_waiting = texts.number(h.status.get("waiting_votes"))
+        h.shown_boxes = texts.number(h.status.get("button_boxes"))
+    lang = lang_of(request)
+    alerts = [{"subject": a.subject, "text": texts.alert_text(a, lang)}
+              for a in dashboard.alerts(source, kiosks, now, targets)]
+    return page(request, "central/kiosks.html", rows=rows, alerts=alerts)
+
+
+# --- the registry (admin) ---------------------------------------------------------------------------
+
+@login_required
+def registry_view(request):
+    """List, register, rotate and retire kiosks; a new secret is shown once."""
+    if not access.is_admin(request.user):
+        raise PermissionDenied
+    secret = error = None
+    if request.method == "POST":
+        action, kiosk_id = request.POST.get("action"), (request.POST.get("kiosk_id") or "").strip()
+        try:
+            if action == "register":
+                centre = Unit.objects.filter(id=request.POST.get("centre"), kind="centre").first()
+                if centre is None:
+                    raise registry.RegistryRefusal("choose a centre")
+                secret = registry.register(kiosk_id, centre)
+            elif action in ("rotate", "retire"):
+                kiosk = get_object_or_404(Kiosk, id=kiosk_id)
+                if action == "rotate":
+                    secret = registry.rotate(kiosk)
+                else:
+                    registry.retire(kiosk)
+            else:
+                raise registry.RegistryRefusal("unknown action")
+            audit(request, f"registry_{action}", kiosk_id)
+        except registry.RegistryRefusal as e:
+            error = str(e)
+    kiosks = Kiosk.objects.select_related("centre").order_by("id")
+    return page(request, "central/registry.html", kiosks=kiosks, secret=secret, error=error,
+                secret_for=request.POST.get("kiosk_id") if secret else None,
+                centres=Unit.objects.filter(kind="centre").order_by("name"))
+
+
+# --- raw votes --------------------------------------------------------------------------------------
+
+RAW_COLUMNS = (*WIRE_FIELDS, "local_date", "received_at")
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _stream_rows(alias: str, kiosks: list[str], d_from: date, d_to: date):
+    """CSV lines of the votes, read through a server-side cursor on PostgreSQL (memory stays flat)."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(RAW_COLUMNS)
+    conn = connections[alias]
+    marks = ", ".join(["%s"] * len(kiosks))
+    sql = (f"SELECT {', '.join(RAW_COLUMNS)} FROM votes WHERE kiosk_id IN ({marks}) AND local_date BETWEEN %s AND %s "
+           "ORDER BY kiosk_id, seq")
+    with conn.chunked_cursor() as cur:
+        cur.execute(sql, [*kiosks, d_from.isoformat(), d_to.isoformat()])
+        while rows := cur.fetchmany(2000):
+            yield "".join(writer.writerow([safe_cell(c) for c in row]) for row in rows)
+
+
+@login_required
+def raw_votes(request):
+    """``/export/votes.csv?unit=ID&from=D&to=D``: every vote of a unit (or a kiosk) and period, streamed."""
+    unit_id = request.GET.get("unit") or ""
+    kiosk = Kiosk.objects.filter(id=unit_id).select_related("centre").first() if KIOSK_ID_RE.match(unit_id) else None
+    if kiosk is not None:
+        if kiosk.centre is None:
+            raise Http404
+        access.check_unit(request.user, kiosk.centre)
+        kiosks = [kiosk.id]
+    else:
+        unit = get_object_or_404(Unit, id=unit_id)
+        access.check_unit(request.user, unit)
+        kiosks = access.kiosks_under(unit)
+    if not kiosks:
+        raise Http404
+    d_from, d_to = _period(request, max_days=None)   # any period: the download streams
+    audit(request, "export_votes", f"{unit_id} {d_from}..{d_to}")
+    response = StreamingHttpResponse(_stream_rows(current().alias, kiosks, d_from, d_to),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="votes-{unit_id}-{d_from}-{d_to}.csv"'
+    return response
+

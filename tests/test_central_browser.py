@@ -1,0 +1,127 @@
+"""The central service in a real browser (Debian's chromium, headless, through Selenium): logging in,
+the overview, a commune's page, kiosk health, the registry — and a commune account kept to its own.
+Screenshots go to build/screens/ (copied into docs/screens/ for the README)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.sync_helpers import central_service, fresh_sqlite
+
+from central.demo import DEMO_PASSWORD, build  # noqa: E402
+from central.runtime import activate, deactivate  # noqa: E402
+
+SCREENS = Path(__file__).resolve().parent.parent / "build" / "screens"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("browser")
+    with central_service(folder, db=fresh_sqlite(folder)) as (url, app):
+        token = activate(app.runtime)
+        try:
+            made = build(app.runtime.alias, communes=8, days=45, per_day=25)
+        finally:
+            deactivate(token)
+            from django.db import connections
+            connections[app.runtime.alias].close()
+        yield url, made
+
+
+@pytest.fixture
+def browser(tmp_path):
+    if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
+        pytest.skip("chromium and chromium-driver are not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,900", "--lang=vi",
+                 f"--user-data-dir={tempfile.mkdtemp(dir=tmp_path)}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def log_in(driver, url, name):
+    from selenium.webdriver.common.by import By
+    driver.get(url + "/")
+    assert "/login/" in driver.current_url
+    driver.find_element(By.NAME, "username").send_keys(name)
+    driver.find_element(By.NAME, "password").send_keys(DEMO_PASSWORD)
+    driver.find_element(By.ID, "submit").click()
+
+
+def download(driver, href, content_type):
+    """Fetch a link as the logged-in browser would (its session cookie), and check what comes back."""
+    import requests
+    cookies = {c["name"]: c["value"] for c in driver.get_cookies()}
+    r = requests.get(href, cookies=cookies)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith(content_type), (href, r.status_code, r.text[:200])
+    return r
+
+
+def shot(driver, name):
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    height = driver.execute_script("return document.body.scrollHeight")
+    driver.set_window_size(1280, min(max(height + 40, 700), 2400))
+    driver.save_screenshot(str(SCREENS / f"central-{name}.png"))
+
+
+def test_an_admin_logs_in_and_walks_the_overview_a_commune_kiosk_health_and_the_registry(site, browser):
+    from selenium.webdriver.common.by import By
+    url, made = site
+    log_in(browser, url, "admin")
+    table = browser.find_element(By.ID, "overview")
+    rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
+    names = table.text
+    assert all(f"Xã {n}" in names for n in ("Ninh Giang", "Vĩnh Bảo", "Bạch Long Vĩ"))
+    assert "%" in rows[0].text and "," in rows[0].text
+    shot(browser, "overview")
+    rows[0].find_element(By.TAG_NAME, "a").click()
+    assert browser.find_element(By.ID, "unit-rate").text.endswith("%")
+    assert browser.find_elements(By.CSS_SELECTOR, "svg.chart polyline")
+    assert "Quầy 1" in browser.find_element(By.ID, "counters").text
+    shot(browser, "commune")
+    workbook = browser.find_element(By.ID, "dl-xlsx").get_attribute("href")
+    download(browser, workbook, "application/vnd.openxmlformats")
+    browser.find_element(By.ID, "nav-kiosks").click()
+    assert made["kiosks"][0] in browser.find_element(By.ID, "health").text
+    shot(browser, "kiosks")
+    browser.find_element(By.ID, "nav-registry").click()
+    form = browser.find_element(By.ID, "register")
+    form.find_element(By.NAME, "kiosk_id").send_keys("demo-moi-01")
+    form.find_element(By.TAG_NAME, "button").click()
+    assert len(browser.find_element(By.ID, "secret").text) >= 32
+    shot(browser, "registry")
+
+
+def test_a_commune_account_lands_on_its_commune_and_is_refused_another(site, browser):
+    from selenium.webdriver.common.by import By
+    url, made = site
+    own, other = made["communes"][0], made["communes"][1]
+    log_in(browser, url, "xa-" + own.removeprefix("xa-"))
+    assert browser.current_url.endswith(f"/unit/{own}/")
+    assert not browser.find_elements(By.ID, "nav-registry")
+    browser.get(url + f"/unit/{other}/")
+    assert "Vĩnh Bảo" not in browser.page_source and "403" in browser.page_source + browser.title
+    browser.get(url + "/kiosks/")
+    text = browser.find_element(By.ID, "health").text
+    assert made["kiosks"][0] in text and made["kiosks"][1] not in text
+    browser.get(url + f"/unit/{own}/")
+    own_book = browser.find_element(By.ID, "dl-xlsx").get_attribute("href")
+    download(browser, own_book, "application/vnd.openxmlformats")
+    import requests
+    cookies = {c["name"]: c["value"] for c in browser.get_cookies()}
+    assert requests.get(own_book.replace(f"unit={own}", f"unit={other}"), cookies=cookies).status_code == 403

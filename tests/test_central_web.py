@@ -1,0 +1,153 @@
+"""The web pages over real HTTP: logging in, the overview, a commune's page, kiosk health, the
+registry, the raw votes download — and role boundaries on every URL (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+import requests
+
+from tests.sync_helpers import central_service, fresh_postgresql, fresh_sqlite, postgres_server  # noqa: F401
+
+from central.demo import DEMO_PASSWORD, build  # noqa: E402
+from central.runtime import activate, deactivate  # noqa: E402
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def site(request, tmp_path_factory):
+    """One demo city per database for the whole module (the tests only read, or add their own rows)."""
+    folder = tmp_path_factory.mktemp("web")
+    db = fresh_sqlite(folder) if request.param == "sqlite" else fresh_postgresql(request.getfixturevalue("postgres_server"))
+    with central_service(folder, db=db) as (url, app):
+        token = activate(app.runtime)
+        try:
+            made = build(app.runtime.alias, communes=3, days=20, per_day=12)
+            from central.accounts import add_user
+            add_user("throttled", "city", None, DEMO_PASSWORD)
+        finally:
+            deactivate(token)
+            from django.db import connections
+            connections[app.runtime.alias].close()
+        yield url, app, made
+
+
+def session(url, username, password=DEMO_PASSWORD):
+    s = requests.Session()
+    form = s.get(url + "/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+    r = s.post(url + "/login/", data={"username": username, "password": password, "csrfmiddlewaretoken": token},
+               headers={"Referer": url + "/login/"}, allow_redirects=False)
+    return s, r
+
+
+def test_the_front_page_sends_a_stranger_to_the_login_form(site):
+    url, _, _ = site
+    r = requests.get(url + "/", allow_redirects=False)
+    assert r.status_code == 302 and r.headers["Location"].startswith("/login/")
+    form = requests.get(url + "/login/").text
+    assert 'name="username"' in form and 'name="password"' in form and "Đăng nhập" in form
+
+
+def test_the_city_sees_every_commune_ranked_with_its_rate_and_n(site):
+    url, _, made = site
+    s, r = session(url, "so-noi-vu")
+    assert r.status_code == 302
+    page = s.get(url + "/").text
+    for cid in made["communes"]:
+        assert f"/unit/{cid}/" in page
+    assert re.search(r"\d+,\d %", page)   # Vietnamese decimals: 84,5 %
+
+
+def test_a_commune_account_sees_its_own_commune_and_nothing_of_the_others(site):
+    url, app, made = site
+    own, other = made["communes"][0], made["communes"][1]
+    s, _ = session(url, "xa-" + own.removeprefix("xa-"))
+    assert s.get(url + "/", allow_redirects=False).headers["Location"] == f"/unit/{own}/"
+    page = s.get(url + f"/unit/{own}/").text
+    assert "Quầy 1" in page and "Giờ × thứ" in page
+    other_name = "Vĩnh Bảo"
+    assert other_name not in page
+    for path in (f"/unit/{other}/", f"/unit/tt-{other}/", f"/unit/hai-phong/", "/registry/",
+                 f"/export/votes.csv?unit={other}", f"/export/votes.csv?unit={other}-01",
+                 f"/export/votes.csv?unit=hai-phong"):
+        r = s.get(url + path, allow_redirects=False)
+        assert r.status_code in (403, 404), (path, r.status_code)
+    health = s.get(url + "/kiosks/").text
+    assert f"{own}-01" in health and f"{other}-01" not in health
+    r = s.get(url + "/v1/reports/totals")
+    assert r.status_code in (401, 403)
+
+
+def test_the_raw_votes_download_is_a_csv_of_every_vote_of_the_unit(site):
+    url, app, made = site
+    s, _ = session(url, "admin")
+    r = s.get(url + f"/export/votes.csv?unit={made['communes'][0]}&from=2000-01-01&to=2100-01-01")
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    held = app.store.query("SELECT count(*) FROM votes WHERE kiosk_id = ?", [f"{made['communes'][0]}-01"])[0][0]
+    assert rows[0][:2] == ["seq", "uuid"] and len(rows) - 1 == held > 0
+    assert app.store.query("SELECT count(*) FROM audit_log WHERE action = 'export_votes'")[0][0] >= 1
+
+
+def test_the_registry_shows_a_new_secret_once_and_rotation_keeps_the_old_one_for_a_while(site):
+    url, app, made = site
+    s, _ = session(url, "admin")
+    page = s.get(url + "/registry/").text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    r = s.post(url + "/registry/", data={"action": "register", "kiosk_id": "moi-01", "centre": made["centres"][0],
+                                         "csrfmiddlewaretoken": token}, headers={"Referer": url + "/registry/"})
+    secret = re.search(r'id="secret">([^<]+)<', r.text).group(1)
+    assert len(secret) >= 32 and secret not in s.get(url + "/registry/").text
+    r = s.post(url + "/registry/", data={"action": "register", "kiosk_id": "xã-02", "centre": made["centres"][0],
+                                         "csrfmiddlewaretoken": token}, headers={"Referer": url + "/registry/"})
+    assert "ASCII" in r.text
+    r = s.post(url + "/registry/", data={"action": "rotate", "kiosk_id": "moi-01", "csrfmiddlewaretoken": token},
+               headers={"Referer": url + "/registry/"})
+    new = re.search(r'id="secret">([^<]+)<', r.text).group(1)
+    assert new != secret
+    assert app.store.query("SELECT previous_secret FROM kiosks WHERE id = 'moi-01'") == [(secret,)]
+    actions = [a for (a,) in app.store.query("SELECT action FROM audit_log ORDER BY id")]
+    assert "registry_register" in actions and "registry_rotate" in actions
+
+
+def test_logins_are_throttled_after_repeated_failures_and_audited(site):
+    url, app, _ = site
+    for _ in range(5):
+        _, r = session(url, "throttled", "wrong-password-x")
+        assert r.status_code == 200 and "Sai tên đăng nhập" in r.text
+    _, r = session(url, "throttled")   # the right password, too late
+    assert r.status_code == 200 and "Quá nhiều lần" in r.text
+    assert app.store.query("SELECT count(*) FROM audit_log WHERE action = 'login_failed' AND username = 'throttled'"
+                           )[0][0] == 5
+
+
+def test_kiosk_health_shows_the_status_each_sync_sent(site):
+    url, app, made = site
+    s, _ = session(url, "admin")
+    page = s.get(url + "/kiosks/").text
+    assert "0.1.0" in page and "12.000 MB" in page and "0,4 s" in page
+    assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", page)   # last sync in Hải Phòng's time, dd/mm/yyyy
+
+
+def test_pages_are_vietnamese_first_and_english_on_request(site):
+    url, _, made = site
+    s, _ = session(url, "so-noi-vu")
+    vi = s.get(url + "/").text
+    assert "Tổng quan" in vi and "Tỷ lệ hài lòng" in vi and 'lang="vi"' in vi
+    s.get(url + "/lang/en/?back=/")
+    en = s.get(url + "/").text
+    assert "Overview" in en and "Satisfaction rate" in en and 'lang="en"' in en
+    assert re.search(r"\d+,\d %", en)   # numbers stay in the Vietnamese format
+
+
+@pytest.mark.parametrize("query", ["from=0001-01-01&to=0001-01-02", "from=9999-12-31&to=9999-12-31", "from=x&to=%FF",
+                                   "from=2026-13-01", "to=2026-02-30"])
+def test_odd_periods_in_a_page_address_never_break_it(site, query):
+    url, _, made = site
+    s, _ = session(url, "admin")
+    for path in ("/", f"/unit/{made['communes'][0]}/", f"/export/votes.csv?unit={made['communes'][0]}"):
+        r = s.get(f"{url}{path}{'&' if '?' in path else '?'}{query}")
+        assert r.status_code == 200, (path, query, r.status_code)
