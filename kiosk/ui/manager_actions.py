@@ -97,6 +97,8 @@ class ManagerActions:
                             reasons=vnformat.integer(s["reasons"]), quarantined=vnformat.integer(s["quarantined"])),
                  "    " + t("st_last_success", lang, at=vnformat.iso_moment(s["last_success"])),
                  "    " + t("st_last_error", lang, error=(s["last_error"] or {}).get("error") or "—")]
+        if s.get("auth_error"):  # a configuration problem, not a bad vote: the votes wait until it is fixed
+            lines.append("    " + warn(t("m_st_auth_error", lang, error=s["auth_error"])))
         if s["clock_skew_s"]:
             lines.append("    " + warn(t("st_skew", lang, seconds=-s["clock_skew_s"])))
         lines += ["    " + warn(t("st_mismatch", lang, date=vnformat.day(date.fromisoformat(m["date"])),
@@ -112,8 +114,7 @@ class ManagerActions:
                                             last=b.last_heartbeat or b.last_rate or "—", firmware=b.firmware or "—"))
         lines.append(f"[b]{t('st_disk', lang, free=disk_free(app.cfg.data_dir))}[/b]")
         now = datetime.now(app.cfg.tz)
-        last = app.store.query("SELECT local_time FROM votes ORDER BY seq DESC LIMIT 1")
-        wrong = clock_looks_wrong(now, last[0][0] if last else None)
+        wrong = clock_looks_wrong(now, app.store.last_vote_time())
         lines.append(f"[b]{t('m_st_clock', lang, now=vnformat.moment(now))}[/b]"
                      + ("  " + warn(t("st_clock_wrong", lang, why=wrong)) if wrong else ""))
         return lines

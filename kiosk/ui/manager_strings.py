@@ -10,6 +10,10 @@ from __future__ import annotations
 from .strings import CATALOGUE
 
 MANAGER: dict[str, tuple[str, str]] = {
+    "m_st_auth_error": ("Máy chủ trung tâm không nhận khoá của kiosk này ({error}). Phiếu vẫn chờ gửi, không "
+                        "mất phiếu nào: kiểm tra khoá [sync] và việc đăng ký kiosk trên máy chủ.",
+                        "The central service does not accept this kiosk's key ({error}). Votes keep waiting, "
+                        "none is lost: check the [sync] secret and the kiosk's registration."),
     "m_by_counter": ("Theo quầy", "By counter"),
     "m_by_officer": ("Theo cán bộ", "By officer"),
     "m_day": ("Ngày {day}", "Day {day}"),

@@ -320,6 +320,18 @@ def test_status_shows_sync_boxes_disk_and_clock_and_no_resend_button_without_ref
     assert not manager.status.show_release and manager.release_btn.height == 0
 
 
+def test_status_tells_the_manager_when_the_central_service_refuses_the_kiosks_key(kiosk_factory):
+    app = kiosk_factory()
+    app.store.record_vote("Q1", "RHL")
+    outbox.set_meta(app.store, {"auth_error": "401: bad_signature"})
+    manager = open_manager(app)
+    tap(manager.tab_buttons["status"])
+    pump(3)
+    text = manager.status.text
+    assert "không nhận khoá của kiosk này (401: bad_signature)" in text and "Chờ gửi: 1 phiếu" in text
+    assert not manager.status.show_release  # the votes are waiting, not refused
+
+
 def test_refused_votes_can_be_put_back_in_the_outbox_by_the_manager(kiosk_factory):
     app = kiosk_factory()
     vote = app.store.record_vote("Q1", "RHL")
