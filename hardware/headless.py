@@ -37,20 +37,25 @@ def with_simulated_box(config: Config) -> tuple[Config, VirtualBox]:
     return replace(config, button_boxes=boxes), box
 
 
-def _press_randomly(box: VirtualBox, stop: threading.Event, keys: int) -> None:
+def _press_randomly(box: VirtualBox, stop: threading.Event, keys: int, min_gap_s: float) -> None:
     rng = random.Random()
-    # Mostly satisfied, like a real centre; every few seconds, like a busy one.
+    # Mostly satisfied, like a real centre; as often as a busy counter's citizens, but never inside the
+    # repeat window, or the demo would show nothing but flagged repeats.
     weights = [55, 30, 8, 5, 2][:keys]
-    while not stop.wait(rng.uniform(2.0, 6.0)):
+    wait = rng.uniform(1.0, 3.0)  # the first press comes soon: there is nothing yet for it to repeat
+    while not stop.wait(wait):
+        wait = rng.uniform(min_gap_s, min_gap_s + 4.0)
         try:
             box.press(rng.choices(range(1, keys + 1), weights)[0])
         except OSError:
             return
 
 
-def start_random_presser(box: VirtualBox, keys: int, stop: threading.Event | None = None) -> threading.Thread:
-    """Press random keys on ``box`` every few seconds on a thread, until ``stop`` is set."""
-    thread = threading.Thread(target=_press_randomly, args=(box, stop or threading.Event(), keys),
+def start_random_presser(box: VirtualBox, keys: int, stop: threading.Event | None = None,
+                         min_gap_s: float = 2.0) -> threading.Thread:
+    """Press random keys on ``box`` on a thread, ``min_gap_s`` to ``min_gap_s`` + 4 seconds apart, until
+    ``stop`` is set."""
+    thread = threading.Thread(target=_press_randomly, args=(box, stop or threading.Event(), keys, min_gap_s),
                               name="simulated-presses", daemon=True)
     thread.start()
     return thread
@@ -107,7 +112,8 @@ def start_button_boxes(config: Config, store: VoteStore, on_vote: VoteSink,
     for r in running:
         log.info("listening on %s for box(es) %s", r.spec, ", ".join(f"{b.box}→{b.counter}" for b in r.boxes.values()))
     if sim is not None:
-        running.presser = start_random_presser(sim, len(config.scale.levels), running._stop_presser)
+        running.presser = start_random_presser(sim, len(config.scale.levels), running._stop_presser,
+                                               min_gap_s=config.repeat_window_s + 1.0)
     return config, running
 
 

@@ -138,6 +138,15 @@ def _out_path(out: str, default_name: str) -> Path | None:
         print(f"error: --out: the folder {path.parent} does not exist (create it, or choose another)",
               file=sys.stderr)
         return None
+    wanted = Path(default_name).suffix
+    if not path.suffix:
+        # "--out /media/usb" with no stick in: a folder that is not there, not a file to be named "usb".
+        print(f"error: --out: the folder {path} does not exist (is the USB stick plugged in?); "
+              f"to name a file, give its extension, such as {path.name}{wanted}", file=sys.stderr)
+        return None
+    if path.suffix.lower() != wanted:
+        print(f"error: --out: {path.name} does not end in {wanted}, the format asked for", file=sys.stderr)
+        return None
     return path
 
 

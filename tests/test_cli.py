@@ -172,6 +172,17 @@ def test_report_out_to_a_missing_folder_is_a_clear_error_without_traceback(confi
     assert "does not exist" in out.stderr and str(tmp_path / "no") in out.stderr and "Traceback" not in out.stderr
 
 
+def test_report_out_to_a_missing_usb_folder_writes_no_file_named_like_the_folder(config_path, tmp_path):
+    usb = tmp_path / "media" / "usb"  # as in the README, with no stick in: /media exists, usb does not
+    usb.parent.mkdir()
+    out = run_cli("report", "--quarter", "2026-Q4", "--format", "xlsx", "--out", str(usb), config=config_path)
+    assert out.returncode == 1 and "USB stick" in out.stderr and "Traceback" not in out.stderr
+    assert not usb.exists()
+    out = run_cli("report", "--quarter", "2026-Q4", "--format", "xlsx", "--out", str(tmp_path / "r.pdf"),
+                  config=config_path)
+    assert out.returncode == 1 and "does not end in .xlsx" in out.stderr and not (tmp_path / "r.pdf").exists()
+
+
 def test_a_binary_report_is_not_poured_onto_a_terminal(config_path):
     import os
     import pty

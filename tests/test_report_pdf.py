@@ -56,7 +56,8 @@ def test_the_pdf_shows_the_header_blocks_title_period_and_signature(pdfs):
     for words in ("UBND XÃ THỬ NGHIỆM", "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                   "Độc lập - Tự do - Hạnh phúc", "Phụ lục I", "BẢNG TỔNG HỢP KẾT QUẢ KHẢO SÁT, ĐÁNH GIÁ SỰ HÀI LÒNG",
                   "Từ ngày 02/11/2026 đến ngày 08/11/2026", "NGƯỜI LẬP BẢNG", "THỦ TRƯỞNG ĐƠN VỊ", "Nguyễn Văn A",
-                  "Trần Thị B", "Các tỷ lệ được làm tròn đến một chữ số thập phân.", "Tổng cộng", "KIỂM CHỨNG"):
+                  "Trần Thị B", "Các tỷ lệ được làm tròn đến một chữ số thập phân.", "Tổng cộng", "KIỂM CHỨNG",
+                  "Đơn vị khảo sát: Trung tâm Phục vụ hành chính công xã Thử nghiệm"):
         assert words in flat, words
     assert re.search(r"Ninh Giang, ngày \d\d tháng (0[12]|[3-9]|1[0-2]) năm \d{4}", flat)
 

@@ -307,7 +307,8 @@ class _Builder:
     def story(self) -> list:
         m = self.m
         story = self.header()
-        story += [_p(f"Câu hỏi khảo sát: {m.question}", self.s.body),
+        story += [_p(f"Đơn vị khảo sát: {m.unit.centre or m.unit.unit}", self.s.body),
+                  _p(f"Câu hỏi khảo sát: {m.question}", self.s.body),
                   _p(f"Thang đánh giá: {m.scale_name}. Chỉ tiêu tỷ lệ hài lòng: {fmt_pct(m.target_pct)} %.", self.s.body),
                   Spacer(1, 3 * mm)]
         story += self.section(1, SHEETS[0]) + [self.summary_table(m.summary, m.codes, m.summary.key_name)]
