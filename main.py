@@ -45,6 +45,11 @@ def cmd_run(args) -> int:
     # Only the embedded demo centre simulates a box by itself: a real centre's votes never mix with
     # simulated ones (and simulated presses are stored as demo votes in any case).
     simulate = args.simulate or (reason is not None and config.is_demo and not config.button_boxes)
+    if simulate and not config.is_demo:
+        config = config.as_rehearsal()
+        ensure_data_dir(config)
+        log.warning("--simulate on %s: a rehearsal; every vote goes to %s as a demo vote and is never synced "
+                    "(the centre's own votes.db is not touched)", config.kiosk_id, config.db_path)
     if face is headless_face and not config.button_boxes and not simulate:
         log.error("%s", no_boxes_message(config))
         return 2

@@ -11,7 +11,7 @@ import hmac
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import replace, dataclass
 from datetime import time
 from pathlib import Path
 from typing import Any, Callable
@@ -152,6 +152,7 @@ class Config:
     report: ReportConfig = ReportConfig()
     source: str = EMBEDDED_SOURCE
     log_dir_set: Path | None = None        # [kiosk] log_dir; None: <data_dir>/logs
+    rehearsal: bool = False                # a real centre's configuration run with simulated presses
 
     @property
     def log_dir(self) -> Path:
@@ -160,8 +161,18 @@ class Config:
 
     @property
     def is_demo(self) -> bool:
-        """True for the embedded demo centre (no configuration given)."""
-        return self.source == EMBEDDED_SOURCE
+        """True for the embedded demo centre (no configuration given) and for a rehearsal: every vote
+        taken is a demo vote, kept in a store of its own."""
+        return self.source == EMBEDDED_SOURCE or self.rehearsal
+
+    def as_rehearsal(self) -> "Config":
+        """This centre's configuration for a rehearsal with simulated presses: its votes go to
+        ``<data_dir>/rehearsal`` as demo votes and are never synced, so a centre's evidence (its store,
+        its reports, the central service) never holds a simulated vote."""
+        if self.is_demo:
+            return self
+        return replace(self, data_dir=self.data_dir / "rehearsal", rehearsal=True, sync=None,
+                       log_dir_set=self.log_dir)  # the centre's log folder: one place to read
 
     @property
     def db_path(self) -> Path:
