@@ -16,9 +16,7 @@ import threading
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from . import chain
 from .db import BUSY_TIMEOUT_MS, StoreError, StoreOpenError, connect, damaged, is_damage, migrate
@@ -26,6 +24,9 @@ from .hours import ALWAYS_OPEN, OpeningHours
 from .questionnaire.schema import v4_questionnaires as _v4_questionnaires
 from .scales import get_scale
 from .sipas import ELEMENTS as SIPAS_ELEMENTS
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 log = logging.getLogger("kiosk.votes")
 

@@ -9,7 +9,6 @@ from kiosk import outbox
 from kiosk.config import Config
 from kiosk.store import VoteStore
 
-from .client import SyncClient, describe
 from .schedule import SyncScheduler
 
 log = logging.getLogger("kiosk.sync")
@@ -22,6 +21,9 @@ def start_background_sync(config: Config, store: VoteStore) -> SyncScheduler | N
         return None
 
     def sync_once() -> bool:
+        # Imported here, on the schedule's thread: requests costs the kiosk's cold start ~0.2 s, and the
+        # first sync is hours away.
+        from .client import SyncClient, describe
         result = SyncClient(config, store).run()
         (log.info if result.complete else log.warning)("sync: %s", describe(result).replace("\n", "; "))
         return result.complete

@@ -13,7 +13,11 @@ waiting, so the sync client can send each row exactly once.
 
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
 
 ALL_COUNTERS = "*"
 

@@ -7,6 +7,7 @@ in one screen is logged and the kiosk returns to its start screen: the vote flow
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
 from dataclasses import dataclass
@@ -32,7 +33,6 @@ from .doorway import Doorway
 from .fonts import register_fonts, symbol
 from .sounds import Prompts
 from .screens.citizen import (ClosedScreen, CounterPickScreen, RatingScreen, ReasonsScreen, ThanksScreen)
-from .screens.manager import ManagerScreen, PinScreen
 from .strings import t
 from .widgets import BACKGROUND, Toast
 
@@ -100,7 +100,11 @@ class _Screens(dict):
         self.app, self.kinds = app, kinds
 
     def __missing__(self, name: str):
-        screen = self[name] = self.kinds[name](self.app)
+        kind = self.kinds[name]
+        if isinstance(kind, str):  # "module:Class", imported on first use (the manager's: a faster start)
+            module, _, cls = kind.partition(":")
+            kind = getattr(importlib.import_module(module, __package__), cls)
+        screen = self[name] = kind(self.app)
         self.app.sm.add_widget(screen)
         self.app.touched()  # building it took time the person did not spend idle: the idle timers start again
         return screen
@@ -146,8 +150,8 @@ class KioskApp(App):
         self._fit_window()
         self.sm = ScreenManager(transition=NoTransition())
         self.screens = _Screens(self, {"pick": CounterPickScreen, "rating": RatingScreen, "thanks": ThanksScreen,
-                                       "reasons": ReasonsScreen, "closed": ClosedScreen, "pin": PinScreen,
-                                       "manager": ManagerScreen})
+                                       "reasons": ReasonsScreen, "closed": ClosedScreen,
+                                       "pin": ".screens.manager:PinScreen", "manager": ".screens.manager:ManagerScreen"})
         for name in ("pick", "rating", "thanks", "reasons", "closed"):
             self.screens[name]  # the citizen's screens now; the manager's when first opened (a faster start)
         self.root_layout = FloatLayout()
