@@ -101,6 +101,11 @@ def cmd_report(args) -> int:
             # The kiosk's long-standing shapes (README): per day and counter, then the period.
             result = totals.period_report(store, config.counters, config.scale, period.d_from, period.d_to)
             result["label"] = period.label
+            if args.format == "json":  # the questionnaires answered in the period (a contract, issue 11)
+                from .questionnaire.analysis import analyse
+                from .questionnaire.answers import answered_in
+                result["questionnaires"] = analyse(store, answered_in(store, period.d_from, period.d_to),
+                                                   period.d_from, period.d_to)
             data = (report_csv_bytes(result, config.scale) if args.format == "csv"
                     else (to_json(result) + "\n").encode("utf-8"))
             summary = f"{len(result['days'])} days, {result['period']['all']['total']} votes counted"

@@ -225,6 +225,29 @@ def test_report_json_keeps_its_shape_for_a_month_and_names_the_period(config, co
     assert len(data["days"]) == 30 and data["period"]["all"]["levels"]["BT"] == 1
 
 
+def test_report_json_carries_the_questionnaires_answered_in_the_period(config, config_path):
+    from datetime import datetime
+    from kiosk.questionnaire.answers import AnswerStore
+    from kiosk.questionnaire.loader import SHIPPED_DIR, load_catalogue
+    centre = load_catalogue([SHIPPED_DIR]).get("trung-tam")
+    first, second = centre.questions[0].id, centre.questions[1].id
+    with VoteStore.from_config(config) as s:
+        answers = AnswerStore(s)
+        for choice in ("RHL", "HL", "KHL"):
+            rid = answers.start_response(centre, "kiosk", "Q1", at=datetime(2026, 11, 20, 9, 0, tzinfo=config.tz))
+            answers.record_answer(rid, first, choice)
+            answers.record_answer(rid, second, None)  # skipped
+    data = json.loads(run_cli("report", "--month", "2026-11", "--format", "json", config=config_path).stdout)
+    (q,) = data["questionnaires"]
+    assert {"id", "version", "responses", "questions", "elements", "index", "by_channel"} <= set(q)
+    assert q["id"] == "trung-tam" and q["responses"] == 3
+    asked = {x["id"]: x for x in q["questions"]}
+    assert asked[first]["levels"]["RHL"] == 1 and asked[first]["answered"] == 3
+    assert asked[first]["satisfied_pct"] == 66.7 and asked[second]["skipped"] == 3
+    october = json.loads(run_cli("report", "--month", "2026-10", "--format", "json", config=config_path).stdout)
+    assert october["questionnaires"] == []
+
+
 def test_report_json_by_month_is_the_whole_ii7_model(config, config_path):
     _votes(config, "RHL", "HL", "BT", day=date(2026, 10, 3))
     _votes(config, "KHL", day=date(2026, 11, 20))

@@ -136,6 +136,13 @@ def stored_definition(store: VoteStore, qid: str, version: int) -> Questionnaire
     return from_definition(rows[0][0], source=f"{store.path}: {qid} v{version}")
 
 
+def answered_in(store: VoteStore, d_from: date, d_to: date) -> list[Questionnaire]:
+    """Every questionnaire version with responses from ``d_from`` to ``d_to``, as the store keeps it."""
+    rows = store.query("SELECT DISTINCT questionnaire_id, version FROM q_responses WHERE local_date BETWEEN ? AND ? "
+                       "ORDER BY 1, 2", (d_from.isoformat(), d_to.isoformat()))
+    return [stored_definition(store, qid, version) for qid, version in rows]
+
+
 # --- start and stop ---------------------------------------------------------------------------
 
 def start_questionnaire(store: VoteStore, q: Questionnaire, counter_id: str | None = None,
