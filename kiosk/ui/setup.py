@@ -56,7 +56,7 @@ def configure_kivy(data_dir: Path, *, kiosk_mode: bool = True, size: tuple[int, 
     os.environ["KIVY_HOME"] = str(home)
     os.environ.setdefault("KIVY_NO_ARGS", "1")        # our command line is ours, not Kivy's
     # The kiosk's own log (kiosk.logs: a rotating file and stderr) takes Kivy's records: main.py runs
-    # Kivy in KIVY_LOG_MODE=PYTHON. KIVY_NO_FILELOG is left unset: any value, even "0", turns it off.
+    # Kivy in KIVY_LOG_MODE=PYTHON. Kivy's no-file-log variable is left unset: any value turns it off.
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
     from kivy.config import Config
     Config.set("kivy", "exit_on_escape", "0")
