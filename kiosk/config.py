@@ -570,15 +570,20 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     if path is None:
         return parse_config(EMBEDDED_DEFAULT)
     p = Path(path).expanduser()
+    return parse_config(read_text_file(p, ConfigError), source=str(p), base_dir=p.resolve().parent)
+
+
+def read_text_file(p: Path, error: type[Exception]) -> str:
+    """A UTF-8 file's text; ``error(file, [problem])`` says what went wrong (missing, not UTF-8, unreadable).
+    Shared by the kiosk's configuration and the questionnaire files."""
     try:
-        text = p.read_text(encoding="utf-8")
+        return p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(str(p), ["file not found"]) from None
+        raise error(str(p), ["file not found"]) from None
     except UnicodeDecodeError as e:
-        raise ConfigError(str(p), [f"not UTF-8 text (byte {e.start})"]) from None
+        raise error(str(p), [f"not UTF-8 text (byte {e.start})"]) from None
     except OSError as e:
-        raise ConfigError(str(p), [f"cannot read: {e.strerror}"]) from None
-    return parse_config(text, source=str(p), base_dir=p.resolve().parent)
+        raise error(str(p), [f"cannot read: {e.strerror}"]) from None
 
 
 def ensure_data_dir(config: Config) -> Path:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..config import _Locator
+from ..config import _Locator, read_text_file
 from ..scales import SCALES, get_scale
 from .model import CHANNELS, PROFILE_KINDS, TYPING_CHANNELS, Choice, Element, Question, Questionnaire
 
@@ -309,15 +309,7 @@ def parse_questionnaire(text: str, source: str = "<text>") -> Questionnaire:
 def load_file(path: str | Path) -> Questionnaire:
     """Read and validate one questionnaire file; :class:`QuestionnaireError` names the file on any problem."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise QuestionnaireError(str(p), ["file not found"]) from None
-    except UnicodeDecodeError as e:
-        raise QuestionnaireError(str(p), [f"not UTF-8 text (byte {e.start})"]) from None
-    except OSError as e:
-        raise QuestionnaireError(str(p), [f"cannot read: {e.strerror}"]) from None
-    return parse_questionnaire(text, source=str(p))
+    return parse_questionnaire(read_text_file(p, QuestionnaireError), source=str(p))
 
 
 @functools.lru_cache(maxsize=32)  # the kiosk asks for the active questionnaire for every citizen
