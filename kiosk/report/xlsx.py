@@ -235,14 +235,18 @@ class _Writer:
 
     # --- sheets ------------------------------------------------------------------------------
 
-    def sheet_summary(self) -> None:
-        m = self.model
-        ws = self.wb.add_worksheet(SHEETS[0])
-        cols = _summary_columns(m, m.codes)
+    def _table_sheet(self, index: int):
+        """A new sheet laid out for the summary table's columns; returns it and how many columns it has."""
+        ws = self.wb.add_worksheet(SHEETS[index])
+        cols = _summary_columns(self.model, self.model.codes)
         for c, (_t, _s, w) in enumerate(cols):
             ws.set_column(c, c, w)
         _page(ws)
-        ncols = len(cols)
+        return ws, len(cols)
+
+    def sheet_summary(self) -> None:
+        m = self.model
+        ws, ncols = self._table_sheet(0)
         row = self.head(ws, ncols, official=True)
         row = self.target_row(ws, row)
         row = self.summary_table(ws, row, m.summary, m.codes, m.summary.key_name)
@@ -262,12 +266,8 @@ class _Writer:
 
     def sheet_officers(self) -> None:
         m = self.model
-        ws = self.wb.add_worksheet(SHEETS[1])
-        cols = _summary_columns(m, m.codes)
-        for c, (_t, _s, w) in enumerate(cols):
-            ws.set_column(c, c, w)
-        _page(ws)
-        row = self.head(ws, len(cols), official=False)
+        ws, ncols = self._table_sheet(1)
+        row = self.head(ws, ncols, official=False)
         self.summary_table(ws, row, m.by_officer, m.codes, "Công chức (mã)")
 
     def sheet_days(self) -> None:
