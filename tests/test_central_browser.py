@@ -103,7 +103,10 @@ def test_an_admin_logs_in_and_walks_the_overview_a_commune_kiosk_health_and_the_
     form = browser.find_element(By.ID, "register")
     form.find_element(By.NAME, "kiosk_id").send_keys("demo-moi-01")
     form.find_element(By.TAG_NAME, "button").click()
-    assert len(browser.find_element(By.ID, "secret").text) >= 32
+    # A form's submit returns before the next page has loaded: wait for it, as a person would.
+    from selenium.webdriver.support.ui import WebDriverWait
+    secret = WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "secret"))
+    assert len(secret.text) >= 32
     shot(browser, "registry")
 
 
