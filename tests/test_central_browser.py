@@ -60,7 +60,23 @@ def log_in(driver, url, name):
     assert "/login/" in driver.current_url
     driver.find_element(By.NAME, "username").send_keys(name)
     driver.find_element(By.NAME, "password").send_keys(DEMO_PASSWORD)
-    driver.find_element(By.ID, "submit").click()
+    follow(driver, driver.find_element(By.ID, "submit"))
+    assert "/login/" not in driver.current_url, "the log-in was refused"
+
+
+def follow(driver, element):
+    """Click something that loads a new page, and wait until that page has replaced the old one.
+
+    A click returns as soon as the browser has the event, before the next page loads; reading the
+    page straight after races the navigation (a flake seen on CI), so wait as a person would.
+    """
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.common.by import By
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def download(driver, href, content_type):
@@ -89,23 +105,21 @@ def test_an_admin_logs_in_and_walks_the_overview_a_commune_kiosk_health_and_the_
     assert all(f"Xã {n}" in names for n in ("Ninh Giang", "Vĩnh Bảo", "Bạch Long Vĩ"))
     assert "%" in rows[0].text and "," in rows[0].text
     shot(browser, "overview")
-    rows[0].find_element(By.TAG_NAME, "a").click()
+    follow(browser, rows[0].find_element(By.TAG_NAME, "a"))
     assert browser.find_element(By.ID, "unit-rate").text.endswith("%")
     assert browser.find_elements(By.CSS_SELECTOR, "svg.chart polyline")
     assert "Quầy 1" in browser.find_element(By.ID, "counters").text
     shot(browser, "commune")
     workbook = browser.find_element(By.ID, "dl-xlsx").get_attribute("href")
     download(browser, workbook, "application/vnd.openxmlformats")
-    browser.find_element(By.ID, "nav-kiosks").click()
+    follow(browser, browser.find_element(By.ID, "nav-kiosks"))
     assert made["kiosks"][0] in browser.find_element(By.ID, "health").text
     shot(browser, "kiosks")
-    browser.find_element(By.ID, "nav-registry").click()
+    follow(browser, browser.find_element(By.ID, "nav-registry"))
     form = browser.find_element(By.ID, "register")
     form.find_element(By.NAME, "kiosk_id").send_keys("demo-moi-01")
-    form.find_element(By.TAG_NAME, "button").click()
-    # A form's submit returns before the next page has loaded: wait for it, as a person would.
-    from selenium.webdriver.support.ui import WebDriverWait
-    secret = WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "secret"))
+    follow(browser, form.find_element(By.TAG_NAME, "button"))
+    secret = browser.find_element(By.ID, "secret")
     assert len(secret.text) >= 32
     shot(browser, "registry")
 
