@@ -234,3 +234,92 @@ class AuditEntry(models.Model):
     class Meta:
         db_table = "audit_log"
         indexes = [models.Index(fields=["action", "remote", "at"], name="audit_by_action")]
+
+
+# --- The questionnaire (issue 11): the kiosk store's tables and column names, so the kiosk's analysis
+# SQL (kiosk.questionnaire.analysis) runs here unchanged, plus what only the centre's other channels
+# have. ``centre_id`` is the centre a response belongs to (its kiosk's centre, or the centre of the
+# phone link or paper form): a commune's analysis filters by it. Kiosk answers carry their chain
+# (prev_hash, hash); phone and paper answers have none (empty strings).
+
+class QDefinition(models.Model):
+    """A questionnaire version as it was answered: its canonical JSON and hash (the file may go)."""
+    questionnaire_id = models.CharField(max_length=64)
+    version = models.IntegerField()
+    definition_hash = models.CharField(max_length=64)
+    definition = models.TextField()
+    registered_at = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = "q_definitions"
+        constraints = [models.UniqueConstraint(fields=["questionnaire_id", "version"], name="q_definitions_key")]
+
+
+class QResponse(models.Model):
+    """One citizen's response, on any channel. ``device`` is the phone's cookie token, hashed (never the
+    token itself); ``form_no`` the paper form's number; ``flag`` marks a suspicious burst (kept, never deleted)."""
+    uuid = models.CharField(max_length=36, primary_key=True)
+    kiosk_id = models.CharField(max_length=64, default="")        # '' for phone and paper
+    centre_id = models.CharField(max_length=64)
+    questionnaire_id = models.CharField(max_length=64)
+    version = models.IntegerField()
+    definition_hash = models.CharField(max_length=64)
+    channel = models.CharField(max_length=8)                      # kiosk | phone | paper
+    counter_id = models.CharField(max_length=64, null=True)
+    started_at = models.CharField(max_length=40)
+    local_date = models.CharField(max_length=10)
+    finished_at = models.CharField(max_length=40, null=True)
+    device = models.CharField(max_length=64, default="")
+    form_no = models.CharField(max_length=32, default="")
+    flag = models.CharField(max_length=16, null=True)
+    entered_by = models.CharField(max_length=150, default="")
+    received_at = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = "q_responses"
+        constraints = [
+            # A paper form is entered once per centre and questionnaire version (a second entry is caught).
+            models.UniqueConstraint(fields=["centre_id", "questionnaire_id", "version", "form_no"],
+                                    condition=~models.Q(form_no=""), name="q_responses_form_once"),
+        ]
+        indexes = [
+            models.Index(fields=["questionnaire_id", "version", "local_date", "channel"], name="q_responses_by_day"),
+            models.Index(fields=["centre_id", "questionnaire_id", "version", "device"], name="q_responses_by_device"),
+        ]
+
+
+class QAnswer(models.Model):
+    """One answer given (a skip has no choice); an answer given again ``replaces`` the earlier one,
+    which is then marked ``replaced`` (the analysis counts only current answers)."""
+    uuid = models.CharField(max_length=36, primary_key=True)
+    seq = models.BigIntegerField(null=True)                       # the kiosk's answer chain; null off the kiosk
+    response_uuid = models.CharField(max_length=36)
+    kiosk_id = models.CharField(max_length=64, default="")
+    centre_id = models.CharField(max_length=64)
+    questionnaire_id = models.CharField(max_length=64)
+    version = models.IntegerField()
+    definition_hash = models.CharField(max_length=64)
+    channel = models.CharField(max_length=8)
+    counter_id = models.CharField(max_length=64, null=True)
+    question_id = models.CharField(max_length=64)
+    choice = models.CharField(max_length=16, null=True)
+    text = models.TextField(null=True)
+    replaces = models.CharField(max_length=36, null=True)
+    local_time = models.CharField(max_length=40)
+    local_date = models.CharField(max_length=10)
+    prev_hash = models.CharField(max_length=64, default="")
+    hash = models.CharField(max_length=64, default="")
+    replaced = models.IntegerField(default=0)
+    received_at = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = "q_answers"
+        constraints = [models.UniqueConstraint(fields=["kiosk_id", "seq"], condition=~models.Q(kiosk_id=""),
+                                               name="q_answers_kiosk_seq")]
+        indexes = [
+            models.Index(fields=["response_uuid", "question_id"], name="q_answers_by_response"),
+            # The analysis's GROUP BY order, as on the kiosk (see kiosk/questionnaire/schema.py).
+            models.Index(fields=["questionnaire_id", "version", "replaced", "channel", "question_id", "choice",
+                                 "local_date"], name="q_answers_analysis"),
+            models.Index(fields=["centre_id", "questionnaire_id", "version", "local_date"], name="q_answers_by_centre"),
+        ]
