@@ -27,6 +27,10 @@ from kiosk.report.questionnaires import questionnaire_sections
 from kiosk.store import VoteStore
 from tests.conftest import write_config
 from tests.helpers.report_data import REPORT_CONFIG
+try:  # the PostgreSQL server fixture; without psycopg only that test is skipped, not this module
+    from tests.test_questionnaire_postgres import PG_TABLES, PgSource, pg  # noqa: F401 (pg: a fixture)
+except pytest.skip.Exception:
+    PG_TABLES = None
 from tests.test_report_xlsx import RECALC_ALWAYS
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -367,3 +371,19 @@ def test_without_stored_definitions_the_questionnaire_files_give_the_wording(mad
 
 def test_the_filters_narrow_the_answers_to_a_centres_kiosks(made):
     assert questionnaire_sections(SqliteSource(made["config"].db_path), *Q4, {"kiosk_id": ["other-kiosk"]}) == ([], [])
+
+
+@pytest.mark.skipif(PG_TABLES is None, reason="psycopg is not installed")
+def test_the_section_reads_the_same_on_postgresql_as_on_the_kiosk(made, pg):
+    """The central service's tables (the kiosk store's columns, here without q_definitions: the wording then
+    comes from the questionnaire files) on a real PostgreSQL server give the same section."""
+    pg.execute(PG_TABLES)
+    raw = SqliteSource(made["config"].db_path)
+    with pg.cursor() as cur:
+        cur.executemany("INSERT INTO q_responses VALUES (%s, %s, %s, %s, %s, %s, %s)", raw.query(
+            "SELECT uuid, kiosk_id, questionnaire_id, version, channel, counter_id, local_date FROM q_responses"))
+        cur.executemany("INSERT INTO q_answers VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", raw.query(
+            "SELECT uuid, response_uuid, kiosk_id, questionnaire_id, version, channel, counter_id, question_id, "
+            "choice, local_date, replaced FROM q_answers"))
+    sections, notes = questionnaire_sections(PgSource(pg), *Q4, {"kiosk_id": ["test-01"]})
+    assert notes == [] and sections == made["model"].questionnaires
