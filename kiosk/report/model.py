@@ -207,6 +207,9 @@ class ReportModel:
                          "kind": self.period.kind, "label": self.period.label, "slug": self.period.slug}
         out["unit"]["officers"] = dict(self.unit.officers)
         out["target_met"] = self.target_met
+        for section in out["questionnaires"]:  # the contract's by_channel beside the printed channel lines
+            section["by_channel"] = {c["channel"]: {"responses": c["responses"], "answers": c["answers"],
+                                                    "index": c["index"]} for c in section["channels"] if c["channel"]}
         return out
 
 

@@ -43,7 +43,7 @@ def questions_table(b, section: QuestionnaireSection) -> LongTable:
         data.append([str(q.number), _p(q.text, s.cell), _p(q.element_label, s.cell),
                      *(fmt_int(q.levels[c]) for c in section.codes), fmt_int(q.answered), fmt_int(q.skipped),
                      fmt_pct(q.satisfied_pct), _p(note, s.cell_c) if note else ""])
-    widths = [9 * mm, 0, 34 * mm, *([14 * mm] * n), 16 * mm, 13 * mm, 18 * mm, 30 * mm]
+    widths = [9 * mm, 0, 40 * mm, *([15 * mm] * n), 16 * mm, 13 * mm, 18 * mm, 26 * mm]
     widths[1] = max(50 * mm, b.width - sum(widths))
     table = LongTable(data, colWidths=widths, repeatRows=2)
     style = _grid(2)

@@ -64,14 +64,14 @@ def write_sheet(writer, section: QuestionnaireSection, name: str) -> None:
         ws.merge_range(row, c, row + 1, c, title, f.head)
     ws.merge_range(row, 3, row, 2 + n, "Số câu trả lời theo mức đánh giá", f.head)
     ws.write_string(row, c_raw, "tỷ lệ chưa làm tròn", f.text)
-    ws.set_row(row + 1, 45)
+    ws.set_row(row + 1, 60)
     for i, code in enumerate(section.codes):
         ws.write_string(row + 1, 3 + i, f"{section.level_labels[code]} ({code})", f.head)
     row += 2
     raw_cell: dict[str, str] = {}
     answered_cell: dict[str, str] = {}
     for q in section.questions:
-        lines = max(1 + len(q.text) // 44, 1 + len(q.element_label) // 20)  # characters a line in each column
+        lines = max(1 + len(q.text) // 52, 1 + len(q.element_label) // 24)  # characters a line in each column
         if lines > 1:
             ws.set_row(row, 15 * lines)
         ws.write_number(row, 0, q.number, f.cell_c)
