@@ -20,6 +20,7 @@ from .db import StoreDamagedError, StoreError
 from .logs import LogSetupError, current_log_file, setup_logging
 from .export import report_csv_bytes, to_json
 from .questionnaire import commands as questionnaire_commands
+from .soundness import refuse_if_damaged
 from .store import VoteStore
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -57,6 +58,7 @@ def cmd_totals(args) -> int:
     """Print one local day's totals per counter."""
     config, store = _open_store(args)
     with store:
+        refuse_if_damaged(store)  # never figures from a damaged file
         day = args.date or store.today()
         result = totals.day_totals(store, config.counters, config.scale, day)
     if args.json:

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from ..config import load_config
 from ..export import to_json
+from ..soundness import refuse_if_damaged
 from ..store import VoteStore
 from .analysis import analyse
 from .answers import DefinitionChanged, active_list, check_definition, start_questionnaire, stop_questionnaire
@@ -107,6 +108,7 @@ def cmd_start(args) -> int:
     config = load_config(args.config)
     q = _get(_catalogue(config), args.id)
     with VoteStore.from_config(config) as store:
+        refuse_if_damaged(store)  # nothing is written into a damaged file
         active = start_questionnaire(store, q, counter_id=args.counter, until=args.until)
     until = f" đến hết {active.until:%d/%m/%Y}" if active.until else ""
     print(f"đã bật phiếu {q.id} v{q.version} ở {_when(active.counter_id)}{until} "
