@@ -46,7 +46,7 @@ def _existing_store(config) -> VoteStore | None:
 
 
 def _when(counter: str) -> str:
-    return "mọi quầy (every counter)" if counter == ALL_COUNTERS else f"quầy {counter}"
+    return "mọi quầy" if counter == ALL_COUNTERS else f"quầy {counter}"
 
 
 def cmd_list(args) -> int:
@@ -111,8 +111,7 @@ def cmd_start(args) -> int:
         refuse_if_damaged(store)  # nothing is written into a damaged file
         active = start_questionnaire(store, q, counter_id=args.counter, until=args.until)
     until = f" đến hết {active.until:%d/%m/%Y}" if active.until else ""
-    print(f"đã bật phiếu {q.id} v{q.version} ở {_when(active.counter_id)}{until} "
-          f"(questionnaire {q.id} v{q.version} on)")
+    print(f"đã bật phiếu khảo sát {q.id} v{q.version} ở {_when(active.counter_id)}{until}")
     return EXIT_OK
 
 
@@ -122,10 +121,9 @@ def cmd_stop(args) -> int:
     with VoteStore.from_config(config) as store:
         stopped = stop_questionnaire(store, args.counter)
     if not stopped:
-        print("không có phiếu nào đang bật" + (f" ở quầy {args.counter}" if args.counter else "")
-              + " (no questionnaire was on)")
+        print("không có phiếu khảo sát nào đang bật" + (f" ở quầy {args.counter}" if args.counter else ""))
     for counter in stopped:
-        print(f"đã tắt phiếu ở {_when(counter)} (questionnaire off)")
+        print(f"đã tắt phiếu khảo sát ở {_when(counter)}")
     return EXIT_OK
 
 
