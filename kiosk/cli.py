@@ -180,8 +180,11 @@ def cmd_verify(args) -> int:
 
 
 def cmd_demo_data(args) -> int:
-    """Fill the store with realistic synthetic votes."""
-    config, store = _open_store(args)
+    """Fill the demo centre's store with realistic synthetic votes (a real centre's store is refused)."""
+    config = load_config(args.config)
+    ensure_data_dir(config)
+    demo.refuse_real_centre(config)  # before the store is opened: a refused store is not even created
+    store = VoteStore.from_config(config)
     with store:
         n = demo.generate(store, config.counters, config.scale, args.days, args.per_day, args.seed)
         log.info("demo-data: %d demo votes over %d days recorded in %s", n, args.days, store.path)

@@ -14,7 +14,7 @@ from .db import DAMAGED_HINT, StoreDamagedError
 def refuse_if_damaged(store) -> None:
     """Raise :class:`kiosk.db.StoreDamagedError` (one line: the file, what SQLite found, what to do)
     when ``PRAGMA quick_check`` finds the store's file damaged; return quietly when it is sound."""
-    found = [row[0] for row in store.query("PRAGMA quick_check(1)")]
+    found = store.quick_check()
     if found != ["ok"]:
         first = " ".join(found[0].split()) if found else "no answer"
         raise StoreDamagedError(f"{store.path}: the vote database is damaged ({first}) — {DAMAGED_HINT}")

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import sqlite3
+from pathlib import Path
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -110,17 +111,25 @@ def test_verify_without_a_database_says_so(config_path):
     assert out.returncode == 1 and "no vote database" in out.stderr
 
 
-def test_demo_data_writes_votes_that_verify(config_path):
-    out = run_cli("demo-data", "--days", "10", "--per-day", "30", "--seed", "7", config=config_path)
+def test_demo_data_writes_votes_that_verify_into_the_demo_centres_store(tmp_path):
+    out = run_cli("demo-data", "--days", "10", "--per-day", "30", "--seed", "7", cwd=tmp_path)  # no configuration
     assert out.returncode == 0, out.stderr
-    assert "phiếu mẫu" in out.stdout
-    assert run_cli("verify", config=config_path).returncode == 0
+    assert "phiếu mẫu" in out.stdout and str(Path("data") / "demo" / "votes.db") in out.stdout
+    assert run_cli("verify", cwd=tmp_path).returncode == 0
 
 
-def test_demo_data_refuses_a_database_with_real_votes(config, config_path):
-    _votes(config, "RHL")
+@pytest.mark.parametrize("real_votes", [0, 1])
+def test_demo_data_refuses_a_real_centres_store_even_before_its_first_vote(config, config_path, real_votes):
+    if real_votes:
+        _votes(config, "RHL")
     out = run_cli("demo-data", "--days", "2", "--per-day", "5", config=config_path)
-    assert out.returncode == 1 and "real vote" in out.stderr
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and out.stderr.startswith("error:")
+    assert "real centre" in out.stderr and str(config_path) in out.stderr and "without --config" in out.stderr
+    assert config.db_path.exists() == bool(real_votes)  # a refused store is not even created
+    if real_votes:
+        with VoteStore.from_config(config) as store:
+            assert store.count() == 1
 
 
 def test_a_bad_configuration_stops_with_file_line_and_key(tmp_path):

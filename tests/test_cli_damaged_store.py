@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli, write_config
+from tests.conftest import run_cli, synthetic_votes, write_config
 
 
 def _damage_last_pages(db: Path, pages: int = 5) -> None:
@@ -24,7 +24,7 @@ def _damage_last_pages(db: Path, pages: int = 5) -> None:
 @pytest.fixture
 def damaged(tmp_path):
     config = write_config(tmp_path)
-    assert run_cli("demo-data", "--days", "20", "--per-day", "150", "--seed", "5", config=config).returncode == 0
+    assert synthetic_votes(config, 20, 150, 5) > 0
     db = tmp_path / "data" / "votes.db"
     assert not Path(f"{db}-wal").exists() or Path(f"{db}-wal").stat().st_size == 0
     _damage_last_pages(db)
@@ -48,6 +48,6 @@ def test_a_store_damaged_where_the_command_does_not_read_is_refused_in_one_line_
 
 def test_a_sound_store_still_gives_totals_and_starts_a_questionnaire(tmp_path):
     config = write_config(tmp_path)
-    assert run_cli("demo-data", "--days", "3", "--per-day", "20", "--seed", "5", config=config).returncode == 0
+    assert synthetic_votes(config, 3, 20, 5) > 0
     assert run_cli("totals", config=config).returncode == 0
     assert run_cli("questionnaire", "start", "trung-tam", config=config).returncode == 0

@@ -8,7 +8,7 @@ import json
 import re
 import unicodedata
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, synthetic_votes
 
 # Words of the English glosses the summaries used to carry beside the Vietnamese.
 ENGLISH = re.compile(r"\b(votes?|counted|satisfied|wrote|recorded|days|flagged|repeats|every counter|"
@@ -25,8 +25,9 @@ def _vietnamese(line: str) -> bool:
 
 
 def test_summaries_are_vietnamese_without_english_glosses(tmp_path, config_path):
+    synthetic_votes(config_path, 3, 30, 2)
     outputs = [
-        run_cli("demo-data", "--days", "3", "--per-day", "30", "--seed", "2", config=config_path).stdout,
+        run_cli("demo-data", "--days", "3", "--per-day", "30", "--seed", "2", cwd=tmp_path).stdout,  # the demo centre
         run_cli("totals", config=config_path).stdout,
         run_cli("verify", config=config_path).stdout,
         run_cli("questionnaire", "start", "trung-tam", config=config_path).stdout,
@@ -52,7 +53,7 @@ def test_summaries_are_vietnamese_without_english_glosses(tmp_path, config_path)
 
 
 def test_json_output_is_unchanged_by_the_wording(config_path):
-    run_cli("demo-data", "--days", "2", "--per-day", "10", "--seed", "2", config=config_path)
+    synthetic_votes(config_path, 2, 10, 2)
     result = json.loads(run_cli("totals", "--json", config=config_path).stdout)
     assert {"date", "counters", "all"} <= set(result)
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", result["date"])  # the contract keeps ISO dates
