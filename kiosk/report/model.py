@@ -375,7 +375,8 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
 
     The questionnaires answered in the period (tables ``q_responses``/``q_answers`` of the same
     ``source``; see :mod:`.questionnaires`) each get a section; ``questionnaire_filters`` narrows their
-    answers (default: ``{"kiosk_id": kiosk_ids}`` when ``kiosk_ids`` is given), ``questionnaire_dirs``
+    answers (default: ``{"kiosk_id": kiosk_ids}`` when ``kiosk_ids`` is given; ``{}``: every answer in
+    the source), ``questionnaire_dirs``
     says where the questionnaire files are when the source keeps no definitions.
     """
     scale = get_scale(scale) if isinstance(scale, str) else scale
