@@ -387,3 +387,16 @@ def test_the_section_reads_the_same_on_postgresql_as_on_the_kiosk(made, pg):
             "choice, local_date, replaced FROM q_answers"))
     sections, notes = questionnaire_sections(PgSource(pg), *Q4, {"kiosk_id": ["test-01"]})
     assert notes == [] and sections == made["model"].questionnaires
+
+
+def test_the_models_json_carries_each_section_with_the_contracts_keys(made):
+    import json
+    data = json.loads(render(made["model"], "json"))
+    tt = next(q for q in data["questionnaires"] if q["id"] == "trung-tam")
+    assert {"id", "version", "responses", "questions", "elements", "index", "by_channel"} <= set(tt)
+    assert {"id", "element", "levels", "answered", "skipped", "satisfied_pct"} <= set(tt["questions"][0])
+    assert {"id", "index", "answered"} <= set(tt["elements"][0])
+    assert (tt["responses"], tt["index"]) == (made["tt"]["responses"], made["tt"]["index"])
+    assert set(tt["by_channel"]) == {"kiosk", "phone", "paper"}
+    assert sum(c["responses"] for c in tt["by_channel"].values()) == tt["responses"]
+    assert json.loads(render(made["empty"], "json"))["questionnaires"] == []
