@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import BUILD, verdict  # noqa: E402
 from kiosk import demo  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
-from kiosk.report import StoreReader, aggregate_sql, render, report_for_store, write_report  # noqa: E402
+from kiosk.report import (ReportUnit, StoreReader, aggregate_sql, build_report, render, report_for_store,  # noqa: E402
+                          write_report)
 from kiosk.store import CHECKPOINT_KEY, REPORT_INDEXES, VoteStore  # noqa: E402
 
 YEAR = 2026
@@ -80,6 +81,24 @@ def vote_path(n: int = 600) -> None:
         shutil.rmtree(folder)
 
 
+def questionnaire_section() -> None:
+    """The questionnaire section (issue 11) over the questionnaire bench's 100,000 responses in 2026-Q4
+    (the year store above has none: there the section costs two probes and one empty query)."""
+    from bench.bench_questionnaire import Q4, big_answer_store
+    from kiosk.report.questionnaires import questionnaire_sections
+    q_store, _ = big_answer_store()
+    try:
+        secs, (sections, _) = _time(lambda: questionnaire_sections(q_store, *Q4))  # as the kiosk reads: no filter
+        print(f"  {'questionnaire section, 100,000 responses':<44} {secs:6.2f} s  (index {sections[0].index})")
+        model = build_report(q_store, unit=ReportUnit(), d_from=Q4[0], d_to=Q4[1], scale="sipas5", counters=[],
+                             kiosk_ids=[q_store.kiosk_id], questionnaire_filters={})
+        for fmt in ("xlsx", "pdf"):
+            r, data = _time(lambda: render(model, fmt))
+            print(f"  {'  render ' + fmt + ' with its questionnaire sheet':<44} {r:6.2f} s  ({len(data) / 1024:,.0f} KiB)")
+    finally:
+        q_store.close()
+
+
 def main() -> None:
     vote_path()
     store, config = year_store()
@@ -111,6 +130,7 @@ def main() -> None:
     for fmt in ("xlsx", "pdf"):
         r, data = _time(lambda: render(model, fmt))
         print(f"  {'  render ' + fmt + ' alone':<44} {r:6.2f} s  ({len(data) / 1024:,.0f} KiB)")
+    questionnaire_section()
     folder = Path(tempfile.mkdtemp(dir=BUILD))
     try:
         for fmt, label in (("xlsx", "the workbook"), ("pdf", "the PDF")):

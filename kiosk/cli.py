@@ -14,12 +14,13 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import demo, totals
+from . import demo, totals, vnformat
 from .config import ENV_VAR, ConfigError, ensure_data_dir, load_config
 from .db import StoreDamagedError, StoreError
 from .logs import LogSetupError, current_log_file, setup_logging
 from .export import report_csv_bytes, to_json
 from .questionnaire import commands as questionnaire_commands
+from .soundness import refuse_if_damaged
 from .store import VoteStore
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -57,20 +58,21 @@ def cmd_totals(args) -> int:
     """Print one local day's totals per counter."""
     config, store = _open_store(args)
     with store:
+        refuse_if_damaged(store)  # never figures from a damaged file
         day = args.date or store.today()
         result = totals.day_totals(store, config.counters, config.scale, day)
     if args.json:
         print(to_json(result))
         return EXIT_OK
-    print(f"{config.centre} — {result['date']} — {config.scale.name_vi}")
+    print(f"{config.centre} — {vnformat.day(day)} — {config.scale.name_vi}")
     codes = config.scale.codes
-    head = f"{'Quầy':<8}" + "".join(f"{c:>6}" for c in codes) + f"{'Tổng':>7}{'Hài lòng':>10}{'Tỷ lệ':>8}{'Cờ':>5}"
+    head = f"{'Quầy':<8}" + "".join(f"{c:>6}" for c in codes) + f"{'Tổng':>7}{'Hài lòng':>10}{'Tỷ lệ':>9}{'Cờ':>5}"
     print(head)
     for row in [*result["counters"], {"counter": "Tất cả", **result["all"]}]:
-        pct = "—" if row["satisfied_pct"] is None else f"{row['satisfied_pct']:.1f}%"
+        pct = vnformat.percent(row["satisfied_pct"])
         print(f"{row['counter']:<8}" + "".join(f"{row['levels'][c]:>6}" for c in codes)
-              + f"{row['total']:>7}{row['satisfied']:>10}{pct:>8}{row['flagged']:>5}")
-    print("Cờ = phiếu lặp lại trong cửa sổ chống bấm trùng, không tính vào tổng (flagged repeats, not counted).")
+              + f"{row['total']:>7}{row['satisfied']:>10}{pct:>9}{row['flagged']:>5}")
+    print("Cờ = phiếu bấm lặp lại tại cùng quầy trong thời gian chống bấm trùng, không tính vào tổng.")
     return EXIT_OK
 
 
@@ -108,14 +110,13 @@ def cmd_report(args) -> int:
                                                    period.d_from, period.d_to)
             data = (report_csv_bytes(result, config.scale) if args.format == "csv"
                     else (to_json(result) + "\n").encode("utf-8"))
-            summary = f"{len(result['days'])} days, {result['period']['all']['total']} votes counted"
+            summary = f"{len(result['days'])} ngày, {result['period']['all']['total']} phiếu được tính"
         else:
             model = report.report_for_store(store, config, period.d_from, period.d_to, by=args.by or "counter",
                                             period=period, appendix=args.appendix)
             data = report.render(model, args.format)
-            rate = model.summary.total.satisfied_pct
-            summary = (f"{period.label}: {model.summary.total.total} votes counted, satisfied "
-                       f"{'—' if rate is None else f'{rate:.1f}%'}")
+            summary = (f"{period.label}: {model.summary.total.total} phiếu được tính, tỷ lệ hài lòng "
+                       f"{vnformat.percent(model.summary.total.satisfied_pct)}")
     if target is not None:
         try:
             report.write_atomically(target, data)
@@ -123,7 +124,7 @@ def cmd_report(args) -> int:
             print(f"error: cannot write {target}: {e.strerror or e}", file=sys.stderr)
             return EXIT_FAILED
         log.info("report %s (%s) written to %s", period.label, args.format, target)
-        print(f"wrote {target} ({summary})", file=sys.stderr)
+        print(f"đã ghi {target} ({summary})", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -161,7 +162,7 @@ def cmd_verify(args) -> int:
     with store:
         integrity = store.integrity_check()
         ok = integrity == ["ok"]
-        print(f"{store.path}: integrity_check: " + ("ok" if ok else "FAILED"))
+        print(f"{store.path}: kiểm tra toàn vẹn tệp (PRAGMA integrity_check): " + ("đạt" if ok else "HỎNG"))
         for line in ([] if ok else integrity[:20]):
             print(f"  {line}")
         try:
@@ -169,24 +170,25 @@ def cmd_verify(args) -> int:
             brk, count = store.verify_chain(checkpoint=True), store.count()
             answers_brk, answers = store.verify_answers(), store.answer_count()
         except StoreDamagedError as e:  # the walk met a damaged page: say so, do not crash
-            print(f"hash chain: cannot be read to the end: {e}")
+            print(f"chuỗi băm phiếu: không đọc được đến hết: {e}")
             return EXIT_FAILED
-    if brk is None:
-        print(f"hash chain: ok ({count} votes)")
-    else:
-        print(f"hash chain: BROKEN at {brk}")
-    print(f"answers' hash chain: ok ({answers} answers)" if answers_brk is None
-          else f"answers' hash chain: BROKEN at {answers_brk}")
+    # The break itself (which vote or answer, what is wrong) is the chain module's technical wording.
+    print(f"chuỗi băm phiếu: hợp lệ ({count} phiếu)" if brk is None else f"chuỗi băm phiếu: HỎNG tại {brk}")
+    print(f"chuỗi băm câu trả lời: hợp lệ ({answers} câu trả lời)" if answers_brk is None
+          else f"chuỗi băm câu trả lời: HỎNG tại {answers_brk}")
     return EXIT_OK if ok and brk is None and answers_brk is None else EXIT_FAILED
 
 
 def cmd_demo_data(args) -> int:
-    """Fill the store with realistic synthetic votes."""
-    config, store = _open_store(args)
+    """Fill the demo centre's store with realistic synthetic votes (a real centre's store is refused)."""
+    config = load_config(args.config)
+    ensure_data_dir(config)
+    demo.refuse_real_centre(config)  # before the store is opened: a refused store is not even created
+    store = VoteStore.from_config(config)
     with store:
         n = demo.generate(store, config.counters, config.scale, args.days, args.per_day, args.seed)
         log.info("demo-data: %d demo votes over %d days recorded in %s", n, args.days, store.path)
-        print(f"{store.path}: recorded {n} demo votes over {args.days} days (source 'demo')")
+        print(f"{store.path}: đã ghi {n} phiếu mẫu trong {args.days} ngày (nguồn 'demo', không phải phiếu thật)")
     return EXIT_OK
 
 
@@ -218,7 +220,7 @@ def cmd_set_pin(args) -> int:
     with store:
         store.set_setting(SETTING, stored)
     log.info("manager PIN changed")
-    print(f"manager PIN set for {config.kiosk_id} (stored as a salted scrypt hash in {store.path})")
+    print(f"đã đặt mã PIN quản lý cho {config.kiosk_id} (lưu dạng băm scrypt có muối trong {store.path})")
     return EXIT_OK
 
 

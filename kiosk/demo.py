@@ -23,6 +23,21 @@ class RealVotesPresent(Exception):
     """demo-data refuses to mix synthetic votes into a database that holds real ones."""
 
 
+class RealCentre(RealVotesPresent):
+    """demo-data refuses a real centre's store, even before its first vote: its votes are evidence
+    (reports, sync), and a demo vote there would be filed with them."""
+
+
+def refuse_real_centre(config) -> None:
+    """Raise :class:`RealCentre` unless ``config`` is the embedded demo centre (or a rehearsal), whose
+    store is kept apart and whose votes are all demo votes."""
+    if not getattr(config, "is_demo", False):
+        raise RealCentre(
+            f"{config.db_path} is the vote store of a real centre ({config.centre}, from {config.source}); "
+            "demo votes would be filed and synced with its evidence. Run demo-data without --config (and "
+            "without $KIOSK_CONFIG): the embedded demo centre keeps its votes apart, in data/demo")
+
+
 def demo_votes(counters: Sequence[Counter], scale: Scale, tz, days: int, per_day: int, seed: int | None,
                end: datetime) -> Iterator[dict[str, Any]]:
     """Yield synthetic votes in time order for ``days`` calendar days ending on ``end``'s date.
@@ -68,9 +83,13 @@ def _at(sessions: list[tuple[datetime, datetime]], t: float) -> datetime:
 
 def generate(store: VoteStore, counters: Sequence[Counter], scale: Scale, days: int, per_day: int,
              seed: int | None = None, end: datetime | None = None) -> int:
-    """Write demo votes into ``store``; return how many. Refuses a store that holds real votes."""
+    """Write demo votes into ``store``; return how many. Refuses a real centre's store (one not opened
+    for the demo centre or a rehearsal) and a store that holds real votes."""
     if days < 1 or per_day < 0:
         raise ValueError("--days must be at least 1 and --per-day at least 0")
+    if not store.demo:
+        raise RealCentre(f"{store.path} is not a demo store: demo votes would be filed with a real centre's "
+                         "evidence. Open the embedded demo centre's store (no configuration) for demo data")
     real = store.real_vote_count()
     if real:
         raise RealVotesPresent(f"{store.path} holds {real} real vote(s); demo votes would be counted as "

@@ -554,6 +554,11 @@ class VoteStore:
         """SQLite's ``PRAGMA integrity_check``: ``["ok"]`` when the file is sound."""
         return [r[0] for r in self.query("PRAGMA integrity_check")]
 
+    def quick_check(self) -> list[str]:
+        """SQLite's ``PRAGMA quick_check(1)``: every page read once (not the indexes' contents);
+        ``["ok"]`` when sound, else the first problem found."""
+        return [r[0] for r in self.query("PRAGMA quick_check(1)")]
+
     def verify_chain(self, checkpoint: bool = False) -> chain.ChainBreak | None:
         """Walk the whole hash chain; return the first break, or None when every vote follows.
         With ``checkpoint``, a whole chain moves the verified checkpoint to its last vote (``verify``)."""

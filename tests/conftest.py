@@ -55,14 +55,27 @@ def store(config):
 
 
 def run_cli(*args: str, config: Path | None = None, timeout: float = 120, env: dict | None = None,
-            input: str | None = None) -> subprocess.CompletedProcess:
+            input: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``python main.py ARGS`` as a user would, and capture what it prints."""
     cmd = [sys.executable, str(ROOT / "main.py"), *args]
     if config is not None:
         cmd += ["--config", str(config)]
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     full_env.pop("KIOSK_CONFIG", None) if env is None or "KIOSK_CONFIG" not in env else None
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=full_env, input=input)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=full_env, input=input, cwd=cwd)
+
+
+def synthetic_votes(config_path: Path, days: int, per_day: int, seed: int) -> int:
+    """Synthetic votes (``kiosk.demo``'s generator, marked ``demo``) recorded into a test centre's store
+    through the store's API, ending now; the ``demo-data`` command itself refuses a real centre's store."""
+    from datetime import datetime
+    from kiosk import demo
+    from kiosk.config import ensure_data_dir
+    config = load_config(config_path)
+    ensure_data_dir(config)
+    with VoteStore.from_config(config) as store:
+        return store.record_votes(demo.demo_votes(config.counters, config.scale, config.tz, days, per_day, seed,
+                                                  datetime.now(config.tz)))
 
 
 def closed_all_day_today() -> str:

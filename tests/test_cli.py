@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import sqlite3
+from pathlib import Path
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -62,7 +63,7 @@ def test_totals_for_people_is_a_readable_table(config, config_path):
     out = run_cli("totals", "--date", "2026-11-20", config=config_path)
     assert out.returncode == 0
     assert "Trung tâm Phục vụ hành chính công" in out.stdout
-    assert "50.0%" in out.stdout
+    assert "50,0 %" in out.stdout
 
 
 def test_a_malformed_date_is_a_usage_error():
@@ -95,14 +96,14 @@ def test_report_json_goes_to_standard_output(config, config_path):
 def test_verify_passes_on_a_sound_store_and_names_the_first_broken_vote(config, config_path):
     _votes(config, "RHL", "HL", "BT", "KHL")
     ok = run_cli("verify", config=config_path)
-    assert ok.returncode == 0 and "hash chain: ok (4 votes)" in ok.stdout
+    assert ok.returncode == 0 and "chuỗi băm phiếu: hợp lệ (4 phiếu)" in ok.stdout
     raw = sqlite3.connect(config.db_path)
     raw.execute("UPDATE votes SET level = 'RHL' WHERE seq = 3")
     raw.commit()
     raw.close()
     bad = run_cli("verify", config=config_path)
     assert bad.returncode == 1
-    assert "BROKEN at vote seq 3" in bad.stdout and "edited" in bad.stdout
+    assert "chuỗi băm phiếu: HỎNG tại vote seq 3" in bad.stdout and "edited" in bad.stdout
 
 
 def test_verify_without_a_database_says_so(config_path):
@@ -110,17 +111,25 @@ def test_verify_without_a_database_says_so(config_path):
     assert out.returncode == 1 and "no vote database" in out.stderr
 
 
-def test_demo_data_writes_votes_that_verify(config_path):
-    out = run_cli("demo-data", "--days", "10", "--per-day", "30", "--seed", "7", config=config_path)
+def test_demo_data_writes_votes_that_verify_into_the_demo_centres_store(tmp_path):
+    out = run_cli("demo-data", "--days", "10", "--per-day", "30", "--seed", "7", cwd=tmp_path)  # no configuration
     assert out.returncode == 0, out.stderr
-    assert "demo votes" in out.stdout
-    assert run_cli("verify", config=config_path).returncode == 0
+    assert "phiếu mẫu" in out.stdout and str(Path("data") / "demo" / "votes.db") in out.stdout
+    assert run_cli("verify", cwd=tmp_path).returncode == 0
 
 
-def test_demo_data_refuses_a_database_with_real_votes(config, config_path):
-    _votes(config, "RHL")
+@pytest.mark.parametrize("real_votes", [0, 1])
+def test_demo_data_refuses_a_real_centres_store_even_before_its_first_vote(config, config_path, real_votes):
+    if real_votes:
+        _votes(config, "RHL")
     out = run_cli("demo-data", "--days", "2", "--per-day", "5", config=config_path)
-    assert out.returncode == 1 and "real vote" in out.stderr
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and out.stderr.startswith("error:")
+    assert "real centre" in out.stderr and str(config_path) in out.stderr and "without --config" in out.stderr
+    assert config.db_path.exists() == bool(real_votes)  # a refused store is not even created
+    if real_votes:
+        with VoteStore.from_config(config) as store:
+            assert store.count() == 1
 
 
 def test_a_bad_configuration_stops_with_file_line_and_key(tmp_path):
@@ -150,7 +159,7 @@ def test_report_for_a_quarter_writes_the_workbook_into_a_folder_with_a_telling_n
     out = run_cli("report", "--quarter", "2026-Q4", "--format", "xlsx", "--out", str(folder), config=config_path)
     assert out.returncode == 0, out.stderr
     path = folder / "bang-tong-hop-II7_test-01_2026-Q4.xlsx"
-    assert f"wrote {path}" in out.stderr and "Quý IV năm 2026" in out.stderr
+    assert f"đã ghi {path}" in out.stderr and "Quý IV năm 2026" in out.stderr
     ws = openpyxl.load_workbook(path, data_only=True)["Tổng hợp"]
     values = [c.value for row in ws.iter_rows() for c in row]
     assert "Quý IV năm 2026" in values and 66.7 in values

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli, write_config
+from tests.conftest import synthetic_votes, run_cli, write_config
 
 
 def _one_clear_line(r, *needles: str) -> str:
@@ -74,7 +74,7 @@ def _damage(db: Path) -> None:
 def damaged(tmp_path):
     link = tmp_path / "box"
     config = write_config(tmp_path, extra=f'\n[[button_boxes]]\nport = "{link}"\nbox = 1\ncounter = "Q2"\n')
-    assert run_cli("demo-data", "--days", "30", "--per-day", "150", "--seed", "3", config=config).returncode == 0
+    assert synthetic_votes(config, 30, 150, 3) > 0
     db = tmp_path / "data" / "votes.db"
     assert not Path(f"{db}-wal").exists() or Path(f"{db}-wal").stat().st_size == 0
     _damage(db)

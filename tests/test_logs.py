@@ -20,7 +20,7 @@ import pytest
 
 from kiosk.config import ConfigError, load_config
 from kiosk.logs import BACKUP_COUNT, LOG_NAME, setup_logging
-from tests.conftest import ROOT, run_cli, write_config
+from tests.conftest import synthetic_votes, ROOT, run_cli, write_config
 
 SECRET = "s3cr3t-never-in-a-log-7f1e"
 
@@ -94,7 +94,8 @@ def test_a_cli_error_that_nobody_expected_is_one_line_for_the_person_and_a_trace
 
 def test_a_sync_that_fails_is_logged_and_the_secret_never_is(tmp_path):
     config = _config_with_sync_and_log_dir(tmp_path)
-    assert run_cli("demo-data", "--days", "2", "--per-day", "3", "--seed", "1", config=config).returncode == 0
+    assert synthetic_votes(config, 2, 3, 1) > 0
+    assert run_cli("demo-data", "--days", "2", "--per-day", "3", config=config).returncode == 1  # a real centre's
     r = run_cli("sync", "--attempts", "1", config=config)
     assert r.returncode != 0  # nobody listens on port 9
     log = (tmp_path / "data" / "logs" / LOG_NAME).read_text(encoding="utf-8")

@@ -181,8 +181,8 @@ def test_verify_names_an_answer_edited_with_plain_sqlite(config_path, config, ce
     raw.close()
     result = run_cli("verify", config=config_path)
     assert result.returncode == 1
-    assert f"answers' hash chain: BROKEN at answer seq 2 (uuid {uuid2}): hash does not match" in result.stdout
-    assert "hash chain: ok (0 votes)" in result.stdout
+    assert f"chuỗi băm câu trả lời: HỎNG tại answer seq 2 (uuid {uuid2}): hash does not match" in result.stdout
+    assert "chuỗi băm phiếu: hợp lệ (0 phiếu)" in result.stdout
 
 
 def test_verify_names_the_gap_left_by_an_answer_deleted_with_plain_sqlite(config_path, config, centre):
@@ -194,7 +194,7 @@ def test_verify_names_the_gap_left_by_an_answer_deleted_with_plain_sqlite(config
     raw.close()
     result = run_cli("verify", config=config_path)
     assert result.returncode == 1
-    assert "answers' hash chain: BROKEN at answer seq 3" in result.stdout and "answer(s) 2 missing" in result.stdout
+    assert "chuỗi băm câu trả lời: HỎNG tại answer seq 3" in result.stdout and "answer(s) 2 missing" in result.stdout
 
 
 def test_verify_catches_an_edited_response_an_edited_replaced_mark_and_an_edited_definition(store, answers, centre):
@@ -221,7 +221,7 @@ def test_verify_passes_on_an_untouched_store_through_the_cli(config_path, config
         s.record_vote("Q1", "HL")
     result = run_cli("verify", config=config_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "answers' hash chain: ok (3 answers)" in result.stdout
+    assert "chuỗi băm câu trả lời: hợp lệ (3 câu trả lời)" in result.stdout
 
 
 def test_a_version_3_database_with_votes_is_migrated_to_version_4_in_place(tmp_path, centre):

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from ..config import load_config
 from ..export import to_json
+from ..soundness import refuse_if_damaged
 from ..store import VoteStore
 from .analysis import analyse
 from .answers import DefinitionChanged, active_list, check_definition, start_questionnaire, stop_questionnaire
@@ -45,7 +46,7 @@ def _existing_store(config) -> VoteStore | None:
 
 
 def _when(counter: str) -> str:
-    return "mọi quầy (every counter)" if counter == ALL_COUNTERS else f"quầy {counter}"
+    return "mọi quầy" if counter == ALL_COUNTERS else f"quầy {counter}"
 
 
 def cmd_list(args) -> int:
@@ -107,10 +108,10 @@ def cmd_start(args) -> int:
     config = load_config(args.config)
     q = _get(_catalogue(config), args.id)
     with VoteStore.from_config(config) as store:
+        refuse_if_damaged(store)  # nothing is written into a damaged file
         active = start_questionnaire(store, q, counter_id=args.counter, until=args.until)
     until = f" đến hết {active.until:%d/%m/%Y}" if active.until else ""
-    print(f"đã bật phiếu {q.id} v{q.version} ở {_when(active.counter_id)}{until} "
-          f"(questionnaire {q.id} v{q.version} on)")
+    print(f"đã bật phiếu khảo sát {q.id} v{q.version} ở {_when(active.counter_id)}{until}")
     return EXIT_OK
 
 
@@ -120,10 +121,9 @@ def cmd_stop(args) -> int:
     with VoteStore.from_config(config) as store:
         stopped = stop_questionnaire(store, args.counter)
     if not stopped:
-        print("không có phiếu nào đang bật" + (f" ở quầy {args.counter}" if args.counter else "")
-              + " (no questionnaire was on)")
+        print("không có phiếu khảo sát nào đang bật" + (f" ở quầy {args.counter}" if args.counter else ""))
     for counter in stopped:
-        print(f"đã tắt phiếu ở {_when(counter)} (questionnaire off)")
+        print(f"đã tắt phiếu khảo sát ở {_when(counter)}")
     return EXIT_OK
 
 

@@ -36,6 +36,7 @@ from ..period import WEEKDAYS_VI, Period, between, date_line
 from ..scales import SATISFIED_CODES, SCALES, Scale, get_scale
 from ..sipas import ELEMENTS
 from ..totals import VoteSource
+from .questionnaires import QuestionnaireSection, questionnaire_sections
 
 SMALL_SAMPLE = 30
 DEFAULT_TARGET_PCT = 90.0
@@ -191,6 +192,8 @@ class ReportModel:
     date_line: str
     appendix: str | None
     notes: list[str]
+    # The questionnaires answered in the period, each its own section (none: no section at all).
+    questionnaires: list[QuestionnaireSection] = field(default_factory=list)
 
     @property
     def target_met(self) -> bool | None:
@@ -204,6 +207,9 @@ class ReportModel:
                          "kind": self.period.kind, "label": self.period.label, "slug": self.period.slug}
         out["unit"]["officers"] = dict(self.unit.officers)
         out["target_met"] = self.target_met
+        for section in out["questionnaires"]:  # the contract's by_channel beside the printed channel lines
+            section["by_channel"] = {c["channel"]: {"responses": c["responses"], "answers": c["answers"],
+                                                    "index": c["index"]} for c in section["channels"] if c["channel"]}
         return out
 
 
@@ -358,13 +364,20 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
                  counters: Sequence[Counter], target_pct: float = DEFAULT_TARGET_PCT,
                  kiosk_ids: Sequence[str] | None = None, officers: Sequence[str] | None = None,
                  settings: ReportSettings = ReportSettings(), period: Period | None = None,
-                 reader: "SqlReader | None" = None) -> ReportModel:
+                 reader: "SqlReader | None" = None, questionnaire_filters: Mapping[str, Any] | None = None,
+                 questionnaire_dirs: Sequence | None = None) -> ReportModel:
     """Build the II.7 report model for ``unit`` and the dates ``d_from``..``d_to`` from ``source``.
 
     ``counters`` (id and name) are listed whether or not they have votes; ``kiosk_ids`` and
     ``officers`` narrow the votes read (None: all). ``period`` gives the label ("Quý IV năm 2026");
     by default it is derived from the dates. ``reader`` reads the period (default :class:`SqlReader`,
     portable SQL; the kiosk passes one that also recomputes every vote's hash in the same pass).
+
+    The questionnaires answered in the period (tables ``q_responses``/``q_answers`` of the same
+    ``source``; see :mod:`.questionnaires`) each get a section; ``questionnaire_filters`` narrows their
+    answers (default: ``{"kiosk_id": kiosk_ids}`` when ``kiosk_ids`` is given; ``{}``: every answer in
+    the source), ``questionnaire_dirs``
+    says where the questionnaire files are when the source keeps no definitions.
     """
     scale = get_scale(scale) if isinstance(scale, str) else scale
     if settings.by not in BY_CHOICES:
@@ -456,12 +469,16 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
     if others:
         notes.append("Phiếu theo thang đánh giá khác được thống kê riêng, không quy đổi.")
     issued = settings.issued_on or generated.astimezone().date()
+    if questionnaire_filters is None and kiosk_ids is not None:
+        questionnaire_filters = {"kiosk_id": list(kiosk_ids)}
+    sections, unreadable = questionnaire_sections(source, d_from, d_to, questionnaire_filters, questionnaire_dirs)
+    notes += unreadable
     return ReportModel(
         title=TITLE, unit=unit, period=period, scale=scale.id, scale_name=scale.name_vi, codes=codes,
         level_labels={lv.code: lv.vi for lv in scale.levels}, question=settings.question, target_pct=target,
         by=settings.by, summary=summary, by_counter=t_counter, by_officer=t_officer, by_day=t_day, by_month=t_month,
         by_hour=grid, reasons=reasons, low_ratings=low, other_scales=others, verification=verification,
-        date_line=date_line(unit.place, issued), appendix=settings.appendix, notes=notes)
+        date_line=date_line(unit.place, issued), appendix=settings.appendix, notes=notes, questionnaires=sections)
 
 
 def _officer_label(code: str, names: Mapping[str, str]) -> str:

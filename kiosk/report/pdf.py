@@ -25,7 +25,7 @@ from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, LongTable
 from xml.sax.saxutils import escape
 
 from .model import ReportModel, Row, Table as ModelTable, fmt_int, fmt_pct
-from .text import (MOTTO, MOTTO_SUB, SHEETS, SIGN_HEAD, SIGN_HEAD_NOTE, SIGN_PREPARER, SIGN_PREPARER_NOTE,
+from .text import (MOTTO, MOTTO_SUB, QUESTIONNAIRE_SECTION, SHEETS, SIGN_HEAD, SIGN_HEAD_NOTE, SIGN_PREPARER, SIGN_PREPARER_NOTE,
                    verification_lines)
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
@@ -322,7 +322,12 @@ class _Builder:
         story += self.section(3, SHEETS[2], 120 * mm) + self.days()
         story += self.section(4, SHEETS[3]) + self.hours()
         story += self.section(5, SHEETS[4]) + self.reasons()
-        story += self.section(6, SHEETS[5]) + self.verification()
+        number = 6
+        if m.questionnaires:  # its own section; none at all when nothing was answered in the period
+            from .pdf_questionnaire import story as questionnaire_story
+            story += self.section(number, QUESTIONNAIRE_SECTION, 90 * mm) + questionnaire_story(self, number)
+            number += 1
+        story += self.section(number, SHEETS[5]) + self.verification()
         story += self.signature()
         return story
 

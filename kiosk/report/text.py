@@ -12,6 +12,25 @@ SIGN_HEAD = "THỦ TRƯỞNG ĐƠN VỊ"
 SIGN_HEAD_NOTE = "(Ký tên, đóng dấu)"
 # Sheet names in the workbook and section headings in the PDF, in order.
 SHEETS = ("Tổng hợp", "Theo công chức", "Theo ngày", "Theo giờ", "Lý do", "Kiểm chứng")
+# The questionnaire section: a sheet per questionnaire answered in the period (before Kiểm chứng), and
+# one section in the PDF; none at all when nothing was answered.
+QUESTIONNAIRE_SECTION = "Kết quả phiếu khảo sát"
+QUESTIONNAIRE_SHEET_PREFIX = "Phiếu KS "
+SHEET_NAME_MAX = 31  # a spreadsheet's limit
+
+
+def questionnaire_sheet_name(qid: str, version: int, taken: set[str]) -> str:
+    """A unique sheet name for a questionnaire version: "Phiếu KS trung-tam" (" v2" from version 2),
+    cut to the spreadsheet's 31 characters; a number is added when the cut makes it a twin."""
+    base = (QUESTIONNAIRE_SHEET_PREFIX + qid + (f" v{version}" if version > 1 else ""))
+    for c in "[]:*?/\\":
+        base = base.replace(c, "-")
+    name, n = base[:SHEET_NAME_MAX], 1
+    while name in taken:
+        n += 1
+        name = base[:SHEET_NAME_MAX - len(str(n)) - 1] + f"~{n}"
+    taken.add(name)
+    return name
 
 
 def verification_lines(model: ReportModel) -> list[tuple[str, str]]:

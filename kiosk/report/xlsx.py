@@ -1,4 +1,4 @@
-"""The II.7 workbook (XlsxWriter): six sheets in Times New Roman, A4 landscape, printable as filed.
+"""The II.7 workbook (XlsxWriter): six sheets (and one per questionnaire answered) in Times New Roman, A4 landscape, printable as filed.
 
 Totals and percentages are formulas with their values cached, so that the file shows the numbers
 before any recalculation and a spreadsheet that recalculates gets the same digits (the model rounds
@@ -14,7 +14,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from .model import ReportModel, Row, Table, fmt_pct, pct
 from .text import (MOTTO, MOTTO_SUB, SIGN_HEAD, SIGN_HEAD_NOTE, SIGN_PREPARER, SIGN_PREPARER_NOTE, SHEETS,
-                   verification_lines)
+                   questionnaire_sheet_name, verification_lines)
 
 FONT = "Times New Roman"
 MM = 1 / 25.4
@@ -235,14 +235,18 @@ class _Writer:
 
     # --- sheets ------------------------------------------------------------------------------
 
-    def _table_sheet(self, index: int):
-        """A new sheet laid out for the summary table's columns; returns it and how many columns it has."""
-        ws = self.wb.add_worksheet(SHEETS[index])
-        cols = _summary_columns(self.model, self.model.codes)
-        for c, (_t, _s, w) in enumerate(cols):
+    def table_sheet(self, name: str, widths) -> tuple:
+        """A new table sheet (the shared set-up: column widths, A4 landscape, the document's margins and
+        page numbers); returns it and how many columns it has."""
+        ws = self.wb.add_worksheet(name)
+        for c, w in enumerate(widths):
             ws.set_column(c, c, w)
         _page(ws)
-        return ws, len(cols)
+        return ws, len(widths)
+
+    def _table_sheet(self, index: int):
+        """A new sheet laid out for the summary table's columns; returns it and how many columns it has."""
+        return self.table_sheet(SHEETS[index], [w for _t, _s, w in _summary_columns(self.model, self.model.codes)])
 
     def sheet_summary(self) -> None:
         m = self.model
@@ -414,6 +418,13 @@ class _Writer:
         ws.merge_range(rr + 1, 0, rr + 1, 3, "Một phiếu có thể nêu nhiều yếu tố, nên tổng các tỷ lệ có thể vượt 100 %.",
                        f.note)
 
+    def sheets_questionnaires(self) -> None:
+        """A sheet per questionnaire answered in the period (none when nothing was answered)."""
+        from .xlsx_questionnaire import write_sheet
+        taken = set(SHEETS)
+        for section in self.model.questionnaires:
+            write_sheet(self, section, questionnaire_sheet_name(section.id, section.version, taken))
+
     def sheet_verification(self) -> None:
         f = self.fmt
         ws = self.wb.add_worksheet(SHEETS[5])
@@ -432,6 +443,7 @@ class _Writer:
         self.sheet_days()
         self.sheet_hours()
         self.sheet_reasons()
+        self.sheets_questionnaires()
         self.sheet_verification()
         self.wb.close()
         return self.buf.getvalue()
