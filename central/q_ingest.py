@@ -238,9 +238,9 @@ def _responses(cur, kiosk_id: str, q: wire.QBatch, clash) -> tuple[dict[str, dic
 
 def _new_answers(cur, kiosk_id: str, answers: list[dict], head_seq: int, clash) -> tuple[list[dict], list[str]]:
     """The batch's answers not held yet; the identical ones held (duplicates); clashes reported."""
-    held = {row[1]: dict(zip(("kiosk_id", *wire.Q_ANSWER_FIELDS), row)) for row in _select_in(
-        cur, f"SELECT kiosk_id, {', '.join(wire.Q_ANSWER_FIELDS)} FROM q_answers WHERE {{where}}", "uuid",
-        [a["uuid"] for a in answers])}
+    rows = _select_in(cur, f"SELECT kiosk_id, {', '.join(wire.Q_ANSWER_FIELDS)} FROM q_answers WHERE {{where}}", "uuid",
+                      [a["uuid"] for a in answers])
+    held = {d["uuid"]: d for d in (dict(zip(("kiosk_id", *wire.Q_ANSWER_FIELDS), row)) for row in rows)}
     seqs = [a["seq"] for a in answers if a["seq"] <= head_seq]
     seq_owner = dict(_select_in(cur, f"SELECT seq, uuid FROM q_answers WHERE {_KIOSK_ROWS} AND {{where}}", "seq", seqs,
                                 [kiosk_id])) if seqs else {}
