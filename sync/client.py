@@ -306,6 +306,9 @@ class SyncClient:
             raise _Retry(f"server {response.status_code} sent an unreadable receipt; nothing marked") from None
         if outbox.get_meta(self.store, AUTH_ERROR_KEY) is not None:
             outbox.set_meta(self.store, {AUTH_ERROR_KEY: None})
+        if not isinstance(receipt.get("questionnaires"), dict):
+            raise _Retry("the service's receipt lists no questionnaire rows: it does not take them yet "
+                         "(protocol 1.2); they stay waiting")
         # The core rule again: only what the receipt lists is synced; the rest stays waiting.
         ours_d = [(d["questionnaire_id"], d["version"]) for d in definitions
                   if (d["questionnaire_id"], d["version"]) in defs]
