@@ -16,7 +16,8 @@ The rules, as for votes (:mod:`central.ingest`):
   the held answer after it), with the head kept in ``q_chain_state`` — never a re-walk.
 
 Each batch locks its kiosk's ``q_chain_state`` row (PostgreSQL; SQLite has one writer anyway). SQL is
-portable to SQLite and PostgreSQL; rows go in with ``executemany`` and ``ON CONFLICT DO NOTHING``.
+portable to SQLite and PostgreSQL; rows go in set-based (COPY to a staging table on PostgreSQL,
+multi-row VALUES on SQLite) with ``INSERT … ON CONFLICT DO NOTHING``.
 """
 
 from __future__ import annotations
@@ -83,10 +84,45 @@ def _marks(n: int) -> str:
     return ", ".join(["%s"] * n)
 
 
+def _insert(cur, vendor: str, table: str, columns: tuple[str, ...], rows: list[tuple], conflict: str) -> int:
+    """INSERT the rows set-based; return how many were stored (``ON CONFLICT`` skips count nothing).
+
+    PostgreSQL: COPY into a temporary table shaped like ``table`` (emptied at commit), then one
+    ``INSERT … SELECT … ON CONFLICT``. SQLite: multi-row VALUES, 500 rows a statement.
+    """
+    if not rows:
+        return 0
+    if vendor == "postgresql":
+        stage = f"{table}_incoming"
+        cur.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+        with cur.cursor.copy(f"COPY {stage} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cur.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {stage} {conflict}")
+        stored = cur.rowcount
+        cur.execute(f"DELETE FROM {stage}")   # a second call in the same transaction starts empty
+        return stored
+    stored = 0
+    one = f"({_marks(len(columns))})"
+    for chunk in _chunks(rows, 500):
+        cur.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * len(chunk))} {conflict}",
+                    [v for row in chunk for v in row])
+        stored += cur.rowcount
+    return stored
+
+
 def _select_in(cur, sql: str, column: str, keys: Iterable[Any], params: Sequence[Any] = ()) -> list[tuple]:
-    """``sql`` (with ``{where}``) for every key, chunk by chunk."""
+    """``sql`` (with ``{where}``) for every key: ``= ANY(array)`` on PostgreSQL (one parameter, whatever
+    the number of keys), ``IN (…)`` chunk by chunk elsewhere."""
+    keys = sorted(set(keys))
+    if not keys:
+        return []
+    if cur.db.vendor == "postgresql":
+        cast = "::bigint[]" if isinstance(keys[0], int) else "::text[]"
+        cur.execute(sql.format(where=f"{column} = ANY(%s{cast})"), [*params, keys])
+        return cur.fetchall()
     rows: list[tuple] = []
-    for chunk in _chunks(sorted(set(keys))):
+    for chunk in _chunks(keys):
         cur.execute(sql.format(where=f"{column} IN ({_marks(len(chunk))})"), [*params, *chunk])
         rows.extend(cur.fetchall())
     return rows
@@ -152,10 +188,10 @@ def _ingest(cur, vendor: str, kiosk_id: str, centre_id: str, q: wire.QBatch, rec
                         "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (questionnaire_id, version) DO NOTHING",
                         [(*(d[f] for f in wire.Q_DEFINITION_FIELDS), received) for d in new_definitions])
     if new_responses:
-        cur.executemany(f"INSERT INTO q_responses ({', '.join(RESPONSE_COLUMNS)}) VALUES ({_marks(len(RESPONSE_COLUMNS))}) "
-                        "ON CONFLICT (uuid) DO NOTHING",
-                        [(*(r[f] for f in wire.Q_RESPONSE_FIELDS), centre_id, received, "", "", "") for r in new_responses])
-        if cur.rowcount not in (-1, len(new_responses)):
+        stored = _insert(cur, vendor, "q_responses", RESPONSE_COLUMNS,
+                         [(*(r[f] for f in wire.Q_RESPONSE_FIELDS), centre_id, received, "", "", "") for r in new_responses],
+                         "ON CONFLICT (uuid) DO NOTHING")
+        if stored != len(new_responses):
             raise IntegrityError("a response was stored meanwhile")
     if finished:
         cur.executemany(f"UPDATE q_responses SET finished_at = %s WHERE uuid = %s AND {_KIOSK_ROWS} "
@@ -164,9 +200,7 @@ def _ingest(cur, vendor: str, kiosk_id: str, centre_id: str, q: wire.QBatch, rec
         replaced_here = {a["replaces"] for a in answers if a["replaces"] is not None}
         rows = [(*(a[f] for f in wire.Q_ANSWER_FIELDS), a["local_date"], centre_id,
                  1 if a["uuid"] in replaced_here or a["uuid"] in replaced_held else 0, received) for a in new]
-        cur.executemany(f"INSERT INTO q_answers ({', '.join(ANSWER_COLUMNS)}) VALUES ({_marks(len(ANSWER_COLUMNS))}) "
-                        "ON CONFLICT DO NOTHING", rows)
-        if cur.rowcount not in (-1, len(rows)):
+        if _insert(cur, vendor, "q_answers", ANSWER_COLUMNS, rows, "ON CONFLICT DO NOTHING") != len(rows):
             raise IntegrityError("an answer was stored meanwhile")
         # Earlier answers, held already, that a new answer replaces (same response and kiosk: checked above).
         earlier = [(a["replaces"], a["response_uuid"], kiosk_id) for a in new
