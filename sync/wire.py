@@ -79,6 +79,7 @@ MAX_BODY = 8 * 1024 * 1024   # a full batch of 5,000 votes is about 2 MB
 MAX_RECEIPT_ISSUES = 20      # a receipt lists at most this many chain issues, and counts the rest
 KIOSK_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")   # ASCII: it travels in an HTTP header
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_EXTENDED_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 _ID = KIOSK_ID_RE
 _MAX_INT_DIGITS = 20
 
@@ -324,7 +325,8 @@ def _local_time(v: Any, where: str, name: str, optional: bool = False) -> str | 
     if v is None and optional:
         return None
     try:
-        at = datetime.fromisoformat(_str(v, where, name, 40))
+        # The extended form only (YYYY-MM-DDTHH:MM…): the local date is read from the first ten characters.
+        at = datetime.fromisoformat(_str(v, where, name, 40, pattern=_EXTENDED_TIME))
         if at.utcoffset() is None:
             raise ValueError
         at.timestamp()

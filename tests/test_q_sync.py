@@ -204,6 +204,7 @@ def _hostile(q):
         "uuid not canonical": json.dumps(one(uuid=a["uuid"].upper())),
         "response of another channel than its answers": json.dumps({**q, "responses": [{**r, "channel": "paper"}]}),
         "local_time without offset": json.dumps(one(local_time="2026-11-02T08:00:00")),
+        "local_time in the basic form": json.dumps(one(local_time="20261102T080000+0700")),
         "too many answers": json.dumps({**q, "answers": [a] * (wire.MAX_Q_ANSWERS + 1)}),
         "answer twice": json.dumps({**q, "answers": [a, a]}),
         "bool as version": json.dumps(one(version=True)),
@@ -246,3 +247,35 @@ def test_an_answer_edited_or_deleted_on_the_kiosk_shows_in_the_receipts_answer_c
     # the edit is found by the hash; the deletion is a gap (counted, one number however many are missing)
     assert [(i["seq"], i["kind"]) for i in chain["issues"]] == [(2, "edited")] and chain["issues_total"] == 1
     assert "answer chain" in describe(result)
+
+
+def test_a_late_answer_is_checked_against_its_neighbours_and_closes_its_gap(service, tmp_path):
+    url, app = service
+    config = kiosk_config(tmp_path / "kiosk", url)
+    with VoteStore.from_config(config) as store:
+        answer_responses(store, 3)
+        q = pending_batch(store)
+    late = q["answers"][4]
+    first = post(url, body("test-01", {**q, "answers": [a for a in q["answers"] if a is not late]}))
+    assert first.json()["questionnaires"]["chain"]["missing_answers"] == 1
+    second = post(url, body("test-01", {**q, "answers": [late]})).json()["questionnaires"]
+    assert second["answers"] == [late["uuid"]]
+    assert second["chain"] == {"kiosk_id": "test-01", "head_seq": len(q["answers"]), "answers": len(q["answers"]),
+                               "ok": True, "issues": [], "issues_total": 0, "missing_answers": 0}
+    # another answer under a seq already held is a conflict, never a second answer 6
+    tampered = {**q["answers"][5], "uuid": str(uuidlib.uuid4())}
+    assert post(url, body("test-01", {**q, "answers": [tampered]})).status_code == 409   # seq already held
+
+
+def test_an_answer_arriving_after_the_one_that_replaces_it_is_marked_replaced(service, tmp_path):
+    url, app = service
+    config = kiosk_config(tmp_path / "kiosk", url)
+    with VoteStore.from_config(config) as store:
+        answer_responses(store, 1)   # the first citizen changes an answer
+        q = pending_batch(store)
+    replaced = next(a for a in q["answers"] if any(b["replaces"] == a["uuid"] for b in q["answers"]))
+    rest = [a for a in q["answers"] if a is not replaced]
+    assert post(url, body("test-01", {**q, "answers": rest})).status_code == 200
+    assert post(url, body("test-01", {**q, "answers": [replaced]})).status_code == 200
+    assert central_rows(app, f"SELECT replaced FROM q_answers WHERE uuid = '{replaced['uuid']}'") == [(1,)]
+    assert central_rows(app, "SELECT count(*) FROM q_answers WHERE replaced = 1") == [(1,)]
