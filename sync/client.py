@@ -85,6 +85,7 @@ class SyncResult:
     answers: int = 0              # questionnaire answers acknowledged (stored now or already held)
     responses: int = 0            # questionnaire responses acknowledged
     q_quarantined: int = 0        # questionnaire rows set aside in this run
+    q_quarantined_total: int = 0  # questionnaire rows set aside, all runs (kept on the kiosk, not sent again)
     answer_chain: dict[str, Any] | None = None
 
     @property
@@ -150,6 +151,7 @@ class SyncClient:
         result.remaining = counts["votes"] + counts["reasons"] + counts["quarantined"] + q_counts["responses"] + \
             q_counts["answers"]
         result.quarantined_total = counts["quarantined"]
+        result.q_quarantined_total = sum(q_outbox.count_quarantined(self.store).values())
         skew = outbox.get_meta(self.store, "clock_skew_s")
         result.clock_skew_s = float(skew) if skew is not None else None
         outbox.record_run(self.store, started, self._now(), result.sent, result.remaining, result.error is None,
@@ -426,8 +428,9 @@ def describe(result: SyncResult) -> str:
              + (f", {result.reasons} reason(s)" if result.reasons else "")]
     if result.answers or result.responses:
         lines.append(f"sent {result.answers} questionnaire answer(s) and {result.responses} response(s)")
-    if result.q_quarantined:
-        lines.append(f"{result.q_quarantined} questionnaire row(s) refused by the server and set aside")
+    if result.q_quarantined_total:
+        lines.append(f"{result.q_quarantined_total} questionnaire row(s) refused by the server and set aside "
+                     f"({result.q_quarantined} in this run): kept on the kiosk, not sent again")
     if result.answer_chain and not result.answer_chain.get("ok", True):
         lines.append(f"warning: the server reports {result.answer_chain.get('issues_total', 0)} issue(s) and "
                      f"{result.answer_chain.get('missing_answers', 0)} missing answer(s) in the answer chain")

@@ -9,7 +9,7 @@ import pytest
 
 from kiosk.questionnaire import outbox as q_outbox
 from kiosk.store import VoteStore
-from sync.client import SyncClient
+from sync.client import SyncClient, describe
 from tests.q_sync_helpers import answer_responses
 from tests.test_sync_client_rules import scripted  # noqa: F401  (a fixture, used by name)
 
@@ -131,7 +131,7 @@ def test_one_refused_answer_is_found_by_halving_and_set_aside_alone(scripted, st
         quarantined = {u for (u,) in store.query("SELECT uuid FROM q_answers WHERE sync_state = 'quarantined'")}
         assert quarantined == set(bad) and result.q_quarantined == 1
         assert q_states(store) == {"synced": total - 1, "quarantined": 1}
-        assert result.complete
+        assert result.complete and result.q_quarantined_total == 1 and "set aside" in describe(result)
 
 
 def test_a_409_quarantines_only_the_answers_it_names(scripted):
