@@ -203,8 +203,9 @@ def _ingest(cur, vendor: str, kiosk_id: str, centre_id: str, q: wire.QBatch, rec
         if _insert(cur, vendor, "q_answers", ANSWER_COLUMNS, rows, "ON CONFLICT DO NOTHING") != len(rows):
             raise IntegrityError("an answer was stored meanwhile")
         # Earlier answers, held already, that a new answer replaces (same response and kiosk: checked above).
+        new_ids = {a["uuid"] for a in new}
         earlier = [(a["replaces"], a["response_uuid"], kiosk_id) for a in new
-                   if a["replaces"] is not None and a["replaces"] not in {b["uuid"] for b in new}]
+                   if a["replaces"] is not None and a["replaces"] not in new_ids]
         if earlier:
             cur.executemany(f"UPDATE q_answers SET replaced = 1 WHERE uuid = %s AND response_uuid = %s AND {_KIOSK_ROWS}",
                             earlier)
