@@ -3,7 +3,7 @@ dedupe, replacements, the answer chain) into SQLite and PostgreSQL, beside a raw
 same rows (responses and answers) in the same run; and the wire check of a batch.
 
 Goal: ingest ≥ 0.5× the raw bulk insert. Scale with BENCH_Q_SYNC_SCALE (1.0 = 4 kiosks × 2,500
-responses ≈ 130,000 answers).
+responses ≈ 230,000 answers).
 """
 
 from __future__ import annotations

@@ -101,19 +101,22 @@ def encode_batch(kiosk_id: str, counters: list[dict[str, str]], votes: list[dict
 
 
 def _text_ok(v: str) -> bool:
-    """False for a string that cannot be stored as UTF-8 (a lone surrogate such as ``"\\ud800"``)."""
+    """False for a string that cannot be stored: a lone surrogate such as ``"\\ud800"`` (not UTF-8), or
+    a NUL character (PostgreSQL text cannot hold one)."""
     try:
         v.encode("utf-8")
     except UnicodeEncodeError:
         return False
-    return True
+    return "\x00" not in v
 
 
 def _str(v: Any, where: str, name: str, max_len: int = 200, pattern: re.Pattern | None = None,
          optional: bool = False) -> str | None:
     if v is None and optional:
         return None
-    if not isinstance(v, str) or not v or len(v) > max_len or not _text_ok(v) \
+    if isinstance(v, str) and not _text_ok(v):
+        raise BadBatch(f"{where}: '{name}' holds a lone surrogate or a NUL character: not storable text")
+    if not isinstance(v, str) or not v or len(v) > max_len \
             or (pattern is not None and not pattern.match(v)):
         raise BadBatch(f"{where}: '{name}' must be {'null or ' if optional else ''}a string"
                        + (f" matching {pattern.pattern}" if pattern is not None else f" of 1-{max_len} characters"))

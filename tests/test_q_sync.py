@@ -4,12 +4,14 @@ own rows, hostile payloads refused with a 4xx, and the answer chain checked as b
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid as uuidlib
 from datetime import date
 
 import pytest
 
+from kiosk import outbox
 from kiosk.questionnaire import outbox as q_outbox
 from kiosk.questionnaire.analysis import analyse
 from kiosk.store import VoteStore
@@ -196,7 +198,7 @@ def _hostile(q):
         "definition not matching its hash": json.dumps({**q, "definitions": [{**d, "definition": d["definition"] + " "}]}),
         "definition that is not a questionnaire": json.dumps(
             {**q, "definitions": [{**d, "definition": "[" * 50_000 + "]" * 50_000,
-                                   "definition_hash": __import__("hashlib").sha256(
+                                   "definition_hash": hashlib.sha256(
                                        ("[" * 50_000 + "]" * 50_000).encode()).hexdigest()}]}),
         "unknown field": json.dumps(one(extra=1)),
         "not an object": json.dumps({**q, "answers": [[1, 2]]}),
@@ -279,3 +281,24 @@ def test_an_answer_arriving_after_the_one_that_replaces_it_is_marked_replaced(se
     assert post(url, body("test-01", {**q, "answers": [replaced]})).status_code == 200
     assert central_rows(app, f"SELECT replaced FROM q_answers WHERE uuid = '{replaced['uuid']}'") == [(1,)]
     assert central_rows(app, "SELECT count(*) FROM q_answers WHERE replaced = 1") == [(1,)]
+
+
+def test_a_nul_character_in_words_or_a_vote_field_is_a_400_not_a_500(service, tmp_path):
+    # PostgreSQL text cannot hold NUL: found by this suite as a 500 (words on the phone channel's free-text
+    # question reached COPY). The wire refuses it for every string, votes included.
+    url, app = service
+    config = kiosk_config(tmp_path / "kiosk", url)
+    with VoteStore.from_config(config) as store:
+        answer_responses(store, 1)
+        store.record_vote("Q1", "HL", officer="CB01")
+        q = pending_batch(store)
+        vote = outbox.pending_votes(store, 1)[0]
+    phone = {**q["responses"][0], "channel": "phone"}
+    words = {**q["answers"][0], "channel": "phone", "question_id": "gop-y", "choice": None, "text": "tốt\x00"}
+    honest = {**words, "text": "Cán bộ tận tình"}
+    for payload in (body("test-01", {**q, "responses": [phone], "answers": [words]}),
+                    wire.encode_batch("test-01", [], [{**vote, "officer": "CB\x00"}], [])):
+        answer = post(url, payload)
+        assert answer.status_code == 400 and "NUL" in answer.json()["reason"], answer.text
+    assert post(url, body("test-01", {**q, "responses": [phone], "answers": [honest]})).status_code == 200
+    assert central_rows(app, "SELECT text FROM q_answers") == [("Cán bộ tận tình",)]
