@@ -302,3 +302,21 @@ def test_a_nul_character_in_words_or_a_vote_field_is_a_400_not_a_500(service, tm
         assert answer.status_code == 400 and "NUL" in answer.json()["reason"], answer.text
     assert post(url, body("test-01", {**q, "responses": [phone], "answers": [honest]})).status_code == 200
     assert central_rows(app, "SELECT text FROM q_answers") == [("Cán bộ tận tình",)]
+
+
+def test_a_changed_definition_under_a_held_version_is_a_conflict_and_the_first_stays(service, tmp_path):
+    url, app = service
+    config = kiosk_config(tmp_path / "kiosk", url)
+    with VoteStore.from_config(config) as store:
+        answer_responses(store, 1)
+        q = pending_batch(store)
+    assert post(url, body("test-01", q)).status_code == 200
+    d = q["definitions"][0]
+    raw = json.loads(d["definition"])
+    raw["title"]["vi"] += " (sửa)"
+    text = json.dumps(raw, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    changed = {**d, "definition": text, "definition_hash": hashlib.sha256(text.encode()).hexdigest()}
+    answer = post(url, body("test-02", {"definitions": [changed], "responses": [], "answers": []}),
+                  kiosk="test-02", secret=OTHER_SECRET)
+    assert answer.status_code == 409 and "new version" in answer.json()["reason"]
+    assert central_rows(app, "SELECT definition_hash FROM q_definitions") == [(d["definition_hash"],)]

@@ -151,3 +151,15 @@ def test_a_409_quarantines_only_the_answers_it_names(scripted):
         client(config, store).run()
         assert q_states(store) == {"synced": total - 1, "quarantined": 1}
         assert store.query("SELECT uuid FROM q_answers WHERE sync_state = 'quarantined'") == [(named[0],)]
+
+
+def test_a_409_naming_no_row_of_the_batch_stops_the_run_and_quarantines_nothing(scripted):
+    server, config = scripted(lambda b, h: (409, {"error": "conflict", "conflicting": ["trung-tam@1"],
+                                                  "reason": "questionnaire trung-tam v1 is held with another definition"}, {}))
+    with VoteStore.from_config(config) as store:
+        answer_responses(store, 2)
+        waiting = q_outbox.count_pending(store)
+        result = client(config, store).run()
+        assert "another definition" in result.error and len(server.requests) == 1
+        assert q_outbox.count_pending(store) == waiting
+        assert q_outbox.count_quarantined(store) == {"responses": 0, "answers": 0}
