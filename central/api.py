@@ -26,7 +26,7 @@ from kiosk.scales import SCALES
 from sync import signing, wire
 from sync.openapi import openapi_spec
 
-from central import ingest, reports
+from central import ingest, q_ingest, reports
 from central.registry import authenticate
 from central.runtime import current
 
@@ -137,9 +137,10 @@ def batches(request):
         log.warning("refused request from kiosk %r: %s", kiosk_id[:64], e.code)
         raise Problem(401, e.code, str(e), extra) from None
     try:
-        votes, reasons, counters, status = wire.parse_batch(body, kiosk.id)
+        batch = wire.parse(body, kiosk.id)
     except wire.BadBatch as e:
         raise Problem(400, "bad_batch", str(e)) from None
+    votes, reasons, counters, status = batch.votes, batch.reasons, batch.counters, batch.status
     sent_ts = int(request.META["HTTP_X_KIOSK_TIMESTAMP"])
     try:
         r = ingest.ingest(rt.alias, kiosk.id, votes, reasons, counters, status,
@@ -150,7 +151,28 @@ def batches(request):
     if not r.chain["ok"]:
         log.warning("kiosk %s: %d chain issue(s), first: %s", kiosk.id, r.chain["issues_total"],
                     r.chain["issues"][0]["detail"] if r.chain["issues"] else "")
-    return wire.receipt(kiosk.id, r.accepted, r.duplicates, r.reasons, r.totals, r.chain)
+    answer = wire.receipt(kiosk.id, r.accepted, r.duplicates, r.reasons, r.totals, r.chain)
+    if batch.questionnaires is not None:   # protocol 1.2: the questionnaire rows, in their own transaction
+        answer["questionnaires"] = questionnaires(kiosk, batch.questionnaires, now)
+    return answer
+
+
+def questionnaires(kiosk, q: wire.QBatch, now: float) -> dict[str, Any]:
+    """Store a batch's questionnaire rows (:mod:`central.q_ingest`); the receipt's ``questionnaires``."""
+    try:
+        r = q_ingest.ingest(current().alias, kiosk.id, kiosk.centre_id or "", q, datetime.fromtimestamp(now, timezone.utc))
+    except wire.BadBatch as e:
+        raise Problem(400, "bad_batch", str(e)) from None
+    except q_ingest.Busy:
+        raise Problem(503, "busy", "another request stored some of these rows meanwhile; send the batch again",
+                      headers={"Retry-After": "1"}) from None
+    except q_ingest.Conflict as e:
+        log.warning("kiosk %s: refused conflicting questionnaire rows: %s", kiosk.id, e)
+        raise Problem(409, "conflict", str(e), {"conflicting": e.keys}) from None
+    if not r.chain["ok"]:
+        log.warning("kiosk %s: answer chain: %d issue(s), %d answer(s) missing", kiosk.id, r.chain["issues_total"],
+                    r.chain["missing_answers"])
+    return r.as_receipt()
 
 
 # --- reports ------------------------------------------------------------------------------------

@@ -323,3 +323,28 @@ class QAnswer(models.Model):
                                  "local_date"], name="q_answers_analysis"),
             models.Index(fields=["centre_id", "questionnaire_id", "version", "local_date"], name="q_answers_by_centre"),
         ]
+
+
+class QChainState(models.Model):
+    """How far a kiosk's answer chain reaches (its highest answer seq and that answer's hash) and how
+    many answers are held; also the row a questionnaire ingest locks, one kiosk's batches one at a time."""
+    kiosk_id = models.CharField(max_length=64, primary_key=True)
+    head_seq = models.BigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64)
+    answers = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "q_chain_state"
+
+
+class QChainIssue(models.Model):
+    """A break or an edited answer found in a kiosk's answer chain (gaps are head_seq - answers)."""
+    kiosk_id = models.CharField(max_length=64)
+    seq = models.BigIntegerField()
+    kind = models.CharField(max_length=16)
+    detail = models.CharField(max_length=300)
+    detected_at = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = "q_chain_issues"
+        indexes = [models.Index(fields=["kiosk_id", "seq"], name="q_chain_issues_by_kiosk")]

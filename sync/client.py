@@ -16,8 +16,14 @@ no duplicate (the server dedupes by UUID). Failures are recorded, never swallowe
 - any other 4xx: the batch is quarantined with the server's reason — kept, visible, retried only
   when the manager releases it — instead of looping.
 
-Each batch carries the kiosk's small status (software version, waiting votes, button boxes, free
-disk, clock skew) for the service's health page.
+Each batch carries the kiosk's small status (software version, waiting votes and answers, button
+boxes, free disk, clock skew) for the service's health page.
+
+Questionnaire rows (protocol 1.2) go after the votes, in batches of their own: each batch's answers
+(in chain order) with the responses they belong to and the definitions those are filed under, so the
+service can check every answer. Only what the receipt's ``questionnaires`` lists is marked synced.
+A 400 or 413 splits such a batch in halves until the one refused row is found and quarantined; a
+409 quarantines the rows it names; a 401 keeps everything waiting, as for votes.
 """
 
 from __future__ import annotations
@@ -37,10 +43,11 @@ import requests
 
 from kiosk import outbox
 from kiosk.config import Config
+from kiosk.questionnaire import outbox as q_outbox
 from kiosk.store import VoteStore
 
 from . import signing
-from .wire import acknowledged, encode_batch
+from .wire import MAX_Q_ANSWERS, acknowledged, acknowledged_questionnaires, encode_batch
 
 log = logging.getLogger("kiosk.sync")
 
@@ -75,6 +82,11 @@ class SyncResult:
     clock_skew_s: float | None = None
     mismatches: list[dict[str, Any]] = field(default_factory=list)
     chain: dict[str, Any] | None = None
+    answers: int = 0              # questionnaire answers acknowledged (stored now or already held)
+    responses: int = 0            # questionnaire responses acknowledged
+    q_quarantined: int = 0        # questionnaire rows set aside in this run
+    q_quarantined_total: int = 0  # questionnaire rows set aside, all runs (kept on the kiosk, not sent again)
+    answer_chain: dict[str, Any] | None = None
 
     @property
     def complete(self) -> bool:
@@ -131,11 +143,15 @@ class SyncClient:
                     # hold): sending it again now would loop. The next run tries again.
                     raise _Retry(f"the server acknowledged nothing of a batch of {len(votes)} vote(s) and "
                                  f"{len(reasons)} reason(s); they stay waiting")
+            self._send_questionnaires(result)
         except _Retry as e:
             result.error = e.reason
         counts = outbox.count_pending(self.store)
-        result.remaining = counts["votes"] + counts["reasons"] + counts["quarantined"]
+        q_counts = q_outbox.count_pending(self.store)
+        result.remaining = counts["votes"] + counts["reasons"] + counts["quarantined"] + q_counts["responses"] + \
+            q_counts["answers"]
         result.quarantined_total = counts["quarantined"]
+        result.q_quarantined_total = sum(q_outbox.count_quarantined(self.store).values())
         skew = outbox.get_meta(self.store, "clock_skew_s")
         result.clock_skew_s = float(skew) if skew is not None else None
         outbox.record_run(self.store, started, self._now(), result.sent, result.remaining, result.error is None,
@@ -151,11 +167,13 @@ class SyncClient:
         skew = outbox.get_meta(self.store, "clock_skew_s")
         return {"software_version": software_version()[:40],
                 "waiting_votes": outbox.count_pending(self.store)["votes"],
+                "waiting_answers": q_outbox.count_pending(self.store)["answers"],
                 "button_boxes": len(self.config.button_boxes), "free_disk_mb": free_mb,
                 "clock_skew_s": round(float(skew), 3) if skew is not None else None}
 
-    def _send_batch(self, votes: list[dict], reasons: list[dict], result: SyncResult) -> None:
-        body = encode_batch(self.config.kiosk_id, self.counters, votes, reasons, self.status())
+    def _exchange(self, body: bytes) -> requests.Response:
+        """POST a batch, retrying what may pass by itself (network, 5xx, 429, a stale clock); return the
+        first answer that is a 2xx or a refusal of the batch itself; raise :class:`_Retry` to end the run."""
         corrected_clock = False
         last: _Retry | None = None
         for attempt in range(self.attempts):
@@ -171,8 +189,7 @@ class SyncClient:
                 continue
             status = response.status_code
             if 200 <= status < 300:
-                self._accept(response, votes, reasons, result)
-                return
+                return response
             reason = _reason(response)
             if status == 401 and _error_code(response) == "stale_timestamp" and not corrected_clock:
                 self._correct_clock(response)
@@ -185,28 +202,127 @@ class SyncClient:
                 outbox.set_meta(self.store, {AUTH_ERROR_KEY: reason[:500]})
                 log.error("sync: the server refused this kiosk's signature: %s", reason)
                 raise _Retry(f"authentication refused (check [kiosk] id and [sync] secret): {reason}")
-            if status == 413:
-                self._split(votes, reasons, result, reason)
-                return
             if status == 429 or status >= 500:
                 last = _Retry(f"server {status}: {reason}", _retry_after(response))
                 if last.wait_s is not None and last.wait_s > RETRY_AFTER_CAP_S:
                     raise _Retry(f"server {status}: asked to retry after {last.wait_s:.0f} s")
                 continue
-            if status == 409:
-                conflicting = _json(response).get("conflicting") or []
-                bad = [v["uuid"] for v in votes if v["uuid"] in set(conflicting)] or [v["uuid"] for v in votes]
-                result.quarantined += outbox.quarantine(self.store, bad, f"409 conflict: {reason}", self._now())
-                log.error("sync: %d vote(s) quarantined: %s", len(bad), reason)
-                return
-            # Any other refusal will not change by itself: set the batch aside for the manager.
-            uuids = [v["uuid"] for v in votes]
-            result.quarantined += outbox.quarantine(self.store, uuids, f"{status}: {reason}", self._now())
-            if not uuids:  # a batch of reasons alone: no vote to quarantine, so stop instead of looping
-                raise _Retry(f"server {status}: {reason}")
-            log.error("sync: batch of %d vote(s) quarantined: %s %s", len(uuids), status, reason)
-            return
+            return response
         raise last or _Retry("gave up")
+
+    def _send_batch(self, votes: list[dict], reasons: list[dict], result: SyncResult) -> None:
+        body = encode_batch(self.config.kiosk_id, self.counters, votes, reasons, self.status())
+        response = self._exchange(body)
+        status = response.status_code
+        if 200 <= status < 300:
+            self._accept(response, votes, reasons, result)
+            return
+        reason = _reason(response)
+        if status == 413:
+            self._split(votes, reasons, result, reason)
+            return
+        if status == 409:
+            conflicting = _json(response).get("conflicting") or []
+            bad = [v["uuid"] for v in votes if v["uuid"] in set(conflicting)] or [v["uuid"] for v in votes]
+            result.quarantined += outbox.quarantine(self.store, bad, f"409 conflict: {reason}", self._now())
+            log.error("sync: %d vote(s) quarantined: %s", len(bad), reason)
+            return
+        # Any other refusal will not change by itself: set the batch aside for the manager.
+        uuids = [v["uuid"] for v in votes]
+        result.quarantined += outbox.quarantine(self.store, uuids, f"{status}: {reason}", self._now())
+        if not uuids:  # a batch of reasons alone: no vote to quarantine, so stop instead of looping
+            raise _Retry(f"server {status}: {reason}")
+        log.error("sync: batch of %d vote(s) quarantined: %s %s", len(uuids), status, reason)
+
+    # --- questionnaire rows (protocol 1.2) ---------------------------------------------------------
+
+    def _send_questionnaires(self, result: SyncResult) -> None:
+        """Send the waiting questionnaire answers and responses, batch by batch, after the votes."""
+        limit = min(self.sync.batch_size, MAX_Q_ANSWERS)
+        while True:
+            answers = q_outbox.pending_answers(self.store, limit)
+            responses = q_outbox.responses_by_uuid(self.store, {a["response_uuid"] for a in answers})
+            if len(responses) < limit:   # responses with no answer waiting (e.g. only finished since)
+                have = {r["uuid"] for r in responses}
+                responses += [r for r in q_outbox.pending_responses(self.store, limit - len(responses))
+                              if r["uuid"] not in have]
+            if not answers and not responses:
+                return
+            before = q_outbox.count_pending(self.store)
+            self._send_q(responses, answers, result)
+            if q_outbox.count_pending(self.store) == before:
+                raise _Retry(f"the server acknowledged nothing of a batch of {len(answers)} answer(s) and "
+                             f"{len(responses)} response(s) (does it take questionnaires, protocol 1.2?); "
+                             "they stay waiting")
+
+    def _send_q(self, responses: list[dict], answers: list[dict], result: SyncResult) -> None:
+        keys = {(r["questionnaire_id"], r["version"]) for r in (*responses, *answers)}
+        definitions = q_outbox.definitions_for(self.store, keys)
+        body = encode_batch(self.config.kiosk_id, self.counters, [], [], self.status(),
+                            {"definitions": definitions, "responses": responses, "answers": answers})
+        response = self._exchange(body)
+        status = response.status_code
+        if 200 <= status < 300:
+            self._accept_q(response, definitions, responses, answers, result)
+            return
+        reason = _reason(response)
+        if status == 409:
+            named = set(_json(response).get("conflicting") or [])
+            bad_r = [r["uuid"] for r in responses if r["uuid"] in named]
+            bad_a = [a["uuid"] for a in answers if a["uuid"] in named]
+            if not bad_r and not bad_a:   # e.g. a definition held with other content: the manager must act
+                raise _Retry(f"server 409: {reason}")
+            result.q_quarantined += q_outbox.quarantine(self.store, responses=bad_r, answers=bad_a)
+            log.error("sync: %d questionnaire row(s) quarantined: %s", len(bad_r) + len(bad_a), reason)
+            return
+        if status == 400 and "unknown field" in reason and "questionnaires" in reason:
+            raise _Retry("the server does not take questionnaire answers yet (protocol 1.2): upgrade it; "
+                         "the answers stay waiting")
+        if status in (400, 413):
+            # One bad row must not hold back the rest: halve until it is alone, then set it aside.
+            if len(answers) > 1:
+                half = len(answers) // 2
+                for part in (answers[:half], answers[half:]):
+                    needed = {a["response_uuid"] for a in part}
+                    self._send_q([r for r in responses if r["uuid"] in needed], part, result)
+                return
+            if len(responses) > 1:
+                half = len(responses) // 2
+                for part in (responses[:half], responses[half:]):
+                    ids = {r["uuid"] for r in part}
+                    self._send_q(part, [a for a in answers if a["response_uuid"] in ids], result)
+                return
+            bad_a = [a["uuid"] for a in answers]
+            bad_r = [] if bad_a else [r["uuid"] for r in responses]
+            result.q_quarantined += q_outbox.quarantine(self.store, responses=bad_r, answers=bad_a)
+            log.error("sync: questionnaire row %s quarantined: %s %s", (bad_a or bad_r)[:1], status, reason)
+            return
+        raise _Retry(f"server {status}: {reason}")
+
+    def _accept_q(self, response: requests.Response, definitions: list[dict], responses: list[dict],
+                  answers: list[dict], result: SyncResult) -> None:
+        try:
+            receipt = response.json()
+            defs, resps, ans = acknowledged_questionnaires(receipt)
+        except ValueError:
+            raise _Retry(f"server {response.status_code} sent an unreadable receipt; nothing marked") from None
+        if outbox.get_meta(self.store, AUTH_ERROR_KEY) is not None:
+            outbox.set_meta(self.store, {AUTH_ERROR_KEY: None})
+        if not isinstance(receipt.get("questionnaires"), dict):
+            raise _Retry("the service's receipt lists no questionnaire rows: it does not take them yet "
+                         "(protocol 1.2); they stay waiting")
+        # The core rule again: only what the receipt lists is synced; the rest stays waiting.
+        ours_d = [(d["questionnaire_id"], d["version"]) for d in definitions
+                  if (d["questionnaire_id"], d["version"]) in defs]
+        ours_r = [r["uuid"] for r in responses if r["uuid"] in resps]
+        ours_a = [a["uuid"] for a in answers if a["uuid"] in ans]
+        q_outbox.mark_synced(self.store, definitions=ours_d, responses=ours_r, answers=ours_a, at=self._now())
+        result.answers += len(ours_a)
+        result.responses += len(ours_r)
+        chain = receipt.get("questionnaires", {}).get("chain") if isinstance(receipt.get("questionnaires"), dict) else None
+        result.answer_chain = chain if isinstance(chain, dict) else None
+        if len(ours_a) < len(answers):
+            raise _Retry(f"the receipt acknowledged {len(ours_a)} of {len(answers)} answers; the rest stay waiting")
 
     def _split(self, votes: list[dict], reasons: list[dict], result: SyncResult, reason: str) -> None:
         """413: the batch is final as it is; send it as two halves (a single vote: quarantine it)."""
@@ -310,6 +426,14 @@ def describe(result: SyncResult) -> str:
     lines = [f"sent {result.sent} vote(s) in {result.batches} batch(es)"
              + (f", {result.duplicates} already on the server" if result.duplicates else "")
              + (f", {result.reasons} reason(s)" if result.reasons else "")]
+    if result.answers or result.responses:
+        lines.append(f"sent {result.answers} questionnaire answer(s) and {result.responses} response(s)")
+    if result.q_quarantined_total:
+        lines.append(f"{result.q_quarantined_total} questionnaire row(s) refused by the server and set aside "
+                     f"({result.q_quarantined} in this run): kept on the kiosk, not sent again")
+    if result.answer_chain and not result.answer_chain.get("ok", True):
+        lines.append(f"warning: the server reports {result.answer_chain.get('issues_total', 0)} issue(s) and "
+                     f"{result.answer_chain.get('missing_answers', 0)} missing answer(s) in the answer chain")
     if result.quarantined:
         lines.append(f"{result.quarantined} vote(s) quarantined (refused by the server; see `sync --status`)")
     if result.clock_skew_s:

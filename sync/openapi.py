@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from kiosk.questionnaire.model import CHANNELS
 from kiosk.scales import SCALES
 from kiosk.sipas import ELEMENTS
+
+from . import wire
 
 _HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 _ERROR = {"type": "object", "required": ["error", "reason"],
@@ -26,9 +29,49 @@ _SUMMARY = {
 def _error_responses(*codes: int) -> dict[str, Any]:
     text = {400: "Malformed request", 405: "Method not allowed (see the Allow header)", 401: "Not authenticated (see the error code)", 403: "Reports disabled",
             404: "Unknown kiosk, centre or unit", 409: "A UUID or sequence number reused with other content",
-            411: "Content-Length missing", 413: "Body too large"}
+            411: "Content-Length missing", 413: "Body too large",
+            503: "Busy: another request stored some of the rows meanwhile; send again (see Retry-After)"}
     return {str(c): {"description": text[c], "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             for c in codes}
+
+
+def _object(fields: tuple[str, ...], props: dict[str, Any]) -> dict[str, Any]:
+    """A closed object with every field of a wire tuple required (the tuple is the one definition)."""
+    return {"type": "object", "additionalProperties": False, "required": list(fields),
+            "properties": {f: props[f] for f in fields}}
+
+
+def _questionnaire_schemas() -> dict[str, Any]:
+    """The questionnaire rows of protocol 1.2, from :mod:`sync.wire`'s field lists."""
+    text = lambda n, nullable=False: {"type": "string", "minLength": 1, "maxLength": n, **({"nullable": True} if nullable else {})}  # noqa: E731
+    uuid = {"type": "string", "format": "uuid"}
+    when = {"type": "string", "maxLength": 40, "example": "2026-11-21T09:15:02.123+07:00"}
+    common = {"kiosk_id": {"type": "string"}, "questionnaire_id": text(48),
+              "version": {"type": "integer", "minimum": 1, "maximum": 9999}, "definition_hash": _HEX64,
+              "channel": {"type": "string", "enum": list(CHANNELS)},
+              "counter_id": {"type": "string", "nullable": True, "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"}}
+    return {
+        "QDefinition": _object(wire.Q_DEFINITION_FIELDS, {**common, "definition": {
+            "type": "string", "maxLength": wire.MAX_DEFINITION_CHARS,
+            "description": "the questionnaire's canonical JSON; its SHA-256 is definition_hash"}}),
+        "QResponse": _object(wire.Q_RESPONSE_FIELDS, {**common, "uuid": uuid, "started_at": when,
+                                                      "local_date": {"type": "string", "format": "date"},
+                                                      "finished_at": {**when, "nullable": True}}),
+        "QAnswer": _object(wire.Q_ANSWER_FIELDS, {
+            **common, "seq": {"type": "integer", "minimum": 1}, "uuid": uuid, "response_uuid": uuid,
+            "question_id": text(48), "choice": text(16, True), "text": text(wire.MAX_ANSWER_TEXT, True),
+            "replaces": {**uuid, "nullable": True}, "local_time": when, "prev_hash": _HEX64, "hash": _HEX64}),
+        "QBatch": {"type": "object", "additionalProperties": False, "properties": {
+            "definitions": {"type": "array", "maxItems": wire.MAX_Q_DEFINITIONS, "items": {"$ref": "#/components/schemas/QDefinition"}},
+            "responses": {"type": "array", "maxItems": wire.MAX_Q_RESPONSES, "items": {"$ref": "#/components/schemas/QResponse"}},
+            "answers": {"type": "array", "maxItems": wire.MAX_Q_ANSWERS, "items": {"$ref": "#/components/schemas/QAnswer"}}}},
+        "QReceipt": {"type": "object", "required": ["definitions", "responses", "answers", "chain"], "properties": {
+            "definitions": {"type": "array", "items": {"type": "array"}},
+            "responses": {"type": "array", "items": {"type": "string"}},
+            "answers": {"type": "array", "items": {"type": "string"}},
+            "chain": {"type": "object", "required": ["kiosk_id", "head_seq", "answers", "ok", "issues", "issues_total",
+                                                     "missing_answers"]}}},
+    }
 
 
 def openapi_spec() -> dict[str, Any]:
@@ -79,12 +122,13 @@ def openapi_spec() -> dict[str, Any]:
             "/openapi.json": {"get": {"summary": "This document", "responses": {
                 "200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
             "/v1/batches": {"post": {
-                "summary": "Upload a signed batch of votes and reasons; idempotent by vote UUID",
+                "summary": "Upload a signed batch of votes and reasons (and, from protocol 1.2, questionnaire rows); "
+                           "idempotent by UUID",
                 "parameters": signed,
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}}},
                 "responses": {"200": {"description": "Receipt", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Receipt"}}}},
-                    **_error_responses(400, 401, 409, 411, 413)}}},
+                    **_error_responses(400, 401, 409, 411, 413, 503)}}},
             "/v1/reports/totals": {"get": {
                 "summary": "Totals per counter or officer, in the kiosk's `totals --json` shape",
                 "security": [{"reportToken": []}], "parameters": report_params,
@@ -134,7 +178,9 @@ def openapi_spec() -> dict[str, Any]:
                         "waiting_votes": {"type": "integer", "nullable": True, "minimum": 0},
                         "button_boxes": {"type": "integer", "nullable": True, "minimum": 0},
                         "free_disk_mb": {"type": "integer", "nullable": True, "minimum": 0},
-                        "clock_skew_s": {"type": "number", "nullable": True}}}}},
+                        "clock_skew_s": {"type": "number", "nullable": True},
+                        "waiting_answers": {"type": "integer", "nullable": True, "minimum": 0}}},
+                    "questionnaires": {"$ref": "#/components/schemas/QBatch"}}},
                 "Chain": {"type": "object", "required": ["kiosk_id", "head_seq", "votes", "ok", "issues"], "properties": {
                     "kiosk_id": {"type": "string"}, "head_seq": {"type": "integer"}, "votes": {"type": "integer"},
                     "ok": {"type": "boolean"}, "issues_total": {"type": "integer"},
@@ -151,7 +197,9 @@ def openapi_spec() -> dict[str, Any]:
                     "totals": {"type": "array", "items": {"type": "object", "required": ["date", "counter", "scale", "levels", "flagged"],
                                "properties": {"date": {"type": "string"}, "counter": {"type": "string"},
                                               "scale": {"type": "string"}, "levels": _LEVELS, "flagged": {"type": "integer"}}}},
-                    "chain": {"$ref": "#/components/schemas/Chain"}}},
+                    "chain": {"$ref": "#/components/schemas/Chain"},
+                    "questionnaires": {"$ref": "#/components/schemas/QReceipt"}}},
+                **_questionnaire_schemas(),
                 "Totals": {"type": "object", "required": ["date", "scale", "counters", "all"], "properties": {
                     "date": {"type": "string"}, "scale": {"type": "string"}, "period": {"type": "string"},
                     "kiosk": {"type": "string"}, "centre": {"type": "string"},

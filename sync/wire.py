@@ -15,7 +15,13 @@ A batch (``POST /v1/batches``, JSON, UTF-8)::
                 "prev_hash": "000…", "hash": "…"}, ...],
      "reasons": [{"vote_uuid": "...", "element": "procedure", "recorded_at": "..."}, ...],
      "status": {"software_version": "0.1.0", "waiting_votes": 12, "button_boxes": 2,
-                "free_disk_mb": 1234, "clock_skew_s": -1.5}}          # optional, added in protocol 1.1
+                "free_disk_mb": 1234, "clock_skew_s": -1.5, "waiting_answers": 3},  # optional, protocol 1.1 (1.2)
+     "questionnaires": {"definitions": [...], "responses": [...], "answers": [...]}}   # optional, protocol 1.2
+
+The questionnaire rows travel with the fields of the kiosk's store (:data:`Q_DEFINITION_FIELDS`,
+:data:`Q_RESPONSE_FIELDS`, :data:`Q_ANSWER_FIELDS`); the receipt then carries a ``questionnaires``
+object listing exactly the rows the service holds (:func:`q_receipt`, :func:`acknowledged_questionnaires`).
+A batch without the key is read exactly as before.
 
 Every check names the field and the vote it is in, so a bad batch can be fixed. Nothing a client
 sends makes the decoder raise anything but :class:`BadBatch` (deep nesting, huge integers and lone
@@ -27,10 +33,15 @@ from __future__ import annotations
 import json
 import re
 import uuid as uuidlib
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
 
 from kiosk.chain import GENESIS_HASH, HASHED_FIELDS, hash_values
+from kiosk.questionnaire.answers import HASHED_FIELDS as Q_HASHED_FIELDS
+from kiosk.questionnaire.answers import answer_hash
+from kiosk.questionnaire.loader import QuestionnaireError, definition_hash, from_definition
+from kiosk.questionnaire.model import CHANNELS, Questionnaire
 from kiosk.scales import SCALES
 from kiosk.sipas import ELEMENTS
 from kiosk.store import REPEAT, SOURCE_RE
@@ -39,7 +50,14 @@ from kiosk.store import REPEAT, SOURCE_RE
 WIRE_FIELDS = ("seq", "uuid", "kiosk_id", "counter_id", "officer", "level", "scale", "source", "local_time",
                "box_seq", "flag", "prev_hash", "hash")
 REASON_FIELDS = ("vote_uuid", "element", "recorded_at")
-BATCH_FIELDS = ("kiosk_id", "counters", "votes", "reasons", "status")
+BATCH_FIELDS = ("kiosk_id", "counters", "votes", "reasons", "status", "questionnaires")
+# The questionnaire rows that travel (protocol 1.2), with the kiosk store's column names. The kiosk's
+# questionnaire outbox reads exactly these columns; an answer's are its hashed fields and the hash.
+Q_DEFINITION_FIELDS = ("questionnaire_id", "version", "definition_hash", "definition")
+Q_RESPONSE_FIELDS = ("uuid", "kiosk_id", "questionnaire_id", "version", "definition_hash", "channel", "counter_id",
+                     "started_at", "local_date", "finished_at")
+Q_ANSWER_FIELDS = (*Q_HASHED_FIELDS, "hash")
+Q_PARTS = ("definitions", "responses", "answers")
 # The optional status a kiosk sends with each batch: name -> (type(s), lower bound, upper bound or max length).
 STATUS_FIELDS: dict[str, tuple[tuple[type, ...], float, float]] = {
     "software_version": ((str,), 1, 40),
@@ -47,14 +65,21 @@ STATUS_FIELDS: dict[str, tuple[tuple[type, ...], float, float]] = {
     "button_boxes": ((int,), 0, 1000),
     "free_disk_mb": ((int,), 0, 10**9),
     "clock_skew_s": ((int, float), -10**9, 10**9),
+    "waiting_answers": ((int,), 0, 10**9),   # questionnaire answers not yet acknowledged (protocol 1.2)
 }
 MAX_VOTES = 5000
 MAX_REASONS = 25000
 MAX_COUNTERS = 1000
+MAX_Q_DEFINITIONS = 50
+MAX_Q_RESPONSES = 5000
+MAX_Q_ANSWERS = 5000
+MAX_DEFINITION_CHARS = 200_000   # a questionnaire's canonical JSON (the shipped ones are ~15,000)
+MAX_ANSWER_TEXT = 2000           # free text; the questionnaire's own max_length is checked too
 MAX_BODY = 8 * 1024 * 1024   # a full batch of 5,000 votes is about 2 MB
 MAX_RECEIPT_ISSUES = 20      # a receipt lists at most this many chain issues, and counts the rest
 KIOSK_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")   # ASCII: it travels in an HTTP header
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_EXTENDED_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 _ID = KIOSK_ID_RE
 _MAX_INT_DIGITS = 20
 
@@ -64,28 +89,34 @@ class BadBatch(ValueError):
 
 
 def encode_batch(kiosk_id: str, counters: list[dict[str, str]], votes: list[dict], reasons: list[dict],
-                 status: dict[str, Any] | None = None) -> bytes:
-    """The request body for a batch (``status`` only when given, so older services see what they know)."""
+                 status: dict[str, Any] | None = None, questionnaires: dict[str, list[dict]] | None = None) -> bytes:
+    """The request body for a batch (``status`` and ``questionnaires`` only when given, so a batch
+    without them is byte for byte what protocol 1.0 sent)."""
     data: dict[str, Any] = {"kiosk_id": kiosk_id, "counters": counters, "votes": votes, "reasons": reasons}
     if status is not None:
         data["status"] = status
+    if questionnaires is not None:
+        data["questionnaires"] = {part: questionnaires.get(part, []) for part in Q_PARTS}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _text_ok(v: str) -> bool:
-    """False for a string that cannot be stored as UTF-8 (a lone surrogate such as ``"\\ud800"``)."""
+    """False for a string that cannot be stored: a lone surrogate such as ``"\\ud800"`` (not UTF-8), or
+    a NUL character (PostgreSQL text cannot hold one)."""
     try:
         v.encode("utf-8")
     except UnicodeEncodeError:
         return False
-    return True
+    return "\x00" not in v
 
 
 def _str(v: Any, where: str, name: str, max_len: int = 200, pattern: re.Pattern | None = None,
          optional: bool = False) -> str | None:
     if v is None and optional:
         return None
-    if not isinstance(v, str) or not v or len(v) > max_len or not _text_ok(v) \
+    if isinstance(v, str) and not _text_ok(v):
+        raise BadBatch(f"{where}: '{name}' holds a lone surrogate or a NUL character: not storable text")
+    if not isinstance(v, str) or not v or len(v) > max_len \
             or (pattern is not None and not pattern.match(v)):
         raise BadBatch(f"{where}: '{name}' must be {'null or ' if optional else ''}a string"
                        + (f" matching {pattern.pattern}" if pattern is not None else f" of 1-{max_len} characters"))
@@ -199,8 +230,30 @@ def decode_json(body: bytes) -> Any:
         raise BadBatch("the JSON is nested too deeply") from None
 
 
-def parse_batch(body: bytes, kiosk_id: str) -> tuple[list[dict], list[dict], list[dict], dict | None]:
-    """Decode and check a batch from ``kiosk_id``; return (votes, reasons, counters, status) or raise :class:`BadBatch`."""
+@dataclass
+class Batch:
+    """A checked batch. ``questionnaires`` is None when the batch has no such key (protocol 1.0/1.1)."""
+    votes: list[dict]
+    reasons: list[dict]
+    counters: list[dict]
+    status: dict | None
+    questionnaires: "QBatch | None" = None
+
+
+@dataclass
+class QBatch:
+    """The questionnaire rows of a batch, each checked alone; :func:`check_q_rows` checks them against
+    their definitions once the service knows which definitions it holds."""
+    definitions: list[dict] = field(default_factory=list)
+    responses: list[dict] = field(default_factory=list)
+    answers: list[dict] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.definitions) + len(self.responses) + len(self.answers)
+
+
+def parse(body: bytes, kiosk_id: str) -> Batch:
+    """Decode and check a batch from ``kiosk_id``; :class:`BadBatch` names the field and the row otherwise."""
     data = decode_json(body)
     if not isinstance(data, dict):
         raise BadBatch("the body must be a JSON object")
@@ -237,7 +290,211 @@ def parse_batch(body: bytes, kiosk_id: str) -> tuple[list[dict], list[dict], lis
             raise BadBatch(f"counters[{i}]: expected an object with id and name")
         _str(c["id"], f"counters[{i}]", "id", pattern=_ID)
         _str(c["name"], f"counters[{i}]", "name", 200)
-    return checked, reasons, counters, check_status(data.get("status"))
+    q = parse_questionnaires(data["questionnaires"], kiosk_id) if "questionnaires" in data else None
+    return Batch(checked, reasons, counters, check_status(data.get("status")), q)
+
+
+def parse_batch(body: bytes, kiosk_id: str) -> tuple[list[dict], list[dict], list[dict], dict | None]:
+    """Decode and check a batch from ``kiosk_id``; return (votes, reasons, counters, status) or raise :class:`BadBatch`.
+
+    The protocol 1.1 view of :func:`parse` (a batch's questionnaire rows are checked, not returned)."""
+    b = parse(body, kiosk_id)
+    return b.votes, b.reasons, b.counters, b.status
+
+
+# --- questionnaire rows (protocol 1.2) ----------------------------------------------------------
+
+def _fields(row: Any, fields: tuple[str, ...], where: str) -> None:
+    if not isinstance(row, dict):
+        raise BadBatch(f"{where}: expected an object")
+    missing = [f for f in fields if f not in row]
+    extra = [f for f in row if f not in fields]
+    if missing or extra:
+        raise BadBatch(f"{where}: " + (f"missing {missing} " if missing else "") + (f"unknown {_names(extra)}" if extra else ""))
+
+
+def _uuid(v: Any, where: str, name: str, optional: bool = False) -> str | None:
+    if v is None and optional:
+        return None
+    try:
+        if isinstance(v, str) and len(v) == 36 and str(uuidlib.UUID(v)) == v:
+            return v
+    except ValueError:
+        pass
+    raise BadBatch(f"{where}: '{name}' must be {'null or ' if optional else ''}a UUID in lower-case canonical form")
+
+
+def _local_time(v: Any, where: str, name: str, optional: bool = False) -> str | None:
+    if v is None and optional:
+        return None
+    try:
+        # The extended form only (YYYY-MM-DDTHH:MM…): the local date is read from the first ten characters.
+        at = datetime.fromisoformat(_str(v, where, name, 40, pattern=_EXTENDED_TIME))
+        if at.utcoffset() is None:
+            raise ValueError
+        at.timestamp()
+    except (ValueError, OverflowError, BadBatch):
+        raise BadBatch(f"{where}: '{name}' must be {'null or ' if optional else ''}ISO 8601 with a UTC offset, "
+                       "e.g. 2026-11-21T09:15:02.123+07:00") from None
+    return v
+
+
+def _kiosk(v: Any, kiosk_id: str, where: str) -> None:
+    if v != kiosk_id:
+        shown = v if isinstance(v, str) and _text_ok(v) else "…"
+        raise BadBatch(f"{where}: 'kiosk_id' {shown[:64]!r} is not the sending kiosk {kiosk_id!r}")
+
+
+def _filed_under(row: dict, where: str) -> None:
+    """The questionnaire id, version, definition hash and channel a response or answer is filed under."""
+    _str(row["questionnaire_id"], where, "questionnaire_id", 48)
+    _int(row["version"], where, "version", 1, 9999)
+    _str(row["definition_hash"], where, "definition_hash", 64, pattern=_HEX64)
+    if row["channel"] not in CHANNELS:
+        raise BadBatch(f"{where}: 'channel' must be one of {', '.join(CHANNELS)}")
+    _str(row["counter_id"], where, "counter_id", pattern=_ID, optional=True)
+
+
+def check_q_definition(d: Any, i: int) -> dict[str, Any]:
+    """A questionnaire definition as the kiosk stored it: its canonical JSON must hash to its hash and
+    read back as a valid questionnaire of that id and version."""
+    where = f"questionnaires.definitions[{i}]"
+    _fields(d, Q_DEFINITION_FIELDS, where)
+    _str(d["questionnaire_id"], where, "questionnaire_id", 48)
+    _int(d["version"], where, "version", 1, 9999)
+    _str(d["definition_hash"], where, "definition_hash", 64, pattern=_HEX64)
+    _str(d["definition"], where, "definition", MAX_DEFINITION_CHARS)
+    where = f"{where} ({d['questionnaire_id']} v{d['version']})"
+    if definition_hash(d["definition"]) != d["definition_hash"]:
+        raise BadBatch(f"{where}: the definition does not hash to its definition_hash")
+    try:
+        # A fixed source, so the parsed definition is cached (every batch of a kiosk carries the same one).
+        q = from_definition(d["definition"], source=f"definition {d['questionnaire_id']} v{d['version']}")
+    except Exception as e:  # noqa: BLE001 — client text through the file parser: any failure is a bad row, never a 500
+        if isinstance(e, QuestionnaireError):
+            e = "; ".join(e.problems)
+        raise BadBatch(f"{where}: not a valid questionnaire: {str(e)[:300]}") from None
+    if q.key != (d["questionnaire_id"], d["version"]):
+        raise BadBatch(f"{where}: the definition is of {q.id} v{q.version}")
+    return dict(d)
+
+
+def check_q_response(r: Any, kiosk_id: str, i: int) -> dict[str, Any]:
+    """A response of the sending kiosk, its fields typed and bounded."""
+    where = f"questionnaires.responses[{i}]"
+    _fields(r, Q_RESPONSE_FIELDS, where)
+    _uuid(r["uuid"], where, "uuid")
+    where = f"{where} ({r['uuid']})"
+    _kiosk(r["kiosk_id"], kiosk_id, where)
+    _filed_under(r, where)
+    _local_time(r["started_at"], where, "started_at")
+    _local_time(r["finished_at"], where, "finished_at", optional=True)
+    if r["local_date"] != r["started_at"][:10]:
+        raise BadBatch(f"{where}: 'local_date' must be the date of 'started_at' ({r['started_at'][:10]})")
+    return dict(r)
+
+
+def check_q_answer(a: Any, kiosk_id: str, i: int) -> dict[str, Any]:
+    """An answer of the sending kiosk, its fields typed and bounded, with ``local_date`` added (the
+    kiosk's local date, as its store keeps it)."""
+    where = f"questionnaires.answers[{i}]"
+    _fields(a, Q_ANSWER_FIELDS, where)
+    _int(a["seq"], where, "seq", 1, 2**53)
+    where = f"questionnaires.answers[{i}] (seq {a['seq']})"
+    _uuid(a["uuid"], where, "uuid")
+    _uuid(a["response_uuid"], where, "response_uuid")
+    _uuid(a["replaces"], where, "replaces", optional=True)
+    if a["replaces"] == a["uuid"]:
+        raise BadBatch(f"{where}: an answer cannot replace itself")
+    _kiosk(a["kiosk_id"], kiosk_id, where)
+    _filed_under(a, where)
+    _str(a["question_id"], where, "question_id", 48)
+    _str(a["choice"], where, "choice", 16, optional=True)
+    _str(a["text"], where, "text", MAX_ANSWER_TEXT, optional=True)
+    _local_time(a["local_time"], where, "local_time")
+    for name in ("prev_hash", "hash"):
+        _str(a[name], where, name, 64, pattern=_HEX64)
+    return {**a, "local_date": a["local_time"][:10]}
+
+
+def parse_questionnaires(q: Any, kiosk_id: str) -> QBatch:
+    """The ``questionnaires`` object of a batch: each row checked alone, none twice."""
+    if not isinstance(q, dict):
+        raise BadBatch("'questionnaires' must be an object with definitions, responses and answers")
+    unknown = [k for k in q if k not in Q_PARTS]
+    if unknown:
+        raise BadBatch(f"questionnaires: unknown field(s) {_names(unknown)} (known: {', '.join(Q_PARTS)})")
+    parts = {}
+    for name, limit in zip(Q_PARTS, (MAX_Q_DEFINITIONS, MAX_Q_RESPONSES, MAX_Q_ANSWERS)):
+        value = q.get(name, [])
+        if not isinstance(value, list) or len(value) > limit:
+            raise BadBatch(f"'questionnaires.{name}' must be a list of at most {limit}")
+        parts[name] = value
+    out = QBatch([check_q_definition(d, i) for i, d in enumerate(parts["definitions"])],
+                 [check_q_response(r, kiosk_id, i) for i, r in enumerate(parts["responses"])],
+                 [check_q_answer(a, kiosk_id, i) for i, a in enumerate(parts["answers"])])
+    for name, rows, key in (("definition", out.definitions, lambda d: (d["questionnaire_id"], d["version"])),
+                            ("response", out.responses, lambda r: r["uuid"]),
+                            ("answer", out.answers, lambda a: a["uuid"]), ("answer seq", out.answers, lambda a: a["seq"])):
+        seen = set()
+        for row in rows:
+            k = key(row)
+            if k in seen:
+                raise BadBatch(f"questionnaires: {name} {k} appears twice in the batch")
+            seen.add(k)
+    return out
+
+
+def check_q_rows(q: QBatch, definitions: Mapping[tuple[str, int], Questionnaire],
+                 responses: Mapping[str, Mapping[str, Any]]) -> None:
+    """Check responses and answers against what they are filed under; :class:`BadBatch` otherwise.
+
+    ``definitions`` holds every definition known (the batch's and the service's) by (id, version);
+    ``responses`` every response the answers belong to (the batch's and the kiosk's held ones).
+    A response's or answer's definition must be known and have its hash; an answer must be its
+    response's (questionnaire, version, channel, counter, kiosk), name one of the questionnaire's
+    questions asked on its channel, and give one of the question's choice codes or null (a skip) —
+    or, for the free-text question, words within its length.
+    """
+    def definition(row: dict, where: str) -> Questionnaire:
+        qn = definitions.get((row["questionnaire_id"], row["version"]))
+        if qn is None:
+            raise BadBatch(f"{where}: questionnaire {row['questionnaire_id']!r} v{row['version']} is unknown: "
+                           "send its definition first")
+        if qn.definition_hash != row["definition_hash"]:
+            raise BadBatch(f"{where}: 'definition_hash' is not that of {qn.id} v{qn.version} as the service holds it")
+        return qn
+
+    for i, r in enumerate(q.responses):
+        where = f"questionnaires.responses[{i}] ({r['uuid']})"
+        if not definition(r, where).for_channel(r["channel"]):
+            raise BadBatch(f"{where}: questionnaire {r['questionnaire_id']} is not answered on the {r['channel']} channel")
+    for i, a in enumerate(q.answers):
+        where = f"questionnaires.answers[{i}] (seq {a['seq']})"
+        qn = definition(a, where)
+        resp = responses.get(a["response_uuid"])
+        if resp is not None:
+            wrong = [k for k in ("questionnaire_id", "version", "definition_hash", "channel", "counter_id", "kiosk_id")
+                     if resp[k] != a[k]]
+            if wrong:
+                raise BadBatch(f"{where}: {', '.join(wrong)} differ from its response {a['response_uuid']}")
+        try:
+            question = qn.question(a["question_id"])
+        except KeyError as e:
+            raise BadBatch(f"{where}: {e.args[0]}") from None
+        if a["channel"] not in question.channels:
+            raise BadBatch(f"{where}: question {question.id!r} is not asked on the {a['channel']} channel")
+        if question.kind == "text":
+            if a["choice"] is not None:
+                raise BadBatch(f"{where}: question {question.id!r} takes words ('text'), not a choice")
+            if a["text"] is not None and len(a["text"]) > (question.max_length or MAX_ANSWER_TEXT):
+                raise BadBatch(f"{where}: question {question.id!r} takes at most {question.max_length} characters")
+        else:
+            if a["text"] is not None:
+                raise BadBatch(f"{where}: question {question.id!r} takes a choice, not words")
+            if a["choice"] is not None and a["choice"] not in question.codes:
+                raise BadBatch(f"{where}: 'choice' must be null or one of {', '.join(question.codes)} "
+                               f"(question {question.id!r})")
 
 
 # --- the chain, checked one link at a time ------------------------------------------------------
@@ -276,6 +533,47 @@ def receipt(kiosk_id: str, accepted: list[str], duplicates: list[str], reasons: 
     """The ``200`` answer to a batch. The kiosk marks synced only the UUIDs in accepted or duplicates."""
     return {"kiosk_id": kiosk_id, "accepted": accepted, "duplicates": duplicates, "reasons": reasons,
             "totals": totals, "chain": chain}
+
+
+def q_receipt(definitions: list[list], responses: list[str], answers: list[str], chain: dict[str, Any]) -> dict[str, Any]:
+    """The receipt's ``questionnaires`` object: exactly the rows the service holds from this batch
+    (stored now or already held, identical), and the kiosk's answer chain, bounded like the votes'."""
+    return {"definitions": definitions, "responses": responses, "answers": answers, "chain": chain}
+
+
+def acknowledged_questionnaires(body: Any) -> tuple[set[tuple[str, int]], set[str], set[str]]:
+    """From a receipt: the (questionnaire id, version), response and answer UUIDs it acknowledges —
+    empty when it has no ``questionnaires`` (a service before protocol 1.2); ValueError when malformed."""
+    if not isinstance(body, dict):
+        raise ValueError("the receipt is not an object")
+    q = body.get("questionnaires")
+    if q is None:
+        return set(), set(), set()
+    try:
+        definitions = {(d[0], d[1]) for d in q["definitions"] if isinstance(d, list) and len(d) == 2
+                       and isinstance(d[0], str) and isinstance(d[1], int)}
+        responses = {u for u in q["responses"] if isinstance(u, str)}
+        answers = {u for u in q["answers"] if isinstance(u, str)}
+    except (KeyError, TypeError) as e:
+        raise ValueError(f"the receipt's questionnaires are malformed: {e}") from None
+    return definitions, responses, answers
+
+
+def q_edit_issue(answer: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The ``edited`` issue when an answer's hash does not match its fields (encoding ``qa1``), else None."""
+    if answer_hash(dict(answer)) == answer["hash"]:
+        return None
+    return ("edited", f"answer {answer['seq']}'s hash does not match its fields: it was edited on the device")
+
+
+def q_link_issue(answer: Mapping[str, Any], before: Mapping[str, Any] | None) -> tuple[str, str] | None:
+    """The ``break`` between an answer and the kiosk's answer just before it (seq - 1), or None."""
+    expected = GENESIS_HASH if before is None else before["hash"]
+    if answer["prev_hash"] == expected:
+        return None
+    seq = answer["seq"]
+    return ("break", f"prev_hash of answer {seq} does not match the hash of answer {seq - 1}: answer {seq - 1} "
+                     "was replaced, or answers between were removed")
 
 
 def acknowledged(body: Any) -> tuple[set[str], set[str], set[tuple[str, str]]]:

@@ -174,5 +174,6 @@ def test_each_batch_carries_the_kiosks_status(scripted):
     with record(config, 2) as store:
         client(config, store).run()
     status = server.requests[0][1]["status"]
-    assert set(status) == {"software_version", "waiting_votes", "button_boxes", "free_disk_mb", "clock_skew_s"}
+    assert set(status) == {"software_version", "waiting_votes", "button_boxes", "free_disk_mb", "clock_skew_s",
+                           "waiting_answers"}
     assert status["waiting_votes"] == 2 and status["free_disk_mb"] > 0

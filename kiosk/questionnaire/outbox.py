@@ -13,20 +13,48 @@ import sqlite3
 from datetime import datetime
 from typing import Any, Iterable
 
-from ..store import VoteStore
-from .answers import HASHED_FIELDS
+# The fields that travel are defined once, in the wire contract both ends import.
+from sync.wire import Q_ANSWER_FIELDS as ANSWER_WIRE_FIELDS
+from sync.wire import Q_DEFINITION_FIELDS as DEFINITION_WIRE_FIELDS
+from sync.wire import Q_RESPONSE_FIELDS as RESPONSE_WIRE_FIELDS
 
-ANSWER_WIRE_FIELDS = (*HASHED_FIELDS, "hash")
-RESPONSE_WIRE_FIELDS = ("uuid", "kiosk_id", "questionnaire_id", "version", "definition_hash", "channel", "counter_id",
-                        "started_at", "local_date", "finished_at")
-DEFINITION_WIRE_FIELDS = ("questionnaire_id", "version", "definition_hash", "definition")
+from ..store import VoteStore
+
+QUARANTINED = "quarantined"
+# "sync_state != 'synced'" is the partial indexes' own condition, so the waiting rows are read from them.
+_WAITING = f"sync_state != 'synced' AND sync_state != '{QUARANTINED}'"
+_TABLES = {"definitions": "q_definitions", "responses": "q_responses", "answers": "q_answers"}
 
 
 def _pending(store: VoteStore, table: str, fields: tuple[str, ...], order: str, limit: int) -> list[dict[str, Any]]:
-    # "!= 'synced'" is the partial index's own condition, so the waiting rows are read from the index.
-    rows = store.query(f"SELECT {', '.join(fields)} FROM {table} WHERE sync_state != 'synced' "
-                       f"ORDER BY {order} LIMIT ?", (limit,))
+    rows = store.query(f"SELECT {', '.join(fields)} FROM {table} WHERE {_WAITING} ORDER BY {order} LIMIT ?", (limit,))
     return [dict(zip(fields, row)) for row in rows]
+
+
+def _by_key(store: VoteStore, table: str, fields: tuple[str, ...], column: str, keys: Iterable[Any]) -> list[dict]:
+    keys = sorted(set(keys))
+    out: list[dict[str, Any]] = []
+    for i in range(0, len(keys), 500):
+        chunk = keys[i:i + 500]
+        rows = store.query(f"SELECT {', '.join(fields)} FROM {table} WHERE {column} IN ({', '.join('?' * len(chunk))})",
+                           chunk)
+        out.extend(dict(zip(fields, row)) for row in rows)
+    return out
+
+
+def responses_by_uuid(store: VoteStore, uuids: Iterable[str]) -> list[dict[str, Any]]:
+    """The responses with these UUIDs, whatever their sync state (sent beside their answers: a
+    response the server holds already is acknowledged again, harmlessly)."""
+    return sorted(_by_key(store, "q_responses", RESPONSE_WIRE_FIELDS, "uuid", uuids),
+                  key=lambda r: (r["started_at"], r["uuid"]))
+
+
+def definitions_for(store: VoteStore, keys: Iterable[tuple[str, int]]) -> list[dict[str, Any]]:
+    """The stored definitions of these (questionnaire id, version) keys, whatever their sync state."""
+    wanted = set(keys)
+    qids = {q for q, _ in wanted}
+    return [d for d in _by_key(store, "q_definitions", DEFINITION_WIRE_FIELDS, "questionnaire_id", qids)
+            if (d["questionnaire_id"], d["version"]) in wanted]
 
 
 def pending_definitions(store: VoteStore, limit: int = 100) -> list[dict[str, Any]]:
@@ -63,7 +91,28 @@ def mark_synced(store: VoteStore, *, definitions: Iterable[tuple[str, int]] = ()
     return store.write(work)
 
 
+def quarantine(store: VoteStore, *, responses: Iterable[str] = (), answers: Iterable[str] = ()) -> int:
+    """Set aside rows the server refused for good (kept, no longer sent); return how many."""
+    resps, ans = list(responses), list(answers)
+
+    def work(conn: sqlite3.Connection) -> int:
+        before = conn.total_changes
+        conn.executemany(f"UPDATE q_responses SET sync_state = '{QUARANTINED}' WHERE uuid = ? AND sync_state != 'synced'",
+                         [(u,) for u in resps])
+        conn.executemany(f"UPDATE q_answers SET sync_state = '{QUARANTINED}' WHERE uuid = ? AND sync_state != 'synced'",
+                         [(u,) for u in ans])
+        return conn.total_changes - before
+
+    return store.write(work)
+
+
 def count_pending(store: VoteStore) -> dict[str, int]:
-    """How many definitions, responses and answers are waiting."""
-    return {table: store.query(f"SELECT count(*) FROM q_{table} WHERE sync_state != 'synced'")[0][0]
-            for table in ("definitions", "responses", "answers")}
+    """How many definitions, responses and answers are waiting (quarantined rows are not: see
+    :func:`count_quarantined`)."""
+    return {part: store.query(f"SELECT count(*) FROM {table} WHERE {_WAITING}")[0][0] for part, table in _TABLES.items()}
+
+
+def count_quarantined(store: VoteStore) -> dict[str, int]:
+    """How many responses and answers the server refused for good."""
+    return {part: store.query(f"SELECT count(*) FROM {_TABLES[part]} WHERE sync_state = '{QUARANTINED}'")[0][0]
+            for part in ("responses", "answers")}
