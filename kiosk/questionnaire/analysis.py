@@ -20,6 +20,7 @@ the central service can run the same analysis on PostgreSQL over every channel. 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from fractions import Fraction
 from typing import Any, Iterable, Protocol, Sequence
 
 from ..scales import SATISFIED_CODES
@@ -76,13 +77,23 @@ def _counts(source: AnswerSource, q: Questionnaire, d_from: date, d_to: date,
     return counts, responses
 
 
-def _mean(values: Iterable[float | None]) -> float | None:
+def _mean(values: Iterable[Fraction | None]) -> Fraction | None:
     got = [v for v in values if v is not None]
-    return sum(got) / len(got) if got else None
+    return sum(got, Fraction(0)) / len(got) if got else None
 
 
-def _round(v: float | None) -> float | None:
-    return None if v is None else round(v, 1)
+def round_half_up(value: Fraction | None) -> float | None:
+    """``value`` rounded half up to one decimal, exactly from the fraction (61/80 = 76,25 % → 76,3),
+    as the workbook's ROUND and the report's percentages do; float rounding would give 76,2."""
+    if value is None:
+        return None
+    tenths, rest = divmod(value.numerator * 10, value.denominator)
+    if 2 * rest >= value.denominator:
+        tenths += 1
+    return tenths / 10
+
+
+_round = round_half_up
 
 
 def summarise(q: Questionnaire, counts: dict[str, dict[str | None, int]], responses: int) -> dict[str, Any]:
@@ -93,7 +104,7 @@ def summarise(q: Questionnaire, counts: dict[str, dict[str | None, int]], respon
         levels = {code: got.get(code, 0) for code in question.codes}
         answered = sum(levels.values())
         satisfied = sum(n for code, n in levels.items() if code in SATISFIED_CODES)
-        share = 100.0 * satisfied / answered if answered else None
+        share = Fraction(100 * satisfied, answered) if answered else None
         shares[question.id] = (share, answered)
         questions.append({"id": question.id, "element": question.element, "levels": levels, "answered": answered,
                           "skipped": got.get(None, 0), "satisfied_pct": _round(share),

@@ -28,6 +28,7 @@ from fractions import Fraction
 from typing import Any, Mapping, Sequence
 
 from ..period import between
+from ..questionnaire.analysis import round_half_up
 from ..scales import SATISFIED_CODES
 
 SMALL_SAMPLE = 30
@@ -126,16 +127,6 @@ def _share(levels: Mapping[str, int]) -> Fraction | None:
 def _mean(values) -> Fraction | None:
     got = [v for v in values if v is not None]
     return sum(got, Fraction(0)) / len(got) if got else None
-
-
-def round_half_up(value: Fraction | None) -> float | None:
-    """``value`` rounded half up to one decimal (exactly, from the fraction), as ``ROUND(x, 1)`` does."""
-    if value is None:
-        return None
-    tenths, rest = divmod(value.numerator * 10, value.denominator)
-    if 2 * rest >= value.denominator:
-        tenths += 1
-    return tenths / 10
 
 
 def _change(now: float | None, before: float | None) -> float | None:
