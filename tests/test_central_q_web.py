@@ -6,7 +6,6 @@ on SQLite and on a real PostgreSQL server."""
 
 from __future__ import annotations
 
-import itertools
 import random
 import re
 import subprocess
@@ -28,7 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 TRUNG_TAM = tomllib.loads((ROOT / "assets" / "questionnaires" / "trung-tam.toml").read_text(encoding="utf-8"))
 SCREENS = ROOT / "build" / "screens"
 TZ = timezone(timedelta(hours=7))
-_aliases = itertools.count(1)
 
 
 @contextmanager
@@ -37,7 +35,7 @@ def behind_proxy(db):
     the local proxy, so each test request can come from an address of its own."""
     from central.app import make_app
     from central.server import serving
-    alias = f"qweb{next(_aliases)}"
+    alias = f"qweb{uuid.uuid4().hex[:12]}"   # unique even if this module is imported twice (its fixtures are shared)
     app = make_app(db, None, None, alias=alias, apply_migrations=False)
     try:
         with serving(app, trusted_proxy="127.0.0.1", trusted_proxy_headers={"x-forwarded-for"},

@@ -54,7 +54,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "duplicate": ("Phiếu số {no} đã được nhập lúc {at} (bởi {by}). Không lưu lần hai — kiểm tra lại số phiếu; "
                   "những gì vừa gõ vẫn còn dưới đây.", "Form {no} was already entered at {at} (by {by}). Not "
                   "saved twice — check the form number; what you typed is kept below."),
-    "entered_today": ("Đã nhập hôm nay", "Entered today"),
+    "entered_today": ("Mười phiếu nhập gần nhất", "The last ten forms entered"),
     "satisfied": ("Tỷ lệ hài lòng", "Satisfied"),
     "answered": ("Số trả lời (N)", "Answers (N)"),
     "skipped": ("Bỏ qua", "Skipped"),
