@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import bench_central, bench_questionnaire, bench_report, bench_runtime, bench_serial, bench_store, bench_sync  # noqa: E402
+from bench import bench_central, bench_central_q, bench_questionnaire, bench_report, bench_runtime, bench_serial, bench_store, bench_sync  # noqa: E402
 from bench.common import BUILD  # noqa: E402
 
 
@@ -32,6 +32,8 @@ def main() -> None:
     bench_sync.main()
     print("== central service ==")
     bench_central.main()
+    print("== questionnaire on the central service ==")
+    bench_central_q.main()
     print("== touch screen ==")
     subprocess.run([sys.executable, str(Path(__file__).with_name("bench_ui.py"))], check=False)
     print("== crash safety ==")
