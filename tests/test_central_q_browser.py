@@ -18,8 +18,6 @@ from tests.test_central_browser import CHROMIUM, DRIVER, follow, log_in
 from tests.test_central_q_web import TRUNG_TAM, _site, kiosk_rows, rows
 from tests.sync_helpers import fresh_sqlite
 
-from central.demo import DEMO_PASSWORD  # noqa: E402,F401
-
 SCREENS = Path(__file__).resolve().parent.parent / "build" / "screens"
 PHONE = {"width": 360, "height": 640, "pixelRatio": 2}
 ANDROID_UA = ("Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "

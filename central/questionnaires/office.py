@@ -30,7 +30,8 @@ def phone_path(centre_id: str, questionnaire_id: str) -> str:
     return f"/q/{centre_id}/{questionnaire_id}/"
 
 
-def _page(request, template: str, status: int = 200, **context) -> HttpResponse:
+def render_page(request, template: str, status: int = 200, **context) -> HttpResponse:
+    """Render a staff page with the words of the chosen language and the account's role."""
     lang = lang_of(request)
     return render(request, template, {"w": words(lang), "lang": lang, "role": access.role(request.user), **context},
                   status=status)
@@ -65,8 +66,7 @@ def index(request):
     communes = Unit.objects.filter(kind="commune").order_by("name")
     if ids is not None:
         communes = communes.filter(id__in=ids)
-    return _page(request, "central/q/index.html", rows=rows, communes=list(communes),
-                 city=access.visible_unit_ids(request.user) is None)
+    return render_page(request, "central/q/index.html", rows=rows, communes=list(communes), city=ids is None)
 
 
 def qr_svg(url: str) -> str:
@@ -80,7 +80,7 @@ def poster(request, centre_id: str, questionnaire_id: str):
     the link in text."""
     centre, q = _centre_and_questionnaire(request, centre_id, questionnaire_id)
     url = request.build_absolute_uri(phone_path(centre.id, q.id))
-    return _page(request, "central/q/poster.html", centre=centre, title=q.title_vi, url=url, qr=qr_svg(url))
+    return render_page(request, "central/q/poster.html", centre=centre, title=q.title_vi, url=url, qr=qr_svg(url))
 
 
 @login_required
@@ -161,5 +161,5 @@ def entry(request, centre_id: str, questionnaire_id: str):
                                       channel="paper").order_by("-received_at", "-form_no")[:10]
     guide = [{"n": n, "q": x, "choices": [f"{i} {c.vi}" for i, c in enumerate(x.choices, 1)]}
              for n, x in enumerate(asked, 1)]
-    return _page(request, "central/q/entry.html", status=status, centre=centre, q=q, guide=guide, text_q=text_q,
-                 typed=typed, error=error, saved=saved, recent=recent, count=len(asked))
+    return render_page(request, "central/q/entry.html", status=status, centre=centre, q=q, guide=guide,
+                       text_q=text_q, typed=typed, error=error, saved=saved, recent=recent, count=len(asked))

@@ -69,22 +69,18 @@ def parse_answers(q: Questionnaire, data, lang: str) -> Given:
     for n, question in enumerate(q.for_channel("phone"), 1):
         raw = data.get(f"q-{question.id}", "")
         if question.kind == "text":
+            # Control characters are dropped (a phone keyboard never types them); line breaks stay.
             text = unicodedata.normalize("NFC", "".join(c for c in raw if c.isprintable() or c in "\n\t")).strip()
             limit = question.max_length or 500
             if len(text) > limit:
-                raise BadAnswers(f"{word('question_n', lang, n=n, total=len(q.for_channel('phone')))}: "
-                                 + ("góp ý dài " if lang != "en" else "the comment has ")
-                                 + f"{len(text)}" + (" ký tự, tối đa " if lang != "en" else " characters, at most ")
-                                 + f"{limit}.")
+                raise BadAnswers(word("too_long", lang, n=n, length=len(text), limit=limit))
             texts[question.id] = text
         elif raw == "":
             choices[question.id] = None
         elif raw in question.codes:
             choices[question.id] = raw
         else:
-            raise BadAnswers(f"{word('question_n', lang, n=n, total=len(q.for_channel('phone')))}: "
-                             + (f"lựa chọn {raw[:20]!r} không có trong câu này." if lang != "en"
-                                else f"there is no choice {raw[:20]!r} on this question."))
+            raise BadAnswers(word("bad_choice", lang, n=n, value=raw[:20]))
     return Given(choices, texts)
 
 

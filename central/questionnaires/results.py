@@ -20,7 +20,7 @@ from kiosk.questionnaire.model import CHANNELS, Questionnaire
 from central import access, texts
 from central.models import QResponse, Unit
 from central.questionnaires import catalogue
-from central.questionnaires.office import _page
+from central.questionnaires.office import render_page
 from central.questionnaires.words import word
 from central.reports import Source
 from central.runtime import current
@@ -135,8 +135,8 @@ def analysis_page(request, unit_id: str):
             r = unit_analysis(q, commune, d_from, d_to, compare=False)
             communes.append({"unit": commune, "index": texts.pct(r["index"]), "responses": texts.number(r["responses"]),
                              "small": r["small_sample"]})
-    return _page(request, "central/q/analysis.html", unit=unit, q=q, title=q.title(lang), offered=offered,
-                 a=shape(q, result, lang), flagged=n_flagged,
-                 flagged_text=word("flagged", lang, n=texts.number(n_flagged)) if n_flagged else word("no_flagged", lang), communes=communes, d_from=d_from, d_to=d_to,
-                 period=f"{texts.vn_date(d_from)} – {texts.vn_date(d_to)}", channel_names=[word(f"channel_{c}", lang)
-                                                                                           for c in CHANNELS])
+    flagged_text = word("flagged", lang, n=texts.number(n_flagged)) if n_flagged else word("no_flagged", lang)
+    return render_page(request, "central/q/analysis.html", unit=unit, q=q, title=q.title(lang), offered=offered,
+                       a=shape(q, result, lang), flagged=n_flagged, flagged_text=flagged_text, communes=communes,
+                       d_from=d_from, d_to=d_to, period=f"{texts.vn_date(d_from)} – {texts.vn_date(d_to)}",
+                       channel_names=[word(f"channel_{c}", lang) for c in CHANNELS])

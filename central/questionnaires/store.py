@@ -58,8 +58,10 @@ def save_response(q: Questionnaire, centre: Unit, channel: str, given: Given, *,
               "definition_hash": q.definition_hash, "channel": channel}
     answers = []
     for question in q.for_channel(channel):
-        text = given.texts.get(question.id) or None if question.kind == "text" else None
-        choice = None if question.kind == "text" else given.choices.get(question.id)
+        if question.kind == "text":
+            choice, text = None, given.texts.get(question.id) or None   # empty words: skipped
+        else:
+            choice, text = given.choices.get(question.id), None
         answers.append(QAnswer(uuid=str(uuidlib.uuid4()), response_uuid=rid, question_id=question.id, choice=choice,
                                text=text, local_time=stamp, local_date=day, received_at=received, **common))
     try:
