@@ -172,8 +172,10 @@ def test_bad_form_data_is_a_400_with_a_clear_message_and_nothing_is_stored(site,
 
 def test_csrf_protection_stays_on_for_the_phone_page(site):
     url, app, made = site
+    before = rows(app, "SELECT count(*) FROM q_responses")[0][0]
     r = requests.post(f"{url}/q/{made['centres'][0]}/trung-tam/", data={"q-access-info": "RHL"})
-    assert r.status_code == 403
+    assert r.status_code == 403 and "Trang đã hết hạn" in r.text and "cookie" in r.text
+    assert rows(app, "SELECT count(*) FROM q_responses")[0][0] == before
 
 
 def test_a_burst_from_one_address_is_flagged_every_response_kept_and_other_addresses_untouched(site):

@@ -145,3 +145,10 @@ def _submit(request, lang: str, centre: Unit, q: Questionnaire, token: str | Non
     response.set_cookie(COOKIE, token, max_age=COOKIE_AGE, httponly=True, samesite="Lax",
                         secure=settings.SESSION_COOKIE_SECURE)
     return response
+
+
+def csrf_failure(request, reason: str = ""):
+    """Django's CSRF refusal (``CSRF_FAILURE_VIEW``) as a page a citizen understands: a phone that
+    blocks cookies, or a page left open for days, gets a 403 saying what to do, not a technical page."""
+    lang = lang_of(request)
+    return _message(request, lang, word("csrf_title", lang), word("csrf", lang), 403, back=request.path)
