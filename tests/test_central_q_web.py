@@ -170,6 +170,13 @@ def test_bad_form_data_is_a_400_with_a_clear_message_and_nothing_is_stored(site,
     assert rows(app, "SELECT count(*) FROM q_responses")[0][0] == before
 
 
+@pytest.mark.parametrize("extra", [{"gop-y": "x" * 2_000_000}, {f"f{i}": "1" for i in range(1500)}])
+def test_an_oversized_or_overlong_form_is_a_400_never_a_500(site, extra):
+    url, app, made = site
+    _, r = phone_answer(url, made["centres"][1], extra, address="10.5.0.1")
+    assert r.status_code == 400
+
+
 def test_csrf_protection_stays_on_for_the_phone_page(site):
     url, app, made = site
     before = rows(app, "SELECT count(*) FROM q_responses")[0][0]
