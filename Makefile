@@ -7,7 +7,8 @@ STAMP  := $(VENV)/.installed
 # the central service's tests; LibreOffice (recalculates the workbooks) and poppler (reads the PDFs);
 # xwininfo, xdotool and a window manager for the full-screen tests (real X clicks, with and without a WM).
 SYSTEM_PACKAGES := xvfb xauth libgl1-mesa-dri libgl1 postgresql nginx-light chromium chromium-driver \
-                   libreoffice-calc-nogui poppler-utils x11-utils xdotool matchbox-window-manager
+                   libreoffice-calc-nogui poppler-utils x11-utils xdotool matchbox-window-manager \
+                   zbar-tools
 
 .PHONY: install run test test-slow bench system-packages clean central
 

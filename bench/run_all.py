@@ -9,8 +9,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import (bench_central, bench_q_sync, bench_questionnaire, bench_report, bench_runtime,  # noqa: E402
-                   bench_serial, bench_store, bench_sync)
+from bench import (bench_central, bench_central_q, bench_q_sync, bench_questionnaire, bench_report,  # noqa: E402
+                   bench_runtime, bench_serial, bench_store, bench_sync)
 from bench.common import BUILD  # noqa: E402
 
 
@@ -35,6 +35,8 @@ def main() -> None:
     bench_central.main()
     print("== questionnaire answers into the central service ==")
     bench_q_sync.main()
+    print("== questionnaire on the central service ==")
+    bench_central_q.main()
     print("== touch screen ==")
     subprocess.run([sys.executable, str(Path(__file__).with_name("bench_ui.py"))], check=False)
     print("== crash safety ==")

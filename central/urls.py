@@ -6,6 +6,7 @@ from django.contrib.staticfiles.views import serve as serve_static
 from django.urls import re_path
 
 from central import api, views
+from central.questionnaires.urls import urlpatterns as questionnaire_urls
 
 urlpatterns = [
     path("", views.overview),
@@ -24,6 +25,7 @@ urlpatterns = [
     path("v1/reports/totals", api.report_totals),
     path("v1/reports/chain", api.report_chain),
     path("v1/reports/ii7", api.report_ii7),
+    *questionnaire_urls,   # the phone page, posters, paper forms and entry, analysis (issue 11)
 ]
 
 handler404 = "central.api.not_found"

@@ -27,7 +27,7 @@ from ..scales import SATISFIED_CODES
 from .model import CHANNELS, Questionnaire
 
 SMALL_SAMPLE = 30  # fewer answers than this: a small sample
-FILTER_COLUMNS = ("kiosk_id", "counter_id")
+FILTER_COLUMNS = ("kiosk_id", "counter_id", "centre_id")  # centre_id: the central service's tables only
 
 
 class AnswerSource(Protocol):

@@ -1,0 +1,165 @@
+"""The office's pages for a centre's questionnaires (logged in; a commune or centre account only for
+its own unit): the list with each phone link, the QR poster, the printed paper forms and the paper
+data-entry page."""
+
+from __future__ import annotations
+
+import re
+
+import segno
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+from kiosk.questionnaire.model import Question, Questionnaire
+
+from central import access
+from central.models import QResponse, Unit
+from central.questionnaires import catalogue, paper
+from central.questionnaires.store import DuplicateForm, Given, save_response
+from central.questionnaires.words import word, words
+from central.texts import local_time
+from central.views import audit, lang_of
+
+FORM_NO_RE = re.compile(r"^0*([1-9][0-9]{0,8})$")
+
+
+def phone_path(centre_id: str, questionnaire_id: str) -> str:
+    """The phone page's path (a contract, printed on the posters): ``/q/<centre_id>/<questionnaire_id>/``."""
+    return f"/q/{centre_id}/{questionnaire_id}/"
+
+
+def render_page(request, template: str, status: int = 200, **context) -> HttpResponse:
+    """Render a staff page with the words of the chosen language and the account's role."""
+    lang = lang_of(request)
+    return render(request, template, {"w": words(lang), "lang": lang, "role": access.role(request.user), **context},
+                  status=status)
+
+
+def _centre_and_questionnaire(request, centre_id: str, questionnaire_id: str) -> tuple[Unit, Questionnaire]:
+    """The centre and questionnaire of a staff page: 404 for unknown ones, 403 outside the account's units."""
+    if access.role(request.user) is None:
+        raise PermissionDenied
+    centre, q = catalogue.centre(centre_id), catalogue.find(questionnaire_id)
+    if centre is None or q is None:
+        raise Http404
+    access.check_unit(request.user, centre)
+    return centre, q
+
+
+def visible_centres(user) -> list[Unit]:
+    """The centres an account may see, by name."""
+    ids = access.visible_unit_ids(user)
+    qs = Unit.objects.filter(kind="centre").select_related("parent").order_by("name")
+    return list(qs if ids is None else qs.filter(id__in=ids))
+
+
+@login_required
+def index(request):
+    """Every centre the account may see, with each questionnaire's phone link, poster, paper form, entry."""
+    if access.role(request.user) is None:
+        raise PermissionDenied
+    rows = [{"centre": c, "links": [{"q": q, "phone": request.build_absolute_uri(phone_path(c.id, q.id))}
+                                    for q in catalogue.offered()]} for c in visible_centres(request.user)]
+    ids = access.visible_unit_ids(request.user)
+    communes = Unit.objects.filter(kind="commune").order_by("name")
+    if ids is not None:
+        communes = communes.filter(id__in=ids)
+    return render_page(request, "central/q/index.html", rows=rows, communes=list(communes), city=ids is None)
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of ``url`` as an inline SVG (pure Python: segno), error correction M, quiet zone 4."""
+    return segno.make(url, error="m", micro=False).svg_inline(scale=10, border=4, omitsize=True)
+
+
+@login_required
+def poster(request, centre_id: str, questionnaire_id: str):
+    """A printable A4 poster: the centre's name, the title, one line of instructions, the QR code and
+    the link in text."""
+    centre, q = _centre_and_questionnaire(request, centre_id, questionnaire_id)
+    url = request.build_absolute_uri(phone_path(centre.id, q.id))
+    return render_page(request, "central/q/poster.html", centre=centre, title=q.title_vi, url=url, qr=qr_svg(url))
+
+
+@login_required
+def paper_pdf(request, centre_id: str, questionnaire_id: str):
+    """``?first=N&count=M``: M numbered paper forms from number N, as one PDF."""
+    centre, q = _centre_and_questionnaire(request, centre_id, questionnaire_id)
+    try:
+        first = int(request.GET.get("first") or 1)
+        count = int(request.GET.get("count") or 20)
+        if not (1 <= first <= 999_999_999 - count and 1 <= count <= paper.MAX_FORMS):
+            raise ValueError
+    except ValueError:
+        return HttpResponse(f"first must be a form number from 1, count a number of forms from 1 to {paper.MAX_FORMS}"
+                            .encode(), status=400, content_type="text/plain; charset=utf-8")
+    body = paper.render_forms(q, centre.name, centre.parent.name if centre.parent else "",
+                              paper.form_numbers(first, count))
+    audit(request, "q_paper_print", f"{centre.id} {q.id} v{q.version} {first}+{count}")
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="phieu-{q.id}-{centre.id}-{first}-{first + count - 1}.pdf"'
+    return response
+
+
+def entry_questions(q: Questionnaire) -> tuple[list[Question], Question | None]:
+    """The paper questions answered by a digit (in the order printed), and the free-text one."""
+    paper_qs = q.for_channel("paper")
+    return [x for x in paper_qs if x.kind != "text"], next((x for x in paper_qs if x.kind == "text"), None)
+
+
+def parse_entry(q: Questionnaire, form_no: str, digits: str, comment: str) -> tuple[str, Given]:
+    """Read the entry form: the form number (leading zeros dropped) and one digit per question
+    (N = the N-th choice, 0 = left blank). ``ValueError`` with a clear message otherwise."""
+    m = FORM_NO_RE.match(form_no.strip())
+    if not m:
+        raise ValueError(f"số phiếu {form_no.strip()[:20]!r} không hợp lệ: gõ số in ở góc phải phiếu (1, 2, 3…)")
+    asked, text_q = entry_questions(q)
+    digits = re.sub(r"\s+", "", digits)
+    if not digits.isdigit() or len(digits) != len(asked):
+        raise ValueError(f"cần đúng {len(asked)} chữ số (mỗi câu một số, 0 = để trống); đã gõ {len(digits)} ký tự")
+    choices: dict[str, str | None] = {}
+    for n, (question, d) in enumerate(zip(asked, digits), 1):
+        try:
+            choices[question.id] = question.choice_for_key(int(d))
+        except KeyError:
+            raise ValueError(f"câu {n}: chữ số {d} không có lựa chọn (1–{len(question.choices)}, 0 = để trống)") from None
+    texts = {}
+    if text_q is not None:
+        text = comment.strip()
+        if len(text) > (text_q.max_length or 500):
+            raise ValueError(f"góp ý dài {len(text)} ký tự, tối đa {text_q.max_length or 500}")
+        texts[text_q.id] = text
+    return m.group(1), Given(choices, texts)
+
+
+@login_required
+def entry(request, centre_id: str, questionnaire_id: str):
+    """Paper data entry, keyboard first: the form number, then one digit per answer; Enter saves and
+    the next form starts (its number suggested). A number already entered is refused, input kept."""
+    centre, q = _centre_and_questionnaire(request, centre_id, questionnaire_id)
+    asked, text_q = entry_questions(q)
+    lang = lang_of(request)
+    error = saved = None
+    status = 200
+    typed = {"form_no": "", "digits": "", "comment": ""}
+    if request.method == "POST":
+        typed = {k: (request.POST.get(k) or "")[:2000] for k in typed}
+        try:
+            form_no, given = parse_entry(q, typed["form_no"], typed["digits"], typed["comment"])
+            save_response(q, centre, "paper", given, form_no=form_no, entered_by=request.user.username)
+            audit(request, "q_paper_entry", f"{centre.id} {q.id} v{q.version} form {form_no}")
+            saved = word("saved", lang, no=form_no)
+            typed = {"form_no": str(int(form_no) + 1), "digits": "", "comment": ""}
+        except ValueError as e:
+            error, status = str(e), 400
+        except DuplicateForm as e:
+            error, status = word("duplicate", lang, no=e.form_no, at=local_time(e.existing.received_at) or "",
+                                 by=e.existing.entered_by or "?"), 409
+    recent = QResponse.objects.filter(centre_id=centre.id, questionnaire_id=q.id, version=q.version,
+                                      channel="paper").order_by("-received_at", "-form_no")[:10]
+    guide = [{"n": n, "q": x, "choices": [f"{i} {c.vi}" for i, c in enumerate(x.choices, 1)]}
+             for n, x in enumerate(asked, 1)]
+    return render_page(request, "central/q/entry.html", status=status, centre=centre, q=q, guide=guide,
+                       text_q=text_q, typed=typed, error=error, saved=saved, recent=recent, count=len(asked))

@@ -1,0 +1,154 @@
+"""The phone page, ``/q/<centre_id>/<questionnaire_id>/`` (a contract: the QR posters print it).
+
+No login and no personal data. One response per device per questionnaire period (the calendar
+quarter): the phone keeps a random cookie token, the service keeps only its hash. Per client address
+(hashed too) at most :data:`RATE_LIMIT` responses an hour are taken; :data:`BURST_COUNT` or more
+within :data:`BURST_MINUTES` minutes are all flagged ``burst`` — kept and counted, never deleted,
+and shown to the commune. CSRF protection stays on (the form carries Django's token).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import unicodedata
+from datetime import timedelta
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone as dj_tz
+
+from kiosk.questionnaire.model import Questionnaire
+
+from central.models import AuditEntry, QResponse, Unit
+from central.questionnaires import catalogue
+from central.questionnaires.store import Given, device_hash, save_response
+from central.questionnaires.words import word, words
+from central.views import lang_of
+
+COOKIE = "q_device"
+COOKIE_AGE = 400 * 86400            # longer than a quarter: the period decides, not the cookie's age
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{40,64}$")
+RATE_LIMIT = 20                     # responses per client address per hour; more are refused (429)
+BURST_COUNT = 5                     # this many from one address within BURST_MINUTES: flagged
+BURST_MINUTES = 10
+ACTION = "q_phone"                  # the audit action that remembers a phone response's (hashed) address
+LOOPBACK = ("127.0.0.1", "::1")
+
+
+class BadAnswers(ValueError):
+    """The form data cannot be a response (an unknown choice, words too long): a 400 with this message."""
+
+
+def client_address(request) -> str:
+    """The phone's address: ``X-Forwarded-For`` only when the request came from the local proxy (our
+    nginx sets it to the client's address, overwriting any a client sent), else the socket's."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if remote in LOOPBACK and forwarded:
+        return forwarded.split(",")[-1].strip()[:64]
+    return remote
+
+
+def address_key(address: str) -> str:
+    """What is kept of an address: a keyed hash, enough to count responses per address, not to find a
+    person (keyed with the service's secret: IPv4 addresses are too few for a plain hash to hide them;
+    a new secret only restarts the counts)."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"q-address:{address}".encode(), hashlib.sha256)
+    return "h:" + digest.hexdigest()[:40]
+
+
+def parse_answers(q: Questionnaire, data, lang: str) -> Given:
+    """Read the form fields ``q-<question id>``: a choice code, empty or absent (skipped), or the words
+    of a free-text question (at most its ``max_length`` characters). :class:`BadAnswers` otherwise."""
+    choices: dict[str, str | None] = {}
+    texts: dict[str, str] = {}
+    for n, question in enumerate(q.for_channel("phone"), 1):
+        raw = data.get(f"q-{question.id}", "")
+        if question.kind == "text":
+            # Control characters are dropped (a phone keyboard never types them); line breaks stay.
+            text = unicodedata.normalize("NFC", "".join(c for c in raw if c.isprintable() or c in "\n\t")).strip()
+            limit = question.max_length or 500
+            if len(text) > limit:
+                raise BadAnswers(word("too_long", lang, n=n, length=len(text), limit=limit))
+            texts[question.id] = text
+        elif raw == "":
+            choices[question.id] = None
+        elif raw in question.codes:
+            choices[question.id] = raw
+        else:
+            raise BadAnswers(word("bad_choice", lang, n=n, value=raw[:20]))
+    return Given(choices, texts)
+
+
+def _message(request, lang: str, title: str, text: str, status: int, back: str | None = None) -> HttpResponse:
+    return render(request, "central/q/message.html", {"w": words(lang), "lang": lang, "title": title, "text": text,
+                                                       "back": back}, status=status)
+
+
+def _already(centre: Unit, q: Questionnaire, token: str | None) -> bool:
+    if not token or not TOKEN_RE.match(token):
+        return False
+    first, last = catalogue.quarter(catalogue.now().date())
+    return QResponse.objects.filter(centre_id=centre.id, questionnaire_id=q.id, version=q.version, channel="phone",
+                                    device=device_hash(token), local_date__gte=first.isoformat(),
+                                    local_date__lte=last.isoformat()).exists()
+
+
+def phone_page(request, centre_id: str, questionnaire_id: str):
+    """GET: the questionnaire's phone questions on one page; POST: store the response."""
+    lang = lang_of(request)
+    centre, q = catalogue.centre(centre_id), catalogue.find(questionnaire_id)
+    if centre is None or q is None or not q.for_channel("phone"):
+        return _message(request, lang, word("not_found_title", lang), word("not_found", lang), 404)
+    if request.method not in ("GET", "HEAD", "POST"):
+        response = _message(request, lang, word("bad_title", lang), "GET, POST", 405)
+        response["Allow"] = "GET, POST"
+        return response
+    token = request.COOKIES.get(COOKIE)
+    if _already(centre, q, token):
+        return _message(request, lang, word("already_title", lang), word("already", lang), 200)
+    if request.method == "POST":
+        return _submit(request, lang, centre, q, token)
+    questions = q.for_channel("phone")
+    shown = [{"q": x, "n": i, "text": x.text(lang), "limit": word("chars_max", lang, n=x.max_length or 500),
+              "choices": [(c.code, c.en if lang == "en" else c.vi) for c in x.choices]}
+             for i, x in enumerate(questions, 1)]
+    return render(request, "central/q/phone.html", {
+        "w": words(lang), "lang": lang, "centre": centre, "title": q.title(lang),
+        "intro": q.intro_en if lang == "en" else q.intro_vi, "questions": shown, "total": len(questions),
+        "path": request.path})
+
+
+def _submit(request, lang: str, centre: Unit, q: Questionnaire, token: str | None) -> HttpResponse:
+    try:
+        given = parse_answers(q, request.POST, lang)
+    except BadAnswers as e:
+        return _message(request, lang, word("bad_title", lang), str(e), 400, back=request.path)
+    key = address_key(client_address(request))
+    recent = AuditEntry.objects.filter(action=ACTION, remote=key)
+    if recent.filter(at__gte=dj_tz.now() - timedelta(hours=1)).count() >= RATE_LIMIT:
+        return _message(request, lang, word("too_many_title", lang), word("too_many", lang), 429)
+    burst = list(recent.filter(at__gte=dj_tz.now() - timedelta(minutes=BURST_MINUTES)).values_list("detail", flat=True))
+    flag = "burst" if len(burst) + 1 >= BURST_COUNT else None
+    if not token or not TOKEN_RE.match(token):
+        token = secrets.token_urlsafe(32)
+    response_row = save_response(q, centre, "phone", given, device=device_hash(token), flag=flag)
+    if flag:
+        # The earlier responses of the burst are flagged too: none of them is deleted or hidden.
+        QResponse.objects.filter(uuid__in=burst, flag__isnull=True).update(flag="burst")
+    AuditEntry.objects.create(username="", action=ACTION, detail=response_row.uuid, remote=key)
+    response = _message(request, lang, word("thanks_title", lang), word("thanks", lang), 200)
+    response.set_cookie(COOKIE, token, max_age=COOKIE_AGE, httponly=True, samesite="Lax",
+                        secure=settings.SESSION_COOKIE_SECURE)
+    return response
+
+
+def csrf_failure(request, reason: str = ""):
+    """Django's CSRF refusal (``CSRF_FAILURE_VIEW``) as a page a citizen understands: a phone that
+    blocks cookies, or a page left open for days, gets a 403 saying what to do, not a technical page."""
+    lang = lang_of(request)
+    return _message(request, lang, word("csrf_title", lang), word("csrf", lang), 403, back=request.path)

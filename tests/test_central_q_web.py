@@ -1,0 +1,468 @@
+"""The questionnaire on the central service over real HTTP: the phone page's rules (one response per
+device a quarter, rate limit, bursts flagged, 404/400 never 500, CSRF on), the paper forms read back
+with poppler, paper entry with a duplicate form number, role boundaries on every new page, and the
+combined analysis (kiosk + phone + paper) against an independent computation from the raw rows —
+on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import random
+import re
+import subprocess
+import tomllib
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.sync_helpers import fresh_postgresql, fresh_sqlite, postgres_server  # noqa: F401
+
+from central.demo import DEMO_PASSWORD, build  # noqa: E402
+from central.runtime import activate, deactivate  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+TRUNG_TAM = tomllib.loads((ROOT / "assets" / "questionnaires" / "trung-tam.toml").read_text(encoding="utf-8"))
+SCREENS = ROOT / "build" / "screens"
+TZ = timezone(timedelta(hours=7))
+
+
+@contextmanager
+def behind_proxy(db):
+    """A real service (waitress on 127.0.0.1) set up as behind nginx: it believes X-Forwarded-For from
+    the local proxy, so each test request can come from an address of its own."""
+    from central.app import make_app
+    from central.server import serving
+    alias = f"qweb{uuid.uuid4().hex[:12]}"   # unique even if this module is imported twice (its fixtures are shared)
+    app = make_app(db, None, None, alias=alias, apply_migrations=False)
+    try:
+        with serving(app, trusted_proxy="127.0.0.1", trusted_proxy_headers={"x-forwarded-for"},
+                     clear_untrusted_proxy_headers=True) as url:
+            yield url, app
+    finally:
+        from django.db import connections
+        connections[alias].close()
+
+
+def _site(folder, db):
+    """A service with two communes (a centre and a kiosk each), their accounts and a centre account."""
+    cm = behind_proxy(db or fresh_sqlite(folder))
+    url, app = cm.__enter__()
+    token = activate(app.runtime)
+    try:
+        made = build(app.runtime.alias, communes=2, days=2, per_day=1)
+        from central.accounts import add_user
+        add_user("xa-vinh-bao", "commune", made["communes"][1], DEMO_PASSWORD)
+        add_user("tt-ninh-giang", "centre", made["centres"][0], DEMO_PASSWORD)
+    finally:
+        deactivate(token)
+        from django.db import connections
+        connections[app.runtime.alias].close()
+    return cm, url, app, made
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    cm, url, app, made = _site(tmp_path_factory.mktemp("qweb"), None)
+    try:
+        yield url, app, made
+    finally:
+        cm.__exit__(None, None, None)
+
+
+def csrf(text: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text).group(1)
+
+
+def session(url, username, password=DEMO_PASSWORD):
+    s = requests.Session()
+    form = s.get(url + "/login/")
+    r = s.post(url + "/login/", data={"csrfmiddlewaretoken": csrf(form.text), "username": username,
+                                     "password": password}, headers={"Referer": url + "/login/"})
+    assert r.status_code == 200 and "/login/" not in r.url, r.text[:300]
+    return s
+
+
+def phone_answer(url, centre, answers, s=None, address=None, qid="trung-tam"):
+    """Open the phone page and send ``answers`` ({question id: code or words}) as a phone would."""
+    s = s or requests.Session()
+    page = s.get(f"{url}/q/{centre}/{qid}/")
+    assert page.status_code == 200, page.text[:300]
+    headers = {"Referer": page.url, **({"X-Forwarded-For": address} if address else {})}
+    data = {"csrfmiddlewaretoken": csrf(page.text), **{f"q-{k}": v for k, v in answers.items()}}
+    return s, s.post(f"{url}/q/{centre}/{qid}/", data=data, headers=headers)
+
+
+def rows(app, sql, params=()):
+    out = app.store.query(sql, params)
+    from django.db import connections
+    connections[app.runtime.alias].close()
+    return out
+
+
+# --- the phone page -------------------------------------------------------------------------------
+
+def test_a_phone_answers_once_and_a_second_attempt_gets_the_already_answered_page(site):
+    url, app, made = site
+    centre = made["centres"][0]
+    s, r = phone_answer(url, centre, {"access-info": "RHL", "officer-polite": "HL", "gop-y": "Rất tốt, cảm ơn."},
+                        address="10.1.0.1")
+    assert r.status_code == 200 and "Cảm ơn" in r.text
+    token = s.cookies.get("q_device")
+    assert token and len(token) >= 40
+    from central.questionnaires.store import device_hash
+    stored = rows(app, "SELECT uuid, device, channel, flag FROM q_responses WHERE device = ?", [device_hash(token)])
+    assert len(stored) == 1 and stored[0][2] == "phone"
+    assert not rows(app, "SELECT uuid FROM q_responses WHERE device = ?", [token]), "only the token's hash is kept"
+    answers = dict((q, (c, t)) for q, c, t in rows(
+        app, "SELECT question_id, choice, text FROM q_answers WHERE response_uuid = ?", [stored[0][0]]))
+    assert answers["access-info"] == ("RHL", None) and answers["gop-y"] == (None, "Rất tốt, cảm ơn.")
+    assert answers["access-signs"] == (None, None), "a question left alone is stored as skipped"
+    again = s.get(f"{url}/q/{centre}/trung-tam/")
+    assert again.status_code == 200 and "đã trả lời" in again.text and "<form" not in again.text
+    # Posting straight away (an old tab) is refused the same way, and nothing more is stored.
+    s2 = requests.Session()
+    s2.cookies.set("q_device", token)
+    fresh = requests.get(f"{url}/q/{made['centres'][1]}/trung-tam/")
+    s2.cookies.update(fresh.cookies)
+    r2 = s2.post(f"{url}/q/{centre}/trung-tam/", data={"csrfmiddlewaretoken": csrf(fresh.text), "q-access-info": "KHL"},
+                 headers={"Referer": url})
+    assert "đã trả lời" in r2.text
+    assert len(rows(app, "SELECT uuid FROM q_responses WHERE device = ?", [device_hash(token)])) == 1
+
+
+def test_the_phone_page_is_small_vietnamese_first_and_asks_every_phone_question(site):
+    url, app, made = site
+    page = requests.get(f"{url}/q/{made['centres'][0]}/trung-tam/")
+    css = requests.get(f"{url}/static/central/q-phone.css")
+    weight = len(page.content) + len(css.content)
+    print(f"phone page weight: {len(page.content)} B HTML + {len(css.content)} B CSS = {weight} B, no script, no image")
+    assert weight < 40_000 and "<script" not in page.text and "<img" not in page.text
+    assert 'lang="vi"' in page.text and "Ý kiến của Ông/Bà về Trung tâm" in page.text
+    for q in TRUNG_TAM["questions"]:
+        assert f'name="q-{q["id"]}"' in page.text
+    assert 'name="q-gop-y"' in page.text and 'maxlength="500"' in page.text
+    english = requests.get(f"{url}/q/{made['centres'][0]}/trung-tam/", cookies={"lang": "en"})
+    assert 'lang="en"' in english.text and "Your opinion of the Public Administrative Service Centre" in english.text
+
+
+@pytest.mark.parametrize("path", ["/q/tt-nowhere/trung-tam/", "/q/{centre}/no-such-questionnaire/",
+                                  "/q/{commune}/trung-tam/", "/q/" + "x" * 300 + "/trung-tam/"])
+def test_an_unknown_centre_or_questionnaire_is_a_404_page_never_a_500(site, path):
+    url, app, made = site
+    r = requests.get(url + path.format(centre=made["centres"][0], commune=made["communes"][0]))
+    assert r.status_code == 404 and "Không tìm thấy phiếu" in r.text
+
+
+@pytest.mark.parametrize("answers, says", [
+    ({"access-info": "XYZ"}, "không có trong câu này"),
+    ({"access-info": "RHL' OR 1=1"}, "không có trong câu này"),
+    ({"gop-y": "a" * 501}, "tối đa 500"),
+    ({"age": "duoi-30 "}, "không có trong câu này"),
+])
+def test_bad_form_data_is_a_400_with_a_clear_message_and_nothing_is_stored(site, answers, says):
+    url, app, made = site
+    before = rows(app, "SELECT count(*) FROM q_responses")[0][0]
+    _, r = phone_answer(url, made["centres"][1], answers, address="10.4.0.1")
+    assert r.status_code == 400 and says in r.text
+    assert rows(app, "SELECT count(*) FROM q_responses")[0][0] == before
+
+
+@pytest.mark.parametrize("extra", [{"gop-y": "x" * 2_000_000}, {f"f{i}": "1" for i in range(1500)}])
+def test_an_oversized_or_overlong_form_is_a_400_never_a_500(site, extra):
+    url, app, made = site
+    _, r = phone_answer(url, made["centres"][1], extra, address="10.5.0.1")
+    assert r.status_code == 400
+
+
+def test_csrf_protection_stays_on_for_the_phone_page(site):
+    url, app, made = site
+    before = rows(app, "SELECT count(*) FROM q_responses")[0][0]
+    r = requests.post(f"{url}/q/{made['centres'][0]}/trung-tam/", data={"q-access-info": "RHL"})
+    assert r.status_code == 403 and "Trang đã hết hạn" in r.text and "cookie" in r.text
+    assert rows(app, "SELECT count(*) FROM q_responses")[0][0] == before
+
+
+def test_a_burst_from_one_address_is_flagged_every_response_kept_and_other_addresses_untouched(site):
+    url, app, made = site
+    from central.questionnaires.phone import BURST_COUNT
+    centre = made["centres"][1]
+    for i in range(BURST_COUNT):
+        _, r = phone_answer(url, centre, {"access-info": "RHL"}, address="203.0.113.7")
+        assert r.status_code == 200 and "Cảm ơn" in r.text, "a flagged response is still thanked and kept"
+    for i in range(BURST_COUNT - 1):
+        phone_answer(url, centre, {"access-info": "HL"}, address=f"198.51.100.{i + 1}")
+    got = rows(app, "SELECT r.flag, a.choice FROM q_responses r JOIN q_answers a ON a.response_uuid = r.uuid "
+                    "WHERE r.centre_id = ? AND a.question_id = 'access-info' AND r.channel = 'phone'", [centre])
+    assert sorted(f for f, c in got if c == "RHL") == ["burst"] * BURST_COUNT
+    assert [f for f, c in got if c == "HL"] == [None] * (BURST_COUNT - 1)
+    audit = rows(app, "SELECT remote FROM audit_log WHERE action = 'q_phone'")
+    assert audit and not any("203.0.113.7" in a for (a,) in audit), "addresses are kept only as keyed hashes"
+
+
+def test_more_than_the_hourly_limit_from_one_address_is_refused_with_429(site):
+    url, app, made = site
+    from central.questionnaires.phone import RATE_LIMIT
+    for i in range(RATE_LIMIT):
+        _, r = phone_answer(url, made["centres"][0], {}, address="192.0.2.99")
+        assert r.status_code == 200
+    _, r = phone_answer(url, made["centres"][0], {}, address="192.0.2.99")
+    assert r.status_code == 429 and "Quá nhiều phiếu" in r.text
+    _, other = phone_answer(url, made["centres"][0], {}, address="192.0.2.100")
+    assert other.status_code == 200
+
+
+def test_a_forwarded_address_is_believed_only_from_the_local_proxy():
+    from types import SimpleNamespace
+
+    from central.questionnaires.phone import client_address
+    local = SimpleNamespace(META={"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "1.2.3.4"})
+    remote = SimpleNamespace(META={"REMOTE_ADDR": "5.6.7.8", "HTTP_X_FORWARDED_FOR": "1.2.3.4"})
+    assert client_address(local) == "1.2.3.4" and client_address(remote) == "5.6.7.8"
+
+
+# --- paper forms and entry --------------------------------------------------------------------------
+
+def test_the_paper_forms_carry_their_numbers_and_every_paper_question(site, tmp_path):
+    url, app, made = site
+    s = session(url, "xa-ninh-giang")
+    r = s.get(f"{url}/questionnaires/{made['centres'][0]}/trung-tam/paper.pdf?first=41&count=3")
+    assert r.status_code == 200 and r.headers["Content-Type"] == "application/pdf"
+    pdf = tmp_path / "forms.pdf"
+    pdf.write_bytes(r.content)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    for n in (41, 42, 43):
+        assert f"Phiếu số: {n}" in flat
+    assert "Phiếu số: 40" not in flat and "Phiếu số: 44" not in flat
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout)[1])
+    assert flat.count("Phiếu số:") == pages, "every sheet carries its form number"
+    questions = [q["vi"] for q in TRUNG_TAM["questions"]] + [p["vi"] for p in TRUNG_TAM["profile"]] + \
+        [TRUNG_TAM["closing"]["vi"]]
+    for q in questions:
+        assert flat.count(" ".join(q.split())) == 3, q
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in flat and "XÃ NINH GIANG" in flat and "TRUNG TÂM PHỤC VỤ HÀNH" in flat
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    assert "LiberationSerif" in fonts and "Helvetica" not in fonts
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                    str(SCREENS / "paper-form")], check=True)
+    from PIL import Image
+    with Image.open(SCREENS / "paper-form.png") as image:
+        assert image.width < image.height, "an A4 portrait sheet"
+        assert len(image.convert("L").getcolors(256 * 256)) > 10, "the page is drawn, not blank"
+
+
+@pytest.mark.parametrize("query", ["count=0", "count=501", "first=-3", "first=abc", "count=1e9"])
+def test_a_bad_print_run_is_a_400_with_the_limits(site, query):
+    url, app, made = site
+    s = session(url, "xa-ninh-giang")
+    r = s.get(f"{url}/questionnaires/{made['centres'][0]}/trung-tam/paper.pdf?{query}")
+    assert r.status_code == 400 and "1 to 500" in r.text
+
+
+def enter(s, url, centre, form_no, digits, comment="", qid="trung-tam"):
+    page = s.get(f"{url}/questionnaires/{centre}/{qid}/entry/")
+    return s.post(f"{url}/questionnaires/{centre}/{qid}/entry/", data={
+        "csrfmiddlewaretoken": csrf(page.text), "form_no": form_no, "digits": digits, "comment": comment},
+        headers={"Referer": page.url})
+
+
+def test_paper_entry_stores_digits_as_choices_and_catches_a_form_number_entered_twice(site):
+    url, app, made = site
+    s = session(url, "tt-ninh-giang")
+    centre = made["centres"][0]
+    digits = "12345" + "0" * 15 + "212"
+    r = enter(s, url, centre, "0007", digits, "Cần thêm ghế chờ")
+    assert r.status_code == 200 and "Đã lưu phiếu số 7" in r.text
+    assert 'placeholder="8"' in r.text, "the next form number is suggested"
+    stored = rows(app, "SELECT uuid, form_no, entered_by, channel FROM q_responses WHERE form_no = '7' AND centre_id = ?",
+                  [centre])
+    assert [x[1:] for x in stored] == [("7", "tt-ninh-giang", "paper")]
+    got = dict((q, (c, t)) for q, c, t in rows(app, "SELECT question_id, choice, text FROM q_answers "
+                                                    "WHERE response_uuid = ?", [stored[0][0]]))
+    assert got["access-info"] == ("RHL", None) and got["access-signs"] == ("HL", None)
+    assert got["procedure-public"] == ("RKHL", None) and got["procedure-documents"] == (None, None)
+    profile = {p["id"]: [c["code"] for c in p["choices"]] for p in TRUNG_TAM["profile"]}
+    assert got["age"][0] == profile["age"][1] and got["gender"][0] == profile["gender"][0]
+    assert got["area"][0] == profile["area"][1]
+    assert got["gop-y"] == (None, "Cần thêm ghế chờ")
+    twice = enter(s, url, centre, "7", "1" * 23, "khác")
+    assert twice.status_code == 409 and "Phiếu số 7 đã được nhập" in twice.text
+    assert 'value="11111111111111111111111"' in twice.text and 'value="khác"' in twice.text, "what was typed is kept"
+    assert len(rows(app, "SELECT uuid FROM q_responses WHERE form_no = '7' AND centre_id = ?", [centre])) == 1
+    audit = rows(app, "SELECT username, detail FROM audit_log WHERE action = 'q_paper_entry'")
+    assert ("tt-ninh-giang", f"{centre} trung-tam v1 form 7") in audit
+
+
+@pytest.mark.parametrize("form_no, digits, says", [
+    ("", "1" * 23, "số phiếu"), ("12a", "1" * 23, "số phiếu"), ("5", "1" * 22, "cần đúng 23 chữ số"),
+    ("5", "1" * 22 + "x", "cần đúng 23 chữ số"), ("5", "6" + "1" * 22, "câu 1: chữ số 6"),
+    ("5", "1" * 20 + "5" + "11", "câu 21: chữ số 5"),
+])
+def test_paper_entry_refuses_a_bad_line_with_a_clear_message_and_keeps_it(site, form_no, digits, says):
+    url, app, made = site
+    s = session(url, "xa-ninh-giang")
+    r = enter(s, url, made["centres"][0], form_no, digits)
+    assert r.status_code == 400 and says in r.text and f'value="{digits}"' in r.text
+    assert not rows(app, "SELECT uuid FROM q_responses WHERE form_no = '5'")
+
+
+# --- role boundaries --------------------------------------------------------------------------------
+
+STAFF_PAGES = ["/questionnaires/{centre}/trung-tam/poster/", "/questionnaires/{centre}/trung-tam/paper.pdf",
+               "/questionnaires/{centre}/trung-tam/entry/", "/questionnaires/analysis/{centre}/",
+               "/questionnaires/analysis/{commune}/"]
+
+
+@pytest.mark.parametrize("page", STAFF_PAGES)
+def test_a_commune_account_opens_its_own_pages_and_is_refused_another_communes(site, page):
+    url, app, made = site
+    s = session(url, "xa-ninh-giang")
+    own = s.get(url + page.format(centre=made["centres"][0], commune=made["communes"][0]))
+    other = s.get(url + page.format(centre=made["centres"][1], commune=made["communes"][1]))
+    assert own.status_code == 200 and other.status_code == 403
+    assert "Vĩnh Bảo" not in other.text
+    posted = s.post(url + page.format(centre=made["centres"][1], commune=made["communes"][1]),
+                    data={"csrfmiddlewaretoken": s.cookies.get("csrftoken"), "form_no": "1", "digits": "1" * 23},
+                    headers={"Referer": url})
+    assert posted.status_code in (403, 405)
+    stranger = requests.get(url + page.format(centre=made["centres"][0], commune=made["communes"][0]),
+                            allow_redirects=False)
+    assert stranger.status_code == 302 and "/login/" in stranger.headers["Location"]
+
+
+def test_a_centre_account_sees_only_its_centre_and_only_the_city_sees_the_city(site):
+    url, app, made = site
+    centre = session(url, "tt-ninh-giang")
+    assert centre.get(f"{url}/questionnaires/analysis/{made['centres'][0]}/").status_code == 200
+    assert centre.get(f"{url}/questionnaires/analysis/{made['communes'][0]}/").status_code == 403
+    commune = session(url, "xa-ninh-giang")
+    assert commune.get(f"{url}/questionnaires/analysis/hai-phong/").status_code == 403
+    listing = commune.get(f"{url}/questionnaires/").text
+    assert made["centres"][0] in listing and made["centres"][1] not in listing and "Vĩnh Bảo" not in listing
+    city = session(url, "so-noi-vu")
+    assert city.get(f"{url}/questionnaires/analysis/hai-phong/").status_code == 200
+    assert city.get(f"{url}/questionnaires/{made['centres'][1]}/trung-tam/entry/").status_code == 200
+
+
+# --- the combined analysis, against an independent computation (SQLite and PostgreSQL) ---------------
+
+def independent(answer_rows, questionnaire=TRUNG_TAM):
+    """SIPAS figures from raw ``(question_id, choice, replaced, channel)`` rows, by the book: per
+    question (RHL + HL) / answered; per element the mean of its questions; overall the mean of the
+    elements in the index. Written apart from the service's code, from the questionnaire file."""
+    element_of = {q["id"]: q["element"] for q in questionnaire["questions"]}
+    in_index = {e["id"]: e.get("in_index", True) for e in questionnaire["elements"]}
+    given: dict[str, list[bool]] = {}
+    for question_id, choice, replaced, channel in answer_rows:
+        if replaced == 0 and choice is not None and question_id in element_of:
+            given.setdefault(question_id, []).append(choice in ("RHL", "HL"))
+    share = {q: 100 * sum(v) / len(v) for q, v in given.items()}
+    elements = {}
+    for e in in_index:
+        values = [share[q] for q in share if element_of[q] == e]
+        elements[e] = sum(values) / len(values) if values else None
+    indexed = [v for e, v in elements.items() if in_index[e] and v is not None]
+    return {"questions": share, "answered": {q: len(v) for q, v in given.items()}, "elements": elements,
+            "index": sum(indexed) / len(indexed) if indexed else None}
+
+
+def vn_pct(x):
+    return "—" if x is None else f"{x:.1f}".replace(".", ",") + " %"
+
+
+def cell_texts(html, row_id):
+    row = re.search(rf'<tr id="{re.escape(row_id)}">(.*?)</tr>', html, re.S).group(1)
+    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+
+def kiosk_rows(app, kiosk, centre, day, rng, n, replaced_one=True):
+    """Kiosk answers as the sync would leave them in the tables (inserted directly here)."""
+    from central.models import QAnswer, QResponse
+    from kiosk.questionnaire.loader import SHIPPED_DIR, load_catalogue
+    q = load_catalogue([SHIPPED_DIR]).get("trung-tam")
+    token = activate(app.runtime)
+    try:
+        seq = (QAnswer.objects.filter(kiosk_id=kiosk).order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
+        for _ in range(n):
+            rid = str(uuid.uuid4())
+            common = dict(kiosk_id=kiosk, centre_id=centre, questionnaire_id=q.id, version=q.version,
+                          definition_hash=q.definition_hash, channel="kiosk", counter_id="Q1")
+            stamp = datetime(day.year, day.month, day.day, 9, 0, tzinfo=TZ).isoformat(timespec="milliseconds")
+            QResponse.objects.create(uuid=rid, started_at=stamp, finished_at=stamp, local_date=day.isoformat(),
+                                     received_at=stamp, **common)
+            for question in q.for_channel("kiosk"):
+                choice = rng.choice([*question.codes, None, *question.codes[:2]])
+                first = str(uuid.uuid4())
+                QAnswer.objects.create(uuid=first, seq=seq, response_uuid=rid, question_id=question.id, choice=choice,
+                                       local_time=stamp, local_date=day.isoformat(), received_at=stamp,
+                                       replaced=1 if replaced_one else 0, **common)
+                seq += 1
+                if replaced_one:   # the citizen went back and changed it: only the second counts
+                    QAnswer.objects.create(uuid=str(uuid.uuid4()), seq=seq, response_uuid=rid, replaces=first,
+                                           question_id=question.id, choice=rng.choice(question.codes), local_time=stamp,
+                                           local_date=day.isoformat(), received_at=stamp, **common)
+                    seq += 1
+    finally:
+        deactivate(token)
+        from django.db import connections
+        connections[app.runtime.alias].close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_combined_analysis_matches_an_independent_computation_from_the_raw_rows(backend, tmp_path, request):
+    db = fresh_sqlite(tmp_path) if backend == "sqlite" else fresh_postgresql(request.getfixturevalue("postgres_server"))
+    cm, url, app, made = _site(tmp_path, db)
+    try:
+        rng = random.Random(11)
+        from central.questionnaires.catalogue import now, quarter
+        today = now().date()
+        q_first, _ = quarter(today)
+        prev_day = q_first - timedelta(days=20)
+        own, other = made["centres"]
+        kiosk_rows(app, made["kiosks"][0], own, q_first, rng, 12)
+        kiosk_rows(app, made["kiosks"][1], other, today, rng, 5, replaced_one=False)
+        kiosk_rows(app, made["kiosks"][0], own, prev_day, rng, 6, replaced_one=False)   # the previous quarter
+        codes = ["RHL", "HL", "BT", "KHL", "RKHL", ""]
+        for i in range(7):
+            phone_answer(url, own, {q["id"]: rng.choice(codes) for q in TRUNG_TAM["questions"]}, address=f"10.9.0.{i}")
+        phone_answer(url, other, {q["id"]: "KHL" for q in TRUNG_TAM["questions"]}, address="10.9.1.1")
+        clerk = session(url, "xa-ninh-giang")
+        for n in range(1, 6):
+            r = enter(clerk, url, own, str(n), "".join(rng.choice("0123451") for _ in range(20)) + "120")
+            assert r.status_code == 200, r.text[:500]
+        raw = rows(app, "SELECT question_id, choice, replaced, channel, centre_id, local_date FROM q_answers")
+        in_quarter = [r for r in raw if q_first.isoformat() <= r[5] <= today.isoformat()]
+        mine = [r[:4] for r in in_quarter if r[4] == own]
+        expected = independent(mine)
+        page = clerk.get(f"{url}/questionnaires/analysis/{made['communes'][0]}/?q=trung-tam")
+        assert page.status_code == 200
+        html = page.text
+        assert re.search(r'id="q-index">([^<]*)<', html)[1] == vn_pct(expected["index"])
+        responses = {r[0] for r in rows(app, "SELECT response_uuid, centre_id FROM q_answers") if r[1] == own}
+        assert {"kiosk", "phone", "paper"} == {r[3] for r in mine}
+        for q in TRUNG_TAM["questions"]:
+            cells = cell_texts(html, f"question-{q['id']}")
+            assert cells[2] == vn_pct(expected["questions"].get(q["id"])), q["id"]
+            assert cells[3].rstrip(" *") == str(expected["answered"].get(q["id"], 0)), q["id"]
+        for e, value in expected["elements"].items():
+            assert cell_texts(html, f"element-{e}")[1] == vn_pct(value), e
+        for channel in ("kiosk", "phone", "paper"):
+            by_channel = independent([r for r in mine if r[3] == channel])
+            assert cell_texts(html, f"channel-{channel}")[1] == vn_pct(by_channel["index"]), channel
+        previous = independent([r[:4] for r in raw if r[4] == own and r[5] == prev_day.isoformat()])
+        change = f"{expected['index'] - previous['index']:+.1f}".replace(".", ",")
+        shown_previous = re.search(r'id="q-previous">([^<]*)<', html)[1]
+        assert vn_pct(previous["index"]) in shown_previous and change in shown_previous
+        assert "Theo phương pháp SIPAS" in html and "mẫu nhỏ" in html
+        assert len(responses) == 12 + 6 + 7 + 5
+        # The city sees every centre: the other commune's kiosk and phone answers too.
+        city = session(url, "so-noi-vu").get(f"{url}/questionnaires/analysis/hai-phong/?q=trung-tam").text
+        everyone = independent([r[:4] for r in in_quarter])
+        assert re.search(r'id="q-index">([^<]*)<', city)[1] == vn_pct(everyone["index"])
+        assert expected["index"] != everyone["index"], "the commune's figure leaves the other commune out"
+    finally:
+        cm.__exit__(None, None, None)
