@@ -279,3 +279,101 @@ def test_a_counter_s_own_questionnaire_invites_only_its_citizens(kiosk_factory):
     accept(app)
     press_key("1")
     assert responses_in_file(app) == [("kiosk", "Q2", 0)]
+
+
+# --- every panel size: nothing outside the window, no words clipped; screenshots for the docs ---
+
+SIZES = ((1920, 1080), (1080, 1920), (800, 480))
+
+
+def _box(widget) -> tuple[float, float, float, float]:
+    x, y = widget.to_window(widget.x, widget.y)
+    return x, y, x + widget.width, y + widget.height
+
+
+def _inside(widget, size) -> bool:
+    x0, y0, x1, y1 = _box(widget)
+    return -1 <= x0 and x1 <= size[0] + 1 and -1 <= y0 and y1 <= size[1] + 1
+
+
+def _overlap(a, b) -> bool:
+    ax0, ay0, ax1, ay1 = _box(a)
+    bx0, by0, bx1, by1 = _box(b)
+    return ax0 < bx1 - 1 and bx0 < ax1 - 1 and ay0 < by1 - 1 and by0 < ay1 - 1
+
+
+def _drawn_whole(label) -> bool:
+    """The label's text, laid out by Kivy at its font size in its width, is no taller than the label and
+    no word is wider than it (measured by Kivy's own text renderer, not by the fitting code)."""
+    from kivy.core.text import Label as CoreLabel
+    from kiosk.ui.widgets import _strip_markup
+    text = _strip_markup(label.text) if label.markup else label.text
+    if not text:
+        return True
+    width = label.text_size[0] or label.width
+    core = CoreLabel(text=text, font_size=label.font_size, font_name=label.font_name, bold=label.bold,
+                     text_size=(width, None), halign="center")
+    core.refresh()
+    words = max(CoreLabel(text=w, font_size=label.font_size, font_name=label.font_name, bold=label.bold).get_extents(w)[0]
+                for w in text.replace("\n", " ").split(" ") if w)
+    return core.texture.size[1] <= label.height + 2 and words <= width + 2
+
+
+def _check_question(question, size) -> None:
+    labels = [question.ids.progress, question.question, question.footer]
+    for card in question.cards:
+        assert _inside(card, size), (size, card.caption)
+        labels.append(card.ids.words)
+        for other in (question.back, question.skip, question.footer):
+            assert not _overlap(card, other), (size, card.caption, other)
+    for b in (question.back, question.skip):
+        assert _inside(b, size) and not _overlap(b, question.footer), size
+    for label in labels + [question.back, question.skip]:
+        assert _drawn_whole(label), (size, label.text, label.font_size, label.size)
+    assert question.question.font_size >= 0.035 * min(size), (size, question.question.font_size)  # large, not shrunk
+
+
+@pytest.mark.parametrize("with_keypad", [False, True])
+def test_at_every_panel_size_the_invitation_and_each_kind_of_question_fit_the_window(kiosk_factory, with_keypad):
+    app = kiosk_factory(counters=ONE_COUNTER, timings=SLOW, kiosk_extra="keypad = true\n" if with_keypad else "")
+    invite = invited(app)
+    try:
+        for size in SIZES:
+            Window.size = size
+            pump(8)
+            for card in (invite.accept, invite.decline):
+                assert _inside(card, size) and not _overlap(card, invite.ids.footer), size
+                assert _drawn_whole(card.ids.words), (size, card.caption)
+            assert not _overlap(invite.accept, invite.decline)
+            for label in (invite.title, invite.ids.subtitle, invite.ids.body):
+                assert _drawn_whole(label), (size, label.text)
+        Window.size = (1280, 800)
+        pump(4)
+        question = accept(app)
+        longest = max(range(len(KIOSK_QUESTIONS)), key=lambda i: len(KIOSK_QUESTIONS[i].vi))
+        profile = next(i for i, q in enumerate(KIOSK_QUESTIONS) if q.kind == "profile")
+        for target in sorted({0, longest, profile}):
+            while app.walk.position < target:
+                press_key("0")
+            for size in SIZES:
+                Window.size = size
+                pump(8)
+                _check_question(question, size)
+    finally:
+        Window.size = (1280, 800)
+        pump(3)
+
+
+def test_screenshots_of_the_invitation_and_a_question_landscape_and_portrait_for_the_docs(kiosk_factory):
+    app = kiosk_factory(counters=ONE_COUNTER, timings=SLOW, kiosk_extra="keypad = true\n")
+    invited(app)
+    shots = {"kiosk-invitation": screenshot("kiosk-invitation", ((1280, 800),))[0]}
+    question = accept(app)
+    for _ in range(2):
+        tap(question.cards[1])
+    shots["kiosk-question-landscape"] = screenshot("kiosk-question", ((1280, 800),))[0]
+    shots["kiosk-question-portrait"] = screenshot("kiosk-question", ((1080, 1920),))[0]
+    DOCS.mkdir(parents=True, exist_ok=True)
+    for name, path in shots.items():
+        assert path.stat().st_size > 10_000
+        shutil.copyfile(path, DOCS / f"{name}.png")
