@@ -12,10 +12,12 @@ Keypad digits are a contract, like the rating screen's: on a question, digit N i
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from ..store import VoteStore
-from .answers import Active, Answer, AnswerStore, active_questionnaire
-from .model import Question, Questionnaire
+if TYPE_CHECKING:  # the answers module (and its TOML loader) is imported once a questionnaire is on: a faster start
+    from ..store import VoteStore
+    from .answers import Active, Answer, AnswerStore
+    from .model import Question, Questionnaire
 
 INVITE_ACCEPT, INVITE_DECLINE = 1, 0
 
@@ -46,6 +48,9 @@ class OnNow:
         if seen != self._seen:
             self._seen, self._found = seen, {}
         if counter_id not in self._found:
+            if not seen[1]:
+                return None  # nothing is on anywhere
+            from .answers import active_questionnaire
             self._found[counter_id] = active_questionnaire(self.store, counter_id, today)
         return self._found[counter_id]
 

@@ -29,7 +29,6 @@ from ..flow import (GUARD_S, CitizenFlow, IdleLimits, after_rating, after_thanks
                     should_go_home)
 from ..pin import SETTING as PIN_SETTING
 from ..pin import PinPad
-from ..questionnaire.answers import AnswerStore
 from ..questionnaire.flow import OnNow, Walk
 from ..store import Vote, VoteNotRecorded, VoteStore
 from .doorway import Doorway
@@ -145,7 +144,7 @@ class KioskApp(App):
         self._handler = _Recover(self)
         self.prompts = Prompts(config.sounds)
         self.on_now = OnNow(store)          # the questionnaire on now, per counter (kiosk.questionnaire)
-        self.answer_store = AnswerStore(store)
+        self._answer_store = None           # made with the first walk (its module is imported only then)
         self.walk: Walk | None = None       # the citizen's way through a questionnaire, while one is answered
 
     # --- building -----------------------------------------------------------------------------
@@ -331,7 +330,10 @@ class KioskApp(App):
         if active is None or not active.questionnaire.for_channel("kiosk"):
             self.walk = None
             return False
-        self.walk = Walk(self.answer_store, active.questionnaire, "kiosk", counter_id=self.counter_id)
+        if self._answer_store is None:
+            from ..questionnaire.answers import AnswerStore
+            self._answer_store = AnswerStore(self.store)
+        self.walk = Walk(self._answer_store, active.questionnaire, "kiosk", counter_id=self.counter_id)
         return True
 
     def accept_invitation(self) -> None:
