@@ -76,6 +76,11 @@ class InviteScreen(KioskScreen):
         app.fbind("lang", self._captions)
         self._orient()
         self._captions()
+        equalise = Clock.create_trigger(lambda _dt: equal_words((self.accept, self.decline)), -1)
+        for card in (self.accept, self.decline):  # yes and no in words of one size
+            card.ids.words.fbind("size", equalise)
+            card.fbind("caption", equalise)
+            card.fbind("natural_font", equalise)
 
     def _orient(self, *_):
         for card in (self.accept, self.decline):
