@@ -14,7 +14,7 @@ import pytest
 from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
 
-from kiosk.questionnaire.answers import start_questionnaire, stop_questionnaire
+from kiosk.questionnaire.answers import start_questionnaire, stop_questionnaire, verify_answers
 from kiosk.questionnaire.loader import load_catalogue, questionnaire_dirs
 from kivy.app import App
 
@@ -101,6 +101,7 @@ def test_a_whole_questionnaire_answered_by_touch_is_in_the_file_answer_by_answer
         assert answers_in_file(app) == expected  # stored before the next question was drawn
     assert app.sm.current == "thanks" and app.screens["thanks"].ids.body.text.startswith("Các câu trả lời")
     assert responses_in_file(app) == [("kiosk", "Q1", 1)]
+    assert verify_answers(app.store) is None  # every answer in the hash chain `verify` checks
     wait_until(lambda: app.sm.current == "rating", what="back to the start after the questionnaire")
 
 
@@ -245,6 +246,15 @@ def test_a_double_tap_on_accept_does_not_answer_question_one(kiosk_factory):
     _guarded(second.touch_up)
     pump(2)
     assert app.sm.current == "question" and answers_in_file(app) == []
+
+
+def test_key_1_pressed_twice_accepts_and_does_not_answer_question_one(kiosk_factory):
+    app = kiosk_factory(counters=ONE_COUNTER, timings=GUARDED)
+    invited(app)
+    press_key("1")  # waits out the guard, as a person would
+    _guarded(lambda: Window.dispatch("on_key_down", ord("1"), 0, "1", []))  # at once again: a key bounce
+    pump(2)
+    assert app.sm.current == "question" and app.walk.position == 0 and answers_in_file(app) == []
 
 
 # --- replace mode, a counter's own questionnaire -------------------------------------------------
