@@ -311,11 +311,13 @@ class KioskApp(App):
     # --- the questionnaire (kiosk.questionnaire.flow.Walk; screens in screens/questionnaire.py) -------
 
     def questionnaire_mode(self) -> str | None:
-        """``invite`` or ``replace`` while a questionnaire is on for the counter being rated, else None.
+        """``invite`` or ``replace`` while a questionnaire with kiosk questions is on for the counter being rated,
+        else None (one answered only on phones and paper changes nothing here).
 
         A store or file problem here is logged and read as "none on": the questionnaire never stops a vote."""
         try:
-            return self.on_now.mode(self.counter_id)
+            active = self.on_now.get(self.counter_id)
+            return active.mode if active is not None and active.questionnaire.for_channel("kiosk") else None
         except Exception:
             log.exception("could not read which questionnaire is on; the rating goes on without it")
             return None

@@ -277,6 +277,21 @@ def test_in_replace_mode_the_questionnaire_is_the_start_screen_and_no_single_rat
     assert app.sm.current == "rating"
 
 
+def test_a_questionnaire_answered_only_on_phones_and_paper_changes_nothing_at_the_kiosk(kiosk_factory):
+    from kiosk.questionnaire.loader import parse_questionnaire
+    from tests.test_questionnaire_loader import MINIMAL
+    phone_only = parse_questionnaire(MINIMAL.replace('version = 1\n', 'version = 1\nchannels = ["phone", "paper"]\n'))
+    assert phone_only.for_channel("kiosk") == ()
+    app = kiosk_factory(counters=ONE_COUNTER, timings=SLOW)
+    start_questionnaire(app.store, phone_only, mode="replace")
+    app.go_home()
+    pump(2)
+    assert app.sm.current == "rating"
+    tap(app.screens["rating"].level_buttons[0])
+    wait_until(lambda: app.sm.current == "rating", what="back to the rating screen, no invitation")
+    assert votes(app) == [("Q1", "RHL")] and responses_in_file(app) == []
+
+
 def test_a_counter_s_own_questionnaire_invites_only_its_citizens(kiosk_factory):
     app = kiosk_factory(timings=SLOW)  # three counters and a picker
     start_questionnaire(app.store, TRUNG_TAM, counter_id="Q2")
