@@ -4,6 +4,7 @@ Every answer is checked in the SQLite file itself, through a connection of its o
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import time
@@ -38,6 +39,14 @@ def tap(widget, **kwargs) -> None:
     """A person's tap (tests.ui.conftest.tap) once the screen that shows ``widget`` is fully up."""
     settled()
     _tap(widget, **kwargs)
+
+
+def to_docs(shot: Path, name: str) -> None:
+    """Copy a screenshot from build/screens/ into docs/screens/ when asked (UPDATE_DOCS_SCREENS=1): a plain
+    test run leaves the repository's files alone."""
+    if os.environ.get("UPDATE_DOCS_SCREENS") == "1":
+        DOCS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, DOCS / f"{name}.png")
 
 
 def answers_in_file(app) -> list[tuple]:
@@ -398,10 +407,9 @@ def test_screenshots_of_the_invitation_and_a_question_landscape_and_portrait_for
         tap(question.cards[1])
     shots["kiosk-question-landscape"] = screenshot("kiosk-question", ((1280, 800),))[0]
     shots["kiosk-question-portrait"] = screenshot("kiosk-question", ((1080, 1920),))[0]
-    DOCS.mkdir(parents=True, exist_ok=True)
     for name, path in shots.items():
         assert path.stat().st_size > 10_000
-        shutil.copyfile(path, DOCS / f"{name}.png")
+        to_docs(path, name)
 
 
 # --- the manager's questionnaire tab --------------------------------------------------------------
@@ -494,7 +502,7 @@ def test_the_questionnaire_tab_fits_every_panel_and_is_photographed(kiosk_factor
             assert _inside(ids.table, size)
             shot = screenshot("manager-questionnaire", (size,))[0]
             if size == (1280, 800):
-                shutil.copyfile(shot, DOCS / "kiosk-questionnaire-manager.png")
+                to_docs(shot, "kiosk-questionnaire-manager")
     finally:
         Window.size = (1280, 800)
         pump(3)
