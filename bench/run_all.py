@@ -39,6 +39,8 @@ def main() -> None:
     bench_central_q.main()
     print("== touch screen ==")
     subprocess.run([sys.executable, str(Path(__file__).with_name("bench_ui.py"))], check=False)
+    print("== touch screen: questionnaire ==")
+    subprocess.run([sys.executable, str(Path(__file__).with_name("bench_questionnaire_ui.py"))], check=False)
     print("== crash safety ==")
     bench_store.bench_crash()
     print(f"all benchmarks done in {time.perf_counter() - started:.0f} s")

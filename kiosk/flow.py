@@ -4,15 +4,18 @@ The touch screen (:mod:`kiosk.ui.app`) asks this module what to do and only draw
 the rules are tested here with plain numbers (``tests/test_flow.py``) and no Kivy.
 
 Screens: ``pick`` (which counter served you), ``rating``, ``reasons`` (after a low rating),
-``thanks``, ``closed`` (outside opening hours). Keypad contract: on the rating screen digit N is
-the N-th level, 1 the best; on the counter picker digit N chooses the N-th counter and never votes.
+``thanks``, ``closed`` (outside opening hours), and while a questionnaire is on ``invite`` (after the
+thank-you: answer a few questions?) and ``question`` (one question a screen). Keypad contract: on
+the rating screen digit N is the N-th level, 1 the best; on the counter picker digit N chooses the
+N-th counter and never votes; on the invitation ``1`` accepts and ``0`` declines; on a question digit
+N is the N-th choice (1 the best) and ``0`` skips.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-CITIZEN_SCREENS = frozenset({"pick", "rating", "reasons", "thanks", "closed"})
+CITIZEN_SCREENS = frozenset({"pick", "rating", "reasons", "thanks", "closed", "invite", "question"})
 LOW_LEVELS = frozenset({"BT", "KHL", "RKHL"})  # these ask, optionally, what was wrong
 GUARD_S = 0.6  # a touch that began sooner than this after a screen appeared is not an answer
 
@@ -22,6 +25,18 @@ def home_screen(is_open: bool, counters: int, fixed_counter: bool) -> str:
     if not is_open:
         return "closed"
     return "pick" if (counters > 1 and not fixed_counter) else "rating"
+
+
+def rating_screen(questionnaire_mode: str | None) -> str:
+    """Where a citizen rates: the rating screen, or the questionnaire's first question when the manager
+    chose that the questionnaire replaces the single rating (mode ``replace``)."""
+    return "question" if questionnaire_mode == "replace" else "rating"
+
+
+def after_thanks(questionnaire_mode: str | None) -> str | None:
+    """After the thank-you for a rating: the invitation while a questionnaire is on in ``invite`` mode,
+    else None (the start screen). The vote is already stored: declining loses nothing."""
+    return "invite" if questionnaire_mode == "invite" else None
 
 
 def after_rating(level_code: str) -> str:
@@ -40,19 +55,26 @@ def touch_is_answer(began_at: float, shown_at: float, guard_s: float = GUARD_S) 
 
 @dataclass(frozen=True)
 class KeyAction:
-    """What a keypad digit does: ``kind`` is ``rate`` (``index`` into the scale's levels) or ``pick``
-    (``index`` into the counters)."""
+    """What a keypad digit does: ``kind`` is ``rate`` (``index`` into the scale's levels), ``pick``
+    (``index`` into the counters), ``accept`` or ``decline`` (the invitation), or ``answer`` (``index``:
+    the digit, N the N-th choice, 0 a skip)."""
     kind: str
     index: int
 
 
-def key_action(screen: str, digit: int, levels: int, counters: int) -> KeyAction | None:
+def key_action(screen: str, digit: int, levels: int, counters: int, choices: int = 0) -> KeyAction | None:
     """The keypad contract: on the rating screen digit N rates the N-th level (1 = best); on the picker
-    digit N chooses the N-th counter (no vote); elsewhere, or out of range, nothing."""
+    digit N chooses the N-th counter (no vote); on the invitation 1 accepts and 0 declines; on a question
+    (``choices`` of them) digit N answers the N-th choice (1 = best) and 0 skips; elsewhere, or out of
+    range, nothing."""
     if screen == "rating" and 1 <= digit <= levels:
         return KeyAction("rate", digit - 1)
     if screen == "pick" and 1 <= digit <= counters:
         return KeyAction("pick", digit - 1)
+    if screen == "invite" and digit in (0, 1):
+        return KeyAction("accept" if digit == 1 else "decline", digit)
+    if screen == "question" and 0 <= digit <= choices:
+        return KeyAction("answer", digit)
     return None
 
 
@@ -62,16 +84,20 @@ class IdleLimits:
     reasons_idle_s: float = 15.0
     idle_s: float = 30.0
     manager_idle_s: float = 120.0
+    invite_idle_s: float = 15.0
 
 
 def should_go_home(screen: str, idle: float, limits: IdleLimits, *, home: str, lang: str, default_lang: str,
-                   is_open: bool) -> bool:
+                   is_open: bool, mid_questionnaire: bool = False) -> bool:
     """At a clock tick: should the kiosk return to its start screen (and the configured language)?
 
     The thank-you ends on its own timer. A citizen who walks away leaves the reasons after
-    ``reasons_idle_s`` (the rating stays), any other citizen screen after ``idle_s`` — also the start
-    screen itself when it was left in another language. Manager screens give up after their own limit.
-    Opening and closing hours move the start screen.
+    ``reasons_idle_s`` (the rating stays), an unanswered invitation after ``invite_idle_s``, any other
+    citizen screen after ``idle_s`` — also the start screen itself when it was left in another language.
+    A questionnaire answered part way (``mid_questionnaire``) is left after ``idle_s`` even when its
+    first question is the start screen (mode ``replace``): the answers given stay, the next citizen
+    starts at question 1. Manager screens give up after their own limit. Opening and closing hours
+    move the start screen.
     """
     if screen == "thanks":
         return False
@@ -79,7 +105,9 @@ def should_go_home(screen: str, idle: float, limits: IdleLimits, *, home: str, l
         return idle >= (limits.manager_idle_s if screen == "manager" else limits.idle_s)
     if screen == "reasons":
         return idle >= limits.reasons_idle_s
-    if screen != home:
+    if screen == "invite":
+        return idle >= limits.invite_idle_s
+    if screen != home or mid_questionnaire:
         # closed → open, open → closed, or a screen left half-way
         return (screen == "closed") == is_open or idle >= limits.idle_s
     return lang != default_lang and idle >= limits.idle_s

@@ -11,7 +11,7 @@ from ..export import to_json
 from ..soundness import refuse_if_damaged
 from ..store import VoteStore
 from .analysis import analyse
-from .answers import DefinitionChanged, active_list, check_definition, start_questionnaire, stop_questionnaire
+from .answers import MODES, DefinitionChanged, active_list, check_definition, start_questionnaire, stop_questionnaire
 from .loader import Catalogue, load_catalogue, questionnaire_dirs
 from .model import Questionnaire
 from .schema import ALL_COUNTERS
@@ -109,7 +109,7 @@ def cmd_start(args) -> int:
     q = _get(_catalogue(config), args.id)
     with VoteStore.from_config(config) as store:
         refuse_if_damaged(store)  # nothing is written into a damaged file
-        active = start_questionnaire(store, q, counter_id=args.counter, until=args.until)
+        active = start_questionnaire(store, q, counter_id=args.counter, until=args.until, mode=args.mode)
     until = f" đến hết {active.until:%d/%m/%Y}" if active.until else ""
     print(f"đã bật phiếu khảo sát {q.id} v{q.version} ở {_when(active.counter_id)}{until}")
     return EXIT_OK
@@ -199,6 +199,8 @@ def register(add) -> None:
     a.add_argument("id", help="the questionnaire's id, such as trung-tam")
     a.add_argument("--counter", metavar="Q1", help="only at this counter (default: every counter)")
     a.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="the last day it is on (default: until stopped)")
+    a.add_argument("--mode", choices=MODES, default="invite",
+                   help="invite: ask after the rating (default); replace: the questionnaire instead of the rating")
     a = action("analyse", cmd_analyse, "the analysis of this kiosk's answers to a questionnaire for a period")
     a.add_argument("id", help="the questionnaire's id, such as trung-tam")
     a.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD", help="default: this quarter's first day")

@@ -11,10 +11,13 @@ Keypad digits are a contract, like the rating screen's: on a question, digit N i
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from .answers import Answer, AnswerStore
-from .model import Question, Questionnaire
+if TYPE_CHECKING:  # the answers module (and its TOML loader) is imported once a questionnaire is on: a faster start
+    from ..store import VoteStore
+    from .answers import Active, Answer, AnswerStore
+    from .model import Question, Questionnaire
 
 INVITE_ACCEPT, INVITE_DECLINE = 1, 0
 
@@ -22,6 +25,39 @@ INVITE_ACCEPT, INVITE_DECLINE = 1, 0
 def invitation_key(digit: int) -> bool | None:
     """The invitation's answer to a keypad digit: True (1, accept), False (0, decline), None (any other key)."""
     return {INVITE_ACCEPT: True, INVITE_DECLINE: False}.get(digit)
+
+
+class OnNow:
+    """Which questionnaire is on for a counter, for a screen that asks at every clock tick.
+
+    Each call reads the small ``q_active`` table (a start or stop from the CLI, in another process,
+    is seen at once); only when that table or the day changes is :func:`active_questionnaire` asked
+    again, so a stored definition is not parsed twice a second.
+    """
+
+    def __init__(self, store: VoteStore):
+        self.store = store
+        self._seen: tuple | None = None
+        self._found: dict[str | None, Active | None] = {}
+
+    def get(self, counter_id: str | None, today: date | None = None) -> Active | None:
+        """The questionnaire on at ``counter_id`` today (its own, else the kiosk-wide one), or None."""
+        today = today or self.store.today()
+        seen = (today, tuple(self.store.query("SELECT counter_id, questionnaire_id, version, definition_hash, mode, "
+                                              "until FROM q_active ORDER BY counter_id")))
+        if seen != self._seen:
+            self._seen, self._found = seen, {}
+        if counter_id not in self._found:
+            if not seen[1]:
+                return None  # nothing is on anywhere
+            from .answers import active_questionnaire
+            self._found[counter_id] = active_questionnaire(self.store, counter_id, today)
+        return self._found[counter_id]
+
+    def mode(self, counter_id: str | None) -> str | None:
+        """``invite``, ``replace``, or None when no questionnaire is on at ``counter_id``."""
+        active = self.get(counter_id)
+        return active.mode if active else None
 
 
 class Walk:
@@ -91,3 +127,18 @@ class Walk:
         if self.position > 0 and not self.done:
             self.position -= 1
         return self.current
+
+    @property
+    def can_go_back(self) -> bool:
+        """True when there is a question before the one on screen."""
+        return 0 < self.position and not self.done
+
+    @property
+    def started(self) -> bool:
+        """True once something was answered or skipped (a response exists)."""
+        return self.response_id is not None
+
+    def previous_answer(self) -> str | None:
+        """The answer given earlier to the question on screen (after going back), or None."""
+        question = self.current
+        return self.given.get(question.id) if question is not None else None

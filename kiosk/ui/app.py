@@ -25,9 +25,11 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.widget import Widget
 
 from ..config import Config, Counter
-from ..flow import GUARD_S, CitizenFlow, IdleLimits, after_rating, home_screen, key_action, should_go_home
+from ..flow import (GUARD_S, CitizenFlow, IdleLimits, after_rating, after_thanks, home_screen, key_action, rating_screen,
+                    should_go_home)
 from ..pin import SETTING as PIN_SETTING
 from ..pin import PinPad
+from ..questionnaire.flow import OnNow, Walk
 from ..store import Vote, VoteNotRecorded, VoteStore
 from .doorway import Doorway
 from .fonts import register_fonts, symbol
@@ -42,6 +44,8 @@ log = logging.getLogger("kiosk.ui")
 class Timings:
     """How long things take, in seconds. Tests shorten them; people get these."""
     thanks_s: float = 3.0
+    invite_after_s: float = 1.5  # a rating's thank-you is this long when the questionnaire's invitation follows
+    invite_idle_s: float = 15.0  # an invitation nobody answers goes away (the rating is already stored)
     reasons_idle_s: float = 15.0
     idle_s: float = 30.0
     manager_idle_s: float = 120.0
@@ -139,6 +143,9 @@ class KioskApp(App):
         self._thanks_event = None
         self._handler = _Recover(self)
         self.prompts = Prompts(config.sounds)
+        self.on_now = OnNow(store)          # the questionnaire on now, per counter (kiosk.questionnaire)
+        self._answer_store = None           # made with the first walk (its module is imported only then)
+        self.walk: Walk | None = None       # the citizen's way through a questionnaire, while one is answered
 
     # --- building -----------------------------------------------------------------------------
 
@@ -151,6 +158,8 @@ class KioskApp(App):
         self.sm = ScreenManager(transition=NoTransition())
         self.screens = _Screens(self, {"pick": CounterPickScreen, "rating": RatingScreen, "thanks": ThanksScreen,
                                        "reasons": ReasonsScreen, "closed": ClosedScreen,
+                                       "invite": ".screens.questionnaire:InviteScreen",
+                                       "question": ".screens.questionnaire:QuestionScreen",
                                        "pin": ".screens.manager:PinScreen", "manager": ".screens.manager:ManagerScreen"})
         for name in ("pick", "rating", "thanks", "reasons", "closed"):
             self.screens[name]  # the citizen's screens now; the manager's when first opened (a faster start)
@@ -212,19 +221,28 @@ class KioskApp(App):
         return self.cfg.hours.is_open(datetime.now(self.cfg.tz))
 
     def go_home(self) -> None:
-        """The start screen (closed, the counter picker, or the rating screen), in the configured language."""
+        """The start screen (closed, the counter picker, the rating screen or, when the questionnaire replaces
+        the rating, its first question), in the configured language. A questionnaire left half-way keeps
+        every answer given (each was stored as it was given)."""
         self._cancel_thanks()
+        self.walk = None
         if self.has_picker():
             self.counter_id = None
         self.flow.reset()
         self.lang = self.flow.lang
-        self.show(self._home_name())
+        home = self._home_name()
+        if home == "question":
+            self._begin_walk()
+        self.show(home)
         self.screens["reasons"].reset()
 
     def pick_counter(self, counter_id: str) -> None:
-        """The citizen touched a counter's name."""
+        """The citizen touched a counter's name: its rating screen, or its questionnaire in ``replace`` mode."""
         self.counter_id = counter_id
-        self.show("rating")
+        name = rating_screen(self.questionnaire_mode())
+        if name == "question":
+            self._begin_walk()
+        self.show(name)
 
     def has_picker(self) -> bool:
         """True when citizens first choose their counter (several counters, the screen not tied to one)."""
@@ -271,11 +289,89 @@ class KioskApp(App):
                 log.error("reasons not recorded: %s", e)
         self.thank()
 
-    def thank(self) -> None:
-        """The thank-you screen, then back to the start by itself."""
+    def thank(self, kind: str = "vote") -> None:
+        """The thank-you screen (for a rating, or for a questionnaire: ``kind``), then by itself the
+        questionnaire's invitation (after a rating, while one is on in ``invite`` mode) or the start."""
+        self.screens["thanks"].kind = kind
         self.show("thanks")
         self._cancel_thanks()
-        self._thanks_event = Clock.schedule_once(lambda _dt: self.go_home(), self.timings.thanks_s)
+        if kind == "vote" and self.questionnaire_mode() == "invite":
+            self._thanks_event = Clock.schedule_once(lambda _dt: self._after_thanks(),
+                                                     min(self.timings.thanks_s, self.timings.invite_after_s))
+        else:
+            self._thanks_event = Clock.schedule_once(lambda _dt: self.go_home(), self.timings.thanks_s)
+
+    def _after_thanks(self) -> None:
+        self._thanks_event = None
+        if after_thanks(self.questionnaire_mode()) == "invite" and self._begin_walk():
+            self.show("invite")
+        else:
+            self.go_home()
+
+    # --- the questionnaire (kiosk.questionnaire.flow.Walk; screens in screens/questionnaire.py) -------
+
+    def questionnaire_mode(self) -> str | None:
+        """``invite`` or ``replace`` while a questionnaire with kiosk questions is on for the counter being rated,
+        else None (one answered only on phones and paper changes nothing here).
+
+        A store or file problem here is logged and read as "none on": the questionnaire never stops a vote."""
+        try:
+            active = self.on_now.get(self.counter_id)
+            return active.mode if active is not None and active.questionnaire.for_channel("kiosk") else None
+        except Exception:
+            log.exception("could not read which questionnaire is on; the rating goes on without it")
+            return None
+
+    def _begin_walk(self) -> bool:
+        """A fresh walk through the questionnaire on now (nothing is stored until the first answer)."""
+        try:
+            active = self.on_now.get(self.counter_id)
+        except Exception:
+            log.exception("could not read which questionnaire is on")
+            active = None
+        if active is None or not active.questionnaire.for_channel("kiosk"):
+            self.walk = None
+            return False
+        if self._answer_store is None:
+            from ..questionnaire.answers import AnswerStore
+            self._answer_store = AnswerStore(self.store)
+        self.walk = Walk(self._answer_store, active.questionnaire, "kiosk", counter_id=self.counter_id)
+        return True
+
+    def accept_invitation(self) -> None:
+        """"Đồng ý" (or key 1): the first question."""
+        if self.sm.current == "invite" and self.walk is not None:
+            self.show("question")
+
+    def decline_invitation(self) -> None:
+        """"Không, cảm ơn" (or key 0): back to the start; nothing is stored."""
+        if self.sm.current == "invite":
+            self.go_home()
+
+    def answer(self, choice: str | None) -> None:
+        """Store the answer to the question on screen (None: skipped), then draw the next one or thank."""
+        walk = self.walk
+        if self.sm.current != "question" or walk is None or walk.done:
+            return
+        try:
+            walk.choose(choice)
+        except VoteNotRecorded as e:
+            log.error("answer not recorded: %s", e)
+            self.toast(t("error_not_recorded", self.lang), colour_error=True)
+            self.go_home()
+            return
+        self.flow.answered(time.monotonic())  # the same screen again: the second half of a double tap is no answer
+        if walk.done:
+            self.thank("questionnaire")
+        else:
+            self.screens["question"].refresh()
+
+    def question_back(self) -> None:
+        """"Quay lại": the question before (its earlier answer shown; answering again replaces it)."""
+        if self.sm.current == "question" and self.walk is not None and self.walk.can_go_back:
+            self.walk.back()
+            self.flow.answered(time.monotonic())
+            self.screens["question"].refresh()
 
     def _cancel_thanks(self) -> None:
         if self._thanks_event is not None:
@@ -287,7 +383,9 @@ class KioskApp(App):
         1 the best; on the counter picker digit N chooses the N-th counter and never votes."""
         if not (codepoint and codepoint.isdigit() and not modifiers):
             return False
-        action = key_action(self.sm.current, int(codepoint), len(self.cfg.scale.levels), len(self.cfg.counters))
+        current = self.walk.current if (self.sm.current == "question" and self.walk is not None) else None
+        action = key_action(self.sm.current, int(codepoint), len(self.cfg.scale.levels), len(self.cfg.counters),
+                            len(current.choices) if current is not None else 0)
         if action is None:
             return False
         self.touched()
@@ -295,6 +393,12 @@ class KioskApp(App):
             return True  # a key held or pressed twice as the screen changed: not an answer
         if action.kind == "pick":
             self.pick_counter(self.cfg.counters[action.index].id)
+        elif action.kind == "accept":
+            self.accept_invitation()
+        elif action.kind == "decline":
+            self.decline_invitation()
+        elif action.kind == "answer":
+            self.answer(current.choice_for_key(action.index))  # N: the N-th choice (1 = best); 0 skips
         else:
             self.rate(self.cfg.scale.levels[action.index].code, source="keypad")
         return True
@@ -338,17 +442,21 @@ class KioskApp(App):
     def _on_tick(self, _dt) -> None:
         t = self.timings
         idle, name, is_open = time.monotonic() - self.last_touch, self.sm.current, self.is_open()
-        limits = IdleLimits(reasons_idle_s=t.reasons_idle_s, idle_s=t.idle_s, manager_idle_s=t.manager_idle_s)
+        limits = IdleLimits(reasons_idle_s=t.reasons_idle_s, idle_s=t.idle_s, manager_idle_s=t.manager_idle_s,
+                            invite_idle_s=t.invite_idle_s)
         if should_go_home(name, idle, limits, home=self._home_name(is_open), lang=self.lang,
-                          default_lang=self.cfg.language, is_open=is_open):
+                          default_lang=self.cfg.language, is_open=is_open,
+                          mid_questionnaire=self.walk is not None and self.walk.started):
             self.go_home()  # walked away (a rating already recorded stays), or the hours moved the start screen
         elif name == "pin":
             self.screens["pin"]._show_lock()  # the lockout countdown moves on by itself
 
     def _home_name(self, is_open: bool | None = None) -> str:
-        """The start screen's name now: closed, the counter picker, or the rating screen."""
-        return home_screen(self.is_open() if is_open is None else is_open, len(self.cfg.counters),
+        """The start screen's name now: closed, the counter picker, the rating screen, or the questionnaire's
+        first question when it replaces the rating."""
+        home = home_screen(self.is_open() if is_open is None else is_open, len(self.cfg.counters),
                            bool(self.cfg.counter_id))
+        return rating_screen(self.questionnaire_mode()) if home == "rating" else home
 
     # --- manager ------------------------------------------------------------------------------
 

@@ -27,6 +27,9 @@ SYMBOL_CHARS = {
     "reason_officer": "✋",
     "reason_result": "⏱",
     "reason_feedback": "✉",
+    "accept": "✔",      # the questionnaire's invitation: yes
+    "decline": "✖",     # and no
+    "skip": "➡",        # "Bỏ qua ➡" on a question
 }
 
 

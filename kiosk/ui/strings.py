@@ -49,6 +49,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "reason_officer": ("Thái độ, sự giúp đỡ của cán bộ", "The officer's attitude and help"),
     "reason_result": ("Kết quả: đúng hẹn, đúng quy định", "The result: on time and correct"),
     "reason_feedback": ("Việc tiếp nhận, trả lời góp ý", "How comments are received and answered"),
+    # the questionnaire (kiosk channel)
+    "q_invite_title": ("Xin Ông/Bà dành ít phút trả lời {n} câu hỏi?",
+                       "Could you spare a few minutes to answer {n} questions?"),
+    "q_invite_body": ("Không hỏi tên, không hỏi số điện thoại. Câu nào không muốn trả lời, Ông/Bà có thể bỏ qua.",
+                      "We do not ask your name or phone number. You may skip any question."),
+    "q_accept": ("Đồng ý trả lời", "Yes, I will answer"),
+    "q_decline": ("Không, cảm ơn", "No, thank you"),
+    "q_invite_keys": ("Phím 1: đồng ý · Phím 0: không", "Key 1: yes · Key 0: no"),
+    "q_keys": ("hoặc bấm phím {first}–{last}; phím 0 để bỏ qua", "or press key {first}–{last}; 0 skips"),
+    "q_thanks_body": ("Các câu trả lời của Ông/Bà đã được ghi nhận.", "Your answers have been recorded."),
     # manager
     "pin_title": ("Nhập mã PIN quản lý", "Enter the manager PIN"),
     "pin_unset": ("Chưa đặt mã PIN quản lý. Đặt bằng lệnh:\npython main.py set-pin",

@@ -199,6 +199,7 @@ class LevelButton(ButtonBehavior, Widget):
     key_hint = StringProperty("")
     mood = NumericProperty(0.0)
     row = BooleanProperty(False)
+    chosen = BooleanProperty(False)  # a questionnaire's earlier answer, when the citizen came back to it
     pad = NumericProperty(6)
     face_side = NumericProperty(0)
     natural_font = NumericProperty(24)  # the largest the words may be on this card (from its size)

@@ -155,7 +155,10 @@ class RatingScreen(KioskScreen):
 
 
 class ThanksScreen(KioskScreen):
-    """The immediate thank-you. It has no buttons: a touch here is not a second vote."""
+    """The immediate thank-you. It has no buttons: a touch here is not a second vote.
+    ``kind`` is ``vote`` (a rating) or ``questionnaire`` (the last question answered)."""
+
+    kind = StringProperty("vote")
 
     def __init__(self, app, **kwargs):
         super().__init__(app, name="thanks", **kwargs)

@@ -31,6 +31,7 @@ from ..fonts import SYMBOL_CHARS, SYMBOLS, symbol
 from ..manager_actions import ManagerActions
 from ..strings import level_label, t
 from .citizen import KioskScreen
+from .manager_questionnaire import QuestionnairePanel  # noqa: F401  (the questionnaire tab, named in manager_screen.kv)
 
 log = logging.getLogger("kiosk.manager")
 
@@ -315,7 +316,7 @@ class ExportPanel(BoxLayout):
 
 # --- the manager screen -----------------------------------------------------------------------
 
-TABS = ("totals", "status", "roster", "export")
+TABS = ("totals", "status", "roster", "export", "questionnaire")
 
 
 class ManagerScreen(KioskScreen):
@@ -338,9 +339,11 @@ class ManagerScreen(KioskScreen):
         self.actions = ManagerActions(app)
         ids = self.ids
         self.totals, self.status, self.roster, self.export = ids.totals, ids.status, ids.roster, ids.export
-        for panel in (self.totals, self.status, self.roster, self.export):
+        self.questionnaire = ids.questionnaire
+        for panel in (self.totals, self.status, self.roster, self.export, self.questionnaire):
             panel.screen = self
-        self.panels = {"totals": self.totals, "status": self.status, "roster": self.roster, "export": self.export}
+        self.panels = {"totals": self.totals, "status": self.status, "roster": self.roster, "export": self.export,
+                       "questionnaire": self.questionnaire}
         self.tab_buttons = {name: ids[f"tab_{name}"] for name in TABS}
         self.sync_btn, self.home_btn, self.leave_btn = ids.sync_btn, ids.home_btn, ids.leave_btn
         self.confirm_yes, self.confirm_no = ids.confirm_yes, ids.confirm_no
@@ -368,6 +371,8 @@ class ManagerScreen(KioskScreen):
             self.refresh_totals()
             self._roster_rows()
             self.refresh_export(rescan=False)
+            if self.questionnaire.catalogue is not None:
+                self.questionnaire.refresh(reload=False)
 
     # --- tabs and header ----------------------------------------------------------------------
 
@@ -380,6 +385,8 @@ class ManagerScreen(KioskScreen):
             self.refresh_status()
         elif name == "export":
             self.refresh_export()
+        elif name == "questionnaire":
+            self.questionnaire.refresh()
 
     def sync_now(self) -> None:
         """The header's "Đồng bộ ngay": start it, or say why it cannot."""
@@ -615,6 +622,7 @@ class ManagerScreen(KioskScreen):
         self._fit()
         self.labels = {"title": t("manager_title", lang, centre=self.app.cfg.centre), **{key: t(key, lang) for key in (
             "sync_now", "back_to_citizens", "leave_kiosk", "tab_today", "tab_status", "tab_roster", "tab_export",
+            "tab_questionnaire",
             "m_leave_title", "m_leave_body", "m_leave_yes", "m_cancel")}}
         self.totals.labels = {key: t(key, lang) for key in (
             "prev_day", "today", "yesterday", "this_month", "next_day", "m_by_counter", "m_by_officer")}
