@@ -111,7 +111,8 @@ def cmd_start(args) -> int:
         refuse_if_damaged(store)  # nothing is written into a damaged file
         active = start_questionnaire(store, q, counter_id=args.counter, until=args.until, mode=args.mode)
     until = f" đến hết {active.until:%d/%m/%Y}" if active.until else ""
-    print(f"đã bật phiếu khảo sát {q.id} v{q.version} ở {_when(active.counter_id)}{until}")
+    how = "mời trả lời sau khi đánh giá" if args.mode == "invite" else "thay cho màn hình đánh giá"
+    print(f"đã bật phiếu khảo sát {q.id} v{q.version} ở {_when(active.counter_id)}{until} ({how})")
     return EXIT_OK
 
 
