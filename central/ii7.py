@@ -75,6 +75,15 @@ def render_for(alias: str, target: Target, d_from: date, d_to: date, fmt: str) -
                       unit=(centre.name if centre is not None else "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG").upper(),
                       centre=centre.name if centre is not None else (commune.name if commune else ""))
     target_pct = (commune.target_pct if commune is not None else 90.0)
+    if target.kiosk is not None:
+        answers_of = {"kiosk_id": [target.kiosk.id]}   # one kiosk: its own answers only
+    else:
+        # A commune's or centre's questionnaire section takes every channel: the kiosks' answers and
+        # the phone and paper responses filed under its centres (they have no kiosk).
+        centres = [target.unit.id] if target.unit.kind == "centre" else \
+            list(target.unit.children.values_list("id", flat=True))
+        answers_of = {"centre_id": centres or [""]}
     model = build_report(source, unit=unit, d_from=d_from, d_to=d_to, scale="sipas5", counters=counters,
-                         target_pct=target_pct, kiosk_ids=kiosks, settings=ReportSettings())
+                         target_pct=target_pct, kiosk_ids=kiosks, settings=ReportSettings(),
+                         questionnaire_filters=answers_of)
     return render(model, fmt)

@@ -464,5 +464,13 @@ def test_the_combined_analysis_matches_an_independent_computation_from_the_raw_r
         everyone = independent([r[:4] for r in in_quarter])
         assert re.search(r'id="q-index">([^<]*)<', city)[1] == vn_pct(everyone["index"])
         assert expected["index"] != everyone["index"], "the commune's figure leaves the other commune out"
+        # The commune's II.7 report carries the same answers, every channel (phone and paper have no kiosk).
+        ii7 = clerk.get(f"{url}/v1/reports/ii7", params={"unit": made["communes"][0], "from": q_first.isoformat(),
+                                                          "to": today.isoformat(), "format": "json"})
+        assert ii7.status_code == 200, ii7.text[:300]
+        section = next(x for x in ii7.json()["questionnaires"] if x["id"] == "trung-tam")
+        assert section["responses"] == 12 + 7 + 5
+        assert {ch: part["responses"] for ch, part in section["by_channel"].items()} == \
+            {"kiosk": 12, "phone": 7, "paper": 5}
     finally:
         cm.__exit__(None, None, None)
