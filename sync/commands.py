@@ -7,6 +7,7 @@ import logging
 import sys
 
 from kiosk import outbox
+from kiosk.questionnaire import outbox as q_outbox
 from kiosk.config import load_config
 from kiosk.store import VoteStore
 
@@ -20,7 +21,9 @@ def cmd_sync(args) -> int:
     config = load_config(args.config)
     with VoteStore.from_config(config) as store:
         if args.release_quarantine:
-            print(f"released {outbox.release_quarantine(store)} quarantined vote(s) back into the outbox")
+            votes, answers = outbox.release_quarantine(store), q_outbox.release_quarantine(store)
+            print(f"đã đưa lại {votes} phiếu đánh giá và {answers} câu trả lời bị từ chối vào hàng chờ gửi "
+                  f"(released {votes} vote(s) and {answers} questionnaire row(s) back into the outbox)")
         if args.status:
             print(json.dumps(outbox.status(store), ensure_ascii=False, indent=2))
             return EXIT_OK

@@ -163,3 +163,29 @@ def test_a_409_naming_no_row_of_the_batch_stops_the_run_and_quarantines_nothing(
         assert "another definition" in result.error and len(server.requests) == 1
         assert q_outbox.count_pending(store) == waiting
         assert q_outbox.count_quarantined(store) == {"responses": 0, "answers": 0}
+
+
+def test_sync_release_quarantine_puts_refused_answers_back_and_they_are_sent_again(scripted):
+    from pathlib import Path
+
+    from tests.conftest import run_cli
+    named = []
+
+    def script(batch, headers):
+        answers = batch.get("questionnaires", {}).get("answers", [])
+        if answers and not named:
+            named.append(answers[0]["uuid"])
+            return 409, {"error": "conflict", "reason": "already received with other content", "conflicting": named}, {}
+        return 200, q_receipt(batch), {}
+
+    server, config = scripted(script)
+    with VoteStore.from_config(config) as store:
+        answer_responses(store, 1)
+        total = q_outbox.count_pending(store)["answers"]
+        client(config, store).run()
+        assert q_states(store) == {"synced": total - 1, "quarantined": 1}
+    done = run_cli("sync", "--release-quarantine", config=Path(config.source))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 câu trả lời" in done.stdout
+    with VoteStore.from_config(config) as store:
+        assert q_states(store) == {"synced": total}

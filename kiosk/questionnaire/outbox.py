@@ -106,6 +106,17 @@ def quarantine(store: VoteStore, *, responses: Iterable[str] = (), answers: Iter
     return store.write(work)
 
 
+def release_quarantine(store: VoteStore) -> int:
+    """Put every refused response and answer back in the outbox (the manager's "retry"); return how many."""
+    def work(conn: sqlite3.Connection) -> int:
+        before = conn.total_changes
+        for table in (_TABLES["responses"], _TABLES["answers"]):
+            conn.execute(f"UPDATE {table} SET sync_state = 'pending' WHERE sync_state = '{QUARANTINED}'")
+        return conn.total_changes - before
+
+    return store.write(work)
+
+
 def count_pending(store: VoteStore) -> dict[str, int]:
     """How many definitions, responses and answers are waiting (quarantined rows are not: see
     :func:`count_quarantined`)."""
