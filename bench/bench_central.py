@@ -72,37 +72,61 @@ def make_batches(kiosks: int, per_kiosk: int) -> dict[str, list[dict]]:
     return out
 
 
+INGEST_TABLES = ("votes", "daily_totals", "kiosk_days", "hour_totals", "chain_state", "chain_gaps", "chain_issues",
+                 "kiosk_status", "conflicts")
+ROUNDS = int(os.environ.get("BENCH_CENTRAL_ROUNDS", "3"))
+
+
+def _empty(alias: str) -> None:
+    """Empty the tables an ingest writes, so each round starts from the same empty database."""
+    from django.db import connections, transaction
+    conn = connections[alias]
+    with transaction.atomic(using=alias), conn.cursor() as cur:
+        for table in INGEST_TABLES:
+            cur.execute(f"TRUNCATE {table}" if conn.vendor == "postgresql" else f"DELETE FROM {table}")
+
+
 def bench_ingest(label: str, alias: str, raw_alias: str, batches: dict[str, list[dict]]) -> None:
-    """Votes/s through the service's ingest (dedupe, chain, roll-ups) beside a raw bulk insert."""
+    """Votes/s through the service's ingest (dedupe, chain, roll-ups) beside a raw bulk insert of the same
+    rows. The two alternate for ``ROUNDS`` rounds on emptied tables and the best of each is kept: the
+    build machine is shared, and one slow second in either would decide a single-shot ratio."""
     from django.db import connections, transaction
 
     from central import ingest
     n = sum(len(v) for v in batches.values())
     now = datetime.now(timezone.utc)
-    t = time.perf_counter()
-    for kid, votes in batches.items():
-        for i in range(0, len(votes), 5000):
-            ingest.ingest(alias, kid, votes[i:i + 5000], [], [], None, now, int(now.timestamp()))
-    service = n / (time.perf_counter() - t)
     conn = connections[raw_alias]
     cols = ingest.VOTE_COLUMNS
     received = now.isoformat(timespec="seconds")
     rows = [tuple(v[c] for c in cols[:-1]) + (received,) for votes in batches.values() for v in votes]
-    t = time.perf_counter()
-    if conn.vendor == "postgresql":
-        with transaction.atomic(using=raw_alias), conn.cursor() as cur:
-            with cur.cursor.copy(f"COPY votes ({', '.join(cols)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-    else:
-        for i in range(0, len(rows), 5000):
+    best_service = best_raw = 0.0
+    for round_no in range(ROUNDS):
+        _empty(alias)
+        _empty(raw_alias)
+        t = time.perf_counter()
+        for kid, votes in batches.items():
+            for i in range(0, len(votes), 5000):
+                ingest.ingest(alias, kid, votes[i:i + 5000], [], [], None, now, int(now.timestamp()))
+        service = n / (time.perf_counter() - t)
+        t = time.perf_counter()
+        if conn.vendor == "postgresql":
             with transaction.atomic(using=raw_alias), conn.cursor() as cur:
-                cur.executemany(f"INSERT INTO votes ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})",
-                                rows[i:i + 5000])
-    raw = n / (time.perf_counter() - t)
-    print(f"  ingest {label:<10} {service:>10,.0f} votes/s; raw bulk insert ({'COPY' if conn.vendor == 'postgresql' else 'executemany'}) "
-          f"{raw:>10,.0f} votes/s")
-    verdict(f"ingest/raw {label}", service / raw, 0.5, "×", lower_is_better=False)
+                with cur.cursor.copy(f"COPY votes ({', '.join(cols)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        else:
+            for i in range(0, len(rows), 5000):
+                with transaction.atomic(using=raw_alias), conn.cursor() as cur:
+                    cur.executemany(f"INSERT INTO votes ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})",
+                                    rows[i:i + 5000])
+        raw = n / (time.perf_counter() - t)
+        print(f"    round {round_no + 1}: {label} ingest {service:,.0f} votes/s, raw {raw:,.0f} votes/s "
+              f"({service / raw:.2f}×)")
+        best_service, best_raw = max(best_service, service), max(best_raw, raw)
+    print(f"  ingest {label:<10} {best_service:>10,.0f} votes/s; raw bulk insert "
+          f"({'COPY' if conn.vendor == 'postgresql' else 'executemany'}) {best_raw:>10,.0f} votes/s "
+          f"(best of {ROUNDS} rounds, {n:,} votes each)")
+    verdict(f"ingest/raw {label}", best_service / best_raw, 0.5, "×", lower_is_better=False)
 
 
 def bench_late_vote(label: str, alias: str, n: int) -> None:
