@@ -290,15 +290,23 @@ def _store_reasons(cur, kiosk_id: str, votes: list[dict], reasons: list[dict], r
 
 
 def _totals_for(cur, kiosk_id: str, keys: set[tuple[str, str, str]]) -> list[dict]:
-    """What the service holds for each (day, counter, scale) the batch touched: one grouped query."""
+    """What the service holds for each (day, counter, scale) the batch touched, demo votes included."""
     if not keys:
         return []
     days = sorted({d for d, _, _ in keys})
     cur.execute(f"SELECT local_date, counter_id, scale, level, flagged, sum(n) FROM daily_totals WHERE kiosk_id = %s "
                 f"AND local_date IN ({_marks(len(days))}) GROUP BY local_date, counter_id, scale, level, flagged",
                 [kiosk_id, *days])
+    found = cur.fetchall()
+    # The kiosk compares these with every vote it sent, demo ones included: add back the demo votes the
+    # roll-ups leave out (the literal predicate lets the partial index ``votes_demo`` answer).
+    cur.execute(f"SELECT local_date, counter_id, scale, level, CASE WHEN flag IS NULL THEN 0 ELSE 1 END, count(*) "
+                f"FROM votes WHERE kiosk_id = %s AND source = '{DEMO_SOURCE}' AND local_date IN ({_marks(len(days))}) "
+                "GROUP BY local_date, counter_id, scale, level, CASE WHEN flag IS NULL THEN 0 ELSE 1 END",
+                [kiosk_id, *days])
+    found += cur.fetchall()
     rows: dict[tuple[str, str, str], list] = {k: [] for k in keys}
-    for day, counter, scale, level, flagged, n in cur.fetchall():
+    for day, counter, scale, level, flagged, n in found:
         if (day, counter, scale) in rows:
             rows[(day, counter, scale)].append((level, bool(flagged), int(n)))
     return [{"date": d, "counter": c, "scale": sc, **fold_levels(rows[(d, c, sc)])} for d, c, sc in sorted(keys)]
