@@ -148,7 +148,8 @@ def _held(cur, vendor: str, kiosk_id: str, votes: list[dict], head_seq: int) -> 
     seq_owner: dict[int, str] = {}
     for chunk in _chunks(votes):
         where, params = _keys(vendor, "uuid", [v["uuid"] for v in chunk])
-        for row in _arrays(cur, vendor, f"SELECT {', '.join(wire.WIRE_FIELDS)} FROM votes WHERE {where}", params).fetchall():
+        cur.execute(f"SELECT {', '.join(wire.WIRE_FIELDS)} FROM votes WHERE {where}", params)
+        for row in cur.fetchall():
             vote = dict(zip(wire.WIRE_FIELDS, row))
             held[vote["uuid"]] = vote
         seqs = [v["seq"] for v in chunk if v["seq"] <= head_seq]
@@ -157,19 +158,6 @@ def _held(cur, vendor: str, kiosk_id: str, votes: list[dict], head_seq: int) -> 
             cur.execute(f"SELECT seq, uuid FROM votes WHERE kiosk_id = %s AND {where}", [kiosk_id, *params])
             seq_owner.update(dict(cur.fetchall()))
     return held, seq_owner
-
-
-def _arrays(cur, vendor: str, sql: str, params: list[Any]):
-    """Run a statement whose parameters are big arrays; return the cursor to fetch from. On PostgreSQL
-    the arrays travel in binary (``%b``) with server-side binding, on the same connection and transaction:
-    Django's client-side binding would quote every element in Python (a third of an ingest's time)."""
-    if vendor != "postgresql":
-        cur.execute(sql, params)
-        return cur
-    import psycopg
-    raw = psycopg.Cursor(cur.cursor.connection)
-    raw.execute(sql.replace("%s", "%b"), params)   # %b: dump the parameters in binary
-    return raw
 
 
 def _keys(vendor: str, column: str, values: list[Any]) -> tuple[str, list[Any]]:
@@ -234,7 +222,7 @@ def add_roll_ups(cur, vendor: str, rows: dict[str, list[tuple]]) -> None:
         if not values:
             continue
         if vendor == "postgresql":
-            _arrays(cur, vendor, upsert_sql(vendor, table), [json.dumps(values, ensure_ascii=False)])
+            cur.execute(upsert_sql(vendor, table), [json.dumps(values, ensure_ascii=False)])
         else:
             cur.executemany(upsert_sql(vendor, table), values)
 
