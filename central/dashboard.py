@@ -89,11 +89,12 @@ def overview(source: Source, d_from: date, d_to: date, unit_ids: set[str] | None
     now, before = rates_by_kiosk(source, None, d_from, d_to), \
         rates_by_kiosk(source, None, d_from - timedelta(days=length), d_from - timedelta(days=1))
     communes = {u.id: u for u in Unit.objects.filter(kind="commune")}
-    for k, u in commune_of_kiosk().items():
+    of_kiosk = commune_of_kiosk()   # once per request: 114 kiosks with their centre and commune
+    for k, u in of_kiosk.items():
         communes.setdefault(u.id, u)
     rows = {cid: CommuneRow(u, Rate(), Rate()) for cid, u in communes.items()
             if unit_ids is None or cid in unit_ids}
-    for k, u in commune_of_kiosk().items():
+    for k, u in of_kiosk.items():
         row = rows.get(u.id)
         if row is None:
             continue
