@@ -236,6 +236,9 @@ def build_city(alias: str, communes: int, days: int, votes: int) -> tuple[int, s
         cur.execute(sql, params)
         made = communes * days * per_day
         took_votes = time.perf_counter() - t
+        # What the ingest keeps per kiosk: its head and the count of votes held.
+        cur.execute("INSERT INTO chain_state (kiosk_id, head_seq, head_hash, votes) SELECT kiosk_id, max(seq), '', "
+                    "count(*) FROM votes GROUP BY kiosk_id")
         t = time.perf_counter()
         rebuild_roll_ups(cur)
         took_rolls = time.perf_counter() - t
