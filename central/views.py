@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import connections
+from django.db import connections, transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone as dj_tz
@@ -256,9 +256,12 @@ def _stream_rows(alias: str, kiosks: list[str], d_from: date, d_to: date):
     marks = ", ".join(["%s"] * len(kiosks))
     sql = (f"SELECT {', '.join(RAW_COLUMNS)} FROM votes WHERE kiosk_id IN ({marks}) AND local_date BETWEEN %s AND %s "
            "ORDER BY kiosk_id, seq")
-    with conn.chunked_cursor() as cur:
+    # Inside a transaction: Django declares a PostgreSQL cursor WITH HOLD under autocommit, and the server
+    # then materialises every row before sending the first; in a transaction rows flow as they are read.
+    # (A client that goes away closes this generator: the transaction is rolled back, nothing was written.)
+    with transaction.atomic(using=alias), conn.chunked_cursor() as cur:
         cur.execute(sql, [*kiosks, d_from.isoformat(), d_to.isoformat()])
-        while rows := cur.fetchmany(2000):
+        while rows := cur.fetchmany(5000):
             yield "".join(writer.writerow([safe_cell(c) for c in row]) for row in rows)
 
 
