@@ -194,7 +194,7 @@ def roll_ups(kiosk_id: str, new: list[dict]) -> dict[str, list[tuple]]:
             for table, counts in (("daily_totals", daily), ("kiosk_days", days), ("hour_totals", hours))}
 
 
-# Each roll-up table: its columns (the unique key, then n) and the SQL types of the key (for unnest).
+# Each roll-up table: its unique key (then n) and the SQL types of the key (to read them from JSON).
 ROLL_UP_TABLES = {
     "daily_totals": (("kiosk_id", "local_date", "counter_id", "officer", "scale", "level", "flagged"),
                      ("text", "text", "text", "text", "text", "text", "int")),
