@@ -62,7 +62,7 @@ def parse_day(text: str) -> date:
     raise ValueError(f"{text.strip()!r} is not a date written dd/mm/yyyy")
 
 
-def _period(request, max_days: int | None = 800) -> tuple[date, date, str | None]:
+def _period(request, max_days: int | None = 800) -> tuple[date, date, tuple[str, str] | None]:
     """The period the page asks for (``from``, ``to``: dd/mm/yyyy or ISO), the last 30 days by default;
     with the field and value that could not be read (the default period is shown instead)."""
     today = datetime.fromtimestamp(current().clock(), timezone(timedelta(hours=7))).date()
