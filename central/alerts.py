@@ -1,5 +1,8 @@
 """Alerts by e-mail when SMTP is configured (``CENTRAL_SMTP_HOST``, ``CENTRAL_ALERT_TO``): the same
-alerts the kiosk-health page shows, each sent once a day at most (remembered in the audit log)."""
+alerts the kiosk-health page shows, each sent once a day at most (remembered in the audit log).
+
+Two ways to run it: a background thread inside ``python main.py serve``, or — under gunicorn, whose
+workers run nothing between requests — ``python main.py central-alerts`` from a systemd timer."""
 
 from __future__ import annotations
 
@@ -18,6 +21,10 @@ from central.reports import Source
 log = logging.getLogger("central.alerts")
 
 
+class AlertConfigError(ValueError):
+    """E-mail was asked for but no mail server or no recipient is configured."""
+
+
 def due_alerts(alias: str, now: datetime):
     """Every kiosk's current alerts."""
     kiosks = sorted(Kiosk.objects.values_list("id", flat=True))
@@ -27,11 +34,15 @@ def due_alerts(alias: str, now: datetime):
 
 
 def send_alerts(alias: str, now: datetime | None = None, host: str | None = None, port: int | None = None,
-                to: list[str] | None = None) -> int:
-    """Mail the alerts not yet mailed today; return how many were sent (0 when SMTP is not configured)."""
+                to: list[str] | None = None, required: bool = False) -> int:
+    """Mail the alerts not yet mailed today; return how many were sent (0 when SMTP is not configured,
+    or :class:`AlertConfigError` with ``required``: a command run for nothing should say why)."""
     host = host if host is not None else settings.EMAIL_HOST
     to = to if to is not None else [a.strip() for a in os.environ.get("CENTRAL_ALERT_TO", "").split(",") if a.strip()]
     if not host or not to:
+        if required:
+            raise AlertConfigError("no mail server or no recipient: set CENTRAL_SMTP_HOST and CENTRAL_ALERT_TO "
+                                   "(or give --smtp-host and --to)")
         return 0
     now = now or datetime.now(timezone.utc)
     day = now.date().isoformat()

@@ -1,4 +1,5 @@
-"""The service's subcommands: ``serve`` (the central service under waitress) and ``central-user``.
+"""The service's subcommands: ``serve`` (the central service under waitress), ``central-user`` and
+``central-alerts`` (one run of the alert mailer, for a systemd timer beside gunicorn).
 
 Django is imported only when one of them runs, so the kiosk's command line never loads it.
 """
@@ -79,8 +80,40 @@ def cmd_central_user(args) -> int:
     return EXIT_OK
 
 
+def cmd_central_alerts(args) -> int:
+    """``central-alerts [--db …]``: mail the alerts not mailed yet today, once, and exit.
+
+    Under gunicorn nothing runs in the background, so a systemd timer runs this (see
+    deploy/central-alerts.timer). It is idempotent: each alert is remembered in the audit log when
+    mailed, so a second run the same day sends nothing new."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from central.app import make_app
+    db = _db(args)
+    try:
+        app = make_app(db)
+    except Exception as e:
+        print(f"error: cannot open the database {_shown(db)}: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    from central.alerts import AlertConfigError, send_alerts
+    from central.runtime import activate, deactivate
+    to = [a.strip() for a in args.to.split(",") if a.strip()] if args.to else None
+    token = activate(app.runtime)
+    try:
+        sent = send_alerts(app.runtime.alias, host=args.smtp_host, port=args.smtp_port, to=to, required=True)
+    except AlertConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as e:   # the mail server refused or is down: the next run tries again
+        print(f"error: cannot send the alert e-mail: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        deactivate(token)
+    print(f"{sent} alert(s) mailed" if sent else "no new alert to mail")
+    return EXIT_OK
+
+
 def register(add) -> None:
-    """Add ``serve`` and ``central-user`` to the command line."""
+    """Add ``serve``, ``central-user`` and ``central-alerts`` to the command line."""
     p = add("serve", cmd_serve, "run the central scoring service (waitress; put nginx in front in production)")
     p.set_defaults(log_to_file=False)  # the central service is not this kiosk: no kiosk log folder
     p.add_argument("--kiosks", metavar="PATH", help="a kiosk registry file to import at start (TOML: id, centre, secret)")
@@ -98,3 +131,12 @@ def register(add) -> None:
     p.add_argument("--unit", metavar="ID", help="the commune or centre the account may see (commune/centre roles)")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.add_argument("--db", default=None, metavar="PATH_OR_URL")
+    p = add("central-alerts", cmd_central_alerts,
+            "mail the central service's new alerts once and exit (run by a systemd timer beside gunicorn)")
+    p.set_defaults(log_to_file=False)
+    p.add_argument("--db", default=None, metavar="PATH_OR_URL",
+                   help="a SQLite file or postgresql://… (default: DATABASE_URL, CENTRAL_DB, or central.db)")
+    p.add_argument("--smtp-host", default=None, metavar="HOST", help="the mail server (default: CENTRAL_SMTP_HOST)")
+    p.add_argument("--smtp-port", type=int, default=None, metavar="PORT", help="its port (default: CENTRAL_SMTP_PORT or 25)")
+    p.add_argument("--to", default=None, metavar="ADDRESSES",
+                   help="comma-separated recipients (default: CENTRAL_ALERT_TO)")

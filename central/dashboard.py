@@ -4,7 +4,8 @@ scanning votes, so a city of 114 communes over a year answers quickly."""
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -58,6 +59,51 @@ def rates_by_kiosk(source: Source, kiosks: list[str] | None, d_from: date, d_to:
             for k, sat, total, flagged in source.query(sql + " GROUP BY kiosk_id", params)}
 
 
+class _RateCache:
+    """Each kiosk's rate per period, kept in this process and checked against the number of votes the
+    kiosk holds (``chain_state.votes``, moved by every ingest that adds votes): a kiosk that synced since
+    is added up again, the others are not — so the year's overview reads only the kiosks that changed.
+    Roll-up rows change only when votes are added (votes are never edited), so that count is the
+    version. Bounded (oldest periods dropped first); each gunicorn worker has its own."""
+
+    MAX = 20_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple, tuple[int, Rate]] = OrderedDict()
+
+    def rates(self, source: Source, d_from: date, d_to: date) -> dict[str, Rate]:
+        """Every kiosk's rate over the period (kiosks without votes in it left out)."""
+        versions = {k: int(v) for k, v in source.query("SELECT kiosk_id, votes FROM chain_state")}
+        period = (source.alias, d_from.isoformat(), d_to.isoformat())
+        out: dict[str, Rate] = {}
+        with self._lock:
+            for k, version in versions.items():
+                hit = self._items.get((*period, k))
+                if hit is not None and hit[0] == version:
+                    out[k] = hit[1]
+        stale = sorted(set(versions) - set(out))
+        if stale:
+            # All at once when most changed (one range scan), else only the changed kiosks.
+            fresh = rates_by_kiosk(source, None if len(stale) > len(versions) // 2 else stale, d_from, d_to)
+            with self._lock:
+                for k in stale:
+                    rate = fresh.get(k, Rate())
+                    out[k] = rate
+                    self._items[(*period, k)] = (versions[k], rate)
+                while len(self._items) > self.MAX:
+                    self._items.popitem(last=False)
+        return {k: r for k, r in out.items() if r.total or r.flagged}
+
+    def clear(self) -> None:
+        """Forget everything (after roll-ups are rebuilt behind the ingest's back)."""
+        with self._lock:
+            self._items.clear()
+
+
+RATES = _RateCache()
+
+
 @dataclass
 class CommuneRow:
     """One line of the overview."""
@@ -86,14 +132,15 @@ def commune_of_kiosk() -> dict[str, Unit]:
 def overview(source: Source, d_from: date, d_to: date, unit_ids: set[str] | None) -> list[CommuneRow]:
     """Every (visible) commune's rate and N for the period, ranked, with the change against the period before."""
     length = (d_to - d_from).days + 1
-    now, before = rates_by_kiosk(source, None, d_from, d_to), \
-        rates_by_kiosk(source, None, d_from - timedelta(days=length), d_from - timedelta(days=1))
+    now, before = RATES.rates(source, d_from, d_to), \
+        RATES.rates(source, d_from - timedelta(days=length), d_from - timedelta(days=1))
     communes = {u.id: u for u in Unit.objects.filter(kind="commune")}
-    for k, u in commune_of_kiosk().items():
+    of_kiosk = commune_of_kiosk()   # once per request: 114 kiosks with their centre and commune
+    for k, u in of_kiosk.items():
         communes.setdefault(u.id, u)
     rows = {cid: CommuneRow(u, Rate(), Rate()) for cid, u in communes.items()
             if unit_ids is None or cid in unit_ids}
-    for k, u in commune_of_kiosk().items():
+    for k, u in of_kiosk.items():
         row = rows.get(u.id)
         if row is None:
             continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Sequence
@@ -106,15 +107,22 @@ def _ingest(cur, vendor: str, kiosk_id: str, votes, reasons, counters, status, r
     if conflicts:
         raise Conflict(conflicts, details)
     if new:
-        rows = [tuple(v[k] for k in wire.WIRE_FIELDS) + (v["local_date"], v["ts_ms"], received) for v in new]
         if vendor == "postgresql":   # COPY: the bulk path, a few times faster than INSERTs
+            # Each vote's hash is checked as its row streams out: the server stores the rows already
+            # sent while Python hashes the next (the two costs overlap instead of following each other).
+            edited = {}
             with cur.cursor.copy(f"COPY votes ({', '.join(VOTE_COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                for v in new:
+                    copy.write_row((*(v[k] for k in wire.WIRE_FIELDS), v["local_date"], v["ts_ms"], received))
+                    if found := wire.edit_issue(v):
+                        edited[v["seq"]] = found
+            _roll_up(cur, vendor, kiosk_id, new)
         else:
-            cur.executemany(f"INSERT INTO votes ({', '.join(VOTE_COLUMNS)}) VALUES ({_marks(len(VOTE_COLUMNS))})", rows)
-        _roll_up(cur, vendor, kiosk_id, new)
-        head_seq, head_hash = _check_chain(cur, kiosk_id, new, head_seq, head_hash, received)
+            cur.executemany(f"INSERT INTO votes ({', '.join(VOTE_COLUMNS)}) VALUES ({_marks(len(VOTE_COLUMNS))})",
+                            [(*(v[k] for k in wire.WIRE_FIELDS), v["local_date"], v["ts_ms"], received) for v in new])
+            _roll_up(cur, vendor, kiosk_id, new)
+            edited = _edited(new)
+        head_seq, head_hash = _check_chain(cur, kiosk_id, new, edited, head_seq, head_hash, received)
         cur.execute("UPDATE chain_state SET head_seq = %s, head_hash = %s, votes = %s WHERE kiosk_id = %s",
                     [head_seq, head_hash, count + len(new), kiosk_id])
     receipt.reasons = _store_reasons(cur, kiosk_id, votes, reasons, received)
@@ -160,29 +168,95 @@ def _keys(vendor: str, column: str, values: list[Any]) -> tuple[str, list[Any]]:
     return f"{column} IN ({_marks(len(values))})", list(values)
 
 
+DEMO_SOURCE = "demo"   # a vote a kiosk took in demo mode (simulated box, demo data): kept, never counted
+
+
+def counted(votes: Iterable[dict]) -> list[dict]:
+    """The votes that count in a commune's figures: all but demo votes. A kiosk's demo votes are stored
+    and chained like any other (exactly once, the chain stays whole) but left out of every roll-up, so
+    the overview, a commune's page, alerts and receipts' totals never hold them."""
+    return [v for v in votes if v["source"] != DEMO_SOURCE]
+
+
+def roll_ups(kiosk_id: str, new: list[dict]) -> dict[str, list[tuple]]:
+    """The new votes added up per roll-up table, in Python (the votes are in hand: reading them back from
+    the table cost three more index lookups per vote). Each table's rows end with the count ``n``."""
+    daily: Counter = Counter()
+    days: Counter = Counter()
+    hours: Counter = Counter()
+    for v in counted(new):
+        flagged = 0 if v["flag"] is None else 1
+        day, level = v["local_date"], v["level"]
+        daily[(kiosk_id, day, v["counter_id"], v["officer"] or "", v["scale"], level, flagged)] += 1
+        days[(kiosk_id, day, level, flagged)] += 1
+        hours[(kiosk_id, day, int(v["local_time"][11:13]), v["scale"], level)] += 1   # the hour the kiosk wrote
+    return {table: [(*key, n) for key, n in sorted(counts.items())]
+            for table, counts in (("daily_totals", daily), ("kiosk_days", days), ("hour_totals", hours))}
+
+
+# Each roll-up table: its unique key (then n) and the SQL types of the key (to read them from JSON).
+ROLL_UP_TABLES = {
+    "daily_totals": (("kiosk_id", "local_date", "counter_id", "officer", "scale", "level", "flagged"),
+                     ("text", "text", "text", "text", "text", "text", "int")),
+    "kiosk_days": (("kiosk_id", "local_date", "level", "flagged"), ("text", "text", "text", "int")),
+    "hour_totals": (("kiosk_id", "local_date", "hour", "scale", "level"), ("text", "text", "int", "text", "text")),
+}
+
+
+# The same roll-ups, derived in SQL from a ``votes`` row (what :func:`roll_ups` does in Python), for
+# :func:`rebuild_roll_ups`. A test holds the two equal.
+_FLAGGED = "CASE WHEN flag IS NULL THEN 0 ELSE 1 END"
+_HOUR = "CAST(substr(local_time, 12, 2) AS INTEGER)"   # the local hour, as the kiosk wrote it
+ROLL_UP_FROM_VOTES = {
+    "daily_totals": ("kiosk_id", "local_date", "counter_id", "coalesce(officer, '')", "scale", "level", _FLAGGED),
+    "kiosk_days": ("kiosk_id", "local_date", "level", _FLAGGED),
+    "hour_totals": ("kiosk_id", "local_date", _HOUR, "scale", "level"),
+}
+
+
+def rebuild_roll_ups(cur) -> None:
+    """Rebuild every roll-up table from the votes held, set-based (one INSERT … SELECT … GROUP BY per
+    table): after a bulk load, or to repair roll-ups. Demo votes are left out, as by the ingest."""
+    for table, exprs in ROLL_UP_FROM_VOTES.items():
+        key = ROLL_UP_TABLES[table][0]
+        cur.execute(f"DELETE FROM {table}")
+        cur.execute(f"INSERT INTO {table} ({', '.join(key)}, n) SELECT {', '.join(exprs)}, count(*) FROM votes "
+                    f"WHERE source <> '{DEMO_SOURCE}' GROUP BY {', '.join(exprs)}")
+    from central.dashboard import RATES   # the pages' cache of rates was built from the old rows
+    RATES.clear()
+    cur.execute("DELETE FROM reason_days")
+    cur.execute("INSERT INTO reason_days (kiosk_id, local_date, element, n) SELECT v.kiosk_id, v.local_date, r.element, "
+                f"count(*) FROM vote_reasons r JOIN votes v ON v.uuid = r.vote_uuid WHERE v.source <> '{DEMO_SOURCE}' "
+                "GROUP BY v.kiosk_id, v.local_date, r.element")
+
+
+def upsert_sql(vendor: str, table: str) -> str:
+    """One statement adding rows to a roll-up table: on PostgreSQL all rows at once, as one JSON array
+    of arrays taken apart by the server (one parameter, one round trip: JSON is encoded in C, where
+    psycopg dumps a Python list element by element); elsewhere one row per parameter set (``executemany``)."""
+    key, types = ROLL_UP_TABLES[table]
+    columns = ", ".join((*key, "n"))
+    tail = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET n = {table}.n + excluded.n"
+    if vendor == "postgresql":
+        fields = ", ".join(f"(r->>{i})::{t}" for i, t in enumerate((*types, "bigint")))
+        return f"INSERT INTO {table} ({columns}) SELECT {fields} FROM json_array_elements(%s::json) AS r {tail}"
+    return f"INSERT INTO {table} ({columns}) VALUES ({_marks(len(key) + 1)}) {tail}"
+
+
+def add_roll_ups(cur, vendor: str, rows: dict[str, list[tuple]]) -> None:
+    """Add counted rows (see :func:`roll_ups`) to the roll-up tables: one statement per table."""
+    for table, values in rows.items():
+        if not values:
+            continue
+        if vendor == "postgresql":
+            cur.execute(upsert_sql(vendor, table), [json.dumps(values, ensure_ascii=False)])
+        else:
+            cur.executemany(upsert_sql(vendor, table), values)
+
+
 def _roll_up(cur, vendor: str, kiosk_id: str, new: list[dict]) -> None:
-    """Add the new votes to the roll-ups, each with one INSERT … SELECT … GROUP BY … ON CONFLICT: the
-    database adds them up, however many distinct days, counters and officers the batch holds."""
-    for chunk in _chunks(new):
-        where, params = _keys(vendor, "uuid", [v["uuid"] for v in chunk])
-        flagged = "CASE WHEN flag IS NULL THEN 0 ELSE 1 END"
-        cur.execute(
-            "INSERT INTO daily_totals (kiosk_id, local_date, counter_id, officer, scale, level, flagged, n) "
-            f"SELECT kiosk_id, local_date, counter_id, coalesce(officer, ''), scale, level, {flagged}, count(*) "
-            f"FROM votes WHERE {where} GROUP BY kiosk_id, local_date, counter_id, coalesce(officer, ''), scale, level, "
-            f"{flagged} ON CONFLICT (kiosk_id, local_date, counter_id, officer, scale, level, flagged) "
-            "DO UPDATE SET n = daily_totals.n + excluded.n", params)
-        cur.execute(
-            "INSERT INTO kiosk_days (kiosk_id, local_date, level, flagged, n) "
-            f"SELECT kiosk_id, local_date, level, {flagged}, count(*) FROM votes WHERE {where} "
-            f"GROUP BY kiosk_id, local_date, level, {flagged} ON CONFLICT (kiosk_id, local_date, level, flagged) "
-            "DO UPDATE SET n = kiosk_days.n + excluded.n", params)
-        hour = "CAST(substr(local_time, 12, 2) AS INTEGER)"   # the local hour, as the kiosk wrote it
-        cur.execute(
-            "INSERT INTO hour_totals (kiosk_id, local_date, hour, scale, level, n) "
-            f"SELECT kiosk_id, local_date, {hour}, scale, level, count(*) FROM votes WHERE {where} "
-            f"GROUP BY kiosk_id, local_date, {hour}, scale, level ON CONFLICT (kiosk_id, local_date, hour, scale, level) "
-            "DO UPDATE SET n = hour_totals.n + excluded.n", params)
+    """Add the new votes to the roll-ups (demo votes left out)."""
+    add_roll_ups(cur, vendor, roll_ups(kiosk_id, new))
 
 
 def _store_reasons(cur, kiosk_id: str, votes: list[dict], reasons: list[dict], received: str) -> list[list[str]]:
@@ -205,21 +279,24 @@ def _store_reasons(cur, kiosk_id: str, votes: list[dict], reasons: list[dict], r
     # Which are new (a resent reason is acknowledged again but counted once), and their votes' days.
     uuids = sorted({r["vote_uuid"] for r in mine})
     held: set[tuple[str, str]] = set()
-    day_of = {v["uuid"]: v["local_date"] for v in votes}
+    day_of = {v["uuid"]: (v["local_date"], v["source"]) for v in votes}
     for chunk in _chunks(uuids):
         cur.execute(f"SELECT vote_uuid, element FROM vote_reasons WHERE vote_uuid IN ({_marks(len(chunk))})", chunk)
         held.update(cur.fetchall())
         missing = [u for u in chunk if u not in day_of]
         if missing:
-            cur.execute(f"SELECT uuid, local_date FROM votes WHERE uuid IN ({_marks(len(missing))})", missing)
-            day_of.update(cur.fetchall())
+            cur.execute(f"SELECT uuid, local_date, source FROM votes WHERE uuid IN ({_marks(len(missing))})", missing)
+            day_of.update((u, (d, src)) for u, d, src in cur.fetchall())
     new = [r for r in mine if (r["vote_uuid"], r["element"]) not in held]
     cur.executemany("INSERT INTO vote_reasons (vote_uuid, element, recorded_at, received_at) VALUES (%s, %s, %s, %s) "
                     "ON CONFLICT (vote_uuid, element) DO NOTHING",
                     [(r["vote_uuid"], r["element"], r["recorded_at"], received) for r in new])
     per_day: dict[tuple[str, str], int] = {}
     for r in {(r["vote_uuid"], r["element"]): r for r in new}.values():
-        key = (day_of[r["vote_uuid"]], r["element"])
+        day, source = day_of[r["vote_uuid"]]
+        if source == DEMO_SOURCE:   # a demo vote's reason is kept, like the vote, but not counted
+            continue
+        key = (day, r["element"])
         per_day[key] = per_day.get(key, 0) + 1
     cur.executemany("INSERT INTO reason_days (kiosk_id, local_date, element, n) VALUES (%s, %s, %s, %s) "
                     "ON CONFLICT (kiosk_id, local_date, element) DO UPDATE SET n = reason_days.n + excluded.n",
@@ -228,15 +305,23 @@ def _store_reasons(cur, kiosk_id: str, votes: list[dict], reasons: list[dict], r
 
 
 def _totals_for(cur, kiosk_id: str, keys: set[tuple[str, str, str]]) -> list[dict]:
-    """What the service holds for each (day, counter, scale) the batch touched: one grouped query."""
+    """What the service holds for each (day, counter, scale) the batch touched, demo votes included."""
     if not keys:
         return []
     days = sorted({d for d, _, _ in keys})
     cur.execute(f"SELECT local_date, counter_id, scale, level, flagged, sum(n) FROM daily_totals WHERE kiosk_id = %s "
                 f"AND local_date IN ({_marks(len(days))}) GROUP BY local_date, counter_id, scale, level, flagged",
                 [kiosk_id, *days])
+    found = cur.fetchall()
+    # The kiosk compares these with every vote it sent, demo ones included: add back the demo votes the
+    # roll-ups leave out (the literal predicate lets the partial index ``votes_demo`` answer).
+    cur.execute(f"SELECT local_date, counter_id, scale, level, CASE WHEN flag IS NULL THEN 0 ELSE 1 END, count(*) "
+                f"FROM votes WHERE kiosk_id = %s AND source = '{DEMO_SOURCE}' AND local_date IN ({_marks(len(days))}) "
+                "GROUP BY local_date, counter_id, scale, level, CASE WHEN flag IS NULL THEN 0 ELSE 1 END",
+                [kiosk_id, *days])
+    found += cur.fetchall()
     rows: dict[tuple[str, str, str], list] = {k: [] for k in keys}
-    for day, counter, scale, level, flagged, n in cur.fetchall():
+    for day, counter, scale, level, flagged, n in found:
         if (day, counter, scale) in rows:
             rows[(day, counter, scale)].append((level, bool(flagged), int(n)))
     return [{"date": d, "counter": c, "scale": sc, **fold_levels(rows[(d, c, sc)])} for d, c, sc in sorted(keys)]
@@ -244,8 +329,15 @@ def _totals_for(cur, kiosk_id: str, keys: set[tuple[str, str, str]]) -> list[dic
 
 # --- the chain ------------------------------------------------------------------------------------
 
-def _check_chain(cur, kiosk_id: str, new: list[dict], head_seq: int, head_hash: str, at: str) -> tuple[int, str]:
-    """Check the links around the new votes only; keep the gaps as ranges. Returns the new head."""
+def _edited(new: list[dict]) -> dict[int, tuple[str, str]]:
+    """The new votes whose hash does not match their fields, by seq (pure Python: no database)."""
+    return {v["seq"]: found for v in new if (found := wire.edit_issue(v))}
+
+
+def _check_chain(cur, kiosk_id: str, new: list[dict], edited: dict[int, tuple[str, str]], head_seq: int,
+                 head_hash: str, at: str) -> tuple[int, str]:
+    """Check the links around the new votes only (``edited``: :func:`_edited` of them); keep the gaps as
+    ranges. Returns the new head."""
     by_seq = {v["seq"]: v for v in new}
     wanted = sorted({s - 1 for s in by_seq if s > 1 and s - 1 not in by_seq} | {s + 1 for s in by_seq if s + 1 not in by_seq})
     neighbours: dict[int, dict] = {}
@@ -256,9 +348,8 @@ def _check_chain(cur, kiosk_id: str, new: list[dict], head_seq: int, head_hash: 
             neighbours[seq] = {"seq": seq, "prev_hash": prev, "hash": h}
     issues: list[tuple] = []
     for seq, v in sorted(by_seq.items()):
-        found = wire.edit_issue(v)
-        if found:
-            issues.append((kiosk_id, seq, *found, at))
+        if seq in edited:
+            issues.append((kiosk_id, seq, *edited[seq], at))
         before = by_seq.get(seq - 1) or neighbours.get(seq - 1)
         if seq == 1 or before is not None:
             found = wire.link_issue(v, before)

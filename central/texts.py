@@ -26,6 +26,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "from": ("Từ ngày", "From"),
     "to": ("Đến ngày", "To"),
     "show": ("Xem", "Show"),
+    "date_format": ("ngày/tháng/năm, ví dụ 22/11/2026", "day/month/year, e.g. 22/11/2026"),
+    "bad_date": ("Không đọc được «{field}»: «{value}». Hãy viết ngày/tháng/năm, ví dụ 22/11/2026. "
+                 "Đang hiển thị 30 ngày gần nhất.",
+                 "Could not read “{field}”: “{value}”. Write day/month/year, e.g. 22/11/2026. "
+                 "Showing the last 30 days."),
     "counter": ("Quầy", "Counter"),
     "officer": ("Mã công chức", "Officer code"),
     "daily": ("Theo ngày", "Daily"),

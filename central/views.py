@@ -4,12 +4,13 @@ registry, and the raw votes download. Every view checks the account's role and u
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date, datetime, timedelta, timezone
 
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import connections
+from django.db import connections, transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone as dj_tz
@@ -44,18 +45,52 @@ def page(request, template: str, **context) -> HttpResponse:
     return render(request, template, {"w": words, "lang": lang, "role": access.role(request.user), **context})
 
 
-def _period(request, max_days: int | None = 800) -> tuple[date, date]:
-    today = datetime.fromtimestamp(current().clock(), timezone(timedelta(hours=7))).date()
+DAY_FORMAT_RE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+
+
+def parse_day(text: str) -> date:
+    """A day typed as Vietnamese write it, ``22/11/2026`` (day/month/year), or as ISO ``2026-11-22`` (the
+    links the pages make, and scripts). Raises ValueError saying what was wrong."""
+    m = DAY_FORMAT_RE.match(text)
     try:
-        d_to = date.fromisoformat(request.GET.get("to") or today.isoformat())
-        d_from = date.fromisoformat(request.GET.get("from") or (d_to - timedelta(days=29)).isoformat())
+        if m:
+            return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        return date.fromisoformat(text.strip())
     except ValueError:
+        if m:   # the shape was right: the day does not exist (31/02, 13th month)
+            raise ValueError(f"{text.strip()!r} is not a day of the calendar") from None
+    raise ValueError(f"{text.strip()!r} is not a date written dd/mm/yyyy")
+
+
+def _period(request, max_days: int | None = 800) -> tuple[date, date, tuple[str, str] | None]:
+    """The period the page asks for (``from``, ``to``: dd/mm/yyyy or ISO), the last 30 days by default;
+    with the field and value that could not be read (the default period is shown instead)."""
+    today = datetime.fromtimestamp(current().clock(), timezone(timedelta(hours=7))).date()
+    error = None
+    try:
+        d_to = parse_day(request.GET["to"]) if request.GET.get("to") else today
+    except ValueError:
+        error, d_to = ("to", request.GET["to"]), today
+    try:
+        d_from = parse_day(request.GET["from"]) if request.GET.get("from") else d_to - timedelta(days=29)
+    except ValueError:   # named first: the form's first field
+        error, d_from = ("from", request.GET["from"]), d_to - timedelta(days=29)
+    if error:
         d_from, d_to = today - timedelta(days=29), today
     if not (date(2000, 1, 1) <= d_from <= date(2200, 1, 1) and date(2000, 1, 1) <= d_to <= date(2200, 1, 1)):
         d_from, d_to = today - timedelta(days=29), today   # far dates would overflow the comparisons
     if d_from > d_to or (max_days is not None and (d_to - d_from).days > max_days):
         d_from = d_to - timedelta(days=29)
-    return d_from, d_to
+    return d_from, d_to, error
+
+
+def _date_error(request, error) -> str | None:
+    """The sentence shown above a page whose period could not be read."""
+    if error is None:
+        return None
+    field, value = error
+    lang = lang_of(request)
+    return texts.t("bad_date", lang).format(field=texts.t(field, lang), value=value[:40])
 
 
 # --- logging in ---------------------------------------------------------------------------------
@@ -110,14 +145,15 @@ def overview(request):
         raise PermissionDenied
     if r in ("commune", "centre"):
         return HttpResponseRedirect(f"/unit/{request.user.central.unit_id}/")
-    d_from, d_to = _period(request)
+    d_from, d_to, error = _period(request)
     rows = dashboard.overview(Source(current().alias), d_from, d_to, None)
     lines = [{"row": row, "pct": texts.pct(row.rate.pct), "n": texts.number(row.rate.total),
               "trend": None if row.trend is None else texts.signed(row.trend),
               "bar": svg.bar(row.rate.pct, row.unit.target_pct), "below": row.rate.pct is not None
               and row.rate.pct < row.unit.target_pct} for row in rows]
     return page(request, "central/overview.html", lines=lines, d_from=d_from, d_to=d_to,
-                period=f"{texts.vn_date(d_from)} – {texts.vn_date(d_to)}")
+                date_error=_date_error(request, error), period=f"{texts.vn_date(d_from)} – {texts.vn_date(d_to)}",
+                period_query=f"from={d_from.isoformat()}&to={d_to.isoformat()}")
 
 
 @login_required
@@ -125,7 +161,7 @@ def unit_view(request, unit_id: str):
     """A commune's (or centre's) page."""
     unit = get_object_or_404(Unit, id=unit_id)
     access.check_unit(request.user, unit)
-    d_from, d_to = _period(request)
+    d_from, d_to, error = _period(request)
     lang = lang_of(request)
     kiosks = access.kiosks_under(unit)
     data = dashboard.unit_page(Source(current().alias), kiosks, d_from, d_to, lang)
@@ -140,6 +176,7 @@ def unit_view(request, unit_id: str):
                 counters=[(c, name, fmt(r)) for c, name, r in data.counters],
                 officers=[(o, fmt(r)) for o, r in data.officers], reasons=data.reasons, hours=range(24),
                 d_from=d_from, d_to=d_to, query=query, has_votes=data.rate.total + data.rate.flagged > 0,
+                date_error=_date_error(request, error),
                 period=f"{texts.vn_date(d_from)} – {texts.vn_date(d_to)}")
 
 
@@ -219,9 +256,12 @@ def _stream_rows(alias: str, kiosks: list[str], d_from: date, d_to: date):
     marks = ", ".join(["%s"] * len(kiosks))
     sql = (f"SELECT {', '.join(RAW_COLUMNS)} FROM votes WHERE kiosk_id IN ({marks}) AND local_date BETWEEN %s AND %s "
            "ORDER BY kiosk_id, seq")
-    with conn.chunked_cursor() as cur:
+    # Inside a transaction: Django declares a PostgreSQL cursor WITH HOLD under autocommit, and the server
+    # then materialises every row before sending the first; in a transaction rows flow as they are read.
+    # (A client that goes away closes this generator: the transaction is rolled back, nothing was written.)
+    with transaction.atomic(using=alias), conn.chunked_cursor() as cur:
         cur.execute(sql, [*kiosks, d_from.isoformat(), d_to.isoformat()])
-        while rows := cur.fetchmany(2000):
+        while rows := cur.fetchmany(5000):
             yield "".join(writer.writerow([safe_cell(c) for c in row]) for row in rows)
 
 
@@ -241,7 +281,9 @@ def raw_votes(request):
         kiosks = access.kiosks_under(unit)
     if not kiosks:
         raise Http404
-    d_from, d_to = _period(request, max_days=None)   # any period: the download streams
+    d_from, d_to, error = _period(request, max_days=None)   # any period: the download streams
+    if error:   # a download of the wrong period would be worse than none
+        return HttpResponse(_date_error(request, error), status=400, content_type="text/plain; charset=utf-8")
     audit(request, "export_votes", f"{unit_id} {d_from}..{d_to}")
     response = StreamingHttpResponse(_stream_rows(current().alias, kiosks, d_from, d_to),
                                      content_type="text/csv; charset=utf-8")

@@ -102,3 +102,43 @@ def test_a_rise_of_flagged_repeats_is_an_alert(tmp_path):
             assert ("repeats", k) in {(a.kind, a.subject) for a in due_alerts(app.runtime.alias, now)}
         finally:
             deactivate(token)
+
+
+def test_the_alerts_command_mails_new_alerts_once_and_exits_as_a_timer_runs_it(tmp_path, smtp):
+    from central.demo import build
+    from tests.conftest import run_cli
+    db = fresh_sqlite(tmp_path)
+    with central_service(tmp_path, db=db) as (url, app):
+        token = activate(app.runtime)
+        try:
+            made = build(app.runtime.alias, communes=1, days=14, per_day=30, accounts=False)
+        finally:
+            deactivate(token)
+        silent = made["kiosks"][0]
+        server_execute(app, "UPDATE kiosk_status SET last_sync_at = %s WHERE kiosk_id = %s",
+                       [(datetime.now(timezone.utc) - timedelta(days=3)).isoformat(), silent])
+    mail = ["--smtp-host", "127.0.0.1", "--smtp-port", str(smtp.server_address[1]), "--to", "phong-vhxh@example.vn"]
+    first = run_cli("central-alerts", "--db", db, *mail)
+    assert first.returncode == 0, first.stderr
+    assert "mailed" in first.stdout and len(smtp.messages) == 1 and silent in smtp.messages[0]
+    again = run_cli("central-alerts", "--db", db, *mail)
+    assert again.returncode == 0 and "no new alert" in again.stdout and len(smtp.messages) == 1
+    unset = run_cli("central-alerts", "--db", db, env={"CENTRAL_SMTP_HOST": "", "CENTRAL_ALERT_TO": ""})
+    assert unset.returncode == 2 and "CENTRAL_SMTP_HOST" in unset.stderr and "Traceback" not in unset.stderr
+
+
+def test_the_alerts_timer_runs_the_alerts_command_hourly_as_a_plain_user():
+    import configparser
+
+    from tests.conftest import ROOT
+
+    def unit(name):
+        parser = configparser.ConfigParser(interpolation=None, strict=True)
+        parser.optionxform = str
+        parser.read(ROOT / "deploy" / name, encoding="utf-8")
+        return parser
+    service, timer = unit("central-alerts.service"), unit("central-alerts.timer")
+    assert service["Service"]["Type"] == "oneshot" and "main.py central-alerts" in service["Service"]["ExecStart"]
+    assert service["Service"]["User"] not in ("", "root") and service["Service"]["EnvironmentFile"]
+    assert timer["Timer"]["Unit"] == "central-alerts.service" and timer["Timer"]["OnUnitActiveSec"] == "1h"
+    assert timer["Install"]["WantedBy"] == "timers.target"

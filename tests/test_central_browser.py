@@ -4,6 +4,7 @@ Screenshots go to build/screens/ (copied into docs/screens/ for the README)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -34,8 +35,8 @@ def site(tmp_path_factory):
         yield url, made
 
 
-@pytest.fixture
-def browser(tmp_path):
+def open_browser(tmp_path, lang: str):
+    """Headless chromium with ``lang`` as its locale; quit when the generator closes."""
     if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
         pytest.skip("chromium and chromium-driver are not installed")
     from selenium import webdriver
@@ -43,8 +44,8 @@ def browser(tmp_path):
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,900", "--lang=vi",
-                 f"--user-data-dir={tempfile.mkdtemp(dir=tmp_path)}"):
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,900",
+                 f"--lang={lang}", f"--user-data-dir={tempfile.mkdtemp(dir=tmp_path)}"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     driver.set_page_load_timeout(30)
@@ -52,6 +53,17 @@ def browser(tmp_path):
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    yield from open_browser(tmp_path, "vi")
+
+
+@pytest.fixture
+def us_browser(tmp_path):
+    """A browser set to US English: the locale whose date fields read mm/dd/yyyy."""
+    yield from open_browser(tmp_path, "en-US")
 
 
 def log_in(driver, url, name):
@@ -142,3 +154,38 @@ def test_a_commune_account_lands_on_its_commune_and_is_refused_another(site, bro
     import requests
     cookies = {c["name"]: c["value"] for c in browser.get_cookies()}
     assert requests.get(own_book.replace(f"unit={own}", f"unit={other}"), cookies=cookies).status_code == 403
+
+
+
+def test_the_period_is_typed_and_shown_day_month_year_whatever_the_browsers_locale(site, us_browser):
+    """A date field (type=date) shows the browser's locale — mm/dd/yyyy in a US browser; the period
+    fields are text in dd/mm/yyyy, read by the server, with a clear error for a day that does not exist."""
+    from selenium.webdriver.common.by import By
+    url, made = site
+    driver = us_browser
+    log_in(driver, url, "admin")
+    start, end = driver.find_element(By.ID, "period-from"), driver.find_element(By.ID, "period-to")
+    assert start.get_attribute("type") == "text" and start.get_attribute("placeholder") == "dd/mm/yyyy"
+    assert re.fullmatch(r"\d\d/\d\d/20\d\d", start.get_attribute("value")), start.get_attribute("value")
+    for field, value in ((start, "01/11/2026"), (end, "22/11/2026")):
+        field.clear()
+        field.send_keys(value)
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "form.period button"))
+    assert "from=01%2F11%2F2026" in driver.current_url
+    assert driver.find_element(By.ID, "period-from").get_attribute("value") == "01/11/2026"
+    assert driver.find_element(By.ID, "period-to").get_attribute("value") == "22/11/2026"
+    assert "01/11/2026 – 22/11/2026" in driver.find_element(By.CSS_SELECTOR, "form.period").text
+    assert not driver.find_elements(By.ID, "date-error")
+    shot(driver, "period")
+    # The right shape but no such day: the server says which field and what to type.
+    start = driver.find_element(By.ID, "period-from")
+    start.clear()
+    start.send_keys("31/02/2026")
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "form.period button"))
+    error = driver.find_element(By.ID, "date-error").text
+    assert "31/02/2026" in error and "Từ ngày" in error and "22/11/2026" in error
+    # The wrong shape never leaves the browser: the field's pattern refuses it (the server would too).
+    start = driver.find_element(By.ID, "period-from")
+    start.clear()
+    start.send_keys("11-01-2026")
+    assert driver.execute_script("return arguments[0].checkValidity()", start) is False

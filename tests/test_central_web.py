@@ -144,10 +144,20 @@ def test_pages_are_vietnamese_first_and_english_on_request(site):
 
 
 @pytest.mark.parametrize("query", ["from=0001-01-01&to=0001-01-02", "from=9999-12-31&to=9999-12-31", "from=x&to=%FF",
-                                   "from=2026-13-01", "to=2026-02-30"])
+                                   "from=2026-13-01", "to=2026-02-30", "from=01/11/2026&to=22/11/2026"])
 def test_odd_periods_in_a_page_address_never_break_it(site, query):
+    """Pages show a default period (and say which date they could not read); the download refuses
+    with a 400 naming the field rather than sending another period's votes."""
     url, _, made = site
     s, _ = session(url, "admin")
-    for path in ("/", f"/unit/{made['communes'][0]}/", f"/export/votes.csv?unit={made['communes'][0]}"):
-        r = s.get(f"{url}{path}{'&' if '?' in path else '?'}{query}")
+    unreadable = query in ("from=x&to=%FF", "from=2026-13-01", "to=2026-02-30")
+    for path in ("/", f"/unit/{made['communes'][0]}/"):
+        r = s.get(f"{url}{path}?{query}")
         assert r.status_code == 200, (path, query, r.status_code)
+        assert ('id="date-error"' in r.text) == unreadable, (path, query)
+    r = s.get(f"{url}/export/votes.csv?unit={made['communes'][0]}&{query}")
+    if unreadable:
+        assert r.status_code == 400 and "dd/mm/yyyy" not in r.text and "22/11/2026" in r.text, (query, r.text)
+        assert ("Từ ngày" if query.startswith("from") else "Đến ngày") in r.text
+    else:
+        assert r.status_code == 200, (query, r.status_code)
