@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('central', '0005_questionnaires'),
+        ('central', '0006_q_sync_answer_chain'),
     ]
 
     operations = [
