@@ -10,12 +10,23 @@ a hidden column at the right (as the days sheet's chart column does); the printe
 
 from __future__ import annotations
 
+import textwrap
+
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .model import fmt_int
 from .questionnaires import NO_ANSWER, NO_RESPONSE, SMALL_ELEMENT, SMALL_QUESTION, SMALL_RESPONSES, QuestionnaireSection
 
 DASH = "—"
+LINE_PT = 14          # a wrapped line of 11-point Times: tight enough that a 20-question table prints on one page
+CHARS_PER_UNIT = 1.2  # 11-point characters a column-width unit holds (LibreOffice fits about 1.27)
+
+
+def lines_in(text: str, width: float) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` units wide. Row heights are set from this
+    because LibreOffice does not grow the rows of wrapped cells XlsxWriter wrote: an unset row prints one
+    line and clips the rest."""
+    return max(1, len(textwrap.wrap(text, max(1, int(width * CHARS_PER_UNIT) - 1))))
 
 
 def _refs(cells: list[str]) -> str:
@@ -30,7 +41,7 @@ def _small(flag: bool, n: int) -> str:
 
 def widths(section: QuestionnaireSection) -> list[float]:
     """The sheet's column widths: STT, question, element, one per level, answered, skipped, %, note, hidden."""
-    return [5, 46, 22, *([8] * len(section.codes)), 9, 8, 10, 20, 12]
+    return [5, 56, 22, *([8] * len(section.codes)), 9, 8, 10, 20, 12]
 
 
 def write_sheet(writer, section: QuestionnaireSection, name: str) -> None:
@@ -41,8 +52,12 @@ def write_sheet(writer, section: QuestionnaireSection, name: str) -> None:
     n = len(section.codes)
     c_answered, c_skipped, c_pct, c_note, c_raw = 3 + n, 4 + n, 5 + n, 6 + n, 7 + n
     last_visible = c_note
-    ws.set_column(c_raw, c_raw, cols[c_raw], None, {"hidden": True})
+    # Width 0 as well as hidden: LibreOffice prints a hidden column that keeps a width (as "###").
+    ws.set_column(c_raw, c_raw, 0, None, {"hidden": True})
     row = writer.head(ws, last_visible + 1, official=False)
+    # Every printed page starts with the report's title and period (the page is A4, fitted to its width, by
+    # table_sheet). Not the question table's heads: the sheet's other tables would print under them.
+    ws.repeat_rows(0, 1)
 
     def line(text: str, fmt) -> None:
         nonlocal row
@@ -71,9 +86,10 @@ def write_sheet(writer, section: QuestionnaireSection, name: str) -> None:
     raw_cell: dict[str, str] = {}
     answered_cell: dict[str, str] = {}
     for q in section.questions:
-        lines = max(1 + len(q.text) // 52, 1 + len(q.element_label) // 24)  # characters a line in each column
+        note = _small(q.small_sample, q.answered)
+        lines = max(lines_in(q.text, cols[1]), lines_in(q.element_label, cols[2]), lines_in(note, cols[c_note]))
         if lines > 1:
-            ws.set_row(row, 15 * lines)
+            ws.set_row(row, LINE_PT * lines + 2)
         ws.write_number(row, 0, q.number, f.cell_c)
         ws.write_string(row, 1, q.text, f.cell)
         ws.write_string(row, 2, q.element_label, f.cell)
@@ -86,7 +102,7 @@ def write_sheet(writer, section: QuestionnaireSection, name: str) -> None:
         ws.write_number(row, c_skipped, q.skipped, f.int)
         ws.write_formula(row, c_pct, f'=IF({total}=0,"{DASH}",ROUND(({satisfied})/{total}*100,1))', f.pct,
                          DASH if q.satisfied_pct is None else q.satisfied_pct)
-        ws.write_string(row, c_note, _small(q.small_sample, q.answered), f.cell_c)
+        ws.write_string(row, c_note, note, f.cell_cw)
         ws.write_formula(row, c_raw, f'=IF({total}=0,"",({satisfied})/{total}*100)', None,
                          "" if not q.answered else q.satisfied / q.answered * 100)
         raw_cell[q.id] = xl_rowcol_to_cell(row, c_raw)
