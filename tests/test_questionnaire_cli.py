@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from kiosk.config import load_config
 from kiosk.questionnaire.answers import AnswerStore, active_questionnaire
@@ -37,6 +38,25 @@ def test_show_in_text_numbers_the_questions_for_a_person(config_path):
     result = run_cli("questionnaire", "show", "chinh-quyen-than-thien", config=config_path)
     assert result.returncode == 0
     assert "Câu 1/22 [listen]" in result.stdout and "1. Rất hài lòng (RHL)" in result.stdout
+
+
+def test_show_json_is_as_docs_questionnaire_md_says_beside_the_contract(config_path):
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "questionnaire.md").read_text(encoding="utf-8")
+    paragraph = doc[doc.index("`show --json` prints"):doc.index("```json", doc.index("`show --json` prints"))]
+    added = ("kind", "text_en", "channels")
+    assert all(f"`{key}`" in paragraph for key in added)
+    assert '`"element": null`' in paragraph and '`"choices": []`' in paragraph
+    shown = json.loads(run_cli("questionnaire", "show", "trung-tam", "--json", config=config_path).stdout)
+    for q in shown["questions"]:
+        assert set(q) == {"id", "element", "text", "choices", *added}, q["id"]
+        if q["kind"] == "profile":
+            assert q["element"] is None and q["choices"] and not set(q["choices"]) & {"RHL", "HL", "BT", "KHL", "RKHL"}
+            assert f"`{q['choices'][0]}`" in paragraph, q["choices"]     # an example of its own codes
+        elif q["kind"] == "text":
+            assert q["element"] is None and q["choices"] == []
+            assert f"`{q['id']}`" in paragraph
+        else:
+            assert q["element"] and q["choices"] == ["RHL", "HL", "BT", "KHL", "RKHL"]
 
 
 def test_an_unknown_questionnaire_is_a_clear_error_not_a_traceback(config_path):
