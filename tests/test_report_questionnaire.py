@@ -323,6 +323,9 @@ def test_the_printed_questionnaire_sheets_keep_each_table_whole_on_two_a4_pages(
         assert "chưa làm tròn" not in first     # the hidden column of unrounded shares stays hidden
     numbers = {w[4] for w in printed[SHEET_TT][0] if w[0] < 110}   # the STT column
     assert {str(i) for i in range(1, 21)} <= numbers, "the 20 questions of trung-tam print on one page"
+    heading = "2. Chỉ số hài lòng theo yếu tố"
+    assert heading not in " ".join(w[4] for w in printed[SHEET_TT][0])   # not left alone at the foot of page 1
+    assert heading in " ".join(w[4] for w in printed[SHEET_TT][1])
 
 
 def test_the_printed_small_sample_notes_fit_whole_in_their_column(made, printed):

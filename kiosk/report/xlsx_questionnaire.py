@@ -29,6 +29,21 @@ def lines_in(text: str, width: float) -> int:
     return max(1, len(textwrap.wrap(text, max(1, int(width * CHARS_PER_UNIT) - 1))))
 
 
+# The printed page, for deciding where a page may break: A4 landscape less the document's margins
+# (kiosk.report.xlsx._page), in points, and a column-width unit in points as LibreOffice prints it
+# (measured: 5.47 pt with Times New Roman 12 as the workbook's default font).
+PAGE_W_PT, PAGE_H_PT = (297 - 30 - 15) / 25.4 * 72, (210 - 20 - 20) / 25.4 * 72
+UNIT_PT = 5.47
+ROW_PT = 15           # a row whose height is not set
+
+
+def _fits_one_page(cols: list[float], heights: list[float]) -> bool:
+    """Whether rows of ``heights`` print on one page at the scale that fits ``cols`` to the page's width
+    (with a tenth to spare for the measures' error)."""
+    scale = min(1.0, PAGE_W_PT / (sum(w + 0.71 for w in cols) * UNIT_PT))
+    return sum(heights) <= 0.9 * PAGE_H_PT / scale
+
+
 def _refs(cells: list[str]) -> str:
     return ",".join(cells)
 
@@ -85,11 +100,13 @@ def write_sheet(writer, section: QuestionnaireSection, name: str) -> None:
     row += 2
     raw_cell: dict[str, str] = {}
     answered_cell: dict[str, str] = {}
+    heights: list[float] = []   # the question rows', as printed
     for q in section.questions:
         note = _small(q.small_sample, q.answered)
         lines = max(lines_in(q.text, cols[1]), lines_in(q.element_label, cols[2]), lines_in(note, cols[c_note]))
+        heights.append(LINE_PT * lines + 2 if lines > 1 else ROW_PT)
         if lines > 1:
-            ws.set_row(row, LINE_PT * lines + 2)
+            ws.set_row(row, heights[-1])
         ws.write_number(row, 0, q.number, f.cell_c)
         ws.write_string(row, 1, q.text, f.cell)
         ws.write_string(row, 2, q.element_label, f.cell)
@@ -111,6 +128,10 @@ def write_sheet(writer, section: QuestionnaireSection, name: str) -> None:
     row += 1
 
     # --- 2. the elements and the overall index ------------------------------------------------
+    # The element table starts a page when the question table ends the first one: its heading is not
+    # left alone at the foot of a page. A question table longer than a page flows on (no break).
+    if _fits_one_page(cols[:last_visible + 1], [36] + [ROW_PT] * 7 + [30, 60] + heights):
+        ws.set_h_pagebreaks([row])
     line(f"2. Chỉ số hài lòng theo yếu tố và chỉ số chung — so sánh với {section.previous_label}", f.label)
     c_idx, c_prev, c_change, c_enote = 4, 5, 6, 7
     heads = ((0, "STT"), (1, "Yếu tố"), (2, "Các câu hỏi"), (3, "Số câu trả lời"), (c_idx, "Chỉ số (%)"),
