@@ -26,8 +26,8 @@ class Refused(Exception):
 
 
 def vietnamese_errors(command):
-    """Wrap a command so that its refusals print one ``lỗi: …`` line (Vietnamese first, the technical
-    detail after it) and exit 1, instead of the command line's English ``error:`` line."""
+    """Wrap a command so that its refusals (:class:`Refused`, :class:`DefinitionChanged`) print one
+    ``lỗi: …`` line (Vietnamese first, the technical detail after it) and exit 1."""
     @functools.wraps(command)
     def run(args) -> int:
         try:
@@ -37,8 +37,8 @@ def vietnamese_errors(command):
         except DefinitionChanged as e:
             print(f"lỗi: tệp phiếu khảo sát đã sửa sau khi có người trả lời; hãy tạo phiên bản mới — {e}",
                   file=sys.stderr)
-        except ValueError as e:
-            print(f"lỗi: không thực hiện được — {e}", file=sys.stderr)
+        # Anything else (a configuration error, a damaged store) goes on to the command line's own handler,
+        # which logs it and keeps its exit code.
         return EXIT_FAILED
     return run
 
