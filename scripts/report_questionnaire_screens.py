@@ -43,14 +43,15 @@ def _page_with(pdf: Path, needle: str, start: int = 1) -> int:
 
 
 def _stacked(pdf: Path, first: int, last: int, work: Path, name: str) -> None:
-    """Pages ``first..last`` at 100 dpi, trimmed to their content and stacked (later pages lose their number)."""
+    """Pages ``first..last`` at 100 dpi, trimmed to their content and stacked (each keeps its number and
+    the title that repeats on every printed page)."""
     subprocess.run(["pdftoppm", "-png", "-r", "100", "-f", str(first), "-l", str(last), str(pdf), str(work / name)],
                    check=True)
     images = []
     for path in sorted(work.glob(f"{name}-*.png")):
         im = Image.open(path).convert("RGB")
         box = ImageChops.difference(im, Image.new("RGB", im.size, "white")).getbbox()
-        images.append(im.crop((box[0] - 10, box[1] + (40 if images else -10), box[2] + 10, box[3] + 10)))
+        images.append(im.crop((box[0] - 10, box[1] - 10, box[2] + 10, box[3] + 10)))
     sheet = Image.new("RGB", (max(i.width for i in images), sum(i.height for i in images)), "white")
     y = 0
     for im in images:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from kiosk.config import load_config
 from kiosk.questionnaire.answers import AnswerStore, active_questionnaire
@@ -39,10 +40,29 @@ def test_show_in_text_numbers_the_questions_for_a_person(config_path):
     assert "Câu 1/22 [listen]" in result.stdout and "1. Rất hài lòng (RHL)" in result.stdout
 
 
+def test_show_json_is_as_docs_questionnaire_md_says_beside_the_contract(config_path):
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "questionnaire.md").read_text(encoding="utf-8")
+    paragraph = doc[doc.index("`show --json` prints"):doc.index("```json", doc.index("`show --json` prints"))]
+    added = ("kind", "text_en", "channels")
+    assert all(f"`{key}`" in paragraph for key in added)
+    assert '`"element": null`' in paragraph and '`"choices": []`' in paragraph
+    shown = json.loads(run_cli("questionnaire", "show", "trung-tam", "--json", config=config_path).stdout)
+    for q in shown["questions"]:
+        assert set(q) == {"id", "element", "text", "choices", *added}, q["id"]
+        if q["kind"] == "profile":
+            assert q["element"] is None and q["choices"] and not set(q["choices"]) & {"RHL", "HL", "BT", "KHL", "RKHL"}
+            assert f"`{q['choices'][0]}`" in paragraph, q["choices"]     # an example of its own codes
+        elif q["kind"] == "text":
+            assert q["element"] is None and q["choices"] == []
+            assert f"`{q['id']}`" in paragraph
+        else:
+            assert q["element"] and q["choices"] == ["RHL", "HL", "BT", "KHL", "RKHL"]
+
+
 def test_an_unknown_questionnaire_is_a_clear_error_not_a_traceback(config_path):
     result = run_cli("questionnaire", "show", "khong-co", config=config_path)
     assert result.returncode == 1
-    assert result.stderr.strip() == "error: no questionnaire 'khong-co' (known: chinh-quyen-than-thien, trung-tam)"
+    assert result.stderr.strip() == "lỗi: không có phiếu khảo sát 'khong-co' (các phiếu có: chinh-quyen-than-thien, trung-tam)"
 
 
 def test_start_and_stop_through_the_command_line_are_seen_by_the_python_api(config_path):
@@ -61,7 +81,28 @@ def test_start_and_stop_through_the_command_line_are_seen_by_the_python_api(conf
     with VoteStore.from_config(config) as store:
         assert active_questionnaire(store, "Q1") is None
     bad = run_cli("questionnaire", "start", "trung-tam", "--counter", "Q9", config=config_path)
-    assert bad.returncode == 1 and "counter 'Q9' is not configured" in bad.stderr
+    assert bad.returncode == 1 and bad.stderr.startswith("lỗi: không có quầy 'Q9' trong cấu hình (các quầy: Q1")
+
+
+def test_stop_at_a_counter_not_in_the_configuration_is_refused_like_start(config_path):
+    assert run_cli("questionnaire", "start", "trung-tam", "--counter", "Q1", config=config_path).returncode == 0
+    bad = run_cli("questionnaire", "stop", "--counter", "Q9", config=config_path)
+    assert bad.returncode == 1 and bad.stdout == ""
+    assert bad.stderr.strip().startswith("lỗi: không có quầy 'Q9' trong cấu hình (các quầy: Q1")
+    with VoteStore.from_config(load_config(config_path)) as store:
+        assert active_questionnaire(store, "Q1").questionnaire.id == "trung-tam"   # nothing was stopped
+
+
+def test_the_questionnaire_commands_refuse_in_vietnamese_with_exit_1_and_no_traceback(config_path):
+    assert run_cli("questionnaire", "start", "trung-tam", config=config_path).returncode == 0
+    one = run_cli("questionnaire", "stop", "--counter", "Q1", config=config_path)
+    assert one.returncode == 1 and one.stderr.startswith("lỗi: phiếu khảo sát đang bật ở mọi quầy, không riêng quầy Q1")
+    past = run_cli("questionnaire", "start", "trung-tam", "--until", "2000-01-01", config=config_path)
+    assert past.returncode == 1 and past.stderr.startswith("lỗi: --until 01/01/2000 đã qua (hôm nay là ")
+    for args in (("show", "nope"), ("start", "nope"), ("analyse", "nope")):
+        result = run_cli("questionnaire", *args, config=config_path)
+        assert result.returncode == 1 and result.stderr.startswith("lỗi: không có phiếu khảo sát 'nope'"), args
+        assert "error" not in result.stderr and "Traceback" not in result.stderr
 
 
 def test_a_bad_centre_file_is_named_with_its_line_and_the_good_ones_still_listed(tmp_path):
@@ -111,6 +152,10 @@ def test_analyse_prints_the_index_with_vietnamese_decimals_and_the_formula(confi
     assert "Từ 01/10/2026 đến 31/12/2026: 2 phiếu trả lời (mẫu nhỏ)" in result.stdout
     assert "Chỉ số chung: 62,5 %" in result.stdout  # access (50 + 0) / 2 = 25, procedure 100: (25 + 100) / 2
     assert "theo cách tính SIPAS" in result.stdout
+    # each question by its number and its words (shortened when long), not by its id
+    assert "Câu 1. Thông tin về thủ tục được cung cấp đầy đủ…" in result.stdout
+    assert "Câu 6. Giấy tờ phải nộp đúng như quy định, không bị…" in result.stdout
+    assert "access-info" not in result.stdout
     data = json.loads(run_cli("questionnaire", "analyse", "trung-tam", "--from", "2026-10-01", "--to", "2026-12-31",
                               "--json", config=config_path).stdout)
     assert (data["index"], data["by_channel"]["paper"]["responses"]) == (62.5, 1)

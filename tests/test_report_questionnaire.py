@@ -6,6 +6,7 @@ none of kiosk.questionnaire.analysis nor kiosk.report)."""
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -13,6 +14,7 @@ import tomllib
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from html import unescape
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -286,6 +288,68 @@ def test_small_samples_are_marked_in_words(made):
     assert "Số phiếu trả lời trong kỳ: 80" in text and "dưới 30 phiếu" not in text.split("\n")[4]
     assert "có câu hỏi dưới 30 câu trả lời" in t["elements"]["Nghe dân nói"][7]
     assert "không tính vào chỉ số chung" in t["elements"]["Đánh giá chung"][7]
+
+
+@pytest.fixture(scope="module")
+def printed(made):
+    """The workbook printed to PDF by LibreOffice, as a user prints it: {sheet: [page's words (x0, y0, x1, y1, text)]}."""
+    out = made["root"] / "printed"
+    subprocess.run(["soffice", f"-env:UserInstallation={(made['root'] / 'lo-profile').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(out), str(made["src"] / "q4.xlsx")],
+                   capture_output=True, text=True, timeout=180)
+    html = subprocess.run(["pdftotext", "-bbox", str(out / "q4.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    pages = [[(float(m[0]), float(m[1]), float(m[2]), float(m[3]), unescape(m[4])) for m in
+              re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page)]
+             for page in html.split("<page ")[1:]]
+    sheets, current = {}, None
+    for words in pages:
+        text = " ".join(w[4] for w in words)
+        if "Phiếu khảo sát:" in text:
+            current = SHEET_TT if "(mã trung-tam," in text else SHEET_CQ
+        elif current and "Kết quả theo từng câu hỏi" not in text and "Chỉ số hài lòng" not in text:
+            current = None   # the next sheet
+        if current:
+            sheets.setdefault(current, []).append(words)
+    return sheets
+
+
+def test_the_printed_questionnaire_sheets_keep_each_table_whole_on_two_a4_pages(printed):
+    for sheet in (SHEET_TT, SHEET_CQ):
+        pages = printed[sheet]
+        assert len(pages) == 2, sheet
+        first = " ".join(w[4] for w in pages[0])
+        assert "3. Số phiếu theo kênh" in " ".join(w[4] for w in pages[1])
+        assert "chưa làm tròn" not in first     # the hidden column of unrounded shares stays hidden
+    numbers = {w[4] for w in printed[SHEET_TT][0] if w[0] < 110}   # the STT column
+    assert {str(i) for i in range(1, 21)} <= numbers, "the 20 questions of trung-tam print on one page"
+    heading = "2. Chỉ số hài lòng theo yếu tố"
+    assert heading not in " ".join(w[4] for w in printed[SHEET_TT][0])   # not left alone at the foot of page 1
+    assert heading in " ".join(w[4] for w in printed[SHEET_TT][1])
+
+
+def test_the_printed_small_sample_notes_fit_whole_in_their_column(made, printed):
+    """LibreOffice clips a cell's text at the cell's border: a note that did not wrap printed as
+    "mẫu nhỏ: dưới 30 câu trả" although its glyphs (and pdftotext's words) reach beyond the border."""
+    w_pct, w_note = 10 + 0.71, 20 + 0.71        # the % and Ghi chú columns' widths, as XlsxWriter stores them
+    vocabulary = {"(*)", "mẫu", "nhỏ:", "dưới", "30", "câu", "trả", "lời"}
+    first = printed[SHEET_CQ][0]
+    pct = next(w for w in first if w[4] == "(%)")
+    ghi = next(w for w in first if w[4] == "Ghi")
+    chu = next(w for w in first if w[4] == "chú" and abs(w[1] - ghi[1]) < 1)
+    centre_pct, centre_note = (pct[0] + pct[2]) / 2, (ghi[0] + chu[2]) / 2   # both heads are centred
+    pt_per_unit = (centre_note - centre_pct) / ((w_pct + w_note) / 2)
+    left, right = centre_note - pt_per_unit * w_note / 2, centre_note + pt_per_unit * w_note / 2
+    seen = 0
+    for page in printed[SHEET_CQ]:     # every page prints at the same scale, the question table continued
+        top = pct[3] if page is first else 0
+        end = next((w[1] for w in page if w[4] == "2."), 1e9)     # the element table's heading
+        notes = [w for w in page if w[4] in vocabulary and top < w[1] < end and (w[0] + w[2]) / 2 > centre_pct + 5]
+        for w in notes:
+            assert left - 2 <= w[0] and w[2] <= right + 2, (w, left, right)
+        seen += sum(1 for w in notes if w[4] == "lời")
+    small = [q for q in made["cq"]["questions"].values() if 0 < q["answered"] < 30]
+    assert seen == len(small) > 0   # every small-sample question's note, to its last word
 
 
 def test_libreoffice_found_no_formula_error_on_the_questionnaire_sheets(made):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from datetime import date, timedelta
 
@@ -17,6 +18,29 @@ from .model import Questionnaire
 from .schema import ALL_COUNTERS
 
 EXIT_OK, EXIT_FAILED = 0, 1
+SHORT_TEXT = 46  # characters of a question's words in analyse's lines
+
+
+class Refused(Exception):
+    """A questionnaire command refused, with its reason in Vietnamese (printed after "lỗi: ")."""
+
+
+def vietnamese_errors(command):
+    """Wrap a command so that its refusals (:class:`Refused`, :class:`DefinitionChanged`) print one
+    ``lỗi: …`` line (Vietnamese first, the technical detail after it) and exit 1."""
+    @functools.wraps(command)
+    def run(args) -> int:
+        try:
+            return command(args)
+        except Refused as e:
+            print(f"lỗi: {e}", file=sys.stderr)
+        except DefinitionChanged as e:
+            print(f"lỗi: tệp phiếu khảo sát đã sửa sau khi có người trả lời; hãy tạo phiên bản mới — {e}",
+                  file=sys.stderr)
+        # Anything else (a configuration error, a damaged store) goes on to the command line's own handler,
+        # which logs it and keeps its exit code.
+        return EXIT_FAILED
+    return run
 
 
 def _date(text: str) -> date:
@@ -29,15 +53,29 @@ def _date(text: str) -> date:
 def _catalogue(config) -> Catalogue:
     catalogue = load_catalogue(questionnaire_dirs(config))
     for error in catalogue.errors:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"lỗi: tệp phiếu khảo sát không dùng được — {error}", file=sys.stderr)
     return catalogue
 
 
 def _get(catalogue: Catalogue, qid: str) -> Questionnaire:
     try:
         return catalogue.get(qid)
-    except KeyError as e:
-        raise ValueError(e.args[0]) from None
+    except KeyError:
+        known = ", ".join(sorted({q.id for q in catalogue.questionnaires})) or "không có"
+        raise Refused(f"không có phiếu khảo sát {qid!r} (các phiếu có: {known})") from None
+
+
+def _check_counter(store: VoteStore, counter: str | None) -> None:
+    """Refuse a ``--counter`` that the configuration does not list (start and stop alike)."""
+    if counter is not None and store.counters is not None and counter not in store.counters:
+        raise Refused(f"không có quầy {counter!r} trong cấu hình (các quầy: {', '.join(sorted(store.counters))})")
+
+
+def _short(text: str, limit: int = SHORT_TEXT) -> str:
+    """``text`` cut to ``limit`` characters at a word, with "…" when cut."""
+    if len(text) <= limit:
+        return text
+    return text[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def _existing_store(config) -> VoteStore | None:
@@ -49,6 +87,7 @@ def _when(counter: str) -> str:
     return "mọi quầy" if counter == ALL_COUNTERS else f"quầy {counter}"
 
 
+@vietnamese_errors
 def cmd_list(args) -> int:
     """List the questionnaires (shipped and the centre's own) and which are on."""
     config = load_config(args.config)
@@ -61,7 +100,8 @@ def cmd_list(args) -> int:
             if store:
                 check_definition(store, q)
         except DefinitionChanged as e:
-            print(f"error: {e}", file=sys.stderr)
+            print(f"lỗi: tệp phiếu khảo sát đã sửa sau khi có người trả lời; hãy tạo phiên bản mới — {e}",
+                  file=sys.stderr)
             refused += 1
             continue
         on = [{"counter": c, "mode": m, "until": u} for c, qid, v, m, u in active if (qid, v) == q.key]
@@ -79,6 +119,7 @@ def cmd_list(args) -> int:
     return EXIT_OK if not catalogue.errors and not refused else EXIT_FAILED
 
 
+@vietnamese_errors
 def cmd_show(args) -> int:
     """Print one questionnaire: its questions in the order asked, each with its choices in key order."""
     config = load_config(args.config)
@@ -103,12 +144,16 @@ def cmd_show(args) -> int:
     return EXIT_OK
 
 
+@vietnamese_errors
 def cmd_start(args) -> int:
     """Turn a questionnaire on, for the whole kiosk or one counter, optionally until a day."""
     config = load_config(args.config)
     q = _get(_catalogue(config), args.id)
     with VoteStore.from_config(config) as store:
         refuse_if_damaged(store)  # nothing is written into a damaged file
+        _check_counter(store, args.counter)
+        if args.until is not None and args.until < store.today():
+            raise Refused(f"--until {args.until:%d/%m/%Y} đã qua (hôm nay là {store.today():%d/%m/%Y})")
         active = start_questionnaire(store, q, counter_id=args.counter, until=args.until, mode=args.mode)
     until = f" đến hết {active.until:%d/%m/%Y}" if active.until else ""
     how = "mời trả lời sau khi đánh giá" if args.mode == "invite" else "thay cho màn hình đánh giá"
@@ -116,10 +161,16 @@ def cmd_start(args) -> int:
     return EXIT_OK
 
 
+@vietnamese_errors
 def cmd_stop(args) -> int:
     """Turn questionnaires off: everywhere, or at one counter."""
     config = load_config(args.config)
     with VoteStore.from_config(config) as store:
+        _check_counter(store, args.counter)
+        on = [row[0] for row in active_list(store)]
+        if args.counter is not None and args.counter not in on and ALL_COUNTERS in on:
+            raise Refused(f"phiếu khảo sát đang bật ở mọi quầy, không riêng quầy {args.counter}: hãy tắt ở mọi quầy "
+                          "(không có --counter), rồi bật lại cho những quầy còn hỏi")
         stopped = stop_questionnaire(store, args.counter)
     if not stopped:
         print("không có phiếu khảo sát nào đang bật" + (f" ở quầy {args.counter}" if args.counter else ""))
@@ -144,6 +195,7 @@ FORMULA = ("Tỷ lệ hài lòng của câu hỏi = (Rất hài lòng + Hài lò
            "Dưới 30 trả lời: mẫu nhỏ.")
 
 
+@vietnamese_errors
 def cmd_analyse(args) -> int:
     """Print the analysis of one questionnaire's answers in this kiosk's store for a period (default: this quarter)."""
     config = load_config(args.config)
@@ -157,6 +209,7 @@ def cmd_analyse(args) -> int:
         print(to_json(result))
         return EXIT_OK
     small = " (mẫu nhỏ)"
+    numbers = {x.id: n for n, x in enumerate(q.questions, start=1)}
     print(f"{q.title_vi} — {q.id} v{q.version}")
     print(f"Từ {d_from:%d/%m/%Y} đến {d_to:%d/%m/%Y}: {result['responses']} phiếu trả lời"
           + (small if result["small_sample"] else ""))
@@ -165,10 +218,11 @@ def cmd_analyse(args) -> int:
     print(f"Chỉ số chung: {_pct(result['index'])} (kỳ trước {_pct(prev['index'])}{change})")
     for element in result["elements"]:
         label = q.element(element["id"]).vi + ("" if element["in_index"] else " *")
-        print(f"  {label:<42} {_pct(element['index']):>9}  {element['answered']:>7} trả lời"
+        print(f"  {label:<58} {_pct(element['index']):>9}  {element['answered']:>7} trả lời"
               + (small if element["small_sample"] else ""))
         for question in (x for x in result["questions"] if x["element"] == element["id"]):
-            print(f"    {question['id']:<40} {_pct(question['satisfied_pct']):>9}  {question['answered']:>7} trả lời, "
+            words = f"Câu {numbers[question['id']]}. " + _short(q.question(question['id']).vi)
+            print(f"    {words:<56} {_pct(question['satisfied_pct']):>9}  {question['answered']:>7} trả lời, "
                   f"{question['skipped']} bỏ qua" + (small if question["small_sample"] else ""))
     channels = {"kiosk": "Ki-ốt", "phone": "Điện thoại", "paper": "Phiếu giấy"}
     print("Theo kênh: " + "; ".join(f"{channels[ch]} {_pct(part['index'])} ({part['responses']} phiếu)"

@@ -42,6 +42,7 @@ class _Formats:
         self.head = f(bold=True, align="center", border=1, text_wrap=True, bg_color="#E7EEF7", font_size=11)
         self.cell = f(border=1, font_size=11, text_wrap=True)
         self.cell_c = f(border=1, font_size=11, align="center")
+        self.cell_cw = f(border=1, font_size=11, align="center", text_wrap=True)
         self.int = f(border=1, font_size=11, num_format="#,##0")
         self.pct = f(border=1, font_size=11, num_format=PCT_FORMAT, align="right")
         self.total = f(border=1, font_size=11, bold=True)

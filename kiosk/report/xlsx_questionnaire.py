@@ -10,12 +10,38 @@ a hidden column at the right (as the days sheet's chart column does); the printe
 
 from __future__ import annotations
 
+import textwrap
+
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .model import fmt_int
 from .questionnaires import NO_ANSWER, NO_RESPONSE, SMALL_ELEMENT, SMALL_QUESTION, SMALL_RESPONSES, QuestionnaireSection
 
 DASH = "—"
+LINE_PT = 14          # a wrapped line of 11-point Times: tight enough that a 20-question table prints on one page
+CHARS_PER_UNIT = 1.2  # 11-point characters a column-width unit holds (LibreOffice fits about 1.27)
+
+
+def lines_in(text: str, width: float) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` units wide. Row heights are set from this
+    because LibreOffice does not grow the rows of wrapped cells XlsxWriter wrote: an unset row prints one
+    line and clips the rest."""
+    return max(1, len(textwrap.wrap(text, max(1, int(width * CHARS_PER_UNIT) - 1))))
+
+
+# The printed page, for deciding where a page may break: A4 landscape less the document's margins
+# (kiosk.report.xlsx._page), in points, and a column-width unit in points as LibreOffice prints it
+# (measured: 5.47 pt with Times New Roman 12 as the workbook's default font).
+PAGE_W_PT, PAGE_H_PT = (297 - 30 - 15) / 25.4 * 72, (210 - 20 - 20) / 25.4 * 72
+UNIT_PT = 5.47
+ROW_PT = 15           # a row whose height is not set
+
+
+def _fits_one_page(cols: list[float], heights: list[float]) -> bool:
+    """Whether rows of ``heights`` print on one page at the scale that fits ``cols`` to the page's width
+    (with a tenth to spare for the measures' error)."""
+    scale = min(1.0, PAGE_W_PT / (sum(w + 0.71 for w in cols) * UNIT_PT))
+    return sum(heights) <= 0.9 * PAGE_H_PT / scale
 
 
 def _refs(cells: list[str]) -> str:
@@ -30,7 +56,7 @@ def _small(flag: bool, n: int) -> str:
 
 def widths(section: QuestionnaireSection) -> list[float]:
     """The sheet's column widths: STT, question, element, one per level, answered, skipped, %, note, hidden."""
-    return [5, 46, 22, *([8] * len(section.codes)), 9, 8, 10, 20, 12]
+    return [5, 56, 22, *([8] * len(section.codes)), 9, 8, 10, 20, 12]
 
 
 def write_sheet(writer, section: QuestionnaireSection, name: str) -> None:
@@ -41,8 +67,12 @@ def write_sheet(writer, section: QuestionnaireSection, name: str) -> None:
     n = len(section.codes)
     c_answered, c_skipped, c_pct, c_note, c_raw = 3 + n, 4 + n, 5 + n, 6 + n, 7 + n
     last_visible = c_note
-    ws.set_column(c_raw, c_raw, cols[c_raw], None, {"hidden": True})
+    # Width 0 as well as hidden: LibreOffice prints a hidden column that keeps a width (as "###").
+    ws.set_column(c_raw, c_raw, 0, None, {"hidden": True})
     row = writer.head(ws, last_visible + 1, official=False)
+    # Every printed page starts with the report's title and period (the page is A4, fitted to its width, by
+    # table_sheet). Not the question table's heads: the sheet's other tables would print under them.
+    ws.repeat_rows(0, 1)
 
     def line(text: str, fmt) -> None:
         nonlocal row
@@ -70,10 +100,13 @@ def write_sheet(writer, section: QuestionnaireSection, name: str) -> None:
     row += 2
     raw_cell: dict[str, str] = {}
     answered_cell: dict[str, str] = {}
+    heights: list[float] = []   # the question rows', as printed
     for q in section.questions:
-        lines = max(1 + len(q.text) // 52, 1 + len(q.element_label) // 24)  # characters a line in each column
+        note = _small(q.small_sample, q.answered)
+        lines = max(lines_in(q.text, cols[1]), lines_in(q.element_label, cols[2]), lines_in(note, cols[c_note]))
+        heights.append(LINE_PT * lines + 2 if lines > 1 else ROW_PT)
         if lines > 1:
-            ws.set_row(row, 15 * lines)
+            ws.set_row(row, heights[-1])
         ws.write_number(row, 0, q.number, f.cell_c)
         ws.write_string(row, 1, q.text, f.cell)
         ws.write_string(row, 2, q.element_label, f.cell)
@@ -86,7 +119,7 @@ def write_sheet(writer, section: QuestionnaireSection, name: str) -> None:
         ws.write_number(row, c_skipped, q.skipped, f.int)
         ws.write_formula(row, c_pct, f'=IF({total}=0,"{DASH}",ROUND(({satisfied})/{total}*100,1))', f.pct,
                          DASH if q.satisfied_pct is None else q.satisfied_pct)
-        ws.write_string(row, c_note, _small(q.small_sample, q.answered), f.cell_c)
+        ws.write_string(row, c_note, note, f.cell_cw)
         ws.write_formula(row, c_raw, f'=IF({total}=0,"",({satisfied})/{total}*100)', None,
                          "" if not q.answered else q.satisfied / q.answered * 100)
         raw_cell[q.id] = xl_rowcol_to_cell(row, c_raw)
@@ -95,6 +128,10 @@ def write_sheet(writer, section: QuestionnaireSection, name: str) -> None:
     row += 1
 
     # --- 2. the elements and the overall index ------------------------------------------------
+    # The element table starts a page when the question table ends the first one: its heading is not
+    # left alone at the foot of a page. A question table longer than a page flows on (no break).
+    if _fits_one_page(cols[:last_visible + 1], [36] + [ROW_PT] * 7 + [30, 60] + heights):
+        ws.set_h_pagebreaks([row])
     line(f"2. Chỉ số hài lòng theo yếu tố và chỉ số chung — so sánh với {section.previous_label}", f.label)
     c_idx, c_prev, c_change, c_enote = 4, 5, 6, 7
     heads = ((0, "STT"), (1, "Yếu tố"), (2, "Các câu hỏi"), (3, "Số câu trả lời"), (c_idx, "Chỉ số (%)"),

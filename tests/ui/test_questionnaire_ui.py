@@ -353,11 +353,32 @@ def _drawn_whole(label) -> bool:
     return core.texture.size[1] <= label.height + 2 and words <= width + 2
 
 
+def _lines(label) -> list[str]:
+    """The lines Kivy's own text layout draws ``label``'s text in, at its font size and width."""
+    from kivy.core.text import Label as CoreLabel
+    core = CoreLabel(text=label.text, font_size=label.font_size, font_name=label.font_name, bold=label.bold,
+                     text_size=(label.text_size[0] or label.width, None), halign="center",
+                     line_height=label.line_height)
+    core.refresh()
+    return ["".join(w.text for w in line.words).strip() for line in core._cached_lines]
+
+
+def _breaks_a_phrase(lines: list[str]) -> str | None:
+    """The first line break inside a phrase that must read whole: a number and its unit ("44 / tuổi"),
+    "trở / lên"; None when there is none."""
+    for line, after in zip(lines, lines[1:]):
+        last = line.split()[-1] if line.split() else ""
+        if (last[-1:].isdigit() and after[:1].isalpha()) or (last.lower() == "trở" and after.lower().startswith("lên")):
+            return f"{line} / {after}"
+    return None
+
+
 def _check_question(question, size) -> None:
     labels = [question.ids.progress, question.question, question.footer]
     for card in question.cards:
         assert _inside(card, size), (size, card.caption)
         labels.append(card.ids.words)
+        assert _breaks_a_phrase(_lines(card.ids.words)) is None, (size, card.caption, _lines(card.ids.words))
         for other in (question.back, question.skip, question.footer):
             assert not _overlap(card, other), (size, card.caption, other)
     for b in (question.back, question.skip):
@@ -365,6 +386,10 @@ def _check_question(question, size) -> None:
     for label in labels + [question.back, question.skip]:
         assert _drawn_whole(label), (size, label.text, label.font_size, label.size)
     assert question.question.font_size >= 0.035 * min(size), (size, question.question.font_size)  # large, not shrunk
+    # "Câu 3/19" is read at a glance from a step back: well over half the question's size
+    progress = question.ids.progress
+    assert progress.font_size >= 0.05 * min(size) and progress.font_size >= 0.65 * question.question.font_size, (
+        size, progress.font_size, question.question.font_size)
 
 
 @pytest.mark.parametrize("with_keypad", [False, True])
@@ -407,6 +432,10 @@ def test_screenshots_of_the_invitation_and_a_question_landscape_and_portrait_for
         tap(question.cards[1])
     shots["kiosk-question-landscape"] = screenshot("kiosk-question", ((1280, 800),))[0]
     shots["kiosk-question-portrait"] = screenshot("kiosk-question", ((1080, 1920),))[0]
+    profile = next(i for i, q in enumerate(KIOSK_QUESTIONS) if q.kind == "profile")
+    while app.walk.position < profile:
+        press_key("0")
+    shots["kiosk-question-profile"] = screenshot("kiosk-question-profile", ((1920, 1080),))[0]
     for name, path in shots.items():
         assert path.stat().st_size > 10_000
         to_docs(path, name)

@@ -9,6 +9,7 @@ question to question (a tap only changes captions), so the next question is draw
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from kivy.clock import Clock
@@ -19,12 +20,24 @@ from kivy.uix.widget import Widget
 
 from ...questionnaire.model import Question
 from ..fonts import SYMBOL_CHARS, SYMBOLS
-from ..strings import keep_whole, t
+from ..strings import NBSP, keep_whole, t
 from ..widgets import LEVEL_COLOURS, LevelButton, fit_font_size
 from .citizen import KioskScreen
 
 KV = Path(__file__).resolve().parents[1] / "kv"
 CHOICE_COLOUR = (0.13, 0.33, 0.58, 1)  # a profile question's choices (age band…): one colour, told apart by number
+# A number and the word after it ("44 tuổi", "60 or"), and "trở lên": a line broken inside reads as two things.
+_NUMBER_UNIT = re.compile(r"(\d+) (?=\w)")
+_WHOLE = ("trở lên", "or over")
+
+
+def card_words(text: str) -> str:
+    """A choice's words for its card: the rating phrases (:func:`keep_whole`), a number with its unit and
+    "trở lên" joined by no-break spaces, so lines break only between phrases (the card's font shrinks to fit)."""
+    text = _NUMBER_UNIT.sub(lambda m: m.group(1) + NBSP, keep_whole(text))
+    for phrase in _WHOLE:
+        text = text.replace(phrase, phrase.replace(" ", NBSP))
+    return text
 
 
 class IconCard(ButtonBehavior, Widget):
@@ -176,7 +189,7 @@ class QuestionScreen(KioskScreen):
         before = walk.previous_answer()
         for n, (card, choice) in enumerate(zip(cards, question.choices), start=1):
             card.code = choice.code
-            card.caption = keep_whole(choice.vi if lang == "vi" else choice.en)
+            card.caption = card_words(choice.vi if lang == "vi" else choice.en)
             card.key_hint = str(n) if self.keypad and isinstance(card, LevelButton) else ""
             card.chosen = choice.code == before and question.id in walk.given
         self.progress_text = walk.progress(lang)
