@@ -219,3 +219,18 @@ def test_an_empty_version_4_store_is_migrated_and_verifies(tmp_path):
         assert s.verify_chain() is None and verify_answers(s) is None
         s.record_vote("Q1", "HL", at=T0)
         assert s.verify_chain() is None
+
+
+def test_a_vote_forged_after_the_last_one_with_a_valid_hash_fails_verify(filled):
+    with VoteStore.from_config(filled) as s:
+        last = s.query("SELECT hash FROM votes WHERE seq = 10")[0][0]
+    local_time = "2026-11-20T10:00:00.000+07:00"
+    row = [11, "00000000-0000-4000-8000-000000000011", "test-01", "Q1", None, "RHL", "sipas5", "touch", local_time,
+           None, None, last]
+    attack(filled, f"insert into votes (seq, uuid, kiosk_id, counter_id, level, scale, source, local_time, prev_hash, "
+                   f"hash, local_date, ts_ms) values (11, '{row[1]}', 'test-01', 'Q1', 'RHL', 'sipas5', 'touch', "
+                   f"'{local_time}', '{last}', '{chain.hash_values(row)}', '2026-11-20', {chain.ts_ms_of(local_time)})")
+    with VoteStore.from_config(filled) as s:
+        brk = s.verify_chain()
+    assert brk is not None and brk.seq == 11 and "added outside the kiosk software" in brk.reason
+    assert "được thêm vào ngoài phần mềm ki-ốt" in brk.vi
