@@ -4,6 +4,7 @@ a derived column moved to another day or quarter, and a cut tail. Real SQLite fi
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import subprocess
@@ -12,10 +13,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk import chain
 from kiosk.config import ensure_data_dir
-from kiosk.questionnaire.answers import AnswerStore, verify_answers
+from kiosk.questionnaire.answers import ENCODING_VERSION, HASHED_FIELDS, AnswerStore, canonical_bytes, verify_answers
 from kiosk.questionnaire.loader import SHIPPED_DIR, load_catalogue
 from kiosk.store import SCHEMA_VERSION, VoteStore
 from tests.conftest import run_cli
@@ -234,3 +237,12 @@ def test_a_vote_forged_after_the_last_one_with_a_valid_hash_fails_verify(filled)
         brk = s.verify_chain()
     assert brk is not None and brk.seq == 11 and "added outside the kiosk software" in brk.reason
     assert "được thêm vào ngoài phần mềm ki-ốt" in brk.vi
+
+
+@settings(max_examples=300)
+@given(st.lists(st.one_of(st.none(), st.integers(min_value=-2**63, max_value=2**63), st.text(max_size=40)),
+                min_size=len(HASHED_FIELDS), max_size=len(HASHED_FIELDS)))
+def test_an_answers_fast_encoding_equals_the_json_module_s_for_any_field_values(values):
+    answer = dict(zip(HASHED_FIELDS, values))
+    assert canonical_bytes(answer) == json.dumps([ENCODING_VERSION, *values], ensure_ascii=False,
+                                                 separators=(",", ":")).encode("utf-8")

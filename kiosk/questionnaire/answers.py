@@ -30,7 +30,7 @@ from datetime import date, datetime
 from typing import Any, Iterable, Iterator
 
 from .. import chainhead
-from ..chain import GENESIS_HASH, derived_reason, local_date_of, wrong_derived
+from ..chain import GENESIS_HASH, derived_reason, encode_values, local_date_of, wrong_derived
 from ..store import VoteStore, new_uuid
 from .loader import from_definition
 from .model import CHANNELS, Questionnaire
@@ -41,12 +41,14 @@ HASHED_FIELDS = ("seq", "uuid", "response_uuid", "kiosk_id", "questionnaire_id",
                  "channel", "counter_id", "question_id", "choice", "text", "replaces", "local_time", "prev_hash")
 MODES = ("invite", "replace")  # invite after the rating, or replace the single rating
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-
 
 def canonical_bytes(answer: dict[str, Any]) -> bytes:
-    """The canonical encoding of an answer's hashed fields (see the module docstring)."""
-    return _dumps([ENCODING_VERSION, *(answer.get(f) for f in HASHED_FIELDS)]).encode("utf-8")
+    """The canonical encoding of an answer's hashed fields (see the module docstring).
+
+    The same hand-written JSON as the votes' (held byte-equal to ``json.dumps`` by property tests),
+    for ``verify``'s speed on years of answers.
+    """
+    return encode_values([answer.get(f) for f in HASHED_FIELDS], ENCODING_VERSION)
 
 
 def answer_hash(answer: dict[str, Any]) -> str:
@@ -379,7 +381,7 @@ class AnswerStore:
                     seq += 1
                     values = [seq, new_uuid(), rid, kiosk, q.id, q.version, q.definition_hash, channel, counter_id,
                               question_id, code, text, None, when, prev]
-                    prev = hashlib.sha256(_dumps([ENCODING_VERSION, *values]).encode("utf-8")).hexdigest()
+                    prev = hashlib.sha256(encode_values(values, ENCODING_VERSION)).hexdigest()
                     answers.append((*values, prev, local_date_of(when)))
             conn.executemany(insert_r, responses)
             conn.executemany(insert_a, answers)
