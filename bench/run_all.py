@@ -10,7 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import (bench_central, bench_central_q, bench_q_sync, bench_questionnaire, bench_report,  # noqa: E402
-                   bench_runtime, bench_serial, bench_store, bench_sync)
+                   bench_runtime, bench_serial, bench_store, bench_sync, bench_verify)
 from bench.common import BUILD  # noqa: E402
 
 
@@ -21,6 +21,8 @@ def main() -> None:
     bench_store.bench_record_vote()
     bench_store.bench_demo_speed()
     bench_store.bench_totals()
+    print("== verify ==")
+    bench_verify.main()
     print("== questionnaires ==")
     bench_questionnaire.main()
     print("== runtime and logs ==")

@@ -157,7 +157,11 @@ def _out_path(out: str, default_name: str) -> Path | None:
 
 
 def cmd_verify(args) -> int:
-    """Check the file's integrity and the hash chain; exit 0 only when both hold."""
+    """Check the file's integrity and the hash chains; exit 0 only when all hold.
+
+    One language a line: each finding in Vietnamese, and under a break the technical English
+    detail (which row, what is wrong) for whoever investigates.
+    """
     config, store = _open_store(args, create=False)
     with store:
         integrity = store.integrity_check()
@@ -170,12 +174,19 @@ def cmd_verify(args) -> int:
             brk, count = store.verify_chain(checkpoint=True), store.count()
             answers_brk, answers = store.verify_answers(), store.answer_count()
         except StoreDamagedError as e:  # the walk met a damaged page: say so, do not crash
-            print(f"chuỗi băm phiếu: không đọc được đến hết: {e}")
+            print("chuỗi băm: không đọc được đến hết (tệp bị hỏng)")
+            print(f"  hash chains: could not be read to the end: {e}")
             return EXIT_FAILED
-    # The break itself (which vote or answer, what is wrong) is the chain module's technical wording.
-    print(f"chuỗi băm phiếu: hợp lệ ({count} phiếu)" if brk is None else f"chuỗi băm phiếu: HỎNG tại {brk}")
-    print(f"chuỗi băm câu trả lời: hợp lệ ({answers} câu trả lời)" if answers_brk is None
-          else f"chuỗi băm câu trả lời: HỎNG tại {answers_brk}")
+    if brk is None:
+        print(f"chuỗi băm phiếu: hợp lệ ({count} phiếu)")
+    else:
+        print(f"chuỗi băm phiếu: HỎNG {brk.vi}")
+        print(f"  votes' hash chain: BROKEN at {brk}")
+    if answers_brk is None:
+        print(f"chuỗi băm câu trả lời: hợp lệ ({answers} câu trả lời)")
+    else:
+        print(f"chuỗi băm câu trả lời: HỎNG {answers_brk.vi}")
+        print(f"  answers' hash chain: BROKEN at {answers_brk}")
     return EXIT_OK if ok and brk is None and answers_brk is None else EXIT_FAILED
 
 

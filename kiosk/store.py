@@ -18,7 +18,7 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
-from . import chain
+from . import chain, chainhead
 from .db import BUSY_TIMEOUT_MS, StoreError, StoreOpenError, connect, damaged, is_damage, migrate
 from .hours import ALWAYS_OPEN, OpeningHours
 from .questionnaire.schema import v4_questionnaires as _v4_questionnaires
@@ -120,7 +120,8 @@ def _v3_roster_settings_hours(db: sqlite_utils.Database) -> None:
     db["settings"].create({"key": str, "value": str}, pk="key")
 
 
-MIGRATIONS = [_v1_votes_and_reasons, _v2_sync_bookkeeping, _v3_roster_settings_hours, _v4_questionnaires]
+MIGRATIONS = [_v1_votes_and_reasons, _v2_sync_bookkeeping, _v3_roster_settings_hours, _v4_questionnaires,
+              chainhead.v5_chain_heads]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Indexes the II.7 report reads instead of a year of rows (docs/report.md, "Speed"). They are derived
@@ -187,8 +188,7 @@ class _Chainer:
     """
 
     def __init__(self, conn: sqlite3.Connection, kiosk_id: str, repeat_ms: int):
-        head = conn.execute("SELECT seq, hash FROM votes ORDER BY seq DESC LIMIT 1").fetchone()
-        self.seq, self.prev_hash = head if head else (0, chain.GENESIS_HASH)
+        self.seq, self.prev_hash = chainhead.start(conn, chainhead.VOTES, chain.GENESIS_HASH)
         self.conn, self.kiosk_id, self.repeat_ms = conn, kiosk_id, repeat_ms
         self.last_ts: dict[str, int | None] = {}
 
@@ -204,16 +204,21 @@ class _Chainer:
              box_seq: int | None, at: datetime, vote_uuid: str | None = None) -> tuple:
         """The next vote's row, in :data:`VOTE_COLUMNS` order."""
         at = _to_ms(at)
-        ts_ms = round(at.timestamp() * 1000)
+        local_time = at.isoformat(timespec="milliseconds")
+        ts_ms = chain.ts_ms_of(local_time)  # the derived columns exactly as verify recomputes them
         last = self._last_ts_at(counter_id)
         # A clock that jumped backwards gives a negative gap: not evidence of misuse.
         flag = REPEAT if last is not None and 0 <= ts_ms - last < self.repeat_ms else None
         seq = self.seq + 1
         hashed = [seq, vote_uuid or new_uuid(), self.kiosk_id, counter_id, officer, level, scale,
-                  source, at.isoformat(timespec="milliseconds"), box_seq, flag, self.prev_hash]
+                  source, local_time, box_seq, flag, self.prev_hash]
         vote_hash = chain.hash_values(hashed)
         self.seq, self.prev_hash, self.last_ts[counter_id] = seq, vote_hash, ts_ms
-        return (*hashed, vote_hash, at.date().isoformat(), ts_ms)
+        return (*hashed, vote_hash, chain.local_date_of(local_time), ts_ms)
+
+    def record_head(self) -> None:
+        """Write the chain's head (the last vote made) into ``chain_heads``, in the current transaction."""
+        chainhead.advance(self.conn, chainhead.VOTES, self.seq, self.prev_hash)
 
 
 _INSERT = (f"INSERT INTO votes ({', '.join(VOTE_COLUMNS)}, out_of_hours) "
@@ -374,8 +379,10 @@ class VoteStore:
 
         def work(conn: sqlite3.Connection) -> Vote:
             on_duty = officer if officer is not None else self.officer_on_duty(counter_id, when.date())
-            row = self._current_chainer(conn).next(counter_id, level, scale, source, on_duty, box_seq, when, vote_uuid)
+            chainer = self._current_chainer(conn)
+            row = chainer.next(counter_id, level, scale, source, on_duty, box_seq, when, vote_uuid)
             conn.execute(_INSERT, (*row, int(out_of_hours)))
+            chainer.record_head()  # same transaction: a cut tail shows (docs/vote-store.md)
             return Vote(*row)
 
         try:
@@ -411,6 +418,8 @@ class VoteStore:
                 rows.append((*chainer.next(item["counter_id"], item["level"], scale, source, item.get("officer"),
                                            item.get("box_seq"), when), int(not self.hours.is_open(when))))
             conn.executemany(_INSERT, rows)
+            if rows:
+                chainer.record_head()
             return len(rows)
 
         for item in votes:
@@ -519,11 +528,14 @@ class VoteStore:
 
     def iter_votes(self, after_seq: int = 0, batch: int = 10_000) -> Iterator[Vote]:
         """Every vote in sequence order, streamed in batches (bounded memory on any size)."""
+        for row in self._vote_rows(after_seq, batch):
+            yield Vote(*row)
+
+    def _vote_rows(self, after_seq: int = 0, batch: int = 10_000) -> Iterator[tuple]:
         cols = ", ".join(VOTE_COLUMNS)
         while True:
             rows = self.query(f"SELECT {cols} FROM votes WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, batch))
-            for row in rows:
-                yield Vote(*row)
+            yield from rows
             if len(rows) < batch:
                 return
             after_seq = rows[-1][0]
@@ -561,13 +573,20 @@ class VoteStore:
 
     def verify_chain(self, checkpoint: bool = False) -> chain.ChainBreak | None:
         """Walk the whole hash chain; return the first break, or None when every vote follows.
-        With ``checkpoint``, a whole chain moves the verified checkpoint to its last vote (``verify``)."""
+
+        In the same pass, each vote's derived columns (``local_date``, ``ts_ms``) must follow from its
+        hashed ``local_time``; after it, the last vote must be the chain head recorded with it (a cut
+        tail). With ``checkpoint``, a whole chain moves the verified checkpoint to its last vote (``verify``).
+        """
         verifier = chain.ChainVerifier()
         try:
-            for vote in self.iter_votes():
-                verifier.check(vote.as_dict())
+            for row in self._vote_rows():  # plain rows: verify reads every vote of every year
+                verifier.check(dict(zip(VOTE_COLUMNS, row)))
         except chain.ChainBreak as brk:
             return brk
+        tail = chainhead.check_tail(self.query, chainhead.VOTES, "vote", "phiếu")
+        if tail is not None:
+            return chain.ChainBreak(tail.seq, tail.uuid, tail.reason, tail.vi)
         if checkpoint and verifier.count:
             try:
                 self.save_chain_checkpoint(verifier.prev_seq, verifier.prev_hash, full=True)

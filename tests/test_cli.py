@@ -103,7 +103,8 @@ def test_verify_passes_on_a_sound_store_and_names_the_first_broken_vote(config, 
     raw.close()
     bad = run_cli("verify", config=config_path)
     assert bad.returncode == 1
-    assert "chuỗi băm phiếu: HỎNG tại vote seq 3" in bad.stdout and "edited" in bad.stdout
+    assert "chuỗi băm phiếu: HỎNG tại phiếu số 3: mã băm không khớp (phiếu đã bị sửa)" in bad.stdout
+    assert "votes' hash chain: BROKEN at vote seq 3" in bad.stdout and "edited" in bad.stdout
 
 
 def test_verify_without_a_database_says_so(config_path):

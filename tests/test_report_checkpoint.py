@@ -85,7 +85,7 @@ def test_an_edit_before_the_checkpoint_is_left_to_verify_which_catches_it(kiosk,
     brk = store.verify_chain(checkpoint=True)
     assert brk is not None and brk.seq == 10
     out = run_cli("verify", config=tmp_path / "kiosk.toml")
-    assert out.returncode == 1 and "chuỗi băm phiếu: HỎNG tại vote seq 10" in out.stdout
+    assert out.returncode == 1 and "chuỗi băm phiếu: HỎNG tại phiếu số 10:" in out.stdout
 
 
 def test_an_edit_before_the_checkpoint_with_its_hash_recomputed_breaks_the_link_check(kiosk):

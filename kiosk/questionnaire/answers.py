@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable, Iterator
 
-from ..chain import GENESIS_HASH
+from .. import chainhead
+from ..chain import GENESIS_HASH, derived_reason, encode_values, local_date_of, wrong_derived
 from ..store import VoteStore, new_uuid
 from .loader import from_definition
 from .model import CHANNELS, Questionnaire
@@ -40,12 +41,14 @@ HASHED_FIELDS = ("seq", "uuid", "response_uuid", "kiosk_id", "questionnaire_id",
                  "channel", "counter_id", "question_id", "choice", "text", "replaces", "local_time", "prev_hash")
 MODES = ("invite", "replace")  # invite after the rating, or replace the single rating
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-
 
 def canonical_bytes(answer: dict[str, Any]) -> bytes:
-    """The canonical encoding of an answer's hashed fields (see the module docstring)."""
-    return _dumps([ENCODING_VERSION, *(answer.get(f) for f in HASHED_FIELDS)]).encode("utf-8")
+    """The canonical encoding of an answer's hashed fields (see the module docstring).
+
+    The same hand-written JSON as the votes' (held byte-equal to ``json.dumps`` by property tests),
+    for ``verify``'s speed on years of answers.
+    """
+    return encode_values([answer.get(f) for f in HASHED_FIELDS], ENCODING_VERSION)
 
 
 def answer_hash(answer: dict[str, Any]) -> str:
@@ -252,11 +255,12 @@ class AnswerStore:
         self._register(questionnaire)
         when = self._now(at)
         rid = new_uuid()
+        started = when.isoformat(timespec="milliseconds")
         self.store.write(lambda conn: conn.execute(
             "INSERT INTO q_responses (uuid, kiosk_id, questionnaire_id, version, definition_hash, channel, counter_id, "
             "started_at, local_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (rid, self.store.kiosk_id, *questionnaire.key, questionnaire.definition_hash, channel, counter_id,
-             when.isoformat(timespec="milliseconds"), when.date().isoformat())), "response")
+             started, local_date_of(started))), "response")
         self._responses[rid] = _Response(questionnaire, channel, counter_id, False)
         return rid
 
@@ -294,7 +298,7 @@ class AnswerStore:
                                 f"(only {', '.join(question.channels)})")
         code, text = self._check_choice(question, choice)
         when = self._now(at).isoformat(timespec="milliseconds")
-        local_date = when[:10]
+        local_date = local_date_of(when)
         answer_uuid = new_uuid()
 
         def work(conn: sqlite3.Connection) -> Answer:
@@ -304,8 +308,8 @@ class AnswerStore:
             if current is not None and (current[1], current[2]) == (code, text):
                 return Answer(current[3], current[0], response_id, question_id, code, text, current[6],
                               current[4], current[5])
-            head = conn.execute("SELECT seq, hash FROM q_answers ORDER BY seq DESC LIMIT 1").fetchone()
-            seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
+            seq, prev = chainhead.start(conn, chainhead.ANSWERS, GENESIS_HASH)
+            seq += 1
             row = {"seq": seq, "uuid": answer_uuid, "response_uuid": response_id, "kiosk_id": self.store.kiosk_id,
                    "questionnaire_id": q.id, "version": q.version, "definition_hash": q.definition_hash,
                    "channel": resp.channel, "counter_id": resp.counter_id, "question_id": question_id,
@@ -316,6 +320,7 @@ class AnswerStore:
                 conn.execute("UPDATE q_answers SET replaced = 1 WHERE uuid = ?", (current[0],))
             conn.execute(f"INSERT INTO q_answers ({', '.join(row)}, local_date) VALUES ({', '.join('?' * len(row))}, ?)",
                          (*row.values(), local_date))
+            chainhead.advance(conn, chainhead.ANSWERS, seq, row["hash"])  # same transaction: a cut tail shows
             return Answer(seq, answer_uuid, response_id, question_id, code, text, row["replaces"], when, row["hash"])
 
         return self.store.write(work, "answer")
@@ -348,7 +353,6 @@ class AnswerStore:
         q = questionnaire
         self._register(q)
         kiosk = self.store.kiosk_id
-        head_sql = "SELECT seq, hash FROM q_answers ORDER BY seq DESC LIMIT 1"
         insert_a = (f"INSERT INTO q_answers ({', '.join(HASHED_FIELDS)}, hash, local_date) "
                     f"VALUES ({', '.join('?' * (len(HASHED_FIELDS) + 2))})")
         insert_r = ("INSERT INTO q_responses (uuid, kiosk_id, questionnaire_id, version, definition_hash, channel, "
@@ -356,8 +360,7 @@ class AnswerStore:
         batch: list[dict[str, Any]] = []
 
         def work(conn: sqlite3.Connection) -> int:
-            head = conn.execute(head_sql).fetchone()
-            seq, prev = (head[0], head[1]) if head else (0, GENESIS_HASH)
+            seq, prev = chainhead.start(conn, chainhead.ANSWERS, GENESIS_HASH)
             responses, answers = [], []
             for item in batch:
                 channel, counter_id = item["channel"], item.get("counter_id")
@@ -366,7 +369,7 @@ class AnswerStore:
                 when = self._now(item["at"]).isoformat(timespec="milliseconds")
                 rid = new_uuid()
                 responses.append((rid, kiosk, q.id, q.version, q.definition_hash, channel, counter_id, when,
-                                  when[:10], when))
+                                  local_date_of(when), when))
                 for question_id, choice in item["answers"].items():
                     try:
                         question = q.question(question_id)
@@ -378,10 +381,12 @@ class AnswerStore:
                     seq += 1
                     values = [seq, new_uuid(), rid, kiosk, q.id, q.version, q.definition_hash, channel, counter_id,
                               question_id, code, text, None, when, prev]
-                    prev = hashlib.sha256(_dumps([ENCODING_VERSION, *values]).encode("utf-8")).hexdigest()
-                    answers.append((*values, prev, when[:10]))
+                    prev = hashlib.sha256(encode_values(values, ENCODING_VERSION)).hexdigest()
+                    answers.append((*values, prev, local_date_of(when)))
             conn.executemany(insert_r, responses)
             conn.executemany(insert_a, answers)
+            if answers:
+                chainhead.advance(conn, chainhead.ANSWERS, seq, prev)
             return len(responses)
 
         total = 0
@@ -418,39 +423,97 @@ class AnswerStore:
 # --- verification -----------------------------------------------------------------------------
 
 class AnswerChainBreak(Exception):
-    """Where and how the answers' chain stops holding."""
+    """Where and how the answers' chain stops holding.
 
-    def __init__(self, seq: int, uuid: str | None, reason: str):
-        self.seq, self.uuid, self.reason = seq, uuid, reason
+    ``reason`` is English and technical; ``vi`` says the same in Vietnamese, with where it is
+    ("tại câu trả lời số 10: …"). ``column`` names a derived column that was edited, if that is the break.
+    """
+
+    def __init__(self, seq: int, uuid: str | None, reason: str, vi: str = "", column: str | None = None):
+        self.seq, self.uuid, self.reason, self.column = seq, uuid, reason, column
+        self.vi = vi or f"tại câu trả lời số {seq}"
         super().__init__(f"answer seq {seq}" + (f" (uuid {uuid})" if uuid else "") + f": {reason}")
 
 
 _HEADER = ("questionnaire_id", "version", "definition_hash", "channel", "counter_id", "kiosk_id")
+# Read beside the header: a response's local_date (the day the analysis files it under) follows from started_at.
+_RESPONSE_DAY = ("started_at", "local_date")
+ANSWER_DERIVED = ("local_date",)  # beside ``replaced``, checked over the whole chain below
 
 
 def _iter_rows(store: VoteStore, batch: int = 10_000) -> Iterator[dict[str, Any]]:
-    cols = [*HASHED_FIELDS, "hash", "replaced"]
-    sql = (f"SELECT {', '.join('a.' + c for c in cols)}, {', '.join('r.' + c for c in _HEADER)} FROM q_answers a "
+    cols = [*HASHED_FIELDS, "hash", "replaced", *ANSWER_DERIVED]
+    joined = (*_HEADER, *_RESPONSE_DAY)
+    sql = (f"SELECT {', '.join('a.' + c for c in cols)}, {', '.join('r.' + c for c in joined)} FROM q_answers a "
            "LEFT JOIN q_responses r ON r.uuid = a.response_uuid WHERE a.seq > ? ORDER BY a.seq LIMIT ?")
     after = 0
     while True:
         rows = store.query(sql, (after, batch))
         for row in rows:
             d = dict(zip(cols, row))
-            d["response"] = dict(zip(_HEADER, row[len(cols):]))
+            d["response"] = dict(zip(joined, row[len(cols):]))
             yield d
         if len(rows) < batch:
             return
         after = rows[-1][0]
 
 
+def _break_in_row(a: dict[str, Any], prev_seq: int, prev_hash: str,
+                  definitions: dict[tuple[str, int], str]) -> AnswerChainBreak | None:
+    """The first thing wrong with one answer and its response, or None."""
+    seq, uid = a["seq"], a["uuid"]
+    at = f"tại câu trả lời số {seq}"
+    if seq != prev_seq + 1:
+        missing = f"{prev_seq + 1}" if seq == prev_seq + 2 else f"{prev_seq + 1}-{seq - 1}"
+        return AnswerChainBreak(seq, uid, f"sequence gap: answer(s) {missing} missing (deleted?)",
+                                f"{at}: thiếu câu trả lời số {missing.replace('-', '–')} (đã bị xoá?)")
+    if a["prev_hash"] != prev_hash:
+        return AnswerChainBreak(seq, uid, "prev_hash does not match the hash of the answer before it "
+                                          "(an answer before it was deleted or replaced)",
+                                f"{at}: mã băm của câu trả lời trước không khớp "
+                                "(một câu trả lời trước nó đã bị xoá hoặc bị thay)")
+    if answer_hash(a) != a["hash"]:
+        return AnswerChainBreak(seq, uid, "hash does not match the answer's fields (the answer was edited)",
+                                f"{at}: mã băm không khớp (câu trả lời đã bị sửa)")
+    wrong = wrong_derived(a, ANSWER_DERIVED)
+    if wrong is not None:
+        en, vi = derived_reason(*wrong, a["local_time"])
+        return AnswerChainBreak(seq, uid, en, f"{at}: {vi}", column=wrong[0])
+    header, rid = a["response"], a["response_uuid"]
+    if header["questionnaire_id"] is None:
+        return AnswerChainBreak(seq, uid, f"its response {rid} is missing (deleted?)",
+                                f"{at}: thiếu lượt trả lời {rid} của nó (đã bị xoá?)")
+    differ = [k for k in _HEADER if header[k] != a[k]]
+    if differ:
+        return AnswerChainBreak(seq, uid, f"its response {rid} was edited ({', '.join(differ)} "
+                                          "differ from the chained answer)",
+                                f"{at}: lượt trả lời {rid} của nó đã bị sửa ({', '.join(differ)} khác với "
+                                "câu trả lời trong chuỗi)")
+    started, day = header["started_at"], header["local_date"]
+    if started is None or day != local_date_of(started):
+        return AnswerChainBreak(seq, uid, f"its response {rid} has local_date {day!r} but started_at {started} "
+                                          "(the column was edited: the analysis files responses by it)",
+                                f"{at}: lượt trả lời {rid} của nó có cột local_date là {day} nhưng bắt đầu lúc "
+                                f"(started_at) {started} (cột đã bị sửa: phần phân tích tính theo cột này)",
+                                column="local_date")
+    if definitions.get((a["questionnaire_id"], a["version"])) != a["definition_hash"]:
+        qv = f"{a['questionnaire_id']} v{a['version']}"
+        return AnswerChainBreak(seq, uid, f"the stored definition of {qv} is not "
+                                          "the one this answer was given under (the definition was replaced)",
+                                f"{at}: bản định nghĩa {qv} đang lưu không phải bản mà câu trả lời này "
+                                "được trả lời theo (bản định nghĩa đã bị thay)")
+    return None
+
+
 def verify_answers(store: VoteStore) -> AnswerChainBreak | None:
     """Walk every answer in ``seq`` order; return the first break, or None when the chain holds.
 
-    Beside the chain itself: each answer's questionnaire, version, definition, channel, counter and
-    kiosk must be its response's, each stored definition must hash to its hash and be the one the
-    answers were given under, and the ``replaced``
-    marks must be exactly the answers some later answer ``replaces``.
+    Beside the chain itself: each answer's ``local_date`` must be the day of its hashed
+    ``local_time``; each answer's questionnaire, version, definition, channel, counter and kiosk must
+    be its response's, and the response's ``local_date`` the day of its ``started_at``; each stored
+    definition must hash to its hash and be the one the answers were given under; the ``replaced``
+    marks must be exactly the answers some later answer ``replaces``; and the last answer must be the
+    chain head recorded with it (a cut tail). All in one pass over the answers.
     """
     definitions: dict[tuple[str, int], str] = {}
     for qid, version, stored_hash, definition in store.query(
@@ -460,29 +523,16 @@ def verify_answers(store: VoteStore) -> AnswerChainBreak | None:
             first = store.query("SELECT min(seq) FROM q_answers WHERE questionnaire_id = ? AND version = ?",
                                 (qid, version))[0][0]
             return AnswerChainBreak(first or 0, None, f"the stored definition of {qid} v{version} does not match "
-                                                      "its hash (the definition was edited)")
+                                                      "its hash (the definition was edited)",
+                                    f"tại câu trả lời số {first or 0}: bản định nghĩa {qid} v{version} đang lưu "
+                                    "không khớp với mã băm của nó (bản định nghĩa đã bị sửa)")
     prev_seq, prev_hash = 0, GENESIS_HASH
     replaced, replaces = {}, {}
     for a in _iter_rows(store):
+        brk = _break_in_row(a, prev_seq, prev_hash, definitions)
+        if brk is not None:
+            return brk
         seq, uid = a["seq"], a["uuid"]
-        if seq != prev_seq + 1:
-            missing = f"{prev_seq + 1}" if seq == prev_seq + 2 else f"{prev_seq + 1}-{seq - 1}"
-            return AnswerChainBreak(seq, uid, f"sequence gap: answer(s) {missing} missing (deleted?)")
-        if a["prev_hash"] != prev_hash:
-            return AnswerChainBreak(seq, uid, "prev_hash does not match the hash of the answer before it "
-                                              "(an answer before it was deleted or replaced)")
-        if answer_hash(a) != a["hash"]:
-            return AnswerChainBreak(seq, uid, "hash does not match the answer's fields (the answer was edited)")
-        header = a["response"]
-        if header["questionnaire_id"] is None:
-            return AnswerChainBreak(seq, uid, f"its response {a['response_uuid']} is missing (deleted?)")
-        wrong = [k for k in _HEADER if header[k] != a[k]]
-        if wrong:
-            return AnswerChainBreak(seq, uid, f"its response {a['response_uuid']} was edited ({', '.join(wrong)} "
-                                              "differ from the chained answer)")
-        if definitions.get((a["questionnaire_id"], a["version"])) != a["definition_hash"]:
-            return AnswerChainBreak(seq, uid, f"the stored definition of {a['questionnaire_id']} v{a['version']} is not "
-                                              "the one this answer was given under (the definition was replaced)")
         if a["replaced"]:
             replaced[uid] = seq
         if a["replaces"] is not None:
@@ -490,9 +540,15 @@ def verify_answers(store: VoteStore) -> AnswerChainBreak | None:
         prev_seq, prev_hash = seq, a["hash"]
     for uid, seq in replaced.items():
         if uid not in replaces:
-            return AnswerChainBreak(seq, uid, "marked replaced, but no later answer replaces it (the mark was edited)")
+            return AnswerChainBreak(seq, uid, "marked replaced, but no later answer replaces it (the mark was edited)",
+                                    f"tại câu trả lời số {seq}: được đánh dấu là đã bị thay, nhưng không có câu trả "
+                                    "lời nào sau thay nó (dấu đã bị sửa)", column="replaced")
     for uid, by in replaces.items():
         if uid not in replaced:
-            return AnswerChainBreak(by, None, f"replaces answer {uid}, which is not marked replaced (the mark was edited)")
+            return AnswerChainBreak(by, None, f"replaces answer {uid}, which is not marked replaced (the mark was edited)",
+                                    f"tại câu trả lời số {by}: thay câu trả lời {uid}, nhưng câu đó không được "
+                                    "đánh dấu là đã bị thay (dấu đã bị sửa)", column="replaced")
+    tail = chainhead.check_tail(store.query, chainhead.ANSWERS, "answer", "câu trả lời")
+    if tail is not None:
+        return AnswerChainBreak(tail.seq, tail.uuid, tail.reason, tail.vi)
     return None
-
