@@ -170,6 +170,28 @@ def test_bad_form_data_is_a_400_with_a_clear_message_and_nothing_is_stored(site,
     assert rows(app, "SELECT count(*) FROM q_responses")[0][0] == before
 
 
+@pytest.mark.parametrize("answers", [{}, {"access-info": "", "gop-y": "   "}, {"gop-y": "\u0007"}])
+def test_a_response_with_no_answer_at_all_is_refused_kindly_and_nothing_is_stored(site, answers):
+    url, app, made = site
+    before = rows(app, "SELECT count(*) FROM q_responses")[0][0]
+    s, r = phone_answer(url, made["centres"][1], answers, address="10.6.0.1")
+    assert r.status_code == 400 and "Ông/Bà chưa trả lời câu nào" in r.text
+    assert rows(app, "SELECT count(*) FROM q_responses")[0][0] == before
+    assert not s.cookies.get("q_device"), "not counted as this phone's response: it may still answer"
+
+
+def test_an_unknown_question_or_choice_is_a_400_naming_the_question_not_a_silent_skip(site):
+    url, app, made = site
+    before = rows(app, "SELECT count(*) FROM q_responses")[0][0]
+    _, r = phone_answer(url, made["centres"][1], {"access-info": "HL", "x": "XYZ"}, address="10.6.0.2")
+    assert r.status_code == 400 and "“x”" in r.text
+    _, r = phone_answer(url, made["centres"][1], {"access-info": "XYZ"}, address="10.6.0.2")
+    first = TRUNG_TAM["questions"][0]
+    assert first["id"] == "access-info"
+    assert r.status_code == 400 and "Câu 1" in r.text and first["vi"] in r.text and "XYZ" in r.text
+    assert rows(app, "SELECT count(*) FROM q_responses")[0][0] == before
+
+
 @pytest.mark.parametrize("extra", [{"gop-y": "x" * 2_000_000}, {f"f{i}": "1" for i in range(1500)}])
 def test_an_oversized_or_overlong_form_is_a_400_never_a_500(site, extra):
     url, app, made = site
@@ -206,11 +228,11 @@ def test_more_than_the_hourly_limit_from_one_address_is_refused_with_429(site):
     url, app, made = site
     from central.questionnaires.phone import RATE_LIMIT
     for i in range(RATE_LIMIT):
-        _, r = phone_answer(url, made["centres"][0], {}, address="192.0.2.99")
+        _, r = phone_answer(url, made["centres"][0], {"access-info": "HL"}, address="192.0.2.99")
         assert r.status_code == 200
-    _, r = phone_answer(url, made["centres"][0], {}, address="192.0.2.99")
+    _, r = phone_answer(url, made["centres"][0], {"access-info": "HL"}, address="192.0.2.99")
     assert r.status_code == 429 and "Quá nhiều phiếu" in r.text
-    _, other = phone_answer(url, made["centres"][0], {}, address="192.0.2.100")
+    _, other = phone_answer(url, made["centres"][0], {"access-info": "HL"}, address="192.0.2.100")
     assert other.status_code == 200
 
 
@@ -345,7 +367,26 @@ def test_a_centre_account_sees_only_its_centre_and_only_the_city_sees_the_city(s
     assert made["centres"][0] in listing and made["centres"][1] not in listing and "Vĩnh Bảo" not in listing
     city = session(url, "so-noi-vu")
     assert city.get(f"{url}/questionnaires/analysis/hai-phong/").status_code == 200
-    assert city.get(f"{url}/questionnaires/{made['centres'][1]}/trung-tam/entry/").status_code == 200
+    assert city.get(f"{url}/questionnaires/{made['centres'][1]}/trung-tam/poster/").status_code == 200
+
+
+def test_the_city_account_reads_but_may_not_enter_paper_forms(site):
+    url, app, made = site
+    city = session(url, "so-noi-vu")
+    centre = made["centres"][1]
+    assert city.get(f"{url}/questionnaires/{centre}/trung-tam/entry/").status_code == 403
+    listing = city.get(f"{url}/questionnaires/").text
+    assert "entry-link" not in listing and "/entry/" not in listing, "no entry link is offered to the city"
+    page = city.get(f"{url}/questionnaires/")
+    posted = city.post(f"{url}/questionnaires/{centre}/trung-tam/entry/",
+                       data={"csrfmiddlewaretoken": csrf(page.text) if "csrfmiddlewaretoken" in page.text
+                             else city.cookies.get("csrftoken"), "form_no": "9101", "digits": "1" * 23},
+                       headers={"Referer": url + "/questionnaires/"})
+    assert posted.status_code == 403
+    assert not rows(app, "SELECT uuid FROM q_responses WHERE form_no = '9101'"), "nothing stored"
+    admin = session(url, "admin")
+    assert admin.get(f"{url}/questionnaires/{centre}/trung-tam/entry/").status_code == 200
+    assert "entry-link" in admin.get(f"{url}/questionnaires/").text
 
 
 # --- the combined analysis, against an independent computation (SQLite and PostgreSQL) ---------------

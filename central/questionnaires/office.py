@@ -48,6 +48,15 @@ def _centre_and_questionnaire(request, centre_id: str, questionnaire_id: str) ->
     return centre, q
 
 
+ENTRY_ROLES = ("admin", "commune", "centre")   # the city account reads; it does not enter forms
+
+
+def may_enter(user) -> bool:
+    """True when the account may enter paper forms: admin, or a commune or centre account (its own
+    units are checked per page). The city's account (Sở Nội vụ) only reads."""
+    return access.role(user) in ENTRY_ROLES
+
+
 def visible_centres(user) -> list[Unit]:
     """The centres an account may see, by name."""
     ids = access.visible_unit_ids(user)
@@ -66,7 +75,8 @@ def index(request):
     communes = Unit.objects.filter(kind="commune").order_by("name")
     if ids is not None:
         communes = communes.filter(id__in=ids)
-    return render_page(request, "central/q/index.html", rows=rows, communes=list(communes), city=ids is None)
+    return render_page(request, "central/q/index.html", rows=rows, communes=list(communes), city=ids is None,
+                       can_enter=may_enter(request.user))
 
 
 def qr_svg(url: str) -> str:
@@ -103,6 +113,15 @@ def paper_pdf(request, centre_id: str, questionnaire_id: str):
     return response
 
 
+class EntryError(ValueError):
+    """A refused entry line, with the field that was wrong (``form_no``, ``digits`` or ``comment``):
+    the page selects that field's text so the clerk's next keystrokes replace it."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
 def entry_questions(q: Questionnaire) -> tuple[list[Question], Question | None]:
     """The paper questions answered by a digit (in the order printed), and the free-text one."""
     paper_qs = q.for_channel("paper")
@@ -111,25 +130,28 @@ def entry_questions(q: Questionnaire) -> tuple[list[Question], Question | None]:
 
 def parse_entry(q: Questionnaire, form_no: str, digits: str, comment: str) -> tuple[str, Given]:
     """Read the entry form: the form number (leading zeros dropped) and one digit per question
-    (N = the N-th choice, 0 = left blank). ``ValueError`` with a clear message otherwise."""
+    (N = the N-th choice, 0 = left blank). :class:`EntryError` with a clear message and the field otherwise."""
     m = FORM_NO_RE.match(form_no.strip())
     if not m:
-        raise ValueError(f"số phiếu {form_no.strip()[:20]!r} không hợp lệ: gõ số in ở góc phải phiếu (1, 2, 3…)")
+        raise EntryError(f"số phiếu {form_no.strip()[:20]!r} không hợp lệ: gõ số in ở góc phải phiếu (1, 2, 3…)",
+                         "form_no")
     asked, text_q = entry_questions(q)
     digits = re.sub(r"\s+", "", digits)
     if not digits.isdigit() or len(digits) != len(asked):
-        raise ValueError(f"cần đúng {len(asked)} chữ số (mỗi câu một số, 0 = để trống); đã gõ {len(digits)} ký tự")
+        raise EntryError(f"cần đúng {len(asked)} chữ số (mỗi câu một số, 0 = để trống); đã gõ {len(digits)} ký tự",
+                         "digits")
     choices: dict[str, str | None] = {}
     for n, (question, d) in enumerate(zip(asked, digits), 1):
         try:
             choices[question.id] = question.choice_for_key(int(d))
         except KeyError:
-            raise ValueError(f"câu {n}: chữ số {d} không có lựa chọn (1–{len(question.choices)}, 0 = để trống)") from None
+            raise EntryError(f"câu {n}: chữ số {d} không có lựa chọn (1–{len(question.choices)}, 0 = để trống)",
+                             "digits") from None
     texts = {}
     if text_q is not None:
         text = comment.strip()
         if len(text) > (text_q.max_length or 500):
-            raise ValueError(f"góp ý dài {len(text)} ký tự, tối đa {text_q.max_length or 500}")
+            raise EntryError(f"góp ý dài {len(text)} ký tự, tối đa {text_q.max_length or 500}", "comment")
         texts[text_q.id] = text
     return m.group(1), Given(choices, texts)
 
@@ -139,10 +161,12 @@ def entry(request, centre_id: str, questionnaire_id: str):
     """Paper data entry, keyboard first: the form number, then one digit per answer; Enter saves and
     the next form starts (its number suggested). A number already entered is refused, input kept."""
     centre, q = _centre_and_questionnaire(request, centre_id, questionnaire_id)
+    if not may_enter(request.user):
+        raise PermissionDenied   # page and POST alike: a read-only account never stores a form
     asked, text_q = entry_questions(q)
     lang = lang_of(request)
     error = saved = None
-    status = 200
+    status, focus = 200, "form_no"
     typed = {"form_no": "", "digits": "", "comment": ""}
     if request.method == "POST":
         typed = {k: (request.POST.get(k) or "")[:2000] for k in typed}
@@ -152,8 +176,8 @@ def entry(request, centre_id: str, questionnaire_id: str):
             audit(request, "q_paper_entry", f"{centre.id} {q.id} v{q.version} form {form_no}")
             saved = word("saved", lang, no=form_no)
             typed = {"form_no": str(int(form_no) + 1), "digits": "", "comment": ""}
-        except ValueError as e:
-            error, status = str(e), 400
+        except EntryError as e:
+            error, status, focus = str(e), 400, e.field
         except DuplicateForm as e:
             error, status = word("duplicate", lang, no=e.form_no, at=local_time(e.existing.received_at) or "",
                                  by=e.existing.entered_by or "?"), 409
@@ -162,4 +186,5 @@ def entry(request, centre_id: str, questionnaire_id: str):
     guide = [{"n": n, "q": x, "choices": [f"{i} {c.vi}" for i, c in enumerate(x.choices, 1)]}
              for n, x in enumerate(asked, 1)]
     return render_page(request, "central/q/entry.html", status=status, centre=centre, q=q, guide=guide,
-                       text_q=text_q, typed=typed, error=error, saved=saved, recent=recent, count=len(asked))
+                       text_q=text_q, typed=typed, error=error, saved=saved, recent=recent, count=len(asked),
+                       focus=focus if focus != "comment" or text_q is not None else "form_no")

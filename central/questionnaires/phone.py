@@ -42,6 +42,14 @@ LOOPBACK = ("127.0.0.1", "::1")
 class BadAnswers(ValueError):
     """The form data cannot be a response (an unknown choice, words too long): a 400 with this message."""
 
+    title_key = "bad_title"
+
+
+class NoAnswers(BadAnswers):
+    """Not one question answered: nothing to thank for or count (a 400 that asks the citizen to answer)."""
+
+    title_key = "empty_title"
+
 
 def client_address(request) -> str:
     """The phone's address: ``X-Forwarded-For`` only when the request came from the local proxy (our
@@ -63,10 +71,17 @@ def address_key(address: str) -> str:
 
 def parse_answers(q: Questionnaire, data, lang: str) -> Given:
     """Read the form fields ``q-<question id>``: a choice code, empty or absent (skipped), or the words
-    of a free-text question (at most its ``max_length`` characters). :class:`BadAnswers` otherwise."""
+    of a free-text question (at most its ``max_length`` characters). :class:`BadAnswers` otherwise — a
+    field for a question this channel does not ask included — and :class:`NoAnswers` when nothing at all
+    was answered (an all-blank response would be thanked and counted as a response)."""
     choices: dict[str, str | None] = {}
     texts: dict[str, str] = {}
-    for n, question in enumerate(q.for_channel("phone"), 1):
+    asked = q.for_channel("phone")
+    known = {f"q-{x.id}" for x in asked}
+    unknown = sorted(k for k in data.keys() if k.startswith("q-") and k not in known)
+    if unknown:
+        raise BadAnswers(word("bad_question", lang, value=unknown[0][2:42]))
+    for n, question in enumerate(asked, 1):
         raw = data.get(f"q-{question.id}", "")
         if question.kind == "text":
             # Control characters are dropped (a phone keyboard never types them); line breaks stay.
@@ -80,7 +95,9 @@ def parse_answers(q: Questionnaire, data, lang: str) -> Given:
         elif raw in question.codes:
             choices[question.id] = raw
         else:
-            raise BadAnswers(word("bad_choice", lang, n=n, value=raw[:20]))
+            raise BadAnswers(word("bad_choice", lang, n=n, text=question.text(lang), value=raw[:20]))
+    if not any(choices.values()) and not any(texts.values()):
+        raise NoAnswers(word("empty", lang))
     return Given(choices, texts)
 
 
@@ -127,7 +144,7 @@ def _submit(request, lang: str, centre: Unit, q: Questionnaire, token: str | Non
     try:
         given = parse_answers(q, request.POST, lang)
     except BadAnswers as e:
-        return _message(request, lang, word("bad_title", lang), str(e), 400, back=request.path)
+        return _message(request, lang, word(e.title_key, lang), str(e), 400, back=request.path)
     key = address_key(client_address(request))
     recent = AuditEntry.objects.filter(action=ACTION, remote=key)
     if recent.filter(at__gte=dj_tz.now() - timedelta(hours=1)).count() >= RATE_LIMIT:
