@@ -148,6 +148,46 @@ def test_the_phone_page_is_small_vietnamese_first_and_asks_every_phone_question(
     assert 'lang="en"' in english.text and "Your opinion of the Public Administrative Service Centre" in english.text
 
 
+@pytest.mark.parametrize("typed, stored", [
+    ("số điện thoại 0912345678, CCCD 031234567890", "số điện thoại [số đã ẩn], CCCD [số đã ẩn]"),
+    ("gọi 0912 345 678 hoặc 091.234.5678 hay 0912-345-678", "gọi [số đã ẩn] hoặc [số đã ẩn] hay [số đã ẩn]"),
+    ("Năm 2026, quầy 2, chờ 45 phút", "Năm 2026, quầy 2, chờ 45 phút"),
+    ("mã 1234567", "mã 1234567"),
+])
+def test_long_numbers_in_free_text_are_masked_and_short_ones_kept(typed, stored):
+    from central.questionnaires.privacy import mask_numbers
+    assert mask_numbers(typed) == stored
+
+
+def test_a_phone_number_written_in_a_comment_is_masked_before_it_is_stored_on_every_channel(site):
+    url, app, made = site
+    centre = made["centres"][1]
+    typed = "Gọi lại cho tôi: số điện thoại 0912345678, CCCD 031234567890. Quầy 2 chờ 45 phút."
+    s, r = phone_answer(url, centre, {"access-info": "HL", "gop-y": typed}, address="10.7.0.1")
+    assert r.status_code == 200
+    clerk = session(url, "xa-vinh-bao")
+    assert enter(clerk, url, centre, "8801", "1" * 23, typed).status_code == 200
+    got = rows(app, "SELECT r.channel, a.text FROM q_answers a JOIN q_responses r ON r.uuid = a.response_uuid "
+                    "WHERE a.question_id = 'gop-y' AND a.text LIKE 'Gọi lại%'")
+    assert sorted(got) == [(ch, "Gọi lại cho tôi: số điện thoại [số đã ẩn], CCCD [số đã ẩn]. Quầy 2 chờ 45 phút.")
+                           for ch in ("paper", "phone")]
+    everything = " ".join(t for (t,) in rows(app, "SELECT text FROM q_answers WHERE text IS NOT NULL"))
+    assert "0912345678" not in everything and "031234567890" not in everything
+
+
+def test_the_phone_page_asks_for_no_personal_data_by_the_text_box_and_says_anonymity_once(site):
+    url, app, made = site
+    html = requests.get(f"{url}/q/{made['centres'][0]}/trung-tam/").text
+    box = html.index('name="q-gop-y"')
+    assert "Xin đừng ghi họ tên, số điện thoại hay số giấy tờ" in html[box - 300:box]
+    before_questions = html[:html.index("<fieldset")]
+    assert before_questions.count("hỏi tên") == 1, "the anonymity sentence once"
+    assert before_questions.lower().count("bỏ qua") == 1
+    english = requests.get(f"{url}/q/{made['centres'][0]}/trung-tam/", cookies={"lang": "en"}).text
+    head = english[:english.index("<fieldset")]
+    assert head.count("your name") == 1 and head.lower().count("skip") == 1
+
+
 @pytest.mark.parametrize("path", ["/q/tt-nowhere/trung-tam/", "/q/{centre}/no-such-questionnaire/",
                                   "/q/{commune}/trung-tam/", "/q/" + "x" * 300 + "/trung-tam/"])
 def test_an_unknown_centre_or_questionnaire_is_a_404_page_never_a_500(site, path):

@@ -115,6 +115,23 @@ def _already(centre: Unit, q: Questionnaire, token: str | None) -> bool:
                                     local_date__lte=last.isoformat()).exists()
 
 
+# Words by which an introduction already says that skipping is fine and that no name is asked.
+SAYS_OPTIONAL = ("bỏ qua", "skip")
+SAYS_ANONYMOUS = ("không hỏi tên", "not ask your name", "never ask for your name")
+
+
+def intro_notes(intro: str, lang: str) -> list[str]:
+    """The page's own reassurances, each only when the questionnaire's introduction does not already
+    say it (the shipped introductions do: saying it twice reads as padding)."""
+    low = intro.lower()
+    notes = []
+    if not any(w in low for w in SAYS_OPTIONAL):
+        notes.append(word("optional", lang))
+    if not any(w in low for w in SAYS_ANONYMOUS):
+        notes.append(word("no_personal", lang))
+    return notes
+
+
 def phone_page(request, centre_id: str, questionnaire_id: str):
     """GET: the questionnaire's phone questions on one page; POST: store the response."""
     lang = lang_of(request)
@@ -134,10 +151,10 @@ def phone_page(request, centre_id: str, questionnaire_id: str):
     shown = [{"q": x, "n": i, "text": x.text(lang), "limit": word("chars_max", lang, n=x.max_length or 500),
               "choices": [(c.code, c.en if lang == "en" else c.vi) for c in x.choices]}
              for i, x in enumerate(questions, 1)]
+    intro = q.intro_en if lang == "en" else q.intro_vi
     return render(request, "central/q/phone.html", {
-        "w": words(lang), "lang": lang, "centre": centre, "title": q.title(lang),
-        "intro": q.intro_en if lang == "en" else q.intro_vi, "questions": shown, "total": len(questions),
-        "path": request.path})
+        "w": words(lang), "lang": lang, "centre": centre, "title": q.title(lang), "intro": intro,
+        "notes": intro_notes(intro, lang), "questions": shown, "total": len(questions), "path": request.path})
 
 
 def _submit(request, lang: str, centre: Unit, q: Questionnaire, token: str | None) -> HttpResponse:

@@ -13,6 +13,8 @@ WORDS: dict[str, tuple[str, str]] = {
                  "Nothing is required — skip any question you prefer not to answer."),
     "no_personal": ("Phiếu không hỏi tên, số điện thoại hay số căn cước.",
                     "We never ask for your name, phone number or ID number."),
+    "no_personal_text": ("Xin đừng ghi họ tên, số điện thoại hay số giấy tờ.",
+                         "Please do not write names, phone numbers or ID numbers."),
     "question_n": ("Câu {n}/{total}", "Question {n}/{total}"),
     "chars_max": ("Tối đa {n} ký tự.", "At most {n} characters."),
     "thanks_title": ("Cảm ơn Ông/Bà!", "Thank you!"),
