@@ -279,7 +279,7 @@ def test_more_than_the_hourly_limit_from_one_address_is_refused_with_429(site):
 def test_a_forwarded_address_is_believed_only_from_the_local_proxy():
     from types import SimpleNamespace
 
-    from central.questionnaires.phone import client_address
+    from central.remote import client_address
     local = SimpleNamespace(META={"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "1.2.3.4"})
     remote = SimpleNamespace(META={"REMOTE_ADDR": "5.6.7.8", "HTTP_X_FORWARDED_FOR": "1.2.3.4"})
     assert client_address(local) == "1.2.3.4" and client_address(remote) == "5.6.7.8"

@@ -24,6 +24,7 @@ from django.utils import timezone as dj_tz
 from kiosk.questionnaire.model import Questionnaire
 
 from central.models import AuditEntry, QResponse, Unit
+from central.remote import client_address  # noqa: F401 (the one rule; imported here by older callers)
 from central.questionnaires import catalogue
 from central.questionnaires.store import Given, device_hash, save_response
 from central.questionnaires.words import word, words
@@ -36,7 +37,6 @@ RATE_LIMIT = 20                     # responses per client address per hour; mor
 BURST_COUNT = 5                     # this many from one address within BURST_MINUTES: flagged
 BURST_MINUTES = 10
 ACTION = "q_phone"                  # the audit action that remembers a phone response's (hashed) address
-LOOPBACK = ("127.0.0.1", "::1")
 
 
 class BadAnswers(ValueError):
@@ -49,16 +49,6 @@ class NoAnswers(BadAnswers):
     """Not one question answered: nothing to thank for or count (a 400 that asks the citizen to answer)."""
 
     title_key = "empty_title"
-
-
-def client_address(request) -> str:
-    """The phone's address: ``X-Forwarded-For`` only when the request came from the local proxy (our
-    nginx sets it to the client's address, overwriting any a client sent), else the socket's."""
-    remote = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if remote in LOOPBACK and forwarded:
-        return forwarded.split(",")[-1].strip()[:64]
-    return remote
 
 
 def address_key(address: str) -> str:
