@@ -325,6 +325,35 @@ def test_a_bad_print_run_is_a_400_with_the_limits(site, query):
     assert r.status_code == 400 and "1 to 500" in r.text
 
 
+def test_the_poster_links_to_the_public_address_when_set_and_warns_when_it_falls_back_to_the_request(site):
+    from django.test import override_settings
+    url, app, made = site
+    s = session(url, "xa-ninh-giang")
+    centre = made["centres"][0]
+    poster = f"{url}/questionnaires/{centre}/trung-tam/poster/"
+    fallback = s.get(poster).text
+    assert f"{url}/q/{centre}/trung-tam/" in fallback
+    assert 'id="poster-warning"' in fallback and "địa chỉ trang này đang được mở" in fallback
+    assert "CENTRAL_PUBLIC_URL" in fallback
+    with override_settings(CENTRAL_PUBLIC_URL="https://danhgia.haiphong.gov.vn"):
+        public = s.get(poster).text
+        listing = s.get(f"{url}/questionnaires/").text
+    link = f"https://danhgia.haiphong.gov.vn/q/{centre}/trung-tam/"
+    assert re.search(r'id="poster-url">([^<]*)<', public)[1] == link
+    assert url not in public.split('id="poster-url"')[1] and 'id="poster-warning"' not in public
+    from central.questionnaires.office import qr_svg
+    assert qr_svg(link) in public, "the QR code carries the public link"
+    assert f'href="{link}"' in listing
+
+
+@pytest.mark.parametrize("value", ["danhgia.haiphong.gov.vn", "ftp://x.vn", "https://", "https://x.vn/?a=1"])
+def test_a_wrong_public_address_is_refused_saying_what_to_write(value):
+    from central.settings import public_url
+    with pytest.raises(ValueError, match="CENTRAL_PUBLIC_URL.*https://danhgia"):
+        public_url(value)
+    assert public_url(" https://danhgia.haiphong.gov.vn/ ") == "https://danhgia.haiphong.gov.vn"
+
+
 def enter(s, url, centre, form_no, digits, comment="", qid="trung-tam"):
     page = s.get(f"{url}/questionnaires/{centre}/{qid}/entry/")
     return s.post(f"{url}/questionnaires/{centre}/{qid}/entry/", data={

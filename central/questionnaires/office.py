@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import segno
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -28,6 +29,15 @@ FORM_NO_RE = re.compile(r"^0*([1-9][0-9]{0,8})$")
 def phone_path(centre_id: str, questionnaire_id: str) -> str:
     """The phone page's path (a contract, printed on the posters): ``/q/<centre_id>/<questionnaire_id>/``."""
     return f"/q/{centre_id}/{questionnaire_id}/"
+
+
+def public_link(request, path: str) -> tuple[str, bool]:
+    """The full link to ``path`` as citizens reach it: from ``CENTRAL_PUBLIC_URL`` when it is set
+    (True), else from the address this request came to (False — perhaps an internal one)."""
+    base = getattr(settings, "CENTRAL_PUBLIC_URL", "")
+    if base:
+        return base + path, True
+    return request.build_absolute_uri(path), False
 
 
 def render_page(request, template: str, status: int = 200, **context) -> HttpResponse:
@@ -69,7 +79,7 @@ def index(request):
     """Every centre the account may see, with each questionnaire's phone link, poster, paper form, entry."""
     if access.role(request.user) is None:
         raise PermissionDenied
-    rows = [{"centre": c, "links": [{"q": q, "phone": request.build_absolute_uri(phone_path(c.id, q.id))}
+    rows = [{"centre": c, "links": [{"q": q, "phone": public_link(request, phone_path(c.id, q.id))[0]}
                                     for q in catalogue.offered()]} for c in visible_centres(request.user)]
     ids = access.visible_unit_ids(request.user)
     communes = Unit.objects.filter(kind="commune").order_by("name")
@@ -89,8 +99,10 @@ def poster(request, centre_id: str, questionnaire_id: str):
     """A printable A4 poster: the centre's name, the title, one line of instructions, the QR code and
     the link in text."""
     centre, q = _centre_and_questionnaire(request, centre_id, questionnaire_id)
-    url = request.build_absolute_uri(phone_path(centre.id, q.id))
-    return render_page(request, "central/q/poster.html", centre=centre, title=q.title_vi, url=url, qr=qr_svg(url))
+    url, public = public_link(request, phone_path(centre.id, q.id))
+    warning = None if public else word("poster_from_request", lang_of(request), url=request.build_absolute_uri("/"))
+    return render_page(request, "central/q/poster.html", centre=centre, title=q.title_vi, url=url, qr=qr_svg(url),
+                       warning=warning)
 
 
 @login_required

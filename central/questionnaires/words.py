@@ -45,6 +45,12 @@ WORDS: dict[str, tuple[str, str]] = {
                  "Too many responses came from the same network within an hour. Please try again later."),
     "poster_line": ("Dùng điện thoại quét mã QR để trả lời phiếu khảo sát — không cần đăng nhập, không hỏi tên.",
                     "Scan the QR code with your phone to answer — no login, no name asked."),
+    "poster_from_request": ("Chú ý: đường dẫn trên áp phích là địa chỉ trang này đang được mở ({url}). Nếu đó là "
+                            "địa chỉ nội bộ, điện thoại của người dân sẽ không mở được — quản trị cần đặt "
+                            "CENTRAL_PUBLIC_URL (địa chỉ công khai của dịch vụ) rồi in lại.",
+                            "Note: the poster's link is the address this page was opened at ({url}). If that is "
+                            "an internal address, citizens' phones cannot open it — the administrator should set "
+                            "CENTRAL_PUBLIC_URL (the service's public address), then print again."),
     "poster_or": ("Hoặc mở đường dẫn:", "Or open:"),
     "print": ("In", "Print"),
     "phone_link": ("Trang điện thoại", "Phone page"),
