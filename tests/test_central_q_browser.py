@@ -274,3 +274,19 @@ def test_after_a_refusal_or_a_save_the_clerks_next_keystrokes_replace_the_field_
     answers = dict(rows(app, "SELECT a.question_id, a.choice FROM q_answers a JOIN q_responses r ON r.uuid = a.response_uuid "
                              "WHERE r.form_no = '303' AND r.centre_id = ?", [centre]))
     assert answers["access-info"] == "HL", "the retyped answers replaced the refused ones"
+
+
+def test_more_paper_forms_are_printed_from_the_questionnaires_page_and_a_bad_count_is_told_in_vietnamese(site, desk):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    url, app, made = site
+    log_in(desk, url, "xa-ninh-giang")
+    follow(desk, desk.find_element(By.ID, "nav-questionnaires"))
+    form = desk.find_element(By.CSS_SELECTOR, f"form.print-run[action*='{made['centres'][0]}/trung-tam']")
+    shot(desk, "central-q-list", (1280, 700))
+    count = form.find_element(By.NAME, "count")
+    count.send_keys(Keys.CONTROL, "a")
+    count.send_keys("600")
+    follow(desk, form.find_element(By.CSS_SELECTOR, "button"))
+    message = desk.find_element(By.ID, "print-error").text
+    assert "Số phiếu cần in «600»" in message and "từ 1 đến 500" in message

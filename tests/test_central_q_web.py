@@ -317,12 +317,29 @@ def test_the_paper_forms_carry_their_numbers_and_every_paper_question(site, tmp_
         assert len(image.convert("L").getcolors(256 * 256)) > 10, "the page is drawn, not blank"
 
 
-@pytest.mark.parametrize("query", ["count=0", "count=501", "first=-3", "first=abc", "count=1e9"])
-def test_a_bad_print_run_is_a_400_with_the_limits(site, query):
+@pytest.mark.parametrize("query, field", [
+    ("count=0", "Số phiếu cần in «0»"), ("count=501", "Số phiếu cần in «501»"), ("first=-3", "Từ số «-3»"),
+    ("first=abc", "Từ số «abc»"), ("count=1e9", "Số phiếu cần in «1e9»"), ("first=" + "9" * 5000, "Từ số «999"),
+    ("first=999999999&count=2", "Số phiếu cần in «2»")])
+def test_a_bad_print_run_is_a_400_page_in_vietnamese_with_the_limits(site, query, field):
     url, app, made = site
     s = session(url, "xa-ninh-giang")
     r = s.get(f"{url}/questionnaires/{made['centres'][0]}/trung-tam/paper.pdf?{query}")
-    assert r.status_code == 400 and "1 to 500" in r.text
+    assert r.status_code == 400 and r.headers["Content-Type"].startswith("text/html")
+    assert field in r.text and "từ 1 đến 500" in r.text and "Không in được phiếu" in r.text
+
+
+def test_the_questionnaires_page_has_a_print_form_that_opens_the_pdf(site):
+    url, app, made = site
+    s = session(url, "xa-ninh-giang")
+    listing = s.get(f"{url}/questionnaires/").text
+    centre = made["centres"][0]
+    action = f"/questionnaires/{centre}/trung-tam/paper.pdf"
+    form = re.search(rf'<form class="print-run" method="get" action="{re.escape(action)}"[^>]*>(.*?)</form>', listing, re.S)
+    assert form and 'name="first"' in form[1] and 'name="count"' in form[1] and "In phiếu" in form[1]
+    pdf = s.get(url + action, params={"first": "121", "count": "2"})
+    assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
+    assert "phieu-trung-tam" in pdf.headers["Content-Disposition"] and "-121-122.pdf" in pdf.headers["Content-Disposition"]
 
 
 def test_the_poster_links_to_the_public_address_when_set_and_warns_when_it_falls_back_to_the_request(site):

@@ -107,16 +107,24 @@ def poster(request, centre_id: str, questionnaire_id: str):
 
 @login_required
 def paper_pdf(request, centre_id: str, questionnaire_id: str):
-    """``?first=N&count=M``: M numbered paper forms from number N, as one PDF."""
+    """``?first=N&count=M``: M numbered paper forms from number N, as one PDF (the questionnaires
+    page's print form sends them); a bad value is a 400 page in the person's language."""
     centre, q = _centre_and_questionnaire(request, centre_id, questionnaire_id)
+    lang = lang_of(request)
+    raw = {"first": (request.GET.get("first") or "1").strip(), "count": (request.GET.get("count") or "20").strip()}
+    bad = None
     try:
-        first = int(request.GET.get("first") or 1)
-        count = int(request.GET.get("count") or 20)
-        if not (1 <= first <= 999_999_999 - count and 1 <= count <= paper.MAX_FORMS):
-            raise ValueError
-    except ValueError:
-        return HttpResponse(f"first must be a form number from 1, count a number of forms from 1 to {paper.MAX_FORMS}"
-                            .encode(), status=400, content_type="text/plain; charset=utf-8")
+        first = int(raw["first"]) if raw["first"].isdigit() else None
+        count = int(raw["count"]) if raw["count"].isdigit() else None
+    except ValueError:   # more digits than int() takes
+        first = count = None
+    if first is None or not 1 <= first <= 999_999_999:
+        bad = "first"
+    elif count is None or not 1 <= count <= paper.MAX_FORMS or first + count - 1 > 999_999_999:
+        bad = "count"
+    if bad:
+        text = word("print_bad", lang, field=word(f"print_{bad}", lang), value=raw[bad][:20], max=paper.MAX_FORMS)
+        return render_page(request, "central/q/print_error.html", status=400, text=text)
     body = paper.render_forms(q, centre.name, centre.parent.name if centre.parent else "",
                               paper.form_numbers(first, count))
     audit(request, "q_paper_print", f"{centre.id} {q.id} v{q.version} {first}+{count}")

@@ -58,8 +58,16 @@ WORDS: dict[str, tuple[str, str]] = {
     "paper": ("Phiếu giấy (PDF)", "Paper form (PDF)"),
     "entry": ("Nhập phiếu giấy", "Paper entry"),
     "analysis": ("Kết quả khảo sát", "Questionnaire results"),
-    "print_hint": ("Phiếu giấy in 20 phiếu, số 1 đến 20; in tiếp: sửa first= và count= trong đường dẫn (tối đa 500).",
-                   "The paper link prints forms 1 to 20; for more, change first= and count= in the link (at most 500)."),
+    "print_hint": ("In phiếu giấy: chọn số phiếu đầu tiên và số phiếu cần in (1–500 một lần), rồi bấm “In phiếu”.",
+                   "Paper forms: choose the first form number and how many (1–500 at a time), then press “Print forms”."),
+    "print_first": ("Từ số", "From no."),
+    "print_count": ("Số phiếu cần in", "How many"),
+    "print_go": ("In phiếu (PDF)", "Print forms (PDF)"),
+    "print_bad_title": ("Không in được phiếu", "The forms could not be printed"),
+    "print_bad": ("{field} «{value}» không hợp lệ: số phiếu đầu tiên là một số từ 1, số phiếu cần in từ 1 đến "
+                  "{max} (số cuối không quá 999.999.999).", "{field} “{value}” is not valid: the first form number "
+                  "is a number from 1, how many from 1 to {max} (the last number at most 999,999,999)."),
+    "back_to_list": ("Quay lại danh sách phiếu khảo sát", "Back to the questionnaires"),
     "previous_short": ("Kỳ trước", "Previous period"),
     "not_in_index": ("không tính vào chỉ số chung", "not in the overall index"),
     "form_no": ("Số phiếu", "Form no."),
