@@ -442,6 +442,20 @@ def test_a_commune_account_opens_its_own_pages_and_is_refused_another_communes(s
     assert stranger.status_code == 302 and "/login/" in stranger.headers["Location"]
 
 
+def test_the_analysis_period_is_typed_day_month_year_like_the_rest_of_the_service(site):
+    url, app, made = site
+    s = session(url, "xa-ninh-giang")
+    page = s.get(f"{url}/questionnaires/analysis/{made['communes'][0]}/",
+                 params={"q": "trung-tam", "from": "1/7/2026", "to": "30/09/2026"}).text
+    assert 'type="date"' not in page
+    assert re.search(r'<input type="text" name="from"[^>]*value="01/07/2026"', page)
+    assert re.search(r'<input type="text" name="to"[^>]*value="30/09/2026"', page) and 'placeholder="dd/mm/yyyy"' in page
+    assert "01/07/2026 – 30/09/2026" in page
+    bad = s.get(f"{url}/questionnaires/analysis/{made['communes'][0]}/", params={"from": "31/02/2026"})
+    assert bad.status_code == 200 and 'id="date-error"' in bad.text and "31/02/2026" in bad.text
+    assert "ngày/tháng/năm" in bad.text and "quý hiện tại" in bad.text
+
+
 def test_a_centre_account_sees_only_its_centre_and_only_the_city_sees_the_city(site):
     url, app, made = site
     centre = session(url, "tt-ninh-giang")
