@@ -615,3 +615,40 @@ def test_the_combined_analysis_matches_an_independent_computation_from_the_raw_r
             {"kiosk": 12, "phone": 7, "paper": 5}
     finally:
         cm.__exit__(None, None, None)
+
+
+# --- the demo (make central) ---------------------------------------------------------------------------
+
+def test_every_run_of_the_demo_prints_logins_that_work_and_gives_the_analysis_tagged_demo_answers(tmp_path):
+    from django.contrib.auth import authenticate
+    from central.app import make_app
+    from central.democli import login_text
+    from central.demo import DEMO_TAG, build_questionnaire_demo
+    app = make_app(fresh_sqlite(tmp_path), None, None, alias="demo-logins", apply_migrations=False)
+    token = activate(app.runtime)
+    try:
+        made = build("demo-logins", communes=5, days=1, per_day=1)
+        assert sorted(made["communes"])[0] != made["communes"][0], "the first commune by id has no account"
+        text = login_text(DEMO_PASSWORD)
+        printed = re.findall(r"(\S+) / " + re.escape(DEMO_PASSWORD), text)
+        assert {"admin", "so-noi-vu", "xa-ninh-giang"} <= set(printed) and "xa-an-lao" not in printed
+        for username in printed:
+            assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
+        n = build_questionnaire_demo(per_channel={"kiosk": 4, "phone": 3, "paper": 2})
+        from central.models import QResponse
+        from central.questionnaires.catalogue import offered
+        assert n == 5 * len(offered()) * (4 + 3 + 2)
+        demo = QResponse.objects.filter(entered_by=DEMO_TAG)
+        assert demo.count() == n and not QResponse.objects.exclude(entered_by=DEMO_TAG).exists()
+        assert {c: demo.filter(channel=c).count() for c in ("kiosk", "phone", "paper")} == \
+            {"kiosk": 4 * 5 * len(offered()), "phone": 3 * 5 * len(offered()), "paper": 2 * 5 * len(offered())}
+        assert not demo.filter(flag__isnull=False).exists(), "demo rows are not shown as flagged"
+        from central.questionnaires.catalogue import find, now
+        from central.questionnaires.results import unit_analysis
+        from central.models import Unit
+        result = unit_analysis(find("trung-tam"), Unit.objects.get(id=made["communes"][0]), now().date(), now().date())
+        assert result["responses"] == 9 and result["index"] is not None, "the analysis page is not empty"
+    finally:
+        deactivate(token)
+        from django.db import connections
+        connections["demo-logins"].close()
