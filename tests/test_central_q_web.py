@@ -161,11 +161,11 @@ def test_long_numbers_in_free_text_are_masked_and_short_ones_kept(typed, stored)
 
 def test_a_phone_number_written_in_a_comment_is_masked_before_it_is_stored_on_every_channel(site):
     url, app, made = site
-    centre = made["centres"][1]
+    centre = made["centres"][0]   # (the burst test counts the other centre's phone answers)
     typed = "Gọi lại cho tôi: số điện thoại 0912345678, CCCD 031234567890. Quầy 2 chờ 45 phút."
     s, r = phone_answer(url, centre, {"access-info": "HL", "gop-y": typed}, address="10.7.0.1")
     assert r.status_code == 200
-    clerk = session(url, "xa-vinh-bao")
+    clerk = session(url, "xa-ninh-giang")
     assert enter(clerk, url, centre, "8801", "1" * 23, typed).status_code == 200
     got = rows(app, "SELECT r.channel, a.text FROM q_answers a JOIN q_responses r ON r.uuid = a.response_uuid "
                     "WHERE a.question_id = 'gop-y' AND a.text LIKE 'Gọi lại%'")
