@@ -24,7 +24,7 @@ from django.utils import timezone as dj_tz
 from kiosk.questionnaire.model import Questionnaire
 
 from central.models import AuditEntry, QResponse, Unit
-from central.remote import client_address  # noqa: F401 (the one rule; imported here by older callers)
+from central.remote import client_address   # the one client-address rule, shared with the login throttle
 from central.questionnaires import catalogue
 from central.questionnaires.store import Given, device_hash, save_response
 from central.questionnaires.words import word, words
