@@ -46,6 +46,16 @@ def make_votes(kiosk_id: str, days: list[date], per_day: int, quality: float, rn
             yield v
 
 
+def demo_logins() -> list[tuple[str, str, str]]:
+    """The accounts that exist, as ``(role, unit name or "", username)``: admin, city, commune, centre,
+    each by name — what ``make central`` prints, on the first run and on every later one."""
+    from django.contrib.auth import get_user_model
+    order = {"admin": 0, "city": 1, "commune": 2, "centre": 3}
+    users = get_user_model().objects.filter(central__isnull=False).select_related("central__unit")
+    found = [(u.central.role, u.central.unit.name if u.central.unit else "", u.username) for u in users]
+    return sorted(found, key=lambda x: (order.get(x[0], 9), x[1], x[2]))
+
+
 def build(alias: str = "default", communes: int = 6, days: int = 60, per_day: int = 30, today: date | None = None,
           seed: int = 7, accounts: bool = True) -> dict[str, list[str]]:
     """Create the city, ``communes`` communes with a centre and a kiosk each, votes for ``days`` days,
@@ -85,3 +95,53 @@ def build(alias: str = "default", communes: int = 6, days: int = 60, per_day: in
         add_user("xa-" + made["communes"][0].removeprefix("xa-"), "commune", made["communes"][0], DEMO_PASSWORD)
     return made
 
+
+
+DEMO_TAG = "demo"   # entered_by of every demo questionnaire response: clearly not a citizen's
+DEMO_RESPONSES = {"kiosk": 30, "phone": 12, "paper": 8}   # per centre and questionnaire
+
+
+def build_questionnaire_demo(centres: list[str] | None = None, seed: int = 11,
+                             per_channel: dict[str, int] | None = None) -> int:
+    """Questionnaire responses for the demo, so a newcomer's analysis page is not empty: for every
+    centre and offered questionnaire, kiosk, phone and paper responses dated today (the current
+    quarter), stored through the service's own writer and tagged ``entered_by = "demo"`` (phone rows
+    also ``device = "demo"``, paper rows form numbers from 9001). Returns the number of responses made."""
+    from central.models import QAnswer, QResponse
+    from central.questionnaires import catalogue
+    from central.questionnaires.store import Given, save_response
+    rng = random.Random(seed)
+    per_channel = per_channel or DEMO_RESPONSES
+    units = Unit.objects.filter(kind="centre").order_by("id")
+    if centres is not None:
+        units = units.filter(id__in=centres)
+    made = 0
+    for centre in units:
+        kiosk = Kiosk.objects.filter(centre=centre).order_by("id").values_list("id", flat=True).first() or ""
+        quality = 0.75 + 0.2 * rng.random()
+        for q in catalogue.offered():
+            scale_ids = {x.id for x in q.scale_questions()}
+            for channel, count in per_channel.items():
+                asked = q.for_channel(channel)
+                for n in range(count):
+                    choices = {}
+                    for question in asked:
+                        if question.kind == "text":
+                            continue
+                        codes = list(question.codes)
+                        if rng.random() < 0.08:
+                            choices[question.id] = None          # skipped, as citizens do
+                        elif question.id in scale_ids:
+                            good = rng.random() < quality
+                            choices[question.id] = rng.choice(codes[:2] if good else codes[2:] or codes)
+                        else:
+                            choices[question.id] = rng.choice(codes)
+                    given = Given(choices, {x.id: "" for x in asked if x.kind == "text"})
+                    row = save_response(q, centre, channel, given, entered_by=DEMO_TAG,
+                                        device=DEMO_TAG if channel == "phone" else "",
+                                        form_no=str(9001 + n) if channel == "paper" else "")
+                    if channel == "kiosk" and kiosk:
+                        QResponse.objects.filter(uuid=row.uuid).update(kiosk_id=kiosk, counter_id=COUNTERS[0][0])
+                        QAnswer.objects.filter(response_uuid=row.uuid).update(kiosk_id=kiosk)
+                    made += 1
+    return made

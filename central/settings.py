@@ -4,7 +4,8 @@
 ``CENTRAL_SECRET_KEY``: signs sessions (a random one per start when unset: logins end at restart);
 ``CENTRAL_ALLOWED_HOSTS``: comma-separated host names (default ``localhost,127.0.0.1``);
 ``CENTRAL_REPORT_TOKEN``: the bearer token for ``/v1/reports``; ``CENTRAL_SMTP_HOST``/``_PORT``,
-``CENTRAL_ALERT_TO``, ``CENTRAL_MAIL_FROM``: alert e-mail; ``CENTRAL_HTTPS=1`` behind a TLS proxy.
+``CENTRAL_ALERT_TO``, ``CENTRAL_MAIL_FROM``: alert e-mail; ``CENTRAL_HTTPS=1`` behind a TLS proxy;
+``CENTRAL_PUBLIC_URL``: the address citizens reach the service at (the QR posters' links).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from central.dburl import database_settings
 
@@ -19,6 +21,24 @@ BASE_DIR = Path(__file__).resolve().parent
 SECRET_KEY = os.environ.get("CENTRAL_SECRET_KEY") or secrets.token_urlsafe(50)
 DEBUG = os.environ.get("CENTRAL_DEBUG") == "1"
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("CENTRAL_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h.strip()]
+
+
+def public_url(value: str) -> str:
+    """``CENTRAL_PUBLIC_URL`` checked: ``https://host[:port][/path]`` without a trailing slash, or ""
+    (unset: links are made from the request's address). A wrong value stops the start, saying why."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"CENTRAL_PUBLIC_URL={value!r}: write the address citizens open, like "
+                         "https://danhgia.haiphong.gov.vn (http or https, a host name, no ? or #)")
+    return value
+
+
+# The address printed on the QR posters: an office opening the service at an internal IP must still
+# print a link a citizen's phone can reach.
+CENTRAL_PUBLIC_URL = public_url(os.environ.get("CENTRAL_PUBLIC_URL", ""))
 
 INSTALLED_APPS = [
     "django.contrib.auth",

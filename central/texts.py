@@ -31,6 +31,10 @@ TEXTS: dict[str, tuple[str, str]] = {
                  "Đang hiển thị 30 ngày gần nhất.",
                  "Could not read “{field}”: “{value}”. Write day/month/year, e.g. 22/11/2026. "
                  "Showing the last 30 days."),
+    "bad_date_quarter": ("Không đọc được «{field}»: «{value}». Hãy viết ngày/tháng/năm, ví dụ 22/11/2026. "
+                         "Đang hiển thị quý hiện tại.",
+                         "Could not read “{field}”: “{value}”. Write day/month/year, e.g. 22/11/2026. "
+                         "Showing the current quarter."),
     "counter": ("Quầy", "Counter"),
     "officer": ("Mã công chức", "Officer code"),
     "daily": ("Theo ngày", "Daily"),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from central import access, dashboard, registry, svg, texts
 from central.models import AuditEntry, Kiosk, Unit
+from central.remote import client_address
 from central.reports import Source, safe_cell
 from central.runtime import current
 from sync.wire import KIOSK_ID_RE, WIRE_FIELDS
@@ -35,7 +36,7 @@ def lang_of(request) -> str:
 def audit(request, action: str, detail: str = "", username: str | None = None) -> None:
     """Write one audit line (logins, exports, registry changes)."""
     AuditEntry.objects.create(username=(username or getattr(request.user, "username", "") or "")[:150],
-                              action=action, detail=detail[:500], remote=request.META.get("REMOTE_ADDR", "")[:64])
+                              action=action, detail=detail[:500], remote=client_address(request))
 
 
 def page(request, template: str, **context) -> HttpResponse:
@@ -96,14 +97,15 @@ def _date_error(request, error) -> str | None:
 # --- logging in ---------------------------------------------------------------------------------
 
 def login_view(request):
-    """The login form (fields ``username`` and ``password``), throttled per name and per address."""
+    """The login form (fields ``username`` and ``password``), throttled per name and per client address
+    (:func:`central.remote.client_address`: behind nginx the citizen's, not the proxy's 127.0.0.1)."""
     error = None
     if request.method == "POST":
         name = (request.POST.get("username") or "")[:150]
         since = dj_tz.now() - LOGIN_WINDOW
         failed = AuditEntry.objects.filter(action="login_failed", at__gte=since)
         if failed.filter(username=name).count() >= MAX_FAILED_PER_NAME or \
-                failed.filter(remote=request.META.get("REMOTE_ADDR", "")).count() >= MAX_FAILED_PER_ADDRESS:
+                failed.filter(remote=client_address(request)).count() >= MAX_FAILED_PER_ADDRESS:
             audit(request, "login_throttled", username=name)
             error = "throttled"
         else:

@@ -236,3 +236,57 @@ def test_the_analysis_page_shows_every_channel_to_the_commune_and_never_another_
     assert "403" in desk.page_source + desk.title and "Vĩnh Bảo" not in desk.page_source
     desk.get(f"{url}/questionnaires/analysis/hai-phong/")
     assert "403" in desk.page_source + desk.title
+
+
+def test_after_a_refusal_or_a_save_the_clerks_next_keystrokes_replace_the_field_instead_of_joining_it(site, desk):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    url, app, made = site
+    centre = made["centres"][0]
+    log_in(desk, url, "tt-ninh-giang")
+    desk.get(f"{url}/questionnaires/{centre}/trung-tam/entry/")
+    good = "1" * 23
+    desk.switch_to.active_element.send_keys("301" + Keys.TAB)
+    type_and_enter(desk, desk.switch_to.active_element, good)
+    assert desk.find_element(By.ID, "entry-saved").text == "Đã lưu phiếu số 301."
+    # The suggested next number is selected: typing another number replaces it.
+    assert desk.switch_to.active_element.get_attribute("id") == "form_no"
+    desk.switch_to.active_element.send_keys("305" + Keys.TAB)
+    type_and_enter(desk, desk.switch_to.active_element, good)
+    assert desk.find_element(By.ID, "entry-saved").text == "Đã lưu phiếu số 305."
+    # A number entered twice: the number field is focused with its text selected; the next number replaces it.
+    desk.switch_to.active_element.send_keys("301" + Keys.TAB)
+    type_and_enter(desk, desk.switch_to.active_element, good)
+    assert "Phiếu số 301 đã được nhập" in desk.find_element(By.ID, "entry-error").text
+    assert desk.switch_to.active_element.get_attribute("id") == "form_no"
+    type_and_enter(desk, desk.switch_to.active_element, "302")
+    assert desk.find_element(By.ID, "entry-saved").text == "Đã lưu phiếu số 302."
+    # A wrong digit count: the answers field is focused with its text selected; retyping replaces it.
+    desk.switch_to.active_element.send_keys(Keys.TAB)
+    type_and_enter(desk, desk.switch_to.active_element, "1" * 22)
+    assert "cần đúng 23 chữ số" in desk.find_element(By.ID, "entry-error").text
+    assert desk.switch_to.active_element.get_attribute("id") == "digits"
+    type_and_enter(desk, desk.switch_to.active_element, "2" * 23)
+    assert desk.find_element(By.ID, "entry-saved").text == "Đã lưu phiếu số 303."
+    got = rows(app, "SELECT form_no FROM q_responses WHERE channel = 'paper' AND centre_id = ? AND form_no >= '300' "
+                    "AND form_no < '400' ORDER BY form_no", [centre])
+    assert [n for (n,) in got] == ["301", "302", "303", "305"], "no joined numbers such as 302301"
+    answers = dict(rows(app, "SELECT a.question_id, a.choice FROM q_answers a JOIN q_responses r ON r.uuid = a.response_uuid "
+                             "WHERE r.form_no = '303' AND r.centre_id = ?", [centre]))
+    assert answers["access-info"] == "HL", "the retyped answers replaced the refused ones"
+
+
+def test_more_paper_forms_are_printed_from_the_questionnaires_page_and_a_bad_count_is_told_in_vietnamese(site, desk):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    url, app, made = site
+    log_in(desk, url, "xa-ninh-giang")
+    follow(desk, desk.find_element(By.ID, "nav-questionnaires"))
+    form = desk.find_element(By.CSS_SELECTOR, f"form.print-run[action*='{made['centres'][0]}/trung-tam']")
+    shot(desk, "central-q-list", (1280, 700))
+    count = form.find_element(By.NAME, "count")
+    count.send_keys(Keys.CONTROL, "a")
+    count.send_keys("600")
+    follow(desk, form.find_element(By.CSS_SELECTOR, "button"))
+    message = desk.find_element(By.ID, "print-error").text
+    assert "Số phiếu cần in «600»" in message and "từ 1 đến 500" in message

@@ -148,6 +148,46 @@ def test_the_phone_page_is_small_vietnamese_first_and_asks_every_phone_question(
     assert 'lang="en"' in english.text and "Your opinion of the Public Administrative Service Centre" in english.text
 
 
+@pytest.mark.parametrize("typed, stored", [
+    ("số điện thoại 0912345678, CCCD 031234567890", "số điện thoại [số đã ẩn], CCCD [số đã ẩn]"),
+    ("gọi 0912 345 678 hoặc 091.234.5678 hay 0912-345-678", "gọi [số đã ẩn] hoặc [số đã ẩn] hay [số đã ẩn]"),
+    ("Năm 2026, quầy 2, chờ 45 phút", "Năm 2026, quầy 2, chờ 45 phút"),
+    ("mã 1234567", "mã 1234567"),
+])
+def test_long_numbers_in_free_text_are_masked_and_short_ones_kept(typed, stored):
+    from central.questionnaires.privacy import mask_numbers
+    assert mask_numbers(typed) == stored
+
+
+def test_a_phone_number_written_in_a_comment_is_masked_before_it_is_stored_on_every_channel(site):
+    url, app, made = site
+    centre = made["centres"][0]   # (the burst test counts the other centre's phone answers)
+    typed = "Gọi lại cho tôi: số điện thoại 0912345678, CCCD 031234567890. Quầy 2 chờ 45 phút."
+    s, r = phone_answer(url, centre, {"access-info": "HL", "gop-y": typed}, address="10.7.0.1")
+    assert r.status_code == 200
+    clerk = session(url, "xa-ninh-giang")
+    assert enter(clerk, url, centre, "8801", "1" * 23, typed).status_code == 200
+    got = rows(app, "SELECT r.channel, a.text FROM q_answers a JOIN q_responses r ON r.uuid = a.response_uuid "
+                    "WHERE a.question_id = 'gop-y' AND a.text LIKE 'Gọi lại%'")
+    assert sorted(got) == [(ch, "Gọi lại cho tôi: số điện thoại [số đã ẩn], CCCD [số đã ẩn]. Quầy 2 chờ 45 phút.")
+                           for ch in ("paper", "phone")]
+    everything = " ".join(t for (t,) in rows(app, "SELECT text FROM q_answers WHERE text IS NOT NULL"))
+    assert "0912345678" not in everything and "031234567890" not in everything
+
+
+def test_the_phone_page_asks_for_no_personal_data_by_the_text_box_and_says_anonymity_once(site):
+    url, app, made = site
+    html = requests.get(f"{url}/q/{made['centres'][0]}/trung-tam/").text
+    box = html.index('name="q-gop-y"')
+    assert "Xin đừng ghi họ tên, số điện thoại hay số giấy tờ" in html[box - 300:box]
+    before_questions = html[:html.index("<fieldset")]
+    assert before_questions.count("hỏi tên") == 1, "the anonymity sentence once"
+    assert before_questions.lower().count("bỏ qua") == 1
+    english = requests.get(f"{url}/q/{made['centres'][0]}/trung-tam/", cookies={"lang": "en"}).text
+    head = english[:english.index("<fieldset")]
+    assert head.count("your name") == 1 and head.lower().count("skip") == 1
+
+
 @pytest.mark.parametrize("path", ["/q/tt-nowhere/trung-tam/", "/q/{centre}/no-such-questionnaire/",
                                   "/q/{commune}/trung-tam/", "/q/" + "x" * 300 + "/trung-tam/"])
 def test_an_unknown_centre_or_questionnaire_is_a_404_page_never_a_500(site, path):
@@ -167,6 +207,28 @@ def test_bad_form_data_is_a_400_with_a_clear_message_and_nothing_is_stored(site,
     before = rows(app, "SELECT count(*) FROM q_responses")[0][0]
     _, r = phone_answer(url, made["centres"][1], answers, address="10.4.0.1")
     assert r.status_code == 400 and says in r.text
+    assert rows(app, "SELECT count(*) FROM q_responses")[0][0] == before
+
+
+@pytest.mark.parametrize("answers", [{}, {"access-info": "", "gop-y": "   "}, {"gop-y": "\u0007"}])
+def test_a_response_with_no_answer_at_all_is_refused_kindly_and_nothing_is_stored(site, answers):
+    url, app, made = site
+    before = rows(app, "SELECT count(*) FROM q_responses")[0][0]
+    s, r = phone_answer(url, made["centres"][1], answers, address="10.6.0.1")
+    assert r.status_code == 400 and "Ông/Bà chưa trả lời câu nào" in r.text
+    assert rows(app, "SELECT count(*) FROM q_responses")[0][0] == before
+    assert not s.cookies.get("q_device"), "not counted as this phone's response: it may still answer"
+
+
+def test_an_unknown_question_or_choice_is_a_400_naming_the_question_not_a_silent_skip(site):
+    url, app, made = site
+    before = rows(app, "SELECT count(*) FROM q_responses")[0][0]
+    _, r = phone_answer(url, made["centres"][1], {"access-info": "HL", "x": "XYZ"}, address="10.6.0.2")
+    assert r.status_code == 400 and "“x”" in r.text
+    _, r = phone_answer(url, made["centres"][1], {"access-info": "XYZ"}, address="10.6.0.2")
+    first = TRUNG_TAM["questions"][0]
+    assert first["id"] == "access-info"
+    assert r.status_code == 400 and "Câu 1" in r.text and first["vi"] in r.text and "XYZ" in r.text
     assert rows(app, "SELECT count(*) FROM q_responses")[0][0] == before
 
 
@@ -206,18 +268,18 @@ def test_more_than_the_hourly_limit_from_one_address_is_refused_with_429(site):
     url, app, made = site
     from central.questionnaires.phone import RATE_LIMIT
     for i in range(RATE_LIMIT):
-        _, r = phone_answer(url, made["centres"][0], {}, address="192.0.2.99")
+        _, r = phone_answer(url, made["centres"][0], {"access-info": "HL"}, address="192.0.2.99")
         assert r.status_code == 200
-    _, r = phone_answer(url, made["centres"][0], {}, address="192.0.2.99")
+    _, r = phone_answer(url, made["centres"][0], {"access-info": "HL"}, address="192.0.2.99")
     assert r.status_code == 429 and "Quá nhiều phiếu" in r.text
-    _, other = phone_answer(url, made["centres"][0], {}, address="192.0.2.100")
+    _, other = phone_answer(url, made["centres"][0], {"access-info": "HL"}, address="192.0.2.100")
     assert other.status_code == 200
 
 
 def test_a_forwarded_address_is_believed_only_from_the_local_proxy():
     from types import SimpleNamespace
 
-    from central.questionnaires.phone import client_address
+    from central.remote import client_address
     local = SimpleNamespace(META={"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "1.2.3.4"})
     remote = SimpleNamespace(META={"REMOTE_ADDR": "5.6.7.8", "HTTP_X_FORWARDED_FOR": "1.2.3.4"})
     assert client_address(local) == "1.2.3.4" and client_address(remote) == "5.6.7.8"
@@ -255,12 +317,58 @@ def test_the_paper_forms_carry_their_numbers_and_every_paper_question(site, tmp_
         assert len(image.convert("L").getcolors(256 * 256)) > 10, "the page is drawn, not blank"
 
 
-@pytest.mark.parametrize("query", ["count=0", "count=501", "first=-3", "first=abc", "count=1e9"])
-def test_a_bad_print_run_is_a_400_with_the_limits(site, query):
+@pytest.mark.parametrize("query, field", [
+    ("count=0", "Số phiếu cần in «0»"), ("count=501", "Số phiếu cần in «501»"), ("first=-3", "Từ số «-3»"),
+    ("first=abc", "Từ số «abc»"), ("count=1e9", "Số phiếu cần in «1e9»"), ("first=" + "9" * 5000, "Từ số «999"),
+    ("first=999999999&count=2", "Số phiếu cần in «2»")])
+def test_a_bad_print_run_is_a_400_page_in_vietnamese_with_the_limits(site, query, field):
     url, app, made = site
     s = session(url, "xa-ninh-giang")
     r = s.get(f"{url}/questionnaires/{made['centres'][0]}/trung-tam/paper.pdf?{query}")
-    assert r.status_code == 400 and "1 to 500" in r.text
+    assert r.status_code == 400 and r.headers["Content-Type"].startswith("text/html")
+    assert field in r.text and "từ 1 đến 500" in r.text and "Không in được phiếu" in r.text
+
+
+def test_the_questionnaires_page_has_a_print_form_that_opens_the_pdf(site):
+    url, app, made = site
+    s = session(url, "xa-ninh-giang")
+    listing = s.get(f"{url}/questionnaires/").text
+    centre = made["centres"][0]
+    action = f"/questionnaires/{centre}/trung-tam/paper.pdf"
+    form = re.search(rf'<form class="print-run" method="get" action="{re.escape(action)}"[^>]*>(.*?)</form>', listing, re.S)
+    assert form and 'name="first"' in form[1] and 'name="count"' in form[1] and "In phiếu" in form[1]
+    pdf = s.get(url + action, params={"first": "121", "count": "2"})
+    assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
+    assert "phieu-trung-tam" in pdf.headers["Content-Disposition"] and "-121-122.pdf" in pdf.headers["Content-Disposition"]
+
+
+def test_the_poster_links_to_the_public_address_when_set_and_warns_when_it_falls_back_to_the_request(site):
+    from django.test import override_settings
+    url, app, made = site
+    s = session(url, "xa-ninh-giang")
+    centre = made["centres"][0]
+    poster = f"{url}/questionnaires/{centre}/trung-tam/poster/"
+    fallback = s.get(poster).text
+    assert f"{url}/q/{centre}/trung-tam/" in fallback
+    assert 'id="poster-warning"' in fallback and "địa chỉ trang này đang được mở" in fallback
+    assert "CENTRAL_PUBLIC_URL" in fallback
+    with override_settings(CENTRAL_PUBLIC_URL="https://danhgia.haiphong.gov.vn"):
+        public = s.get(poster).text
+        listing = s.get(f"{url}/questionnaires/").text
+    link = f"https://danhgia.haiphong.gov.vn/q/{centre}/trung-tam/"
+    assert re.search(r'id="poster-url">([^<]*)<', public)[1] == link
+    assert url not in public.split('id="poster-url"')[1] and 'id="poster-warning"' not in public
+    from central.questionnaires.office import qr_svg
+    assert qr_svg(link) in public, "the QR code carries the public link"
+    assert f'href="{link}"' in listing
+
+
+@pytest.mark.parametrize("value", ["danhgia.haiphong.gov.vn", "ftp://x.vn", "https://", "https://x.vn/?a=1"])
+def test_a_wrong_public_address_is_refused_saying_what_to_write(value):
+    from central.settings import public_url
+    with pytest.raises(ValueError, match="CENTRAL_PUBLIC_URL.*https://danhgia"):
+        public_url(value)
+    assert public_url(" https://danhgia.haiphong.gov.vn/ ") == "https://danhgia.haiphong.gov.vn"
 
 
 def enter(s, url, centre, form_no, digits, comment="", qid="trung-tam"):
@@ -334,6 +442,20 @@ def test_a_commune_account_opens_its_own_pages_and_is_refused_another_communes(s
     assert stranger.status_code == 302 and "/login/" in stranger.headers["Location"]
 
 
+def test_the_analysis_period_is_typed_day_month_year_like_the_rest_of_the_service(site):
+    url, app, made = site
+    s = session(url, "xa-ninh-giang")
+    page = s.get(f"{url}/questionnaires/analysis/{made['communes'][0]}/",
+                 params={"q": "trung-tam", "from": "1/7/2026", "to": "30/09/2026"}).text
+    assert 'type="date"' not in page
+    assert re.search(r'<input type="text" name="from"[^>]*value="01/07/2026"', page)
+    assert re.search(r'<input type="text" name="to"[^>]*value="30/09/2026"', page) and 'placeholder="dd/mm/yyyy"' in page
+    assert "01/07/2026 – 30/09/2026" in page
+    bad = s.get(f"{url}/questionnaires/analysis/{made['communes'][0]}/", params={"from": "31/02/2026"})
+    assert bad.status_code == 200 and 'id="date-error"' in bad.text and "31/02/2026" in bad.text
+    assert "ngày/tháng/năm" in bad.text and "quý hiện tại" in bad.text
+
+
 def test_a_centre_account_sees_only_its_centre_and_only_the_city_sees_the_city(site):
     url, app, made = site
     centre = session(url, "tt-ninh-giang")
@@ -345,7 +467,26 @@ def test_a_centre_account_sees_only_its_centre_and_only_the_city_sees_the_city(s
     assert made["centres"][0] in listing and made["centres"][1] not in listing and "Vĩnh Bảo" not in listing
     city = session(url, "so-noi-vu")
     assert city.get(f"{url}/questionnaires/analysis/hai-phong/").status_code == 200
-    assert city.get(f"{url}/questionnaires/{made['centres'][1]}/trung-tam/entry/").status_code == 200
+    assert city.get(f"{url}/questionnaires/{made['centres'][1]}/trung-tam/poster/").status_code == 200
+
+
+def test_the_city_account_reads_but_may_not_enter_paper_forms(site):
+    url, app, made = site
+    city = session(url, "so-noi-vu")
+    centre = made["centres"][1]
+    assert city.get(f"{url}/questionnaires/{centre}/trung-tam/entry/").status_code == 403
+    listing = city.get(f"{url}/questionnaires/").text
+    assert "entry-link" not in listing and "/entry/" not in listing, "no entry link is offered to the city"
+    page = city.get(f"{url}/questionnaires/")
+    posted = city.post(f"{url}/questionnaires/{centre}/trung-tam/entry/",
+                       data={"csrfmiddlewaretoken": csrf(page.text) if "csrfmiddlewaretoken" in page.text
+                             else city.cookies.get("csrftoken"), "form_no": "9101", "digits": "1" * 23},
+                       headers={"Referer": url + "/questionnaires/"})
+    assert posted.status_code == 403
+    assert not rows(app, "SELECT uuid FROM q_responses WHERE form_no = '9101'"), "nothing stored"
+    admin = session(url, "admin")
+    assert admin.get(f"{url}/questionnaires/{centre}/trung-tam/entry/").status_code == 200
+    assert "entry-link" in admin.get(f"{url}/questionnaires/").text
 
 
 # --- the combined analysis, against an independent computation (SQLite and PostgreSQL) ---------------
@@ -474,3 +615,40 @@ def test_the_combined_analysis_matches_an_independent_computation_from_the_raw_r
             {"kiosk": 12, "phone": 7, "paper": 5}
     finally:
         cm.__exit__(None, None, None)
+
+
+# --- the demo (make central) ---------------------------------------------------------------------------
+
+def test_every_run_of_the_demo_prints_logins_that_work_and_gives_the_analysis_tagged_demo_answers(tmp_path):
+    from django.contrib.auth import authenticate
+    from central.app import make_app
+    from central.democli import login_text
+    from central.demo import DEMO_TAG, build_questionnaire_demo
+    app = make_app(fresh_sqlite(tmp_path), None, None, alias="demo-logins", apply_migrations=False)
+    token = activate(app.runtime)
+    try:
+        made = build("demo-logins", communes=5, days=1, per_day=1)
+        assert sorted(made["communes"])[0] != made["communes"][0], "the first commune by id has no account"
+        text = login_text(DEMO_PASSWORD)
+        printed = re.findall(r"(\S+) / " + re.escape(DEMO_PASSWORD), text)
+        assert {"admin", "so-noi-vu", "xa-ninh-giang"} <= set(printed) and "xa-an-lao" not in printed
+        for username in printed:
+            assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
+        n = build_questionnaire_demo(per_channel={"kiosk": 4, "phone": 3, "paper": 2})
+        from central.models import QResponse
+        from central.questionnaires.catalogue import offered
+        assert n == 5 * len(offered()) * (4 + 3 + 2)
+        demo = QResponse.objects.filter(entered_by=DEMO_TAG)
+        assert demo.count() == n and not QResponse.objects.exclude(entered_by=DEMO_TAG).exists()
+        assert {c: demo.filter(channel=c).count() for c in ("kiosk", "phone", "paper")} == \
+            {"kiosk": 4 * 5 * len(offered()), "phone": 3 * 5 * len(offered()), "paper": 2 * 5 * len(offered())}
+        assert not demo.filter(flag__isnull=False).exists(), "demo rows are not shown as flagged"
+        from central.questionnaires.catalogue import find, now
+        from central.questionnaires.results import unit_analysis
+        from central.models import Unit
+        result = unit_analysis(find("trung-tam"), Unit.objects.get(id=made["communes"][0]), now().date(), now().date())
+        assert result["responses"] == 9 and result["index"] is not None, "the analysis page is not empty"
+    finally:
+        deactivate(token)
+        from django.db import connections
+        connections["demo-logins"].close()

@@ -124,6 +124,39 @@ def test_logins_are_throttled_after_repeated_failures_and_audited(site):
                            )[0][0] == 5
 
 
+def test_the_login_throttle_counts_each_client_behind_the_proxy_not_the_proxys_address(tmp_path):
+    from central.app import make_app
+    from central.server import serving
+    from central.views import MAX_FAILED_PER_ADDRESS
+    app = make_app(fresh_sqlite(tmp_path), None, None, alias="throttle-proxy", apply_migrations=False)
+    # As gunicorn behind nginx: every request comes from 127.0.0.1, the client's address in X-Forwarded-For.
+    with serving(app, clear_untrusted_proxy_headers=False) as url:
+        token = activate(app.runtime)
+        try:
+            build(app.runtime.alias, communes=1, days=1, per_day=1)
+        finally:
+            deactivate(token)
+            from django.db import connections
+            connections[app.runtime.alias].close()
+
+        def attempt(address, username, password):
+            s = requests.Session()
+            form = s.get(url + "/login/", headers={"X-Forwarded-For": address})
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+            return s.post(url + "/login/", data={"username": username, "password": password,
+                                                 "csrfmiddlewaretoken": token},
+                          headers={"Referer": url + "/login/", "X-Forwarded-For": address}, allow_redirects=False)
+
+        for i in range(MAX_FAILED_PER_ADDRESS):   # one address guesses many names (each under the per-name limit)
+            assert "Sai tên đăng nhập" in attempt("203.0.113.50", f"guess-{i}", "wrong-password-x").text
+        throttled = attempt("203.0.113.50", "admin", DEMO_PASSWORD)
+        assert throttled.status_code == 200 and "Quá nhiều lần" in throttled.text
+        other = attempt("198.51.100.23", "admin", DEMO_PASSWORD)   # another citizen, through the same nginx
+        assert other.status_code == 302, "a different client behind the proxy is not locked out"
+        remotes = {r for (r,) in app.store.query("SELECT remote FROM audit_log WHERE action = 'login_failed'")}
+        assert remotes == {"203.0.113.50"}, "the audit log records the client's address, not the proxy's"
+
+
 def test_kiosk_health_shows_the_status_each_sync_sent(site):
     url, app, made = site
     s, _ = session(url, "admin")

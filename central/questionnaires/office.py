@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import segno
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -30,6 +31,15 @@ def phone_path(centre_id: str, questionnaire_id: str) -> str:
     return f"/q/{centre_id}/{questionnaire_id}/"
 
 
+def public_link(request, path: str) -> tuple[str, bool]:
+    """The full link to ``path`` as citizens reach it: from ``CENTRAL_PUBLIC_URL`` when it is set
+    (True), else from the address this request came to (False — perhaps an internal one)."""
+    base = getattr(settings, "CENTRAL_PUBLIC_URL", "")
+    if base:
+        return base + path, True
+    return request.build_absolute_uri(path), False
+
+
 def render_page(request, template: str, status: int = 200, **context) -> HttpResponse:
     """Render a staff page with the words of the chosen language and the account's role."""
     lang = lang_of(request)
@@ -48,6 +58,15 @@ def _centre_and_questionnaire(request, centre_id: str, questionnaire_id: str) ->
     return centre, q
 
 
+ENTRY_ROLES = ("admin", "commune", "centre")   # the city account reads; it does not enter forms
+
+
+def may_enter(user) -> bool:
+    """True when the account may enter paper forms: admin, or a commune or centre account (its own
+    units are checked per page). The city's account (Sở Nội vụ) only reads."""
+    return access.role(user) in ENTRY_ROLES
+
+
 def visible_centres(user) -> list[Unit]:
     """The centres an account may see, by name."""
     ids = access.visible_unit_ids(user)
@@ -60,13 +79,14 @@ def index(request):
     """Every centre the account may see, with each questionnaire's phone link, poster, paper form, entry."""
     if access.role(request.user) is None:
         raise PermissionDenied
-    rows = [{"centre": c, "links": [{"q": q, "phone": request.build_absolute_uri(phone_path(c.id, q.id))}
+    rows = [{"centre": c, "links": [{"q": q, "phone": public_link(request, phone_path(c.id, q.id))[0]}
                                     for q in catalogue.offered()]} for c in visible_centres(request.user)]
     ids = access.visible_unit_ids(request.user)
     communes = Unit.objects.filter(kind="commune").order_by("name")
     if ids is not None:
         communes = communes.filter(id__in=ids)
-    return render_page(request, "central/q/index.html", rows=rows, communes=list(communes), city=ids is None)
+    return render_page(request, "central/q/index.html", rows=rows, communes=list(communes), city=ids is None,
+                       can_enter=may_enter(request.user))
 
 
 def qr_svg(url: str) -> str:
@@ -79,28 +99,47 @@ def poster(request, centre_id: str, questionnaire_id: str):
     """A printable A4 poster: the centre's name, the title, one line of instructions, the QR code and
     the link in text."""
     centre, q = _centre_and_questionnaire(request, centre_id, questionnaire_id)
-    url = request.build_absolute_uri(phone_path(centre.id, q.id))
-    return render_page(request, "central/q/poster.html", centre=centre, title=q.title_vi, url=url, qr=qr_svg(url))
+    url, public = public_link(request, phone_path(centre.id, q.id))
+    warning = None if public else word("poster_from_request", lang_of(request), url=request.build_absolute_uri("/"))
+    return render_page(request, "central/q/poster.html", centre=centre, title=q.title_vi, url=url, qr=qr_svg(url),
+                       warning=warning)
 
 
 @login_required
 def paper_pdf(request, centre_id: str, questionnaire_id: str):
-    """``?first=N&count=M``: M numbered paper forms from number N, as one PDF."""
+    """``?first=N&count=M``: M numbered paper forms from number N, as one PDF (the questionnaires
+    page's print form sends them); a bad value is a 400 page in the person's language."""
     centre, q = _centre_and_questionnaire(request, centre_id, questionnaire_id)
+    lang = lang_of(request)
+    raw = {"first": (request.GET.get("first") or "1").strip(), "count": (request.GET.get("count") or "20").strip()}
+    bad = None
     try:
-        first = int(request.GET.get("first") or 1)
-        count = int(request.GET.get("count") or 20)
-        if not (1 <= first <= 999_999_999 - count and 1 <= count <= paper.MAX_FORMS):
-            raise ValueError
-    except ValueError:
-        return HttpResponse(f"first must be a form number from 1, count a number of forms from 1 to {paper.MAX_FORMS}"
-                            .encode(), status=400, content_type="text/plain; charset=utf-8")
+        first = int(raw["first"]) if raw["first"].isdigit() else None
+        count = int(raw["count"]) if raw["count"].isdigit() else None
+    except ValueError:   # more digits than int() takes
+        first = count = None
+    if first is None or not 1 <= first <= 999_999_999:
+        bad = "first"
+    elif count is None or not 1 <= count <= paper.MAX_FORMS or first + count - 1 > 999_999_999:
+        bad = "count"
+    if bad:
+        text = word("print_bad", lang, field=word(f"print_{bad}", lang), value=raw[bad][:20], max=paper.MAX_FORMS)
+        return render_page(request, "central/q/print_error.html", status=400, text=text)
     body = paper.render_forms(q, centre.name, centre.parent.name if centre.parent else "",
                               paper.form_numbers(first, count))
     audit(request, "q_paper_print", f"{centre.id} {q.id} v{q.version} {first}+{count}")
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="phieu-{q.id}-{centre.id}-{first}-{first + count - 1}.pdf"'
     return response
+
+
+class EntryError(ValueError):
+    """A refused entry line, with the field that was wrong (``form_no``, ``digits`` or ``comment``):
+    the page selects that field's text so the clerk's next keystrokes replace it."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
 
 
 def entry_questions(q: Questionnaire) -> tuple[list[Question], Question | None]:
@@ -111,25 +150,28 @@ def entry_questions(q: Questionnaire) -> tuple[list[Question], Question | None]:
 
 def parse_entry(q: Questionnaire, form_no: str, digits: str, comment: str) -> tuple[str, Given]:
     """Read the entry form: the form number (leading zeros dropped) and one digit per question
-    (N = the N-th choice, 0 = left blank). ``ValueError`` with a clear message otherwise."""
+    (N = the N-th choice, 0 = left blank). :class:`EntryError` with a clear message and the field otherwise."""
     m = FORM_NO_RE.match(form_no.strip())
     if not m:
-        raise ValueError(f"số phiếu {form_no.strip()[:20]!r} không hợp lệ: gõ số in ở góc phải phiếu (1, 2, 3…)")
+        raise EntryError(f"số phiếu {form_no.strip()[:20]!r} không hợp lệ: gõ số in ở góc phải phiếu (1, 2, 3…)",
+                         "form_no")
     asked, text_q = entry_questions(q)
     digits = re.sub(r"\s+", "", digits)
     if not digits.isdigit() or len(digits) != len(asked):
-        raise ValueError(f"cần đúng {len(asked)} chữ số (mỗi câu một số, 0 = để trống); đã gõ {len(digits)} ký tự")
+        raise EntryError(f"cần đúng {len(asked)} chữ số (mỗi câu một số, 0 = để trống); đã gõ {len(digits)} ký tự",
+                         "digits")
     choices: dict[str, str | None] = {}
     for n, (question, d) in enumerate(zip(asked, digits), 1):
         try:
             choices[question.id] = question.choice_for_key(int(d))
         except KeyError:
-            raise ValueError(f"câu {n}: chữ số {d} không có lựa chọn (1–{len(question.choices)}, 0 = để trống)") from None
+            raise EntryError(f"câu {n}: chữ số {d} không có lựa chọn (1–{len(question.choices)}, 0 = để trống)",
+                             "digits") from None
     texts = {}
     if text_q is not None:
         text = comment.strip()
         if len(text) > (text_q.max_length or 500):
-            raise ValueError(f"góp ý dài {len(text)} ký tự, tối đa {text_q.max_length or 500}")
+            raise EntryError(f"góp ý dài {len(text)} ký tự, tối đa {text_q.max_length or 500}", "comment")
         texts[text_q.id] = text
     return m.group(1), Given(choices, texts)
 
@@ -139,10 +181,12 @@ def entry(request, centre_id: str, questionnaire_id: str):
     """Paper data entry, keyboard first: the form number, then one digit per answer; Enter saves and
     the next form starts (its number suggested). A number already entered is refused, input kept."""
     centre, q = _centre_and_questionnaire(request, centre_id, questionnaire_id)
+    if not may_enter(request.user):
+        raise PermissionDenied   # page and POST alike: a read-only account never stores a form
     asked, text_q = entry_questions(q)
     lang = lang_of(request)
     error = saved = None
-    status = 200
+    status, focus = 200, "form_no"
     typed = {"form_no": "", "digits": "", "comment": ""}
     if request.method == "POST":
         typed = {k: (request.POST.get(k) or "")[:2000] for k in typed}
@@ -152,8 +196,8 @@ def entry(request, centre_id: str, questionnaire_id: str):
             audit(request, "q_paper_entry", f"{centre.id} {q.id} v{q.version} form {form_no}")
             saved = word("saved", lang, no=form_no)
             typed = {"form_no": str(int(form_no) + 1), "digits": "", "comment": ""}
-        except ValueError as e:
-            error, status = str(e), 400
+        except EntryError as e:
+            error, status, focus = str(e), 400, e.field
         except DuplicateForm as e:
             error, status = word("duplicate", lang, no=e.form_no, at=local_time(e.existing.received_at) or "",
                                  by=e.existing.entered_by or "?"), 409
@@ -162,4 +206,5 @@ def entry(request, centre_id: str, questionnaire_id: str):
     guide = [{"n": n, "q": x, "choices": [f"{i} {c.vi}" for i, c in enumerate(x.choices, 1)]}
              for n, x in enumerate(asked, 1)]
     return render_page(request, "central/q/entry.html", status=status, centre=centre, q=q, guide=guide,
-                       text_q=text_q, typed=typed, error=error, saved=saved, recent=recent, count=len(asked))
+                       text_q=text_q, typed=typed, error=error, saved=saved, recent=recent, count=len(asked),
+                       focus=focus if focus != "comment" or text_q is not None else "form_no")

@@ -24,6 +24,7 @@ from django.utils import timezone as dj_tz
 from kiosk.questionnaire.model import Questionnaire
 
 from central.models import AuditEntry, QResponse, Unit
+from central.remote import client_address   # the one client-address rule, shared with the login throttle
 from central.questionnaires import catalogue
 from central.questionnaires.store import Given, device_hash, save_response
 from central.questionnaires.words import word, words
@@ -36,21 +37,18 @@ RATE_LIMIT = 20                     # responses per client address per hour; mor
 BURST_COUNT = 5                     # this many from one address within BURST_MINUTES: flagged
 BURST_MINUTES = 10
 ACTION = "q_phone"                  # the audit action that remembers a phone response's (hashed) address
-LOOPBACK = ("127.0.0.1", "::1")
 
 
 class BadAnswers(ValueError):
     """The form data cannot be a response (an unknown choice, words too long): a 400 with this message."""
 
+    title_key = "bad_title"
 
-def client_address(request) -> str:
-    """The phone's address: ``X-Forwarded-For`` only when the request came from the local proxy (our
-    nginx sets it to the client's address, overwriting any a client sent), else the socket's."""
-    remote = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if remote in LOOPBACK and forwarded:
-        return forwarded.split(",")[-1].strip()[:64]
-    return remote
+
+class NoAnswers(BadAnswers):
+    """Not one question answered: nothing to thank for or count (a 400 that asks the citizen to answer)."""
+
+    title_key = "empty_title"
 
 
 def address_key(address: str) -> str:
@@ -63,10 +61,17 @@ def address_key(address: str) -> str:
 
 def parse_answers(q: Questionnaire, data, lang: str) -> Given:
     """Read the form fields ``q-<question id>``: a choice code, empty or absent (skipped), or the words
-    of a free-text question (at most its ``max_length`` characters). :class:`BadAnswers` otherwise."""
+    of a free-text question (at most its ``max_length`` characters). :class:`BadAnswers` otherwise — a
+    field for a question this channel does not ask included — and :class:`NoAnswers` when nothing at all
+    was answered (an all-blank response would be thanked and counted as a response)."""
     choices: dict[str, str | None] = {}
     texts: dict[str, str] = {}
-    for n, question in enumerate(q.for_channel("phone"), 1):
+    asked = q.for_channel("phone")
+    known = {f"q-{x.id}" for x in asked}
+    unknown = sorted(k for k in data.keys() if k.startswith("q-") and k not in known)
+    if unknown:
+        raise BadAnswers(word("bad_question", lang, value=unknown[0][2:42]))
+    for n, question in enumerate(asked, 1):
         raw = data.get(f"q-{question.id}", "")
         if question.kind == "text":
             # Control characters are dropped (a phone keyboard never types them); line breaks stay.
@@ -80,7 +85,9 @@ def parse_answers(q: Questionnaire, data, lang: str) -> Given:
         elif raw in question.codes:
             choices[question.id] = raw
         else:
-            raise BadAnswers(word("bad_choice", lang, n=n, value=raw[:20]))
+            raise BadAnswers(word("bad_choice", lang, n=n, text=question.text(lang), value=raw[:20]))
+    if not any(choices.values()) and not any(texts.values()):
+        raise NoAnswers(word("empty", lang))
     return Given(choices, texts)
 
 
@@ -96,6 +103,23 @@ def _already(centre: Unit, q: Questionnaire, token: str | None) -> bool:
     return QResponse.objects.filter(centre_id=centre.id, questionnaire_id=q.id, version=q.version, channel="phone",
                                     device=device_hash(token), local_date__gte=first.isoformat(),
                                     local_date__lte=last.isoformat()).exists()
+
+
+# Words by which an introduction already says that skipping is fine and that no name is asked.
+SAYS_OPTIONAL = ("bỏ qua", "skip")
+SAYS_ANONYMOUS = ("không hỏi tên", "not ask your name", "never ask for your name")
+
+
+def intro_notes(intro: str, lang: str) -> list[str]:
+    """The page's own reassurances, each only when the questionnaire's introduction does not already
+    say it (the shipped introductions do: saying it twice reads as padding)."""
+    low = intro.lower()
+    notes = []
+    if not any(w in low for w in SAYS_OPTIONAL):
+        notes.append(word("optional", lang))
+    if not any(w in low for w in SAYS_ANONYMOUS):
+        notes.append(word("no_personal", lang))
+    return notes
 
 
 def phone_page(request, centre_id: str, questionnaire_id: str):
@@ -117,17 +141,17 @@ def phone_page(request, centre_id: str, questionnaire_id: str):
     shown = [{"q": x, "n": i, "text": x.text(lang), "limit": word("chars_max", lang, n=x.max_length or 500),
               "choices": [(c.code, c.en if lang == "en" else c.vi) for c in x.choices]}
              for i, x in enumerate(questions, 1)]
+    intro = q.intro_en if lang == "en" else q.intro_vi
     return render(request, "central/q/phone.html", {
-        "w": words(lang), "lang": lang, "centre": centre, "title": q.title(lang),
-        "intro": q.intro_en if lang == "en" else q.intro_vi, "questions": shown, "total": len(questions),
-        "path": request.path})
+        "w": words(lang), "lang": lang, "centre": centre, "title": q.title(lang), "intro": intro,
+        "notes": intro_notes(intro, lang), "questions": shown, "total": len(questions), "path": request.path})
 
 
 def _submit(request, lang: str, centre: Unit, q: Questionnaire, token: str | None) -> HttpResponse:
     try:
         given = parse_answers(q, request.POST, lang)
     except BadAnswers as e:
-        return _message(request, lang, word("bad_title", lang), str(e), 400, back=request.path)
+        return _message(request, lang, word(e.title_key, lang), str(e), 400, back=request.path)
     key = address_key(client_address(request))
     recent = AuditEntry.objects.filter(action=ACTION, remote=key)
     if recent.filter(at__gte=dj_tz.now() - timedelta(hours=1)).count() >= RATE_LIMIT:

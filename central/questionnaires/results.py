@@ -24,7 +24,7 @@ from central.questionnaires.office import render_page
 from central.questionnaires.words import word
 from central.reports import Source
 from central.runtime import current
-from central.views import lang_of
+from central.views import lang_of, parse_day
 
 
 def centres_of(unit: Unit) -> list[str] | None:
@@ -36,17 +36,26 @@ def centres_of(unit: Unit) -> list[str] | None:
     return sorted(unit.children.filter(kind="centre").values_list("id", flat=True))
 
 
-def period(request) -> tuple[date, date]:
-    """``from``/``to`` from the query, else the current calendar quarter (the questionnaire period)."""
+def period(request) -> tuple[date, date, str | None]:
+    """``from``/``to`` from the query (dd/mm/yyyy as Vietnamese write it, or ISO from the page's own
+    links), else the current calendar quarter (the questionnaire period); with the sentence saying which
+    field could not be read (the quarter is shown instead), or None."""
     first, last = catalogue.quarter(catalogue.now().date())
-    try:
-        d_from = date.fromisoformat(request.GET.get("from") or first.isoformat())
-        d_to = date.fromisoformat(request.GET.get("to") or last.isoformat())
-    except ValueError:
-        return first, last
+    lang = lang_of(request)
+    got = {}
+    for field, default in (("from", first), ("to", last)):
+        value = request.GET.get(field) or ""
+        if not value.strip():
+            got[field] = default
+            continue
+        try:
+            got[field] = parse_day(value)
+        except ValueError:
+            return first, last, texts.t("bad_date_quarter", lang).format(field=texts.t(field, lang), value=value[:40])
+    d_from, d_to = got["from"], got["to"]
     if not (date(2000, 1, 1) <= d_from <= d_to <= date(2200, 1, 1)) or (d_to - d_from).days > 800:
-        return first, last
-    return d_from, d_to
+        return first, last, None
+    return d_from, d_to, None
 
 
 def unit_analysis(q: Questionnaire, unit: Unit, d_from: date, d_to: date, compare: bool = True) -> dict:
@@ -121,7 +130,7 @@ def analysis_page(request, unit_id: str):
     if q is None:
         raise Http404
     lang = lang_of(request)
-    d_from, d_to = period(request)
+    d_from, d_to, date_error = period(request)
     result = unit_analysis(q, unit, d_from, d_to)
     centres = centres_of(unit)
     flagged = QResponse.objects.filter(questionnaire_id=q.id, version=q.version, flag__isnull=False,
@@ -138,5 +147,5 @@ def analysis_page(request, unit_id: str):
     flagged_text = word("flagged", lang, n=texts.number(n_flagged)) if n_flagged else word("no_flagged", lang)
     return render_page(request, "central/q/analysis.html", unit=unit, q=q, title=q.title(lang), offered=offered,
                        a=shape(q, result, lang), flagged=n_flagged, flagged_text=flagged_text, communes=communes,
-                       d_from=d_from, d_to=d_to, period=f"{texts.vn_date(d_from)} – {texts.vn_date(d_to)}",
+                       d_from=d_from, d_to=d_to, date_error=date_error, period=f"{texts.vn_date(d_from)} – {texts.vn_date(d_to)}",
                        channel_names=[word(f"channel_{c}", lang) for c in CHANNELS])

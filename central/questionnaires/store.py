@@ -1,8 +1,9 @@
 """Writing one response from the phone page or the paper entry page into ``q_responses`` and
 ``q_answers`` (the tables the kiosk's answers are synced into), in one transaction.
 
-Every question the channel shows gets a row: a choice code, the citizen's words (free text), or a
-skip (no choice), so the analysis counts skips as the kiosk's do.
+Every question the channel shows gets a row: a choice code, the citizen's words (free text, long
+numbers masked: :mod:`central.questionnaires.privacy`), or a skip (no choice), so the analysis counts
+skips as the kiosk's do.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from kiosk.questionnaire.model import Questionnaire
 
 from central.models import QAnswer, QResponse, Unit
 from central.questionnaires.catalogue import now, register
+from central.questionnaires.privacy import mask_numbers
 from central.runtime import current
 
 
@@ -59,7 +61,8 @@ def save_response(q: Questionnaire, centre: Unit, channel: str, given: Given, *,
     answers = []
     for question in q.for_channel(channel):
         if question.kind == "text":
-            choice, text = None, given.texts.get(question.id) or None   # empty words: skipped
+            # Empty words: skipped. Phone and ID numbers written in a comment are masked before storing.
+            choice, text = None, mask_numbers(given.texts.get(question.id) or "") or None
         else:
             choice, text = given.choices.get(question.id), None
         answers.append(QAnswer(uuid=str(uuidlib.uuid4()), response_uuid=rid, question_id=question.id, choice=choice,
