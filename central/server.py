@@ -22,6 +22,12 @@ SERVER_OPTIONS = {
     "max_request_body_size": 64 * 1024 * 1024,   # the app answers 413 above 8 MiB, after reading
     "backlog": 2048,
     "ident": "central",
+    # Behind nginx on this machine (docs/central.md) every request comes from 127.0.0.1: believe the
+    # proxy's X-Forwarded-For/-Proto from there only, so the login throttle and the phone page's rate
+    # limit see each citizen's address; from anywhere else those headers are dropped.
+    "trusted_proxy": "127.0.0.1",
+    "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+    "clear_untrusted_proxy_headers": True,
 }
 
 

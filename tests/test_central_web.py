@@ -129,8 +129,9 @@ def test_the_login_throttle_counts_each_client_behind_the_proxy_not_the_proxys_a
     from central.server import serving
     from central.views import MAX_FAILED_PER_ADDRESS
     app = make_app(fresh_sqlite(tmp_path), None, None, alias="throttle-proxy", apply_migrations=False)
-    # As gunicorn behind nginx: every request comes from 127.0.0.1, the client's address in X-Forwarded-For.
-    with serving(app, clear_untrusted_proxy_headers=False) as url:
+    # As behind nginx: every request comes from 127.0.0.1, the client's address in X-Forwarded-For. The
+    # server runs with the options `main.py serve` uses (gunicorn passes the header through alike).
+    with serving(app) as url:
         token = activate(app.runtime)
         try:
             build(app.runtime.alias, communes=1, days=1, per_day=1)
