@@ -305,6 +305,7 @@ def test_the_paper_forms_carry_their_numbers_and_every_paper_question(site, tmp_
         [TRUNG_TAM["closing"]["vi"]]
     for q in questions:
         assert flat.count(" ".join(q.split())) == 3, q
+    assert flat.count("Xin đừng ghi họ tên, số điện thoại hay số giấy tờ.") == 3, "the comment box asks for no personal data"
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in flat and "XÃ NINH GIANG" in flat and "TRUNG TÂM PHỤC VỤ HÀNH" in flat
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
     assert "LiberationSerif" in fonts and "Helvetica" not in fonts

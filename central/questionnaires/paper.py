@@ -23,6 +23,8 @@ from kiosk.report.pdf import _BASE_FONT, FAMILY, MARGINS, _p, _register_fonts, _
 from kiosk.report.text import MOTTO, MOTTO_SUB
 from kiosk.questionnaire.model import Question, Questionnaire
 
+from .words import WORDS
+
 PAGE = A4                       # portrait: a form is read and ticked like a letter
 MAX_FORMS = 500                 # one print run; more is a second download
 BOX = 3.6 * mm
@@ -135,7 +137,8 @@ class _Form:
 
     def text_block(self, n: int, q: Question) -> KeepTogether:
         """The free-text question with lines to write on."""
-        return KeepTogether([_p(f"{n}. {q.vi}", self.qtext), Spacer(1, 7 * mm), _Lines(5)])
+        return KeepTogether([_p(f"{n}. {q.vi}", self.qtext), Spacer(1, 1.5 * mm),
+                             _p(f"<i>{WORDS['no_personal_text'][0]}</i>", self.small), Spacer(1, 5 * mm), _Lines(5)])
 
     def story(self, numbers: list[str]) -> list:
         questions = self.q.for_channel("paper")
