@@ -80,15 +80,16 @@ def follow(driver, element):
     """Click something that loads a new page, and wait until that page has replaced the old one.
 
     A click returns as soon as the browser has the event, before the next page loads; reading the
-    page straight after races the navigation (a flake seen on CI), so wait as a person would.
+    page straight after races the navigation (a flake seen on CI). The old page is marked in its
+    ``window``; a new page has a new window object without the mark. (Waiting for the old <html>
+    element to go stale raced too: Chromium may answer "node does not belong to the document".)
     """
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
-    from selenium.webdriver.common.by import By
-    old = driver.find_element(By.TAG_NAME, "html")
+    driver.execute_script("window.__beforeClick = true")
     element.click()
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(old))
-    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    WebDriverWait(driver, 30, ignored_exceptions=(WebDriverException,)).until(lambda d: d.execute_script(
+        "return window.__beforeClick === undefined && document.readyState === 'complete'"))
 
 
 def download(driver, href, content_type):
