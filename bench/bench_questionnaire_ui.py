@@ -11,18 +11,15 @@ Run under Xvfb (`make bench` does). Figures are printed; nothing is asserted.
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_ui import tap_to_thanks  # noqa: E402
+from bench.bench_ui import start_app, tap_to_thanks  # noqa: E402
 from bench.common import summary, verdict  # noqa: E402
-from tests.ui.conftest import (FAST, App, EventLoop, KioskApp, UnitTestTouch, VoteStore, Window,  # noqa: E402
-                               load_config, pump)
-from tests.conftest import write_config  # noqa: E402
+from tests.ui.conftest import FAST, UnitTestTouch, Window, pump  # noqa: E402
 
 from kiosk.questionnaire.answers import start_questionnaire, stop_questionnaire  # noqa: E402
 from kiosk.questionnaire.loader import load_catalogue, questionnaire_dirs  # noqa: E402
@@ -83,16 +80,7 @@ def answers_alone(app, n: int = TAPS) -> list[float]:
 
 
 def main() -> None:
-    EventLoop.ensure_window()
-    EventLoop.start()
-    folder = Path(tempfile.mkdtemp())
-    config = load_config(write_config(folder, counters=(("Q1", "Quầy 1 — Tư pháp, hộ tịch"),)))
-    store = VoteStore.from_config(config)
-    # No touch guard here: this measures drawing, and the taps come faster than a person's.
-    app = KioskApp(config, store, timings=replace(FAST, thanks_s=60, idle_s=600, guard_s=0))
-    App._running_app = app  # before build(): the kv layouts bind to the running app
-    root = app.build()
-    Window.add_widget(root)
+    app, store, _root = start_app()
     trung_tam = load_catalogue(questionnaire_dirs()).get("trung-tam")
     for size in SIZES:
         Window.size = size

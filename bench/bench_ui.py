@@ -86,7 +86,8 @@ def cold_start(runs: int = 3) -> tuple[list[float], list[float]]:
     return kiosk, bare
 
 
-def main() -> None:
+def start_app():
+    """A kiosk with one counter in a fresh folder, its window up: ``(app, store, root)`` for a bench."""
     EventLoop.ensure_window()
     EventLoop.start()
     folder = Path(tempfile.mkdtemp())
@@ -97,6 +98,11 @@ def main() -> None:
     App._running_app = app  # before build(): the kv layouts bind to the running app
     root = app.build()
     Window.add_widget(root)
+    return app, store, root
+
+
+def main() -> None:
+    app, store, root = start_app()
     for size in ALL_SIZES:
         Window.size = size
         pump(5)
