@@ -12,6 +12,8 @@ from collections import Counter as Tally
 from datetime import datetime, timedelta
 
 import pytest
+from kivy.metrics import dp
+from kivy.uix.button import Button
 
 from kiosk import outbox, removable, totals
 from kiosk.pin import SETTING, hash_pin
@@ -377,11 +379,46 @@ def _inside(widget, size) -> bool:
     return 0 <= x and x + widget.width <= size[0] + 1 and 0 <= y and y + widget.height <= size[1] + 1
 
 
+LONG_NAME = "Quầy 1 — Tư pháp, hộ tịch, chứng thực bản sao và chữ ký số nhé"  # 60 characters
+LONG_CENTRE = "Trung tâm Phục vụ hành chính công xã Ninh Giang, thành phố Hải Phòng (cơ sở 2)"
+OFFICER_NAMES = ["Nguyễn Thị Phương Thảo", "Trần Văn Bình", "Lê Hoàng Nam", "Phạm Thị Hồng Nhung", "Vũ Đức Thắng",
+                 "Đỗ Thị Lan", "Hoàng Minh Tuấn", "Bùi Thị Mai", "Ngô Văn Hùng", "Đặng Thu Trang",
+                 "Dương Quốc Khánh", "Lý Thị Ngọc Ánh", "Trịnh Văn Long", "Mai Thị Hương", "Phan Thanh Sơn",
+                 "Tạ Thị Yến", "Lương Văn Đức", "Cao Thị Thu Hà", "Hà Văn Quyết", "Chu Thị Kim Oanh"]
+OFFICERS_TOML = "\n[report]\nofficers = { " + ", ".join(
+    f'CB{i:02d} = "{name}"' for i, name in enumerate(OFFICER_NAMES, start=1)) + " }\n"
+
+
+def _whole(text: str, width: float, height: float, font_size: float, bold: bool) -> bool:
+    """Whether ``text`` wrapped into ``width`` fits ``height`` (no line dropped by max_lines)."""
+    from kivy.core.text import Label as CoreLabel
+    label = CoreLabel(text=text, font_size=font_size, bold=bold, font_name="Roboto", text_size=(width, None))
+    label.refresh()
+    return label.texture.height <= height + 1
+
+
+def test_the_officers_view_names_officers_from_the_report_section_in_counting_order(kiosk_factory):
+    app = kiosk_factory(counters=TEN, extra=OFFICERS_TOML)
+    _busy_month(app)
+    manager = open_manager(app)
+    tap(manager.pick["this_month"])
+    tap(manager.view_buttons["officer"])
+    first = [r[0] for r in manager.table.texts()]
+    assert first[:3] == ["CB01 · Nguyễn Thị Phương Thảo", "CB02 · Trần Văn Bình", "CB03 · Lê Hoàng Nam"]
+    assert first[-1] == "Tất cả" and len(first) == 21
+    codes = ["CB2", "CB10", "Q10-CB1", "Q2-CB1", None, "cb3"]
+    from kiosk.ui.screens.manager import natural_key
+    assert sorted(codes, key=natural_key) == ["CB2", "cb3", "CB10", "Q2-CB1", "Q10-CB1", None]
+
+
 def test_every_manager_screen_fits_every_panel_and_is_photographed(kiosk_factory, tmp_path):
     """At 800x480, 1024x600, 1280x800, 1920x1080 and 1080x1920: every button inside the screen with its words
-    fitting, every table header whole, and a picture of each screen in build/screens/."""
+    fitting, the header's long centre name and every table cell whole, the export form in sight without
+    scrolling, code-pad keys with letters sized to the keys, and a picture of each screen in build/screens/."""
     from kivy.core.window import Window
-    app = kiosk_factory(counters=TEN, extra=f'\n[manager]\nexport_dir = "{tmp_path / "usb"}"\n')
+    app = kiosk_factory(counters=((TEN[0][0], LONG_NAME), *TEN[1:]),
+                        extra=f'\n[manager]\nexport_dir = "{tmp_path / "usb"}"\n' + OFFICERS_TOML)
+    app.cfg = replace(app.cfg, centre=LONG_CENTRE)
     _busy_month(app)
     vote = app.store.record_vote("Q1", "RHL")
     outbox.quarantine(app.store, [vote.uuid], "400: bad_batch: test", datetime.now(app.cfg.tz))
@@ -402,6 +439,11 @@ def test_every_manager_screen_fits_every_panel_and_is_photographed(kiosk_factory
                        *manager.pick.values(), *manager.view_buttons.values()]
             for b in buttons:
                 assert _inside(b, size) and b.texture_size[1] <= b.height + 1, (size, b.text)
+            title = manager.ids.title
+            assert _whole(title.text, title.width, title.height, title.font_size, True), (size, title.font_size)
+            assert title.font_size >= manager.fs * 0.7
+            if size[1] > size[0]:  # a floor stand is read from further away: text grows with the panel
+                assert manager.fs >= size[0] / 40, manager.fs
             heads = views(manager.table.ids.head)
             assert len(heads) == manager.table.cols
             for cell in heads:  # every header drawn whole inside its cell
@@ -410,10 +452,29 @@ def test_every_manager_screen_fits_every_panel_and_is_photographed(kiosk_factory
             tap(manager.view_buttons["officer"])
             pump(3)
             _snap(app, "manager-officers")
+            for view in ("officer", "counter"):  # every name whole: the 60-character counter, the officers' names
+                tap(manager.view_buttons[view])
+                for cell in manager.table.rows[::manager.table.cols]:
+                    assert _whole(cell["text"], cell["width"] - dp(12), cell["height"], cell["font_size"],
+                                  cell["bold"]), (size, cell["text"])
             for tab in ("status", "roster", "export"):
                 tap(manager.tab_buttons[tab])
                 pump(4)
                 _snap(app, f"manager-{tab}")
+                if tab == "roster":
+                    keys = manager.codepad.keys
+                    for key in keys.values():
+                        assert _inside(key, size) and key.texture_size[1] <= key.height + 1, (size, key.key)
+                    assert keys["Q"].font_size >= 0.3 * keys["Q"].height, (size, keys["Q"].height)  # not huge keys, tiny letters
+                    rows = manager.roster.ids.rows
+                    if size[1] > size[0]:  # in portrait every counter is in sight above the pad
+                        assert rows.height >= sum(r["height"] for r in manager.roster.rows), size
+                if tab == "export":
+                    panel = manager.export
+                    assert panel.ids.form.height <= panel.ids.scroll.height + 1, size  # nothing under the button
+                    steppers = (panel.ids.from_stepper, panel.ids.to_stepper)
+                    for b in [w for s in steppers for w in s.children if isinstance(w, Button)]:
+                        assert b.fs == manager.fs and _inside(b, size), (size, b.text)
             assert manager.status.show_release
             tap(manager.leave_btn)
             pump(3)

@@ -10,6 +10,7 @@ What the buttons *do* lives in :mod:`kiosk.ui.manager_actions`.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -42,13 +43,19 @@ LEVEL_COLOURS = {"RHL": (0.05, 0.45, 0.20, 1), "HL": (0.20, 0.55, 0.25, 1), "BT"
 HEAD_BG = (0.85, 0.89, 0.95, 1)
 ROW_BG = ((1, 1, 1, 1), (0.95, 0.96, 0.97, 1))
 TOTAL_BG = (0.90, 0.95, 0.90, 1)
-CODE_KEYS = "1234567890QWERTYUIOPASDFGHJKLZXCVBNM"
+# The code pad's keys in a keyboard's rows (ten columns), so a manager finds letters where a keyboard has them.
+CODE_ROWS = ("1234567890", "QWERTYUIOP", "ASDFGHJKL-", "ZXCVBNM")
+CODE_KEYS = "".join(CODE_ROWS)
 CODE_MAX = 32  # the store's limit for an officer code
 
 
 def font_size_for(width: float, height: float) -> float:
-    """The manager's base font size for a window: about 1/52 of the width or 1/30 of the height,
-    whichever is smaller, kept between 14 and 24 px (15 at 800x480, 24 at 1920x1080, 21 in portrait)."""
+    """The manager's base font size for a window, kept at least 14 px: in landscape about 1/52 of the
+    width or 1/30 of the height, whichever is smaller, at most 24 (15 at 800x480, 24 at 1920x1080); in
+    portrait 1/38 of the width, at most 28 (28 at 1080x1920): a floor stand is read from further away,
+    and its height leaves room for larger rows."""
+    if height > width:
+        return max(14.0, min(28.0, width / 38, height / 48))
     return max(14.0, min(24.0, width / 52, height / 30))
 
 
@@ -120,7 +127,8 @@ class Table(BoxLayout):
             widths.append(w)
         rest = sum(widths[1:])
         widths[0] = max(min(widths[0], available - rest), fs * 9)
-        row_h = fs * 2.7 + dp(4)
+        if sum(widths) < available:  # narrower than the panel (short officer codes): the first column takes the rest
+            widths[0] = available - rest
         lines = max(h.count("\n") + 1 for h in header)
         head_h = fs * 1.3 * lines + dp(12)
         self.cols = len(header)
@@ -132,6 +140,7 @@ class Table(BoxLayout):
         for r, row in enumerate(rows):
             total = last_is_total and r == len(rows) - 1
             bg = TOTAL_BG if total else ROW_BG[r % 2]
+            row_h = fs * max(1.9, 1.3 * _lines(row[0], widths[0] - pad, fs, total) + 0.1) + dp(8)
             body += [_cell(v, widths[i], row_h, fs, bg, bold=total, halign="left" if i == 0 else "right")
                      for i, v in enumerate(row)]
         self.rows = body
@@ -143,9 +152,19 @@ class Table(BoxLayout):
         return [flat[i:i + n] for i in range(0, len(flat), n)]
 
 
+NAME_LINES = 3  # a long counter name (60 characters) wraps onto up to three lines, never cut
+
+
+def _lines(text: str, width: float, fs: float, bold: bool) -> int:
+    """How many lines ``text`` takes in a column ``width`` wide (at most NAME_LINES; words wrap, so a
+    little room is kept for the ragged right edge)."""
+    need = _text_width(text, fs, bold) / max(1.0, width * 0.9)
+    return max(1, min(NAME_LINES, int(need) + 1))
+
+
 def _cell(text: str, width: float, height: float, fs: float, bg, bold=False, halign="left") -> dict:
     return {"text": text, "width": width, "height": height, "font_size": fs, "bg": bg, "bold": bold,
-            "halign": halign, "font_name": "Roboto"}
+            "halign": halign, "font_name": "Roboto", "max_lines": NAME_LINES}
 
 
 _measure_cache: dict[tuple[str, int, bool], float] = {}
@@ -159,6 +178,21 @@ def _text_width(text: str, fs: float, bold: bool) -> float:
             _measure_cache.clear()
         _measure_cache[key] = CoreLabel(text=text, font_size=fs, font_name="Roboto", bold=bold).get_extents(text)[0]
     return _measure_cache[key]
+
+
+def natural_key(code: str | None) -> tuple:
+    """Sort officer codes as people count ("Q2-CB1" before "Q10-CB1"); no officer last."""
+    if not code:
+        return (1,)
+    return (0, *((0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+                 for part in re.split(r"(\d+)", code) if part))
+
+
+def officer_label(code: str | None, names: dict[str, str]) -> str:
+    """An officer's code with the name [report] officers gives it ("Q1-CB1 · Nguyễn Thị Thảo"), or the code."""
+    if not code:
+        return ""
+    return f"{code} · {names[code]}" if names.get(code) else code
 
 
 # --- the PIN pad ------------------------------------------------------------------------------
@@ -250,28 +284,38 @@ class StatusPanel(BoxLayout):
 
 
 class CodePad(GridLayout):
-    """Letters and digits for officer codes on a touch-only kiosk; made once, keys dispatch ``on_key``."""
+    """Letters and digits for officer codes on a touch-only kiosk, in a keyboard's rows; made once, keys
+    dispatch ``on_key``. The letters are sized from the keys (at least ``fs``): big keys, big letters."""
 
     fs = NumericProperty(16)
+    key_fs = NumericProperty(16)
     clear_text = StringProperty("")
     __events__ = ("on_key",)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.keys: dict[str, MButton] = {}
-        for key in [*CODE_KEYS, "-", "del", "clear"]:
+        for key in [*CODE_KEYS, "del", "clear"]:
             b = MButton(key=key, text={"del": SYMBOL_CHARS["backspace"], "clear": ""}.get(key, key),
                         tone="grey" if key in ("del", "clear") else "blue")
-            if key == "del":
-                b.font_name = SYMBOLS
-            else:
-                b.font_name = "Roboto"
-            self.bind(fs=b.setter("fs"))
-            if key == "clear":
+            b.font_name = SYMBOLS if key == "del" else "Roboto"
+            if key == "clear":  # two words on a key one letter wide: smaller, so they stay inside it
+                self.bind(key_fs=lambda _w, fs, b=b: setattr(b, "fs", fs * 0.6))
                 self.bind(clear_text=b.setter("text"))
+            else:
+                self.bind(key_fs=b.setter("fs"))
             b.bind(on_release=lambda btn: self.dispatch("on_key", btn.key))
             self.add_widget(b)
             self.keys[key] = b
+        size_keys = Clock.create_trigger(self._size_keys, -1)
+        self.bind(size=size_keys, fs=size_keys, spacing=size_keys, cols=size_keys)
+
+    def _size_keys(self, *_) -> None:
+        rows = len(CODE_ROWS)
+        space = self.spacing[0] if isinstance(self.spacing, (list, tuple)) else self.spacing
+        key_h = (self.height - space * (rows - 1)) / rows
+        key_w = (self.width - space * (self.cols - 1)) / max(1, self.cols)
+        self.key_fs = max(self.fs, min(key_h * 0.42, key_w * 0.5))
 
     def on_key(self, key: str) -> None:
         """A key was released (``del``: the last character, ``clear``: all of them)."""
@@ -317,6 +361,7 @@ class ExportPanel(BoxLayout):
 # --- the manager screen -----------------------------------------------------------------------
 
 TABS = ("totals", "status", "roster", "export", "questionnaire")
+TITLE_LINES = 2
 
 
 class ManagerScreen(KioskScreen):
@@ -329,6 +374,7 @@ class ManagerScreen(KioskScreen):
     tab = OptionProperty("totals", options=TABS)
     confirming = BooleanProperty(False)
     labels = ObjectProperty({}, rebind=True)
+    title_fs = NumericProperty(16)
 
     def __init__(self, app, **kwargs):
         self.day: date = app.store.today()
@@ -357,6 +403,9 @@ class ManagerScreen(KioskScreen):
         self.export_btn = self.export.ids.go
         self.export.d_from, self.export.d_to = periods.this_month(app.store.today())
         self._targets = []
+        fit_title = Clock.create_trigger(self._fit_title, -1)
+        self.ids.title.bind(size=fit_title)
+        self.bind(labels=fit_title, fs=fit_title)
         self.bind(size=self._resized)
         self.show_tab("totals")
 
@@ -375,6 +424,19 @@ class ManagerScreen(KioskScreen):
                 self.questionnaire.refresh(reload=False)
 
     # --- tabs and header ----------------------------------------------------------------------
+
+    def _fit_title(self, *_) -> None:
+        """The header's "Quản lý — <centre>" whole, on as many lines as its row holds (one in landscape,
+        two in portrait): a long centre name gets smaller letters (down to 70 %) instead of losing its end."""
+        label, text = self.ids.title, self.labels.get("title", "")
+        fs, floor = self.fs * 1.05, self.fs * 0.7
+        while True:
+            lines = max(1, min(TITLE_LINES, int(label.height / (fs * 1.4))))  # a bold line with its accents
+            room = max(1.0, label.width - dp(4)) * (0.97 if lines == 1 else lines * 0.85)  # wrapped lines are ragged
+            if _text_width(text, fs, True) <= room or fs * 0.95 < floor:
+                break
+            fs *= 0.95
+        self.title_fs = fs
 
     def show_tab(self, name: str) -> None:
         """Show one tab (its panel was built once; the others leave the widget tree meanwhile)."""
@@ -457,9 +519,12 @@ class ManagerScreen(KioskScreen):
             rows.append([t("all_counters", lang), *numbers(self.shown["all"])])
         else:
             header = [t("officer", lang), *codes, *tail]
-            rows = [[r["officer"] or t("no_officer", lang), *numbers(r)] for r in self.officers_shown["counters"]]
+            names = dict(app.cfg.report.officers)
+            rows = [[officer_label(r["officer"], names) or t("no_officer", lang), *numbers(r)]
+                    for r in sorted(self.officers_shown["counters"], key=lambda r: natural_key(r["officer"]))]
             rows.append([t("all_counters", lang), *numbers(self.officers_shown["all"])])
-        self.table.fill(header, rows, self.fs, last_is_total=True)
+        # nine columns across a portrait panel: a little smaller than the rest, so long names keep room
+        self.table.fill(header, rows, self.fs * (0.85 if self.portrait else 1.0), last_is_total=True)
         everyone = self.shown["all"]["levels"]
         most = max([1, *everyone.values()])
         panel.chart = [{"label": level_label(lvl, lang), "count": vnformat.integer(everyone[lvl.code]),
