@@ -14,6 +14,7 @@ MANAGER: dict[str, tuple[str, str]] = {
                         "mất phiếu nào: kiểm tra khoá [sync] và việc đăng ký kiosk trên máy chủ.",
                         "The central service does not accept this kiosk's key ({error}). Votes keep waiting, "
                         "none is lost: check the [sync] secret and the kiosk's registration."),
+    "m_pin_again": ("Đã hết thời gian khoá. Có thể nhập lại mã PIN.", "The lock-out is over. You may enter the PIN again."),
     "m_by_counter": ("Theo quầy", "By counter"),
     "m_by_officer": ("Theo cán bộ", "By officer"),
     "m_day": ("Ngày {day}", "Day {day}"),

@@ -93,6 +93,27 @@ def test_five_wrong_pins_lock_the_pad(kiosk_factory):
     screenshot("pin-locked")
 
 
+def test_the_lock_out_counts_down_greys_the_digits_and_says_when_the_pad_works_again(kiosk_factory):
+    app = kiosk_factory()
+    app.store.set_setting(SETTING, hash_pin(PIN))
+    now = [1000.0]
+    app.pinpad.clock = lambda: now[0]
+    open_pin(app)
+    pin = app.screens["pin"]
+    for _ in range(5):
+        enter(app, "9999")
+    assert pin.locked and pin.keys["5"].disabled and pin.keys["ok"].disabled and not pin.back.disabled
+    now[0] += 100
+    wait_until(lambda: "Thử lại sau 3:20" in pin.message.text, what="the countdown to move on by itself")
+    screenshot("pin-locked", ((800, 480), (1080, 1920)))
+    now[0] += 200
+    wait_until(lambda: not pin.locked, what="the lock-out to end")
+    assert pin.message.text == "Đã hết thời gian khoá. Có thể nhập lại mã PIN."  # not "Thử lại sau 0:01"
+    assert not pin.keys["5"].disabled
+    enter(app, PIN)
+    assert app.sm.current == "manager"
+
+
 def test_the_dashboard_shows_the_store_s_numbers_in_vietnamese_formats(kiosk_factory):
     app = kiosk_factory()
     now = datetime.now(app.cfg.tz).replace(hour=9, minute=0)

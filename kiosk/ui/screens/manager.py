@@ -204,6 +204,7 @@ class PinScreen(KioskScreen):
     fs = NumericProperty(16)
     portrait = BooleanProperty(False)
     entered = StringProperty("")
+    locked = BooleanProperty(False)  # five wrong tries: the digits are greyed out until the lock-out ends
     title_text = StringProperty("")
     message_text = StringProperty("")
     delete_text = StringProperty("")
@@ -229,12 +230,17 @@ class PinScreen(KioskScreen):
         self.ok_text = t("ok", lang)
         self.back_text = t("back", lang)
         self.message_text = "" if self.app.pinpad.is_set else t("pin_unset", lang)
+        self.locked = False
         self._show_lock()
 
     def _show_lock(self) -> bool:
+        """Count the lock-out down on screen (called every tick); when it ends, say the pad works again."""
         left = int(self.app.pinpad.locked_for() + 0.999)
         if left:
             self.message_text = t("pin_locked", self.app.lang, minutes=left // 60, seconds=left % 60)
+        elif self.locked:  # the lock just ended: "Thử lại sau 0:01" must not stay on the screen
+            self.message_text = t("m_pin_again", self.app.lang)
+        self.locked = bool(left)
         return bool(left)
 
     def press(self, key: str) -> None:
