@@ -368,6 +368,7 @@ class ExportPanel(BoxLayout):
 
 TABS = ("totals", "status", "roster", "export", "questionnaire")
 TITLE_LINES = 2
+NOTICE_S = 6.0  # how long a header button's message stays (long enough to read two lines)
 
 
 class ManagerScreen(KioskScreen):
@@ -381,12 +382,15 @@ class ManagerScreen(KioskScreen):
     confirming = BooleanProperty(False)
     labels = ObjectProperty({}, rebind=True)
     title_fs = NumericProperty(16)
+    notice = StringProperty("")
+    notice_colour = ListProperty([0.05, 0.45, 0.20, 0.95])
 
     def __init__(self, app, **kwargs):
         self.day: date = app.store.today()
         self.month = False
         self.shown: dict | None = None
         self.officers_shown: dict | None = None
+        self._notice_event = None
         super().__init__(app, name="manager", **kwargs)
         self.actions = ManagerActions(app)
         ids = self.ids
@@ -456,11 +460,19 @@ class ManagerScreen(KioskScreen):
         elif name == "questionnaire":
             self.questionnaire.refresh()
 
+    def say(self, text: str, error: bool = False) -> None:
+        """Show ``text`` over the bottom of the manager screen for a few seconds (red when ``error``)."""
+        self.notice_colour = [0.70, 0.10, 0.10, 0.95] if error else [0.05, 0.45, 0.20, 0.95]
+        self.notice = text
+        if self._notice_event is not None:
+            self._notice_event.cancel()
+        self._notice_event = Clock.schedule_once(lambda _dt: setattr(self, "notice", ""), NOTICE_S)
+
     def sync_now(self) -> None:
         """The header's "Đồng bộ ngay": start it, or say why it cannot."""
         self.app.touched()
         message = self.actions.sync_now()
-        self.app.toast(message, colour_error=self.app.cfg.sync is None)
+        self.say(message, error=self.app.cfg.sync is None)
 
     def ask_leave(self) -> None:
         """"Thoát chế độ kiosk" asks first."""
@@ -556,7 +568,7 @@ class ManagerScreen(KioskScreen):
         """"Gửi lại phiếu bị từ chối"."""
         self.app.touched()
         n = self.actions.release_quarantine()
-        self.app.toast(t("released", self.app.lang, n=n))
+        self.say(t("released", self.app.lang, n=n))
         self.refresh_status()
         return n
 
@@ -706,6 +718,7 @@ class ManagerScreen(KioskScreen):
         self.roster.save_text = t("m_roster_save", lang)
         self.codepad.clear_text = t("m_clear", lang)
         self.confirming = False
+        self.notice = ""
         self.refresh_totals()
         self.refresh_roster()
         self.refresh_status()
