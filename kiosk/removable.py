@@ -183,6 +183,11 @@ class ExportPolicy:
 
     def prepare(self, folder: str | os.PathLike) -> Path:
         """Check ``folder``, create it on its drive if missing, and check again that it landed there."""
+        return self.claim(folder)[0]
+
+    def claim(self, folder: str | os.PathLike) -> tuple[Path, int]:
+        """:meth:`prepare`, and the checked drive's ``st_dev``: every later write must land on it
+        (:func:`write_durably`), so a stick pulled after this check cannot leave a file on the kiosk."""
         path, target = self.check(folder)
         created = []
         probe = path
@@ -200,7 +205,7 @@ class ExportPolicy:
                 except OSError:
                     pass
             raise ExportRefused(f"USB tại {target.point} vừa bị rút ra. Hãy cắm lại và xuất lại.")
-        return path
+        return path, target.st_dev
 
 
 def explain(e: OSError, where: Path | str) -> str:
@@ -220,34 +225,73 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def commit_file(staged: Path, target: Path) -> Path:
+class StickGone(ExportRefused):
+    """The folder is no longer on the drive that was checked: the stick was pulled during the export,
+    and its mount point is an empty folder on the kiosk's own disk again."""
+
+
+def still_on(path: Path, device: int | None, fd: int | None = None) -> None:
+    """Raise :class:`StickGone` unless ``path`` (or the open file ``fd``) is on ``device`` (an
+    ``st_dev``; None: not checked)."""
+    if device is None:
+        return
+    try:
+        now = os.fstat(fd).st_dev if fd is not None else os.stat(path).st_dev
+    except OSError:
+        now = None
+    if now != device:
+        raise StickGone(f"USB vừa bị rút ra khi đang xuất ({path.parent if fd is not None else path}). "
+                        "Không có tệp nào được ghi vào máy; hãy cắm lại USB và xuất lại.")
+
+
+def commit_file(staged: Path, target: Path, device: int | None = None) -> Path:
     """Make a finished file ``staged`` (in the same filesystem) durable and give it its final name:
-    fsync the file, rename it to ``target``, fsync the folder."""
+    fsync the file, rename it to ``target``, fsync the folder. With ``device``, the file and the
+    target folder must still be on that drive (else :class:`StickGone`, and ``staged`` is removed)."""
     fd = os.open(staged, os.O_RDONLY)
     try:
+        still_on(staged, device, fd)
         os.fsync(fd)
-    finally:
+    except BaseException:
         os.close(fd)
+        staged.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    try:
+        still_on(target.parent, device)
+    except StickGone:
+        staged.unlink(missing_ok=True)
+        raise
     os.replace(staged, target)
     _fsync_dir(target.parent)
     return target
 
 
-def write_durably(folder: Path, name: str, data: bytes) -> Path:
-    """Write ``data`` as ``folder/name`` atomically and durably; return the path."""
+def write_durably(folder: Path, name: str, data: bytes, device: int | None = None) -> Path:
+    """Write ``data`` as ``folder/name`` atomically and durably; return the path. With ``device``
+    (the stick's ``st_dev`` when it was checked), a folder that has left that drive is refused
+    before anything is written there (:class:`StickGone`)."""
+    still_on(folder, device)
     tmp = folder / f"{STAGING_PREFIX}{uuid.uuid4().hex}.part"
     try:
         with open(tmp, "wb") as f:
+            still_on(tmp, device, f.fileno())
             f.write(data)
-        return commit_file(tmp, folder / name)
+        return commit_file(tmp, folder / name, device)
     finally:
         if tmp.exists():
             tmp.unlink()
 
 
-def staging_folder(folder: Path) -> Path:
+def staging_folder(folder: Path, device: int | None = None) -> Path:
     """A new hidden working folder on the same drive, for a writer that makes its own file
     (the II.7 workbook): its file is then moved into place with :func:`commit_file`."""
+    still_on(folder, device)
     work = folder / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
     work.mkdir()
+    try:
+        still_on(work, device)
+    except StickGone:
+        work.rmdir()
+        raise
     return work

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kiosk import removable
-from kiosk.removable import ExportPolicy, ExportRefused, mount_of, parse_mountinfo
+from kiosk.removable import ExportPolicy, ExportRefused, StickGone, mount_of, parse_mountinfo
 from tests.helpers.mounts import tmpfs, tmpfs_counts_as_a_drive, vfat_stick
 
 SAMPLE = """\
@@ -153,3 +153,32 @@ def test_os_errors_are_explained_in_vietnamese():
     import errno
     assert "USB đã đầy" in removable.explain(OSError(errno.ENOSPC, "No space left"), "/media/usb")
     assert "bị rút ra" in removable.explain(OSError(errno.EIO, "I/O error"), "/media/usb")
+
+
+def test_a_stick_pulled_during_the_write_leaves_nothing_on_the_internal_disk(tmp_path):
+    point = tmp_path / "usb"
+    with tmpfs(point) as stick:
+        device = os.stat(stick).st_dev  # the stick, as the export checked it
+    # pulled: the mount point is an empty folder on the kiosk's own disk again
+    with pytest.raises(StickGone, match="vừa bị rút ra"):
+        removable.write_durably(point, "bao-cao.csv", b"date,counter\n", device)
+    with pytest.raises(StickGone):
+        removable.staging_folder(point, device)
+    assert list(point.iterdir()) == []
+
+
+def test_a_file_whose_folder_left_the_stick_before_the_rename_is_not_moved_into_place(tmp_path):
+    with tmpfs(tmp_path / "usb") as stick:
+        staged = stick / ".dang-xuat-1.part"
+        staged.write_bytes(b"x")
+        with pytest.raises(StickGone):  # the target folder is on another device than the stick's
+            removable.commit_file(staged, tmp_path / "bao-cao.csv", os.stat(stick).st_dev)
+        assert not (tmp_path / "bao-cao.csv").exists() and not staged.exists()
+
+
+def test_a_full_stick_says_so_and_keeps_no_half_file(tmp_path):
+    with tmpfs(tmp_path / "usb", options="size=4k") as stick:
+        with pytest.raises(OSError) as e:
+            removable.write_durably(stick, "bao-cao.csv", b"x" * 64 * 1024, os.stat(stick).st_dev)
+        assert "USB đã đầy" in removable.explain(e.value, stick)
+        assert list(stick.iterdir()) == []

@@ -154,14 +154,14 @@ class ManagerActions:
         def work():
             try:
                 progress(0.02, t("m_export_busy", lang, pct=""))
-                target = self.policy.prepare(folder)
+                target, device = self.policy.claim(folder)  # the stick as checked: every write must land on it
                 name = f"bang-tong-hop-{app.cfg.kiosk_id}-{d_from.isoformat()}-{d_to.isoformat()}.{fmt}"
                 if fmt == "csv":
                     report = period_report(app.store, app.cfg.counters, app.cfg.scale, d_from, d_to)
                     progress(0.6)
-                    path = removable.write_durably(target, name, report_csv_bytes(report, app.cfg.scale))
+                    path = removable.write_durably(target, name, report_csv_bytes(report, app.cfg.scale), device)
                 else:
-                    path = self._write_report(target, name, fmt, d_from, d_to, progress)
+                    path = self._write_report(target, name, fmt, d_from, d_to, progress, device)
                 log.info("exported %s for %s..%s to %s", fmt, d_from, d_to, path)
                 progress(1.0, t("m_exported", lang, path=path))
             except ExportRefused as e:
@@ -179,15 +179,15 @@ class ManagerActions:
         return thread
 
     def _write_report(self, folder: Path, name: str, fmt: str, d_from: date, d_to: date,
-                      progress: Callable[..., None]) -> Path:
+                      progress: Callable[..., None], device: int | None = None) -> Path:
         """The II.7 workbook or PDF through :func:`kiosk.report.write_report`, made in a hidden folder on
-        the stick and moved into place durably."""
+        the stick and moved into place durably (still on the stick ``device``)."""
         report = report_module()
-        work = removable.staging_folder(folder)
+        work = removable.staging_folder(folder, device)
         try:
             made = Path(report.write_report(self.app.store, self.app.cfg, d_from, d_to, fmt, work,
                                             progress=lambda f, *_: progress(0.05 + 0.85 * float(f))))
-            return removable.commit_file(made, folder / (made.name or name))
+            return removable.commit_file(made, folder / (made.name or name), device)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 

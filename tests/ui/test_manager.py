@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
 import sys
 import types
 from dataclasses import replace
@@ -263,6 +264,42 @@ def test_export_to_a_mounted_drive_is_complete_and_synced_before_it_says_done(ki
         assert text.splitlines()[-1].startswith(f"{d_from.isoformat()}..{d_to.isoformat()},ALL,,1,1,0,1,0,3,2,66.7")
         # the file synced under its temporary name on the stick, then renamed, then the folder synced
         assert len(synced) == 2 and synced[0].startswith(f"{stick}/.dang-xuat-") and synced[1] == str(stick)
+
+
+def test_a_full_stick_is_reported_in_vietnamese_and_keeps_no_half_written_file(kiosk_factory, tmp_path):
+    with tmpfs(tmp_path / "stick", options="size=4k") as stick:
+        app = kiosk_factory(counters=TEN, extra=f'\n[manager]\nexport_dir = "{stick}"\n')
+        _busy_month(app)  # a month's CSV is larger than the stick's 4 kB
+        manager = _export_tab(app)
+        manager.actions.policy = tmpfs_counts_as_a_drive(system_paths=(app.cfg.data_dir,))
+        tap(views(manager.export.ids.targets)[0])
+        tap(manager.export_btn)
+        wait_until(lambda: not manager.export.busy, what="the export to fail")
+        assert manager.export.message.startswith("Không xuất được") and "USB đã đầy" in manager.export.message
+        assert list(stick.iterdir()) == []
+        screenshot("manager-export-full", ((800, 480),))
+
+
+def test_a_stick_pulled_during_the_export_leaves_nothing_on_the_internal_disk(kiosk_factory, tmp_path):
+    point = tmp_path / "stick"
+    with tmpfs(point):
+        app = kiosk_factory(extra=f'\n[manager]\nexport_dir = "{point}"\n')
+        app.store.record_vote("Q1", "RHL")
+        manager = _export_tab(app)
+        policy = tmpfs_counts_as_a_drive(system_paths=(app.cfg.data_dir,))
+        checked = policy.claim
+
+        def checked_then_pulled(folder):
+            ready = checked(folder)
+            subprocess.run(["umount", "-l", str(point)], check=True)  # the stick comes out right after the check
+            return ready
+        policy.claim = checked_then_pulled
+        manager.actions.policy = policy
+        tap(views(manager.export.ids.targets)[0])
+        tap(manager.export_btn)
+        wait_until(lambda: not manager.export.busy, what="the export to stop")
+    assert "vừa bị rút ra" in manager.export.message and "Đã xuất" not in manager.export.message
+    assert list(point.iterdir()) == []  # the mount point, on the kiosk's own disk again, is still empty
 
 
 def test_the_export_writes_the_real_ii7_workbook_and_pdf_to_the_stick(kiosk_factory, tmp_path):
