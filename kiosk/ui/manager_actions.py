@@ -44,16 +44,18 @@ class Target:
     path: Path
     label: str
     drive: bool
+    writable: bool = True
 
 
 class ManagerActions:
     """The manager's actions for one app (``app``: the KioskApp; only its store, config, lang,
     doorway, toast and stop are used)."""
 
-    def __init__(self, app, policy: ExportPolicy | None = None, mountinfo: Path = removable.MOUNTINFO):
+    def __init__(self, app, policy: ExportPolicy | None = None, mountinfo: Path = removable.MOUNTINFO,
+                 sys_root: Path = removable.SYS):
         self.app = app
         self.policy = policy or ExportPolicy(system_paths=(app.cfg.data_dir,), mountinfo=mountinfo)
-        self.mountinfo = mountinfo
+        self.mountinfo, self.sys_root = mountinfo, sys_root
 
     # --- sync, leaving, refused votes ----------------------------------------------------------
 
@@ -128,10 +130,12 @@ class ManagerActions:
         return FORMATS if report_module() is not None else ("csv",)
 
     def targets(self) -> list[Target]:
-        """Mounted removable drives, then the configured export folder (when one is configured)."""
+        """Mounted removable drives (a write-protected one too, marked so: hiding it left the manager
+        looking at "no USB found" with a stick in), then the configured export folder."""
         lang = self.app.lang
-        out = [Target(m.point, t("m_drive", lang, point=m.point, fstype=m.fstype), True)
-               for m in removable.removable_drives(self.mountinfo) if not m.read_only]
+        out = [Target(m.point, t("m_drive_ro" if m.read_only else "m_drive", lang, point=m.point, fstype=m.fstype),
+                      True, not m.read_only)
+               for m in removable.removable_drives(self.mountinfo, self.sys_root)]
         if self.app.cfg.export_dir is not None and all(x.path != self.app.cfg.export_dir for x in out):
             out.append(Target(self.app.cfg.export_dir, t("m_configured", lang, path=self.app.cfg.export_dir), False))
         return out

@@ -38,6 +38,8 @@ MANAGER: dict[str, tuple[str, str]] = {
     "m_export_no_drive": ("Chưa thấy USB nào. Hãy cắm USB rồi bấm “Tìm lại USB”.",
                           "No USB stick found. Plug one in and touch “Look for USB again”."),
     "m_drive": ("USB {point} ({fstype})", "USB {point} ({fstype})"),
+    "m_drive_ro": ("USB {point} ({fstype}) — chỉ đọc: gạt khoá chống ghi trên USB rồi cắm lại",
+                   "USB {point} ({fstype}) — read-only: slide its write-protect switch off and plug it in again"),
     "m_configured": ("Thư mục cấu hình: {path}", "Configured folder: {path}"),
     "m_export_what": ("Loại tệp:", "File:"),
     "m_fmt_csv": ("Bảng số liệu CSV", "CSV table"),

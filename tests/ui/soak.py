@@ -73,7 +73,10 @@ def soak_manager(app, refreshes: int, warmup: int = 30) -> dict:
     steps = [lambda: manager.set_day(app.store.today()), manager.set_month,
              lambda: manager.set_view("officer"), lambda: manager.set_view("counter"),
              lambda: manager.show_tab("status"), lambda: manager.show_tab("roster"),
-             lambda: manager.show_tab("export"), lambda: manager.show_tab("totals")]
+             lambda: manager.show_tab("export"), lambda: manager.choose_period("quarter"),
+             lambda: manager.step_date("from", -1), lambda: manager.show_tab("questionnaire"),
+             lambda: manager.show_tab("roster"), lambda: manager.type_code("A"), lambda: manager.type_code("del"),
+             lambda: manager.show_tab("totals")]
     before_widgets = before_rss = None
     samples = []
     for i in range(refreshes + warmup):

@@ -256,7 +256,7 @@ def test_export_to_a_mounted_drive_is_complete_and_synced_before_it_says_done(ki
         tap(views(manager.export.ids.targets)[0])
         tap(manager.export_btn)
         wait_until(lambda: "Đã xuất" in manager.export.message, what="the export to finish")
-        assert manager.export.progress == 100
+        assert manager.export.progress == 100 and not manager.export.failed
         files = list(stick.glob("*.csv"))
         assert len(files) == 1 and [p.name for p in stick.iterdir()] == [files[0].name]  # nothing half-written
         text = files[0].read_bytes().decode("utf-8-sig")
@@ -264,6 +264,21 @@ def test_export_to_a_mounted_drive_is_complete_and_synced_before_it_says_done(ki
         assert text.splitlines()[-1].startswith(f"{d_from.isoformat()}..{d_to.isoformat()},ALL,,1,1,0,1,0,3,2,66.7")
         # the file synced under its temporary name on the stick, then renamed, then the folder synced
         assert len(synced) == 2 and synced[0].startswith(f"{stick}/.dang-xuat-") and synced[1] == str(stick)
+
+
+def test_a_write_protected_stick_is_listed_as_such_and_a_writable_one_is_chosen_first(kiosk_factory, tmp_path):
+    from kiosk.ui.manager_actions import ManagerActions
+    from tests.test_removable import SAMPLE, fake_sys
+    info = tmp_path / "mountinfo"
+    info.write_text(SAMPLE, encoding="utf-8")
+    app = kiosk_factory()
+    manager = _export_tab(app)
+    manager.actions = ManagerActions(app, mountinfo=info, sys_root=fake_sys(tmp_path / "sys"))
+    tap(manager.export.ids.rescan)
+    shown = {v.value: v.text for v in views(manager.export.ids.targets)}
+    assert shown == {"/media/usb": "USB /media/usb (vfat)",
+                     "/media/ảnh cũ": "USB /media/ảnh cũ (exfat) — chỉ đọc: gạt khoá chống ghi trên USB rồi cắm lại"}
+    assert manager.export.target == "/media/usb" and not manager.export.no_drive
 
 
 def test_a_full_stick_is_reported_in_vietnamese_and_keeps_no_half_written_file(kiosk_factory, tmp_path):
@@ -276,6 +291,7 @@ def test_a_full_stick_is_reported_in_vietnamese_and_keeps_no_half_written_file(k
         tap(manager.export_btn)
         wait_until(lambda: not manager.export.busy, what="the export to fail")
         assert manager.export.message.startswith("Không xuất được") and "USB đã đầy" in manager.export.message
+        assert manager.export.failed and manager.export.ids.message.color[0] > 0.5  # said in red
         assert list(stick.iterdir()) == []
         screenshot("manager-export-full", ((800, 480),))
 
@@ -330,6 +346,14 @@ def test_the_export_writes_the_real_ii7_workbook_and_pdf_to_the_stick(kiosk_fact
                    timeout=60, what="the PDF export")
         pdf = next(p for p in stick.iterdir() if p.suffix == ".pdf")
         assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_the_export_shows_its_percentage_while_it_runs(kiosk_factory):
+    app = kiosk_factory()
+    manager = _export_tab(app)
+    manager.export.busy = True
+    manager.export_progress(0.6)
+    assert manager.export.message == "Đang xuất… 60 %" and manager.export.busy
 
 
 def test_chosen_dates_are_stepped_by_touch(kiosk_factory):

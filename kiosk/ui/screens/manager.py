@@ -360,6 +360,7 @@ class ExportPanel(BoxLayout):
     progress = NumericProperty(0)
     message = StringProperty("")
     busy = BooleanProperty(False)
+    failed = BooleanProperty(False)  # the message says why the export did not happen: shown in red
     labels = ObjectProperty({}, rebind=True)
     screen = ObjectProperty(None, allownone=True)
 
@@ -631,11 +632,12 @@ class ManagerScreen(KioskScreen):
             found = self.actions.targets()
             panel.formats = [{"text": t(f"m_fmt_{f}", lang), "value": f, "selected": f == panel.fmt, "fs": self.fs,
                               "owner": self} for f in self.actions.formats()]
-            if panel.target not in {str(x.path) for x in found}:
-                panel.target = str(found[0].path) if found else ""
+            if panel.target not in {str(x.path) for x in found}:  # a new choice: a stick that can be written first
+                first = sorted(found, key=lambda x: not x.writable)
+                panel.target = str(first[0].path) if first else ""
             self._targets = found
         panel.targets = [{"text": x.label, "value": str(x.path), "kind": "target", "selected": str(x.path) == panel.target,
-                          "fs": self.fs, "owner": self, "height": self.fs * 2.8} for x in self._targets]
+                          "fs": self.fs, "owner": self, "height": self.fs * 3.0} for x in self._targets]
         panel.no_drive = "" if self._targets else t("m_export_no_drive", lang)
         panel.formats = [{**f, "selected": f["value"] == panel.fmt, "fs": self.fs} for f in panel.formats]
         today = self.app.store.today()
@@ -678,25 +680,28 @@ class ManagerScreen(KioskScreen):
         self.app.touched()
         panel = self.export
         if not panel.target:
-            panel.message = t("m_export_pick", self.app.lang)
+            panel.message, panel.failed = t("m_export_pick", self.app.lang), True
             return None
-        panel.busy, panel.progress = True, 0
+        panel.busy, panel.progress, panel.failed = True, 0, False
         panel.message = t("m_export_busy", self.app.lang, pct="")
         try:
             return self.actions.export(panel.target, panel.fmt, panel.d_from, panel.d_to)
         except (ValueError, ExportRefused) as e:
-            panel.busy = False
+            panel.busy, panel.failed = False, True
             panel.message = t("m_export_failed", self.app.lang, error=e)
             return None
 
     def export_progress(self, fraction: float, message: str | None = None) -> None:
-        """Show how far the export is (called on the UI thread through the doorway)."""
+        """Show how far the export is (called on the UI thread through the doorway): the percentage
+        while it runs, then "Đã xuất: <file>" or, in red, why not."""
         panel = self.export
         panel.progress = 100 * fraction
         if message is not None:
             panel.message = message
+        elif panel.busy:
+            panel.message = t("m_export_busy", self.app.lang, pct=vnformat.percent(100 * fraction, places=0))
         if fraction >= 1.0 or (fraction == 0.0 and message is not None):  # done, or failed with a reason
-            panel.busy = False
+            panel.busy, panel.failed = False, fraction < 1.0
 
     # --- all ----------------------------------------------------------------------------------
 
