@@ -568,6 +568,9 @@ def test_every_manager_screen_fits_every_panel_and_is_photographed(kiosk_factory
                 if tab == "export":
                     panel = manager.export
                     assert panel.ids.form.height <= panel.ids.scroll.height + 1, size  # nothing under the button
+                    assert panel.ids.go_bar.top >= panel.ids.scroll.y - 1, size  # the button right under the form
+                    for v in views(panel.ids.targets):  # a long folder name wraps, whole
+                        assert _whole(v.text, v.width - dp(10), v.height, v.font_size, False), (size, v.text)
                     steppers = (panel.ids.from_stepper, panel.ids.to_stepper)
                     for b in [w for s in steppers for w in s.children if isinstance(w, Button)]:
                         assert b.fs == manager.fs and _inside(b, size), (size, b.text)

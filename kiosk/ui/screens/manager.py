@@ -413,6 +413,8 @@ class ManagerScreen(KioskScreen):
         self.release_btn = self.status.ids.release
         self.export_btn = self.export.ids.go
         self.export.d_from, self.export.d_to = periods.this_month(app.store.today())
+        refit_targets = Clock.create_trigger(lambda _dt: self.shown is not None and self.refresh_export(rescan=False), -1)
+        self.export.ids.targets.bind(width=refit_targets)
         self._targets = []
         fit_title = Clock.create_trigger(self._fit_title, -1)
         self.ids.title.bind(size=fit_title)
@@ -636,8 +638,11 @@ class ManagerScreen(KioskScreen):
                 first = sorted(found, key=lambda x: not x.writable)
                 panel.target = str(first[0].path) if first else ""
             self._targets = found
+        width = max(self.fs * 8, panel.ids.targets.width - dp(10))  # a long path wraps: rows as tall as their lines
         panel.targets = [{"text": x.label, "value": str(x.path), "kind": "target", "selected": str(x.path) == panel.target,
-                          "fs": self.fs, "owner": self, "height": self.fs * 3.0} for x in self._targets]
+                          "fs": self.fs, "owner": self,
+                          "height": self.fs * max(2.8, 1.3 * _lines(x.label, width, self.fs, False) + 0.8)}
+                         for x in self._targets]
         panel.no_drive = "" if self._targets else t("m_export_no_drive", lang)
         panel.formats = [{**f, "selected": f["value"] == panel.fmt, "fs": self.fs} for f in panel.formats]
         today = self.app.store.today()
