@@ -418,6 +418,16 @@ def test_status_shows_sync_boxes_disk_and_clock_and_no_resend_button_without_ref
     assert not manager.status.show_release and manager.release_btn.height == 0
 
 
+def test_the_status_tab_s_clock_and_counts_keep_moving_while_it_is_shown(kiosk_factory):
+    app = kiosk_factory()
+    manager = open_manager(app)
+    tap(manager.tab_buttons["status"])
+    pump(2)
+    assert "Chờ gửi: 0 phiếu" in manager.status.text
+    app.store.record_vote("Q1", "RHL")  # a button-box vote while the manager looks
+    wait_until(lambda: "Chờ gửi: 1 phiếu" in manager.status.text, what="the status to follow by itself")
+
+
 def test_status_tells_the_manager_when_the_central_service_refuses_the_kiosks_key(kiosk_factory):
     app = kiosk_factory()
     app.store.record_vote("Q1", "RHL")
@@ -438,6 +448,8 @@ def test_refused_votes_can_be_put_back_in_the_outbox_by_the_manager(kiosk_factor
     tap(manager.tab_buttons["status"])
     pump(4)
     assert "Bị từ chối (cách ly): 1" in manager.status.text and manager.status.show_release
+    scroll = manager.status.ids.text.parent
+    assert manager.release_btn.top >= scroll.y - manager.fs  # right under the counts it acts on
     tap(manager.release_btn)
     assert outbox.count_pending(app.store) == {"votes": 1, "reasons": 0, "quarantined": 0}
     assert "Bị từ chối (cách ly): 0" in manager.status.text and not manager.status.show_release

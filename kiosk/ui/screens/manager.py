@@ -392,6 +392,7 @@ class ManagerScreen(KioskScreen):
         self.shown: dict | None = None
         self.officers_shown: dict | None = None
         self._notice_event = None
+        self._status_event = None
         super().__init__(app, name="manager", **kwargs)
         self.actions = ManagerActions(app)
         ids = self.ids
@@ -458,6 +459,8 @@ class ManagerScreen(KioskScreen):
         self.ids.content.current = name
         if name == "status":
             self.refresh_status()
+            if self._status_event is None:  # its clock and counts stay current while it is shown
+                self._status_event = Clock.schedule_interval(self._tick_status, 1.0)
         elif name == "export":
             self.refresh_export()
         elif name == "questionnaire":
@@ -566,6 +569,21 @@ class ManagerScreen(KioskScreen):
             return
         self.status.text = "\n".join(self.actions.status_lines()).replace(
             "⚠", symbol("warning"))
+
+    def _tick_status(self, _dt) -> None:
+        if self.tab == "status" and self.app.sm.current == "manager" and self.get_root_window() is not None:
+            self.refresh_status()
+        else:
+            self._stop_status_clock()
+
+    def _stop_status_clock(self) -> None:
+        if self._status_event is not None:
+            self._status_event.cancel()
+            self._status_event = None
+
+    def on_leave(self, *_) -> None:
+        """Back to the citizens (or the kiosk closing): the status tab's clock stops."""
+        self._stop_status_clock()
 
     def release_quarantine(self) -> int:
         """"Gửi lại phiếu bị từ chối"."""
