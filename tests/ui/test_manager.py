@@ -487,7 +487,7 @@ def _inside(widget, size) -> bool:
     return 0 <= x and x + widget.width <= size[0] + 1 and 0 <= y and y + widget.height <= size[1] + 1
 
 
-LONG_NAME = "Quầy 1 — Tư pháp, hộ tịch, chứng thực bản sao và chữ ký số nhé"  # 60 characters
+LONG_NAME = "Quầy 1 — Tư pháp, hộ tịch, chứng thực bản sao, chữ ký, hợp đồng"  # 63 characters
 LONG_CENTRE = "Trung tâm Phục vụ hành chính công xã Ninh Giang, thành phố Hải Phòng (cơ sở 2)"
 OFFICER_NAMES = ["Nguyễn Thị Phương Thảo", "Trần Văn Bình", "Lê Hoàng Nam", "Phạm Thị Hồng Nhung", "Vũ Đức Thắng",
                  "Đỗ Thị Lan", "Hoàng Minh Tuấn", "Bùi Thị Mai", "Ngô Văn Hùng", "Đặng Thu Trang",

@@ -158,8 +158,10 @@ NAME_LINES = 3  # a long counter name (60 characters) wraps onto up to three lin
 def _lines(text: str, width: float, fs: float, bold: bool) -> int:
     """How many lines ``text`` takes in a column ``width`` wide (at most NAME_LINES; words wrap, so a
     little room is kept for the ragged right edge)."""
-    need = _text_width(text, fs, bold) / max(1.0, width * 0.9)
-    return max(1, min(NAME_LINES, int(need) + 1))
+    drawn = _text_width(text, fs, bold)
+    if drawn <= width:
+        return 1
+    return max(2, min(NAME_LINES, int(drawn / max(1.0, width * 0.9)) + 1))
 
 
 def _cell(text: str, width: float, height: float, fs: float, bg, bold=False, halign="left") -> dict:
