@@ -78,6 +78,7 @@ MANAGER: dict[str, tuple[str, str]] = {
     "mq_invite": ("Mời sau đánh giá", "Invite after rating"),
     "mq_replace": ("Thay cho đánh giá", "Instead of rating"),
     "mq_no_end": ("Không hạn", "No end"),
+    "mq_clear_end": ("Bỏ hạn", "No end date"),  # the button: its row already shows "Không hạn" when there is none
     "mq_start": ("Bật phiếu", "Start"),
     "mq_stop": ("Tắt phiếu ở đây", "Stop here"),
     "mq_whole_kiosk": ("Cả kiosk (mọi quầy)", "The whole kiosk"),

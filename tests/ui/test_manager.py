@@ -565,7 +565,7 @@ def test_every_manager_screen_fits_every_panel_and_is_photographed(kiosk_factory
                 for cell in manager.table.rows[::manager.table.cols]:
                     assert _whole(cell["text"], cell["width"] - dp(12), cell["height"], cell["font_size"],
                                   cell["bold"]), (size, cell["text"])
-            for tab in ("status", "roster", "export"):
+            for tab in ("status", "roster", "export", "questionnaire"):
                 tap(manager.tab_buttons[tab])
                 pump(4)
                 _snap(app, f"manager-{tab}")
@@ -597,3 +597,16 @@ def test_every_manager_screen_fits_every_panel_and_is_photographed(kiosk_factory
     finally:
         Window.size = (1280, 800)
         pump(3)
+
+
+def test_the_questionnaire_s_end_row_names_its_button_apart_from_the_value_it_shows(kiosk_factory):
+    app = kiosk_factory()
+    manager = open_manager(app)
+    tap(manager.tab_buttons["questionnaire"])
+    pump(3)
+    ids = manager.questionnaire.ids
+    assert ids.until.text == "Không hạn" and ids.no_end.text == "Bỏ hạn"  # was "Không hạn" twice in one row
+    tap(ids.until_next)
+    assert ids.until.text != "Không hạn"
+    tap(ids.no_end)
+    assert ids.until.text == "Không hạn"

@@ -78,7 +78,7 @@ class QuestionnairePanel(BoxLayout):
             for error in self.catalogue.errors:
                 log.error("questionnaire file refused: %s", error)
         self.labels = {key: t(key, lang) for key in (
-            "mq_which", "mq_where", "mq_how", "mq_until", "mq_invite", "mq_replace", "mq_no_end", "mq_start",
+            "mq_which", "mq_where", "mq_how", "mq_until", "mq_invite", "mq_replace", "mq_no_end", "mq_clear_end", "mq_start",
             "mq_stop")}
         q = self.chosen()
         self.which_text = f"{q.title(lang)} ({q.id} v{q.version})" if q else t("mq_none_found", lang)
