@@ -514,6 +514,12 @@ def test_the_officers_view_names_officers_from_the_report_section_in_counting_or
     first = [r[0] for r in manager.table.texts()]
     assert first[:3] == ["CB01 · Nguyễn Thị Phương Thảo", "CB02 · Trần Văn Bình", "CB03 · Lê Hoàng Nam"]
     assert first[-1] == "Tất cả" and len(first) == 21
+    tap(manager.tab_buttons["roster"])
+    pump(3)
+    for key in "CB02":  # typed into Quầy 1's code: its officer's name shows beside it
+        tap(manager.codepad.keys[key])
+    row = next(r for r in manager.roster.rows if r["counter_id"] == "Q1")
+    assert row["code"] == "CB02" and row["officer"] == "Trần Văn Bình"
     codes = ["CB2", "CB10", "Q10-CB1", "Q2-CB1", None, "cb3"]
     from kiosk.ui.screens.manager import natural_key
     assert sorted(codes, key=natural_key) == ["CB2", "cb3", "CB10", "Q2-CB1", "Q10-CB1", None]

@@ -92,6 +92,7 @@ class RosterRow(BoxLayout):
     counter_id = StringProperty("")
     name = StringProperty("")
     code = StringProperty("")
+    officer = StringProperty("")  # the code's name in [report] officers, when it has one
     placeholder = StringProperty("")
     selected = BooleanProperty(False)
     fs = NumericProperty(16)
@@ -606,8 +607,9 @@ class ManagerScreen(KioskScreen):
         self._roster_rows()
 
     def _roster_rows(self) -> None:
-        lang = self.app.lang
+        lang, names = self.app.lang, dict(self.app.cfg.report.officers)
         self.roster.rows = [{"counter_id": c.id, "name": c.name, "code": self.roster.codes.get(c.id, ""),
+                             "officer": names.get(self.roster.codes.get(c.id, ""), ""),
                              "placeholder": t("m_roster_none", lang), "selected": c.id == self.roster.selected,
                              "fs": self.fs, "owner": self, "height": self.fs * 3}
                             for c in self.app.cfg.counters]
