@@ -22,7 +22,7 @@ MANAGER: dict[str, tuple[str, str]] = {
     "m_col_total": ("Tổng\nsố phiếu", "Votes\ncounted"),
     "m_col_pct": ("Tỷ lệ\nhài lòng", "Satisfied\n(%)"),
     "m_col_flagged": ("Phiếu lặp\n(không tính)", "Repeats\n(not counted)"),
-    "m_no_votes": ("Chưa có phiếu nào trong kỳ này.", "No votes in this period."),
+    "m_no_votes": ("chưa có phiếu nào", "no votes yet"),
     "m_tab_hint_codes": ("Mức: {legend}", "Levels: {legend}"),
     # roster
     "m_roster_title": ("Phân công cán bộ ngày {day}", "Officers on duty, {day}"),

@@ -140,8 +140,9 @@ def test_the_date_picker_moves_between_days_and_the_month(kiosk_factory):
                                                           app.cfg.tz).replace(hour=10))
     manager = open_manager(app)
     assert manager.shown["all"]["total"] == 0
+    assert manager.totals.period_text == f"Ngày {today:%d/%m/%Y} · chưa có phiếu nào"  # not just a table of zeros
     tap(manager.pick["yesterday"])
-    assert manager.shown["all"]["total"] == 1
+    assert manager.shown["all"]["total"] == 1 and "chưa có phiếu" not in manager.totals.period_text
     tap(manager.pick["today"])
     tap(manager.pick["prev_day"])
     assert manager.period() == (today - timedelta(days=1), today - timedelta(days=1))
@@ -235,6 +236,8 @@ def test_export_to_a_folder_on_the_internal_disk_is_refused_and_creates_nothing(
     assert "Đã xuất" not in manager.export.message
     assert not (tmp_path / "media").exists()
     screenshot("manager-export-refused", ((800, 480),))
+    tap(manager.export.ids.period_year)  # a new choice: the old outcome no longer applies
+    assert manager.export.message == "" and not manager.export.failed
 
 
 def test_export_to_a_mounted_drive_is_complete_and_synced_before_it_says_done(kiosk_factory, tmp_path, monkeypatch):

@@ -533,6 +533,8 @@ class ManagerScreen(KioskScreen):
         self.officers_shown = totals.period_totals(app.store, (), scale, d_from, d_to, label, by="officer")
         panel.period_text = (t("m_month", lang, month=f"{d_to.month:02d}/{d_to.year}", period=vnformat.period(d_from, d_to))
                              if self.month else t("m_day", lang, day=vnformat.day(d_to)))
+        if not self.shown["all"]["total"] and not self.shown["all"]["flagged"]:  # say it, rather than a table of zeros
+            panel.period_text += " · " + t("m_no_votes", lang)
         codes = scale.codes
         tail = [t("m_col_total", lang), t("m_col_pct", lang), t("m_col_flagged", lang)]
 
@@ -676,27 +678,33 @@ class ManagerScreen(KioskScreen):
         panel.period_text = span
         panel.go_text = t("m_export_go", lang, what=t(f"m_fmt_{panel.fmt}", lang), period=span)
 
+    def _new_choice(self) -> None:
+        """A choice changed: the last export's outcome no longer describes what the button will do."""
+        self.app.touched()
+        if not self.export.busy:
+            self.export.message, self.export.failed = "", False
+
     def choose_target(self, path: str) -> None:
         """A drive (or the configured folder) was touched."""
-        self.app.touched()
+        self._new_choice()
         self.export.target = path
         self.refresh_export(rescan=False)
 
     def choose_format(self, fmt: str) -> None:
         """CSV, the II.7 workbook or the II.7 PDF."""
-        self.app.touched()
+        self._new_choice()
         self.export.fmt = fmt
         self.refresh_export(rescan=False)
 
     def choose_period(self, kind: str) -> None:
         """This month, this quarter, this year, or chosen dates (from the period shown now)."""
-        self.app.touched()
+        self._new_choice()
         self.export.period_kind = kind
         self.refresh_export(rescan=False)
 
     def step_date(self, which: str, days: int) -> None:
         """The date stepper: move the start or the end of a chosen period."""
-        self.app.touched()
+        self._new_choice()
         panel = self.export
         panel.period_kind = "custom"
         panel.d_from, panel.d_to = periods.step(panel.d_from, panel.d_to, which, days, self.app.store.today())
