@@ -156,13 +156,24 @@ class Table(BoxLayout):
 NAME_LINES = 3  # a long counter name (60 characters) wraps onto up to three lines, never cut
 
 
+_lines_cache: dict[tuple[str, int, int, bool], int] = {}
+
+
 def _lines(text: str, width: float, fs: float, bold: bool) -> int:
-    """How many lines ``text`` takes in a column ``width`` wide (at most NAME_LINES; words wrap, so a
-    little room is kept for the ragged right edge)."""
-    drawn = _text_width(text, fs, bold)
-    if drawn <= width:
+    """How many lines ``text`` takes wrapped into ``width`` (at most NAME_LINES), measured by laying it
+    out as Kivy will (words wrap where they can, a long path breaks inside itself); cached."""
+    if _text_width(text, fs, bold) <= width:
         return 1
-    return max(2, min(NAME_LINES, int(drawn / max(1.0, width * 0.9)) + 1))
+    key = (text, int(width), int(fs * 4), bold)
+    if key not in _lines_cache:
+        if len(_lines_cache) > 2000:
+            _lines_cache.clear()
+        one = CoreLabel(text="Ay", font_size=fs, font_name="Roboto", bold=bold)
+        one.refresh()
+        wrapped = CoreLabel(text=text, font_size=fs, font_name="Roboto", bold=bold, text_size=(max(1.0, width), None))
+        wrapped.refresh()
+        _lines_cache[key] = max(2, round(wrapped.texture.height / max(1, one.texture.height)))
+    return min(NAME_LINES, _lines_cache[key])
 
 
 def _cell(text: str, width: float, height: float, fs: float, bg, bold=False, halign="left") -> dict:
