@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 import types
 from dataclasses import replace
 from collections import Counter as Tally
@@ -357,6 +358,22 @@ def test_the_export_shows_its_percentage_while_it_runs(kiosk_factory):
     manager.export.busy = True
     manager.export_progress(0.6)
     assert manager.export.message == "Đang xuất… 60 %" and manager.export.busy
+
+
+def test_a_long_export_keeps_the_manager_screen_open_until_its_outcome_has_been_seen(kiosk_factory):
+    app = kiosk_factory()
+    manager = _export_tab(app)
+    app.timings = replace(app.timings, manager_idle_s=1.0)
+    manager.export.busy = True
+    for step in range(1, 7):  # 6 steps of 0.4 s: longer than the idle limit, with no touch
+        pump(8)
+        time.sleep(0.4)
+        manager.export_progress(step / 10)
+        assert app.sm.current == "manager", f"closed mid-export at step {step}"
+    manager.export_progress(1.0, "Đã xuất: II7.xlsx")
+    pump(2)
+    assert app.sm.current == "manager" and manager.export.message == "Đã xuất: II7.xlsx"
+    wait_until(lambda: app.sm.current != "manager", timeout=10, what="the manager screen to close after the export")
 
 
 def test_chosen_dates_are_stepped_by_touch(kiosk_factory):

@@ -741,6 +741,9 @@ class ManagerScreen(KioskScreen):
         """Show how far the export is (called on the UI thread through the doorway): the percentage
         while it runs, then "Đã xuất: <file>" or, in red, why not."""
         panel = self.export
+        # A running export is not the manager walking away: each step restarts the idle limit, so the
+        # screen cannot close on itself mid-export and the outcome stays in sight for the whole limit.
+        self.app.touched()
         panel.progress = 100 * fraction
         if message is not None:
             panel.message = message
