@@ -238,7 +238,9 @@ def report_for_store(store, config, d_from: date, d_to: date, *, by: str = "coun
     return build_report(store, unit=unit_from_config(config), d_from=d_from, d_to=d_to, scale=config.scale,
                         counters=config.counters, target_pct=config.report.target_pct, kiosk_ids=[config.kiosk_id],
                         settings=ReportSettings(by=by, appendix=appendix, question=config.question or
-                                                ReportSettings.question, issued_on=store.today()),
+                                                ReportSettings.question, issued_on=store.today(),
+                                                # the kiosk's local time, as the votes and the date line have it
+                                                generated_at=datetime.now(store.tz)),
                         period=period, reader=StoreReader(), questionnaire_dirs=questionnaire_dirs(config),
                         # The kiosk's store holds only its own answers: no kiosk_id filter, which the
                         # analysis index does not cover (a filter there reads every answer row: 4x slower).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from .model import ReportModel, fmt_int
 
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -55,6 +57,18 @@ def verification_lines(model: ReportModel) -> list[tuple[str, str]]:
         ("SHA-256 các phiếu trong kỳ", v.votes_sha256),
         ("Cách tính SHA-256", v.digest_recipe),
         ("Phần mềm", v.software_version),
-        ("Thời điểm lập tệp", v.generated_at),
+        ("Thời điểm lập tệp", when_made(v.generated_at)),
     ]
     return lines
+
+
+def when_made(iso: str) -> str:
+    """The file's making time as a reader reads it, with its offset so that it cannot be mistaken:
+    "17:13:47 ngày 22/11/2026 (UTC+07:00)". Anything that is not an ISO time is printed as given."""
+    try:
+        t = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    offset = t.strftime("%z")
+    zone = f" (UTC{offset[:3]}:{offset[3:]})" if offset else ""
+    return f"{t:%H:%M:%S} ngày {t:%d/%m/%Y}{zone}"
