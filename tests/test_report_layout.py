@@ -1,0 +1,156 @@
+"""The II.7 report's layout facts from Nghị định 30/2020/NĐ-CP (Phụ lục I), measured on what is written:
+the PDF's words as poppler places them, the workbook's cells and page set-up as openpyxl reads them;
+and the small-sample mark at its boundary (29 votes marked, 30 not), in the model, the PDF and the workbook."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from datetime import date, datetime
+
+import openpyxl
+import pytest
+
+from kiosk.config import load_config
+from kiosk.report import render, report_for_store
+from kiosk.report.text import MOTTO, MOTTO_SUB
+from kiosk.store import VoteStore
+from tests.conftest import write_config
+from tests.helpers.report_data import D_FROM, D_TO, REPORT_CONFIG, TZ, fill_rich
+
+MM = 72 / 25.4   # points in a millimetre
+# Liberation Serif's ascent + descent, as poppler's word boxes span them: box height / size.
+BOX_PER_POINT = 0.9
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("layout")
+    config = load_config(write_config(root, extra=REPORT_CONFIG))
+    with VoteStore.from_config(config) as store:
+        fill_rich(store)
+        model = report_for_store(store, config, D_FROM, D_TO, appendix="Phụ lục I")
+    pdf = root / "r.pdf"
+    pdf.write_bytes(render(model, "pdf"))
+    return {"pdf": pdf, "xlsx": render(model, "xlsx"), "model": model}
+
+
+def _pages(pdf) -> list[tuple[float, float, list[tuple[float, float, float, float, str]]]]:
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True).stdout
+    out = []
+    for page in re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', xml, re.S):
+        words = [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in
+                 re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+                            page[2])]
+        out.append((float(page[0]), float(page[1]), words))
+    return out
+
+
+def test_the_pdf_keeps_the_decree_margins_on_every_page(files):
+    """Left 30–35 mm, right at least 15 mm, top and bottom at least 20 mm (the page number sits in the top margin)."""
+    pages = _pages(files["pdf"])
+    lefts = []
+    for i, (w, h, words) in enumerate(pages, start=1):
+        body = [wd for wd in words if not (i > 1 and wd[4] == str(i) and wd[3] < 20 * MM)]
+        assert body, f"page {i} is empty"
+        lefts.append(min(wd[0] for wd in body))
+        assert min(wd[0] for wd in body) >= 30 * MM - 0.5, (i, min(body))
+        assert max(wd[2] for wd in body) <= w - 15 * MM + 0.5, (i, max(body, key=lambda wd: wd[2]))
+        assert min(wd[1] for wd in body) >= 20 * MM - 0.5, (i, min(body, key=lambda wd: wd[1]))
+        assert max(wd[3] for wd in body) <= h - 20 * MM + 0.5, (i, max(body, key=lambda wd: wd[3]))
+    assert min(lefts) <= 35 * MM, "the text should start at the left margin, not beyond 35 mm"
+    assert all((w, h) == (pytest.approx(841.9, abs=1), pytest.approx(595.3, abs=1)) for w, h, _ in pages)  # A4 landscape
+
+
+def test_the_page_number_is_at_the_top_centre_from_page_two(files):
+    """Centred over the text, between the margins, as a word processor's header centres it."""
+    pages = _pages(files["pdf"])
+    assert len(pages) >= 2
+    for i, (w, _h, words) in enumerate(pages, start=1):
+        numbers = [wd for wd in words if wd[4] == str(i) and wd[3] < 20 * MM]
+        centre = (30 * MM + w - 15 * MM) / 2
+        if i == 1:
+            assert not numbers
+        else:
+            assert len(numbers) == 1 and abs((numbers[0][0] + numbers[0][2]) / 2 - centre) < 2 * MM, (i, numbers)
+
+
+def _size(words, text: str) -> float:
+    word = next(wd for wd in words if wd[4] == text)
+    return (word[3] - word[1]) / BOX_PER_POINT
+
+
+def test_the_pdf_header_blocks_have_the_decree_sizes(files):
+    words = _pages(files["pdf"])[0][2]
+    assert 12 - 0.3 <= _size(words, "UBND") <= 13 + 0.3          # the parent body
+    assert 12 - 0.3 <= _size(words, "CỘNG") <= 13 + 0.3          # the motto
+    assert 13 - 0.3 <= _size(words, "Độc") <= 14 + 0.3           # Độc lập - Tự do - Hạnh phúc
+    assert 13 - 0.3 <= _size(words, "Ninh") <= 14 + 0.3          # the place and date line
+
+
+def _cell(ws, value):
+    return next(c for row in ws.iter_rows() for c in row if c.value == value)
+
+
+def test_the_workbook_header_blocks_have_the_decree_sizes_and_faces(files):
+    ws = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))["Tổng hợp"]
+    model = files["model"]
+    parent, unit = _cell(ws, model.unit.parent_unit.upper()), _cell(ws, model.unit.unit.upper())
+    motto, sub, when = _cell(ws, MOTTO), _cell(ws, MOTTO_SUB), _cell(ws, model.date_line)
+    assert 12 <= parent.font.sz <= 13 and not parent.font.b
+    assert 12 <= unit.font.sz <= 13 and unit.font.b
+    assert 12 <= motto.font.sz <= 13 and motto.font.b
+    assert 13 <= sub.font.sz <= 14 and sub.font.b
+    assert when.font.i and re.fullmatch(r"Ninh Giang, ngày \d\d tháng \d\d năm \d{4}", when.value)
+    assert parent.column < motto.column and unit.row == parent.row + 1 and sub.row == motto.row + 1
+
+
+def test_every_sheet_is_a4_with_the_decree_margins_and_the_tables_landscape(files):
+    wb = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))
+    for ws in wb.worksheets:
+        m = ws.page_margins
+        assert int(ws.page_setup.paperSize) == 9, ws.title                  # A4
+        assert 30 <= round(m.left * 25.4, 1) <= 35, ws.title
+        assert 15 <= round(m.right * 25.4, 1) <= 20, ws.title
+        assert 20 <= round(m.top * 25.4, 1) <= 25 and 20 <= round(m.bottom * 25.4, 1) <= 25, ws.title
+    for name in ("Tổng hợp", "Theo công chức", "Theo ngày", "Theo giờ"):
+        assert wb[name].page_setup.orientation == "landscape", name
+
+
+@pytest.fixture(scope="module")
+def boundary(tmp_path_factory):
+    """Q1 with 29 counted votes, Q2 with exactly 30, Q3 with none, on one day."""
+    root = tmp_path_factory.mktemp("boundary")
+    config = load_config(write_config(root, extra=REPORT_CONFIG))
+    day = date(2026, 11, 3)
+    with VoteStore.from_config(config) as store:
+        for counter, n in (("Q1", 29), ("Q2", 30)):
+            for i in range(n):
+                store.record_vote(counter, "RHL" if i % 5 else "KHL",
+                                  at=datetime(2026, 11, 3, 8 + i // 10, (i % 10) * 5, tzinfo=TZ))
+        model = report_for_store(store, config, day, day)
+    return model
+
+
+def test_a_row_of_29_votes_is_a_small_sample_and_one_of_30_is_not(boundary):
+    rows = {r.key: r for r in boundary.summary.rows}
+    assert (rows["Q1"].total, rows["Q1"].small_sample) == (29, True)
+    assert (rows["Q2"].total, rows["Q2"].small_sample) == (30, False)
+    assert (rows["Q3"].total, rows["Q3"].small_sample) == (0, False)   # no votes: no rate, nothing to caution
+
+
+def test_the_small_sample_mark_is_printed_beside_the_29_and_not_the_30(boundary, tmp_path):
+    pdf = tmp_path / "b.pdf"
+    pdf.write_bytes(render(boundary, "pdf"))
+    text = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True,
+                          text=True).stdout
+    lines = text.splitlines()
+    # The note cell wraps "(*) mẫu / nhỏ" around its row's line: look at the line before and after too.
+    q1, q2 = (next(i for i, ln in enumerate(lines) if name in ln) for name in ("Quầy 1", "Quầy 2"))
+    assert "(*)" in " ".join(lines[q1 - 1:q1 + 2]) and "(*)" not in " ".join(lines[q2 - 1:q2 + 2])
+    ws = openpyxl.load_workbook(io.BytesIO(render(boundary, "xlsx")))["Tổng hợp"]
+    by_label = {row[1]: row for row in ws.iter_rows(values_only=True) if isinstance(row[1], str)}
+    q1_row = next(v for k, v in by_label.items() if k.startswith("Quầy 1"))
+    q2_row = next(v for k, v in by_label.items() if k.startswith("Quầy 2"))
+    assert "(*) mẫu nhỏ" in q1_row and "(*) mẫu nhỏ" not in q2_row
