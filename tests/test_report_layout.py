@@ -154,3 +154,10 @@ def test_the_small_sample_mark_is_printed_beside_the_29_and_not_the_30(boundary,
     q1_row = next(v for k, v in by_label.items() if k.startswith("Quầy 1"))
     q2_row = next(v for k, v in by_label.items() if k.startswith("Quầy 2"))
     assert "(*) mẫu nhỏ" in q1_row and "(*) mẫu nhỏ" not in q2_row
+
+
+def test_the_verification_names_the_period_in_vietnamese_dates_and_the_bounds_to_query(files):
+    from kiosk.report.text import verification_lines
+    lines = dict(verification_lines(files["model"]))
+    assert lines["Kỳ báo cáo"].endswith(": 02/11/2026 – 08/11/2026 (local_date 2026-11-02 … 2026-11-08)")
+    assert re.fullmatch(r"\d\d:\d\d:\d\d ngày \d\d/\d\d/\d{4} \(UTC\+07:00\)", lines["Thời điểm lập tệp"])

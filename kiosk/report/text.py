@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ..period import date_vi
 from .model import ReportModel, fmt_int
 
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -40,7 +41,9 @@ def verification_lines(model: ReportModel) -> list[tuple[str, str]]:
     v = model.verification
     lines = [
         ("Kiosk", ", ".join(v.kiosk_ids) or "(không có)"),
-        ("Kỳ báo cáo", f"{model.period.label} ({model.period.d_from.isoformat()} … {model.period.d_to.isoformat()})"),
+        # Vietnamese dates for the reader, and the ISO dates an inspector types into the digest's query.
+        ("Kỳ báo cáo", f"{model.period.label}: {date_vi(model.period.d_from)} – {date_vi(model.period.d_to)} "
+                       f"(local_date {model.period.d_from.isoformat()} … {model.period.d_to.isoformat()})"),
         ("Tổng số phiếu trong kỳ (mọi thang, kể cả bị loại)", fmt_int(v.votes_in_period)),
         ("Số phiếu được tính", f"{fmt_int(v.counted)} (thang {model.scale})"),
         ("Phiếu bị loại (bấm lặp lại)", f"{fmt_int(v.flagged)} — không tính"),
