@@ -128,3 +128,13 @@ def test_the_making_time_is_the_kiosks_local_time_in_vietnamese_form(printed):
     made = printed["model"].verification.generated_at
     assert made.endswith("+07:00")
     assert date.fromisoformat(made[:10]) == datetime.fromisoformat(made).date()
+
+
+def test_the_daily_chart_is_printed_whole_on_a_page_of_its_own(printed):
+    """Not cut by a page break, not drawn over the end of the table (LibreOffice draws an object anchored on
+    the break's row on both pages)."""
+    with_chart = [i for i, p in enumerate(printed["pages"]) if "Tỷ lệ hài lòng theo ngày" in p]
+    assert len(with_chart) == 1, with_chart
+    page = printed["pages"][with_chart[0]]
+    assert "Chỉ tiêu 90,0 %" in page                       # the legend: the chart's bottom is on the page too
+    assert "Tổng cộng" not in page and not re.search(r"\d\d/1[01]/2026\s+Thứ", page)

@@ -375,7 +375,7 @@ class _Writer:
             px = int(sum(widths[1:]) * 7 + 5 * len(widths))
             chart.set_size({"width": px, "height": 340})
             ws.set_h_pagebreaks([rr + 2])
-            ws.insert_chart(rr + 2, 1, chart)
+            ws.insert_chart(rr + 3, 1, chart)  # a row below the break: LibreOffice draws an object anchored on the break row on both pages
 
     def target_ref(self) -> str:
         return f"'{SHEETS[0]}'!{self.target_cell}"
