@@ -31,9 +31,11 @@ def files(tmp_path_factory):
     with VoteStore.from_config(config) as store:
         fill_rich(store)
         model = report_for_store(store, config, D_FROM, D_TO, appendix="Phụ lục I")
-    pdf = root / "r.pdf"
+        empty = report_for_store(store, config, date(2026, 1, 1), date(2026, 3, 31))
+    pdf, empty_pdf = root / "r.pdf", root / "empty.pdf"
     pdf.write_bytes(render(model, "pdf"))
-    return {"pdf": pdf, "xlsx": render(model, "xlsx"), "model": model}
+    empty_pdf.write_bytes(render(empty, "pdf"))
+    return {"pdf": pdf, "xlsx": render(model, "xlsx"), "model": model, "empty_pdf": empty_pdf}
 
 
 def _pages(pdf) -> list[tuple[float, float, list[tuple[float, float, float, float, str]]]]:
@@ -161,3 +163,17 @@ def test_the_verification_names_the_period_in_vietnamese_dates_and_the_bounds_to
     lines = dict(verification_lines(files["model"]))
     assert lines["Kỳ báo cáo"].endswith(": 02/11/2026 – 08/11/2026 (local_date 2026-11-02 … 2026-11-08)")
     assert re.fullmatch(r"\d\d:\d\d:\d\d ngày \d\d/\d\d/\d{4} \(UTC\+07:00\)", lines["Thời điểm lập tệp"])
+
+
+@pytest.mark.parametrize("which", ["pdf", "empty_pdf"])
+def test_each_hour_grid_is_printed_on_the_page_of_its_caption(files, which):
+    """A caption left alone at a page's foot, its grid on the next page, reads as a missing table (it did,
+    for a period with no votes)."""
+    n = len(_pages(files[which]))
+    for i in range(1, n + 1):
+        lines = subprocess.run(["pdftotext", "-layout", "-f", str(i), "-l", str(i), str(files[which]), "-"],
+                               capture_output=True, text=True).stdout.rstrip().splitlines()
+        for k, line in enumerate(lines):
+            if line.strip() in ("Số phiếu được tính", "Tỷ lệ hài lòng (%)"):
+                following = [ln for ln in lines[k + 1:] if ln.strip()]
+                assert following and following[0].split()[0] == "Giờ", (which, i, line)

@@ -276,7 +276,9 @@ class _Builder:
                 data.append(line)
             t = Table(data, colWidths=[26 * mm] + [24 * mm] * 7, repeatRows=1)
             t.setStyle(TableStyle(style))
-            out += [_p(title, s.body), Spacer(1, 1.5 * mm), t, Spacer(1, 4 * mm)]
+            # A grid (at most 24 hours) is kept whole with its caption: a caption alone at a page's foot
+            # with its grid on the next page read as a missing table.
+            out += [KeepTogether([_p(title, s.body), Spacer(1, 1.5 * mm), t]), Spacer(1, 4 * mm)]
         out.append(_p("Ô trống: không có phiếu. Màu càng đậm: càng nhiều phiếu; đỏ → xanh: tỷ lệ hài lòng thấp → cao.",
                       s.note))
         return out
