@@ -177,3 +177,20 @@ def test_each_hour_grid_is_printed_on_the_page_of_its_caption(files, which):
             if line.strip() in ("Số phiếu được tính", "Tỷ lệ hài lòng (%)"):
                 following = [ln for ln in lines[k + 1:] if ln.strip()]
                 assert following and following[0].split()[0] == "Giờ", (which, i, line)
+
+
+def test_a_broken_chain_is_told_in_vietnamese_in_the_printed_verification(tmp_path):
+    import sqlite3
+    config = load_config(write_config(tmp_path, extra=REPORT_CONFIG))
+    with VoteStore.from_config(config) as store:
+        fill_rich(store)
+        raw = sqlite3.connect(config.db_path)
+        raw.execute("UPDATE votes SET officer = 'CB99' WHERE seq = 40")
+        raw.commit()
+        raw.close()
+        model = report_for_store(store, config, D_FROM, D_TO)
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(render(model, "pdf"))
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split())
+    assert "HỎNG: phiếu seq 40: hash không khớp nội dung phiếu (bị sửa)" in text
+    assert "vote seq" not in text and "does not match" not in text
