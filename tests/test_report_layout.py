@@ -194,3 +194,12 @@ def test_a_broken_chain_is_told_in_vietnamese_in_the_printed_verification(tmp_pa
     text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split())
     assert "HỎNG: phiếu seq 40: hash không khớp nội dung phiếu (bị sửa)" in text
     assert "vote seq" not in text and "does not match" not in text
+
+
+def test_the_title_breaks_before_doi_voi_never_inside_a_phrase(files):
+    text = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", str(files["pdf"]), "-"],
+                          capture_output=True, text=True).stdout
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    i = next(i for i, ln in enumerate(lines) if ln.startswith("BẢNG TỔNG HỢP"))
+    assert lines[i] == "BẢNG TỔNG HỢP KẾT QUẢ KHẢO SÁT, ĐÁNH GIÁ SỰ HÀI LÒNG CỦA NGƯỜI DÂN"
+    assert lines[i + 1] == "ĐỐI VỚI SỰ PHỤC VỤ CỦA TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"

@@ -138,3 +138,9 @@ def test_the_daily_chart_is_printed_whole_on_a_page_of_its_own(printed):
     page = printed["pages"][with_chart[0]]
     assert "Chỉ tiêu 90,0 %" in page                       # the legend: the chart's bottom is on the page too
     assert "Tổng cộng" not in page and not re.search(r"\d\d/1[01]/2026\s+Thứ", page)
+
+
+def test_the_printed_title_breaks_before_doi_voi(printed):
+    lines = [ln.strip() for ln in printed["pages"][0].splitlines() if ln.strip()]
+    i = next(i for i, ln in enumerate(lines) if ln.startswith("BẢNG TỔNG HỢP"))
+    assert lines[i].endswith("CỦA NGƯỜI DÂN") and lines[i + 1].startswith("ĐỐI VỚI SỰ PHỤC VỤ")

@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape
 
 from .model import ReportModel, Row, Table as ModelTable, fmt_int, fmt_pct
 from .text import (MOTTO, MOTTO_SUB, QUESTIONNAIRE_SECTION, SHEETS, SIGN_HEAD, SIGN_HEAD_NOTE, SIGN_PREPARER, SIGN_PREPARER_NOTE,
-                   verification_lines)
+                   title_lines, verification_lines)
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 FAMILY = "LiberationSerif"
@@ -119,7 +119,8 @@ class _Builder:
         out = [t, Spacer(1, 8 * mm)]
         if m.appendix:
             out += [_p(m.appendix, s.appendix), Spacer(1, 2 * mm)]
-        out += [_p(m.title, s.title), Spacer(1, 1.5 * mm), _p(m.period.label, s.period), Spacer(1, 4 * mm)]
+        title = Paragraph("<br/>".join(escape(line) for line in title_lines(m.title)), s.title)
+        out += [title, Spacer(1, 1.5 * mm), _p(m.period.label, s.period), Spacer(1, 4 * mm)]
         return out
 
     def signature(self) -> list:

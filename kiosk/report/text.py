@@ -22,6 +22,14 @@ QUESTIONNAIRE_SHEET_PREFIX = "Phiếu KS "
 SHEET_NAME_MAX = 31  # a spreadsheet's limit
 
 
+def title_lines(title: str) -> list[str]:
+    """The title in the lines it is printed on: broken before "ĐỐI VỚI", as such titles are set, so that
+    a line never ends inside a phrase ("SỰ PHỤC / VỤ" read wrong on paper). Another title: one line,
+    wrapped by the renderer."""
+    head, sep, tail = title.partition(" ĐỐI VỚI ")
+    return [head, "ĐỐI VỚI " + tail] if sep else [title]
+
+
 def questionnaire_sheet_name(qid: str, version: int, taken: set[str]) -> str:
     """A unique sheet name for a questionnaire version: "Phiếu KS trung-tam" (" v2" from version 2),
     cut to the spreadsheet's 31 characters; a number is added when the cut makes it a twin."""

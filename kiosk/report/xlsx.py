@@ -15,7 +15,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from .model import ReportModel, Row, Table, fmt_pct, pct
 from .text import (MOTTO, MOTTO_SUB, SIGN_HEAD, SIGN_HEAD_NOTE, SIGN_PREPARER, SIGN_PREPARER_NOTE, SHEETS,
-                   questionnaire_sheet_name, verification_lines)
+                   questionnaire_sheet_name, title_lines, verification_lines)
 
 FONT = "Times New Roman"
 MM = 1 / 25.4
@@ -130,13 +130,9 @@ class _Writer:
             if m.appendix:
                 ws.merge_range(row, 0, row, ncols - 1, m.appendix, f.appendix)
                 row += 1
-            ws.set_row(row, 18 * self.lines(ws, m.title, 0, ncols - 1, 1.8))
-            ws.merge_range(row, 0, row, ncols - 1, m.title, f.title)
-            row += 1
+            row = self.title(ws, row, ncols)
         else:
-            ws.set_row(row, 18 * self.lines(ws, m.title, 0, ncols - 1, 1.8))
-            ws.merge_range(row, 0, row, ncols - 1, m.title, f.title)
-            row += 1
+            row = self.title(ws, row, ncols)
         ws.merge_range(row, 0, row, ncols - 1, m.period.label, f.period)
         row += 1
         if official:
@@ -145,6 +141,13 @@ class _Writer:
             ws.merge_range(row, 0, row, ncols - 1,
                            f"Thang đánh giá: {m.scale_name} — đơn vị: {m.unit.centre or m.unit.unit}", f.note)
             row += 1
+        return row + 1
+
+    def title(self, ws, row: int, ncols: int) -> int:
+        """The title in its lines (broken before "ĐỐI VỚI"), in a row tall enough for them; the next row."""
+        lines = title_lines(self.model.title)
+        ws.set_row(row, 18 * sum(self.lines(ws, line, 0, ncols - 1, 1.8) for line in lines))
+        ws.merge_range(row, 0, row, ncols - 1, "\n".join(lines), self.fmt.title)
         return row + 1
 
     def target_row(self, ws, row: int) -> int:
