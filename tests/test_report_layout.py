@@ -203,3 +203,35 @@ def test_the_title_breaks_before_doi_voi_never_inside_a_phrase(files):
     i = next(i for i, ln in enumerate(lines) if ln.startswith("BẢNG TỔNG HỢP"))
     assert lines[i] == "BẢNG TỔNG HỢP KẾT QUẢ KHẢO SÁT, ĐÁNH GIÁ SỰ HÀI LÒNG CỦA NGƯỜI DÂN"
     assert lines[i + 1] == "ĐỐI VỚI SỰ PHỤC VỤ CỦA TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"
+
+
+def _rules(png, x0: float, x1: float, scale: float) -> list[float]:
+    """The y (in points) of each horizontal line at least 40 pt long between x0 and x1 (points) on a page image."""
+    from PIL import Image
+    im = Image.open(png).convert("L")
+    px = im.load()
+    ys = []
+    for y in range(im.size[1]):
+        run = best = 0
+        for x in range(int(x0 * scale), min(im.size[0], int(x1 * scale))):
+            run = run + 1 if px[x, y] < 128 else 0
+            best = max(best, run)
+        if best >= 40 * scale:
+            ys.append(y / scale)
+    return ys
+
+
+def test_the_rules_under_the_issuer_and_the_motto_stand_clear_of_their_text(files, tmp_path):
+    """A rule drawn against the dots under Ụ and Ọ reads as an underline of the words, not a rule under the block."""
+    subprocess.run(["pdftoppm", "-r", "144", "-png", "-f", "1", "-l", "1", "-singlefile", str(files["pdf"]),
+                    str(tmp_path / "p1")], check=True)
+    _w, _h, words = _pages(files["pdf"])[0]
+    words = [wd for wd in words if wd[3] < 40 * MM]   # the header blocks (the title repeats "TRUNG TÂM PHỤC VỤ")
+    issuer = [wd for wd in words if wd[4] in ("TRUNG", "TÂM", "PHỤC", "VỤ")]
+    motto = [wd for wd in words if wd[4] in ("Độc", "lập", "Tự", "Hạnh", "phúc")]
+    for block in (issuer, motto):
+        x0, x1 = min(wd[0] for wd in block), max(wd[2] for wd in block)
+        bottom = max(wd[3] for wd in block)
+        below = [y for y in _rules(tmp_path / "p1.png", x0, x1, 2.0) if bottom - 6 < y < bottom + 15]
+        assert below, f"no rule under {block[0][4]}…"
+        assert min(below) - bottom >= 1.5, (block[0][4], bottom, below)

@@ -82,16 +82,18 @@ class _Rule(Flowable):
     def __init__(self, width: float):
         super().__init__()
         self.rule_width = width
-        self.width, self.height = width, 3
+        self.width, self.height = width, 6
 
     def wrap(self, avail_w, avail_h):
         self.avail = avail_w
-        return avail_w, 3
+        return avail_w, 6
 
     def draw(self):
+        # 5 pt below the line above: clear of the dots under Ụ, Ọ, Ị, which touched a rule drawn closer and
+        # made it read as an underline of the words rather than a rule under the block.
         x = (self.avail - self.rule_width) / 2
         self.canv.setLineWidth(0.6)
-        self.canv.line(x, 2, x + self.rule_width, 2)
+        self.canv.line(x, 1, x + self.rule_width, 1)
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
