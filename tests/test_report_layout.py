@@ -235,3 +235,15 @@ def test_the_rules_under_the_issuer_and_the_motto_stand_clear_of_their_text(file
         below = [y for y in _rules(tmp_path / "p1.png", x0, x1, 2.0) if bottom - 6 < y < bottom + 15]
         assert below, f"no rule under {block[0][4]}…"
         assert min(below) - bottom >= 1.5, (block[0][4], bottom, below)
+
+
+def test_the_csv_by_officer_has_the_code_and_the_configured_name_apart(tmp_path):
+    import csv
+    from kiosk.report.files import report_for_store as for_store
+    config = load_config(write_config(tmp_path, extra=REPORT_CONFIG))
+    with VoteStore.from_config(config) as store:
+        fill_rich(store)
+        model = for_store(store, config, D_FROM, D_TO, by="officer")
+    rows = list(csv.reader(io.StringIO(render(model, "csv").decode("utf-8-sig"))))
+    by_code = {r[1]: r[2] for r in rows[1:] if r}
+    assert by_code["CB07"] == "Lê Văn C" and by_code["CB01"] == "" and by_code["ALL"] == ""
