@@ -247,3 +247,11 @@ def test_the_csv_by_officer_has_the_code_and_the_configured_name_apart(tmp_path)
     rows = list(csv.reader(io.StringIO(render(model, "csv").decode("utf-8-sig"))))
     by_code = {r[1]: r[2] for r in rows[1:] if r}
     assert by_code["CB07"] == "Lê Văn C" and by_code["CB01"] == "" and by_code["ALL"] == ""
+
+
+def test_the_printed_digest_recipe_names_every_choice_an_inspector_must_repeat(files):
+    from kiosk.report.text import verification_lines
+    recipe = dict(verification_lines(files["model"]))["Cách tính SHA-256"]
+    for part in ("cột hash", "local_date trong kỳ", "phiếu bị loại", "thang khác", "\\n", "kiosk_id rồi seq tăng dần",
+                 "chữ thường", "docs/report.md"):
+        assert part in recipe, part
