@@ -255,3 +255,29 @@ def test_the_printed_digest_recipe_names_every_choice_an_inspector_must_repeat(f
     for part in ("cột hash", "local_date trong kỳ", "phiếu bị loại", "thang khác", "\\n", "kiosk_id rồi seq tăng dần",
                  "chữ thường", "docs/report.md"):
         assert part in recipe, part
+
+
+def test_seven_digit_counts_stay_inside_their_cells(files, tmp_path):
+    """A commune's year over several kiosks runs to millions of votes: a count wider than its column spilled
+    over the grid into the number beside it. The counts are scaled up in a copy of the model."""
+    import copy
+    model = copy.deepcopy(files["model"])
+    for r in [*model.summary.rows, model.summary.total]:
+        r.levels = {c: v * 31_337 for c, v in r.levels.items()}
+        r.total, r.satisfied, r.flagged = r.total * 31_337, r.satisfied * 31_337, r.flagged * 31_337
+    assert model.summary.total.total >= 1_000_000
+    pdf = tmp_path / "big.pdf"
+    pdf.write_bytes(render(model, "pdf"))
+    words = _pages(pdf)[0][2]
+    cong = next(wd for wd in words if wd[4] == "cộng")
+    line = sorted((wd for wd in words if abs(wd[1] - cong[1]) < 1 and wd[0] > cong[2]), key=lambda wd: wd[0])
+    assert len(line) >= 12, line
+    t = model.summary.total
+    counts = [t.total, *t.levels.values(), t.flagged]
+    texts = [wd[4] for wd in line]
+    for n in counts:   # each its own word: numbers that ran together came out as one ("4.857.2352.193.590")
+        assert f"{n:,}".replace(",", ".") in texts, (n, texts)
+    for (a0, _b0, a1, _b1, a), (c0, _d0, _c1, _d1, c) in zip(line, line[1:]):
+        if (a, c) == ("Chưa", "đạt"):
+            continue   # one cell's two words
+        assert c0 - a1 >= 3, f"{a!r} and {c!r} run into each other ({c0 - a1:.1f} pt apart)"

@@ -39,9 +39,11 @@ def printed(tmp_path_factory):
         model = report_for_store(store, config, PERIOD.d_from, PERIOD.d_to, period=PERIOD)
     book = root / "quy-iv.xlsx"
     book.write_bytes(render(model, "xlsx"))
+    big = _scaled(model, 31_337)   # a commune's year over several kiosks: seven-digit counts
+    (root / "big.xlsx").write_bytes(render(big, "xlsx"))
     profile = root / "lo-profile"
     done = subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--calc",
-                           "--convert-to", "pdf", "--outdir", str(root), str(book)],
+                           "--convert-to", "pdf", "--outdir", str(root), str(book), str(root / "big.xlsx")],
                           capture_output=True, text=True, timeout=180)
     pdf = root / "quy-iv.pdf"
     assert pdf.exists(), done.stderr
@@ -49,7 +51,20 @@ def printed(tmp_path_factory):
                                                           text=True).stdout).group(1))
     pages = [subprocess.run(["pdftotext", "-layout", "-f", str(i), "-l", str(i), str(pdf), "-"],
                             capture_output=True, text=True).stdout for i in range(1, n + 1)]
-    return {"book": book, "pdf": pdf, "pages": pages, "model": model}
+    big_text = subprocess.run(["pdftotext", "-layout", str(root / "big.pdf"), "-"], capture_output=True,
+                              text=True).stdout
+    return {"book": book, "pdf": pdf, "pages": pages, "model": model, "big": big, "big_text": big_text}
+
+
+def _scaled(model, k: int):
+    """A copy of ``model`` with every count of the Tổng hợp, officer and day tables multiplied by ``k``."""
+    import copy
+    big = copy.deepcopy(model)
+    for table in (big.summary, big.by_officer, big.by_day):
+        for r in [*table.rows, table.total]:
+            r.levels = {c: v * k for c, v in r.levels.items()}
+            r.total, r.satisfied, r.flagged = r.total * k, r.satisfied * k, r.flagged * k
+    return big
 
 
 def test_the_printed_workbook_uses_only_the_times_metric_font_even_in_the_chart(printed):
@@ -144,3 +159,12 @@ def test_the_printed_title_breaks_before_doi_voi(printed):
     lines = [ln.strip() for ln in printed["pages"][0].splitlines() if ln.strip()]
     i = next(i for i, ln in enumerate(lines) if ln.startswith("BẢNG TỔNG HỢP"))
     assert lines[i].endswith("CỦA NGƯỜI DÂN") and lines[i + 1].startswith("ĐỐI VỚI SỰ PHỤC VỤ")
+
+
+def test_seven_digit_counts_print_as_numbers_not_hashes(printed):
+    """A spreadsheet prints "###" for a number wider than its column."""
+    text = printed["big_text"]
+    assert "###" not in text
+    total = printed["big"].summary.total
+    for n in (total.total, *total.levels.values()):
+        assert f"{n:,}" in text, n   # LibreOffice's default locale groups with commas

@@ -154,7 +154,15 @@ class _Builder:
             data.append(self._line(str(i + 1), r, codes, s.cell))
         data.append(self._line("", table.total, codes, s.total))
         n = len(codes)
-        widths = [9 * mm, 0, 14 * mm, *([12.5 * mm] * (2 * n)), 18 * mm, 16 * mm, 13 * mm, 15 * mm]
+        small = any(r.small_sample for r in table.rows) or table.total.small_sample
+        # Ghi chú wide enough for "(*) mẫu nhỏ" on one line when a row has it (at 15 mm it took two lines).
+        widths = [9 * mm, 0, 14 * mm, *([12.5 * mm] * (2 * n)), 18 * mm, 16 * mm, 12.5 * mm, 20 * mm if small else 15 * mm]
+        # A column of counts is as wide as its widest number (bold in Tổng cộng, which is widest): a commune's
+        # year of several kiosks runs to seven digits, which overflowed a fixed 12.5 mm cell into its neighbour.
+        for c in (2, *(3 + 2 * i for i in range(n)), 5 + 2 * n):
+            texts = [row[c] for row in data[2:] if isinstance(row[c], str)]
+            need = max((pdfmetrics.stringWidth(t, f"{FAMILY}-Bold", 9.5) for t in texts), default=0) + 7
+            widths[c] = max(widths[c], need)
         widths[1] = max(30 * mm, self.width - sum(widths))  # the names take what is left
         scale = min(1.0, self.width / sum(widths))
         widths = [w * scale for w in widths]

@@ -70,14 +70,22 @@ def _page(ws, landscape: bool = True) -> None:
     ws.fit_to_pages(1, 0)
 
 
+def count_width(model: ReportModel, least: float) -> float:
+    """A column of counts wide enough for the period's largest count, "#,##0" in bold: a spreadsheet shows
+    "#####" for a number wider than its column (a commune's year over several kiosks runs to millions)."""
+    big = max([model.summary.total.total, model.summary.total.flagged,
+               *(o.table.total.total for o in model.other_scales)])
+    return max(least, round(len(f"{big:,}") * 1.15 + 1.5, 1))
+
+
 def _summary_columns(model: ReportModel, codes) -> list[tuple[str, str, float]]:
     """(top header, sub header, width) of a summary table's columns."""
-    cols = [("STT", "", 5), ("", "", 34), ("Tổng số phiếu", "", 9)]
+    cols = [("STT", "", 5), ("", "", 34), ("Tổng số phiếu", "", count_width(model, 9))]
     for code in codes:
         name = model.level_labels.get(code, code)
-        cols += [(name, "Số phiếu", 8), (name, "Tỷ lệ (%)", 8)]
+        cols += [(name, "Số phiếu", count_width(model, 8)), (name, "Tỷ lệ (%)", 8)]
     cols += [("Tỷ lệ hài lòng (RHL+HL) (%)", "", 11), ("Kết quả (chỉ tiêu)", "", 10),
-             ("Phiếu bị loại", "", 8), ("Ghi chú", "", 10)]
+             ("Phiếu bị loại", "", count_width(model, 8)), ("Ghi chú", "", 10)]
     return cols
 
 
@@ -305,7 +313,8 @@ class _Writer:
         ws = self.wb.add_worksheet(SHEETS[2])
         heads = ["STT", "Ngày", "Thứ", "Tổng số phiếu", *(m.level_labels[c] for c in m.codes),
                  "Tỷ lệ hài lòng (%)", "Chỉ tiêu (%)", "Phiếu bị loại", "Ghi chú"]
-        widths = [5, 11, 9, 9, *([9] * len(m.codes)), 10, 9, 8, 10]
+        cw = count_width(m, 9)
+        widths = [5, 11, 9, cw, *([cw] * len(m.codes)), 10, 9, count_width(m, 8), 10]
         self.columns(ws, widths)
         n = len(m.codes)
         rate_col, target_col, chart_col = 4 + n, 5 + n, 8 + n
