@@ -83,3 +83,42 @@ def test_the_workbook_target_cell_holds_the_configured_target_and_drives_the_ver
         key = labels.get(row[1])
         if key in rates:
             assert row[14] == ("Đạt" if rates[key] >= 72 else "Chưa đạt"), (key, row[14])
+
+
+def test_an_office_that_types_another_target_sees_every_verdict_follow(report, tmp_path):
+    """The target is a cell: typed anew (73 %), LibreOffice recalculates each row's Kết quả and the
+    sentence under the table, which states the new target and verdict in Vietnamese numbers."""
+    import shutil
+    from tests.test_report_xlsx import RECALC_ALWAYS
+    if shutil.which("soffice") is None:
+        pytest.fail("LibreOffice (soffice) is not installed: run `make test`, which installs it")
+    model, want = report
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "r.xlsx").write_bytes(render(model, "xlsx"))
+    cached = openpyxl.load_workbook(src / "r.xlsx", data_only=True)["Tổng hợp"]
+    sentence = next(c.value for row in cached.iter_rows() for c in row
+                    if isinstance(c.value, str) and c.value.startswith("Kết quả:"))
+    rates = _rates(want)
+    assert sentence == (f"Kết quả: Tỷ lệ hài lòng chung {rates['ALL']:.1f} % so với chỉ tiêu 72,0 %: ".replace(".", ",")
+                        + ("ĐẠT" if rates["ALL"] >= 72 else "CHƯA ĐẠT"))
+    wb = openpyxl.load_workbook(src / "r.xlsx")
+    ws = wb["Tổng hợp"]
+    next(row for row in ws.iter_rows() if row[0].value == "Chỉ tiêu tỷ lệ hài lòng (%):")[2].value = 73
+    wb.save(src / "r.xlsx")
+    profile = tmp_path / "lo-profile"
+    (profile / "user").mkdir(parents=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS)
+    subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--calc", "--convert-to",
+                    "xlsx", "--outdir", str(tmp_path / "out"), str(src / "r.xlsx")], capture_output=True, timeout=180)
+    after = openpyxl.load_workbook(tmp_path / "out" / "r.xlsx", data_only=True)["Tổng hợp"]
+    sentence = next(c.value for row in after.iter_rows() for c in row
+                    if isinstance(c.value, str) and c.value.startswith("Kết quả:"))
+    assert sentence == (f"Kết quả: Tỷ lệ hài lòng chung {rates['ALL']:.1f} % so với chỉ tiêu 73,0 %: ".replace(".", ",")
+                        + ("ĐẠT" if rates["ALL"] >= 73 else "CHƯA ĐẠT"))
+    labels = {r.label: r.key for r in model.summary.rows}
+    for row in after.iter_rows(values_only=True):
+        if row[1] == "Tổng cộng":
+            break
+        if labels.get(row[1]) in rates:
+            assert row[14] == ("Đạt" if rates[labels[row[1]]] >= 73 else "Chưa đạt"), row

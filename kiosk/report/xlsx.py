@@ -56,8 +56,10 @@ class _Formats:
         self.mono = f(font_size=10, text_wrap=True, valign="top")
         self.sign = f(bold=True, align="center")
         self.sign_note = f(italic=True, align="center")
-        self.verdict_ok = f(bold=True, font_color="#1B5E20")
-        self.verdict_bad = f(bold=True, font_color="#B71C1C")
+        self.verdict = f(bold=True)
+        # Conditional formats (a font colour only) for the verdict sentence.
+        self.verdict_ok_font = wb.add_format({"font_color": "#1B5E20"})
+        self.verdict_bad_font = wb.add_format({"font_color": "#B71C1C"})
 
 
 def _page(ws, landscape: bool = True) -> None:
@@ -292,8 +294,24 @@ class _Writer:
         verdict = ("Chưa có phiếu được tính trong kỳ" if t.target_met is None else
                    f"Tỷ lệ hài lòng chung {fmt_pct(t.satisfied_pct)} % so với chỉ tiêu {fmt_pct(m.target_pct)} %: "
                    + ("ĐẠT" if t.target_met else "CHƯA ĐẠT"))
-        ws.merge_range(row, 0, row, ncols - 1, f"Kết quả: {verdict}",
-                       self.fmt.verdict_ok if t.target_met else self.fmt.verdict_bad)
+        # A formula over the Tổng cộng row and the target cell, as every row's Kết quả is: an office that
+        # types another target sees the sentence follow (it kept the old verdict). FIXED(…, 1, TRUE) and a
+        # comma for the point: "85,3" whatever the spreadsheet's locale.
+        n_cell = xl_rowcol_to_cell(row - 2, 2)
+        rate = xl_rowcol_to_cell(row - 2, 3 + 2 * len(m.codes))
+        target = self.target_ref()
+
+        def vn(ref: str) -> str:
+            return f'SUBSTITUTE(FIXED({ref},1,TRUE),".",",")'
+        formula = (f'=IF({n_cell}=0,"Kết quả: Chưa có phiếu được tính trong kỳ","Kết quả: Tỷ lệ hài lòng chung "'
+                   f'&{vn(rate)}&" % so với chỉ tiêu "&{vn(target)}&" %: "&IF({rate}>={target},"ĐẠT","CHƯA ĐẠT"))')
+        ws.merge_range(row, 0, row, ncols - 1, "", self.fmt.verdict)
+        ws.write_formula(row, 0, formula, self.fmt.verdict, f"Kết quả: {verdict}")
+        # The colour follows the verdict too (green met, red not).
+        ws.conditional_format(row, 0, row, 0, {"type": "formula", "criteria": f"=AND({n_cell}>0,{rate}>={target})",
+                                               "format": self.fmt.verdict_ok_font})
+        ws.conditional_format(row, 0, row, 0, {"type": "formula", "criteria": f"=AND({n_cell}>0,{rate}<{target})",
+                                               "format": self.fmt.verdict_bad_font})
         row += 2
         for other in m.other_scales:
             ws.merge_range(row, 0, row, ncols - 1, f"Phiếu theo thang khác: {other.name} ({other.scale}) — "
