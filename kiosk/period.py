@@ -107,20 +107,38 @@ def parse_period(*, month_text: str | None = None, quarter_text: str | None = No
         m = _MONTH_RE.match(month_text.strip())
         if not m:
             raise PeriodError(f"--month: expected YYYY-MM such as 2026-11, got {month_text!r}")
-        return month(int(m.group(1)), int(m.group(2)))
+        return _named("--month", month, int(m.group(1)), int(m.group(2)))
     if quarter_text is not None:
         m = _QUARTER_RE.match(quarter_text.strip())
         if not m:
             raise PeriodError(f"--quarter: expected YYYY-Qn such as 2026-Q4, got {quarter_text!r}")
-        return quarter(int(m.group(1)), int(m.group(2)))
+        return _named("--quarter", quarter, int(m.group(1)), int(m.group(2)))
     if year_text is not None:
         m = _YEAR_RE.match(year_text.strip())
         if not m:
             raise PeriodError(f"--year: expected YYYY such as 2026, got {year_text!r}")
-        return year(int(m.group(1)))
+        return _named("--year", year, int(m.group(1)))
     if d_from is None or d_to is None:
         raise PeriodError("--from and --to go together: give both dates")
-    return between(d_from, d_to)
+    return _named("--from/--to", between, d_from, d_to)
+
+
+# The years a report may cover: a kiosk has no votes outside them, and the previous period a report
+# compares with must stay a valid date (year 9999's next day does not exist).
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
+
+def _named(flag: str, make, *args) -> Period:
+    """``make(*args)``, its error prefixed with the flag that gave the bad value (what and where), and
+    refused when it leaves the years FIRST_YEAR..LAST_YEAR."""
+    try:
+        period = make(*args)
+    except (PeriodError, ValueError) as e:  # ValueError: date() refused year 0
+        raise PeriodError(f"{flag}: {e}") from None
+    if period.d_from.year < FIRST_YEAR or period.d_to.year > LAST_YEAR:
+        raise PeriodError(f"{flag}: expected dates in the years {FIRST_YEAR}–{LAST_YEAR}, got "
+                          f"{period.d_from.isoformat()} to {period.d_to.isoformat()}")
+    return period
 
 
 # --- the manager's export periods: this month, this quarter, this year (to today), or chosen dates.

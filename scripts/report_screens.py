@@ -1,5 +1,5 @@
 """Regenerate the README's pictures of the II.7 report: the workbook's Tổng hợp sheet (printed through
-LibreOffice) and the PDF's first page, from 52 days of demo votes. Needs soffice and pdftoppm.
+LibreOffice), its Theo ngày chart page, and the PDF's first page, from 52 days of demo votes. Needs soffice and pdftoppm.
 
     python scripts/report_screens.py
 """
@@ -39,10 +39,20 @@ def main() -> None:
         subprocess.run(["soffice", f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless",
                         "--convert-to", "pdf", "--outdir", str(work / "wb"), str(work / "bao-cao.xlsx")],
                        check=True, capture_output=True)
-        for pdf, name in ((work / "bao-cao.pdf", "report-pdf-page1"), (work / "wb" / "bao-cao.pdf", "report-workbook")):
-            subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+        printed = work / "wb" / "bao-cao.pdf"
+        chart_page = _page_with(printed, "Tỷ lệ hài lòng theo ngày")
+        for pdf, page, name in ((work / "bao-cao.pdf", 1, "report-pdf-page1"), (printed, 1, "report-workbook"),
+                                (printed, chart_page, "report-workbook-chart")):
+            subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
                             str(out / name)], check=True)
-    print(f"wrote {out / 'report-pdf-page1.png'} and {out / 'report-workbook.png'}")
+    print(f"wrote {out / 'report-pdf-page1.png'}, {out / 'report-workbook.png'} and {out / 'report-workbook-chart.png'}")
+
+
+def _page_with(pdf: Path, text: str) -> int:
+    """The first page of ``pdf`` whose text holds ``text`` (the printed workbook's daily chart)."""
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
+                           text=True).stdout.split("\f")
+    return next(i for i, page in enumerate(pages, start=1) if text in page)
 
 
 if __name__ == "__main__":

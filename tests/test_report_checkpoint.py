@@ -72,7 +72,7 @@ def test_an_edited_vote_after_the_checkpoint_is_caught_by_the_report(kiosk):
     store, config = kiosk
     _edit(config, "UPDATE votes SET level = 'RKHL' WHERE seq = 43")
     check = _check(store, config)
-    assert not check.ok and "seq 43" in check.detail and "edited" in check.detail
+    assert not check.ok and "seq 43" in check.detail and "bị sửa" in check.detail
     assert store.chain_checkpoint().seq == 40  # a broken chain never moves the checkpoint
 
 
@@ -101,7 +101,7 @@ def test_a_chain_rewritten_through_the_checkpoint_is_caught(kiosk):
     store, config = kiosk
     _edit(config, "UPDATE votes SET hash = ? WHERE seq = 40", "f" * 64)
     check = _check(store, config)
-    assert not check.ok and "seq 40" in check.detail and "hash changed" in check.detail
+    assert not check.ok and "seq 40" in check.detail and "hash đã đổi" in check.detail
 
 
 def test_a_deleted_vote_inside_the_period_is_caught(kiosk):

@@ -290,9 +290,10 @@ def test_the_fast_vote_hash_equals_the_chain_modules_for_every_stored_vote(rich)
         assert vote_hash_fast(row[:12]) == chain.hash_values(list(row[:12])) == row[12]
 
 
-@pytest.mark.parametrize("tamper, says", [("DELETE FROM votes WHERE seq = 12", "sequence gap after vote 11"),
-                                          ("UPDATE votes SET prev_hash = hash WHERE seq = 30", "vote seq 30: prev_hash"),
-                                          ("UPDATE votes SET officer = 'CB99' WHERE seq = 40", "vote seq 40: hash")])
+@pytest.mark.parametrize("tamper, says", [("DELETE FROM votes WHERE seq = 12", "phiếu seq 13: thiếu phiếu ngay sau seq 11 (bị xóa?)"),
+                                          ("UPDATE votes SET prev_hash = hash WHERE seq = 30", "phiếu seq 30: prev_hash"),
+                                          ("UPDATE votes SET officer = 'CB99' WHERE seq = 40",
+                                           "phiếu seq 40: hash không khớp nội dung phiếu (bị sửa)")])
 def test_the_kiosks_chain_check_names_the_first_tampered_vote(rich, tamper, says):
     store, config, _ = rich
     raw = sqlite3.connect(config.db_path)

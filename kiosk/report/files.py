@@ -52,15 +52,16 @@ _HASH, _DAY = 12, 13
 
 
 def _first_break(rows: list[tuple], prev_seq: int, prev_hash: str) -> str:
-    """The first vote of ``rows`` (in seq order) that does not follow from the one before, or ""."""
+    """The first vote of ``rows`` (in seq order) that does not follow from the one before, or "".
+    In Vietnamese, as every problem here is: it is printed in the report's Kiểm chứng section."""
     for row in rows:
         seq = row[0]
         if seq != prev_seq + 1:
-            return f"vote seq {seq}: sequence gap after vote {prev_seq} (deleted?)"
+            return f"phiếu seq {seq}: thiếu phiếu ngay sau seq {prev_seq} (bị xóa?)"
         if row[11] != prev_hash:
-            return f"vote seq {seq}: prev_hash does not match the vote before it"
+            return f"phiếu seq {seq}: prev_hash không khớp hash của phiếu liền trước"
         if vote_hash_fast(row[:12]) != row[_HASH]:
-            return f"vote seq {seq}: hash does not match the vote's fields (edited)"
+            return f"phiếu seq {seq}: hash không khớp nội dung phiếu (bị sửa)"
         prev_seq, prev_hash = seq, row[_HASH]
     return ""
 
@@ -146,8 +147,8 @@ class StoreReader:
         if checkpoint is not None:
             now = source.query("SELECT hash FROM votes WHERE seq = ?", [checkpoint.seq])
             if not now or now[0][0] != checkpoint.hash:
-                return (f"vote seq {checkpoint.seq}: no longer the vote verified at {checkpoint.at} "
-                        f"({'deleted' if not now else 'its hash changed'}); run `python main.py verify`")
+                return (f"phiếu seq {checkpoint.seq}: không còn là phiếu đã kiểm tra lúc {_when(checkpoint.at)} "
+                        f"({'bị xóa' if not now else 'hash đã đổi'}); hãy chạy `python main.py verify`")
             prev_seq, prev_hash = checkpoint.seq, checkpoint.hash
         else:
             before = source.query("SELECT seq, hash FROM votes WHERE seq = ?", [lo - 1])
@@ -157,7 +158,7 @@ class StoreReader:
             end = min(hi, start + self.PAGE - 1)
             page = source.query(f"SELECT {cols} FROM votes WHERE seq BETWEEN ? AND ? ORDER BY seq", [start, end])
             if not page:
-                return f"votes seq {start}–{end} missing (deleted?)"
+                return f"thiếu các phiếu seq {start}–{end} (bị xóa?)"
             problem = self._check(page, prev_seq, prev_hash)
             if problem:
                 return problem
@@ -170,7 +171,7 @@ class StoreReader:
         strings joined in SQLite (no million Python objects); a page whose links differ is split to name
         the first break. Returns (first problem or "", digest, hash of vote hi)."""
         before = source.query("SELECT hash FROM votes WHERE seq = ?", [lo - 1]) if lo > 1 else [(chain.GENESIS_HASH,)]
-        problem = "" if before else f"vote seq {lo}: sequence gap: vote {lo - 1} missing (deleted?)"
+        problem = "" if before else f"phiếu seq {lo}: thiếu phiếu seq {lo - 1} liền trước (bị xóa?)"
         prev = before[0][0] if before else ""
         digest = hashlib.sha256()
         for start in range(lo, hi + 1, self.LINK_PAGE):
@@ -185,7 +186,7 @@ class StoreReader:
             if not problem and prevs != (prev + "\n" + hashes[:-65] if n > 1 else prev):
                 p_list, h_list = prevs.split("\n"), [prev, *hashes.split("\n")]
                 i = next(i for i, p in enumerate(p_list) if p != h_list[i])
-                problem = f"vote seq {start + i}: prev_hash does not match the vote before it"
+                problem = f"phiếu seq {start + i}: prev_hash không khớp hash của phiếu liền trước"
             prev = hashes[-64:]
         return problem, digest.hexdigest(), prev
 
@@ -238,7 +239,9 @@ def report_for_store(store, config, d_from: date, d_to: date, *, by: str = "coun
     return build_report(store, unit=unit_from_config(config), d_from=d_from, d_to=d_to, scale=config.scale,
                         counters=config.counters, target_pct=config.report.target_pct, kiosk_ids=[config.kiosk_id],
                         settings=ReportSettings(by=by, appendix=appendix, question=config.question or
-                                                ReportSettings.question, issued_on=store.today()),
+                                                ReportSettings.question, issued_on=store.today(),
+                                                # the kiosk's local time, as the votes and the date line have it
+                                                generated_at=datetime.now(store.tz)),
                         period=period, reader=StoreReader(), questionnaire_dirs=questionnaire_dirs(config),
                         # The kiosk's store holds only its own answers: no kiosk_id filter, which the
                         # analysis index does not cover (a filter there reads every answer row: 4x slower).

@@ -47,8 +47,11 @@ ROUNDING_NOTE = "Các tỷ lệ được làm tròn đến một chữ số th�
 SMALL_SAMPLE_NOTE = f"(*) Dưới {SMALL_SAMPLE} phiếu: mẫu nhỏ, cần thận trọng khi so sánh."
 FLAGGED_NOTE = ("Phiếu bị loại: phiếu bấm lặp lại tại cùng quầy trong thời gian chống bấm trùng; "
                 "không tính vào tổng số phiếu.")
-DIGEST_RECIPE = ("SHA-256 (hex) của các giá trị cột hash của mọi phiếu trong kỳ (kể cả phiếu bị loại), "
-                 "mỗi giá trị một dòng kết thúc bằng \\n, xếp theo kiosk_id rồi seq tăng dần")
+# Printed in Kiểm chứng: everything an inspector needs to recompute the digest from a raw export (which
+# votes: local_date in the period, flagged and other-scale ones too; which column; the order; the bytes).
+DIGEST_RECIPE = ("SHA-256 (hex, chữ thường) của giá trị cột hash của mọi phiếu có local_date trong kỳ (kể cả "
+                 "phiếu bị loại và phiếu theo thang khác), mỗi giá trị một dòng kết thúc bằng \\n, xếp theo "
+                 "kiosk_id rồi seq tăng dần; cách làm và ví dụ: docs/report.md")
 BY_CHOICES = ("counter", "officer", "day", "month")
 
 

@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape
 
 from .model import ReportModel, Row, Table as ModelTable, fmt_int, fmt_pct
 from .text import (MOTTO, MOTTO_SUB, QUESTIONNAIRE_SECTION, SHEETS, SIGN_HEAD, SIGN_HEAD_NOTE, SIGN_PREPARER, SIGN_PREPARER_NOTE,
-                   verification_lines)
+                   title_lines, verification_lines)
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 FAMILY = "LiberationSerif"
@@ -82,16 +82,18 @@ class _Rule(Flowable):
     def __init__(self, width: float):
         super().__init__()
         self.rule_width = width
-        self.width, self.height = width, 3
+        self.width, self.height = width, 6
 
     def wrap(self, avail_w, avail_h):
         self.avail = avail_w
-        return avail_w, 3
+        return avail_w, 6
 
     def draw(self):
+        # 5 pt below the line above: clear of the dots under Ụ, Ọ, Ị, which touched a rule drawn closer and
+        # made it read as an underline of the words rather than a rule under the block.
         x = (self.avail - self.rule_width) / 2
         self.canv.setLineWidth(0.6)
-        self.canv.line(x, 2, x + self.rule_width, 2)
+        self.canv.line(x, 1, x + self.rule_width, 1)
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
@@ -119,7 +121,8 @@ class _Builder:
         out = [t, Spacer(1, 8 * mm)]
         if m.appendix:
             out += [_p(m.appendix, s.appendix), Spacer(1, 2 * mm)]
-        out += [_p(m.title, s.title), Spacer(1, 1.5 * mm), _p(m.period.label, s.period), Spacer(1, 4 * mm)]
+        title = Paragraph("<br/>".join(escape(line) for line in title_lines(m.title)), s.title)
+        out += [title, Spacer(1, 1.5 * mm), _p(m.period.label, s.period), Spacer(1, 4 * mm)]
         return out
 
     def signature(self) -> list:
@@ -151,7 +154,15 @@ class _Builder:
             data.append(self._line(str(i + 1), r, codes, s.cell))
         data.append(self._line("", table.total, codes, s.total))
         n = len(codes)
-        widths = [9 * mm, 0, 14 * mm, *([12.5 * mm] * (2 * n)), 18 * mm, 16 * mm, 13 * mm, 15 * mm]
+        small = any(r.small_sample for r in table.rows) or table.total.small_sample
+        # Ghi chú wide enough for "(*) mẫu nhỏ" on one line when a row has it (at 15 mm it took two lines).
+        widths = [9 * mm, 0, 14 * mm, *([12.5 * mm] * (2 * n)), 18 * mm, 16 * mm, 12.5 * mm, 20 * mm if small else 15 * mm]
+        # A column of counts is as wide as its widest number (bold in Tổng cộng, which is widest): a commune's
+        # year of several kiosks runs to seven digits, which overflowed a fixed 12.5 mm cell into its neighbour.
+        for c in (2, *(3 + 2 * i for i in range(n)), 5 + 2 * n):
+            texts = [row[c] for row in data[2:] if isinstance(row[c], str)]
+            need = max((pdfmetrics.stringWidth(t, f"{FAMILY}-Bold", 9.5) for t in texts), default=0) + 7
+            widths[c] = max(widths[c], need)
         widths[1] = max(30 * mm, self.width - sum(widths))  # the names take what is left
         scale = min(1.0, self.width / sum(widths))
         widths = [w * scale for w in widths]
@@ -276,7 +287,9 @@ class _Builder:
                 data.append(line)
             t = Table(data, colWidths=[26 * mm] + [24 * mm] * 7, repeatRows=1)
             t.setStyle(TableStyle(style))
-            out += [_p(title, s.body), Spacer(1, 1.5 * mm), t, Spacer(1, 4 * mm)]
+            # A grid (at most 24 hours) is kept whole with its caption: a caption alone at a page's foot
+            # with its grid on the next page read as a missing table.
+            out += [KeepTogether([_p(title, s.body), Spacer(1, 1.5 * mm), t]), Spacer(1, 4 * mm)]
         out.append(_p("Ô trống: không có phiếu. Màu càng đậm: càng nhiều phiếu; đỏ → xanh: tỷ lệ hài lòng thấp → cao.",
                       s.note))
         return out

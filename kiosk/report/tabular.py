@@ -28,7 +28,10 @@ def csv_rows(model: ReportModel) -> list[list]:
                 "" if r.target_met is None else int(r.target_met)]
     rows = [head]
     for r in model.summary.rows:
-        rows.append(line(r.key, r.label if r.label != r.key else "", r))
+        # The name column holds a name only: an officer's from [report] officers (its label is "CB07 — Lê Văn C").
+        name = (model.unit.officers.get(r.key, "") if model.by == "officer"
+                else (r.label if r.label != r.key else ""))
+        rows.append(line(r.key, name, r))
     rows.append(line("ALL", "", model.summary.total))
     for other in model.other_scales:  # on their own scale, in their own columns
         rows.append([])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from ..period import date_vi
 from .model import ReportModel, fmt_int
 
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -17,6 +20,14 @@ SHEETS = ("Tổng hợp", "Theo công chức", "Theo ngày", "Theo giờ", "Lý 
 QUESTIONNAIRE_SECTION = "Kết quả phiếu khảo sát"
 QUESTIONNAIRE_SHEET_PREFIX = "Phiếu KS "
 SHEET_NAME_MAX = 31  # a spreadsheet's limit
+
+
+def title_lines(title: str) -> list[str]:
+    """The title in the lines it is printed on: broken before "ĐỐI VỚI", as such titles are set, so that
+    a line never ends inside a phrase ("SỰ PHỤC / VỤ" read wrong on paper). Another title: one line,
+    wrapped by the renderer."""
+    head, sep, tail = title.partition(" ĐỐI VỚI ")
+    return [head, "ĐỐI VỚI " + tail] if sep else [title]
 
 
 def questionnaire_sheet_name(qid: str, version: int, taken: set[str]) -> str:
@@ -38,7 +49,9 @@ def verification_lines(model: ReportModel) -> list[tuple[str, str]]:
     v = model.verification
     lines = [
         ("Kiosk", ", ".join(v.kiosk_ids) or "(không có)"),
-        ("Kỳ báo cáo", f"{model.period.label} ({model.period.d_from.isoformat()} … {model.period.d_to.isoformat()})"),
+        # Vietnamese dates for the reader, and the ISO dates an inspector types into the digest's query.
+        ("Kỳ báo cáo", f"{model.period.label}: {date_vi(model.period.d_from)} – {date_vi(model.period.d_to)} "
+                       f"(local_date {model.period.d_from.isoformat()} … {model.period.d_to.isoformat()})"),
         ("Tổng số phiếu trong kỳ (mọi thang, kể cả bị loại)", fmt_int(v.votes_in_period)),
         ("Số phiếu được tính", f"{fmt_int(v.counted)} (thang {model.scale})"),
         ("Phiếu bị loại (bấm lặp lại)", f"{fmt_int(v.flagged)} — không tính"),
@@ -55,6 +68,18 @@ def verification_lines(model: ReportModel) -> list[tuple[str, str]]:
         ("SHA-256 các phiếu trong kỳ", v.votes_sha256),
         ("Cách tính SHA-256", v.digest_recipe),
         ("Phần mềm", v.software_version),
-        ("Thời điểm lập tệp", v.generated_at),
+        ("Thời điểm lập tệp", when_made(v.generated_at)),
     ]
     return lines
+
+
+def when_made(iso: str) -> str:
+    """The file's making time as a reader reads it, with its offset so that it cannot be mistaken:
+    "17:13:47 ngày 22/11/2026 (UTC+07:00)". Anything that is not an ISO time is printed as given."""
+    try:
+        t = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    offset = t.strftime("%z")
+    zone = f" (UTC{offset[:3]}:{offset[3:]})" if offset else ""
+    return f"{t:%H:%M:%S} ngày {t:%d/%m/%Y}{zone}"

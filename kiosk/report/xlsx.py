@@ -8,13 +8,14 @@ half up to one decimal, as ROUND does). Written in constant-memory mode: rows go
 from __future__ import annotations
 
 import io
+import zipfile
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from .model import ReportModel, Row, Table, fmt_pct, pct
 from .text import (MOTTO, MOTTO_SUB, SIGN_HEAD, SIGN_HEAD_NOTE, SIGN_PREPARER, SIGN_PREPARER_NOTE, SHEETS,
-                   questionnaire_sheet_name, verification_lines)
+                   questionnaire_sheet_name, title_lines, verification_lines)
 
 FONT = "Times New Roman"
 MM = 1 / 25.4
@@ -50,12 +51,15 @@ class _Formats:
         self.total_pct = f(border=1, font_size=11, bold=True, num_format=PCT_FORMAT, align="right")
         self.total_c = f(border=1, font_size=11, bold=True, align="center")
         self.label = f(bold=True)
-        self.value = f(text_wrap=True)
-        self.mono = f(font_size=10, text_wrap=True)
+        self.label_wrap = f(bold=True, text_wrap=True, valign="top")
+        self.value = f(text_wrap=True, valign="top")
+        self.mono = f(font_size=10, text_wrap=True, valign="top")
         self.sign = f(bold=True, align="center")
         self.sign_note = f(italic=True, align="center")
-        self.verdict_ok = f(bold=True, font_color="#1B5E20")
-        self.verdict_bad = f(bold=True, font_color="#B71C1C")
+        self.verdict = f(bold=True)
+        # Conditional formats (a font colour only) for the verdict sentence.
+        self.verdict_ok_font = wb.add_format({"font_color": "#1B5E20"})
+        self.verdict_bad_font = wb.add_format({"font_color": "#B71C1C"})
 
 
 def _page(ws, landscape: bool = True) -> None:
@@ -68,14 +72,22 @@ def _page(ws, landscape: bool = True) -> None:
     ws.fit_to_pages(1, 0)
 
 
+def count_width(model: ReportModel, least: float) -> float:
+    """A column of counts wide enough for the period's largest count, "#,##0" in bold: a spreadsheet shows
+    "#####" for a number wider than its column (a commune's year over several kiosks runs to millions)."""
+    big = max([model.summary.total.total, model.summary.total.flagged,
+               *(o.table.total.total for o in model.other_scales)])
+    return max(least, round(len(f"{big:,}") * 1.15 + 1.5, 1))
+
+
 def _summary_columns(model: ReportModel, codes) -> list[tuple[str, str, float]]:
     """(top header, sub header, width) of a summary table's columns."""
-    cols = [("STT", "", 5), ("", "", 34), ("Tổng số phiếu", "", 9)]
+    cols = [("STT", "", 5), ("", "", 34), ("Tổng số phiếu", "", count_width(model, 9))]
     for code in codes:
         name = model.level_labels.get(code, code)
-        cols += [(name, "Số phiếu", 8), (name, "Tỷ lệ (%)", 8)]
+        cols += [(name, "Số phiếu", count_width(model, 8)), (name, "Tỷ lệ (%)", 8)]
     cols += [("Tỷ lệ hài lòng (RHL+HL) (%)", "", 11), ("Kết quả (chỉ tiêu)", "", 10),
-             ("Phiếu bị loại", "", 8), ("Ghi chú", "", 10)]
+             ("Phiếu bị loại", "", count_width(model, 8)), ("Ghi chú", "", 10)]
     return cols
 
 
@@ -87,6 +99,23 @@ class _Writer:
         self.wb.formats[0].set_font_name(FONT)
         self.fmt = _Formats(self.wb)
         self.target_cell = ""
+        self.widths: dict[str, list[float]] = {}
+        self.repeated: dict[str, bool] = {}  # sheet name -> its table header already set to repeat  # sheet name -> column widths, to size wrapped rows
+
+    def columns(self, ws, widths) -> None:
+        """Set a sheet's column widths and remember them (row heights of wrapped text depend on them)."""
+        for c, w in enumerate(widths):
+            ws.set_column(c, c, w)
+        self.widths[ws.name] = list(widths)
+
+    def lines(self, ws, text: str, first: int, last: int, factor: float = 1.0) -> int:
+        """About how many lines ``text`` takes when wrapped across columns first..last of ``ws``.
+        LibreOffice keeps an .xlsx row at its written height, so a wrapped cell whose height is left
+        to the default overlaps the next row when printed. ``factor``: the font's average character width
+        in units of the column width's "0" of 11 pt Times (bold capitals at 14 pt: about 1.8)."""
+        width = sum(self.widths.get(ws.name, [10] * (last + 1))[first:last + 1])
+        per_line = max(1, int(width / factor))
+        return max(1, -(-len(text) // per_line))
 
     # --- the document's head and foot ------------------------------------------------------
 
@@ -111,13 +140,9 @@ class _Writer:
             if m.appendix:
                 ws.merge_range(row, 0, row, ncols - 1, m.appendix, f.appendix)
                 row += 1
-            ws.set_row(row, 36)
-            ws.merge_range(row, 0, row, ncols - 1, m.title, f.title)
-            row += 1
+            row = self.title(ws, row, ncols)
         else:
-            ws.merge_range(row, 0, row, ncols - 1, m.title, f.title)
-            ws.set_row(row, 36)
-            row += 1
+            row = self.title(ws, row, ncols)
         ws.merge_range(row, 0, row, ncols - 1, m.period.label, f.period)
         row += 1
         if official:
@@ -126,6 +151,13 @@ class _Writer:
             ws.merge_range(row, 0, row, ncols - 1,
                            f"Thang đánh giá: {m.scale_name} — đơn vị: {m.unit.centre or m.unit.unit}", f.note)
             row += 1
+        return row + 1
+
+    def title(self, ws, row: int, ncols: int) -> int:
+        """The title in its lines (broken before "ĐỐI VỚI"), in a row tall enough for them; the next row."""
+        lines = title_lines(self.model.title)
+        ws.set_row(row, 18 * sum(self.lines(ws, line, 0, ncols - 1, 1.8) for line in lines))
+        ws.merge_range(row, 0, row, ncols - 1, "\n".join(lines), self.fmt.title)
         return row + 1
 
     def target_row(self, ws, row: int) -> int:
@@ -161,7 +193,11 @@ class _Writer:
         f = self.fmt
         cols = _summary_columns(self.model, codes)
         cols[1] = (key_title, "", cols[1][2])
-        # Two header rows: the level's name over Số phiếu | Tỷ lệ (%).
+        # Two header rows: the level's name over Số phiếu | Tỷ lệ (%); printed again atop every page
+        # (20 officers or a month by day run over a page).
+        if not self.repeated.get(ws.name):
+            ws.repeat_rows(row, row + 1)
+            self.repeated[ws.name] = True
         ws.set_row(row, 45)
         c = 0
         while c < len(cols):
@@ -240,8 +276,7 @@ class _Writer:
         """A new table sheet (the shared set-up: column widths, A4 landscape, the document's margins and
         page numbers); returns it and how many columns it has."""
         ws = self.wb.add_worksheet(name)
-        for c, w in enumerate(widths):
-            ws.set_column(c, c, w)
+        self.columns(ws, widths)
         _page(ws)
         return ws, len(widths)
 
@@ -259,8 +294,24 @@ class _Writer:
         verdict = ("Chưa có phiếu được tính trong kỳ" if t.target_met is None else
                    f"Tỷ lệ hài lòng chung {fmt_pct(t.satisfied_pct)} % so với chỉ tiêu {fmt_pct(m.target_pct)} %: "
                    + ("ĐẠT" if t.target_met else "CHƯA ĐẠT"))
-        ws.merge_range(row, 0, row, ncols - 1, f"Kết quả: {verdict}",
-                       self.fmt.verdict_ok if t.target_met else self.fmt.verdict_bad)
+        # A formula over the Tổng cộng row and the target cell, as every row's Kết quả is: an office that
+        # types another target sees the sentence follow (it kept the old verdict). FIXED(…, 1, TRUE) and a
+        # comma for the point: "85,3" whatever the spreadsheet's locale.
+        n_cell = xl_rowcol_to_cell(row - 2, 2)
+        rate = xl_rowcol_to_cell(row - 2, 3 + 2 * len(m.codes))
+        target = self.target_ref()
+
+        def vn(ref: str) -> str:
+            return f'SUBSTITUTE(FIXED({ref},1,TRUE),".",",")'
+        formula = (f'=IF({n_cell}=0,"Kết quả: Chưa có phiếu được tính trong kỳ","Kết quả: Tỷ lệ hài lòng chung "'
+                   f'&{vn(rate)}&" % so với chỉ tiêu "&{vn(target)}&" %: "&IF({rate}>={target},"ĐẠT","CHƯA ĐẠT"))')
+        ws.merge_range(row, 0, row, ncols - 1, "", self.fmt.verdict)
+        ws.write_formula(row, 0, formula, self.fmt.verdict, f"Kết quả: {verdict}")
+        # The colour follows the verdict too (green met, red not).
+        ws.conditional_format(row, 0, row, 0, {"type": "formula", "criteria": f"=AND({n_cell}>0,{rate}>={target})",
+                                               "format": self.fmt.verdict_ok_font})
+        ws.conditional_format(row, 0, row, 0, {"type": "formula", "criteria": f"=AND({n_cell}>0,{rate}<{target})",
+                                               "format": self.fmt.verdict_bad_font})
         row += 2
         for other in m.other_scales:
             ws.merge_range(row, 0, row, ncols - 1, f"Phiếu theo thang khác: {other.name} ({other.scale}) — "
@@ -280,9 +331,9 @@ class _Writer:
         ws = self.wb.add_worksheet(SHEETS[2])
         heads = ["STT", "Ngày", "Thứ", "Tổng số phiếu", *(m.level_labels[c] for c in m.codes),
                  "Tỷ lệ hài lòng (%)", "Chỉ tiêu (%)", "Phiếu bị loại", "Ghi chú"]
-        widths = [5, 11, 9, 9, *([9] * len(m.codes)), 10, 9, 8, 10]
-        for c, w in enumerate(widths):
-            ws.set_column(c, c, w)
+        cw = count_width(m, 9)
+        widths = [5, 11, 9, cw, *([cw] * len(m.codes)), 10, 9, count_width(m, 8), 10]
+        self.columns(ws, widths)
         n = len(m.codes)
         rate_col, target_col, chart_col = 4 + n, 5 + n, 8 + n
         ws.set_column(chart_col, chart_col, None, None, {"hidden": True})
@@ -292,6 +343,7 @@ class _Writer:
             ws.write_string(row, c, h, f.head)
         ws.write_string(row, chart_col, "biểu đồ", f.text)
         ws.set_row(row, 30)
+        ws.repeat_rows(row)  # a quarter or a year by day runs over many pages
         first = row + 1
         sat = [i for i, code in enumerate(m.codes) if code in ("RHL", "HL")]
         for i, r in enumerate(m.by_day.rows):
@@ -332,6 +384,9 @@ class _Writer:
         if m.by_day.rows:
             chart = self.wb.add_chart({"type": "line"})
             sheet = SHEETS[2]
+            # The rate is plotted from a hidden column (blank on a day with nothing counted, a gap in the line);
+            # a chart skips hidden cells unless told otherwise, which left only the target line.
+            chart.show_hidden_data()
             chart.add_series({"name": "Tỷ lệ hài lòng (%)", "categories": [sheet, first, 1, last, 1],
                               "values": [sheet, first, chart_col, last, chart_col],
                               "line": {"color": "#1565C0", "width": 1.75},
@@ -340,12 +395,17 @@ class _Writer:
                               "values": [sheet, first, target_col, last, target_col],
                               "line": {"color": "#C62828", "dash_type": "dash", "width": 1.5}})
             chart.set_title({"name": "Tỷ lệ hài lòng theo ngày", "name_font": {"name": FONT, "size": 12}})
-            chart.set_y_axis({"min": 0, "max": 100, "name": "%", "num_font": {"name": FONT}})
+            chart.set_y_axis({"min": 0, "max": 100, "name": "%", "name_font": {"name": FONT, "size": 10},
+                              "num_font": {"name": FONT}})
             chart.set_x_axis({"num_font": {"name": FONT, "rotation": -45}})
             chart.set_legend({"position": "bottom", "font": {"name": FONT}})
             chart.show_blanks_as("gap")
-            chart.set_size({"width": 900, "height": 340})
-            ws.insert_chart(rr + 2, 1, chart)
+            # As wide as the table (a column is about 7 px a width unit), on a page of its own: a chart cut
+            # by a page break prints in two halves.
+            px = int(sum(widths[1:]) * 7 + 5 * len(widths))
+            chart.set_size({"width": px, "height": 340})
+            ws.set_h_pagebreaks([rr + 2])
+            ws.insert_chart(rr + 3, 1, chart)  # a row below the break: LibreOffice draws an object anchored on the break row on both pages
 
     def target_ref(self) -> str:
         return f"'{SHEETS[0]}'!{self.target_cell}"
@@ -354,9 +414,9 @@ class _Writer:
         m, f = self.model, self.fmt
         g = m.by_hour
         ws = self.wb.add_worksheet(SHEETS[3])
-        ws.set_column(0, 0, 12)
-        ws.set_column(1, 8, 11)
+        self.columns(ws, [12] + [11] * 8)
         _page(ws)
+        ws.fit_to_pages(1, 1)  # the two grids and their legend on one page, as the PDF has them
         row = self.head(ws, 9, official=False)
         for title, grid, fmt, scale in (
                 ("Số phiếu được tính, theo giờ và thứ trong tuần", g.votes, f.int,
@@ -397,8 +457,7 @@ class _Writer:
     def sheet_reasons(self) -> None:
         m, f = self.model, self.fmt
         ws = self.wb.add_worksheet(SHEETS[4])
-        for c, w in enumerate((5, 40, 14, 22)):
-            ws.set_column(c, c, w)
+        self.columns(ws, (5, 40, 14, 22))
         _page(ws, landscape=False)
         row = self.head(ws, 4, official=False)
         ws.merge_range(row, 0, row, 2, "Số phiếu chưa hài lòng (Bình thường trở xuống):", f.label)
@@ -429,13 +488,17 @@ class _Writer:
     def sheet_verification(self) -> None:
         f = self.fmt
         ws = self.wb.add_worksheet(SHEETS[5])
-        ws.set_column(0, 0, 38)
-        ws.set_column(1, 1, 90)
+        self.columns(ws, (38, 90))
         _page(ws, landscape=False)
         row = self.head(ws, 2, official=False)
         for label, value in verification_lines(self.model):
-            ws.write_string(row, 0, label, f.label)
-            ws.write_string(row, 1, value, f.mono if len(value) >= 64 and " " not in value else f.value)
+            mono = len(value) >= 64 and " " not in value
+            # Heights written out: LibreOffice does not grow an .xlsx row for wrapped text, and the chain
+            # check's sentence then printed over the rows below it.
+            n = max(self.lines(ws, label, 0, 0, 1.25), 1 if mono else self.lines(ws, value, 1, 1, 1.15))
+            ws.set_row(row, 16 * n)
+            ws.write_string(row, 0, label, f.label_wrap)
+            ws.write_string(row, 1, value, f.mono if mono else f.value)
             row += 1
 
     def render(self) -> bytes:
@@ -447,7 +510,31 @@ class _Writer:
         self.sheets_questionnaires()
         self.sheet_verification()
         self.wb.close()
-        return self.buf.getvalue()
+        return first_page_unnumbered(self.buf.getvalue())
+
+
+HEADER_XML = "<headerFooter><oddHeader>&amp;C&amp;P</oddHeader></headerFooter>"
+# Nghị định 30/2020: page numbers from page 2. OOXML says so with differentFirst and an empty first-page
+# header; XlsxWriter cannot write it, so the first sheet's XML is given it after the workbook is closed.
+FIRST_UNNUMBERED_XML = ('<headerFooter differentFirst="1"><oddHeader>&amp;C&amp;P</oddHeader>'
+                        "<firstHeader></firstHeader></headerFooter>")
+
+
+def first_page_unnumbered(data: bytes) -> bytes:
+    """The workbook ``data`` with no page number on the first sheet's first printed page (the document's
+    first page, with the national header); every other page keeps its number at the top centre."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = body.decode("utf-8")
+                if HEADER_XML not in text:  # a library update changed the XML: fail loudly, in the tests
+                    raise RuntimeError("the first sheet's page header is not where it was expected")
+                body = text.replace(HEADER_XML, FIRST_UNNUMBERED_XML, 1).encode("utf-8")
+            dst.writestr(info, body)
+    return out.getvalue()
 
 
 def render_xlsx(model: ReportModel) -> bytes:
