@@ -15,6 +15,11 @@ from tests.ui.conftest import ALL_SIZES, FAST, SCREENS, _guarded, pump, press_ke
 ONE_COUNTER = (("Q1", "Quầy 1 — Tư pháp, hộ tịch"),)
 
 
+def plain(text: str) -> str:
+    """Screen text with its no-break spaces (phrases kept whole) read as spaces."""
+    return text.replace("\u00a0", " ")
+
+
 def votes(app):
     return app.store.query("SELECT counter_id, level, source FROM votes ORDER BY seq")
 
@@ -114,7 +119,7 @@ def test_keypad_digit_n_on_the_counter_picker_chooses_counter_n_and_never_votes(
 def test_english_is_one_tap_away_and_every_string_follows(kiosk_factory):
     app = kiosk_factory(counters=ONE_COUNTER)
     rating = app.screens["rating"]
-    assert "hài lòng" in rating.question.text and rating.level_buttons[0].caption == "Rất hài\u00a0lòng"
+    assert "hài lòng" in plain(rating.question.text) and rating.level_buttons[0].caption == "Rất hài\u00a0lòng"
     tap(rating.topbar.lang)
     assert rating.question.text == "Are you satisfied with the service at this counter?"
     assert rating.level_buttons[0].caption == "Very satisfied"
@@ -282,7 +287,7 @@ def test_the_next_citizen_starts_in_vietnamese_after_the_thank_you(kiosk_factory
     assert app.lang == "en"
     tap(app.screens["rating"].level_buttons[0])
     wait_until(lambda: app.sm.current == "rating", what="the thank-you to end")
-    assert app.lang == "vi" and "hài lòng" in app.screens["rating"].question.text
+    assert app.lang == "vi" and "hài lòng" in plain(app.screens["rating"].question.text)
 
 
 def test_english_left_on_the_start_screen_returns_to_vietnamese_when_idle(kiosk_factory):
@@ -350,7 +355,7 @@ def test_a_button_box_toast_never_covers_a_rating_card(kiosk_factory, size):
 def test_the_reasons_are_in_plain_words_with_an_icon_each(kiosk_factory):
     app = kiosk_factory(counters=ONE_COUNTER)
     toggles = app.screens["reasons"].toggles
-    assert toggles["officer"].caption == "Thái độ, sự giúp đỡ của cán bộ"
+    assert plain(toggles["officer"].caption) == "Thái độ, sự giúp đỡ của cán bộ"
     assert all(tb.icon for tb in toggles.values())
     assert "Công chức giải quyết" not in [tb.caption for tb in toggles.values()]
 
@@ -362,7 +367,7 @@ def test_the_closed_screen_shows_the_opening_hours(kiosk_factory):
     app.go_home()
     pump(3)
     assert app.sm.current == "closed"
-    assert "Giờ làm việc" in app.screens["closed"].hours.text
+    assert "Giờ làm việc" in plain(app.screens["closed"].hours.text)
 
 
 def test_every_citizen_screen_is_screenshotted_at_every_panel_size(kiosk_factory):
@@ -410,5 +415,128 @@ def test_text_is_sized_from_the_screen_not_fixed_dp_footer_readable_on_a_7_inch_
     Window.size = (1920, 1080)
     pump(8)
     assert rating.footer.font_size > small[0] and rating.question.font_size > small[1]
+    Window.size = (1280, 800)
+    pump(3)
+
+
+# --- phrases whole, a long centre name, the reasons' print ----------------------------------------
+
+LONG_CENTRE = "Trung tâm Phục vụ hành chính công xã Ninh Giang, thành phố Hải Phòng — cơ sở 2"
+
+
+def _texts(widget):
+    """Every label and button drawn under ``widget`` (words a citizen reads)."""
+    from kivy.uix.label import Label
+    found = [widget] if isinstance(widget, Label) and widget.text else []
+    for child in widget.children:
+        found += _texts(child)
+    return found
+
+
+def _lines(label) -> list[str]:
+    """The lines Kivy laid the label's text out in, as drawn (no-break spaces read as spaces)."""
+    label.texture_update()
+    return [plain("".join(word.text for word in line.words)).strip() for line in label._label._cached_lines]
+
+
+# Words of the citizen's screens whose syllables belong together (the test's own list, not the code's).
+PHRASES = ("hài lòng", "Bình thường", "phục vụ", "thủ tục", "lựa chọn", "Cảm ơn", "Đánh giá", "ghi nhận", "bỏ qua",
+           "Bỏ qua", "nhiều mục", "chỗ ngồi", "chỉ dẫn", "thời gian", "Giấy tờ", "biểu mẫu", "lệ phí", "Thái độ",
+           "giúp đỡ", "cán bộ", "Kết quả", "đúng hẹn", "quy định", "tiếp nhận", "trả lời", "góp ý", "giờ làm việc",
+           "Giờ làm việc", "quay lại", "Thứ Hai", "Thứ Sáu", "Thứ Bảy", "Trung tâm", "hành chính", "thành phố",
+           "Ninh Giang", "Hải Phòng", "Đất đai", "Tư pháp", "hộ tịch", "Lao động", "Chọn quầy khác")
+
+
+def broken_phrases(widget) -> list[str]:
+    """Every phrase of PHRASES that a line break under ``widget`` cuts in two."""
+    broken = []
+    for label in _texts(widget):
+        lines = _lines(label)
+        for above, below in zip(lines, lines[1:]):
+            for phrase in PHRASES:
+                words = phrase.split(" ")
+                for k in range(1, len(words)):
+                    head, tail = " ".join(words[:k]), " ".join(words[k:])
+                    if (above == head or above.endswith(" " + head)) and \
+                            (below == tail or below.startswith(tail + " ") or below.startswith(tail + ",")
+                             or below.startswith(tail + ".") or below.startswith(tail + ":")):
+                        broken.append(f"{above!r} / {below!r} cuts {phrase!r}")
+    return broken
+
+
+@pytest.fixture
+def long_centre(monkeypatch, kiosk_factory):
+    """Kiosks made by kiosk_factory get a 79-character centre name."""
+    factory_globals = kiosk_factory.__globals__  # the conftest module as pytest imported it
+    write = factory_globals["write_config"]
+
+    def with_long_name(folder, **kwargs):
+        path = write(folder, **kwargs)
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("Trung tâm Phục vụ hành chính công xã Thử nghiệm", LONG_CENTRE), encoding="utf-8")
+        return path
+    monkeypatch.setitem(factory_globals, "write_config", with_long_name)
+
+
+def test_no_line_on_a_citizen_screen_cuts_a_phrase_in_two_at_any_panel_size(kiosk_factory, long_centre):
+    from kiosk.hours import parse_hours
+    app = kiosk_factory(timings=replace(FAST, thanks_s=60, idle_s=60, reasons_idle_s=60))
+    found = []
+
+    def check(name):
+        for size in ALL_SIZES:
+            Window.size = size
+            pump(8)
+            found.extend(f"{name} {size[0]}x{size[1]}: {b}" for b in broken_phrases(app.screens[name]))
+
+    check("pick")
+    tap(app.screens["pick"].buttons[1])
+    check("rating")
+    tap(app.screens["rating"].level_buttons[3])
+    check("reasons")
+    tap(app.screens["reasons"].send)
+    check("thanks")
+    app.cfg = type(app.cfg)(**{**app.cfg.__dict__, "hours": parse_hours(["Mon-Fri 07:30-11:30 13:30-17:00",
+                                                                           "Sat 07:30-11:30"])})
+    app.screens["closed"].refresh()
+    app.sm.current = "closed"
+    check("closed")
+    Window.size = (1280, 800)
+    pump(3)
+    assert found == []
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1080, 1920)])
+def test_a_long_centre_name_is_read_whole_and_large_enough_in_the_top_bar(kiosk_factory, long_centre, size):
+    app = kiosk_factory()
+    tap(app.screens["pick"].buttons[0])  # the rating screen: the top bar also holds the way back
+    Window.size = size
+    pump(10)
+    topbar = app.screens["rating"].topbar
+    name = next(label for label in _texts(topbar) if "Trung" in label.text)
+    lines = _lines(name)
+    assert " ".join(lines) == LONG_CENTRE  # nothing cut off
+    assert name.font_size >= min(size) * 0.03, f"{name.font_size:.0f} px is too small on a {size} panel"
+    assert name.texture_size[1] <= name.height + 1  # every line inside the bar
+    assert broken_phrases(topbar) == []
+    Window.size = (1280, 800)
+    pump(3)
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1080, 1920)])
+def test_the_reasons_are_printed_at_one_size_inside_their_frames(kiosk_factory, size):
+    app = kiosk_factory(counters=ONE_COUNTER, timings=replace(FAST, reasons_idle_s=60, idle_s=60))
+    tap(app.screens["rating"].level_buttons[3])
+    Window.size = size
+    pump(10)
+    toggles = list(app.screens["reasons"].toggles.values())
+    words = [tb.ids.words for tb in toggles]
+    assert len({round(w.font_size, 1) for w in words}) == 1, [w.font_size for w in words]
+    for tb, w in zip(toggles, words):
+        w.texture_update()
+        frame_bottom, frame_top = tb.y + tb.height * 0.05, tb.y + tb.height * 0.95
+        drawn_bottom = w.center_y - w.texture_size[1] / 2
+        assert drawn_bottom >= frame_bottom - 1 and drawn_bottom + w.texture_size[1] <= frame_top + 1, \
+            f"{tb.code}: its words spill over the row's frame"
     Window.size = (1280, 800)
     pump(3)
