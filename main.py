@@ -42,6 +42,9 @@ def cmd_run(args) -> int:
         _log_to(config)  # again: importing Kivy may have put its own handlers on the root logger
     if reason:
         log.warning("%s", reason)
+    if config.is_demo:
+        log.warning("the embedded demo centre (no --config, no KIOSK_CONFIG): every vote goes to %s as a demo "
+                    "vote, apart from any real centre's data and never counted as evidence", config.db_path)
     # Only the embedded demo centre simulates a box by itself: a real centre's votes never mix with
     # simulated ones (and simulated presses are stored as demo votes in any case).
     simulate = args.simulate or (reason is not None and config.is_demo and not config.button_boxes)

@@ -310,3 +310,22 @@ def test_a_sound_store_is_checked_once_at_start_without_an_error(tmp_path, caplo
         assert Runtime(config).run(face) == 0
     assert any("store checked" in r.getMessage() for r in caplog.records)
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_make_run_without_a_display_says_it_runs_headless_and_where_the_demo_votes_go(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "KIVY_WINDOW",
+                                                               "KIOSK_CONFIG")}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "run", "--windowed"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**env, "PYTHONPATH": str(ROOT)})
+    log_file = tmp_path / "data" / "demo" / "logs" / "kiosk.log"
+    try:
+        _wait_for(log_file, "face ready", proc)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out
+    assert "no display found" in out and "running headless" in out
+    assert f"{tmp_path / 'data' / 'demo' / 'votes.db'} as a demo vote" in out
+    assert "Traceback" not in out
+    assert not (tmp_path / "data" / "votes.db").exists()  # a real centre's place stays empty
