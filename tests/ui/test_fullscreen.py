@@ -114,5 +114,6 @@ def test_full_screen_without_a_window_manager_covers_the_screen_and_a_click_land
 
 
 @pytest.mark.skipif(not shutil.which("matchbox-window-manager"), reason="needs matchbox-window-manager")
-def test_full_screen_with_a_window_manager_covers_the_screen_and_a_click_lands_on_what_is_drawn(tmp_path):
-    run_kiosk_and_vote(tmp_path, (1024, 600), window_manager="matchbox-window-manager")
+@pytest.mark.parametrize("size", [(1024, 600), (1080, 1920)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_full_screen_with_a_window_manager_covers_the_screen_and_a_click_lands_on_what_is_drawn(tmp_path, size):
+    run_kiosk_and_vote(tmp_path, size, window_manager="matchbox-window-manager")
