@@ -245,6 +245,31 @@ def test_a_double_tap_on_a_reason_ticks_it_once(kiosk_factory, gap):
     assert app.store.reasons(app.store.query("SELECT uuid FROM votes")[0][0]) == ["officer"]
 
 
+def double_tap_in_place(app, widget, gap: float) -> None:
+    """Two taps on a widget that keeps its screen (the language switch), ``gap`` s apart."""
+    from tests.ui.conftest import wait_out_guard
+    wait_out_guard()
+    x, y = widget.to_window(*widget.center)
+    tap(widget, guard=False)
+    start = time.monotonic()
+    while time.monotonic() - start < gap:
+        pump(1)
+    touch = UnitTestTouch(x, y)
+    _guarded(touch.touch_down)
+    pump(1)
+    _guarded(touch.touch_up)
+    pump(2)
+
+
+@pytest.mark.parametrize("gap", [0.1, 0.25, 0.4])
+@pytest.mark.parametrize("screen", ["pick", "rating"])
+def test_a_double_tap_on_the_language_switch_switches_once(kiosk_factory, gap, screen):
+    app = kiosk_factory(counters=None if screen == "pick" else ONE_COUNTER, timings=GUARDED)
+    assert app.sm.current == screen
+    double_tap_in_place(app, app.screens[screen].topbar.lang, gap)
+    assert app.lang == "en"
+
+
 def test_a_tap_after_the_guard_is_an_answer(kiosk_factory):
     app = kiosk_factory(timings=GUARDED)
     tap(app.screens["pick"].buttons[0])
