@@ -116,6 +116,19 @@ def test_keypad_digit_n_on_the_counter_picker_chooses_counter_n_and_never_votes(
     assert votes(app) == [("Q2", "RHL", "keypad")]
 
 
+@pytest.mark.parametrize("gap", [0.1, 0.25, 0.4])
+def test_a_keypad_digit_pressed_twice_quickly_on_the_picker_chooses_the_counter_and_records_no_vote(kiosk_factory,
+                                                                                                    gap):
+    app = kiosk_factory(timings=GUARDED)
+    press_key("2")  # waits out the picker's guard, as a person would
+    assert app.sm.current == "rating"
+    while time.monotonic() - app.shown_at < gap:
+        pump(1)
+    _guarded(lambda: Window.dispatch("on_key_down", ord("2"), 0, "2", []))  # the bounce, on the rating screen
+    pump(2)
+    assert votes(app) == [] and app.current_counter().id == "Q2"
+
+
 def test_english_is_one_tap_away_and_every_string_follows(kiosk_factory):
     app = kiosk_factory(counters=ONE_COUNTER)
     rating = app.screens["rating"]
