@@ -49,6 +49,26 @@ def x_screen_size(display: str | None = None) -> tuple[int, int] | None:
         xlib.XCloseDisplay(dpy)
 
 
+def display_problem() -> str | None:
+    """Why the X display named by ``DISPLAY`` cannot be used (one line), or None.
+
+    With no X server behind ``DISPLAY`` (not started yet, or gone), SDL quietly falls back to an
+    off-screen window: the kiosk would run with nothing on the panel, and never stop for systemd to
+    start it again. Wayland (``WAYLAND_DISPLAY``) or an explicit SDL/Kivy driver choice is left alone.
+    """
+    display = os.environ.get("DISPLAY")
+    if not display or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("SDL_VIDEODRIVER") \
+            or os.environ.get("KIVY_WINDOW"):
+        return None
+    path = ctypes.util.find_library("X11")
+    if not path:
+        return None  # no libX11 to ask: let SDL try
+    if x_screen_size(display) is None:
+        return (f"the X display {display} cannot be opened (is the X server running, and may this user use it?); "
+                f"nothing would show on the screen, so the kiosk stops")
+    return None
+
+
 def configure_kivy(data_dir: Path, *, kiosk_mode: bool = True, size: tuple[int, int] = (1280, 800)) -> None:
     """Set Kivy's environment and config. Must run before the first ``import kivy``."""
     home = Path(data_dir) / "kivy"
