@@ -7,8 +7,6 @@ screen, the reports and the docs cannot disagree. No Kivy here: this module is t
 
 from __future__ import annotations
 
-import re
-
 from ..hours import OpeningHours
 from ..scales import Level
 from ..sipas import label as sipas_label
@@ -153,14 +151,18 @@ def tw(key: str, lang: str = "vi", **values) -> str:
     return keep_whole(t(key, lang, **values))
 
 
-_PLACE_NAME = re.compile(r"(?<![\w/])([A-ZĐÀ-Ỹ][\w]*)((?:[ ][A-ZĐÀ-Ỹ][\w]*)+)")
-
-
 def keep_name_whole(text: str) -> str:
     """A configured name (a centre, a counter) for the screen: its known phrases joined, and every run of
-    capitalised syllables too — a place name ("Ninh Giang", "Hải Phòng") never breaks across lines."""
-    text = _PLACE_NAME.sub(lambda m: m.group(0).replace(" ", NBSP), text)
-    return keep_whole(text)
+    capitalised syllables too — a place name ("Ninh Giang", "Hải Phòng") never breaks across lines. A run
+    stops at punctuation ("Giang, Hải" may break after the comma)."""
+    words: list[str] = []
+    for word in text.split(" "):
+        last = words[-1] if words else ""
+        if last[:1].isupper() and word[:1].isupper() and last[-1:].isalpha():
+            words[-1] = last + NBSP + word
+        else:
+            words.append(word)
+    return keep_whole(" ".join(words))
 
 
 def level_label(level: Level, lang: str = "vi") -> str:

@@ -578,3 +578,9 @@ def test_the_reasons_are_printed_at_one_size_inside_their_frames(kiosk_factory, 
             f"{tb.code}: its words spill over the row's frame"
     Window.size = (1280, 800)
     pump(3)
+
+
+def test_a_configured_name_keeps_its_place_names_whole_and_may_break_after_punctuation():
+    from kiosk.ui.strings import NBSP, keep_name_whole
+    joined = keep_name_whole("Trung tâm xã Ninh Giang, Hải Phòng ở đây").replace(NBSP, "_")
+    assert "Ninh_Giang," in joined and "Giang, Hải_Phòng ở đây" in joined  # "ở" (lower case) is no name
