@@ -27,6 +27,13 @@ WHOLE_PHRASES = (
     # the words of a centre's name (its place names are joined by :func:`keep_name_whole`)
     "Phục vụ", "hành chính công", "Hành chính công", "thành phố", "Thành phố", "thị trấn", "cơ sở",
     "Tư pháp", "hộ tịch", "Đất đai", "Lao động", "xây dựng", "Một cửa", "một cửa",
+    # the words counters are named with (the fields a commune centre serves)
+    "Kinh doanh", "kinh doanh", "đầu tư", "Đầu tư", "Y tế", "y tế", "giáo dục", "Giáo dục", "Tài nguyên",
+    "tài nguyên", "môi trường", "Nông nghiệp", "nông nghiệp", "Văn hoá", "văn hoá", "Văn hóa", "văn hóa",
+    "thông tin", "Công an", "thương binh", "xã hội", "Xây dựng", "Bảo hiểm", "bảo hiểm", "hành chính",
+    "Hộ tịch", "Chứng thực", "chứng thực", "Đăng ký", "đăng ký", "Tiếp nhận", "trả kết quả", "Trả kết quả",
+    "Doanh nghiệp", "doanh nghiệp", "Giao thông", "giao thông", "Tôn giáo", "dân tộc", "Nội vụ", "Tài chính",
+    "tài chính", "Cư trú", "cư trú", "Hộ khẩu", "Thuế", "Dịch vụ công", "dịch vụ công",
 )
 DAY_NAMES = {"vi": ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"),
              "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}

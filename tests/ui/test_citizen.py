@@ -482,7 +482,8 @@ PHRASES = ("hài lòng", "Bình thường", "phục vụ", "thủ tục", "lựa
            "Bỏ qua", "nhiều mục", "chỗ ngồi", "chỉ dẫn", "thời gian", "Giấy tờ", "biểu mẫu", "lệ phí", "Thái độ",
            "giúp đỡ", "cán bộ", "Kết quả", "đúng hẹn", "quy định", "tiếp nhận", "trả lời", "góp ý", "giờ làm việc",
            "Giờ làm việc", "quay lại", "Thứ Hai", "Thứ Sáu", "Thứ Bảy", "Trung tâm", "hành chính", "thành phố",
-           "Ninh Giang", "Hải Phòng", "Đất đai", "Tư pháp", "hộ tịch", "Lao động", "Chọn quầy khác")
+           "Ninh Giang", "Hải Phòng", "Đất đai", "Tư pháp", "hộ tịch", "Lao động", "Chọn quầy khác",
+           "Kinh doanh", "giáo dục", "Nông nghiệp", "Tài nguyên", "môi trường", "thương binh", "xã hội")
 
 
 def broken_phrases(widget) -> list[str]:
@@ -584,3 +585,21 @@ def test_a_configured_name_keeps_its_place_names_whole_and_may_break_after_punct
     from kiosk.ui.strings import NBSP, keep_name_whole
     joined = keep_name_whole("Trung tâm xã Ninh Giang, Hải Phòng ở đây").replace(NBSP, "_")
     assert "Ninh_Giang," in joined and "Giang, Hải_Phòng ở đây" in joined  # "ở" (lower case) is no name
+
+
+TEN_COUNTERS = tuple((f"Q{i}", f"Quầy {i} — {name}") for i, name in enumerate(
+    ("Tư pháp, hộ tịch", "Đất đai, xây dựng", "Lao động, thương binh và xã hội", "Kinh doanh, đầu tư",
+     "Y tế, giáo dục", "Tài nguyên và môi trường", "Nông nghiệp", "Văn hoá, thông tin", "Công an", "Thuế"), 1))
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1080, 1920)])
+def test_ten_counters_names_are_one_size_and_keep_their_words_whole(kiosk_factory, size):
+    app = kiosk_factory(counters=TEN_COUNTERS)
+    Window.size = size
+    pump(10)
+    buttons = app.screens["pick"].buttons
+    assert len({round(b.font_size) for b in buttons}) == 1, sorted(round(b.font_size) for b in buttons)
+    assert buttons[0].font_size >= min(size) * 0.035  # still large on a 7" panel with three columns
+    assert broken_phrases(app.screens["pick"]) == []
+    Window.size = (1280, 800)
+    pump(3)

@@ -85,6 +85,19 @@ class CounterPickScreen(KioskScreen):
             b.bind(on_release=lambda btn: app.pick_counter(btn.counter_id))
             self.ids.grid.add_widget(b)
             self.buttons.append(b)
+        self._equalise = Clock.create_trigger(self._equal_names, -1)
+        for b in self.buttons:
+            b.fbind("size", self._equalise)
+        app.fbind("vmin", self._equalise)
+
+    def _equal_names(self, *_):
+        """Every counter's name at the size the longest needs: a list of equals, not one name shouting
+        and another whispering."""
+        largest = self.app.vmin * 0.065
+        sizes = [fit_font_size(b.text, b.width - 2 * max(b.inset, b.height * 0.12), b.height, largest, b.min_font,
+                               b.font_name, b.bold) for b in self.buttons]
+        for b in self.buttons:
+            b.font_cap = min(sizes)
 
     def columns(self, portrait: bool) -> int:
         """One column in portrait or for up to three counters, else two (three from ten on)."""
