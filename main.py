@@ -40,8 +40,14 @@ def cmd_run(args) -> int:
     elif not args.headless:
         face, reason = _touch_face(args, config)
         _log_to(config)  # again: importing Kivy may have put its own handlers on the root logger
+    if face is None:
+        log.error("%s", reason)
+        return 2
     if reason:
         log.warning("%s", reason)
+    if config.is_demo:
+        log.warning("the embedded demo centre (no --config, no KIOSK_CONFIG): every vote goes to %s as a demo "
+                    "vote, apart from any real centre's data and never counted as evidence", config.db_path)
     # Only the embedded demo centre simulates a box by itself: a real centre's votes never mix with
     # simulated ones (and simulated presses are stored as demo votes in any case).
     simulate = args.simulate or (reason is not None and config.is_demo and not config.button_boxes)
@@ -71,9 +77,13 @@ def _log_to(config) -> None:
 
 
 def _touch_face(args, config):
-    """The touch screen as the runtime's face, or the headless face and why when Kivy cannot start."""
+    """The touch screen as the runtime's face, or the headless face and why when Kivy cannot start, or
+    (None, why) when DISPLAY names an X server that cannot be opened: nothing could be shown."""
     from hardware.headless import headless_face
-    from kiosk.ui.setup import configure_kivy
+    from kiosk.ui.setup import configure_kivy, display_problem
+    problem = display_problem()
+    if problem:
+        return None, problem
     # Before anything imports Kivy: its home, logging and window settings are read at import. In
     # PYTHON log mode Kivy neither adds its handlers nor replaces sys.stderr; kiosk.logs owns both.
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")

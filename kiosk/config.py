@@ -488,7 +488,7 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
                         f"one of the [[counters]]")
 
     if problems:
-        raise ConfigError(source, problems)
+        raise ConfigError(source, sorted(problems, key=_line_of))  # in the file's order, as it is read
 
     data_dir = Path(kiosk["data_dir"]).expanduser()
     if not data_dir.is_absolute():
@@ -522,6 +522,15 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
         source=source,
         log_dir_set=log_dir.resolve() if log_dir is not None else None,
     )
+
+
+def _line_of(problem: str) -> float:
+    """The line a problem names ("line 12: …"), or infinity for a problem of the whole file (listed last)."""
+    if problem.startswith("line "):
+        number = problem[5:].split(":", 1)[0]
+        if number.isdigit():
+            return int(number)
+    return float("inf")
 
 
 def _sync_section(table: Any, loc: _Locator, base: Path, problems: list[str]) -> SyncConfig | None:

@@ -62,6 +62,9 @@ def setup_logging(log_dir: Path | None, *, level: int = logging.INFO, stderr: bo
         _add(root, file_handler, formatter)
     if stderr and sys.__stderr__ is not None:
         _add(root, logging.StreamHandler(sys.__stderr__), _FirstLineOfKivy(FORMAT))
+    for handler in root.handlers:
+        if not any(isinstance(f, _UnusedKivyProbes) for f in handler.filters):
+            handler.addFilter(_UnusedKivyProbes())
     root.setLevel(level)
     if thread_errors:
         threading.excepthook = _log_thread_error
@@ -74,6 +77,24 @@ def _log_thread_error(args: threading.ExceptHookArgs) -> None:
     name = args.thread.name if args.thread is not None else "?"
     logging.getLogger("kiosk").error("uncaught error in thread %s", name,
                                      exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+
+
+# Kivy's import-time probes for input providers the kiosk never uses (one provider: SDL's pointer, see
+# kiosk.ui.setup): a missing libmtdev is an ERROR with a traceback at every start, a false alarm to
+# whoever searches the log for errors.
+UNUSED_KIVY_PROBES = ("Input: MTDev is not supported",)
+
+
+class _UnusedKivyProbes(logging.Filter):
+    """Kivy's failed probes for providers the kiosk does not use become one INFO line, without a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("kivy") and record.levelno >= logging.ERROR \
+                and str(record.msg).startswith(UNUSED_KIVY_PROBES):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.msg = f"{record.msg} (not used by the kiosk: touches arrive through SDL)"
+            record.exc_info = record.exc_text = None
+        return True
 
 
 class _FirstLineOfKivy(logging.Formatter):

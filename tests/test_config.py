@@ -137,3 +137,10 @@ def test_the_data_folder_is_created_or_refused_with_the_reason(tmp_path):
         ensure_data_dir(replace(config, data_dir=tmp_path / "file"))
     with pytest.raises(ConfigError, match="a part of that path is a file"):
         ensure_data_dir(replace(config, data_dir=tmp_path / "file" / "data"))
+
+
+def test_problems_are_listed_in_the_files_line_order():
+    text = ('[kiosk]\nid = "a"\ncentre = "b"\nkeypad = "yes"\nlanguage = "fr"\nsounds = 3\n\n'
+            '[[counters]]\nid = "Q1"\nname = "A"\n')
+    lines = [int(p.split(":")[0].removeprefix("line ")) for p in _problems(text) if p.startswith("line ")]
+    assert len(lines) == 3 and lines == sorted(lines)

@@ -96,3 +96,13 @@ def test_a_damaged_database_is_named_with_what_to_do_and_kept(damaged, command):
         assert r.stderr.strip().splitlines()[-1].startswith("error:")
     assert db.read_bytes()[:4096] == before[:4096]  # nothing rewritten, nothing moved aside
     assert db.exists() and os.path.getsize(db) == len(before)
+
+
+def test_a_display_with_no_x_server_behind_it_stops_the_kiosk_with_one_clear_line(tmp_path, config_path):
+    # SDL would fall back to an off-screen window: a kiosk running with nothing on the panel, for ever
+    free = next(n for n in range(4000, 4100) if not Path(f"/tmp/.X11-unix/X{n}").exists())
+    env = {"DISPLAY": f":{free}", "WAYLAND_DISPLAY": "", "SDL_VIDEODRIVER": "", "KIVY_WINDOW": ""}
+    r = run_cli("run", config=config_path, env=env)
+    assert r.returncode == 2
+    line = _one_clear_line(r, f"the X display :{free} cannot be opened", "X server")
+    assert "face ready" not in line

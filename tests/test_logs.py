@@ -75,6 +75,22 @@ def test_setup_logging_rotates_and_replaces_handlers_that_were_there(tmp_path, r
     assert "INFO kiosk.test: hello log" in path.read_text(encoding="utf-8")
 
 
+def test_kivys_probe_for_an_input_provider_the_kiosk_never_uses_is_no_error_but_its_real_errors_stay(tmp_path,
+                                                                                                     root_logging):
+    path = setup_logging(tmp_path / "logs", stderr=False)
+    kivy_log = logging.getLogger("kivy")
+    for message in ("Input: MTDev is not supported by your version of linux", "Window: something really broke"):
+        try:
+            raise OSError("libmtdev.so.1: cannot open shared object file")
+        except OSError:
+            kivy_log.exception(message)  # as kivy.input.providers does at import when libmtdev is missing
+    logging.getLogger().handlers[0].flush()
+    text = path.read_text(encoding="utf-8")
+    assert "INFO kivy: Input: MTDev is not supported" in text and "ERROR kivy: Input: MTDev" not in text
+    assert "ERROR kivy: Window: something really broke" in text
+    assert text.count("Traceback") == 1  # the real error keeps its traceback; the probe has none
+
+
 def test_a_cli_error_that_nobody_expected_is_one_line_for_the_person_and_a_traceback_in_the_log(tmp_path):
     config = write_config(tmp_path)
     assert run_cli("totals", config=config).returncode == 0  # creates the data folder

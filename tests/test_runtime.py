@@ -252,3 +252,80 @@ def test_every_vote_of_the_embedded_demo_centre_is_a_demo_vote_and_a_real_centre
     (tmp_path / "real").mkdir()
     with VoteStore.from_config(load_config(write_config(tmp_path / "real"))) as real:
         assert real.record_vote("Q1", "RHL", source="touch").source == "touch"
+
+
+def _damage_a_page_start_does_not_read(db) -> None:
+    """Scribble over one page that opening the store and counting its votes never read, found by trying
+    each page on a copy: the kiosk starts on such a file, and only reading every page finds the damage."""
+    import shutil
+    import sqlite3
+    data = db.read_bytes()
+    trial = db.with_name("trial.db")
+    for page in range(len(data) // 4096 - 1, 1, -1):
+        damaged = bytearray(data)
+        damaged[page * 4096 + 8: page * 4096 + 72] = bytes(range(7, 71))
+        trial.write_bytes(damaged)
+        conn = sqlite3.connect(trial)
+        try:
+            conn.execute("SELECT count(*) FROM votes").fetchall()
+            found = conn.execute("PRAGMA quick_check(1)").fetchall()
+        except sqlite3.DatabaseError:
+            continue
+        finally:
+            conn.close()
+        if found != [("ok",)]:
+            shutil.copyfile(trial, db)
+            trial.unlink()
+            return
+    raise AssertionError("no page to damage that start-up does not read")
+
+
+def test_a_store_damaged_where_start_up_does_not_read_is_reported_in_the_log_and_the_kiosk_runs_on(tmp_path, caplog):
+    config = load_config(write_config(tmp_path))
+    with VoteStore.from_config(config) as store:
+        for i in range(3000):
+            store.record_vote("Q1", "HL", source="touch")
+    _damage_a_page_start_does_not_read(config.db_path)
+
+    def face(runtime):
+        runtime.soundness.join(60)  # the check runs beside the face
+        return 0
+
+    with caplog.at_level("INFO", logger="kiosk.runtime"):
+        assert Runtime(config).run(face) == 0
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert any("damaged" in m and "restore the latest backup" in m for m in errors), errors
+
+
+def test_a_sound_store_is_checked_once_at_start_without_an_error(tmp_path, caplog):
+    config = load_config(write_config(tmp_path))
+    with VoteStore.from_config(config) as store:
+        store.record_vote("Q1", "HL", source="touch")
+
+    def face(runtime):
+        runtime.soundness.join(60)
+        return 0
+
+    with caplog.at_level("INFO", logger="kiosk.runtime"):
+        assert Runtime(config).run(face) == 0
+    assert any("store checked" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_make_run_without_a_display_says_it_runs_headless_and_where_the_demo_votes_go(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "KIVY_WINDOW",
+                                                               "KIOSK_CONFIG")}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "run", "--windowed"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**env, "PYTHONPATH": str(ROOT)})
+    log_file = tmp_path / "data" / "demo" / "logs" / "kiosk.log"
+    try:
+        _wait_for(log_file, "face ready", proc)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out
+    assert "no display found" in out and "running headless" in out
+    assert f"{tmp_path / 'data' / 'demo' / 'votes.db'} as a demo vote" in out
+    assert "Traceback" not in out
+    assert not (tmp_path / "data" / "votes.db").exists()  # a real centre's place stays empty

@@ -13,8 +13,28 @@ from ..sipas import label as sipas_label
 
 LANGUAGES = ("vi", "en")
 NBSP = "\u00a0"
-# Phrases a line must never split ("hài / lòng" reads as two words): joined by no-break spaces.
-WHOLE_PHRASES = ("hài lòng", "Hài lòng", "Bình thường", "bình thường", "Quầy ", "Counter ")
+# Phrases a line must never split: Vietnamese writes a word's syllables apart, so "hài / lòng" across
+# two lines reads as two words. Every multi-syllable word of the citizen's screens is listed (longest
+# first where one contains another); :func:`keep_whole` joins each with no-break spaces.
+WHOLE_PHRASES = (
+    "hài lòng", "Hài lòng", "Bình thường", "bình thường", "Quầy ", "Counter ",
+    "Ông/Bà", "Có thể", "phục vụ", "thủ tục", "Xin chạm", "lựa chọn", "Cảm ơn", "Đánh giá", "đánh giá", "ghi nhận",
+    "điều gì", "nhiều mục", "bỏ qua", "Bỏ qua", "Nơi làm", "chỗ ngồi", "chỉ dẫn", "thời gian chờ",
+    "Giấy tờ", "biểu mẫu", "lệ phí", "phải nộp", "Thái độ", "giúp đỡ", "cán bộ", "Cán bộ", "Kết quả",
+    "đúng hẹn", "quy định", "tiếp nhận", "trả lời góp ý", "góp ý", "Trung tâm", "giờ làm việc", "Giờ làm việc",
+    "Xin mời", "quay lại", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật",
+    "Chọn quầy khác", "Thank you", "opening hours", "Another counter",
+    # the words of a centre's name (its place names are joined by :func:`keep_name_whole`)
+    "Phục vụ", "hành chính công", "Hành chính công", "thành phố", "Thành phố", "thị trấn", "cơ sở",
+    "Tư pháp", "hộ tịch", "Đất đai", "Lao động", "xây dựng", "Một cửa", "một cửa",
+    # the words counters are named with (the fields a commune centre serves)
+    "Kinh doanh", "kinh doanh", "đầu tư", "Đầu tư", "Y tế", "y tế", "giáo dục", "Giáo dục", "Tài nguyên",
+    "tài nguyên", "môi trường", "Nông nghiệp", "nông nghiệp", "Văn hoá", "văn hoá", "Văn hóa", "văn hóa",
+    "thông tin", "Công an", "thương binh", "xã hội", "Xây dựng", "Bảo hiểm", "bảo hiểm", "hành chính",
+    "Hộ tịch", "Chứng thực", "chứng thực", "Đăng ký", "đăng ký", "Tiếp nhận", "trả kết quả", "Trả kết quả",
+    "Doanh nghiệp", "doanh nghiệp", "Giao thông", "giao thông", "Tôn giáo", "dân tộc", "Nội vụ", "Tài chính",
+    "tài chính", "Cư trú", "cư trú", "Hộ khẩu", "Thuế", "Dịch vụ công", "dịch vụ công",
+)
 DAY_NAMES = {"vi": ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"),
              "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
 
@@ -133,14 +153,34 @@ def keep_whole(text: str) -> str:
     return text
 
 
+def tw(key: str, lang: str = "vi", **values) -> str:
+    """:func:`t` for the citizen's screens: the string with its phrases kept whole on screen."""
+    return keep_whole(t(key, lang, **values))
+
+
+def keep_name_whole(text: str) -> str:
+    """A configured name (a centre, a counter) for the screen: its known phrases joined, and every run of
+    capitalised syllables too — a place name ("Ninh Giang", "Hải Phòng") never breaks across lines. A run
+    stops at punctuation ("Giang, Hải" may break after the comma)."""
+    words: list[str] = []
+    for word in text.split(" "):
+        last = words[-1] if words else ""
+        if last[:1].isupper() and word[:1].isupper() and last[-1:].isalpha():
+            words[-1] = last + NBSP + word
+        else:
+            words.append(word)
+    return keep_whole(" ".join(words))
+
+
 def level_label(level: Level, lang: str = "vi") -> str:
     """A rating level's label in the chosen language, its phrases kept whole on screen."""
     return keep_whole(level.vi if lang == "vi" else level.en)
 
 
 def reason_label(code: str, lang: str = "vi") -> str:
-    """What a SIPAS element means to a citizen, in plain words (the reports keep the element names)."""
-    return t(f"reason_{code}", lang)
+    """What a SIPAS element means to a citizen, in plain words (the reports keep the element names),
+    its phrases kept whole on screen."""
+    return tw(f"reason_{code}", lang)
 
 
 def hours_lines(hours: OpeningHours, lang: str = "vi") -> list[str]:

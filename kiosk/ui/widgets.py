@@ -219,6 +219,7 @@ class ReasonToggle(ToggleButtonBehavior, Widget):
     code = StringProperty("")
     caption = StringProperty("")
     icon = StringProperty("")
+    font_cap = NumericProperty(10_000)  # set by the screen: every reason's words at one size
 
     def _do_press(self):
         pass  # not on touch down: a finger that slides off has not answered

@@ -15,6 +15,11 @@ from tests.ui.conftest import ALL_SIZES, FAST, SCREENS, _guarded, pump, press_ke
 ONE_COUNTER = (("Q1", "Quầy 1 — Tư pháp, hộ tịch"),)
 
 
+def plain(text: str) -> str:
+    """Screen text with its no-break spaces (phrases kept whole) read as spaces."""
+    return text.replace("\u00a0", " ")
+
+
 def votes(app):
     return app.store.query("SELECT counter_id, level, source FROM votes ORDER BY seq")
 
@@ -111,10 +116,23 @@ def test_keypad_digit_n_on_the_counter_picker_chooses_counter_n_and_never_votes(
     assert votes(app) == [("Q2", "RHL", "keypad")]
 
 
+@pytest.mark.parametrize("gap", [0.1, 0.25, 0.4])
+def test_a_keypad_digit_pressed_twice_quickly_on_the_picker_chooses_the_counter_and_records_no_vote(kiosk_factory,
+                                                                                                    gap):
+    app = kiosk_factory(timings=GUARDED)
+    press_key("2")  # waits out the picker's guard, as a person would
+    assert app.sm.current == "rating"
+    while time.monotonic() - app.shown_at < gap:
+        pump(1)
+    _guarded(lambda: Window.dispatch("on_key_down", ord("2"), 0, "2", []))  # the bounce, on the rating screen
+    pump(2)
+    assert votes(app) == [] and app.current_counter().id == "Q2"
+
+
 def test_english_is_one_tap_away_and_every_string_follows(kiosk_factory):
     app = kiosk_factory(counters=ONE_COUNTER)
     rating = app.screens["rating"]
-    assert "hài lòng" in rating.question.text and rating.level_buttons[0].caption == "Rất hài\u00a0lòng"
+    assert "hài lòng" in plain(rating.question.text) and rating.level_buttons[0].caption == "Rất hài\u00a0lòng"
     tap(rating.topbar.lang)
     assert rating.question.text == "Are you satisfied with the service at this counter?"
     assert rating.level_buttons[0].caption == "Very satisfied"
@@ -240,6 +258,31 @@ def test_a_double_tap_on_a_reason_ticks_it_once(kiosk_factory, gap):
     assert app.store.reasons(app.store.query("SELECT uuid FROM votes")[0][0]) == ["officer"]
 
 
+def double_tap_in_place(app, widget, gap: float) -> None:
+    """Two taps on a widget that keeps its screen (the language switch), ``gap`` s apart."""
+    from tests.ui.conftest import wait_out_guard
+    wait_out_guard()
+    x, y = widget.to_window(*widget.center)
+    tap(widget, guard=False)
+    start = time.monotonic()
+    while time.monotonic() - start < gap:
+        pump(1)
+    touch = UnitTestTouch(x, y)
+    _guarded(touch.touch_down)
+    pump(1)
+    _guarded(touch.touch_up)
+    pump(2)
+
+
+@pytest.mark.parametrize("gap", [0.1, 0.25, 0.4])
+@pytest.mark.parametrize("screen", ["pick", "rating"])
+def test_a_double_tap_on_the_language_switch_switches_once(kiosk_factory, gap, screen):
+    app = kiosk_factory(counters=None if screen == "pick" else ONE_COUNTER, timings=GUARDED)
+    assert app.sm.current == screen
+    double_tap_in_place(app, app.screens[screen].topbar.lang, gap)
+    assert app.lang == "en"
+
+
 def test_a_tap_after_the_guard_is_an_answer(kiosk_factory):
     app = kiosk_factory(timings=GUARDED)
     tap(app.screens["pick"].buttons[0])
@@ -282,7 +325,7 @@ def test_the_next_citizen_starts_in_vietnamese_after_the_thank_you(kiosk_factory
     assert app.lang == "en"
     tap(app.screens["rating"].level_buttons[0])
     wait_until(lambda: app.sm.current == "rating", what="the thank-you to end")
-    assert app.lang == "vi" and "hài lòng" in app.screens["rating"].question.text
+    assert app.lang == "vi" and "hài lòng" in plain(app.screens["rating"].question.text)
 
 
 def test_english_left_on_the_start_screen_returns_to_vietnamese_when_idle(kiosk_factory):
@@ -350,7 +393,7 @@ def test_a_button_box_toast_never_covers_a_rating_card(kiosk_factory, size):
 def test_the_reasons_are_in_plain_words_with_an_icon_each(kiosk_factory):
     app = kiosk_factory(counters=ONE_COUNTER)
     toggles = app.screens["reasons"].toggles
-    assert toggles["officer"].caption == "Thái độ, sự giúp đỡ của cán bộ"
+    assert plain(toggles["officer"].caption) == "Thái độ, sự giúp đỡ của cán bộ"
     assert all(tb.icon for tb in toggles.values())
     assert "Công chức giải quyết" not in [tb.caption for tb in toggles.values()]
 
@@ -362,7 +405,7 @@ def test_the_closed_screen_shows_the_opening_hours(kiosk_factory):
     app.go_home()
     pump(3)
     assert app.sm.current == "closed"
-    assert "Giờ làm việc" in app.screens["closed"].hours.text
+    assert "Giờ làm việc" in plain(app.screens["closed"].hours.text)
 
 
 def test_every_citizen_screen_is_screenshotted_at_every_panel_size(kiosk_factory):
@@ -410,5 +453,153 @@ def test_text_is_sized_from_the_screen_not_fixed_dp_footer_readable_on_a_7_inch_
     Window.size = (1920, 1080)
     pump(8)
     assert rating.footer.font_size > small[0] and rating.question.font_size > small[1]
+    Window.size = (1280, 800)
+    pump(3)
+
+
+# --- phrases whole, a long centre name, the reasons' print ----------------------------------------
+
+LONG_CENTRE = "Trung tâm Phục vụ hành chính công xã Ninh Giang, thành phố Hải Phòng — cơ sở 2"
+
+
+def _texts(widget):
+    """Every label and button drawn under ``widget`` (words a citizen reads)."""
+    from kivy.uix.label import Label
+    found = [widget] if isinstance(widget, Label) and widget.text else []
+    for child in widget.children:
+        found += _texts(child)
+    return found
+
+
+def _lines(label) -> list[str]:
+    """The lines Kivy laid the label's text out in, as drawn (no-break spaces read as spaces)."""
+    label.texture_update()
+    return [plain("".join(word.text for word in line.words)).strip() for line in label._label._cached_lines]
+
+
+# Words of the citizen's screens whose syllables belong together (the test's own list, not the code's).
+PHRASES = ("hài lòng", "Bình thường", "phục vụ", "thủ tục", "lựa chọn", "Cảm ơn", "Đánh giá", "ghi nhận", "bỏ qua",
+           "Bỏ qua", "nhiều mục", "chỗ ngồi", "chỉ dẫn", "thời gian", "Giấy tờ", "biểu mẫu", "lệ phí", "Thái độ",
+           "giúp đỡ", "cán bộ", "Kết quả", "đúng hẹn", "quy định", "tiếp nhận", "trả lời", "góp ý", "giờ làm việc",
+           "Giờ làm việc", "quay lại", "Thứ Hai", "Thứ Sáu", "Thứ Bảy", "Trung tâm", "hành chính", "thành phố",
+           "Ninh Giang", "Hải Phòng", "Đất đai", "Tư pháp", "hộ tịch", "Lao động", "Chọn quầy khác",
+           "Kinh doanh", "giáo dục", "Nông nghiệp", "Tài nguyên", "môi trường", "thương binh", "xã hội")
+
+
+def broken_phrases(widget) -> list[str]:
+    """Every phrase of PHRASES that a line break under ``widget`` cuts in two."""
+    broken = []
+    for label in _texts(widget):
+        lines = _lines(label)
+        for above, below in zip(lines, lines[1:]):
+            for phrase in PHRASES:
+                words = phrase.split(" ")
+                for k in range(1, len(words)):
+                    head, tail = " ".join(words[:k]), " ".join(words[k:])
+                    if (above == head or above.endswith(" " + head)) and \
+                            (below == tail or below.startswith(tail + " ") or below.startswith(tail + ",")
+                             or below.startswith(tail + ".") or below.startswith(tail + ":")):
+                        broken.append(f"{above!r} / {below!r} cuts {phrase!r}")
+    return broken
+
+
+@pytest.fixture
+def long_centre(monkeypatch, kiosk_factory):
+    """Kiosks made by kiosk_factory get a 79-character centre name."""
+    factory_globals = kiosk_factory.__globals__  # the conftest module as pytest imported it
+    write = factory_globals["write_config"]
+
+    def with_long_name(folder, **kwargs):
+        path = write(folder, **kwargs)
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("Trung tâm Phục vụ hành chính công xã Thử nghiệm", LONG_CENTRE), encoding="utf-8")
+        return path
+    monkeypatch.setitem(factory_globals, "write_config", with_long_name)
+
+
+def test_no_line_on_a_citizen_screen_cuts_a_phrase_in_two_at_any_panel_size(kiosk_factory, long_centre):
+    from kiosk.hours import parse_hours
+    app = kiosk_factory(timings=replace(FAST, thanks_s=60, idle_s=60, reasons_idle_s=60))
+    found = []
+
+    def check(name):
+        for size in ALL_SIZES:
+            Window.size = size
+            pump(8)
+            found.extend(f"{name} {size[0]}x{size[1]}: {b}" for b in broken_phrases(app.screens[name]))
+
+    check("pick")
+    tap(app.screens["pick"].buttons[1])
+    check("rating")
+    tap(app.screens["rating"].level_buttons[3])
+    check("reasons")
+    tap(app.screens["reasons"].send)
+    check("thanks")
+    app.cfg = type(app.cfg)(**{**app.cfg.__dict__, "hours": parse_hours(["Mon-Fri 07:30-11:30 13:30-17:00",
+                                                                           "Sat 07:30-11:30"])})
+    app.screens["closed"].refresh()
+    app.sm.current = "closed"
+    check("closed")
+    Window.size = (1280, 800)
+    pump(3)
+    assert found == []
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1080, 1920)])
+def test_a_long_centre_name_is_read_whole_and_large_enough_in_the_top_bar(kiosk_factory, long_centre, size):
+    app = kiosk_factory()
+    tap(app.screens["pick"].buttons[0])  # the rating screen: the top bar also holds the way back
+    Window.size = size
+    pump(10)
+    topbar = app.screens["rating"].topbar
+    name = next(label for label in _texts(topbar) if "Trung" in label.text)
+    lines = _lines(name)
+    assert " ".join(lines) == LONG_CENTRE  # nothing cut off
+    assert name.font_size >= min(size) * 0.03, f"{name.font_size:.0f} px is too small on a {size} panel"
+    assert name.texture_size[1] <= name.height + 1  # every line inside the bar
+    assert broken_phrases(topbar) == []
+    Window.size = (1280, 800)
+    pump(3)
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1080, 1920)])
+def test_the_reasons_are_printed_at_one_size_inside_their_frames(kiosk_factory, size):
+    app = kiosk_factory(counters=ONE_COUNTER, timings=replace(FAST, reasons_idle_s=60, idle_s=60))
+    tap(app.screens["rating"].level_buttons[3])
+    Window.size = size
+    pump(10)
+    toggles = list(app.screens["reasons"].toggles.values())
+    words = [tb.ids.words for tb in toggles]
+    assert len({round(w.font_size, 1) for w in words}) == 1, [w.font_size for w in words]
+    for tb, w in zip(toggles, words):
+        w.texture_update()
+        frame_bottom, frame_top = tb.y + tb.height * 0.05, tb.y + tb.height * 0.95
+        drawn_bottom = w.center_y - w.texture_size[1] / 2
+        assert drawn_bottom >= frame_bottom - 1 and drawn_bottom + w.texture_size[1] <= frame_top + 1, \
+            f"{tb.code}: its words spill over the row's frame"
+    Window.size = (1280, 800)
+    pump(3)
+
+
+def test_a_configured_name_keeps_its_place_names_whole_and_may_break_after_punctuation():
+    from kiosk.ui.strings import NBSP, keep_name_whole
+    joined = keep_name_whole("Trung tâm xã Ninh Giang, Hải Phòng ở đây").replace(NBSP, "_")
+    assert "Ninh_Giang," in joined and "Giang, Hải_Phòng ở đây" in joined  # "ở" (lower case) is no name
+
+
+TEN_COUNTERS = tuple((f"Q{i}", f"Quầy {i} — {name}") for i, name in enumerate(
+    ("Tư pháp, hộ tịch", "Đất đai, xây dựng", "Lao động, thương binh và xã hội", "Kinh doanh, đầu tư",
+     "Y tế, giáo dục", "Tài nguyên và môi trường", "Nông nghiệp", "Văn hoá, thông tin", "Công an", "Thuế"), 1))
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1080, 1920)])
+def test_ten_counters_names_are_one_size_and_keep_their_words_whole(kiosk_factory, size):
+    app = kiosk_factory(counters=TEN_COUNTERS)
+    Window.size = size
+    pump(10)
+    buttons = app.screens["pick"].buttons
+    assert len({round(b.font_size) for b in buttons}) == 1, sorted(round(b.font_size) for b in buttons)
+    assert buttons[0].font_size >= min(size) * 0.035  # still large on a 7" panel with three columns
+    assert broken_phrases(app.screens["pick"]) == []
     Window.size = (1280, 800)
     pump(3)

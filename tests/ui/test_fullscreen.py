@@ -114,5 +114,16 @@ def test_full_screen_without_a_window_manager_covers_the_screen_and_a_click_land
 
 
 @pytest.mark.skipif(not shutil.which("matchbox-window-manager"), reason="needs matchbox-window-manager")
-def test_full_screen_with_a_window_manager_covers_the_screen_and_a_click_lands_on_what_is_drawn(tmp_path):
-    run_kiosk_and_vote(tmp_path, (1024, 600), window_manager="matchbox-window-manager")
+@pytest.mark.parametrize("size", [(1024, 600), (1080, 1920)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_full_screen_with_a_window_manager_covers_the_screen_and_a_click_lands_on_what_is_drawn(tmp_path, size):
+    run_kiosk_and_vote(tmp_path, size, window_manager="matchbox-window-manager")
+
+
+def test_the_window_is_anti_aliased_only_when_a_gpu_draws_it(tmp_path):
+    from kiosk.ui.setup import multisamples
+    assert multisamples(tmp_path / "no-dri") == 0  # software GL: multisampling would triple each frame's cost
+    (tmp_path / "dri").mkdir()
+    (tmp_path / "dri" / "card0").touch()
+    assert multisamples(tmp_path / "dri") == 0  # a display controller alone renders nothing
+    (tmp_path / "dri" / "renderD128").touch()
+    assert multisamples(tmp_path / "dri") == 2

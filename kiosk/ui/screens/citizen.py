@@ -23,7 +23,7 @@ from kivy.uix.screenmanager import Screen
 
 from ...sipas import ELEMENTS
 from ..fonts import SYMBOL_CHARS
-from ..strings import hours_lines, keep_whole, level_label, reason_label, t
+from ..strings import hours_lines, keep_name_whole, keep_whole, level_label, reason_label, tw
 from ..widgets import INK, LevelButton, ReasonToggle, fit_font_size, scaled
 
 KV = Path(__file__).resolve().parents[1] / "kv"
@@ -80,11 +80,24 @@ class CounterPickScreen(KioskScreen):
         self.question = self.ids.question
         self.buttons = []
         for counter in app.cfg.counters:
-            b = Factory.CounterButton(text=keep_whole(counter.name))
+            b = Factory.CounterButton(text=keep_name_whole(counter.name))
             b.counter_id = counter.id
             b.bind(on_release=lambda btn: app.pick_counter(btn.counter_id))
             self.ids.grid.add_widget(b)
             self.buttons.append(b)
+        self._equalise = Clock.create_trigger(self._equal_names, -1)
+        for b in self.buttons:
+            b.fbind("size", self._equalise)
+        app.fbind("vmin", self._equalise)
+
+    def _equal_names(self, *_):
+        """Every counter's name at the size the longest needs: a list of equals, not one name shouting
+        and another whispering."""
+        largest = self.app.vmin * 0.065
+        sizes = [fit_font_size(b.text, b.width - 2 * max(b.inset, b.height * 0.12), b.height, largest, b.min_font,
+                               b.font_name, b.bold) for b in self.buttons]
+        for b in self.buttons:
+            b.font_cap = min(sizes)
 
     def columns(self, portrait: bool) -> int:
         """One column in portrait or for up to three counters, else two (three from ten on)."""
@@ -137,20 +150,20 @@ class RatingScreen(KioskScreen):
 
     def question_for(self, lang: str) -> str:
         """The configured question (Vietnamese), else the catalogue's."""
-        return self.app.cfg.question if (self.app.cfg.question and lang == "vi") else t("question", lang)
+        return keep_name_whole(self.app.cfg.question) if (self.app.cfg.question and lang == "vi") else tw("question", lang)
 
     def footer_for(self, lang: str) -> str:
         """"Touch one answer", and the keys only when a USB keypad is configured."""
-        text = t("tap_one", lang)
+        text = tw("tap_one", lang)
         if self.app.cfg.keypad:
-            text += " — " + t("or_keys", lang, first=1, last=len(self.app.cfg.scale.levels))
+            text += " — " + tw("or_keys", lang, first=1, last=len(self.app.cfg.scale.levels))
         return text
 
     def refresh(self) -> None:
         app = self.app
         counter = app.current_counter()
         officer = app.store.officer_on_duty(counter.id, app.store.today())
-        self.counter_text = keep_whole(counter.name) + (f"  ·  {t('officer', app.lang)}: {officer}" if officer else "")
+        self.counter_text = keep_name_whole(counter.name) + (f"  ·  {tw('officer', app.lang)}: {officer}" if officer else "")
         self.can_go_back = app.has_picker()
 
 
@@ -183,6 +196,17 @@ class ReasonsScreen(KioskScreen):
             self.toggles[code] = tb
         app.fbind("lang", self._captions)
         self._captions()
+        self._equalise = Clock.create_trigger(self._equal_words, -1)
+        for tb in self.toggles.values():
+            tb.ids.words.fbind("size", self._equalise)
+            tb.fbind("caption", self._equalise)
+
+    def _equal_words(self, *_):
+        """Every reason's words at the size the longest needs: one list, not five sizes of print."""
+        sizes = [fit_font_size(tb.caption, tb.ids.words.width, tb.ids.words.height, tb.height * 0.42,
+                               tb.ids.words.min_font, tb.ids.words.font_name) for tb in self.toggles.values()]
+        for tb in self.toggles.values():
+            tb.font_cap = min(sizes)
 
     def _captions(self, *_):
         for code, tb in self.toggles.items():
@@ -213,7 +237,7 @@ class ClosedScreen(KioskScreen):
     def hours_for(self, lang: str) -> str:
         """The opening hours, a line a group of days (Kivy markup)."""
         lines = hours_lines(self.app.cfg.hours, lang)
-        return "\n".join([f"[b]{t('closed_hours', lang)}[/b]"] + lines) if lines else ""
+        return "\n".join([f"[b]{tw('closed_hours', lang)}[/b]"] + [keep_whole(line) for line in lines]) if lines else ""
 
 
 for _name in ("widgets", "pick", "rating", "reasons", "thanks", "closed"):
