@@ -363,17 +363,25 @@ def test_the_export_shows_its_percentage_while_it_runs(kiosk_factory):
 def test_a_long_export_keeps_the_manager_screen_open_until_its_outcome_has_been_seen(kiosk_factory):
     app = kiosk_factory()
     manager = _export_tab(app)
-    app.timings = replace(app.timings, manager_idle_s=1.0)
+    limit = app.timings.manager_idle_s
+
+    def time_passes(seconds):  # no one touches the screen: the idle clock's start moves back
+        app.last_touch -= seconds
+    app.touched()
     manager.export.busy = True
-    for step in range(1, 7):  # 6 steps of 0.4 s: longer than the idle limit, with no touch
-        pump(8)
-        time.sleep(0.4)
+    for step in range(1, 7):  # six steps 0.4 × the limit apart: 2.4 × the limit in all, untouched
+        time_passes(limit * 0.4)
+        app._on_tick(0)  # the clock tick's own idle check
+        assert app.sm.current == "manager", f"closed mid-export before step {step}"
         manager.export_progress(step / 10)
-        assert app.sm.current == "manager", f"closed mid-export at step {step}"
+    time_passes(limit * 0.4)
     manager.export_progress(1.0, "Đã xuất: II7.xlsx")
-    pump(2)
+    time_passes(limit * 0.9)
+    app._on_tick(0)
     assert app.sm.current == "manager" and manager.export.message == "Đã xuất: II7.xlsx"
-    wait_until(lambda: app.sm.current != "manager", timeout=10, what="the manager screen to close after the export")
+    time_passes(limit * 0.2)  # the outcome seen for the whole limit, the manager gone: the screen closes
+    app._on_tick(0)
+    assert app.sm.current != "manager"
 
 
 def test_chosen_dates_are_stepped_by_touch(kiosk_factory):
