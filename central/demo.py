@@ -81,7 +81,9 @@ def build(alias: str = "default", communes: int = 6, days: int = 60, per_day: in
         for i in range(0, len(votes), 5000):
             ingest.ingest(alias, kid, votes[i:i + 5000], [], [{"id": c, "name": nm} for c, nm in COUNTERS], None, now,
                           int(now.timestamp()))
-        low = [v for v in votes if v["level"] in ("KHL", "RKHL")][:40]
+        # Reasons after about half the low ratings, spread over the whole span as citizens give them (the
+        # first 40 alone all fell before the pages' default last 30 days, which then showed none).
+        low = [v for v in votes if v["level"] in ("KHL", "RKHL") and rng.random() < 0.5]
         reasons = [{"vote_uuid": v["uuid"], "element": rng.choice(("procedure", "officer", "access", "result")),
                     "recorded_at": v["local_time"]} for v in low]
         ingest.ingest(alias, kid, [], reasons, [], {"software_version": "0.1.0", "waiting_votes": 0, "button_boxes": 1,

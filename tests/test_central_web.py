@@ -81,6 +81,16 @@ def test_a_commune_account_sees_its_own_commune_and_nothing_of_the_others(site):
     assert r.status_code in (401, 403)
 
 
+def test_a_commune_s_page_shows_the_demo_s_reasons_and_its_chart_in_vietnamese_formats(site):
+    url, _, made = site
+    s, _ = session(url, "so-noi-vu")
+    page = s.get(url + f"/unit/{made['communes'][0]}/").text
+    reasons = re.search(r'<table id="reasons">(.*?)</table>', page, re.S).group(1)
+    assert sum(int(n.replace(".", "")) for n in re.findall(r'<td class="num">([\d.]+)</td>', reasons)) > 0
+    tips = re.findall(r"<title>([^<]*)</title></circle>", page)
+    assert tips and all(re.fullmatch(r"\d\d/\d\d/\d{4}: \d{1,3},\d %", t) for t in tips), tips[:3]
+
+
 def test_the_raw_votes_download_is_a_csv_of_every_vote_of_the_unit(site):
     url, app, made = site
     s, _ = session(url, "admin")
