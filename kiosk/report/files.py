@@ -18,7 +18,8 @@ from ..totals import VoteSource
 from .model import (ChainCheck, PeriodData, ReportModel, ReportSettings, ReportUnit, _where, aggregate_sql,
                     build_report)
 
-FORMATS = ("xlsx", "pdf", "csv", "json")
+FORMATS = ("xlsx", "pdf", "csv", "json")   # renderings of the report model
+VOTES = "votes"                              # the raw vote list (kiosk.report.votes), not a rendering
 Progress = Callable[[float, str], None]
 
 
@@ -250,7 +251,36 @@ def report_for_store(store, config, d_from: date, d_to: date, *, by: str = "coun
 
 def file_name(kiosk_id: str, period: Period, fmt: str) -> str:
     """A file name that says what it is and survives any file system (no diacritics, no slashes)."""
+    if fmt == VOTES:
+        from .votes import vote_list_name
+        return vote_list_name(kiosk_id, period.slug)
     return f"bang-tong-hop-II7_{kiosk_id}_{period.slug}.{fmt}"
+
+
+def vote_list_chunks(store, config, d_from: date, d_to: date, tally=None):
+    """The raw vote list of the kiosk's period as CSV byte chunks (see :mod:`.votes`): the very votes
+    whose hashes the report's Kiểm chứng digest covers (this kiosk's, ``local_date`` in the period)."""
+    from .votes import csv_chunks, vote_rows
+    return csv_chunks(vote_rows(store, d_from, d_to, [config.kiosk_id]), tally)
+
+
+def write_vote_list(store, config, d_from: date, d_to: date, path: str | os.PathLike,
+                    progress: Progress | None = None):
+    """Write the raw vote list to ``path`` atomically, streamed; returns a :class:`~.votes.VoteList`
+    (the path, how many votes, their digest). ``progress(fraction, what)`` as the rows are written."""
+    from .votes import VoteList, write_chunks_atomically
+    path = Path(path)
+    tally = VoteList(path, 0, "")
+    report = progress or (lambda fraction, what: None)
+    first, last = d_from.isoformat(), d_to.isoformat()
+    total = store.query("SELECT count(*) FROM votes WHERE local_date BETWEEN ? AND ? AND kiosk_id = ?",
+                        [first, last, config.kiosk_id])[0][0]
+    report(0.05, "Đang ghi danh sách phiếu…")
+    write_chunks_atomically(path, vote_list_chunks(store, config, d_from, d_to, tally),
+                            lambda _bytes: report(0.05 + 0.9 * min(1.0, tally.votes / (total or 1)),
+                                                  "Đang ghi danh sách phiếu…"))
+    report(1.0, f"Đã ghi {path.name}")
+    return tally
 
 
 def write_report(store, config, d_from: date, d_to: date, fmt: str, folder: str | os.PathLike,
@@ -261,9 +291,24 @@ def write_report(store, config, d_from: date, d_to: date, fmt: str, folder: str 
     Returns the file's path. ``progress(fraction, what)`` is called as the work advances (from the
     calling thread). Raises ``FileNotFoundError``/``NotADirectoryError`` for a missing folder and
     ``ValueError`` for an unknown format, before any work is done.
+    ``fmt`` may also be ``votes``: the raw vote list (:func:`write_vote_list`) instead of the report.
     """
+    if fmt == VOTES:
+        folder = _existing_folder(folder)
+        path = folder / file_name(config.kiosk_id, period or between(d_from, d_to), VOTES)
+        return write_vote_list(store, config, d_from, d_to, path, progress).path
     return write_reports(store, config, d_from, d_to, (fmt,), folder, progress, by=by, period=period,
                          appendix=appendix)[0]
+
+
+def _existing_folder(folder: str | os.PathLike) -> Path:
+    """``folder`` as a Path; FileNotFoundError/NotADirectoryError when it is not an existing folder."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise FileNotFoundError(f"{folder}: no such folder")
+    if not folder.is_dir():
+        raise NotADirectoryError(f"{folder}: not a folder")
+    return folder
 
 
 def write_reports(store, config, d_from: date, d_to: date, formats, folder: str | os.PathLike,
@@ -276,11 +321,7 @@ def write_reports(store, config, d_from: date, d_to: date, formats, folder: str 
     unknown = [f for f in formats if f not in FORMATS] or ([] if formats else ["(none)"])
     if unknown:
         raise ValueError(f"unknown report format {unknown[0]!r} (one of {', '.join(FORMATS)})")
-    folder = Path(folder)
-    if not folder.exists():
-        raise FileNotFoundError(f"{folder}: no such folder")
-    if not folder.is_dir():
-        raise NotADirectoryError(f"{folder}: not a folder")
+    folder = _existing_folder(folder)
     period = period or between(d_from, d_to)
     report = progress or (lambda fraction, what: None)
     report(0.05, "Đang tổng hợp số liệu…")
