@@ -137,17 +137,28 @@ def test_every_officer_row_is_right_before_and_after_recalculation(books, which)
     _check_summary(ws, e.officers, e.officer_flagged, labels)
 
 
-def test_the_days_sheet_has_every_day_with_votes_and_a_line_chart_with_the_target(books):
+@pytest.mark.parametrize("which", ["src", "out"])
+def test_the_days_sheet_has_every_day_with_votes_and_its_verdict_before_and_after_recalculation(books, which):
     e = books["expected"]
-    wb = openpyxl.load_workbook(books["out"] / "rich.xlsx", data_only=True)
-    ws = wb["Theo ngày"]
+    ws = openpyxl.load_workbook(books[which] / "rich.xlsx", data_only=True)["Theo ngày"]
+    head = next(r for r in ws.iter_rows(values_only=True) if r[0] == "STT")
+    assert head[9:14] == ("Tỷ lệ hài lòng (%)", "Chỉ tiêu (%)", "Kết quả", "Phiếu bị loại", "Ghi chú")
     rows = {r[1]: r for r in ws.iter_rows(values_only=True) if isinstance(r[1], str) and r[1][:2].isdigit()}
     for day, levels in e.days.items():
         label = date.fromisoformat(day).strftime("%d/%m/%Y")
+        rate = half_up(satisfied(levels), sum(levels.values()))
         assert rows[label][3] == sum(levels.values())
-        assert rows[label][9] == half_up(satisfied(levels), sum(levels.values()))
+        assert rows[label][9] == rate
+        assert rows[label][11] == ("Đạt" if rate >= 90 else "Chưa đạt"), label
     friday = rows["06/11/2026"]
-    assert (friday[3], friday[9], friday[11], friday[12]) == (0, "—", 1, "chỉ có phiếu bị loại")
+    assert (friday[3], friday[9], friday[11], friday[12], friday[13]) == (0, "—", "—", 1, "chỉ có phiếu bị loại")
+    everything = summed(e.days)
+    total = next(r for r in ws.iter_rows(values_only=True) if r[1] == "Tổng cộng")
+    assert total[11] == ("Đạt" if half_up(satisfied(everything), sum(everything.values())) >= 90 else "Chưa đạt")
+    assert total[12] == sum(e.flagged.values())
+
+
+def test_the_days_sheet_has_a_line_chart_with_the_target(books):
     for which in ("src", "out"):  # written natively, and kept by LibreOffice
         charts = openpyxl.load_workbook(books[which] / "rich.xlsx")["Theo ngày"]._charts
         assert [type(c).__name__ for c in charts] == ["LineChart"] and len(charts[0].series) == 2

@@ -330,12 +330,15 @@ class _Writer:
         m, f = self.model, self.fmt
         ws = self.wb.add_worksheet(SHEETS[2])
         heads = ["STT", "Ngày", "Thứ", "Tổng số phiếu", *(m.level_labels[c] for c in m.codes),
-                 "Tỷ lệ hài lòng (%)", "Chỉ tiêu (%)", "Phiếu bị loại", "Ghi chú"]
+                 "Tỷ lệ hài lòng (%)", "Chỉ tiêu (%)", "Kết quả", "Phiếu bị loại", "Ghi chú"]
         cw = count_width(m, 9)
-        widths = [5, 11, 9, cw, *([cw] * len(m.codes)), 10, 9, count_width(m, 8), 10]
+        widths = [5, 11, 9, cw, *([cw] * len(m.codes)), 10, 9, 9, count_width(m, 8), 10]
         self.columns(ws, widths)
         n = len(m.codes)
-        rate_col, target_col, chart_col = 4 + n, 5 + n, 8 + n
+        # Kết quả (Đạt / Chưa đạt), as the PDF's day table has it: a formula over the day's rate and the
+        # target cell on Tổng hợp, so an office that types another target sees every day follow.
+        rate_col, target_col, verdict_col, chart_col = 4 + n, 5 + n, 6 + n, 9 + n
+        flagged_col, note_col = verdict_col + 1, verdict_col + 2
         ws.set_column(chart_col, chart_col, None, None, {"hidden": True})
         _page(ws)
         row = self.head(ws, len(heads), official=False)
@@ -360,9 +363,10 @@ class _Writer:
             ws.write_formula(rr, rate_col, f'=IF({n_cell}=0,"—",ROUND(({sat_sum})/{n_cell}*100,1))', f.pct,
                              "—" if r.satisfied_pct is None else r.satisfied_pct)
             ws.write_formula(rr, target_col, f"={self.target_ref()}", f.pct, m.target_pct)
-            ws.write_number(rr, target_col + 1, r.flagged, f.int)
+            self._verdict(ws, rr, n_cell, rate_col, r, f.cell_c)
+            ws.write_number(rr, flagged_col, r.flagged, f.int)
             note = "chỉ có phiếu bị loại" if r.total == 0 else ("(*) mẫu nhỏ" if r.small_sample else "")
-            ws.write_string(rr, target_col + 2, note, f.cell_c)
+            ws.write_string(rr, note_col, note, f.cell_c)
             if r.total:  # a gap in the chart, not a zero, for a day with nothing counted
                 ws.write_formula(rr, chart_col, f"={xl_rowcol_to_cell(rr, rate_col)}", None, r.satisfied_pct)
         last = first + len(m.by_day.rows) - 1
@@ -370,7 +374,7 @@ class _Writer:
         t = m.by_day.total
         ws.write_string(rr, 0, "", f.total)
         ws.merge_range(rr, 1, rr, 2, "Tổng cộng", f.total)
-        for col, value in [(3, t.total), *((4 + j, t.levels[c]) for j, c in enumerate(m.codes)), (target_col + 1, t.flagged)]:
+        for col, value in [(3, t.total), *((4 + j, t.levels[c]) for j, c in enumerate(m.codes)), (flagged_col, t.flagged)]:
             if m.by_day.rows:
                 ws.write_formula(rr, col, f"=SUM({xl_rowcol_to_cell(first, col)}:{xl_rowcol_to_cell(last, col)})",
                                  f.total_int, value)
@@ -381,6 +385,8 @@ class _Writer:
         ws.write_formula(rr, rate_col, f'=IF({n_cell}=0,"—",ROUND(({sat_sum})/{n_cell}*100,1))', f.total_pct,
                          "—" if t.satisfied_pct is None else t.satisfied_pct)
         ws.write_formula(rr, target_col, f"={self.target_ref()}", f.total_pct, m.target_pct)
+        self._verdict(ws, rr, n_cell, rate_col, t, f.total_c)
+        ws.write_string(rr, note_col, "", f.total)
         if m.by_day.rows:
             chart = self.wb.add_chart({"type": "line"})
             sheet = SHEETS[2]
@@ -406,6 +412,13 @@ class _Writer:
             chart.set_size({"width": px, "height": 340})
             ws.set_h_pagebreaks([rr + 2])
             ws.insert_chart(rr + 3, 1, chart)  # a row below the break: LibreOffice draws an object anchored on the break row on both pages
+
+    def _verdict(self, ws, r: int, n_cell: str, rate_col: int, row: Row, fmt) -> None:
+        """Đạt / Chưa đạt ("—" with nothing counted): the row's rate against the target cell on Tổng hợp."""
+        rate = xl_rowcol_to_cell(r, rate_col)
+        verdict = "—" if row.target_met is None else ("Đạt" if row.target_met else "Chưa đạt")
+        ws.write_formula(r, rate_col + 2, f'=IF({n_cell}=0,"—",IF({rate}>={self.target_ref()},"Đạt","Chưa đạt"))',
+                         fmt, verdict)
 
     def target_ref(self) -> str:
         return f"'{SHEETS[0]}'!{self.target_cell}"
