@@ -332,7 +332,7 @@ class _Writer:
         heads = ["STT", "Ngày", "Thứ", "Tổng số phiếu", *(m.level_labels[c] for c in m.codes),
                  "Tỷ lệ hài lòng (%)", "Chỉ tiêu (%)", "Kết quả", "Phiếu bị loại", "Ghi chú"]
         cw = count_width(m, 9)
-        widths = [5, 11, 9, cw, *([cw] * len(m.codes)), 10, 9, 9, count_width(m, 8), 10]
+        widths = [5, 11, 9, cw, *([cw] * len(m.codes)), 10, 9, 9, count_width(m, 8), 18]  # the note: "chỉ có phiếu bị loại"
         self.columns(ws, widths)
         n = len(m.codes)
         # Kết quả (Đạt / Chưa đạt), as the PDF's day table has it: a formula over the day's rate and the
