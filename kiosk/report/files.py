@@ -293,6 +293,8 @@ def write_report(store, config, d_from: date, d_to: date, fmt: str, folder: str 
     ``ValueError`` for an unknown format, before any work is done.
     ``fmt`` may also be ``votes``: the raw vote list (:func:`write_vote_list`) instead of the report.
     """
+    if fmt not in (*FORMATS, VOTES):
+        raise ValueError(f"unknown report format {fmt!r} (one of {', '.join((*FORMATS, VOTES))})")
     if fmt == VOTES:
         folder = _existing_folder(folder)
         path = folder / file_name(config.kiosk_id, period or between(d_from, d_to), VOTES)
