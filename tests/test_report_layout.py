@@ -253,8 +253,10 @@ def test_the_printed_digest_recipe_names_every_choice_an_inspector_must_repeat(f
     from kiosk.report.text import verification_lines
     recipe = dict(verification_lines(files["model"]))["Cách tính SHA-256"]
     for part in ("cột hash", "local_date trong kỳ", "phiếu bị loại", "thang khác", "\\n", "kiosk_id rồi seq tăng dần",
-                 "chữ thường", "docs/report.md"):
+                 "chữ thường", "docs/report.md", "--format votes"):
         assert part in recipe, part
+    from kiosk.report.votes import HASH_COLUMN
+    assert f"cột hash là cột {HASH_COLUMN})" in recipe  # the column the raw export really has it in
 
 
 def test_seven_digit_counts_stay_inside_their_cells(files, tmp_path):

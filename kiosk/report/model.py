@@ -51,7 +51,10 @@ FLAGGED_NOTE = ("Phiếu bị loại: phiếu bấm lặp lại tại cùng qu�
 # votes: local_date in the period, flagged and other-scale ones too; which column; the order; the bytes).
 DIGEST_RECIPE = ("SHA-256 (hex, chữ thường) của giá trị cột hash của mọi phiếu có local_date trong kỳ (kể cả "
                  "phiếu bị loại và phiếu theo thang khác), mỗi giá trị một dòng kết thúc bằng \\n, xếp theo "
-                 "kiosk_id rồi seq tăng dần; cách làm và ví dụ: docs/report.md")
+                 "kiosk_id rồi seq tăng dần; danh sách phiếu thô đúng thứ tự ấy (cột hash là cột 13): lệnh "
+                 "python main.py report --format votes trên kiosk, hoặc tải danh sách phiếu từ máy chủ trung tâm; "
+                 "cách làm và ví dụ: docs/report.md")
+# (13 is kiosk.report.votes.HASH_COLUMN, and the central download's hash column too: a test holds them equal.)
 BY_CHOICES = ("counter", "officer", "day", "month")
 
 
