@@ -102,7 +102,7 @@ def generate(store: VoteStore, counters: Sequence[Counter], scale: Scale, days: 
         raise RealVotesPresent(f"{store.path} holds {real} real vote(s); demo votes would be counted as "
                                "evidence. Use a configuration with its own data_dir for demos.")
     end = end or datetime.now(store.tz)
-    head = store.query("SELECT coalesce(max(seq), 0) FROM votes")[0][0]
+    head = store.count()  # seq runs 1, 2, 3… without gaps (the hash chain): the last vote's seq
     n = store.record_votes(demo_votes(counters, scale, store.tz, days, per_day, seed, end))
     demo_reasons(store, head, seed)
     return n
@@ -113,15 +113,14 @@ def demo_reasons(store: VoteStore, after_seq: int, seed: int | None) -> int:
     repeats, which the reports never count), one :meth:`VoteStore.attach_reasons` a vote, as the touch
     screen does after a citizen ticks what was wrong. Returns how many votes got reasons."""
     rng = random.Random(None if seed is None else f"reasons-{seed}")
-    low = sorted(LOW_LEVELS)
-    rows = store.query(f"SELECT uuid, level FROM votes WHERE seq > ? AND flag IS NULL "
-                       f"AND level IN ({', '.join('?' * len(low))}) ORDER BY seq", [after_seq, *low])
     elements, weights = list(_ELEMENT_WEIGHTS), list(_ELEMENT_WEIGHTS.values())
     given = 0
-    for uuid, level in rows:
-        if rng.random() >= _REASON_RATE[level]:
-            continue  # skipped the question: most citizens tick one element, some two
+    # Through the store's API, not SQL (only the store's own modules touch its tables); iter_votes reads a
+    # batch at a time and holds no cursor open, so reasons may be written between batches.
+    for vote in store.iter_votes(after_seq):
+        if vote.flag is not None or vote.level not in LOW_LEVELS or rng.random() >= _REASON_RATE[vote.level]:
+            continue  # not asked, or skipped the question; most who answer tick one element, some two
         picked = {rng.choices(elements, weights)[0] for _ in range(1 if rng.random() < 0.7 else 2)}
-        store.attach_reasons(uuid, [e for e in elements if e in picked])
+        store.attach_reasons(vote.uuid, [e for e in elements if e in picked])
         given += 1
     return given
