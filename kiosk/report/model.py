@@ -32,7 +32,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..config import Counter
-from ..period import WEEKDAYS_VI, Period, between, date_line
+from ..period import WEEKDAYS_VI, Period, between, date_line, date_vi
 from ..scales import SATISFIED_CODES, SCALES, Scale, get_scale
 from ..sipas import ELEMENTS
 from ..totals import VoteSource
@@ -56,6 +56,21 @@ DIGEST_RECIPE = ("SHA-256 (hex, chữ thường) của giá trị cột hash c�
                  "cách làm và ví dụ: docs/report.md")
 # (13 is kiosk.report.votes.HASH_COLUMN, and the central download's hash column too: a test holds them equal.)
 BY_CHOICES = ("counter", "officer", "day", "month")
+# Printed on every page and sheet of a report made from demo data, so that it is never filed as evidence.
+DEMO_MARK = "DỮ LIỆU THỬ NGHIỆM — KHÔNG DÙNG LÀM MINH CHỨNG"
+# In the questionnaire section's place when nothing was answered in the period (II.7's Quý IV line asks for it).
+NO_QUESTIONNAIRE = "Chưa có phiếu khảo sát nào được trả lời trong kỳ."
+
+
+def coverage_line(period: Period, made_on: date) -> str:
+    """What the numbers cover, printed under the period's label, when the period is not over on
+    ``made_on`` (the report's making day): "(số liệu từ 01/10/2026 đến 22/11/2026)"; a period not yet
+    begun says so; "" for a period already over (its label says it all)."""
+    if period.d_to <= made_on:
+        return ""
+    if made_on < period.d_from:
+        return f"(kỳ bắt đầu từ {date_vi(period.d_from)}: chưa có số liệu)"
+    return f"(số liệu từ {date_vi(period.d_from)} đến {date_vi(made_on)})"
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,7 @@ class ReportSettings:
     software_version: str = ""
     generated_at: datetime | None = None  # default: now (UTC) when the model is built
     issued_on: date | None = None         # the date line's date; default: the day the model is built
+    demo: bool = False                    # the embedded demo centre or a rehearsal: marked on every page
 
 
 @dataclass
@@ -198,8 +214,13 @@ class ReportModel:
     date_line: str
     appendix: str | None
     notes: list[str]
-    # The questionnaires answered in the period, each its own section (none: no section at all).
+    # The questionnaires answered in the period, each its own section (none: a one-line section, NO_QUESTIONNAIRE).
     questionnaires: list[QuestionnaireSection] = field(default_factory=list)
+    # What the numbers cover when the label alone does not say it: "(số liệu từ 01/10/2026 đến 22/11/2026)"
+    # for a period not over on the making day; "" otherwise.
+    coverage: str = ""
+    # Demo data (the demo centre, a rehearsal, or demo votes in the period): every page carries DEMO_MARK.
+    demo: bool = False
 
     @property
     def target_met(self) -> bool | None:
@@ -479,12 +500,20 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
         questionnaire_filters = {"kiosk_id": list(kiosk_ids)}
     sections, unreadable = questionnaire_sections(source, d_from, d_to, questionnaire_filters, questionnaire_dirs)
     notes += unreadable
+    demo = settings.demo or _has_demo_votes(source, d_from, d_to, kiosk_ids)
     return ReportModel(
         title=TITLE, unit=unit, period=period, scale=scale.id, scale_name=scale.name_vi, codes=codes,
         level_labels={lv.code: lv.vi for lv in scale.levels}, question=settings.question, target_pct=target,
         by=settings.by, summary=summary, by_counter=t_counter, by_officer=t_officer, by_day=t_day, by_month=t_month,
         by_hour=grid, reasons=reasons, low_ratings=low, other_scales=others, verification=verification,
-        date_line=date_line(unit.place, issued), appendix=settings.appendix, notes=notes, questionnaires=sections)
+        date_line=date_line(unit.place, issued), appendix=settings.appendix, notes=notes, questionnaires=sections,
+        coverage=coverage_line(period, issued), demo=demo)
+
+
+def _has_demo_votes(source: VoteSource, d_from: date, d_to: date, kiosk_ids) -> bool:
+    """Whether any vote of the period is a demo vote (``source = 'demo'``): such a report is marked."""
+    where, params = _where(d_from, d_to, kiosk_ids, None)
+    return bool(source.query(f"SELECT 1 FROM votes WHERE {where} AND source = 'demo' LIMIT 1", params))
 
 
 def _officer_label(code: str, names: Mapping[str, str]) -> str:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import io
 import zipfile
+from xml.sax.saxutils import escape
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from .model import ReportModel, Row, Table, fmt_pct, pct
-from .text import (MOTTO, MOTTO_SUB, SIGN_HEAD, SIGN_HEAD_NOTE, SIGN_PREPARER, SIGN_PREPARER_NOTE, SHEETS,
-                   questionnaire_sheet_name, title_lines, verification_lines)
+from .model import DEMO_MARK, NO_QUESTIONNAIRE, ReportModel, Row, Table, fmt_pct, pct
+from .text import (MOTTO, MOTTO_SUB, QUESTIONNAIRE_SECTION, QUESTIONNAIRE_SHEET_PREFIX, SIGN_HEAD, SIGN_HEAD_NOTE,
+                   SIGN_PREPARER, SIGN_PREPARER_NOTE, SHEETS, questionnaire_sheet_name, title_lines,
+                   verification_sections)
 
 FONT = "Times New Roman"
 MM = 1 / 25.4
@@ -39,6 +41,10 @@ class _Formats:
         self.appendix = f(align="center", bold=True, font_size=13)
         self.title = f(align="center", bold=True, font_size=14, text_wrap=True)
         self.period = f(align="center", bold=True, italic=True, font_size=13)
+        self.coverage = f(align="center", italic=True, font_size=12)
+        self.demo = f(align="center", bold=True, font_size=12, font_color="#C62828", border=2,
+                      border_color="#C62828")
+        self.heading = f(bold=True, font_size=13)
         self.note = f(italic=True, font_size=11, text_wrap=True)
         self.head = f(bold=True, align="center", border=1, text_wrap=True, bg_color="#E7EEF7", font_size=11)
         self.cell = f(border=1, font_size=11, text_wrap=True)
@@ -62,13 +68,17 @@ class _Formats:
         self.verdict_bad_font = wb.add_format({"font_color": "#B71C1C"})
 
 
-def _page(ws, landscape: bool = True) -> None:
+# A demo report's printed pages: the mark under the page number, in red, in every page's header.
+DEMO_HEADER = f'&C&P\n&"Times New Roman,Bold"&10&KC62828{DEMO_MARK}'
+
+
+def _page(ws, landscape: bool = True, demo: bool = False) -> None:
     ws.set_paper(9)  # A4
     if landscape:
         ws.set_landscape()
     # Nghị định 30/2020: left 30–35 mm, right 15–20 mm, top and bottom 20–25 mm.
     ws.set_margins(left=30 * MM, right=15 * MM, top=20 * MM, bottom=20 * MM)
-    ws.set_header("&C&P", margin=10 * MM)
+    ws.set_header(DEMO_HEADER if demo else "&C&P", margin=10 * MM)
     ws.fit_to_pages(1, 0)
 
 
@@ -123,20 +133,24 @@ class _Writer:
         """Header blocks (official sheet) or a short title; return the next free row."""
         m, f = self.model, self.fmt
         row = 0
+        if m.demo:  # demo data: the mark above everything (and in every printed page's header, see _page)
+            ws.merge_range(row, 0, row, ncols - 1, DEMO_MARK, f.demo)
+            row += 1
         if official:
             left = max(3, ncols * 2 // 5)
             right0 = ncols - max(6, ncols // 2)
-            ws.set_row(0, 18)
-            ws.merge_range(0, 0, 0, left - 1, m.unit.parent_unit.upper(), f.left_block)
-            ws.merge_range(0, right0, 0, ncols - 1, MOTTO, f.motto)
-            ws.merge_range(1, 0, 1, left - 1, m.unit.unit.upper(), f.left_unit)
-            ws.merge_range(1, right0, 1, ncols - 1, MOTTO_SUB, f.motto_sub)
+            r0 = row
+            ws.set_row(r0, 18)
+            ws.merge_range(r0, 0, r0, left - 1, m.unit.parent_unit.upper(), f.left_block)
+            ws.merge_range(r0, right0, r0, ncols - 1, MOTTO, f.motto)
+            ws.merge_range(r0 + 1, 0, r0 + 1, left - 1, m.unit.unit.upper(), f.left_unit)
+            ws.merge_range(r0 + 1, right0, r0 + 1, ncols - 1, MOTTO_SUB, f.motto_sub)
             # Short rules under the issuing body and the motto: centred em dashes draw a line of about a
             # third of the text's width whatever the columns' widths (a cell border would follow the grid).
-            ws.merge_range(2, 0, 2, left - 1, "—" * 6, f.rule)
-            ws.merge_range(2, right0, 2, ncols - 1, "—" * 9, f.rule)
-            ws.merge_range(3, right0, 3, ncols - 1, m.date_line, f.date_line)
-            row = 5
+            ws.merge_range(r0 + 2, 0, r0 + 2, left - 1, "—" * 6, f.rule)
+            ws.merge_range(r0 + 2, right0, r0 + 2, ncols - 1, "—" * 9, f.rule)
+            ws.merge_range(r0 + 3, right0, r0 + 3, ncols - 1, m.date_line, f.date_line)
+            row = r0 + 5
             if m.appendix:
                 ws.merge_range(row, 0, row, ncols - 1, m.appendix, f.appendix)
                 row += 1
@@ -145,6 +159,9 @@ class _Writer:
             row = self.title(ws, row, ncols)
         ws.merge_range(row, 0, row, ncols - 1, m.period.label, f.period)
         row += 1
+        if m.coverage:  # a period not over yet: what the numbers cover
+            ws.merge_range(row, 0, row, ncols - 1, m.coverage, f.coverage)
+            row += 1
         if official:
             ws.merge_range(row, 0, row, ncols - 1, f"Câu hỏi khảo sát: {m.question}", f.note)
             row += 1
@@ -154,8 +171,10 @@ class _Writer:
         return row + 1
 
     def title(self, ws, row: int, ncols: int) -> int:
-        """The title in its lines (broken before "ĐỐI VỚI"), in a row tall enough for them; the next row."""
-        lines = title_lines(self.model.title)
+        """The title in its lines (broken before "ĐỐI VỚI", and between phrases on a narrow sheet), in a row
+        tall enough for them; the next row."""
+        chars = int(sum(self.widths.get(ws.name, [10] * ncols)[:ncols]) / 1.8)  # bold 14 pt capitals a line holds
+        lines = title_lines(self.model.title, chars)
         ws.set_row(row, 18 * sum(self.lines(ws, line, 0, ncols - 1, 1.8) for line in lines))
         ws.merge_range(row, 0, row, ncols - 1, "\n".join(lines), self.fmt.title)
         return row + 1
@@ -277,7 +296,7 @@ class _Writer:
         page numbers); returns it and how many columns it has."""
         ws = self.wb.add_worksheet(name)
         self.columns(ws, widths)
-        _page(ws)
+        _page(ws, demo=self.model.demo)
         return ws, len(widths)
 
     def _table_sheet(self, index: int):
@@ -340,7 +359,7 @@ class _Writer:
         rate_col, target_col, verdict_col, chart_col = 4 + n, 5 + n, 6 + n, 9 + n
         flagged_col, note_col = verdict_col + 1, verdict_col + 2
         ws.set_column(chart_col, chart_col, None, None, {"hidden": True})
-        _page(ws)
+        _page(ws, demo=self.model.demo)
         row = self.head(ws, len(heads), official=False)
         for c, h in enumerate(heads):
             ws.write_string(row, c, h, f.head)
@@ -428,7 +447,7 @@ class _Writer:
         g = m.by_hour
         ws = self.wb.add_worksheet(SHEETS[3])
         self.columns(ws, [12] + [11] * 8)
-        _page(ws)
+        _page(ws, demo=self.model.demo)
         ws.fit_to_pages(1, 1)  # the two grids and their legend on one page, as the PDF has them
         row = self.head(ws, 9, official=False)
         for title, grid, fmt, scale in (
@@ -471,7 +490,7 @@ class _Writer:
         m, f = self.model, self.fmt
         ws = self.wb.add_worksheet(SHEETS[4])
         self.columns(ws, (5, 40, 14, 22))
-        _page(ws, landscape=False)
+        _page(ws, landscape=False, demo=self.model.demo)
         row = self.head(ws, 4, official=False)
         ws.merge_range(row, 0, row, 2, "Số phiếu chưa hài lòng (Bình thường trở xuống):", f.label)
         ws.write_number(row, 3, m.low_ratings, f.int)
@@ -497,22 +516,36 @@ class _Writer:
         taken = set(SHEETS)
         for section in self.model.questionnaires:
             write_sheet(self, section, questionnaire_sheet_name(section.id, section.version, taken))
+        if not self.model.questionnaires:
+            # The section's place says that nothing was answered (II.7's Quý IV line looks for it).
+            ws = self.wb.add_worksheet(QUESTIONNAIRE_SHEET_PREFIX.strip())
+            self.columns(ws, (45, 45))
+            _page(ws, landscape=False, demo=self.model.demo)
+            row = self.head(ws, 2, official=False)
+            ws.merge_range(row, 0, row, 1, QUESTIONNAIRE_SECTION.upper(), self.fmt.heading)
+            ws.merge_range(row + 1, 0, row + 1, 1, NO_QUESTIONNAIRE, self.fmt.text)
 
     def sheet_verification(self) -> None:
         f = self.fmt
         ws = self.wb.add_worksheet(SHEETS[5])
         self.columns(ws, (38, 90))
-        _page(ws, landscape=False)
+        _page(ws, landscape=False, demo=self.model.demo)
         row = self.head(ws, 2, official=False)
-        for label, value in verification_lines(self.model):
-            mono = len(value) >= 64 and " " not in value
-            # Heights written out: LibreOffice does not grow an .xlsx row for wrapped text, and the chain
-            # check's sentence then printed over the rows below it.
-            n = max(self.lines(ws, label, 0, 0, 1.25), 1 if mono else self.lines(ws, value, 1, 1, 1.15))
-            ws.set_row(row, 16 * n)
-            ws.write_string(row, 0, label, f.label_wrap)
-            ws.write_string(row, 1, value, f.mono if mono else f.value)
-            row += 1
+        for heading, lines in verification_sections(self.model):
+            if heading:  # the technical part, set apart under its own heading
+                row += 1
+                ws.set_row(row, 20)
+                ws.merge_range(row, 0, row, 1, heading, f.heading)
+                row += 1
+            for label, value in lines:
+                mono = len(value) >= 64 and " " not in value
+                # Heights written out: LibreOffice does not grow an .xlsx row for wrapped text, and the chain
+                # check's sentence then printed over the rows below it.
+                n = max(self.lines(ws, label, 0, 0, 1.25), 1 if mono else self.lines(ws, value, 1, 1, 1.15))
+                ws.set_row(row, 16 * n)
+                ws.write_string(row, 0, label, f.label_wrap)
+                ws.write_string(row, 1, value, f.mono if mono else f.value)
+                row += 1
 
     def render(self) -> bytes:
         self.sheet_summary()
@@ -543,9 +576,16 @@ def first_page_unnumbered(data: bytes) -> bytes:
             body = src.read(info)
             if info.filename == "xl/worksheets/sheet1.xml":
                 text = body.decode("utf-8")
-                if HEADER_XML not in text:  # a library update changed the XML: fail loudly, in the tests
+                plain, demo = HEADER_XML, HEADER_XML.replace("&amp;C&amp;P", escape(DEMO_HEADER))
+                if demo in text:  # the first page keeps the demo mark, without the number
+                    first = escape(DEMO_HEADER.replace("&P\n", "", 1))
+                    body = text.replace(demo, FIRST_UNNUMBERED_XML.replace("<firstHeader></firstHeader>",
+                                        f"<firstHeader>{first}</firstHeader>").replace(
+                                        "&amp;C&amp;P", escape(DEMO_HEADER)), 1).encode("utf-8")
+                elif plain in text:
+                    body = text.replace(plain, FIRST_UNNUMBERED_XML, 1).encode("utf-8")
+                else:  # a library update changed the XML: fail loudly, in the tests
                     raise RuntimeError("the first sheet's page header is not where it was expected")
-                body = text.replace(HEADER_XML, FIRST_UNNUMBERED_XML, 1).encode("utf-8")
             dst.writestr(info, body)
     return out.getvalue()
 
