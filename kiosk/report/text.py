@@ -71,7 +71,8 @@ def verification_sections(model: ReportModel) -> list[tuple[str, list[tuple[str,
     column names, chain heads and the digest's recipe an inspector uses to recompute the numbers."""
     v, p = model.verification, model.period
     kiosks = ", ".join(v.kiosk_ids) or "(không có)"
-    scope = f"{p.label}: từ ngày {date_vi(p.d_from)} đến ngày {date_vi(p.d_to)}"
+    # A named period ("Quý IV năm 2026") with its dates; a range's label is its dates already.
+    scope = p.label if p.kind == "range" else f"{p.label}: từ ngày {date_vi(p.d_from)} đến ngày {date_vi(p.d_to)}"
     plain = [
         ("Nguồn số liệu", f"Số liệu lấy từ máy kiosk đánh giá: {kiosks}."),
         ("Kỳ báo cáo", scope + (f" {model.coverage}" if model.coverage else "") + "."),

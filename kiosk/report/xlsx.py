@@ -21,7 +21,11 @@ from .text import (MOTTO, MOTTO_SUB, QUESTIONNAIRE_SECTION, QUESTIONNAIRE_SHEET_
 
 FONT = "Times New Roman"
 MM = 1 / 25.4
-PCT_FORMAT = "0.0"
+# Vietnamese number formats whatever the spreadsheet's locale: the [$-42A] tag (LCID 0x042A, vi-VN) makes
+# LibreOffice and Excel print 2.575 and 56,0 (not 2,575 and 56.0 beside "85,0 %" in text); cells stay numbers.
+VI = "[$-42A]"
+PCT_FORMAT = VI + "0.0"
+INT_FORMAT = VI + "#,##0"
 
 
 class _Formats:
@@ -50,10 +54,10 @@ class _Formats:
         self.cell = f(border=1, font_size=11, text_wrap=True)
         self.cell_c = f(border=1, font_size=11, align="center")
         self.cell_cw = f(border=1, font_size=11, align="center", text_wrap=True)
-        self.int = f(border=1, font_size=11, num_format="#,##0")
+        self.int = f(border=1, font_size=11, num_format=INT_FORMAT)
         self.pct = f(border=1, font_size=11, num_format=PCT_FORMAT, align="right")
         self.total = f(border=1, font_size=11, bold=True)
-        self.total_int = f(border=1, font_size=11, bold=True, num_format="#,##0")
+        self.total_int = f(border=1, font_size=11, bold=True, num_format=INT_FORMAT)
         self.total_pct = f(border=1, font_size=11, bold=True, num_format=PCT_FORMAT, align="right")
         self.total_c = f(border=1, font_size=11, bold=True, align="center")
         self.label = f(bold=True)
@@ -80,6 +84,33 @@ def _page(ws, landscape: bool = True, demo: bool = False) -> None:
     ws.set_margins(left=30 * MM, right=15 * MM, top=20 * MM, bottom=20 * MM)
     ws.set_header(DEMO_HEADER if demo else "&C&P", margin=10 * MM)
     ws.fit_to_pages(1, 0)
+
+
+ROW_PT = 15          # a row whose height is not set, as XlsxWriter writes it
+LAST_PAGE_ROWS = 6   # the fewest rows (days and Tổng cộng) a table's last printed page may hold
+# A4 landscape less the document's margins (_page), in points, and a column-width unit as LibreOffice
+# prints it (5.47 pt, plus 0.71 a column: measured with Times New Roman 12 as the default font).
+PAGE_W_PT, PAGE_H_PT, UNIT_PT = (297 - 30 - 15) / 25.4 * 72, (210 - 20 - 20) / 25.4 * 72, 5.47
+
+
+def day_breaks(widths, head_pt: float, header_pt: float, first: int, last: int) -> list[int]:
+    """Rows before which the Theo ngày table's printed pages break (rows ``first``..``last``, the last
+    being Tổng cộng; ``head_pt`` above the header row on the first page, the header row repeated on
+    every page). Set by hand, from a slightly low estimate of what a page holds, so that the last page
+    never holds one day and the total alone: it gets at least :data:`LAST_PAGE_ROWS` rows."""
+    scale = min(1.0, PAGE_W_PT / (sum(w + 0.71 for w in widths) * UNIT_PT))
+    page = 0.95 * PAGE_H_PT / scale          # a little room for the estimate's error
+    first_page = max(1, int((page - head_pt - header_pt) / ROW_PT))
+    per_page = max(LAST_PAGE_ROWS + 1, int((page - header_pt) / ROW_PT))
+    breaks, at = [], first + first_page
+    while at <= last:
+        breaks.append(at)
+        at += per_page
+    if breaks and last + 1 - breaks[-1] < LAST_PAGE_ROWS:
+        # Pull days from the page before onto the last one (never emptying the page before).
+        floor = breaks[-2] + 1 if len(breaks) > 1 else first + 1
+        breaks[-1] = max(floor, last + 1 - LAST_PAGE_ROWS)
+    return breaks
 
 
 def count_width(model: ReportModel, least: float) -> float:
@@ -110,6 +141,7 @@ class _Writer:
         self.fmt = _Formats(self.wb)
         self.target_cell = ""
         self.widths: dict[str, list[float]] = {}
+        self.head_height = 0.0  # points the last sheet's head takes (see head)
         self.repeated: dict[str, bool] = {}  # sheet name -> its table header already set to repeat  # sheet name -> column widths, to size wrapped rows
 
     def columns(self, ws, widths) -> None:
@@ -133,6 +165,7 @@ class _Writer:
         """Header blocks (official sheet) or a short title; return the next free row."""
         m, f = self.model, self.fmt
         row = 0
+        self.head_height = 0.0  # points the head takes, for deciding where a table's pages break
         if m.demo:  # demo data: the mark above everything (and in every printed page's header, see _page)
             ws.merge_range(row, 0, row, ncols - 1, DEMO_MARK, f.demo)
             row += 1
@@ -159,6 +192,9 @@ class _Writer:
             row = self.title(ws, row, ncols)
         ws.merge_range(row, 0, row, ncols - 1, m.period.label, f.period)
         row += 1
+        # Every row of the head at the default height, and the blank row after it (the title's row counted
+        # again: too high an estimate of the head only leaves the first page a little short, never over).
+        self.head_height += ROW_PT * (row + 1)
         if m.coverage:  # a period not over yet: what the numbers cover
             ws.merge_range(row, 0, row, ncols - 1, m.coverage, f.coverage)
             row += 1
@@ -175,7 +211,9 @@ class _Writer:
         tall enough for them; the next row."""
         chars = int(sum(self.widths.get(ws.name, [10] * ncols)[:ncols]) / 1.8)  # bold 14 pt capitals a line holds
         lines = title_lines(self.model.title, chars)
-        ws.set_row(row, 18 * sum(self.lines(ws, line, 0, ncols - 1, 1.8) for line in lines))
+        height = 18 * sum(self.lines(ws, line, 0, ncols - 1, 1.8) for line in lines)
+        self.head_height += height
+        ws.set_row(row, height)
         ws.merge_range(row, 0, row, ncols - 1, "\n".join(lines), self.fmt.title)
         return row + 1
 
@@ -361,6 +399,7 @@ class _Writer:
         ws.set_column(chart_col, chart_col, None, None, {"hidden": True})
         _page(ws, demo=self.model.demo)
         row = self.head(ws, len(heads), official=False)
+        head_pt = self.head_height
         for c, h in enumerate(heads):
             ws.write_string(row, c, h, f.head)
         ws.write_string(row, chart_col, "biểu đồ", f.text)
@@ -370,6 +409,7 @@ class _Writer:
         sat = [i for i, code in enumerate(m.codes) if code in ("RHL", "HL")]
         for i, r in enumerate(m.by_day.rows):
             rr = first + i
+            ws.set_row(rr, ROW_PT)  # written out: LibreOffice would size it itself, and day_breaks counts on it
             ws.write_number(rr, 0, i + 1, f.cell_c)
             ws.write_string(rr, 1, r.label, f.cell_c)
             ws.write_string(rr, 2, r.extra.get("weekday", ""), f.cell)
@@ -391,6 +431,7 @@ class _Writer:
         last = first + len(m.by_day.rows) - 1
         rr = last + 1
         t = m.by_day.total
+        ws.set_row(rr, ROW_PT)
         ws.write_string(rr, 0, "", f.total)
         ws.merge_range(rr, 1, rr, 2, "Tổng cộng", f.total)
         for col, value in [(3, t.total), *((4 + j, t.levels[c]) for j, c in enumerate(m.codes)), (flagged_col, t.flagged)]:
@@ -429,7 +470,7 @@ class _Writer:
             # by a page break prints in two halves.
             px = int(sum(widths[1:]) * 7 + 5 * len(widths))
             chart.set_size({"width": px, "height": 340})
-            ws.set_h_pagebreaks([rr + 2])
+            ws.set_h_pagebreaks([*day_breaks(widths, head_pt, 30, first, rr), rr + 2])
             ws.insert_chart(rr + 3, 1, chart)  # a row below the break: LibreOffice draws an object anchored on the break row on both pages
 
     def _verdict(self, ws, r: int, n_cell: str, rate_col: int, row: Row, fmt) -> None:
