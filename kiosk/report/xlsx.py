@@ -89,8 +89,9 @@ def _page(ws, landscape: bool = True, demo: bool = False) -> None:
 ROW_PT = 15          # a row whose height is not set, as XlsxWriter writes it
 LAST_PAGE_ROWS = 6   # the fewest rows (days and Tổng cộng) a table's last printed page may hold
 # A4 landscape less the document's margins (_page), in points, and a column-width unit as LibreOffice
-# prints it (5.47 pt, plus 0.71 a column: measured with Times New Roman 12 as the default font).
-PAGE_W_PT, PAGE_H_PT, UNIT_PT = (297 - 30 - 15) / 25.4 * 72, (210 - 20 - 20) / 25.4 * 72, 5.47
+# prints the Theo ngày sheet (5.9 pt, plus 0.71 a column: measured from the row pitch of its printout
+# at two scales of the rating, 3 and 5 levels).
+PAGE_W_PT, PAGE_H_PT, UNIT_PT = (297 - 30 - 15) / 25.4 * 72, (210 - 20 - 20) / 25.4 * 72, 5.9
 
 
 def day_breaks(widths, head_pt: float, header_pt: float, first: int, last: int) -> list[int]:
@@ -99,7 +100,7 @@ def day_breaks(widths, head_pt: float, header_pt: float, first: int, last: int) 
     every page). Set by hand, from a slightly low estimate of what a page holds, so that the last page
     never holds one day and the total alone: it gets at least :data:`LAST_PAGE_ROWS` rows."""
     scale = min(1.0, PAGE_W_PT / (sum(w + 0.71 for w in widths) * UNIT_PT))
-    page = 0.95 * PAGE_H_PT / scale          # a little room for the estimate's error
+    page = 0.99 * PAGE_H_PT / scale          # a little room for the estimate's error
     first_page = max(1, int((page - head_pt - header_pt) / ROW_PT))
     per_page = max(LAST_PAGE_ROWS + 1, int((page - header_pt) / ROW_PT))
     breaks, at = [], first + first_page
@@ -194,7 +195,7 @@ class _Writer:
         row += 1
         # Every row of the head at the default height, and the blank row after it (the title's row counted
         # again: too high an estimate of the head only leaves the first page a little short, never over).
-        self.head_height += ROW_PT * (row + 1)
+        self.head_height += ROW_PT * row
         if m.coverage:  # a period not over yet: what the numbers cover
             ws.merge_range(row, 0, row, ncols - 1, m.coverage, f.coverage)
             row += 1
