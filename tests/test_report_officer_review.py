@@ -65,7 +65,8 @@ def demo_files(tmp_path_factory):
         empty = report_for_store(store, config, Q4.d_from, Q4.d_to, period=Q4)   # no vote yet: still the demo centre
         demo.generate(store, config.counters, config.scale, 52, 120, 4, end=datetime(2026, 11, 21, 17, tzinfo=config.tz))
         model = report_for_store(store, config, Q4.d_from, Q4.d_to, period=Q4, appendix="Phụ lục I")
-    return {"model": model, "empty": empty, "pdf": render(model, "pdf"), "xlsx": render(model, "xlsx")}
+        by_votes = _model(store, config, Q4)   # the portable reader (the central service's), told nothing
+    return {"model": model, "empty": empty, "by_votes": by_votes, "pdf": render(model, "pdf"), "xlsx": render(model, "xlsx")}
 
 
 # --- 1. a period not yet over --------------------------------------------------------------------
@@ -91,7 +92,7 @@ def test_the_pdf_and_the_workbook_print_the_coverage_under_the_period(real):
 # --- 5. demo reports are marked ----------------------------------------------------------------
 
 def test_a_report_of_the_demo_centre_is_marked_on_every_pdf_page_and_every_sheet(demo_files):
-    assert demo_files["model"].demo and demo_files["empty"].demo
+    assert demo_files["model"].demo and demo_files["empty"].demo and demo_files["by_votes"].demo
     pages = _pages(demo_files["pdf"])
     assert len(pages) >= 3 and all(DEMO_MARK in p for p in pages)
     wb = openpyxl.load_workbook(io.BytesIO(demo_files["xlsx"]))

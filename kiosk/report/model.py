@@ -323,6 +323,7 @@ class PeriodData:
     rows: list[tuple]
     chains: list[ChainCheck]
     votes_sha256: str
+    demo: bool = False   # demo votes in the period: the report is marked (DEMO_MARK)
 
 
 def chain_scan(source: VoteSource, kiosk_id: str, d_from: date, d_to: date, lines: list[str],
@@ -384,7 +385,7 @@ class SqlReader:
         chains, lines = [], []
         for kiosk in kiosks:
             chains.append(chain_scan(source, kiosk, d_from, d_to, lines))
-        return PeriodData(rows, chains, digest_of(lines))
+        return PeriodData(rows, chains, digest_of(lines), demo_votes_in(source, d_from, d_to, kiosk_ids))
 
 
 def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: date, scale: Scale | str,
@@ -500,7 +501,7 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
         questionnaire_filters = {"kiosk_id": list(kiosk_ids)}
     sections, unreadable = questionnaire_sections(source, d_from, d_to, questionnaire_filters, questionnaire_dirs)
     notes += unreadable
-    demo = settings.demo or _has_demo_votes(source, d_from, d_to, kiosk_ids)
+    demo = settings.demo or data.demo
     return ReportModel(
         title=TITLE, unit=unit, period=period, scale=scale.id, scale_name=scale.name_vi, codes=codes,
         level_labels={lv.code: lv.vi for lv in scale.levels}, question=settings.question, target_pct=target,
@@ -510,8 +511,9 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
         coverage=coverage_line(period, issued), demo=demo)
 
 
-def _has_demo_votes(source: VoteSource, d_from: date, d_to: date, kiosk_ids) -> bool:
-    """Whether any vote of the period is a demo vote (``source = 'demo'``): such a report is marked."""
+def demo_votes_in(source: VoteSource, d_from: date, d_to: date, kiosk_ids) -> bool:
+    """Whether any vote of the period is a demo vote (``source = 'demo'``): one probe, which the central
+    service's partial index ``votes_demo`` answers at once (demo votes are few there, mixed with real ones)."""
     where, params = _where(d_from, d_to, kiosk_ids, None)
     return bool(source.query(f"SELECT 1 FROM votes WHERE {where} AND source = 'demo' LIMIT 1", params))
 
