@@ -99,6 +99,43 @@ def questionnaire_section() -> None:
         q_store.close()
 
 
+def vote_list(store, config, d_from: date, d_to: date) -> None:
+    """``report --format votes`` for the year beside a bare sqlite3 SELECT of the same rows written with the
+    csv module (one cursor, no paging), both into a file; and the Python memory peak of ours (tracemalloc,
+    a separate pass), which must not grow with the period."""
+    import csv
+    import sqlite3
+    import tracemalloc
+    from kiosk.report import write_vote_list
+    from kiosk.report.votes import COLUMNS
+    folder = Path(tempfile.mkdtemp(dir=BUILD))
+    try:
+        def bare():
+            conn = sqlite3.connect(store.path)
+            with open(folder / "bare.csv", "w", encoding="utf-8-sig", newline="") as f:
+                w = csv.writer(f, lineterminator="\n")
+                w.writerow(COLUMNS)
+                w.writerows(conn.execute(f"SELECT {', '.join(COLUMNS)} FROM votes WHERE local_date BETWEEN ? AND ? "
+                                         "ORDER BY kiosk_id, seq", [d_from.isoformat(), d_to.isoformat()]))
+            conn.close()
+        t_bare, _ = _time(bare, repeat=1)
+        t_ours, tally = _time(lambda: write_vote_list(store, config, d_from, d_to, folder / "votes.csv"), repeat=1)
+        size = (folder / "votes.csv").stat().st_size
+        print(f"  {'bare SELECT + csv of the year (baseline)':<44} {t_bare:6.2f} s")
+        print(f"  {'the vote list (report --format votes)':<44} {t_ours:6.2f} s  ({tally.votes:,} votes, "
+              f"{size / 2**20:,.0f} MiB, {t_ours / t_bare:.1f}x the bare SELECT)")
+        peaks = []
+        for days in (31, 366):
+            tracemalloc.start()
+            write_vote_list(store, config, d_from, min(d_to, date.fromordinal(d_from.toordinal() + days - 1)),
+                            folder / "m.csv")
+            peaks.append(tracemalloc.get_traced_memory()[1])
+            tracemalloc.stop()
+        print(f"  {'  Python memory peak, a month / the year':<44} {peaks[0] / 2**20:6.1f} / {peaks[1] / 2**20:.1f} MiB")
+    finally:
+        shutil.rmtree(folder)
+
+
 def main() -> None:
     vote_path()
     store, config = year_store()
@@ -131,6 +168,7 @@ def main() -> None:
         r, data = _time(lambda: render(model, fmt))
         print(f"  {'  render ' + fmt + ' alone':<44} {r:6.2f} s  ({len(data) / 1024:,.0f} KiB)")
     questionnaire_section()
+    vote_list(store, config, d_from, d_to)
     folder = Path(tempfile.mkdtemp(dir=BUILD))
     try:
         for fmt, label in (("xlsx", "the workbook"), ("pdf", "the PDF")):

@@ -77,7 +77,8 @@ def cmd_totals(args) -> int:
 
 
 def cmd_report(args) -> int:
-    """Write the II.7 report (xlsx, pdf) or totals per counter and day (csv, json) for a period."""
+    """Write the II.7 report (xlsx, pdf), totals per counter and day (csv, json) or the raw vote list
+    (votes) for a period."""
     from . import report
     from .period import PeriodError, parse_period
     try:
@@ -85,6 +86,10 @@ def cmd_report(args) -> int:
                               d_from=args.date_from, d_to=args.date_to)
     except PeriodError as e:
         print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.format == "votes" and (args.by or args.appendix):
+        print(f"error: {'--by' if args.by else '--appendix'} does not apply to --format votes "
+              "(the raw list of the period's votes, one row each)", file=sys.stderr)
         return EXIT_USAGE
     binary = args.format in ("xlsx", "pdf")
     if binary and not args.out and sys.stdout.isatty():
@@ -98,6 +103,8 @@ def cmd_report(args) -> int:
         if target is None:
             store.close()
             return EXIT_FAILED
+    if args.format == "votes":
+        return _vote_list(store, config, period, target)
     with store:
         if args.format in ("csv", "json") and args.by is None:
             # The kiosk's long-standing shapes (README): per day and counter, then the period.
@@ -128,6 +135,34 @@ def cmd_report(args) -> int:
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+    return EXIT_OK
+
+
+def _vote_list(store, config, period, target: Path | None) -> int:
+    """``report --format votes``: the period's votes streamed to ``target`` (atomically) or to standard
+    output, then how many and their digest (the workbook's Kiểm chứng one) on standard error."""
+    from . import report
+    from .report.votes import VoteList
+    with store:
+        try:
+            if target is not None:
+                tally = report.write_vote_list(store, config, period.d_from, period.d_to, target)
+            else:
+                tally = VoteList(None, 0, "")
+                for chunk in report.vote_list_chunks(store, config, period.d_from, period.d_to, tally):
+                    sys.stdout.buffer.write(chunk)
+                sys.stdout.flush()
+        except OSError as e:
+            if isinstance(e, BrokenPipeError):
+                raise
+            print(f"error: cannot write {target}: {e.strerror or e}", file=sys.stderr)
+            return EXIT_FAILED
+    summary = f"{period.label}: {tally.votes} phiếu, SHA-256 {tally.sha256}"
+    if target is not None:
+        log.info("vote list %s written to %s (%d votes)", period.label, target, tally.votes)
+        print(f"đã ghi {target} ({summary})", file=sys.stderr)
+    else:
+        print(summary, file=sys.stderr)
     return EXIT_OK
 
 
@@ -265,16 +300,18 @@ def build_parser(extensions: Sequence[Callable] = ()) -> argparse.ArgumentParser
     p.add_argument("--date", type=_date, help="the local day, YYYY-MM-DD (default: today)")
     p.add_argument("--json", action="store_true", help="print the JSON contract shape")
 
-    p = add("report", cmd_report, "the II.7 report (Bảng tổng hợp) for a period: xlsx, pdf, csv or json")
+    p = add("report", cmd_report, "the II.7 report (Bảng tổng hợp) for a period: xlsx, pdf, csv or json; "
+                                  "or the period's raw votes (votes)")
     when = p.add_argument_group("the period (give one)")
     when.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD", help="first day (with --to)")
     when.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD", help="last day (with --from)")
     when.add_argument("--month", metavar="YYYY-MM", help="a calendar month, e.g. 2026-11")
     when.add_argument("--quarter", metavar="YYYY-Qn", help="a quarter, e.g. 2026-Q4")
     when.add_argument("--year", metavar="YYYY", help="a calendar year, e.g. 2026")
-    p.add_argument("--format", choices=("csv", "json", "xlsx", "pdf"), default="csv",
+    p.add_argument("--format", choices=("csv", "json", "xlsx", "pdf", "votes"), default="csv",
                    help="xlsx/pdf: the II.7 workbook/document; csv/json: totals per day and counter "
-                        "(with --by: the II.7 summary table / the whole report model)")
+                        "(with --by: the II.7 summary table / the whole report model); votes: every vote "
+                        "of the period as CSV, in the order of the Kiểm chứng digest (docs/report.md)")
     p.add_argument("--by", choices=("counter", "officer", "day", "month"),
                    help="the rows of the summary table (default: counter)")
     p.add_argument("--appendix", metavar="TEXT", help='a heading above the title, e.g. "Phụ lục I"')

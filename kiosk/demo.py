@@ -8,7 +8,9 @@ from datetime import datetime, time, timedelta
 from typing import Any, Iterator, Sequence
 
 from .config import Counter
+from .flow import LOW_LEVELS
 from .scales import Scale
+from .sipas import ELEMENTS
 from .store import VoteStore
 
 # Office hours of a commune centre: mornings and afternoons, Monday to Friday, Saturday morning.
@@ -17,6 +19,11 @@ _SATURDAY = ((time(7, 30), time(11, 30)),)
 # Weights best to worst: centres see mostly satisfied citizens, a few unhappy ones.
 _WEIGHTS = {"RHL": 55, "HL": 30, "BT": 8, "KHL": 5, "RKHL": 2}
 _REPEAT_RATE = 0.01  # an impatient second press seconds later: stored, flagged
+# After a low rating the touch screen asks, optionally, what was wrong: the less happy, the likelier an
+# answer. Of the SIPAS elements, procedures and officers are cited most (the order of ELEMENTS).
+_REASON_RATE = {"RKHL": 0.8, "KHL": 0.65, "BT": 0.35}
+_ELEMENT_WEIGHTS = {"access": 2, "procedure": 5, "officer": 4, "result": 3, "feedback": 1}
+assert set(_REASON_RATE) == LOW_LEVELS and set(_ELEMENT_WEIGHTS) == set(ELEMENTS)
 
 
 class RealVotesPresent(Exception):
@@ -95,4 +102,25 @@ def generate(store: VoteStore, counters: Sequence[Counter], scale: Scale, days: 
         raise RealVotesPresent(f"{store.path} holds {real} real vote(s); demo votes would be counted as "
                                "evidence. Use a configuration with its own data_dir for demos.")
     end = end or datetime.now(store.tz)
-    return store.record_votes(demo_votes(counters, scale, store.tz, days, per_day, seed, end))
+    head = store.count()  # seq runs 1, 2, 3… without gaps (the hash chain): the last vote's seq
+    n = store.record_votes(demo_votes(counters, scale, store.tz, days, per_day, seed, end))
+    demo_reasons(store, head, seed)
+    return n
+
+
+def demo_reasons(store: VoteStore, after_seq: int, seed: int | None) -> int:
+    """Attach reasons to a share of the low ratings stored after vote ``after_seq`` (not to flagged
+    repeats, which the reports never count), one :meth:`VoteStore.attach_reasons` a vote, as the touch
+    screen does after a citizen ticks what was wrong. Returns how many votes got reasons."""
+    rng = random.Random(None if seed is None else f"reasons-{seed}")
+    elements, weights = list(_ELEMENT_WEIGHTS), list(_ELEMENT_WEIGHTS.values())
+    given = 0
+    # Through the store's API, not SQL (only the store's own modules touch its tables); iter_votes reads a
+    # batch at a time and holds no cursor open, so reasons may be written between batches.
+    for vote in store.iter_votes(after_seq):
+        if vote.flag is not None or vote.level not in LOW_LEVELS or rng.random() >= _REASON_RATE[vote.level]:
+            continue  # not asked, or skipped the question; most who answer tick one element, some two
+        picked = {rng.choices(elements, weights)[0] for _ in range(1 if rng.random() < 0.7 else 2)}
+        store.attach_reasons(vote.uuid, [e for e in elements if e in picked])
+        given += 1
+    return given

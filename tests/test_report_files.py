@@ -38,6 +38,25 @@ def test_write_report_writes_one_named_file_and_reports_progress(kiosk, tmp_path
     assert fractions == sorted(fractions) and fractions[-1] == 1.0 and all(text for _, text in seen)
 
 
+def test_write_report_writes_the_vote_list_too_named_apart_with_progress(kiosk, tmp_path):
+    """The manager's fourth file type goes through the same call: the raw votes, not a rendering."""
+    store, config = kiosk
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    seen = []
+    path = write_report(store, config, date(2026, 10, 1), date(2026, 12, 31), "votes", folder,
+                        progress=lambda fraction, text: seen.append((fraction, text)), period=quarter(2026, 4))
+    assert path == folder / "danh-sach-phieu_test-01_2026-Q4.csv"
+    lines = path.read_bytes().decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("seq,uuid,kiosk_id,") and len(lines) - 1 == store.count()  # every vote is in Q4
+    assert list(folder.iterdir()) == [path]
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and all(text for _, text in seen)
+    with pytest.raises(FileNotFoundError, match="no such folder"):
+        write_report(store, config, D_FROM, D_TO, "votes", tmp_path / "gone", progress=lambda *a: seen.append(a))
+    assert len(seen) == len(fractions)  # refused before any work
+
+
 def test_write_report_names_a_range_by_its_dates_and_replaces_an_older_file(kiosk, tmp_path):
     store, config = kiosk
     first = write_report(store, config, D_FROM, D_TO, "csv", tmp_path)

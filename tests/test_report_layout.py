@@ -161,7 +161,8 @@ def test_the_small_sample_mark_is_printed_beside_the_29_and_not_the_30(boundary,
 def test_the_verification_names_the_period_in_vietnamese_dates_and_the_bounds_to_query(files):
     from kiosk.report.text import verification_lines
     lines = dict(verification_lines(files["model"]))
-    assert lines["Kỳ báo cáo"].endswith(": 02/11/2026 – 08/11/2026 (local_date 2026-11-02 … 2026-11-08)")
+    assert lines["Kỳ báo cáo"] == "Từ ngày 02/11/2026 đến ngày 08/11/2026."          # for the officer
+    assert lines["Kỳ báo cáo (local_date)"] == "2026-11-02 … 2026-11-08"            # for the inspector's query
     assert re.fullmatch(r"\d\d:\d\d:\d\d ngày \d\d/\d\d/\d{4} \(UTC\+07:00\)", lines["Thời điểm lập tệp"])
 
 
@@ -253,8 +254,10 @@ def test_the_printed_digest_recipe_names_every_choice_an_inspector_must_repeat(f
     from kiosk.report.text import verification_lines
     recipe = dict(verification_lines(files["model"]))["Cách tính SHA-256"]
     for part in ("cột hash", "local_date trong kỳ", "phiếu bị loại", "thang khác", "\\n", "kiosk_id rồi seq tăng dần",
-                 "chữ thường", "docs/report.md"):
+                 "chữ thường", "docs/report.md", "--format votes"):
         assert part in recipe, part
+    from kiosk.report.votes import HASH_COLUMN
+    assert f"cột hash là cột {HASH_COLUMN})" in recipe  # the column the raw export really has it in
 
 
 def test_seven_digit_counts_stay_inside_their_cells(files, tmp_path):

@@ -358,13 +358,19 @@ def test_libreoffice_found_no_formula_error_on_the_questionnaire_sheets(made):
         assert not [v for v in values if isinstance(v, str) and v.startswith(("#", "Err:"))]
 
 
-def test_a_period_with_no_answers_has_no_questionnaire_sheet_and_no_pdf_section(made):
+def test_a_period_with_no_answers_says_so_in_the_questionnaire_sections_place(made):
+    """II.7's Quý IV line expects the questionnaire: a period with none answered says so, in the section's
+    place and numbering (the PDF's 6., before 7. Kiểm chứng; the workbook's sheet before Kiểm chứng)."""
     assert made["empty"].questionnaires == []
-    assert openpyxl.load_workbook(made["src"] / "empty.xlsx").sheetnames == [
-        "Tổng hợp", "Theo công chức", "Theo ngày", "Theo giờ", "Lý do", "Kiểm chứng"]
+    wb = openpyxl.load_workbook(made["src"] / "empty.xlsx")
+    assert wb.sheetnames == ["Tổng hợp", "Theo công chức", "Theo ngày", "Theo giờ", "Lý do", "Phiếu KS", "Kiểm chứng"]
+    cells = [c for row in wb["Phiếu KS"].iter_rows(values_only=True) for c in row if c]
+    assert "KẾT QUẢ PHIẾU KHẢO SÁT" in cells and "Chưa có phiếu khảo sát nào được trả lời trong kỳ." in cells
     text = subprocess.run(["pdftotext", "-layout", str(made["src"] / "empty.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
-    assert "PHIẾU KHẢO SÁT" not in text and "6. KIỂM CHỨNG" in text
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    i = lines.index("6. KẾT QUẢ PHIẾU KHẢO SÁT")
+    assert lines[i + 1] == "Chưa có phiếu khảo sát nào được trả lời trong kỳ." and lines[i + 2] == "7. KIỂM CHỨNG"
 
 
 # --- the PDF ------------------------------------------------------------------------------------

@@ -85,9 +85,26 @@ def test_the_workbook_target_cell_holds_the_configured_target_and_drives_the_ver
             assert row[14] == ("Đạt" if rates[key] >= 72 else "Chưa đạt"), (key, row[14])
 
 
+def _day_verdicts(book) -> dict[str, str]:
+    """The Theo ngày sheet's Kết quả per day (a day label like 02/11/2026 → Đạt, Chưa đạt or —)."""
+    ws = book["Theo ngày"]
+    col = next(r for r in ws.iter_rows(values_only=True) if r[0] == "STT").index("Kết quả")
+    return {r[1]: r[col] for r in ws.iter_rows(values_only=True) if isinstance(r[1], str) and r[1][:2].isdigit()}
+
+
+def _want_days(want, target: float) -> dict[str, str]:
+    from datetime import date
+    out = {}
+    for day, levels in want.days.items():
+        rate = half_up(satisfied(levels), sum(levels.values()))
+        out[date.fromisoformat(day).strftime("%d/%m/%Y")] = "—" if rate is None else ("Đạt" if rate >= target else "Chưa đạt")
+    return out
+
+
 def test_an_office_that_types_another_target_sees_every_verdict_follow(report, tmp_path):
-    """The target is a cell: typed anew (73 %), LibreOffice recalculates each row's Kết quả and the
-    sentence under the table, which states the new target and verdict in Vietnamese numbers."""
+    """The target is a cell: typed anew (74 %), LibreOffice recalculates each row's Kết quả, each day's on
+    Theo ngày, and the sentence under the table, which states the new target and verdict in Vietnamese
+    numbers."""
     import shutil
     from tests.test_report_xlsx import RECALC_ALWAYS
     if shutil.which("soffice") is None:
@@ -102,9 +119,11 @@ def test_an_office_that_types_another_target_sees_every_verdict_follow(report, t
     rates = _rates(want)
     assert sentence == (f"Kết quả: Tỷ lệ hài lòng chung {rates['ALL']:.1f} % so với chỉ tiêu 72,0 %: ".replace(".", ",")
                         + ("ĐẠT" if rates["ALL"] >= 72 else "CHƯA ĐẠT"))
+    before = _day_verdicts(openpyxl.load_workbook(src / "r.xlsx", data_only=True))
+    assert before == {**_want_days(want, 72), "06/11/2026": "—"}
     wb = openpyxl.load_workbook(src / "r.xlsx")
     ws = wb["Tổng hợp"]
-    next(row for row in ws.iter_rows() if row[0].value == "Chỉ tiêu tỷ lệ hài lòng (%):")[2].value = 73
+    next(row for row in ws.iter_rows() if row[0].value == "Chỉ tiêu tỷ lệ hài lòng (%):")[2].value = 74
     wb.save(src / "r.xlsx")
     profile = tmp_path / "lo-profile"
     (profile / "user").mkdir(parents=True)
@@ -114,11 +133,14 @@ def test_an_office_that_types_another_target_sees_every_verdict_follow(report, t
     after = openpyxl.load_workbook(tmp_path / "out" / "r.xlsx", data_only=True)["Tổng hợp"]
     sentence = next(c.value for row in after.iter_rows() for c in row
                     if isinstance(c.value, str) and c.value.startswith("Kết quả:"))
-    assert sentence == (f"Kết quả: Tỷ lệ hài lòng chung {rates['ALL']:.1f} % so với chỉ tiêu 73,0 %: ".replace(".", ",")
-                        + ("ĐẠT" if rates["ALL"] >= 73 else "CHƯA ĐẠT"))
+    assert sentence == (f"Kết quả: Tỷ lệ hài lòng chung {rates['ALL']:.1f} % so với chỉ tiêu 74,0 %: ".replace(".", ",")
+                        + ("ĐẠT" if rates["ALL"] >= 74 else "CHƯA ĐẠT"))
+    days = _day_verdicts(openpyxl.load_workbook(tmp_path / "out" / "r.xlsx", data_only=True))
+    assert days == {**_want_days(want, 74), "06/11/2026": "—"}
+    assert days != before  # 73.7 % met 72 % and misses 74 %: the days follow the typed target
     labels = {r.label: r.key for r in model.summary.rows}
     for row in after.iter_rows(values_only=True):
         if row[1] == "Tổng cộng":
             break
         if labels.get(row[1]) in rates:
-            assert row[14] == ("Đạt" if rates[labels[row[1]]] >= 73 else "Chưa đạt"), row
+            assert row[14] == ("Đạt" if rates[labels[row[1]]] >= 74 else "Chưa đạt"), row

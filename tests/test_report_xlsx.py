@@ -18,7 +18,8 @@ from kiosk.store import VoteStore
 from tests.conftest import write_config
 from tests.helpers.report_data import D_FROM, D_TO, REPORT_CONFIG, expected, fill_rich, half_up, satisfied, summed
 
-SHEETS = ["Tổng hợp", "Theo công chức", "Theo ngày", "Theo giờ", "Lý do", "Kiểm chứng"]
+# No questionnaire answered in the week: its place ("Phiếu KS") says so, before Kiểm chứng.
+SHEETS = ["Tổng hợp", "Theo công chức", "Theo ngày", "Theo giờ", "Lý do", "Phiếu KS", "Kiểm chứng"]
 CODES = ("RHL", "HL", "BT", "KHL", "RKHL")
 # LibreOffice keeps cached values of OOXML files unless told to recalculate on load.
 RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -105,7 +106,7 @@ def _errors(path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("which", ["src", "out"])
-def test_the_workbook_has_six_sheets_in_times_new_roman_with_the_title_and_header(books, which):
+def test_the_workbook_has_its_sheets_in_times_new_roman_with_the_title_and_header(books, which):
     wb = openpyxl.load_workbook(books[which] / "rich.xlsx", data_only=True)
     assert wb.sheetnames == SHEETS
     ws = wb["Tổng hợp"]
@@ -137,17 +138,28 @@ def test_every_officer_row_is_right_before_and_after_recalculation(books, which)
     _check_summary(ws, e.officers, e.officer_flagged, labels)
 
 
-def test_the_days_sheet_has_every_day_with_votes_and_a_line_chart_with_the_target(books):
+@pytest.mark.parametrize("which", ["src", "out"])
+def test_the_days_sheet_has_every_day_with_votes_and_its_verdict_before_and_after_recalculation(books, which):
     e = books["expected"]
-    wb = openpyxl.load_workbook(books["out"] / "rich.xlsx", data_only=True)
-    ws = wb["Theo ngày"]
+    ws = openpyxl.load_workbook(books[which] / "rich.xlsx", data_only=True)["Theo ngày"]
+    head = next(r for r in ws.iter_rows(values_only=True) if r[0] == "STT")
+    assert head[9:14] == ("Tỷ lệ hài lòng (%)", "Chỉ tiêu (%)", "Kết quả", "Phiếu bị loại", "Ghi chú")
     rows = {r[1]: r for r in ws.iter_rows(values_only=True) if isinstance(r[1], str) and r[1][:2].isdigit()}
     for day, levels in e.days.items():
         label = date.fromisoformat(day).strftime("%d/%m/%Y")
+        rate = half_up(satisfied(levels), sum(levels.values()))
         assert rows[label][3] == sum(levels.values())
-        assert rows[label][9] == half_up(satisfied(levels), sum(levels.values()))
+        assert rows[label][9] == rate
+        assert rows[label][11] == ("Đạt" if rate >= 90 else "Chưa đạt"), label
     friday = rows["06/11/2026"]
-    assert (friday[3], friday[9], friday[11], friday[12]) == (0, "—", 1, "chỉ có phiếu bị loại")
+    assert (friday[3], friday[9], friday[11], friday[12], friday[13]) == (0, "—", "—", 1, "chỉ có phiếu bị loại")
+    everything = summed(e.days)
+    total = next(r for r in ws.iter_rows(values_only=True) if r[1] == "Tổng cộng")
+    assert total[11] == ("Đạt" if half_up(satisfied(everything), sum(everything.values())) >= 90 else "Chưa đạt")
+    assert total[12] == sum(e.flagged.values())
+
+
+def test_the_days_sheet_has_a_line_chart_with_the_target(books):
     for which in ("src", "out"):  # written natively, and kept by LibreOffice
         charts = openpyxl.load_workbook(books[which] / "rich.xlsx")["Theo ngày"]._charts
         assert [type(c).__name__ for c in charts] == ["LineChart"] and len(charts[0].series) == 2
@@ -172,7 +184,7 @@ def test_the_reasons_and_verification_sheets_carry_the_counts_and_the_digest(boo
     assert reasons["Công chức giải quyết"][2] == e.reasons.get("officer", 0)
     check = {r[0]: r[1] for r in wb["Kiểm chứng"].iter_rows(values_only=True) if r[0]}
     assert check["SHA-256 các phiếu trong kỳ"] == e.digest
-    assert check["Kiosk"] == "test-01"
+    assert check["Mã kiosk (kiosk_id)"] == "test-01"
     assert check["Chuỗi băm kiosk test-01"].startswith("HỢP LỆ")
 
 

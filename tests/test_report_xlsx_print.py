@@ -5,6 +5,8 @@ several pages."""
 
 from __future__ import annotations
 
+import copy
+import os
 import re
 import shutil
 import subprocess
@@ -19,6 +21,7 @@ from kiosk import demo
 from kiosk.config import load_config
 from kiosk.period import quarter
 from kiosk.report import render, report_for_store
+from kiosk.report.model import DEMO_MARK, fmt_pct
 from kiosk.store import VoteStore
 from tests.conftest import write_config
 from tests.helpers.report_data import REPORT_CONFIG
@@ -41,10 +44,18 @@ def printed(tmp_path_factory):
     book.write_bytes(render(model, "xlsx"))
     big = _scaled(model, 31_337)   # a commune's year over several kiosks: seven-digit counts
     (root / "big.xlsx").write_bytes(render(big, "xlsx"))
+    # 30 days: one row more than LibreOffice's first page of Theo ngày holds, which left a lone day and
+    # the total on a page of their own.
+    short = copy.deepcopy(model)
+    short.by_day.rows = short.by_day.rows[:30]
+    (root / "days30.xlsx").write_bytes(render(short, "xlsx"))
     profile = root / "lo-profile"
+    # An English locale, as most offices' LibreOffice: the workbook's numbers must still print as Vietnamese.
+    env = {**os.environ, "LANG": "en_US.UTF-8", "LC_ALL": "en_US.UTF-8"}
     done = subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--calc",
-                           "--convert-to", "pdf", "--outdir", str(root), str(book), str(root / "big.xlsx")],
-                          capture_output=True, text=True, timeout=180)
+                           "--convert-to", "pdf", "--outdir", str(root), str(book), str(root / "big.xlsx"),
+                           str(root / "days30.xlsx")],
+                          capture_output=True, text=True, timeout=180, env=env)
     pdf = root / "quy-iv.pdf"
     assert pdf.exists(), done.stderr
     n = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
@@ -53,7 +64,10 @@ def printed(tmp_path_factory):
                             capture_output=True, text=True).stdout for i in range(1, n + 1)]
     big_text = subprocess.run(["pdftotext", "-layout", str(root / "big.pdf"), "-"], capture_output=True,
                               text=True).stdout
-    return {"book": book, "pdf": pdf, "pages": pages, "model": model, "big": big, "big_text": big_text}
+    days30 = subprocess.run(["pdftotext", "-layout", str(root / "days30.pdf"), "-"], capture_output=True,
+                            text=True).stdout.split("\f")
+    return {"book": book, "pdf": pdf, "pages": pages, "model": model, "big": big, "big_text": big_text,
+            "days30": days30}
 
 
 def _scaled(model, k: int):
@@ -73,13 +87,50 @@ def test_the_printed_workbook_uses_only_the_times_metric_font_even_in_the_chart(
     assert names and all("LiberationSerif" in n for n in names), names  # Times New Roman, as LibreOffice maps it
 
 
+def _lines(page: str) -> list[str]:
+    """A page's lines, without the demo mark (these are demo votes: checked by its own test)."""
+    return [ln.strip() for ln in page.splitlines() if ln.strip() and ln.strip() != DEMO_MARK]
+
+
 def test_the_first_printed_page_has_no_number_and_every_other_page_has_its_own(printed):
     pages = printed["pages"]
     assert len(pages) >= 5
-    first_lines = [next((ln.strip() for ln in p.splitlines() if ln.strip()), "") for p in pages]
+    first_lines = [next(iter(_lines(p)), "") for p in pages]
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in first_lines[0] and not re.fullmatch(r"\d+", first_lines[0])
     for i, line in enumerate(first_lines[1:], start=2):
         assert line == str(i), (i, line)
+
+
+def test_a_workbook_of_demo_votes_carries_the_demo_mark_on_every_printed_page(printed):
+    assert printed["model"].demo
+    for i, page in enumerate(printed["pages"], start=1):
+        assert DEMO_MARK in page, i
+    wb = openpyxl.load_workbook(printed["book"])
+    for ws in wb:   # and atop every sheet, for whoever reads it on screen
+        assert ws.cell(1, 1).value == DEMO_MARK, ws.title
+
+
+@pytest.mark.parametrize("which,days", [("pages", None), ("days30", 30)])
+def test_the_days_table_never_leaves_a_lone_day_and_the_total_on_its_last_page(printed, which, days):
+    counts = [n for n in (len(re.findall(r"\d\d/1[01]/2026\s+Thứ", p)) for p in printed[which]) if n]
+    assert len(counts) >= 2 and sum(counts) == (days or len(printed["model"].by_day.rows))
+    assert counts[-1] >= 5, counts   # five days and the total at least
+
+
+def test_the_portrait_reasons_sheet_breaks_its_title_between_phrases(printed):
+    page = next(p for p in printed["pages"] if "Yếu tố (SIPAS)" in p)
+    lines = _lines(page)
+    assert "CÔNG" not in lines and not any(ln.endswith("HÀNH CHÍNH") for ln in lines), lines[:8]
+    assert "CỦA TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG" in lines and "SỰ HÀI LÒNG CỦA NGƯỜI DÂN" in lines, lines[:8]
+
+
+def test_the_printed_numbers_are_vietnamese_in_an_english_locale(printed):
+    """2.575 and 85,4 (as the PDF prints them), not 2,575 and 85.4 beside "85,4 %" in the verdict."""
+    page = printed["pages"][0]
+    total = printed["model"].summary.total
+    assert re.search(rf"Tổng cộng\s+{re.escape(f'{total.total:,}'.replace(',', '.'))}\s", page), page[-1500:]
+    assert re.search(rf"\s{re.escape(fmt_pct(total.satisfied_pct))}\s", page.split("Tổng cộng")[1])
+    assert not re.search(r"\d,\d\d\d\b", page) and not re.search(r"\b\d+\.\d\b", page)
 
 
 def test_the_days_table_header_is_printed_atop_every_page_it_runs_over(printed):
@@ -167,4 +218,4 @@ def test_seven_digit_counts_print_as_numbers_not_hashes(printed):
     assert "###" not in text
     total = printed["big"].summary.total
     for n in (total.total, *total.levels.values()):
-        assert f"{n:,}" in text, n   # LibreOffice's default locale groups with commas
+        assert f"{n:,}".replace(",", ".") in text, n   # grouped with dots, as Vietnamese documents write them

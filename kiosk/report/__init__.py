@@ -7,21 +7,24 @@ Public API (the manager screen, the CLI and the central service call only these)
   ``vote_reasons``);
 - :func:`render` — the model as bytes in one format;
 - :func:`write_report` — the kiosk's report for a period, written atomically into a folder
-  (:func:`write_reports` for the workbook and the PDF together, the votes read once).
+  (:func:`write_reports` for the workbook and the PDF together, the votes read once);
+- :func:`write_vote_list` / :func:`vote_list_chunks` — the period's raw votes as CSV, in the Kiểm chứng
+  digest's order (:mod:`.votes`), for an inspector to recompute the digest.
 
 No Kivy, no HTTP, no Django here.
 """
 
 from __future__ import annotations
 
-from .files import (FORMATS, StoreReader, file_name, report_for_store, unit_from_config, write_atomically, write_report,
-                    write_reports)
+from .files import (FORMATS, VOTES, StoreReader, file_name, report_for_store, unit_from_config, vote_list_chunks,
+                    write_atomically, write_report, write_reports, write_vote_list)
 from .model import (BY_CHOICES, PeriodData, ReportModel, ReportSettings, ReportUnit, SqlReader, aggregate_sql,
                     build_report, chain_scan, digest_of, pct)
 
 __all__ = ["BY_CHOICES", "FORMATS", "PeriodData", "ReportModel", "ReportSettings", "ReportUnit", "SqlReader",
            "StoreReader", "aggregate_sql", "build_report", "chain_scan", "digest_of", "file_name", "pct", "render",
-           "report_for_store", "unit_from_config", "write_atomically", "write_report", "write_reports"]
+           "report_for_store", "unit_from_config", "VOTES", "vote_list_chunks", "write_atomically", "write_report",
+           "write_reports", "write_vote_list"]
 
 
 def render(model: ReportModel, fmt: str) -> bytes:

@@ -18,7 +18,8 @@ from ..totals import VoteSource
 from .model import (ChainCheck, PeriodData, ReportModel, ReportSettings, ReportUnit, _where, aggregate_sql,
                     build_report)
 
-FORMATS = ("xlsx", "pdf", "csv", "json")
+FORMATS = ("xlsx", "pdf", "csv", "json")   # renderings of the report model
+VOTES = "votes"                              # the raw vote list (kiosk.report.votes), not a rendering
 Progress = Callable[[float, str], None]
 
 
@@ -110,13 +111,19 @@ class StoreReader:
         if lo is None:
             chains = [ChainCheck(k, True, "không có phiếu trong kỳ", head_seq, head_hash) for k in kiosks]
             return PeriodData(rows, chains, hashlib.sha256().hexdigest())
+        # A kiosk's store holds demo votes only or none (the demo centre's and a rehearsal's stores are
+        # apart; demo-data refuses a real centre's): the period's first and last votes tell, by their seq.
+        # (A query on the source column reads every vote of the period: 3 s on a year, no index has it.)
+        demo = any(r[0] == "demo" for r in source.query("SELECT source FROM votes WHERE seq IN (?, ?)", [lo, hi]))
         if officers is None:
             in_period = sum(r[-1] for r in rows)
         else:
             w, p = _where(d_from, d_to, kiosk_ids, None)
             in_period = source.query(f"SELECT count(*) FROM votes WHERE {w} AND seq <= ?", [*p, hi])[0][0]
         if len({r[0] for r in rows}) > 1 or in_period != hi - lo + 1:
-            return self._full_pass(source, d_from, d_to, kiosk_ids, rows, (head_seq, head_hash), lo, hi)
+            data = self._full_pass(source, d_from, d_to, kiosk_ids, rows, (head_seq, head_hash), lo, hi)
+            data.demo = demo
+            return data
         # Every seq lo..hi is a vote of the period, of the one kiosk counted: the digest is its hashes in seq order.
         checkpoint = source.chain_checkpoint() if hasattr(source, "chain_checkpoint") else None
         problem = self._from_checkpoint(source, checkpoint, lo, hi)
@@ -138,7 +145,7 @@ class StoreReader:
             checked += (f"; phiếu {_seqs(checkpoint.seq + 1, hi)} băm lại lúc lập báo cáo" if hi > checkpoint.seq else "")
         checked += f"; liên kết prev_hash → hash của phiếu {_seqs(lo, hi)} kiểm tra lúc lập báo cáo"
         chains = [ChainCheck(k, not problem, checked, head_seq, head_hash, problem) for k in kiosks]
-        return PeriodData(rows, chains, digest)
+        return PeriodData(rows, chains, digest, demo)
 
     def _from_checkpoint(self, source: VoteSource, checkpoint, lo: int, hi: int) -> str:
         """Re-hash, from its fields, every vote after the checkpoint up to ``hi`` (without a checkpoint:
@@ -240,6 +247,7 @@ def report_for_store(store, config, d_from: date, d_to: date, *, by: str = "coun
                         counters=config.counters, target_pct=config.report.target_pct, kiosk_ids=[config.kiosk_id],
                         settings=ReportSettings(by=by, appendix=appendix, question=config.question or
                                                 ReportSettings.question, issued_on=store.today(),
+                                                demo=bool(getattr(config, "is_demo", False)),
                                                 # the kiosk's local time, as the votes and the date line have it
                                                 generated_at=datetime.now(store.tz)),
                         period=period, reader=StoreReader(), questionnaire_dirs=questionnaire_dirs(config),
@@ -250,7 +258,36 @@ def report_for_store(store, config, d_from: date, d_to: date, *, by: str = "coun
 
 def file_name(kiosk_id: str, period: Period, fmt: str) -> str:
     """A file name that says what it is and survives any file system (no diacritics, no slashes)."""
+    if fmt == VOTES:
+        from .votes import vote_list_name
+        return vote_list_name(kiosk_id, period.slug)
     return f"bang-tong-hop-II7_{kiosk_id}_{period.slug}.{fmt}"
+
+
+def vote_list_chunks(store, config, d_from: date, d_to: date, tally=None):
+    """The raw vote list of the kiosk's period as CSV byte chunks (see :mod:`.votes`): the very votes
+    whose hashes the report's Kiểm chứng digest covers (this kiosk's, ``local_date`` in the period)."""
+    from .votes import csv_chunks, vote_rows
+    return csv_chunks(vote_rows(store, d_from, d_to, [config.kiosk_id]), tally)
+
+
+def write_vote_list(store, config, d_from: date, d_to: date, path: str | os.PathLike,
+                    progress: Progress | None = None):
+    """Write the raw vote list to ``path`` atomically, streamed; returns a :class:`~.votes.VoteList`
+    (the path, how many votes, their digest). ``progress(fraction, what)`` as the rows are written."""
+    from .votes import VoteList, write_chunks_atomically
+    path = Path(path)
+    tally = VoteList(path, 0, "")
+    report = progress or (lambda fraction, what: None)
+    first, last = d_from.isoformat(), d_to.isoformat()
+    total = store.query("SELECT count(*) FROM votes WHERE local_date BETWEEN ? AND ? AND kiosk_id = ?",
+                        [first, last, config.kiosk_id])[0][0]
+    report(0.05, "Đang ghi danh sách phiếu…")
+    write_chunks_atomically(path, vote_list_chunks(store, config, d_from, d_to, tally),
+                            lambda _bytes: report(0.05 + 0.9 * min(1.0, tally.votes / (total or 1)),
+                                                  "Đang ghi danh sách phiếu…"))
+    report(1.0, f"Đã ghi {path.name}")
+    return tally
 
 
 def write_report(store, config, d_from: date, d_to: date, fmt: str, folder: str | os.PathLike,
@@ -261,9 +298,26 @@ def write_report(store, config, d_from: date, d_to: date, fmt: str, folder: str 
     Returns the file's path. ``progress(fraction, what)`` is called as the work advances (from the
     calling thread). Raises ``FileNotFoundError``/``NotADirectoryError`` for a missing folder and
     ``ValueError`` for an unknown format, before any work is done.
+    ``fmt`` may also be ``votes``: the raw vote list (:func:`write_vote_list`) instead of the report.
     """
+    if fmt not in (*FORMATS, VOTES):
+        raise ValueError(f"unknown report format {fmt!r} (one of {', '.join((*FORMATS, VOTES))})")
+    if fmt == VOTES:
+        folder = _existing_folder(folder)
+        path = folder / file_name(config.kiosk_id, period or between(d_from, d_to), VOTES)
+        return write_vote_list(store, config, d_from, d_to, path, progress).path
     return write_reports(store, config, d_from, d_to, (fmt,), folder, progress, by=by, period=period,
                          appendix=appendix)[0]
+
+
+def _existing_folder(folder: str | os.PathLike) -> Path:
+    """``folder`` as a Path; FileNotFoundError/NotADirectoryError when it is not an existing folder."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise FileNotFoundError(f"{folder}: no such folder")
+    if not folder.is_dir():
+        raise NotADirectoryError(f"{folder}: not a folder")
+    return folder
 
 
 def write_reports(store, config, d_from: date, d_to: date, formats, folder: str | os.PathLike,
@@ -276,11 +330,7 @@ def write_reports(store, config, d_from: date, d_to: date, formats, folder: str 
     unknown = [f for f in formats if f not in FORMATS] or ([] if formats else ["(none)"])
     if unknown:
         raise ValueError(f"unknown report format {unknown[0]!r} (one of {', '.join(FORMATS)})")
-    folder = Path(folder)
-    if not folder.exists():
-        raise FileNotFoundError(f"{folder}: no such folder")
-    if not folder.is_dir():
-        raise NotADirectoryError(f"{folder}: not a folder")
+    folder = _existing_folder(folder)
     period = period or between(d_from, d_to)
     report = progress or (lambda fraction, what: None)
     report(0.05, "Đang tổng hợp số liệu…")

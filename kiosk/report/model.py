@@ -32,7 +32,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..config import Counter
-from ..period import WEEKDAYS_VI, Period, between, date_line
+from ..period import WEEKDAYS_VI, Period, between, date_line, date_vi
 from ..scales import SATISFIED_CODES, SCALES, Scale, get_scale
 from ..sipas import ELEMENTS
 from ..totals import VoteSource
@@ -51,8 +51,26 @@ FLAGGED_NOTE = ("Phiếu bị loại: phiếu bấm lặp lại tại cùng qu�
 # votes: local_date in the period, flagged and other-scale ones too; which column; the order; the bytes).
 DIGEST_RECIPE = ("SHA-256 (hex, chữ thường) của giá trị cột hash của mọi phiếu có local_date trong kỳ (kể cả "
                  "phiếu bị loại và phiếu theo thang khác), mỗi giá trị một dòng kết thúc bằng \\n, xếp theo "
-                 "kiosk_id rồi seq tăng dần; cách làm và ví dụ: docs/report.md")
+                 "kiosk_id rồi seq tăng dần; danh sách phiếu thô đúng thứ tự ấy (cột hash là cột 13): lệnh "
+                 "python main.py report --format votes trên kiosk, hoặc tải danh sách phiếu từ máy chủ trung tâm; "
+                 "cách làm và ví dụ: docs/report.md")
+# (13 is kiosk.report.votes.HASH_COLUMN, and the central download's hash column too: a test holds them equal.)
 BY_CHOICES = ("counter", "officer", "day", "month")
+# Printed on every page and sheet of a report made from demo data, so that it is never filed as evidence.
+DEMO_MARK = "DỮ LIỆU THỬ NGHIỆM — KHÔNG DÙNG LÀM MINH CHỨNG"
+# In the questionnaire section's place when nothing was answered in the period (II.7's Quý IV line asks for it).
+NO_QUESTIONNAIRE = "Chưa có phiếu khảo sát nào được trả lời trong kỳ."
+
+
+def coverage_line(period: Period, made_on: date) -> str:
+    """What the numbers cover, printed under the period's label, when the period is not over on
+    ``made_on`` (the report's making day): "(số liệu từ 01/10/2026 đến 22/11/2026)"; a period not yet
+    begun says so; "" for a period already over (its label says it all)."""
+    if period.d_to <= made_on:
+        return ""
+    if made_on < period.d_from:
+        return f"(kỳ bắt đầu từ {date_vi(period.d_from)}: chưa có số liệu)"
+    return f"(số liệu từ {date_vi(period.d_from)} đến {date_vi(made_on)})"
 
 
 @dataclass(frozen=True)
@@ -79,6 +97,7 @@ class ReportSettings:
     software_version: str = ""
     generated_at: datetime | None = None  # default: now (UTC) when the model is built
     issued_on: date | None = None         # the date line's date; default: the day the model is built
+    demo: bool = False                    # the embedded demo centre or a rehearsal: marked on every page
 
 
 @dataclass
@@ -195,8 +214,13 @@ class ReportModel:
     date_line: str
     appendix: str | None
     notes: list[str]
-    # The questionnaires answered in the period, each its own section (none: no section at all).
+    # The questionnaires answered in the period, each its own section (none: a one-line section, NO_QUESTIONNAIRE).
     questionnaires: list[QuestionnaireSection] = field(default_factory=list)
+    # What the numbers cover when the label alone does not say it: "(số liệu từ 01/10/2026 đến 22/11/2026)"
+    # for a period not over on the making day; "" otherwise.
+    coverage: str = ""
+    # Demo data (the demo centre, a rehearsal, or demo votes in the period): every page carries DEMO_MARK.
+    demo: bool = False
 
     @property
     def target_met(self) -> bool | None:
@@ -299,6 +323,7 @@ class PeriodData:
     rows: list[tuple]
     chains: list[ChainCheck]
     votes_sha256: str
+    demo: bool = False   # demo votes in the period: the report is marked (DEMO_MARK)
 
 
 def chain_scan(source: VoteSource, kiosk_id: str, d_from: date, d_to: date, lines: list[str],
@@ -360,7 +385,7 @@ class SqlReader:
         chains, lines = [], []
         for kiosk in kiosks:
             chains.append(chain_scan(source, kiosk, d_from, d_to, lines))
-        return PeriodData(rows, chains, digest_of(lines))
+        return PeriodData(rows, chains, digest_of(lines), demo_votes_in(source, d_from, d_to, kiosk_ids))
 
 
 def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: date, scale: Scale | str,
@@ -476,12 +501,21 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
         questionnaire_filters = {"kiosk_id": list(kiosk_ids)}
     sections, unreadable = questionnaire_sections(source, d_from, d_to, questionnaire_filters, questionnaire_dirs)
     notes += unreadable
+    demo = settings.demo or data.demo
     return ReportModel(
         title=TITLE, unit=unit, period=period, scale=scale.id, scale_name=scale.name_vi, codes=codes,
         level_labels={lv.code: lv.vi for lv in scale.levels}, question=settings.question, target_pct=target,
         by=settings.by, summary=summary, by_counter=t_counter, by_officer=t_officer, by_day=t_day, by_month=t_month,
         by_hour=grid, reasons=reasons, low_ratings=low, other_scales=others, verification=verification,
-        date_line=date_line(unit.place, issued), appendix=settings.appendix, notes=notes, questionnaires=sections)
+        date_line=date_line(unit.place, issued), appendix=settings.appendix, notes=notes, questionnaires=sections,
+        coverage=coverage_line(period, issued), demo=demo)
+
+
+def demo_votes_in(source: VoteSource, d_from: date, d_to: date, kiosk_ids) -> bool:
+    """Whether any vote of the period is a demo vote (``source = 'demo'``): one probe, which the central
+    service's partial index ``votes_demo`` answers at once (demo votes are few there, mixed with real ones)."""
+    where, params = _where(d_from, d_to, kiosk_ids, None)
+    return bool(source.query(f"SELECT 1 FROM votes WHERE {where} AND source = 'demo' LIMIT 1", params))
 
 
 def _officer_label(code: str, names: Mapping[str, str]) -> str:

@@ -24,9 +24,9 @@ from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, LongTable
                                 Spacer, Table, TableStyle)
 from xml.sax.saxutils import escape
 
-from .model import ReportModel, Row, Table as ModelTable, fmt_int, fmt_pct
+from .model import DEMO_MARK, NO_QUESTIONNAIRE, ReportModel, Row, Table as ModelTable, fmt_int, fmt_pct
 from .text import (MOTTO, MOTTO_SUB, QUESTIONNAIRE_SECTION, SHEETS, SIGN_HEAD, SIGN_HEAD_NOTE, SIGN_PREPARER, SIGN_PREPARER_NOTE,
-                   title_lines, verification_lines)
+                   title_lines, verification_sections)
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 FAMILY = "LiberationSerif"
@@ -63,6 +63,7 @@ class _Styles:
         self.appendix = _style("appendix", 13.5, bold=True, align=TA_CENTER)
         self.title = _style("title", 14, bold=True, align=TA_CENTER, leading=18)
         self.period = _style("period", 13, bold=True, italic=True, align=TA_CENTER)
+        self.coverage = _style("coverage", 12, italic=True, align=TA_CENTER)
         self.section = _style("section", 13, bold=True, leading=18)
         self.body = _style("body", 12)
         self.note = _style("note", 11, italic=True)
@@ -122,8 +123,10 @@ class _Builder:
         if m.appendix:
             out += [_p(m.appendix, s.appendix), Spacer(1, 2 * mm)]
         title = Paragraph("<br/>".join(escape(line) for line in title_lines(m.title)), s.title)
-        out += [title, Spacer(1, 1.5 * mm), _p(m.period.label, s.period), Spacer(1, 4 * mm)]
-        return out
+        out += [title, Spacer(1, 1.5 * mm), _p(m.period.label, s.period)]
+        if m.coverage:  # a period not over yet: what the numbers cover
+            out.append(_p(m.coverage, s.coverage))
+        return out + [Spacer(1, 4 * mm)]
 
     def signature(self) -> list:
         m, s = self.m, self.s
@@ -201,7 +204,8 @@ class _Builder:
         return [Spacer(1, 3 * mm), _p(text, s.verdict)]
 
     def notes(self) -> list:
-        return [Spacer(1, 2 * mm)] + [_p(n, self.s.note) for n in self.m.notes]
+        """The notes under the Tổng hợp table, kept together: moved whole to the next page rather than split."""
+        return [Spacer(1, 2 * mm), KeepTogether([_p(n, self.s.note) for n in self.m.notes])]
 
     def section(self, number: int, title: str, room: float = 60 * mm) -> list:
         """A numbered heading, on a new page unless ``room`` is left for it and what follows."""
@@ -308,14 +312,20 @@ class _Builder:
                 _p("Một phiếu có thể nêu nhiều yếu tố, nên tổng các tỷ lệ có thể vượt 100 %.", s.note)]
 
     def verification(self) -> list:
-        s = self.s
-        data = []
-        for label, value in verification_lines(self.m):
-            style = s.mono if len(value) >= 64 and " " not in value else s.cell
-            data.append([_p(label, s.total), _p(value, style)])
-        t = Table(data, colWidths=[75 * mm, self.width - 75 * mm])
-        t.setStyle(TableStyle([_BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.3, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-        return [t]
+        """The plain part for the officer who signs, then the technical part under its own heading."""
+        s, out = self.s, []
+        for heading, lines in verification_sections(self.m):
+            data = []
+            for label, value in lines:
+                style = s.mono if len(value) >= 64 and " " not in value else s.cell
+                data.append([_p(label, s.total), _p(value, style)])
+            t = Table(data, colWidths=[75 * mm, self.width - 75 * mm])
+            t.setStyle(TableStyle([_BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                                   ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+            if heading:
+                out += [Spacer(1, 4 * mm), _p(heading, s.verdict), Spacer(1, 1.5 * mm)]
+            out.append(t)
+        return out
 
     def story(self) -> list:
         m = self.m
@@ -336,10 +346,12 @@ class _Builder:
         story += self.section(4, SHEETS[3]) + self.hours()
         story += self.section(5, SHEETS[4]) + self.reasons()
         number = 6
-        if m.questionnaires:  # its own section; none at all when nothing was answered in the period
+        if m.questionnaires:  # its own section
             from .pdf_questionnaire import story as questionnaire_story
             story += self.section(number, QUESTIONNAIRE_SECTION, 90 * mm) + questionnaire_story(self, number)
-            number += 1
+        else:  # the section's place says that nothing was answered (II.7's Quý IV line looks for it)
+            story += self.section(number, QUESTIONNAIRE_SECTION, 20 * mm) + [_p(NO_QUESTIONNAIRE, self.s.body)]
+        number += 1
         story += self.section(number, SHEETS[5]) + self.verification()
         story += self.signature()
         return story
@@ -367,11 +379,29 @@ def _page_number(canvas, doc) -> None:
     canvas.restoreState()
 
 
+def _demo_mark(canvas, doc) -> None:
+    """A demo report's mark, in red at the top right of every page, clear of the page number."""
+    canvas.saveState()
+    canvas.setFont(f"{FAMILY}-Bold", 10.5)
+    canvas.setFillColor(colors.HexColor("#C62828"))
+    canvas.drawRightString(PAGE[0] - MARGINS["rightMargin"], PAGE[1] - 12 * mm, DEMO_MARK)
+    canvas.restoreState()
+
+
 def render_pdf(model: ReportModel) -> bytes:
     """The II.7 PDF for ``model``, as bytes."""
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=PAGE, title=model.title, author=model.unit.unit,
                             subject=model.period.label, creator=model.verification.software_version,
                             initialFontName=f"{FAMILY}-Regular", **MARGINS)
-    doc.build(_Builder(model).story(), onLaterPages=_page_number)
+    if model.demo:
+        def first(canvas, d):
+            _demo_mark(canvas, d)
+
+        def later(canvas, d):
+            _page_number(canvas, d)
+            _demo_mark(canvas, d)
+        doc.build(_Builder(model).story(), onFirstPage=first, onLaterPages=later)
+    else:
+        doc.build(_Builder(model).story(), onLaterPages=_page_number)
     return buf.getvalue()

@@ -12,9 +12,16 @@ from .model import ReportModel, Row
 _BY_COLUMN = {"counter": "counter", "officer": "officer", "day": "date", "month": "month"}
 
 
-def _safe(text: str) -> str:
-    """Text that came from outside (names, codes) never starts a spreadsheet formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # as the central service's safe_cell (central/reports.py)
+
+
+def safe_cell(value):
+    """Text that came from outside (names, codes) never starts a spreadsheet formula: a leading
+    apostrophe; other values as they are."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+_safe = safe_cell
 
 
 def csv_rows(model: ReportModel) -> list[list]:

@@ -22,12 +22,29 @@ QUESTIONNAIRE_SHEET_PREFIX = "Phiếu KS "
 SHEET_NAME_MAX = 31  # a spreadsheet's limit
 
 
-def title_lines(title: str) -> list[str]:
+# Where a long title may break, besides before "ĐỐI VỚI": between its phrases, never inside one.
+_PHRASE_BREAKS = (" SỰ HÀI LÒNG ", " CỦA TRUNG TÂM ")
+
+
+def title_lines(title: str, width: int | None = None) -> list[str]:
     """The title in the lines it is printed on: broken before "ĐỐI VỚI", as such titles are set, so that
-    a line never ends inside a phrase ("SỰ PHỤC / VỤ" read wrong on paper). Another title: one line,
+    a line never ends inside a phrase ("SỰ PHỤC / VỤ" read wrong on paper). On a narrow page (``width``:
+    the characters a line holds) a line still too long is broken further between phrases (before
+    "SỰ HÀI LÒNG", before "CỦA TRUNG TÂM"), never inside "HÀNH CHÍNH CÔNG". Another title: one line,
     wrapped by the renderer."""
     head, sep, tail = title.partition(" ĐỐI VỚI ")
-    return [head, "ĐỐI VỚI " + tail] if sep else [title]
+    lines = [head, "ĐỐI VỚI " + tail] if sep else [title]
+    if width is None:
+        return lines
+    out = []
+    for line in lines:
+        for mark in _PHRASE_BREAKS:
+            if len(line) > width and mark in line:
+                first, _, rest = line.partition(mark)
+                out.append(first)
+                line = mark.strip() + " " + rest
+        out.append(line)
+    return out
 
 
 def questionnaire_sheet_name(qid: str, version: int, taken: set[str]) -> str:
@@ -44,33 +61,63 @@ def questionnaire_sheet_name(qid: str, version: int, taken: set[str]) -> str:
     return name
 
 
-def verification_lines(model: ReportModel) -> list[tuple[str, str]]:
-    """The Kiểm chứng section as (label, value) lines."""
-    v = model.verification
-    lines = [
-        ("Kiosk", ", ".join(v.kiosk_ids) or "(không có)"),
-        # Vietnamese dates for the reader, and the ISO dates an inspector types into the digest's query.
-        ("Kỳ báo cáo", f"{model.period.label}: {date_vi(model.period.d_from)} – {date_vi(model.period.d_to)} "
-                       f"(local_date {model.period.d_from.isoformat()} … {model.period.d_to.isoformat()})"),
-        ("Tổng số phiếu trong kỳ (mọi thang, kể cả bị loại)", fmt_int(v.votes_in_period)),
-        ("Số phiếu được tính", f"{fmt_int(v.counted)} (thang {model.scale})"),
-        ("Phiếu bị loại (bấm lặp lại)", f"{fmt_int(v.flagged)} — không tính"),
-        ("Phiếu ngoài giờ làm việc", f"{fmt_int(v.out_of_hours)} — "
-                                     + ("có tính (nếu không bị loại)" if v.out_of_hours_included else "không tính")),
-        ("Phiếu theo thang khác", f"{fmt_int(v.other_scales)} — thống kê riêng, không quy đổi"),
+# The Kiểm chứng section's second part: the recipe and identifiers an inspector with the raw export needs.
+TECHNICAL_HEADING = "Dành cho người kiểm tra kỹ thuật"
+
+
+def verification_sections(model: ReportModel) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The Kiểm chứng section as (heading, [(label, value)]) parts: first what the officer who signs it
+    reads, each item a plain Vietnamese sentence (heading ""); then, under :data:`TECHNICAL_HEADING`, the
+    column names, chain heads and the digest's recipe an inspector uses to recompute the numbers."""
+    v, p = model.verification, model.period
+    kiosks = ", ".join(v.kiosk_ids) or "(không có)"
+    # A named period ("Quý IV năm 2026") with its dates; a range's label is its dates already.
+    scope = p.label if p.kind == "range" else f"{p.label}: từ ngày {date_vi(p.d_from)} đến ngày {date_vi(p.d_to)}"
+    plain = [
+        ("Nguồn số liệu", f"Số liệu lấy từ máy kiosk đánh giá: {kiosks}."),
+        ("Kỳ báo cáo", scope + (f" {model.coverage}" if model.coverage else "") + "."),
+        ("Tổng số phiếu trong kỳ", f"{fmt_int(v.votes_in_period)} phiếu được ghi nhận trong kỳ, gồm mọi thang "
+                                   "đánh giá và cả phiếu bị loại."),
+        ("Số phiếu được tính", f"{fmt_int(v.counted)} phiếu theo {model.scale_name} được tính vào kết quả."),
+        ("Phiếu bị loại", f"{fmt_int(v.flagged)} phiếu bấm lặp lại tại cùng quầy trong thời gian chống bấm trùng: "
+                          "không tính vào kết quả."),
+        ("Phiếu ngoài giờ làm việc", f"{fmt_int(v.out_of_hours)} phiếu ghi nhận ngoài giờ làm việc: "
+                                     + ("có tính vào kết quả (trừ phiếu bị loại)." if v.out_of_hours_included
+                                        else "không tính vào kết quả.")),
+        ("Phiếu theo thang khác", f"{fmt_int(v.other_scales)} phiếu theo thang đánh giá khác: thống kê riêng, "
+                                  "không quy đổi."),
     ]
     for c in v.chains:
-        state = "HỢP LỆ" if c.ok else f"HỎNG: {c.detail}"
-        lines.append((f"Chuỗi băm kiosk {c.kiosk_id}", f"{state}; đã kiểm tra: {c.checked}"))
-        lines.append((f"Đầu chuỗi kiosk {c.kiosk_id} (seq)", "—" if c.head_seq is None else str(c.head_seq)))
-        lines.append((f"Đầu chuỗi kiosk {c.kiosk_id} (hash)", c.head_hash or "—"))
-    lines += [
-        ("SHA-256 các phiếu trong kỳ", v.votes_sha256),
-        ("Cách tính SHA-256", v.digest_recipe),
+        plain.append((f"Tính toàn vẹn dữ liệu (kiosk {c.kiosk_id})",
+                      "Hợp lệ: không phiếu nào bị xóa hay sửa sau khi ghi." if c.ok else
+                      "CÓ DẤU HIỆU BỊ XÓA HOẶC SỬA PHIẾU: số liệu không dùng được làm minh chứng khi chưa làm rõ "
+                      "(chi tiết ở phần dành cho người kiểm tra kỹ thuật)."))
+    plain += [
+        ("Mã kiểm chứng số liệu (SHA-256)", "Mã này thay đổi nếu bất kỳ phiếu nào trong kỳ bị thêm, bớt hay sửa; "
+                                            f"người kiểm tra tính lại từ danh sách phiếu gốc để đối chiếu: {v.votes_sha256}"),
         ("Phần mềm", v.software_version),
         ("Thời điểm lập tệp", when_made(v.generated_at)),
     ]
-    return lines
+    technical = [
+        ("Mã kiosk (kiosk_id)", kiosks),
+        ("Kỳ báo cáo (local_date)", f"{p.d_from.isoformat()} … {p.d_to.isoformat()}"),
+        ("Thang của báo cáo (scale)", model.scale),
+    ]
+    for c in v.chains:
+        state = "HỢP LỆ" if c.ok else f"HỎNG: {c.detail}"
+        technical.append((f"Chuỗi băm kiosk {c.kiosk_id}", f"{state}; đã kiểm tra: {c.checked}"))
+        technical.append((f"Đầu chuỗi kiosk {c.kiosk_id} (seq)", "—" if c.head_seq is None else str(c.head_seq)))
+        technical.append((f"Đầu chuỗi kiosk {c.kiosk_id} (hash)", c.head_hash or "—"))
+    technical += [
+        ("SHA-256 các phiếu trong kỳ", v.votes_sha256),
+        ("Cách tính SHA-256", v.digest_recipe),
+    ]
+    return [("", plain), (TECHNICAL_HEADING, technical)]
+
+
+def verification_lines(model: ReportModel) -> list[tuple[str, str]]:
+    """The Kiểm chứng section as (label, value) lines, both parts in order (see :func:`verification_sections`)."""
+    return [line for _heading, lines in verification_sections(model) for line in lines]
 
 
 def when_made(iso: str) -> str:

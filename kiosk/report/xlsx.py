@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import io
 import zipfile
+from xml.sax.saxutils import escape
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from .model import ReportModel, Row, Table, fmt_pct, pct
-from .text import (MOTTO, MOTTO_SUB, SIGN_HEAD, SIGN_HEAD_NOTE, SIGN_PREPARER, SIGN_PREPARER_NOTE, SHEETS,
-                   questionnaire_sheet_name, title_lines, verification_lines)
+from .model import DEMO_MARK, NO_QUESTIONNAIRE, ReportModel, Row, Table, fmt_pct, pct
+from .text import (MOTTO, MOTTO_SUB, QUESTIONNAIRE_SECTION, QUESTIONNAIRE_SHEET_PREFIX, SIGN_HEAD, SIGN_HEAD_NOTE,
+                   SIGN_PREPARER, SIGN_PREPARER_NOTE, SHEETS, questionnaire_sheet_name, title_lines,
+                   verification_sections)
 
 FONT = "Times New Roman"
 MM = 1 / 25.4
-PCT_FORMAT = "0.0"
+# Vietnamese number formats whatever the spreadsheet's locale: the [$-42A] tag (LCID 0x042A, vi-VN) makes
+# LibreOffice and Excel print 2.575 and 56,0 (not 2,575 and 56.0 beside "85,0 %" in text); cells stay numbers.
+VI = "[$-42A]"
+PCT_FORMAT = VI + "0.0"
+INT_FORMAT = VI + "#,##0"
 
 
 class _Formats:
@@ -39,15 +45,19 @@ class _Formats:
         self.appendix = f(align="center", bold=True, font_size=13)
         self.title = f(align="center", bold=True, font_size=14, text_wrap=True)
         self.period = f(align="center", bold=True, italic=True, font_size=13)
+        self.coverage = f(align="center", italic=True, font_size=12)
+        self.demo = f(align="center", bold=True, font_size=12, font_color="#C62828", border=2,
+                      border_color="#C62828")
+        self.heading = f(bold=True, font_size=13)
         self.note = f(italic=True, font_size=11, text_wrap=True)
         self.head = f(bold=True, align="center", border=1, text_wrap=True, bg_color="#E7EEF7", font_size=11)
         self.cell = f(border=1, font_size=11, text_wrap=True)
         self.cell_c = f(border=1, font_size=11, align="center")
         self.cell_cw = f(border=1, font_size=11, align="center", text_wrap=True)
-        self.int = f(border=1, font_size=11, num_format="#,##0")
+        self.int = f(border=1, font_size=11, num_format=INT_FORMAT)
         self.pct = f(border=1, font_size=11, num_format=PCT_FORMAT, align="right")
         self.total = f(border=1, font_size=11, bold=True)
-        self.total_int = f(border=1, font_size=11, bold=True, num_format="#,##0")
+        self.total_int = f(border=1, font_size=11, bold=True, num_format=INT_FORMAT)
         self.total_pct = f(border=1, font_size=11, bold=True, num_format=PCT_FORMAT, align="right")
         self.total_c = f(border=1, font_size=11, bold=True, align="center")
         self.label = f(bold=True)
@@ -62,14 +72,46 @@ class _Formats:
         self.verdict_bad_font = wb.add_format({"font_color": "#B71C1C"})
 
 
-def _page(ws, landscape: bool = True) -> None:
+# A demo report's printed pages: the mark under the page number, in red, in every page's header.
+DEMO_HEADER = f'&C&P\n&"Times New Roman,Bold"&10&KC62828{DEMO_MARK}'
+
+
+def _page(ws, landscape: bool = True, demo: bool = False) -> None:
     ws.set_paper(9)  # A4
     if landscape:
         ws.set_landscape()
     # Nghị định 30/2020: left 30–35 mm, right 15–20 mm, top and bottom 20–25 mm.
     ws.set_margins(left=30 * MM, right=15 * MM, top=20 * MM, bottom=20 * MM)
-    ws.set_header("&C&P", margin=10 * MM)
+    ws.set_header(DEMO_HEADER if demo else "&C&P", margin=10 * MM)
     ws.fit_to_pages(1, 0)
+
+
+ROW_PT = 15          # a row whose height is not set, as XlsxWriter writes it
+LAST_PAGE_ROWS = 6   # the fewest rows (days and Tổng cộng) a table's last printed page may hold
+# A4 landscape less the document's margins (_page), in points, and a column-width unit as LibreOffice
+# prints the Theo ngày sheet (5.9 pt, plus 0.71 a column: measured from the row pitch of its printout
+# at two scales of the rating, 3 and 5 levels).
+PAGE_W_PT, PAGE_H_PT, UNIT_PT = (297 - 30 - 15) / 25.4 * 72, (210 - 20 - 20) / 25.4 * 72, 5.9
+
+
+def day_breaks(widths, head_pt: float, header_pt: float, first: int, last: int) -> list[int]:
+    """Rows before which the Theo ngày table's printed pages break (rows ``first``..``last``, the last
+    being Tổng cộng; ``head_pt`` above the header row on the first page, the header row repeated on
+    every page). Set by hand, from a slightly low estimate of what a page holds, so that the last page
+    never holds one day and the total alone: it gets at least :data:`LAST_PAGE_ROWS` rows."""
+    scale = min(1.0, PAGE_W_PT / (sum(w + 0.71 for w in widths) * UNIT_PT))
+    page = 0.99 * PAGE_H_PT / scale          # a little room for the estimate's error
+    first_page = max(1, int((page - head_pt - header_pt) / ROW_PT))
+    per_page = max(LAST_PAGE_ROWS + 1, int((page - header_pt) / ROW_PT))
+    breaks, at = [], first + first_page
+    while at <= last:
+        breaks.append(at)
+        at += per_page
+    if breaks and last + 1 - breaks[-1] < LAST_PAGE_ROWS:
+        # Pull days from the page before onto the last one (never emptying the page before).
+        floor = breaks[-2] + 1 if len(breaks) > 1 else first + 1
+        breaks[-1] = max(floor, last + 1 - LAST_PAGE_ROWS)
+    return breaks
 
 
 def count_width(model: ReportModel, least: float) -> float:
@@ -100,6 +142,7 @@ class _Writer:
         self.fmt = _Formats(self.wb)
         self.target_cell = ""
         self.widths: dict[str, list[float]] = {}
+        self.head_height = 0.0  # points the last sheet's head takes (see head)
         self.repeated: dict[str, bool] = {}  # sheet name -> its table header already set to repeat  # sheet name -> column widths, to size wrapped rows
 
     def columns(self, ws, widths) -> None:
@@ -123,20 +166,25 @@ class _Writer:
         """Header blocks (official sheet) or a short title; return the next free row."""
         m, f = self.model, self.fmt
         row = 0
+        self.head_height = 0.0  # points the head takes, for deciding where a table's pages break
+        if m.demo:  # demo data: the mark above everything (and in every printed page's header, see _page)
+            ws.merge_range(row, 0, row, ncols - 1, DEMO_MARK, f.demo)
+            row += 1
         if official:
             left = max(3, ncols * 2 // 5)
             right0 = ncols - max(6, ncols // 2)
-            ws.set_row(0, 18)
-            ws.merge_range(0, 0, 0, left - 1, m.unit.parent_unit.upper(), f.left_block)
-            ws.merge_range(0, right0, 0, ncols - 1, MOTTO, f.motto)
-            ws.merge_range(1, 0, 1, left - 1, m.unit.unit.upper(), f.left_unit)
-            ws.merge_range(1, right0, 1, ncols - 1, MOTTO_SUB, f.motto_sub)
+            r0 = row
+            ws.set_row(r0, 18)
+            ws.merge_range(r0, 0, r0, left - 1, m.unit.parent_unit.upper(), f.left_block)
+            ws.merge_range(r0, right0, r0, ncols - 1, MOTTO, f.motto)
+            ws.merge_range(r0 + 1, 0, r0 + 1, left - 1, m.unit.unit.upper(), f.left_unit)
+            ws.merge_range(r0 + 1, right0, r0 + 1, ncols - 1, MOTTO_SUB, f.motto_sub)
             # Short rules under the issuing body and the motto: centred em dashes draw a line of about a
             # third of the text's width whatever the columns' widths (a cell border would follow the grid).
-            ws.merge_range(2, 0, 2, left - 1, "—" * 6, f.rule)
-            ws.merge_range(2, right0, 2, ncols - 1, "—" * 9, f.rule)
-            ws.merge_range(3, right0, 3, ncols - 1, m.date_line, f.date_line)
-            row = 5
+            ws.merge_range(r0 + 2, 0, r0 + 2, left - 1, "—" * 6, f.rule)
+            ws.merge_range(r0 + 2, right0, r0 + 2, ncols - 1, "—" * 9, f.rule)
+            ws.merge_range(r0 + 3, right0, r0 + 3, ncols - 1, m.date_line, f.date_line)
+            row = r0 + 5
             if m.appendix:
                 ws.merge_range(row, 0, row, ncols - 1, m.appendix, f.appendix)
                 row += 1
@@ -145,6 +193,12 @@ class _Writer:
             row = self.title(ws, row, ncols)
         ws.merge_range(row, 0, row, ncols - 1, m.period.label, f.period)
         row += 1
+        # Every row of the head at the default height, and the blank row after it (the title's row counted
+        # again: too high an estimate of the head only leaves the first page a little short, never over).
+        self.head_height += ROW_PT * row
+        if m.coverage:  # a period not over yet: what the numbers cover
+            ws.merge_range(row, 0, row, ncols - 1, m.coverage, f.coverage)
+            row += 1
         if official:
             ws.merge_range(row, 0, row, ncols - 1, f"Câu hỏi khảo sát: {m.question}", f.note)
             row += 1
@@ -154,9 +208,13 @@ class _Writer:
         return row + 1
 
     def title(self, ws, row: int, ncols: int) -> int:
-        """The title in its lines (broken before "ĐỐI VỚI"), in a row tall enough for them; the next row."""
-        lines = title_lines(self.model.title)
-        ws.set_row(row, 18 * sum(self.lines(ws, line, 0, ncols - 1, 1.8) for line in lines))
+        """The title in its lines (broken before "ĐỐI VỚI", and between phrases on a narrow sheet), in a row
+        tall enough for them; the next row."""
+        chars = int(sum(self.widths.get(ws.name, [10] * ncols)[:ncols]) / 1.8)  # bold 14 pt capitals a line holds
+        lines = title_lines(self.model.title, chars)
+        height = 18 * sum(self.lines(ws, line, 0, ncols - 1, 1.8) for line in lines)
+        self.head_height += height
+        ws.set_row(row, height)
         ws.merge_range(row, 0, row, ncols - 1, "\n".join(lines), self.fmt.title)
         return row + 1
 
@@ -277,7 +335,7 @@ class _Writer:
         page numbers); returns it and how many columns it has."""
         ws = self.wb.add_worksheet(name)
         self.columns(ws, widths)
-        _page(ws)
+        _page(ws, demo=self.model.demo)
         return ws, len(widths)
 
     def _table_sheet(self, index: int):
@@ -330,15 +388,19 @@ class _Writer:
         m, f = self.model, self.fmt
         ws = self.wb.add_worksheet(SHEETS[2])
         heads = ["STT", "Ngày", "Thứ", "Tổng số phiếu", *(m.level_labels[c] for c in m.codes),
-                 "Tỷ lệ hài lòng (%)", "Chỉ tiêu (%)", "Phiếu bị loại", "Ghi chú"]
+                 "Tỷ lệ hài lòng (%)", "Chỉ tiêu (%)", "Kết quả", "Phiếu bị loại", "Ghi chú"]
         cw = count_width(m, 9)
-        widths = [5, 11, 9, cw, *([cw] * len(m.codes)), 10, 9, count_width(m, 8), 10]
+        widths = [5, 11, 9, cw, *([cw] * len(m.codes)), 10, 9, 9, count_width(m, 8), 18]  # the note: "chỉ có phiếu bị loại"
         self.columns(ws, widths)
         n = len(m.codes)
-        rate_col, target_col, chart_col = 4 + n, 5 + n, 8 + n
+        # Kết quả (Đạt / Chưa đạt), as the PDF's day table has it: a formula over the day's rate and the
+        # target cell on Tổng hợp, so an office that types another target sees every day follow.
+        rate_col, target_col, verdict_col, chart_col = 4 + n, 5 + n, 6 + n, 9 + n
+        flagged_col, note_col = verdict_col + 1, verdict_col + 2
         ws.set_column(chart_col, chart_col, None, None, {"hidden": True})
-        _page(ws)
+        _page(ws, demo=self.model.demo)
         row = self.head(ws, len(heads), official=False)
+        head_pt = self.head_height
         for c, h in enumerate(heads):
             ws.write_string(row, c, h, f.head)
         ws.write_string(row, chart_col, "biểu đồ", f.text)
@@ -348,6 +410,7 @@ class _Writer:
         sat = [i for i, code in enumerate(m.codes) if code in ("RHL", "HL")]
         for i, r in enumerate(m.by_day.rows):
             rr = first + i
+            ws.set_row(rr, ROW_PT)  # written out: LibreOffice would size it itself, and day_breaks counts on it
             ws.write_number(rr, 0, i + 1, f.cell_c)
             ws.write_string(rr, 1, r.label, f.cell_c)
             ws.write_string(rr, 2, r.extra.get("weekday", ""), f.cell)
@@ -360,17 +423,19 @@ class _Writer:
             ws.write_formula(rr, rate_col, f'=IF({n_cell}=0,"—",ROUND(({sat_sum})/{n_cell}*100,1))', f.pct,
                              "—" if r.satisfied_pct is None else r.satisfied_pct)
             ws.write_formula(rr, target_col, f"={self.target_ref()}", f.pct, m.target_pct)
-            ws.write_number(rr, target_col + 1, r.flagged, f.int)
+            self._verdict(ws, rr, n_cell, rate_col, r, f.cell_c)
+            ws.write_number(rr, flagged_col, r.flagged, f.int)
             note = "chỉ có phiếu bị loại" if r.total == 0 else ("(*) mẫu nhỏ" if r.small_sample else "")
-            ws.write_string(rr, target_col + 2, note, f.cell_c)
+            ws.write_string(rr, note_col, note, f.cell_c)
             if r.total:  # a gap in the chart, not a zero, for a day with nothing counted
                 ws.write_formula(rr, chart_col, f"={xl_rowcol_to_cell(rr, rate_col)}", None, r.satisfied_pct)
         last = first + len(m.by_day.rows) - 1
         rr = last + 1
         t = m.by_day.total
+        ws.set_row(rr, ROW_PT)
         ws.write_string(rr, 0, "", f.total)
         ws.merge_range(rr, 1, rr, 2, "Tổng cộng", f.total)
-        for col, value in [(3, t.total), *((4 + j, t.levels[c]) for j, c in enumerate(m.codes)), (target_col + 1, t.flagged)]:
+        for col, value in [(3, t.total), *((4 + j, t.levels[c]) for j, c in enumerate(m.codes)), (flagged_col, t.flagged)]:
             if m.by_day.rows:
                 ws.write_formula(rr, col, f"=SUM({xl_rowcol_to_cell(first, col)}:{xl_rowcol_to_cell(last, col)})",
                                  f.total_int, value)
@@ -381,6 +446,8 @@ class _Writer:
         ws.write_formula(rr, rate_col, f'=IF({n_cell}=0,"—",ROUND(({sat_sum})/{n_cell}*100,1))', f.total_pct,
                          "—" if t.satisfied_pct is None else t.satisfied_pct)
         ws.write_formula(rr, target_col, f"={self.target_ref()}", f.total_pct, m.target_pct)
+        self._verdict(ws, rr, n_cell, rate_col, t, f.total_c)
+        ws.write_string(rr, note_col, "", f.total)
         if m.by_day.rows:
             chart = self.wb.add_chart({"type": "line"})
             sheet = SHEETS[2]
@@ -404,8 +471,15 @@ class _Writer:
             # by a page break prints in two halves.
             px = int(sum(widths[1:]) * 7 + 5 * len(widths))
             chart.set_size({"width": px, "height": 340})
-            ws.set_h_pagebreaks([rr + 2])
+            ws.set_h_pagebreaks([*day_breaks(widths, head_pt, 30, first, rr), rr + 2])
             ws.insert_chart(rr + 3, 1, chart)  # a row below the break: LibreOffice draws an object anchored on the break row on both pages
+
+    def _verdict(self, ws, r: int, n_cell: str, rate_col: int, row: Row, fmt) -> None:
+        """Đạt / Chưa đạt ("—" with nothing counted): the row's rate against the target cell on Tổng hợp."""
+        rate = xl_rowcol_to_cell(r, rate_col)
+        verdict = "—" if row.target_met is None else ("Đạt" if row.target_met else "Chưa đạt")
+        ws.write_formula(r, rate_col + 2, f'=IF({n_cell}=0,"—",IF({rate}>={self.target_ref()},"Đạt","Chưa đạt"))',
+                         fmt, verdict)
 
     def target_ref(self) -> str:
         return f"'{SHEETS[0]}'!{self.target_cell}"
@@ -415,7 +489,7 @@ class _Writer:
         g = m.by_hour
         ws = self.wb.add_worksheet(SHEETS[3])
         self.columns(ws, [12] + [11] * 8)
-        _page(ws)
+        _page(ws, demo=self.model.demo)
         ws.fit_to_pages(1, 1)  # the two grids and their legend on one page, as the PDF has them
         row = self.head(ws, 9, official=False)
         for title, grid, fmt, scale in (
@@ -458,7 +532,7 @@ class _Writer:
         m, f = self.model, self.fmt
         ws = self.wb.add_worksheet(SHEETS[4])
         self.columns(ws, (5, 40, 14, 22))
-        _page(ws, landscape=False)
+        _page(ws, landscape=False, demo=self.model.demo)
         row = self.head(ws, 4, official=False)
         ws.merge_range(row, 0, row, 2, "Số phiếu chưa hài lòng (Bình thường trở xuống):", f.label)
         ws.write_number(row, 3, m.low_ratings, f.int)
@@ -484,22 +558,36 @@ class _Writer:
         taken = set(SHEETS)
         for section in self.model.questionnaires:
             write_sheet(self, section, questionnaire_sheet_name(section.id, section.version, taken))
+        if not self.model.questionnaires:
+            # The section's place says that nothing was answered (II.7's Quý IV line looks for it).
+            ws = self.wb.add_worksheet(QUESTIONNAIRE_SHEET_PREFIX.strip())
+            self.columns(ws, (45, 45))
+            _page(ws, landscape=False, demo=self.model.demo)
+            row = self.head(ws, 2, official=False)
+            ws.merge_range(row, 0, row, 1, QUESTIONNAIRE_SECTION.upper(), self.fmt.heading)
+            ws.merge_range(row + 1, 0, row + 1, 1, NO_QUESTIONNAIRE, self.fmt.text)
 
     def sheet_verification(self) -> None:
         f = self.fmt
         ws = self.wb.add_worksheet(SHEETS[5])
         self.columns(ws, (38, 90))
-        _page(ws, landscape=False)
+        _page(ws, landscape=False, demo=self.model.demo)
         row = self.head(ws, 2, official=False)
-        for label, value in verification_lines(self.model):
-            mono = len(value) >= 64 and " " not in value
-            # Heights written out: LibreOffice does not grow an .xlsx row for wrapped text, and the chain
-            # check's sentence then printed over the rows below it.
-            n = max(self.lines(ws, label, 0, 0, 1.25), 1 if mono else self.lines(ws, value, 1, 1, 1.15))
-            ws.set_row(row, 16 * n)
-            ws.write_string(row, 0, label, f.label_wrap)
-            ws.write_string(row, 1, value, f.mono if mono else f.value)
-            row += 1
+        for heading, lines in verification_sections(self.model):
+            if heading:  # the technical part, set apart under its own heading
+                row += 1
+                ws.set_row(row, 20)
+                ws.merge_range(row, 0, row, 1, heading, f.heading)
+                row += 1
+            for label, value in lines:
+                mono = len(value) >= 64 and " " not in value
+                # Heights written out: LibreOffice does not grow an .xlsx row for wrapped text, and the chain
+                # check's sentence then printed over the rows below it.
+                n = max(self.lines(ws, label, 0, 0, 1.25), 1 if mono else self.lines(ws, value, 1, 1, 1.15))
+                ws.set_row(row, 16 * n)
+                ws.write_string(row, 0, label, f.label_wrap)
+                ws.write_string(row, 1, value, f.mono if mono else f.value)
+                row += 1
 
     def render(self) -> bytes:
         self.sheet_summary()
@@ -530,9 +618,16 @@ def first_page_unnumbered(data: bytes) -> bytes:
             body = src.read(info)
             if info.filename == "xl/worksheets/sheet1.xml":
                 text = body.decode("utf-8")
-                if HEADER_XML not in text:  # a library update changed the XML: fail loudly, in the tests
+                plain, demo = HEADER_XML, HEADER_XML.replace("&amp;C&amp;P", escape(DEMO_HEADER))
+                if demo in text:  # the first page keeps the demo mark, without the number
+                    first = escape(DEMO_HEADER.replace("&P\n", "", 1))
+                    body = text.replace(demo, FIRST_UNNUMBERED_XML.replace("<firstHeader></firstHeader>",
+                                        f"<firstHeader>{first}</firstHeader>").replace(
+                                        "&amp;C&amp;P", escape(DEMO_HEADER)), 1).encode("utf-8")
+                elif plain in text:
+                    body = text.replace(plain, FIRST_UNNUMBERED_XML, 1).encode("utf-8")
+                else:  # a library update changed the XML: fail loudly, in the tests
                     raise RuntimeError("the first sheet's page header is not where it was expected")
-                body = text.replace(HEADER_XML, FIRST_UNNUMBERED_XML, 1).encode("utf-8")
             dst.writestr(info, body)
     return out.getvalue()
 

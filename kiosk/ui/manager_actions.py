@@ -26,7 +26,7 @@ from .strings import t
 
 log = logging.getLogger("kiosk.manager")
 
-FORMATS = ("csv", "xlsx", "pdf")
+FORMATS = ("csv", "xlsx", "pdf", "votes")   # votes: every vote of the period, for the Kiểm chứng digest
 
 
 def report_module():
@@ -126,7 +126,8 @@ class ManagerActions:
     # --- export -------------------------------------------------------------------------------
 
     def formats(self) -> tuple[str, ...]:
-        """The file types on offer: CSV always; the II.7 workbook and PDF when the report package exists."""
+        """The file types on offer: CSV always; the II.7 workbook, PDF and the vote list (the raw votes an
+        inspector recomputes the workbook's digest from) when the report package exists."""
         return FORMATS if report_module() is not None else ("csv",)
 
     def targets(self) -> list[Target]:
@@ -184,7 +185,7 @@ class ManagerActions:
 
     def _write_report(self, folder: Path, name: str, fmt: str, d_from: date, d_to: date,
                       progress: Callable[..., None], device: int | None = None) -> Path:
-        """The II.7 workbook or PDF through :func:`kiosk.report.write_report`, made in a hidden folder on
+        """The II.7 workbook, PDF or vote list through :func:`kiosk.report.write_report`, made in a hidden folder on
         the stick and moved into place durably (still on the stick ``device``)."""
         report = report_module()
         work = removable.staging_folder(folder, device)

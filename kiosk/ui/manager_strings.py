@@ -45,6 +45,7 @@ MANAGER: dict[str, tuple[str, str]] = {
     "m_fmt_csv": ("Bảng số liệu CSV", "CSV table"),
     "m_fmt_xlsx": ("Bảng tổng hợp II.7 (Excel)", "II.7 summary (Excel)"),
     "m_fmt_pdf": ("Bảng tổng hợp II.7 (PDF)", "II.7 summary (PDF)"),
+    "m_fmt_votes": ("Danh sách phiếu (CSV)", "Vote list (CSV)"),
     "m_export_period": ("Kỳ báo cáo:", "Period:"),
     "m_period_month": ("Tháng này", "This month"),
     "m_period_quarter": ("Quý này", "This quarter"),

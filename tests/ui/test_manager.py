@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import subprocess
@@ -331,7 +332,7 @@ def test_the_export_writes_the_real_ii7_workbook_and_pdf_to_the_stick(kiosk_fact
         manager = _export_tab(app)
         manager.actions.policy = tmpfs_counts_as_a_drive()
         tap(manager.export.ids.rescan)
-        assert [f["value"] for f in manager.export.formats] == ["csv", "xlsx", "pdf"]
+        assert [f["value"] for f in manager.export.formats] == ["csv", "xlsx", "pdf", "votes"]
         tap(views(manager.export.ids.targets)[0])
         tap(next(v for v in views(manager.export.ids.formats) if v.value == "xlsx"))
         tap(manager.export.ids.period_year)
@@ -350,6 +351,19 @@ def test_the_export_writes_the_real_ii7_workbook_and_pdf_to_the_stick(kiosk_fact
                    timeout=60, what="the PDF export")
         pdf = next(p for p in stick.iterdir() if p.suffix == ".pdf")
         assert pdf.read_bytes().startswith(b"%PDF")
+        # the vote list: every vote of the year, whose hashes give the workbook's Kiểm chứng digest
+        tap(next(v for v in views(manager.export.ids.formats) if v.value == "votes"))
+        assert manager.export.go_text.startswith("Xuất Danh sách phiếu (CSV)\n")
+        tap(manager.export_btn)
+        wait_until(lambda: "Đã xuất" in manager.export.message and len(list(stick.iterdir())) == 3,
+                   timeout=60, what="the vote list export")
+        votes = next(p for p in stick.iterdir() if p.name.startswith("danh-sach-phieu_"))
+        lines = votes.read_bytes().decode("utf-8-sig").splitlines()
+        assert lines[0].split(",")[-2:] == ["hash", "local_date"] and len(lines) == 4
+        digest = hashlib.sha256("".join(line.split(",")[-2] + "\n" for line in lines[1:]).encode()).hexdigest()
+        check = openpyxl.load_workbook(made[0], data_only=True)["Kiểm chứng"]
+        assert digest in [r[1] for r in check.iter_rows(values_only=True)]
+        assert sorted(p.suffix for p in stick.iterdir()) == [".csv", ".pdf", ".xlsx"]  # no staging folder left
 
 
 def test_the_export_shows_its_percentage_while_it_runs(kiosk_factory):
@@ -615,6 +629,11 @@ def test_every_manager_screen_fits_every_panel_and_is_photographed(kiosk_factory
                     panel = manager.export
                     assert panel.ids.form.height <= panel.ids.scroll.height + 1, size  # nothing under the button
                     assert panel.ids.go_bar.top >= panel.ids.scroll.y - 1, size  # the button right under the form
+                    kinds = views(panel.ids.formats)  # the four file types in one row, each label whole
+                    assert sorted(v.value for v in kinds) == ["csv", "pdf", "votes", "xlsx"], size
+                    for v in kinds:
+                        assert _inside(v, size) and v.texture_size[0] <= v.width + 1, (size, v.text)
+                        assert v.texture_size[1] <= v.height + 1, (size, v.text)
                     for v in views(panel.ids.targets):  # a long folder name wraps, whole
                         assert _whole(v.text, v.width - dp(10), v.height, v.font_size, False), (size, v.text)
                     steppers = (panel.ids.from_stepper, panel.ids.to_stepper)

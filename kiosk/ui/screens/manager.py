@@ -365,6 +365,7 @@ class ExportPanel(BoxLayout):
     target = StringProperty("")
     no_drive = StringProperty("")
     formats = ListProperty()
+    formats_height = NumericProperty(0)  # the file-type row: as tall as its longest label wraps to
     fmt = StringProperty("csv")
     period_kind = StringProperty("month")
     d_from = ObjectProperty(None, allownone=True)
@@ -430,6 +431,7 @@ class ManagerScreen(KioskScreen):
         self.export.d_from, self.export.d_to = periods.this_month(app.store.today())
         refit_targets = Clock.create_trigger(lambda _dt: self.shown is not None and self.refresh_export(rescan=False), -1)
         self.export.ids.targets.bind(width=refit_targets)
+        self.export.ids.formats.bind(width=refit_targets)
         self._targets = []
         fit_title = Clock.create_trigger(self._fit_title, -1)
         self.ids.title.bind(size=fit_title)
@@ -680,6 +682,12 @@ class ManagerScreen(KioskScreen):
                          for x in self._targets]
         panel.no_drive = "" if self._targets else t("m_export_no_drive", lang)
         panel.formats = [{**f, "selected": f["value"] == panel.fmt, "fs": self.fs} for f in panel.formats]
+        # Four file types share one row: on a narrow (portrait) screen a label takes three lines, and the row
+        # grows to hold them rather than cut "(Excel)" off.
+        n = max(1, len(panel.formats))
+        each = (panel.ids.formats.width - self.fs * 0.3 * (n - 1)) / n - dp(10)
+        lines = max([_lines(f["text"], max(self.fs, each), self.fs, False) for f in panel.formats] or [1])
+        panel.formats_height = self.fs * max(2.8, 1.3 * lines + 0.8)
         today = self.app.store.today()
         if panel.period_kind != "custom":
             panel.d_from, panel.d_to = periods.named(panel.period_kind, today)
