@@ -155,7 +155,7 @@ def _vote_list(store, config, period, target: Path | None) -> int:
         except OSError as e:
             if isinstance(e, BrokenPipeError):
                 raise
-            print(f"error: cannot write {target}: {e.strerror or e}", file=sys.stderr)
+            print(f"error: cannot write {target or 'to standard output'}: {e.strerror or e}", file=sys.stderr)
             return EXIT_FAILED
     summary = f"{period.label}: {tally.votes} phiếu, SHA-256 {tally.sha256}"
     if target is not None:
