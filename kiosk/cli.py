@@ -97,6 +97,11 @@ def cmd_report(args) -> int:
               "or redirect standard output to a file", file=sys.stderr)
         return EXIT_USAGE
     config, store = _open_store(args)
+    try:
+        refuse_if_damaged(store)  # never figures from a damaged file, as totals (SQLite reads only some pages)
+    except StoreDamagedError:
+        store.close()
+        raise
     target = None
     if args.out:
         target = _out_path(args.out, report.file_name(config.kiosk_id, period, args.format))

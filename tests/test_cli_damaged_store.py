@@ -5,6 +5,7 @@ figures from a damaged file and `questionnaire start` wrote into it."""
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,10 @@ def damaged(tmp_path):
     return config, db
 
 
-@pytest.mark.parametrize("command", [["totals"], ["totals", "--json"], ["questionnaire", "start", "trung-tam"]])
+@pytest.mark.parametrize("command", [["totals"], ["totals", "--json"], ["questionnaire", "start", "trung-tam"],
+                                     # a month long before the votes: the report reads no damaged page
+                                     *(["report", "--month", f"{date.today().year - 2}-01", "--format", f]
+                                       for f in ("csv", "json", "votes", "xlsx", "pdf"))])
 def test_a_store_damaged_where_the_command_does_not_read_is_refused_in_one_line_and_left_as_it_was(damaged, command):
     config, db = damaged
     before = db.read_bytes()
