@@ -89,6 +89,36 @@ def test_a_rating_is_followed_by_the_invitation_naming_how_many_questions(kiosk_
     assert invite.decline.caption == "Không, cảm ơn" and invite.decline.icon == "✖"
 
 
+@pytest.mark.parametrize("qid", ["trung-tam", "chinh-quyen-than-thien"])
+def test_the_invitation_names_the_number_questionnaire_list_gives(kiosk_factory, qid):
+    """One count everywhere: what the invitation promises, ``questionnaire list`` prints (text and JSON)
+    and the walk's "Câu n/N" counts up to — the questions a citizen at the kiosk is really asked."""
+    import json
+    import re
+
+    from tests.conftest import run_cli
+    app = kiosk_factory(counters=ONE_COUNTER, timings=SLOW)
+    questionnaire = load_catalogue(questionnaire_dirs()).get(qid)
+    start_questionnaire(app.store, questionnaire)
+    app.go_home()
+    pump(2)
+    tap(app.screens["rating"].level_buttons[1])
+    wait_until(lambda: app.sm.current == "invite", what="the invitation after the thank-you")
+    promised = int(re.search(r"(\d+) câu hỏi", app.screens["invite"].title.text).group(1))
+    listed = run_cli("questionnaire", "list", "--json", config=Path(app.cfg.source))
+    assert listed.returncode == 0, listed.stderr
+    row = next(r for r in json.loads(listed.stdout) if r["id"] == qid)
+    assert promised == row["questions"] == row["asked"]["kiosk"]
+    text = run_cli("questionnaire", "list", config=Path(app.cfg.source)).stdout
+    assert re.search(rf"^{re.escape(qid)}\s+v1\s+{promised} câu ", text, re.M), text
+    assert app.walk.progress() == f"Câu 1/{promised}"
+    seen = 0
+    while app.walk is not None and not app.walk.done:
+        seen += 1
+        app.walk.skip()
+    assert seen == promised  # every question promised was asked, and no other
+
+
 def test_no_questionnaire_on_means_no_invitation(kiosk_factory):
     app = kiosk_factory(counters=ONE_COUNTER, timings=SLOW)
     tap(app.screens["rating"].level_buttons[0])
