@@ -168,6 +168,7 @@ class LevelButton(ButtonBehavior, Widget):
     chosen = BooleanProperty(False)  # a questionnaire's earlier answer, when the citizen came back to it
     pad = NumericProperty(6)
     face_side = NumericProperty(0)
+    words_share = NumericProperty(0.32)  # of a column card's height, for its words (widgets.kv)
     natural_font = NumericProperty(24)  # the largest the words may be on this card (from its size)
     font_cap = NumericProperty(10_000)  # set by the screen: every card's words at one size
     card_colour = ListProperty([0.5, 0.5, 0.5, 1])

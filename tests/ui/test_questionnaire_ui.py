@@ -17,6 +17,7 @@ from kivy.tests.common import UnitTestTouch
 
 from kiosk.questionnaire.answers import start_questionnaire, stop_questionnaire, verify_answers
 from kiosk.questionnaire.loader import load_catalogue, questionnaire_dirs
+from kiosk.ui.widgets import LevelButton
 from kivy.app import App
 
 from tests.ui.conftest import FAST, SCREENS, _guarded, pump, press_key, screenshot, wait_until
@@ -408,7 +409,9 @@ def _breaks_a_phrase(lines: list[str]) -> str | None:
     return None
 
 
-def _check_question(question, size) -> None:
+def _check_question(question, size, rating_words: float) -> None:
+    """Everything on the question screen inside the window, whole and large enough for low vision:
+    ``rating_words`` is the rating cards' font size at this panel size."""
     labels = [question.ids.progress, question.question, question.footer]
     for card in question.cards:
         assert _inside(card, size), (size, card.caption)
@@ -421,6 +424,15 @@ def _check_question(question, size) -> None:
     for label in labels + [question.back, question.skip]:
         assert _drawn_whole(label), (size, label.text, label.font_size, label.size)
     assert question.question.font_size >= 0.035 * min(size), (size, question.question.font_size)  # large, not shrunk
+    # the answers' words and the way back and on: no smaller than 4 % of the screen's short side (19 px at
+    # 800x480), and a satisfaction question's words as large as the same words on the rating screen
+    for label in [card.ids.words for card in question.cards] + [question.back, question.skip]:
+        assert label.font_size >= 0.04 * min(size), (size, label.text, round(label.font_size, 1))
+    # (in landscape, where the words are bounded by the card's width; a portrait row is bounded by its height,
+    # and the rating screen's rows are taller: no progress line, no Back and Skip)
+    if all(isinstance(card, LevelButton) and not card.row for card in question.cards):
+        words = question.cards[0].ids.words.font_size
+        assert words >= 0.97 * rating_words, (size, round(words, 1), "on the rating screen", round(rating_words, 1))
     # "Câu 3/19" is read at a glance from a step back: well over half the question's size
     progress = question.ids.progress
     assert progress.font_size >= 0.05 * min(size) and progress.font_size >= 0.65 * question.question.font_size, (
@@ -430,6 +442,13 @@ def _check_question(question, size) -> None:
 @pytest.mark.parametrize("with_keypad", [False, True])
 def test_at_every_panel_size_the_invitation_and_each_kind_of_question_fit_the_window(kiosk_factory, with_keypad):
     app = kiosk_factory(counters=ONE_COUNTER, timings=SLOW, kiosk_extra="keypad = true\n" if with_keypad else "")
+    rating_words = {}
+    for size in SIZES:
+        Window.size = size
+        pump(8)
+        rating_words[size] = app.screens["rating"].level_buttons[0].ids.words.font_size
+    Window.size = (1280, 800)
+    pump(4)
     invite = invited(app)
     try:
         for size in SIZES:
@@ -452,7 +471,7 @@ def test_at_every_panel_size_the_invitation_and_each_kind_of_question_fit_the_wi
             for size in SIZES:
                 Window.size = size
                 pump(8)
-                _check_question(question, size)
+                _check_question(question, size, rating_words[size])
     finally:
         Window.size = (1280, 800)
         pump(3)
