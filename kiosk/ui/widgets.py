@@ -186,6 +186,8 @@ class ReasonToggle(ToggleButtonBehavior, Widget):
     code = StringProperty("")
     caption = StringProperty("")
     icon = StringProperty("")
+    natural_font = NumericProperty(24)  # the largest its words may be in this row (from its height, widgets.kv)
+    side = NumericProperty(48)  # the icon's and the check box's square (widgets.kv)
     font_cap = NumericProperty(10_000)  # set by the screen: every reason's words at one size
 
     def _do_press(self):

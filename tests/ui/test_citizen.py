@@ -641,3 +641,30 @@ def test_the_five_faces_differ_in_shape_not_only_in_colour(window):
             shares[(a, b)] = differing / disc
     too_alike = {pair: f"{share:.1%}" for pair, share in shares.items() if share < 0.06}
     assert too_alike == {}, f"faces too alike in grey: {too_alike} (all: { {k: f'{v:.1%}' for k, v in shares.items()} })"
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1024, 600), (1080, 1920)])
+def test_the_reasons_use_the_height_for_large_print_and_leave_only_the_hint_band_under_the_buttons(kiosk_factory,
+                                                                                                   size):
+    """No empty band on a 7" panel: under Skip and Send only the footer band, which holds the hint (and a
+    button box's toast, over nothing a citizen touches); the rows' words large for low vision."""
+    app = kiosk_factory(timings=replace(FAST, reasons_idle_s=60, idle_s=60, toast_s=60))
+    tap(app.screens["pick"].buttons[0])
+    tap(app.screens["rating"].level_buttons[3])
+    Window.size = size
+    pump(10)
+    reasons = app.screens["reasons"]
+    lowest_button = min(reasons.send.y, reasons.skip.y)
+    hint = reasons.hint
+    assert hint.text and hint.top <= lowest_button + 1 and hint.y <= app.pad + 1, "the hint is not in the band"
+    assert lowest_button <= app.band_h + 2 * app.pad, f"{lowest_button:.0f} px under the buttons for a {app.band_h:.0f} px band"
+    words = [tb.ids.words.font_size for tb in reasons.toggles.values()]
+    assert min(words) >= 0.05 * min(size), f"the reasons' words are {min(words):.1f} px on a {size} panel"
+    assert reasons.send.font_size >= 0.05 * min(size)
+    vote = app.store.record_vote("Q2", "RHL", source="serial:1")  # another counter's button box
+    app.on_serial_vote(vote, 1)
+    wait_until(lambda: app.toasts, what="the toast")
+    pump(3)
+    assert app.toasts[0].top <= lowest_button + 1, "the toast covers Skip or Send"
+    Window.size = (1280, 800)
+    pump(3)
