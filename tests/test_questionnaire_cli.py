@@ -159,3 +159,30 @@ def test_analyse_prints_the_index_with_vietnamese_decimals_and_the_formula(confi
     data = json.loads(run_cli("questionnaire", "analyse", "trung-tam", "--from", "2026-10-01", "--to", "2026-12-31",
                               "--json", config=config_path).stdout)
     assert (data["index"], data["by_channel"]["paper"]["responses"]) == (62.5, 1)
+
+
+def test_the_list_counts_what_a_citizen_is_asked_at_the_kiosk_and_elsewhere_when_it_differs(config_path):
+    from kiosk.questionnaire.loader import load_catalogue, questionnaire_dirs
+    shipped = load_catalogue(questionnaire_dirs())
+    text = run_cli("questionnaire", "list", config=config_path).stdout
+    rows = {r["id"]: r for r in json.loads(run_cli("questionnaire", "list", "--json", config=config_path).stdout)}
+    for q in shipped.questionnaires:
+        at_kiosk = len(q.for_channel("kiosk"))  # profile questions included; the free-text one is not shown there
+        assert rows[q.id]["questions"] == at_kiosk
+        assert rows[q.id]["asked"] == {c: len(q.for_channel(c)) for c in ("kiosk", "phone", "paper")}
+        line = next(line for line in text.splitlines() if line.startswith(q.id + " "))
+        assert f" {at_kiosk} câu " in line and f"(điện thoại, giấy: {at_kiosk + 1} câu)" in line, line
+
+
+def test_the_readme_gives_each_shipped_questionnaire_the_count_the_kiosk_asks():
+    import re
+
+    from kiosk.questionnaire.loader import load_catalogue, questionnaire_dirs
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Questionnaires"):]
+    section = section[:section.index("```")]
+    for q in load_catalogue(questionnaire_dirs()).questionnaires:
+        after_name = section[section.index(f"`{q.id}`"):]
+        found = re.search(r"(\d+) questions at the kiosk, (\d+) on a phone or paper", " ".join(after_name.split()))
+        assert found, f"the README gives no count for {q.id}"
+        assert (int(found.group(1)), int(found.group(2))) == (q.asked("kiosk"), q.asked("phone")), q.id

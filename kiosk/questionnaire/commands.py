@@ -87,9 +87,23 @@ def _when(counter: str) -> str:
     return "mọi quầy" if counter == ALL_COUNTERS else f"quầy {counter}"
 
 
+CHANNEL_VI = {"kiosk": "kiosk", "phone": "điện thoại", "paper": "giấy"}
+
+
+def _elsewhere(asked: dict[str, int]) -> str:
+    """"(điện thoại, giấy: 22 câu)": the channels that ask another number than the kiosk (the list's count,
+    and the invitation's), e.g. the free-text question a citizen can only write on a phone or on paper."""
+    others: dict[int, list[str]] = {}
+    for channel, n in asked.items():
+        if n != asked["kiosk"]:
+            others.setdefault(n, []).append(CHANNEL_VI[channel])
+    return "".join(f"  ({', '.join(names)}: {n} câu)" for n, names in others.items())
+
+
 @vietnamese_errors
 def cmd_list(args) -> int:
-    """List the questionnaires (shipped and the centre's own) and which are on."""
+    """List the questionnaires (shipped and the centre's own) and which are on, each with the number of
+    questions a citizen is asked at the kiosk (what the invitation says), and elsewhere when that differs."""
     config = load_config(args.config)
     catalogue = _catalogue(config)
     store = _existing_store(config)
@@ -106,7 +120,8 @@ def cmd_list(args) -> int:
             continue
         on = [{"counter": c, "mode": m, "until": u} for c, qid, v, m, u in active if (qid, v) == q.key]
         rows.append({"id": q.id, "version": q.version, "title": q.title_vi, "title_en": q.title_en,
-                     "questions": len(q.questions), "source": q.source, "active": on})
+                     "questions": q.asked("kiosk"), "asked": q.asked_by_channel(), "source": q.source,
+                     "active": on})
     if store:
         store.close()
     if args.json:
@@ -115,7 +130,8 @@ def cmd_list(args) -> int:
         for r in rows:
             on = "; ".join(f"đang bật ở {_when(a['counter'])}" + (f" đến {date.fromisoformat(a['until']):%d/%m/%Y}"
                                                                      if a["until"] else "") for a in r["active"])
-            print(f"{r['id']:<26} v{r['version']:<3} {r['questions']:>3} câu  {r['title']}" + (f"  [{on}]" if on else ""))
+            print(f"{r['id']:<26} v{r['version']:<3} {r['questions']:>3} câu  {r['title']}" + _elsewhere(r["asked"])
+                  + (f"  [{on}]" if on else ""))
     return EXIT_OK if not catalogue.errors and not refused else EXIT_FAILED
 
 
@@ -132,6 +148,7 @@ def cmd_show(args) -> int:
         print(to_json(q.as_contract()))
         return EXIT_OK
     print(f"{q.title_vi} — {q.id} v{q.version}")
+    print(f"{q.asked('kiosk')} câu ở kiosk{_elsewhere(q.asked_by_channel())}")
     print(q.intro_vi)
     for n, question in enumerate(q.questions, start=1):
         where = "" if len(question.channels) == 3 else f"  (chỉ: {', '.join(question.channels)})"

@@ -74,8 +74,8 @@ class Walk:
 
     @property
     def total(self) -> int:
-        """How many questions this channel shows."""
-        return len(self.questions)
+        """How many questions this channel shows (:meth:`Questionnaire.asked`, the one count)."""
+        return self.questionnaire.asked(self.channel)
 
     @property
     def done(self) -> bool:

@@ -121,6 +121,19 @@ class Questionnaire:
         """The questions a channel shows, in the order asked."""
         return tuple(q for q in self.questions if channel in q.channels)
 
+    def asked(self, channel: str = "kiosk") -> int:
+        """How many questions a citizen on ``channel`` is asked: the one count the invitation ("… 21 câu
+        hỏi?"), the progress ("Câu 3/21"), ``questionnaire list`` and the README give.
+
+        Every question the channel shows counts: the satisfaction questions, the anonymous profile ones
+        (age band, gender, area: asked on a screen of their own and skippable like any other) and, on a
+        channel where a citizen can type, the closing free-text one (never at the kiosk)."""
+        return len(self.for_channel(channel))
+
+    def asked_by_channel(self) -> dict[str, int]:
+        """:meth:`asked` for every channel, in :data:`CHANNELS` order."""
+        return {channel: self.asked(channel) for channel in CHANNELS}
+
     def element(self, element_id: str) -> Element:
         """The element with this id."""
         for e in self.elements:

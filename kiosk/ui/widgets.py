@@ -1,7 +1,8 @@
 """Reusable widgets: a rating button with a drawn face, big buttons, a bar chart, a toast.
 
-Each rating level has three cues that do not depend on colour vision: a face (from a broad smile
-to a deep frown), its words, and its position (best on the left). Colour is the fourth.
+Each rating level has three cues that do not depend on colour vision: a face (five shapes, from a
+laughing face to a crying one: :mod:`kiosk.ui.faces`), its words, and its position (best on the left).
+Colour is the fourth.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from kivy.uix.button import Button
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
+from .faces import INK, Face  # noqa: F401  (Face: registered for widgets.kv, each card's face)
+
 # Background and text colours per level: dark enough for white text (contrast >= 4.5:1).
 LEVEL_COLOURS = {
     "RHL": ((0.05, 0.45, 0.20, 1), (1, 1, 1, 1)),
@@ -23,8 +26,6 @@ LEVEL_COLOURS = {
     "KHL": ((0.75, 0.33, 0.05, 1), (1, 1, 1, 1)),
     "RKHL": ((0.70, 0.10, 0.10, 1), (1, 1, 1, 1)),
 }
-# Mouth curvature per level: +1 a broad smile, 0 a straight line, -1 a deep frown.
-MOUTH = {"RHL": 1.0, "HL": 0.5, "BT": 0.0, "KHL": -0.5, "RKHL": -1.0}
 
 BACKGROUND = (0.97, 0.97, 0.95, 1)
 REFERENCE_HEIGHT = 800  # font sizes are given for a 1280x800 screen and scale with the window's height
@@ -39,40 +40,6 @@ def scaled(widget, size: float):
     apply()
     Window.fbind("height", apply)
     return widget
-INK = (0.10, 0.10, 0.12, 1)
-
-
-class Face(Widget):
-    """A face drawn with Kivy graphics; ``mood`` from -1 (deep frown) to 1 (broad smile)."""
-
-    mood = NumericProperty(0.0)
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        redraw = Clock.create_trigger(self._draw, -1)  # once per frame, after every move has landed
-        self.bind(pos=redraw, size=redraw, mood=redraw)
-
-    def _draw(self, *_):
-        self.canvas.clear()
-        r = min(self.width, self.height) / 2
-        if r <= 0:
-            return
-        cx, cy = self.center
-        with self.canvas:
-            Color(1, 0.86, 0.35, 1)
-            Ellipse(pos=(cx - r, cy - r), size=(2 * r, 2 * r))
-            Color(*INK)
-            Line(circle=(cx, cy, r), width=max(1.5, r * 0.05))
-            eye = r * 0.13
-            for dx in (-0.35, 0.35):
-                Ellipse(pos=(cx + dx * r - eye / 2, cy + 0.25 * r - eye / 2), size=(eye, eye * 1.3))
-            # The mouth: a parabola whose curvature is the mood.
-            points = []
-            for i in range(21):
-                x = -0.45 + 0.9 * i / 20
-                y = -0.35 - self.mood * 0.25 * (1 - (x / 0.45) ** 2)
-                points += [cx + x * r, cy + y * r]
-            Line(points=points, width=max(2, r * 0.07), cap="round", joint="round")
 
 
 REF_SIZE = 100  # words are measured once at this size; widths scale with the font size
@@ -197,11 +164,11 @@ class LevelButton(ButtonBehavior, Widget):
     code = StringProperty("")
     caption = StringProperty("")
     key_hint = StringProperty("")
-    mood = NumericProperty(0.0)
     row = BooleanProperty(False)
     chosen = BooleanProperty(False)  # a questionnaire's earlier answer, when the citizen came back to it
     pad = NumericProperty(6)
     face_side = NumericProperty(0)
+    words_share = NumericProperty(0.32)  # of a column card's height, for its words (widgets.kv)
     natural_font = NumericProperty(24)  # the largest the words may be on this card (from its size)
     font_cap = NumericProperty(10_000)  # set by the screen: every card's words at one size
     card_colour = ListProperty([0.5, 0.5, 0.5, 1])
@@ -209,7 +176,7 @@ class LevelButton(ButtonBehavior, Widget):
 
     def __init__(self, code: str = "", **kwargs):
         background, ink = LEVEL_COLOURS[code]
-        super().__init__(code=code, mood=MOUTH[code], card_colour=list(background), ink=list(ink), **kwargs)
+        super().__init__(code=code, card_colour=list(background), ink=list(ink), **kwargs)
 
 
 class ReasonToggle(ToggleButtonBehavior, Widget):
@@ -219,6 +186,8 @@ class ReasonToggle(ToggleButtonBehavior, Widget):
     code = StringProperty("")
     caption = StringProperty("")
     icon = StringProperty("")
+    natural_font = NumericProperty(24)  # the largest its words may be in this row (from its height, widgets.kv)
+    side = NumericProperty(48)  # the icon's and the check box's square (widgets.kv)
     font_cap = NumericProperty(10_000)  # set by the screen: every reason's words at one size
 
     def _do_press(self):

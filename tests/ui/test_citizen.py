@@ -603,3 +603,68 @@ def test_ten_counters_names_are_one_size_and_keep_their_words_whole(kiosk_factor
     assert broken_phrases(app.screens["pick"]) == []
     Window.size = (1280, 800)
     pump(3)
+
+
+# --- the faces: told apart by shape alone -----------------------------------------------------------
+
+FACE_PX = 160  # a face about as large as on a 7" panel's card
+
+
+def _face_in_grey(code: str) -> list[int]:
+    """The face of ``code``'s card rendered alone, as grey levels (colour removed) over white."""
+    from kiosk.ui.widgets import Face, LevelButton
+    card = LevelButton(code, size=(FACE_PX * 2, FACE_PX * 3))
+    pump(2)
+    face = next(child for child in card.children if isinstance(child, Face))
+    face.size, face.pos = (FACE_PX, FACE_PX), (0, 0)
+    pump(2)
+    texture = face.export_as_image().texture
+    raw = texture.pixels
+    grey = []
+    for i in range(0, len(raw), 4):
+        r, g, b, a = raw[i], raw[i + 1], raw[i + 2], raw[i + 3] / 255
+        luma = 0.299 * r + 0.587 * g + 0.114 * b
+        grey.append(round(luma * a + 255 * (1 - a)))
+    return grey
+
+
+def test_the_five_faces_differ_in_shape_not_only_in_colour(window):
+    """Colour removed, every pair of faces differs in a clear share of the face's own area, so a citizen
+    who cannot tell the cards' colours apart still sees five different faces (the neighbours above all)."""
+    codes = ["RHL", "HL", "BT", "KHL", "RKHL"]
+    faces = {code: _face_in_grey(code) for code in codes}
+    disc = 3.14159 * (FACE_PX / 2) ** 2
+    shares = {}
+    for i, a in enumerate(codes):
+        for b in codes[i + 1:]:
+            differing = sum(1 for p, q in zip(faces[a], faces[b]) if abs(p - q) > 60)
+            shares[(a, b)] = differing / disc
+    too_alike = {pair: f"{share:.1%}" for pair, share in shares.items() if share < 0.06}
+    assert too_alike == {}, f"faces too alike in grey: {too_alike} (all: { {k: f'{v:.1%}' for k, v in shares.items()} })"
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1024, 600), (1080, 1920)])
+def test_the_reasons_use_the_height_for_large_print_and_leave_only_the_hint_band_under_the_buttons(kiosk_factory,
+                                                                                                   size):
+    """No empty band on a 7" panel: under Skip and Send only the footer band, which holds the hint (and a
+    button box's toast, over nothing a citizen touches); the rows' words large for low vision."""
+    app = kiosk_factory(timings=replace(FAST, reasons_idle_s=60, idle_s=60, toast_s=60))
+    tap(app.screens["pick"].buttons[0])
+    tap(app.screens["rating"].level_buttons[3])
+    Window.size = size
+    pump(10)
+    reasons = app.screens["reasons"]
+    lowest_button = min(reasons.send.y, reasons.skip.y)
+    hint = reasons.hint
+    assert hint.text and hint.top <= lowest_button + 1 and hint.y <= app.pad + 1, "the hint is not in the band"
+    assert lowest_button <= app.band_h + 2 * app.pad, f"{lowest_button:.0f} px under the buttons for a {app.band_h:.0f} px band"
+    words = [tb.ids.words.font_size for tb in reasons.toggles.values()]
+    assert min(words) >= 0.05 * min(size), f"the reasons' words are {min(words):.1f} px on a {size} panel"
+    assert reasons.send.font_size >= 0.05 * min(size)
+    vote = app.store.record_vote("Q2", "RHL", source="serial:1")  # another counter's button box
+    app.on_serial_vote(vote, 1)
+    wait_until(lambda: app.toasts, what="the toast")
+    pump(3)
+    assert app.toasts[0].top <= lowest_button + 1, "the toast covers Skip or Send"
+    Window.size = (1280, 800)
+    pump(3)

@@ -17,6 +17,7 @@ from kivy.tests.common import UnitTestTouch
 
 from kiosk.questionnaire.answers import start_questionnaire, stop_questionnaire, verify_answers
 from kiosk.questionnaire.loader import load_catalogue, questionnaire_dirs
+from kiosk.ui.widgets import LevelButton
 from kivy.app import App
 
 from tests.ui.conftest import FAST, SCREENS, _guarded, pump, press_key, screenshot, wait_until
@@ -87,6 +88,36 @@ def test_a_rating_is_followed_by_the_invitation_naming_how_many_questions(kiosk_
     assert invite.title.text == f"Xin Ông/Bà dành ít phút trả lời {len(KIOSK_QUESTIONS)} câu hỏi?"
     assert invite.accept.caption == "Đồng ý trả lời" and invite.accept.icon == "✔"
     assert invite.decline.caption == "Không, cảm ơn" and invite.decline.icon == "✖"
+
+
+@pytest.mark.parametrize("qid", ["trung-tam", "chinh-quyen-than-thien"])
+def test_the_invitation_names_the_number_questionnaire_list_gives(kiosk_factory, qid):
+    """One count everywhere: what the invitation promises, ``questionnaire list`` prints (text and JSON)
+    and the walk's "Câu n/N" counts up to — the questions a citizen at the kiosk is really asked."""
+    import json
+    import re
+
+    from tests.conftest import run_cli
+    app = kiosk_factory(counters=ONE_COUNTER, timings=SLOW)
+    questionnaire = load_catalogue(questionnaire_dirs()).get(qid)
+    start_questionnaire(app.store, questionnaire)
+    app.go_home()
+    pump(2)
+    tap(app.screens["rating"].level_buttons[1])
+    wait_until(lambda: app.sm.current == "invite", what="the invitation after the thank-you")
+    promised = int(re.search(r"(\d+) câu hỏi", app.screens["invite"].title.text).group(1))
+    listed = run_cli("questionnaire", "list", "--json", config=Path(app.cfg.source))
+    assert listed.returncode == 0, listed.stderr
+    row = next(r for r in json.loads(listed.stdout) if r["id"] == qid)
+    assert promised == row["questions"] == row["asked"]["kiosk"]
+    text = run_cli("questionnaire", "list", config=Path(app.cfg.source)).stdout
+    assert re.search(rf"^{re.escape(qid)}\s+v1\s+{promised} câu ", text, re.M), text
+    assert app.walk.progress() == f"Câu 1/{promised}"
+    seen = 0
+    while app.walk is not None and not app.walk.done:
+        seen += 1
+        app.walk.skip()
+    assert seen == promised  # every question promised was asked, and no other
 
 
 def test_no_questionnaire_on_means_no_invitation(kiosk_factory):
@@ -378,7 +409,9 @@ def _breaks_a_phrase(lines: list[str]) -> str | None:
     return None
 
 
-def _check_question(question, size) -> None:
+def _check_question(question, size, rating_words: float) -> None:
+    """Everything on the question screen inside the window, whole and large enough for low vision:
+    ``rating_words`` is the rating cards' font size at this panel size."""
     labels = [question.ids.progress, question.question, question.footer]
     for card in question.cards:
         assert _inside(card, size), (size, card.caption)
@@ -391,6 +424,15 @@ def _check_question(question, size) -> None:
     for label in labels + [question.back, question.skip]:
         assert _drawn_whole(label), (size, label.text, label.font_size, label.size)
     assert question.question.font_size >= 0.035 * min(size), (size, question.question.font_size)  # large, not shrunk
+    # the answers' words and the way back and on: no smaller than 4 % of the screen's short side (19 px at
+    # 800x480), and a satisfaction question's words as large as the same words on the rating screen
+    for label in [card.ids.words for card in question.cards] + [question.back, question.skip]:
+        assert label.font_size >= 0.04 * min(size), (size, label.text, round(label.font_size, 1))
+    # (in landscape, where the words are bounded by the card's width; a portrait row is bounded by its height,
+    # and the rating screen's rows are taller: no progress line, no Back and Skip)
+    if all(isinstance(card, LevelButton) and not card.row for card in question.cards):
+        words = question.cards[0].ids.words.font_size
+        assert words >= 0.97 * rating_words, (size, round(words, 1), "on the rating screen", round(rating_words, 1))
     # "Câu 3/19" is read at a glance from a step back: well over half the question's size
     progress = question.ids.progress
     assert progress.font_size >= 0.05 * min(size) and progress.font_size >= 0.65 * question.question.font_size, (
@@ -400,6 +442,13 @@ def _check_question(question, size) -> None:
 @pytest.mark.parametrize("with_keypad", [False, True])
 def test_at_every_panel_size_the_invitation_and_each_kind_of_question_fit_the_window(kiosk_factory, with_keypad):
     app = kiosk_factory(counters=ONE_COUNTER, timings=SLOW, kiosk_extra="keypad = true\n" if with_keypad else "")
+    rating_words = {}
+    for size in SIZES:
+        Window.size = size
+        pump(8)
+        rating_words[size] = app.screens["rating"].level_buttons[0].ids.words.font_size
+    Window.size = (1280, 800)
+    pump(4)
     invite = invited(app)
     try:
         for size in SIZES:
@@ -422,7 +471,7 @@ def test_at_every_panel_size_the_invitation_and_each_kind_of_question_fit_the_wi
             for size in SIZES:
                 Window.size = size
                 pump(8)
-                _check_question(question, size)
+                _check_question(question, size, rating_words[size])
     finally:
         Window.size = (1280, 800)
         pump(3)

@@ -200,10 +200,11 @@ class ReasonsScreen(KioskScreen):
         for tb in self.toggles.values():
             tb.ids.words.fbind("size", self._equalise)
             tb.fbind("caption", self._equalise)
+            tb.fbind("natural_font", self._equalise)
 
     def _equal_words(self, *_):
         """Every reason's words at the size the longest needs: one list, not five sizes of print."""
-        sizes = [fit_font_size(tb.caption, tb.ids.words.width, tb.ids.words.height, tb.height * 0.42,
+        sizes = [fit_font_size(tb.caption, tb.ids.words.width, tb.ids.words.height, tb.natural_font,
                                tb.ids.words.min_font, tb.ids.words.font_name) for tb in self.toggles.values()]
         for tb in self.toggles.values():
             tb.font_cap = min(sizes)
