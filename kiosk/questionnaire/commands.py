@@ -120,7 +120,9 @@ def cmd_list(args) -> int:
             continue
         on = [{"counter": c, "mode": m, "until": u} for c, qid, v, m, u in active if (qid, v) == q.key]
         rows.append({"id": q.id, "version": q.version, "title": q.title_vi, "title_en": q.title_en,
-                     "questions": q.asked("kiosk"), "asked": q.asked_by_channel(), "source": q.source,
+                     # "questions" keeps its meaning (every question in the file: the list's JSON is a
+                     # contract); "asked" says how many a citizen is asked on each channel.
+                     "questions": len(q.questions), "asked": q.asked_by_channel(), "source": q.source,
                      "active": on})
     if store:
         store.close()
@@ -130,7 +132,7 @@ def cmd_list(args) -> int:
         for r in rows:
             on = "; ".join(f"đang bật ở {_when(a['counter'])}" + (f" đến {date.fromisoformat(a['until']):%d/%m/%Y}"
                                                                      if a["until"] else "") for a in r["active"])
-            print(f"{r['id']:<26} v{r['version']:<3} {r['questions']:>3} câu  {r['title']}" + _elsewhere(r["asked"])
+            print(f"{r['id']:<26} v{r['version']:<3} {r['asked']['kiosk']:>3} câu  {r['title']}" + _elsewhere(r["asked"])
                   + (f"  [{on}]" if on else ""))
     return EXIT_OK if not catalogue.errors and not refused else EXIT_FAILED
 
