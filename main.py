@@ -18,7 +18,7 @@ def has_display() -> bool:
 
 
 NO_DISPLAY = ("no display found (DISPLAY is not set): running headless — button boxes and the vote store "
-              "only, one log line per vote")
+              "only, one log line per vote; Ctrl-C dừng / Ctrl-C stops it")
 
 
 def cmd_run(args) -> int:

@@ -326,6 +326,7 @@ def test_make_run_without_a_display_says_it_runs_headless_and_where_the_demo_vot
         out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out
     assert "no display found" in out and "running headless" in out
+    assert "Ctrl-C dừng / Ctrl-C stops it" in out  # how to stop what it started
     assert f"{tmp_path / 'data' / 'demo' / 'votes.db'} as a demo vote" in out
     assert "Traceback" not in out
     assert not (tmp_path / "data" / "votes.db").exists()  # a real centre's place stays empty
