@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .config import EMBEDDED_SOURCE, Config, ensure_data_dir
-from .db import StoreDamagedError, StoreOpenError, is_damage
+from .db import StoreDamagedError, StoreOpenError, file_is_damaged
 from .store import Vote, VoteStore
 
 log = logging.getLogger("kiosk.runtime")
@@ -56,8 +56,8 @@ class OutOfService:
     @property
     def todo(self) -> str:
         """What staff should do, in the order they do it (the kiosk has already stopped taking votes)."""
-        return (f"the file has been kept exactly as it was (nothing is written to it): copy it aside with any "
-                f"{self.path.name}-wal beside it, check it with `{self.verify_command}`, restore the latest "
+        return (f"the file has not been changed (nothing is written to it): keep it as it is, copy it aside with "
+                f"any {self.path.name}-wal beside it, check it with `{self.verify_command}`, restore the latest "
                 f"backup into {self.path.parent}, then start the kiosk again")
 
     @property
@@ -72,26 +72,11 @@ class OutOfService:
         return f"the kiosk has stopped without taking votes: {self.what}; {self.todo}"
 
 
-def file_is_damaged(path: Path) -> bool:
-    """True when SQLite, reading ``path`` read-only (nothing written, not even a journal mode), finds it
-    damaged or not a database: a store that failed to open for that reason, not for a lock or permissions."""
-    import sqlite3
-    try:
-        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return False
-    try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
-        return conn.execute("PRAGMA quick_check(1)").fetchall() != [("ok",)]
-    except sqlite3.DatabaseError as e:
-        return is_damage(e)
-    finally:
-        conn.close()
-
-
 def damaged_store_notice(config: Config, error: StoreDamagedError) -> OutOfService:
     """The notice for a store that ``error`` found damaged."""
     what = str(error).split(" — ", 1)[0]  # the file and SQLite's finding; the advice is re-worded above
+    if "is damaged" not in what:  # it failed to open: "<path>: cannot open the vote database: <finding>"
+        what = f"{what}: the file is damaged"
     command = "python main.py verify" + ("" if config.source == EMBEDDED_SOURCE else f" --config {config.source}")
     return OutOfService(path=Path(config.db_path), what=what, verify_command=command)
 

@@ -146,6 +146,9 @@ def test_a_damaged_database_is_named_with_what_to_do_and_kept(damaged, command):
     assert str(db) in out and "damaged" in out and "backup" in out and "keep it" in out
     if command != ["verify"]:
         assert r.stderr.strip().splitlines()[-1].startswith("error:")
+    if command[0] == "run":  # said once, after the kiosk stopped, and worded for a kiosk that has stopped
+        assert out.count("is damaged") == 1 and "stop the kiosk" not in out, out
+        assert r.stderr.strip().splitlines()[-1].startswith("error: the kiosk has stopped without taking votes: ")
     assert db.read_bytes()[:4096] == before[:4096]  # nothing rewritten, nothing moved aside
     assert db.exists() and os.path.getsize(db) == len(before)
 

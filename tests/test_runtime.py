@@ -330,3 +330,83 @@ def test_make_run_without_a_display_says_it_runs_headless_and_where_the_demo_vot
     assert f"{tmp_path / 'data' / 'demo' / 'votes.db'} as a demo vote" in out
     assert "Traceback" not in out
     assert not (tmp_path / "data" / "votes.db").exists()  # a real centre's place stays empty
+
+
+# --- a store damaged at start: an out-of-service face, not a restart loop ------------------------
+
+def _damaged_store(tmp_path, pages_from: int = 2):
+    """A real store whose pages from ``pages_from`` on are garbage (the first page, the header, from 0;
+    negative: only the last pages, which opening the store never reads)."""
+    import random
+    from tests.conftest import synthetic_votes
+    path = write_config(tmp_path)
+    assert synthetic_votes(path, 10, 100, 1) > 0
+    config = load_config(path)
+    data = bytearray(config.db_path.read_bytes())
+    pages_from %= len(data) // 4096
+    data[pages_from * 4096:] = random.Random(9).randbytes(len(data) - pages_from * 4096)
+    config.db_path.write_bytes(bytes(data))
+    return config
+
+
+@pytest.mark.parametrize("pages_from", [2, 0, -3], ids=["votes unreadable", "header unreadable", "a part's read"])
+def test_a_store_damaged_at_start_runs_the_out_of_service_face_after_every_part_stopped_and_logs_it_once(
+        tmp_path, caplog, pages_from):
+    from kiosk.runtime import EXIT_OUT_OF_SERVICE
+    config = _damaged_store(tmp_path, pages_from)
+    before = config.db_path.read_bytes()
+    seen, stopped = [], []
+
+    class Sync:
+        def stop(self):
+            stopped.append("sync")
+
+    def reads_every_vote(cfg, store):  # as a button box reading its last presses meets the damage
+        store.query("SELECT sum(length(hash)) FROM votes")
+
+    def out_of_service(runtime, notice):
+        seen.append((notice, runtime._stack[:], runtime.soundness, stopped[:]))
+        return EXIT_OUT_OF_SERVICE
+
+    def face(runtime):
+        raise AssertionError("the normal face must not run on a damaged store")
+
+    with caplog.at_level("INFO", logger="kiosk.runtime"):
+        rt = Runtime(config, services=[lambda cfg, store: Sync(), reads_every_vote])
+        assert rt.run(face, out_of_service=out_of_service) == EXIT_OUT_OF_SERVICE
+    [(notice, still_running, soundness, stopped_before)] = seen
+    assert still_running == [] and soundness is None  # nothing holds the damaged file while it is shown
+    if pages_from < 0:
+        assert stopped_before == ["sync"]  # the parts that had started were stopped first
+    assert notice.path == config.db_path and ("damaged" in notice.what or "malformed" in notice.what)
+    assert "verify --config" in notice.verify_command
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and errors[0].startswith("out of service: ") and str(config.db_path) in errors[0]
+    assert "stop the kiosk" not in errors[0]  # it has stopped taking votes already: say what to do next
+    assert config.db_path.read_bytes() == before
+
+
+def test_without_a_screen_a_store_damaged_at_start_is_one_error_worded_for_a_kiosk_that_has_stopped(tmp_path):
+    from kiosk.db import StoreDamagedError
+    config = _damaged_store(tmp_path)
+    before = config.db_path.read_bytes()
+    with pytest.raises(StoreDamagedError) as raised:
+        Runtime(config).run(lambda runtime: 0)
+    text = str(raised.value)
+    assert text.startswith("the kiosk has stopped without taking votes: ") and str(config.db_path) in text
+    assert "stop the kiosk" not in text and "has not been changed" in text and "verify" in text
+    assert text.index("verify") < text.index("restore the latest backup") < text.index("start the kiosk again")
+    assert config.db_path.read_bytes() == before
+
+
+def test_a_store_that_cannot_be_opened_for_another_reason_is_not_called_damaged(tmp_path):
+    import sqlite3
+    from kiosk.db import StoreOpenError
+    config = load_config(write_config(tmp_path))
+    with VoteStore.from_config(config) as store:
+        store.record_vote("Q1", "HL", source="touch")
+    conn = sqlite3.connect(config.db_path)
+    conn.execute("PRAGMA user_version = 9999")  # from a newer kiosk: reinstall, not a damaged file
+    conn.close()
+    with pytest.raises(StoreOpenError, match="newer|only knows"):
+        Runtime(config).run(lambda runtime: 0, out_of_service=lambda runtime, notice: pytest.fail("not damaged"))
