@@ -410,3 +410,10 @@ def test_a_store_that_cannot_be_opened_for_another_reason_is_not_called_damaged(
     conn.close()
     with pytest.raises(StoreOpenError, match="newer|only knows"):
         Runtime(config).run(lambda runtime: 0, out_of_service=lambda runtime, notice: pytest.fail("not damaged"))
+
+
+def test_the_out_of_service_exit_status_is_the_one_the_readme_documents():
+    from kiosk.runtime import EXIT_OUT_OF_SERVICE
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"then it exits with status **{EXIT_OUT_OF_SERVICE}**" in readme
+    assert EXIT_OUT_OF_SERVICE not in (0, 1, 2, 130)  # told apart from done, failed, usage and Ctrl-C
