@@ -205,7 +205,15 @@ def cmd_demo_data(args) -> int:
     """Fill the demo centre's store with realistic synthetic votes (a real centre's store is refused)."""
     config = load_config(args.config)
     # Refused before anything is made: a real centre's folder gets no store, no log folder, nothing.
-    demo.refuse_real_centre(config)
+    try:
+        demo.refuse_real_centre(config)
+    except demo.RealCentre:
+        if config.log_dir.is_dir():  # a log that is there already hears of the refusal (main() writes it)
+            try:
+                setup_logging(config.log_dir, stderr=False)
+            except LogSetupError:
+                pass
+        raise
     ensure_data_dir(config)
     _log_to_data_folder(args)  # only now (log_to_file is off for demo-data: see build_parser)
     store = VoteStore.from_config(config)

@@ -50,6 +50,10 @@ def test_demo_data_refused_for_a_real_centre_creates_nothing(tmp_path):
     assert r.returncode == 1
     _one_clear_line(r, "real centre", "data/demo")
     assert not (tmp_path / "data").exists()  # no store, no logs folder, not even the data folder
+    (tmp_path / "data" / "logs").mkdir(parents=True)  # a centre whose log is there already hears of it
+    assert run_cli("demo-data", "--days", "1", "--per-day", "1", config=config).returncode == 1
+    assert "real centre" in (tmp_path / "data" / "logs" / "kiosk.log").read_text(encoding="utf-8")
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["logs"]  # and still no store
 
 
 def test_simulate_buttons_with_a_link_in_a_missing_folder_names_the_flag_and_the_folder(tmp_path):
