@@ -10,17 +10,19 @@ a dark panel in a restart loop.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
-from kivy.graphics import Color, Rectangle
-from kivy.uix.anchorlayout import AnchorLayout
-from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.label import Label
+from kivy.factory import Factory
+from kivy.lang import Builder
+from kivy.properties import ColorProperty, NumericProperty, StringProperty
 
 from ..runtime import EXIT_OUT_OF_SERVICE, OutOfService
-from .fonts import SYMBOL_CHARS, SYMBOLS, register_fonts
+from .fonts import SYMBOL_CHARS, register_fonts
+
+KV = Path(__file__).with_name("kv") / "out_of_service.kv"
 
 log = logging.getLogger("kiosk.ui")
 
@@ -30,12 +32,7 @@ ENGLISH = "Out of service — please tell a member of staff"
 
 BACKGROUND = (0.11, 0.13, 0.18, 1)
 AMBER = (1.0, 0.72, 0.1, 1)
-WHITE = (1, 1, 1, 1)
 GREY = (0.78, 0.8, 0.85, 1)
-
-# Text sizes as fractions of a unit (1 % of the screen's width, or of 1.6 × its height on a wide
-# screen), so the title stays big on a 7" panel and on a portrait floor stand alike.
-SIZES = {"icon": 12.5, "title": 5.6, "ask": 4.2, "english": 3.0, "staff": 2.1}
 
 
 def staff_text(notice: OutOfService) -> str:
@@ -54,58 +51,50 @@ def texts(notice: OutOfService) -> dict[str, str]:
 
 
 class OutOfServiceApp(App):
-    """A single full-screen notice; no input does anything."""
+    """A single full-screen notice (layout in ``kv/out_of_service.kv``); no input does anything."""
+
+    icon = StringProperty(SYMBOL_CHARS["warning"])
+    title_vi = StringProperty(TITLE_VI)
+    ask_vi = StringProperty(ASK_VI)
+    english = StringProperty(ENGLISH)
+    staff = StringProperty("")
+    unit = NumericProperty(8.0)
+    background = ColorProperty(BACKGROUND)
+    amber = ColorProperty(AMBER)
+    grey = ColorProperty(GREY)
 
     def __init__(self, notice: OutOfService, **kwargs):
         super().__init__(**kwargs)
         self.notice = notice
         self.title = "Kiosk — out of service"
-        self.labels: dict[str, Label] = {}
+        self.staff = staff_text(notice)
+        self._scale = 1.0
 
     def build(self):
-        """The notice, centred: the icon, the title, the request, the English line, the staff lines."""
+        """The notice from its .kv layout, sized from the window."""
         register_fonts()
+        if str(KV) not in Builder.files:
+            Builder.load_file(str(KV))
         Window.clearcolor = BACKGROUND
-        root = AnchorLayout(anchor_x="center", anchor_y="center")
-        with root.canvas.before:
-            Color(*BACKGROUND)
-            self._fill = Rectangle(pos=root.pos, size=root.size)
-        root.bind(pos=lambda w, p: setattr(self._fill, "pos", p), size=lambda w, s: setattr(self._fill, "size", s))
-        column = BoxLayout(orientation="vertical", size_hint=(None, None))
-        column.bind(minimum_height=column.setter("height"))
-        colours = {"icon": AMBER, "title": WHITE, "ask": AMBER, "english": GREY, "staff": GREY}
-        for role, text in texts(self.notice).items():
-            label = Label(text=text, color=colours[role], halign="center", valign="middle", size_hint_y=None,
-                          bold=role in ("title", "ask"), font_name=SYMBOLS if role == "icon" else "Roboto")
-            if role == "icon":  # the symbols font's line is far taller than the sign: size the label by the sign
-                label.bind(font_size=lambda w, size: setattr(w, "height", size * 1.1))
-            else:
-                label.bind(texture_size=lambda w, s: setattr(w, "height", s[1]))
-            self.labels[role] = label
-            column.add_widget(label)
-        root.add_widget(column)
-        self._column, self._scale = column, 1.0
         Window.bind(size=lambda *_: self._fit(1.0))
-        column.bind(height=lambda *_: self._shrink_to_screen())
         self._fit(1.0)
-        return root
+        return Factory.OutOfServiceRoot()
 
-    def _shrink_to_screen(self) -> None:
+    @property
+    def labels(self) -> dict:
+        """The notice's labels by role (icon, title, ask, english, staff), as drawn."""
+        return {role: self.root.ids[role] for role in ("icon", "title", "ask", "english", "staff")}
+
+    def shrink_to_fit(self, needed: float) -> None:
         """A long data-folder path can wrap the staff lines onto more rows: shrink everything to fit."""
         room = Window.height * 0.94
-        if self._column.height > room and self._scale > 0.5:
-            self._fit(self._scale * max(0.8, room / self._column.height))
+        if needed > room and self._scale > 0.5:
+            self._fit(self._scale * max(0.8, room / needed))
 
     def _fit(self, scale: float) -> None:
-        """Size the text from the screen (see :data:`SIZES`) and wrap it inside the margins."""
         self._scale = scale
         width, height = Window.size
-        unit = min(width, height * 1.6) / 100 * scale
-        self._column.width = width * 0.9
-        self._column.spacing = unit * 1.4
-        for role, label in self.labels.items():
-            label.font_size = unit * SIZES[role]
-            label.text_size = (self._column.width, None)
+        self.unit = min(width, height * 1.6) / 100 * scale
 
 
 def show(runtime, notice: OutOfService) -> int:

@@ -32,7 +32,7 @@ def _configure_and_report(*args, **kwargs):
             texts = [label.text for label in app.labels.values()]
             tmp = out.with_suffix(".tmp")
             tmp.write_text(json.dumps({"screen": "out-of-service", "window": list(Window.size), "texts": texts,
-                                       "fits": app.root.children[0].height <= Window.height}))
+                                       "fits": app.root.ids["column"].height <= Window.height}))
             tmp.replace(out)
             return
         if app is None or not hasattr(app, "sm"):
