@@ -268,6 +268,14 @@ class OneLineParser(argparse.ArgumentParser):
         """Print the mistake in one line and exit with the usage status (2)."""
         self.exit(EXIT_USAGE, f"error: {message}; see {self.prog} --help\n")
 
+    def parse_args(self, args=None, namespace=None):
+        """As argparse's, but an unknown flag after a subcommand points to that subcommand's --help."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            sub = getattr(self, "commands", {}).get(getattr(parsed, "command", None))
+            (sub or self).error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed
+
 
 def build_parser(extensions: Sequence[Callable] = ()) -> argparse.ArgumentParser:
     """The argument parser for ``python main.py``.

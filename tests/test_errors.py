@@ -76,6 +76,8 @@ def test_every_usage_error_is_one_line_naming_the_mistake_and_pointing_to_help(t
     assert len(line.splitlines()) == 1 and line.startswith("error: "), r.stderr
     assert "usage:" not in r.stderr and r.stdout == ""
     assert not (tmp_path / "data").exists()  # a usage error does nothing
+    if len(args) > 1 and args[0] != "frobnicate":
+        assert f"see main.py {args[0]} --help" in line  # the help of the command that was mistyped
 
 
 @pytest.mark.parametrize("given, says", [("2026-02-30", "there is no such day as 2026-02-30: 2026-02 has 28 days"),
