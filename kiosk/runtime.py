@@ -236,13 +236,10 @@ class Runtime:
         previous = self._install_signals()
         try:
             try:
-                try:
-                    self.start()
-                except StoreOpenError as e:
-                    if not file_is_damaged(self.config.db_path):
-                        raise  # locked, unreadable, from a newer version: not what the notice is for
-                    raise StoreDamagedError(str(e)) from None
-            except StoreDamagedError as e:
+                self.start()
+            except (StoreDamagedError, StoreOpenError) as e:
+                if isinstance(e, StoreOpenError) and not file_is_damaged(self.config.db_path):
+                    raise  # locked, unreadable, from a newer version: not what the notice is for
                 self.stop()  # nothing holds the damaged file open while the notice is shown
                 notice = damaged_store_notice(self.config, e)
                 if out_of_service is None:
