@@ -334,22 +334,24 @@ def test_make_run_without_a_display_says_it_runs_headless_and_where_the_demo_vot
 
 # --- a store damaged at start: an out-of-service face, not a restart loop ------------------------
 
-def _damaged_store(tmp_path, pages_from: int = 2):
+def _damaged_store(tmp_path, pages_from: int | None = 2):
     """A real store whose pages from ``pages_from`` on are garbage (the first page, the header, from 0;
-    negative: only the last pages, which opening the store never reads)."""
+    None: one page that opening the store never reads)."""
     import random
     from tests.conftest import synthetic_votes
     path = write_config(tmp_path)
     assert synthetic_votes(path, 10, 100, 1) > 0
     config = load_config(path)
+    if pages_from is None:
+        _damage_a_page_start_does_not_read(config.db_path)
+        return config
     data = bytearray(config.db_path.read_bytes())
-    pages_from %= len(data) // 4096
     data[pages_from * 4096:] = random.Random(9).randbytes(len(data) - pages_from * 4096)
     config.db_path.write_bytes(bytes(data))
     return config
 
 
-@pytest.mark.parametrize("pages_from", [2, 0, -3], ids=["votes unreadable", "header unreadable", "a part's read"])
+@pytest.mark.parametrize("pages_from", [2, 0, None], ids=["votes unreadable", "header unreadable", "a part's read"])
 def test_a_store_damaged_at_start_runs_the_out_of_service_face_after_every_part_stopped_and_logs_it_once(
         tmp_path, caplog, pages_from):
     from kiosk.runtime import EXIT_OUT_OF_SERVICE
@@ -361,8 +363,9 @@ def test_a_store_damaged_at_start_runs_the_out_of_service_face_after_every_part_
         def stop(self):
             stopped.append("sync")
 
-    def reads_every_vote(cfg, store):  # as a button box reading its last presses meets the damage
-        store.query("SELECT sum(length(hash)) FROM votes")
+    def reads_every_page(cfg, store):  # as a part reading what start-up did not meets the damage
+        from kiosk.soundness import refuse_if_damaged
+        refuse_if_damaged(store)
 
     def out_of_service(runtime, notice):
         seen.append((notice, runtime._stack[:], runtime.soundness, stopped[:]))
@@ -372,11 +375,11 @@ def test_a_store_damaged_at_start_runs_the_out_of_service_face_after_every_part_
         raise AssertionError("the normal face must not run on a damaged store")
 
     with caplog.at_level("INFO", logger="kiosk.runtime"):
-        rt = Runtime(config, services=[lambda cfg, store: Sync(), reads_every_vote])
+        rt = Runtime(config, services=[lambda cfg, store: Sync(), reads_every_page])
         assert rt.run(face, out_of_service=out_of_service) == EXIT_OUT_OF_SERVICE
     [(notice, still_running, soundness, stopped_before)] = seen
     assert still_running == [] and soundness is None  # nothing holds the damaged file while it is shown
-    if pages_from < 0:
+    if pages_from is None:
         assert stopped_before == ["sync"]  # the parts that had started were stopped first
     assert notice.path == config.db_path and ("damaged" in notice.what or "malformed" in notice.what)
     assert "verify --config" in notice.verify_command
