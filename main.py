@@ -18,7 +18,7 @@ def has_display() -> bool:
 
 
 NO_DISPLAY = ("no display found (DISPLAY is not set): running headless — button boxes and the vote store "
-              "only, one log line per vote")
+              "only, one log line per vote; Ctrl-C dừng / Ctrl-C stops it")
 
 
 def cmd_run(args) -> int:
@@ -61,7 +61,15 @@ def cmd_run(args) -> int:
         return 2
     runtime = Runtime(config, button_boxes=partial(start_button_boxes, simulate=simulate),
                       services=[start_background_sync])
-    return runtime.run(face)
+    # A damaged store: with a screen, say so on it and stay up (a restart meets the same file); headless,
+    # the runtime raises it and the command line prints it in one line (README, "Troubleshooting").
+    return runtime.run(face, out_of_service=None if face is headless_face else _out_of_service_face())
+
+
+def _out_of_service_face():
+    """The touch screen's out-of-service notice (kiosk.ui.out_of_service), imported when Kivy is."""
+    from kiosk.ui.out_of_service import show
+    return show
 
 
 def _log_to(config) -> None:

@@ -223,6 +223,18 @@ def _keys_from_stdin(max_key: int):
                     yield int(ch)
 
 
+def link_problem(link: Path) -> str | None:
+    """Why a symlink cannot be made at ``link`` (its folder is missing or not a folder), or None."""
+    folder = link.parent
+    if not folder.exists():
+        return f"the folder {folder} does not exist; create it, or give a path in an existing folder"
+    if not folder.is_dir():
+        return f"{folder} is a file, not a folder"
+    if link.is_dir() and not link.is_symlink():
+        return f"{link} is a folder; give the path of the link to create, such as {link / 'box'}"
+    return None
+
+
 def main(args: argparse.Namespace) -> int:
     """Run ``simulate-buttons``: exit 0 when every press was ACKed."""
     if not 1 <= args.box <= 99:
@@ -239,8 +251,17 @@ def main(args: argparse.Namespace) -> int:
         keys = [rng.randint(1, args.keys) for _ in range(args.random)]
     else:
         keys = None
+    problem = link_problem(Path(args.link))
+    if problem:
+        print(f"error: --link {args.link}: {problem}", file=sys.stderr)
+        return 2
     box = VirtualBox(args.link, boxes=(args.box,), heartbeat_s=args.heartbeat or None)
-    box.plug()
+    try:
+        box.plug()
+    except OSError as e:  # a read-only folder, a name too long…: the person's input, said in one line
+        box.unplug()
+        print(f"error: --link {args.link}: cannot create the link there: {e.strerror or e}", file=sys.stderr)
+        return 2
     print(f"virtual button box {args.box} on {box.device}, linked at {args.link}", flush=True)
     failed = 0
     try:

@@ -8,7 +8,9 @@ starts fast and never opens a window.
 from __future__ import annotations
 
 import argparse
+import calendar
 import logging
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -29,10 +31,19 @@ log = logging.getLogger("kiosk.cli")
 
 
 def _date(text: str) -> date:
+    """A day given as YYYY-MM-DD; a well-formed date that does not exist (2026-02-30) is named as such."""
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+        pass
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text.strip())
+    if not m:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}")
+    year, month, day = map(int, m.groups())
+    if not 1 <= month <= 12:
+        raise argparse.ArgumentTypeError(f"there is no month {month:02d} in {text!r} (months are 01-12)")
+    last = calendar.monthrange(year, month)[1]
+    raise argparse.ArgumentTypeError(f"there is no such day as {text}: {year}-{month:02d} has {last} days")
 
 
 def _positive(text: str) -> int:
@@ -233,8 +244,18 @@ def cmd_verify(args) -> int:
 def cmd_demo_data(args) -> int:
     """Fill the demo centre's store with realistic synthetic votes (a real centre's store is refused)."""
     config = load_config(args.config)
+    # Refused before anything is made: a real centre's folder gets no store, no log folder, nothing.
+    try:
+        demo.refuse_real_centre(config)
+    except demo.RealCentre:
+        if config.log_dir.is_dir():  # a log that is there already hears of the refusal (main() writes it)
+            try:
+                setup_logging(config.log_dir, stderr=False)
+            except LogSetupError:
+                pass
+        raise
     ensure_data_dir(config)
-    demo.refuse_real_centre(config)  # before the store is opened: a refused store is not even created
+    _log_to_data_folder(args)  # only now (log_to_file is off for demo-data: see build_parser)
     store = VoteStore.from_config(config)
     with store:
         n = demo.generate(store, config.counters, config.scale, args.days, args.per_day, args.seed)
@@ -277,6 +298,25 @@ def cmd_set_pin(args) -> int:
 
 # --- parser -----------------------------------------------------------------------------------
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, ``error: <what>; see main.py … --help``, exit 2.
+
+    argparse's default prints the whole usage block first (4-5 lines of brackets), in which the
+    actual mistake is easy to miss; ``--help`` still shows the usage to whoever asks for it."""
+
+    def error(self, message: str):
+        """Print the mistake in one line and exit with the usage status (2)."""
+        self.exit(EXIT_USAGE, f"error: {message}; see {self.prog} --help\n")
+
+    def parse_args(self, args=None, namespace=None):
+        """As argparse's, but an unknown flag after a subcommand points to that subcommand's --help."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            sub = getattr(self, "commands", {}).get(getattr(parsed, "command", None))
+            (sub or self).error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed
+
+
 def build_parser(extensions: Sequence[Callable] = ()) -> argparse.ArgumentParser:
     """The argument parser for ``python main.py``.
 
@@ -284,13 +324,13 @@ def build_parser(extensions: Sequence[Callable] = ()) -> argparse.ArgumentParser
     not be imported here (hardware, sync, the UI) register their own subcommands through them.
     """
     config_help = f"the kiosk's TOML configuration (default: ${ENV_VAR}, else the embedded demo centre)"
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="main.py",
         description="Satisfaction-rating kiosk for a Public Administrative Service Centre. "
                     "With no subcommand, runs the kiosk.")
     parser.add_argument("--config", metavar="PATH", help=config_help)
     # SUPPRESS, so that "--config X" before the subcommand is not reset by the subcommand's default.
-    common = argparse.ArgumentParser(add_help=False)
+    common = OneLineParser(add_help=False)
     common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=config_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -329,6 +369,7 @@ def build_parser(extensions: Sequence[Callable] = ()) -> argparse.ArgumentParser
     p.add_argument("--days", type=_positive, required=True, help="calendar days, ending today")
     p.add_argument("--per-day", type=_positive, required=True, help="votes per weekday")
     p.add_argument("--seed", type=int, help="random seed, for repeatable data")
+    p.set_defaults(log_to_file=False)  # it logs once it is not refused: a refused command creates nothing
 
     p = add("set-pin", cmd_set_pin, "set the manager screen's PIN")
     p.add_argument("--stdin", action="store_true", help="read the PIN twice from standard input (for scripts)")

@@ -146,3 +146,19 @@ def migrate(conn: sqlite3.Connection, migrations: list[Migration], path: Path) -
             raise StoreOpenError(f"{path}: could not upgrade the vote database to schema version "
                                  f"{version + 1}: {e} (nothing was changed)") from None
     return version
+
+
+def file_is_damaged(path: Path) -> bool:
+    """True when SQLite, reading ``path`` read-only (nothing written, not even a journal mode), finds it
+    damaged or not a database: a store that failed to open for that reason, not for a lock or permissions."""
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        return conn.execute("PRAGMA quick_check(1)").fetchall() != [("ok",)]
+    except sqlite3.DatabaseError as e:
+        return is_damage(e)
+    finally:
+        conn.close()

@@ -8,6 +8,12 @@ pyserial nor requests::
     services each service(config, store) -> something with stop(), or None   (the sync schedule)
     face     face(runtime) -> exit status         (the touch screen, or headless: wait for a signal)
 
+A store that cannot be opened because it is damaged (:class:`kiosk.db.StoreDamagedError` while
+starting) is not a fault to restart from: restarting meets the same file. With a screen, the runtime
+stops what it had started and runs the ``out_of_service`` face instead (a full-screen notice) until
+SIGTERM or Ctrl-C, then returns :data:`EXIT_OUT_OF_SERVICE`; without one it raises the error, worded
+for a kiosk that has already stopped.
+
 Whatever happens — the face returns, SIGTERM or Ctrl-C, an exception in the face or in a part's
 start — everything started is stopped in reverse order and the store is closed last. A vote that a
 button box sends before the face exists is stored and ACKed by the reader, logged by the store, and
@@ -20,16 +26,59 @@ import logging
 import signal
 import threading
 from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .config import Config, ensure_data_dir
+from .config import EMBEDDED_SOURCE, Config, ensure_data_dir
+from .db import StoreDamagedError, StoreOpenError, file_is_damaged
 from .store import Vote, VoteStore
 
 log = logging.getLogger("kiosk.runtime")
 
 EARLY_VOTES_KEPT = 1000  # votes waiting for the face; more would only be shown as a burst of toasts
 
+# The exit status after the out-of-service screen was stopped (README, "Troubleshooting"): neither 0
+# (it took no votes) nor 1 (it did not crash), so a unit or a script can tell the damaged store apart.
+EXIT_OUT_OF_SERVICE = 3
+
 VoteSink = Callable[[Vote, int], None]
+
+
+@dataclass(frozen=True)
+class OutOfService:
+    """Why the kiosk takes no votes, for the out-of-service screen and the log: the damaged file,
+    what SQLite found, and the command that checks it."""
+    path: Path
+    what: str            # "<path>: the vote database is damaged (<what SQLite found>)"
+    verify_command: str  # e.g. "python main.py verify --config /etc/kiosk/kiosk.toml"
+
+    @property
+    def todo(self) -> str:
+        """What staff should do, in the order they do it (the kiosk has already stopped taking votes)."""
+        return (f"the file has not been changed (nothing is written to it): keep it as it is, copy it aside with "
+                f"any {self.path.name}-wal beside it, check it with `{self.verify_command}`, restore the latest "
+                f"backup into {self.path.parent}, then start the kiosk again")
+
+    @property
+    def log_line(self) -> str:
+        """The one ERROR line when the out-of-service screen is shown."""
+        return (f"out of service: {self.what}; the screen says so and no vote is taken until the kiosk is "
+                f"stopped (exit status {EXIT_OUT_OF_SERVICE}); {self.todo}")
+
+    @property
+    def headless_line(self) -> str:
+        """The one line when there is no screen to show it on: the kiosk has stopped."""
+        return f"the kiosk has stopped without taking votes: {self.what}; {self.todo}"
+
+
+def damaged_store_notice(config: Config, error: StoreDamagedError) -> OutOfService:
+    """The notice for a store that ``error`` found damaged."""
+    what = str(error).split(" — ", 1)[0]  # the file and SQLite's finding; the advice is re-worded above
+    if "is damaged" not in what:  # it failed to open: "<path>: cannot open the vote database: <finding>"
+        what = f"{what}: the file is damaged"
+    command = "python main.py verify" + ("" if config.source == EMBEDDED_SOURCE else f" --config {config.source}")
+    return OutOfService(path=Path(config.db_path), what=what, verify_command=command)
 
 
 class Runtime:
@@ -53,6 +102,7 @@ class Runtime:
         self._stack: list[tuple[str, Callable[[], None]]] = []
         self.soundness: threading.Thread | None = None  # the store's page check, beside the running kiosk
         self._checker: VoteStore | None = None
+        self._stopped = False
 
     # --- the face's side ----------------------------------------------------------------------
 
@@ -113,8 +163,6 @@ class Runtime:
         self.store = store = self._open_store(self.config)
         self._started("the vote store", store.close)
         log.info("store open: %s (%d votes)", store.path, store.count())
-        self.soundness = threading.Thread(target=self._check_soundness, name="store soundness check", daemon=True)
-        self.soundness.start()
         if self._button_boxes is not None:
             self.config, self.boxes = self._button_boxes(self.config, store, self.on_vote)
             if self.boxes is not None:
@@ -124,6 +172,9 @@ class Runtime:
             self.running.append(running)
             if running is not None and hasattr(running, "stop"):
                 self._started(getattr(running, "name", type(running).__name__), running.stop)
+        # Last: a start that fails on the damage (say a box reading its last presses) reports it once.
+        self.soundness = threading.Thread(target=self._check_soundness, name="store soundness check", daemon=True)
+        self.soundness.start()
         return self
 
     def _check_soundness(self) -> None:
@@ -167,18 +218,35 @@ class Runtime:
                 stop()
             except Exception:
                 log.exception("stopping %s failed", name)
-        if self.store is not None:
+        if self.store is not None and not self._stopped:
             log.info("stopped: %d button-box vote(s) in this run; the store is closed", self.box_votes)
+        self._stopped = True
 
-    def run(self, face: Callable[["Runtime"], int]) -> int:
+    def run(self, face: Callable[["Runtime"], int],
+            out_of_service: Callable[["Runtime", OutOfService], int] | None = None) -> int:
         """Start the parts, run ``face(self)`` until it returns (or a signal ends it), stop the parts.
 
         Returns the face's exit status. An exception from the face or from a start propagates, after
-        everything started has been stopped.
+        everything started has been stopped. A store found damaged while starting is the exception:
+        with ``out_of_service`` (a face that can show it), the parts are stopped, the notice is logged
+        once at ERROR and ``out_of_service(self, notice)`` runs until a signal ends it (its status,
+        :data:`EXIT_OUT_OF_SERVICE`, is returned); without, the error is raised worded as
+        :attr:`OutOfService.headless_line`.
         """
         previous = self._install_signals()
         try:
-            self.start()
+            try:
+                self.start()
+            except (StoreDamagedError, StoreOpenError) as e:
+                if isinstance(e, StoreOpenError) and not file_is_damaged(self.config.db_path):
+                    raise  # locked, unreadable, from a newer version: not what the notice is for
+                self.stop()  # nothing holds the damaged file open while the notice is shown
+                notice = damaged_store_notice(self.config, e)
+                if out_of_service is None:
+                    raise StoreDamagedError(notice.headless_line) from None
+                log.error("%s", notice.log_line)
+                self._face_stop = None
+                return out_of_service(self, notice)
             if self.stop_event.is_set():
                 return 0  # a signal came during start-up
             return face(self)

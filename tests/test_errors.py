@@ -24,8 +24,7 @@ def _data_dir(config: Path, value: str) -> None:
     config.write_text(text, encoding="utf-8")
 
 
-@pytest.mark.parametrize("command", [["totals"], ["demo-data", "--days", "1", "--per-day", "1"],
-                                     ["run", "--headless", "--simulate"]])
+@pytest.mark.parametrize("command", [["totals"], ["run", "--headless", "--simulate"]])
 def test_a_data_dir_that_is_a_file_is_named_with_what_to_do(tmp_path, command):
     config = write_config(tmp_path)
     _data_dir(config, "votes-here")
@@ -34,6 +33,65 @@ def test_a_data_dir_that_is_a_file_is_named_with_what_to_do(tmp_path, command):
     assert r.returncode == 2
     _one_clear_line(r, "data_dir", str(tmp_path / "votes-here"), "is a file, not a folder")
     assert (tmp_path / "votes-here").read_text() == "not a folder"  # left as it was
+
+
+def test_demo_data_in_a_demo_folder_that_is_a_file_is_named_with_what_to_do(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "demo").write_text("not a folder")  # the embedded demo centre's data_dir
+    r = run_cli("demo-data", "--days", "1", "--per-day", "1", cwd=tmp_path, env={"KIOSK_CONFIG": ""})
+    assert r.returncode == 2
+    _one_clear_line(r, "data_dir", "is a file, not a folder")
+    assert (tmp_path / "data" / "demo").read_text() == "not a folder"
+
+
+def test_demo_data_refused_for_a_real_centre_creates_nothing(tmp_path):
+    config = write_config(tmp_path)
+    r = run_cli("demo-data", "--days", "1", "--per-day", "1", config=config)
+    assert r.returncode == 1
+    _one_clear_line(r, "real centre", "data/demo")
+    assert not (tmp_path / "data").exists()  # no store, no logs folder, not even the data folder
+    (tmp_path / "data" / "logs").mkdir(parents=True)  # a centre whose log is there already hears of it
+    assert run_cli("demo-data", "--days", "1", "--per-day", "1", config=config).returncode == 1
+    assert "real centre" in (tmp_path / "data" / "logs" / "kiosk.log").read_text(encoding="utf-8")
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["logs"]  # and still no store
+
+
+def test_simulate_buttons_with_a_link_in_a_missing_folder_names_the_flag_and_the_folder(tmp_path):
+    missing = tmp_path / "nonexistent" / "dir"
+    r = run_cli("simulate-buttons", "--link", str(missing / "box"), "--script", "1")
+    assert r.returncode == 2
+    line = _one_clear_line(r, "--link", str(missing), "does not exist")
+    assert len(line.splitlines()) == 1 and line.startswith("error:")
+    assert "unexpected" not in line and "fault in the kiosk software" not in line
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize("args", [["report", "--format", "docx"], ["report", "--by", "week"], ["run", "--bogus"],
+                                  ["totals", "--date", "yesterday"], ["frobnicate"], ["report", "--from"]],
+                         ids=lambda a: " ".join(a))
+def test_every_usage_error_is_one_line_naming_the_mistake_and_pointing_to_help(tmp_path, args):
+    r = run_cli(*args, cwd=tmp_path, env={"KIOSK_CONFIG": "", "DISPLAY": ""})
+    assert r.returncode == 2
+    line = _one_clear_line(r, "; see main.py", "--help")
+    assert len(line.splitlines()) == 1 and line.startswith("error: "), r.stderr
+    assert "usage:" not in r.stderr and r.stdout == ""
+    assert not (tmp_path / "data").exists()  # a usage error does nothing
+    if len(args) > 1 and args[0] != "frobnicate":
+        assert f"see main.py {args[0]} --help" in line  # the help of the command that was mistyped
+
+
+@pytest.mark.parametrize("given, says", [("2026-02-30", "there is no such day as 2026-02-30: 2026-02 has 28 days"),
+                                         ("2028-02-30", "2028-02 has 29 days"),
+                                         ("2026-04-31", "2026-04 has 30 days"),
+                                         ("2026-13-01", "there is no month 13"),
+                                         ("30/02/2026", "expected a date as YYYY-MM-DD")])
+def test_a_well_formed_date_that_does_not_exist_is_called_no_such_day_not_a_bad_format(tmp_path, given, says):
+    r = run_cli("report", "--from", given, "--to", "2026-03-31", cwd=tmp_path, env={"KIOSK_CONFIG": ""})
+    assert r.returncode == 2
+    line = _one_clear_line(r, "argument --from", says)
+    assert len(line.splitlines()) == 1
+    if "YYYY-MM-DD" not in says:
+        assert "expected a date as YYYY-MM-DD" not in line  # it is one: the day does not exist
 
 
 def test_a_data_dir_that_cannot_be_created_is_named_with_why(tmp_path):
@@ -94,6 +152,9 @@ def test_a_damaged_database_is_named_with_what_to_do_and_kept(damaged, command):
     assert str(db) in out and "damaged" in out and "backup" in out and "keep it" in out
     if command != ["verify"]:
         assert r.stderr.strip().splitlines()[-1].startswith("error:")
+    if command[0] == "run":  # said once, after the kiosk stopped, and worded for a kiosk that has stopped
+        assert out.count("is damaged") == 1 and "stop the kiosk" not in out, out
+        assert r.stderr.strip().splitlines()[-1].startswith("error: the kiosk has stopped without taking votes: ")
     assert db.read_bytes()[:4096] == before[:4096]  # nothing rewritten, nothing moved aside
     assert db.exists() and os.path.getsize(db) == len(before)
 

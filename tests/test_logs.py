@@ -111,6 +111,7 @@ def test_a_cli_error_that_nobody_expected_is_one_line_for_the_person_and_a_trace
 def test_a_sync_that_fails_is_logged_and_the_secret_never_is(tmp_path):
     config = _config_with_sync_and_log_dir(tmp_path)
     assert synthetic_votes(config, 2, 3, 1) > 0
+    assert run_cli("totals", config=config).returncode == 0  # makes the log; a refused command creates none
     assert run_cli("demo-data", "--days", "2", "--per-day", "3", config=config).returncode == 1  # a real centre's
     r = run_cli("sync", "--attempts", "1", config=config)
     assert r.returncode != 0  # nobody listens on port 9

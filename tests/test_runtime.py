@@ -326,6 +326,97 @@ def test_make_run_without_a_display_says_it_runs_headless_and_where_the_demo_vot
         out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out
     assert "no display found" in out and "running headless" in out
+    assert "Ctrl-C dừng / Ctrl-C stops it" in out  # how to stop what it started
     assert f"{tmp_path / 'data' / 'demo' / 'votes.db'} as a demo vote" in out
     assert "Traceback" not in out
     assert not (tmp_path / "data" / "votes.db").exists()  # a real centre's place stays empty
+
+
+# --- a store damaged at start: an out-of-service face, not a restart loop ------------------------
+
+def _damaged_store(tmp_path, pages_from: int | None = 2):
+    """A real store whose pages from ``pages_from`` on are garbage (the first page, the header, from 0;
+    None: one page that opening the store never reads)."""
+    import random
+    from tests.conftest import synthetic_votes
+    path = write_config(tmp_path)
+    assert synthetic_votes(path, 10, 100, 1) > 0
+    config = load_config(path)
+    if pages_from is None:
+        _damage_a_page_start_does_not_read(config.db_path)
+        return config
+    data = bytearray(config.db_path.read_bytes())
+    data[pages_from * 4096:] = random.Random(9).randbytes(len(data) - pages_from * 4096)
+    config.db_path.write_bytes(bytes(data))
+    return config
+
+
+@pytest.mark.parametrize("pages_from", [2, 0, None], ids=["votes unreadable", "header unreadable", "a part's read"])
+def test_a_store_damaged_at_start_runs_the_out_of_service_face_after_every_part_stopped_and_logs_it_once(
+        tmp_path, caplog, pages_from):
+    from kiosk.runtime import EXIT_OUT_OF_SERVICE
+    config = _damaged_store(tmp_path, pages_from)
+    before = config.db_path.read_bytes()
+    seen, stopped = [], []
+
+    class Sync:
+        def stop(self):
+            stopped.append("sync")
+
+    def reads_every_page(cfg, store):  # as a part reading what start-up did not meets the damage
+        from kiosk.soundness import refuse_if_damaged
+        refuse_if_damaged(store)
+
+    def out_of_service(runtime, notice):
+        seen.append((notice, runtime._stack[:], runtime.soundness, stopped[:]))
+        return EXIT_OUT_OF_SERVICE
+
+    def face(runtime):
+        raise AssertionError("the normal face must not run on a damaged store")
+
+    with caplog.at_level("INFO", logger="kiosk.runtime"):
+        rt = Runtime(config, services=[lambda cfg, store: Sync(), reads_every_page])
+        assert rt.run(face, out_of_service=out_of_service) == EXIT_OUT_OF_SERVICE
+    [(notice, still_running, soundness, stopped_before)] = seen
+    assert still_running == [] and soundness is None  # nothing holds the damaged file while it is shown
+    if pages_from is None:
+        assert stopped_before == ["sync"]  # the parts that had started were stopped first
+    assert notice.path == config.db_path and ("damaged" in notice.what or "malformed" in notice.what)
+    assert "verify --config" in notice.verify_command
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and errors[0].startswith("out of service: ") and str(config.db_path) in errors[0]
+    assert "stop the kiosk" not in errors[0]  # it has stopped taking votes already: say what to do next
+    assert config.db_path.read_bytes() == before
+
+
+def test_without_a_screen_a_store_damaged_at_start_is_one_error_worded_for_a_kiosk_that_has_stopped(tmp_path):
+    from kiosk.db import StoreDamagedError
+    config = _damaged_store(tmp_path)
+    before = config.db_path.read_bytes()
+    with pytest.raises(StoreDamagedError) as raised:
+        Runtime(config).run(lambda runtime: 0)
+    text = str(raised.value)
+    assert text.startswith("the kiosk has stopped without taking votes: ") and str(config.db_path) in text
+    assert "stop the kiosk" not in text and "has not been changed" in text and "verify" in text
+    assert text.index("verify") < text.index("restore the latest backup") < text.index("start the kiosk again")
+    assert config.db_path.read_bytes() == before
+
+
+def test_a_store_that_cannot_be_opened_for_another_reason_is_not_called_damaged(tmp_path):
+    import sqlite3
+    from kiosk.db import StoreOpenError
+    config = load_config(write_config(tmp_path))
+    with VoteStore.from_config(config) as store:
+        store.record_vote("Q1", "HL", source="touch")
+    conn = sqlite3.connect(config.db_path)
+    conn.execute("PRAGMA user_version = 9999")  # from a newer kiosk: reinstall, not a damaged file
+    conn.close()
+    with pytest.raises(StoreOpenError, match="newer|only knows"):
+        Runtime(config).run(lambda runtime: 0, out_of_service=lambda runtime, notice: pytest.fail("not damaged"))
+
+
+def test_the_out_of_service_exit_status_is_the_one_the_readme_documents():
+    from kiosk.runtime import EXIT_OUT_OF_SERVICE
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"then it exits with status **{EXIT_OUT_OF_SERVICE}**" in readme
+    assert EXIT_OUT_OF_SERVICE not in (0, 1, 2, 130)  # told apart from done, failed, usage and Ctrl-C

@@ -2,7 +2,8 @@
 
 For tests/ui/test_fullscreen.py: after Kivy is configured, a clock callback writes, at each screen
 change, the window's size and the centres of the counters or rating cards in X screen coordinates
-(top-left origin), every few frames, to the JSON file named by ``KIOSK_TARGETS``. The test then clicks there with real X
+(top-left origin), every few frames, to the JSON file named by ``KIOSK_TARGETS`` (for the
+out-of-service screen, tests/ui/test_out_of_service.py: its texts, and whether they fit the window). The test then clicks there with real X
 events and reads the vote from the store.
 """
 
@@ -27,6 +28,13 @@ def _configure_and_report(*args, **kwargs):
 
     def report(_dt):  # every tick: positions after the layout has settled
         app = App.get_running_app()
+        if app is not None and hasattr(app, "notice"):  # the out-of-service screen: what it says
+            texts = [label.text for label in app.labels.values()]
+            tmp = out.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"screen": "out-of-service", "window": list(Window.size), "texts": texts,
+                                       "fits": app.root.ids["column"].height <= Window.height}))
+            tmp.replace(out)
+            return
         if app is None or not hasattr(app, "sm"):
             return
         name = app.sm.current
