@@ -117,6 +117,65 @@ def test_the_lock_out_counts_down_greys_the_digits_and_says_when_the_pad_works_a
     assert app.sm.current == "manager"
 
 
+def test_the_manager_s_screens_open_in_the_centre_s_language_not_the_citizen_s(kiosk_factory):
+    app = kiosk_factory()
+    app.store.set_setting(SETTING, hash_pin(PIN))
+    app.toggle_language()  # a citizen chose English, then walked away
+    assert app.lang == "en"
+    open_pin(app)
+    assert app.screens["pin"].title.text == "Nhập mã PIN quản lý"
+    enter(app, PIN)
+    pump(2)
+    assert app.sm.current == "manager" and app.lang == "vi"
+    assert app.screens["manager"].labels["tab_status"] == "Trạng thái"
+    tap(app.screens["manager"].home_btn)
+    assert app.sm.current == "pick" and app.lang == "vi"  # the citizen's English did not survive
+
+
+def test_five_wrong_pins_still_lock_the_pad_after_a_restart_until_the_lock_out_ends(kiosk_factory):
+    from kiosk.pin import LOCKED_UNTIL_SETTING
+    app = kiosk_factory()
+    app.store.set_setting(SETTING, hash_pin(PIN))
+    open_pin(app)
+    for _ in range(5):
+        enter(app, "9999")
+    assert app.screens["pin"].locked
+    restarted = kiosk_factory(config=app.cfg)  # a new app on the same store file
+    open_pin(restarted)
+    pin = restarted.screens["pin"]
+    assert pin.locked and "Thử lại sau" in pin.message.text
+    enter(restarted, PIN)
+    assert restarted.sm.current == "pin"
+    end = float(restarted.store.get_setting(LOCKED_UNTIL_SETTING))
+    restarted.store.set_setting(LOCKED_UNTIL_SETTING, repr(end - 301))  # the five minutes have passed
+    tap(pin.back)
+    open_pin(restarted)
+    assert not pin.locked
+    enter(restarted, PIN)
+    assert restarted.sm.current == "manager"
+
+
+def test_opening_the_manager_wrong_pins_and_the_lock_out_are_logged_without_the_digits(kiosk_factory, caplog):
+    caplog.set_level(logging.INFO, logger="kiosk")
+    app = kiosk_factory()
+    app.store.set_setting(SETTING, hash_pin(PIN))
+    now = [1000.0]
+    app.pinpad.clock = lambda: now[0]
+    open_pin(app)
+    for _ in range(5):
+        enter(app, "9753")
+    now[0] += 301
+    wait_until(lambda: not app.screens["pin"].locked, what="the lock-out to end")
+    enter(app, PIN)
+    assert app.sm.current == "manager"
+    messages = [r.getMessage() for r in caplog.records if r.name.startswith("kiosk")]
+    assert sum("wrong PIN" in m for m in messages) == 4
+    assert any("locked for 300 s" in m for m in messages)
+    assert any("lock-out has ended" in m for m in messages)
+    assert any("manager screen opened" in m for m in messages)
+    assert not any("9753" in m or PIN in m for m in caplog.text.splitlines())
+
+
 def test_the_dashboard_shows_the_store_s_numbers_in_vietnamese_formats(kiosk_factory):
     app = kiosk_factory()
     now = datetime.now(app.cfg.tz).replace(hour=9, minute=0)
