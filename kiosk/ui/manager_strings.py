@@ -58,6 +58,8 @@ MANAGER: dict[str, tuple[str, str]] = {
     "m_exported": ("Đã xuất: {path}", "Exported: {path}"),
     "m_export_failed": ("Không xuất được: {error}", "Export failed: {error}"),
     "m_export_pick": ("Hãy chọn một USB trong danh sách.", "Choose a USB stick from the list."),
+    "m_export_no_stick": ("Chưa cắm USB nào. Hãy cắm USB vào máy rồi bấm “Tìm lại USB”.",
+                          "No USB stick is plugged in. Plug one in, then touch “Look for USB again”."),
     # header, leaving, sync
     "m_leave_title": ("Thoát chế độ kiosk?", "Leave kiosk mode?"),
     "m_leave_body": ("Màn hình đánh giá sẽ đóng. Người dân không thể đánh giá cho đến khi kiosk được khởi động "

@@ -425,12 +425,45 @@ def test_the_export_writes_the_real_ii7_workbook_and_pdf_to_the_stick(kiosk_fact
         assert sorted(p.suffix for p in stick.iterdir()) == [".csv", ".pdf", ".xlsx"]  # no staging folder left
 
 
-def test_the_export_shows_its_percentage_while_it_runs(kiosk_factory):
+def test_the_export_shows_its_percentage_while_it_runs_and_no_progress_bar_otherwise(kiosk_factory):
     app = kiosk_factory()
     manager = _export_tab(app)
+    bar = manager.export.ids.bar
+    assert bar.opacity == 0 and bar.width == 0  # no stray empty line beside the button
     manager.export.busy = True
     manager.export_progress(0.6)
+    pump(2)
     assert manager.export.message == "Đang xuất… 60 %" and manager.export.busy
+    assert bar.opacity == 1 and bar.width > 0 and bar.value == 60
+
+
+def test_with_no_stick_plugged_in_the_export_says_so_and_what_to_do(kiosk_factory):
+    app = kiosk_factory()
+    manager = _export_tab(app)
+    assert manager.export.targets == []  # no stick, no folder configured
+    tap(manager.export.ids.go)
+    message = manager.export.message
+    assert message == "Chưa cắm USB nào. Hãy cắm USB vào máy rồi bấm “Tìm lại USB”." and manager.export.failed
+    assert "Tìm lại USB" == manager.export.ids.rescan.text and "danh sách" not in message
+    app.lang = "en"
+    manager.refresh()
+    tap(manager.export.ids.go)
+    assert "plugged in" in manager.export.message and manager.export.ids.rescan.text in manager.export.message
+
+
+def test_the_date_steppers_are_live_only_for_chosen_dates(kiosk_factory):
+    app = kiosk_factory()
+    manager = _export_tab(app)
+    ids = manager.export.ids
+    steppers = (ids.from_stepper, ids.to_stepper)
+    for kind in ("period_month", "period_quarter", "period_year"):
+        tap(ids[kind])
+        assert all(b.disabled for s in steppers for b in s.children if isinstance(b, Button)), kind
+    before = manager.export.d_from
+    tap(next(b for b in ids.from_stepper.children if getattr(b, "key", "") == "day_back"))
+    assert manager.export.d_from == before and manager.export.period_kind == "year"  # a greyed key does nothing
+    tap(ids.period_custom)
+    assert not any(b.disabled for s in steppers for b in s.children if isinstance(b, Button))
 
 
 def test_a_long_export_keeps_the_manager_screen_open_until_its_outcome_has_been_seen(kiosk_factory):
@@ -710,7 +743,21 @@ def test_the_questionnaire_s_end_row_names_its_button_apart_from_the_value_it_sh
     pump(3)
     ids = manager.questionnaire.ids
     assert ids.until.text == "Không hạn" and ids.no_end.text == "Bỏ hạn"  # was "Không hạn" twice in one row
+    assert ids.no_end.disabled and ids.no_end.opacity == 0  # nothing to clear: "Không hạn" once is enough
     tap(ids.until_next)
-    assert ids.until.text != "Không hạn"
+    assert ids.until.text != "Không hạn" and not ids.no_end.disabled and ids.no_end.opacity == 1
     tap(ids.no_end)
-    assert ids.until.text == "Không hạn"
+    assert ids.until.text == "Không hạn" and ids.no_end.disabled
+
+
+def test_stop_here_is_greyed_while_no_questionnaire_is_on(kiosk_factory):
+    app = kiosk_factory()
+    manager = open_manager(app)
+    tap(manager.tab_buttons["questionnaire"])
+    pump(3)
+    panel = manager.questionnaire
+    assert panel.ids.stop.disabled
+    tap(panel.ids.start)
+    assert not panel.ids.stop.disabled
+    tap(panel.ids.stop)
+    assert panel.ids.stop.disabled and panel.message == "Đã tắt phiếu khảo sát"

@@ -733,8 +733,9 @@ class ManagerScreen(KioskScreen):
         """"Xuất": checked and written on a worker thread; progress arrives through the doorway."""
         self.app.touched()
         panel = self.export
-        if not panel.target:
-            panel.message, panel.failed = t("m_export_pick", self.app.lang), True
+        if not panel.target:  # no stick plugged in (there is no list to choose from): say what to do
+            panel.message, panel.failed = t("m_export_no_stick" if not self._targets else "m_export_pick",
+                                            self.app.lang), True
             return None
         panel.busy, panel.progress, panel.failed = True, 0, False
         panel.message = t("m_export_busy", self.app.lang, pct="")

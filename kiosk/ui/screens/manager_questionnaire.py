@@ -39,6 +39,8 @@ class QuestionnairePanel(BoxLayout):
     now_text = StringProperty("")
     message = StringProperty("")
     message_bad = BooleanProperty(False)
+    can_stop = BooleanProperty(False)   # something is on at the chosen place: "Tắt phiếu ở đây" does something
+    has_end = BooleanProperty(False)    # a last day is chosen: "Bỏ hạn" can clear it (else the row says "Không hạn")
     results_title = StringProperty("")
     results_text = StringProperty("")
     screen = ObjectProperty(None, allownone=True)
@@ -85,11 +87,14 @@ class QuestionnairePanel(BoxLayout):
         counter = self.counter_id()
         self.where_text = t("mq_whole_kiosk", lang) if counter is None else app.cfg.counter(counter).name
         self.until_text = vnformat.day(self.until) if self.until else t("mq_no_end", lang)
-        self.now_text = self._on_now(lang)
+        self.has_end = self.until is not None
+        rows = active_list(app.store)
+        # at a counter, a kiosk-wide questionnaire keeps the button live: stopping says why it cannot
+        self.can_stop = bool(rows) if counter is None else any(r[0] in (counter, ALL_COUNTERS) for r in rows)
+        self.now_text = self._on_now(lang, rows)
         self._results(q, lang)
 
-    def _on_now(self, lang: str) -> str:
-        rows = active_list(self.app.store)
+    def _on_now(self, lang: str, rows) -> str:
         if not rows:
             return t("mq_nothing_on", lang)
         lines = []
