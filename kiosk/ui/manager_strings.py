@@ -32,6 +32,9 @@ MANAGER: dict[str, tuple[str, str]] = {
     "m_roster_saved": ("Đã lưu phân công ngày {day}", "Roster saved for {day}"),
     "m_roster_none": ("(trống)", "(none)"),
     "m_clear": ("Xoá hết", "Clear"),
+    # totals: on a landscape panel narrower than 1500 px the chart takes the table's place at a touch
+    "m_chart": ("Biểu đồ", "Chart"),
+    "m_table": ("Bảng số", "Table"),
     # export
     "m_export_where": ("Xuất vào:", "Export to:"),
     "m_export_rescan": ("Tìm lại USB", "Look for USB again"),

@@ -211,6 +211,42 @@ def test_the_date_picker_moves_between_days_and_the_month(kiosk_factory):
     assert manager.period() == (today.replace(day=1), today)
 
 
+def test_next_day_is_greyed_on_today_and_live_on_an_earlier_day(kiosk_factory):
+    app = kiosk_factory()
+    today = app.store.today()
+    manager = open_manager(app)
+    assert manager.pick["next_day"].disabled
+    tap(manager.pick["prev_day"])
+    assert not manager.pick["next_day"].disabled
+    tap(manager.pick["next_day"])
+    assert manager.period() == (today, today) and manager.pick["next_day"].disabled
+
+
+def test_the_chart_is_reachable_on_a_small_landscape_panel(kiosk_factory):
+    from kivy.core.window import Window
+    app = kiosk_factory()
+    app.store.record_vote("Q1", "HL")
+    Window.size = (800, 480)
+    try:
+        manager = open_manager(app)
+        pump(6)
+        panel, ids = manager.totals, manager.totals.ids
+        chart_box = ids.chart.parent
+        assert chart_box.opacity == 0 and ids.chart_toggle.opacity == 1 and ids.chart_toggle.text == "Biểu đồ"
+        tap(ids.chart_toggle)
+        pump(6)
+        assert chart_box.opacity == 1 and chart_box.width > 0.9 * panel.width and _inside(chart_box, (800, 480))
+        assert ids.table.opacity == 0 and ids.chart_toggle.text == "Bảng số"
+        assert len(views(ids.chart)) == len(app.cfg.scale.levels)  # every level's bar drawn
+        screenshot("manager-totals-chart", ((800, 480),))
+        tap(ids.chart_toggle)
+        pump(4)
+        assert ids.table.opacity == 1 and chart_box.opacity == 0
+    finally:
+        Window.size = (1280, 800)
+        pump(3)
+
+
 def _busy_month(app):
     """A month of votes at 10 counters from 20 officers; returns the votes as (counter, officer, level)."""
     today = app.store.today()

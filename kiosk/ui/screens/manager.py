@@ -289,6 +289,8 @@ class TotalsPanel(BoxLayout):
     legend_text = StringProperty("")
     view = OptionProperty("counter", options=("counter", "officer"))
     chart = ListProperty()
+    chart_on = BooleanProperty(False)  # a landscape panel too narrow for both: the chart instead of the table
+    at_today = BooleanProperty(True)   # "Ngày sau »" has no later day to show
     labels = ObjectProperty({}, rebind=True)
     screen = ObjectProperty(None, allownone=True)
 
@@ -577,6 +579,7 @@ class ManagerScreen(KioskScreen):
         for name, b in self.view_buttons.items():
             b.selected = panel.view == name
         self.pick["this_month"].selected = self.month
+        panel.at_today = self.day >= app.store.today()
 
     # --- status -------------------------------------------------------------------------------
 
@@ -771,7 +774,7 @@ class ManagerScreen(KioskScreen):
             "tab_questionnaire",
             "m_leave_title", "m_leave_body", "m_leave_yes", "m_cancel")}}
         self.totals.labels = {key: t(key, lang) for key in (
-            "prev_day", "today", "yesterday", "this_month", "next_day", "m_by_counter", "m_by_officer")}
+            "prev_day", "today", "yesterday", "this_month", "next_day", "m_by_counter", "m_by_officer", "m_chart", "m_table")}
         self.export.labels = {key: t(key, lang) for key in (
             "m_export_where", "m_export_rescan", "m_export_what", "m_export_period", "m_period_month",
             "m_period_quarter", "m_period_year", "m_period_custom", "m_from", "m_to")}
