@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import subprocess
 import sys
 import time
@@ -578,6 +579,25 @@ def test_status_shows_sync_boxes_disk_and_clock_and_no_resend_button_without_ref
     assert "Chờ gửi: 1 phiếu" in text and "Dung lượng trống" in text and " GiB" in text
     assert f"Đồng hồ: {datetime.now(app.cfg.tz):%d/%m/%Y}" in text
     assert not manager.status.show_release and manager.release_btn.height == 0
+
+
+def test_a_manager_screen_in_english_writes_numbers_the_english_way(kiosk_factory):
+    app = kiosk_factory(kiosk_extra='language = "en"\n')
+    now = datetime.now(app.cfg.tz)
+    app.store.record_votes([{"counter_id": f"Q{1 + i % 3}", "level": "RHL", "at": now - timedelta(seconds=5 * i)}
+                            for i in range(1234)])  # the last 103 minutes, 15 s apart at each counter
+    manager = open_manager(app)
+    assert app.lang == "en"
+    tap(manager.tab_buttons["status"])
+    pump(3)
+    text = manager.status.text
+    assert "Waiting: 1,234 vote(s)" in text and "1.234" not in text
+    assert re.search(r"Free disk: \d+\.\d GiB / \d+\.\d GiB", text)
+    tap(manager.tab_buttons["totals"])
+    pump(3)
+    last_row = [cell["text"] for cell in manager.table.rows[-manager.table.cols:]]  # all counters
+    total = manager.shown["all"]["total"]  # today's: all 1,234 but just after midnight
+    assert last_row[-3:] == [f"{total:,}", "100.0%", "0"] and last_row[1] == f"{total:,}"  # RHL, total, %, repeats
 
 
 def test_the_status_tab_s_clock_and_counts_keep_moving_while_it_is_shown(kiosk_factory):

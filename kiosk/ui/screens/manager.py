@@ -554,8 +554,8 @@ class ManagerScreen(KioskScreen):
         tail = [t("m_col_total", lang), t("m_col_pct", lang), t("m_col_flagged", lang)]
 
         def numbers(r):
-            return [*(vnformat.integer(r["levels"][c]) for c in codes), vnformat.integer(r["total"]),
-                    vnformat.percent(r["satisfied_pct"]), vnformat.integer(r["flagged"])]
+            return [*(vnformat.integer(r["levels"][c], lang) for c in codes), vnformat.integer(r["total"], lang),
+                    vnformat.percent(r["satisfied_pct"], lang=lang), vnformat.integer(r["flagged"], lang)]
         if panel.view == "counter":
             header = [t("counter", lang), *codes, *tail]
             rows = [[r["name"] or r["counter"], *numbers(r)]
@@ -571,7 +571,7 @@ class ManagerScreen(KioskScreen):
         self.table.fill(header, rows, self.fs * (0.85 if self.portrait else 1.0), last_is_total=True)
         everyone = self.shown["all"]["levels"]
         most = max([1, *everyone.values()])
-        panel.chart = [{"label": level_label(lvl, lang), "count": vnformat.integer(everyone[lvl.code]),
+        panel.chart = [{"label": level_label(lvl, lang), "count": vnformat.integer(everyone[lvl.code], lang),
                         "fraction": everyone[lvl.code] / most, "colour": LEVEL_COLOURS.get(lvl.code, (0.4, 0.4, 0.4, 1)),
                         "fs": self.fs} for lvl in scale.levels]
         panel.legend_text = t("m_tab_hint_codes", lang, legend=", ".join(
@@ -610,7 +610,7 @@ class ManagerScreen(KioskScreen):
         """"Gửi lại phiếu bị từ chối"."""
         self.app.touched()
         n = self.actions.release_quarantine()
-        self.say(t("released", self.app.lang, n=n))
+        self.say(t("released", self.app.lang, n=vnformat.integer(n, self.app.lang)))
         self.refresh_status()
         return n
 
@@ -760,7 +760,7 @@ class ManagerScreen(KioskScreen):
         if message is not None:
             panel.message = message
         elif panel.busy:
-            panel.message = t("m_export_busy", self.app.lang, pct=vnformat.percent(100 * fraction, places=0))
+            panel.message = t("m_export_busy", self.app.lang, pct=vnformat.percent(100 * fraction, places=0, lang=self.app.lang))
         if fraction >= 1.0 or (fraction == 0.0 and message is not None):  # done, or failed with a reason
             panel.busy, panel.failed = False, fraction < 1.0
 

@@ -117,13 +117,14 @@ class QuestionnairePanel(BoxLayout):
         self.results_title = t("mq_results", lang, quarter=periods.quarter_label(today),
                                period=vnformat.period(d_from, d_to))
         small = ("  ·  " + t("mq_small", lang)) if result["small_sample"] else ""
-        self.results_text = (t("mq_index", lang, index=vnformat.percent(result["index"]), n=result["responses"])
+        self.results_text = (t("mq_index", lang, index=vnformat.percent(result["index"], lang=lang),
+                               n=vnformat.integer(result["responses"], lang))
                              + small + "\n" + t("mq_star", lang))
         rows = []
         for element in result["elements"]:
             name = q.element(element["id"]).vi if lang == "vi" else q.element(element["id"]).en
-            rows.append([name + ("" if element["in_index"] else " *"), vnformat.percent(element["index"]),
-                         vnformat.integer(element["answered"])
+            rows.append([name + ("" if element["in_index"] else " *"), vnformat.percent(element["index"], lang=lang),
+                         vnformat.integer(element["answered"], lang)
                          + (f" ({t('mq_small_short', lang)})" if element["small_sample"] else "")])
         table.fill([t("mq_element", lang), t("mq_col_index", lang), t("mq_col_answered", lang)], rows, self.fs)
 
