@@ -177,6 +177,28 @@ def test_opening_the_manager_wrong_pins_and_the_lock_out_are_logged_without_the_
     assert not any("9753" in m or PIN in m for m in caplog.text.splitlines())
 
 
+def test_on_a_portrait_stand_the_pin_pad_s_words_are_sized_from_its_keys(kiosk_factory):
+    from kivy.core.window import Window
+    app = kiosk_factory()
+    Window.size = (1080, 1920)
+    try:
+        open_pin(app)
+        pump(8)
+        pin = app.screens["pin"]
+        key = pin.keys["5"]
+        side = min(key.width, key.height)
+        assert side > 200  # a floor stand's keys are large
+        assert pin.title.font_size >= 0.25 * side and pin.message.font_size >= 0.18 * side
+        for name in ("del", "ok"):
+            label = pin.keys[name]
+            assert label.font_size >= 0.2 * side, name
+            assert label.texture_size[0] <= label.width and label.texture_size[1] < 0.6 * label.height, name  # one line
+        assert pin.back.font_size >= 0.2 * side
+    finally:
+        Window.size = (1280, 800)
+        pump(3)
+
+
 def test_the_dashboard_shows_the_store_s_numbers_in_vietnamese_formats(kiosk_factory):
     app = kiosk_factory()
     now = datetime.now(app.cfg.tz).replace(hour=9, minute=0)

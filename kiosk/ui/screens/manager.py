@@ -225,6 +225,7 @@ class PinScreen(KioskScreen):
     ok_text = StringProperty("")
     back_text = StringProperty("")
     symbol_font = StringProperty(SYMBOLS)
+    key_size = NumericProperty(60)  # a digit key's shorter side (kv): in portrait the words are sized from it
 
     def __init__(self, app, **kwargs):
         super().__init__(app, name="pin", **kwargs)
