@@ -102,6 +102,7 @@ def test_the_lock_out_counts_down_greys_the_digits_and_says_when_the_pad_works_a
     app.store.set_setting(SETTING, hash_pin(PIN))
     now = [1000.0]
     app.pinpad.clock = lambda: now[0]
+    app.timings = replace(app.timings, idle_s=600)  # the PIN pad gives up after idle_s: the screenshots take longer
     open_pin(app)
     pin = app.screens["pin"]
     for _ in range(5):
