@@ -1,5 +1,8 @@
 """Numbers, dates and periods written the Vietnamese way, for people (screens, messages).
 
+A screen shown in English (``lang="en"``) writes its numbers the English way (2,642; 84.5%); dates
+stay day first in both languages.
+
 Vietnamese writes a decimal comma and groups thousands with a dot (1.234,5), dates day first
 (22/11/2026), and leaves a space before the per-cent sign (84,5 %). Machine formats (CSV, JSON,
 ISO dates) are not made here: they keep their contracts. No Kivy: tested alone.
@@ -12,22 +15,27 @@ from datetime import date, datetime
 NO_VALUE = "—"  # no votes is not 0 %: shown as a dash
 
 
-def integer(n: int) -> str:
-    """A whole number with dots between thousands: 1234567 → "1.234.567"."""
+def integer(n: int, lang: str = "vi") -> str:
+    """A whole number with dots between thousands: 1234567 → "1.234.567" (in English, ``lang="en"``,
+    "1,234,567": a screen shown in English writes its numbers the English way too)."""
     sign = "-" if n < 0 else ""
-    return sign + f"{abs(int(n)):,}".replace(",", ".")
+    text = f"{abs(int(n)):,}"
+    return sign + (text if lang == "en" else text.replace(",", "."))
 
 
-def decimal(x: float, places: int = 1) -> str:
-    """A number with a decimal comma and dotted thousands: 1234.56 → "1.234,6"."""
+def decimal(x: float, places: int = 1, lang: str = "vi") -> str:
+    """A number with a decimal comma and dotted thousands: 1234.56 → "1.234,6" (English: "1,234.6")."""
     if round(x, places) == 0:
         x = 0.0  # never "-0,0"
-    return f"{x:,.{places}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    text = f"{x:,.{places}f}"
+    return text if lang == "en" else text.replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
-def percent(x: float | None, places: int = 1) -> str:
-    """A percentage as printed in Vietnamese: 84.5 → "84,5 %"; None (nothing counted) → "—"."""
-    return NO_VALUE if x is None else f"{decimal(x, places)} %"
+def percent(x: float | None, places: int = 1, lang: str = "vi") -> str:
+    """A percentage as printed in Vietnamese: 84.5 → "84,5 %" (English: "84.5%"); None (nothing counted) → "—"."""
+    if x is None:
+        return NO_VALUE
+    return f"{decimal(x, places, lang)}%" if lang == "en" else f"{decimal(x, places)} %"
 
 
 def day(d: date) -> str:
@@ -56,6 +64,6 @@ def iso_moment(text: str | None, seconds: bool = False) -> str:
         return text
 
 
-def gib(n_bytes: int) -> str:
-    """A size in GiB with a decimal comma: "12,3 GiB"."""
-    return f"{decimal(n_bytes / 2**30, 1)} GiB"
+def gib(n_bytes: int, lang: str = "vi") -> str:
+    """A size in GiB with a decimal comma: "12,3 GiB" (English: "12.3 GiB")."""
+    return f"{decimal(n_bytes / 2**30, 1, lang)} GiB"

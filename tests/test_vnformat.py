@@ -27,6 +27,14 @@ def test_thousands_are_grouped_with_dots():
     assert vnformat.decimal(-0.01, 1) == "0,0"
 
 
+def test_numbers_on_a_screen_shown_in_english_are_written_the_english_way():
+    assert vnformat.integer(2642, "en") == "2,642" and vnformat.integer(2642, "vi") == "2.642"
+    assert vnformat.integer(-1234567, "en") == "-1,234,567"
+    assert vnformat.decimal(1234.56, 1, "en") == "1,234.6"
+    assert vnformat.percent(84.5, lang="en") == "84.5%" and vnformat.percent(None, lang="en") == "—"
+    assert vnformat.gib(13 * 2**30 + 2**29, "en") == "13.5 GiB" and vnformat.gib(13 * 2**30 + 2**29) == "13,5 GiB"
+
+
 def test_dates_are_written_day_first_with_leading_zeros():
     assert vnformat.day(date(2026, 11, 22)) == "22/11/2026"
     assert vnformat.day(date(2026, 1, 5)) == "05/01/2026"

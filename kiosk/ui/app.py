@@ -461,14 +461,21 @@ class KioskApp(App):
     # --- manager ------------------------------------------------------------------------------
 
     def open_pin(self) -> None:
-        """The PIN pad (after a long press in the corner)."""
-        self.touched()
+        """The PIN pad (after a long press in the corner), in the centre's language, not the citizen's
+        (who is gone: the next one starts in the configured language too). Failed tries survive restarts."""
+        self.flow.reset()
+        self.lang = self.flow.lang
+        self.pinpad.remember_in(self.store)
         self.show("pin")
+        self.touched()
 
     def open_manager(self) -> None:
-        """The manager's screen (after the right PIN)."""
-        self.touched()
+        """The manager's screen (after the right PIN), in the centre's language; logged."""
+        self.flow.reset()
+        self.lang = self.flow.lang
+        log.info("manager screen opened")
         self.show("manager")
+        self.touched()  # after: building the screen the first time takes a while on a slow panel, not idle time
 
     # sync now, leaving kiosk mode, refused votes, status and export: kiosk/ui/manager_actions.py
 

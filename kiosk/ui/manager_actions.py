@@ -97,8 +97,9 @@ class ManagerActions:
         warn = "[color=b01010][b]⚠ {}[/b][/color]".format
         lines = [f"[b]{t('st_sync', lang)}[/b]: " + (t("st_sync_on", lang, url=app.cfg.sync.url) if app.cfg.sync
                                                    else t("st_sync_off", lang)),
-                 "    " + t("st_waiting", lang, votes=vnformat.integer(s["votes"]),
-                            reasons=vnformat.integer(s["reasons"]), quarantined=vnformat.integer(s["quarantined"])),
+                 "    " + t("st_waiting", lang, votes=vnformat.integer(s["votes"], lang),
+                            reasons=vnformat.integer(s["reasons"], lang),
+                            quarantined=vnformat.integer(s["quarantined"], lang)),
                  "    " + t("st_last_success", lang, at=vnformat.iso_moment(s["last_success"])),
                  "    " + t("st_last_error", lang, error=(s["last_error"] or {}).get("error") or "—")]
         if s.get("auth_error"):  # a configuration problem, not a bad vote: the votes wait until it is fixed
@@ -116,7 +117,7 @@ class ManagerActions:
                 lines.append("        " + t("st_box", lang, box=b.box, counter=b.counter,
                                             state=t("st_heard", lang) if b.heard else warn(t("st_not_heard", lang)),
                                             last=b.last_heartbeat or b.last_rate or "—", firmware=b.firmware or "—"))
-        lines.append(f"[b]{t('st_disk', lang, free=disk_free(app.cfg.data_dir))}[/b]")
+        lines.append(f"[b]{t('st_disk', lang, free=disk_free(app.cfg.data_dir, lang))}[/b]")
         now = datetime.now(app.cfg.tz)
         wrong = clock_looks_wrong(now, app.store.last_vote_time())
         lines.append(f"[b]{t('m_st_clock', lang, now=vnformat.moment(now))}[/b]"
@@ -197,10 +198,10 @@ class ManagerActions:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def disk_free(path) -> str:
-    """Free space where the data lives, for people: "12,3 GiB / 29,1 GiB"."""
+def disk_free(path, lang: str = "vi") -> str:
+    """Free space where the data lives, for people: "12,3 GiB / 29,1 GiB" (in English "12.3 GiB / 29.1 GiB")."""
     usage = shutil.disk_usage(path)
-    return f"{vnformat.gib(usage.free)} / {vnformat.gib(usage.total)}"
+    return f"{vnformat.gib(usage.free, lang)} / {vnformat.gib(usage.total, lang)}"
 
 
 def clock_looks_wrong(now: datetime, last_vote_time: str | None) -> str | None:

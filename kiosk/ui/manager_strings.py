@@ -32,6 +32,9 @@ MANAGER: dict[str, tuple[str, str]] = {
     "m_roster_saved": ("Đã lưu phân công ngày {day}", "Roster saved for {day}"),
     "m_roster_none": ("(trống)", "(none)"),
     "m_clear": ("Xoá hết", "Clear"),
+    # totals: on a landscape panel narrower than 1500 px the chart takes the table's place at a touch
+    "m_chart": ("Biểu đồ", "Chart"),
+    "m_table": ("Bảng số", "Table"),
     # export
     "m_export_where": ("Xuất vào:", "Export to:"),
     "m_export_rescan": ("Tìm lại USB", "Look for USB again"),
@@ -58,6 +61,8 @@ MANAGER: dict[str, tuple[str, str]] = {
     "m_exported": ("Đã xuất: {path}", "Exported: {path}"),
     "m_export_failed": ("Không xuất được: {error}", "Export failed: {error}"),
     "m_export_pick": ("Hãy chọn một USB trong danh sách.", "Choose a USB stick from the list."),
+    "m_export_no_stick": ("Chưa cắm USB nào. Hãy cắm USB vào máy rồi bấm “Tìm lại USB”.",
+                          "No USB stick is plugged in. Plug one in, then touch “Look for USB again”."),
     # header, leaving, sync
     "m_leave_title": ("Thoát chế độ kiosk?", "Leave kiosk mode?"),
     "m_leave_body": ("Màn hình đánh giá sẽ đóng. Người dân không thể đánh giá cho đến khi kiosk được khởi động "

@@ -134,12 +134,14 @@ def kiosk_factory(tmp_path):
     """Build a KioskApp on a real store and put it in the window; taken down afterwards."""
     made = []
 
-    def make(extra: str = "", counters=None, timings=FAST, kiosk_extra: str = "", **kwargs):
-        folder = tmp_path / f"k{len(made)}"
-        folder.mkdir()
-        cfg_kwargs = {"counters": counters} if counters else {}
-        cfg_kwargs["kiosk_extra"] = kiosk_extra
-        config = load_config(write_config(folder, extra=extra, **cfg_kwargs))
+    def make(extra: str = "", counters=None, timings=FAST, kiosk_extra: str = "", config=None, **kwargs):
+        """``config``: another app's, for a restart on the same store file."""
+        if config is None:
+            folder = tmp_path / f"k{len(made)}"
+            folder.mkdir()
+            cfg_kwargs = {"counters": counters} if counters else {}
+            cfg_kwargs["kiosk_extra"] = kiosk_extra
+            config = load_config(write_config(folder, extra=extra, **cfg_kwargs))
         store = VoteStore.from_config(config)
         app = KioskApp(config, store, timings=timings, **kwargs)
         App._running_app = app  # before build(): the kv layouts bind to the running app

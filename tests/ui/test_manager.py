@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import subprocess
 import sys
 import time
@@ -101,6 +102,7 @@ def test_the_lock_out_counts_down_greys_the_digits_and_says_when_the_pad_works_a
     app.store.set_setting(SETTING, hash_pin(PIN))
     now = [1000.0]
     app.pinpad.clock = lambda: now[0]
+    app.timings = replace(app.timings, idle_s=600)  # the PIN pad gives up after idle_s: the screenshots take longer
     open_pin(app)
     pin = app.screens["pin"]
     for _ in range(5):
@@ -115,6 +117,87 @@ def test_the_lock_out_counts_down_greys_the_digits_and_says_when_the_pad_works_a
     assert not pin.keys["5"].disabled
     enter(app, PIN)
     assert app.sm.current == "manager"
+
+
+def test_the_manager_s_screens_open_in_the_centre_s_language_not_the_citizen_s(kiosk_factory):
+    app = kiosk_factory()
+    app.store.set_setting(SETTING, hash_pin(PIN))
+    app.toggle_language()  # a citizen chose English, then walked away
+    assert app.lang == "en"
+    open_pin(app)
+    assert app.screens["pin"].title.text == "Nhập mã PIN quản lý"
+    enter(app, PIN)
+    pump(2)
+    assert app.sm.current == "manager" and app.lang == "vi"
+    assert app.screens["manager"].labels["tab_status"] == "Trạng thái"
+    tap(app.screens["manager"].home_btn)
+    assert app.sm.current == "pick" and app.lang == "vi"  # the citizen's English did not survive
+
+
+def test_five_wrong_pins_still_lock_the_pad_after_a_restart_until_the_lock_out_ends(kiosk_factory):
+    from kiosk.pin import LOCKED_UNTIL_SETTING
+    app = kiosk_factory()
+    app.store.set_setting(SETTING, hash_pin(PIN))
+    open_pin(app)
+    for _ in range(5):
+        enter(app, "9999")
+    assert app.screens["pin"].locked
+    restarted = kiosk_factory(config=app.cfg)  # a new app on the same store file
+    open_pin(restarted)
+    pin = restarted.screens["pin"]
+    assert pin.locked and "Thử lại sau" in pin.message.text
+    enter(restarted, PIN)
+    assert restarted.sm.current == "pin"
+    end = float(restarted.store.get_setting(LOCKED_UNTIL_SETTING))
+    restarted.store.set_setting(LOCKED_UNTIL_SETTING, repr(end - 301))  # the five minutes have passed
+    tap(pin.back)
+    open_pin(restarted)
+    assert not pin.locked
+    enter(restarted, PIN)
+    assert restarted.sm.current == "manager"
+
+
+def test_opening_the_manager_wrong_pins_and_the_lock_out_are_logged_without_the_digits(kiosk_factory, caplog):
+    caplog.set_level(logging.INFO, logger="kiosk")
+    app = kiosk_factory()
+    app.store.set_setting(SETTING, hash_pin(PIN))
+    now = [1000.0]
+    app.pinpad.clock = lambda: now[0]
+    open_pin(app)
+    for _ in range(5):
+        enter(app, "9753")
+    now[0] += 301
+    wait_until(lambda: not app.screens["pin"].locked, what="the lock-out to end")
+    enter(app, PIN)
+    assert app.sm.current == "manager"
+    messages = [r.getMessage() for r in caplog.records if r.name.startswith("kiosk")]
+    assert sum("wrong PIN" in m for m in messages) == 4
+    assert any("locked for 300 s" in m for m in messages)
+    assert any("lock-out has ended" in m for m in messages)
+    assert any("manager screen opened" in m for m in messages)
+    assert not any("9753" in m or PIN in m for m in caplog.text.splitlines())
+
+
+def test_on_a_portrait_stand_the_pin_pad_s_words_are_sized_from_its_keys(kiosk_factory):
+    from kivy.core.window import Window
+    app = kiosk_factory()
+    Window.size = (1080, 1920)
+    try:
+        open_pin(app)
+        pump(8)
+        pin = app.screens["pin"]
+        key = pin.keys["5"]
+        side = min(key.width, key.height)
+        assert side > 200  # a floor stand's keys are large
+        assert pin.title.font_size >= 0.25 * side and pin.message.font_size >= 0.18 * side
+        for name in ("del", "ok"):
+            label = pin.keys[name]
+            assert label.font_size >= 0.2 * side, name
+            assert label.texture_size[0] <= label.width and label.texture_size[1] < 0.6 * label.height, name  # one line
+        assert pin.back.font_size >= 0.2 * side
+    finally:
+        Window.size = (1280, 800)
+        pump(3)
 
 
 def test_the_dashboard_shows_the_store_s_numbers_in_vietnamese_formats(kiosk_factory):
@@ -150,6 +233,42 @@ def test_the_date_picker_moves_between_days_and_the_month(kiosk_factory):
     assert manager.period() == (today - timedelta(days=1), today - timedelta(days=1))
     tap(manager.pick["this_month"])
     assert manager.period() == (today.replace(day=1), today)
+
+
+def test_next_day_is_greyed_on_today_and_live_on_an_earlier_day(kiosk_factory):
+    app = kiosk_factory()
+    today = app.store.today()
+    manager = open_manager(app)
+    assert manager.pick["next_day"].disabled
+    tap(manager.pick["prev_day"])
+    assert not manager.pick["next_day"].disabled
+    tap(manager.pick["next_day"])
+    assert manager.period() == (today, today) and manager.pick["next_day"].disabled
+
+
+def test_the_chart_is_reachable_on_a_small_landscape_panel(kiosk_factory):
+    from kivy.core.window import Window
+    app = kiosk_factory()
+    app.store.record_vote("Q1", "HL")
+    Window.size = (800, 480)
+    try:
+        manager = open_manager(app)
+        pump(6)
+        panel, ids = manager.totals, manager.totals.ids
+        chart_box = ids.chart.parent
+        assert chart_box.opacity == 0 and ids.chart_toggle.opacity == 1 and ids.chart_toggle.text == "Biểu đồ"
+        tap(ids.chart_toggle)
+        pump(6)
+        assert chart_box.opacity == 1 and chart_box.width > 0.9 * panel.width and _inside(chart_box, (800, 480))
+        assert ids.table.opacity == 0 and ids.chart_toggle.text == "Bảng số"
+        assert len(views(ids.chart)) == len(app.cfg.scale.levels)  # every level's bar drawn
+        screenshot("manager-totals-chart", ((800, 480),))
+        tap(ids.chart_toggle)
+        pump(4)
+        assert ids.table.opacity == 1 and chart_box.opacity == 0
+    finally:
+        Window.size = (1280, 800)
+        pump(3)
 
 
 def _busy_month(app):
@@ -366,12 +485,45 @@ def test_the_export_writes_the_real_ii7_workbook_and_pdf_to_the_stick(kiosk_fact
         assert sorted(p.suffix for p in stick.iterdir()) == [".csv", ".pdf", ".xlsx"]  # no staging folder left
 
 
-def test_the_export_shows_its_percentage_while_it_runs(kiosk_factory):
+def test_the_export_shows_its_percentage_while_it_runs_and_no_progress_bar_otherwise(kiosk_factory):
     app = kiosk_factory()
     manager = _export_tab(app)
+    bar = manager.export.ids.bar
+    assert bar.opacity == 0 and bar.width == 0  # no stray empty line beside the button
     manager.export.busy = True
     manager.export_progress(0.6)
+    pump(2)
     assert manager.export.message == "Đang xuất… 60 %" and manager.export.busy
+    assert bar.opacity == 1 and bar.width > 0 and bar.value == 60
+
+
+def test_with_no_stick_plugged_in_the_export_says_so_and_what_to_do(kiosk_factory):
+    app = kiosk_factory()
+    manager = _export_tab(app)
+    assert manager.export.targets == []  # no stick, no folder configured
+    tap(manager.export.ids.go)
+    message = manager.export.message
+    assert message == "Chưa cắm USB nào. Hãy cắm USB vào máy rồi bấm “Tìm lại USB”." and manager.export.failed
+    assert "Tìm lại USB" == manager.export.ids.rescan.text and "danh sách" not in message
+    app.lang = "en"
+    manager.refresh()
+    tap(manager.export.ids.go)
+    assert "plugged in" in manager.export.message and manager.export.ids.rescan.text in manager.export.message
+
+
+def test_the_date_steppers_are_live_only_for_chosen_dates(kiosk_factory):
+    app = kiosk_factory()
+    manager = _export_tab(app)
+    ids = manager.export.ids
+    steppers = (ids.from_stepper, ids.to_stepper)
+    for kind in ("period_month", "period_quarter", "period_year"):
+        tap(ids[kind])
+        assert all(b.disabled for s in steppers for b in s.children if isinstance(b, Button)), kind
+    before = manager.export.d_from
+    tap(next(b for b in ids.from_stepper.children if getattr(b, "key", "") == "day_back"))
+    assert manager.export.d_from == before and manager.export.period_kind == "year"  # a greyed key does nothing
+    tap(ids.period_custom)
+    assert not any(b.disabled for s in steppers for b in s.children if isinstance(b, Button))
 
 
 def test_a_long_export_keeps_the_manager_screen_open_until_its_outcome_has_been_seen(kiosk_factory):
@@ -458,6 +610,25 @@ def test_status_shows_sync_boxes_disk_and_clock_and_no_resend_button_without_ref
     assert "Chờ gửi: 1 phiếu" in text and "Dung lượng trống" in text and " GiB" in text
     assert f"Đồng hồ: {datetime.now(app.cfg.tz):%d/%m/%Y}" in text
     assert not manager.status.show_release and manager.release_btn.height == 0
+
+
+def test_a_manager_screen_in_english_writes_numbers_the_english_way(kiosk_factory):
+    app = kiosk_factory(kiosk_extra='language = "en"\n')
+    now = datetime.now(app.cfg.tz)
+    app.store.record_votes([{"counter_id": f"Q{1 + i % 3}", "level": "RHL", "at": now - timedelta(seconds=5 * i)}
+                            for i in range(1234)])  # the last 103 minutes, 15 s apart at each counter
+    manager = open_manager(app)
+    assert app.lang == "en"
+    tap(manager.tab_buttons["status"])
+    pump(3)
+    text = manager.status.text
+    assert "Waiting: 1,234 vote(s)" in text and "1.234" not in text
+    assert re.search(r"Free disk: \d+\.\d GiB / \d+\.\d GiB", text)
+    tap(manager.tab_buttons["totals"])
+    pump(3)
+    last_row = [cell["text"] for cell in manager.table.rows[-manager.table.cols:]]  # all counters
+    total = manager.shown["all"]["total"]  # today's: all 1,234 but just after midnight
+    assert last_row[-3:] == [f"{total:,}", "100.0%", "0"] and last_row[1] == f"{total:,}"  # RHL, total, %, repeats
 
 
 def test_the_status_tab_s_clock_and_counts_keep_moving_while_it_is_shown(kiosk_factory):
@@ -659,7 +830,21 @@ def test_the_questionnaire_s_end_row_names_its_button_apart_from_the_value_it_sh
     pump(3)
     ids = manager.questionnaire.ids
     assert ids.until.text == "Không hạn" and ids.no_end.text == "Bỏ hạn"  # was "Không hạn" twice in one row
+    assert ids.no_end.disabled and ids.no_end.opacity == 0  # nothing to clear: "Không hạn" once is enough
     tap(ids.until_next)
-    assert ids.until.text != "Không hạn"
+    assert ids.until.text != "Không hạn" and not ids.no_end.disabled and ids.no_end.opacity == 1
     tap(ids.no_end)
-    assert ids.until.text == "Không hạn"
+    assert ids.until.text == "Không hạn" and ids.no_end.disabled
+
+
+def test_stop_here_is_greyed_while_no_questionnaire_is_on(kiosk_factory):
+    app = kiosk_factory()
+    manager = open_manager(app)
+    tap(manager.tab_buttons["questionnaire"])
+    pump(3)
+    panel = manager.questionnaire
+    assert panel.ids.stop.disabled
+    tap(panel.ids.start)
+    assert not panel.ids.stop.disabled
+    tap(panel.ids.stop)
+    assert panel.ids.stop.disabled and panel.message == "Đã tắt phiếu khảo sát"

@@ -225,6 +225,7 @@ class PinScreen(KioskScreen):
     ok_text = StringProperty("")
     back_text = StringProperty("")
     symbol_font = StringProperty(SYMBOLS)
+    key_size = NumericProperty(60)  # a digit key's shorter side (kv): in portrait the words are sized from it
 
     def __init__(self, app, **kwargs):
         super().__init__(app, name="pin", **kwargs)
@@ -289,6 +290,8 @@ class TotalsPanel(BoxLayout):
     legend_text = StringProperty("")
     view = OptionProperty("counter", options=("counter", "officer"))
     chart = ListProperty()
+    chart_on = BooleanProperty(False)  # a landscape panel too narrow for both: the chart instead of the table
+    at_today = BooleanProperty(True)   # "Ngày sau »" has no later day to show
     labels = ObjectProperty({}, rebind=True)
     screen = ObjectProperty(None, allownone=True)
 
@@ -552,8 +555,8 @@ class ManagerScreen(KioskScreen):
         tail = [t("m_col_total", lang), t("m_col_pct", lang), t("m_col_flagged", lang)]
 
         def numbers(r):
-            return [*(vnformat.integer(r["levels"][c]) for c in codes), vnformat.integer(r["total"]),
-                    vnformat.percent(r["satisfied_pct"]), vnformat.integer(r["flagged"])]
+            return [*(vnformat.integer(r["levels"][c], lang) for c in codes), vnformat.integer(r["total"], lang),
+                    vnformat.percent(r["satisfied_pct"], lang=lang), vnformat.integer(r["flagged"], lang)]
         if panel.view == "counter":
             header = [t("counter", lang), *codes, *tail]
             rows = [[r["name"] or r["counter"], *numbers(r)]
@@ -569,7 +572,7 @@ class ManagerScreen(KioskScreen):
         self.table.fill(header, rows, self.fs * (0.85 if self.portrait else 1.0), last_is_total=True)
         everyone = self.shown["all"]["levels"]
         most = max([1, *everyone.values()])
-        panel.chart = [{"label": level_label(lvl, lang), "count": vnformat.integer(everyone[lvl.code]),
+        panel.chart = [{"label": level_label(lvl, lang), "count": vnformat.integer(everyone[lvl.code], lang),
                         "fraction": everyone[lvl.code] / most, "colour": LEVEL_COLOURS.get(lvl.code, (0.4, 0.4, 0.4, 1)),
                         "fs": self.fs} for lvl in scale.levels]
         panel.legend_text = t("m_tab_hint_codes", lang, legend=", ".join(
@@ -577,6 +580,7 @@ class ManagerScreen(KioskScreen):
         for name, b in self.view_buttons.items():
             b.selected = panel.view == name
         self.pick["this_month"].selected = self.month
+        panel.at_today = self.day >= app.store.today()
 
     # --- status -------------------------------------------------------------------------------
 
@@ -607,7 +611,7 @@ class ManagerScreen(KioskScreen):
         """"Gửi lại phiếu bị từ chối"."""
         self.app.touched()
         n = self.actions.release_quarantine()
-        self.say(t("released", self.app.lang, n=n))
+        self.say(t("released", self.app.lang, n=vnformat.integer(n, self.app.lang)))
         self.refresh_status()
         return n
 
@@ -733,8 +737,9 @@ class ManagerScreen(KioskScreen):
         """"Xuất": checked and written on a worker thread; progress arrives through the doorway."""
         self.app.touched()
         panel = self.export
-        if not panel.target:
-            panel.message, panel.failed = t("m_export_pick", self.app.lang), True
+        if not panel.target:  # no stick plugged in (there is no list to choose from): say what to do
+            panel.message, panel.failed = t("m_export_no_stick" if not self._targets else "m_export_pick",
+                                            self.app.lang), True
             return None
         panel.busy, panel.progress, panel.failed = True, 0, False
         panel.message = t("m_export_busy", self.app.lang, pct="")
@@ -756,7 +761,7 @@ class ManagerScreen(KioskScreen):
         if message is not None:
             panel.message = message
         elif panel.busy:
-            panel.message = t("m_export_busy", self.app.lang, pct=vnformat.percent(100 * fraction, places=0))
+            panel.message = t("m_export_busy", self.app.lang, pct=vnformat.percent(100 * fraction, places=0, lang=self.app.lang))
         if fraction >= 1.0 or (fraction == 0.0 and message is not None):  # done, or failed with a reason
             panel.busy, panel.failed = False, fraction < 1.0
 
@@ -770,7 +775,7 @@ class ManagerScreen(KioskScreen):
             "tab_questionnaire",
             "m_leave_title", "m_leave_body", "m_leave_yes", "m_cancel")}}
         self.totals.labels = {key: t(key, lang) for key in (
-            "prev_day", "today", "yesterday", "this_month", "next_day", "m_by_counter", "m_by_officer")}
+            "prev_day", "today", "yesterday", "this_month", "next_day", "m_by_counter", "m_by_officer", "m_chart", "m_table")}
         self.export.labels = {key: t(key, lang) for key in (
             "m_export_where", "m_export_rescan", "m_export_what", "m_export_period", "m_period_month",
             "m_period_quarter", "m_period_year", "m_period_custom", "m_from", "m_to")}

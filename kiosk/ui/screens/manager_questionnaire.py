@@ -39,6 +39,8 @@ class QuestionnairePanel(BoxLayout):
     now_text = StringProperty("")
     message = StringProperty("")
     message_bad = BooleanProperty(False)
+    can_stop = BooleanProperty(False)   # something is on at the chosen place: "Tắt phiếu ở đây" does something
+    has_end = BooleanProperty(False)    # a last day is chosen: "Bỏ hạn" can clear it (else the row says "Không hạn")
     results_title = StringProperty("")
     results_text = StringProperty("")
     screen = ObjectProperty(None, allownone=True)
@@ -85,11 +87,14 @@ class QuestionnairePanel(BoxLayout):
         counter = self.counter_id()
         self.where_text = t("mq_whole_kiosk", lang) if counter is None else app.cfg.counter(counter).name
         self.until_text = vnformat.day(self.until) if self.until else t("mq_no_end", lang)
-        self.now_text = self._on_now(lang)
+        self.has_end = self.until is not None
+        rows = active_list(app.store)
+        # at a counter, a kiosk-wide questionnaire keeps the button live: stopping says why it cannot
+        self.can_stop = bool(rows) if counter is None else any(r[0] in (counter, ALL_COUNTERS) for r in rows)
+        self.now_text = self._on_now(lang, rows)
         self._results(q, lang)
 
-    def _on_now(self, lang: str) -> str:
-        rows = active_list(self.app.store)
+    def _on_now(self, lang: str, rows) -> str:
         if not rows:
             return t("mq_nothing_on", lang)
         lines = []
@@ -112,13 +117,14 @@ class QuestionnairePanel(BoxLayout):
         self.results_title = t("mq_results", lang, quarter=periods.quarter_label(today),
                                period=vnformat.period(d_from, d_to))
         small = ("  ·  " + t("mq_small", lang)) if result["small_sample"] else ""
-        self.results_text = (t("mq_index", lang, index=vnformat.percent(result["index"]), n=result["responses"])
+        self.results_text = (t("mq_index", lang, index=vnformat.percent(result["index"], lang=lang),
+                               n=vnformat.integer(result["responses"], lang))
                              + small + "\n" + t("mq_star", lang))
         rows = []
         for element in result["elements"]:
             name = q.element(element["id"]).vi if lang == "vi" else q.element(element["id"]).en
-            rows.append([name + ("" if element["in_index"] else " *"), vnformat.percent(element["index"]),
-                         vnformat.integer(element["answered"])
+            rows.append([name + ("" if element["in_index"] else " *"), vnformat.percent(element["index"], lang=lang),
+                         vnformat.integer(element["answered"], lang)
                          + (f" ({t('mq_small_short', lang)})" if element["small_sample"] else "")])
         table.fill([t("mq_element", lang), t("mq_col_index", lang), t("mq_col_answered", lang)], rows, self.fs)
 
