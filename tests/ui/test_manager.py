@@ -9,7 +9,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import types
 from dataclasses import replace
 from collections import Counter as Tally
