@@ -109,7 +109,7 @@ def test_the_invitation_names_the_number_questionnaire_list_gives(kiosk_factory,
     listed = run_cli("questionnaire", "list", "--json", config=Path(app.cfg.source))
     assert listed.returncode == 0, listed.stderr
     row = next(r for r in json.loads(listed.stdout) if r["id"] == qid)
-    assert promised == row["questions"] == row["asked"]["kiosk"]
+    assert promised == row["asked"]["kiosk"]  # ("questions" is every question in the file: a contract kept)
     text = run_cli("questionnaire", "list", config=Path(app.cfg.source)).stdout
     assert re.search(rf"^{re.escape(qid)}\s+v1\s+{promised} câu ", text, re.M), text
     assert app.walk.progress() == f"Câu 1/{promised}"
@@ -293,7 +293,9 @@ def test_a_double_tap_on_accept_does_not_answer_question_one(kiosk_factory):
 
 
 def test_key_1_pressed_twice_accepts_and_does_not_answer_question_one(kiosk_factory):
-    app = kiosk_factory(counters=ONE_COUNTER, timings=GUARDED)
+    # A 2 s guard: the bounce must land inside it even when one frame is slow on a loaded machine
+    # (with 0.6 s, a slow frame after the first key let the guard lapse and the bounce answered).
+    app = kiosk_factory(counters=ONE_COUNTER, timings=replace(GUARDED, guard_s=2.0))
     invited(app)
     press_key("1")  # waits out the guard, as a person would
     _guarded(lambda: Window.dispatch("on_key_down", ord("1"), 0, "1", []))  # at once again: a key bounce
