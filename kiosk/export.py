@@ -7,7 +7,7 @@ import io
 import json
 import os
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Callable, Iterable, TextIO
 
 from .scales import Scale
 
@@ -54,10 +54,22 @@ def _row(when: str, key: list[str], s: dict[str, Any], scale: Scale) -> list[Any
 def write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder: fsync it, rename it over
     ``path``, fsync the folder — so that no reader, pulled USB stick or power cut ever sees half a report."""
+    write_chunks_atomically(path, (data,))
+
+
+def write_chunks_atomically(path: Path, chunks: Iterable[bytes],
+                            progress: Callable[[int], None] | None = None) -> None:
+    """:func:`write_atomically`, streamed: ``chunks`` (bytes) are written as they come, so a year of votes
+    is never held in memory; ``progress(bytes so far)`` after each chunk."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    done = 0
     try:
         with open(tmp, "wb") as f:
-            f.write(data)
+            for chunk in chunks:
+                f.write(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

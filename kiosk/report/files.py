@@ -275,7 +275,8 @@ def write_vote_list(store, config, d_from: date, d_to: date, path: str | os.Path
                     progress: Progress | None = None):
     """Write the raw vote list to ``path`` atomically, streamed; returns a :class:`~.votes.VoteList`
     (the path, how many votes, their digest). ``progress(fraction, what)`` as the rows are written."""
-    from .votes import VoteList, write_chunks_atomically
+    from ..export import write_chunks_atomically
+    from .votes import VoteList
     path = Path(path)
     tally = VoteList(path, 0, "")
     report = progress or (lambda fraction, what: None)

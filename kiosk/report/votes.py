@@ -16,11 +16,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from sync.wire import WIRE_FIELDS
 
@@ -101,32 +100,3 @@ def vote_list_name(kiosk_id: str, slug: str) -> str:
     return f"danh-sach-phieu_{kiosk_id}_{slug}.csv"
 
 
-def write_chunks_atomically(path: Path, chunks, progress: Callable[[int], None] | None = None) -> None:
-    """Write ``chunks`` (bytes) to ``path`` through a temporary file in the same folder, fsync it, rename
-    it, fsync the folder (as :func:`kiosk.export.write_atomically`, but streamed: a year of votes is never
-    held in memory). ``progress(bytes so far)`` after each chunk."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    done = 0
-    try:
-        with open(tmp, "wb") as f:
-            for chunk in chunks:
-                f.write(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    try:
-        fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # e.g. a FAT USB stick that cannot fsync a folder
-    finally:
-        os.close(fd)
