@@ -65,7 +65,7 @@ def make_batches(kiosks: int, per_kiosk: int) -> dict[str, list[dict]]:
     import random
 
     from central.demo import make_votes
-    from sync.wire import check_vote
+    from rating.wire import check_vote
     rng = random.Random(3)
     days = [TODAY - timedelta(days=d) for d in range(120, 0, -1)]
     out = {}
@@ -144,7 +144,7 @@ def bench_late_vote(label: str, alias: str, n: int) -> None:
 
     from central import ingest
     from central.demo import make_votes
-    from sync.wire import check_vote
+    from rating.wire import check_vote
     days = [TODAY - timedelta(days=d) for d in range(400, 0, -1)]
     votes = [check_vote(v, "late-01", i) for i, v in enumerate(make_votes("late-01", days, n // 340 + 1, 0.9,
                                                                           random.Random(5)))][:n + 1]

@@ -95,7 +95,7 @@ def main() -> None:
         sent = summary("open + send a response", _timed(40, send))
         verdict("open + send, p99", sent["p99"] * 1000, 300, " ms")
 
-        from kiosk.questionnaire.loader import SHIPPED_DIR, load_catalogue
+        from rating.questionnaire.loader import SHIPPED_DIR, load_catalogue
         from central.questionnaires.paper import form_numbers, render_forms
         q = load_catalogue([SHIPPED_DIR]).get("trung-tam")
         one = min(_timed(3, lambda: render_forms(q, "Trung tâm", "Xã", form_numbers(1, 1))))

@@ -32,7 +32,7 @@ def make_kiosk_rows(folder: Path, kiosks: int, responses: int) -> dict[str, list
     from kiosk.config import load_config
     from kiosk.questionnaire import outbox as q_outbox
     from kiosk.questionnaire.answers import AnswerStore
-    from kiosk.questionnaire.loader import SHIPPED_DIR, load_catalogue
+    from rating.questionnaire.loader import SHIPPED_DIR, load_catalogue
     from kiosk.store import VoteStore
     q = load_catalogue([SHIPPED_DIR]).get("trung-tam")
     questions = q.for_channel("kiosk")
@@ -71,7 +71,7 @@ def bench_wire(rows: dict[str, list[dict]]) -> None:
     """The wire check of a full batch (5,000 answers), as the service runs it before storing."""
     import json
 
-    from sync import wire
+    from rating import wire
     kid, batches = next(iter(rows.items()))
     body = wire.encode_batch(kid, [], [], [], None, batches[0])
     t = time.perf_counter()
@@ -95,7 +95,7 @@ def bench_ingest(label: str, alias: str, raw_alias: str, rows: dict[str, list[di
     from django.db import connections, transaction
 
     from central import q_ingest
-    from sync import wire
+    from rating import wire
     checked = {kid: [wire.parse_questionnaires(b, kid) for b in batches] for kid, batches in rows.items()}
     n = sum(len(b.answers) for batches in checked.values() for b in batches)
     now = datetime.now(timezone.utc)

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import BUILD, RawCommits, summary, verdict  # noqa: E402
-from kiosk.questionnaire.analysis import analyse  # noqa: E402
+from rating.questionnaire.analysis import analyse  # noqa: E402
 from kiosk.questionnaire.answers import AnswerStore  # noqa: E402
-from kiosk.questionnaire.loader import SHIPPED_DIR, load_catalogue  # noqa: E402
+from rating.questionnaire.loader import SHIPPED_DIR, load_catalogue  # noqa: E402
 from kiosk.store import VoteStore  # noqa: E402
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

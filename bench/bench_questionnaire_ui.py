@@ -22,7 +22,7 @@ from bench.common import summary, verdict  # noqa: E402
 from tests.ui.conftest import FAST, UnitTestTouch, Window, pump  # noqa: E402
 
 from kiosk.questionnaire.answers import start_questionnaire, stop_questionnaire  # noqa: E402
-from kiosk.questionnaire.loader import load_catalogue, questionnaire_dirs  # noqa: E402
+from rating.questionnaire.loader import load_catalogue, questionnaire_dirs  # noqa: E402
 
 SIZES = ((1280, 800), (1080, 1920), (800, 480))
 TAPS = 230  # ten walks through the 23 kiosk questions of trung-tam

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import BUILD, verdict  # noqa: E402
 from kiosk import demo  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
-from kiosk.report import (ReportUnit, StoreReader, aggregate_sql, build_report, render, report_for_store,  # noqa: E402
+from rating.report import (ReportUnit, StoreReader, aggregate_sql, build_report, render, report_for_store,  # noqa: E402
                           write_report)
 from kiosk.store import CHECKPOINT_KEY, REPORT_INDEXES, VoteStore  # noqa: E402
 
@@ -85,7 +85,7 @@ def questionnaire_section() -> None:
     """The questionnaire section (issue 11) over the questionnaire bench's 100,000 responses in 2026-Q4
     (the year store above has none: there the section costs two probes and one empty query)."""
     from bench.bench_questionnaire import Q4, big_answer_store
-    from kiosk.report.questionnaires import questionnaire_sections
+    from rating.report.questionnaires import questionnaire_sections
     q_store, _ = big_answer_store()
     try:
         secs, (sections, _) = _time(lambda: questionnaire_sections(q_store, *Q4))  # as the kiosk reads: no filter
@@ -106,8 +106,8 @@ def vote_list(store, config, d_from: date, d_to: date) -> None:
     import csv
     import sqlite3
     import tracemalloc
-    from kiosk.report import write_vote_list
-    from kiosk.report.votes import COLUMNS
+    from rating.report import write_vote_list
+    from rating.report.votes import COLUMNS
     folder = Path(tempfile.mkdtemp(dir=BUILD))
     try:
         def bare():

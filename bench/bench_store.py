@@ -18,7 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import BUILD, RawCommits, ms, summary, verdict  # noqa: E402
-from kiosk import demo, totals  # noqa: E402
+from kiosk import demo
+from rating import totals  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 from kiosk.store import VoteStore  # noqa: E402
 

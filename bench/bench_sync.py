@@ -24,9 +24,9 @@ from bench.common import BUILD, ROOT, verdict  # noqa: E402
 from kiosk import outbox  # noqa: E402
 from kiosk.config import Secret, SyncConfig, load_config  # noqa: E402
 from kiosk.store import VoteStore  # noqa: E402
-from sync import signing  # noqa: E402
+from rating import signing  # noqa: E402
 from sync.client import SyncClient  # noqa: E402
-from sync.wire import encode_batch  # noqa: E402
+from rating.wire import encode_batch  # noqa: E402
 
 SECRET = "bench-secret-0123456789abcdef"
 

@@ -21,7 +21,7 @@ from bench.common import BUILD  # noqa: E402
 from kiosk import demo  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 from kiosk.questionnaire.answers import AnswerStore  # noqa: E402
-from kiosk.questionnaire.loader import SHIPPED_DIR, load_catalogue  # noqa: E402
+from rating.questionnaire.loader import SHIPPED_DIR, load_catalogue  # noqa: E402
 from kiosk.store import VoteStore  # noqa: E402
 
 

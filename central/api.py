@@ -22,9 +22,9 @@ from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from kiosk.scales import SCALES
-from sync import signing, wire
-from sync.openapi import openapi_spec
+from rating.scales import SCALES
+from rating import signing, wire
+from central.openapi import openapi_spec
 
 from central import ingest, q_ingest, reports
 from central.registry import authenticate
@@ -294,10 +294,7 @@ def report_ii7(request):
     if not by_token and not ii7.allowed(user, target):
         raise Problem(403, "forbidden", "this account may not see that unit")
     fmt = q.get("format", "xlsx")
-    try:
-        body = ii7.render_for(current().alias, target, d_from, d_to, fmt)
-    except ii7.NotAvailable as e:
-        raise Problem(501, "not_implemented", str(e)) from None
+    body = ii7.render_for(current().alias, target, d_from, d_to, fmt)
     from central.views import audit
     if logged_in:
         audit(request, "export_ii7", f"{q['unit']} {d_from}..{d_to} {fmt}")

@@ -20,7 +20,7 @@ def _db(args) -> str:
 def cmd_serve(args) -> int:
     """Migrate the database, import the registry file, and serve under waitress until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    from sync.registry import RegistryError
+    from central.registry_file import RegistryError
 
     from central.app import make_app
     from central.server import create

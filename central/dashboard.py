@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from kiosk.scales import SATISFIED_CODES
-from kiosk.sipas import ELEMENTS
+from rating.scales import SATISFIED_CODES
+from rating.sipas import ELEMENTS
 
 from central.models import Kiosk, KioskStatus, Unit
 from central.reports import Source

@@ -10,8 +10,8 @@ import uuid as uuidlib
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterator
 
-from kiosk.chain import GENESIS_HASH, hash_values, HASHED_FIELDS
-from sync.wire import check_vote
+from rating.chain import GENESIS_HASH, hash_values, HASHED_FIELDS
+from rating.wire import check_vote
 
 from central import ingest
 from central.accounts import add_user

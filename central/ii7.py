@@ -7,15 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from kiosk.config import Counter
+from rating.units import Counter
 
 from central import access
 from central.models import Kiosk, Unit
 from central.reports import Source
-
-
-class NotAvailable(RuntimeError):
-    """The report model is not installed with this service."""
 
 
 @dataclass
@@ -54,11 +50,7 @@ def allowed(user, target: Target) -> bool:
 
 def render_for(alias: str, target: Target, d_from: date, d_to: date, fmt: str) -> bytes:
     """Build the model for the target and period, and render it."""
-    try:
-        from kiosk.report import ReportSettings, ReportUnit, build_report, render
-    except ImportError:
-        # TODO(issue 10): the report package (kiosk/report/) is merged from its own branch.
-        raise NotAvailable("the II.7 report model is not installed with this service yet") from None
+    from rating.report import ReportSettings, ReportUnit, build_report, render
     kiosks = [target.kiosk.id] if target.kiosk is not None else access.kiosks_under(target.unit)
     source = Source(alias)
     counters = []

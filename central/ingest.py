@@ -19,9 +19,9 @@ from typing import Any, Iterable, Sequence
 
 from django.db import IntegrityError, connections, transaction
 
-from kiosk.chain import GENESIS_HASH
-from kiosk.totals import fold_levels
-from sync import wire
+from rating.chain import GENESIS_HASH
+from rating.totals import fold_levels
+from rating import wire
 
 log = logging.getLogger("central.ingest")
 

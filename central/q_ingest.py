@@ -29,10 +29,10 @@ from typing import Any, Iterable, Sequence
 
 from django.db import IntegrityError, connections, transaction
 
-from kiosk.chain import GENESIS_HASH
-from kiosk.questionnaire.loader import from_definition
-from kiosk.questionnaire.model import Questionnaire
-from sync import wire
+from rating.chain import GENESIS_HASH
+from rating.questionnaire.loader import from_definition
+from rating.questionnaire.model import Questionnaire
+from rating import wire
 
 log = logging.getLogger("central.q_ingest")
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from sync import signing
-from sync.registry import load_registry
-from sync.wire import KIOSK_ID_RE
+from rating import signing
+from central.registry_file import load_registry
+from rating.wire import KIOSK_ID_RE
 
 from central.models import Kiosk, Unit
 

@@ -12,10 +12,10 @@ from typing import Any, Iterable, Sequence
 from django.db import connections
 from django.http import HttpResponse
 
-from kiosk import totals as kiosk_totals
-from kiosk.config import Counter
-from kiosk.export import table_csv_rows
-from kiosk.scales import SCALES, Scale
+from rating import totals as kiosk_totals
+from rating.units import Counter
+from rating.export import table_csv_rows
+from rating.scales import SCALES, Scale
 
 from central import ingest
 from central.access import kiosks_under

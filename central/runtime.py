@@ -9,8 +9,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sync import signing
-from sync.wire import MAX_BODY
+from rating import signing
+from rating.wire import MAX_BODY
 
 
 @dataclass

@@ -21,7 +21,7 @@ from central.models import AuditEntry, Kiosk, Unit
 from central.remote import client_address
 from central.reports import Source, safe_cell
 from central.runtime import current
-from sync.wire import KIOSK_ID_RE, WIRE_FIELDS
+from rating.wire import KIOSK_ID_RE, WIRE_FIELDS
 
 LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILED_PER_NAME = 5

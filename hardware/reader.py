@@ -21,7 +21,7 @@ from typing import Callable, Iterable
 import serial
 import serial.threaded
 
-from kiosk.scales import Scale
+from rating.scales import Scale
 from kiosk.store import Vote, VoteNotRecorded, VoteStore
 
 from . import ports

@@ -16,11 +16,12 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import demo, totals, vnformat
+from . import demo
+from rating import totals, vnformat
 from .config import ENV_VAR, ConfigError, ensure_data_dir, load_config
 from .db import StoreDamagedError, StoreError
 from .logs import LogSetupError, current_log_file, setup_logging
-from .export import report_csv_bytes, to_json
+from rating.export import report_csv_bytes, to_json
 from .questionnaire import commands as questionnaire_commands
 from .soundness import refuse_if_damaged
 from .store import VoteStore
@@ -90,8 +91,8 @@ def cmd_totals(args) -> int:
 def cmd_report(args) -> int:
     """Write the II.7 report (xlsx, pdf), totals per counter and day (csv, json) or the raw vote list
     (votes) for a period."""
-    from . import report
-    from .period import PeriodError, parse_period
+    from rating import report
+    from rating.period import PeriodError, parse_period
     try:
         period = parse_period(month_text=args.month, quarter_text=args.quarter, year_text=args.year,
                               d_from=args.date_from, d_to=args.date_to)
@@ -127,7 +128,7 @@ def cmd_report(args) -> int:
             result = totals.period_report(store, config.counters, config.scale, period.d_from, period.d_to)
             result["label"] = period.label
             if args.format == "json":  # the questionnaires answered in the period (a contract, issue 11)
-                from .questionnaire.analysis import analyse
+                from rating.questionnaire.analysis import analyse
                 from .questionnaire.answers import answered_in
                 result["questionnaires"] = analyse(store, answered_in(store, period.d_from, period.d_to),
                                                    period.d_from, period.d_to)
@@ -157,8 +158,8 @@ def cmd_report(args) -> int:
 def _vote_list(store, config, period, target: Path | None) -> int:
     """``report --format votes``: the period's votes streamed to ``target`` (atomically) or to standard
     output, then how many and their digest (the workbook's Kiểm chứng one) on standard error."""
-    from . import report
-    from .report.votes import VoteList
+    from rating import report
+    from rating.report.votes import VoteList
     with store:
         try:
             if target is not None:

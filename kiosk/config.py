@@ -7,7 +7,6 @@ too: a misspelt ``repeat_windows_s`` silently ignored would be worse than a refu
 
 from __future__ import annotations
 
-import hmac
 import os
 import re
 import tomllib
@@ -17,8 +16,11 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .hours import ALWAYS_OPEN, HoursError, OpeningHours, parse_hours
-from .scales import SCALES, Scale, get_scale
+from rating.hours import ALWAYS_OPEN, HoursError, OpeningHours, parse_hours
+from rating.scales import SCALES, Scale, get_scale
+from rating.signing import Secret
+from rating.textfile import Locator as _Locator, read_text_file
+from rating.units import Counter
 
 ENV_VAR = "KIOSK_CONFIG"
 EMBEDDED_SOURCE = "<embedded demo configuration>"
@@ -61,14 +63,6 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
-class Counter:
-    """A service counter (quầy) that votes are recorded for."""
-
-    id: str
-    name: str
-
-
-@dataclass(frozen=True)
 class ButtonBox:
     """A serial rating button box, and the counter its presses vote for."""
 
@@ -77,30 +71,6 @@ class ButtonBox:
     counter: str
     baudrate: int = 115200
     demo: bool = False      # a simulated box (``run --simulate``): its presses are stored as demo votes
-
-
-class Secret:
-    """A shared secret that never shows itself in a log, a traceback or a repr."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str):
-        self._value = value
-
-    def reveal(self) -> bytes:
-        """The secret's bytes, for signing. Call only where it is used."""
-        return self._value.encode("utf-8")
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Secret) and hmac.compare_digest(self._value, other._value)
-
-    def __hash__(self) -> int:
-        return hash(Secret)
 
 
 @dataclass(frozen=True)
@@ -356,33 +326,6 @@ _TOP_LEVEL = {"kiosk": "table", "counters": "array", "button_boxes": "array", "s
               "questionnaire": "table", "report": "table"}
 
 
-class _Locator:
-    """Finds the line of a key in the TOML text, so that errors can say where to look."""
-
-    _header = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]\]?")
-    _key = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
-
-    def __init__(self, text: str):
-        self.lines = text.splitlines()
-
-    def line_of(self, section: str, index: int | None, key: str | None) -> int | None:
-        current, seen = None, {}
-        for n, line in enumerate(self.lines, start=1):
-            m = self._header.match(line)
-            if m:
-                current = m.group(2)
-                seen[current] = seen.get(current, -1) + 1
-                if key is None and current == section and (index is None or seen[current] == index):
-                    return n
-                continue
-            here = current == section and (index is None or seen.get(current) == index)
-            if key is not None and here:
-                km = self._key.match(line)
-                if km and km.group(1) == key:
-                    return n
-        return None
-
-
 def _where(loc: _Locator, section: str, index: int | None, key: str | None) -> str:
     label = f"[{section}]" if index is None else f"[[{section}]] #{index + 1}"
     if key:
@@ -580,19 +523,6 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
         return parse_config(EMBEDDED_DEFAULT)
     p = Path(path).expanduser()
     return parse_config(read_text_file(p, ConfigError), source=str(p), base_dir=p.resolve().parent)
-
-
-def read_text_file(p: Path, error: type[Exception]) -> str:
-    """A UTF-8 file's text; ``error(file, [problem])`` says what went wrong (missing, not UTF-8, unreadable).
-    Shared by the kiosk's configuration and the questionnaire files."""
-    try:
-        return p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(str(p), ["file not found"]) from None
-    except UnicodeDecodeError as e:
-        raise error(str(p), [f"not UTF-8 text (byte {e.start})"]) from None
-    except OSError as e:
-        raise error(str(p), [f"cannot read: {e.strerror}"]) from None
 
 
 def ensure_data_dir(config: Config) -> Path:

@@ -9,8 +9,8 @@ from typing import Any, Iterator, Sequence
 
 from .config import Counter
 from .flow import LOW_LEVELS
-from .scales import Scale
-from .sipas import ELEMENTS
+from rating.scales import Scale
+from rating.sipas import ELEMENTS
 from .store import VoteStore
 
 # Office hours of a commune centre: mornings and afternoons, Monday to Friday, Saturday morning.

@@ -14,10 +14,10 @@ from typing import Any, Iterable
 
 # The fields of a vote that travel are defined once, in the wire contract both ends import; that module
 # needs only the domain (no network library), so the domain may read the field list from it.
-from sync.wire import WIRE_FIELDS
+from rating.wire import WIRE_FIELDS
 
 from .store import VOTE_COLUMNS, VoteStore
-from .totals import fold_levels
+from rating.totals import fold_levels
 
 _WIRE_SQL = ", ".join(WIRE_FIELDS)
 assert set(WIRE_FIELDS) <= set(VOTE_COLUMNS)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -18,20 +17,20 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
-from . import chain, chainhead
+from rating import chain
+from . import chainhead
 from .db import BUSY_TIMEOUT_MS, StoreError, StoreOpenError, connect, damaged, is_damage, migrate
-from .hours import ALWAYS_OPEN, OpeningHours
+from rating.hours import ALWAYS_OPEN, OpeningHours
 from .questionnaire.schema import v4_questionnaires as _v4_questionnaires
-from .scales import get_scale
-from .sipas import ELEMENTS as SIPAS_ELEMENTS
+from rating.scales import get_scale
+from rating.sipas import ELEMENTS as SIPAS_ELEMENTS
+from rating.vote import REPEAT, SOURCE_RE
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 log = logging.getLogger("kiosk.votes")
 
-REPEAT = "repeat"  # the misuse flag: another vote at the same counter within the repeat window
-SOURCE_RE = re.compile(r"^(touch|keypad|demo|serial:[1-9][0-9]?)$")
 
 VOTE_COLUMNS = (
     "seq", "uuid", "kiosk_id", "counter_id", "officer", "level", "scale", "source", "local_time",

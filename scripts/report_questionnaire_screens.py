@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image, ImageChops  # noqa: E402
 
 from kiosk.config import load_config  # noqa: E402
-from kiosk.report import render, report_for_store  # noqa: E402
+from rating.report import render, report_for_store  # noqa: E402
 from kiosk.store import VoteStore  # noqa: E402
 from tests.conftest import write_config  # noqa: E402
 from tests.helpers.report_data import REPORT_CONFIG  # noqa: E402

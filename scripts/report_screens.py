@@ -18,8 +18,8 @@ sys.path.insert(0, str(ROOT))
 
 from kiosk import demo  # noqa: E402
 from kiosk.config import ReportConfig, load_config  # noqa: E402
-from kiosk.period import quarter  # noqa: E402
-from kiosk.report import render, report_for_store  # noqa: E402
+from rating.period import quarter  # noqa: E402
+from rating.report import render, report_for_store  # noqa: E402
 from kiosk.store import VoteStore  # noqa: E402
 
 

@@ -46,8 +46,8 @@ from kiosk.config import Config
 from kiosk.questionnaire import outbox as q_outbox
 from kiosk.store import VoteStore
 
-from . import signing
-from .wire import MAX_Q_ANSWERS, acknowledged, acknowledged_questionnaires, encode_batch
+from rating import signing
+from rating.wire import MAX_Q_ANSWERS, acknowledged, acknowledged_questionnaires, encode_batch
 
 log = logging.getLogger("kiosk.sync")
 

@@ -82,6 +82,6 @@ def closed_all_day_today() -> str:
     """Opening hours that exclude the whole of today in the centre's time zone."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
-    from kiosk.hours import DAYS
+    from rating.hours import DAYS
     today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).weekday()
     return f"{DAYS[(today + 1) % 7]} 08:00-17:00"

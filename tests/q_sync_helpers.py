@@ -13,8 +13,8 @@ import requests
 
 from kiosk.config import load_config
 from kiosk.questionnaire.answers import AnswerStore
-from kiosk.questionnaire.loader import SHIPPED_DIR, load_catalogue
-from sync import signing
+from rating.questionnaire.loader import SHIPPED_DIR, load_catalogue
+from rating import signing
 from tests.sync_helpers import SECRET, sync_config
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -16,9 +16,9 @@ from central import ingest
 from kiosk import outbox
 from kiosk.config import load_config
 from kiosk.store import VoteStore
-from sync import signing
-from sync.registry import RegistryError, load_registry
-from sync.wire import encode_batch
+from rating import signing
+from central.registry_file import RegistryError, load_registry
+from rating.wire import encode_batch
 from tests.sync_helpers import (REPORT_TOKEN, SECRET, backend_db, central_service, postgres_server,  # noqa: F401
                                 sync_config, write_registry)
 
@@ -196,7 +196,7 @@ def test_a_late_vote_is_checked_against_its_neighbours_only_never_by_rewalking_t
     try:
         from datetime import datetime, timezone
 
-        from sync.wire import check_vote
+        from rating.wire import check_vote
         with connections[alias].execute_wrapper(record):
             receipt = ingest.ingest(alias, "test-01", [check_vote(late, "test-01", 0)], [], [], None,
                                     datetime.now(timezone.utc), int(time.time()))

@@ -17,7 +17,6 @@ from tests.sync_helpers import REPORT_TOKEN, central_service, fresh_postgresql, 
 from central.demo import DEMO_PASSWORD, build  # noqa: E402
 from central.runtime import activate, deactivate  # noqa: E402
 
-pytest.importorskip("kiosk.report", reason="the II.7 report model (kiosk/report/) is not in this tree")
 
 AUTH = {"Authorization": f"Bearer {REPORT_TOKEN}"}
 

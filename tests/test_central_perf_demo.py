@@ -11,7 +11,7 @@ import requests
 
 from tests.sync_helpers import REPORT_TOKEN, backend_db, central_service, postgres_server  # noqa: F401
 from tests.test_central_defects import TWO_KIOSKS, post, votes_of
-from sync.wire import encode_batch
+from rating.wire import encode_batch
 
 AUTH = {"Authorization": f"Bearer {REPORT_TOKEN}"}
 DAY = date(2026, 11, 2)

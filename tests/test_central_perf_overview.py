@@ -25,7 +25,7 @@ def test_the_overview_follows_new_votes_of_one_kiosk_and_equals_the_roll_ups_add
     from central.demo import build, make_votes
     from central.reports import Source
     from central.runtime import activate, deactivate
-    from sync.wire import check_vote
+    from rating.wire import check_vote
     with central_service(tmp_path, db=backend_db) as (url, app):
         token = activate(app.runtime)
         try:

@@ -27,7 +27,7 @@ def test_roll_ups_added_batch_by_batch_equal_roll_ups_rebuilt_from_the_votes(tmp
     from django.db import connections, transaction
 
     from central import ingest
-    from sync.wire import check_vote
+    from rating.wire import check_vote
     with central_service(tmp_path, db=backend_db, kiosks=TWO_KIOSKS) as (url, app):
         alias = app.runtime.alias
         votes = [check_vote(v, "test-01", i) for i, v in enumerate(

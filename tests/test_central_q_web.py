@@ -524,7 +524,7 @@ def cell_texts(html, row_id):
 def kiosk_rows(app, kiosk, centre, day, rng, n, replaced_one=True):
     """Kiosk answers as the sync would leave them in the tables (inserted directly here)."""
     from central.models import QAnswer, QResponse
-    from kiosk.questionnaire.loader import SHIPPED_DIR, load_catalogue
+    from rating.questionnaire.loader import SHIPPED_DIR, load_catalogue
     q = load_catalogue([SHIPPED_DIR]).get("trung-tam")
     token = activate(app.runtime)
     try:

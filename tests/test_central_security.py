@@ -11,8 +11,8 @@ import requests
 from kiosk import outbox
 from kiosk.config import load_config
 from kiosk.store import VoteStore
-from sync import signing
-from sync.wire import encode_batch
+from rating import signing
+from rating.wire import encode_batch
 from tests.sync_helpers import REPORT_TOKEN, SECRET, backend_db, central_service, postgres_server, sync_config  # noqa: F401
 
 

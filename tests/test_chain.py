@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk import chain
+from rating import chain
 
 EXAMPLE = {
     "seq": 1, "uuid": "3f0c9a52-6f1e-4c1b-9d0e-2b7f4f1f6a10", "kiosk_id": "ninh-giang-01", "counter_id": "Q1",

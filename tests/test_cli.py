@@ -238,7 +238,7 @@ def test_report_json_keeps_its_shape_for_a_month_and_names_the_period(config, co
 def test_report_json_carries_the_questionnaires_answered_in_the_period(config, config_path):
     from datetime import datetime
     from kiosk.questionnaire.answers import AnswerStore
-    from kiosk.questionnaire.loader import SHIPPED_DIR, load_catalogue
+    from rating.questionnaire.loader import SHIPPED_DIR, load_catalogue
     centre = load_catalogue([SHIPPED_DIR]).get("trung-tam")
     first, second = centre.questions[0].id, centre.questions[1].id
     with VoteStore.from_config(config) as s:

@@ -13,9 +13,9 @@ import pytest
 
 from kiosk import outbox
 from kiosk.questionnaire import outbox as q_outbox
-from kiosk.questionnaire.analysis import analyse
+from rating.questionnaire.analysis import analyse
 from kiosk.store import VoteStore
-from sync import wire
+from rating import wire
 from sync.client import SyncClient, describe
 from tests.fault_proxy import FaultProxy
 from tests.q_sync_helpers import answer_responses, centre_questionnaire, kiosk_config, post

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk.questionnaire.analysis import analyse, previous_period
+from rating.questionnaire.analysis import analyse, previous_period
 from kiosk.questionnaire.answers import AnswerStore
-from kiosk.questionnaire.loader import SHIPPED_DIR, load_catalogue
+from rating.questionnaire.loader import SHIPPED_DIR, load_catalogue
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 Q3 = (date(2026, 7, 1), date(2026, 9, 30))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kiosk.config import load_config
 from kiosk.questionnaire.answers import AnswerStore, active_questionnaire
-from kiosk.questionnaire.loader import load_file
+from rating.questionnaire.loader import load_file
 from kiosk.store import VoteStore
 from tests.conftest import run_cli, write_config
 from tests.test_questionnaire_loader import MINIMAL
@@ -139,7 +139,7 @@ def test_a_file_changed_after_answers_is_refused_until_it_gets_a_new_version(tmp
 def test_analyse_prints_the_index_with_vietnamese_decimals_and_the_formula(config_path):
     from datetime import datetime
     from zoneinfo import ZoneInfo
-    from kiosk.questionnaire.loader import SHIPPED_DIR, load_catalogue
+    from rating.questionnaire.loader import SHIPPED_DIR, load_catalogue
     q = load_catalogue([SHIPPED_DIR]).get("trung-tam")
     at = datetime(2026, 11, 2, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
     with VoteStore.from_config(load_config(config_path)) as store:
@@ -162,7 +162,7 @@ def test_analyse_prints_the_index_with_vietnamese_decimals_and_the_formula(confi
 
 
 def test_the_list_counts_what_a_citizen_is_asked_at_the_kiosk_and_elsewhere_when_it_differs(config_path):
-    from kiosk.questionnaire.loader import load_catalogue, questionnaire_dirs
+    from rating.questionnaire.loader import load_catalogue, questionnaire_dirs
     shipped = load_catalogue(questionnaire_dirs())
     text = run_cli("questionnaire", "list", config=config_path).stdout
     rows = {r["id"]: r for r in json.loads(run_cli("questionnaire", "list", "--json", config=config_path).stdout)}
@@ -177,7 +177,7 @@ def test_the_list_counts_what_a_citizen_is_asked_at_the_kiosk_and_elsewhere_when
 def test_the_readme_gives_each_shipped_questionnaire_the_count_the_kiosk_asks():
     import re
 
-    from kiosk.questionnaire.loader import load_catalogue, questionnaire_dirs
+    from rating.questionnaire.loader import load_catalogue, questionnaire_dirs
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Questionnaires"):]
     section = section[:section.index("```")]

@@ -23,7 +23,7 @@ CHILD = """
 import sys
 from zoneinfo import ZoneInfo
 from kiosk.questionnaire.answers import AnswerStore
-from kiosk.questionnaire.loader import SHIPPED_DIR, load_catalogue
+from rating.questionnaire.loader import SHIPPED_DIR, load_catalogue
 from kiosk.store import VoteStore
 q = load_catalogue([SHIPPED_DIR]).get("trung-tam")
 store = VoteStore.open(sys.argv[1], kiosk_id="crash-test", tz=ZoneInfo("Asia/Ho_Chi_Minh"))

@@ -6,7 +6,7 @@ import pytest
 
 from kiosk.questionnaire.answers import AnswerStore, verify_answers
 from kiosk.questionnaire.flow import Walk, invitation_key
-from kiosk.questionnaire.loader import SHIPPED_DIR, load_catalogue
+from rating.questionnaire.loader import SHIPPED_DIR, load_catalogue
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import ConfigError, load_config
-from kiosk.questionnaire.loader import (SHIPPED_DIR, QuestionnaireError, load_catalogue, load_file,
+from rating.questionnaire.loader import (SHIPPED_DIR, QuestionnaireError, load_catalogue, load_file,
                                         parse_questionnaire, questionnaire_dirs)
-from kiosk.sipas import ELEMENTS as SIPAS_ELEMENTS
+from rating.sipas import ELEMENTS as SIPAS_ELEMENTS
 from tests.conftest import write_config
 
 MINIMAL = textwrap.dedent("""\

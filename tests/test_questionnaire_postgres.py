@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.questionnaire.analysis import analyse
-from kiosk.questionnaire.loader import SHIPPED_DIR, load_catalogue
+from rating.questionnaire.analysis import analyse
+from rating.questionnaire.loader import SHIPPED_DIR, load_catalogue
 from tests.test_questionnaire_analysis import Q3, Q4, generate
 
 psycopg = pytest.importorskip("psycopg")

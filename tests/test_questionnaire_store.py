@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk.db import connect, migrate
-from kiosk.questionnaire.answers import (ENCODING_VERSION, AnswerStore, DefinitionChanged, ResponseError,
-                                         active_questionnaire, answer_hash, canonical_bytes, register_definition,
-                                         start_questionnaire, stop_questionnaire, verify_answers)
-from kiosk.questionnaire.loader import SHIPPED_DIR, load_catalogue, parse_questionnaire
+from kiosk.questionnaire.answers import (AnswerStore, DefinitionChanged, ResponseError, active_questionnaire,
+                                         register_definition, start_questionnaire, stop_questionnaire, verify_answers)
+from rating.chain import ANSWER_ENCODING_VERSION as ENCODING_VERSION
+from rating.chain import answer_canonical_bytes as canonical_bytes, answer_hash
+from rating.questionnaire.loader import SHIPPED_DIR, load_catalogue, parse_questionnaire
 from kiosk.store import MIGRATIONS, SCHEMA_VERSION, VOTE_COLUMNS, VoteStore, _Chainer
 from tests.conftest import run_cli
 

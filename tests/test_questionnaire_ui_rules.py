@@ -10,7 +10,7 @@ from kiosk.flow import IdleLimits, after_thanks, key_action, rating_screen, shou
 from kiosk.questionnaire.answers import start_questionnaire, stop_questionnaire
 from kiosk.questionnaire.flow import OnNow, Walk
 from kiosk.questionnaire.answers import AnswerStore
-from kiosk.questionnaire.loader import load_catalogue, questionnaire_dirs
+from rating.questionnaire.loader import load_catalogue, questionnaire_dirs
 from kiosk.store import VoteStore
 from tests.conftest import write_config
 

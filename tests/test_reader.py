@@ -15,7 +15,7 @@ from hardware.protocol import Ack, Hello, Heartbeat, Rate, encode
 from hardware.reader import ButtonBoxes, PortReader
 from hardware.simulator import VirtualBox
 from kiosk.config import ButtonBox
-from kiosk.scales import get_scale
+from rating.scales import get_scale
 from kiosk.store import VoteStore
 from tests.conftest import closed_all_day_today
 
@@ -260,7 +260,7 @@ def test_usb_ports_are_found_by_identity_and_ambiguity_is_an_error():
 
 
 def test_a_press_outside_opening_hours_still_counts_and_is_marked(box, store):
-    from kiosk.hours import parse_hours
+    from rating.hours import parse_hours
     store.hours = parse_hours([closed_all_day_today()])  # the store marks the vote, from its own time
     r = PortReader(box.port, {1: "Q1"}, store, get_scale("sipas5")).start()
     try:

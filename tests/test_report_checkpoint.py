@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from kiosk import chain
+from rating import chain
 from kiosk.config import load_config
-from kiosk.report import StoreReader, report_for_store
+from rating.report import StoreReader, report_for_store
 from kiosk.store import REPORT_INDEXES, VoteStore
 from tests.conftest import run_cli, write_config
 from tests.helpers.report_data import REPORT_CONFIG, TZ
@@ -125,7 +125,7 @@ def test_the_store_builds_the_report_indexes_and_the_grouped_query_uses_one(kios
     store, _ = kiosk
     names = {r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert set(REPORT_INDEXES) <= names
-    from kiosk.report import aggregate_sql
+    from rating.report import aggregate_sql
     plan = " ".join(str(r) for r in store.query("EXPLAIN QUERY PLAN " + aggregate_sql("local_date BETWEEN ? AND ?"),
                                                 ["2026-01-01", "2026-12-31"]))
     assert "votes_report" in plan and "TEMP B-TREE" not in plan

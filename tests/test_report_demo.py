@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 
 from kiosk.flow import LOW_LEVELS
-from kiosk.sipas import ELEMENTS
+from rating.sipas import ELEMENTS
 from tests.conftest import run_cli
 
 

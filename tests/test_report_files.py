@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from kiosk.config import load_config
-from kiosk.period import quarter
-from kiosk.report import FORMATS, write_report
+from rating.period import quarter
+from rating.report import FORMATS, write_report
 from kiosk.store import VoteStore
 from tests.conftest import write_config
 from tests.helpers.report_data import D_FROM, D_TO, REPORT_CONFIG, fill_rich
@@ -76,7 +76,7 @@ def test_write_report_refuses_a_missing_folder_or_an_unknown_format_before_any_w
 
 
 def test_write_reports_reads_the_votes_once_for_the_workbook_and_the_pdf(kiosk, tmp_path, monkeypatch):
-    from kiosk.report import files, write_reports
+    from rating.report import files, write_reports
     store, config = kiosk
     reads = []
     real = files.StoreReader.read

@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 
 from kiosk.config import load_config
-from kiosk.report import render, report_for_store
-from kiosk.report.text import MOTTO, MOTTO_SUB
+from rating.report import render, report_for_store
+from rating.report.text import MOTTO, MOTTO_SUB
 from kiosk.store import VoteStore
 from tests.conftest import write_config
 from tests.helpers.report_data import D_FROM, D_TO, REPORT_CONFIG, TZ, fill_rich
@@ -159,7 +159,7 @@ def test_the_small_sample_mark_is_printed_beside_the_29_and_not_the_30(boundary,
 
 
 def test_the_verification_names_the_period_in_vietnamese_dates_and_the_bounds_to_query(files):
-    from kiosk.report.text import verification_lines
+    from rating.report.text import verification_lines
     lines = dict(verification_lines(files["model"]))
     assert lines["Kỳ báo cáo"] == "Từ ngày 02/11/2026 đến ngày 08/11/2026."          # for the officer
     assert lines["Kỳ báo cáo (local_date)"] == "2026-11-02 … 2026-11-08"            # for the inspector's query
@@ -240,7 +240,7 @@ def test_the_rules_under_the_issuer_and_the_motto_stand_clear_of_their_text(file
 
 def test_the_csv_by_officer_has_the_code_and_the_configured_name_apart(tmp_path):
     import csv
-    from kiosk.report.files import report_for_store as for_store
+    from rating.report.files import report_for_store as for_store
     config = load_config(write_config(tmp_path, extra=REPORT_CONFIG))
     with VoteStore.from_config(config) as store:
         fill_rich(store)
@@ -251,12 +251,12 @@ def test_the_csv_by_officer_has_the_code_and_the_configured_name_apart(tmp_path)
 
 
 def test_the_printed_digest_recipe_names_every_choice_an_inspector_must_repeat(files):
-    from kiosk.report.text import verification_lines
+    from rating.report.text import verification_lines
     recipe = dict(verification_lines(files["model"]))["Cách tính SHA-256"]
     for part in ("cột hash", "local_date trong kỳ", "phiếu bị loại", "thang khác", "\\n", "kiosk_id rồi seq tăng dần",
                  "chữ thường", "docs/report.md", "--format votes"):
         assert part in recipe, part
-    from kiosk.report.votes import HASH_COLUMN
+    from rating.report.votes import HASH_COLUMN
     assert f"cột hash là cột {HASH_COLUMN})" in recipe  # the column the raw export really has it in
 
 

@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 
 from kiosk.config import ConfigError, load_config, parse_config
-from kiosk.period import PeriodError, date_line, parse_period
-from kiosk.report import ReportSettings, ReportUnit, build_report, chain_scan, pct, report_for_store
-from kiosk.report.model import SMALL_SAMPLE
+from rating.period import PeriodError, date_line, parse_period
+from rating.report import ReportSettings, ReportUnit, build_report, chain_scan, pct, report_for_store
+from rating.report.model import SMALL_SAMPLE
 from kiosk.store import VoteStore
 from tests.conftest import write_config
 from tests.helpers.report_data import (D_FROM, D_TO, FLAGGED_ONLY_DAY, REPORT_CONFIG, expected, fill_rich,
@@ -280,8 +280,8 @@ def test_the_sqlite3_shell_recipe_in_the_docs_gives_the_reports_digest(rich):
 
 
 def test_the_fast_vote_hash_equals_the_chain_modules_for_every_stored_vote(rich):
-    from kiosk import chain
-    from kiosk.report.files import vote_hash_fast
+    from rating import chain
+    from rating.report.files import vote_hash_fast
     store, config, _ = rich
     store.record_vote("Q1", "HL", officer='CB"\\ \u1ea1', source="serial:3", box_seq=65535)
     rows = store.query(f"SELECT {', '.join(chain.HASHED_FIELDS)}, hash FROM votes")

@@ -17,10 +17,10 @@ import pytest
 
 from kiosk import demo
 from kiosk.config import ReportConfig, load_config
-from kiosk.period import between, quarter
-from kiosk.report import ReportSettings, build_report, render, report_for_store, unit_from_config
-from kiosk.report.model import DEMO_MARK, DIGEST_RECIPE, TITLE, coverage_line
-from kiosk.report.text import TECHNICAL_HEADING, title_lines, verification_sections
+from rating.period import between, quarter
+from rating.report import ReportSettings, build_report, render, report_for_store, unit_from_config
+from rating.report.model import DEMO_MARK, DIGEST_RECIPE, TITLE, coverage_line
+from rating.report.text import TECHNICAL_HEADING, title_lines, verification_sections
 from kiosk.store import VoteStore
 from tests.conftest import write_config
 from tests.helpers.report_data import REPORT_CONFIG, fill_rich

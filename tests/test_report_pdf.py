@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import load_config
-from kiosk.period import quarter
-from kiosk.report import render, report_for_store
+from rating.period import quarter
+from rating.report import render, report_for_store
 from kiosk.store import VoteStore
 from tests.conftest import ROOT, write_config
 from tests.helpers.report_data import D_FROM, D_TO, REPORT_CONFIG, expected, fill_rich, half_up, satisfied, summed

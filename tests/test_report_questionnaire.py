@@ -23,9 +23,9 @@ import pytest
 
 from kiosk.config import load_config
 from kiosk.questionnaire.answers import AnswerStore
-from kiosk.questionnaire.loader import SHIPPED_DIR, load_catalogue
-from kiosk.report import ReportSettings, ReportUnit, build_report, render, report_for_store
-from kiosk.report.questionnaires import questionnaire_sections
+from rating.questionnaire.loader import SHIPPED_DIR, load_catalogue
+from rating.report import ReportSettings, ReportUnit, build_report, render, report_for_store
+from rating.report.questionnaires import questionnaire_sections
 from kiosk.store import VoteStore
 from tests.conftest import write_config
 from tests.helpers.report_data import REPORT_CONFIG

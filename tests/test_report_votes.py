@@ -17,10 +17,10 @@ import openpyxl
 import pytest
 
 from kiosk.config import load_config
-from kiosk.report import render, report_for_store
-from kiosk.report.votes import COLUMNS, csv_chunks, vote_rows
+from rating.report import render, report_for_store
+from rating.report.votes import COLUMNS, csv_chunks, vote_rows
 from kiosk.store import VoteStore
-from sync.wire import WIRE_FIELDS
+from rating.wire import WIRE_FIELDS
 from tests.conftest import ROOT, run_cli, write_config
 from tests.helpers.report_data import D_FROM, D_TO, REPORT_CONFIG, TZ, expected, fill_rich
 

@@ -13,7 +13,7 @@ import pytest
 import xlsxwriter
 
 from kiosk.config import load_config
-from kiosk.report import render, report_for_store
+from rating.report import render, report_for_store
 from kiosk.store import VoteStore
 from tests.conftest import write_config
 from tests.helpers.report_data import D_FROM, D_TO, REPORT_CONFIG, expected, fill_rich, half_up, satisfied, summed

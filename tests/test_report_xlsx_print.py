@@ -19,9 +19,9 @@ import pytest
 
 from kiosk import demo
 from kiosk.config import load_config
-from kiosk.period import quarter
-from kiosk.report import render, report_for_store
-from kiosk.report.model import DEMO_MARK, fmt_pct
+from rating.period import quarter
+from rating.report import render, report_for_store
+from rating.report.model import DEMO_MARK, fmt_pct
 from kiosk.store import VoteStore
 from tests.conftest import write_config
 from tests.helpers.report_data import REPORT_CONFIG
@@ -177,7 +177,7 @@ def test_no_printed_word_lies_over_another_on_any_page(printed):
 def test_every_verification_label_and_value_is_printed_in_full(printed):
     """Every word of every Kiểm chứng line is on the printed page (a cell too narrow or too short cuts words off)."""
     from collections import Counter
-    from kiosk.report.text import verification_lines
+    from rating.report.text import verification_lines
     n = len(printed["pages"])
     printed_words = Counter(w for page in (n - 1, n) for *_box, w in _words(printed["pdf"], page))
     text = re.sub(r"\s+", " ", printed["pages"][-1])

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from sync import signing
+from rating import signing
 
 # RFC 4231, section 4: HMAC-SHA-256 test cases 1-4, 6 and 7 (case 5 truncates the output).
 RFC4231 = [

@@ -244,7 +244,7 @@ def test_the_roster_puts_the_officer_on_duty_into_each_vote(store):
 
 
 def test_a_vote_out_of_hours_is_marked_and_still_counted(store, config):
-    from kiosk import totals
+    from rating import totals
     vote = store.record_vote("Q1", "RHL", source="serial:1", at=T0.replace(hour=20), out_of_hours=True)
     assert store.query("SELECT out_of_hours FROM votes WHERE uuid = ?", (vote.uuid,)) == [(1,)]
     assert totals.day_totals(store, config.counters, config.scale, T0.date())["all"]["total"] == 1

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk import totals
-from kiosk.scales import get_scale
+from rating import totals
+from rating.scales import get_scale
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DAY = date(2026, 11, 20)

@@ -16,10 +16,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk import chain
+from rating import chain
 from kiosk.config import ensure_data_dir
-from kiosk.questionnaire.answers import ENCODING_VERSION, HASHED_FIELDS, AnswerStore, canonical_bytes, verify_answers
-from kiosk.questionnaire.loader import SHIPPED_DIR, load_catalogue
+from kiosk.questionnaire.answers import AnswerStore, verify_answers
+from rating.chain import ANSWER_ENCODING_VERSION as ENCODING_VERSION, ANSWER_HASHED_FIELDS as HASHED_FIELDS
+from rating.chain import answer_canonical_bytes as canonical_bytes
+from rating.questionnaire.loader import SHIPPED_DIR, load_catalogue
 from kiosk.store import SCHEMA_VERSION, VoteStore
 from tests.conftest import run_cli
 

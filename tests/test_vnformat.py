@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from kiosk import period as periods, vnformat
+from rating import period as periods, vnformat
 
 
 def test_percentages_have_a_decimal_comma_and_a_space_before_the_sign():

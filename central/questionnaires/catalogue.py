@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 
-from kiosk.questionnaire.loader import SHIPPED_DIR, Catalogue, load_catalogue
-from kiosk.questionnaire.model import Questionnaire
+from rating.questionnaire.loader import SHIPPED_DIR, Catalogue, load_catalogue
+from rating.questionnaire.model import Questionnaire
 
 from central.models import QDefinition, Unit
 from central.runtime import current

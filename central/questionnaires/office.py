@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
-from kiosk.questionnaire.model import Question, Questionnaire
+from rating.questionnaire.model import Question, Questionnaire
 
 from central import access
 from central.models import QResponse, Unit

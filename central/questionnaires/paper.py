@@ -19,9 +19,9 @@ from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame,
                                 PageTemplate, Spacer, Table, TableStyle)
 
 # The II.7 PDF's typography and blocks, reused (not copied): one look for every document the centre prints.
-from kiosk.report.pdf import _BASE_FONT, FAMILY, MARGINS, _p, _register_fonts, _Rule, _style, _Styles
-from kiosk.report.text import MOTTO, MOTTO_SUB
-from kiosk.questionnaire.model import Question, Questionnaire
+from rating.report.pdf import _BASE_FONT, FAMILY, MARGINS, _p, _register_fonts, _Rule, _style, _Styles
+from rating.report.text import MOTTO, MOTTO_SUB
+from rating.questionnaire.model import Question, Questionnaire
 
 from .words import WORDS
 

@@ -21,7 +21,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone as dj_tz
 
-from kiosk.questionnaire.model import Questionnaire
+from rating.questionnaire.model import Questionnaire
 
 from central.models import AuditEntry, QResponse, Unit
 from central.remote import client_address   # the one client-address rule, shared with the login throttle

@@ -14,8 +14,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from kiosk.questionnaire.analysis import analyse
-from kiosk.questionnaire.model import CHANNELS, Questionnaire
+from rating.questionnaire.analysis import analyse
+from rating.questionnaire.model import CHANNELS, Questionnaire
 
 from central import access, texts
 from central.models import QResponse, Unit

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from kiosk.questionnaire.model import Questionnaire
+from rating.questionnaire.model import Questionnaire
 
 from central.models import QAnswer, QResponse, Unit
 from central.questionnaires.catalogue import now, register

@@ -30,30 +30,15 @@ from datetime import date, datetime
 from typing import Any, Iterable, Iterator
 
 from .. import chainhead
-from ..chain import GENESIS_HASH, derived_reason, encode_values, local_date_of, wrong_derived
+from rating.chain import ANSWER_ENCODING_VERSION as ENCODING_VERSION
+from rating.chain import ANSWER_HASHED_FIELDS as HASHED_FIELDS
+from rating.chain import GENESIS_HASH, answer_hash, derived_reason, encode_values, local_date_of, wrong_derived
 from ..store import VoteStore, new_uuid
-from .loader import from_definition
-from .model import CHANNELS, Questionnaire
+from rating.questionnaire.loader import from_definition
+from rating.questionnaire.model import CHANNELS, Questionnaire
 from .schema import ALL_COUNTERS
 
-ENCODING_VERSION = "qa1"
-HASHED_FIELDS = ("seq", "uuid", "response_uuid", "kiosk_id", "questionnaire_id", "version", "definition_hash",
-                 "channel", "counter_id", "question_id", "choice", "text", "replaces", "local_time", "prev_hash")
 MODES = ("invite", "replace")  # invite after the rating, or replace the single rating
-
-
-def canonical_bytes(answer: dict[str, Any]) -> bytes:
-    """The canonical encoding of an answer's hashed fields (see the module docstring).
-
-    The same hand-written JSON as the votes' (held byte-equal to ``json.dumps`` by property tests),
-    for ``verify``'s speed on years of answers.
-    """
-    return encode_values([answer.get(f) for f in HASHED_FIELDS], ENCODING_VERSION)
-
-
-def answer_hash(answer: dict[str, Any]) -> str:
-    """The answer's hash: hex SHA-256 of :func:`canonical_bytes`."""
-    return hashlib.sha256(canonical_bytes(answer)).hexdigest()
 
 
 class DefinitionChanged(ValueError):

@@ -8,13 +8,13 @@ import sys
 from datetime import date, timedelta
 
 from ..config import load_config
-from ..export import to_json
+from rating.export import to_json
 from ..soundness import refuse_if_damaged
 from ..store import VoteStore
-from .analysis import analyse
+from rating.questionnaire.analysis import analyse
 from .answers import MODES, DefinitionChanged, active_list, check_definition, start_questionnaire, stop_questionnaire
-from .loader import Catalogue, load_catalogue, questionnaire_dirs
-from .model import Questionnaire
+from rating.questionnaire.loader import Catalogue, load_catalogue, questionnaire_dirs
+from rating.questionnaire.model import Questionnaire
 from .schema import ALL_COUNTERS
 
 EXIT_OK, EXIT_FAILED = 0, 1

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the answers module (and its TOML loader) is imported once a questionnaire is on: a faster start
     from ..store import VoteStore
     from .answers import Active, Answer, AnswerStore
-    from .model import Question, Questionnaire
+    from rating.questionnaire.model import Question, Questionnaire
 
 INVITE_ACCEPT, INVITE_DECLINE = 1, 0
 

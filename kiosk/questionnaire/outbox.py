@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any, Iterable
 
 # The fields that travel are defined once, in the wire contract both ends import.
-from sync.wire import Q_ANSWER_FIELDS as ANSWER_WIRE_FIELDS
-from sync.wire import Q_DEFINITION_FIELDS as DEFINITION_WIRE_FIELDS
-from sync.wire import Q_RESPONSE_FIELDS as RESPONSE_WIRE_FIELDS
+from rating.wire import Q_ANSWER_FIELDS as ANSWER_WIRE_FIELDS
+from rating.wire import Q_DEFINITION_FIELDS as DEFINITION_WIRE_FIELDS
+from rating.wire import Q_RESPONSE_FIELDS as RESPONSE_WIRE_FIELDS
 
 from ..store import VoteStore
 

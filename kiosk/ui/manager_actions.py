@@ -17,10 +17,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
-from .. import outbox, removable, vnformat
-from ..export import report_csv_bytes
+from .. import outbox, removable
+from rating import vnformat
+from rating.export import report_csv_bytes
 from ..removable import ExportPolicy, ExportRefused
-from ..totals import period_report
+from rating.totals import period_report
 from . import manager_strings  # noqa: F401  (adds the manager's words to the catalogue)
 from .strings import t
 
@@ -32,7 +33,7 @@ FORMATS = ("csv", "xlsx", "pdf", "votes")   # votes: every vote of the period, f
 def report_module():
     """The II.7 report package (:mod:`kiosk.report`), or None where it is not installed yet."""
     try:
-        return importlib.import_module("kiosk.report")
+        return importlib.import_module("rating.report")
     except ImportError:
         return None
 

@@ -7,9 +7,9 @@ screen, the reports and the docs cannot disagree. No Kivy here: this module is t
 
 from __future__ import annotations
 
-from ..hours import OpeningHours
-from ..scales import Level
-from ..sipas import label as sipas_label
+from rating.hours import OpeningHours
+from rating.scales import Level
+from rating.sipas import label as sipas_label
 
 LANGUAGES = ("vi", "en")
 NBSP = "\u00a0"

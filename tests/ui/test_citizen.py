@@ -149,7 +149,7 @@ def test_idle_on_a_citizen_screen_returns_to_the_start(kiosk_factory):
 
 def test_outside_opening_hours_the_screen_says_closed(kiosk_factory):
     app = kiosk_factory(extra="", counters=ONE_COUNTER)
-    from kiosk.hours import parse_hours
+    from rating.hours import parse_hours
     app.cfg = type(app.cfg)(**{**app.cfg.__dict__, "hours": parse_hours([closed_all_day_today()])})
     app.go_home()
     pump()
@@ -398,7 +398,7 @@ def test_the_reasons_are_in_plain_words_with_an_icon_each(kiosk_factory):
 
 
 def test_the_closed_screen_shows_the_opening_hours(kiosk_factory):
-    from kiosk.hours import parse_hours
+    from rating.hours import parse_hours
     app = kiosk_factory(counters=ONE_COUNTER)
     app.cfg = type(app.cfg)(**{**app.cfg.__dict__, "hours": parse_hours([closed_all_day_today()])})
     app.go_home()
@@ -408,7 +408,7 @@ def test_the_closed_screen_shows_the_opening_hours(kiosk_factory):
 
 
 def test_every_citizen_screen_is_screenshotted_at_every_panel_size(kiosk_factory):
-    from kiosk.hours import parse_hours
+    from rating.hours import parse_hours
     app = kiosk_factory(timings=replace(FAST, thanks_s=60, idle_s=60, reasons_idle_s=60))
     app.store.set_roster(app.store.today(), {"Q2": "CB12"})
     shots = screenshot("citizen-pick", ALL_SIZES)
@@ -517,7 +517,7 @@ def long_centre(monkeypatch, kiosk_factory):
 
 
 def test_no_line_on_a_citizen_screen_cuts_a_phrase_in_two_at_any_panel_size(kiosk_factory, long_centre):
-    from kiosk.hours import parse_hours
+    from rating.hours import parse_hours
     app = kiosk_factory(timings=replace(FAST, thanks_s=60, idle_s=60, reasons_idle_s=60))
     found = []
 

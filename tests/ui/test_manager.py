@@ -18,9 +18,11 @@ import pytest
 from kivy.metrics import dp
 from kivy.uix.button import Button
 
-from kiosk import outbox, removable, totals
+from kiosk import outbox, removable
+
+from rating import totals
 from kiosk.pin import SETTING, hash_pin
-from kiosk.scales import SATISFIED_CODES
+from rating.scales import SATISFIED_CODES
 from tests.helpers.mounts import tmpfs, tmpfs_counts_as_a_drive
 from tests.ui.conftest import SCREENS, pump, screenshot, tap, wait_until
 

@@ -16,7 +16,7 @@ from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
 
 from kiosk.questionnaire.answers import start_questionnaire, stop_questionnaire, verify_answers
-from kiosk.questionnaire.loader import load_catalogue, questionnaire_dirs
+from rating.questionnaire.loader import load_catalogue, questionnaire_dirs
 from kiosk.ui.widgets import LevelButton
 from kivy.app import App
 
@@ -325,7 +325,7 @@ def test_in_replace_mode_the_questionnaire_is_the_start_screen_and_no_single_rat
 
 
 def test_a_questionnaire_answered_only_on_phones_and_paper_changes_nothing_at_the_kiosk(kiosk_factory):
-    from kiosk.questionnaire.loader import parse_questionnaire
+    from rating.questionnaire.loader import parse_questionnaire
     from tests.test_questionnaire_loader import MINIMAL
     phone_only = parse_questionnaire(MINIMAL.replace('version = 1\n', 'version = 1\nchannels = ["phone", "paper"]\n'))
     assert phone_only.for_channel("kiosk") == ()
@@ -545,8 +545,8 @@ def test_stopping_one_counter_while_the_whole_kiosk_asks_is_refused_with_a_messa
 
 
 def test_the_manager_sees_this_kiosk_s_own_results_with_the_small_sample_flag(kiosk_factory):
-    from kiosk.questionnaire.analysis import analyse
-    from kiosk import period
+    from rating.questionnaire.analysis import analyse
+    from rating import period
     app = kiosk_factory(counters=ONE_COUNTER, timings=SLOW)
     invited(app)
     question = accept(app)

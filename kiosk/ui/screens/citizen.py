@@ -21,7 +21,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
-from ...sipas import ELEMENTS
+from rating.sipas import ELEMENTS
 from ..fonts import SYMBOL_CHARS
 from ..strings import hours_lines, keep_name_whole, keep_whole, level_label, reason_label, tw
 from ..widgets import INK, LevelButton, ReasonToggle, fit_font_size, scaled

@@ -25,7 +25,7 @@ from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 
-from ... import period as periods, vnformat
+from rating import period as periods, vnformat
 from ...removable import ExportRefused
 from .. import manager_strings  # noqa: F401  (adds the manager's words to the catalogue)
 from ..fonts import SYMBOL_CHARS, SYMBOLS, symbol
@@ -540,7 +540,7 @@ class ManagerScreen(KioskScreen):
 
     def refresh_totals(self) -> None:
         """Re-read the totals from the store (the numbers the CLI prints) into the table and chart."""
-        from ... import totals
+        from rating import totals
         app, lang, panel = self.app, self.app.lang, self.totals
         scale = app.cfg.scale
         d_from, d_to = self.period()

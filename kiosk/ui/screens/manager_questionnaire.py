@@ -16,11 +16,11 @@ from datetime import date, timedelta
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from ... import period as periods, vnformat
-from ...questionnaire.analysis import analyse
+from rating import period as periods, vnformat
+from rating.questionnaire.analysis import analyse
 from ...questionnaire.answers import (DefinitionChanged, active_list, check_definition, start_questionnaire,
                                       stop_questionnaire)
-from ...questionnaire.loader import load_catalogue, questionnaire_dirs
+from rating.questionnaire.loader import load_catalogue, questionnaire_dirs
 from ...questionnaire.schema import ALL_COUNTERS
 from ..strings import t
 

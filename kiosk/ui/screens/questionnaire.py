@@ -18,7 +18,7 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Stri
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.widget import Widget
 
-from ...questionnaire.model import Question
+from rating.questionnaire.model import Question
 from ..fonts import SYMBOL_CHARS, SYMBOLS
 from ..strings import NBSP, keep_whole, t
 from ..widgets import LEVEL_COLOURS, LevelButton, fit_font_size

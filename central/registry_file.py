@@ -14,9 +14,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.config import Secret
+from rating.signing import Secret
 
-from .wire import KIOSK_ID_RE
+from rating.wire import KIOSK_ID_RE
 
 
 class RegistryError(ValueError):

@@ -14,8 +14,8 @@ from xml.sax.saxutils import escape
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from .model import DEMO_MARK, NO_QUESTIONNAIRE, ReportModel, Row, Table, fmt_pct, pct
-from .text import (MOTTO, MOTTO_SUB, QUESTIONNAIRE_SECTION, QUESTIONNAIRE_SHEET_PREFIX, SIGN_HEAD, SIGN_HEAD_NOTE,
+from rating.report.model import DEMO_MARK, NO_QUESTIONNAIRE, ReportModel, Row, Table, fmt_pct, pct
+from rating.report.text import (MOTTO, MOTTO_SUB, QUESTIONNAIRE_SECTION, QUESTIONNAIRE_SHEET_PREFIX, SIGN_HEAD, SIGN_HEAD_NOTE,
                    SIGN_PREPARER, SIGN_PREPARER_NOTE, SHEETS, questionnaire_sheet_name, title_lines,
                    verification_sections)
 
@@ -554,7 +554,7 @@ class _Writer:
 
     def sheets_questionnaires(self) -> None:
         """A sheet per questionnaire answered in the period (none when nothing was answered)."""
-        from .xlsx_questionnaire import write_sheet
+        from rating.report.xlsx_questionnaire import write_sheet
         taken = set(SHEETS)
         for section in self.model.questionnaires:
             write_sheet(self, section, questionnaire_sheet_name(section.id, section.version, taken))

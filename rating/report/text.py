@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..period import date_vi
-from .model import ReportModel, fmt_int
+from rating.period import date_vi
+from rating.report.model import ReportModel, fmt_int
 
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO_SUB = "Độc lập - Tự do - Hạnh phúc"

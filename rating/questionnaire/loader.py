@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..config import _Locator, read_text_file
-from ..scales import SCALES, get_scale
-from .model import CHANNELS, PROFILE_KINDS, TYPING_CHANNELS, Choice, Element, Question, Questionnaire
+from rating.textfile import Locator as _Locator, read_text_file
+from rating.scales import SCALES, get_scale
+from rating.questionnaire.model import CHANNELS, PROFILE_KINDS, TYPING_CHANNELS, Choice, Element, Question, Questionnaire
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent.parent / "assets" / "questionnaires"
 

@@ -14,8 +14,8 @@ import textwrap
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from .model import fmt_int
-from .questionnaires import NO_ANSWER, NO_RESPONSE, SMALL_ELEMENT, SMALL_QUESTION, SMALL_RESPONSES, QuestionnaireSection
+from rating.report.model import fmt_int
+from rating.report.questionnaires import NO_ANSWER, NO_RESPONSE, SMALL_ELEMENT, SMALL_QUESTION, SMALL_RESPONSES, QuestionnaireSection
 
 DASH = "—"
 LINE_PT = 14          # a wrapped line of 11-point Times: tight enough that a 20-question table prints on one page

@@ -6,8 +6,8 @@ import csv
 import io
 import json
 
-from ..export import CSV_ENCODING
-from .model import ReportModel, Row
+from rating.export import CSV_ENCODING
+from rating.report.model import ReportModel, Row
 
 _BY_COLUMN = {"counter": "counter", "officer": "officer", "day": "date", "month": "month"}
 

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, TextIO
 
-from .scales import Scale
+from rating.scales import Scale
 
 # Excel reads UTF-8 CSV as a legacy code page (mojibake in Vietnamese) unless it starts with a BOM.
 CSV_ENCODING = "utf-8-sig"

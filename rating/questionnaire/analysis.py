@@ -23,8 +23,8 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any, Iterable, Protocol, Sequence
 
-from ..scales import SATISFIED_CODES
-from .model import CHANNELS, Questionnaire
+from rating.scales import SATISFIED_CODES
+from rating.questionnaire.model import CHANNELS, Questionnaire
 
 SMALL_SAMPLE = 30  # fewer answers than this: a small sample
 FILTER_COLUMNS = ("kiosk_id", "counter_id", "centre_id")  # centre_id: the central service's tables only

@@ -68,3 +68,27 @@ def verify(secret: bytes, timestamp: str | None, signature: str | None, method: 
         raise SignatureError("stale_timestamp", f"the timestamp is {now - ts:+.0f} s from the server's clock "
                                                 f"(the window is ±{window_s} s); correct the clock from the Date header")
     return ts
+
+
+class Secret:
+    """A shared secret that never shows itself in a log, a traceback or a repr."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def reveal(self) -> bytes:
+        """The secret's bytes, for signing. Call only where it is used."""
+        return self._value.encode("utf-8")
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Secret) and hmac.compare_digest(self._value, other._value)
+
+    def __hash__(self) -> int:
+        return hash(Secret)

@@ -16,9 +16,9 @@ No Kivy, no HTTP, no Django here.
 
 from __future__ import annotations
 
-from .files import (FORMATS, VOTES, StoreReader, file_name, report_for_store, unit_from_config, vote_list_chunks,
+from rating.report.files import (FORMATS, VOTES, StoreReader, file_name, report_for_store, unit_from_config, vote_list_chunks,
                     write_atomically, write_report, write_reports, write_vote_list)
-from .model import (BY_CHOICES, PeriodData, ReportModel, ReportSettings, ReportUnit, SqlReader, aggregate_sql,
+from rating.report.model import (BY_CHOICES, PeriodData, ReportModel, ReportSettings, ReportUnit, SqlReader, aggregate_sql,
                     build_report, chain_scan, digest_of, pct)
 
 __all__ = ["BY_CHOICES", "FORMATS", "PeriodData", "ReportModel", "ReportSettings", "ReportUnit", "SqlReader",
@@ -31,15 +31,15 @@ def render(model: ReportModel, fmt: str) -> bytes:
     """The model as ``fmt`` bytes: ``xlsx`` (the workbook), ``pdf``, ``csv`` (the Tổng hợp table, UTF-8
     with a BOM) or ``json`` (the whole model)."""
     if fmt == "xlsx":
-        from .xlsx import render_xlsx
+        from rating.report.xlsx import render_xlsx
         return render_xlsx(model)
     if fmt == "pdf":
-        from .pdf import render_pdf
+        from rating.report.pdf import render_pdf
         return render_pdf(model)
     if fmt == "csv":
-        from .tabular import render_csv
+        from rating.report.tabular import render_csv
         return render_csv(model)
     if fmt == "json":
-        from .tabular import render_json
+        from rating.report.tabular import render_json
         return render_json(model)
     raise ValueError(f"unknown report format {fmt!r} (one of {', '.join(FORMATS)})")

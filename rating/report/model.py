@@ -31,12 +31,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
-from ..config import Counter
-from ..period import WEEKDAYS_VI, Period, between, date_line, date_vi
-from ..scales import SATISFIED_CODES, SCALES, Scale, get_scale
-from ..sipas import ELEMENTS
-from ..totals import VoteSource
-from .questionnaires import QuestionnaireSection, questionnaire_sections
+from rating.units import Counter
+from rating.period import WEEKDAYS_VI, Period, between, date_line, date_vi
+from rating.scales import SATISFIED_CODES, SCALES, Scale, get_scale
+from rating.sipas import ELEMENTS
+from rating.totals import VoteSource
+from rating.report.questionnaires import QuestionnaireSection, questionnaire_sections
 
 SMALL_SAMPLE = 30
 DEFAULT_TARGET_PCT = 90.0

@@ -21,11 +21,11 @@ from datetime import date
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from sync.wire import WIRE_FIELDS
+from rating.wire import WIRE_FIELDS
 
-from ..export import CSV_ENCODING
-from ..totals import VoteSource
-from .tabular import safe_cell
+from rating.export import CSV_ENCODING
+from rating.totals import VoteSource
+from rating.report.tabular import safe_cell
 
 COLUMNS = (*WIRE_FIELDS, "local_date")
 HASH_COLUMN = COLUMNS.index("hash") + 1   # 1-based, as cut -f counts: 13

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.questionnaire.model import CHANNELS
-from kiosk.scales import SCALES
-from kiosk.sipas import ELEMENTS
+from rating.questionnaire.model import CHANNELS
+from rating.scales import SCALES
+from rating.sipas import ELEMENTS
 
-from . import wire
+from rating import wire
 
 _HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 _ERROR = {"type": "object", "required": ["error", "reason"],

@@ -8,9 +8,9 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, LongTable, Spacer, Table, TableStyle
 
-from .model import fmt_int, fmt_pct
-from .pdf import _BASE_FONT, FAMILY, HEAD_BG, _p
-from .questionnaires import NO_ANSWER, NO_RESPONSE, SMALL_ELEMENT, SMALL_QUESTION, SMALL_RESPONSES, QuestionnaireSection
+from rating.report.model import fmt_int, fmt_pct
+from rating.report.pdf import _BASE_FONT, FAMILY, HEAD_BG, _p
+from rating.report.questionnaires import NO_ANSWER, NO_RESPONSE, SMALL_ELEMENT, SMALL_QUESTION, SMALL_RESPONSES, QuestionnaireSection
 
 
 def _grid(header_rows: int, bold_last: bool = False) -> list:

@@ -12,8 +12,8 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any, Iterable, Protocol, Sequence
 
-from .config import Counter
-from .scales import SATISFIED_CODES, Scale
+from rating.units import Counter
+from rating.scales import SATISFIED_CODES, Scale
 
 
 class VoteSource(Protocol):

@@ -24,8 +24,8 @@ from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, LongTable
                                 Spacer, Table, TableStyle)
 from xml.sax.saxutils import escape
 
-from .model import DEMO_MARK, NO_QUESTIONNAIRE, ReportModel, Row, Table as ModelTable, fmt_int, fmt_pct
-from .text import (MOTTO, MOTTO_SUB, QUESTIONNAIRE_SECTION, SHEETS, SIGN_HEAD, SIGN_HEAD_NOTE, SIGN_PREPARER, SIGN_PREPARER_NOTE,
+from rating.report.model import DEMO_MARK, NO_QUESTIONNAIRE, ReportModel, Row, Table as ModelTable, fmt_int, fmt_pct
+from rating.report.text import (MOTTO, MOTTO_SUB, QUESTIONNAIRE_SECTION, SHEETS, SIGN_HEAD, SIGN_HEAD_NOTE, SIGN_PREPARER, SIGN_PREPARER_NOTE,
                    title_lines, verification_sections)
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
@@ -347,7 +347,7 @@ class _Builder:
         story += self.section(5, SHEETS[4]) + self.reasons()
         number = 6
         if m.questionnaires:  # its own section
-            from .pdf_questionnaire import story as questionnaire_story
+            from rating.report.pdf_questionnaire import story as questionnaire_story
             story += self.section(number, QUESTIONNAIRE_SECTION, 90 * mm) + questionnaire_story(self, number)
         else:  # the section's place says that nothing was answered (II.7's Quý IV line looks for it)
             story += self.section(number, QUESTIONNAIRE_SECTION, 20 * mm) + [_p(NO_QUESTIONNAIRE, self.s.body)]

@@ -37,14 +37,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
 
-from kiosk.chain import GENESIS_HASH, HASHED_FIELDS, hash_values
-from kiosk.questionnaire.answers import HASHED_FIELDS as Q_HASHED_FIELDS
-from kiosk.questionnaire.answers import answer_hash
-from kiosk.questionnaire.loader import QuestionnaireError, definition_hash, from_definition
-from kiosk.questionnaire.model import CHANNELS, Questionnaire
-from kiosk.scales import SCALES
-from kiosk.sipas import ELEMENTS
-from kiosk.store import REPEAT, SOURCE_RE
+from rating.chain import ANSWER_HASHED_FIELDS as Q_HASHED_FIELDS
+from rating.chain import GENESIS_HASH, HASHED_FIELDS, answer_hash, hash_values
+from rating.questionnaire.loader import QuestionnaireError, definition_hash, from_definition
+from rating.questionnaire.model import CHANNELS, Questionnaire
+from rating.scales import SCALES
+from rating.sipas import ELEMENTS
+from rating.vote import REPEAT, SOURCE_RE
 
 # The fields of a vote that travel to the central service: the hashed ones and the hash.
 WIRE_FIELDS = ("seq", "uuid", "kiosk_id", "counter_id", "officer", "level", "scale", "source", "local_time",

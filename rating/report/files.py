@@ -11,11 +11,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
-from .. import chain
-from ..export import write_atomically
-from ..period import Period, between
-from ..totals import VoteSource
-from .model import (ChainCheck, PeriodData, ReportModel, ReportSettings, ReportUnit, _where, aggregate_sql,
+from rating import chain
+from rating.export import write_atomically
+from rating.period import Period, between
+from rating.totals import VoteSource
+from rating.report.model import (ChainCheck, PeriodData, ReportModel, ReportSettings, ReportUnit, _where, aggregate_sql,
                     build_report)
 
 FORMATS = ("xlsx", "pdf", "csv", "json")   # renderings of the report model
@@ -242,7 +242,7 @@ class StoreReader:
 def report_for_store(store, config, d_from: date, d_to: date, *, by: str = "counter", period: Period | None = None,
                      appendix: str | None = None) -> ReportModel:
     """The II.7 model for this kiosk's store and configuration (with its own questionnaire answers)."""
-    from ..questionnaire.loader import questionnaire_dirs
+    from rating.questionnaire.loader import questionnaire_dirs
     return build_report(store, unit=unit_from_config(config), d_from=d_from, d_to=d_to, scale=config.scale,
                         counters=config.counters, target_pct=config.report.target_pct, kiosk_ids=[config.kiosk_id],
                         settings=ReportSettings(by=by, appendix=appendix, question=config.question or
@@ -259,7 +259,7 @@ def report_for_store(store, config, d_from: date, d_to: date, *, by: str = "coun
 def file_name(kiosk_id: str, period: Period, fmt: str) -> str:
     """A file name that says what it is and survives any file system (no diacritics, no slashes)."""
     if fmt == VOTES:
-        from .votes import vote_list_name
+        from rating.report.votes import vote_list_name
         return vote_list_name(kiosk_id, period.slug)
     return f"bang-tong-hop-II7_{kiosk_id}_{period.slug}.{fmt}"
 
@@ -267,7 +267,7 @@ def file_name(kiosk_id: str, period: Period, fmt: str) -> str:
 def vote_list_chunks(store, config, d_from: date, d_to: date, tally=None):
     """The raw vote list of the kiosk's period as CSV byte chunks (see :mod:`.votes`): the very votes
     whose hashes the report's Kiểm chứng digest covers (this kiosk's, ``local_date`` in the period)."""
-    from .votes import csv_chunks, vote_rows
+    from rating.report.votes import csv_chunks, vote_rows
     return csv_chunks(vote_rows(store, d_from, d_to, [config.kiosk_id]), tally)
 
 
@@ -275,8 +275,8 @@ def write_vote_list(store, config, d_from: date, d_to: date, path: str | os.Path
                     progress: Progress | None = None):
     """Write the raw vote list to ``path`` atomically, streamed; returns a :class:`~.votes.VoteList`
     (the path, how many votes, their digest). ``progress(fraction, what)`` as the rows are written."""
-    from ..export import write_chunks_atomically
-    from .votes import VoteList
+    from rating.export import write_chunks_atomically
+    from rating.report.votes import VoteList
     path = Path(path)
     tally = VoteList(path, 0, "")
     report = progress or (lambda fraction, what: None)
@@ -326,7 +326,7 @@ def write_reports(store, config, d_from: date, d_to: date, formats, folder: str 
                   appendix: str | None = None) -> list[Path]:
     """:func:`write_report` for several formats at once (the workbook and the PDF): the votes are read
     and checked once, then each format is rendered and written. Returns the paths, in order."""
-    from . import render
+    from rating.report import render
     formats = tuple(formats)
     unknown = [f for f in formats if f not in FORMATS] or ([] if formats else ["(none)"])
     if unknown:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..scales import Scale
+from rating.scales import Scale
 
 CHANNELS = ("kiosk", "phone", "paper")
 # Where a citizen can write words: on a phone's keyboard, or by hand on the paper form (typed in at the

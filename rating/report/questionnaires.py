@@ -27,9 +27,9 @@ from datetime import date
 from fractions import Fraction
 from typing import Any, Mapping, Sequence
 
-from ..period import between
-from ..questionnaire.analysis import round_half_up
-from ..scales import SATISFIED_CODES
+from rating.period import between
+from rating.questionnaire.analysis import round_half_up
+from rating.scales import SATISFIED_CODES
 
 SMALL_SAMPLE = 30
 CHANNEL_LABELS = {"kiosk": "Tại kiosk", "phone": "Trên điện thoại (mã QR)", "paper": "Phiếu giấy"}
@@ -172,7 +172,7 @@ def _filter_sql(filters: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
 def _definitions(source, keys: list[tuple[str, int]], dirs) -> tuple[list, list[str]]:
     """The questionnaires for ``(id, version)`` keys: from ``q_definitions`` when the source has it,
     else from the questionnaire files; and a note for each that neither has."""
-    from ..questionnaire.loader import QuestionnaireError, from_definition, load_catalogue, questionnaire_dirs
+    from rating.questionnaire.loader import QuestionnaireError, from_definition, load_catalogue, questionnaire_dirs
     stored = _has_table(source, "q_definitions")
     catalogue = None
     found, missing = [], []
@@ -213,7 +213,7 @@ def questionnaire_sections(source, d_from: date, d_to: date, filters: Mapping[st
     ``filters`` narrows the answers (``{"kiosk_id": [...]}``; see :func:`kiosk.questionnaire.analysis.analyse`)."""
     if not (_has_table(source, "q_answers") and _has_table(source, "q_responses")):
         return [], []
-    from ..questionnaire.analysis import analyse, previous_period
+    from rating.questionnaire.analysis import analyse, previous_period
     keys = answered_keys(source, d_from, d_to, filters)
     if not keys:
         return [], []

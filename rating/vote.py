@@ -1,0 +1,8 @@
+"""The values a vote's fields may take, shared by the kiosk's store and the wire contract."""
+
+from __future__ import annotations
+
+import re
+
+REPEAT = "repeat"  # the misuse flag: another vote at the same counter within the repeat window
+SOURCE_RE = re.compile(r"^(touch|keypad|demo|serial:[1-9][0-9]?)$")
