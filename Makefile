@@ -5,10 +5,12 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # Kivy under a virtual X server with Mesa's software GL (llvmpipe); PostgreSQL, Chromium and nginx for
 # the central service's tests; LibreOffice (recalculates the workbooks) and poppler (reads the PDFs);
-# xwininfo, xdotool and a window manager for the full-screen tests (real X clicks, with and without a WM).
+# xwininfo, xdotool and a window manager for the full-screen tests (real X clicks, with and without a WM);
+# Liberation Serif, the Times-metric font the II.7 workbook is printed with (LibreOffice falls back to
+# DejaVu Serif without it, and the printed layout changes).
 SYSTEM_PACKAGES := xvfb xauth libgl1-mesa-dri libgl1 postgresql nginx-light chromium chromium-driver \
                    libreoffice-calc-nogui poppler-utils x11-utils xdotool matchbox-window-manager \
-                   zbar-tools
+                   zbar-tools fonts-liberation2
 
 .PHONY: install run test test-slow bench system-packages clean central
 
