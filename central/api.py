@@ -2,7 +2,7 @@
 
 Handlers raise :class:`Problem` for every refusal; one wrapper turns it into JSON with a machine
 code and a reason for people. Nothing a client sends may cause a 500: bodies are read by length with
-a limit, decoded by :func:`sync.wire.decode_json` and checked by :func:`sync.wire.parse_batch`.
+a limit, decoded by :func:`rating.wire.decode_json` and checked by :func:`rating.wire.parse_batch`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The II.7 report from the service's database: the kiosk's report model (``kiosk.report``) over
+"""The II.7 report from the service's database: the kiosk's report model (``rating.report``) over
 :class:`central.reports.Source` (its vote source contract: ``query()`` with ``?`` placeholders over
 ``votes`` and ``vote_reasons``, which the service's tables satisfy column for column)."""
 

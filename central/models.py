@@ -241,7 +241,7 @@ class AuditEntry(models.Model):
 
 
 # --- The questionnaire (issue 11): the kiosk store's tables and column names, so the kiosk's analysis
-# SQL (kiosk.questionnaire.analysis) runs here unchanged, plus what only the centre's other channels
+# SQL (rating.questionnaire.analysis) runs here unchanged, plus what only the centre's other channels
 # have. ``centre_id`` is the centre a response belongs to (its kiosk's centre, or the centre of the
 # phone link or paper form): a commune's analysis filters by it. Kiosk answers carry their chain
 # (prev_hash, hash); phone and paper answers have none (empty strings).

@@ -42,7 +42,7 @@ def _object(fields: tuple[str, ...], props: dict[str, Any]) -> dict[str, Any]:
 
 
 def _questionnaire_schemas() -> dict[str, Any]:
-    """The questionnaire rows of protocol 1.2, from :mod:`sync.wire`'s field lists."""
+    """The questionnaire rows of protocol 1.2, from :mod:`rating.wire`'s field lists."""
     text = lambda n, nullable=False: {"type": "string", "minLength": 1, "maxLength": n, **({"nullable": True} if nullable else {})}  # noqa: E731
     uuid = {"type": "string", "format": "uuid"}
     when = {"type": "string", "maxLength": 40, "example": "2026-11-21T09:15:02.123+07:00"}

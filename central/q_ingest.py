@@ -66,7 +66,7 @@ class QReceipt:
     chain: dict[str, Any] = field(default_factory=dict)
 
     def as_receipt(self) -> dict[str, Any]:
-        """The receipt's ``questionnaires`` object (:func:`sync.wire.q_receipt`)."""
+        """The receipt's ``questionnaires`` object (:func:`rating.wire.q_receipt`)."""
         return wire.q_receipt(self.definitions, self.responses, self.answers, self.chain)
 
 
@@ -131,7 +131,7 @@ def _select_in(cur, sql: str, column: str, keys: Iterable[Any], params: Sequence
 def ingest(alias: str, kiosk_id: str, centre_id: str, q: wire.QBatch, now: datetime) -> QReceipt:
     """Store a checked batch's questionnaire rows from ``kiosk_id`` (of centre ``centre_id``).
 
-    Raises :class:`sync.wire.BadBatch` (nothing stored) for a row that does not fit its definition or
+    Raises :class:`rating.wire.BadBatch` (nothing stored) for a row that does not fit its definition or
     response, and :class:`Conflict` (nothing stored, the refusal logged) for a clash.
     """
     received = now.isoformat(timespec="seconds")

@@ -90,7 +90,7 @@ def retire(kiosk: Kiosk, now: datetime | None = None) -> None:
 def authenticate(kiosk_id: str, timestamp: str | None, signature: str | None, method: str, path: str, body: bytes,
                  now: float, window_s: int) -> Kiosk:
     """The kiosk whose (current, or previous within the overlap) secret signed the request; raise
-    :class:`sync.signing.SignatureError` otherwise."""
+    :class:`rating.signing.SignatureError` otherwise."""
     kiosk = Kiosk.objects.filter(id=kiosk_id, retired_at__isnull=True).first() if KIOSK_ID_RE.match(kiosk_id) else None
     if kiosk is None:
         raise signing.SignatureError("unknown_kiosk", f"kiosk {kiosk_id[:64]!r} is not registered with this service")

@@ -125,7 +125,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 # Indexes the II.7 report reads instead of a year of rows (docs/report.md, "Speed"). They are derived
 # data, not schema: created if missing at open, no version bump, so an older release still opens the file.
-# votes_report covers kiosk.report.aggregate_sql's GROUP BY term for term (no sort, no table read);
+# votes_report covers rating.report.aggregate_sql's GROUP BY term for term (no sort, no table read);
 # votes_chain covers the chain's links and the period's digest in seq order.
 REPORT_INDEXES = {
     "votes_report": "CREATE INDEX IF NOT EXISTS votes_report ON votes(local_date, substr(local_time, 12, 2), scale, "
@@ -493,7 +493,7 @@ class VoteStore:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         """Run a read-only query and return all rows (a consistent snapshot in WAL mode).
 
-        For the report model's source contract (:mod:`kiosk.totals`) and the store's own bookkeeping
+        For the report model's source contract (:mod:`rating.totals`) and the store's own bookkeeping
         modules; everyone else asks through a named method below. A damaged file raises
         :class:`kiosk.db.StoreDamagedError`, which says which file and what to do.
         """

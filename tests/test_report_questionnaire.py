@@ -1,7 +1,7 @@
 """The II.7 report's questionnaire section, read back as a user's tools read it (openpyxl, LibreOffice
 recalculating every formula, pdftotext) and checked against numbers computed here from the raw rows of
 the SQLite file (plain sqlite3, the questionnaire TOML files read with tomllib, Fractions and Decimal:
-none of kiosk.questionnaire.analysis nor kiosk.report)."""
+none of rating.questionnaire.analysis nor rating.report)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The paper form: an A4 PDF of a questionnaire's paper questions, ``count`` numbered forms for one
 centre, laid out as the II.7 report is (Nghị định 30/2020: the header blocks, Liberation Serif
-embedded, the same margins) with :mod:`kiosk.report.pdf`'s fonts, styles and rule.
+embedded, the same margins) with :mod:`rating.report.pdf`'s fonts, styles and rule.
 
 Each question has a tick box per choice, numbered as the keypad and the data-entry page count them
 (1 = the first choice, the best on a scale); the free-text question has lines to write on. The form

@@ -1,7 +1,7 @@
 """The analysis pages: ``/questionnaires/analysis/<unit_id>/?q=ID&from=D&to=D``.
 
 A commune (its centres), a centre, or the city (every centre; city and admin accounts only). The
-figures are :func:`kiosk.questionnaire.analysis.analyse` over the service's tables — the kiosk's own
+figures are :func:`rating.questionnaire.analysis.analyse` over the service's tables — the kiosk's own
 SQL, every channel together and each channel — so a commune reads the same numbers its kiosk prints.
 """
 

@@ -31,7 +31,7 @@ FORMATS = ("csv", "xlsx", "pdf", "votes")   # votes: every vote of the period, f
 
 
 def report_module():
-    """The II.7 report package (:mod:`kiosk.report`), or None where it is not installed yet."""
+    """The II.7 report package (:mod:`rating.report`), or None where it is not installed yet."""
     try:
         return importlib.import_module("rating.report")
     except ImportError:
@@ -187,7 +187,7 @@ class ManagerActions:
 
     def _write_report(self, folder: Path, name: str, fmt: str, d_from: date, d_to: date,
                       progress: Callable[..., None], device: int | None = None) -> Path:
-        """The II.7 workbook, PDF or vote list through :func:`kiosk.report.write_report`, made in a hidden folder on
+        """The II.7 workbook, PDF or vote list through :func:`rating.report.write_report`, made in a hidden folder on
         the stick and moved into place durably (still on the stick ``device``)."""
         report = report_module()
         work = removable.staging_folder(folder, device)

@@ -1,7 +1,7 @@
 """Every string the touch screen shows, in Vietnamese and English, from one catalogue.
 
 Vietnamese first: it is the default and the language every citizen sees when they walk up. Level
-labels come from :mod:`kiosk.scales` and SIPAS element labels from :mod:`kiosk.sipas`, so the
+labels come from :mod:`rating.scales` and SIPAS element labels from :mod:`rating.sipas`, so the
 screen, the reports and the docs cannot disagree. No Kivy here: this module is tested alone.
 """
 

@@ -13,7 +13,7 @@ Fewer than 30 answers is a **small sample** (flagged, never hidden). The previou
 previous quarter when the period is a calendar quarter) is analysed alike for comparison.
 
 The SQL reads two tables (``q_answers`` and ``q_responses``, with the kiosk store's column names)
-through ``source.query(sql, params)`` with ``?`` placeholders only, as :mod:`kiosk.totals` does, so
+through ``source.query(sql, params)`` with ``?`` placeholders only, as :mod:`rating.totals` does, so
 the central service can run the same analysis on PostgreSQL over every channel. No Kivy here.
 """
 

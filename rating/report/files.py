@@ -19,7 +19,7 @@ from rating.report.model import (ChainCheck, PeriodData, ReportModel, ReportSett
                     build_report)
 
 FORMATS = ("xlsx", "pdf", "csv", "json")   # renderings of the report model
-VOTES = "votes"                              # the raw vote list (kiosk.report.votes), not a rendering
+VOTES = "votes"                              # the raw vote list (rating.report.votes), not a rendering
 Progress = Callable[[float, str], None]
 
 
@@ -34,7 +34,7 @@ _quote = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) d
 
 
 def vote_hash_fast(row: tuple) -> str:
-    """:func:`kiosk.chain.hash_values` of a row's first 12 columns (the hashed fields), in one f-string: a third faster on a year
+    """:func:`rating.chain.hash_values` of a row's first 12 columns (the hashed fields), in one f-string: a third faster on a year
     of votes. Values of unusual types go the reference way; a test holds both equal."""
     seq, uuid, kiosk, counter, officer, level, scale, source, local_time, box_seq, flag, prev = row[:12]
     if type(seq) is not int or (box_seq is not None and type(box_seq) is not int):

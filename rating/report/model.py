@@ -1,7 +1,7 @@
 """The II.7 report model: every number of the Bảng tổng hợp, computed once, rendered many ways.
 
 **Vote source contract** (the kiosk's store today, the central service's database too). The model
-reads only through ``source.query(sql, params) -> list[tuple]`` (:class:`kiosk.totals.VoteSource`),
+reads only through ``source.query(sql, params) -> list[tuple]`` (:class:`rating.totals.VoteSource`),
 with ``?`` placeholders and SQL that runs unchanged on SQLite and PostgreSQL: no ``strftime`` or
 ``julianday``; the hour is ``substr(local_time, 12, 2)``; the weekday is computed in Python from
 ``local_date``; ``flag IS NOT NULL`` may come back as a bool or an int. It reads two tables:
@@ -54,7 +54,7 @@ DIGEST_RECIPE = ("SHA-256 (hex, chữ thường) của giá trị cột hash c�
                  "kiosk_id rồi seq tăng dần; danh sách phiếu thô đúng thứ tự ấy (cột hash là cột 13): lệnh "
                  "python main.py report --format votes trên kiosk, hoặc tải danh sách phiếu từ máy chủ trung tâm; "
                  "cách làm và ví dụ: docs/report.md")
-# (13 is kiosk.report.votes.HASH_COLUMN, and the central download's hash column too: a test holds them equal.)
+# (13 is rating.report.votes.HASH_COLUMN, and the central download's hash column too: a test holds them equal.)
 BY_CHOICES = ("counter", "officer", "day", "month")
 # Printed on every page and sheet of a report made from demo data, so that it is never filed as evidence.
 DEMO_MARK = "DỮ LIỆU THỬ NGHIỆM — KHÔNG DÙNG LÀM MINH CHỨNG"
@@ -331,7 +331,7 @@ def chain_scan(source: VoteSource, kiosk_id: str, d_from: date, d_to: date, line
     """What any vote source allows, in one ordered pass over the kiosk's votes of the period: each vote's
     ``prev_hash`` is the ``hash`` of the vote before it and no ``seq`` is missing; and each in-period
     vote's ``hash`` is appended to ``lines`` (for the digest). Recomputing each hash needs every hashed
-    field; the kiosk does that (:class:`kiosk.report.files.StoreReader`)."""
+    field; the kiosk does that (:class:`rating.report.files.StoreReader`)."""
     lo, hi = source.query("SELECT min(seq), max(seq) FROM votes WHERE kiosk_id = ? AND local_date BETWEEN ? AND ?",
                           [kiosk_id, d_from.isoformat(), d_to.isoformat()])[0]
     head = source.query("SELECT seq, hash FROM votes WHERE kiosk_id = ? ORDER BY seq DESC LIMIT 1", [kiosk_id])

@@ -1,6 +1,6 @@
 """The II.7 report's questionnaire section: each questionnaire answered in the period, as its own table.
 
-The counts come from :func:`kiosk.questionnaire.analysis.analyse` (the one analysis, read through the
+The counts come from :func:`rating.questionnaire.analysis.analyse` (the one analysis, read through the
 report's ``source`` with ``?`` placeholders and SQL that runs on SQLite and PostgreSQL). The report
 only rounds: every percentage here is rounded **half up** from the exact counts, as the rest of the
 report and a spreadsheet's ``ROUND`` do, so the workbook's formulas give the same digits.
@@ -15,7 +15,7 @@ report and a spreadsheet's ``ROUND`` do, so the workbook's formulas give the sam
 
 The source needs ``q_responses`` and ``q_answers`` (the kiosk store's columns; the central service
 adds a ``centre_id``) and, for the questions' wording, ``q_definitions`` — or the questionnaire files
-(:func:`kiosk.questionnaire.loader.questionnaire_dirs`). A source without ``q_answers`` simply has no
+(:func:`rating.questionnaire.loader.questionnaire_dirs`). A source without ``q_answers`` simply has no
 questionnaire section. A source inside a PostgreSQL transaction should offer ``has_table(name)``,
 since probing a missing table there aborts the transaction.
 """
@@ -210,7 +210,7 @@ def questionnaire_sections(source, d_from: date, d_to: date, filters: Mapping[st
                            dirs: Sequence | None = None) -> tuple[list[QuestionnaireSection], list[str]]:
     """The section of every questionnaire answered in ``d_from..d_to`` (none when the source has no
     ``q_answers`` table or nothing was answered), and notes about versions that could not be read.
-    ``filters`` narrows the answers (``{"kiosk_id": [...]}``; see :func:`kiosk.questionnaire.analysis.analyse`)."""
+    ``filters`` narrows the answers (``{"kiosk_id": [...]}``; see :func:`rating.questionnaire.analysis.analyse`)."""
     if not (_has_table(source, "q_answers") and _has_table(source, "q_responses")):
         return [], []
     from rating.questionnaire.analysis import analyse, previous_period

@@ -2,7 +2,7 @@
 Kiểm chứng digest's canonical order, so an inspector can recompute the digest with standard tools.
 
 The columns are the central service's raw download's (``central/views.py`` ``RAW_COLUMNS``): the wire
-fields (:data:`sync.wire.WIRE_FIELDS`, imported, never retyped) and ``local_date``; not ``received_at``,
+fields (:data:`rating.wire.WIRE_FIELDS`, imported, never retyped) and ``local_date``; not ``received_at``,
 which only the service has. ``hash`` is the next-to-last column and ``local_date`` the last: neither
 ever holds a comma, a quote or a line break, so ``cut``/``awk`` find the hash on every line.
 

@@ -30,7 +30,7 @@ def lines_in(text: str, width: float) -> int:
 
 
 # The printed page, for deciding where a page may break: A4 landscape less the document's margins
-# (kiosk.report.xlsx._page), in points, and a column-width unit in points as LibreOffice prints it
+# (rating.report.xlsx._page), in points, and a column-width unit in points as LibreOffice prints it
 # (measured: 5.47 pt with Times New Roman 12 as the workbook's default font).
 PAGE_W_PT, PAGE_H_PT = (297 - 30 - 15) / 25.4 * 72, (210 - 20 - 20) / 25.4 * 72
 UNIT_PT = 5.47
@@ -60,7 +60,7 @@ def widths(section: QuestionnaireSection) -> list[float]:
 
 
 def write_sheet(writer, section: QuestionnaireSection, name: str) -> None:
-    """Add the sheet for ``section`` to ``writer``'s workbook (a :class:`kiosk.report.xlsx._Writer`)."""
+    """Add the sheet for ``section`` to ``writer``'s workbook (a :class:`rating.report.xlsx._Writer`)."""
     f = writer.fmt
     cols = widths(section)
     ws, ncols = writer.table_sheet(name, cols)

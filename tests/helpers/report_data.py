@@ -1,5 +1,5 @@
 """Votes for the report tests, recorded through the real store, and the expected numbers computed
-independently: plain sqlite3 over the raw rows and plain Python, none of kiosk.report's code."""
+independently: plain sqlite3 over the raw rows and plain Python, none of rating.report's code."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Touch only, big targets: steppers (« ») choose the questionnaire (shipped and the centre's own), where
 (the whole kiosk or one counter) and the last day; two buttons choose how it is asked (``invite``
 after the rating, or ``replace`` the rating). Start and stop call the same API as ``python main.py
-questionnaire start|stop``; the results are :func:`kiosk.questionnaire.analysis.analyse` over this
+questionnaire start|stop``; the results are :func:`rating.questionnaire.analysis.analyse` over this
 quarter (overall index, element indexes, N, the small-sample flag). Layout in
 ``kiosk/ui/kv/manager_questionnaire.kv`` (loaded with the other manager layouts).
 """
