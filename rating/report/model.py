@@ -14,7 +14,7 @@ with ``?`` placeholders and SQL that runs unchanged on SQLite and PostgreSQL: no
 It may be narrowed to a list of kiosk ids (a centre may have several kiosks) and of officer codes.
 The counters' names come from the caller (the kiosk's configuration, or the service's registry).
 
-**Rules.** Flagged votes (repeats within the misuse window) are never counted; they are shown beside
+**Rules** (defined once, in :mod:`rating.rate`). Flagged votes (repeats within the misuse window) are never counted; they are shown beside
 the counts as "Phiếu bị loại". Out-of-hours votes are counted unless the settings say otherwise (the
 Kiểm chứng section says which). Only votes on the report's scale are counted; votes on any other
 scale (after a change of scale) are reported apart, on their own scale, never converted. Satisfied
