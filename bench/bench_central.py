@@ -265,7 +265,7 @@ def bench_pages(label: str, alias: str, communes: int, days: int) -> None:
     """p95 of the overview and a commune's page (30 days, the default, and a whole year) over real HTTP."""
     import requests
 
-    from central import dashboard
+    from central import rates
     from central.accounts import add_user
     from central.app import CentralApp
     from central.runtime import Runtime, activate, deactivate
@@ -303,7 +303,7 @@ def bench_pages(label: str, alias: str, communes: int, days: int) -> None:
                 # The overview's worst case: every kiosk synced since the last request (no kept rate holds).
                 cold = []
                 for _ in range(PAGE_SAMPLES // 2):
-                    dashboard.RATES.clear()
+                    rates.RATES.clear()
                     t = time.perf_counter()
                     assert s.get(url + path).status_code == 200
                     cold.append(time.perf_counter() - t)

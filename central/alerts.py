@@ -16,7 +16,7 @@ from django.core.mail import EmailMessage, get_connection
 
 from central.dashboard import alerts
 from central.models import AuditEntry, Kiosk
-from central.reports import Source
+from central.source import Source
 
 log = logging.getLogger("central.alerts")
 

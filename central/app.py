@@ -40,7 +40,7 @@ class CentralApp:
         from django.core.handlers.wsgi import WSGIHandler
         self.runtime = runtime
         self.django = WSGIHandler()
-        from central.reports import Source
+        from central.source import Source
         self.store = Source(runtime.alias)   # read access with the kiosk store's ``query()``
 
     @property

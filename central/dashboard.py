@@ -4,104 +4,20 @@ scanning votes, so a city of 114 communes over a year answers quickly."""
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
 
-from rating.scales import SATISFIED_CODES
+from rating.rate import Rate, Rule
 from rating.sipas import ELEMENTS
 
 from central.models import Kiosk, KioskStatus, Unit
-from central.reports import Source
-
-
-@dataclass
-class Rate:
-    """Satisfied votes over all counted (unflagged) votes."""
-    satisfied: int = 0
-    total: int = 0
-    flagged: int = 0
-
-    @property
-    def pct(self) -> float | None:
-        """The rate in percent, None without votes."""
-        return 100.0 * self.satisfied / self.total if self.total else None
-
-    def add(self, level: str, flagged: int, n: int) -> None:
-        """Count ``n`` votes of ``level``."""
-        if flagged:
-            self.flagged += n
-            return
-        self.total += n
-        if level in SATISFIED_CODES:
-            self.satisfied += n
+from central.rates import RATES, SCALE, rates_by_kiosk
+from central.source import Source
 
 
 def _in(ids: list[str]) -> str:
     return ", ".join("?" * len(ids))
-
-
-def rates_by_kiosk(source: Source, kiosks: list[str] | None, d_from: date, d_to: date) -> dict[str, Rate]:
-    """Each kiosk's rate over the period: the database sums satisfied, counted and flagged per kiosk."""
-    good = ", ".join(f"'{c}'" for c in sorted(SATISFIED_CODES))   # constants, not input
-    sql = (f"SELECT kiosk_id, sum(CASE WHEN flagged = 0 AND level IN ({good}) THEN n ELSE 0 END), "
-           "sum(CASE WHEN flagged = 0 THEN n ELSE 0 END), sum(CASE WHEN flagged = 0 THEN 0 ELSE n END) "
-           "FROM kiosk_days WHERE local_date BETWEEN ? AND ?")
-    params: list[Any] = [d_from.isoformat(), d_to.isoformat()]
-    if kiosks is not None:
-        if not kiosks:
-            return {}
-        sql += f" AND kiosk_id IN ({_in(kiosks)})"
-        params += kiosks
-    return {k: Rate(int(sat), int(total), int(flagged))
-            for k, sat, total, flagged in source.query(sql + " GROUP BY kiosk_id", params)}
-
-
-class _RateCache:
-    """Each kiosk's rate per period, kept in this process and checked against the number of votes the
-    kiosk holds (``chain_state.votes``, moved by every ingest that adds votes): a kiosk that synced since
-    is added up again, the others are not — so the year's overview reads only the kiosks that changed.
-    Roll-up rows change only when votes are added (votes are never edited), so that count is the
-    version. Bounded (oldest periods dropped first); each gunicorn worker has its own."""
-
-    MAX = 20_000
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: OrderedDict[tuple, tuple[int, Rate]] = OrderedDict()
-
-    def rates(self, source: Source, d_from: date, d_to: date) -> dict[str, Rate]:
-        """Every kiosk's rate over the period (kiosks without votes in it left out)."""
-        versions = {k: int(v) for k, v in source.query("SELECT kiosk_id, votes FROM chain_state")}
-        period = (source.alias, d_from.isoformat(), d_to.isoformat())
-        out: dict[str, Rate] = {}
-        with self._lock:
-            for k, version in versions.items():
-                hit = self._items.get((*period, k))
-                if hit is not None and hit[0] == version:
-                    out[k] = hit[1]
-        stale = sorted(set(versions) - set(out))
-        if stale:
-            # All at once when most changed (one range scan), else only the changed kiosks.
-            fresh = rates_by_kiosk(source, None if len(stale) > len(versions) // 2 else stale, d_from, d_to)
-            with self._lock:
-                for k in stale:
-                    rate = fresh.get(k, Rate())
-                    out[k] = rate
-                    self._items[(*period, k)] = (versions[k], rate)
-                while len(self._items) > self.MAX:
-                    self._items.popitem(last=False)
-        return {k: r for k, r in out.items() if r.total or r.flagged}
-
-    def clear(self) -> None:
-        """Forget everything (after roll-ups are rebuilt behind the ingest's back)."""
-        with self._lock:
-            self._items.clear()
-
-
-RATES = _RateCache()
 
 
 @dataclass
@@ -147,9 +63,7 @@ def overview(source: Source, d_from: date, d_to: date, unit_ids: set[str] | None
         for rates, target in ((now, row.rate), (before, row.previous)):
             r = rates.get(k)
             if r:
-                target.satisfied += r.satisfied
-                target.total += r.total
-                target.flagged += r.flagged
+                target += r
     ranked = sorted(rows.values(), key=lambda r: (r.rate.pct is None, -(r.rate.pct or 0), r.unit.name))
     for i, r in enumerate(ranked, 1):
         r.rank = i
@@ -174,23 +88,26 @@ def unit_page(source: Source, kiosks: list[str], d_from: date, d_to: date, lang:
         return page
     where = f"kiosk_id IN ({_in(kiosks)}) AND local_date BETWEEN ? AND ?"
     params = [*kiosks, d_from.isoformat(), d_to.isoformat()]
-    # Three small grouped queries rather than one fine-grained one: the database does the adding.
+    # Three small grouped queries rather than one fine-grained one: the database does the adding, and
+    # rating.rate.Rule says which votes count (votes on another scale than the service's are not).
+    rule = Rule(SCALE)
     counters: dict[tuple[str, str], Rate] = defaultdict(Rate)
-    for k, counter, level, flagged, n in source.query(
-            f"SELECT kiosk_id, counter_id, level, flagged, sum(n) FROM daily_totals WHERE {where} "
-            "GROUP BY kiosk_id, counter_id, level, flagged", params):
-        page.rate.add(level, flagged, int(n))
-        counters[(k, counter)].add(level, flagged, int(n))
+    for k, counter, scale, level, flagged, n in source.query(
+            f"SELECT kiosk_id, counter_id, scale, level, flagged, sum(n) FROM daily_totals WHERE {where} "
+            "GROUP BY kiosk_id, counter_id, scale, level, flagged", params):
+        kind = rule.kind(scale, flagged)
+        page.rate.add(kind, level, int(n))
+        counters[(k, counter)].add(kind, level, int(n))
     officers: dict[str, Rate] = defaultdict(Rate)
-    for officer, level, flagged, n in source.query(
-            f"SELECT officer, level, flagged, sum(n) FROM daily_totals WHERE {where} AND officer != '' "
-            "GROUP BY officer, level, flagged", params):
-        officers[officer].add(level, flagged, int(n))
+    for officer, scale, level, flagged, n in source.query(
+            f"SELECT officer, scale, level, flagged, sum(n) FROM daily_totals WHERE {where} AND officer != '' "
+            "GROUP BY officer, scale, level, flagged", params):
+        officers[officer].add(rule.kind(scale, flagged), level, int(n))
     daily: dict[str, Rate] = defaultdict(Rate)
-    for day, level, flagged, n in source.query(
-            f"SELECT local_date, level, flagged, sum(n) FROM kiosk_days WHERE {where} "
-            "GROUP BY local_date, level, flagged", params):
-        daily[day].add(level, flagged, int(n))
+    for day, scale, level, flagged, n in source.query(
+            f"SELECT local_date, scale, level, flagged, sum(n) FROM daily_totals WHERE {where} "
+            "GROUP BY local_date, scale, level, flagged", params):
+        daily[day].add(rule.kind(scale, flagged), level, int(n))
     names = {(k, c): name for k, c, name in source.query(
         f"SELECT kiosk_id, counter_id, name FROM counters WHERE kiosk_id IN ({_in(kiosks)})", kiosks)}
     page.counters = [(c, names.get((k, c), ""), r) for (k, c), r in sorted(counters.items())]

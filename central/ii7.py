@@ -1,5 +1,5 @@
-"""The II.7 report from the service's database: the kiosk's report model (``rating.report``) over
-:class:`central.reports.Source` (its vote source contract: ``query()`` with ``?`` placeholders over
+"""The II.7 report from the service's database: the shared report model (``rating.report``) over
+:class:`central.source.Source` (its vote source contract: ``query()`` with ``?`` placeholders over
 ``votes`` and ``vote_reasons``, which the service's tables satisfy column for column)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from rating.units import Counter
 
 from central import access
 from central.models import Kiosk, Unit
-from central.reports import Source
+from central.source import Source
 
 
 @dataclass

@@ -222,7 +222,7 @@ def rebuild_roll_ups(cur) -> None:
         cur.execute(f"DELETE FROM {table}")
         cur.execute(f"INSERT INTO {table} ({', '.join(key)}, n) SELECT {', '.join(exprs)}, count(*) FROM votes "
                     f"WHERE source <> '{DEMO_SOURCE}' GROUP BY {', '.join(exprs)}")
-    from central.dashboard import RATES   # the pages' cache of rates was built from the old rows
+    from central.rates import RATES   # the pages' cache of rates was built from the old rows
     RATES.clear()
     cur.execute("DELETE FROM reason_days")
     cur.execute("INSERT INTO reason_days (kiosk_id, local_date, element, n) SELECT v.kiosk_id, v.local_date, r.element, "

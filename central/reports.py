@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import date
 from typing import Any, Iterable, Sequence
 
@@ -19,6 +18,7 @@ from rating.scales import SCALES, Scale
 
 from central import ingest
 from central.access import kiosks_under
+from central.source import Source
 from central.models import Kiosk, Unit
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -30,37 +30,6 @@ class NotFound(LookupError):
     def __init__(self, code: str, reason: str):
         self.code = code
         super().__init__(reason)
-
-
-# ``votes`` read as a table (FROM votes, JOIN votes v), not vote_reasons nor a column.
-_VOTES_TABLE = re.compile(r"\b(FROM|JOIN)\s+votes\b(\s+v\b)?")
-
-
-def counted_votes(sql: str) -> str:
-    """``sql`` with demo votes left out of its grouped counts: in a query with GROUP BY, the ``votes``
-    table becomes the votes whose source is not demo (see :data:`central.ingest.DEMO_SOURCE`). Queries
-    without GROUP BY (the chain's ordered pass, the head) still see every vote, so a chain holding demo
-    votes still checks whole."""
-    if "GROUP BY" not in sql.upper():
-        return sql
-    real = f"(SELECT * FROM votes WHERE source <> '{ingest.DEMO_SOURCE}')"
-    return _VOTES_TABLE.sub(lambda m: f"{m.group(1)} {real} {'v' if m.group(2) else 'votes'}", sql)
-
-
-class Source:
-    """The report model's window on the database: ``query(sql, params)`` with ``?`` placeholders, as on
-    the kiosk's store (the model's SQL is portable to SQLite and PostgreSQL). Its counts leave out demo
-    votes (:func:`counted_votes`), as the roll-ups do."""
-
-    def __init__(self, alias: str = "default"):
-        self.alias = alias
-
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        """Run a read-only query; ``?`` becomes the driver's ``%s`` (literal ``%`` doubled first)."""
-        sql = counted_votes(sql)
-        with connections[self.alias].cursor() as cur:
-            cur.execute(sql.replace("%", "%%").replace("?", "%s"), list(params))
-            return cur.fetchall()
 
 
 def safe_cell(value: Any) -> Any:

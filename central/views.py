@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 from central import access, dashboard, registry, svg, texts
 from central.models import AuditEntry, Kiosk, Unit
 from central.remote import client_address
-from central.reports import Source, safe_cell
+from central.reports import safe_cell
+from central.source import Source
 from central.runtime import current
 from rating.wire import KIOSK_ID_RE, WIRE_FIELDS
 

@@ -1,9 +1,11 @@
 """Totals: counts per level, satisfied (RHL + HL) and the satisfaction rate, per counter and day.
 
-Flagged votes (misuse: a repeat within the window) are left out of the counts and reported
-beside them. Only votes cast on the requested scale are counted — scales are never converted —
-and votes on any other scale are reported as ``other_scales`` so that nothing disappears silently.
-The JSON shape of :func:`day_totals` is a contract (README, ``totals --json``).
+Which votes count is :class:`rating.rate.Rule` (the one rule, as in the II.7 model): flagged votes
+(misuse: a repeat within the window) are left out of the counts and reported beside them; only votes
+cast on the requested scale are counted — scales are never converted — and votes on any other scale
+are reported as ``other_scales`` so that nothing disappears silently; demo votes count only where the
+source counts them (:func:`rating.rate.demo_filter`). The JSON shape of :func:`day_totals` is a
+contract (README, ``totals --json``).
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any, Iterable, Protocol, Sequence
 
+from rating.rate import Kind, Rule, demo_filter, pct, satisfied
 from rating.units import Counter
-from rating.scales import SATISFIED_CODES, Scale
+from rating.scales import Scale
 
 
 class VoteSource(Protocol):
@@ -25,17 +28,17 @@ class VoteSource(Protocol):
 def summarise(levels: dict[str, int], flagged: int, scale: Scale) -> dict[str, Any]:
     """The contract's summary fields for one group of votes.
 
-    ``satisfied_pct`` is rounded to one decimal, and is ``null`` when no vote was counted: "no
-    votes" and "nobody satisfied" are different findings.
+    ``satisfied_pct`` is rounded half up to one decimal (:func:`rating.rate.pct`, as the II.7 report
+    and the central pages round it), and is ``null`` when no vote was counted: "no votes" and "nobody
+    satisfied" are different findings.
     """
     counts = {code: levels.get(code, 0) for code in scale.codes}
     total = sum(counts.values())
-    satisfied = sum(n for code, n in counts.items() if code in SATISFIED_CODES)
     return {
         "levels": counts,
         "total": total,
-        "satisfied": satisfied,
-        "satisfied_pct": round(100.0 * satisfied / total, 1) if total else None,
+        "satisfied": satisfied(counts),
+        "satisfied_pct": pct(satisfied(counts), total),
         "flagged": flagged,
     }
 
@@ -95,14 +98,16 @@ def _group(source: VoteSource, scale: Scale, d_from: date, d_to: date, filters: 
             params.append(value)
     rows = source.query(
         f"SELECT local_date, scale, coalesce({column}, ''), level, flag IS NOT NULL, count(*) FROM votes "
-        f"WHERE {where} GROUP BY 1, 2, 3, 4, 5", params)
+        f"WHERE {where}{demo_filter(source)} GROUP BY 1, 2, 3, 4, 5", params)
     by_day: dict[str, _Tally] = defaultdict(_Tally)
     other: dict[str, int] = defaultdict(int)
+    rule = Rule(scale.id)
     for day, scale_id, counter, level, flagged, n in rows:
-        if scale_id == scale.id:
-            by_day[day].add(counter, level, bool(flagged), n)
+        kind = rule.kind(scale_id, flagged)
+        if kind is Kind.OTHER_SCALE:
+            other[scale_id] += n   # every vote on another scale, flagged or not: nothing disappears
         else:
-            other[scale_id] += n
+            by_day[day].add(counter, level, kind is Kind.FLAGGED, n)
     return by_day, dict(other)
 
 

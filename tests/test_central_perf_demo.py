@@ -51,7 +51,7 @@ def test_demo_votes_are_kept_and_chained_but_never_counted(tmp_path, backend_db)
             assert sums(app, table) == len(real), table
         assert sums(app, "reason_days") == 1                                      # the real vote's reason only
 
-        from central.reports import Source
+        from central.source import Source
         from central.runtime import activate, deactivate
         from central import dashboard
         token = activate(app.runtime)

@@ -10,8 +10,8 @@ from tests.sync_helpers import backend_db, central_service, postgres_server  # n
 
 
 def fresh(source, d_from, d_to):
-    from central import dashboard
-    return {k: (r.satisfied, r.total, r.flagged) for k, r in dashboard.rates_by_kiosk(source, None, d_from, d_to).items()}
+    from central import rates
+    return {k: (r.satisfied, r.total, r.flagged) for k, r in rates.rates_by_kiosk(source, None, d_from, d_to).items()}
 
 
 def shown(source, d_from, d_to):
@@ -21,9 +21,9 @@ def shown(source, d_from, d_to):
 
 
 def test_the_overview_follows_new_votes_of_one_kiosk_and_equals_the_roll_ups_added_up_afresh(tmp_path, backend_db):
-    from central import dashboard, ingest
+    from central import ingest, rates
     from central.demo import build, make_votes
-    from central.reports import Source
+    from central.source import Source
     from central.runtime import activate, deactivate
     from rating.wire import check_vote
     with central_service(tmp_path, db=backend_db) as (url, app):
@@ -52,7 +52,7 @@ def test_the_overview_follows_new_votes_of_one_kiosk_and_equals_the_roll_ups_add
             assert after[commune][0] == before[commune][0]
             assert {c: v for c, v in after.items() if c != commune} == {c: v for c, v in before.items() if c != commune}
             assert sorted(after.values()) == sorted(fresh(source, d_from, d_to).values())
-            dashboard.RATES.clear()
+            rates.RATES.clear()
             assert shown(source, d_from, d_to) == after
         finally:
             deactivate(token)

@@ -22,7 +22,7 @@ from central.models import QResponse, Unit
 from central.questionnaires import catalogue
 from central.questionnaires.office import render_page
 from central.questionnaires.words import word
-from central.reports import Source
+from central.source import Source
 from central.runtime import current
 from central.views import lang_of, parse_day
 

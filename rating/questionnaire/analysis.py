@@ -20,10 +20,9 @@ the central service can run the same analysis on PostgreSQL over every channel. 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from fractions import Fraction
 from typing import Any, Iterable, Protocol, Sequence
 
-from rating.scales import SATISFIED_CODES
+from rating.rate import change as points, mean, round_half_up, satisfied, share
 from rating.questionnaire.model import CHANNELS, Questionnaire
 
 SMALL_SAMPLE = 30  # fewer answers than this: a small sample
@@ -77,25 +76,6 @@ def _counts(source: AnswerSource, q: Questionnaire, d_from: date, d_to: date,
     return counts, responses
 
 
-def _mean(values: Iterable[Fraction | None]) -> Fraction | None:
-    got = [v for v in values if v is not None]
-    return sum(got, Fraction(0)) / len(got) if got else None
-
-
-def round_half_up(value: Fraction | None) -> float | None:
-    """``value`` rounded half up to one decimal, exactly from the fraction (61/80 = 76,25 % → 76,3),
-    as the workbook's ROUND and the report's percentages do; float rounding would give 76,2."""
-    if value is None:
-        return None
-    tenths, rest = divmod(value.numerator * 10, value.denominator)
-    if 2 * rest >= value.denominator:
-        tenths += 1
-    return tenths / 10
-
-
-_round = round_half_up
-
-
 def summarise(q: Questionnaire, counts: dict[str, dict[str | None, int]], responses: int) -> dict[str, Any]:
     """Questions, elements and the overall index from ``{question: {choice_or_None: n}}`` counts."""
     questions, shares = [], {}
@@ -103,23 +83,22 @@ def summarise(q: Questionnaire, counts: dict[str, dict[str | None, int]], respon
         got = counts.get(question.id, {})
         levels = {code: got.get(code, 0) for code in question.codes}
         answered = sum(levels.values())
-        satisfied = sum(n for code, n in levels.items() if code in SATISFIED_CODES)
-        share = Fraction(100 * satisfied, answered) if answered else None
-        shares[question.id] = (share, answered)
+        exact = share(satisfied(levels), answered)
+        shares[question.id] = (exact, answered)
         questions.append({"id": question.id, "element": question.element, "levels": levels, "answered": answered,
-                          "skipped": got.get(None, 0), "satisfied_pct": _round(share),
+                          "skipped": got.get(None, 0), "satisfied_pct": round_half_up(exact),
                           "small_sample": answered < SMALL_SAMPLE})
     elements, indexes = [], []
     for element in q.elements:
         members = [shares[x.id] for x in q.scale_questions() if x.element == element.id]
-        index = _mean(s for s, _ in members)
+        index = mean(s for s, _ in members)
         answered = sum(n for _, n in members)
-        elements.append({"id": element.id, "index": _round(index), "answered": answered,
+        elements.append({"id": element.id, "index": round_half_up(index), "answered": answered,
                          "in_index": element.in_index,
                          "small_sample": min((n for _, n in members), default=0) < SMALL_SAMPLE})
         if element.in_index:
             indexes.append(index)
-    return {"responses": responses, "questions": questions, "elements": elements, "index": _round(_mean(indexes)),
+    return {"responses": responses, "questions": questions, "elements": elements, "index": round_half_up(mean(indexes)),
             "small_sample": responses < SMALL_SAMPLE}
 
 
@@ -159,8 +138,7 @@ def analyse(source: AnswerSource, questionnaires: Questionnaire | Iterable[Quest
         if compare:
             p_from, p_to = previous_period(d_from, d_to)
             prev = _analyse_one(source, q, p_from, p_to, filters)
-            change = (round(out["index"] - prev["index"], 1)
-                      if out["index"] is not None and prev["index"] is not None else None)
+            change = points(out["index"], prev["index"])
             out["previous"] = {"from": prev["from"], "to": prev["to"], "responses": prev["responses"],
                                "index": prev["index"], "change": change,
                                "elements": [{"id": e["id"], "index": e["index"], "answered": e["answered"]}

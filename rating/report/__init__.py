@@ -19,7 +19,8 @@ from __future__ import annotations
 from rating.report.files import (FORMATS, VOTES, StoreReader, file_name, report_for_store, unit_from_config, vote_list_chunks,
                     write_atomically, write_report, write_reports, write_vote_list)
 from rating.report.model import (BY_CHOICES, PeriodData, ReportModel, ReportSettings, ReportUnit, SqlReader, aggregate_sql,
-                    build_report, chain_scan, digest_of, pct)
+                    build_report, chain_scan, digest_of)
+from rating.rate import pct
 
 __all__ = ["BY_CHOICES", "FORMATS", "PeriodData", "ReportModel", "ReportSettings", "ReportUnit", "SqlReader",
            "StoreReader", "aggregate_sql", "build_report", "chain_scan", "digest_of", "file_name", "pct", "render",

@@ -14,7 +14,7 @@ with ``?`` placeholders and SQL that runs unchanged on SQLite and PostgreSQL: no
 It may be narrowed to a list of kiosk ids (a centre may have several kiosks) and of officer codes.
 The counters' names come from the caller (the kiosk's configuration, or the service's registry).
 
-**Rules.** Flagged votes (repeats within the misuse window) are never counted; they are shown beside
+**Rules** (defined once, in :mod:`rating.rate`). Flagged votes (repeats within the misuse window) are never counted; they are shown beside
 the counts as "Phiếu bị loại". Out-of-hours votes are counted unless the settings say otherwise (the
 Kiểm chứng section says which). Only votes on the report's scale are counted; votes on any other
 scale (after a change of scale) are reported apart, on their own scale, never converted. Satisfied
@@ -33,7 +33,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from rating.units import Counter
 from rating.period import WEEKDAYS_VI, Period, between, date_line, date_vi
-from rating.scales import SATISFIED_CODES, SCALES, Scale, get_scale
+from rating.vote import DEMO_SOURCE
+from rating.rate import Kind, Rule, demo_filter, is_satisfied, pct, satisfied
+from rating.scales import SCALES, Scale, get_scale
 from rating.sipas import ELEMENTS
 from rating.totals import VoteSource
 from rating.report.questionnaires import QuestionnaireSection, questionnaire_sections
@@ -240,17 +242,7 @@ class ReportModel:
         return out
 
 
-# --- arithmetic -------------------------------------------------------------------------------
-
-def pct(part: int, whole: int) -> float | None:
-    """100 · part / whole rounded half up to one decimal (exact, in integers); None when whole is 0."""
-    if not whole:
-        return None
-    tenths, rest = divmod(1000 * part, whole)
-    if 2 * rest >= whole:
-        tenths += 1
-    return tenths / 10
-
+# --- arithmetic (the rate and its rounding: rating.rate) -----------------------------------------
 
 def fmt_pct(value: float | None, blank: str = "—") -> str:
     """A percentage for people: one decimal with a comma (84,5); ``blank`` when there is none."""
@@ -266,9 +258,8 @@ def _row(key: str, label: str, levels: Mapping[str, int], flagged: int, codes: S
          extra: dict[str, Any] | None = None) -> Row:
     counts = {c: int(levels.get(c, 0)) for c in codes}
     total = sum(counts.values())
-    satisfied = sum(n for c, n in counts.items() if c in SATISFIED_CODES)
-    rate = pct(satisfied, total)
-    return Row(key, label, counts, total, satisfied, flagged, {c: pct(n, total) for c, n in counts.items()}, rate,
+    rate = pct(satisfied(counts), total)
+    return Row(key, label, counts, total, satisfied(counts), flagged, {c: pct(n, total) for c, n in counts.items()}, rate,
                0 < total < SMALL_SAMPLE, None if rate is None else rate >= target, extra or {})
 
 
@@ -380,7 +371,7 @@ class SqlReader:
              officers: Sequence[str] | None) -> PeriodData:
         """The period's aggregate rows, chain checks and digest."""
         where, params = _where(d_from, d_to, kiosk_ids, officers)
-        rows = source.query(aggregate_sql(where), params)
+        rows = source.query(aggregate_sql(where + demo_filter(source)), params)
         kiosks = sorted(set(kiosk_ids) if kiosk_ids is not None else {r[0] for r in rows})
         chains, lines = [], []
         for kiosk in kiosks:
@@ -423,6 +414,7 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
     weekday: dict[str, int] = {}
     seen_kiosks: set[str] = set()
     n_all = n_flagged = n_ooh = n_other = 0
+    rule = Rule(scale.id, settings.include_out_of_hours)
     for kiosk, day, hour, vote_scale, counter, officer, level, flagged, ooh, n in data.rows:
         seen_kiosks.add(kiosk)
         n_all += n
@@ -430,15 +422,20 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
             n_ooh += n
         if flagged:
             n_flagged += n
-            groups = (by_counter, by_officer, by_day, by_month) if vote_scale == scale.id else (other[vote_scale],)
-            for g, k in zip(groups, (counter, officer, day, day[:7])):
+        kind = rule.kind(vote_scale, flagged, ooh)
+        if kind is Kind.OTHER_SCALE:   # reported apart: the same rule on the vote's own scale
+            kind = rule.on(vote_scale).kind(vote_scale, flagged, ooh)
+            if kind is Kind.FLAGGED:
+                other[vote_scale].flagged[counter] += n
+            elif kind is Kind.COUNTED:
+                n_other += n
+                other[vote_scale].levels[counter][level] += n
+            continue
+        if kind is Kind.FLAGGED:
+            for g, k in ((by_counter, counter), (by_officer, officer), (by_day, day), (by_month, day[:7])):
                 g.flagged[k] += n
             continue
-        if ooh and not settings.include_out_of_hours:
-            continue
-        if vote_scale != scale.id:
-            n_other += n
-            other[vote_scale].levels[counter][level] += n
+        if kind is not Kind.COUNTED:
             continue
         by_counter.levels[counter][level] += n
         by_officer.levels[officer][level] += n
@@ -449,7 +446,7 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
             wd = weekday[day] = date.fromisoformat(day).weekday()
         cell = (int(hour), wd)
         grid_votes[cell] += n
-        if level in SATISFIED_CODES:
+        if is_satisfied(level):
             grid_sat[cell] += n
 
     names = {c.id: c.name for c in counters}
@@ -473,7 +470,7 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
                     [[pct(grid_sat.get((h, d), 0), grid_votes.get((h, d), 0)) for d in range(7)] for h in hours])
 
     low = t_counter.total.total - t_counter.total.satisfied
-    reasons = _reasons(source, d_from, d_to, kiosk_ids, officers, scale, settings.include_out_of_hours, low)
+    reasons = _reasons(source, d_from, d_to, kiosk_ids, officers, rule, low)
 
     others = []
     for scale_id in sorted(other):
@@ -515,7 +512,7 @@ def demo_votes_in(source: VoteSource, d_from: date, d_to: date, kiosk_ids) -> bo
     """Whether any vote of the period is a demo vote (``source = 'demo'``): one probe, which the central
     service's partial index ``votes_demo`` answers at once (demo votes are few there, mixed with real ones)."""
     where, params = _where(d_from, d_to, kiosk_ids, None)
-    return bool(source.query(f"SELECT 1 FROM votes WHERE {where} AND source = 'demo' LIMIT 1", params))
+    return bool(source.query(f"SELECT 1 FROM votes WHERE {where} AND source = '{DEMO_SOURCE}' LIMIT 1", params))
 
 
 def _officer_label(code: str, names: Mapping[str, str]) -> str:
@@ -528,13 +525,12 @@ def _officer_sort(code: str) -> tuple[bool, str]:
     return (code == "", code)  # the unassigned group last
 
 
-def _reasons(source: VoteSource, d_from: date, d_to: date, kiosk_ids, officers, scale: Scale,
-             include_ooh: bool, low: int) -> list[Reason]:
+def _reasons(source: VoteSource, d_from: date, d_to: date, kiosk_ids, officers, rule: Rule,
+             low: int) -> list[Reason]:
     where, params = _where(d_from, d_to, kiosk_ids, officers, prefix="v.")
-    where += " AND v.flag IS NULL AND v.scale = ?"
-    params.append(scale.id)
-    if not include_ooh:
-        where += " AND v.out_of_hours = 0"
+    counted, more = rule.sql("v.")
+    where += demo_filter(source, "v.") + " AND " + counted
+    params += more
     # CROSS JOIN: SQLite then walks the (few) reasons and looks each vote up by uuid, instead of walking a
     # year of votes; PostgreSQL treats it as the plain inner join it is and plans it freely.
     rows = source.query("SELECT r.element, count(*) FROM vote_reasons r CROSS JOIN votes v "

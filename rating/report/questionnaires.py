@@ -24,12 +24,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from fractions import Fraction
 from typing import Any, Mapping, Sequence
 
 from rating.period import between
-from rating.questionnaire.analysis import round_half_up
-from rating.scales import SATISFIED_CODES
+from rating.rate import change, satisfied
 
 SMALL_SAMPLE = 30
 CHANNEL_LABELS = {"kiosk": "Tại kiosk", "phone": "Trên điện thoại (mã QR)", "paper": "Phiếu giấy"}
@@ -113,35 +111,6 @@ class QuestionnaireSection:
     change: float | None
     formula: str                  # the overall index's formula, in words
     notes: list[str] = field(default_factory=list)
-
-
-# --- exact arithmetic -----------------------------------------------------------------------
-
-def _share(levels: Mapping[str, int]) -> Fraction | None:
-    answered = sum(levels.values())
-    if not answered:
-        return None
-    return Fraction(100 * sum(n for c, n in levels.items() if c in SATISFIED_CODES), answered)
-
-
-def _mean(values) -> Fraction | None:
-    got = [v for v in values if v is not None]
-    return sum(got, Fraction(0)) / len(got) if got else None
-
-
-def _change(now: float | None, before: float | None) -> float | None:
-    if now is None or before is None:
-        return None
-    return (round(now * 10) - round(before * 10)) / 10  # both are tenths: the difference is exact
-
-
-def _indexes(q, questions: list[dict[str, Any]]) -> tuple[dict[str, Fraction | None], Fraction | None]:
-    """Element indexes and the overall index, unrounded, from an analysis's question counts."""
-    shares = {x["id"]: _share(x["levels"]) for x in questions}
-    elements = {e.id: _mean(shares[x.id] for x in q.scale_questions() if x.element == e.id and x.id in shares)
-                for e in q.elements}
-    overall = _mean(elements[e.id] for e in q.elements if e.in_index)
-    return elements, overall
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -237,30 +206,30 @@ def _section(q, now: dict[str, Any], before: dict[str, Any], previous_label: str
                 labels[c.code] = c.vi
     element_label = {e.id: e.vi for e in q.elements}
     lines = []
+    # Every share and index is the analysis's (rating.questionnaire.analysis, over rating.rate): this
+    # section only lays them out.
     counted = {x["id"]: x for x in now["questions"]}
     for i, x in enumerate(q.scale_questions(), start=1):
-        got = counted.get(x.id, {"levels": {}, "skipped": 0})
+        got = counted.get(x.id, {"levels": {}, "skipped": 0, "satisfied_pct": None})
         levels = {c: int(got["levels"].get(c, 0)) for c in codes}
-        satisfied = sum(n for c, n in levels.items() if c in SATISFIED_CODES)
         answered = sum(levels.values())
         lines.append(QuestionLine(i, x.id, x.vi, x.element or "", element_label.get(x.element, x.element or ""),
-                                  levels, answered, int(got["skipped"]), satisfied,
-                                  round_half_up(_share(levels)), answered < SMALL_SAMPLE))
-    e_now, i_now = _indexes(q, now["questions"])
-    e_before, i_before = _indexes(q, before["questions"])
+                                  levels, answered, int(got["skipped"]), satisfied(levels),
+                                  got["satisfied_pct"], answered < SMALL_SAMPLE))
+    e_now = {e["id"]: e["index"] for e in now["elements"]}
+    e_before = {e["id"]: e["index"] for e in before["elements"]}
     elements = []
     for e in q.elements:
         members = [x for x in lines if x.element == e.id]
-        index, prev = round_half_up(e_now[e.id]), round_half_up(e_before[e.id])
+        index, prev = e_now.get(e.id), e_before.get(e.id)
         elements.append(ElementLine(e.id, e.vi, e.in_index, [x.id for x in members], sum(x.answered for x in members),
-                                    index, any(x.small_sample for x in members), prev, _change(index, prev)))
-    index, prev_index = round_half_up(i_now), round_half_up(i_before)
+                                    index, any(x.small_sample for x in members), prev, change(index, prev)))
+    index, prev_index = now["index"], before["index"]
     channels = []
     for ch, label in CHANNEL_LABELS.items():
-        part = now["by_channel"].get(ch, {"questions": [], "responses": 0})
-        _, ch_index = _indexes(q, part["questions"]) if part["questions"] else ({}, None)
+        part = now["by_channel"].get(ch, {"questions": [], "responses": 0, "index": None})
         channels.append(ChannelLine(ch, label, int(part["responses"]), sum(x["answered"] for x in part["questions"]),
-                                    round_half_up(ch_index), int(part["responses"]) < SMALL_SAMPLE))
+                                    part["index"], int(part["responses"]) < SMALL_SAMPLE))
     channels.append(ChannelLine("", "Tổng hợp các kênh", int(now["responses"]), sum(x.answered for x in lines), index,
                                 int(now["responses"]) < SMALL_SAMPLE))
     in_index = [e.vi for e in q.elements if e.in_index]
@@ -279,4 +248,4 @@ def _section(q, now: dict[str, Any], before: dict[str, Any], previous_label: str
         responses=int(now["responses"]), small_sample=int(now["responses"]) < SMALL_SAMPLE, questions=lines,
         elements=elements, index=index, channels=channels, previous_label=previous_label,
         previous_from=before["from"], previous_to=before["to"], previous_responses=int(before["responses"]),
-        previous_index=prev_index, change=_change(index, prev_index), formula=formula, notes=notes)
+        previous_index=prev_index, change=change(index, prev_index), formula=formula, notes=notes)

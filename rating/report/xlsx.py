@@ -14,7 +14,8 @@ from xml.sax.saxutils import escape
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from rating.report.model import DEMO_MARK, NO_QUESTIONNAIRE, ReportModel, Row, Table, fmt_pct, pct
+from rating.rate import is_satisfied, pct
+from rating.report.model import DEMO_MARK, NO_QUESTIONNAIRE, ReportModel, Row, Table, fmt_pct
 from rating.report.text import (MOTTO, MOTTO_SUB, QUESTIONNAIRE_SECTION, QUESTIONNAIRE_SHEET_PREFIX, SIGN_HEAD, SIGN_HEAD_NOTE,
                    SIGN_PREPARER, SIGN_PREPARER_NOTE, SHEETS, questionnaire_sheet_name, title_lines,
                    verification_sections)
@@ -272,7 +273,7 @@ class _Writer:
         first = row + 2
         n_levels = len(codes)
         total_col, sat_col = 2, 3 + 2 * n_levels
-        sat_codes = [i for i, code in enumerate(codes) if code in ("RHL", "HL")]
+        sat_codes = [i for i, code in enumerate(codes) if is_satisfied(code)]
         for i, r in enumerate(table.rows):
             self._summary_row(ws, first + i, i + 1, r, codes, False)
         last = first + len(table.rows) - 1
@@ -304,7 +305,7 @@ class _Writer:
         ws.write_formula(r, 2, "=" + "+".join(levels_ref), f.int, row.total)
         for i, code in enumerate(codes):
             ws.write_number(r, 3 + 2 * i, row.levels[code], f.int)
-        sat_codes = [i for i, code in enumerate(codes) if code in ("RHL", "HL")]
+        sat_codes = [i for i, code in enumerate(codes) if is_satisfied(code)]
         self._pct_cells(ws, r, row, codes, sat_codes, False)
         n = len(codes)
         ws.write_number(r, 3 + 2 * n + 2, row.flagged, f.int)
@@ -407,7 +408,7 @@ class _Writer:
         ws.set_row(row, 30)
         ws.repeat_rows(row)  # a quarter or a year by day runs over many pages
         first = row + 1
-        sat = [i for i, code in enumerate(m.codes) if code in ("RHL", "HL")]
+        sat = [i for i, code in enumerate(m.codes) if is_satisfied(code)]
         for i, r in enumerate(m.by_day.rows):
             rr = first + i
             ws.set_row(rr, ROW_PT)  # written out: LibreOffice would size it itself, and day_breaks counts on it

@@ -14,6 +14,7 @@ import textwrap
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from rating.rate import is_satisfied
 from rating.report.model import fmt_int
 from rating.report.questionnaires import NO_ANSWER, NO_RESPONSE, SMALL_ELEMENT, SMALL_QUESTION, SMALL_RESPONSES, QuestionnaireSection
 
@@ -87,7 +88,7 @@ def write_sheet(writer, section: QuestionnaireSection, name: str) -> None:
 
     # --- 1. the questions ------------------------------------------------------------------
     line("1. Kết quả theo từng câu hỏi", f.label)
-    sat = [i for i, c in enumerate(section.codes) if c in ("RHL", "HL")]
+    sat = [i for i, c in enumerate(section.codes) if is_satisfied(c)]
     ws.set_row(row, 30)
     for c, title in ((0, "STT"), (1, "Câu hỏi"), (2, "Yếu tố"), (c_answered, "Số câu trả lời"), (c_skipped, "Bỏ qua"),
                      (c_pct, "Tỷ lệ hài lòng (RHL+HL) (%)"), (c_note, "Ghi chú")):
