@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from rating import chain
 from . import chainhead
-from .db import BUSY_TIMEOUT_MS, StoreError, StoreOpenError, connect, damaged, is_damage, migrate
+from .db import BUSY_TIMEOUT_MS, StoreError, StoreOpenError, connect, damaged, is_damage, is_disk_full, migrate
 from rating.hours import ALWAYS_OPEN, OpeningHours
 from .questionnaire.schema import v4_questionnaires as _v4_questionnaires
 from rating.scales import get_scale
@@ -340,7 +340,7 @@ class VoteStore:
                 self._chainer = None  # it may have advanced past rows that were rolled back
                 self._rollback()
                 msg = str(e)
-                if "full" in msg:
+                if is_disk_full(e):
                     raise DiskFullError(f"{self.path}: {what} NOT recorded: the disk is full ({msg}). "
                                         "Free some space; recording resumes by itself.") from None
                 raise VoteNotRecorded(f"{self.path}: {what} NOT recorded: {msg}") from None
