@@ -30,6 +30,20 @@ from central.runtime import activate, deactivate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 AUTH = {"Authorization": f"Bearer {REPORT_TOKEN}"}
+# The contract, written out here on purpose (docs/sync-protocol.md; kiosks of earlier releases read these):
+# each entry's status, code and the fields its body carries beside error and reason.
+CONTRACT = {
+    "BAD_LENGTH": (400, "bad_length", []), "BAD_REQUEST": (400, "bad_request", []), "NOT_FOUND": (404, "not_found", []),
+    "METHOD_NOT_ALLOWED": (405, "method_not_allowed", []), "INTERNAL": (500, "internal", []),
+    "LENGTH_REQUIRED": (411, "length_required", []), "TOO_LARGE": (413, "too_large", ["limit"]),
+    "TRUNCATED": (400, "truncated", []), "BAD_BATCH": (400, "bad_batch", []), "UNSIGNED": (401, "unsigned", []),
+    "BAD_TIMESTAMP": (401, "bad_timestamp", []), "BAD_SIGNATURE": (401, "bad_signature", []),
+    "STALE_TIMESTAMP": (401, "stale_timestamp", ["server_time"]), "UNKNOWN_KIOSK": (401, "unknown_kiosk", []),
+    "CONFLICT": (409, "conflict", ["conflicting"]), "BUSY": (503, "busy", []),
+    "REPORTS_DISABLED": (403, "reports_disabled", []), "BAD_TOKEN": (401, "bad_token", []),
+    "FORBIDDEN": (403, "forbidden", []), "BAD_QUERY": (400, "bad_query", []), "NO_SUCH_KIOSK": (404, "unknown_kiosk", []),
+    "UNKNOWN_CENTRE": (404, "unknown_centre", []), "UNKNOWN_UNIT": (404, "unknown_unit", []),
+}
 # The operation each request below is sent to, to find its documented answers in /openapi.json.
 BATCHES, TOTALS, CHAIN, II7 = ("/v1/batches", "post"), ("/v1/reports/totals", "get"), ("/v1/reports/chain", "get"), \
     ("/v1/reports/ii7", "get")
@@ -158,8 +172,10 @@ def test_every_refusal_the_service_answers_is_its_catalogue_entry_and_is_listed_
     seen = _provoke(site)
     for problem, operation, answer in seen:
         body = answer.body
-        assert Problem.of(answer.status, body.get("error")) is problem, (problem, answer.status, body)
-        assert list(body) == ["error", "reason", *problem.fields] and body["reason"], (problem, body)
+        status, code, fields = CONTRACT[problem.name]
+        assert (answer.status, body.get("error"), list(body)[2:]) == (status, code, fields), (problem, answer.status, body)
+        assert Problem.of(answer.status, body["error"]) is problem and list(body)[:2] == ["error", "reason"]
+        assert body["reason"] and problem.fields == tuple(fields)
         assert body["error"] in error["properties"]["error"]["enum"] and f"`{body['error']}`" in \
             error["properties"]["error"]["description"]
         assert all(f in error["properties"] for f in problem.fields)
