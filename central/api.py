@@ -1,7 +1,8 @@
 """The kiosk API (``/v1/batches``) and the token-guarded reports, as Django views.
 
-Handlers raise :class:`Problem` for every refusal; one wrapper turns it into JSON with a machine
-code and a reason for people. Nothing a client sends may cause a 500: bodies are read by length with
+Handlers raise :class:`rating.problems.Refused` with an entry of the one error catalogue
+(:class:`rating.problems.Problem`) for every refusal; one wrapper turns it into JSON with the entry's
+machine code and a reason for people. Nothing a client sends may cause a 500: bodies are read by length with
 a limit, decoded by :func:`rating.wire.decode_json` and checked by :func:`rating.wire.parse_batch`.
 """
 
@@ -24,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from rating.scales import SCALES
 from rating import signing, wire
+from rating.problems import Problem, Refused
 from central.openapi import openapi_spec
 
 from central import ingest, q_ingest, reports
@@ -32,14 +34,6 @@ from central.runtime import current
 
 log = logging.getLogger("central.api")
 REPORT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-class Problem(Exception):
-    """An answer other than 200, with a machine-readable code and a reason for people."""
-
-    def __init__(self, status: int, code: str, reason: str, extra: dict | None = None, headers: dict | None = None):
-        self.status, self.code, self.reason, self.extra, self.headers = status, code, reason, extra or {}, headers or {}
-        super().__init__(reason)
 
 
 def json_response(body: Any, status: int = 200, headers: dict | None = None) -> HttpResponse:
@@ -58,23 +52,23 @@ def stamp(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def problem_response(e: Problem) -> HttpResponse:
-    """A refusal as JSON ``{"error", "reason", …}``."""
-    return json_response({"error": e.code, "reason": e.reason, **e.extra}, e.status, e.headers)
+def problem_response(e: Refused) -> HttpResponse:
+    """A refusal as JSON ``{"error", "reason", …}`` (the catalogue entry's body)."""
+    return json_response(e.body(), e.status, e.headers)
 
 
 def endpoint(*methods: str) -> Callable:
-    """A JSON endpoint: checks the method (405 with Allow), turns :class:`Problem` into its answer."""
+    """A JSON endpoint: checks the method (405 with Allow), turns :class:`Refused` into its answer."""
     def wrap(view):
         @csrf_exempt
         @wraps(view)
         def handler(request: HttpRequest, *args, **kwargs):
             try:
                 if request.method not in methods:
-                    raise Problem(405, "method_not_allowed", f"{request.method} is not allowed on {request.path}",
-                                  headers={"Allow": ", ".join(methods)})
+                    raise Refused(Problem.METHOD_NOT_ALLOWED, {"Allow": ", ".join(methods)},
+                                  method=request.method, path=request.path)
                 result = view(request, *args, **kwargs)
-            except Problem as e:
+            except Refused as e:
                 return problem_response(e)
             return result if isinstance(result, HttpResponse) else json_response(result)
         return handler
@@ -103,7 +97,7 @@ def read_body(request: HttpRequest, limit: int) -> bytes:
     """
     length = request.META.get("CONTENT_LENGTH") or ""
     if not length:
-        raise Problem(411, "length_required", "a Content-Length header is required")
+        raise Refused(Problem.LENGTH_REQUIRED)
     n = int(length)
     stream = request.META["wsgi.input"]
     if n > limit:
@@ -113,11 +107,10 @@ def read_body(request: HttpRequest, limit: int) -> bytes:
             if not chunk:
                 break
             left -= len(chunk)
-        raise Problem(413, "too_large", f"the body is {n} bytes; the limit is {limit}: send fewer votes per batch",
-                      {"limit": limit})
+        raise Refused(Problem.TOO_LARGE, size=n, limit=limit)
     body = stream.read(n) if n else b""
     if len(body) != n:
-        raise Problem(400, "truncated", "the body is shorter than its Content-Length")
+        raise Refused(Problem.TRUNCATED)
     return body
 
 
@@ -133,13 +126,12 @@ def batches(request):
         kiosk = authenticate(kiosk_id, request.META.get("HTTP_X_KIOSK_TIMESTAMP"), request.META.get("HTTP_X_KIOSK_SIGNATURE"),
                              "POST", path, body, now, rt.window_s)
     except signing.SignatureError as e:
-        extra = {"server_time": int(now)} if e.code == "stale_timestamp" else {}
         log.warning("refused request from kiosk %r: %s", kiosk_id[:64], e.code)
-        raise Problem(401, e.code, str(e), extra) from None
+        raise
     try:
         batch = wire.parse(body, kiosk.id)
     except wire.BadBatch as e:
-        raise Problem(400, "bad_batch", str(e)) from None
+        raise Refused(Problem.BAD_BATCH, detail=str(e)) from None
     votes, reasons, counters, status = batch.votes, batch.reasons, batch.counters, batch.status
     sent_ts = int(request.META["HTTP_X_KIOSK_TIMESTAMP"])
     try:
@@ -147,7 +139,7 @@ def batches(request):
                           datetime.fromtimestamp(now, timezone.utc), sent_ts)
     except ingest.Conflict as e:
         log.warning("kiosk %s: refused conflicting votes: %s", kiosk.id, e)
-        raise Problem(409, "conflict", str(e), {"conflicting": e.uuids}) from None
+        raise Refused(Problem.CONFLICT, detail=str(e), conflicting=e.uuids) from None
     if not r.chain["ok"]:
         log.warning("kiosk %s: %d chain issue(s), first: %s", kiosk.id, r.chain["issues_total"],
                     r.chain["issues"][0]["detail"] if r.chain["issues"] else "")
@@ -162,13 +154,12 @@ def questionnaires(kiosk, q: wire.QBatch, now: float) -> dict[str, Any]:
     try:
         r = q_ingest.ingest(current().alias, kiosk.id, kiosk.centre_id or "", q, datetime.fromtimestamp(now, timezone.utc))
     except wire.BadBatch as e:
-        raise Problem(400, "bad_batch", str(e)) from None
+        raise Refused(Problem.BAD_BATCH, detail=str(e)) from None
     except q_ingest.Busy:
-        raise Problem(503, "busy", "another request stored some of these rows meanwhile; send the batch again",
-                      headers={"Retry-After": "1"}) from None
+        raise Refused(Problem.BUSY, {"Retry-After": "1"}) from None
     except q_ingest.Conflict as e:
         log.warning("kiosk %s: refused conflicting questionnaire rows: %s", kiosk.id, e)
-        raise Problem(409, "conflict", str(e), {"conflicting": e.keys}) from None
+        raise Refused(Problem.CONFLICT, detail=str(e), conflicting=e.keys) from None
     if not r.chain["ok"]:
         log.warning("kiosk %s: answer chain: %d issue(s), %d answer(s) missing", kiosk.id, r.chain["issues_total"],
                     r.chain["missing_answers"])
@@ -184,10 +175,10 @@ def authorise_report(request: HttpRequest) -> None:
         return
     token = current().report_token
     if not token:
-        raise Problem(403, "reports_disabled", "reports are disabled: start the service with --report-token")
+        raise Refused(Problem.REPORTS_DISABLED)
     given = request.META.get("HTTP_AUTHORIZATION", "")
     if not given.startswith("Bearer ") or not hmac.compare_digest(given[7:].encode("utf-8", "replace"), token.encode()):
-        raise Problem(401, "bad_token", "a valid 'Authorization: Bearer <report token>' header is required")
+        raise Refused(Problem.BAD_TOKEN, detail="a valid 'Authorization: Bearer <report token>' header is required")
 
 
 def query_params(request: HttpRequest, allowed: dict[str, tuple[str, ...] | None]) -> dict[str, str]:
@@ -195,17 +186,17 @@ def query_params(request: HttpRequest, allowed: dict[str, tuple[str, ...] | None
     try:
         raw = parse_qs(request.META.get("QUERY_STRING", ""), keep_blank_values=True, errors="strict", max_num_fields=32)
     except (ValueError, UnicodeDecodeError):
-        raise Problem(400, "bad_query", "the query string cannot be parsed") from None
+        raise Refused(Problem.BAD_QUERY, detail="the query string cannot be parsed") from None
     q = {}
     for name, values in raw.items():
         if name not in allowed:
             shown = name.encode("utf-8", "backslashreplace").decode()[:40]
-            raise Problem(400, "bad_query", f"unknown parameter {shown!r} (known: {', '.join(allowed)})")
+            raise Refused(Problem.BAD_QUERY, detail=f"unknown parameter {shown!r} (known: {', '.join(allowed)})")
         if len(values) != 1 or not values[0] or not wire._text_ok(values[0]):
-            raise Problem(400, "bad_query", f"{name} must be given once, not empty")
+            raise Refused(Problem.BAD_QUERY, detail=f"{name} must be given once, not empty")
         choices = allowed[name]
         if choices is not None and values[0] not in choices:
-            raise Problem(400, "bad_query", f"{name} must be one of {', '.join(choices)}")
+            raise Refused(Problem.BAD_QUERY, detail=f"{name} must be one of {', '.join(choices)}")
         q[name] = values[0]
     return q
 
@@ -227,7 +218,8 @@ def period(q: dict[str, str], today: date) -> tuple[str, date, date, str]:
             last = qn * 3
             return "quarter", date(y, last - 2, 1), date(y, last, calendar.monthrange(y, last)[1]), f"{y:04d}-Q{qn}"
     except (ValueError, TypeError):
-        raise Problem(400, "bad_query", "give day=YYYY-MM-DD, month=YYYY-MM or quarter=YYYY-Qn (Q1-Q4)") from None
+        raise Refused(Problem.BAD_QUERY,
+                      detail="give day=YYYY-MM-DD, month=YYYY-MM or quarter=YYYY-Qn (Q1-Q4)") from None
     return "day", today, today, today.isoformat()
 
 
@@ -239,10 +231,7 @@ def report_totals(request):
                                "counter": None, "officer": None, "by": ("counter", "officer"),
                                "scale": tuple(SCALES), "format": ("json", "csv")})
     kind, d_from, d_to, label = period(q, datetime.fromtimestamp(current().clock(), REPORT_TZ).date())
-    try:
-        result = reports.totals(current().alias, q, d_from, d_to, label)
-    except reports.NotFound as e:
-        raise Problem(404, e.code, str(e)) from None
+    result = reports.totals(current().alias, q, d_from, d_to, label)
     result["period"] = kind
     if q.get("format", "json") == "csv":
         return stamp(reports.totals_csv(result, SCALES[q.get("scale", "sipas5")], q.get("by", "counter"), label))
@@ -254,10 +243,7 @@ def report_chain(request):
     """Each kiosk's chain: how far it reaches and its gaps, breaks and edits; refused conflicts."""
     authorise_report(request)
     q = query_params(request, {"kiosk": None})
-    try:
-        return reports.chains(current().alias, q.get("kiosk"))
-    except reports.NotFound as e:
-        raise Problem(404, e.code, str(e)) from None
+    return reports.chains(current().alias, q.get("kiosk"))
 
 
 II7_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -277,22 +263,23 @@ def report_ii7(request):
     by_token = bool(token) and given.startswith("Bearer ") and \
         hmac.compare_digest(given[7:].encode("utf-8", "replace"), token.encode())
     if not by_token and not logged_in:
-        raise Problem(401, "bad_token", "log in, or give 'Authorization: Bearer <report token>'")
+        raise Refused(Problem.BAD_TOKEN, detail="log in, or give 'Authorization: Bearer <report token>'")
     q = query_params(request, {"unit": None, "from": None, "to": None, "format": tuple(II7_TYPES)})
     for name in ("unit", "from", "to"):
         if name not in q:
-            raise Problem(400, "bad_query", "give unit=ID (a commune, a centre or a kiosk), from=YYYY-MM-DD and to=YYYY-MM-DD")
+            raise Refused(Problem.BAD_QUERY,
+                          detail="give unit=ID (a commune, a centre or a kiosk), from=YYYY-MM-DD and to=YYYY-MM-DD")
     try:
         d_from, d_to = date.fromisoformat(q["from"]), date.fromisoformat(q["to"])
     except ValueError:
-        raise Problem(400, "bad_query", "from and to must be dates, YYYY-MM-DD") from None
+        raise Refused(Problem.BAD_QUERY, detail="from and to must be dates, YYYY-MM-DD") from None
     if d_to < d_from or (d_to - d_from).days > 800:
-        raise Problem(400, "bad_query", "the period must run forwards and span at most 800 days")
+        raise Refused(Problem.BAD_QUERY, detail="the period must run forwards and span at most 800 days")
     target = ii7.resolve(q["unit"])
     if target is None:
-        raise Problem(404, "unknown_unit", f"no commune, centre or kiosk {q['unit'][:64]!r}")
+        raise Refused(Problem.UNKNOWN_UNIT, unit=q["unit"][:64])
     if not by_token and not ii7.allowed(user, target):
-        raise Problem(403, "forbidden", "this account may not see that unit")
+        raise Refused(Problem.FORBIDDEN)
     fmt = q.get("format", "xlsx")
     body = ii7.render_for(current().alias, target, d_from, d_to, fmt)
     from central.views import audit
@@ -308,17 +295,17 @@ def report_ii7(request):
 
 def not_found(request, exception=None):
     """404 as JSON."""
-    return problem_response(Problem(404, "not_found", f"no endpoint {request.path[:100]}; see /openapi.json"))
+    return problem_response(Refused(Problem.NOT_FOUND, path=request.path[:100]))
 
 
 def bad_request(request, exception=None):
     """400 as JSON."""
-    return problem_response(Problem(400, "bad_request", "the request cannot be read"))
+    return problem_response(Refused(Problem.BAD_REQUEST))
 
 
 def server_error(request):
     """500 as JSON (a bug: logged with its traceback by Django, answered without one)."""
-    return problem_response(Problem(500, "internal", "internal error; it has been logged"))
+    return problem_response(Refused(Problem.INTERNAL))
 
 
 def db_cursor():

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import os
 from email.utils import formatdate
+from http import HTTPStatus
 from pathlib import Path
 
+from rating.problems import Problem, Refused
 from central.runtime import Runtime, activate, deactivate
 
 _setup_done = False
@@ -57,17 +59,20 @@ class CentralApp:
         # Django parses Content-Length with int() in places: "²" (a byte 0xb2) or 5,000 digits would
         # be a 500 there. Anything but a few ASCII digits is answered here.
         if length and not (length.isascii() and length.isdigit() and len(length) <= 15):
-            return self._refuse(start_response, "400 Bad Request", "bad_length", "Content-Length must be a number of bytes")
+            return self._refuse(start_response, Refused(Problem.BAD_LENGTH))
         token = activate(self.runtime)
         try:
             return self.django(environ, start_response)
         finally:
             deactivate(token)
 
-    def _refuse(self, start_response, status: str, code: str, reason: str):
-        body = json.dumps({"error": code, "reason": reason}).encode()
-        start_response(status, [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(body))),
-                                ("Date", formatdate(self.runtime.clock(), usegmt=True))])
+    def _refuse(self, start_response, refusal: Refused):
+        # Before Django: the catalogue's body, written here (Django's JSON answer is not reachable yet).
+        body = json.dumps(refusal.body()).encode()
+        status = HTTPStatus(refusal.status)
+        start_response(f"{status.value} {status.phrase}", [
+            ("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(body))),
+            ("Date", formatdate(self.runtime.clock(), usegmt=True))])
         return [body]
 
 

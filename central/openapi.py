@@ -13,10 +13,9 @@ from rating.scales import SCALES
 from rating.sipas import ELEMENTS
 
 from rating import wire
+from rating.problems import CODES, Problem
 
 _HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
-_ERROR = {"type": "object", "required": ["error", "reason"],
-          "properties": {"error": {"type": "string"}, "reason": {"type": "string"}}}
 _LEVELS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
 _SUMMARY = {
     "type": "object", "required": ["levels", "total", "satisfied", "satisfied_pct", "flagged"],
@@ -26,13 +25,35 @@ _SUMMARY = {
 }
 
 
-def _error_responses(*codes: int) -> dict[str, Any]:
-    text = {400: "Malformed request", 405: "Method not allowed (see the Allow header)", 401: "Not authenticated (see the error code)", 403: "Reports disabled",
-            404: "Unknown kiosk, centre or unit", 409: "A UUID or sequence number reused with other content",
-            411: "Content-Length missing", 413: "Body too large",
-            503: "Busy: another request stored some of the rows meanwhile; send again (see Retry-After)"}
-    return {str(c): {"description": text[c], "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-            for c in codes}
+# The JSON type of each field a refusal carries beside error and reason (the catalogue names them).
+_PROBLEM_FIELDS = {"limit": {"type": "integer", "description": "the body limit in bytes"},
+                   "server_time": {"type": "integer", "description": "the server's clock, Unix seconds"},
+                   "conflicting": {"type": "array", "items": {"type": "string"},
+                                   "description": "the UUIDs (or questionnaire keys) held with other content"}}
+# What any request can meet, whatever its path: framing the service cannot read, a wrong method, a bug.
+_ANYWHERE = (Problem.BAD_LENGTH, Problem.BAD_REQUEST, Problem.METHOD_NOT_ALLOWED, Problem.INTERNAL)
+_BATCHES = (Problem.TRUNCATED, Problem.BAD_BATCH, Problem.UNSIGNED, Problem.BAD_TIMESTAMP, Problem.BAD_SIGNATURE,
+            Problem.STALE_TIMESTAMP, Problem.UNKNOWN_KIOSK, Problem.CONFLICT, Problem.LENGTH_REQUIRED,
+            Problem.TOO_LARGE, Problem.BUSY)
+_REPORTS = (Problem.BAD_QUERY, Problem.BAD_TOKEN, Problem.REPORTS_DISABLED, Problem.NO_SUCH_KIOSK)
+
+
+def _error_schema() -> dict[str, Any]:
+    """The body of every refusal, its ``error`` one of the catalogue's codes (each listed with its meaning)."""
+    listed = "\n".join(f"- `{p.code}` ({p.status}): {p.summary}" for p in Problem)
+    return {"type": "object", "required": ["error", "reason"],
+            "properties": {"error": {"type": "string", "enum": sorted(CODES), "description": listed},
+                           "reason": {"type": "string"}, **_PROBLEM_FIELDS}}
+
+
+def _error_responses(*problems: Problem) -> dict[str, Any]:
+    """The refusals an operation can answer, by status, each status described by its codes."""
+    by_status: dict[int, list[Problem]] = {}
+    for p in (*problems, *_ANYWHERE):
+        by_status.setdefault(p.status, []).append(p)
+    return {str(status): {"description": "; ".join(f"`{p.code}`: {p.summary}" for p in listed),
+                          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            for status, listed in sorted(by_status.items())}
 
 
 def _object(fields: tuple[str, ...], props: dict[str, Any]) -> dict[str, Any]:
@@ -114,13 +135,17 @@ def openapi_spec() -> dict[str, Any]:
         "openapi": "3.0.3",
         "info": {"title": "Satisfaction-rating central scoring service", "version": "1",
                  "description": "Receives signed vote batches from kiosks and reports totals (criterion II.7). "
-                                "Signing: HMAC-SHA256 over timestamp, method, path and the body's SHA-256."},
+                                "Signing: HMAC-SHA256 over timestamp, method, path and the body's SHA-256. "
+                                "Every refusal is an Error whose code is listed there; any other path answers 404 "
+                                f"`{Problem.NOT_FOUND.code}`."},
         "paths": {
             "/healthz": {"get": {"summary": "Liveness, without authentication", "responses": {
                 "200": {"description": "Up", "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}}}}}}}},
+                    "type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}}}}},
+                **_error_responses()}}},
             "/openapi.json": {"get": {"summary": "This document", "responses": {
-                "200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+                "200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}},
+                **_error_responses()}}},
             "/v1/batches": {"post": {
                 "summary": "Upload a signed batch of votes and reasons (and, from protocol 1.2, questionnaire rows); "
                            "idempotent by UUID",
@@ -128,14 +153,14 @@ def openapi_spec() -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}}},
                 "responses": {"200": {"description": "Receipt", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Receipt"}}}},
-                    **_error_responses(400, 401, 409, 411, 413, 503)}}},
+                    **_error_responses(*_BATCHES)}}},
             "/v1/reports/totals": {"get": {
                 "summary": "Totals per counter or officer, in the kiosk's `totals --json` shape",
                 "security": [{"reportToken": []}], "parameters": report_params,
                 "responses": {"200": {"description": "Totals", "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Totals"}},
                     "text/csv": {"schema": {"type": "string"}}}},
-                    **_error_responses(400, 401, 403, 404)}}},
+                    **_error_responses(*_REPORTS, Problem.UNKNOWN_CENTRE)}}},
             "/v1/reports/ii7": {"get": {
                 "summary": "The II.7 workbook (xlsx), PDF or model (json) for a commune, a centre or a kiosk",
                 "security": [{"reportToken": []}],
@@ -149,7 +174,7 @@ def openapi_spec() -> dict[str, Any]:
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}},
                     "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                     "application/json": {"schema": {"type": "object"}}}},
-                    **_error_responses(400, 401, 403, 404)}}},
+                    **_error_responses(Problem.BAD_QUERY, Problem.BAD_TOKEN, Problem.UNKNOWN_UNIT, Problem.FORBIDDEN)}}},
             "/v1/reports/chain": {"get": {
                 "summary": "Each kiosk's hash chain: head, gaps, breaks, edits; refused conflicts",
                 "security": [{"reportToken": []}],
@@ -158,12 +183,12 @@ def openapi_spec() -> dict[str, Any]:
                     "type": "object", "required": ["kiosks", "conflicts"],
                     "properties": {"kiosks": {"type": "array", "items": {"$ref": "#/components/schemas/Chain"}},
                                    "conflicts": {"type": "array", "items": {"type": "object"}}}}}}},
-                    **_error_responses(400, 401, 403, 404)}}},
+                    **_error_responses(*_REPORTS)}}},
         },
         "components": {
             "securitySchemes": {"reportToken": {"type": "http", "scheme": "bearer"}},
             "schemas": {
-                "Error": _ERROR,
+                "Error": _error_schema(),
                 "Vote": vote,
                 "Batch": {"type": "object", "required": ["kiosk_id"], "additionalProperties": False, "properties": {
                     "kiosk_id": {"type": "string"},

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rating import signing
+from rating.problems import Problem
 from central.registry_file import load_registry
 from rating.wire import KIOSK_ID_RE
 
@@ -93,12 +94,12 @@ def authenticate(kiosk_id: str, timestamp: str | None, signature: str | None, me
     :class:`rating.signing.SignatureError` otherwise."""
     kiosk = Kiosk.objects.filter(id=kiosk_id, retired_at__isnull=True).first() if KIOSK_ID_RE.match(kiosk_id) else None
     if kiosk is None:
-        raise signing.SignatureError("unknown_kiosk", f"kiosk {kiosk_id[:64]!r} is not registered with this service")
+        raise signing.SignatureError(Problem.UNKNOWN_KIOSK, kiosk=kiosk_id[:64])
     try:
         signing.verify(kiosk.secret.encode(), timestamp, signature, method, path, body, now, window_s)
     except signing.SignatureError as e:
         overlap = kiosk.previous_secret and kiosk.previous_until and kiosk.previous_until.timestamp() > now
-        if e.code != "bad_signature" or not overlap:
+        if e.problem is not Problem.BAD_SIGNATURE or not overlap:
             raise
         signing.verify(kiosk.previous_secret.encode(), timestamp, signature, method, path, body, now, window_s)
     return kiosk

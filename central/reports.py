@@ -15,6 +15,7 @@ from rating import totals as kiosk_totals
 from rating.units import Counter
 from rating.export import table_csv_rows
 from rating.scales import SCALES, Scale
+from rating.problems import Problem, Refused
 
 from central import ingest
 from central.access import kiosks_under
@@ -22,14 +23,6 @@ from central.source import Source
 from central.models import Kiosk, Unit
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-class NotFound(LookupError):
-    """An unknown kiosk or unit; ``code`` is the API's error code."""
-
-    def __init__(self, code: str, reason: str):
-        self.code = code
-        super().__init__(reason)
 
 
 def safe_cell(value: Any) -> Any:
@@ -58,7 +51,7 @@ def totals(alias: str, q: dict[str, str], d_from: date, d_to: date, label: str) 
     source = Source(alias)
     if "kiosk" in q:
         if not Kiosk.objects.filter(id=q["kiosk"]).exists():
-            raise NotFound("unknown_kiosk", f"no kiosk {q['kiosk']!r}")
+            raise Refused(Problem.NO_SUCH_KIOSK, kiosk=q["kiosk"])
         filters["kiosk_id"] = q["kiosk"]
         counters = [Counter(c, n) for c, n in source.query(
             "SELECT counter_id, name FROM counters WHERE kiosk_id = ? ORDER BY counter_id", [q["kiosk"]])]
@@ -67,7 +60,7 @@ def totals(alias: str, q: dict[str, str], d_from: date, d_to: date, label: str) 
             Unit.objects.filter(id=q["centre"]).exclude(kind="city").first()
         ids = tuple(kiosks_under(unit)) if unit else ()
         if not ids:
-            raise NotFound("unknown_centre", f"no kiosk is registered for centre {q['centre']!r}")
+            raise Refused(Problem.UNKNOWN_CENTRE, centre=q["centre"])
         filters["kiosk_id"] = ids
     for name, column in (("counter", "counter_id"), ("officer", "officer")):
         if name in q:
@@ -96,7 +89,7 @@ def totals_csv(result: dict[str, Any], scale: Scale, by: str, label: str) -> Htt
 def chains(alias: str, kiosk: str | None) -> dict[str, Any]:
     """Every kiosk's chain (or one's), issues bounded per kiosk, and the refused conflicts."""
     if kiosk is not None and not Kiosk.objects.filter(id=kiosk).exists():
-        raise NotFound("unknown_kiosk", f"no kiosk {kiosk!r}")
+        raise Refused(Problem.NO_SUCH_KIOSK, kiosk=kiosk)
     ids = [kiosk] if kiosk else sorted(Kiosk.objects.values_list("id", flat=True))
     with connections[alias].cursor() as cur:
         kiosks = [ingest.chain_report(cur, k, 1000) for k in ids]

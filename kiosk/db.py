@@ -43,6 +43,18 @@ def is_damage(e: sqlite3.DatabaseError) -> bool:
     return "malformed" in msg or "not a database" in msg or "corrupt" in msg
 
 
+def is_disk_full(e: sqlite3.Error) -> bool:
+    """True when SQLite refused a write for want of space (its result code ``SQLITE_FULL``).
+
+    SQLite turns a write the system refused with ``ENOSPC`` into ``SQLITE_FULL``; Python's sqlite3 gives
+    that result code (``sqlite_errorcode``) but not the system's errno, so the code is what is read — not
+    the message, whose words are SQLite's to change and which a trigger's or a constraint's text can
+    imitate. (Over a disk quota, ``EDQUOT``, SQLite reports a write I/O error instead, without the errno.)
+    """
+    code = getattr(e, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == sqlite3.SQLITE_FULL   # the primary code of any extended one
+
+
 def damaged(path: Path, e: sqlite3.DatabaseError) -> StoreDamagedError:
     """The error to raise when reading ``path`` met damage: which file, that it is damaged, what to do."""
     return StoreDamagedError(f"{path}: the vote database is damaged ({e}) — {DAMAGED_HINT}")

@@ -17,6 +17,7 @@ from typing import Any, Iterable
 from rating.wire import WIRE_FIELDS
 
 from .store import VOTE_COLUMNS, VoteStore
+from .syncstate import SyncState
 from rating.totals import fold_levels
 
 _WIRE_SQL = ", ".join(WIRE_FIELDS)
@@ -27,8 +28,8 @@ def pending_votes(store: VoteStore, limit: int) -> list[dict[str, Any]]:
     """The oldest ``limit`` votes waiting to be sent, in sequence order (bounded memory)."""
     # "!= 'synced'" is the partial index's own condition: with it the outbox is read from the index,
     # not by scanning years of synced votes.
-    rows = store.query(f"SELECT {_WIRE_SQL} FROM votes WHERE sync_state != 'synced' AND sync_state = 'pending' "
-                       "ORDER BY seq LIMIT ?", (limit,))
+    rows = store.query(f"SELECT {_WIRE_SQL} FROM votes WHERE sync_state != '{SyncState.SYNCED}' "
+                       f"AND sync_state = '{SyncState.PENDING}' ORDER BY seq LIMIT ?", (limit,))
     return [dict(zip(WIRE_FIELDS, row)) for row in rows]
 
 
@@ -36,17 +37,20 @@ def pending_reasons(store: VoteStore, limit: int) -> list[dict[str, Any]]:
     """Reasons waiting to be sent whose vote is not quarantined (they may follow a vote synced earlier)."""
     rows = store.query(
         "SELECT r.vote_uuid, r.element, r.recorded_at FROM vote_reasons r JOIN votes v ON v.uuid = r.vote_uuid "
-        "WHERE r.sync_state != 'synced' AND r.sync_state = 'pending' AND v.sync_state != 'quarantined' "
+        f"WHERE r.sync_state != '{SyncState.SYNCED}' AND r.sync_state = '{SyncState.PENDING}' "
+        f"AND v.sync_state != '{SyncState.QUARANTINED}' "
         "ORDER BY v.seq, r.element LIMIT ?", (limit,))
     return [{"vote_uuid": u, "element": e, "recorded_at": t} for u, e, t in rows]
 
 
 def count_pending(store: VoteStore) -> dict[str, int]:
     """How many votes and reasons are waiting, and how many votes are quarantined."""
-    votes = dict(store.query("SELECT sync_state, count(*) FROM votes WHERE sync_state != 'synced' GROUP BY 1"))
-    reasons = store.query("SELECT count(*) FROM vote_reasons WHERE sync_state != 'synced' "
-                          "AND sync_state = 'pending'")[0][0]
-    return {"votes": votes.get("pending", 0), "reasons": reasons, "quarantined": votes.get("quarantined", 0)}
+    votes = dict(store.query(f"SELECT sync_state, count(*) FROM votes WHERE sync_state != '{SyncState.SYNCED}' "
+                             "GROUP BY 1"))
+    reasons = store.query(f"SELECT count(*) FROM vote_reasons WHERE sync_state != '{SyncState.SYNCED}' "
+                          f"AND sync_state = '{SyncState.PENDING}'")[0][0]
+    return {"votes": votes.get(SyncState.PENDING, 0), "reasons": reasons,
+            "quarantined": votes.get(SyncState.QUARANTINED, 0)}
 
 
 def mark_synced(store: VoteStore, vote_uuids: Iterable[str], reasons: Iterable[tuple[str, str]], at: datetime) -> int:
@@ -57,10 +61,12 @@ def mark_synced(store: VoteStore, vote_uuids: Iterable[str], reasons: Iterable[t
 
     def work(conn: sqlite3.Connection) -> int:
         before = conn.total_changes
-        conn.executemany("UPDATE votes SET sync_state = 'synced', synced_at = ? WHERE uuid = ? AND sync_state = 'pending'",
+        conn.executemany(f"UPDATE votes SET sync_state = '{SyncState.SYNCED}', synced_at = ? WHERE uuid = ? "
+                         f"AND sync_state = '{SyncState.PENDING}'",
                          [(stamp, u) for u in uuids])
         changed = conn.total_changes - before
-        conn.executemany("UPDATE vote_reasons SET sync_state = 'synced' WHERE vote_uuid = ? AND element = ?", keys)
+        conn.executemany(f"UPDATE vote_reasons SET sync_state = '{SyncState.SYNCED}' WHERE vote_uuid = ? "
+                         "AND element = ?", keys)
         return changed
 
     return store.write(work)
@@ -72,7 +78,8 @@ def quarantine(store: VoteStore, vote_uuids: Iterable[str], reason: str, at: dat
     uuids = list(vote_uuids)
 
     def work(conn: sqlite3.Connection) -> int:
-        conn.executemany("UPDATE votes SET sync_state = 'quarantined' WHERE uuid = ? AND sync_state = 'pending'",
+        conn.executemany(f"UPDATE votes SET sync_state = '{SyncState.QUARANTINED}' WHERE uuid = ? "
+                         f"AND sync_state = '{SyncState.PENDING}'",
                          [(u,) for u in uuids])
         conn.executemany("INSERT OR REPLACE INTO sync_quarantine (vote_uuid, reason, at) VALUES (?, ?, ?)",
                          [(u, reason[:500], stamp) for u in uuids])
@@ -84,7 +91,8 @@ def quarantine(store: VoteStore, vote_uuids: Iterable[str], reason: str, at: dat
 def release_quarantine(store: VoteStore) -> int:
     """Put every quarantined vote back in the outbox (the manager's "retry"); return how many."""
     def work(conn: sqlite3.Connection) -> int:
-        n = conn.execute("UPDATE votes SET sync_state = 'pending' WHERE sync_state = 'quarantined'").rowcount
+        n = conn.execute(f"UPDATE votes SET sync_state = '{SyncState.PENDING}' "
+                         f"WHERE sync_state = '{SyncState.QUARANTINED}'").rowcount
         conn.execute("DELETE FROM sync_quarantine")
         return n
 
@@ -131,7 +139,7 @@ def local_synced_totals(store: VoteStore, day: str, counter: str, scale: str) ->
     """Level counts and flagged count of the *synced* votes for one day, counter and scale."""
     return fold_levels(store.query(
         "SELECT level, flag IS NOT NULL, count(*) FROM votes WHERE local_date = ? AND counter_id = ? AND scale = ? "
-        "AND sync_state = 'synced' GROUP BY 1, 2", (day, counter, scale)))
+        f"AND sync_state = '{SyncState.SYNCED}' GROUP BY 1, 2", (day, counter, scale)))
 
 
 def record_comparison(store: VoteStore, server_totals: list[dict[str, Any]], at: datetime) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ import hmac
 import logging
 import os
 import time
+from enum import Enum
 from typing import Callable, Protocol
 
 log = logging.getLogger("kiosk.pin")
@@ -23,6 +24,15 @@ MIN_DIGITS, MAX_DIGITS = 4, 8
 MAX_TRIES = 5
 LOCKOUT_S = 300.0
 _N, _R, _P = 2**14, 8, 1  # scrypt cost: ~50 ms here, much more for a guesser with the file
+
+
+class Attempt(Enum):
+    """What a PIN attempt came to (never stored nor shown as such: the manager screen words each)."""
+
+    OK = "ok"
+    WRONG = "wrong"
+    LOCKED = "locked"   # five wrong tries, now or before: even the right PIN waits for the lock-out's end
+    UNSET = "unset"     # no PIN stored yet: ``set-pin`` first
 
 
 class PinError(ValueError):
@@ -117,27 +127,27 @@ class PinPad:
             self._unlock()
         return left
 
-    def attempt(self, pin: str) -> str:
-        """``"ok"``, ``"wrong"``, ``"locked"`` or ``"unset"``."""
+    def attempt(self, pin: str) -> Attempt:
+        """Try ``pin``: :class:`Attempt` says whether it opened the pad, was wrong, met a lock-out or no PIN."""
         stored = self.stored()
         if not stored:
-            return "unset"
+            return Attempt.UNSET
         if self.locked_for() > 0:
-            return "locked"
+            return Attempt.LOCKED
         if verify_pin(pin, stored):
             if self.failures:
                 self.failures = 0
                 self._save()
-            return "ok"
+            return Attempt.OK
         self.failures += 1
         if self.failures >= MAX_TRIES:
             self.failures, self.locked_until = 0, self.clock() + LOCKOUT_S
             log.warning("manager PIN: %d wrong tries; the pad is locked for %d s", MAX_TRIES, round(LOCKOUT_S))
             self._save(end=self.wall() + LOCKOUT_S)
-            return "locked"
+            return Attempt.LOCKED
         log.warning("manager PIN: wrong PIN (try %d of %d)", self.failures, MAX_TRIES)
         self._save()
-        return "wrong"
+        return Attempt.WRONG
 
     def _unlock(self) -> None:
         self.locked_until = 0.0

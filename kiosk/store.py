@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from rating import chain
 from . import chainhead
-from .db import BUSY_TIMEOUT_MS, StoreError, StoreOpenError, connect, damaged, is_damage, migrate
+from .db import BUSY_TIMEOUT_MS, StoreError, StoreOpenError, connect, damaged, is_damage, is_disk_full, migrate
 from rating.hours import ALWAYS_OPEN, OpeningHours
 from .questionnaire.schema import v4_questionnaires as _v4_questionnaires
+from .syncstate import SyncState
 from rating.scales import get_scale
 from rating.sipas import ELEMENTS as SIPAS_ELEMENTS
 from rating.vote import REPEAT, SOURCE_RE
@@ -84,19 +85,19 @@ def _v1_votes_and_reasons(db: sqlite_utils.Database) -> None:
         pk="seq",
         not_null={"uuid", "kiosk_id", "counter_id", "level", "scale", "source", "local_time",
                   "prev_hash", "hash", "local_date", "ts_ms", "sync_state"},
-        defaults={"sync_state": "pending"},
+        defaults={"sync_state": SyncState.PENDING},
     )
     db["votes"].create_index(["uuid"], unique=True, index_name="votes_uuid")
     # Covering index for a day's totals: a range scan, however many years the file holds.
     db["votes"].create_index(["local_date", "scale", "counter_id", "level", "flag"], index_name="votes_by_day")
     # The misuse check reads the last vote at a counter.
     db["votes"].create_index(["counter_id", "seq"], index_name="votes_by_counter")
-    db.execute("CREATE INDEX votes_unsynced ON votes(seq) WHERE sync_state != 'synced'")
+    db.execute(f"CREATE INDEX votes_unsynced ON votes(seq) WHERE sync_state != '{SyncState.SYNCED}'")
     db["vote_reasons"].create(
         {"vote_uuid": str, "element": str, "recorded_at": str, "sync_state": str},
         pk=("vote_uuid", "element"),
         not_null={"recorded_at", "sync_state"},
-        defaults={"sync_state": "pending"},
+        defaults={"sync_state": SyncState.PENDING},
         foreign_keys=[("vote_uuid", "votes", "uuid")],
     )
 
@@ -108,7 +109,7 @@ def _v2_sync_bookkeeping(db: sqlite_utils.Database) -> None:
     db["sync_mismatches"].create({"local_date": str, "counter_id": str, "scale": str, "local": str, "server": str,
                                   "at": str}, pk=("local_date", "counter_id", "scale"))
     db["sync_meta"].create({"key": str, "value": str}, pk="key")
-    db.execute("CREATE INDEX reasons_unsynced ON vote_reasons(vote_uuid) WHERE sync_state != 'synced'")
+    db.execute(f"CREATE INDEX reasons_unsynced ON vote_reasons(vote_uuid) WHERE sync_state != '{SyncState.SYNCED}'")
 
 
 def _v3_roster_settings_hours(db: sqlite_utils.Database) -> None:
@@ -340,7 +341,7 @@ class VoteStore:
                 self._chainer = None  # it may have advanced past rows that were rolled back
                 self._rollback()
                 msg = str(e)
-                if "full" in msg:
+                if is_disk_full(e):
                     raise DiskFullError(f"{self.path}: {what} NOT recorded: the disk is full ({msg}). "
                                         "Free some space; recording resumes by itself.") from None
                 raise VoteNotRecorded(f"{self.path}: {what} NOT recorded: {msg}") from None

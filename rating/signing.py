@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from rating.problems import Problem, Refused
+
 HEADER_ID = "X-Kiosk-Id"
 HEADER_TIMESTAMP = "X-Kiosk-Timestamp"
 HEADER_SIGNATURE = "X-Kiosk-Signature"
@@ -44,29 +46,25 @@ def signed_headers(kiosk_id: str, secret: bytes, timestamp: int, method: str, pa
             HEADER_SIGNATURE: sign(secret, timestamp, method, path, body)}
 
 
-class SignatureError(Exception):
-    """Why a request's signature is refused. ``code`` is machine-readable, the message is for people."""
-
-    def __init__(self, code: str, reason: str):
-        self.code = code
-        super().__init__(reason)
+class SignatureError(Refused):
+    """Why a request's signature is refused: one of the catalogue's 401 entries (:mod:`rating.problems`)."""
 
 
 def verify(secret: bytes, timestamp: str | None, signature: str | None, method: str, path: str, body: bytes,
            now: float, window_s: int = DEFAULT_WINDOW_S) -> int:
     """Check a request's timestamp and signature; return the timestamp or raise :class:`SignatureError`."""
     if not timestamp or not signature:
-        raise SignatureError("unsigned", f"missing {HEADER_TIMESTAMP} or {HEADER_SIGNATURE} header")
+        raise SignatureError(Problem.UNSIGNED, timestamp_header=HEADER_TIMESTAMP, signature_header=HEADER_SIGNATURE)
     # isdigit() alone accepts "²" (a byte 0xb2 read as Latin-1), which int() then refuses.
     if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
-        raise SignatureError("bad_timestamp", f"{HEADER_TIMESTAMP} must be Unix seconds")
+        raise SignatureError(Problem.BAD_TIMESTAMP, timestamp_header=HEADER_TIMESTAMP)
     ts = int(timestamp)
     expected = sign(secret, ts, method, path, body)
     if not hmac.compare_digest(expected, signature.strip().lower()):
-        raise SignatureError("bad_signature", "the signature does not match (wrong secret, or the request was altered)")
+        raise SignatureError(Problem.BAD_SIGNATURE)
     if abs(now - ts) > window_s:
-        raise SignatureError("stale_timestamp", f"the timestamp is {now - ts:+.0f} s from the server's clock "
-                                                f"(the window is ±{window_s} s); correct the clock from the Date header")
+        # server_time goes into the answer: a kiosk corrects its clock from it (or from Date) and sends again.
+        raise SignatureError(Problem.STALE_TIMESTAMP, offset=now - ts, window_s=window_s, server_time=int(now))
     return ts
 
 

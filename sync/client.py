@@ -47,6 +47,7 @@ from kiosk.questionnaire import outbox as q_outbox
 from kiosk.store import VoteStore
 
 from rating import signing
+from rating.problems import Problem
 from rating.wire import MAX_Q_ANSWERS, acknowledged, acknowledged_questionnaires, encode_batch
 
 log = logging.getLogger("kiosk.sync")
@@ -191,7 +192,7 @@ class SyncClient:
             if 200 <= status < 300:
                 return response
             reason = _reason(response)
-            if status == 401 and _error_code(response) == "stale_timestamp" and not corrected_clock:
+            if _problem(response) is Problem.STALE_TIMESTAMP and not corrected_clock:
                 self._correct_clock(response)
                 corrected_clock = True
                 last = _Retry(f"clock corrected: {reason}", wait_s=0)
@@ -398,8 +399,9 @@ def _json(response: requests.Response) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _error_code(response: requests.Response) -> str | None:
-    return _json(response).get("error")
+def _problem(response: requests.Response) -> Problem | None:
+    """The catalogue entry the service refused with (None for a 2xx, a proxy's page or an unknown code)."""
+    return Problem.of(response.status_code, _json(response).get("error"))
 
 
 def _reason(response: requests.Response) -> str:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk.store import DiskFullError, VoteStore
+from kiosk.store import DiskFullError, VoteNotRecorded, VoteStore
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -66,3 +66,33 @@ def test_a_full_disk_refuses_the_vote_loudly_and_recovers_when_space_returns(sma
     assert vote.seq == len(acknowledged) + 1
     assert store.verify_chain() is None and store.integrity_check() == ["ok"]
     store.close()
+
+
+def _vote_until_refused(store, t0) -> Exception | None:
+    for i in range(1, 5000):
+        try:
+            store.record_vote("Q1", "HL", at=t0 + timedelta(seconds=11 * i))
+        except VoteNotRecorded as e:
+            return e
+    return None
+
+
+def test_sqlites_own_full_answer_is_a_full_disk_even_without_a_small_filesystem(tmp_path):
+    """SQLite answers SQLITE_FULL when a write needs a page past ``max_page_count`` exactly as when the disk
+    refuses one: the store must read the answer's code, and tell the manager to free space."""
+    t0 = datetime(2026, 11, 20, 8, tzinfo=TZ)
+    with VoteStore.open(tmp_path / "votes.db", kiosk_id="k", tz=TZ) as store:
+        store.record_vote("Q1", "HL", at=t0)
+        pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+        store.conn.execute(f"PRAGMA max_page_count = {pages}")
+        refused = _vote_until_refused(store, t0)
+        assert isinstance(refused, DiskFullError) and "disk is full" in str(refused)
+
+
+def test_a_refusal_whose_words_say_full_is_not_taken_for_a_full_disk(tmp_path):
+    t0 = datetime(2026, 11, 20, 8, tzinfo=TZ)
+    with VoteStore.open(tmp_path / "votes.db", kiosk_id="k", tz=TZ) as store:
+        store.conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON votes "
+                           "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+        refused = _vote_until_refused(store, t0)
+        assert isinstance(refused, VoteNotRecorded) and not isinstance(refused, DiskFullError)

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from kiosk.pin import (FAILURES_SETTING, LOCKED_UNTIL_SETTING, LOCKOUT_S, SETTING, PinError, PinPad, hash_pin,
+from kiosk.pin import (FAILURES_SETTING, LOCKED_UNTIL_SETTING, LOCKOUT_S, SETTING, Attempt, PinError, PinPad, hash_pin,
                        verify_pin)
 from tests.conftest import run_cli
 
@@ -29,19 +29,19 @@ def test_only_four_to_eight_ascii_digits_make_a_pin(bad):
 
 def test_without_a_stored_pin_nothing_opens_the_pad():
     pad = PinPad(lambda: None)
-    assert not pad.is_set and pad.attempt("0000") == "unset" and pad.attempt("1234") == "unset"
+    assert not pad.is_set and pad.attempt("0000") == Attempt.UNSET and pad.attempt("1234") == Attempt.UNSET
 
 
 def test_five_wrong_tries_lock_the_pad_for_five_minutes():
     now = [1000.0]
     pad = PinPad(lambda: hash_pin("2468", b"\x02" * 16), clock=lambda: now[0])
-    assert [pad.attempt("1111") for _ in range(4)] == ["wrong"] * 4
-    assert pad.attempt("1111") == "locked"
-    assert pad.attempt("2468") == "locked"  # even the right PIN, while locked
+    assert [pad.attempt("1111") for _ in range(4)] == [Attempt.WRONG] * 4
+    assert pad.attempt("1111") == Attempt.LOCKED
+    assert pad.attempt("2468") == Attempt.LOCKED  # even the right PIN, while locked
     now[0] += LOCKOUT_S - 1
-    assert pad.attempt("2468") == "locked"
+    assert pad.attempt("2468") == Attempt.LOCKED
     now[0] += 2
-    assert pad.attempt("2468") == "ok"
+    assert pad.attempt("2468") == Attempt.OK
 
 
 def test_set_pin_stores_a_hash_never_the_pin(config_path, config):
@@ -65,16 +65,16 @@ def test_failed_tries_and_the_lock_out_survive_a_restart_in_the_store_file(store
     store.set_setting(SETTING, hash_pin("2468", b"\x03" * 16))
     now, wall = [50.0], [1_800_000_000.0]
     pad = _pad_on(store, now, wall)
-    assert [pad.attempt("1111") for _ in range(3)] == ["wrong"] * 3
+    assert [pad.attempt("1111") for _ in range(3)] == [Attempt.WRONG] * 3
     assert store.get_setting(FAILURES_SETTING) == "3"
-    assert _pad_on(store, [7.0], wall).attempt("1111") == "wrong"  # a restart: the fourth try, not the first
+    assert _pad_on(store, [7.0], wall).attempt("1111") == Attempt.WRONG  # a restart: the fourth try, not the first
     restarted = _pad_on(store, [9.0], wall)
-    assert restarted.attempt("1111") == "locked"
+    assert restarted.attempt("1111") == Attempt.LOCKED
     assert float(store.get_setting(LOCKED_UNTIL_SETTING)) == wall[0] + LOCKOUT_S
     again = _pad_on(store, [3.0], [wall[0] + 60])  # restarted a minute later: four minutes left
-    assert again.attempt("2468") == "locked" and again.locked_for() == LOCKOUT_S - 60
+    assert again.attempt("2468") == Attempt.LOCKED and again.locked_for() == LOCKOUT_S - 60
     after = _pad_on(store, [4.0], [wall[0] + LOCKOUT_S + 1])
-    assert after.attempt("2468") == "ok" and store.get_setting(LOCKED_UNTIL_SETTING) == "0.0"
+    assert after.attempt("2468") == Attempt.OK and store.get_setting(LOCKED_UNTIL_SETTING) == "0.0"
 
 
 def test_a_wall_clock_set_backwards_never_locks_longer_than_the_lock_out_from_now(store):
@@ -101,4 +101,4 @@ def test_an_unreadable_stored_state_starts_with_no_failed_tries(store):
     store.set_setting(SETTING, hash_pin("2468", b"\x05" * 16))
     store.set_setting(FAILURES_SETTING, "lots")
     pad = _pad_on(store, [0.0], [1_800_000_000.0])
-    assert pad.locked_for() == 0 and pad.attempt("2468") == "ok"
+    assert pad.locked_for() == 0 and pad.attempt("2468") == Attempt.OK

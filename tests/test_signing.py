@@ -7,6 +7,7 @@ import hashlib
 import pytest
 
 from rating import signing
+from rating.problems import Problem
 
 # RFC 4231, section 4: HMAC-SHA-256 test cases 1-4, 6 and 7 (case 5 truncates the output).
 RFC4231 = [
@@ -45,16 +46,16 @@ def test_a_signature_verifies_and_any_change_breaks_it():
         args = dict(secret=secret, body=body, path="/v1/batches", method="POST") | change
         with pytest.raises(signing.SignatureError) as err:
             signing.verify(args["secret"], str(ts), sig, args["method"], args["path"], args["body"], now=ts)
-        assert err.value.code == "bad_signature"
+        assert err.value.problem is Problem.BAD_SIGNATURE
 
 
-@pytest.mark.parametrize("timestamp,signature,code", [
-    (None, "ab", "unsigned"), ("1800000000", None, "unsigned"), ("yesterday", "ab", "bad_timestamp"),
+@pytest.mark.parametrize("timestamp,signature,problem", [
+    (None, "ab", Problem.UNSIGNED), ("1800000000", None, Problem.UNSIGNED), ("yesterday", "ab", Problem.BAD_TIMESTAMP),
 ])
-def test_missing_or_malformed_headers_are_named(timestamp, signature, code):
+def test_missing_or_malformed_headers_are_named(timestamp, signature, problem):
     with pytest.raises(signing.SignatureError) as err:
         signing.verify(b"k", timestamp, signature, "POST", "/", b"", now=1_800_000_000)
-    assert err.value.code == code
+    assert err.value.problem is problem
 
 
 def test_a_timestamp_outside_the_window_is_stale():
@@ -62,4 +63,4 @@ def test_a_timestamp_outside_the_window_is_stale():
     sig = signing.sign(secret, ts, "POST", "/", b"")
     with pytest.raises(signing.SignatureError) as err:
         signing.verify(secret, str(ts), sig, "POST", "/", b"", now=ts + 301)
-    assert err.value.code == "stale_timestamp"
+    assert err.value.problem is Problem.STALE_TIMESTAMP and err.value.values["server_time"] == ts + 301

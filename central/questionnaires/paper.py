@@ -1,6 +1,6 @@
 """The paper form: an A4 PDF of a questionnaire's paper questions, ``count`` numbered forms for one
 centre, laid out as the II.7 report is (Nghị định 30/2020: the header blocks, Liberation Serif
-embedded, the same margins) with :mod:`rating.report.pdf`'s fonts, styles and rule.
+embedded, the same margins) with :mod:`rating.report.pdf_style`'s fonts, styles and rule.
 
 Each question has a tick box per choice, numbered as the keypad and the data-entry page count them
 (1 = the first choice, the best on a scale); the free-text question has lines to write on. The form
@@ -18,8 +18,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame, KeepTogether, PageBreak,
                                 PageTemplate, Spacer, Table, TableStyle)
 
-# The II.7 PDF's typography and blocks, reused (not copied): one look for every document the centre prints.
-from rating.report.pdf import _BASE_FONT, FAMILY, MARGINS, _p, _register_fonts, _Rule, _style, _Styles
+# The typography and blocks of the II.7 PDF, shared (not copied): one look for every document the centre prints.
+from rating.report.pdf_style import BASE_FONT, FAMILY, MARGINS, Rule, Styles, para, register_fonts, style
 from rating.report.text import MOTTO, MOTTO_SUB
 from rating.questionnaire.model import Question, Questionnaire
 
@@ -89,26 +89,26 @@ def _form_mark(canvas, doc) -> None:
 
 class _Form:
     def __init__(self, q: Questionnaire, centre_name: str, commune_name: str):
-        _register_fonts()
-        self.q, self.centre, self.commune, self.s = q, centre_name, commune_name, _Styles()
+        register_fonts()
+        self.q, self.centre, self.commune, self.s = q, centre_name, commune_name, Styles()
         self.width = PAGE[0] - MARGINS["leftMargin"] - MARGINS["rightMargin"]
-        self.small = _style("small", 10.5, leading=12.5)
-        self.small_c = _style("small_c", 8.5, align=1, leading=9.5)
-        self.qtext = _style("qtext", 11.5, leading=14)
+        self.small = style("small", 10.5, leading=12.5)
+        self.small_c = style("small_c", 8.5, align=1, leading=9.5)
+        self.qtext = style("qtext", 11.5, leading=14)
 
     def header(self) -> list:
         s = self.s
         left_w, right_w = self.width * 0.42, self.width * 0.58
-        left = [_p(self.commune.upper(), s.parent) if self.commune else Spacer(1, 0), _p(self.centre.upper(), s.unit),
-                _Rule(min(50 * mm, left_w * 0.5))]
-        right = [_p(MOTTO, s.motto), _p(MOTTO_SUB, s.motto_sub),
-                 _Rule(pdfmetrics.stringWidth(MOTTO_SUB, f"{FAMILY}-Bold", 13.5))]
+        left = [para(self.commune.upper(), s.parent) if self.commune else Spacer(1, 0), para(self.centre.upper(), s.unit),
+                Rule(min(50 * mm, left_w * 0.5))]
+        right = [para(MOTTO, s.motto), para(MOTTO_SUB, s.motto_sub),
+                 Rule(pdfmetrics.stringWidth(MOTTO_SUB, f"{FAMILY}-Bold", 13.5))]
         t = Table([[left, right]], colWidths=[left_w, right_w])
-        t.setStyle(TableStyle([_BASE_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        t.setStyle(TableStyle([BASE_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
-        return [t, Spacer(1, 6 * mm), _p("PHIẾU KHẢO SÁT", s.title), _p(self.q.title_vi, s.title),
-                Spacer(1, 3 * mm), _p(self.q.intro_vi, s.note),
-                _p("Đánh dấu X vào một ô cho mỗi câu; câu nào không muốn trả lời, Ông/Bà để trống.", s.note),
+        return [t, Spacer(1, 6 * mm), para("PHIẾU KHẢO SÁT", s.title), para(self.q.title_vi, s.title),
+                Spacer(1, 3 * mm), para(self.q.intro_vi, s.note),
+                para("Đánh dấu X vào một ô cho mỗi câu; câu nào không muốn trả lời, Ông/Bà để trống.", s.note),
                 Spacer(1, 3 * mm)]
 
     def scale_block(self, run: list[tuple[int, Question]]) -> Table:
@@ -116,11 +116,11 @@ class _Form:
         choices = run[0][1].choices
         box_w = 15.5 * mm
         text_w = self.width - 9 * mm - box_w * len(choices)
-        head = [_p("TT", self.s.head), _p("Nội dung", self.s.head)] + \
-            [_p(f"{c.vi} ({i})", self.small_c) for i, c in enumerate(choices, 1)]
-        rows = [head] + [[_p(str(n), self.s.cell_c), _p(q.vi, self.qtext)] + [_Box() for _ in choices] for n, q in run]
+        head = [para("TT", self.s.head), para("Nội dung", self.s.head)] + \
+            [para(f"{c.vi} ({i})", self.small_c) for i, c in enumerate(choices, 1)]
+        rows = [head] + [[para(str(n), self.s.cell_c), para(q.vi, self.qtext)] + [_Box() for _ in choices] for n, q in run]
         t = Table(rows, colWidths=[9 * mm, text_w] + [box_w] * len(choices), repeatRows=1)
-        t.setStyle(TableStyle([_BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.5, "#555555"),
+        t.setStyle(TableStyle([BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.5, "#555555"),
                                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (2, 1), (-1, -1), "CENTER"),
                                ("BACKGROUND", (0, 0), (-1, 0), "#E7EEF7")]))
         return t
@@ -129,16 +129,16 @@ class _Form:
         """A profile question: its text, then each choice with a numbered box."""
         cells = []
         for i, c in enumerate(q.choices, 1):
-            cells += [_Box(), _p(f"({i}) {c.vi}", self.small)]
+            cells += [_Box(), para(f"({i}) {c.vi}", self.small)]
         widths = [6 * mm, self.width / max(len(q.choices), 1) - 6 * mm] * len(q.choices)
         t = Table([cells], colWidths=widths)
-        t.setStyle(TableStyle([_BASE_FONT, ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 1)]))
-        return KeepTogether([_p(f"{n}. {q.vi}", self.qtext), Spacer(1, 1.5 * mm), t, Spacer(1, 2.5 * mm)])
+        t.setStyle(TableStyle([BASE_FONT, ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 1)]))
+        return KeepTogether([para(f"{n}. {q.vi}", self.qtext), Spacer(1, 1.5 * mm), t, Spacer(1, 2.5 * mm)])
 
     def text_block(self, n: int, q: Question) -> KeepTogether:
         """The free-text question with lines to write on."""
-        return KeepTogether([_p(f"{n}. {q.vi}", self.qtext), Spacer(1, 1.5 * mm),
-                             _p(f"<i>{WORDS['no_personal_text'][0]}</i>", self.small), Spacer(1, 5 * mm), _Lines(5)])
+        return KeepTogether([para(f"{n}. {q.vi}", self.qtext), Spacer(1, 1.5 * mm),
+                             para(f"<i>{WORDS['no_personal_text'][0]}</i>", self.small), Spacer(1, 5 * mm), _Lines(5)])
 
     def story(self, numbers: list[str]) -> list:
         questions = self.q.for_channel("paper")
@@ -163,7 +163,7 @@ class _Form:
                     out.append(self.choice_block(n, question))
             if run:
                 out += [self.scale_block(run), Spacer(1, 4 * mm)]
-            out += [Spacer(1, 5 * mm), _p("Xin trân trọng cảm ơn Ông/Bà!", self.s.date_line)]
+            out += [Spacer(1, 5 * mm), para("Xin trân trọng cảm ơn Ông/Bà!", self.s.date_line)]
         return out
 
 

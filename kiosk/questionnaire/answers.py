@@ -34,6 +34,7 @@ from rating.chain import ANSWER_ENCODING_VERSION as ENCODING_VERSION
 from rating.chain import ANSWER_HASHED_FIELDS as HASHED_FIELDS
 from rating.chain import GENESIS_HASH, answer_hash, derived_reason, encode_values, local_date_of, wrong_derived
 from ..store import VoteStore, new_uuid
+from ..syncstate import SyncState
 from rating.questionnaire.loader import from_definition
 from rating.questionnaire.model import CHANNELS, Questionnaire
 from .schema import ALL_COUNTERS
@@ -93,7 +94,7 @@ def register_definition(store: VoteStore, q: Questionnaire) -> None:
         elif row[0] != q.definition_hash:
             _refuse_if_answered(conn, q, row[0])
             conn.execute("UPDATE q_definitions SET definition_hash = ?, definition = ?, registered_at = ?, "
-                         "sync_state = 'pending' WHERE questionnaire_id = ? AND version = ?",
+                         f"sync_state = '{SyncState.PENDING}' WHERE questionnaire_id = ? AND version = ?",
                          (q.definition_hash, q.definition, now, *q.key))
 
     store.write(work, "questionnaire definition")
@@ -393,7 +394,8 @@ class AnswerStore:
         when = self._now(at).isoformat(timespec="milliseconds")
         self.store.write(lambda conn: conn.execute(
             # Back to pending: a response synced before it was finished is sent again with its finish time.
-            "UPDATE q_responses SET finished_at = ?, sync_state = 'pending' WHERE uuid = ? AND finished_at IS NULL",
+            f"UPDATE q_responses SET finished_at = ?, sync_state = '{SyncState.PENDING}' "
+            "WHERE uuid = ? AND finished_at IS NULL",
             (when, response_id)),
             "finish")
         self._responses.pop(response_id, None)

@@ -19,10 +19,10 @@ from rating.wire import Q_DEFINITION_FIELDS as DEFINITION_WIRE_FIELDS
 from rating.wire import Q_RESPONSE_FIELDS as RESPONSE_WIRE_FIELDS
 
 from ..store import VoteStore
+from ..syncstate import SyncState
 
-QUARANTINED = "quarantined"
 # "sync_state != 'synced'" is the partial indexes' own condition, so the waiting rows are read from them.
-_WAITING = f"sync_state != 'synced' AND sync_state != '{QUARANTINED}'"
+_WAITING = f"sync_state != '{SyncState.SYNCED}' AND sync_state != '{SyncState.QUARANTINED}'"
 _TABLES = {"definitions": "q_definitions", "responses": "q_responses", "answers": "q_answers"}
 
 
@@ -80,12 +80,13 @@ def mark_synced(store: VoteStore, *, definitions: Iterable[tuple[str, int]] = ()
 
     def work(conn: sqlite3.Connection) -> int:
         before = conn.total_changes
-        conn.executemany("UPDATE q_definitions SET sync_state = 'synced', synced_at = ? WHERE questionnaire_id = ? "
-                         "AND version = ? AND sync_state != 'synced'", [(stamp, q, v) for q, v in defs])
-        conn.executemany("UPDATE q_responses SET sync_state = 'synced', synced_at = ? WHERE uuid = ? "
-                         "AND sync_state != 'synced'", [(stamp, u) for u in resps])
-        conn.executemany("UPDATE q_answers SET sync_state = 'synced', synced_at = ? WHERE uuid = ? "
-                         "AND sync_state != 'synced'", [(stamp, u) for u in ans])
+        conn.executemany(f"UPDATE q_definitions SET sync_state = '{SyncState.SYNCED}', synced_at = ? "
+                         f"WHERE questionnaire_id = ? AND version = ? AND sync_state != '{SyncState.SYNCED}'",
+                         [(stamp, q, v) for q, v in defs])
+        conn.executemany(f"UPDATE q_responses SET sync_state = '{SyncState.SYNCED}', synced_at = ? WHERE uuid = ? "
+                         f"AND sync_state != '{SyncState.SYNCED}'", [(stamp, u) for u in resps])
+        conn.executemany(f"UPDATE q_answers SET sync_state = '{SyncState.SYNCED}', synced_at = ? WHERE uuid = ? "
+                         f"AND sync_state != '{SyncState.SYNCED}'", [(stamp, u) for u in ans])
         return conn.total_changes - before
 
     return store.write(work)
@@ -97,9 +98,11 @@ def quarantine(store: VoteStore, *, responses: Iterable[str] = (), answers: Iter
 
     def work(conn: sqlite3.Connection) -> int:
         before = conn.total_changes
-        conn.executemany(f"UPDATE q_responses SET sync_state = '{QUARANTINED}' WHERE uuid = ? AND sync_state != 'synced'",
+        conn.executemany(f"UPDATE q_responses SET sync_state = '{SyncState.QUARANTINED}' WHERE uuid = ? "
+                         f"AND sync_state != '{SyncState.SYNCED}'",
                          [(u,) for u in resps])
-        conn.executemany(f"UPDATE q_answers SET sync_state = '{QUARANTINED}' WHERE uuid = ? AND sync_state != 'synced'",
+        conn.executemany(f"UPDATE q_answers SET sync_state = '{SyncState.QUARANTINED}' WHERE uuid = ? "
+                         f"AND sync_state != '{SyncState.SYNCED}'",
                          [(u,) for u in ans])
         return conn.total_changes - before
 
@@ -111,7 +114,8 @@ def release_quarantine(store: VoteStore) -> int:
     def work(conn: sqlite3.Connection) -> int:
         before = conn.total_changes
         for table in (_TABLES["responses"], _TABLES["answers"]):
-            conn.execute(f"UPDATE {table} SET sync_state = 'pending' WHERE sync_state = '{QUARANTINED}'")
+            conn.execute(f"UPDATE {table} SET sync_state = '{SyncState.PENDING}' "
+                         f"WHERE sync_state = '{SyncState.QUARANTINED}'")
         return conn.total_changes - before
 
     return store.write(work)
@@ -125,5 +129,5 @@ def count_pending(store: VoteStore) -> dict[str, int]:
 
 def count_quarantined(store: VoteStore) -> dict[str, int]:
     """How many responses and answers the server refused for good."""
-    return {part: store.query(f"SELECT count(*) FROM {_TABLES[part]} WHERE sync_state = '{QUARANTINED}'")[0][0]
+    return {part: store.query(f"SELECT count(*) FROM {_TABLES[part]} WHERE sync_state = '{SyncState.QUARANTINED}'")[0][0]
             for part in ("responses", "answers")}

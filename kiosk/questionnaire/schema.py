@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..syncstate import SyncState
+
 if TYPE_CHECKING:
     import sqlite_utils
 
@@ -29,7 +31,7 @@ def v4_questionnaires(db: sqlite_utils.Database) -> None:
          "sync_state": str, "synced_at": str},
         pk=("questionnaire_id", "version"),
         not_null={"definition_hash", "definition", "registered_at", "sync_state"},
-        defaults={"sync_state": "pending"},
+        defaults={"sync_state": SyncState.PENDING},
     )
     db["q_responses"].create(
         {"uuid": str, "kiosk_id": str, "questionnaire_id": str, "version": int, "definition_hash": str,
@@ -38,7 +40,7 @@ def v4_questionnaires(db: sqlite_utils.Database) -> None:
         pk="uuid",
         not_null={"kiosk_id", "questionnaire_id", "version", "definition_hash", "channel", "started_at",
                   "local_date", "sync_state"},
-        defaults={"sync_state": "pending"},
+        defaults={"sync_state": SyncState.PENDING},
     )
     db["q_answers"].create(
         {"seq": int, "uuid": str, "response_uuid": str, "kiosk_id": str, "questionnaire_id": str, "version": int,
@@ -48,7 +50,7 @@ def v4_questionnaires(db: sqlite_utils.Database) -> None:
         pk="seq",
         not_null={"uuid", "response_uuid", "kiosk_id", "questionnaire_id", "version", "definition_hash", "channel",
                   "question_id", "local_time", "prev_hash", "hash", "local_date", "replaced", "sync_state"},
-        defaults={"replaced": 0, "sync_state": "pending"},
+        defaults={"replaced": 0, "sync_state": SyncState.PENDING},
         foreign_keys=[("response_uuid", "q_responses", "uuid")],
     )
     db["q_answers"].create_index(["uuid"], unique=True, index_name="q_answers_uuid")
@@ -59,8 +61,8 @@ def v4_questionnaires(db: sqlite_utils.Database) -> None:
                                   "local_date"], index_name="q_answers_analysis")
     db["q_responses"].create_index(["questionnaire_id", "version", "local_date", "channel"],
                                    index_name="q_responses_by_day")
-    db.execute("CREATE INDEX q_answers_unsynced ON q_answers(seq) WHERE sync_state != 'synced'")
-    db.execute("CREATE INDEX q_responses_unsynced ON q_responses(uuid) WHERE sync_state != 'synced'")
+    db.execute(f"CREATE INDEX q_answers_unsynced ON q_answers(seq) WHERE sync_state != '{SyncState.SYNCED}'")
+    db.execute(f"CREATE INDEX q_responses_unsynced ON q_responses(uuid) WHERE sync_state != '{SyncState.SYNCED}'")
     db["q_active"].create(
         {"counter_id": str, "questionnaire_id": str, "version": int, "definition_hash": str, "mode": str,
          "until": str, "started_at": str},

@@ -9,102 +9,30 @@ heading, page numbers top centre from page 2, and the signature block at the end
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, LongTable, Paragraph, SimpleDocTemplate,
+from reportlab.platypus import (CondPageBreak, KeepTogether, LongTable, Paragraph, SimpleDocTemplate,
                                 Spacer, Table, TableStyle)
 from xml.sax.saxutils import escape
 
+from rating.report.pdf_questionnaire import story as questionnaire_story
+from rating.report.pdf_style import BASE_FONT, FAMILY, HEAD_BG, MARGINS, Rule, Styles, para, register_fonts
 from rating.report.model import DEMO_MARK, NO_QUESTIONNAIRE, ReportModel, Row, Table as ModelTable, fmt_int, fmt_pct
 from rating.report.text import (MOTTO, MOTTO_SUB, QUESTIONNAIRE_SECTION, SHEETS, SIGN_HEAD, SIGN_HEAD_NOTE, SIGN_PREPARER, SIGN_PREPARER_NOTE,
                    title_lines, verification_sections)
 
-FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
-FAMILY = "LiberationSerif"
 PAGE = landscape(A4)
-MARGINS = {"leftMargin": 30 * mm, "rightMargin": 15 * mm, "topMargin": 20 * mm, "bottomMargin": 20 * mm}
-HEAD_BG = colors.HexColor("#E7EEF7")
-# Every table cell names the embedded font, so that no unembedded Helvetica is ever pulled in.
-_BASE_FONT = ("FONTNAME", (0, 0), (-1, -1), f"{FAMILY}-Regular")
-
-
-def _register_fonts() -> None:
-    if f"{FAMILY}-Regular" in pdfmetrics.getRegisteredFontNames():
-        return
-    for suffix in ("Regular", "Bold", "Italic", "BoldItalic"):
-        pdfmetrics.registerFont(TTFont(f"{FAMILY}-{suffix}", str(FONT_DIR / f"LiberationSerif-{suffix}.ttf")))
-    pdfmetrics.registerFontFamily(FAMILY, normal=f"{FAMILY}-Regular", bold=f"{FAMILY}-Bold",
-                                  italic=f"{FAMILY}-Italic", boldItalic=f"{FAMILY}-BoldItalic")
-
-
-def _style(name: str, size: float = 12, bold: bool = False, italic: bool = False, align=TA_LEFT,
-           leading: float | None = None) -> ParagraphStyle:
-    face = f"{FAMILY}-" + {(False, False): "Regular", (True, False): "Bold", (False, True): "Italic",
-                           (True, True): "BoldItalic"}[(bold, italic)]
-    return ParagraphStyle(name, fontName=face, fontSize=size, leading=leading or size * 1.25, alignment=align)
-
-
-class _Styles:
-    def __init__(self):
-        self.parent = _style("parent", 12.5, align=TA_CENTER)
-        self.unit = _style("unit", 12.5, bold=True, align=TA_CENTER)
-        self.motto = _style("motto", 12.5, bold=True, align=TA_CENTER)
-        self.motto_sub = _style("motto_sub", 13.5, bold=True, align=TA_CENTER)
-        self.date_line = _style("date", 13.5, italic=True, align=TA_CENTER)
-        self.appendix = _style("appendix", 13.5, bold=True, align=TA_CENTER)
-        self.title = _style("title", 14, bold=True, align=TA_CENTER, leading=18)
-        self.period = _style("period", 13, bold=True, italic=True, align=TA_CENTER)
-        self.coverage = _style("coverage", 12, italic=True, align=TA_CENTER)
-        self.section = _style("section", 13, bold=True, leading=18)
-        self.body = _style("body", 12)
-        self.note = _style("note", 11, italic=True)
-        self.cell = _style("cell", 9.5, leading=11)
-        self.cell_c = _style("cell_c", 9.5, align=TA_CENTER, leading=11)
-        self.head = _style("head", 9.5, bold=True, align=TA_CENTER, leading=11)
-        self.total = _style("total", 9.5, bold=True, leading=11)
-        self.sign = _style("sign", 13, bold=True, align=TA_CENTER)
-        self.sign_note = _style("sign_note", 12, italic=True, align=TA_CENTER)
-        self.mono = _style("mono", 8.5, leading=10)
-        self.verdict = _style("verdict", 12.5, bold=True)
-
-
-class _Rule(Flowable):
-    """A short centred horizontal rule (the line under the issuing body and under the motto)."""
-
-    def __init__(self, width: float):
-        super().__init__()
-        self.rule_width = width
-        self.width, self.height = width, 6
-
-    def wrap(self, avail_w, avail_h):
-        self.avail = avail_w
-        return avail_w, 6
-
-    def draw(self):
-        # 5 pt below the line above: clear of the dots under Ụ, Ọ, Ị, which touched a rule drawn closer and
-        # made it read as an underline of the words rather than a rule under the block.
-        x = (self.avail - self.rule_width) / 2
-        self.canv.setLineWidth(0.6)
-        self.canv.line(x, 1, x + self.rule_width, 1)
-
-
-def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text), style)
 
 
 class _Builder:
     def __init__(self, model: ReportModel):
-        _register_fonts()
-        self.m, self.s = model, _Styles()
+        register_fonts()
+        self.m, self.s = model, Styles()
         self.width = PAGE[0] - MARGINS["leftMargin"] - MARGINS["rightMargin"]
 
     # --- head and foot ------------------------------------------------------------------------
@@ -112,30 +40,30 @@ class _Builder:
     def header(self) -> list:
         m, s = self.m, self.s
         left_w, right_w = self.width * 0.42, self.width * 0.58
-        left = [_p(m.unit.parent_unit.upper(), s.parent) if m.unit.parent_unit else Spacer(1, 0),
-                _p(m.unit.unit.upper(), s.unit), _Rule(min(60 * mm, left_w * 0.5))]
-        right = [_p(MOTTO, s.motto), _p(MOTTO_SUB, s.motto_sub), _Rule(pdfmetrics.stringWidth(
-            MOTTO_SUB, f"{FAMILY}-Bold", 13.5)), Spacer(1, 4), _p(m.date_line, s.date_line)]
+        left = [para(m.unit.parent_unit.upper(), s.parent) if m.unit.parent_unit else Spacer(1, 0),
+                para(m.unit.unit.upper(), s.unit), Rule(min(60 * mm, left_w * 0.5))]
+        right = [para(MOTTO, s.motto), para(MOTTO_SUB, s.motto_sub), Rule(pdfmetrics.stringWidth(
+            MOTTO_SUB, f"{FAMILY}-Bold", 13.5)), Spacer(1, 4), para(m.date_line, s.date_line)]
         t = Table([[left, right]], colWidths=[left_w, right_w])
-        t.setStyle(TableStyle([_BASE_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        t.setStyle(TableStyle([BASE_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
         out = [t, Spacer(1, 8 * mm)]
         if m.appendix:
-            out += [_p(m.appendix, s.appendix), Spacer(1, 2 * mm)]
+            out += [para(m.appendix, s.appendix), Spacer(1, 2 * mm)]
         title = Paragraph("<br/>".join(escape(line) for line in title_lines(m.title)), s.title)
-        out += [title, Spacer(1, 1.5 * mm), _p(m.period.label, s.period)]
+        out += [title, Spacer(1, 1.5 * mm), para(m.period.label, s.period)]
         if m.coverage:  # a period not over yet: what the numbers cover
-            out.append(_p(m.coverage, s.coverage))
+            out.append(para(m.coverage, s.coverage))
         return out + [Spacer(1, 4 * mm)]
 
     def signature(self) -> list:
         m, s = self.m, self.s
-        rows = [[_p(SIGN_PREPARER, s.sign), _p(SIGN_HEAD, s.sign)],
-                [_p(SIGN_PREPARER_NOTE, s.sign_note), _p(SIGN_HEAD_NOTE, s.sign_note)],
+        rows = [[para(SIGN_PREPARER, s.sign), para(SIGN_HEAD, s.sign)],
+                [para(SIGN_PREPARER_NOTE, s.sign_note), para(SIGN_HEAD_NOTE, s.sign_note)],
                 [Spacer(1, 22 * mm), Spacer(1, 22 * mm)],
-                [_p(m.unit.preparer, s.sign), _p(m.unit.head, s.sign)]]
+                [para(m.unit.preparer, s.sign), para(m.unit.head, s.sign)]]
         t = Table(rows, colWidths=[self.width / 2] * 2)
-        t.setStyle(TableStyle([_BASE_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        t.setStyle(TableStyle([BASE_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         return [Spacer(1, 6 * mm), KeepTogether([t])]
 
     # --- tables ------------------------------------------------------------------------------
@@ -144,13 +72,13 @@ class _Builder:
         """STT | key | Tổng số phiếu | per level: Số phiếu, Tỷ lệ (%) | Tỷ lệ hài lòng | Kết quả | Bị loại | Ghi chú."""
         m, s = self.m, self.s
         labels = m.level_labels
-        top = [_p("STT", s.head), _p(key_title, s.head), _p("Tổng số phiếu", s.head)]
+        top = [para("STT", s.head), para(key_title, s.head), para("Tổng số phiếu", s.head)]
         sub = ["", "", ""]
         for code in codes:
-            top += [_p(labels.get(code, code), s.head), ""]
-            sub += [_p("Số phiếu", s.head), _p("Tỷ lệ (%)", s.head)]
-        top += [_p("Tỷ lệ hài lòng (RHL+HL) (%)", s.head), _p("Kết quả", s.head), _p("Phiếu bị loại", s.head),
-                _p("Ghi chú", s.head)]
+            top += [para(labels.get(code, code), s.head), ""]
+            sub += [para("Số phiếu", s.head), para("Tỷ lệ (%)", s.head)]
+        top += [para("Tỷ lệ hài lòng (RHL+HL) (%)", s.head), para("Kết quả", s.head), para("Phiếu bị loại", s.head),
+                para("Ghi chú", s.head)]
         sub += ["", "", "", ""]
         data = [top, sub]
         for i, r in enumerate(table.rows):
@@ -170,7 +98,7 @@ class _Builder:
         scale = min(1.0, self.width / sum(widths))
         widths = [w * scale for w in widths]
         t = LongTable(data, colWidths=widths, repeatRows=2)
-        style = [_BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        style = [BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                  ("BACKGROUND", (0, 0), (-1, 1), HEAD_BG), ("FONTNAME", (0, 0), (-1, -1), f"{FAMILY}-Regular"),
                  ("FONTSIZE", (0, 0), (-1, -1), 9.5), ("ALIGN", (2, 2), (-1, -1), "RIGHT"),
                  ("ALIGN", (0, 2), (0, -1), "CENTER"), ("FONTNAME", (0, -1), (-1, -1), f"{FAMILY}-Bold"),
@@ -186,11 +114,11 @@ class _Builder:
 
     def _line(self, stt: str, r: Row, codes, style) -> list:
         verdict = "—" if r.target_met is None else ("Đạt" if r.target_met else "Chưa đạt")
-        cells = [stt, _p(r.label, style), fmt_int(r.total)]
+        cells = [stt, para(r.label, style), fmt_int(r.total)]
         for code in codes:
             cells += [fmt_int(r.levels[code]), fmt_pct(r.level_pct[code])]
         cells += [fmt_pct(r.satisfied_pct), verdict, fmt_int(r.flagged),
-                  _p("(*) mẫu nhỏ", self.s.cell_c) if r.small_sample else ""]
+                  para("(*) mẫu nhỏ", self.s.cell_c) if r.small_sample else ""]
         return cells
 
     def verdict(self) -> list:
@@ -201,26 +129,26 @@ class _Builder:
         else:
             text = (f"Kết quả: tỷ lệ hài lòng chung {fmt_pct(t.satisfied_pct)} % trên {fmt_int(t.total)} phiếu, "
                     f"so với chỉ tiêu {fmt_pct(m.target_pct)} %: " + ("ĐẠT." if t.target_met else "CHƯA ĐẠT."))
-        return [Spacer(1, 3 * mm), _p(text, s.verdict)]
+        return [Spacer(1, 3 * mm), para(text, s.verdict)]
 
     def notes(self) -> list:
         """The notes under the Tổng hợp table, kept together: moved whole to the next page rather than split."""
-        return [Spacer(1, 2 * mm), KeepTogether([_p(n, self.s.note) for n in self.m.notes])]
+        return [Spacer(1, 2 * mm), KeepTogether([para(n, self.s.note) for n in self.m.notes])]
 
     def section(self, number: int, title: str, room: float = 60 * mm) -> list:
         """A numbered heading, on a new page unless ``room`` is left for it and what follows."""
-        return [CondPageBreak(room), Spacer(1, 5 * mm), _p(f"{number}. {title.upper()}", self.s.section),
+        return [CondPageBreak(room), Spacer(1, 5 * mm), para(f"{number}. {title.upper()}", self.s.section),
                 Spacer(1, 2 * mm)]
 
     def days(self) -> list:
         m, s = self.m, self.s
         head = ["STT", "Ngày", "Thứ", "Tổng số phiếu", *(m.level_labels[c] for c in m.codes), "Tỷ lệ hài lòng (%)",
                 "Kết quả", "Phiếu bị loại", "Ghi chú"]
-        data = [[_p(h, s.head) for h in head]]
+        data = [[para(h, s.head) for h in head]]
         for i, r in enumerate(m.by_day.rows):
             verdict = "—" if r.target_met is None else ("Đạt" if r.target_met else "Chưa đạt")
             note = "chỉ có phiếu bị loại" if r.total == 0 else ("(*) mẫu nhỏ" if r.small_sample else "")
-            note = _p(note, s.cell_c) if note else ""
+            note = para(note, s.cell_c) if note else ""
             data.append([str(i + 1), r.label, r.extra.get("weekday", ""), fmt_int(r.total),
                          *(fmt_int(r.levels[c]) for c in m.codes), fmt_pct(r.satisfied_pct), verdict,
                          fmt_int(r.flagged), note])
@@ -232,7 +160,7 @@ class _Builder:
         widths = [12 * mm, 24 * mm, 20 * mm, 18 * mm, *([20 * mm] * n), 22 * mm, 18 * mm, 16 * mm, 32 * mm]
         scale = min(1.0, self.width / sum(widths))
         table = LongTable(data, colWidths=[w * scale for w in widths], repeatRows=1)
-        table.setStyle(TableStyle([_BASE_FONT, 
+        table.setStyle(TableStyle([BASE_FONT, 
             ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
             ("FONTNAME", (0, 1), (-1, -1), f"{FAMILY}-Regular"), ("FONTSIZE", (0, 1), (-1, -1), 9.5),
             ("FONTNAME", (0, -1), (-1, -1), f"{FAMILY}-Bold"), ("ALIGN", (3, 1), (-2, -1), "RIGHT"),
@@ -274,8 +202,8 @@ class _Builder:
         g = m.by_hour
         out = []
         for title, grid, text in (("Số phiếu được tính", g.votes, fmt_int), ("Tỷ lệ hài lòng (%)", g.pct, fmt_pct)):
-            data = [[_p("Giờ", s.head), *(_p(d, s.head) for d in g.weekdays)]]
-            style = [_BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+            data = [[para("Giờ", s.head), *(para(d, s.head) for d in g.weekdays)]]
+            style = [BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
                      ("FONTNAME", (0, 1), (-1, -1), f"{FAMILY}-Regular"), ("FONTSIZE", (0, 1), (-1, -1), 9),
                      ("ALIGN", (1, 1), (-1, -1), "RIGHT"), ("TOPPADDING", (0, 1), (-1, -1), 1),
                      ("BOTTOMPADDING", (0, 1), (-1, -1), 2)]
@@ -293,23 +221,23 @@ class _Builder:
             t.setStyle(TableStyle(style))
             # A grid (at most 24 hours) is kept whole with its caption: a caption alone at a page's foot
             # with its grid on the next page read as a missing table.
-            out += [KeepTogether([_p(title, s.body), Spacer(1, 1.5 * mm), t]), Spacer(1, 4 * mm)]
-        out.append(_p("Ô trống: không có phiếu. Màu càng đậm: càng nhiều phiếu; đỏ → xanh: tỷ lệ hài lòng thấp → cao.",
+            out += [KeepTogether([para(title, s.body), Spacer(1, 1.5 * mm), t]), Spacer(1, 4 * mm)]
+        out.append(para("Ô trống: không có phiếu. Màu càng đậm: càng nhiều phiếu; đỏ → xanh: tỷ lệ hài lòng thấp → cao.",
                       s.note))
         return out
 
     def reasons(self) -> list:
         m, s = self.m, self.s
-        data = [[_p(h, s.head) for h in ("STT", "Yếu tố (SIPAS)", "Số lượt nêu", "Tỷ lệ (% số phiếu chưa hài lòng)")]]
+        data = [[para(h, s.head) for h in ("STT", "Yếu tố (SIPAS)", "Số lượt nêu", "Tỷ lệ (% số phiếu chưa hài lòng)")]]
         for i, r in enumerate(m.reasons):
             data.append([str(i + 1), r.label, fmt_int(r.count), fmt_pct(r.share_pct)])
         t = Table(data, colWidths=[12 * mm, 90 * mm, 30 * mm, 50 * mm])
-        t.setStyle(TableStyle([_BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+        t.setStyle(TableStyle([BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
                                ("FONTNAME", (0, 1), (-1, -1), f"{FAMILY}-Regular"), ("FONTSIZE", (0, 1), (-1, -1), 10),
                                ("ALIGN", (2, 1), (-1, -1), "RIGHT"), ("ALIGN", (0, 1), (0, -1), "CENTER")]))
-        return [_p(f"Số phiếu chưa hài lòng (Bình thường trở xuống): {fmt_int(m.low_ratings)}", s.body),
+        return [para(f"Số phiếu chưa hài lòng (Bình thường trở xuống): {fmt_int(m.low_ratings)}", s.body),
                 Spacer(1, 2 * mm), t, Spacer(1, 1.5 * mm),
-                _p("Một phiếu có thể nêu nhiều yếu tố, nên tổng các tỷ lệ có thể vượt 100 %.", s.note)]
+                para("Một phiếu có thể nêu nhiều yếu tố, nên tổng các tỷ lệ có thể vượt 100 %.", s.note)]
 
     def verification(self) -> list:
         """The plain part for the officer who signs, then the technical part under its own heading."""
@@ -318,27 +246,27 @@ class _Builder:
             data = []
             for label, value in lines:
                 style = s.mono if len(value) >= 64 and " " not in value else s.cell
-                data.append([_p(label, s.total), _p(value, style)])
+                data.append([para(label, s.total), para(value, style)])
             t = Table(data, colWidths=[75 * mm, self.width - 75 * mm])
-            t.setStyle(TableStyle([_BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+            t.setStyle(TableStyle([BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
                                    ("VALIGN", (0, 0), (-1, -1), "TOP")]))
             if heading:
-                out += [Spacer(1, 4 * mm), _p(heading, s.verdict), Spacer(1, 1.5 * mm)]
+                out += [Spacer(1, 4 * mm), para(heading, s.verdict), Spacer(1, 1.5 * mm)]
             out.append(t)
         return out
 
     def story(self) -> list:
         m = self.m
         story = self.header()
-        story += [_p(f"Đơn vị khảo sát: {m.unit.centre or m.unit.unit}", self.s.body),
-                  _p(f"Câu hỏi khảo sát: {m.question}", self.s.body),
-                  _p(f"Thang đánh giá: {m.scale_name}. Chỉ tiêu tỷ lệ hài lòng: {fmt_pct(m.target_pct)} %.", self.s.body),
+        story += [para(f"Đơn vị khảo sát: {m.unit.centre or m.unit.unit}", self.s.body),
+                  para(f"Câu hỏi khảo sát: {m.question}", self.s.body),
+                  para(f"Thang đánh giá: {m.scale_name}. Chỉ tiêu tỷ lệ hài lòng: {fmt_pct(m.target_pct)} %.", self.s.body),
                   Spacer(1, 3 * mm)]
         story += self.section(1, SHEETS[0]) + [self.summary_table(m.summary, m.codes, m.summary.key_name)]
         story += self.verdict()
         for other in m.other_scales:  # the heading stays with its table
             story += [Spacer(1, 4 * mm), KeepTogether([
-                _p(f"Phiếu theo thang khác: {other.name} ({other.scale}) — thống kê riêng, không quy đổi", self.s.verdict),
+                para(f"Phiếu theo thang khác: {other.name} ({other.scale}) — thống kê riêng, không quy đổi", self.s.verdict),
                 Spacer(1, 2 * mm), self.summary_table(other.table, other.codes, "Quầy")])]
         story += self.notes()
         story += self.section(2, SHEETS[1]) + [self.summary_table(m.by_officer, m.codes, "Công chức (mã)")]
@@ -347,10 +275,9 @@ class _Builder:
         story += self.section(5, SHEETS[4]) + self.reasons()
         number = 6
         if m.questionnaires:  # its own section
-            from rating.report.pdf_questionnaire import story as questionnaire_story
             story += self.section(number, QUESTIONNAIRE_SECTION, 90 * mm) + questionnaire_story(self, number)
         else:  # the section's place says that nothing was answered (II.7's Quý IV line looks for it)
-            story += self.section(number, QUESTIONNAIRE_SECTION, 20 * mm) + [_p(NO_QUESTIONNAIRE, self.s.body)]
+            story += self.section(number, QUESTIONNAIRE_SECTION, 20 * mm) + [para(NO_QUESTIONNAIRE, self.s.body)]
         number += 1
         story += self.section(number, SHEETS[5]) + self.verification()
         story += self.signature()

@@ -9,12 +9,12 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, LongTable, Spacer, Table, TableStyle
 
 from rating.report.model import fmt_int, fmt_pct
-from rating.report.pdf import _BASE_FONT, FAMILY, HEAD_BG, _p
+from rating.report.pdf_style import BASE_FONT, FAMILY, HEAD_BG, para
 from rating.report.questionnaires import NO_ANSWER, NO_RESPONSE, SMALL_ELEMENT, SMALL_QUESTION, SMALL_RESPONSES, QuestionnaireSection
 
 
 def _grid(header_rows: int, bold_last: bool = False) -> list:
-    style = [_BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    style = [BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
              ("BACKGROUND", (0, 0), (-1, header_rows - 1), HEAD_BG), ("FONTSIZE", (0, 0), (-1, -1), 9.5),
              ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
              ("ALIGN", (0, header_rows), (0, -1), "CENTER")]
@@ -32,17 +32,17 @@ def _note(n: int, small: bool, responses: bool = False) -> str:
 def questions_table(b, section: QuestionnaireSection) -> LongTable:
     """STT | Câu hỏi | Yếu tố | a count per level | Số câu trả lời | Bỏ qua | % hài lòng | Ghi chú."""
     s, n = b.s, len(section.codes)
-    top = [_p("STT", s.head), _p("Câu hỏi", s.head), _p("Yếu tố", s.head),
-           _p("Số câu trả lời theo mức đánh giá", s.head), *[""] * (n - 1),
-           _p("Số câu trả lời", s.head), _p("Bỏ qua", s.head), _p("Tỷ lệ hài lòng (RHL+HL) (%)", s.head),
-           _p("Ghi chú", s.head)]
-    sub = ["", "", "", *(_p(f"{section.level_labels[c]} ({c})", s.head) for c in section.codes), "", "", "", ""]
+    top = [para("STT", s.head), para("Câu hỏi", s.head), para("Yếu tố", s.head),
+           para("Số câu trả lời theo mức đánh giá", s.head), *[""] * (n - 1),
+           para("Số câu trả lời", s.head), para("Bỏ qua", s.head), para("Tỷ lệ hài lòng (RHL+HL) (%)", s.head),
+           para("Ghi chú", s.head)]
+    sub = ["", "", "", *(para(f"{section.level_labels[c]} ({c})", s.head) for c in section.codes), "", "", "", ""]
     data = [top, sub]
     for q in section.questions:
         note = _note(q.answered, q.small_sample)
-        data.append([str(q.number), _p(q.text, s.cell), _p(q.element_label, s.cell),
+        data.append([str(q.number), para(q.text, s.cell), para(q.element_label, s.cell),
                      *(fmt_int(q.levels[c]) for c in section.codes), fmt_int(q.answered), fmt_int(q.skipped),
-                     fmt_pct(q.satisfied_pct), _p(note, s.cell_c) if note else ""])
+                     fmt_pct(q.satisfied_pct), para(note, s.cell_c) if note else ""])
     widths = [9 * mm, 0, 40 * mm, *([15 * mm] * n), 16 * mm, 13 * mm, 18 * mm, 26 * mm]
     widths[1] = max(50 * mm, b.width - sum(widths))
     table = LongTable(data, colWidths=widths, repeatRows=2)
@@ -58,19 +58,19 @@ def elements_table(b, section: QuestionnaireSection) -> Table:
     """Each element's index, the previous period's and the change; then the overall index."""
     s = b.s
     number = {q.id: q.number for q in section.questions}
-    data = [[_p(h, s.head) for h in ("STT", "Yếu tố", "Các câu hỏi", "Số câu trả lời", "Chỉ số (%)",
+    data = [[para(h, s.head) for h in ("STT", "Yếu tố", "Các câu hỏi", "Số câu trả lời", "Chỉ số (%)",
                                        f"{section.previous_label} (%)", "Chênh lệch (điểm)", "Ghi chú")]]
     for i, e in enumerate(section.elements, start=1):
         note = [] if e.in_index else ["không tính vào chỉ số chung"]
         if e.small_sample:
             note.append(SMALL_ELEMENT)
-        data.append([str(i), _p(e.label, s.cell), _p("Câu " + ", ".join(str(number[x]) for x in e.questions), s.cell),
+        data.append([str(i), para(e.label, s.cell), para("Câu " + ", ".join(str(number[x]) for x in e.questions), s.cell),
                      fmt_int(e.answered), fmt_pct(e.index), fmt_pct(e.previous_index), _signed(e.change),
-                     _p("; ".join(note), s.cell)])
+                     para("; ".join(note), s.cell)])
     in_index = [e for e in section.elements if e.in_index]
-    data.append(["", _p("Chỉ số hài lòng chung (SIPAS)", s.total), _p(f"Trung bình cộng {len(in_index)} yếu tố", s.total),
+    data.append(["", para("Chỉ số hài lòng chung (SIPAS)", s.total), para(f"Trung bình cộng {len(in_index)} yếu tố", s.total),
                  fmt_int(sum(e.answered for e in in_index)), fmt_pct(section.index), fmt_pct(section.previous_index),
-                 _signed(section.change), _p(_note(section.responses, section.small_sample, responses=True), s.total)])
+                 _signed(section.change), para(_note(section.responses, section.small_sample, responses=True), s.total)])
     widths = [9 * mm, 70 * mm, 40 * mm, 20 * mm, 18 * mm, 26 * mm, 20 * mm, 0]
     widths[-1] = b.width - sum(widths)
     table = Table(data, colWidths=widths, repeatRows=1)
@@ -81,12 +81,12 @@ def elements_table(b, section: QuestionnaireSection) -> Table:
 def channels_table(b, section: QuestionnaireSection) -> Table:
     """Responses, answers and the overall index per channel, then all channels together."""
     s = b.s
-    data = [[_p(h, s.head) for h in ("STT", "Kênh", "Số phiếu trả lời", "Số câu trả lời", "Chỉ số chung (%)",
+    data = [[para(h, s.head) for h in ("STT", "Kênh", "Số phiếu trả lời", "Số câu trả lời", "Chỉ số chung (%)",
                                        "Ghi chú")]]
     for i, ch in enumerate(section.channels, start=1):
         last = not ch.channel
         note = _note(ch.responses, ch.small_sample, responses=True)
-        data.append(["" if last else str(i), _p(ch.label, s.total if last else s.cell), fmt_int(ch.responses),
+        data.append(["" if last else str(i), para(ch.label, s.total if last else s.cell), fmt_int(ch.responses),
                      fmt_int(ch.answers), fmt_pct(ch.index), note])
     widths = [9 * mm, 70 * mm, 30 * mm, 30 * mm, 30 * mm, 0]
     widths[-1] = b.width - sum(widths)
@@ -105,18 +105,18 @@ def story(b, number: int) -> list:
     """The flowables of the section for every questionnaire of ``b``'s model (numbered ``number``.1, .2…)."""
     s, out = b.s, []
     for i, section in enumerate(b.m.questionnaires, start=1):
-        head = [_p(f"{number}.{i}. Phiếu khảo sát: {section.title} (mã {section.id}, phiên bản {section.version})",
+        head = [para(f"{number}.{i}. Phiếu khảo sát: {section.title} (mã {section.id}, phiên bản {section.version})",
                    s.verdict),
-                _p(f"Số phiếu trả lời trong kỳ: {fmt_int(section.responses)}"
+                para(f"Số phiếu trả lời trong kỳ: {fmt_int(section.responses)}"
                    + (f" — {SMALL_RESPONSES}, cần thận trọng khi so sánh" if section.small_sample else "")
                    + f". So sánh với kỳ trước: {section.previous_label} ({fmt_int(section.previous_responses)} phiếu).",
                    s.body),
-                Spacer(1, 2 * mm), _p("a) Kết quả theo từng câu hỏi", s.body), Spacer(1, 1.5 * mm)]
+                Spacer(1, 2 * mm), para("a) Kết quả theo từng câu hỏi", s.body), Spacer(1, 1.5 * mm)]
         out += [Spacer(1, 3 * mm), KeepTogether(head[:2])] + head[2:] + [questions_table(b, section)]
         out += [Spacer(1, 3 * mm), KeepTogether([
-            _p("b) Chỉ số hài lòng theo yếu tố và chỉ số chung", s.body), Spacer(1, 1.5 * mm),
-            elements_table(b, section), Spacer(1, 1.5 * mm), *(_p(n, s.note) for n in section.notes[:3])])]
+            para("b) Chỉ số hài lòng theo yếu tố và chỉ số chung", s.body), Spacer(1, 1.5 * mm),
+            elements_table(b, section), Spacer(1, 1.5 * mm), *(para(n, s.note) for n in section.notes[:3])])]
         out += [Spacer(1, 3 * mm), KeepTogether([
-            _p("c) Số phiếu theo kênh trả lời", s.body), Spacer(1, 1.5 * mm), channels_table(b, section),
-            Spacer(1, 1.5 * mm), *(_p(n, s.note) for n in section.notes[3:])])]
+            para("c) Số phiếu theo kênh trả lời", s.body), Spacer(1, 1.5 * mm), channels_table(b, section),
+            Spacer(1, 1.5 * mm), *(para(n, s.note) for n in section.notes[3:])])]
     return out

@@ -26,6 +26,7 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 
 from rating import period as periods, vnformat
+from ...pin import Attempt
 from ...removable import ExportRefused
 from .. import manager_strings  # noqa: F401  (adds the manager's words to the catalogue)
 from ..fonts import SYMBOL_CHARS, SYMBOLS, symbol
@@ -266,12 +267,12 @@ class PinScreen(KioskScreen):
         elif key == "ok":
             result = self.app.pinpad.attempt(self.entered)
             self.entered = ""
-            if result == "ok":
+            if result is Attempt.OK:
                 self.app.open_manager()
                 return
-            if result == "unset":
+            if result is Attempt.UNSET:
                 self.message_text = t("pin_unset", self.app.lang)
-            elif result == "locked":
+            elif result is Attempt.LOCKED:
                 self._show_lock()
             else:
                 self.message_text = t("pin_wrong", self.app.lang)
