@@ -16,6 +16,7 @@ MAX_BOX = 99
 MAX_SEQ = 65535
 MAX_KEY = 9             # the protocol's limit; the configured scale narrows it (5 for sipas5)
 MAX_UPTIME = 2**32 - 1
+MAX_BOOT = 65535        # a box's boot identifier (protocol 1.1): a random number chosen at each power-up
 
 _UINT = re.compile(rb"^[0-9]{1,10}$")
 _FIRMWARE = re.compile(rb"^[\x21-\x7e]{1,32}$")  # printable ASCII, no spaces
@@ -26,17 +27,23 @@ _CS = re.compile(rb"^[0-9A-Fa-f]{2}$")
 
 @dataclass(frozen=True)
 class Rate:
-    """A button press: ``key`` 1 is the best rating; ``seq`` identifies the press (resends repeat it)."""
+    """A button press: ``key`` 1 is the best rating; ``seq`` identifies the press (resends repeat it).
+
+    ``boot`` (protocol 1.1, optional) is the box's boot identifier: with it a resend is provably the
+    same press, whatever the timing; firmware of protocol 1.0 sends none (``None``)."""
     box: int
     key: int
     seq: int
+    boot: int | None = None
 
 
 @dataclass(frozen=True)
 class Hello:
-    """Sent once at power-up: the box's firmware version. Its press counter starts over."""
+    """Sent once at power-up: the box's firmware version (and, protocol 1.1, its boot identifier).
+    Its press counter starts over."""
     box: int
     firmware: str
+    boot: int | None = None
 
 
 @dataclass(frozen=True)
@@ -90,10 +97,11 @@ def encode_body(body: str) -> bytes:
 
 def encode(frame: Frame) -> bytes:
     """The bytes of a frame, ready to write to the port."""
+    boot = "" if getattr(frame, "boot", None) is None else f",{frame.boot}"
     if isinstance(frame, Rate):
-        body = f"RATE,{frame.box},{frame.key},{frame.seq}"
+        body = f"RATE,{frame.box},{frame.key},{frame.seq}{boot}"
     elif isinstance(frame, Hello):
-        body = f"HELLO,{frame.box},{frame.firmware}"
+        body = f"HELLO,{frame.box},{frame.firmware}{boot}"
     elif isinstance(frame, Heartbeat):
         body = f"HB,{frame.box},{frame.uptime_s}"
     elif isinstance(frame, Ack):
@@ -114,7 +122,9 @@ def _uint(raw: bytes, name: str, lo: int, hi: int, line: bytes) -> int:
     return value
 
 
-_FIELDS = {b"RATE": 4, b"HELLO": 3, b"HB": 3, b"ACK": 3}
+# How many fields each frame type takes, the type included; RATE and HELLO may carry the boot
+# identifier of protocol 1.1 as one more, last field.
+_FIELDS = {b"RATE": (4, 5), b"HELLO": (3, 4), b"HB": (3,), b"ACK": (3,)}
 
 
 def parse_line(line: bytes) -> Frame:
@@ -135,18 +145,21 @@ def parse_line(line: bytes) -> Frame:
     kind = fields[0]
     if kind not in _FIELDS:
         raise FrameError("unknown_type", f"unknown frame type {kind[:16]!r}", line)
-    if len(fields) != _FIELDS[kind]:
-        raise FrameError("fields", f"{kind.decode()} takes {_FIELDS[kind] - 1} fields, got {len(fields) - 1}", line)
+    if len(fields) not in _FIELDS[kind]:
+        takes = " or ".join(str(n - 1) for n in _FIELDS[kind])
+        raise FrameError("fields", f"{kind.decode()} takes {takes} fields, got {len(fields) - 1}", line)
     box = _uint(fields[1], "box", 1, MAX_BOX, line)
+    has_boot = len(_FIELDS[kind]) == 2 and len(fields) == _FIELDS[kind][1]
+    boot = _uint(fields[-1], "boot", 0, MAX_BOOT, line) if has_boot else None
     if kind == b"RATE":
-        return Rate(box, _uint(fields[2], "key", 1, MAX_KEY, line), _uint(fields[3], "seq", 0, MAX_SEQ, line))
+        return Rate(box, _uint(fields[2], "key", 1, MAX_KEY, line), _uint(fields[3], "seq", 0, MAX_SEQ, line), boot)
     if kind == b"HB":
         return Heartbeat(box, _uint(fields[2], "uptime", 0, MAX_UPTIME, line))
     if kind == b"ACK":
         return Ack(box, _uint(fields[2], "seq", 0, MAX_SEQ, line))
     if not _FIRMWARE.match(fields[2]):
         raise FrameError("fields", f"firmware must be 1-32 printable ASCII characters, got {fields[2][:40]!r}", line)
-    return Hello(box, fields[2].decode("ascii"))
+    return Hello(box, fields[2].decode("ascii"), boot)
 
 
 class FrameSplitter:

@@ -1,8 +1,12 @@
 """Reading button boxes: one supervisor per serial port, pyserial's ReaderThread for the bytes.
 
 A press becomes exactly one durable vote: the vote is committed, then the box is ACKed; a resent
-press (same box and seq, within the dedupe window) is ACKed again without a second vote, also
-across a reconnect and a kiosk restart. Bad bytes are counted and logged (rate-limited) and never
+press is ACKed again without a second vote, also across a reconnect and a kiosk restart. A resend is
+the same frame: the same box, seq and key, and either the same boot identifier (protocol 1.1) or,
+from firmware that sends none, the box's latest press, within the few seconds a box resends for.
+Anything else is a new press that is stored before it is ACKed: a box that restarted without a
+HELLO the kiosk heard counts from seq 0 again, and those presses must never be taken for resends
+(see :class:`Presses`). Bad bytes are counted and logged (rate-limited) and never
 stop the reader. An unplugged port is noticed by the ``SerialException`` from reads — ``is_open``
 stays true after a USB unplug — and reopened, by path or by USB identity, when it comes back.
 """
@@ -25,11 +29,12 @@ from rating.scales import Scale
 from kiosk.store import Vote, VoteNotRecorded, VoteStore
 
 from . import ports
-from .protocol import Ack, FrameError, FrameSplitter, Heartbeat, Hello, Rate, encode
+from .protocol import MAX_SEQ, Ack, FrameError, FrameSplitter, Heartbeat, Hello, Rate, encode
 
 log = logging.getLogger("kiosk.buttons")
 
-DEDUPE_WINDOW_S = 60.0      # a box gives up resending after ~2 s; 60 s also covers a replug
+DEDUPE_WINDOW_S = 60.0      # how long a press with a boot identifier is remembered (it cannot be confused)
+RESEND_WINDOW_S = 5.0       # firmware without a boot identifier: a box resends for 1.5 s after its press
 ALIVE_AFTER_S = 25.0        # heartbeats come every 10 s: two missed and the box is "not heard"
 BACKOFF_FIRST_S = 0.05
 BACKOFF_MAX_S = 0.5         # a returning device is reopened well within 2 s
@@ -50,6 +55,7 @@ class BoxHealth:
     uptime_s: int | None = None
     presses: int = 0
     resends: int = 0
+    restarts: int = 0              # restarts noticed from its presses, not from a HELLO or a heartbeat
     store_errors: int = 0
     heard: bool = False            # heard from within ALIVE_AFTER_S
     port_connected: bool = False
@@ -70,6 +76,59 @@ class PortHealth:
     def invalid_total(self) -> int:
         """All invalid frames and bytes seen on this port."""
         return sum(self.invalid.values())
+
+
+@dataclass(frozen=True)
+class _Press:
+    """A stored press as the dedupe remembers it: its level, boot identifier and when it was ACKed."""
+    level: str
+    boot: int | None
+    acked_at: float
+
+
+class Presses:
+    """One box's recent presses, and the rule that tells a resend from a new press.
+
+    A resend repeats the frame of a press: the same seq and key. With a boot identifier (protocol
+    1.1) the same boot proves it, for :data:`DEDUPE_WINDOW_S`. Without one, only the box's latest
+    press can be resent, and only within :data:`RESEND_WINDOW_S` of its ACK: a box resends three
+    times 500 ms apart, then gives up. Everything else is a new press, and a frame that could only
+    come from a box that restarted (a seq behind its latest press, the same seq with another key,
+    another boot identifier) also forgets the presses before it, as a HELLO does.
+    """
+
+    def __init__(self) -> None:
+        self._by_seq: OrderedDict[int, _Press] = OrderedDict()
+        self.latest: int | None = None
+
+    def forget(self) -> None:
+        """The box restarted: its seq numbers start over."""
+        self._by_seq.clear()
+        self.latest = None
+
+    def remember(self, seq: int, level: str, boot: int | None, acked_at: float) -> None:
+        """A press was stored and ACKed."""
+        self._by_seq.pop(seq, None)
+        self._by_seq[seq] = _Press(level, boot, acked_at)
+        self.latest = seq
+
+    def classify(self, seq: int, level: str, boot: int | None, now: float) -> str:
+        """``"resend"``, ``"new"``, or ``"restarted"`` (a new press from a box that restarted)."""
+        while self._by_seq and next(iter(self._by_seq.values())).acked_at < now - DEDUPE_WINDOW_S:
+            self._by_seq.popitem(last=False)
+        before = self._by_seq.get(seq)
+        if before is not None and before.level == level:
+            if boot is not None and before.boot == boot:
+                return "resend"
+            if boot is None and seq == self.latest and now - before.acked_at <= RESEND_WINDOW_S:
+                return "resend"
+        if boot is not None and any(p.boot not in (None, boot) for p in self._by_seq.values()):
+            return "restarted"
+        if before is not None:
+            return "restarted"  # the same seq again, yet not a resend of it: the count started over
+        if self.latest is not None and boot is None and 0 < (self.latest - seq) % (MAX_SEQ + 1) < 32768:
+            return "restarted"  # behind the latest press (not a wrap past 65535)
+        return "new"
 
 
 class _RateLimitedWarning:
@@ -117,14 +176,14 @@ class PortReader:
 
     def __init__(self, spec: str, boxes: dict[int, str], store: VoteStore, scale: Scale, *,
                  baudrate: int = 115200, on_vote: Callable[[Vote, int], None] | None = None,
-                 dedupe_window_s: float = DEDUPE_WINDOW_S, demo_boxes: frozenset[int] = frozenset()):
+                 demo_boxes: frozenset[int] = frozenset(), clock: Callable[[], float] = time.monotonic):
         ports.parse_usb_spec(spec)  # fail now on a malformed usb: spec
         self.demo_boxes = demo_boxes
         self.spec, self.store, self.scale, self.baudrate = spec, store, scale, baudrate
-        self.on_vote, self.dedupe_window_s = on_vote, dedupe_window_s
+        self.on_vote, self.clock = on_vote, clock
         self.port_health = PortHealth(spec)
         self.boxes = {n: BoxHealth(n, counter, spec) for n, counter in boxes.items()}
-        self._recent: dict[int, OrderedDict[int, float]] = {n: OrderedDict() for n in boxes}
+        self._presses: dict[int, Presses] = {n: Presses() for n in boxes}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -236,12 +295,12 @@ class PortReader:
         if isinstance(item, Hello):
             with self._lock:
                 box.firmware, box.last_hello = item.firmware, now_wall
-                self._recent[item.box].clear()  # a rebooted box counts its presses from 0 again
+                self._presses[item.box].forget()  # a rebooted box counts its presses from 0 again
             log.info("%s: box %d says hello (firmware %s)", self.spec, item.box, item.firmware)
         elif isinstance(item, Heartbeat):
             with self._lock:
                 if box.uptime_s is not None and item.uptime_s < box.uptime_s:
-                    self._recent[item.box].clear()  # rebooted without a HELLO we heard
+                    self._presses[item.box].forget()  # rebooted without a HELLO we heard
                 box.last_heartbeat, box.uptime_s = now_wall, item.uptime_s
         elif isinstance(item, Ack):
             self._invalid("unexpected", f"box {item.box} sent an ACK, which only the kiosk sends")
@@ -250,16 +309,20 @@ class PortReader:
         if frame.key > len(self.scale.levels):
             return self._invalid("key_range", f"box {frame.box} key {frame.key} is beyond the "
                                               f"{len(self.scale.levels)} levels of scale {self.scale.id}")
-        recent = self._recent[frame.box]
-        now = time.monotonic()
-        while recent and next(iter(recent.values())) < now - self.dedupe_window_s:
-            recent.popitem(last=False)
-        if frame.seq in recent:
+        level = self.scale.by_key(frame.key)
+        presses = self._presses[frame.box]
+        kind = presses.classify(frame.seq, level.code, frame.boot, self.clock())
+        if kind == "resend":
             with self._lock:
                 box.resends += 1
             write(encode(Ack(frame.box, frame.seq)))  # the earlier ACK was lost: say it again
             return
-        level = self.scale.by_key(frame.key)
+        if kind == "restarted":
+            log.warning("%s: box %d restarted without a HELLO the kiosk heard (press seq %d after seq %s): "
+                        "its presses count from here", self.spec, frame.box, frame.seq, presses.latest)
+            with self._lock:
+                box.restarts += 1
+            presses.forget()
         # The store marks out-of-hours from the vote's own time; a simulated box's presses are demo votes.
         source = "demo" if frame.box in self.demo_boxes else f"serial:{frame.box}"
         try:
@@ -269,7 +332,7 @@ class PortReader:
                 box.store_errors += 1
             log.error("%s: box %d press seq %d NOT recorded, not ACKed: %s", self.spec, frame.box, frame.seq, e)
             return
-        recent[frame.seq] = now
+        presses.remember(frame.seq, level.code, frame.boot, self.clock())
         with self._lock:
             box.presses += 1
             box.last_rate = now_wall
@@ -282,18 +345,19 @@ class PortReader:
                               self.spec, frame.box, vote.seq)
 
     def _prime_dedupe(self) -> None:
-        """Remember presses stored in the last window, so a resend after a kiosk restart is not a new vote."""
-        cutoff_ms = int((time.time() - self.dedupe_window_s) * 1000)
+        """Remember the presses stored in the last window, so a resend after a kiosk restart is not a
+        new vote. The boot identifier is not stored: a primed press is matched as firmware 1.0's."""
+        cutoff_ms = int((time.time() - DEDUPE_WINDOW_S) * 1000)
         # The newest votes by primary key, not a scan of years of them for recent times: no centre
         # takes PRIME_LOOKBACK votes inside one dedupe window.
         rows = self.store.recent_presses(PRIME_LOOKBACK)
-        now_mono, now_ms = time.monotonic(), time.time() * 1000
-        for source, box_seq, ts_ms in rows:
+        now_mono, now_ms = self.clock(), time.time() * 1000
+        for source, box_seq, level, ts_ms in rows:
             if ts_ms < cutoff_ms or box_seq is None or not source.startswith("serial:"):
                 continue
             n = int(source.split(":", 1)[1])
-            if n in self._recent:
-                self._recent[n][box_seq] = now_mono - (now_ms - ts_ms) / 1000
+            if n in self._presses:
+                self._presses[n].remember(box_seq, level, None, now_mono - (now_ms - ts_ms) / 1000)
 
     # --- health -------------------------------------------------------------------------------
 
@@ -310,8 +374,7 @@ class PortReader:
 class ButtonBoxes:
     """Every configured button box, grouped by port: start, stop and health in one place."""
 
-    def __init__(self, config, store: VoteStore, *, on_vote: Callable[[Vote, int], None] | None = None,
-                 dedupe_window_s: float = DEDUPE_WINDOW_S):
+    def __init__(self, config, store: VoteStore, *, on_vote: Callable[[Vote, int], None] | None = None):
         by_port: dict[str, dict[int, str]] = defaultdict(dict)
         baud: dict[str, int] = {}
         demo: dict[str, set[int]] = defaultdict(set)
@@ -321,7 +384,7 @@ class ButtonBoxes:
             if b.demo:
                 demo[b.port].add(b.box)
         self.readers = [PortReader(spec, boxes, store, config.scale, baudrate=baud[spec], on_vote=on_vote,
-                                   dedupe_window_s=dedupe_window_s, demo_boxes=frozenset(demo[spec]))
+                                   demo_boxes=frozenset(demo[spec]))
                         for spec, boxes in by_port.items()]
 
     def start(self) -> "ButtonBoxes":

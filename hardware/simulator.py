@@ -2,7 +2,8 @@
 
 It speaks the whole protocol like firmware would: HELLO at power-up, a heartbeat, RATE with an
 incrementing seq, and a resend of the same frame when no ACK comes within 500 ms (up to 3
-times). A symlink at ``link`` points to the pty's slave side, so a configuration can name it as
+times). With ``boot_id`` it speaks protocol 1.1: a random boot identifier in HELLO and every RATE.
+:meth:`VirtualBox.power_cycle` resets it like a box that lost its power: seq from 0 again. A symlink at ``link`` points to the pty's slave side, so a configuration can name it as
 its port; ``unplug()``/``replug()`` close and recreate the pty like a USB cable pulled and pushed.
 """
 
@@ -19,7 +20,7 @@ import tty
 from dataclasses import dataclass
 from pathlib import Path
 
-from .protocol import MAX_SEQ, Ack, FrameSplitter, Heartbeat, Hello, Rate, encode
+from .protocol import MAX_BOOT, MAX_SEQ, Ack, FrameSplitter, Heartbeat, Hello, Rate, encode
 
 ACK_TIMEOUT_S = 0.5
 RESENDS = 3
@@ -41,7 +42,7 @@ class VirtualBox:
 
     def __init__(self, link: str | os.PathLike | None = None, boxes: tuple[int, ...] = (1,),
                  firmware: str = "sim-1.0", ack_timeout_s: float = ACK_TIMEOUT_S, resends: int = RESENDS,
-                 heartbeat_s: float | None = 10.0, on_ack=None):
+                 heartbeat_s: float | None = 10.0, on_ack=None, boot_id: bool = False):
         self.on_ack = on_ack  # called from the listening thread the moment an ACK arrives
         self.link = Path(link) if link else None
         self.boxes, self.firmware = boxes, firmware
@@ -55,6 +56,8 @@ class VirtualBox:
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
         self._booted = time.monotonic()
+        self.boot_id = boot_id
+        self.boot = random.randint(0, MAX_BOOT) if boot_id else None
 
     # --- the pty ------------------------------------------------------------------------------
 
@@ -86,8 +89,22 @@ class VirtualBox:
         if hello:
             self._booted = time.monotonic()
             for b in self.boxes:
-                self.send(Hello(b, self.firmware))
+                self.send(Hello(b, self.firmware, self.boot))
         return self
+
+    def power_cycle(self, hello: bool = True) -> "VirtualBox":
+        """Lose power and come back: the port goes away and returns, the seq numbers start from 0,
+        the uptime from 0 and (protocol 1.1) a new boot identifier is drawn. ``hello=False`` is a
+        HELLO sent before the kiosk reopened the port, and so never read."""
+        self.unplug()
+        with self._lock:
+            self.seq = {b: 0 for b in self.boxes}
+        self._booted = time.monotonic()
+        if self.boot_id:
+            old = self.boot
+            while self.boot == old:
+                self.boot = random.randint(0, MAX_BOOT)
+        return self.plug(hello=hello)
 
     def unplug(self) -> None:
         """Close the pty like a pulled cable: the kiosk's reads fail, the symlink disappears."""
@@ -138,7 +155,7 @@ class VirtualBox:
             seq = self.seq[box]
             self.seq[box] = (seq + 1) % (MAX_SEQ + 1)
             event = self._acked.setdefault((box, seq), threading.Event())
-        frame = encode(Rate(box, key, seq))
+        frame = encode(Rate(box, key, seq, self.boot))
         start = time.perf_counter()
         sends = 0
         for sends in range(1, self.resends + 2):
@@ -194,6 +211,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rate", type=float, default=1.0, metavar="HZ", help="presses per second for --random/--script")
     p.add_argument("--keys", type=int, default=5, help="number of keys on the box (default 5)")
     p.add_argument("--heartbeat", type=float, default=10.0, metavar="S", help="heartbeat period, 0 for none")
+    p.add_argument("--boot-id", action="store_true",
+                   help="speak protocol 1.1: a random boot identifier in HELLO and every RATE")
 
 
 def _report(result: PressResult) -> None:
@@ -255,7 +274,7 @@ def main(args: argparse.Namespace) -> int:
     if problem:
         print(f"error: --link {args.link}: {problem}", file=sys.stderr)
         return 2
-    box = VirtualBox(args.link, boxes=(args.box,), heartbeat_s=args.heartbeat or None)
+    box = VirtualBox(args.link, boxes=(args.box,), heartbeat_s=args.heartbeat or None, boot_id=args.boot_id)
     try:
         box.plug()
     except OSError as e:  # a read-only folder, a name too long…: the person's input, said in one line

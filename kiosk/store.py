@@ -515,10 +515,10 @@ class VoteStore:
         """How many votes are not demo votes (touch, keypad, button boxes)."""
         return self.query("SELECT count(*) FROM votes WHERE source != 'demo'")[0][0]
 
-    def recent_presses(self, limit: int) -> list[tuple[str, int | None, int]]:
-        """The newest ``limit`` votes as (source, box_seq, ts_ms), oldest first: a button box's
+    def recent_presses(self, limit: int) -> list[tuple[str, int | None, str, int]]:
+        """The newest ``limit`` votes as (source, box_seq, level, ts_ms), oldest first: a button box's
         recent presses, to recognise a resend across a restart. Read by primary key, not a scan."""
-        rows = self.query("SELECT source, box_seq, ts_ms FROM votes ORDER BY seq DESC LIMIT ?", (limit,))
+        rows = self.query("SELECT source, box_seq, level, ts_ms FROM votes ORDER BY seq DESC LIMIT ?", (limit,))
         return rows[::-1]
 
     def last_sync_success(self) -> datetime | None:

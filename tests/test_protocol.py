@@ -31,9 +31,21 @@ def test_checksum_of_the_worked_example_in_the_protocol_doc():
 
 
 @pytest.mark.parametrize("frame", [Rate(1, 1, 0), Rate(99, 9, 65535), Hello(7, "v2.1.0-rc1"), Heartbeat(3, 4294967295),
-                                   Ack(12, 17)])
+                                   Ack(12, 17), Rate(1, 2, 3, boot=0), Rate(1, 2, 3, boot=65535),
+                                   Hello(7, "v2.1.0", boot=40213)])
 def test_every_frame_survives_encoding_and_parsing(frame):
     assert parse_line(encode(frame)) == frame
+
+
+def test_a_frame_of_protocol_1_0_has_no_boot_identifier_and_is_encoded_byte_for_byte_as_before():
+    assert parse_line(b"$RATE,1,1,17*28\r\n").boot is None
+    assert encode(Rate(1, 1, 17)) == b"$RATE,1,1,17*28\r\n"
+    assert encode(Hello(1, "v1.0.3")) == b"$HELLO,1,v1.0.3*37\r\n"
+
+
+def test_the_boot_identifier_is_the_last_field_of_rate_and_hello():
+    assert parse_line(_framed("RATE,2,5,0,40213")) == Rate(2, 5, 0, boot=40213)
+    assert parse_line(_framed("HELLO,2,v1.1.0,40213")) == Hello(2, "v1.1.0", boot=40213)
 
 
 def test_a_line_ending_of_newline_alone_is_accepted():
@@ -52,7 +64,12 @@ def _framed(body: str) -> bytes:
     (b"$RATE,1,1,17*29\r\n", "checksum"),
     (_framed("VOTE,1,1,17"), "unknown_type"),
     (_framed("RATE,1,1"), "fields"),
-    (_framed("RATE,1,1,17,0"), "fields"),
+    (_framed("RATE,1,1,17,0,0"), "fields"),
+    (_framed("HELLO,1,fw,7,7"), "fields"),
+    (_framed("HB,1,10,7"), "fields"),
+    (_framed("RATE,1,1,17,65536"), "range"),
+    (_framed("RATE,1,1,17,-1"), "fields"),
+    (_framed("HELLO,1,fw,x"), "fields"),
     (_framed("RATE,0,1,17"), "range"),
     (_framed("RATE,100,1,17"), "range"),
     (_framed("RATE,1,0,17"), "range"),
@@ -129,7 +146,7 @@ def test_every_worked_example_in_the_protocol_doc_is_a_valid_frame():
     from pathlib import Path
     doc = (Path(__file__).resolve().parent.parent / "docs" / "serial-protocol.md").read_text(encoding="utf-8")
     examples = re.findall(r"^\| `(\$[A-Z]+,[^`]*?)\\r\\n` \|", doc, flags=re.M)
-    assert len(examples) == 5
+    assert len(examples) == 7
     for example in examples:
         frame = parse_line(example.encode() + b"\r\n")
         assert encode(frame) == example.encode() + b"\r\n"
