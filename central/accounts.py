@@ -3,6 +3,8 @@ centre (its own centre). Password rules are Django's validators (settings.AUTH_P
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -15,6 +17,21 @@ UNIT_ROLES = {"commune": "commune", "centre": "centre"}
 
 class AccountError(ValueError):
     """An account that cannot be created as asked, and why."""
+
+
+class NotOnlyWhitespaceValidator:
+    """Refuses a password that is only spaces, tabs or other blanks, zero-width ones included (Django's
+    length rule counts them, and a password nobody can see is typed wrong or guessed)."""
+
+    def validate(self, password: str, user=None) -> None:
+        """Raise ValidationError for a password with no visible character."""
+        if all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in password):
+            raise ValidationError("This password has only blank characters (spaces, tabs).",
+                                  code="password_only_whitespace")
+
+    def get_help_text(self) -> str:
+        """The rule, as shown beside the password field."""
+        return "Your password must contain characters other than spaces and tabs."
 
 
 def add_user(name: str, role: str, unit_id: str | None, password: str):

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import calendar
 import hmac
-import json
+import sys
 import logging
 from datetime import date, datetime, timezone
-from email.utils import formatdate
 from functools import wraps
 from typing import Any, Callable
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
-from django.db import connections
+from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -29,32 +28,13 @@ from rating.problems import Problem, Refused
 from central.openapi import openapi_spec
 
 from central import ingest, q_ingest, reports
+from central.edge import RETRY_AFTER_S, database_fault_response, first_line
 from central.registry import authenticate
+from central.responses import json_response, problem_response, stamp
 from central.runtime import current
 
 log = logging.getLogger("central.api")
 REPORT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def json_response(body: Any, status: int = 200, headers: dict | None = None) -> HttpResponse:
-    """JSON, UTF-8 (a lone surrogate a client sent is escaped, never a crash), with ``Date`` and no caching."""
-    payload = json.dumps(body, ensure_ascii=False).encode("utf-8", "backslashreplace")
-    response = HttpResponse(payload, status=status, content_type="application/json; charset=utf-8")
-    for k, v in (headers or {}).items():
-        response[k] = v
-    return stamp(response)
-
-
-def stamp(response: HttpResponse) -> HttpResponse:
-    """The headers every API answer has: ``Date`` (kiosks correct their clock from it) and no-store."""
-    response["Date"] = formatdate(current().clock(), usegmt=True)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def problem_response(e: Refused) -> HttpResponse:
-    """A refusal as JSON ``{"error", "reason", …}`` (the catalogue entry's body)."""
-    return json_response(e.body(), e.status, e.headers)
 
 
 def endpoint(*methods: str) -> Callable:
@@ -77,8 +57,16 @@ def endpoint(*methods: str) -> Callable:
 
 @endpoint("GET")
 def healthz(request):
-    """Liveness, without authentication."""
-    return {"ok": True}
+    """Health, without authentication: ``{"ok": true, "database": "up"}``, or a 503 saying which part
+    is down (``"database": "down"`` with the driver's first line) — a monitor or nginx can tell a
+    stopped database from a stopped service."""
+    try:
+        with connections[current().alias].cursor() as cur:
+            cur.execute("SELECT 1")
+    except (OperationalError, InterfaceError) as e:
+        raise Refused(Problem.UNAVAILABLE, {"Retry-After": str(RETRY_AFTER_S)}, detail=first_line(e),
+                      database="down") from None
+    return {"ok": True, "database": "up"}
 
 
 @endpoint("GET")
@@ -304,7 +292,12 @@ def bad_request(request, exception=None):
 
 
 def server_error(request):
-    """500 as JSON (a bug: logged with its traceback by Django, answered without one)."""
+    """500 as JSON (a bug: logged with its traceback by Django, answered without one) — unless the
+    error is the database's state (unreachable, restarting, its disk full), met outside a view (the
+    session or the account being read): that is a 503, as :class:`central.edge.Edge` answers it in a view."""
+    response = database_fault_response(request, sys.exc_info()[1])
+    if response is not None:
+        return response
     return problem_response(Refused(Problem.INTERNAL))
 
 

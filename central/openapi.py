@@ -31,7 +31,8 @@ _PROBLEM_FIELDS = {"limit": {"type": "integer", "description": "the body limit i
                    "conflicting": {"type": "array", "items": {"type": "string"},
                                    "description": "the UUIDs (or questionnaire keys) held with other content"}}
 # What any request can meet, whatever its path: framing the service cannot read, a wrong method, a bug.
-_ANYWHERE = (Problem.BAD_LENGTH, Problem.BAD_REQUEST, Problem.METHOD_NOT_ALLOWED, Problem.INTERNAL)
+_ANYWHERE = (Problem.BAD_LENGTH, Problem.BAD_REQUEST, Problem.BAD_TEXT, Problem.METHOD_NOT_ALLOWED, Problem.INTERNAL,
+             Problem.UNAVAILABLE)
 _BATCHES = (Problem.TRUNCATED, Problem.BAD_BATCH, Problem.UNSIGNED, Problem.BAD_TIMESTAMP, Problem.BAD_SIGNATURE,
             Problem.STALE_TIMESTAMP, Problem.UNKNOWN_KIOSK, Problem.CONFLICT, Problem.LENGTH_REQUIRED,
             Problem.TOO_LARGE, Problem.BUSY)

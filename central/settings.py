@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "central.apps.CentralConfig",
 ]
 MIDDLEWARE = [
+    "central.edge.Edge",   # first: it sees every answer (unstorable input refused, faults as 503, headers)
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -83,6 +84,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "central.accounts.NotOnlyWhitespaceValidator"},
 ]
 # A refused form (no CSRF cookie: a phone blocking cookies, an old page) gets a page people understand.
 CSRF_FAILURE_VIEW = "central.questionnaires.phone.csrf_failure"

@@ -51,9 +51,12 @@ def bar(pct: float | None, target: float) -> str:
             f'<line x1="{target}" x2="{target}" y1="0" y2="10" stroke="#000"/></svg>')
 
 
-def heat_colour(n: int, most: int) -> str:
-    """A cell colour for the heat map: white to deep blue."""
+HEAT_LEVELS = 10
+
+
+def heat_level(n: int, most: int) -> int:
+    """A heat-map cell's shade, 0 (no votes: white) to :data:`HEAT_LEVELS` (the busiest hour): the
+    stylesheet's ``.heat .h0`` … ``.h10`` (classes, since the pages' CSP allows no inline style)."""
     if not most or not n:
-        return "#ffffff"
-    a = 0.15 + 0.85 * n / most
-    return f"rgba(31,111,235,{a:.2f})"
+        return 0
+    return max(1, round(HEAT_LEVELS * n / most))

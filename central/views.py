@@ -14,6 +14,7 @@ from django.db import connections, transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone as dj_tz
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from central import access, dashboard, registry, svg, texts
@@ -25,8 +26,9 @@ from central.runtime import current
 from rating.wire import KIOSK_ID_RE, WIRE_FIELDS
 
 LOGIN_WINDOW = timedelta(minutes=15)
-MAX_FAILED_PER_NAME = 5
-MAX_FAILED_PER_ADDRESS = 20
+FREE_TRIES = 5                 # wrong passwords for one account from one address before any wait
+FIRST_WAIT = timedelta(seconds=30)   # then each further failure doubles the wait, up to the window
+MAX_FAILED_PER_ADDRESS = 20    # one address guessing across many accounts
 
 
 def lang_of(request) -> str:
@@ -97,16 +99,31 @@ def _date_error(request, error) -> str | None:
 
 # --- logging in ---------------------------------------------------------------------------------
 
+def login_wait(failures: list[datetime], now: datetime) -> timedelta:
+    """How long one account must wait at one address after these failures (newest last): nothing for
+    the first :data:`FREE_TRIES`, then :data:`FIRST_WAIT` doubled with each further failure, at most
+    :data:`LOGIN_WINDOW`, counted from the last failure."""
+    extra = len(failures) - FREE_TRIES
+    if extra < 0:
+        return timedelta(0)
+    wait = min(FIRST_WAIT * (2 ** min(extra, 16)), LOGIN_WINDOW)
+    return max(timedelta(0), failures[-1] + wait - now)
+
+
 def login_view(request):
-    """The login form (fields ``username`` and ``password``), throttled per name and per client address
-    (:func:`central.remote.client_address`: behind nginx the citizen's, not the proxy's 127.0.0.1)."""
+    """The login form (fields ``username`` and ``password``), throttled per account AND client address
+    together (:func:`central.remote.client_address`: behind nginx the citizen's, not the proxy's
+    127.0.0.1), with growing waits: a stranger guessing the administrator's password slows down only
+    themselves, never the administrator at another address. One address guessing across many
+    accounts is throttled too. Every failure and refusal is an audit line."""
     error = None
     if request.method == "POST":
         name = (request.POST.get("username") or "")[:150]
-        since = dj_tz.now() - LOGIN_WINDOW
-        failed = AuditEntry.objects.filter(action="login_failed", at__gte=since)
-        if failed.filter(username=name).count() >= MAX_FAILED_PER_NAME or \
-                failed.filter(remote=client_address(request)).count() >= MAX_FAILED_PER_ADDRESS:
+        address = client_address(request)
+        now = dj_tz.now()
+        failed = AuditEntry.objects.filter(action="login_failed", at__gte=now - LOGIN_WINDOW, remote=address)
+        mine = list(failed.filter(username=name).order_by("at").values_list("at", flat=True))
+        if login_wait(mine, now) > timedelta(0) or failed.count() >= MAX_FAILED_PER_ADDRESS:
             audit(request, "login_throttled", username=name)
             error = "throttled"
         else:
@@ -114,11 +131,20 @@ def login_view(request):
             if user is not None and access.role(user):
                 login(request, user)
                 audit(request, "login")
-                target = request.GET.get("next") or "/"
-                return HttpResponseRedirect(target if target.startswith("/") and not target.startswith("//") else "/")
+                return HttpResponseRedirect(same_site_path(request, request.GET.get("next")))
             audit(request, "login_failed", username=name)
             error = "bad_login"
     return page(request, "central/login.html", error=error)
+
+
+def same_site_path(request, target: str | None) -> str:
+    """``target`` when it is a path on this site, else ``/``: never a redirect to another site
+    (``//evil.example/``, ``///evil.example``, ``/\\evil.example``, ``https://…``)."""
+    if target and target.startswith("/") and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()) \
+            and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
 
 
 @require_POST
@@ -132,7 +158,7 @@ def logout_view(request):
 
 def set_language(request, code: str):
     """Switch between Vietnamese and English (a cookie)."""
-    response = HttpResponseRedirect(request.GET.get("back") if (request.GET.get("back") or "").startswith("/") else "/")
+    response = HttpResponseRedirect(same_site_path(request, request.GET.get("back")))
     response.set_cookie("lang", "en" if code == "en" else "vi", max_age=365 * 86400, samesite="Lax")
     return response
 
@@ -170,7 +196,7 @@ def unit_view(request, unit_id: str):
     data = dashboard.unit_page(Source(current().alias), kiosks, d_from, d_to, lang)
     most = max((max(row) for row in data.heat), default=0)
     days = texts.t("weekday_names", lang).split(",")
-    heat = [{"day": days[i], "cells": [{"n": n, "colour": svg.heat_colour(n, most)} for n in row]}
+    heat = [{"day": days[i], "cells": [{"n": n, "level": svg.heat_level(n, most)} for n in row]}
             for i, row in enumerate(data.heat)]
     chart = svg.trend([(d, r.pct) for d, r in data.daily], unit.target_pct)
     fmt = lambda r: {"pct": texts.pct(r.pct), "n": texts.number(r.total), "flagged": texts.number(r.flagged)}  # noqa: E731

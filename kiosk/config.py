@@ -48,9 +48,9 @@ id = "Q3"
 name = "Quầy 3 — Lao động, thương binh và xã hội"
 """
 
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 # A USB serial adapter named by identity, so that it is found again after a replug.
-USB_PORT_RE = re.compile(r"^usb:([0-9A-Fa-f]{4}):([0-9A-Fa-f]{4})(?::(.+))?$")
+USB_PORT_RE = re.compile(r"^usb:([0-9A-Fa-f]{4}):([0-9A-Fa-f]{4})(?::(.+))?\Z")
 
 
 class ConfigError(ValueError):
@@ -267,7 +267,7 @@ _BOX_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "counter": (_ident, True, None),
     "baudrate": (_baudrate, False, 115200),
 }
-_WINDOW_RE = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])$")
+_WINDOW_RE = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])\Z")
 
 
 def _window(v: Any) -> str | None:

@@ -25,7 +25,7 @@ from .questionnaire.schema import v4_questionnaires as _v4_questionnaires
 from .syncstate import SyncState
 from rating.scales import get_scale
 from rating.sipas import ELEMENTS as SIPAS_ELEMENTS
-from rating.vote import REPEAT, SOURCE_RE
+from rating.vote import REPEAT, SOURCE_RE, officer_problem
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -372,6 +372,8 @@ class VoteStore:
         scale = scale or self.scale
         came_from, source = source, ("demo" if self.demo else source)
         self._validate(counter_id, level, scale, came_from)
+        if officer is not None and officer_problem(officer):
+            raise ValueError(f"officer code {officer!r} {officer_problem(officer)}")
         when = (at or self._clock()).astimezone(self.tz)
         if out_of_hours is None:
             out_of_hours = not self.hours.is_open(when)
@@ -463,8 +465,9 @@ class VoteStore:
         for counter_id, code in assignments.items():
             if self.counters is not None and counter_id not in self.counters:
                 raise ValueError(f"counter {counter_id!r} is not configured")
-            if code and (len(code) > 32 or not code.strip()):
-                raise ValueError(f"officer code {code!r} must be 1-32 characters")
+            problem = officer_problem(code.strip()) if code else None
+            if problem:
+                raise ValueError(f"officer code {code!r} {problem}")
 
         def work(conn: sqlite3.Connection) -> None:
             for counter_id, code in assignments.items():

@@ -87,9 +87,9 @@ def between(d_from: date, d_to: date) -> Period:
                   f"{d_from.isoformat()}_{d_to.isoformat()}")
 
 
-_MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")
-_QUARTER_RE = re.compile(r"^([0-9]{4})-[Qq]([0-9])$")
-_YEAR_RE = re.compile(r"^([0-9]{4})$")
+_MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})\Z")
+_QUARTER_RE = re.compile(r"^([0-9]{4})-[Qq]([0-9])\Z")
+_YEAR_RE = re.compile(r"^([0-9]{4})\Z")
 
 
 def parse_period(*, month_text: str | None = None, quarter_text: str | None = None, year_text: str | None = None,

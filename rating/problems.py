@@ -36,6 +36,11 @@ class Problem(Enum):
     METHOD_NOT_ALLOWED = 405, "method_not_allowed", "the method is not allowed (see the Allow header)", \
         "{method} is not allowed on {path}"
     INTERNAL = 500, "internal", "a bug in the service (logged with its traceback)", "internal error; it has been logged"
+    BAD_TEXT = 400, "bad_text", "text no database can store (a NUL, a control character, a lone surrogate)", \
+        "{detail}"
+    UNAVAILABLE = 503, "unavailable", \
+        "the service's database is down, restarting or full: nothing was stored; send again (see Retry-After)", \
+        "the service's database is unavailable ({detail}); nothing was stored: try again", ("database",)
     # /v1/batches: the body.
     LENGTH_REQUIRED = 411, "length_required", "Content-Length missing", "a Content-Length header is required"
     TOO_LARGE = 413, "too_large", "the body is over the limit: send fewer votes per batch", \

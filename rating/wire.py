@@ -43,7 +43,7 @@ from rating.questionnaire.loader import QuestionnaireError, definition_hash, fro
 from rating.questionnaire.model import CHANNELS, Questionnaire
 from rating.scales import SCALES
 from rating.sipas import ELEMENTS
-from rating.vote import REPEAT, SOURCE_RE
+from rating.vote import REPEAT, SOURCE_RE, officer_problem
 
 # The fields of a vote that travel to the central service: the hashed ones and the hash.
 WIRE_FIELDS = ("seq", "uuid", "kiosk_id", "counter_id", "officer", "level", "scale", "source", "local_time",
@@ -76,8 +76,8 @@ MAX_DEFINITION_CHARS = 200_000   # a questionnaire's canonical JSON (the shipped
 MAX_ANSWER_TEXT = 2000           # free text; the questionnaire's own max_length is checked too
 MAX_BODY = 8 * 1024 * 1024   # a full batch of 5,000 votes is about 2 MB
 MAX_RECEIPT_ISSUES = 20      # a receipt lists at most this many chain issues, and counts the rest
-KIOSK_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")   # ASCII: it travels in an HTTP header
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+KIOSK_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")   # ASCII: it travels in an HTTP header
+_HEX64 = re.compile(r"^[0-9a-f]{64}\Z")
 _EXTENDED_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 _ID = KIOSK_ID_RE
 _MAX_INT_DIGITS = 20
@@ -118,7 +118,7 @@ def _str(v: Any, where: str, name: str, max_len: int = 200, pattern: re.Pattern 
     if not isinstance(v, str) or not v or len(v) > max_len \
             or (pattern is not None and not pattern.match(v)):
         raise BadBatch(f"{where}: '{name}' must be {'null or ' if optional else ''}a string"
-                       + (f" matching {pattern.pattern}" if pattern is not None else f" of 1-{max_len} characters"))
+                       + (f" matching {pattern.pattern.replace(chr(92) + 'Z', '$')}" if pattern is not None else f" of 1-{max_len} characters"))
     return v
 
 
@@ -155,7 +155,10 @@ def check_vote(v: Any, kiosk_id: str, i: int) -> dict[str, Any]:
         shown = v["kiosk_id"] if isinstance(v["kiosk_id"], str) and _text_ok(v["kiosk_id"]) else "…"
         raise BadBatch(f"{where}: 'kiosk_id' {shown[:64]!r} is not the sending kiosk {kiosk_id!r}")
     _str(v["counter_id"], where, "counter_id", pattern=_ID)
-    _str(v["officer"], where, "officer", 64, optional=True)
+    if v["officer"] is not None:
+        problem = officer_problem(v["officer"]) if isinstance(v["officer"], str) else "must be null or a string"
+        if problem:
+            raise BadBatch(f"{where}: 'officer' {problem}")
     scale = SCALES.get(v["scale"]) if isinstance(v["scale"], str) else None
     if scale is None:
         raise BadBatch(f"{where}: 'scale' must be one of {', '.join(SCALES)}")

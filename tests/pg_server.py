@@ -31,7 +31,7 @@ def _free_port() -> int:
 class PostgresServer:
     """One running cluster; :meth:`new_database` gives each test its own database from a template."""
 
-    def __init__(self):
+    def __init__(self, durable: bool = False):
         self.folder = Path(tempfile.mkdtemp(prefix="central-pg-"))
         self.port = _free_port()
         as_user = []
@@ -43,18 +43,35 @@ class PostgresServer:
                         "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
         self.log = open(self.folder / "server.log", "wb")
         # fsync off: a test database need not survive a power cut; it makes the suite several times faster.
-        self.proc = subprocess.Popen([*as_user, str(PG_BIN / "postgres"), "-D", str(data), "-k", str(self.folder),
-                                      "-h", "127.0.0.1", "-p", str(self.port), "-c", "fsync=off",
-                                      "-c", "full_page_writes=off", "-c", "synchronous_commit=off",
-                                      "-c", "max_connections=300"],
-                                     stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        self._wait_ready()
+        # A durable server (for the tests that crash it) keeps synchronous_commit on: a commit it
+        # acknowledged must survive the crash, as it does in production.
+        self._command = [*as_user, str(PG_BIN / "postgres"), "-D", str(data), "-k", str(self.folder),
+                         "-h", "127.0.0.1", "-p", str(self.port), "-c", "fsync=off",
+                         "-c", "full_page_writes=off", "-c", f"synchronous_commit={'on' if durable else 'off'}",
+                         "-c", "max_connections=300"]
+        self._start()
         self._names = itertools.count(1)
         self.template = None
 
     def url(self, name: str = "postgres") -> str:
         """A URL for database ``name`` over TCP on 127.0.0.1."""
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
+
+    def _start(self) -> None:
+        self.proc = subprocess.Popen(self._command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self._wait_ready()
+
+    def crash(self) -> None:
+        """Stop the server at once, as a crash or a restart does (SIGQUIT), keeping its data: every
+        connection is cut; :meth:`restart` brings it back on the same port."""
+        pid = int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, signal.SIGQUIT)
+        self.proc.wait(timeout=20)
+
+    def restart(self) -> None:
+        """Start again after :meth:`crash` (crash recovery runs; nothing committed is lost)."""
+        (self.folder / "data" / "postmaster.pid").unlink(missing_ok=True)
+        self._start()
 
     def _wait_ready(self) -> None:
         import psycopg

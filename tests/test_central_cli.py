@@ -67,7 +67,7 @@ def test_serve_runs_on_postgresql_given_as_a_url(tmp_path, postgres_server):
         assert m, line + proc.stdout.read() if proc.poll() is not None else line
         assert "1 kiosk(s)" in line and "postgresql://" in line
         base = f"http://127.0.0.1:{m.group(1)}"
-        assert requests.get(base + "/healthz").json() == {"ok": True}
+        assert requests.get(base + "/healthz").json() == {"ok": True, "database": "up"}
         chain = requests.get(base + "/v1/reports/chain", headers={"Authorization": f"Bearer {REPORT_TOKEN}"}).json()
         assert [k["kiosk_id"] for k in chain["kiosks"]] == ["test-01"]
         assert requests.get(base + "/", allow_redirects=False).status_code == 302

@@ -170,7 +170,7 @@ def test_reports_need_the_token_and_are_off_without_one(tmp_path):
 
 def test_health_and_openapi_answer_without_auth_and_unknown_paths_are_404(service):
     url, _ = service
-    assert requests.get(url + "/healthz").json() == {"ok": True}
+    assert requests.get(url + "/healthz").json() == {"ok": True, "database": "up"}
     spec = requests.get(url + "/openapi.json").json()
     assert set(spec["paths"]) == {"/healthz", "/openapi.json", "/v1/batches", "/v1/reports/totals", "/v1/reports/chain",
                                   "/v1/reports/ii7"}

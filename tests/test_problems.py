@@ -43,6 +43,7 @@ CONTRACT = {
     "REPORTS_DISABLED": (403, "reports_disabled", []), "BAD_TOKEN": (401, "bad_token", []),
     "FORBIDDEN": (403, "forbidden", []), "BAD_QUERY": (400, "bad_query", []), "NO_SUCH_KIOSK": (404, "unknown_kiosk", []),
     "UNKNOWN_CENTRE": (404, "unknown_centre", []), "UNKNOWN_UNIT": (404, "unknown_unit", []),
+    "BAD_TEXT": (400, "bad_text", []), "UNAVAILABLE": (503, "unavailable", ["database"]),
 }
 # The operation each request below is sent to, to find its documented answers in /openapi.json.
 BATCHES, TOTALS, CHAIN, II7 = ("/v1/batches", "post"), ("/v1/reports/totals", "get"), ("/v1/reports/chain", "get"), \
@@ -156,6 +157,15 @@ def _provoke(site) -> list[tuple[Problem, tuple[str, str], Answer]]:
                                                                         timeout=30)))
     finally:
         app.report_token = REPORT_TOKEN
+    # Text no database stores, anywhere in a request.
+    expect(Problem.BAD_TEXT, TOTALS, _answered(requests.get(url + "/v1/reports/totals?centre=x%00", headers=AUTH,
+                                                            timeout=30)))
+    # The service's own database unreachable (here: a folder that does not exist, so SQLite cannot open it).
+    from central.app import make_app
+    away = make_app(str(folder / "no-such-folder" / "central.db"), alias="problems-away")
+    expect(Problem.UNAVAILABLE, ("/healthz", "get"), _wsgi(away, {"REQUEST_METHOD": "GET", "PATH_INFO": "/healthz",
+                                                                 "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
+                                                                 "wsgi.input": io.BytesIO(b"")}))
     # A bug: the database lost a table under the service.
     server_execute(app, "ALTER TABLE conflicts RENAME TO conflicts_away")
     try:

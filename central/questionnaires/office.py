@@ -23,7 +23,7 @@ from central.questionnaires.words import word, words
 from central.texts import local_time
 from central.views import audit, lang_of
 
-FORM_NO_RE = re.compile(r"^0*([1-9][0-9]{0,8})$")
+FORM_NO_RE = re.compile(r"^0*([1-9][0-9]{0,8})\Z")
 
 
 def phone_path(centre_id: str, questionnaire_id: str) -> str:

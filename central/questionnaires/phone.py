@@ -32,7 +32,7 @@ from central.views import lang_of
 
 COOKIE = "q_device"
 COOKIE_AGE = 400 * 86400            # longer than a quarter: the period decides, not the cookie's age
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{40,64}$")
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{40,64}\Z")
 RATE_LIMIT = 20                     # responses per client address per hour; more are refused (429)
 BURST_COUNT = 5                     # this many from one address within BURST_MINUTES: flagged
 BURST_MINUTES = 10

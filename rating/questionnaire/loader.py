@@ -26,8 +26,8 @@ from rating.questionnaire.model import CHANNELS, PROFILE_KINDS, TYPING_CHANNELS,
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent.parent / "assets" / "questionnaires"
 
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
-_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}\Z")
+_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}\Z")
 # Names, phone numbers, ID-card numbers, addresses, e-mail: never asked (in English and Vietnamese
 # without diacritics), whether as a question id, a profile kind or a key. Matched as whole words of an
 # id, with or without the '_'/'-' between their parts ("so-dien-thoai", "sodienthoai", "phone_number").
