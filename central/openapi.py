@@ -29,7 +29,9 @@ _SUMMARY = {
 _PROBLEM_FIELDS = {"limit": {"type": "integer", "description": "the body limit in bytes"},
                    "server_time": {"type": "integer", "description": "the server's clock, Unix seconds"},
                    "conflicting": {"type": "array", "items": {"type": "string"},
-                                   "description": "the UUIDs (or questionnaire keys) held with other content"}}
+                                   "description": "the UUIDs (or questionnaire keys) held with other content"},
+                   "database": {"type": "string", "enum": ["down"],
+                                "description": "the part that is down (with unavailable)"}}
 # What any request can meet, whatever its path: framing the service cannot read, a wrong method, a bug.
 _ANYWHERE = (Problem.BAD_LENGTH, Problem.BAD_REQUEST, Problem.BAD_TEXT, Problem.METHOD_NOT_ALLOWED, Problem.INTERNAL,
              Problem.UNAVAILABLE)
@@ -140,9 +142,11 @@ def openapi_spec() -> dict[str, Any]:
                                 "Every refusal is an Error whose code is listed there; any other path answers 404 "
                                 f"`{Problem.NOT_FOUND.code}`."},
         "paths": {
-            "/healthz": {"get": {"summary": "Liveness, without authentication", "responses": {
+            "/healthz": {"get": {"summary": "Health, without authentication: 503 `unavailable` names the part that is down",
+                             "responses": {
                 "200": {"description": "Up", "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}}}}},
+                    "type": "object", "required": ["ok"], "properties": {
+                        "ok": {"type": "boolean"}, "database": {"type": "string", "enum": ["up"]}}}}}},
                 **_error_responses()}}},
             "/openapi.json": {"get": {"summary": "This document", "responses": {
                 "200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}},

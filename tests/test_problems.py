@@ -160,9 +160,10 @@ def _provoke(site) -> list[tuple[Problem, tuple[str, str], Answer]]:
     # Text no database stores, anywhere in a request.
     expect(Problem.BAD_TEXT, TOTALS, _answered(requests.get(url + "/v1/reports/totals?centre=x%00", headers=AUTH,
                                                             timeout=30)))
-    # The service's own database unreachable (here: a folder that does not exist, so SQLite cannot open it).
+    # The service's own database unreachable (here: its path is a folder, so SQLite cannot open it).
     from central.app import make_app
-    away = make_app(str(folder / "no-such-folder" / "central.db"), alias="problems-away")
+    (folder / "a-folder.db").mkdir(exist_ok=True)
+    away = make_app(str(folder / "a-folder.db"), alias="problems-away")
     expect(Problem.UNAVAILABLE, ("/healthz", "get"), _wsgi(away, {"REQUEST_METHOD": "GET", "PATH_INFO": "/healthz",
                                                                  "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
                                                                  "wsgi.input": io.BytesIO(b"")}))
