@@ -34,8 +34,43 @@ class NotOnlyWhitespaceValidator:
         return "Your password must contain characters other than spaces and tabs."
 
 
+ACCOUNT_NAME_MAX = 64
+
+
+def name_problem(name: str) -> str | None:
+    """What is wrong with an account name, or None. A name is what a person types at the login form:
+    1-64 characters, letters (any script), digits, ``.``, ``_``, ``-`` and ``@``; no space, no
+    invisible character (a zero-width space makes a second "admin"), no markup."""
+    if not 1 <= len(name) <= ACCOUNT_NAME_MAX:
+        return f"must be 1-{ACCOUNT_NAME_MAX} characters"
+    if unicodedata.normalize("NFC", name) != name:
+        return "must be written in Unicode's composed form (NFC), as keyboards type it"
+    bad = sorted({ch for ch in name if not (ch.isalnum() or ch in "._-@")})
+    if bad:
+        shown = ", ".join(f"U+{ord(ch):04X}" if not ch.isprintable() or ch.isspace() else repr(ch) for ch in bad)
+        return f"may hold only letters, digits, '.', '_', '-' and '@' (not {shown})"
+    return None
+
+
+def look_alike(name: str) -> str:
+    """The form two names share when a person could take one for the other: compatibility-normalised
+    (NFKC: full-width letters, ligatures) and case-folded (``ADMIN`` is ``admin``)."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
 def add_user(name: str, role: str, unit_id: str | None, password: str):
-    """Create (or update) an account; commune and centre roles need a unit of their kind."""
+    """Create (or update) an account; commune and centre roles need a unit of their kind. A name
+    that breaks :func:`name_problem`, or that looks like another account's (:func:`look_alike`), is
+    refused."""
+    problem = name_problem(name)
+    if problem:
+        raise AccountError(f"the account name {name!r} {problem}")
+    User = get_user_model()
+    twins = [u for u in User.objects.exclude(username=name).values_list("username", flat=True)
+             if look_alike(u) == look_alike(name)]
+    if twins:
+        raise AccountError(f"the account name {name!r} looks like the existing account {twins[0]!r}: "
+                           "choose a name nobody can take for it")
     unit = None
     if role in UNIT_ROLES:
         if not unit_id:
@@ -47,7 +82,6 @@ def add_user(name: str, role: str, unit_id: str | None, password: str):
             raise AccountError(f"unit {unit_id!r} is a {unit.kind}, not a {role}")
     elif unit_id:
         raise AccountError(f"role {role} sees every unit: --unit does not apply")
-    User = get_user_model()
     user = User.objects.filter(username=name).first() or User(username=name)
     try:
         validate_password(password, user)

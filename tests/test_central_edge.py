@@ -294,3 +294,36 @@ def test_a_full_disk_under_sqlite_is_a_503_and_nothing_is_lost_when_space_return
             r = post(url, body)
             assert r.status_code == 200 and len(r.json()["accepted"]) == 300
             assert app.store.query("SELECT count(*) FROM votes")[0][0] == 300
+
+
+# --- account names ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, why", [
+    ("ADMIN", "looks like the existing account 'admin'"),
+    ("Admin", "looks like the existing account 'admin'"),
+    ("ａｄｍｉｎ", "looks like the existing account 'admin'"),   # full-width letters
+    ("ad\u200bmin", "U+200B"),
+    ("<b>boss</b>", "'<'"),
+    ("two words", "U+0020"),
+    ("", "1-64 characters"),
+])
+def test_an_account_name_that_looks_like_another_or_holds_markup_or_invisible_characters_is_refused(site, name, why):
+    from central.accounts import AccountError, add_user
+    _, app, _ = site
+    token = activate(app.runtime)
+    try:
+        with pytest.raises(AccountError) as refused:
+            add_user(name, "city", None, "a-Strong-password-2026")
+    finally:
+        deactivate(token)
+    assert why in str(refused.value)
+
+
+def test_a_vietnamese_account_name_is_welcome(site):
+    from central.accounts import add_user
+    _, app, _ = site
+    token = activate(app.runtime)
+    try:
+        assert add_user("nguyễn.văn.an", "city", None, "a-Strong-password-2026").username == "nguyễn.văn.an"
+    finally:
+        deactivate(token)
