@@ -126,10 +126,37 @@ def test_a_phone_answers_once_and_a_second_attempt_gets_the_already_answered_pag
     s2 = requests.Session()
     s2.cookies.set("q_device", token)
     fresh = requests.get(f"{url}/q/{made['centres'][1]}/trung-tam/")
-    s2.cookies.update(fresh.cookies)
+    s2.cookies.set("csrftoken", fresh.cookies["csrftoken"])   # not its new q_device: the old tab's token stays
     r2 = s2.post(f"{url}/q/{centre}/trung-tam/", data={"csrfmiddlewaretoken": csrf(fresh.text), "q-access-info": "KHL"},
                  headers={"Referer": url})
     assert "đã trả lời" in r2.text
+    assert len(rows(app, "SELECT uuid FROM q_responses WHERE device = ?", [device_hash(token)])) == 1
+
+
+def test_two_quick_taps_on_send_from_one_phone_store_one_response(site):
+    """The token comes with the form, so both taps carry it; the rule is checked and written in one step."""
+    import threading
+    url, app, made = site
+    centre = made["centres"][1]
+    s = requests.Session()
+    page = s.get(f"{url}/q/{centre}/trung-tam/")
+    token = s.cookies.get("q_device")
+    assert token, "the form gives the phone its token"
+    data = {"csrfmiddlewaretoken": csrf(page.text), "q-officer-polite": "BT"}
+    go, answers = threading.Barrier(4), []
+
+    def tap():
+        go.wait()
+        answers.append(s.post(f"{url}/q/{centre}/trung-tam/", data=data, headers={"Referer": page.url,
+                                                                                  "X-Forwarded-For": "10.9.9.9"}))
+    taps = [threading.Thread(target=tap) for _ in range(4)]
+    for t in taps:
+        t.start()
+    for t in taps:
+        t.join()
+    assert sorted(r.status_code for r in answers) == [200] * 4
+    assert sum("Cảm ơn" in r.text and "đã trả lời" not in r.text for r in answers) == 1
+    from central.questionnaires.store import device_hash
     assert len(rows(app, "SELECT uuid FROM q_responses WHERE device = ?", [device_hash(token)])) == 1
 
 
@@ -153,6 +180,19 @@ def test_the_phone_page_is_small_vietnamese_first_and_asks_every_phone_question(
     ("gọi 0912 345 678 hoặc 091.234.5678 hay 0912-345-678", "gọi [số đã ẩn] hoặc [số đã ẩn] hay [số đã ẩn]"),
     ("Năm 2026, quầy 2, chờ 45 phút", "Năm 2026, quầy 2, chờ 45 phút"),
     ("mã 1234567", "mã 1234567"),
+    # The spellings people use (issue 20): brackets, dots with spaces, doubled spaces, slashes, tabs,
+    # line breaks, the country code; and e-mail addresses.
+    ("gọi (0912) 345 678 nhé", "gọi [số đã ẩn] nhé"),
+    ("số 0912. 345. 678", "số [số đã ẩn]"),
+    ("số 0912  345   678", "số [số đã ẩn]"),
+    ("số 0912/345/678", "số [số đã ẩn]"),
+    ("số 0912\t345\t678", "số [số đã ẩn]"),
+    ("số 0912\n345\n678", "số [số đã ẩn]"),
+    ("số +84 912 345 678", "số [số đã ẩn]"),
+    ("số (+84) 912-345-678", "số [số đã ẩn]"),
+    ("tài khoản 1903 4567 8901 234", "tài khoản [số đã ẩn]"),
+    ("thư cho an.nguyen+cv@gmail.com nhé", "thư cho [email đã ẩn] nhé"),
+    ("hẹn ngày 12/11/2026 ở quầy 3", "hẹn ngày 12/11/2026 ở quầy 3"),
 ])
 def test_long_numbers_in_free_text_are_masked_and_short_ones_kept(typed, stored):
     from central.questionnaires.privacy import mask_numbers
@@ -210,14 +250,23 @@ def test_bad_form_data_is_a_400_with_a_clear_message_and_nothing_is_stored(site,
     assert rows(app, "SELECT count(*) FROM q_responses")[0][0] == before
 
 
-@pytest.mark.parametrize("answers", [{}, {"access-info": "", "gop-y": "   "}, {"gop-y": "\u0007"}])
+@pytest.mark.parametrize("answers", [{}, {"access-info": "", "gop-y": "   "}, {"gop-y": "\u200b"}])
 def test_a_response_with_no_answer_at_all_is_refused_kindly_and_nothing_is_stored(site, answers):
     url, app, made = site
     before = rows(app, "SELECT count(*) FROM q_responses")[0][0]
     s, r = phone_answer(url, made["centres"][1], answers, address="10.6.0.1")
     assert r.status_code == 400 and "Ông/Bà chưa trả lời câu nào" in r.text
     assert rows(app, "SELECT count(*) FROM q_responses")[0][0] == before
-    assert not s.cookies.get("q_device"), "not counted as this phone's response: it may still answer"
+    again = s.get(f"{url}/q/{made['centres'][1]}/trung-tam/")
+    assert "<form" in again.text and "đã trả lời" not in again.text, "not counted as this phone's response: it may still answer"
+
+
+def test_a_control_character_in_a_comment_is_refused_at_the_edge_and_nothing_is_stored(site):
+    url, app, made = site
+    before = rows(app, "SELECT count(*) FROM q_responses")[0][0]
+    _, r = phone_answer(url, made["centres"][1], {"gop-y": "\u0007"}, address="10.6.0.1")
+    assert r.status_code == 400 and "U+0007" in r.text
+    assert rows(app, "SELECT count(*) FROM q_responses")[0][0] == before
 
 
 def test_an_unknown_question_or_choice_is_a_400_naming_the_question_not_a_silent_skip(site):

@@ -17,6 +17,7 @@ import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connections, transaction
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone as dj_tz
@@ -25,6 +26,7 @@ from rating.questionnaire.model import Questionnaire
 
 from central.models import AuditEntry, QResponse, Unit
 from central.remote import client_address   # the one client-address rule, shared with the login throttle
+from central.runtime import current
 from central.questionnaires import catalogue
 from central.questionnaires.store import Given, device_hash, save_response
 from central.questionnaires.words import word, words
@@ -142,9 +144,19 @@ def phone_page(request, centre_id: str, questionnaire_id: str):
               "choices": [(c.code, c.en if lang == "en" else c.vi) for c in x.choices]}
              for i, x in enumerate(questions, 1)]
     intro = q.intro_en if lang == "en" else q.intro_vi
-    return render(request, "central/q/phone.html", {
+    response = render(request, "central/q/phone.html", {
         "w": words(lang), "lang": lang, "centre": centre, "title": q.title(lang), "intro": intro,
         "notes": intro_notes(intro, lang), "questions": shown, "total": len(questions), "path": request.path})
+    if not token or not TOKEN_RE.match(token):
+        # The phone's token is given with the form, not with the first answer: two quick taps on Send
+        # then carry the same token, and the second finds the first (one response per phone).
+        _set_token(response, secrets.token_urlsafe(32))
+    return response
+
+
+def _set_token(response: HttpResponse, token: str) -> None:
+    response.set_cookie(COOKIE, token, max_age=COOKIE_AGE, httponly=True, samesite="Lax",
+                        secure=settings.SESSION_COOKIE_SECURE)
 
 
 def _submit(request, lang: str, centre: Unit, q: Questionnaire, token: str | None) -> HttpResponse:
@@ -160,15 +172,30 @@ def _submit(request, lang: str, centre: Unit, q: Questionnaire, token: str | Non
     flag = "burst" if len(burst) + 1 >= BURST_COUNT else None
     if not token or not TOKEN_RE.match(token):
         token = secrets.token_urlsafe(32)
-    response_row = save_response(q, centre, "phone", given, device=device_hash(token), flag=flag)
-    if flag:
-        # The earlier responses of the burst are flagged too: none of them is deleted or hidden.
-        QResponse.objects.filter(uuid__in=burst, flag__isnull=True).update(flag="burst")
-    AuditEntry.objects.create(username="", action=ACTION, detail=response_row.uuid, remote=key)
+    device = device_hash(token)
+    with transaction.atomic(using=current().alias):
+        # The one-per-phone rule checked and written in one step: one writer at a time per phone
+        # (an advisory lock on PostgreSQL; SQLite's transactions take the write lock at BEGIN).
+        _lock_device(device)
+        if _already(centre, q, token):
+            return _message(request, lang, word("already_title", lang), word("already", lang), 200)
+        response_row = save_response(q, centre, "phone", given, device=device, flag=flag)
+        if flag:
+            # The earlier responses of the burst are flagged too: none of them is deleted or hidden.
+            QResponse.objects.filter(uuid__in=burst, flag__isnull=True).update(flag="burst")
+        AuditEntry.objects.create(username="", action=ACTION, detail=response_row.uuid, remote=key)
     response = _message(request, lang, word("thanks_title", lang), word("thanks", lang), 200)
-    response.set_cookie(COOKIE, token, max_age=COOKIE_AGE, httponly=True, samesite="Lax",
-                        secure=settings.SESSION_COOKIE_SECURE)
+    _set_token(response, token)
     return response
+
+
+def _lock_device(device: str) -> None:
+    """Hold, until the transaction ends, the lock of one phone's responses (PostgreSQL; on SQLite the
+    transaction itself is the lock)."""
+    conn = connections[current().alias]
+    if conn.vendor == "postgresql":
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [int(device[:15], 16)])
 
 
 def csrf_failure(request, reason: str = ""):
