@@ -17,6 +17,26 @@ def _db(args) -> str:
     return args.db or os.environ.get("DATABASE_URL") or os.environ.get("CENTRAL_DB") or "central.db"
 
 
+def exposure_problem(host: str, behind_proxy: bool) -> str | None:
+    """Why ``serve`` must not listen on ``host``, or None. waitress alone, reachable from other
+    machines, is held by a few thousand idle or trickling connections that nginx would have absorbed
+    (docs/central.md): it listens on the loopback address behind nginx, or elsewhere only when the
+    operator says a proxy on another machine stands in front (``--behind-proxy``)."""
+    import ipaddress
+    import socket
+    if behind_proxy:
+        return None
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return "not an address of this machine"
+    if all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses):
+        return None
+    return ("serve listens on 127.0.0.1 with nginx in front (docs/central.md): alone on an address other "
+            "machines reach, slow or idle clients can hold it. With a proxy on another machine in front, "
+            "add --behind-proxy")
+
+
 def cmd_serve(args) -> int:
     """Migrate the database, import the registry file, and serve under waitress until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -26,6 +46,10 @@ def cmd_serve(args) -> int:
     from central.server import create
 
     token = args.report_token or os.environ.get("CENTRAL_REPORT_TOKEN")
+    problem = exposure_problem(args.host, args.behind_proxy)
+    if problem:
+        print(f"error: --host {args.host}: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     db = _db(args)
     try:
         app = make_app(db, args.kiosks, token)
@@ -39,8 +63,9 @@ def cmd_serve(args) -> int:
     from central.models import Kiosk
     start_mailer(app.runtime.alias)
     server = create(app, args.host, args.port)
-    print(f"central service on http://{args.host}:{server.effective_port} (database {_shown(db)}, "
-          f"{Kiosk.objects.filter(retired_at__isnull=True).count()} kiosk(s); "
+    held = f"{Kiosk.objects.filter(retired_at__isnull=True).count()} kiosk(s)" if app.ready else \
+        "NOT REACHABLE: answering 503 until it is"
+    print(f"central service on http://{args.host}:{server.effective_port} (database {_shown(db)}, {held}; "
           f"reports {'on' if token else 'off: no --report-token'})", flush=True)
     try:
         server.run()
@@ -119,7 +144,10 @@ def register(add) -> None:
     p.add_argument("--kiosks", metavar="PATH", help="a kiosk registry file to import at start (TOML: id, centre, secret)")
     p.add_argument("--db", default=None, metavar="PATH_OR_URL",
                    help="a SQLite file or postgresql://… (default: DATABASE_URL, CENTRAL_DB, or central.db)")
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default 127.0.0.1, behind nginx); another needs --behind-proxy")
+    p.add_argument("--behind-proxy", action="store_true",
+                   help="listen on a non-loopback --host because a proxy on another machine stands in front")
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--report-token", metavar="TOKEN",
                    help="bearer token for /v1/reports (or CENTRAL_REPORT_TOKEN; off when neither)")

@@ -97,3 +97,15 @@ def test_the_service_never_loads_the_kiosk_kivy_pyserial_or_requests_and_the_dom
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                            env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=tmp_path)
         assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]
+
+
+def test_serve_refuses_an_address_other_machines_reach_unless_a_proxy_stands_in_front(tmp_path):
+    from central.commands import exposure_problem
+    assert exposure_problem("127.0.0.1", False) is None and exposure_problem("localhost", False) is None
+    assert "--behind-proxy" in exposure_problem("0.0.0.0", False)
+    assert exposure_problem("0.0.0.0", True) is None
+    r = subprocess.run([sys.executable, str(ROOT / "main.py"), "serve", "--kiosks", str(write_registry(tmp_path)),
+                        "--db", str(tmp_path / "c.db"), "--host", "0.0.0.0"], capture_output=True, text=True,
+                       timeout=60, cwd=tmp_path)
+    assert r.returncode == 2 and "--behind-proxy" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "c.db").exists(), "refused before anything was created"
