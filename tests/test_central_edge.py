@@ -54,7 +54,7 @@ def every_page(made) -> list[str]:
             "/questionnaires/{centre}/trung-tam/poster/", "/questionnaires/{centre}/trung-tam/paper.pdf",
             "/questionnaires/{centre}/trung-tam/entry/", "/v1/reports/totals?unit={commune}",
             "/v1/reports/ii7?unit={commune}&from=2026-01-01&to=2026-01-31", "/lang/en/?back=/",
-            "/login/?next=/"]
+            "/login/?next=/", "/logout/"]
 
 
 # --- unstorable text in a URL ---------------------------------------------------------------------
@@ -327,3 +327,29 @@ def test_a_vietnamese_account_name_is_welcome(site):
         assert add_user("nguyễn.văn.an", "city", None, "a-Strong-password-2026").username == "nguyễn.văn.an"
     finally:
         deactivate(token)
+
+
+def test_the_scan_covers_every_url_pattern_of_the_service(site):
+    """A new page must join the scan above: every pattern of central.urls is reached by one of its URLs."""
+    from django.urls import get_resolver, resolve
+    _, _, made = site
+    reached = set()
+    for pattern in every_page(made):
+        path = pattern.format(commune=made["communes"][0], centre=made["centres"][0]).split("?")[0]
+        reached.add(resolve(path).route)
+    routes = {str(p.pattern) for p in get_resolver().url_patterns}
+    unscanned = routes - reached - {"healthz", "openapi.json", "v1/batches", "v1/reports/chain", "^static/(?P<path>.*)$"}
+    assert unscanned == set(), "add a URL of each to every_page()"
+
+
+@pytest.mark.parametrize("size", [8_000, 200_000])
+def test_an_oversized_query_or_path_is_refused_never_a_500(site, size):
+    url, _, made = site
+    s, _ = login(url)
+    for path in (f"/unit/{'x' * size}/", f"/export/votes.csv?unit={'x' * size}", f"/?from={'1' * size}",
+                 f"/q/{'x' * size}/trung-tam/"):
+        try:
+            r = s.get(url + path, allow_redirects=False, timeout=30)
+        except requests.ConnectionError:
+            continue   # the server may close a connection whose head is too large: that is a refusal too
+        assert r.status_code < 500, (path[:40], r.status_code)
