@@ -14,14 +14,12 @@ from django.http import HttpResponse
 
 from rating import totals as kiosk_totals
 from rating.units import Counter
-from rating.export import table_csv_rows
+from rating.export import CSV_ENCODING, safe_cell, table_csv_rows
 from rating.scales import SCALES, Scale
 
 from central import ingest
 from central.access import kiosks_under
 from central.models import Kiosk, Unit
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class NotFound(LookupError):
@@ -63,21 +61,13 @@ class Source:
             return cur.fetchall()
 
 
-def safe_cell(value: Any) -> Any:
-    """A CSV cell that a spreadsheet shows as text: text starting with = + - @ (or a tab or CR) gets a
-    leading apostrophe, so an officer code like ``=HYPERLINK(…)`` is never run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
     """UTF-8 with a BOM (Excel reads it as UTF-8), every cell escaped."""
     buf = io.StringIO(newline="")
     writer = csv.writer(buf)
     for row in rows:
         writer.writerow([safe_cell(c) for c in row])
-    return buf.getvalue().encode("utf-8-sig", "backslashreplace")
+    return buf.getvalue().encode(CSV_ENCODING, "backslashreplace")
 
 
 def totals(alias: str, q: dict[str, str], d_from: date, d_to: date, label: str) -> dict[str, Any]:
