@@ -349,7 +349,7 @@ class KioskApp(App):
                 c.id for c in self.cfg.counters} else payload.counter_id
             self.toast(f"{t('thanks_short', self.lang)} — {name}")
         elif kind == "export_progress":
-            self.screens["manager"].export_progress(*payload)
+            self.screens["manager"].export.show_progress(*payload)
 
     def toast(self, text: str, colour_error: bool = False) -> None:
         """A message over the current screen for a moment, without changing screens."""
