@@ -51,6 +51,10 @@ def _problems(text: str) -> list[str]:
 GOOD = '[kiosk]\nid = "k1"\ncentre = "C"\n\n[[counters]]\nid = "Q1"\nname = "Quầy 1"\n'
 
 
+def test_a_centre_that_names_no_time_zone_counts_its_days_in_hai_phongs():
+    assert parse_config(GOOD, source="centre.toml").tz.key == "Asia/Ho_Chi_Minh"
+
+
 def test_a_bad_value_names_the_line_the_key_and_what_was_expected():
     problems = _problems(GOOD.replace('centre = "C"', 'centre = "C"\nscale = "sipas7"'))
     assert problems == ["line 4: [kiosk] scale: expected one of sipas5, onestop3, smiley4, got 'sipas7'"]

@@ -46,3 +46,17 @@ def test_officer_codes_typed_on_the_roster_never_start_a_formula_in_the_officers
     cells = [c for row in table_csv_rows(table, config.scale, by="officer") for c in row if isinstance(c, str)]
     assert "'=cmd|' /C calc'!A0" in cells and "'-CB1" in cells and "CB07" in cells
     assert not any(c.startswith(FORMULA_START) for c in cells)
+
+
+def test_names_and_codes_from_outside_never_start_a_formula_in_the_ii7_csv(tmp_path):
+    from kiosk.config import load_config
+    from kiosk.store import VoteStore
+    from rating.report import render, report_for_store
+    from tests.conftest import write_config
+    config = load_config(write_config(tmp_path, counters=(("Q1", "=HYPERLINK(1)"), ("Q2", "@Quầy 2"))))
+    with VoteStore.from_config(config) as store:
+        store.record_vote("Q1", "RHL", officer="-CB1", at=datetime(2026, 11, 20, 8, tzinfo=LOCAL_TZ))
+        for by in ("counter", "officer"):
+            cells = _cells(render(report_for_store(store, config, DAY, DAY, by=by), "csv"))
+            assert not any(c.startswith(FORMULA_START) for c in cells), by
+            assert ("'=HYPERLINK(1)" in cells and "'@Quầy 2" in cells) if by == "counter" else "'-CB1" in cells

@@ -90,3 +90,9 @@ def test_stepping_a_chosen_period_keeps_it_in_order_and_never_past_today():
     assert periods.step(date(2026, 11, 20), today, "from", -30, today) == (date(2026, 10, 21), today)
     with pytest.raises(ValueError):
         periods.step(today, today, "middle", 1, today)
+
+
+def test_the_service_shows_a_stored_utc_time_in_hai_phongs_time():
+    from central.texts import local_time
+    assert local_time("2026-11-22T06:07:00+00:00") == "22/11/2026 13:07"
+    assert local_time("2026-11-22T18:30:00+00:00") == "23/11/2026 01:30"  # the next day there
