@@ -719,6 +719,25 @@ def _whole(text: str, width: float, height: float, font_size: float, bold: bool)
     return label.texture.height <= height + 1
 
 
+def test_the_tabs_follow_a_window_that_changes_size_while_the_manager_screen_is_open(kiosk_factory):
+    """No reopening: the new size reaches each tab through its properties and the tab redraws itself."""
+    from kivy.core.window import Window
+    app = kiosk_factory()
+    app.store.record_vote("Q1", "RHL")
+    manager = open_manager(app)
+    try:
+        for size in ((1920, 1080), (800, 480)):
+            Window.size = size
+            pump(6)
+            cells = manager.totals.table.rows
+            assert cells and all(c["font_size"] == manager.fs for c in cells), size
+            assert all(r["fs"] == manager.fs for r in manager.totals.chart), size
+            assert all(r["fs"] == manager.fs for r in manager.roster.rows), size
+    finally:
+        Window.size = (1280, 800)
+        pump(3)
+
+
 def test_the_officers_view_names_officers_from_the_report_section_in_counting_order(kiosk_factory):
     app = kiosk_factory(counters=TEN, extra=OFFICERS_TOML)
     _busy_month(app)
