@@ -29,7 +29,7 @@ from .manager_questionnaire import QuestionnairePanel  # noqa: F401
 from .manager_roster import RosterPanel  # noqa: F401
 from .manager_status import StatusPanel  # noqa: F401
 from .manager_totals import TotalsPanel  # noqa: F401
-from .manager_widgets import _text_width, font_size_for
+from .manager_widgets import text_width, font_size_for
 
 log = logging.getLogger("kiosk.manager")
 
@@ -166,7 +166,7 @@ class ManagerScreen(KioskScreen):
         while True:
             lines = max(1, min(TITLE_LINES, int(label.height / (fs * 1.4))))  # a bold line with its accents
             room = max(1.0, label.width - dp(4)) * (0.97 if lines == 1 else lines * 0.85)  # wrapped lines are ragged
-            if _text_width(text, fs, True) <= room or fs * 0.95 < floor:
+            if text_width(text, fs, True) <= room or fs * 0.95 < floor:
                 break
             fs *= 0.95
         self.title_fs = fs

@@ -11,7 +11,7 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Obje
 from rating import period as periods, vnformat
 from ...removable import ExportRefused
 from ..strings import t
-from .manager_widgets import ManagerTab, _lines
+from .manager_widgets import ManagerTab, wrapped_lines
 
 
 class ExportPanel(ManagerTab):
@@ -67,7 +67,7 @@ class ExportPanel(ManagerTab):
         lang, fs = self.app.lang, self.fs
         width = max(fs * 8, self.ids.targets.width - dp(10))  # a long path wraps: rows as tall as their lines
         self.targets = [{"text": x.label, "value": str(x.path), "kind": "target", "selected": str(x.path) == self.target,
-                         "fs": fs, "owner": self, "height": fs * max(2.8, 1.3 * _lines(x.label, width, fs, False) + 0.8)}
+                         "fs": fs, "owner": self, "height": fs * max(2.8, 1.3 * wrapped_lines(x.label, width, fs, False) + 0.8)}
                         for x in self._targets]
         self.no_drive = "" if self._targets else t("m_export_no_drive", lang)
         self.formats = [{**f, "selected": f["value"] == self.fmt, "fs": fs} for f in self.formats]
@@ -75,7 +75,7 @@ class ExportPanel(ManagerTab):
         # grows to hold them rather than cut "(Excel)" off.
         n = max(1, len(self.formats))
         each = (self.ids.formats.width - fs * 0.3 * (n - 1)) / n - dp(10)
-        lines = max([_lines(f["text"], max(fs, each), fs, False) for f in self.formats] or [1])
+        lines = max([wrapped_lines(f["text"], max(fs, each), fs, False) for f in self.formats] or [1])
         self.formats_height = fs * max(2.8, 1.3 * lines + 0.8)
         if self.period_kind != "custom":
             self.d_from, self.d_to = periods.named(self.period_kind, self.app.store.today())

@@ -94,8 +94,8 @@ class Table(BoxLayout):
         widths = []
         for i, head in enumerate(header):
             texts = [*(r[i] for r in rows)]
-            w = max([_text_width(line, fs, True) for line in head.split("\n")]
-                    + [_text_width(x, fs, last_is_total) for x in texts] + [fs * 2]) + pad
+            w = max([text_width(line, fs, True) for line in head.split("\n")]
+                    + [text_width(x, fs, last_is_total) for x in texts] + [fs * 2]) + pad
             widths.append(w)
         rest = sum(widths[1:])
         widths[0] = max(min(widths[0], available - rest), fs * 9)
@@ -112,7 +112,7 @@ class Table(BoxLayout):
         for r, row in enumerate(rows):
             total = last_is_total and r == len(rows) - 1
             bg = TOTAL_BG if total else ROW_BG[r % 2]
-            row_h = fs * max(1.9, 1.3 * _lines(row[0], widths[0] - pad, fs, total) + 0.1) + dp(8)
+            row_h = fs * max(1.9, 1.3 * wrapped_lines(row[0], widths[0] - pad, fs, total) + 0.1) + dp(8)
             body += [_cell(v, widths[i], row_h, fs, bg, bold=total, halign="left" if i == 0 else "right")
                      for i, v in enumerate(row)]
         self.rows = body
@@ -130,10 +130,10 @@ NAME_LINES = 3  # a long counter name (60 characters) wraps onto up to three lin
 _lines_cache: dict[tuple[str, int, int, bool], int] = {}
 
 
-def _lines(text: str, width: float, fs: float, bold: bool) -> int:
+def wrapped_lines(text: str, width: float, fs: float, bold: bool) -> int:
     """How many lines ``text`` takes wrapped into ``width`` (at most NAME_LINES), measured by laying it
     out as Kivy will (words wrap where they can, a long path breaks inside itself); cached."""
-    if _text_width(text, fs, bold) <= width:
+    if text_width(text, fs, bold) <= width:
         return 1
     key = (text, int(width), int(fs * 4), bold)
     if key not in _lines_cache:
@@ -155,7 +155,7 @@ def _cell(text: str, width: float, height: float, fs: float, bg, bold=False, hal
 _measure_cache: dict[tuple[str, int, bool], float] = {}
 
 
-def _text_width(text: str, fs: float, bold: bool) -> float:
+def text_width(text: str, fs: float, bold: bool) -> float:
     """How wide ``text`` is drawn at ``fs`` (cached: the same numbers recur on every refresh)."""
     key = (text, int(fs * 4), bold)
     if key not in _measure_cache:
