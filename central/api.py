@@ -16,12 +16,12 @@ from datetime import date, datetime, timezone
 from functools import wraps
 from typing import Any, Callable
 from urllib.parse import parse_qs
-from zoneinfo import ZoneInfo
 
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from rating.period import LOCAL_TZ
 from rating.scales import SCALES
 from rating import signing, wire
 from rating.problems import Problem, Refused
@@ -34,7 +34,6 @@ from central.responses import json_response, problem_response, stamp
 from central.runtime import current
 
 log = logging.getLogger("central.api")
-REPORT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def endpoint(*methods: str) -> Callable:
@@ -218,7 +217,7 @@ def report_totals(request):
     q = query_params(request, {"day": None, "month": None, "quarter": None, "kiosk": None, "centre": None,
                                "counter": None, "officer": None, "by": ("counter", "officer"),
                                "scale": tuple(SCALES), "format": ("json", "csv")})
-    kind, d_from, d_to, label = period(q, datetime.fromtimestamp(current().clock(), REPORT_TZ).date())
+    kind, d_from, d_to, label = period(q, datetime.fromtimestamp(current().clock(), LOCAL_TZ).date())
     result = reports.totals(current().alias, q, d_from, d_to, label)
     result["period"] = kind
     if q.get("format", "json") == "csv":

@@ -118,8 +118,7 @@ def unit_page(source: Source, kiosks: list[str], d_from: date, d_to: date, lang:
         page.heat[date.fromisoformat(day).weekday()][int(hour)] += int(n)
     reasons = {e: int(n) for e, n in source.query(
         f"SELECT element, sum(n) FROM reason_days WHERE {where} GROUP BY element", params)}
-    page.reasons = [(code, labels[1] if lang == "en" else labels[0], int(reasons.get(code, 0)))
-                    for code, labels in ELEMENTS.items()]
+    page.reasons = [(code, ELEMENTS.text(code, lang), int(reasons.get(code, 0))) for code in ELEMENTS]
     return page
 
 

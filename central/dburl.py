@@ -32,8 +32,3 @@ def database_settings(value: str) -> dict:
         "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE",
                     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"},
     }
-
-
-def is_postgresql(value: str) -> bool:
-    """True for a PostgreSQL URL."""
-    return value.startswith(("postgresql://", "postgres://"))

@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from rating import signing
 from rating.signing import Secret
 
 from rating.wire import KIOSK_ID_RE
@@ -78,8 +79,9 @@ def load_registry(path: str | Path) -> dict[str, KioskEntry]:
             except OSError as e:
                 problems.append(f"{where} ({kid}): cannot read secret_file {f}: {e.strerror}")
                 continue
-        if not isinstance(secret, str) or len(secret) < 16:
-            problems.append(f"{where} ({kid}): the secret must be at least 16 characters")
+        why = signing.secret_problem(secret)
+        if why:
+            problems.append(f"{where} ({kid}): {why}")
             continue
         kiosks[kid] = KioskEntry(kid, centre if isinstance(centre, str) else "", Secret(secret))
     if not kiosks and not problems:

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 
 from rating import totals as kiosk_totals
 from rating.units import Counter
-from rating.export import table_csv_rows
+from rating.export import CSV_ENCODING, safe_cell, table_csv_rows
 from rating.scales import SCALES, Scale
 from rating.problems import Problem, Refused
 
@@ -22,15 +22,7 @@ from central.access import kiosks_under
 from central.source import Source
 from central.models import Kiosk, Unit
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-
-def safe_cell(value: Any) -> Any:
-    """A CSV cell that a spreadsheet shows as text: text starting with = + - @ (or a tab or CR) gets a
-    leading apostrophe, so an officer code like ``=HYPERLINK(…)`` is never run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
@@ -39,7 +31,7 @@ def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
     writer = csv.writer(buf)
     for row in rows:
         writer.writerow([safe_cell(c) for c in row])
-    return buf.getvalue().encode("utf-8-sig", "backslashreplace")
+    return buf.getvalue().encode(CSV_ENCODING, "backslashreplace")
 
 
 def totals(alias: str, q: dict[str, str], d_from: date, d_to: date, label: str) -> dict[str, Any]:

@@ -15,6 +15,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from rating import period
+
 from central.dburl import database_settings
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -101,7 +103,7 @@ LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 USE_I18N = True
 USE_TZ = True
-TIME_ZONE = "Asia/Ho_Chi_Minh"
+TIME_ZONE = period.TIME_ZONE  # the province's time, defined once in the shared domain
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "/static/"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from . import texts
+from rating import vnformat
 
 
 def trend(points: list[tuple[str, float | None]], target: float, width: int = 640, height: int = 180) -> str:
@@ -25,7 +25,7 @@ def trend(points: list[tuple[str, float | None]], target: float, width: int = 64
     line = " ".join(f"{x(i):.1f},{y(points[i][1]):.1f}" for i in xs)
     # The tooltip as people read it here: 24/10/2026: 85,0 % (the labels come as ISO days or as text).
     dots = "".join(f'<circle cx="{x(i):.1f}" cy="{y(points[i][1]):.1f}" r="2.5"><title>{escape(_label(points[i][0]))}: '
-                   f'{escape(texts.pct(points[i][1]))}</title></circle>' for i in xs)
+                   f'{escape(vnformat.percent(points[i][1]))}</title></circle>' for i in xs)
     ticks = "".join(f'<text x="4" y="{y(v) + 4:.0f}" font-size="10">{v}</text>' for v in (0, 50, 100))
     return (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" xmlns="http://www.w3.org/2000/svg">'
             f'<line x1="{pad}" x2="{width - pad}" y1="{y(target):.1f}" y2="{y(target):.1f}" stroke="#c0392b" '
@@ -36,7 +36,7 @@ def trend(points: list[tuple[str, float | None]], target: float, width: int = 64
 def _label(day: str) -> str:
     """An ISO day as dd/mm/yyyy; any other label as it is."""
     try:
-        return texts.vn_date(date.fromisoformat(day))
+        return vnformat.day(date.fromisoformat(day))
     except ValueError:
         return day
 

@@ -1,10 +1,15 @@
-"""The pages' words, Vietnamese first and English, and the Vietnamese number and date formats."""
+"""The pages' words, Vietnamese first and English, looked up as every catalogue is (:class:`rating.bilingual.Texts`);
+numbers and dates are written by :mod:`rating.vnformat`."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 
-TEXTS: dict[str, tuple[str, str]] = {
+from rating import vnformat
+from rating.bilingual import Texts
+from rating.period import LOCAL_TZ
+
+TEXTS = Texts({
     "app": ("Đánh giá sự hài lòng — Hải Phòng", "Satisfaction ratings — Hải Phòng"),
     "login": ("Đăng nhập", "Log in"),
     "logout": ("Đăng xuất", "Log out"),
@@ -69,65 +74,30 @@ TEXTS: dict[str, tuple[str, str]] = {
     "skew": ("Lệch đồng hồ", "Clock skew"),
     "no_data": ("Chưa có phiếu trong kỳ này.", "No votes in this period."),
     "weekday_names": ("T2,T3,T4,T5,T6,T7,CN", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
-}
+})
+t = TEXTS.text  # t(key, lang, **values)
 
 
-ALERTS: dict[str, tuple[str, str]] = {
+ALERTS = Texts({
     "silent": ("không đồng bộ hai đêm liền", "silent for two nights"),
     "chain": ("{issues} vấn đề ở chuỗi băm", "{issues} chain issue(s)"),
     "below_target": ("tuần qua {pct} — dưới mục tiêu {target}", "last week {pct} — below the {target} target"),
     "repeats": ("phiếu bấm lặp tăng đột biến: {flagged} trong tuần", "flagged repeats rising: {flagged} this week"),
-}
+})
 
 
 def alert_text(alert, lang: str) -> str:
     """One alert as a sentence, numbers in the Vietnamese format."""
     f = dict(alert.figures)
     if "pct" in f:
-        f["pct"] = pct(f["pct"])
+        f["pct"] = vnformat.percent(f["pct"])
     if "target" in f:
-        f["target"] = f"{number(f['target'])} %"
-    vi, en = ALERTS[alert.kind]
-    return (en if lang == "en" else vi).format(**f)
+        f["target"] = f"{vnformat.decimal(f['target'], 0)} %"
+    return ALERTS.text(alert.kind, lang, **f)
 
 
 def local_time(stamp: str | None) -> str | None:
     """An ISO time (UTC) as the centre reads it: ``22/11/2026 13:07`` in Hải Phòng's time."""
     if not stamp:
         return None
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-    return datetime.fromisoformat(stamp).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y %H:%M")
-
-
-def t(key: str, lang: str) -> str:
-    """The text for ``key`` in ``lang`` (``vi`` unless ``en``)."""
-    vi, en = TEXTS[key]
-    return en if lang == "en" else vi
-
-
-def number(n: float | int | None, digits: int = 0) -> str:
-    """Vietnamese number format: ``1.234.567`` and ``84,5``."""
-    if n is None:
-        return "—"
-    text = f"{n:,.{digits}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
-def signed(points: float) -> str:
-    """A change in points with its sign: ``+1,8``, ``-3,1``, ``0,0``."""
-    shown = number(abs(points), 1)
-    if shown == "0,0":
-        return shown
-    return ("+" if points > 0 else "-") + shown
-
-
-def pct(p: float | None) -> str:
-    """A percentage as people read it here: ``84,5 %``."""
-    return "—" if p is None else f"{number(p, 1)} %"
-
-
-def vn_date(d: date | str) -> str:
-    """``22/11/2026``."""
-    d = date.fromisoformat(d) if isinstance(d, str) else d
-    return d.strftime("%d/%m/%Y")
+    return vnformat.moment(datetime.fromisoformat(stamp).astimezone(LOCAL_TZ), seconds=False)

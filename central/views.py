@@ -20,9 +20,10 @@ from django.views.decorators.http import require_POST
 from central import access, dashboard, registry, svg, texts
 from central.models import AuditEntry, Kiosk, Unit
 from central.remote import client_address
-from central.reports import safe_cell
 from central.source import Source
 from central.runtime import current
+from rating import vnformat
+from rating.export import safe_cell
 from rating.wire import KIOSK_ID_RE, WIRE_FIELDS
 
 LOGIN_WINDOW = timedelta(minutes=15)
@@ -45,7 +46,7 @@ def audit(request, action: str, detail: str = "", username: str | None = None) -
 def page(request, template: str, **context) -> HttpResponse:
     """Render with the words of the chosen language and the account's role."""
     lang = lang_of(request)
-    words = {k: texts.t(k, lang) for k in texts.TEXTS}
+    words = texts.TEXTS.in_language(lang)
     return render(request, template, {"w": words, "lang": lang, "role": access.role(request.user), **context})
 
 
@@ -94,7 +95,7 @@ def _date_error(request, error) -> str | None:
         return None
     field, value = error
     lang = lang_of(request)
-    return texts.t("bad_date", lang).format(field=texts.t(field, lang), value=value[:40])
+    return texts.t("bad_date", lang, field=texts.t(field, lang), value=value[:40])
 
 
 # --- logging in ---------------------------------------------------------------------------------
@@ -176,12 +177,12 @@ def overview(request):
         return HttpResponseRedirect(f"/unit/{request.user.central.unit_id}/")
     d_from, d_to, error = _period(request)
     rows = dashboard.overview(Source(current().alias), d_from, d_to, None)
-    lines = [{"row": row, "pct": texts.pct(row.rate.pct), "n": texts.number(row.rate.total),
-              "trend": None if row.trend is None else texts.signed(row.trend),
+    lines = [{"row": row, "pct": vnformat.percent(row.rate.pct), "n": vnformat.integer(row.rate.total),
+              "trend": None if row.trend is None else vnformat.signed(row.trend),
               "bar": svg.bar(row.rate.pct, row.unit.target_pct), "below": row.rate.pct is not None
               and row.rate.pct < row.unit.target_pct} for row in rows]
     return page(request, "central/overview.html", lines=lines, d_from=d_from, d_to=d_to,
-                date_error=_date_error(request, error), period=f"{texts.vn_date(d_from)} – {texts.vn_date(d_to)}",
+                date_error=_date_error(request, error), period=vnformat.period(d_from, d_to),
                 period_query=f"from={d_from.isoformat()}&to={d_to.isoformat()}")
 
 
@@ -199,14 +200,14 @@ def unit_view(request, unit_id: str):
     heat = [{"day": days[i], "cells": [{"n": n, "level": svg.heat_level(n, most)} for n in row]}
             for i, row in enumerate(data.heat)]
     chart = svg.trend([(d, r.pct) for d, r in data.daily], unit.target_pct)
-    fmt = lambda r: {"pct": texts.pct(r.pct), "n": texts.number(r.total), "flagged": texts.number(r.flagged)}  # noqa: E731
+    fmt = lambda r: {"pct": vnformat.percent(r.pct), "n": vnformat.integer(r.total), "flagged": vnformat.integer(r.flagged)}  # noqa: E731
     query = f"unit={unit.id}&from={d_from.isoformat()}&to={d_to.isoformat()}"
     return page(request, "central/unit.html", unit=unit, rate=fmt(data.rate), chart=chart, heat=heat,
                 counters=[(c, name, fmt(r)) for c, name, r in data.counters],
                 officers=[(o, fmt(r)) for o, r in data.officers], reasons=data.reasons, hours=range(24),
                 d_from=d_from, d_to=d_to, query=query, has_votes=data.rate.total + data.rate.flagged > 0,
                 date_error=_date_error(request, error),
-                period=f"{texts.vn_date(d_from)} – {texts.vn_date(d_to)}")
+                period=vnformat.period(d_from, d_to))
 
 
 @login_required
@@ -223,11 +224,11 @@ def kiosks_view(request):
     for h in rows:
         h.shown_sync = texts.local_time(h.last_sync)
         skew = h.status.get("clock_skew_s")
-        h.shown_skew = None if skew is None else f"{texts.number(skew, 1)} s"
+        h.shown_skew = None if skew is None else f"{vnformat.decimal(skew, 1)} s"
         disk = h.status.get("free_disk_mb")
-        h.shown_disk = None if disk is None else f"{texts.number(disk)} MB"
-        h.shown_waiting = texts.number(h.status.get("waiting_votes"))
-        h.shown_boxes = texts.number(h.status.get("button_boxes"))
+        h.shown_disk = None if disk is None else f"{vnformat.decimal(disk, 0)} MB"
+        h.shown_waiting = vnformat.decimal(h.status.get("waiting_votes"), 0)
+        h.shown_boxes = vnformat.decimal(h.status.get("button_boxes"), 0)
     lang = lang_of(request)
     alerts = [{"subject": a.subject, "text": texts.alert_text(a, lang)}
               for a in dashboard.alerts(source, kiosks, now, targets)]

@@ -128,13 +128,3 @@ def no_boxes_message(config: Config) -> str:
     """Why headless cannot run without button boxes, and what to do."""
     return (f"no [[button_boxes]] in {config.source}: nothing to listen to without a screen. Add one (README, "
             "'Button boxes'), or run with --simulate to try it with a virtual box.")
-
-
-def run_headless(config: Config, *, simulate: bool = False, services=()) -> int:
-    """Run the button boxes until SIGTERM/SIGINT; return the exit status."""
-    if not config.button_boxes and not simulate:
-        log.error("%s", no_boxes_message(config))
-        return 2
-    runtime = Runtime(config, button_boxes=lambda c, s, v: start_button_boxes(c, s, v, simulate=simulate),
-                      services=services)
-    return runtime.run(headless_face)

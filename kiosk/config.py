@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rating.hours import ALWAYS_OPEN, HoursError, OpeningHours, parse_hours
 from rating.scales import SCALES, Scale, get_scale
-from rating.signing import Secret
+from rating.period import TIME_ZONE
+from rating.signing import Secret, secret_problem
 from rating.textfile import Locator as _Locator, read_text_file
 from rating.units import Counter
 
@@ -187,12 +188,10 @@ def _scale_id(v: Any) -> str | None:
 
 
 def _timezone(v: Any) -> str | None:
-    if not isinstance(v, str):
-        return "an IANA time zone name such as \"Asia/Ho_Chi_Minh\""
     try:
         ZoneInfo(v)
-    except (ZoneInfoNotFoundError, ValueError):
-        return "an IANA time zone name such as \"Asia/Ho_Chi_Minh\""
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        return f"an IANA time zone name such as \"{TIME_ZONE}\""
     return None
 
 
@@ -244,7 +243,7 @@ _KIOSK_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "data_dir": (_string, False, "data"),
     "log_dir": (_string, False, None),
     "scale": (_scale_id, False, "sipas5"),
-    "timezone": (_timezone, False, "Asia/Ho_Chi_Minh"),
+    "timezone": (_timezone, False, TIME_ZONE),
     "repeat_window_s": (_seconds, False, 10),
     "counter": (_ident, False, None),
     "question": (_string, False, None),
@@ -495,6 +494,8 @@ def _sync_section(table: Any, loc: _Locator, base: Path, problems: list[str]) ->
         else:
             if not secret:
                 problems.append(f"{_where(loc, 'sync', None, 'secret_file')}: {path} is empty")
+    if isinstance(secret, str) and secret.strip() and (why := secret_problem(secret)):
+        problems.append(f"{_where(loc, 'sync', None, 'secret_file' if has_file else 'secret')}: {why}")
     if len(problems) > before or not secret:
         return None
     m = _WINDOW_RE.match(s["window"])

@@ -1,4 +1,4 @@
-"""Writing reports to files: CSV that Excel opens correctly, and JSON."""
+"""Writing reports to files: CSV that Excel opens correctly (and never runs as formulas), and JSON."""
 
 from __future__ import annotations
 
@@ -13,6 +13,15 @@ from rating.scales import Scale
 
 # Excel reads UTF-8 CSV as a legacy code page (mojibake in Vietnamese) unless it starts with a BOM.
 CSV_ENCODING = "utf-8-sig"
+# A spreadsheet runs a cell that starts with one of these as a formula ("=HYPERLINK(…)" in a counter's name):
+# text that came from outside (names, codes) is written with a leading apostrophe, shown as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: text starting with = + - @ (or a tab or CR) gets a leading
+    apostrophe; other values (numbers, dates we wrote) as they are."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
 def report_csv_rows(report: dict[str, Any], scale: Scale) -> list[list[Any]]:
@@ -40,8 +49,9 @@ def _header(scale: Scale, by: str = "counter") -> list[str]:
 
 
 def _table_rows(when: str, table: dict[str, Any], scale: Scale, by: str = "counter") -> list[list[Any]]:
-    def key(row):
-        return [row["counter"], row["name"] or ""] if by == "counter" else [row["officer"] or ""]
+    def key(row):  # counter ids, names and officer codes came from outside: never a formula
+        return ([safe_cell(row["counter"]), safe_cell(row["name"] or "")] if by == "counter"
+                else [safe_cell(row["officer"] or "")])
     everyone = ["ALL", ""] if by == "counter" else ["ALL"]
     return [*(_row(when, key(c), c, scale) for c in table["counters"]), _row(when, everyone, table["all"], scale)]
 

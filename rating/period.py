@@ -10,8 +10,14 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from rating import vnformat
+
+# Hải Phòng's time (all of Việt Nam's, UTC+7, no daylight saving): the local dates every report counts in.
+# The central service reads its days in it; a kiosk's ``timezone`` setting defaults to it.
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+LOCAL_TZ = ZoneInfo(TIME_ZONE)
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
@@ -143,8 +149,6 @@ def _named(flag: str, make, *args) -> Period:
 
 # --- the manager's export periods: this month, this quarter, this year (to today), or chosen dates.
 # Each ends today at the latest: a report never claims days that have not happened.
-
-KINDS = ("month", "quarter", "year", "custom")
 
 
 def this_month(today: date) -> tuple[date, date]:

@@ -23,6 +23,16 @@ HEADER_ID = "X-Kiosk-Id"
 HEADER_TIMESTAMP = "X-Kiosk-Timestamp"
 HEADER_SIGNATURE = "X-Kiosk-Signature"
 DEFAULT_WINDOW_S = 300
+# A kiosk's shared secret, on both ends (the kiosk's [sync], the service's registry): long enough that it
+# cannot be guessed by trying. The service makes 43-character ones (secrets.token_urlsafe(32)).
+MIN_SECRET_CHARS = 16
+
+
+def secret_problem(secret: object) -> str | None:
+    """Why ``secret`` cannot be a kiosk's shared secret (for a configuration's list of problems), or None."""
+    if not isinstance(secret, str) or len(secret) < MIN_SECRET_CHARS:
+        return f"the secret must be at least {MIN_SECRET_CHARS} characters"
+    return None
 
 
 def hmac_sha256(key: bytes, message: bytes) -> str:

@@ -6,16 +6,13 @@ one the SIPAS survey uses.
 
 from __future__ import annotations
 
-ELEMENTS: dict[str, tuple[str, str]] = {
+from rating.bilingual import Texts
+
+# Read a label with ELEMENTS.text(code, lang); iterate ELEMENTS for the codes in the survey's order.
+ELEMENTS = Texts({
     "access": ("Tiếp cận dịch vụ", "Access to the service"),
     "procedure": ("Thủ tục hành chính", "Administrative procedure"),
     "officer": ("Công chức giải quyết", "The officer who handled it"),
     "result": ("Kết quả giải quyết", "The outcome"),
     "feedback": ("Tiếp nhận và xử lý góp ý", "Handling of feedback"),
-}
-
-
-def label(code: str, lang: str = "vi") -> str:
-    """The element's label in Vietnamese (``vi``) or English (``en``)."""
-    vi, en = ELEMENTS[code]
-    return vi if lang == "vi" else en
+})

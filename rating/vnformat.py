@@ -23,8 +23,11 @@ def integer(n: int, lang: str = "vi") -> str:
     return sign + (text if lang == "en" else text.replace(",", "."))
 
 
-def decimal(x: float, places: int = 1, lang: str = "vi") -> str:
-    """A number with a decimal comma and dotted thousands: 1234.56 → "1.234,6" (English: "1,234.6")."""
+def decimal(x: float | None, places: int = 1, lang: str = "vi") -> str:
+    """A number with a decimal comma and dotted thousands: 1234.56 → "1.234,6" (English: "1,234.6");
+    None (nothing to show) → "—"."""
+    if x is None:
+        return NO_VALUE
     if round(x, places) == 0:
         x = 0.0  # never "-0,0"
     text = f"{x:,.{places}f}"
@@ -36,6 +39,17 @@ def percent(x: float | None, places: int = 1, lang: str = "vi") -> str:
     if x is None:
         return NO_VALUE
     return f"{decimal(x, places, lang)}%" if lang == "en" else f"{decimal(x, places)} %"
+
+
+def signed(x: float | None, places: int = 1) -> str:
+    """A change with its sign, as a comparison with the period before is written: "+1,8", "-3,1"; a change
+    that rounds to nothing has none ("0,0"); None (nothing to compare with) → "—"."""
+    if x is None:
+        return NO_VALUE
+    shown = decimal(abs(x), places)
+    if round(x, places) == 0:
+        return shown
+    return ("+" if x > 0 else "-") + shown
 
 
 def day(d: date) -> str:

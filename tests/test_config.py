@@ -51,6 +51,10 @@ def _problems(text: str) -> list[str]:
 GOOD = '[kiosk]\nid = "k1"\ncentre = "C"\n\n[[counters]]\nid = "Q1"\nname = "Quầy 1"\n'
 
 
+def test_a_centre_that_names_no_time_zone_counts_its_days_in_hai_phongs():
+    assert parse_config(GOOD, source="centre.toml").tz.key == "Asia/Ho_Chi_Minh"
+
+
 def test_a_bad_value_names_the_line_the_key_and_what_was_expected():
     problems = _problems(GOOD.replace('centre = "C"', 'centre = "C"\nscale = "sipas7"'))
     assert problems == ["line 4: [kiosk] scale: expected one of sipas5, onestop3, smiley4, got 'sipas7'"]
@@ -144,3 +148,25 @@ def test_problems_are_listed_in_the_files_line_order():
             '[[counters]]\nid = "Q1"\nname = "A"\n')
     lines = [int(p.split(":")[0].removeprefix("line ")) for p in _problems(text) if p.startswith("line ")]
     assert len(lines) == 3 and lines == sorted(lines)
+
+
+@pytest.mark.parametrize("secret_line", ['secret = "{s}"', 'secret_file = "secret.txt"'])
+def test_a_sync_secret_shorter_than_the_services_registry_accepts_is_refused_where_it_is_written(tmp_path, secret_line):
+    """One rule on both ends (:func:`rating.signing.secret_problem`): a kiosk whose secret the service would
+    refuse to register never starts believing it can sync."""
+    for secret, refused in (("x" * 15, True), ("x" * 16, False)):
+        (tmp_path / "secret.txt").write_text(secret + "\n", encoding="utf-8")
+        sync = '\n[sync]\nurl = "http://127.0.0.1:9"\n' + secret_line.format(s=secret) + "\n"
+        path = write_config(tmp_path, extra=sync)
+        if not refused:
+            assert load_config(path).sync is not None
+            continue
+        with pytest.raises(ConfigError) as err:
+            load_config(path)
+        assert [p for p in err.value.problems if "[sync]" in p] == [
+            f"line {_line_of(path, secret_line.split(' ')[0])}: [sync] {secret_line.split(' ')[0]}: "
+            "the secret must be at least 16 characters"]
+
+
+def _line_of(path, key: str) -> int:
+    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line.startswith(key))

@@ -18,7 +18,6 @@ from rating.hours import parse_hours
 from rating.scales import SCALES
 from rating.sipas import ELEMENTS
 from kiosk.ui.fonts import BOLD, REGULAR, SYMBOL_CHARS, SYMBOLS_FILE
-import kiosk.ui.manager_strings  # noqa: F401  (the manager's words join the catalogue)
 from kiosk.ui.strings import CATALOGUE, LANGUAGES, hours_lines, level_label, reason_label
 
 

@@ -21,8 +21,9 @@ from kiosk import demo
 from kiosk.config import load_config
 from rating.period import quarter
 from rating.report import render, report_for_store
-from rating.report.model import DEMO_MARK, fmt_pct
+from rating.report.model import DEMO_MARK
 from kiosk.store import VoteStore
+from rating import vnformat
 from tests.conftest import write_config
 from tests.helpers.report_data import REPORT_CONFIG
 
@@ -129,7 +130,7 @@ def test_the_printed_numbers_are_vietnamese_in_an_english_locale(printed):
     page = printed["pages"][0]
     total = printed["model"].summary.total
     assert re.search(rf"Tổng cộng\s+{re.escape(f'{total.total:,}'.replace(',', '.'))}\s", page), page[-1500:]
-    assert re.search(rf"\s{re.escape(fmt_pct(total.satisfied_pct))}\s", page.split("Tổng cộng")[1])
+    assert re.search(rf"\s{re.escape(vnformat.decimal(total.satisfied_pct))}\s", page.split("Tổng cộng")[1])
     assert not re.search(r"\d,\d\d\d\b", page) and not re.search(r"\b\d+\.\d\b", page)
 
 

@@ -27,6 +27,16 @@ def test_thousands_are_grouped_with_dots():
     assert vnformat.decimal(-0.01, 1) == "0,0"
 
 
+def test_a_missing_figure_is_a_dash_in_every_number_format():
+    assert vnformat.decimal(None) == vnformat.percent(None) == vnformat.signed(None) == "—"
+
+
+def test_a_change_carries_its_sign_and_a_change_that_rounds_to_nothing_carries_none():
+    assert vnformat.signed(1.84) == "+1,8" and vnformat.signed(-3.14) == "-3,1"
+    assert vnformat.signed(0.04) == vnformat.signed(-0.04) == vnformat.signed(0) == "0,0"
+    assert vnformat.signed(1234.5) == "+1.234,5"
+
+
 def test_numbers_on_a_screen_shown_in_english_are_written_the_english_way():
     assert vnformat.integer(2642, "en") == "2,642" and vnformat.integer(2642, "vi") == "2.642"
     assert vnformat.integer(-1234567, "en") == "-1,234,567"
@@ -80,3 +90,9 @@ def test_stepping_a_chosen_period_keeps_it_in_order_and_never_past_today():
     assert periods.step(date(2026, 11, 20), today, "from", -30, today) == (date(2026, 10, 21), today)
     with pytest.raises(ValueError):
         periods.step(today, today, "middle", 1, today)
+
+
+def test_the_service_shows_a_stored_utc_time_in_hai_phongs_time():
+    from central.texts import local_time
+    assert local_time("2026-11-22T06:07:00+00:00") == "22/11/2026 13:07"
+    assert local_time("2026-11-22T18:30:00+00:00") == "23/11/2026 01:30"  # the next day there

@@ -10,17 +10,15 @@ import functools
 import os
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 
+from rating.period import LOCAL_TZ
 from rating.questionnaire.loader import SHIPPED_DIR, Catalogue, load_catalogue
 from rating.questionnaire.model import Questionnaire
 
 from central.models import QDefinition, Unit
 from central.runtime import current
-
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @functools.lru_cache(maxsize=1)

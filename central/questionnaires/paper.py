@@ -138,7 +138,7 @@ class _Form:
     def text_block(self, n: int, q: Question) -> KeepTogether:
         """The free-text question with lines to write on."""
         return KeepTogether([para(f"{n}. {q.vi}", self.qtext), Spacer(1, 1.5 * mm),
-                             para(f"<i>{WORDS['no_personal_text'][0]}</i>", self.small), Spacer(1, 5 * mm), _Lines(5)])
+                             para(f"<i>{WORDS.text('no_personal_text', 'vi')}</i>", self.small), Spacer(1, 5 * mm), _Lines(5)])
 
     def story(self, numbers: list[str]) -> list:
         questions = self.q.for_channel("paper")

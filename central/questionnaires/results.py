@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from rating import vnformat
 from rating.questionnaire.analysis import analyse
 from rating.questionnaire.model import CHANNELS, Questionnaire
 
@@ -51,7 +52,7 @@ def period(request) -> tuple[date, date, str | None]:
         try:
             got[field] = parse_day(value)
         except ValueError:
-            return first, last, texts.t("bad_date_quarter", lang).format(field=texts.t(field, lang), value=value[:40])
+            return first, last, texts.t("bad_date_quarter", lang, field=texts.t(field, lang), value=value[:40])
     d_from, d_to = got["from"], got["to"]
     if not (date(2000, 1, 1) <= d_from <= d_to <= date(2200, 1, 1)) or (d_to - d_from).days > 800:
         return first, last, None
@@ -82,11 +83,11 @@ def shape(q: Questionnaire, result: dict, lang: str) -> dict:
         question = by_q[row["id"]]
         questions.append({
             "n": n, "id": row["id"], "text": question.text(lang), "element": row["element"],
-            "pct": texts.pct(row["satisfied_pct"]), "answered": texts.number(row["answered"]),
-            "skipped": texts.number(row["skipped"]), "small": row["small_sample"],
-            "levels": [(labels.get(code, code), texts.number(v)) for code, v in row["levels"].items()],
-            "channels": [(texts.pct(per_channel[ch][row["id"]]["satisfied_pct"]),
-                          texts.number(per_channel[ch][row["id"]]["answered"])) for ch in CHANNELS]})
+            "pct": vnformat.percent(row["satisfied_pct"]), "answered": vnformat.integer(row["answered"]),
+            "skipped": vnformat.integer(row["skipped"]), "small": row["small_sample"],
+            "levels": [(labels.get(code, code), vnformat.integer(v)) for code, v in row["levels"].items()],
+            "channels": [(vnformat.percent(per_channel[ch][row["id"]]["satisfied_pct"]),
+                          vnformat.integer(per_channel[ch][row["id"]]["answered"])) for ch in CHANNELS]})
     prev = {e["id"]: e for e in (result.get("previous") or {}).get("elements", [])}
     elements = []
     for e in result["elements"]:
@@ -94,25 +95,25 @@ def shape(q: Questionnaire, result: dict, lang: str) -> dict:
         before = prev.get(e["id"], {}).get("index")
         elements.append({
             "id": e["id"], "name": element.en if lang == "en" else element.vi, "in_index": e["in_index"],
-            "index": texts.pct(e["index"]), "answered": texts.number(e["answered"]), "small": e["small_sample"],
-            "channels": [texts.pct(next(x["index"] for x in result["by_channel"][ch]["elements"] if x["id"] == e["id"]))
+            "index": vnformat.percent(e["index"]), "answered": vnformat.integer(e["answered"]), "small": e["small_sample"],
+            "channels": [vnformat.percent(next(x["index"] for x in result["by_channel"][ch]["elements"] if x["id"] == e["id"]))
                          for ch in CHANNELS],
-            "previous": texts.pct(before),
-            "change": texts.signed(e["index"] - before) if e["index"] is not None and before is not None else "—"})
+            "previous": vnformat.percent(before),
+            "change": vnformat.signed(e["index"] - before) if e["index"] is not None and before is not None else "—"})
     left_out = [x["name"] for x in elements if not x["in_index"]]
     previous = result.get("previous")
     return {
-        "index": texts.pct(result["index"]), "responses": texts.number(result["responses"]),
+        "index": vnformat.percent(result["index"]), "responses": vnformat.integer(result["responses"]),
         "small": result["small_sample"], "questions": questions, "elements": elements,
         "formula": word("formula", lang, left_out=word("left_out", lang, names=", ".join(left_out)) if left_out else ""),
         "channels": [{"id": ch, "name": word(f"channel_{ch}", lang),
-                      "index": texts.pct(result["by_channel"][ch]["index"]),
-                      "responses": texts.number(result["by_channel"][ch]["responses"]),
+                      "index": vnformat.percent(result["by_channel"][ch]["index"]),
+                      "responses": vnformat.integer(result["by_channel"][ch]["responses"]),
                       "small": result["by_channel"][ch]["small_sample"]} for ch in CHANNELS],
         "previous": None if previous is None else {
-            "label": word("previous", lang, period=f"{texts.vn_date(previous['from'])} – {texts.vn_date(previous['to'])}"),
-            "index": texts.pct(previous["index"]), "responses": texts.number(previous["responses"]),
-            "change": texts.signed(previous["change"]) if previous["change"] is not None else None},
+            "label": word("previous", lang, period=vnformat.period(date.fromisoformat(previous["from"]), date.fromisoformat(previous["to"]))),
+            "index": vnformat.percent(previous["index"]), "responses": vnformat.integer(previous["responses"]),
+            "change": vnformat.signed(previous["change"]) if previous["change"] is not None else None},
     }
 
 
@@ -142,10 +143,10 @@ def analysis_page(request, unit_id: str):
     if unit.kind == "city":
         for commune in Unit.objects.filter(kind="commune").order_by("name"):
             r = unit_analysis(q, commune, d_from, d_to, compare=False)
-            communes.append({"unit": commune, "index": texts.pct(r["index"]), "responses": texts.number(r["responses"]),
+            communes.append({"unit": commune, "index": vnformat.percent(r["index"]), "responses": vnformat.integer(r["responses"]),
                              "small": r["small_sample"]})
-    flagged_text = word("flagged", lang, n=texts.number(n_flagged)) if n_flagged else word("no_flagged", lang)
+    flagged_text = word("flagged", lang, n=vnformat.integer(n_flagged)) if n_flagged else word("no_flagged", lang)
     return render_page(request, "central/q/analysis.html", unit=unit, q=q, title=q.title(lang), offered=offered,
                        a=shape(q, result, lang), flagged=n_flagged, flagged_text=flagged_text, communes=communes,
-                       d_from=d_from, d_to=d_to, date_error=date_error, period=f"{texts.vn_date(d_from)} – {texts.vn_date(d_to)}",
+                       d_from=d_from, d_to=d_to, date_error=date_error, period=vnformat.period(d_from, d_to),
                        channel_names=[word(f"channel_{c}", lang) for c in CHANNELS])

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from rating.bilingual import Texts
+
 from central import texts
 
-WORDS: dict[str, tuple[str, str]] = {
+WORDS = Texts({
     "questionnaires": ("Phiếu khảo sát", "Questionnaires"),
     "send": ("Gửi phiếu", "Send"),
     "skip": ("Bỏ qua", "Skip"),
@@ -117,17 +119,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "distribution": ("Phân bố", "Distribution"),
     "centre_col": ("Trung tâm", "Centre"),
     "links": ("Đường dẫn", "Links"),
-}
+})
 
 
 def words(lang: str) -> dict[str, str]:
     """Every word of the service (``central.texts``) and of these pages in ``lang``."""
-    out = {k: texts.t(k, lang) for k in texts.TEXTS}
-    out.update({k: (en if lang == "en" else vi) for k, (vi, en) in WORDS.items()})
-    return out
+    return {**texts.TEXTS.in_language(lang), **WORDS.in_language(lang)}
 
 
-def word(key: str, lang: str, **values) -> str:
-    """One of these pages' words, with ``{name}`` values filled in."""
-    vi, en = WORDS[key]
-    return (en if lang == "en" else vi).format(**values)
+word = WORDS.text  # word(key, lang, **values): one of these pages' words, its {name} values filled in

@@ -22,7 +22,6 @@ id and version is refused (:class:`DefinitionChanged`).
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 import unicodedata
 from dataclasses import dataclass

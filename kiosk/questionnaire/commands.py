@@ -8,6 +8,7 @@ import sys
 from datetime import date, timedelta
 
 from ..config import load_config
+from rating import vnformat
 from rating.export import to_json
 from ..soundness import refuse_if_damaged
 from ..store import VoteStore
@@ -198,11 +199,6 @@ def cmd_stop(args) -> int:
     return EXIT_OK
 
 
-def _pct(value: float | None) -> str:
-    """84.5 -> "84,5 %" (Vietnamese decimals); None -> "—"."""
-    return "—" if value is None else f"{value:.1f}".replace(".", ",") + " %"
-
-
 def _quarter(day: date) -> tuple[date, date]:
     start = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
     end = date(start.year + (start.month == 10), (start.month + 2) % 12 + 1, 1) - timedelta(days=1)
@@ -233,18 +229,18 @@ def cmd_analyse(args) -> int:
     print(f"Từ {d_from:%d/%m/%Y} đến {d_to:%d/%m/%Y}: {result['responses']} phiếu trả lời"
           + (small if result["small_sample"] else ""))
     prev = result["previous"]
-    change = "" if prev["change"] is None else f", {'+' if prev['change'] >= 0 else ''}{_pct(prev['change'])[:-2]} điểm"
-    print(f"Chỉ số chung: {_pct(result['index'])} (kỳ trước {_pct(prev['index'])}{change})")
+    change = "" if prev["change"] is None else f", {vnformat.signed(prev['change'])} điểm"
+    print(f"Chỉ số chung: {vnformat.percent(result['index'])} (kỳ trước {vnformat.percent(prev['index'])}{change})")
     for element in result["elements"]:
         label = q.element(element["id"]).vi + ("" if element["in_index"] else " *")
-        print(f"  {label:<58} {_pct(element['index']):>9}  {element['answered']:>7} trả lời"
+        print(f"  {label:<58} {vnformat.percent(element['index']):>9}  {element['answered']:>7} trả lời"
               + (small if element["small_sample"] else ""))
         for question in (x for x in result["questions"] if x["element"] == element["id"]):
             words = f"Câu {numbers[question['id']]}. " + _short(q.question(question['id']).vi)
-            print(f"    {words:<56} {_pct(question['satisfied_pct']):>9}  {question['answered']:>7} trả lời, "
+            print(f"    {words:<56} {vnformat.percent(question['satisfied_pct']):>9}  {question['answered']:>7} trả lời, "
                   f"{question['skipped']} bỏ qua" + (small if question["small_sample"] else ""))
     channels = {"kiosk": "Ki-ốt", "phone": "Điện thoại", "paper": "Phiếu giấy"}
-    print("Theo kênh: " + "; ".join(f"{channels[ch]} {_pct(part['index'])} ({part['responses']} phiếu)"
+    print("Theo kênh: " + "; ".join(f"{channels[ch]} {vnformat.percent(part['index'])} ({part['responses']} phiếu)"
                                      for ch, part in result["by_channel"].items()))
     print("* không tính vào chỉ số chung. " + FORMULA)
     return EXIT_OK

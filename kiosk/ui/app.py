@@ -29,12 +29,12 @@ from ..flow import (GUARD_S, CitizenFlow, IdleLimits, after_rating, after_thanks
                     should_go_home)
 from ..pin import SETTING as PIN_SETTING
 from ..pin import PinPad
-from ..questionnaire.flow import OnNow, Walk
 from ..store import Vote, VoteNotRecorded, VoteStore
 from .doorway import Doorway
-from .fonts import register_fonts, symbol
+from .fonts import register_fonts
 from .sounds import Prompts
 from .screens.citizen import (ClosedScreen, CounterPickScreen, RatingScreen, ReasonsScreen, ThanksScreen)
+from .screens.questionnaire_walk import QuestionnaireWalk
 from .strings import t
 from .widgets import BACKGROUND, Toast
 
@@ -143,9 +143,7 @@ class KioskApp(App):
         self._thanks_event = None
         self._handler = _Recover(self)
         self.prompts = Prompts(config.sounds)
-        self.on_now = OnNow(store)          # the questionnaire on now, per counter (kiosk.questionnaire)
-        self._answer_store = None           # made with the first walk (its module is imported only then)
-        self.walk: Walk | None = None       # the citizen's way through a questionnaire, while one is answered
+        self.questionnaire = QuestionnaireWalk(self)  # the questionnaire on now and a citizen's walk through it
 
     # --- building -----------------------------------------------------------------------------
 
@@ -225,23 +223,23 @@ class KioskApp(App):
         the rating, its first question), in the configured language. A questionnaire left half-way keeps
         every answer given (each was stored as it was given)."""
         self._cancel_thanks()
-        self.walk = None
+        self.questionnaire.end()
         if self.has_picker():
             self.counter_id = None
         self.flow.reset()
         self.lang = self.flow.lang
         home = self._home_name()
         if home == "question":
-            self._begin_walk()
+            self.questionnaire.begin()
         self.show(home)
         self.screens["reasons"].reset()
 
     def pick_counter(self, counter_id: str) -> None:
         """The citizen touched a counter's name: its rating screen, or its questionnaire in ``replace`` mode."""
         self.counter_id = counter_id
-        name = rating_screen(self.questionnaire_mode())
+        name = rating_screen(self.questionnaire.mode())
         if name == "question":
-            self._begin_walk()
+            self.questionnaire.begin()
         self.show(name)
 
     def has_picker(self) -> bool:
@@ -295,7 +293,7 @@ class KioskApp(App):
         self.screens["thanks"].kind = kind
         self.show("thanks")
         self._cancel_thanks()
-        if kind == "vote" and self.questionnaire_mode() == "invite":
+        if kind == "vote" and self.questionnaire.mode() == "invite":
             self._thanks_event = Clock.schedule_once(lambda _dt: self._after_thanks(),
                                                      min(self.timings.thanks_s, self.timings.invite_after_s))
         else:
@@ -303,75 +301,10 @@ class KioskApp(App):
 
     def _after_thanks(self) -> None:
         self._thanks_event = None
-        if after_thanks(self.questionnaire_mode()) == "invite" and self._begin_walk():
+        if after_thanks(self.questionnaire.mode()) == "invite" and self.questionnaire.begin():
             self.show("invite")
         else:
             self.go_home()
-
-    # --- the questionnaire (kiosk.questionnaire.flow.Walk; screens in screens/questionnaire.py) -------
-
-    def questionnaire_mode(self) -> str | None:
-        """``invite`` or ``replace`` while a questionnaire with kiosk questions is on for the counter being rated,
-        else None (one answered only on phones and paper changes nothing here).
-
-        A store or file problem here is logged and read as "none on": the questionnaire never stops a vote."""
-        try:
-            active = self.on_now.get(self.counter_id)
-            return active.mode if active is not None and active.questionnaire.for_channel("kiosk") else None
-        except Exception:
-            log.exception("could not read which questionnaire is on; the rating goes on without it")
-            return None
-
-    def _begin_walk(self) -> bool:
-        """A fresh walk through the questionnaire on now (nothing is stored until the first answer)."""
-        try:
-            active = self.on_now.get(self.counter_id)
-        except Exception:
-            log.exception("could not read which questionnaire is on")
-            active = None
-        if active is None or not active.questionnaire.for_channel("kiosk"):
-            self.walk = None
-            return False
-        if self._answer_store is None:
-            from ..questionnaire.answers import AnswerStore
-            self._answer_store = AnswerStore(self.store)
-        self.walk = Walk(self._answer_store, active.questionnaire, "kiosk", counter_id=self.counter_id)
-        return True
-
-    def accept_invitation(self) -> None:
-        """"Đồng ý" (or key 1): the first question."""
-        if self.sm.current == "invite" and self.walk is not None:
-            self.show("question")
-
-    def decline_invitation(self) -> None:
-        """"Không, cảm ơn" (or key 0): back to the start; nothing is stored."""
-        if self.sm.current == "invite":
-            self.go_home()
-
-    def answer(self, choice: str | None) -> None:
-        """Store the answer to the question on screen (None: skipped), then draw the next one or thank."""
-        walk = self.walk
-        if self.sm.current != "question" or walk is None or walk.done:
-            return
-        try:
-            walk.choose(choice)
-        except VoteNotRecorded as e:
-            log.error("answer not recorded: %s", e)
-            self.toast(t("error_not_recorded", self.lang), colour_error=True)
-            self.go_home()
-            return
-        self.flow.answered(time.monotonic())  # the same screen again: the second half of a double tap is no answer
-        if walk.done:
-            self.thank("questionnaire")
-        else:
-            self.screens["question"].refresh()
-
-    def question_back(self) -> None:
-        """"Quay lại": the question before (its earlier answer shown; answering again replaces it)."""
-        if self.sm.current == "question" and self.walk is not None and self.walk.can_go_back:
-            self.walk.back()
-            self.flow.answered(time.monotonic())
-            self.screens["question"].refresh()
 
     def _cancel_thanks(self) -> None:
         if self._thanks_event is not None:
@@ -383,7 +316,7 @@ class KioskApp(App):
         1 the best; on the counter picker digit N chooses the N-th counter and never votes."""
         if not (codepoint and codepoint.isdigit() and not modifiers):
             return False
-        current = self.walk.current if (self.sm.current == "question" and self.walk is not None) else None
+        current = self.questionnaire.current_question()
         action = key_action(self.sm.current, int(codepoint), len(self.cfg.scale.levels), len(self.cfg.counters),
                             len(current.choices) if current is not None else 0)
         if action is None:
@@ -394,11 +327,11 @@ class KioskApp(App):
         if action.kind == "pick":
             self.pick_counter(self.cfg.counters[action.index].id)
         elif action.kind == "accept":
-            self.accept_invitation()
+            self.questionnaire.accept()
         elif action.kind == "decline":
-            self.decline_invitation()
+            self.questionnaire.decline()
         elif action.kind == "answer":
-            self.answer(current.choice_for_key(action.index))  # N: the N-th choice (1 = best); 0 skips
+            self.questionnaire.answer(current.choice_for_key(action.index))  # N: the N-th choice (1 = best); 0 skips
         else:
             self.rate(self.cfg.scale.levels[action.index].code, source="keypad")
         return True
@@ -416,7 +349,7 @@ class KioskApp(App):
                 c.id for c in self.cfg.counters} else payload.counter_id
             self.toast(f"{t('thanks_short', self.lang)} — {name}")
         elif kind == "export_progress":
-            self.screens["manager"].export_progress(*payload)
+            self.screens["manager"].export.show_progress(*payload)
 
     def toast(self, text: str, colour_error: bool = False) -> None:
         """A message over the current screen for a moment, without changing screens."""
@@ -446,7 +379,7 @@ class KioskApp(App):
                             invite_idle_s=t.invite_idle_s)
         if should_go_home(name, idle, limits, home=self._home_name(is_open), lang=self.lang,
                           default_lang=self.cfg.language, is_open=is_open,
-                          mid_questionnaire=self.walk is not None and self.walk.started):
+                          mid_questionnaire=self.questionnaire.started):
             self.go_home()  # walked away (a rating already recorded stays), or the hours moved the start screen
         elif name == "pin":
             self.screens["pin"]._show_lock()  # the lockout countdown moves on by itself
@@ -456,7 +389,7 @@ class KioskApp(App):
         first question when it replaces the rating."""
         home = home_screen(self.is_open() if is_open is None else is_open, len(self.cfg.counters),
                            bool(self.cfg.counter_id))
-        return rating_screen(self.questionnaire_mode()) if home == "rating" else home
+        return rating_screen(self.questionnaire.mode()) if home == "rating" else home
 
     # --- manager ------------------------------------------------------------------------------
 

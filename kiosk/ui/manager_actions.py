@@ -22,7 +22,6 @@ from rating import vnformat
 from rating.export import report_csv_bytes
 from ..removable import ExportPolicy, ExportRefused
 from rating.totals import period_report
-from . import manager_strings  # noqa: F401  (adds the manager's words to the catalogue)
 from .strings import t
 
 log = logging.getLogger("kiosk.manager")

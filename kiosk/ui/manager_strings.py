@@ -1,4 +1,4 @@
-"""The manager screens' own words, in Vietnamese and English, added to the one catalogue
+"""The manager screens' own words, in Vietnamese and English, joined to the one catalogue
 (:data:`kiosk.ui.strings.CATALOGUE`) so that :func:`~kiosk.ui.strings.t` and the glyph checks see them.
 
 Kept in their own file so the citizen screens' catalogue and these can change apart; a key may
@@ -7,9 +7,9 @@ not be defined twice. No Kivy here.
 
 from __future__ import annotations
 
-from .strings import CATALOGUE
+from rating.bilingual import Texts
 
-MANAGER: dict[str, tuple[str, str]] = {
+MANAGER = Texts({
     "m_st_auth_error": ("Máy chủ trung tâm không nhận khoá của kiosk này ({error}). Phiếu vẫn chờ gửi, không "
                         "mất phiếu nào: kiểm tra khoá [sync] và việc đăng ký kiosk trên máy chủ.",
                         "The central service does not accept this kiosk's key ({error}). Votes keep waiting, "
@@ -104,9 +104,4 @@ MANAGER: dict[str, tuple[str, str]] = {
     "mq_star": ("* không tính vào chỉ số chung", "* not in the overall index"),
     "mq_col_index": ("Chỉ số", "Index"),
     "mq_col_answered": ("Trả lời", "Answers"),
-}
-
-_clash = {k for k in MANAGER if CATALOGUE.get(k, MANAGER[k]) != MANAGER[k]}
-if _clash:  # each string is defined once
-    raise RuntimeError(f"manager strings defined twice: {sorted(_clash)}")
-CATALOGUE.update(MANAGER)
+})

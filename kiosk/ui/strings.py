@@ -1,5 +1,8 @@
 """Every string the touch screen shows, in Vietnamese and English, from one catalogue.
 
+The citizen's screens' words are here, the manager's in :mod:`kiosk.ui.manager_strings`; both are
+looked up the one way the service's pages are too (:class:`rating.bilingual.Texts`).
+
 Vietnamese first: it is the default and the language every citizen sees when they walk up. Level
 labels come from :mod:`rating.scales` and SIPAS element labels from :mod:`rating.sipas`, so the
 screen, the reports and the docs cannot disagree. No Kivy here: this module is tested alone.
@@ -7,11 +10,12 @@ screen, the reports and the docs cannot disagree. No Kivy here: this module is t
 
 from __future__ import annotations
 
+from rating.bilingual import LANGUAGES, Texts  # noqa: F401  (LANGUAGES: the screens' languages, for the glyph checks)
 from rating.hours import OpeningHours
 from rating.scales import Level
-from rating.sipas import label as sipas_label
 
-LANGUAGES = ("vi", "en")
+from .manager_strings import MANAGER
+
 NBSP = "\u00a0"
 # Phrases a line must never split: Vietnamese writes a word's syllables apart, so "hài / lòng" across
 # two lines reads as two words. Every multi-syllable word of the citizen's screens is listed (longest
@@ -38,7 +42,7 @@ WHOLE_PHRASES = (
 DAY_NAMES = {"vi": ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"),
              "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
 
-CATALOGUE: dict[str, tuple[str, str]] = {
+_SCREENS = {
     "question": ("Ông/Bà có hài lòng với sự phục vụ tại quầy này không?",
                  "Are you satisfied with the service at this counter?"),
     "tap_one": ("Xin chạm vào một lựa chọn", "Please touch one answer"),
@@ -138,12 +142,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "st_clock_wrong": ("Đồng hồ có vẻ sai: {why}", "The clock looks wrong: {why}"),
 }
 
-
-def t(key: str, lang: str = "vi", **values) -> str:
-    """The string ``key`` in ``lang`` (``vi`` or ``en``), with ``{placeholders}`` filled in."""
-    vi, en = CATALOGUE[key]
-    text = vi if lang == "vi" else en
-    return text.format(**values) if values else text
+CATALOGUE = Texts(_SCREENS).joined(MANAGER)  # a key defined in both files differently is refused at import
+t = CATALOGUE.text  # t(key, lang, **values): the string in ``lang`` with its {placeholders} filled in
 
 
 def keep_whole(text: str) -> str:
@@ -199,8 +199,3 @@ def hours_lines(hours: OpeningHours, lang: str = "vi") -> list[str]:
             lines.append(f"{days}: {spans}")
         day = last + 1
     return lines
-
-
-def element_label(code: str, lang: str = "vi") -> str:
-    """A SIPAS element's label in the chosen language."""
-    return sipas_label(code, lang)

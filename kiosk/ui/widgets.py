@@ -1,4 +1,4 @@
-"""Reusable widgets: a rating button with a drawn face, big buttons, a bar chart, a toast.
+"""Reusable widgets: a rating button with a drawn face, a reason toggle, text that fits its box, a toast.
 
 Each rating level has three cues that do not depend on colour vision: a face (five shapes, from a
 laughing face to a crying one: :mod:`kiosk.ui.faces`), its words, and its position (best on the left).
@@ -8,7 +8,7 @@ Colour is the fourth.
 from __future__ import annotations
 
 from kivy.clock import Clock
-from kivy.graphics import Color, Ellipse, Line, Rectangle, RoundedRectangle
+from kivy.graphics import Color, Ellipse, Line, RoundedRectangle
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior, ToggleButtonBehavior
@@ -28,20 +28,6 @@ LEVEL_COLOURS = {
 }
 
 BACKGROUND = (0.97, 0.97, 0.95, 1)
-REFERENCE_HEIGHT = 800  # font sizes are given for a 1280x800 screen and scale with the window's height
-
-
-def scaled(widget, size: float):
-    """Give ``widget`` a font size of ``size`` at 800 px high, following the window's height."""
-    from kivy.core.window import Window
-
-    def apply(*_):
-        widget.font_size = max(11, size * Window.height / REFERENCE_HEIGHT)
-    apply()
-    Window.fbind("height", apply)
-    return widget
-
-
 REF_SIZE = 100  # words are measured once at this size; widths scale with the font size
 
 
@@ -198,64 +184,6 @@ class ReasonToggle(ToggleButtonBehavior, Widget):
 
     def on_release(self):
         self.state = "normal" if self.state == "down" else "down"
-
-
-class BigButton(Button):
-    """A plain large button with high-contrast text, for counters, the PIN pad and the manager."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("background_normal", "")
-        kwargs.setdefault("background_color", (0.13, 0.33, 0.58, 1))
-        kwargs.setdefault("color", (1, 1, 1, 1))
-        kwargs.setdefault("halign", "center")
-        kwargs.setdefault("valign", "middle")
-        size = kwargs.pop("font_size", dp(24))
-        super().__init__(**kwargs)
-        scaled(self, size)
-        self.bind(size=lambda *_: setattr(self, "text_size", (self.width - dp(16), None)))
-
-
-class BarChart(Widget):
-    """Horizontal bars, one per level, drawn with Kivy graphics; the count and label beside each bar."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.rows: list[tuple[str, str, int]] = []
-        self._labels: list[Label] = []
-        self._redraw = Clock.create_trigger(self._draw, -1)
-        self.bind(pos=self._redraw, size=self._redraw)
-
-    def set_rows(self, rows: list[tuple[str, str, int]]) -> None:
-        """``rows``: (level code, label, count), best first."""
-        self.rows = rows
-        self._redraw()
-
-    def _draw(self, *_):
-        for lbl in self._labels:
-            self.remove_widget(lbl)
-        self._labels = []
-        self.canvas.clear()
-        if not self.rows:
-            return
-        most = max(1, max(n for _, _, n in self.rows))
-        h = self.height / len(self.rows)
-        label_w = self.width * 0.38
-        with self.canvas:
-            for i, (code, text, n) in enumerate(self.rows):
-                y = self.top - (i + 1) * h
-                Color(*LEVEL_COLOURS[code][0])
-                Rectangle(pos=(self.x + label_w, y + h * 0.15), size=((self.width - label_w - dp(60)) * n / most, h * 0.7))
-        for i, (code, text, n) in enumerate(self.rows):
-            y = self.top - (i + 1) * h
-            size = max(12, min(h * 0.3, dp(20)))
-            lbl = Label(text=f"{text}", color=INK, halign="right", valign="middle", font_size=size,
-                        pos=(self.x, y), size=(label_w - dp(8), h), text_size=(label_w - dp(8), h))
-            num = Label(text=str(n), color=INK, halign="left", valign="middle", font_size=size,
-                        pos=(self.x + label_w + (self.width - label_w - dp(60)) * n / most + dp(6), y),
-                        size=(dp(60), h), text_size=(dp(60), h))
-            for w in (lbl, num):
-                self.add_widget(w)
-                self._labels.append(w)
 
 
 class Toast(Label):

@@ -244,16 +244,6 @@ class ReportModel:
 
 # --- arithmetic (the rate and its rounding: rating.rate) -----------------------------------------
 
-def fmt_pct(value: float | None, blank: str = "—") -> str:
-    """A percentage for people: one decimal with a comma (84,5); ``blank`` when there is none."""
-    return blank if value is None else f"{value:.1f}".replace(".", ",")
-
-
-def fmt_int(n: int) -> str:
-    """A count for people: thousands with dots (1.234.567), as Vietnamese documents write them."""
-    return f"{n:,}".replace(",", ".")
-
-
 def _row(key: str, label: str, levels: Mapping[str, int], flagged: int, codes: Sequence[str], target: float,
          extra: dict[str, Any] | None = None) -> Row:
     counts = {c: int(levels.get(c, 0)) for c in codes}

@@ -20,9 +20,10 @@ from reportlab.platypus import (CondPageBreak, KeepTogether, LongTable, Paragrap
                                 Spacer, Table, TableStyle)
 from xml.sax.saxutils import escape
 
+from rating import vnformat
 from rating.report.pdf_questionnaire import story as questionnaire_story
 from rating.report.pdf_style import BASE_FONT, FAMILY, HEAD_BG, MARGINS, Rule, Styles, para, register_fonts
-from rating.report.model import DEMO_MARK, NO_QUESTIONNAIRE, ReportModel, Row, Table as ModelTable, fmt_int, fmt_pct
+from rating.report.model import DEMO_MARK, NO_QUESTIONNAIRE, ReportModel, Row, Table as ModelTable
 from rating.report.text import (MOTTO, MOTTO_SUB, QUESTIONNAIRE_SECTION, SHEETS, SIGN_HEAD, SIGN_HEAD_NOTE, SIGN_PREPARER, SIGN_PREPARER_NOTE,
                    title_lines, verification_sections)
 
@@ -114,10 +115,10 @@ class _Builder:
 
     def _line(self, stt: str, r: Row, codes, style) -> list:
         verdict = "—" if r.target_met is None else ("Đạt" if r.target_met else "Chưa đạt")
-        cells = [stt, para(r.label, style), fmt_int(r.total)]
+        cells = [stt, para(r.label, style), vnformat.integer(r.total)]
         for code in codes:
-            cells += [fmt_int(r.levels[code]), fmt_pct(r.level_pct[code])]
-        cells += [fmt_pct(r.satisfied_pct), verdict, fmt_int(r.flagged),
+            cells += [vnformat.integer(r.levels[code]), vnformat.decimal(r.level_pct[code])]
+        cells += [vnformat.decimal(r.satisfied_pct), verdict, vnformat.integer(r.flagged),
                   para("(*) mẫu nhỏ", self.s.cell_c) if r.small_sample else ""]
         return cells
 
@@ -127,8 +128,8 @@ class _Builder:
         if t.target_met is None:
             text = "Kết quả: chưa có phiếu được tính trong kỳ."
         else:
-            text = (f"Kết quả: tỷ lệ hài lòng chung {fmt_pct(t.satisfied_pct)} % trên {fmt_int(t.total)} phiếu, "
-                    f"so với chỉ tiêu {fmt_pct(m.target_pct)} %: " + ("ĐẠT." if t.target_met else "CHƯA ĐẠT."))
+            text = (f"Kết quả: tỷ lệ hài lòng chung {vnformat.decimal(t.satisfied_pct)} % trên {vnformat.integer(t.total)} phiếu, "
+                    f"so với chỉ tiêu {vnformat.decimal(m.target_pct)} %: " + ("ĐẠT." if t.target_met else "CHƯA ĐẠT."))
         return [Spacer(1, 3 * mm), para(text, s.verdict)]
 
     def notes(self) -> list:
@@ -149,13 +150,13 @@ class _Builder:
             verdict = "—" if r.target_met is None else ("Đạt" if r.target_met else "Chưa đạt")
             note = "chỉ có phiếu bị loại" if r.total == 0 else ("(*) mẫu nhỏ" if r.small_sample else "")
             note = para(note, s.cell_c) if note else ""
-            data.append([str(i + 1), r.label, r.extra.get("weekday", ""), fmt_int(r.total),
-                         *(fmt_int(r.levels[c]) for c in m.codes), fmt_pct(r.satisfied_pct), verdict,
-                         fmt_int(r.flagged), note])
+            data.append([str(i + 1), r.label, r.extra.get("weekday", ""), vnformat.integer(r.total),
+                         *(vnformat.integer(r.levels[c]) for c in m.codes), vnformat.decimal(r.satisfied_pct), verdict,
+                         vnformat.integer(r.flagged), note])
         t = m.by_day.total
-        data.append(["", "Tổng cộng", "", fmt_int(t.total), *(fmt_int(t.levels[c]) for c in m.codes),
-                     fmt_pct(t.satisfied_pct), "—" if t.target_met is None else ("Đạt" if t.target_met else "Chưa đạt"),
-                     fmt_int(t.flagged), ""])
+        data.append(["", "Tổng cộng", "", vnformat.integer(t.total), *(vnformat.integer(t.levels[c]) for c in m.codes),
+                     vnformat.decimal(t.satisfied_pct), "—" if t.target_met is None else ("Đạt" if t.target_met else "Chưa đạt"),
+                     vnformat.integer(t.flagged), ""])
         n = len(m.codes)
         widths = [12 * mm, 24 * mm, 20 * mm, 18 * mm, *([20 * mm] * n), 22 * mm, 18 * mm, 16 * mm, 32 * mm]
         scale = min(1.0, self.width / sum(widths))
@@ -193,7 +194,7 @@ class _Builder:
         plot.xValueAxis.labels.fontName = f"{FAMILY}-Regular"
         plot.xValueAxis.labels.fontSize = 8
         d.add(plot)
-        d.add(String(12 * mm, h - 5 * mm, f"Tỷ lệ hài lòng theo ngày (%) — đường đứt: chỉ tiêu {fmt_pct(m.target_pct)} %",
+        d.add(String(12 * mm, h - 5 * mm, f"Tỷ lệ hài lòng theo ngày (%) — đường đứt: chỉ tiêu {vnformat.decimal(m.target_pct)} %",
                      fontName=f"{FAMILY}-Bold", fontSize=10))
         return d
 
@@ -201,7 +202,7 @@ class _Builder:
         m, s = self.m, self.s
         g = m.by_hour
         out = []
-        for title, grid, text in (("Số phiếu được tính", g.votes, fmt_int), ("Tỷ lệ hài lòng (%)", g.pct, fmt_pct)):
+        for title, grid, text in (("Số phiếu được tính", g.votes, vnformat.integer), ("Tỷ lệ hài lòng (%)", g.pct, vnformat.decimal)):
             data = [[para("Giờ", s.head), *(para(d, s.head) for d in g.weekdays)]]
             style = [BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
                      ("FONTNAME", (0, 1), (-1, -1), f"{FAMILY}-Regular"), ("FONTSIZE", (0, 1), (-1, -1), 9),
@@ -230,12 +231,12 @@ class _Builder:
         m, s = self.m, self.s
         data = [[para(h, s.head) for h in ("STT", "Yếu tố (SIPAS)", "Số lượt nêu", "Tỷ lệ (% số phiếu chưa hài lòng)")]]
         for i, r in enumerate(m.reasons):
-            data.append([str(i + 1), r.label, fmt_int(r.count), fmt_pct(r.share_pct)])
+            data.append([str(i + 1), r.label, vnformat.integer(r.count), vnformat.decimal(r.share_pct)])
         t = Table(data, colWidths=[12 * mm, 90 * mm, 30 * mm, 50 * mm])
         t.setStyle(TableStyle([BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
                                ("FONTNAME", (0, 1), (-1, -1), f"{FAMILY}-Regular"), ("FONTSIZE", (0, 1), (-1, -1), 10),
                                ("ALIGN", (2, 1), (-1, -1), "RIGHT"), ("ALIGN", (0, 1), (0, -1), "CENTER")]))
-        return [para(f"Số phiếu chưa hài lòng (Bình thường trở xuống): {fmt_int(m.low_ratings)}", s.body),
+        return [para(f"Số phiếu chưa hài lòng (Bình thường trở xuống): {vnformat.integer(m.low_ratings)}", s.body),
                 Spacer(1, 2 * mm), t, Spacer(1, 1.5 * mm),
                 para("Một phiếu có thể nêu nhiều yếu tố, nên tổng các tỷ lệ có thể vượt 100 %.", s.note)]
 
@@ -260,7 +261,7 @@ class _Builder:
         story = self.header()
         story += [para(f"Đơn vị khảo sát: {m.unit.centre or m.unit.unit}", self.s.body),
                   para(f"Câu hỏi khảo sát: {m.question}", self.s.body),
-                  para(f"Thang đánh giá: {m.scale_name}. Chỉ tiêu tỷ lệ hài lòng: {fmt_pct(m.target_pct)} %.", self.s.body),
+                  para(f"Thang đánh giá: {m.scale_name}. Chỉ tiêu tỷ lệ hài lòng: {vnformat.decimal(m.target_pct)} %.", self.s.body),
                   Spacer(1, 3 * mm)]
         story += self.section(1, SHEETS[0]) + [self.summary_table(m.summary, m.codes, m.summary.key_name)]
         story += self.verdict()

@@ -8,7 +8,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, LongTable, Spacer, Table, TableStyle
 
-from rating.report.model import fmt_int, fmt_pct
+from rating import vnformat
 from rating.report.pdf_style import BASE_FONT, FAMILY, HEAD_BG, para
 from rating.report.questionnaires import NO_ANSWER, NO_RESPONSE, SMALL_ELEMENT, SMALL_QUESTION, SMALL_RESPONSES, QuestionnaireSection
 
@@ -41,8 +41,8 @@ def questions_table(b, section: QuestionnaireSection) -> LongTable:
     for q in section.questions:
         note = _note(q.answered, q.small_sample)
         data.append([str(q.number), para(q.text, s.cell), para(q.element_label, s.cell),
-                     *(fmt_int(q.levels[c]) for c in section.codes), fmt_int(q.answered), fmt_int(q.skipped),
-                     fmt_pct(q.satisfied_pct), para(note, s.cell_c) if note else ""])
+                     *(vnformat.integer(q.levels[c]) for c in section.codes), vnformat.integer(q.answered), vnformat.integer(q.skipped),
+                     vnformat.decimal(q.satisfied_pct), para(note, s.cell_c) if note else ""])
     widths = [9 * mm, 0, 40 * mm, *([15 * mm] * n), 16 * mm, 13 * mm, 18 * mm, 26 * mm]
     widths[1] = max(50 * mm, b.width - sum(widths))
     table = LongTable(data, colWidths=widths, repeatRows=2)
@@ -65,12 +65,12 @@ def elements_table(b, section: QuestionnaireSection) -> Table:
         if e.small_sample:
             note.append(SMALL_ELEMENT)
         data.append([str(i), para(e.label, s.cell), para("Câu " + ", ".join(str(number[x]) for x in e.questions), s.cell),
-                     fmt_int(e.answered), fmt_pct(e.index), fmt_pct(e.previous_index), _signed(e.change),
+                     vnformat.integer(e.answered), vnformat.decimal(e.index), vnformat.decimal(e.previous_index), vnformat.signed(e.change),
                      para("; ".join(note), s.cell)])
     in_index = [e for e in section.elements if e.in_index]
     data.append(["", para("Chỉ số hài lòng chung (SIPAS)", s.total), para(f"Trung bình cộng {len(in_index)} yếu tố", s.total),
-                 fmt_int(sum(e.answered for e in in_index)), fmt_pct(section.index), fmt_pct(section.previous_index),
-                 _signed(section.change), para(_note(section.responses, section.small_sample, responses=True), s.total)])
+                 vnformat.integer(sum(e.answered for e in in_index)), vnformat.decimal(section.index), vnformat.decimal(section.previous_index),
+                 vnformat.signed(section.change), para(_note(section.responses, section.small_sample, responses=True), s.total)])
     widths = [9 * mm, 70 * mm, 40 * mm, 20 * mm, 18 * mm, 26 * mm, 20 * mm, 0]
     widths[-1] = b.width - sum(widths)
     table = Table(data, colWidths=widths, repeatRows=1)
@@ -86,19 +86,13 @@ def channels_table(b, section: QuestionnaireSection) -> Table:
     for i, ch in enumerate(section.channels, start=1):
         last = not ch.channel
         note = _note(ch.responses, ch.small_sample, responses=True)
-        data.append(["" if last else str(i), para(ch.label, s.total if last else s.cell), fmt_int(ch.responses),
-                     fmt_int(ch.answers), fmt_pct(ch.index), note])
+        data.append(["" if last else str(i), para(ch.label, s.total if last else s.cell), vnformat.integer(ch.responses),
+                     vnformat.integer(ch.answers), vnformat.decimal(ch.index), note])
     widths = [9 * mm, 70 * mm, 30 * mm, 30 * mm, 30 * mm, 0]
     widths[-1] = b.width - sum(widths)
     table = Table(data, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle(_grid(1, bold_last=True) + [("ALIGN", (2, 1), (4, -1), "RIGHT")]))
     return table
-
-
-def _signed(change: float | None) -> str:
-    if change is None:
-        return "—"
-    return ("+" if change > 0 else "") + fmt_pct(change)
 
 
 def story(b, number: int) -> list:
@@ -107,9 +101,9 @@ def story(b, number: int) -> list:
     for i, section in enumerate(b.m.questionnaires, start=1):
         head = [para(f"{number}.{i}. Phiếu khảo sát: {section.title} (mã {section.id}, phiên bản {section.version})",
                    s.verdict),
-                para(f"Số phiếu trả lời trong kỳ: {fmt_int(section.responses)}"
+                para(f"Số phiếu trả lời trong kỳ: {vnformat.integer(section.responses)}"
                    + (f" — {SMALL_RESPONSES}, cần thận trọng khi so sánh" if section.small_sample else "")
-                   + f". So sánh với kỳ trước: {section.previous_label} ({fmt_int(section.previous_responses)} phiếu).",
+                   + f". So sánh với kỳ trước: {section.previous_label} ({vnformat.integer(section.previous_responses)} phiếu).",
                    s.body),
                 Spacer(1, 2 * mm), para("a) Kết quả theo từng câu hỏi", s.body), Spacer(1, 1.5 * mm)]
         out += [Spacer(1, 3 * mm), KeepTogether(head[:2])] + head[2:] + [questions_table(b, section)]

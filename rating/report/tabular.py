@@ -6,22 +6,10 @@ import csv
 import io
 import json
 
-from rating.export import CSV_ENCODING
+from rating.export import CSV_ENCODING, safe_cell
 from rating.report.model import ReportModel, Row
 
 _BY_COLUMN = {"counter": "counter", "officer": "officer", "day": "date", "month": "month"}
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # as the central service's safe_cell (central/reports.py)
-
-
-def safe_cell(value):
-    """Text that came from outside (names, codes) never starts a spreadsheet formula: a leading
-    apostrophe; other values as they are."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
-
-
-_safe = safe_cell
 
 
 def csv_rows(model: ReportModel) -> list[list]:
@@ -30,7 +18,7 @@ def csv_rows(model: ReportModel) -> list[list]:
             "small_sample", "target_met"]
 
     def line(key: str, name: str, r: Row) -> list:
-        return [model.period.slug, _safe(key), _safe(name), *(r.levels[c] for c in model.codes), r.total, r.satisfied,
+        return [model.period.slug, safe_cell(key), safe_cell(name), *(r.levels[c] for c in model.codes), r.total, r.satisfied,
                 "" if r.satisfied_pct is None else f"{r.satisfied_pct:.1f}", r.flagged, int(r.small_sample),
                 "" if r.target_met is None else int(r.target_met)]
     rows = [head]
@@ -45,7 +33,7 @@ def csv_rows(model: ReportModel) -> list[list]:
         rows.append(["period", "counter", "name", *other.codes, "total", "satisfied", "satisfied_pct", "flagged",
                      "small_sample", "target_met", f"scale={other.scale}"])
         for r in [*other.table.rows, other.table.total]:
-            rows.append([model.period.slug, _safe(r.key or "ALL"), _safe(r.label if r.key else ""),
+            rows.append([model.period.slug, safe_cell(r.key or "ALL"), safe_cell(r.label if r.key else ""),
                          *(r.levels[c] for c in other.codes), r.total, r.satisfied,
                          "" if r.satisfied_pct is None else f"{r.satisfied_pct:.1f}", r.flagged, int(r.small_sample),
                          "" if r.target_met is None else int(r.target_met)])

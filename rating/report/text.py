@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rating import vnformat
 from rating.period import date_vi
-from rating.report.model import ReportModel, fmt_int
+from rating.report.model import ReportModel
 
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO_SUB = "Độc lập - Tự do - Hạnh phúc"
@@ -76,15 +77,15 @@ def verification_sections(model: ReportModel) -> list[tuple[str, list[tuple[str,
     plain = [
         ("Nguồn số liệu", f"Số liệu lấy từ máy kiosk đánh giá: {kiosks}."),
         ("Kỳ báo cáo", scope + (f" {model.coverage}" if model.coverage else "") + "."),
-        ("Tổng số phiếu trong kỳ", f"{fmt_int(v.votes_in_period)} phiếu được ghi nhận trong kỳ, gồm mọi thang "
+        ("Tổng số phiếu trong kỳ", f"{vnformat.integer(v.votes_in_period)} phiếu được ghi nhận trong kỳ, gồm mọi thang "
                                    "đánh giá và cả phiếu bị loại."),
-        ("Số phiếu được tính", f"{fmt_int(v.counted)} phiếu theo {model.scale_name} được tính vào kết quả."),
-        ("Phiếu bị loại", f"{fmt_int(v.flagged)} phiếu bấm lặp lại tại cùng quầy trong thời gian chống bấm trùng: "
+        ("Số phiếu được tính", f"{vnformat.integer(v.counted)} phiếu theo {model.scale_name} được tính vào kết quả."),
+        ("Phiếu bị loại", f"{vnformat.integer(v.flagged)} phiếu bấm lặp lại tại cùng quầy trong thời gian chống bấm trùng: "
                           "không tính vào kết quả."),
-        ("Phiếu ngoài giờ làm việc", f"{fmt_int(v.out_of_hours)} phiếu ghi nhận ngoài giờ làm việc: "
+        ("Phiếu ngoài giờ làm việc", f"{vnformat.integer(v.out_of_hours)} phiếu ghi nhận ngoài giờ làm việc: "
                                      + ("có tính vào kết quả (trừ phiếu bị loại)." if v.out_of_hours_included
                                         else "không tính vào kết quả.")),
-        ("Phiếu theo thang khác", f"{fmt_int(v.other_scales)} phiếu theo thang đánh giá khác: thống kê riêng, "
+        ("Phiếu theo thang khác", f"{vnformat.integer(v.other_scales)} phiếu theo thang đánh giá khác: thống kê riêng, "
                                   "không quy đổi."),
     ]
     for c in v.chains:

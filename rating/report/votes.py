@@ -25,7 +25,7 @@ from rating.wire import WIRE_FIELDS
 
 from rating.export import CSV_ENCODING
 from rating.totals import VoteSource
-from rating.report.tabular import safe_cell
+from rating.export import safe_cell
 
 COLUMNS = (*WIRE_FIELDS, "local_date")
 HASH_COLUMN = COLUMNS.index("hash") + 1   # 1-based, as cut -f counts: 13

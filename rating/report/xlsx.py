@@ -14,8 +14,9 @@ from xml.sax.saxutils import escape
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
+from rating import vnformat
 from rating.rate import is_satisfied, pct
-from rating.report.model import DEMO_MARK, NO_QUESTIONNAIRE, ReportModel, Row, Table, fmt_pct
+from rating.report.model import DEMO_MARK, NO_QUESTIONNAIRE, ReportModel, Row, Table
 from rating.report.text import (MOTTO, MOTTO_SUB, QUESTIONNAIRE_SECTION, QUESTIONNAIRE_SHEET_PREFIX, SIGN_HEAD, SIGN_HEAD_NOTE,
                    SIGN_PREPARER, SIGN_PREPARER_NOTE, SHEETS, questionnaire_sheet_name, title_lines,
                    verification_sections)
@@ -351,7 +352,7 @@ class _Writer:
         row = self.summary_table(ws, row, m.summary, m.codes, m.summary.key_name)
         t = m.summary.total
         verdict = ("Chưa có phiếu được tính trong kỳ" if t.target_met is None else
-                   f"Tỷ lệ hài lòng chung {fmt_pct(t.satisfied_pct)} % so với chỉ tiêu {fmt_pct(m.target_pct)} %: "
+                   f"Tỷ lệ hài lòng chung {vnformat.decimal(t.satisfied_pct)} % so với chỉ tiêu {vnformat.decimal(m.target_pct)} %: "
                    + ("ĐẠT" if t.target_met else "CHƯA ĐẠT"))
         # A formula over the Tổng cộng row and the target cell, as every row's Kết quả is: an office that
         # types another target sees the sentence follow (it kept the old verdict). FIXED(…, 1, TRUE) and a
@@ -459,7 +460,7 @@ class _Writer:
                               "values": [sheet, first, chart_col, last, chart_col],
                               "line": {"color": "#1565C0", "width": 1.75},
                               "marker": {"type": "circle", "size": 4} if len(m.by_day.rows) <= 62 else {"type": "none"}})
-            chart.add_series({"name": f"Chỉ tiêu {fmt_pct(m.target_pct)} %", "categories": [sheet, first, 1, last, 1],
+            chart.add_series({"name": f"Chỉ tiêu {vnformat.decimal(m.target_pct)} %", "categories": [sheet, first, 1, last, 1],
                               "values": [sheet, first, target_col, last, target_col],
                               "line": {"color": "#C62828", "dash_type": "dash", "width": 1.5}})
             chart.set_title({"name": "Tỷ lệ hài lòng theo ngày", "name_font": {"name": FONT, "size": 12}})

@@ -14,8 +14,8 @@ import textwrap
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from rating import vnformat
 from rating.rate import is_satisfied
-from rating.report.model import fmt_int
 from rating.report.questionnaires import NO_ANSWER, NO_RESPONSE, SMALL_ELEMENT, SMALL_QUESTION, SMALL_RESPONSES, QuestionnaireSection
 
 DASH = "—"
@@ -81,9 +81,9 @@ def write_sheet(writer, section: QuestionnaireSection, name: str) -> None:
         row += 1
 
     line(f"Phiếu khảo sát: {section.title} (mã {section.id}, phiên bản {section.version})", f.label)
-    line(f"Số phiếu trả lời trong kỳ: {fmt_int(section.responses)}"
+    line(f"Số phiếu trả lời trong kỳ: {vnformat.integer(section.responses)}"
          + (f" — {SMALL_RESPONSES}, cần thận trọng khi so sánh" if section.small_sample else ""), f.value)
-    line(f"So sánh với kỳ trước: {section.previous_label} ({fmt_int(section.previous_responses)} phiếu)", f.value)
+    line(f"So sánh với kỳ trước: {section.previous_label} ({vnformat.integer(section.previous_responses)} phiếu)", f.value)
     row += 1
 
     # --- 1. the questions ------------------------------------------------------------------

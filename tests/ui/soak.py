@@ -70,12 +70,12 @@ def soak_manager(app, refreshes: int, warmup: int = 30) -> dict:
     (each opening re-reads everything); return memory and widget figures after a warm-up."""
     manager = app.screens["manager"]
     app.timings = replace(app.timings, manager_idle_s=3600)
-    steps = [lambda: manager.set_day(app.store.today()), manager.set_month,
-             lambda: manager.set_view("officer"), lambda: manager.set_view("counter"),
+    steps = [lambda: manager.totals.set_day(app.store.today()), manager.totals.set_month,
+             lambda: manager.totals.set_view("officer"), lambda: manager.totals.set_view("counter"),
              lambda: manager.show_tab("status"), lambda: manager.show_tab("roster"),
-             lambda: manager.show_tab("export"), lambda: manager.choose_period("quarter"),
-             lambda: manager.step_date("from", -1), lambda: manager.show_tab("questionnaire"),
-             lambda: manager.show_tab("roster"), lambda: manager.type_code("A"), lambda: manager.type_code("del"),
+             lambda: manager.show_tab("export"), lambda: manager.export.choose_period("quarter"),
+             lambda: manager.export.step_date("from", -1), lambda: manager.show_tab("questionnaire"),
+             lambda: manager.show_tab("roster"), lambda: manager.roster.type_code("A"), lambda: manager.roster.type_code("del"),
              lambda: manager.show_tab("totals")]
     before_widgets = before_rss = None
     samples = []

@@ -210,13 +210,13 @@ def test_the_dashboard_shows_the_store_s_numbers_in_vietnamese_formats(kiosk_fac
     app.store.record_vote("Q1", "RHL", at=now + timedelta(minutes=4, seconds=3))  # a flagged repeat
     manager = open_manager(app)
     expected = totals.day_totals(app.store, app.cfg.counters, app.cfg.scale, now.date())
-    assert manager.shown["counters"] == expected["counters"] and manager.shown["all"] == expected["all"]
-    rows = manager.table.texts()
+    assert manager.totals.shown["counters"] == expected["counters"] and manager.totals.shown["all"] == expected["all"]
+    rows = manager.totals.table.texts()
     assert rows[0] == ["Quầy 1 — Tư pháp, hộ tịch", "1", "1", "1", "0", "0", "3", "66,7 %", "1"]
     assert rows[-1] == ["Tất cả", "2", "1", "1", "1", "0", "5", "60,0 %", "1"]
     assert manager.totals.period_text == f"Ngày {now:%d/%m/%Y}"
-    tap(manager.view_buttons["officer"])
-    assert ["CB07", "1", "1", "1", "0", "0", "3", "66,7 %", "1"] in manager.table.texts()
+    tap(manager.totals.view_buttons["officer"])
+    assert ["CB07", "1", "1", "1", "0", "0", "3", "66,7 %", "1"] in manager.totals.table.texts()
 
 
 def test_the_date_picker_moves_between_days_and_the_month(kiosk_factory):
@@ -225,26 +225,26 @@ def test_the_date_picker_moves_between_days_and_the_month(kiosk_factory):
     app.store.record_vote("Q1", "HL", at=datetime.combine(today - timedelta(days=1), datetime.min.time(),
                                                           app.cfg.tz).replace(hour=10))
     manager = open_manager(app)
-    assert manager.shown["all"]["total"] == 0
+    assert manager.totals.shown["all"]["total"] == 0
     assert manager.totals.period_text == f"Ngày {today:%d/%m/%Y} · chưa có phiếu nào"  # not just a table of zeros
-    tap(manager.pick["yesterday"])
-    assert manager.shown["all"]["total"] == 1 and "chưa có phiếu" not in manager.totals.period_text
-    tap(manager.pick["today"])
-    tap(manager.pick["prev_day"])
-    assert manager.period() == (today - timedelta(days=1), today - timedelta(days=1))
-    tap(manager.pick["this_month"])
-    assert manager.period() == (today.replace(day=1), today)
+    tap(manager.totals.pick["yesterday"])
+    assert manager.totals.shown["all"]["total"] == 1 and "chưa có phiếu" not in manager.totals.period_text
+    tap(manager.totals.pick["today"])
+    tap(manager.totals.pick["prev_day"])
+    assert manager.totals.period() == (today - timedelta(days=1), today - timedelta(days=1))
+    tap(manager.totals.pick["this_month"])
+    assert manager.totals.period() == (today.replace(day=1), today)
 
 
 def test_next_day_is_greyed_on_today_and_live_on_an_earlier_day(kiosk_factory):
     app = kiosk_factory()
     today = app.store.today()
     manager = open_manager(app)
-    assert manager.pick["next_day"].disabled
-    tap(manager.pick["prev_day"])
-    assert not manager.pick["next_day"].disabled
-    tap(manager.pick["next_day"])
-    assert manager.period() == (today, today) and manager.pick["next_day"].disabled
+    assert manager.totals.pick["next_day"].disabled
+    tap(manager.totals.pick["prev_day"])
+    assert not manager.totals.pick["next_day"].disabled
+    tap(manager.totals.pick["next_day"])
+    assert manager.totals.period() == (today, today) and manager.totals.pick["next_day"].disabled
 
 
 def test_the_chart_is_reachable_on_a_small_landscape_panel(kiosk_factory):
@@ -304,15 +304,15 @@ def test_ten_counters_and_twenty_officers_for_a_month_are_shown_whole_and_match_
     app = kiosk_factory(counters=TEN)
     cast = _busy_month(app)
     manager = open_manager(app)
-    tap(manager.pick["this_month"])
+    tap(manager.totals.pick["this_month"])
     codes = app.cfg.scale.codes
-    shown = manager.table.texts()
+    shown = manager.totals.table.texts()
     assert [r[1:] for r in shown[:10]] == _expected_rows(cast, 0, [c for c, _ in TEN], codes)
     assert shown[0][0] == "Quầy 1 — Tư pháp, hộ tịch" and shown[-1][0] == "Tất cả"
     assert shown[-1][len(codes) + 1] == "700"
-    tap(manager.view_buttons["officer"])
+    tap(manager.totals.view_buttons["officer"])
     officers = [f"CB{i:02d}" for i in range(1, 21)]
-    shown = {r[0]: r[1:] for r in manager.table.texts()}
+    shown = {r[0]: r[1:] for r in manager.totals.table.texts()}
     assert [shown[o] for o in officers] == _expected_rows(cast, 1, officers, codes)
 
 
@@ -321,14 +321,14 @@ def test_the_roster_is_typed_on_the_code_pad_and_saved(kiosk_factory):
     manager = open_manager(app)
     tap(manager.tab_buttons["roster"])
     pump(4)
-    assert manager.roster_save.text == "Lưu phân công"
+    assert manager.roster.ids.save.text == "Lưu phân công"
     q2 = next(v for v in views(manager.roster.children[1].children[1]) if v.counter_id == "Q2")
     tap(q2.children[0])
     for key in "CB12":
-        tap(manager.codepad.keys[key])
-    tap(manager.codepad.keys["9"])
-    tap(manager.codepad.keys["del"])
-    tap(manager.roster_save)
+        tap(manager.roster.codepad.keys[key])
+    tap(manager.roster.codepad.keys["9"])
+    tap(manager.roster.codepad.keys["del"])
+    tap(manager.roster.ids.save)
     assert app.store.roster(app.store.today()) == {"Q2": "CB12"}
     assert manager.roster.message.startswith("Đã lưu phân công ngày")
     app.go_home()
@@ -352,7 +352,7 @@ def test_export_to_a_folder_on_the_internal_disk_is_refused_and_creates_nothing(
     choice = views(manager.export.ids.targets)
     assert [v.value for v in choice] == [str(usb)]
     tap(choice[0])
-    tap(manager.export_btn)
+    tap(manager.export.ids.go)
     wait_until(lambda: not manager.export.busy, what="the export to be refused")
     assert "Không xuất được" in manager.export.message and "không phải USB" in manager.export.message
     assert "Đã xuất" not in manager.export.message
@@ -379,7 +379,7 @@ def test_export_to_a_mounted_drive_is_complete_and_synced_before_it_says_done(ki
         assert manager.export.period_text.endswith(app.store.today().strftime("%d/%m/%Y"))
         assert manager.export.go_text.startswith("Xuất Bảng số liệu CSV\n")
         tap(views(manager.export.ids.targets)[0])
-        tap(manager.export_btn)
+        tap(manager.export.ids.go)
         wait_until(lambda: "Đã xuất" in manager.export.message, what="the export to finish")
         assert manager.export.progress == 100 and not manager.export.failed
         files = list(stick.glob("*.csv"))
@@ -413,7 +413,7 @@ def test_a_full_stick_is_reported_in_vietnamese_and_keeps_no_half_written_file(k
         manager = _export_tab(app)
         manager.actions.policy = tmpfs_counts_as_a_drive(system_paths=(app.cfg.data_dir,))
         tap(views(manager.export.ids.targets)[0])
-        tap(manager.export_btn)
+        tap(manager.export.ids.go)
         wait_until(lambda: not manager.export.busy, what="the export to fail")
         assert manager.export.message.startswith("Không xuất được") and "USB đã đầy" in manager.export.message
         assert manager.export.failed and manager.export.ids.message.color[0] > 0.5  # said in red
@@ -437,7 +437,7 @@ def test_a_stick_pulled_during_the_export_leaves_nothing_on_the_internal_disk(ki
         policy.claim = checked_then_pulled
         manager.actions.policy = policy
         tap(views(manager.export.ids.targets)[0])
-        tap(manager.export_btn)
+        tap(manager.export.ids.go)
         wait_until(lambda: not manager.export.busy, what="the export to stop")
     assert "vừa bị rút ra" in manager.export.message and "Đã xuất" not in manager.export.message
     assert list(point.iterdir()) == []  # the mount point, on the kiosk's own disk again, is still empty
@@ -458,7 +458,7 @@ def test_the_export_writes_the_real_ii7_workbook_and_pdf_to_the_stick(kiosk_fact
         tap(manager.export.ids.period_year)
         assert manager.export.d_from == app.store.today().replace(month=1, day=1)
         assert manager.export.go_text.startswith("Xuất Bảng tổng hợp II.7")
-        tap(manager.export_btn)
+        tap(manager.export.ids.go)
         wait_until(lambda: "Đã xuất" in manager.export.message, timeout=60, what="the workbook export")
         made = [p for p in stick.iterdir()]
         assert len(made) == 1 and made[0].suffix == ".xlsx"  # the staging folder is gone
@@ -466,7 +466,7 @@ def test_the_export_writes_the_real_ii7_workbook_and_pdf_to_the_stick(kiosk_fact
         total_row = next(row for row in sheet.iter_rows(values_only=True) if "Tổng cộng" in row)
         assert total_row[total_row.index("Tổng cộng") + 1] == 3  # Tổng số phiếu: three votes, from the real model
         tap(next(v for v in views(manager.export.ids.formats) if v.value == "pdf"))
-        tap(manager.export_btn)
+        tap(manager.export.ids.go)
         wait_until(lambda: "Đã xuất" in manager.export.message and len(list(stick.iterdir())) == 2,
                    timeout=60, what="the PDF export")
         pdf = next(p for p in stick.iterdir() if p.suffix == ".pdf")
@@ -474,7 +474,7 @@ def test_the_export_writes_the_real_ii7_workbook_and_pdf_to_the_stick(kiosk_fact
         # the vote list: every vote of the year, whose hashes give the workbook's Kiểm chứng digest
         tap(next(v for v in views(manager.export.ids.formats) if v.value == "votes"))
         assert manager.export.go_text.startswith("Xuất Danh sách phiếu (CSV)\n")
-        tap(manager.export_btn)
+        tap(manager.export.ids.go)
         wait_until(lambda: "Đã xuất" in manager.export.message and len(list(stick.iterdir())) == 3,
                    timeout=60, what="the vote list export")
         votes = next(p for p in stick.iterdir() if p.name.startswith("danh-sach-phieu_"))
@@ -492,7 +492,7 @@ def test_the_export_shows_its_percentage_while_it_runs_and_no_progress_bar_other
     bar = manager.export.ids.bar
     assert bar.opacity == 0 and bar.width == 0  # no stray empty line beside the button
     manager.export.busy = True
-    manager.export_progress(0.6)
+    manager.export.show_progress(0.6)
     pump(2)
     assert manager.export.message == "Đang xuất… 60 %" and manager.export.busy
     assert bar.opacity == 1 and bar.width > 0 and bar.value == 60
@@ -540,9 +540,9 @@ def test_a_long_export_keeps_the_manager_screen_open_until_its_outcome_has_been_
         time_passes(limit * 0.4)
         app._on_tick(0)  # the clock tick's own idle check
         assert app.sm.current == "manager", f"closed mid-export before step {step}"
-        manager.export_progress(step / 10)
+        manager.export.show_progress(step / 10)
     time_passes(limit * 0.4)
-    manager.export_progress(1.0, "Đã xuất: II7.xlsx")
+    manager.export.show_progress(1.0, "Đã xuất: II7.xlsx")
     time_passes(limit * 0.9)
     app._on_tick(0)
     assert app.sm.current == "manager" and manager.export.message == "Đã xuất: II7.xlsx"
@@ -610,7 +610,7 @@ def test_status_shows_sync_boxes_disk_and_clock_and_no_resend_button_without_ref
     text = manager.status.text
     assert "Chờ gửi: 1 phiếu" in text and "Dung lượng trống" in text and " GiB" in text
     assert f"Đồng hồ: {datetime.now(app.cfg.tz):%d/%m/%Y}" in text
-    assert not manager.status.show_release and manager.release_btn.height == 0
+    assert not manager.status.show_release and manager.status.ids.release.height == 0
 
 
 def test_a_manager_screen_in_english_writes_numbers_the_english_way(kiosk_factory):
@@ -627,8 +627,8 @@ def test_a_manager_screen_in_english_writes_numbers_the_english_way(kiosk_factor
     assert re.search(r"Free disk: \d+\.\d GiB / \d+\.\d GiB", text)
     tap(manager.tab_buttons["totals"])
     pump(3)
-    last_row = [cell["text"] for cell in manager.table.rows[-manager.table.cols:]]  # all counters
-    total = manager.shown["all"]["total"]  # today's: all 1,234 but just after midnight
+    last_row = [cell["text"] for cell in manager.totals.table.rows[-manager.totals.table.cols:]]  # all counters
+    total = manager.totals.shown["all"]["total"]  # today's: all 1,234 but just after midnight
     assert last_row[-3:] == [f"{total:,}", "100.0%", "0"] and last_row[1] == f"{total:,}"  # RHL, total, %, repeats
 
 
@@ -663,8 +663,8 @@ def test_refused_votes_can_be_put_back_in_the_outbox_by_the_manager(kiosk_factor
     pump(4)
     assert "Bị từ chối (cách ly): 1" in manager.status.text and manager.status.show_release
     scroll = manager.status.ids.text.parent
-    assert manager.release_btn.top >= scroll.y - manager.fs  # right under the counts it acts on
-    tap(manager.release_btn)
+    assert manager.status.ids.release.top >= scroll.y - manager.fs  # right under the counts it acts on
+    tap(manager.status.ids.release)
     assert outbox.count_pending(app.store) == {"votes": 1, "reasons": 0, "quarantined": 0}
     assert "Bị từ chối (cách ly): 0" in manager.status.text and not manager.status.show_release
 
@@ -719,23 +719,42 @@ def _whole(text: str, width: float, height: float, font_size: float, bold: bool)
     return label.texture.height <= height + 1
 
 
+def test_the_tabs_follow_a_window_that_changes_size_while_the_manager_screen_is_open(kiosk_factory):
+    """No reopening: the new size reaches each tab through its properties and the tab redraws itself."""
+    from kivy.core.window import Window
+    app = kiosk_factory()
+    app.store.record_vote("Q1", "RHL")
+    manager = open_manager(app)
+    try:
+        for size in ((1920, 1080), (800, 480)):
+            Window.size = size
+            pump(6)
+            cells = manager.totals.table.rows
+            assert cells and all(c["font_size"] == manager.fs for c in cells), size
+            assert all(r["fs"] == manager.fs for r in manager.totals.chart), size
+            assert all(r["fs"] == manager.fs for r in manager.roster.rows), size
+    finally:
+        Window.size = (1280, 800)
+        pump(3)
+
+
 def test_the_officers_view_names_officers_from_the_report_section_in_counting_order(kiosk_factory):
     app = kiosk_factory(counters=TEN, extra=OFFICERS_TOML)
     _busy_month(app)
     manager = open_manager(app)
-    tap(manager.pick["this_month"])
-    tap(manager.view_buttons["officer"])
-    first = [r[0] for r in manager.table.texts()]
+    tap(manager.totals.pick["this_month"])
+    tap(manager.totals.view_buttons["officer"])
+    first = [r[0] for r in manager.totals.table.texts()]
     assert first[:3] == ["CB01 · Nguyễn Thị Phương Thảo", "CB02 · Trần Văn Bình", "CB03 · Lê Hoàng Nam"]
     assert first[-1] == "Tất cả" and len(first) == 21
     tap(manager.tab_buttons["roster"])
     pump(3)
     for key in "CB02":  # typed into Quầy 1's code: its officer's name shows beside it
-        tap(manager.codepad.keys[key])
+        tap(manager.roster.codepad.keys[key])
     row = next(r for r in manager.roster.rows if r["counter_id"] == "Q1")
     assert row["code"] == "CB02" and row["officer"] == "Trần Văn Bình"
     codes = ["CB2", "CB10", "Q10-CB1", "Q2-CB1", None, "cb3"]
-    from kiosk.ui.screens.manager import natural_key
+    from kiosk.ui.screens.manager_totals import natural_key
     assert sorted(codes, key=natural_key) == ["CB2", "cb3", "CB10", "Q2-CB1", "Q10-CB1", None]
 
 
@@ -761,10 +780,10 @@ def test_every_manager_screen_fits_every_panel_and_is_photographed(kiosk_factory
                 assert _inside(key, size) and key.texture_size[1] <= key.height + 1, (size, key.text)
             _snap(app, "pin")
             manager = open_manager(app)
-            manager.set_month()
+            manager.totals.set_month()
             pump(6)
             buttons = [manager.sync_btn, manager.home_btn, manager.leave_btn, *manager.tab_buttons.values(),
-                       *manager.pick.values(), *manager.view_buttons.values()]
+                       *manager.totals.pick.values(), *manager.totals.view_buttons.values()]
             for b in buttons:
                 assert _inside(b, size) and b.texture_size[1] <= b.height + 1, (size, b.text)
             title = manager.ids.title
@@ -772,17 +791,17 @@ def test_every_manager_screen_fits_every_panel_and_is_photographed(kiosk_factory
             assert title.font_size >= manager.fs * 0.7
             if size[1] > size[0]:  # a floor stand is read from further away: text grows with the panel
                 assert manager.fs >= size[0] / 40, manager.fs
-            heads = views(manager.table.ids.head)
-            assert len(heads) == manager.table.cols
+            heads = views(manager.totals.table.ids.head)
+            assert len(heads) == manager.totals.table.cols
             for cell in heads:  # every header drawn whole inside its cell
                 assert cell.texture_size[0] <= cell.width + 1 and cell.texture_size[1] <= cell.height + 1, (size, cell.text)
             _snap(app, "manager-totals")
-            tap(manager.view_buttons["officer"])
+            tap(manager.totals.view_buttons["officer"])
             pump(3)
             _snap(app, "manager-officers")
             for view in ("officer", "counter"):  # every name whole: the 60-character counter, the officers' names
-                tap(manager.view_buttons[view])
-                for cell in manager.table.rows[::manager.table.cols]:
+                tap(manager.totals.view_buttons[view])
+                for cell in manager.totals.table.rows[::manager.totals.table.cols]:
                     assert _whole(cell["text"], cell["width"] - dp(12), cell["height"], cell["font_size"],
                                   cell["bold"]), (size, cell["text"])
             for tab in ("status", "roster", "export", "questionnaire"):
@@ -790,7 +809,7 @@ def test_every_manager_screen_fits_every_panel_and_is_photographed(kiosk_factory
                 pump(4)
                 _snap(app, f"manager-{tab}")
                 if tab == "roster":
-                    keys = manager.codepad.keys
+                    keys = manager.roster.codepad.keys
                     for key in keys.values():
                         assert _inside(key, size) and key.texture_size[1] <= key.height + 1, (size, key.key)
                     assert keys["Q"].font_size >= 0.3 * keys["Q"].height, (size, keys["Q"].height)  # not huge keys, tiny letters

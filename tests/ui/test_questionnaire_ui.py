@@ -112,11 +112,11 @@ def test_the_invitation_names_the_number_questionnaire_list_gives(kiosk_factory,
     assert promised == row["asked"]["kiosk"]  # ("questions" is every question in the file: a contract kept)
     text = run_cli("questionnaire", "list", config=Path(app.cfg.source)).stdout
     assert re.search(rf"^{re.escape(qid)}\s+v1\s+{promised} câu ", text, re.M), text
-    assert app.walk.progress() == f"Câu 1/{promised}"
+    assert app.questionnaire.walk.progress() == f"Câu 1/{promised}"
     seen = 0
-    while app.walk is not None and not app.walk.done:
+    while app.questionnaire.walk is not None and not app.questionnaire.walk.done:
         seen += 1
-        app.walk.skip()
+        app.questionnaire.walk.skip()
     assert seen == promised  # every question promised was asked, and no other
 
 
@@ -219,7 +219,7 @@ def test_walking_away_keeps_the_answers_given_and_the_next_citizen_starts_afresh
     q1, q2 = KIOSK_QUESTIONS[:2]
     assert answers_in_file(app) == [(q1.id, "RHL"), (q2.id, "HL")]
     assert responses_in_file(app) == [("kiosk", "Q1", 0)]  # kept, not finished
-    assert app.walk is None
+    assert app.questionnaire.walk is None
 
 
 def test_the_language_switch_works_on_a_question(kiosk_factory):
@@ -300,7 +300,7 @@ def test_key_1_pressed_twice_accepts_and_does_not_answer_question_one(kiosk_fact
     press_key("1")  # waits out the guard, as a person would
     _guarded(lambda: Window.dispatch("on_key_down", ord("1"), 0, "1", []))  # at once again: a key bounce
     pump(2)
-    assert app.sm.current == "question" and app.walk.position == 0 and answers_in_file(app) == []
+    assert app.sm.current == "question" and app.questionnaire.walk.position == 0 and answers_in_file(app) == []
 
 
 # --- replace mode, a counter's own questionnaire -------------------------------------------------
@@ -315,8 +315,8 @@ def test_in_replace_mode_the_questionnaire_is_the_start_screen_and_no_single_rat
     assert question.progress_text == f"Câu 1/{len(KIOSK_QUESTIONS)}"
     tap(question.cards[1])
     app.timings = replace(app.timings, idle_s=1.0)   # short only after the tap (a loaded machine is slow)
-    wait_until(lambda: app.screens["question"].progress_text.startswith("Câu 1/") and app.walk
-               and not app.walk.started, what="walked away: back to question 1 for the next citizen")
+    wait_until(lambda: app.screens["question"].progress_text.startswith("Câu 1/") and app.questionnaire.walk
+               and not app.questionnaire.walk.started, what="walked away: back to question 1 for the next citizen")
     assert answers_in_file(app) == [(KIOSK_QUESTIONS[0].id, "HL")] and votes(app) == []
     stop_questionnaire(app.store)
     app.go_home()
@@ -468,7 +468,7 @@ def test_at_every_panel_size_the_invitation_and_each_kind_of_question_fit_the_wi
         longest = max(range(len(KIOSK_QUESTIONS)), key=lambda i: len(KIOSK_QUESTIONS[i].vi))
         profile = next(i for i, q in enumerate(KIOSK_QUESTIONS) if q.kind == "profile")
         for target in sorted({0, longest, profile}):
-            while app.walk.position < target:
+            while app.questionnaire.walk.position < target:
                 press_key("0")
             for size in SIZES:
                 Window.size = size
@@ -489,7 +489,7 @@ def test_screenshots_of_the_invitation_and_a_question_landscape_and_portrait_for
     shots["kiosk-question-landscape"] = screenshot("kiosk-question", ((1280, 800),))[0]
     shots["kiosk-question-portrait"] = screenshot("kiosk-question", ((1080, 1920),))[0]
     profile = next(i for i, q in enumerate(KIOSK_QUESTIONS) if q.kind == "profile")
-    while app.walk.position < profile:
+    while app.questionnaire.walk.position < profile:
         press_key("0")
     shots["kiosk-question-profile"] = screenshot("kiosk-question-profile", ((1920, 1080),))[0]
     for name, path in shots.items():

@@ -15,16 +15,14 @@ from pathlib import Path
 from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.lang import Builder
-from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
 from rating.sipas import ELEMENTS
 from ..fonts import SYMBOL_CHARS
 from ..strings import hours_lines, keep_name_whole, keep_whole, level_label, reason_label, tw
-from ..widgets import INK, LevelButton, ReasonToggle, fit_font_size, scaled
+from ..widgets import LevelButton, ReasonToggle, fit_font_size
 
 KV = Path(__file__).resolve().parents[1] / "kv"
 
@@ -46,13 +44,6 @@ class KioskScreen(Screen):
         if self.citizen and not self.app.accepts(touch):
             return True
         return super().on_touch_down(touch)
-
-
-def _title(text: str, size: float, **kwargs) -> Label:
-    """A centred label for the manager's screens (font following the window's height)."""
-    lbl = Label(text=text, color=INK, halign="center", valign="middle", **kwargs)
-    lbl.bind(size=lambda w, s: setattr(w, "text_size", (s[0] - dp(24), s[1])))
-    return scaled(lbl, size)
 
 
 class TopBar(BoxLayout):

@@ -1,8 +1,9 @@
 """The questionnaire at the kiosk: the invitation after a rating, then one question a screen.
 
-The screens stand on :class:`kiosk.questionnaire.flow.Walk` (the app holds it as ``app.walk``):
-they show ``walk.current`` and ``walk.progress()`` and forward a touch to the app, which stores the
-answer (``Walk.choose`` returns after COMMIT) before the next question is drawn. Layouts are in
+The screens stand on :class:`kiosk.questionnaire.flow.Walk` (held by :mod:`.questionnaire_walk` as
+``app.questionnaire.walk``): they show ``walk.current`` and ``walk.progress()`` and forward a touch to
+``app.questionnaire``, which stores the answer (``Walk.choose`` returns after COMMIT) before the next
+question is drawn. Layouts are in
 ``kiosk/ui/kv/invitation.kv`` and ``question.kv``. The answer cards are made once and reused from
 question to question (a tap only changes captions), so the next question is drawn in one frame.
 """
@@ -83,8 +84,8 @@ class InviteScreen(KioskScreen):
         self.accept.icon, self.decline.icon = SYMBOL_CHARS["accept"], SYMBOL_CHARS["decline"]
         for card in (self.accept, self.decline):
             card.icon_font = SYMBOLS
-        self.accept.bind(on_release=lambda *_: app.accept_invitation())
-        self.decline.bind(on_release=lambda *_: app.decline_invitation())
+        self.accept.bind(on_release=lambda *_: app.questionnaire.accept())
+        self.decline.bind(on_release=lambda *_: app.questionnaire.decline())
         app.fbind("portrait", self._orient)
         app.fbind("lang", self._captions)
         self._orient()
@@ -106,7 +107,7 @@ class InviteScreen(KioskScreen):
         self.refresh()
 
     def refresh(self) -> None:
-        walk = self.app.walk
+        walk = self.app.questionnaire.walk
         self.count = walk.total if walk is not None else 0
         self.title_text = walk.questionnaire.title(self.app.lang) if walk is not None else ""
 
@@ -169,13 +170,13 @@ class QuestionScreen(KioskScreen):
             card.row = self.app.portrait
 
     def _chosen(self, card) -> None:
-        self.app.answer(card.code)
+        self.app.questionnaire.answer(card.code)
 
     # --- showing a question -------------------------------------------------------------------
 
     def refresh(self) -> None:
         """Draw the walk's current question in the citizen's language."""
-        walk, lang = self.app.walk, self.app.lang
+        walk, lang = self.app.questionnaire.walk, self.app.lang
         question = walk.current if walk is not None else None
         if question is None:
             return
