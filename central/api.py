@@ -11,10 +11,11 @@ import calendar
 import hmac
 import json
 import logging
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from email.utils import formatdate
 from functools import wraps
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,7 @@ from rating.scales import SCALES
 from rating import signing, wire
 from central.openapi import openapi_spec
 
-from central import ingest, q_ingest, reports
+from central import ingest, reports
 from central.registry import authenticate
 from central.runtime import current
 
@@ -121,6 +122,22 @@ def read_body(request: HttpRequest, limit: int) -> bytes:
     return body
 
 
+@contextmanager
+def stored(kiosk_id: str, what: str) -> Iterator[None]:
+    """The ingest's refusals as the API's answers: a row that does not fit is a 400, a clash a 409 naming
+    the rows, a race with another request a 503 (sent again, the batch meets what that one stored)."""
+    try:
+        yield
+    except wire.BadBatch as e:
+        raise Problem(400, "bad_batch", str(e)) from None
+    except ingest.Busy:
+        raise Problem(503, "busy", "another request stored some of these rows meanwhile; send the batch again",
+                      headers={"Retry-After": "1"}) from None
+    except ingest.Conflict as e:
+        log.warning("kiosk %s: refused conflicting %s: %s", kiosk_id, what, e)
+        raise Problem(409, "conflict", str(e), {"conflicting": e.keys}) from None
+
+
 @endpoint("POST")
 def batches(request):
     """Store a signed batch; answer with the receipt."""
@@ -142,12 +159,9 @@ def batches(request):
         raise Problem(400, "bad_batch", str(e)) from None
     votes, reasons, counters, status = batch.votes, batch.reasons, batch.counters, batch.status
     sent_ts = int(request.META["HTTP_X_KIOSK_TIMESTAMP"])
-    try:
+    with stored(kiosk.id, "votes"):
         r = ingest.ingest(rt.alias, kiosk.id, votes, reasons, counters, status,
                           datetime.fromtimestamp(now, timezone.utc), sent_ts)
-    except ingest.Conflict as e:
-        log.warning("kiosk %s: refused conflicting votes: %s", kiosk.id, e)
-        raise Problem(409, "conflict", str(e), {"conflicting": e.uuids}) from None
     if not r.chain["ok"]:
         log.warning("kiosk %s: %d chain issue(s), first: %s", kiosk.id, r.chain["issues_total"],
                     r.chain["issues"][0]["detail"] if r.chain["issues"] else "")
@@ -158,17 +172,11 @@ def batches(request):
 
 
 def questionnaires(kiosk, q: wire.QBatch, now: float) -> dict[str, Any]:
-    """Store a batch's questionnaire rows (:mod:`central.q_ingest`); the receipt's ``questionnaires``."""
-    try:
-        r = q_ingest.ingest(current().alias, kiosk.id, kiosk.centre_id or "", q, datetime.fromtimestamp(now, timezone.utc))
-    except wire.BadBatch as e:
-        raise Problem(400, "bad_batch", str(e)) from None
-    except q_ingest.Busy:
-        raise Problem(503, "busy", "another request stored some of these rows meanwhile; send the batch again",
-                      headers={"Retry-After": "1"}) from None
-    except q_ingest.Conflict as e:
-        log.warning("kiosk %s: refused conflicting questionnaire rows: %s", kiosk.id, e)
-        raise Problem(409, "conflict", str(e), {"conflicting": e.keys}) from None
+    """Store a batch's questionnaire rows (:func:`central.ingest.ingest_questionnaires`); the receipt's
+    ``questionnaires``."""
+    with stored(kiosk.id, "questionnaire rows"):
+        r = ingest.ingest_questionnaires(current().alias, kiosk.id, kiosk.centre_id or "", q,
+                                         datetime.fromtimestamp(now, timezone.utc))
     if not r.chain["ok"]:
         log.warning("kiosk %s: answer chain: %d issue(s), %d answer(s) missing", kiosk.id, r.chain["issues_total"],
                     r.chain["missing_answers"])

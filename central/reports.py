@@ -17,7 +17,8 @@ from rating.units import Counter
 from rating.export import table_csv_rows
 from rating.scales import SCALES, Scale
 
-from central import ingest
+from central.chains import chain_report
+from central.rollups import DEMO_SOURCE
 from central.access import kiosks_under
 from central.models import Kiosk, Unit
 
@@ -38,12 +39,12 @@ _VOTES_TABLE = re.compile(r"\b(FROM|JOIN)\s+votes\b(\s+v\b)?")
 
 def counted_votes(sql: str) -> str:
     """``sql`` with demo votes left out of its grouped counts: in a query with GROUP BY, the ``votes``
-    table becomes the votes whose source is not demo (see :data:`central.ingest.DEMO_SOURCE`). Queries
+    table becomes the votes whose source is not demo (see :data:`central.rollups.DEMO_SOURCE`). Queries
     without GROUP BY (the chain's ordered pass, the head) still see every vote, so a chain holding demo
     votes still checks whole."""
     if "GROUP BY" not in sql.upper():
         return sql
-    real = f"(SELECT * FROM votes WHERE source <> '{ingest.DEMO_SOURCE}')"
+    real = f"(SELECT * FROM votes WHERE source <> '{DEMO_SOURCE}')"
     return _VOTES_TABLE.sub(lambda m: f"{m.group(1)} {real} {'v' if m.group(2) else 'votes'}", sql)
 
 
@@ -107,7 +108,7 @@ def totals(alias: str, q: dict[str, str], d_from: date, d_to: date, label: str) 
     covered = [q["kiosk"]] if "kiosk" in q else list(filters.get("kiosk_id", ())) or \
         sorted(Kiosk.objects.values_list("id", flat=True))
     with connections[alias].cursor() as cur:
-        chains = [ingest.chain_report(cur, k, 100) for k in covered]
+        chains = [chain_report(cur, k, 100) for k in covered]
     issues = [{"kiosk_id": c["kiosk_id"], **i} for c in chains for i in c["issues"]]
     result["chain"] = {"ok": all(c["ok"] for c in chains), "issues": issues[:100],
                        "issues_total": sum(c["issues_total"] for c in chains)}
@@ -130,7 +131,7 @@ def chains(alias: str, kiosk: str | None) -> dict[str, Any]:
         raise NotFound("unknown_kiosk", f"no kiosk {kiosk!r}")
     ids = [kiosk] if kiosk else sorted(Kiosk.objects.values_list("id", flat=True))
     with connections[alias].cursor() as cur:
-        kiosks = [ingest.chain_report(cur, k, 1000) for k in ids]
+        kiosks = [chain_report(cur, k, 1000) for k in ids]
         sql = "SELECT kiosk_id, uuid, detail, at FROM conflicts" + (" WHERE kiosk_id = %s" if kiosk else "") + \
             " ORDER BY id DESC LIMIT 1000"
         cur.execute(sql, [kiosk] if kiosk else [])
