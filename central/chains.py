@@ -11,7 +11,7 @@ row after it, never a re-walk — and moves the head. The wire's chain rules are
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Iterable, Iterator, NamedTuple
 
 from rating import wire
 from rating.chain import GENESIS_HASH
@@ -59,13 +59,14 @@ def seq_owners(cur, chain: ChainKind, kiosk_id: str, seqs: Iterable[int]) -> dic
                           [kiosk_id]))
 
 
-def check_rows(chain: ChainKind, by_seq: dict[int, dict], neighbours: dict[int, dict]) -> list[tuple[int, str, str]]:
-    """The issues ``(seq, kind, detail)`` of a chunk of new rows of one chain: each row's hash recomputed
-    (``edited``), its link to the row before (``break``) when that row is held or new, and for a late
-    row the link of the held row after it. The one place the wire's chain rules are applied."""
+def check_rows(chain: ChainKind, by_seq: dict[int, dict], neighbours: dict[int, dict]) -> Iterator[tuple[dict, list]]:
+    """Check a chunk of new rows of one chain, in seq order: yield each row with its issues
+    ``(seq, kind, detail)`` — its hash recomputed (``edited``), its link to the row before (``break``)
+    when that row is held or new, and for a late row the link of the held row after it. The one place
+    the wire's chain rules are applied."""
     edit, link = (wire.edit_issue, wire.link_issue) if chain is VOTE_CHAIN else (wire.q_edit_issue, wire.q_link_issue)
-    issues = []
     for seq, row in sorted(by_seq.items()):
+        issues = []
         if found := edit(row):
             issues.append((seq, *found))
         before = by_seq.get(seq - 1) or neighbours.get(seq - 1)
@@ -74,28 +75,51 @@ def check_rows(chain: ChainKind, by_seq: dict[int, dict], neighbours: dict[int, 
         after = neighbours.get(seq + 1)
         if after is not None and (found := link(after, row)):   # a late row: the held row after it must link to it
             issues.append((seq + 1, *found))
-    return issues
+        yield row, issues
 
 
-def advance(cur, chain: ChainKind, kiosk_id: str, head: Head, new: list[dict], at: str) -> None:
-    """Check the new rows against their neighbours, record what is wrong, and move the kiosk's head."""
-    if not new:
-        return
-    by_seq = {r["seq"]: r for r in new}
-    wanted = {s - 1 for s in by_seq if s > 1 and s - 1 not in by_seq} | {s + 1 for s in by_seq if s + 1 not in by_seq}
-    neighbours = {seq: {"seq": seq, "prev_hash": p, "hash": h} for seq, p, h in select_in(
-        cur, f"SELECT seq, prev_hash, hash FROM {chain.rows} WHERE {chain.scope} AND {{where}}", "seq", wanted,
-        [kiosk_id])}
-    issues = check_rows(chain, by_seq, neighbours)
-    if issues:
-        cur.executemany(f"INSERT INTO {chain.issues} (kiosk_id, seq, kind, detail, detected_at) VALUES (%s, %s, %s, %s, %s)",
-                        [(kiosk_id, *i, at) for i in issues])
-    if chain.gap_ranges:
-        _move_gaps(cur, kiosk_id, sorted(by_seq), head.seq, at)
-    top = max(by_seq)
-    seq, hash_ = (top, by_seq[top]["hash"]) if top > head.seq else (head.seq, head.hash)
-    cur.execute(f"UPDATE {chain.state} SET head_seq = %s, head_hash = %s, {chain.name} = %s WHERE kiosk_id = %s",
-                [seq, hash_, head.held + len(new), kiosk_id])
+class Check:
+    """The chain check of a batch's new rows of one kiosk's chain, done while they are stored.
+
+    :meth:`rows` yields the new rows, each checked just before it is yielded: streamed to the database
+    (COPY on PostgreSQL), the server stores one chunk while the next is hashed. :meth:`record` then keeps
+    what was found and moves the kiosk's head."""
+
+    def __init__(self, cur, chain: ChainKind, kiosk_id: str, head: Head, new: list[dict]):
+        self.chain, self.kiosk_id, self.head = chain, kiosk_id, head
+        self.by_seq = {r["seq"]: r for r in new}
+        by_seq = self.by_seq
+        wanted = {s - 1 for s in by_seq if s > 1 and s - 1 not in by_seq} | {s + 1 for s in by_seq if s + 1 not in by_seq}
+        self.neighbours = {seq: {"seq": seq, "prev_hash": p, "hash": h} for seq, p, h in select_in(
+            cur, f"SELECT seq, prev_hash, hash FROM {chain.rows} WHERE {chain.scope} AND {{where}}", "seq", wanted,
+            [kiosk_id])}
+        self.issues: list[tuple] = []
+        self.checked = False
+
+    def rows(self) -> Iterator[dict]:
+        """The new rows in seq order, each checked as it is yielded."""
+        for row, issues in check_rows(self.chain, self.by_seq, self.neighbours):
+            self.issues.extend(issues)
+            yield row
+        self.checked = True
+
+    def record(self, cur, at: str) -> None:
+        """Record the issues found and the gaps opened or closed; move the kiosk's head."""
+        if not self.by_seq:
+            return
+        if not self.checked:   # the rows were not streamed through :meth:`rows`
+            for _ in self.rows():
+                pass
+        chain, kiosk_id, head = self.chain, self.kiosk_id, self.head
+        if self.issues:
+            cur.executemany(f"INSERT INTO {chain.issues} (kiosk_id, seq, kind, detail, detected_at) "
+                            "VALUES (%s, %s, %s, %s, %s)", [(kiosk_id, *i, at) for i in self.issues])
+        if chain.gap_ranges:
+            _move_gaps(cur, kiosk_id, sorted(self.by_seq), head.seq, at)
+        top = max(self.by_seq)
+        seq, hash_ = (top, self.by_seq[top]["hash"]) if top > head.seq else (head.seq, head.hash)
+        cur.execute(f"UPDATE {chain.state} SET head_seq = %s, head_hash = %s, {chain.name} = %s WHERE kiosk_id = %s",
+                    [seq, hash_, head.held + len(self.by_seq), kiosk_id])
 
 
 def _move_gaps(cur, kiosk_id: str, seqs: list[int], head_seq: int, at: str) -> None:

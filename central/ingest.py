@@ -17,6 +17,7 @@ answers :class:`Busy`: sent again, the batch meets what the other stored.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from dataclasses import dataclass, field
@@ -185,20 +186,50 @@ def sort(cur, kind: RowKind, kiosk_id: str, rows: list[dict], have: dict[tuple, 
     return new, same, filled
 
 
-def store(cur, vendor: str, kind: RowKind, rows: list[tuple]) -> None:
+def store(cur, vendor: str, kind: RowKind, rows: Iterable[tuple]) -> None:
     """Store new rows (tuples in ``kind.columns`` order) set-based: COPY on PostgreSQL, one prepared
     INSERT for all rows elsewhere. A row stored meanwhile by another request raises IntegrityError
-    (:class:`Busy` for the client), except for ``shared`` kinds, where it is simply skipped."""
-    if not rows:
+    (:class:`Busy` for the client), except for ``shared`` kinds, where it is simply skipped. ``rows`` may be
+    a generator: on PostgreSQL the server stores what was sent while the next rows are made."""
+    rows = iter(rows)
+    if (first := next(rows, None)) is None:
         return
+    rows = itertools.chain([first], rows)
     columns = ", ".join(kind.columns)
     if vendor == "postgresql" and not kind.shared:
-        with cur.cursor.copy(f"COPY {kind.table} ({columns}) FROM STDIN") as copy:
+        # The raw psycopg cursor's COPY: its errors are made Django's, as the wrapped cursor's are.
+        with cur.db.wrap_database_errors, cur.cursor.copy(f"COPY {kind.table} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return
     skip = " ON CONFLICT DO NOTHING" if kind.shared else ""
     cur.executemany(f"INSERT INTO {kind.table} ({columns}) VALUES ({marks(len(kind.columns))}){skip}", rows)
+
+
+def add(cur, vendor: str, kind: RowKind, kiosk_id: str, rows: list[dict], as_row: Callable[[dict], tuple],
+        clashes: Clashes, head: chains.Head | None = None) -> tuple[list[dict], list[dict], chains.Check | None]:
+    """Store the new ones of a batch's ``rows`` of ``kind`` (``as_row`` makes a row's tuple of
+    ``kind.columns``); return them, the rows held identical, and the chain check of the new rows (its
+    :meth:`~central.chains.Check.record` still to call) for a chained kind, whose head is ``head``.
+
+    Usually every row is new, so the rows are first stored as they are, in a savepoint, without looking
+    anything up: the keys' unique indexes (a UUID, a kiosk's seq) refuse any row held. Only then is the
+    batch sorted against what is held (:func:`sort`) — conflicts raised, nothing stored — and its new rows
+    stored."""
+    def attempt(new: list[dict]) -> chains.Check | None:
+        check = chains.Check(cur, kind.chain, kiosk_id, head, new) if kind.chain else None
+        store(cur, vendor, kind, map(as_row, check.rows() if check else new))
+        return check
+
+    try:
+        with transaction.atomic(using=cur.db.alias):
+            return rows, [], attempt(rows)
+    except IntegrityError:
+        pass   # a row is held (or was stored meanwhile): undone to the savepoint
+    new, same, _ = sort(cur, kind, kiosk_id, rows, held(cur, kind, map(kind.key_of, rows)), clashes.add,
+                        head.seq if head else 0)
+    clashes.check()
+    return new, same, attempt(new)
 
 
 def _is_unique_violation(e: IntegrityError) -> bool:
@@ -245,12 +276,10 @@ _VOTE_FIELDS = itemgetter(*VOTES.fields)
 
 def _votes(cur, vendor: str, kiosk_id: str, votes, reasons, counters, status, received: str, sent_ts: int) -> Receipt:
     head = chains.lock(cur, vendor, VOTE_CHAIN, kiosk_id)
-    clashes = Clashes()
-    new, same, _ = sort(cur, VOTES, kiosk_id, votes, held(cur, VOTES, map(VOTES.key_of, votes)), clashes.add, head.seq)
-    clashes.check()
-    store(cur, vendor, VOTES, [(*_VOTE_FIELDS(v), v["local_date"], v["ts_ms"], received) for v in new])
+    new, same, check = add(cur, vendor, VOTES, kiosk_id, votes,
+                           lambda v: (*_VOTE_FIELDS(v), v["local_date"], v["ts_ms"], received), Clashes(), head)
     rollups.add_roll_ups(cur, vendor, rollups.roll_ups(kiosk_id, new))
-    chains.advance(cur, VOTE_CHAIN, kiosk_id, head, new, received)
+    check.record(cur, received)
     receipt = Receipt(accepted=[v["uuid"] for v in new], duplicates=[v["uuid"] for v in same])
     receipt.reasons = _reasons(cur, vendor, kiosk_id, votes, reasons, received)
     if counters:
@@ -282,8 +311,8 @@ def _reasons(cur, vendor: str, kiosk_id: str, votes: list[dict], reasons: list[d
         log.warning("kiosk %s: %d reason(s) for votes it does not hold (another kiosk's, or not sent yet) not stored",
                     kiosk_id, refused)
     once = list({REASONS.key_of(r): r for r in mine}.values())   # a batch may name one reason twice
-    new, _, _ = sort(cur, REASONS, kiosk_id, once, held(cur, REASONS, map(REASONS.key_of, once)), Clashes().add)
-    store(cur, vendor, REASONS, [(r["vote_uuid"], r["element"], r["recorded_at"], received) for r in new])
+    new, _, _ = add(cur, vendor, REASONS, kiosk_id, once, lambda r: (r["vote_uuid"], r["element"], r["recorded_at"], received),
+                    Clashes())
     rollups.add_reason_days(cur, kiosk_id, new, day_of)
     return [[r["vote_uuid"], r["element"]] for r in mine]
 
@@ -336,9 +365,10 @@ def _questionnaires(cur, vendor: str, kiosk_id: str, centre_id: str, q: wire.QBa
         cur.executemany("UPDATE q_responses SET finished_at = %s WHERE uuid = %s AND kiosk_id = %s "
                         "AND finished_at IS NULL", [(r["finished_at"], r["uuid"], kiosk_id) for r in finished])
     replaced_here = {a["replaces"] for a in answers if a["replaces"] is not None}
-    store(cur, vendor, ANSWERS, [(*(a[f] for f in ANSWERS.fields), a["local_date"], centre_id,
+    check = chains.Check(cur, ANSWER_CHAIN, kiosk_id, head, new_a)
+    store(cur, vendor, ANSWERS, ((*(a[f] for f in ANSWERS.fields), a["local_date"], centre_id,
                                   1 if a["uuid"] in replaced_here or a["uuid"] in replaced_held else 0, received)
-                                 for a in new_a])
+                                 for a in check.rows()))
     # Earlier answers, held already, that a new answer replaces (same response and kiosk: checked above).
     new_ids = {a["uuid"] for a in new_a}
     earlier = [(a["replaces"], a["response_uuid"], kiosk_id) for a in new_a
@@ -346,7 +376,7 @@ def _questionnaires(cur, vendor: str, kiosk_id: str, centre_id: str, q: wire.QBa
     if earlier:
         cur.executemany(f"UPDATE q_answers SET replaced = 1 WHERE uuid = %s AND response_uuid = %s AND {ANSWER_CHAIN.scope}",
                         earlier)
-    chains.advance(cur, ANSWER_CHAIN, kiosk_id, head, new_a, received)
+    check.record(cur, received)
     return QReceipt(definitions=[[d["questionnaire_id"], d["version"]] for d in q.definitions],
                     responses=[r["uuid"] for r in q.responses],
                     answers=[a["uuid"] for a in new_a] + [a["uuid"] for a in same_a], new_answers=len(new_a),
