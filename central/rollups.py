@@ -79,13 +79,15 @@ def rebuild_roll_ups(cur) -> None:
 def upsert_sql(vendor: str, table: str) -> str:
     """One statement adding rows to a roll-up table: on PostgreSQL all rows at once, as one JSON array
     of arrays taken apart by the server (one parameter, one round trip: JSON is encoded in C, where
-    psycopg dumps a Python list element by element); elsewhere one row per parameter set (``executemany``)."""
+    psycopg dumps a Python list element by element) — as ``jsonb``, parsed once, where each ``->>`` of a
+    ``json`` value parses its element again (a fifth of the statement's time); elsewhere one row per
+    parameter set (``executemany``)."""
     key, types = ROLL_UP_TABLES[table]
     columns = ", ".join((*key, "n"))
     tail = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET n = {table}.n + excluded.n"
     if vendor == "postgresql":
         fields = ", ".join(f"(r->>{i})::{t}" for i, t in enumerate((*types, "bigint")))
-        return f"INSERT INTO {table} ({columns}) SELECT {fields} FROM json_array_elements(%s::json) AS r {tail}"
+        return f"INSERT INTO {table} ({columns}) SELECT {fields} FROM jsonb_array_elements(%s::jsonb) AS r {tail}"
     return f"INSERT INTO {table} ({columns}) VALUES ({marks(len(key) + 1)}) {tail}"
 
 
