@@ -77,6 +77,7 @@ RESPONSES = RowKind("response", "q_responses", ("uuid",), wire.Q_RESPONSE_FIELDS
 ANSWERS = RowKind("answer", "q_answers", ("uuid",), wire.Q_ANSWER_FIELDS,
                   (*wire.Q_ANSWER_FIELDS, "local_date", "centre_id", "replaced", "received_at"),
                   owner="kiosk_id", chain=ANSWER_CHAIN)
+KINDS = (VOTES, REASONS, DEFINITIONS, RESPONSES, ANSWERS)   # every kind of row a kiosk syncs
 
 
 class Conflict(Exception):
