@@ -66,3 +66,37 @@ def test_every_row_kind_is_keyed_by_a_unique_index_so_a_row_is_never_stored_twic
         assert kind.key in unique, kind.name
         if kind.chain is not None:
             assert ("kiosk_id", "seq") in unique, kind.name
+
+
+def test_a_late_vote_must_link_to_the_held_vote_after_it(service, tmp_path):
+    from rating.chain import vote_hash
+    url, app = service
+    votes = votes_of(tmp_path, "test-01", 3)
+    assert post(url, encode_batch("test-01", [], [votes[0], votes[2]], [])).status_code == 200
+    replaced = {**votes[1], "level": "HL"}   # hashed again: itself it checks, but vote 3 was chained to another vote 2
+    replaced["hash"] = vote_hash(replaced)
+    chain = post(url, encode_batch("test-01", [], [replaced], [])).json()["chain"]
+    assert [(i["seq"], i["kind"]) for i in chain["issues"]] == [(3, "break")]
+    assert chain["missing_votes"] == 0 and not chain["ok"]
+
+
+def test_a_response_finished_later_is_completed_but_a_finish_time_never_changes(service, tmp_path):
+    from kiosk.store import VoteStore
+    from tests.q_sync_helpers import answer_responses, kiosk_config
+    from tests.test_q_sync import body, pending_batch
+    url, app = service
+    with VoteStore.from_config(kiosk_config(tmp_path / "kiosk", url)) as store:
+        answer_responses(store, 1)
+        q = pending_batch(store)
+    r = q["responses"][0]
+    finished = r["finished_at"]
+    assert finished is not None
+    send = lambda **kw: post(url, body("test-01", {**q, "responses": [{**r, **kw}]}))  # noqa: E731
+    assert send(finished_at=None).status_code == 200
+    assert send(finished_at=finished).json()["questionnaires"]["responses"] == [r["uuid"]]
+    assert app.store.query("SELECT finished_at FROM q_responses") == [(finished,)]
+    other = send(finished_at="2026-11-02T23:59:00.000+07:00")
+    assert other.status_code == 409 and other.json()["conflicting"] == [r["uuid"]]
+    assert "(finished_at)" in other.json()["reason"]
+    assert send(finished_at=None).status_code == 200   # a kiosk that never saw the finish changes nothing
+    assert app.store.query("SELECT finished_at FROM q_responses") == [(finished,)]
