@@ -103,7 +103,7 @@ def bench_ingest(label: str, alias: str, raw_alias: str, batches: dict[str, list
     n = sum(len(v) for v in batches.values())
     now = datetime.now(timezone.utc)
     conn = connections[raw_alias]
-    cols = ingest.VOTE_COLUMNS
+    cols = ingest.VOTES.columns
     received = now.isoformat(timespec="seconds")
     rows = [tuple(v[c] for c in cols[:-1]) + (received,) for votes in batches.values() for v in votes]
     best_service = best_raw = 0.0
@@ -220,7 +220,7 @@ def build_city(alias: str, communes: int, days: int, votes: int) -> tuple[int, s
     line saying how big the database is."""
     from django.db import connections, transaction
 
-    from central.ingest import rebuild_roll_ups
+    from central.rollups import rebuild_roll_ups
     conn = connections[alias]
     pg = conn.vendor == "postgresql"
     per_day = max(1, votes // (communes * days))

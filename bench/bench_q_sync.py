@@ -1,4 +1,4 @@
-"""Questionnaire answers into the central service: answers/s through ``central.q_ingest`` (ownership,
+"""Questionnaire answers into the central service: answers/s through ``central.ingest`` (ownership,
 dedupe, replacements, the answer chain) into SQLite and PostgreSQL, beside a raw bulk insert of the
 same rows (responses and answers) in the same run; and the wire check of a batch.
 
@@ -91,10 +91,10 @@ def _time(fn) -> float:
 
 
 def bench_ingest(label: str, alias: str, raw_alias: str, rows: dict[str, list[dict]]) -> None:
-    """Answers/s through q_ingest beside a raw bulk insert of the same responses and answers."""
+    """Answers/s through the ingest beside a raw bulk insert of the same responses and answers."""
     from django.db import connections, transaction
 
-    from central import q_ingest
+    from central import ingest
     from rating import wire
     checked = {kid: [wire.parse_questionnaires(b, kid) for b in batches] for kid, batches in rows.items()}
     n = sum(len(b.answers) for batches in checked.values() for b in batches)
@@ -102,10 +102,10 @@ def bench_ingest(label: str, alias: str, raw_alias: str, rows: dict[str, list[di
     t = time.perf_counter()
     for kid, batches in checked.items():
         for b in batches:
-            q_ingest.ingest(alias, kid, "", b, now)
+            ingest.ingest_questionnaires(alias, kid, "", b, now)
     service = n / (time.perf_counter() - t)
     received = now.isoformat(timespec="seconds")
-    a_cols, r_cols = q_ingest.ANSWER_COLUMNS, q_ingest.RESPONSE_COLUMNS
+    a_cols, r_cols = ingest.ANSWERS.columns, ingest.RESPONSES.columns
     answers = [(*(a[f] for f in wire.Q_ANSWER_FIELDS), a["local_date"], "", 0, received)
                for batches in checked.values() for b in batches for a in b.answers]
     responses = list({r["uuid"]: (*(r[f] for f in wire.Q_RESPONSE_FIELDS), "", received, "", "", "")
@@ -125,7 +125,7 @@ def bench_ingest(label: str, alias: str, raw_alias: str, rows: dict[str, list[di
                     cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})",
                                     data[i:i + BATCH])
     raw = n / (time.perf_counter() - t)
-    print(f"  answers {label:<10} {service:>10,.0f} answers/s through q_ingest; raw bulk insert "
+    print(f"  answers {label:<10} {service:>10,.0f} answers/s through the ingest; raw bulk insert "
           f"({'COPY' if conn.vendor == 'postgresql' else 'executemany'}) {raw:>10,.0f} answers/s ({n:,} answers)")
     verdict(f"answer ingest/raw {label}", service / raw, 0.5, "×", lower_is_better=False)
 

@@ -12,9 +12,10 @@ import calendar
 import hmac
 import sys
 import logging
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from functools import wraps
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import parse_qs
 
 from django.db import InterfaceError, OperationalError, connections
@@ -27,7 +28,7 @@ from rating import signing, wire
 from rating.problems import Problem, Refused
 from central.openapi import openapi_spec
 
-from central import ingest, q_ingest, reports
+from central import ingest, reports
 from central.edge import RETRY_AFTER_S, database_fault_response, first_line
 from central.registry import authenticate
 from central.responses import json_response, problem_response, stamp
@@ -101,6 +102,21 @@ def read_body(request: HttpRequest, limit: int) -> bytes:
     return body
 
 
+@contextmanager
+def stored(kiosk_id: str, what: str) -> Iterator[None]:
+    """The ingest's refusals as the API's answers: a row that does not fit is a 400, a clash a 409 naming
+    the rows, a race with another request a 503 (sent again, the batch meets what that one stored)."""
+    try:
+        yield
+    except wire.BadBatch as e:
+        raise Refused(Problem.BAD_BATCH, detail=str(e)) from None
+    except ingest.Busy:
+        raise Refused(Problem.BUSY, {"Retry-After": "1"}) from None
+    except ingest.Conflict as e:
+        log.warning("kiosk %s: refused conflicting %s: %s", kiosk_id, what, e)
+        raise Refused(Problem.CONFLICT, detail=str(e), conflicting=e.keys) from None
+
+
 @endpoint("POST")
 def batches(request):
     """Store a signed batch; answer with the receipt."""
@@ -121,12 +137,9 @@ def batches(request):
         raise Refused(Problem.BAD_BATCH, detail=str(e)) from None
     votes, reasons, counters, status = batch.votes, batch.reasons, batch.counters, batch.status
     sent_ts = int(request.META["HTTP_X_KIOSK_TIMESTAMP"])
-    try:
+    with stored(kiosk.id, "votes"):
         r = ingest.ingest(rt.alias, kiosk.id, votes, reasons, counters, status,
                           datetime.fromtimestamp(now, timezone.utc), sent_ts)
-    except ingest.Conflict as e:
-        log.warning("kiosk %s: refused conflicting votes: %s", kiosk.id, e)
-        raise Refused(Problem.CONFLICT, detail=str(e), conflicting=e.uuids) from None
     if not r.chain["ok"]:
         log.warning("kiosk %s: %d chain issue(s), first: %s", kiosk.id, r.chain["issues_total"],
                     r.chain["issues"][0]["detail"] if r.chain["issues"] else "")
@@ -137,16 +150,11 @@ def batches(request):
 
 
 def questionnaires(kiosk, q: wire.QBatch, now: float) -> dict[str, Any]:
-    """Store a batch's questionnaire rows (:mod:`central.q_ingest`); the receipt's ``questionnaires``."""
-    try:
-        r = q_ingest.ingest(current().alias, kiosk.id, kiosk.centre_id or "", q, datetime.fromtimestamp(now, timezone.utc))
-    except wire.BadBatch as e:
-        raise Refused(Problem.BAD_BATCH, detail=str(e)) from None
-    except q_ingest.Busy:
-        raise Refused(Problem.BUSY, {"Retry-After": "1"}) from None
-    except q_ingest.Conflict as e:
-        log.warning("kiosk %s: refused conflicting questionnaire rows: %s", kiosk.id, e)
-        raise Refused(Problem.CONFLICT, detail=str(e), conflicting=e.keys) from None
+    """Store a batch's questionnaire rows (:func:`central.ingest.ingest_questionnaires`); the receipt's
+    ``questionnaires``."""
+    with stored(kiosk.id, "questionnaire rows"):
+        r = ingest.ingest_questionnaires(current().alias, kiosk.id, kiosk.centre_id or "", q,
+                                         datetime.fromtimestamp(now, timezone.utc))
     if not r.chain["ok"]:
         log.warning("kiosk %s: answer chain: %d issue(s), %d answer(s) missing", kiosk.id, r.chain["issues_total"],
                     r.chain["missing_answers"])

@@ -17,7 +17,7 @@ from rating.export import CSV_ENCODING, safe_cell, table_csv_rows
 from rating.scales import SCALES, Scale
 from rating.problems import Problem, Refused
 
-from central import ingest
+from central.chains import chain_report
 from central.access import kiosks_under
 from central.source import Source
 from central.models import Kiosk, Unit
@@ -61,7 +61,7 @@ def totals(alias: str, q: dict[str, str], d_from: date, d_to: date, label: str) 
     covered = [q["kiosk"]] if "kiosk" in q else list(filters.get("kiosk_id", ())) or \
         sorted(Kiosk.objects.values_list("id", flat=True))
     with connections[alias].cursor() as cur:
-        chains = [ingest.chain_report(cur, k, 100) for k in covered]
+        chains = [chain_report(cur, k, 100) for k in covered]
     issues = [{"kiosk_id": c["kiosk_id"], **i} for c in chains for i in c["issues"]]
     result["chain"] = {"ok": all(c["ok"] for c in chains), "issues": issues[:100],
                        "issues_total": sum(c["issues_total"] for c in chains)}
@@ -84,7 +84,7 @@ def chains(alias: str, kiosk: str | None) -> dict[str, Any]:
         raise Refused(Problem.NO_SUCH_KIOSK, kiosk=kiosk)
     ids = [kiosk] if kiosk else sorted(Kiosk.objects.values_list("id", flat=True))
     with connections[alias].cursor() as cur:
-        kiosks = [ingest.chain_report(cur, k, 1000) for k in ids]
+        kiosks = [chain_report(cur, k, 1000) for k in ids]
         sql = "SELECT kiosk_id, uuid, detail, at FROM conflicts" + (" WHERE kiosk_id = %s" if kiosk else "") + \
             " ORDER BY id DESC LIMIT 1000"
         cur.execute(sql, [kiosk] if kiosk else [])

@@ -26,7 +26,7 @@ def snapshot(cur) -> dict[str, list[tuple]]:
 def test_roll_ups_added_batch_by_batch_equal_roll_ups_rebuilt_from_the_votes(tmp_path, backend_db):
     from django.db import connections, transaction
 
-    from central import ingest
+    from central import ingest, rollups
     from rating.wire import check_vote
     with central_service(tmp_path, db=backend_db, kiosks=TWO_KIOSKS) as (url, app):
         alias = app.runtime.alias
@@ -44,7 +44,7 @@ def test_roll_ups_added_batch_by_batch_equal_roll_ups_rebuilt_from_the_votes(tmp
         with connections[alias].cursor() as cur:
             added = snapshot(cur)
         with transaction.atomic(using=alias), connections[alias].cursor() as cur:
-            ingest.rebuild_roll_ups(cur)
+            rollups.rebuild_roll_ups(cur)
             rebuilt = snapshot(cur)
         connections[alias].close()
     assert all(added[t] for t in TABLES) and added == rebuilt

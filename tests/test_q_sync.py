@@ -259,7 +259,8 @@ def test_a_late_answer_is_checked_against_its_neighbours_and_closes_its_gap(serv
         q = pending_batch(store)
     late = q["answers"][4]
     first = post(url, body("test-01", {**q, "answers": [a for a in q["answers"] if a is not late]}))
-    assert first.json()["questionnaires"]["chain"]["missing_answers"] == 1
+    gap = first.json()["questionnaires"]["chain"]
+    assert gap["missing_answers"] == 1 and gap["issues"] == [] and gap["ok"] is False   # a gap alone: not ok
     second = post(url, body("test-01", {**q, "answers": [late]})).json()["questionnaires"]
     assert second["answers"] == [late["uuid"]]
     assert second["chain"] == {"kiosk_id": "test-01", "head_seq": len(q["answers"]), "answers": len(q["answers"]),
