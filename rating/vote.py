@@ -18,6 +18,8 @@ def officer_problem(code: str) -> str | None:
         return f"must be 1-{OFFICER_MAX} characters"
     if code != code.strip():
         return "must not start or end with a space"
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") for ch in code):
-        return "must hold only visible characters and spaces"
+    for ch in code:
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            named = " (NUL)" if ch == "\x00" else ""
+            return f"must hold only visible characters and spaces, not U+{ord(ch):04X}{named}"
     return None
