@@ -264,8 +264,8 @@ def ingest(alias: str, kiosk_id: str, votes: list[dict[str, Any]], reasons: list
     """Store a checked batch's votes, reasons, counter names and status; raise :class:`Conflict` (nothing
     stored, the refusal logged) on a clash, :class:`Busy` on a race.
 
-    ``sent_ts`` is the batch's signed timestamp: counter names are replaced only by a batch signed no
-    earlier than the one that set them.
+    ``sent_ts`` is the batch's signed timestamp: counter names are replaced only by a batch signed
+    later than the one that set them (a later second: a replay signed in the same second changes nothing).
     """
     received = now.isoformat(timespec="seconds")
     return _in_transaction(alias, kiosk_id, received, lambda cur, vendor: _votes(
@@ -287,7 +287,9 @@ def _votes(cur, vendor: str, kiosk_id: str, votes, reasons, counters, status, re
         cur.executemany(
             "INSERT INTO counters (kiosk_id, counter_id, name, sent_ts) VALUES (%s, %s, %s, %s) "
             "ON CONFLICT (kiosk_id, counter_id) DO UPDATE SET name = excluded.name, sent_ts = excluded.sent_ts "
-            "WHERE counters.sent_ts <= excluded.sent_ts",
+            # Strictly later: a batch signed in the same second as the one that set the name (a replay of
+            # an older one among them) cannot change it; the kiosk's next batch carries its names again.
+            "WHERE counters.sent_ts < excluded.sent_ts",
             [(kiosk_id, c["id"], c["name"], sent_ts) for c in counters])
     if status is not None or votes or reasons:
         cur.execute("INSERT INTO kiosk_status (kiosk_id, last_sync_at, status) VALUES (%s, %s, %s) "

@@ -85,6 +85,17 @@ def test_a_replayed_older_batch_does_not_revert_counter_names(service, tmp_path)
     assert app.store.query("SELECT name FROM counters WHERE kiosk_id = 'test-01'") == [("Quầy 1 — Tư pháp",)]
 
 
+def test_a_replayed_batch_signed_in_the_same_second_as_a_later_one_does_not_revert_counter_names(service):
+    url, app = service
+    now = int(time.time())
+    old = encode_batch("test-01", [{"id": "Q1", "name": "Quầy cũ"}], [], [])
+    new = encode_batch("test-01", [{"id": "Q1", "name": "Quầy 1 — Tư pháp"}], [], [])
+    assert post(url, old, ts=now - 100).status_code == 200
+    assert post(url, new, ts=now - 5).status_code == 200
+    assert post(url, old, ts=now - 5).status_code == 200   # signed in the same second as the rename
+    assert app.store.query("SELECT name FROM counters WHERE kiosk_id = 'test-01'") == [("Quầy 1 — Tư pháp",)]
+
+
 @pytest.mark.parametrize("kiosk_id", ["xã-01", "kiosk ninh", "ninh\u00b2", ""])
 def test_the_registry_refuses_kiosk_ids_that_could_never_authenticate(tmp_path, kiosk_id):
     path = write_registry(tmp_path, kiosks=((kiosk_id, "Trung tâm", SECRET),))
