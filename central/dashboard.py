@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
+from rating.period import LOCAL_TZ
 from rating.rate import Rate, Rule
 from rating.sipas import ELEMENTS
 
@@ -132,32 +133,36 @@ class KioskHealth:
     chain_ok: bool
     issues: int
     status: dict
+    held_back: dict = field(default_factory=dict)   # why -> how many of its votes are held back (clock)
 
 
 def health(source: Source, kiosks: list[str]) -> list[KioskHealth]:
     """Last sync, chain state and the status each kiosk last sent."""
     if not kiosks:
         return []
-    chain = {k: (int(h), int(v)) for k, h, v in source.query(
-        f"SELECT kiosk_id, head_seq, votes FROM chain_state WHERE kiosk_id IN ({_in(kiosks)})", kiosks)}
     issues: dict[str, int] = defaultdict(int)
     for table in ("chain_issues", "chain_gaps"):
         for k, n in source.query(f"SELECT kiosk_id, count(*) FROM {table} WHERE kiosk_id IN ({_in(kiosks)}) "
                                  "GROUP BY kiosk_id", kiosks):
             issues[k] += int(n)
+    held: dict[str, dict[str, int]] = defaultdict(dict)
+    for k, why, n in source.query(f"SELECT kiosk_id, held_back, count(*) FROM votes WHERE held_back IS NOT NULL "
+                                  f"AND kiosk_id IN ({_in(kiosks)}) GROUP BY kiosk_id, held_back", kiosks):
+        held[k][why] = int(n)
     statuses = {s.kiosk_id: s for s in KioskStatus.objects.filter(kiosk_id__in=kiosks)}
     out = []
     for k in Kiosk.objects.filter(id__in=kiosks).select_related("centre").order_by("id"):
         s = statuses.get(k.id)
         status = s.status if s and isinstance(s.status, dict) else (json.loads(s.status) if s else {})
         out.append(KioskHealth(k.id, k.centre.name if k.centre else "", k.retired_at is not None,
-                               s.last_sync_at if s else None, issues[k.id] == 0, issues[k.id], status))
+                               s.last_sync_at if s else None, issues[k.id] == 0, issues[k.id], status,
+                               held.get(k.id, {})))
     return out
 
 
 @dataclass
 class Alert:
-    """Something a person should look at: its kind (silent, chain, below_target, repeats), the kiosk,
+    """Something a person should look at: its kind (silent, chain, clock, below_target, repeats), the kiosk,
     and the figures its sentence needs (see :func:`central.texts.alert_text`)."""
     kind: str
     subject: str
@@ -180,7 +185,9 @@ def alerts(source: Source, kiosks: list[str], now: datetime, target_by_kiosk: di
             out.append(Alert("silent", h.id, {}))
         if not h.chain_ok:
             out.append(Alert("chain", h.id, {"issues": h.issues}))
-    today = now.astimezone(timezone(timedelta(hours=7))).date()
+        if h.held_back:
+            out.append(Alert("clock", h.id, {"held": sum(h.held_back.values())}))
+    today = now.astimezone(LOCAL_TZ).date()
     week = rates_by_kiosk(source, kiosks, today - timedelta(days=7), today - timedelta(days=1))
     month = rates_by_kiosk(source, kiosks, today - timedelta(days=35), today - timedelta(days=8))
     for k, r in sorted(week.items()):

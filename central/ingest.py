@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable
 from django.db import IntegrityError, connections, transaction
 
 from rating import wire
+from rating.vote import clock_problem
 from rating.questionnaire.loader import from_definition
 
 from central import chains, rollups
@@ -61,8 +62,8 @@ class RowKind:
         return "@".join(str(row[k]) for k in self.key)
 
 
-VOTES = RowKind("vote", "votes", ("uuid",), wire.WIRE_FIELDS, (*wire.WIRE_FIELDS, "local_date", "ts_ms", "received_at"),
-                owner="kiosk_id", chain=VOTE_CHAIN)
+VOTES = RowKind("vote", "votes", ("uuid",), wire.WIRE_FIELDS,
+                (*wire.WIRE_FIELDS, "local_date", "ts_ms", "received_at", "held_back"), owner="kiosk_id", chain=VOTE_CHAIN)
 # A reason is its vote's and its element, nothing more: the same pair again is the same reason (its
 # recorded_at is only when the voter named it); the vote's owner is checked before (:func:`_reasons`).
 REASONS = RowKind("reason", "vote_reasons", ("vote_uuid", "element"), ("vote_uuid", "element"),
@@ -268,6 +269,11 @@ def ingest(alias: str, kiosk_id: str, votes: list[dict[str, Any]], reasons: list
     later than the one that set them (a later second: a replay signed in the same second changes nothing).
     """
     received = now.isoformat(timespec="seconds")
+    received_ms = int(now.timestamp() * 1000)
+    for v in votes:
+        # A vote its kiosk's clock cannot have timed is stored, chained and acknowledged like any
+        # other, but held apart from every count until a person has looked (central.held_back).
+        v["held_back"] = clock_problem(v["ts_ms"], received_ms)
     return _in_transaction(alias, kiosk_id, received, lambda cur, vendor: _votes(
         cur, vendor, kiosk_id, votes, reasons, counters, status, received, sent_ts))
 
@@ -278,7 +284,8 @@ _VOTE_FIELDS = itemgetter(*VOTES.fields)
 def _votes(cur, vendor: str, kiosk_id: str, votes, reasons, counters, status, received: str, sent_ts: int) -> Receipt:
     head = chains.lock(cur, vendor, VOTE_CHAIN, kiosk_id)
     new, same, check = add(cur, vendor, VOTES, kiosk_id, votes,
-                           lambda v: (*_VOTE_FIELDS(v), v["local_date"], v["ts_ms"], received), Clashes(), head)
+                           lambda v: (*_VOTE_FIELDS(v), v["local_date"], v["ts_ms"], received, v["held_back"]),
+                           Clashes(), head)
     rollups.add_roll_ups(cur, vendor, rollups.roll_ups(kiosk_id, new))
     check.record(cur, received)
     receipt = Receipt(accepted=[v["uuid"] for v in new], duplicates=[v["uuid"] for v in same])
@@ -305,9 +312,9 @@ def _reasons(cur, vendor: str, kiosk_id: str, votes: list[dict], reasons: list[d
     acknowledged — a kiosk may touch only its own votes, and a reason may arrive before its vote."""
     if not reasons:
         return []
-    day_of = {v["uuid"]: (v["local_date"], v["source"]) for v in votes}
-    day_of.update((u, (d, s)) for u, d, s in select_in(
-        cur, "SELECT uuid, local_date, source FROM votes WHERE kiosk_id = %s AND {where}", "uuid",
+    day_of = {v["uuid"]: (v["local_date"], rollups.counts(v["source"], v["held_back"])) for v in votes}
+    day_of.update((u, (d, rollups.counts(s, h))) for u, d, s, h in select_in(
+        cur, "SELECT uuid, local_date, source, held_back FROM votes WHERE kiosk_id = %s AND {where}", "uuid",
         {r["vote_uuid"] for r in reasons} - day_of.keys(), [kiosk_id]))
     mine = [r for r in reasons if r["vote_uuid"] in day_of]
     if refused := len(reasons) - len(mine):

@@ -60,6 +60,9 @@ class Vote(models.Model):
     ts_ms = models.BigIntegerField()
     out_of_hours = models.IntegerField(null=True)   # the kiosk store's column; not on the wire (yet)
     received_at = models.CharField(max_length=32)
+    # Why the vote is held apart from every count (its kiosk's clock: "clock_ahead", "clock_behind"), or
+    # null. Set at ingest, cleared only by a person (central.held_back): never deleted, never counted meanwhile.
+    held_back = models.CharField(max_length=16, null=True)
 
     class Meta:
         db_table = "votes"
@@ -68,7 +71,10 @@ class Vote(models.Model):
                    # Demo votes are few and left out of the roll-ups: a receipt adds them back from here
                    # (a kiosk without any costs one empty index probe).
                    models.Index(fields=["kiosk_id", "local_date"], condition=models.Q(source="demo"),
-                                name="votes_demo")]
+                                name="votes_demo"),
+                   # Held-back votes are few: the health page counts them per kiosk from here.
+                   models.Index(fields=["kiosk_id", "held_back"], condition=models.Q(held_back__isnull=False),
+                                name="votes_held_back")]
 
 
 class VoteReason(models.Model):

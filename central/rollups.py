@@ -17,11 +17,21 @@ from central.sql import marks
 
 
 
+def counts(source: str, held_back: str | None) -> bool:
+    """Whether a vote counts in a commune's figures: not a demo vote, and not held back (its kiosk's
+    clock cannot have timed it: :func:`rating.vote.clock_problem`). Both are stored and chained like any
+    other (exactly once, the chain stays whole) but left out of every roll-up, so the overview, a
+    commune's page and the alerts never hold them; receipts' totals add them back for the kiosk."""
+    return source != DEMO_SOURCE and held_back is None
+
+
 def counted(votes: Iterable[dict]) -> list[dict]:
-    """The votes that count in a commune's figures: all but demo votes. A kiosk's demo votes are stored
-    and chained like any other (exactly once, the chain stays whole) but left out of every roll-up, so
-    the overview, a commune's page, alerts and receipts' totals never hold them."""
-    return [v for v in votes if v["source"] != DEMO_SOURCE]
+    """The votes of ``votes`` that count (:func:`counts`)."""
+    return [v for v in votes if counts(v["source"], v.get("held_back"))]
+
+
+# The same rule in SQL over a ``votes`` row (the literal keeps PostgreSQL's partial indexes usable).
+COUNTED_SQL = f"source <> '{DEMO_SOURCE}' AND held_back IS NULL"
 
 
 def roll_ups(kiosk_id: str, new: list[dict]) -> dict[str, list[tuple]]:
@@ -67,12 +77,13 @@ def rebuild_roll_ups(cur) -> None:
         key = ROLL_UP_TABLES[table][0]
         cur.execute(f"DELETE FROM {table}")
         cur.execute(f"INSERT INTO {table} ({', '.join(key)}, n) SELECT {', '.join(exprs)}, count(*) FROM votes "
-                    f"WHERE source <> '{DEMO_SOURCE}' GROUP BY {', '.join(exprs)}")
+                    f"WHERE {COUNTED_SQL} GROUP BY {', '.join(exprs)}")
     from central.rates import RATES   # the pages' cache of rates was built from the old rows
     RATES.clear()
     cur.execute("DELETE FROM reason_days")
     cur.execute("INSERT INTO reason_days (kiosk_id, local_date, element, n) SELECT v.kiosk_id, v.local_date, r.element, "
                 f"count(*) FROM vote_reasons r JOIN votes v ON v.uuid = r.vote_uuid WHERE v.source <> '{DEMO_SOURCE}' "
+                "AND v.held_back IS NULL "
                 "GROUP BY v.kiosk_id, v.local_date, r.element")
 
 
@@ -103,7 +114,8 @@ def add_roll_ups(cur, vendor: str, rows: dict[str, list[tuple]]) -> None:
 
 
 def totals_for(cur, kiosk_id: str, keys: set[tuple[str, str, str]]) -> list[dict]:
-    """What the service holds for each (day, counter, scale) the batch touched, demo votes included."""
+    """What the service holds for each (day, counter, scale) the batch touched, demo and held-back votes
+    included (the kiosk compares them with every vote it sent)."""
     if not keys:
         return []
     days = sorted({d for d, _, _ in keys})
@@ -118,6 +130,13 @@ def totals_for(cur, kiosk_id: str, keys: set[tuple[str, str, str]]) -> list[dict
                 "GROUP BY local_date, counter_id, scale, level, CASE WHEN flag IS NULL THEN 0 ELSE 1 END",
                 [kiosk_id, *days])
     found += cur.fetchall()
+    # …and the votes held back for their kiosk's clock (few: the partial index ``votes_held_back``).
+    cur.execute(f"SELECT local_date, counter_id, scale, level, CASE WHEN flag IS NULL THEN 0 ELSE 1 END, count(*) "
+                f"FROM votes WHERE kiosk_id = %s AND held_back IS NOT NULL AND source <> '{DEMO_SOURCE}' "
+                f"AND local_date IN ({marks(len(days))}) "
+                "GROUP BY local_date, counter_id, scale, level, CASE WHEN flag IS NULL THEN 0 ELSE 1 END",
+                [kiosk_id, *days])
+    found += cur.fetchall()
     rows: dict[tuple[str, str, str], list] = {k: [] for k in keys}
     for day, counter, scale, level, flagged, n in found:
         if (day, counter, scale) in rows:
@@ -125,13 +144,14 @@ def totals_for(cur, kiosk_id: str, keys: set[tuple[str, str, str]]) -> list[dict
     return [{"date": d, "counter": c, "scale": sc, **fold_levels(rows[(d, c, sc)])} for d, c, sc in sorted(keys)]
 
 
-def add_reason_days(cur, kiosk_id: str, new: list[dict], day_of: dict[str, tuple[str, str]]) -> None:
+def add_reason_days(cur, kiosk_id: str, new: list[dict], day_of: dict[str, tuple[str, bool]]) -> None:
     """Add newly stored reasons to ``reason_days`` under their vote's day (``day_of``: a vote's UUID to its
-    (local_date, source)); a demo vote's reason is kept, like the vote, but not counted."""
+    (local_date, whether it counts)); the reason of a vote that does not count is kept, like the vote,
+    but not counted."""
     per_day: Counter = Counter()
     for r in new:
-        day, source = day_of[r["vote_uuid"]]
-        if source != DEMO_SOURCE:
+        day, counts_here = day_of[r["vote_uuid"]]
+        if counts_here:
             per_day[(day, r["element"])] += 1
     cur.executemany("INSERT INTO reason_days (kiosk_id, local_date, element, n) VALUES (%s, %s, %s, %s) "
                     "ON CONFLICT (kiosk_id, local_date, element) DO UPDATE SET n = reason_days.n + excluded.n",

@@ -10,11 +10,12 @@ from django.db import connections
 class Source:
     """``query(sql, params)`` with ``?`` placeholders, as on the kiosk's store (the model's SQL is portable
     to SQLite and PostgreSQL). Demo votes are never counted here (docs/central.md): ``counts_demo`` tells
-    the model and the totals to leave them out of their counts (:func:`rating.rate.demo_filter`), as the
+    the model and the totals to leave them out of their counts (:func:`rating.rate.count_filter`), as the
     roll-ups do; the chain's pass and the digest still read every vote, so a chain holding demo votes
     still checks whole."""
 
     counts_demo = False
+    holds_back = True   # votes held back for their kiosk's clock (``votes.held_back``) are not counted either
 
     def __init__(self, alias: str = "default"):
         self.alias = alias

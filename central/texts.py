@@ -63,6 +63,8 @@ TEXTS = Texts({
     "secret_once": ("Khóa bí mật (chỉ hiện một lần — hãy chép vào cấu hình máy):",
                     "Secret (shown once — copy it into the kiosk's configuration):"),
     "retired": ("Đã ngừng", "Retired"),
+    "held_back": ("Phiếu giữ riêng (đồng hồ sai)", "Votes held back (wrong clock)"),
+    "release_held": ("Đã xem — tính các phiếu này", "Reviewed — count these votes"),
     "none": ("Chưa có", "None yet"),
     "below_target": ("dưới mục tiêu", "below target"),
     "language": ("English", "Tiếng Việt"),
@@ -81,6 +83,12 @@ t = TEXTS.text  # t(key, lang, **values)
 ALERTS = Texts({
     "silent": ("không đồng bộ hai đêm liền", "silent for two nights"),
     "chain": ("{issues} vấn đề ở chuỗi băm", "{issues} chain issue(s)"),
+    "clock": ("đồng hồ của kiosk sai: {held} phiếu mang thời điểm không thể có (sau lúc đến máy chủ, hoặc trước "
+              "năm 2020), được giữ riêng, không tính vào báo cáo. Hãy chỉnh đồng hồ kiosk (kiểm tra mạng tới máy chủ "
+              "thời gian), rồi quản trị viên xem lại các phiếu này và quyết định",
+              "the kiosk's clock is wrong: {held} vote(s) carry a time that cannot be (after they reached the "
+              "service, or before 2020), held apart and not counted in any report. Set the kiosk's clock (check "
+              "its network to a time server), then an administrator reviews these votes and decides"),
     "below_target": ("tuần qua {pct} — dưới mục tiêu {target}", "last week {pct} — below the {target} target"),
     "repeats": ("phiếu bấm lặp tăng đột biến: {flagged} trong tuần", "flagged repeats rising: {flagged} this week"),
 })

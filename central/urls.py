@@ -15,6 +15,7 @@ urlpatterns = [
     path("lang/<str:code>/", views.set_language),
     path("unit/<str:unit_id>/", views.unit_view),
     path("kiosks/", views.kiosks_view),
+    path("kiosks/<str:kiosk_id>/release-held-back/", views.release_held_back),
     path("registry/", views.registry_view),
     path("export/votes.csv", views.raw_votes),
     # Static files from the package itself (no CDN); nginx serves them directly in production.

@@ -17,7 +17,7 @@ from django.utils import timezone as dj_tz
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from central import access, dashboard, registry, svg, texts
+from central import access, dashboard, held_back, registry, svg, texts
 from central.models import AuditEntry, Kiosk, Unit
 from central.remote import client_address
 from central.source import Source
@@ -229,10 +229,23 @@ def kiosks_view(request):
         h.shown_disk = None if disk is None else f"{vnformat.decimal(disk, 0)} MB"
         h.shown_waiting = vnformat.decimal(h.status.get("waiting_votes"), 0)
         h.shown_boxes = vnformat.decimal(h.status.get("button_boxes"), 0)
+        h.shown_held = vnformat.integer(sum(h.held_back.values())) if h.held_back else None
     lang = lang_of(request)
     alerts = [{"subject": a.subject, "text": texts.alert_text(a, lang)}
               for a in dashboard.alerts(source, kiosks, now, targets)]
-    return page(request, "central/kiosks.html", rows=rows, alerts=alerts)
+    return page(request, "central/kiosks.html", rows=rows, alerts=alerts, admin=access.is_admin(request.user))
+
+
+@login_required
+@require_POST
+def release_held_back(request, kiosk_id: str):
+    """An administrator has looked at a kiosk's held-back votes and counts them from now on (an audit line)."""
+    if not access.is_admin(request.user):
+        raise PermissionDenied
+    kiosk = get_object_or_404(Kiosk, id=kiosk_id)
+    released = held_back.release(current().alias, kiosk.id)
+    audit(request, "release_held_back", f"{kiosk.id}: {released}")
+    return HttpResponseRedirect("/kiosks/")
 
 
 # --- the registry (admin) ---------------------------------------------------------------------------

@@ -77,10 +77,15 @@ def counts_demo(source: Any) -> bool:
     return bool(getattr(source, "counts_demo", True))
 
 
-def demo_filter(source: Any, prefix: str = "") -> str:
-    """The SQL condition (`` AND …``, or "") that leaves demo votes out of counts read from ``source``
-    when it does not count them. Only counts take it: the chain's pass and the digest read every vote."""
-    return "" if counts_demo(source) else f" AND {prefix}source <> '{DEMO_SOURCE}'"
+def count_filter(source: Any, prefix: str = "") -> str:
+    """The SQL condition (`` AND …``, or "") that leaves out of counts read from ``source`` the votes it
+    does not count: demo votes when it does not count them (``counts_demo = False``), and votes held
+    back for their kiosk's clock where it holds them (``holds_back = True``: the central service's
+    ``held_back`` column). Only counts take it: the chain's pass and the digest read every vote."""
+    out = "" if counts_demo(source) else f" AND {prefix}source <> '{DEMO_SOURCE}'"
+    if getattr(source, "holds_back", False):
+        out += f" AND {prefix}held_back IS NULL"
+    return out
 
 
 def is_satisfied(level: str) -> bool:

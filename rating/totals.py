@@ -4,7 +4,7 @@ Which votes count is :class:`rating.rate.Rule` (the one rule, as in the II.7 mod
 (misuse: a repeat within the window) are left out of the counts and reported beside them; only votes
 cast on the requested scale are counted — scales are never converted — and votes on any other scale
 are reported as ``other_scales`` so that nothing disappears silently; demo votes count only where the
-source counts them (:func:`rating.rate.demo_filter`). The JSON shape of :func:`day_totals` is a
+source counts them (:func:`rating.rate.count_filter`). The JSON shape of :func:`day_totals` is a
 contract (README, ``totals --json``).
 """
 
@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any, Iterable, Protocol, Sequence
 
-from rating.rate import Kind, Rule, demo_filter, pct, satisfied
+from rating.rate import Kind, Rule, count_filter, pct, satisfied
 from rating.units import Counter
 from rating.scales import Scale
 
@@ -98,7 +98,7 @@ def _group(source: VoteSource, scale: Scale, d_from: date, d_to: date, filters: 
             params.append(value)
     rows = source.query(
         f"SELECT local_date, scale, coalesce({column}, ''), level, flag IS NOT NULL, count(*) FROM votes "
-        f"WHERE {where}{demo_filter(source)} GROUP BY 1, 2, 3, 4, 5", params)
+        f"WHERE {where}{count_filter(source)} GROUP BY 1, 2, 3, 4, 5", params)
     by_day: dict[str, _Tally] = defaultdict(_Tally)
     other: dict[str, int] = defaultdict(int)
     rule = Rule(scale.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime, timezone
 
 REPEAT = "repeat"  # the misuse flag: another vote at the same counter within the repeat window
 SOURCE_RE = re.compile(r"^(touch|keypad|demo|serial:[1-9][0-9]?)\Z")
@@ -22,4 +23,22 @@ def officer_problem(code: str) -> str | None:
         if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
             named = " (NUL)" if ch == "\x00" else ""
             return f"must hold only visible characters and spaces, not U+{ord(ch):04X}{named}"
+    return None
+
+
+# A vote's own time against when it reached the service: a kiosk's clock that cannot be right. A
+# Raspberry Pi has no real-time clock: after a power cut it can think it is 1970 until it reaches a
+# time server, or be set years ahead by hand.
+CLOCK_AHEAD_TOLERANCE_S = 600          # a vote cannot be later than its arrival (beyond clocks' drift)
+EARLIEST_VOTE_MS = int(datetime(2020, 1, 1, tzinfo=timezone.utc).timestamp() * 1000)   # before any kiosk
+CLOCK_AHEAD, CLOCK_BEHIND = "clock_ahead", "clock_behind"
+
+
+def clock_problem(ts_ms: int, received_ms: int) -> str | None:
+    """Why a vote timed ``ts_ms`` (UTC epoch ms) cannot have been taken then, having arrived at
+    ``received_ms``: :data:`CLOCK_AHEAD` (later than its arrival), :data:`CLOCK_BEHIND` (before 2020), or None."""
+    if ts_ms > received_ms + CLOCK_AHEAD_TOLERANCE_S * 1000:
+        return CLOCK_AHEAD
+    if ts_ms < EARLIEST_VOTE_MS:
+        return CLOCK_BEHIND
     return None

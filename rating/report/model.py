@@ -34,7 +34,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from rating.units import Counter
 from rating.period import WEEKDAYS_VI, Period, between, date_line, date_vi
 from rating.vote import DEMO_SOURCE
-from rating.rate import Kind, Rule, demo_filter, is_satisfied, pct, satisfied
+from rating.rate import Kind, Rule, count_filter, is_satisfied, pct, satisfied
 from rating.scales import SCALES, Scale, get_scale
 from rating.sipas import ELEMENTS
 from rating.totals import VoteSource
@@ -361,7 +361,7 @@ class SqlReader:
              officers: Sequence[str] | None) -> PeriodData:
         """The period's aggregate rows, chain checks and digest."""
         where, params = _where(d_from, d_to, kiosk_ids, officers)
-        rows = source.query(aggregate_sql(where + demo_filter(source)), params)
+        rows = source.query(aggregate_sql(where + count_filter(source)), params)
         kiosks = sorted(set(kiosk_ids) if kiosk_ids is not None else {r[0] for r in rows})
         chains, lines = [], []
         for kiosk in kiosks:
@@ -519,7 +519,7 @@ def _reasons(source: VoteSource, d_from: date, d_to: date, kiosk_ids, officers, 
              low: int) -> list[Reason]:
     where, params = _where(d_from, d_to, kiosk_ids, officers, prefix="v.")
     counted, more = rule.sql("v.")
-    where += demo_filter(source, "v.") + " AND " + counted
+    where += count_filter(source, "v.") + " AND " + counted
     params += more
     # CROSS JOIN: SQLite then walks the (few) reasons and looks each vote up by uuid, instead of walking a
     # year of votes; PostgreSQL treats it as the plain inner join it is and plans it freely.
