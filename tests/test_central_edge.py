@@ -353,3 +353,44 @@ def test_an_oversized_query_or_path_is_refused_never_a_500(site, size):
         except requests.ConnectionError:
             continue   # the server may close a connection whose head is too large: that is a refusal too
         assert r.status_code < 500, (path[:40], r.status_code)
+
+
+# --- ids with a trailing newline --------------------------------------------------------------------
+
+@pytest.mark.parametrize("field, value", [("counter_id", "Q1\n"), ("source", "touch\n"), ("kiosk_id", "test-01\n"),
+                                          ("prev_hash", "0" * 64 + "\n"), ("officer", "CB07\n")])
+def test_an_id_or_source_with_a_trailing_newline_is_refused_by_the_wire(field, value):
+    from rating.wire import BadBatch, check_vote
+    vote = {"seq": 1, "uuid": "6f1c2a4e-8d1b-4c5e-9a7f-1b2c3d4e5f60", "kiosk_id": "test-01", "counter_id": "Q1",
+            "officer": None, "level": "HL", "scale": "sipas5", "source": "touch",
+            "local_time": "2026-11-21T09:15:02.123+07:00", "box_seq": None, "flag": None,
+            "prev_hash": "0" * 64, "hash": "1" * 64}
+    check_vote(vote, "test-01", 0)   # as it is, it passes the field checks
+    with pytest.raises(BadBatch, match=field):
+        check_vote({**vote, field: value}, "test-01", 0)
+
+
+# --- several workers starting at once ----------------------------------------------------------------
+
+def test_four_workers_starting_together_on_a_fresh_postgresql_database_all_start_and_import_the_registry_once(
+        tmp_path, postgres_server):
+    """gunicorn's workers each import the registry at start; on a fresh database four raced to an
+    IntegrityError that stopped the master (7 of 27 tries). Five fresh databases, four processes each."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    from tests.sync_helpers import write_registry
+    root = Path(__file__).resolve().parent.parent
+    registry = write_registry(tmp_path, kiosks=[(f"k-{i:02}", "Trung tâm Thử", "s" * 20 + f"{i:06}") for i in range(30)])
+    code = ("import sys\nfrom central.app import make_app\n"
+            "app = make_app(sys.argv[1], sys.argv[2])\nprint('ready' if app.ready else 'waiting')\n")
+    for attempt in range(5):
+        db = postgres_server.new_database()
+        workers = [subprocess.Popen([sys.executable, "-c", code, db, str(registry)], cwd=tmp_path, text=True,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    env={**__import__("os").environ, "PYTHONPATH": str(root)}) for _ in range(4)]
+        results = [(w.wait(timeout=120), *w.communicate()) for w in workers]
+        assert all(rc == 0 and out.strip() == "ready" for rc, out, _ in results), [e[-800:] for _, _, e in results]
+        import psycopg
+        with psycopg.connect(db) as conn:
+            assert conn.execute("SELECT count(*) FROM kiosks").fetchone()[0] == 30
