@@ -123,19 +123,22 @@ class DailyTotal(models.Model):
 
 
 class KioskDay(models.Model):
-    """Votes per kiosk, day, level and flag — the overview's roll-up (a city-year is ~200,000 rows)."""
+    """Votes per kiosk, day, scale, level and flag — the overview's roll-up (a city-year is ~200,000 rows).
+    Keyed by scale too, so the overview and the alerts leave votes on another scale apart, as the report does."""
     kiosk_id = models.CharField(max_length=64)
     local_date = models.CharField(max_length=10)
+    scale = models.CharField(max_length=16, default="sipas5")
     level = models.CharField(max_length=8)
     flagged = models.IntegerField(default=0)
     n = models.BigIntegerField(default=0)
 
     class Meta:
         db_table = "kiosk_days"
-        constraints = [models.UniqueConstraint(fields=["kiosk_id", "local_date", "level", "flagged"],
-                                               name="kiosk_days_key")]
+        constraints = [models.UniqueConstraint(fields=["kiosk_id", "local_date", "scale", "level", "flagged"],
+                                               name="kiosk_days_scale_key")]
         # The overview reads every kiosk over a period: a covering index by day answers it from the index.
-        indexes = [models.Index(fields=["local_date", "kiosk_id", "level", "flagged", "n"], name="kiosk_days_by_day")]
+        indexes = [models.Index(fields=["local_date", "kiosk_id", "scale", "level", "flagged", "n"],
+                                name="kiosk_days_by_day_scale")]
 
 
 class ReasonDay(models.Model):

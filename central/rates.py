@@ -20,11 +20,10 @@ def _in(ids: list[str]) -> str:
 
 
 def rates_by_kiosk(source: Source, kiosks: list[str] | None, d_from: date, d_to: date) -> dict[str, Rate]:
-    """Each kiosk's rate over the period: the database adds up each kiosk's votes per level and flag
-    (``kiosk_days``, the overview's small roll-up), :class:`rating.rate.Rule` says which count.
-    ``kiosk_days`` has no scale column, so every vote there is taken as on the service's scale
-    (:data:`SCALE`): votes on another scale are not told apart here, unlike the II.7 report."""
-    sql = "SELECT kiosk_id, level, flagged, sum(n) FROM kiosk_days WHERE local_date BETWEEN ? AND ?"
+    """Each kiosk's rate over the period: the database adds up each kiosk's votes per scale, level and
+    flag (``kiosk_days``, the overview's small roll-up), :class:`rating.rate.Rule` says which count —
+    votes on another scale than :data:`SCALE` are left apart, as in the II.7 report."""
+    sql = "SELECT kiosk_id, scale, level, flagged, sum(n) FROM kiosk_days WHERE local_date BETWEEN ? AND ?"
     params: list[Any] = [d_from.isoformat(), d_to.isoformat()]
     if kiosks is not None:
         if not kiosks:
@@ -33,8 +32,8 @@ def rates_by_kiosk(source: Source, kiosks: list[str] | None, d_from: date, d_to:
         params += kiosks
     rule = Rule(SCALE)
     out: dict[str, Rate] = defaultdict(Rate)
-    for k, level, flagged, n in source.query(sql + " GROUP BY kiosk_id, level, flagged", params):
-        out[k].add(rule.kind(SCALE, flagged), level, int(n))
+    for k, scale, level, flagged, n in source.query(sql + " GROUP BY kiosk_id, scale, level, flagged", params):
+        out[k].add(rule.kind(scale, flagged), level, int(n))
     return dict(out)
 
 
@@ -53,7 +52,11 @@ class _RateCache:
 
     def rates(self, source: Source, d_from: date, d_to: date) -> dict[str, Rate]:
         """Every kiosk's rate over the period (kiosks without votes in it left out)."""
-        versions = {k: int(v) for k, v in source.query("SELECT kiosk_id, votes FROM chain_state")}
+        # The version: the votes a kiosk holds, less those held back (a release counts them: the version moves
+        # in every worker, not only in the one that released them).
+        versions = {k: int(v) for k, v in source.query(
+            "SELECT c.kiosk_id, c.votes - (SELECT count(*) FROM votes v WHERE v.kiosk_id = c.kiosk_id "
+            "AND v.held_back IS NOT NULL) FROM chain_state c")}
         period = (source.alias, d_from.isoformat(), d_to.isoformat())
         out: dict[str, Rate] = {}
         with self._lock:

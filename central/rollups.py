@@ -44,7 +44,7 @@ def roll_ups(kiosk_id: str, new: list[dict]) -> dict[str, list[tuple]]:
         flagged = 0 if v["flag"] is None else 1
         day, level = v["local_date"], v["level"]
         daily[(kiosk_id, day, v["counter_id"], v["officer"] or "", v["scale"], level, flagged)] += 1
-        days[(kiosk_id, day, level, flagged)] += 1
+        days[(kiosk_id, day, v["scale"], level, flagged)] += 1
         hours[(kiosk_id, day, int(v["local_time"][11:13]), v["scale"], level)] += 1   # the hour the kiosk wrote
     return {table: [(*key, n) for key, n in sorted(counts.items())]
             for table, counts in (("daily_totals", daily), ("kiosk_days", days), ("hour_totals", hours))}
@@ -54,7 +54,7 @@ def roll_ups(kiosk_id: str, new: list[dict]) -> dict[str, list[tuple]]:
 ROLL_UP_TABLES = {
     "daily_totals": (("kiosk_id", "local_date", "counter_id", "officer", "scale", "level", "flagged"),
                      ("text", "text", "text", "text", "text", "text", "int")),
-    "kiosk_days": (("kiosk_id", "local_date", "level", "flagged"), ("text", "text", "text", "int")),
+    "kiosk_days": (("kiosk_id", "local_date", "scale", "level", "flagged"), ("text", "text", "text", "text", "int")),
     "hour_totals": (("kiosk_id", "local_date", "hour", "scale", "level"), ("text", "text", "int", "text", "text")),
 }
 
@@ -65,7 +65,7 @@ _FLAGGED = "CASE WHEN flag IS NULL THEN 0 ELSE 1 END"
 _HOUR = "CAST(substr(local_time, 12, 2) AS INTEGER)"   # the local hour, as the kiosk wrote it
 ROLL_UP_FROM_VOTES = {
     "daily_totals": ("kiosk_id", "local_date", "counter_id", "coalesce(officer, '')", "scale", "level", _FLAGGED),
-    "kiosk_days": ("kiosk_id", "local_date", "level", _FLAGGED),
+    "kiosk_days": ("kiosk_id", "local_date", "scale", "level", _FLAGGED),
     "hour_totals": ("kiosk_id", "local_date", _HOUR, "scale", "level"),
 }
 

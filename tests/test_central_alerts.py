@@ -97,8 +97,8 @@ def test_a_rise_of_flagged_repeats_is_an_alert(tmp_path):
             now = datetime.now(timezone.utc)
             assert ("repeats", k) not in {(a.kind, a.subject) for a in due_alerts(app.runtime.alias, now)}
             day = (now + timedelta(hours=7)).date() - timedelta(days=2)
-            server_execute(app, "INSERT INTO kiosk_days (kiosk_id, local_date, level, flagged, n) "
-                                "VALUES (%s, %s, 'RHL', 1, 40)", [k, day.isoformat()])
+            server_execute(app, "INSERT INTO kiosk_days (kiosk_id, local_date, scale, level, flagged, n) "
+                                "VALUES (%s, %s, 'sipas5', 'RHL', 1, 40)", [k, day.isoformat()])
             assert ("repeats", k) in {(a.kind, a.subject) for a in due_alerts(app.runtime.alias, now)}
         finally:
             deactivate(token)

@@ -119,10 +119,10 @@ def test_votes_from_a_clock_years_ahead_or_in_1970_are_kept_but_held_apart_until
     assert "đồng hồ của kiosk sai" not in admin.get(url + "/kiosks/").text
     assert app.store.query("SELECT detail FROM audit_log WHERE action = 'release_held_back'") == [("test-01: 4",)]
     # Rebuilt from the votes, the roll-ups agree with the ones kept as batches and releases came.
-    before = sorted(app.store.query("SELECT kiosk_id, local_date, level, flagged, n FROM kiosk_days"))
+    before = sorted(app.store.query("SELECT kiosk_id, local_date, scale, level, flagged, n FROM kiosk_days"))
     from django.db import connections
     with connections[app.runtime.alias].cursor() as cur:
         from central.rollups import rebuild_roll_ups
         rebuild_roll_ups(cur)
     connections[app.runtime.alias].close()
-    assert sorted(app.store.query("SELECT kiosk_id, local_date, level, flagged, n FROM kiosk_days")) == before
+    assert sorted(app.store.query("SELECT kiosk_id, local_date, scale, level, flagged, n FROM kiosk_days")) == before

@@ -10,7 +10,7 @@ from tests.sync_helpers import backend_db, central_service, postgres_server  # n
 from tests.test_central_defects import TWO_KIOSKS, votes_of
 
 TABLES = {"daily_totals": "kiosk_id, local_date, counter_id, officer, scale, level, flagged",
-          "kiosk_days": "kiosk_id, local_date, level, flagged",
+          "kiosk_days": "kiosk_id, local_date, scale, level, flagged",
           "hour_totals": "kiosk_id, local_date, hour, scale, level",
           "reason_days": "kiosk_id, local_date, element"}
 
