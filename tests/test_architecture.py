@@ -131,15 +131,12 @@ def _circles(g: dict[str, set[str]]) -> list[list[str]]:
     return out
 
 
-def _package_edges(g: dict[str, set[str]]) -> dict[str, set[str]]:
-    """Drop the edge from a module to its own package's ``__init__`` (Python imports it first anyway)."""
-    return {m: {d for d in deps if not m.startswith(d + ".")} for m, deps in g.items()}
-
-
 @pytest.mark.xfail(strict=True, reason="three circles left from before the shared domain: central ingest/dashboard/"
                    "reports, kiosk store/answers, rating report pdf/pdf_questionnaire (issue 15)")
 def test_no_two_modules_import_each_other_even_through_an_import_inside_a_function():
-    assert _circles(_package_edges(graph())) == []
+    # An import a module writes of its own package counts too: ``from rating.report import render`` in
+    # rating/report/files.py, whose package imports files, was such a circle.
+    assert _circles(graph()) == []
 
 
 def test_the_circle_check_sees_a_circle_hidden_in_a_function():

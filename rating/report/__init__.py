@@ -16,7 +16,8 @@ No Kivy, no HTTP, no Django here.
 
 from __future__ import annotations
 
-from rating.report.files import (FORMATS, VOTES, StoreReader, file_name, report_for_store, unit_from_config, vote_list_chunks,
+from rating.report.render import FORMATS, render
+from rating.report.files import (VOTES, StoreReader, file_name, report_for_store, unit_from_config, vote_list_chunks,
                     write_atomically, write_report, write_reports, write_vote_list)
 from rating.report.model import (BY_CHOICES, PeriodData, ReportModel, ReportSettings, ReportUnit, SqlReader, aggregate_sql,
                     build_report, chain_scan, digest_of)
@@ -26,21 +27,3 @@ __all__ = ["BY_CHOICES", "FORMATS", "PeriodData", "ReportModel", "ReportSettings
            "StoreReader", "aggregate_sql", "build_report", "chain_scan", "digest_of", "file_name", "pct", "render",
            "report_for_store", "unit_from_config", "VOTES", "vote_list_chunks", "write_atomically", "write_report",
            "write_reports", "write_vote_list"]
-
-
-def render(model: ReportModel, fmt: str) -> bytes:
-    """The model as ``fmt`` bytes: ``xlsx`` (the workbook), ``pdf``, ``csv`` (the Tổng hợp table, UTF-8
-    with a BOM) or ``json`` (the whole model)."""
-    if fmt == "xlsx":
-        from rating.report.xlsx import render_xlsx
-        return render_xlsx(model)
-    if fmt == "pdf":
-        from rating.report.pdf import render_pdf
-        return render_pdf(model)
-    if fmt == "csv":
-        from rating.report.tabular import render_csv
-        return render_csv(model)
-    if fmt == "json":
-        from rating.report.tabular import render_json
-        return render_json(model)
-    raise ValueError(f"unknown report format {fmt!r} (one of {', '.join(FORMATS)})")

@@ -15,10 +15,10 @@ from rating import chain
 from rating.export import write_atomically
 from rating.period import Period, between
 from rating.totals import VoteSource
+from rating.report.render import FORMATS, render
 from rating.report.model import (ChainCheck, PeriodData, ReportModel, ReportSettings, ReportUnit, _where, aggregate_sql,
                     build_report)
 
-FORMATS = ("xlsx", "pdf", "csv", "json")   # renderings of the report model
 VOTES = "votes"                              # the raw vote list (rating.report.votes), not a rendering
 Progress = Callable[[float, str], None]
 
@@ -326,7 +326,6 @@ def write_reports(store, config, d_from: date, d_to: date, formats, folder: str 
                   appendix: str | None = None) -> list[Path]:
     """:func:`write_report` for several formats at once (the workbook and the PDF): the votes are read
     and checked once, then each format is rendered and written. Returns the paths, in order."""
-    from rating.report import render
     formats = tuple(formats)
     unknown = [f for f in formats if f not in FORMATS] or ([] if formats else ["(none)"])
     if unknown:
