@@ -22,7 +22,6 @@ id and version is refused (:class:`DefinitionChanged`).
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
@@ -30,9 +29,7 @@ from datetime import date, datetime
 from typing import Any, Iterable, Iterator
 
 from .. import chainhead
-from rating.chain import ANSWER_ENCODING_VERSION as ENCODING_VERSION
-from rating.chain import ANSWER_HASHED_FIELDS as HASHED_FIELDS
-from rating.chain import GENESIS_HASH, answer_hash, derived_reason, encode_values, local_date_of, wrong_derived
+from rating.chain import ANSWERS, ChainBreak, ChainVerifier, at_row, local_date_of
 from ..store import VoteStore, new_uuid
 from rating.questionnaire.loader import from_definition
 from rating.questionnaire.model import CHANNELS, Questionnaire
@@ -293,19 +290,19 @@ class AnswerStore:
             if current is not None and (current[1], current[2]) == (code, text):
                 return Answer(current[3], current[0], response_id, question_id, code, text, current[6],
                               current[4], current[5])
-            seq, prev = chainhead.start(conn, chainhead.ANSWERS, GENESIS_HASH)
+            seq, prev = chainhead.start(conn, ANSWERS)
             seq += 1
             row = {"seq": seq, "uuid": answer_uuid, "response_uuid": response_id, "kiosk_id": self.store.kiosk_id,
                    "questionnaire_id": q.id, "version": q.version, "definition_hash": q.definition_hash,
                    "channel": resp.channel, "counter_id": resp.counter_id, "question_id": question_id,
                    "choice": code, "text": text, "replaces": current[0] if current else None,
                    "local_time": when, "prev_hash": prev}
-            row["hash"] = answer_hash(row)
+            row["hash"] = ANSWERS.hash(row)
             if current is not None:
                 conn.execute("UPDATE q_answers SET replaced = 1 WHERE uuid = ?", (current[0],))
             conn.execute(f"INSERT INTO q_answers ({', '.join(row)}, local_date) VALUES ({', '.join('?' * len(row))}, ?)",
                          (*row.values(), local_date))
-            chainhead.advance(conn, chainhead.ANSWERS, seq, row["hash"])  # same transaction: a cut tail shows
+            chainhead.advance(conn, ANSWERS, seq, row["hash"])  # same transaction: a cut tail shows
             return Answer(seq, answer_uuid, response_id, question_id, code, text, row["replaces"], when, row["hash"])
 
         return self.store.write(work, "answer")
@@ -338,14 +335,14 @@ class AnswerStore:
         q = questionnaire
         self._register(q)
         kiosk = self.store.kiosk_id
-        insert_a = (f"INSERT INTO q_answers ({', '.join(HASHED_FIELDS)}, hash, local_date) "
-                    f"VALUES ({', '.join('?' * (len(HASHED_FIELDS) + 2))})")
+        insert_a = (f"INSERT INTO q_answers ({', '.join(ANSWERS.columns)}) "
+                    f"VALUES ({', '.join('?' * len(ANSWERS.columns))})")
         insert_r = ("INSERT INTO q_responses (uuid, kiosk_id, questionnaire_id, version, definition_hash, channel, "
                     "counter_id, started_at, local_date, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         batch: list[dict[str, Any]] = []
 
         def work(conn: sqlite3.Connection) -> int:
-            seq, prev = chainhead.start(conn, chainhead.ANSWERS, GENESIS_HASH)
+            seq, prev = chainhead.start(conn, ANSWERS)
             responses, answers = [], []
             for item in batch:
                 channel, counter_id = item["channel"], item.get("counter_id")
@@ -366,12 +363,12 @@ class AnswerStore:
                     seq += 1
                     values = [seq, new_uuid(), rid, kiosk, q.id, q.version, q.definition_hash, channel, counter_id,
                               question_id, code, text, None, when, prev]
-                    prev = hashlib.sha256(encode_values(values, ENCODING_VERSION)).hexdigest()
+                    prev = ANSWERS.hash_values(values)
                     answers.append((*values, prev, local_date_of(when)))
             conn.executemany(insert_r, responses)
             conn.executemany(insert_a, answers)
             if answers:
-                chainhead.advance(conn, chainhead.ANSWERS, seq, prev)
+                chainhead.advance(conn, ANSWERS, seq, prev)
             return len(responses)
 
         total = 0
@@ -407,133 +404,101 @@ class AnswerStore:
 
 # --- verification -----------------------------------------------------------------------------
 
-class AnswerChainBreak(Exception):
-    """Where and how the answers' chain stops holding.
-
-    ``reason`` is English and technical; ``vi`` says the same in Vietnamese, with where it is
-    ("tại câu trả lời số 10: …"). ``column`` names a derived column that was edited, if that is the break.
-    """
-
-    def __init__(self, seq: int, uuid: str | None, reason: str, vi: str = "", column: str | None = None):
-        self.seq, self.uuid, self.reason, self.column = seq, uuid, reason, column
-        self.vi = vi or f"tại câu trả lời số {seq}"
-        super().__init__(f"answer seq {seq}" + (f" (uuid {uuid})" if uuid else "") + f": {reason}")
-
-
 _HEADER = ("questionnaire_id", "version", "definition_hash", "channel", "counter_id", "kiosk_id")
-# Read beside the header: a response's local_date (the day the analysis files it under) follows from started_at.
-_RESPONSE_DAY = ("started_at", "local_date")
-ANSWER_DERIVED = ("local_date",)  # beside ``replaced``, checked over the whole chain below
+# The chain walk reads the chain's columns and, after them, what the replaced marks are checked with.
+_WALK = (*ANSWERS.columns, "replaces", "replaced")
+_REPLACES, _REPLACED = len(ANSWERS.columns), len(ANSWERS.columns) + 1
+# The first answer whose response or definition does not agree with it, in one SQL pass: the join runs
+# in SQLite, not row by row in Python.
+_RELATIONS_SQL = (
+    f"SELECT a.seq, a.uuid, a.response_uuid, r.uuid IS NULL, {', '.join(f'r.{c} IS NOT a.{c}' for c in _HEADER)}, "
+    "r.started_at, r.local_date, a.questionnaire_id, a.version FROM q_answers a "
+    "LEFT JOIN q_responses r ON r.uuid = a.response_uuid "
+    "LEFT JOIN q_definitions d ON d.questionnaire_id = a.questionnaire_id AND d.version = a.version "
+    f"WHERE r.uuid IS NULL OR {' OR '.join(f'r.{c} IS NOT a.{c}' for c in _HEADER)} "
+    "OR r.started_at IS NULL OR r.local_date IS NOT substr(r.started_at, 1, 10) "
+    "OR d.definition_hash IS NOT a.definition_hash ORDER BY a.seq LIMIT 1")
 
 
-def _iter_rows(store: VoteStore, batch: int = 10_000) -> Iterator[dict[str, Any]]:
-    cols = [*HASHED_FIELDS, "hash", "replaced", *ANSWER_DERIVED]
-    joined = (*_HEADER, *_RESPONSE_DAY)
-    sql = (f"SELECT {', '.join('a.' + c for c in cols)}, {', '.join('r.' + c for c in joined)} FROM q_answers a "
-           "LEFT JOIN q_responses r ON r.uuid = a.response_uuid WHERE a.seq > ? ORDER BY a.seq LIMIT ?")
+def _answer_pages(store: VoteStore, batch: int = 10_000) -> Iterator[list[tuple]]:
+    sql = f"SELECT {', '.join(_WALK)} FROM q_answers WHERE seq > ? ORDER BY seq LIMIT ?"
     after = 0
     while True:
         rows = store.query(sql, (after, batch))
-        for row in rows:
-            d = dict(zip(cols, row))
-            d["response"] = dict(zip(joined, row[len(cols):]))
-            yield d
+        if rows:
+            yield rows
         if len(rows) < batch:
             return
         after = rows[-1][0]
 
 
-def _break_in_row(a: dict[str, Any], prev_seq: int, prev_hash: str,
-                  definitions: dict[tuple[str, int], str]) -> AnswerChainBreak | None:
-    """The first thing wrong with one answer and its response, or None."""
-    seq, uid = a["seq"], a["uuid"]
-    at = f"tại câu trả lời số {seq}"
-    if seq != prev_seq + 1:
-        missing = f"{prev_seq + 1}" if seq == prev_seq + 2 else f"{prev_seq + 1}-{seq - 1}"
-        return AnswerChainBreak(seq, uid, f"sequence gap: answer(s) {missing} missing (deleted?)",
-                                f"{at}: thiếu câu trả lời số {missing.replace('-', '–')} (đã bị xoá?)")
-    if a["prev_hash"] != prev_hash:
-        return AnswerChainBreak(seq, uid, "prev_hash does not match the hash of the answer before it "
-                                          "(an answer before it was deleted or replaced)",
-                                f"{at}: mã băm của câu trả lời trước không khớp "
-                                "(một câu trả lời trước nó đã bị xoá hoặc bị thay)")
-    if answer_hash(a) != a["hash"]:
-        return AnswerChainBreak(seq, uid, "hash does not match the answer's fields (the answer was edited)",
-                                f"{at}: mã băm không khớp (câu trả lời đã bị sửa)")
-    wrong = wrong_derived(a, ANSWER_DERIVED)
-    if wrong is not None:
-        en, vi = derived_reason(*wrong, a["local_time"])
-        return AnswerChainBreak(seq, uid, en, f"{at}: {vi}", column=wrong[0])
-    header, rid = a["response"], a["response_uuid"]
-    if header["questionnaire_id"] is None:
-        return AnswerChainBreak(seq, uid, f"its response {rid} is missing (deleted?)",
-                                f"{at}: thiếu lượt trả lời {rid} của nó (đã bị xoá?)")
-    differ = [k for k in _HEADER if header[k] != a[k]]
+def _relation_break(store: VoteStore) -> ChainBreak | None:
+    """The first answer whose response is missing or edited, or whose stored definition is not the
+    one it was given under; None when every answer agrees with both."""
+    rows = store.query(_RELATIONS_SQL)
+    if not rows:
+        return None
+    seq, uid, rid, missing, *differ_flags, started, day, qid, version = rows[0]
+    if missing:
+        return at_row(ANSWERS, seq, uid, f"its response {rid} is missing (deleted?)",
+                      f"thiếu lượt trả lời {rid} của nó (đã bị xoá?)")
+    differ = [c for c, flag in zip(_HEADER, differ_flags) if flag]
     if differ:
-        return AnswerChainBreak(seq, uid, f"its response {rid} was edited ({', '.join(differ)} "
-                                          "differ from the chained answer)",
-                                f"{at}: lượt trả lời {rid} của nó đã bị sửa ({', '.join(differ)} khác với "
-                                "câu trả lời trong chuỗi)")
-    started, day = header["started_at"], header["local_date"]
+        return at_row(ANSWERS, seq, uid, f"its response {rid} was edited ({', '.join(differ)} differ from the "
+                                         "chained answer)",
+                      f"lượt trả lời {rid} của nó đã bị sửa ({', '.join(differ)} khác với câu trả lời trong chuỗi)")
     if started is None or day != local_date_of(started):
-        return AnswerChainBreak(seq, uid, f"its response {rid} has local_date {day!r} but started_at {started} "
-                                          "(the column was edited: the analysis files responses by it)",
-                                f"{at}: lượt trả lời {rid} của nó có cột local_date là {day} nhưng bắt đầu lúc "
-                                f"(started_at) {started} (cột đã bị sửa: phần phân tích tính theo cột này)",
-                                column="local_date")
-    if definitions.get((a["questionnaire_id"], a["version"])) != a["definition_hash"]:
-        qv = f"{a['questionnaire_id']} v{a['version']}"
-        return AnswerChainBreak(seq, uid, f"the stored definition of {qv} is not "
-                                          "the one this answer was given under (the definition was replaced)",
-                                f"{at}: bản định nghĩa {qv} đang lưu không phải bản mà câu trả lời này "
-                                "được trả lời theo (bản định nghĩa đã bị thay)")
-    return None
+        return at_row(ANSWERS, seq, uid, f"its response {rid} has local_date {day!r} but started_at {started} "
+                                         "(the column was edited: the analysis files responses by it)",
+                      f"lượt trả lời {rid} của nó có cột local_date là {day} nhưng bắt đầu lúc (started_at) "
+                      f"{started} (cột đã bị sửa: phần phân tích tính theo cột này)", column="local_date")
+    qv = f"{qid} v{version}"
+    return at_row(ANSWERS, seq, uid, f"the stored definition of {qv} is not the one this answer was given under "
+                                     "(the definition was replaced)",
+                  f"bản định nghĩa {qv} đang lưu không phải bản mà câu trả lời này được trả lời theo "
+                  "(bản định nghĩa đã bị thay)")
 
 
-def verify_answers(store: VoteStore) -> AnswerChainBreak | None:
-    """Walk every answer in ``seq`` order; return the first break, or None when the chain holds.
+def verify_answers(store: VoteStore) -> ChainBreak | None:
+    """Check every answer in ``seq`` order; return the first break, or None when the chain holds.
 
-    Beside the chain itself: each answer's ``local_date`` must be the day of its hashed
-    ``local_time``; each answer's questionnaire, version, definition, channel, counter and kiosk must
+    Beside the chain itself (:class:`rating.chain.ChainVerifier`: gaps, links, hashes and the derived
+    ``local_date``): each answer's questionnaire, version, definition, channel, counter and kiosk must
     be its response's, and the response's ``local_date`` the day of its ``started_at``; each stored
     definition must hash to its hash and be the one the answers were given under; the ``replaced``
     marks must be exactly the answers some later answer ``replaces``; and the last answer must be the
-    chain head recorded with it (a cut tail). All in one pass over the answers.
+    chain head recorded with it (a cut tail). The break named is the one at the lowest ``seq``.
     """
-    definitions: dict[tuple[str, int], str] = {}
     for qid, version, stored_hash, definition in store.query(
             "SELECT questionnaire_id, version, definition_hash, definition FROM q_definitions"):
-        definitions[(qid, version)] = stored_hash
         if hashlib.sha256(definition.encode("utf-8")).hexdigest() != stored_hash:
             first = store.query("SELECT min(seq) FROM q_answers WHERE questionnaire_id = ? AND version = ?",
-                                (qid, version))[0][0]
-            return AnswerChainBreak(first or 0, None, f"the stored definition of {qid} v{version} does not match "
-                                                      "its hash (the definition was edited)",
-                                    f"tại câu trả lời số {first or 0}: bản định nghĩa {qid} v{version} đang lưu "
-                                    "không khớp với mã băm của nó (bản định nghĩa đã bị sửa)")
-    prev_seq, prev_hash = 0, GENESIS_HASH
-    replaced, replaces = {}, {}
-    for a in _iter_rows(store):
-        brk = _break_in_row(a, prev_seq, prev_hash, definitions)
-        if brk is not None:
-            return brk
-        seq, uid = a["seq"], a["uuid"]
-        if a["replaced"]:
-            replaced[uid] = seq
-        if a["replaces"] is not None:
-            replaces[a["replaces"]] = seq
-        prev_seq, prev_hash = seq, a["hash"]
+                                (qid, version))[0][0] or 0
+            return at_row(ANSWERS, first, None, f"the stored definition of {qid} v{version} does not match its hash "
+                                                "(the definition was edited)",
+                          f"bản định nghĩa {qid} v{version} đang lưu không khớp với mã băm của nó "
+                          "(bản định nghĩa đã bị sửa)")
+    related = _relation_break(store)
+    verifier = ChainVerifier(ANSWERS)
+    replaced: dict[str, int] = {}
+    replaces: dict[str, int] = {}
+    for page in _answer_pages(store):
+        brk = verifier.check_rows(page)
+        if brk is not None or (related is not None and related.seq <= verifier.prev_seq):
+            # At one seq a break in the chain is named before a disagreement with the response.
+            return brk if brk is not None and (related is None or brk.seq <= related.seq) else related
+        replaced.update((r[1], r[0]) for r in page if r[_REPLACED])
+        replaces.update((r[_REPLACES], r[0]) for r in page if r[_REPLACES] is not None)
+    if related is not None:
+        return related
     for uid, seq in replaced.items():
         if uid not in replaces:
-            return AnswerChainBreak(seq, uid, "marked replaced, but no later answer replaces it (the mark was edited)",
-                                    f"tại câu trả lời số {seq}: được đánh dấu là đã bị thay, nhưng không có câu trả "
-                                    "lời nào sau thay nó (dấu đã bị sửa)", column="replaced")
+            return at_row(ANSWERS, seq, uid, "marked replaced, but no later answer replaces it (the mark was edited)",
+                          "được đánh dấu là đã bị thay, nhưng không có câu trả lời nào sau thay nó (dấu đã bị sửa)",
+                          column="replaced")
     for uid, by in replaces.items():
         if uid not in replaced:
-            return AnswerChainBreak(by, None, f"replaces answer {uid}, which is not marked replaced (the mark was edited)",
-                                    f"tại câu trả lời số {by}: thay câu trả lời {uid}, nhưng câu đó không được "
-                                    "đánh dấu là đã bị thay (dấu đã bị sửa)", column="replaced")
-    tail = chainhead.check_tail(store.query, chainhead.ANSWERS, "answer", "câu trả lời")
-    if tail is not None:
-        return AnswerChainBreak(tail.seq, tail.uuid, tail.reason, tail.vi)
-    return None
+            return at_row(ANSWERS, by, None, f"replaces answer {uid}, which is not marked replaced (the mark was edited)",
+                          f"thay câu trả lời {uid}, nhưng câu đó không được đánh dấu là đã bị thay (dấu đã bị sửa)",
+                          column="replaced")
+    return chainhead.check_tail(store.query, ANSWERS)
