@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Mapping, Sequence
 
 GENESIS_HASH = "0" * 64
@@ -76,9 +76,17 @@ def local_date_of(local_time: str) -> str:
     return local_time[:10]
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MS = timedelta(milliseconds=1)
+
+
 def ts_ms_of(local_time: str) -> int:
-    """UTC epoch milliseconds of an ISO local time with its offset: a vote's ``ts_ms``."""
-    return round(datetime.fromisoformat(local_time).timestamp() * 1000)
+    """UTC epoch milliseconds of an ISO local time with its offset: a vote's ``ts_ms``.
+
+    ``round(timestamp() * 1000)`` without the float seconds in between: the same number for every
+    time to the millisecond (what the store records), twice as fast for verify's year of votes.
+    """
+    return round((datetime.fromisoformat(local_time) - _EPOCH) / _MS)
 
 
 # Each derived column and how it follows from the hashed local_time: the one definition the
@@ -86,27 +94,33 @@ def ts_ms_of(local_time: str) -> int:
 DERIVATIONS: dict[str, Callable[[str], Any]] = {"local_date": local_date_of, "ts_ms": ts_ms_of}
 
 
-def _row_encoder(tag: str, hashed: Sequence[str], ints: frozenset[str], optional: frozenset[str]):
-    """A function from a row (a tuple, hashed fields first) to its canonical text, or None when a value
-    is not of its declared type (the caller then takes :func:`encode_values`). Built once per kind from
-    its declaration: one f-string is about twice as fast as :func:`encode_values` on a year of rows."""
-    checks, parts = [], []
-    for i, name in enumerate(hashed):
-        if name in ints:
-            checks.append(f"(type(r[{i}]) is not int" + (f" and r[{i}] is not None)" if name in optional else ")"))
-            parts.append(f'{{"null" if r[{i}] is None else r[{i}]}}' if name in optional else f"{{r[{i}]}}")
-        else:  # _quote raises TypeError on anything but a str: the slow path decides then
-            parts.append(f'{{"null" if r[{i}] is None else q(r[{i}])}}' if name in optional else f"{{q(r[{i}])}}")
-    source = ("def encode(r):\n"
-              f"    if {' or '.join(checks) or 'False'}:\n"
-              "        return None\n"
-              "    try:\n"
-              f"        return f'[\"{tag}\",{','.join(parts)}]'\n"
-              "    except TypeError:\n"
-              "        return None\n")
-    scope: dict[str, Any] = {"q": _quote}
-    exec(compile(source, f"<canonical encoder {tag}>", "exec"), scope)  # noqa: S102 — text built from the declaration only
-    return scope["encode"]
+_NONE = type(None)
+
+
+def _field_of_page(values: Sequence[Any], is_int: bool, optional: bool) -> tuple[str, Sequence[Any] | None]:
+    """One hashed field over a page of rows: ``(its place in a %-template, the values to put there)``,
+    so that ``template % row`` is the canonical encoding. A field with one value on the whole page (the
+    kiosk, the questionnaire, often the counter) is written into the template itself (values None).
+
+    TypeError when a value is not of the field's declared type: the caller then encodes row by row
+    with :func:`encode_values`, which takes anything (a tampered row must still get the exact hash).
+    """
+    if is_int:
+        if not set(map(type, values)) <= ({int, _NONE} if optional else {int}):
+            raise TypeError("not an integer")
+    elif not optional:
+        # json.dumps (ensure_ascii=False) escapes only '"', '\\' and control characters, none of them
+        # printable: text without them is written as is. (join raises TypeError on anything but a str.)
+        text = "".join(values)
+        if '"' in text or "\\" in text or not text.isprintable():
+            return "%s", list(map(_quote, values))
+    first = values[0]
+    if values.count(first) == len(values):
+        return encode_values([first], "")[4:-1].decode("utf-8").replace("%", "%%"), None
+    if optional:  # few distinct values (mostly null): each encoded once
+        encoded = {v: ("null" if v is None else v if is_int else _quote(v)) for v in set(values)}
+        return "%s", list(map(encoded.__getitem__, values))
+    return ("%s" if is_int else '"%s"'), values  # no call per value
 
 
 @dataclass(frozen=True)
@@ -122,11 +136,10 @@ class ChainKind:
     ints: frozenset[str]             # hashed fields that are JSON integers (the rest are strings)
     optional: frozenset[str]         # hashed fields that may be null
     derived: tuple[str, ...]         # stored columns recomputed from local_time (:data:`DERIVATIONS`)
-    _fast: Callable = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
+        # The verifier reads seq, uuid and prev_hash by position.
         assert self.hashed[0] == "seq" and self.hashed[1] == "uuid" and self.hashed[-1] == "prev_hash"
-        object.__setattr__(self, "_fast", _row_encoder(self.tag, self.hashed, self.ints, self.optional))
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -142,14 +155,30 @@ class ChainKind:
         return hashlib.sha256(self.encode(row)).hexdigest()
 
     def hash_values(self, values: Sequence[Any]) -> str:
-        """The hash of the hashed fields given as a list in :attr:`hashed` order (the record path's)."""
-        return self.hash_row(values)
+        """The hash of the hashed fields given as a sequence in :attr:`hashed` order (the record path's)."""
+        return hashlib.sha256(encode_values(values[:len(self.hashed)], self.tag)).hexdigest()
 
-    def hash_row(self, row: Sequence[Any]) -> str:
-        """The hash of a row given as a sequence whose first values are the hashed fields, in order."""
-        text = self._fast(row)
-        data = text.encode("utf-8") if text is not None else encode_values(row[:len(self.hashed)], self.tag)
-        return hashlib.sha256(data).hexdigest()
+    def hash_rows(self, rows: Sequence[Sequence[Any]]) -> list[str]:
+        """The hash of each row of a page (sequences whose first values are the hashed fields, in order).
+
+        The same bytes as :meth:`hash_values` row by row (a property test holds them equal), made a
+        field at a time over the whole page so the loops run in C: verify re-hashes years of rows.
+        """
+        return self._hash_columns(list(zip(*rows)), rows) if rows else []
+
+    def _hash_columns(self, columns: Sequence[Sequence[Any]], rows: Sequence[Sequence[Any]]) -> list[str]:
+        """:meth:`hash_rows` of a page already turned into columns (``columns``), which the verifier shares."""
+        try:
+            fields = [_field_of_page(values, name in self.ints, name in self.optional)
+                      for name, values in zip(self.hashed, columns)]
+        except TypeError:  # a value not of its field's type (a tampered row): the exact, slow way
+            return [self.hash_values(row) for row in rows]
+        template = f'["{self.tag}",' + ",".join(place for place, _ in fields) + "]"
+        varying = [values for _, values in fields if values is not None]
+        sha256 = hashlib.sha256
+        if not varying:  # one row, or rows all alike
+            return [sha256((template % ()).encode("utf-8")).hexdigest()] * len(rows)
+        return [sha256(t.encode("utf-8")).hexdigest() for t in map(template.__mod__, zip(*varying))]
 
 
 VOTES = ChainKind("votes", "vote", "a", "phiếu", "v1", HASHED_FIELDS, frozenset({"seq", "box_seq"}),
@@ -322,23 +351,23 @@ class ChainVerifier:
         """Check a page of rows following the rows already checked; the first break, or None."""
         if not rows:
             return None
-        h, p = self._hash_i, self._prev_i
-        hashes = [r[h] for r in rows]
-        ok = (rows[0][0] == self.prev_seq + 1 and rows[-1][0] - rows[0][0] == len(rows) - 1  # seq is the key: unique
-              and rows[0][p] == self.prev_hash and [r[p] for r in rows[1:]] == hashes[:-1]
-              and list(map(self.kind.hash_row, rows)) == hashes
-              and all(self._derived_ok(r) for r in rows))
+        columns = list(zip(*rows))
+        seqs, prevs, hashes = columns[0], columns[self._prev_i], columns[self._hash_i]
+        ok = (seqs[0] == self.prev_seq + 1 and seqs[-1] - seqs[0] == len(rows) - 1  # seq is the key: unique
+              and prevs[0] == self.prev_hash and prevs[1:] == hashes[:-1]
+              and self.kind._hash_columns(columns, rows) == list(hashes)
+              and all(self._derived_ok(columns[i], derive, columns[self._time_i]) for i, _, derive in self._derived))
         if not ok:
             return self._first_break(rows)
-        self.prev_seq, self.prev_hash = rows[-1][0], hashes[-1]
+        self.prev_seq, self.prev_hash = seqs[-1], hashes[-1]
         self.count += len(rows)
         return None
 
-    def _derived_ok(self, row: Sequence[Any]) -> bool:
-        t = row[self._time_i]
+    @staticmethod
+    def _derived_ok(stored: Sequence[Any], derive: Callable[[str], Any], times: Sequence[Any]) -> bool:
         try:
-            return all(row[i] == derive(t) for i, _, derive in self._derived)
-        except (TypeError, ValueError):
+            return list(map(derive, times)) == list(stored)
+        except (TypeError, ValueError):  # a local_time that is not a time: the row-by-row walk names it
             return False
 
     def _first_break(self, rows: Sequence[Sequence[Any]]) -> ChainBreak | None:
@@ -351,7 +380,7 @@ class ChainVerifier:
                 return goes_back(kind, self.prev_seq, seq, uuid)
             if row[self._prev_i] != self.prev_hash:
                 return broken_link(kind, seq, uuid)
-            if kind.hash_row(row) != row[self._hash_i]:
+            if kind.hash_values(row) != row[self._hash_i]:
                 return edited(kind, seq, uuid)
             if self._derived:
                 wrong = wrong_derived(dict(zip(kind.columns, row)), kind.derived)
@@ -366,7 +395,7 @@ class ChainVerifier:
 
 def edit_issue(kind: ChainKind, row: Mapping[str, Any]) -> tuple[str, str] | None:
     """The ``edited`` issue when a received row's hash does not match its fields, else None."""
-    if kind.hash_row([row[f] for f in kind.hashed]) == row["hash"]:
+    if kind.hash_values([row[f] for f in kind.hashed]) == row["hash"]:
         return None
     return ("edited", f"{kind.noun} {row['seq']}'s hash does not match its fields: it was edited on the device")
 

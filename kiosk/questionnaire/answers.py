@@ -25,6 +25,7 @@ import hashlib
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
+from operator import itemgetter
 from datetime import date, datetime
 from typing import Any, Iterable, Iterator
 
@@ -405,26 +406,23 @@ class AnswerStore:
 # --- verification -----------------------------------------------------------------------------
 
 _HEADER = ("questionnaire_id", "version", "definition_hash", "channel", "counter_id", "kiosk_id")
-# The chain walk reads the chain's columns and, after them, what the replaced marks are checked with.
-_WALK = (*ANSWERS.columns, "replaces", "replaced")
-_REPLACES, _REPLACED = len(ANSWERS.columns), len(ANSWERS.columns) + 1
-# The first answer whose response or definition does not agree with it, in one SQL pass: the join runs
-# in SQLite, not row by row in Python.
-_RELATIONS_SQL = (
-    f"SELECT a.seq, a.uuid, a.response_uuid, r.uuid IS NULL, {', '.join(f'r.{c} IS NOT a.{c}' for c in _HEADER)}, "
-    "r.started_at, r.local_date, a.questionnaire_id, a.version FROM q_answers a "
-    "LEFT JOIN q_responses r ON r.uuid = a.response_uuid "
-    "LEFT JOIN q_definitions d ON d.questionnaire_id = a.questionnaire_id AND d.version = a.version "
-    f"WHERE r.uuid IS NULL OR {' OR '.join(f'r.{c} IS NOT a.{c}' for c in _HEADER)} "
-    "OR r.started_at IS NULL OR r.local_date IS NOT substr(r.started_at, 1, 10) "
-    "OR d.definition_hash IS NOT a.definition_hash ORDER BY a.seq LIMIT 1")
+# Whether an answer disagrees with its response (missing, edited, its local_date not the day it started)
+# or with the stored definition: a flag computed in SQLite beside each row the chain walk reads.
+_DISAGREES = ("(r.uuid IS NULL OR " + " OR ".join(f"r.{c} IS NOT a.{c}" for c in _HEADER)
+              + " OR r.started_at IS NULL OR r.local_date IS NOT substr(r.started_at, 1, 10)"
+              " OR d.definition_hash IS NOT a.definition_hash)")
+_JOINS = ("FROM q_answers a LEFT JOIN q_responses r ON r.uuid = a.response_uuid "
+          "LEFT JOIN q_definitions d ON d.questionnaire_id = a.questionnaire_id AND d.version = a.version")
+# The chain's columns, then what the replaced marks are checked with, then the flag.
+_WALK_SQL = (f"SELECT {', '.join('a.' + c for c in (*ANSWERS.columns, 'replaces', 'replaced'))}, {_DISAGREES} "
+             f"{_JOINS} WHERE a.seq > ? ORDER BY a.seq LIMIT ?")
+_REPLACES, _REPLACED, _DISAGREES_AT = len(ANSWERS.columns), len(ANSWERS.columns) + 1, len(ANSWERS.columns) + 2
 
 
 def _answer_pages(store: VoteStore, batch: int = 10_000) -> Iterator[list[tuple]]:
-    sql = f"SELECT {', '.join(_WALK)} FROM q_answers WHERE seq > ? ORDER BY seq LIMIT ?"
     after = 0
     while True:
-        rows = store.query(sql, (after, batch))
+        rows = store.query(_WALK_SQL, (after, batch))
         if rows:
             yield rows
         if len(rows) < batch:
@@ -432,13 +430,11 @@ def _answer_pages(store: VoteStore, batch: int = 10_000) -> Iterator[list[tuple]
         after = rows[-1][0]
 
 
-def _relation_break(store: VoteStore) -> ChainBreak | None:
-    """The first answer whose response is missing or edited, or whose stored definition is not the
-    one it was given under; None when every answer agrees with both."""
-    rows = store.query(_RELATIONS_SQL)
-    if not rows:
-        return None
-    seq, uid, rid, missing, *differ_flags, started, day, qid, version = rows[0]
+def _relation_break(store: VoteStore, seq: int) -> ChainBreak:
+    """How answer ``seq`` (flagged by the walk) disagrees with its response or its stored definition."""
+    (uid, rid, missing, *differ_flags, started, day, qid, version), = store.query(
+        f"SELECT a.uuid, a.response_uuid, r.uuid IS NULL, {', '.join(f'r.{c} IS NOT a.{c}' for c in _HEADER)}, "
+        f"r.started_at, r.local_date, a.questionnaire_id, a.version {_JOINS} WHERE a.seq = ?", (seq,))
     if missing:
         return at_row(ANSWERS, seq, uid, f"its response {rid} is missing (deleted?)",
                       f"thiếu lượt trả lời {rid} của nó (đã bị xoá?)")
@@ -478,19 +474,22 @@ def verify_answers(store: VoteStore) -> ChainBreak | None:
                                                 "(the definition was edited)",
                           f"bản định nghĩa {qid} v{version} đang lưu không khớp với mã băm của nó "
                           "(bản định nghĩa đã bị sửa)")
-    related = _relation_break(store)
     verifier = ChainVerifier(ANSWERS)
     replaced: dict[str, int] = {}
     replaces: dict[str, int] = {}
     for page in _answer_pages(store):
         brk = verifier.check_rows(page)
-        if brk is not None or (related is not None and related.seq <= verifier.prev_seq):
-            # At one seq a break in the chain is named before a disagreement with the response.
-            return brk if brk is not None and (related is None or brk.seq <= related.seq) else related
-        replaced.update((r[1], r[0]) for r in page if r[_REPLACED])
-        replaces.update((r[_REPLACES], r[0]) for r in page if r[_REPLACES] is not None)
-    if related is not None:
-        return related
+        flags = list(map(itemgetter(_DISAGREES_AT), page))  # the loops over a page's column run in C
+        if 1 in flags:
+            disagrees = page[flags.index(1)][0]
+            if brk is None or disagrees < brk.seq:  # at one seq, a break in the chain is named first
+                return _relation_break(store, disagrees)
+        if brk is not None:
+            return brk
+        if 1 in map(itemgetter(_REPLACED), page):
+            replaced.update((r[1], r[0]) for r in page if r[_REPLACED])
+        if set(map(itemgetter(_REPLACES), page)) != {None}:
+            replaces.update((r[_REPLACES], r[0]) for r in page if r[_REPLACES] is not None)
     for uid, seq in replaced.items():
         if uid not in replaces:
             return at_row(ANSWERS, seq, uid, "marked replaced, but no later answer replaces it (the mark was edited)",
