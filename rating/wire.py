@@ -51,7 +51,7 @@ WIRE_FIELDS = ("seq", "uuid", "kiosk_id", "counter_id", "officer", "level", "sca
 REASON_FIELDS = ("vote_uuid", "element", "recorded_at")
 BATCH_FIELDS = ("kiosk_id", "counters", "votes", "reasons", "status", "questionnaires")
 # The questionnaire rows that travel (protocol 1.2), with the kiosk store's column names. The kiosk's
-# questionnaire outbox reads exactly these columns; an answer's are its hashed fields and the hash.
+# outbox reads exactly these columns; an answer's are its hashed fields and the hash.
 Q_DEFINITION_FIELDS = ("questionnaire_id", "version", "definition_hash", "definition")
 Q_RESPONSE_FIELDS = ("uuid", "kiosk_id", "questionnaire_id", "version", "definition_hash", "channel", "counter_id",
                      "started_at", "local_date", "finished_at")

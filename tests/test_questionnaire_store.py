@@ -274,13 +274,15 @@ def test_the_active_questionnaire_is_the_stored_definition(store, centre):
 
 
 def test_the_outbox_hands_out_each_row_until_acknowledged_and_never_again(store, answers, centre):
-    from kiosk.questionnaire import outbox
+    from kiosk import outbox
+    from rating.wire import Q_ANSWER_FIELDS
     rid = answer_three(answers, centre)
-    waiting = outbox.pending_answers(store, 10)
-    assert [a["seq"] for a in waiting] == [1, 2, 3] and set(waiting[0]) == set(outbox.ANSWER_WIRE_FIELDS)
-    assert outbox.count_pending(store) == {"definitions": 1, "responses": 1, "answers": 3}
-    outbox.mark_synced(store, definitions=[centre.key], responses=[rid], answers=[waiting[0]["uuid"]], at=T0)
-    assert [a["seq"] for a in outbox.pending_answers(store, 10)] == [2, 3]
-    assert outbox.pending_responses(store, 10) == [] and outbox.pending_definitions(store) == []
+    waiting = outbox.waiting(store, outbox.ANSWERS, 10)
+    assert [a["seq"] for a in waiting] == [1, 2, 3] and set(waiting[0]) == set(Q_ANSWER_FIELDS)
+    assert outbox.count_waiting(store) == {"votes": 0, "reasons": 0, "definitions": 1, "responses": 1, "answers": 3}
+    outbox.mark_synced(store, {outbox.DEFINITIONS: [centre.key], outbox.RESPONSES: [rid],
+                               outbox.ANSWERS: [waiting[0]["uuid"]]}, at=T0)
+    assert [a["seq"] for a in outbox.waiting(store, outbox.ANSWERS, 10)] == [2, 3]
+    assert outbox.waiting(store, outbox.RESPONSES, 10) == [] and outbox.waiting(store, outbox.DEFINITIONS, 10) == []
     answers.finish_response(rid)  # the finish time has not been sent yet
-    assert [r["uuid"] for r in outbox.pending_responses(store, 10)] == [rid]
+    assert [r["uuid"] for r in outbox.waiting(store, outbox.RESPONSES, 10)] == [rid]
