@@ -60,6 +60,24 @@ def test_only_the_answers_the_receipt_lists_are_marked_synced(scripted):
         assert not result.complete and "acknowledged" in result.error
 
 
+def test_only_the_responses_the_receipt_lists_are_marked_synced(scripted):
+    # Every answer and definition acknowledged, but only the first response: the others stay waiting.
+    listed = []
+
+    def script(batch, headers):
+        responses = batch.get("questionnaires", {}).get("responses", [])
+        listed[:] = listed or [r["uuid"] for r in responses[:1]]
+        return 200, q_receipt(batch, responses=[r["uuid"] for r in responses if r["uuid"] in listed]), {}
+
+    server, config = scripted(script)
+    with VoteStore.from_config(config) as store:
+        answer_responses(store, 2)
+        client(config, store).run()
+        synced = [u for (u,) in store.query("SELECT uuid FROM q_responses WHERE sync_state = 'synced'")]
+        assert len(listed) == 1 and synced == listed
+        assert q_waiting(store)["responses"] == 1 and q_waiting(store)["answers"] == 0
+
+
 def test_a_receipt_from_a_service_without_questionnaires_marks_nothing_and_stops(scripted):
     def script(batch, headers):
         answer = q_receipt(batch)
