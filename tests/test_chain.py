@@ -124,3 +124,25 @@ def test_new_uuids_are_version_4_in_canonical_form():
         u = new_uuid()
         parsed = uuid.UUID(u)
         assert str(parsed) == u and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+
+
+def test_the_service_words_receipt_issues_as_it_always_has_for_votes_and_answers():
+    # The texts in a receipt's chain issues are part of the sync contract (docs/sync-protocol.md): one
+    # kind-generic definition now makes them, and a kiosk of the previous release reads the same words.
+    from rating import wire
+    vote = {**EXAMPLE, "seq": 5, "prev_hash": "a" * 64, "hash": "b" * 64}
+    assert wire.edit_issue(vote) == ("edited", "vote 5's hash does not match its fields: it was edited on the device")
+    assert wire.edit_issue({**vote, "hash": chain.VOTES.hash(vote)}) is None
+    assert wire.link_issue(vote, {"hash": "c" * 64}) == (
+        "break", "prev_hash of vote 5 does not match the hash of vote 4: vote 4 was replaced, "
+                 "or votes between were removed")
+    assert wire.link_issue(vote, {"hash": "a" * 64}) is None
+    assert wire.gap_detail(3, 4) == "vote(s) 3-4 missing: deleted on the device, or not sent yet"
+    assert wire.gap_detail(3, 3) == "vote(s) 3 missing: deleted on the device, or not sent yet"
+    answer = {**dict.fromkeys(chain.ANSWERS.hashed), "seq": 2, "prev_hash": "a" * 64, "hash": "b" * 64}
+    assert wire.q_edit_issue(answer) == ("edited", "answer 2's hash does not match its fields: "
+                                                   "it was edited on the device")
+    assert wire.q_link_issue(answer, {"hash": "c" * 64}) == (
+        "break", "prev_hash of answer 2 does not match the hash of answer 1: answer 1 was replaced, "
+                 "or answers between were removed")
+    assert wire.q_link_issue({**answer, "seq": 1, "prev_hash": chain.GENESIS_HASH}, None) is None

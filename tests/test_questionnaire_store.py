@@ -186,6 +186,22 @@ def test_verify_names_an_answer_edited_with_plain_sqlite(config_path, config, ce
     assert "chuỗi băm phiếu: hợp lệ (0 phiếu)" in result.stdout
 
 
+def test_verify_prints_an_edited_answer_exactly_as_docs_questionnaire_shows_it(config_path, config, centre):
+    from pathlib import Path
+    with VoteStore.from_config(config) as s:
+        answer_three(AnswerStore(s), centre)
+        uuid2 = s.query("SELECT uuid FROM q_answers WHERE seq = 2")[0][0]
+    raw = sqlite3.connect(config.db_path)
+    raw.execute("UPDATE q_answers SET choice = 'RHL' WHERE seq = 2")
+    raw.commit()
+    raw.close()
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "questionnaire.md").read_text(encoding="utf-8")
+    lines = doc.splitlines()
+    i = next(i for i, line in enumerate(lines) if line.startswith("chuỗi băm câu trả lời: HỎNG"))
+    documented = "\n".join(lines[i:i + 2]).replace("0c6d…", uuid2)  # the doc shortens the uuid
+    assert documented in run_cli("verify", config=config_path).stdout
+
+
 def test_verify_names_the_gap_left_by_an_answer_deleted_with_plain_sqlite(config_path, config, centre):
     with VoteStore.from_config(config) as s:
         answer_three(AnswerStore(s), centre)
