@@ -146,3 +146,34 @@ def test_the_service_words_receipt_issues_as_it_always_has_for_votes_and_answers
         "break", "prev_hash of answer 2 does not match the hash of answer 1: answer 1 was replaced, "
                  "or answers between were removed")
     assert wire.q_link_issue({**answer, "seq": 1, "prev_hash": chain.GENESIS_HASH}, None) is None
+
+
+def test_a_broken_link_at_the_first_vote_of_a_page_is_named_like_any_other(store, ten_votes):
+    # verify reads the chain a page at a time: the link into a page is checked as the links inside it.
+    # The last vote, its hash recomputed: no later link shows the edit, only its own.
+    rows = store.query(f"SELECT {', '.join(chain.VOTES.columns)} FROM votes ORDER BY seq")
+    last = dict(zip(chain.VOTES.columns, rows[-1]))
+    last["prev_hash"] = "f" * 64
+    last["hash"] = chain.VOTES.hash(last)
+    verifier = chain.ChainVerifier(chain.VOTES)
+    assert verifier.check_rows(rows[:-1]) is None
+    brk = verifier.check_rows([tuple(last[c] for c in chain.VOTES.columns)])
+    assert brk is not None and brk.seq == 10 and "prev_hash" in brk.reason
+
+
+def test_a_vote_deleted_before_a_page_is_named_even_when_the_next_link_was_rewritten(store, ten_votes):
+    rows = store.query(f"SELECT {', '.join(chain.VOTES.columns)} FROM votes ORDER BY seq")
+    last = dict(zip(chain.VOTES.columns, rows[-1]))
+    last["prev_hash"] = rows[7][12]               # vote 9 deleted, vote 10 linked to vote 8 and re-hashed
+    last["hash"] = chain.VOTES.hash(last)
+    verifier = chain.ChainVerifier(chain.VOTES)
+    assert verifier.check_rows(rows[:8]) is None
+    brk = verifier.check_rows([tuple(last[c] for c in chain.VOTES.columns)])
+    assert brk is not None and brk.seq == 10 and "9 missing" in brk.reason
+
+
+def test_a_first_vote_that_does_not_follow_the_genesis_hash_breaks_the_chain(store, ten_votes):
+    first = {**ten_votes[0].as_dict(), "prev_hash": "f" * 64}
+    _tamper(store, "UPDATE votes SET prev_hash = ?, hash = ? WHERE seq = 1", "f" * 64, chain.VOTES.hash(first))
+    brk = store.verify_chain()
+    assert brk is not None and brk.seq == 1 and "prev_hash" in brk.reason
