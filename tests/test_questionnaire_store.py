@@ -202,6 +202,18 @@ def test_verify_prints_an_edited_answer_exactly_as_docs_questionnaire_shows_it(c
     assert documented in run_cli("verify", config=config_path).stdout
 
 
+def test_an_edited_answer_whose_response_was_edited_too_is_named_as_edited(store, answers, centre):
+    # At one answer, the chain's own finding comes before a disagreement with its response.
+    rid = answer_three(answers, centre)
+    raw = sqlite3.connect(store.path)
+    raw.execute("UPDATE q_answers SET choice = 'KHL' WHERE seq = 1")
+    raw.execute("UPDATE q_responses SET channel = 'paper' WHERE uuid = ?", (rid,))
+    raw.commit()
+    raw.close()
+    brk = verify_answers(store)
+    assert brk is not None and brk.seq == 1 and "the answer was edited" in brk.reason
+
+
 def test_verify_names_the_gap_left_by_an_answer_deleted_with_plain_sqlite(config_path, config, centre):
     with VoteStore.from_config(config) as s:
         answer_three(AnswerStore(s), centre)
