@@ -30,8 +30,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Mapping, Sequence
+from datetime import datetime
+from itertools import repeat
+from operator import itemgetter, methodcaller, mul
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 GENESIS_HASH = "0" * 64
 
@@ -71,27 +73,35 @@ def encode_values(values: Sequence[Any], tag: str) -> bytes:
     return (",".join(parts) + "]").encode("utf-8")
 
 
+# Each derived column and how it follows from the hashed local_time, over a page of times at once
+# (the loops run in C: verify derives both columns of every vote of every year). The record path and
+# the verifier both use these, one value or a page at a time.
+_DAY = itemgetter(slice(0, 10))
+_HEXDIGEST = methodcaller("hexdigest")
+
+
+def local_dates(local_times: Iterable[str]) -> list[str]:
+    """The local day (``YYYY-MM-DD``) of each ISO local time: the ``local_date`` of votes and answers."""
+    return list(map(_DAY, local_times))
+
+
+def ts_ms_list(local_times: Iterable[str]) -> list[int]:
+    """``round(datetime.fromisoformat(t).timestamp() * 1000)`` of each ISO local time with its offset
+    (UTC epoch milliseconds): a vote's ``ts_ms``."""
+    return list(map(round, map(mul, map(datetime.timestamp, map(datetime.fromisoformat, local_times)), repeat(1000))))
+
+
 def local_date_of(local_time: str) -> str:
-    """The local day (``YYYY-MM-DD``) of an ISO local time: the ``local_date`` of votes and answers."""
-    return local_time[:10]
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MS = timedelta(milliseconds=1)
+    """The local day of one ISO local time (:func:`local_dates`)."""
+    return local_dates([local_time])[0]
 
 
 def ts_ms_of(local_time: str) -> int:
-    """UTC epoch milliseconds of an ISO local time with its offset: a vote's ``ts_ms``.
-
-    ``round(timestamp() * 1000)`` without the float seconds in between: the same number for every
-    time to the millisecond (what the store records), twice as fast for verify's year of votes.
-    """
-    return round((datetime.fromisoformat(local_time) - _EPOCH) / _MS)
+    """The ``ts_ms`` of one ISO local time (:func:`ts_ms_list`)."""
+    return ts_ms_list([local_time])[0]
 
 
-# Each derived column and how it follows from the hashed local_time: the one definition the
-# record path writes and the verifier checks.
-DERIVATIONS: dict[str, Callable[[str], Any]] = {"local_date": local_date_of, "ts_ms": ts_ms_of}
+DERIVATIONS: dict[str, Callable[[Iterable[str]], list]] = {"local_date": local_dates, "ts_ms": ts_ms_list}
 
 
 _NONE = type(None)
@@ -105,6 +115,9 @@ def _field_of_page(values: Sequence[Any], is_int: bool, optional: bool) -> tuple
     TypeError when a value is not of the field's declared type: the caller then encodes row by row
     with :func:`encode_values`, which takes anything (a tampered row must still get the exact hash).
     """
+    first = values[0]
+    if values.count(first) == len(values):  # (encode_values takes any type, as the slow path does)
+        return encode_values([first], "")[4:-1].decode("utf-8").replace("%", "%%"), None
     if is_int:
         if not set(map(type, values)) <= ({int, _NONE} if optional else {int}):
             raise TypeError("not an integer")
@@ -114,13 +127,11 @@ def _field_of_page(values: Sequence[Any], is_int: bool, optional: bool) -> tuple
         text = "".join(values)
         if '"' in text or "\\" in text or not text.isprintable():
             return "%s", list(map(_quote, values))
-    first = values[0]
-    if values.count(first) == len(values):
-        return encode_values([first], "")[4:-1].decode("utf-8").replace("%", "%%"), None
+        return '"%s"', values  # the common case: no call per value
     if optional:  # few distinct values (mostly null): each encoded once
         encoded = {v: ("null" if v is None else v if is_int else _quote(v)) for v in set(values)}
         return "%s", list(map(encoded.__getitem__, values))
-    return ("%s" if is_int else '"%s"'), values  # no call per value
+    return "%s", values
 
 
 @dataclass(frozen=True)
@@ -178,7 +189,7 @@ class ChainKind:
         sha256 = hashlib.sha256
         if not varying:  # one row, or rows all alike
             return [sha256((template % ()).encode("utf-8")).hexdigest()] * len(rows)
-        return [sha256(t.encode("utf-8")).hexdigest() for t in map(template.__mod__, zip(*varying))]
+        return list(map(_HEXDIGEST, map(sha256, map(str.encode, map(template.__mod__, zip(*varying))))))
 
 
 VOTES = ChainKind("votes", "vote", "a", "phiếu", "v1", HASHED_FIELDS, frozenset({"seq", "box_seq"}),
@@ -257,8 +268,8 @@ def wrong_derived(row: Mapping[str, Any], columns: Sequence[str]) -> tuple[str, 
     local_time = row["local_time"]
     for column in columns:
         try:
-            expected = DERIVATIONS[column](local_time)
-        except (TypeError, ValueError):
+            expected = DERIVATIONS[column]([local_time])[0]
+        except (TypeError, ValueError, OverflowError, OSError):
             expected = None  # a local_time that is not a time: nothing stored can match it
         if row[column] != expected or expected is None:
             return column, row[column], expected
@@ -347,11 +358,13 @@ class ChainVerifier:
         self._derived = [(n + 1 + i, c, DERIVATIONS[c]) for i, c in enumerate(kind.derived)] if derived else []
         self._time_i = kind.hashed.index("local_time")
 
-    def check_rows(self, rows: Sequence[Sequence[Any]]) -> ChainBreak | None:
-        """Check a page of rows following the rows already checked; the first break, or None."""
+    def check_rows(self, rows: Sequence[Sequence[Any]], columns: Sequence[Sequence[Any]] | None = None
+                   ) -> ChainBreak | None:
+        """Check a page of rows following the rows already checked; the first break, or None.
+        ``columns``: the page already turned into columns (``list(zip(*rows))``), when the caller has it."""
         if not rows:
             return None
-        columns = list(zip(*rows))
+        columns = columns if columns is not None else list(zip(*rows))
         seqs, prevs, hashes = columns[0], columns[self._prev_i], columns[self._hash_i]
         ok = (seqs[0] == self.prev_seq + 1 and seqs[-1] - seqs[0] == len(rows) - 1  # seq is the key: unique
               and prevs[0] == self.prev_hash and prevs[1:] == hashes[:-1]
@@ -364,10 +377,10 @@ class ChainVerifier:
         return None
 
     @staticmethod
-    def _derived_ok(stored: Sequence[Any], derive: Callable[[str], Any], times: Sequence[Any]) -> bool:
+    def _derived_ok(stored: Sequence[Any], derive: Callable[[Sequence[str]], list], times: Sequence[Any]) -> bool:
         try:
-            return list(map(derive, times)) == list(stored)
-        except (TypeError, ValueError):  # a local_time that is not a time: the row-by-row walk names it
+            return derive(times) == list(stored)
+        except (TypeError, ValueError, OverflowError, OSError):  # not a time: the row-by-row walk names it
             return False
 
     def _first_break(self, rows: Sequence[Sequence[Any]]) -> ChainBreak | None:

@@ -25,9 +25,8 @@ import hashlib
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
-from operator import itemgetter
 from datetime import date, datetime
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 from .. import chainhead
 from rating.chain import ANSWERS, ChainBreak, ChainVerifier, at_row, local_date_of
@@ -406,17 +405,12 @@ class AnswerStore:
 # --- verification -----------------------------------------------------------------------------
 
 _HEADER = ("questionnaire_id", "version", "definition_hash", "channel", "counter_id", "kiosk_id")
-# Whether an answer disagrees with its response (missing, edited, its local_date not the day it started)
-# or with the stored definition: a flag computed in SQLite beside each row the chain walk reads.
-_DISAGREES = ("(r.uuid IS NULL OR " + " OR ".join(f"r.{c} IS NOT a.{c}" for c in _HEADER)
-              + " OR r.started_at IS NULL OR r.local_date IS NOT substr(r.started_at, 1, 10)"
-              " OR d.definition_hash IS NOT a.definition_hash)")
 _JOINS = ("FROM q_answers a LEFT JOIN q_responses r ON r.uuid = a.response_uuid "
           "LEFT JOIN q_definitions d ON d.questionnaire_id = a.questionnaire_id AND d.version = a.version")
-# The chain's columns, then what the replaced marks are checked with, then the flag.
-_WALK_SQL = (f"SELECT {', '.join('a.' + c for c in (*ANSWERS.columns, 'replaces', 'replaced'))}, {_DISAGREES} "
-             f"{_JOINS} WHERE a.seq > ? ORDER BY a.seq LIMIT ?")
-_REPLACES, _REPLACED, _DISAGREES_AT = len(ANSWERS.columns), len(ANSWERS.columns) + 1, len(ANSWERS.columns) + 2
+# The chain's columns, then what the replaced marks are checked with.
+_WALK = (*ANSWERS.columns, "replaces", "replaced")
+_WALK_SQL = f"SELECT {', '.join(_WALK)} FROM q_answers WHERE seq > ? ORDER BY seq LIMIT ?"
+_AT = {c: i for i, c in enumerate(_WALK)}
 
 
 def _answer_pages(store: VoteStore, batch: int = 10_000) -> Iterator[list[tuple]]:
@@ -428,6 +422,45 @@ def _answer_pages(store: VoteStore, batch: int = 10_000) -> Iterator[list[tuple]
         if len(rows) < batch:
             return
         after = rows[-1][0]
+
+
+class _Relations:
+    """Whether the answers of a page agree with their responses and with the stored definitions.
+
+    Each response is read once for a page (a page's answers belong to a few hundred responses), not
+    joined once per answer; the comparisons then run a column at a time.
+    """
+
+    def __init__(self, store: VoteStore):
+        self.store = store
+        self.definitions = {(q, v): h for q, v, h in
+                            store.query("SELECT questionnaire_id, version, definition_hash FROM q_definitions")}
+
+    def first_disagreeing(self, page: Sequence[tuple], columns: Sequence[Sequence[Any]]) -> int | None:
+        """The ``seq`` of the page's first answer that disagrees with its response or definition, or None."""
+        rids = columns[_AT["response_uuid"]]
+        held: dict[str, dict[str, Any]] = {c: {} for c in _HEADER}  # field -> response uuid -> value
+        wanted = sorted(set(rids))
+        for i in range(0, len(wanted), 500):  # bounded by SQLite's number of parameters
+            chunk = wanted[i:i + 500]
+            for uid, *header, started, day in self.store.query(
+                    f"SELECT uuid, {', '.join(_HEADER)}, started_at, local_date FROM q_responses "
+                    f"WHERE uuid IN ({', '.join('?' * len(chunk))})", chunk):
+                # A response whose local_date is not the day it started disagrees with every answer.
+                if started is not None and day == local_date_of(started):
+                    for c, value in zip(_HEADER, header):
+                        held[c][uid] = value
+        missing = [u for u in wanted if u not in held["questionnaire_id"]]
+        definitions = list(map(self.definitions.get, zip(columns[_AT["questionnaire_id"]], columns[_AT["version"]])))
+        if not missing and definitions == list(columns[_AT["definition_hash"]]) and all(
+                list(map(held[c].get, rids)) == list(columns[_AT[c]]) for c in _HEADER):
+            return None
+        for row, definition in zip(page, definitions):  # the first one, named row by row
+            rid = row[_AT["response_uuid"]]
+            if rid in missing or definition != row[_AT["definition_hash"]] or any(
+                    held[c].get(rid) != row[_AT[c]] for c in _HEADER):
+                return row[0]
+        return None  # not reached: a column that differs has a first row that differs
 
 
 def _relation_break(store: VoteStore, seq: int) -> ChainBreak:
@@ -475,21 +508,21 @@ def verify_answers(store: VoteStore) -> ChainBreak | None:
                           f"bản định nghĩa {qid} v{version} đang lưu không khớp với mã băm của nó "
                           "(bản định nghĩa đã bị sửa)")
     verifier = ChainVerifier(ANSWERS)
+    relations = _Relations(store)
     replaced: dict[str, int] = {}
     replaces: dict[str, int] = {}
     for page in _answer_pages(store):
-        brk = verifier.check_rows(page)
-        flags = list(map(itemgetter(_DISAGREES_AT), page))  # the loops over a page's column run in C
-        if 1 in flags:
-            disagrees = page[flags.index(1)][0]
-            if brk is None or disagrees < brk.seq:  # at one seq, a break in the chain is named first
-                return _relation_break(store, disagrees)
+        columns = list(zip(*page))
+        brk = verifier.check_rows(page, columns)
+        disagrees = relations.first_disagreeing(page, columns)
+        if disagrees is not None and (brk is None or disagrees < brk.seq):
+            return _relation_break(store, disagrees)  # at one seq, a break in the chain is named first
         if brk is not None:
             return brk
-        if 1 in map(itemgetter(_REPLACED), page):
-            replaced.update((r[1], r[0]) for r in page if r[_REPLACED])
-        if set(map(itemgetter(_REPLACES), page)) != {None}:
-            replaces.update((r[_REPLACES], r[0]) for r in page if r[_REPLACES] is not None)
+        if 1 in columns[_AT["replaced"]]:
+            replaced.update((r[1], r[0]) for r in page if r[_AT["replaced"]])
+        if set(columns[_AT["replaces"]]) != {None}:
+            replaces.update((r[_AT["replaces"]], r[0]) for r in page if r[_AT["replaces"]] is not None)
     for uid, seq in replaced.items():
         if uid not in replaces:
             return at_row(ANSWERS, seq, uid, "marked replaced, but no later answer replaces it (the mark was edited)",
