@@ -115,13 +115,13 @@ def _field_of_page(values: Sequence[Any], is_int: bool, optional: bool) -> tuple
     TypeError when a value is not of the field's declared type: the caller then encodes row by row
     with :func:`encode_values`, which takes anything (a tampered row must still get the exact hash).
     """
+    if is_int and not set(map(type, values)) <= ({int, _NONE} if optional else {int}):
+        raise TypeError("not an integer")
     first = values[0]
-    if values.count(first) == len(values):  # (encode_values takes any type, as the slow path does)
+    # One value on the whole page: equal and of one type (1 == 1.0 == True, yet each is written apart).
+    if (is_int or first is None or type(first) is str) and values.count(first) == len(values):
         return encode_values([first], "")[4:-1].decode("utf-8").replace("%", "%%"), None
-    if is_int:
-        if not set(map(type, values)) <= ({int, _NONE} if optional else {int}):
-            raise TypeError("not an integer")
-    elif not optional:
+    if not is_int and not optional:
         # json.dumps (ensure_ascii=False) escapes only '"', '\\' and control characters, none of them
         # printable: text without them is written as is. (join raises TypeError on anything but a str.)
         text = "".join(values)

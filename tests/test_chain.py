@@ -177,3 +177,15 @@ def test_a_first_vote_that_does_not_follow_the_genesis_hash_breaks_the_chain(sto
     _tamper(store, "UPDATE votes SET prev_hash = ?, hash = ? WHERE seq = 1", "f" * 64, chain.VOTES.hash(first))
     brk = store.verify_chain()
     assert brk is not None and brk.seq == 1 and "prev_hash" in brk.reason
+
+
+@pytest.mark.parametrize("kind", chain.KINDS, ids=lambda k: k.name)
+@pytest.mark.parametrize("column", [[1, True], [True, 1], [1, 1.0], ["1", 1], [None, 0]])
+def test_values_equal_in_python_but_written_apart_are_not_taken_for_one_value_on_a_page(kind, column):
+    rows = [[f"v{i}" if name not in kind.ints else i for name in kind.hashed] for i in range(2)]
+    for name in kind.hashed:  # every field in turn holds the two values
+        page = [(*row[:kind.hashed.index(name)], value, *row[kind.hashed.index(name) + 1:], "h")
+                for row, value in zip(rows, column)]
+        expected = [hashlib.sha256(chain.reference_encoding(r[:-1], kind.tag)).hexdigest() for r in page]
+        assert kind.hash_rows(page) == expected, name
+
