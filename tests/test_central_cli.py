@@ -79,7 +79,7 @@ def test_serve_runs_on_postgresql_given_as_a_url(tmp_path, postgres_server):
 def test_the_service_never_loads_kivy_pyserial_or_requests_and_the_kiosk_domain_never_loads_django(tmp_path):
     code = (
         "import sys, importlib, pkgutil\n"
-        "import kiosk.outbox, sync.wire\n"
+        "import kiosk.outbox, rating.wire\n"
         "assert not [m for m in sys.modules if m.split('.')[0] in ('django', 'requests')], 'domain loaded too much'\n"
         "from central.app import make_app\n"
         f"make_app({str(tmp_path / 'c.db')!r})\n"
