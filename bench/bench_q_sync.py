@@ -30,7 +30,7 @@ def make_kiosk_rows(folder: Path, kiosks: int, responses: int) -> dict[str, list
     """Each kiosk's questionnaire rows, as its outbox sends them, in batches of the wire's shape
     (made by real kiosk stores, outside the timing)."""
     from kiosk.config import load_config
-    from kiosk.questionnaire import outbox as q_outbox
+    from kiosk import outbox
     from kiosk.questionnaire.answers import AnswerStore
     from rating.questionnaire.loader import SHIPPED_DIR, load_catalogue
     from kiosk.store import VoteStore
@@ -46,9 +46,9 @@ def make_kiosk_rows(folder: Path, kiosks: int, responses: int) -> dict[str, list
         items = ({"channel": "kiosk", "counter_id": None, "at": start + timedelta(minutes=9 * i),
                   "answers": {qq.id: rng.choice([*qq.codes, None]) for qq in questions}} for i in range(responses))
         AnswerStore(store).record_responses(q, items)
-        answers = q_outbox.pending_answers(store, 10**9)
-        by_uuid = {r["uuid"]: r for r in q_outbox.pending_responses(store, 10**9)}
-        definitions = q_outbox.definitions_for(store, {q.key})
+        answers = outbox.waiting(store, outbox.ANSWERS, 10**9)
+        by_uuid = {r["uuid"]: r for r in outbox.waiting(store, outbox.RESPONSES, 10**9)}
+        definitions = outbox.by_key(store, outbox.DEFINITIONS, {q.key})
         batches = []
         for i in range(0, len(answers), BATCH):
             part = answers[i:i + BATCH]

@@ -21,12 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import requests  # noqa: E402
 
 from bench.common import BUILD, ROOT, verdict  # noqa: E402
-from kiosk import outbox  # noqa: E402
 from kiosk.config import Secret, SyncConfig, load_config  # noqa: E402
 from kiosk.store import VoteStore  # noqa: E402
 from rating import signing  # noqa: E402
 from sync.client import SyncClient  # noqa: E402
-from rating.wire import encode_batch  # noqa: E402
+from rating.wire import WIRE_FIELDS, encode_batch  # noqa: E402
 
 SECRET = "bench-secret-0123456789abcdef"
 
@@ -65,11 +64,11 @@ def main(n: int = 100_000) -> None:
     bodies = []
     after = 0
     while True:
-        rows = store.query(f"SELECT {', '.join(outbox.WIRE_FIELDS)} FROM votes WHERE seq > ? ORDER BY seq LIMIT ?",
+        rows = store.query(f"SELECT {', '.join(WIRE_FIELDS)} FROM votes WHERE seq > ? ORDER BY seq LIMIT ?",
                            (after, sync.batch_size))
         if not rows:
             break
-        votes = [dict(zip(outbox.WIRE_FIELDS, r)) for r in rows]
+        votes = [dict(zip(WIRE_FIELDS, r)) for r in rows]
         bodies.append(encode_batch(config.kiosk_id, [{"id": c.id, "name": c.name} for c in config.counters], votes, []))
         after = rows[-1][0]
     (folder / "plain").mkdir()

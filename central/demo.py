@@ -10,7 +10,7 @@ import uuid as uuidlib
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterator
 
-from rating.chain import GENESIS_HASH, hash_values, HASHED_FIELDS
+from rating.chain import GENESIS_HASH, VOTES
 from rating.wire import check_vote
 
 from central import ingest
@@ -40,7 +40,7 @@ def make_votes(kiosk_id: str, days: list[date], per_day: int, quality: float, rn
                  "counter_id": counter, "officer": f"CB{(i % 5) + 1:02d}", "level": level, "scale": "sipas5",
                  "source": "touch", "local_time": at.isoformat(timespec="milliseconds"), "box_seq": None,
                  "flag": "repeat" if rng.random() < 0.01 else None, "prev_hash": prev}
-            v["hash"] = hash_values([v[f] for f in HASHED_FIELDS])
+            v["hash"] = VOTES.hash(v)
             prev = v["hash"]
             seq += 1
             yield v

@@ -23,6 +23,7 @@ from .db import StoreDamagedError, StoreError
 from .logs import LogSetupError, current_log_file, setup_logging
 from rating.export import report_csv_bytes, to_json
 from .questionnaire import commands as questionnaire_commands
+from .questionnaire.answers import verify_answers
 from .soundness import refuse_if_damaged
 from .store import VoteStore
 
@@ -224,7 +225,7 @@ def cmd_verify(args) -> int:
         try:
             # A whole chain becomes the reports' checkpoint (docs/report.md, Kiểm chứng).
             brk, count = store.verify_chain(checkpoint=True), store.count()
-            answers_brk, answers = store.verify_answers(), store.answer_count()
+            answers_brk, answers = verify_answers(store), store.answer_count()
         except StoreDamagedError as e:  # the walk met a damaged page: say so, do not crash
             print("chuỗi băm: không đọc được đến hết (tệp bị hỏng)")
             print(f"  hash chains: could not be read to the end: {e}")

@@ -1,102 +1,195 @@
 """The store as the sync outbox: what is waiting, marking what the server acknowledged, quarantine,
 and the bookkeeping the manager sees (last run, last error, clock skew, total mismatches).
 
-Sync state is data in the same database as the votes, written in its own transactions; a vote is
-marked synced only for the UUIDs a server receipt lists. Nothing here talks to the network.
+Every kind of row the kiosk syncs (votes, their reasons, questionnaire definitions, responses and
+answers) is a declaration (:class:`Synced`): its table, its wire fields from :mod:`rating.wire`, the
+key a receipt names it by, which rows are waiting. One mechanism reads, marks and quarantines them
+all. Sync state is data in the same database as the rows, written in its own transactions; a row is
+marked synced only for the keys a server receipt lists. Nothing here talks to the network.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
-# The fields of a vote that travel are defined once, in the wire contract both ends import; that module
-# needs only the domain (no network library), so the domain may read the field list from it.
-from rating.wire import WIRE_FIELDS
-
-from .store import VOTE_COLUMNS, VoteStore
-from .syncstate import SyncState
+# The fields that travel are defined once, in the wire contract both ends import; that module
+# needs only the domain (no network library), so the kiosk may read the field lists from it.
+from rating import wire
 from rating.totals import fold_levels
 
-_WIRE_SQL = ", ".join(WIRE_FIELDS)
-assert set(WIRE_FIELDS) <= set(VOTE_COLUMNS)
+from .syncstate import SyncState
+from .store import VOTE_COLUMNS, VoteStore
+
+PENDING, SYNCED, QUARANTINED = SyncState.PENDING, SyncState.SYNCED, SyncState.QUARANTINED
+# "sync_state != 'synced'" is each partial index's own condition: with it the waiting rows are read
+# from the index, not by scanning years of synced rows.
+_UNSYNCED = f"sync_state != '{SYNCED}'"
+
+Key = Any  # a row's key as a receipt names it: a UUID, or a tuple for a composite key
 
 
-def pending_votes(store: VoteStore, limit: int) -> list[dict[str, Any]]:
-    """The oldest ``limit`` votes waiting to be sent, in sequence order (bounded memory)."""
-    # "!= 'synced'" is the partial index's own condition: with it the outbox is read from the index,
-    # not by scanning years of synced votes.
-    rows = store.query(f"SELECT {_WIRE_SQL} FROM votes WHERE sync_state != '{SyncState.SYNCED}' "
-                       f"AND sync_state = '{SyncState.PENDING}' ORDER BY seq LIMIT ?", (limit,))
-    return [dict(zip(WIRE_FIELDS, row)) for row in rows]
+@dataclass(frozen=True)
+class Synced:
+    """A kind of row that waits in the store until a receipt acknowledges it."""
+
+    part: str                     # its list in a batch (and in a receipt): "votes", "answers", …
+    table: str
+    fields: tuple[str, ...]       # the wire fields (rating.wire), read from the columns of the same names
+    key: tuple[str, ...]          # the fields a receipt names a row by
+    order: tuple[str, ...]        # the columns waiting rows are sent in the order of
+    waiting: str                  # SQL: the row is waiting to be sent
+    markable: str                 # SQL: the row may be marked synced or quarantined
+    acknowledged: Callable[[Any], set]  # receipt -> the keys it acknowledges (ValueError if malformed)
+    questionnaire: bool = False   # travels in the batch's "questionnaires" object (protocol 1.2)
+    stamped: bool = True          # has synced_at
+    join: str = ""                # SQL: a table the waiting condition also reads (aliased v)
+    quarantinable: bool = False
+    quarantine_reason: bool = False  # the server's reason is kept (sync_quarantine), for the manager
+
+    def key_of(self, row: Mapping[str, Any]) -> Key:
+        """The row's key, as the receipt lists it."""
+        return row[self.key[0]] if len(self.key) == 1 else tuple(row[k] for k in self.key)
+
+    def _select(self, where: str) -> str:
+        cols = ", ".join(f"t.{f}" for f in self.fields)
+        order = ", ".join(c if "." in c else f"t.{c}" for c in self.order)
+        return f"SELECT {cols} FROM {self.table} t {self.join} WHERE {where} ORDER BY {order}"
 
 
-def pending_reasons(store: VoteStore, limit: int) -> list[dict[str, Any]]:
-    """Reasons waiting to be sent whose vote is not quarantined (they may follow a vote synced earlier)."""
-    rows = store.query(
-        "SELECT r.vote_uuid, r.element, r.recorded_at FROM vote_reasons r JOIN votes v ON v.uuid = r.vote_uuid "
-        f"WHERE r.sync_state != '{SyncState.SYNCED}' AND r.sync_state = '{SyncState.PENDING}' "
-        f"AND v.sync_state != '{SyncState.QUARANTINED}' "
-        "ORDER BY v.seq, r.element LIMIT ?", (limit,))
-    return [{"vote_uuid": u, "element": e, "recorded_at": t} for u, e, t in rows]
+def _votes_acked(receipt: Any) -> set[str]:
+    accepted, duplicates, _ = wire.acknowledged(receipt)
+    return accepted | duplicates
 
 
-def count_pending(store: VoteStore) -> dict[str, int]:
-    """How many votes and reasons are waiting, and how many votes are quarantined."""
-    votes = dict(store.query(f"SELECT sync_state, count(*) FROM votes WHERE sync_state != '{SyncState.SYNCED}' "
-                             "GROUP BY 1"))
-    reasons = store.query(f"SELECT count(*) FROM vote_reasons WHERE sync_state != '{SyncState.SYNCED}' "
-                          f"AND sync_state = '{SyncState.PENDING}'")[0][0]
-    return {"votes": votes.get(SyncState.PENDING, 0), "reasons": reasons,
-            "quarantined": votes.get(SyncState.QUARANTINED, 0)}
+def _q_acked(i: int) -> Callable[[Any], set]:
+    return lambda receipt: wire.acknowledged_questionnaires(receipt)[i]
 
 
-def mark_synced(store: VoteStore, vote_uuids: Iterable[str], reasons: Iterable[tuple[str, str]], at: datetime) -> int:
-    """Mark the votes and (vote_uuid, element) reasons a receipt acknowledged; return how many votes changed."""
+_Q_WAITING = f"t.{_UNSYNCED} AND t.sync_state != '{QUARANTINED}'"
+_Q_MARKABLE = _UNSYNCED
+
+VOTES = Synced("votes", "votes", wire.WIRE_FIELDS, ("uuid",), ("seq",),
+               f"t.{_UNSYNCED} AND t.sync_state = '{PENDING}'", f"sync_state = '{PENDING}'", _votes_acked,
+               quarantinable=True, quarantine_reason=True)
+REASONS = Synced("reasons", "vote_reasons", wire.REASON_FIELDS, ("vote_uuid", "element"), ("v.seq", "element"),
+                 # a reason may follow a vote synced earlier, but not a vote set aside
+                 f"t.{_UNSYNCED} AND t.sync_state = '{PENDING}' AND v.sync_state != '{QUARANTINED}'", _UNSYNCED,
+                 lambda receipt: wire.acknowledged(receipt)[2], stamped=False,
+                 join="JOIN votes v ON v.uuid = t.vote_uuid")
+DEFINITIONS = Synced("definitions", "q_definitions", wire.Q_DEFINITION_FIELDS, ("questionnaire_id", "version"),
+                     ("questionnaire_id", "version"), _Q_WAITING, _Q_MARKABLE, _q_acked(0), questionnaire=True)
+RESPONSES = Synced("responses", "q_responses", wire.Q_RESPONSE_FIELDS, ("uuid",), ("started_at", "uuid"),
+                   _Q_WAITING, _Q_MARKABLE, _q_acked(1), questionnaire=True, quarantinable=True)
+ANSWERS = Synced("answers", "q_answers", wire.Q_ANSWER_FIELDS, ("uuid",), ("seq",), _Q_WAITING, _Q_MARKABLE,
+                 _q_acked(2), questionnaire=True, quarantinable=True)
+KINDS = (VOTES, REASONS, DEFINITIONS, RESPONSES, ANSWERS)
+assert set(wire.WIRE_FIELDS) <= set(VOTE_COLUMNS)
+assert {k.part for k in KINDS if k.questionnaire} == set(wire.Q_PARTS)
+
+
+def waiting(store: VoteStore, kind: Synced, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` rows of ``kind`` waiting to be sent, in sending order (bounded memory)."""
+    rows = store.query(f"{kind._select(kind.waiting)} LIMIT ?", (limit,))
+    return [dict(zip(kind.fields, row)) for row in rows]
+
+
+def by_key(store: VoteStore, kind: Synced, keys: Iterable[Key]) -> list[dict[str, Any]]:
+    """The rows of ``kind`` with these keys, whatever their sync state, in sending order (sent beside
+    the rows that need them: a row the server holds already is acknowledged again, harmlessly)."""
+    wanted = set(keys)
+    lookup = sorted({k if len(kind.key) == 1 else k[0] for k in wanted})
+    out: list[dict[str, Any]] = []
+    for i in range(0, len(lookup), 500):  # bounded by SQLite's number of parameters
+        chunk = lookup[i:i + 500]
+        rows = store.query(kind._select(f"t.{kind.key[0]} IN ({', '.join('?' * len(chunk))})"), chunk)
+        out.extend(d for d in (dict(zip(kind.fields, row)) for row in rows) if kind.key_of(d) in wanted)
+    return sorted(out, key=lambda d: tuple(d[c] for c in kind.order))
+
+
+def _where_key(kind: Synced) -> str:
+    return " AND ".join(f"{k} = ?" for k in kind.key)
+
+
+def _params(kind: Synced, key: Key) -> tuple:
+    return (key,) if len(kind.key) == 1 else tuple(key)
+
+
+def mark_synced(store: VoteStore, acknowledged: Mapping[Synced, Iterable[Key]], at: datetime) -> dict[Synced, int]:
+    """Mark the rows a receipt acknowledged, every kind in one transaction; return how many rows of
+    each kind changed state."""
     stamp = at.isoformat(timespec="seconds")
-    uuids = list(vote_uuids)
-    keys = list(reasons)
+    todo = {kind: list(keys) for kind, keys in acknowledged.items()}
 
-    def work(conn: sqlite3.Connection) -> int:
-        before = conn.total_changes
-        conn.executemany(f"UPDATE votes SET sync_state = '{SyncState.SYNCED}', synced_at = ? WHERE uuid = ? "
-                         f"AND sync_state = '{SyncState.PENDING}'",
-                         [(stamp, u) for u in uuids])
-        changed = conn.total_changes - before
-        conn.executemany(f"UPDATE vote_reasons SET sync_state = '{SyncState.SYNCED}' WHERE vote_uuid = ? "
-                         "AND element = ?", keys)
+    def work(conn: sqlite3.Connection) -> dict[Synced, int]:
+        changed = {}
+        for kind, keys in todo.items():
+            before = conn.total_changes
+            stamped = ", synced_at = ?" if kind.stamped else ""
+            conn.executemany(f"UPDATE {kind.table} SET sync_state = '{SYNCED}'{stamped} "
+                             f"WHERE {_where_key(kind)} AND {kind.markable}",
+                             [((stamp,) if kind.stamped else ()) + _params(kind, k) for k in keys])
+            changed[kind] = conn.total_changes - before
         return changed
 
     return store.write(work)
 
 
-def quarantine(store: VoteStore, vote_uuids: Iterable[str], reason: str, at: datetime) -> int:
-    """Set votes aside with the server's reason: kept, shown to the manager, retried only when released."""
+def quarantine(store: VoteStore, rows: Mapping[Synced, Iterable[Key]], reason: str, at: datetime) -> dict[Synced, int]:
+    """Set rows the server refused for good aside (kept, no longer sent; shown to the manager, with the
+    server's reason for votes), until released; return how many rows of each kind changed state."""
     stamp = at.isoformat(timespec="seconds")
-    uuids = list(vote_uuids)
+    todo = {kind: list(keys) for kind, keys in rows.items()}
+    assert all(kind.quarantinable for kind in todo)
 
-    def work(conn: sqlite3.Connection) -> int:
-        conn.executemany(f"UPDATE votes SET sync_state = '{SyncState.QUARANTINED}' WHERE uuid = ? "
-                         f"AND sync_state = '{SyncState.PENDING}'",
-                         [(u,) for u in uuids])
-        conn.executemany("INSERT OR REPLACE INTO sync_quarantine (vote_uuid, reason, at) VALUES (?, ?, ?)",
-                         [(u, reason[:500], stamp) for u in uuids])
-        return len(uuids)
+    def work(conn: sqlite3.Connection) -> dict[Synced, int]:
+        changed = {}
+        for kind, keys in todo.items():
+            before = conn.total_changes
+            conn.executemany(f"UPDATE {kind.table} SET sync_state = '{QUARANTINED}' "
+                             f"WHERE {_where_key(kind)} AND {kind.markable}", [_params(kind, k) for k in keys])
+            changed[kind] = conn.total_changes - before
+            if kind.quarantine_reason:
+                conn.executemany("INSERT OR REPLACE INTO sync_quarantine (vote_uuid, reason, at) VALUES (?, ?, ?)",
+                                 [(k, reason[:500], stamp) for k in keys])
+        return changed
 
     return store.write(work)
 
 
-def release_quarantine(store: VoteStore) -> int:
-    """Put every quarantined vote back in the outbox (the manager's "retry"); return how many."""
-    def work(conn: sqlite3.Connection) -> int:
-        n = conn.execute(f"UPDATE votes SET sync_state = '{SyncState.PENDING}' "
-                         f"WHERE sync_state = '{SyncState.QUARANTINED}'").rowcount
+def release_quarantine(store: VoteStore) -> dict[str, int]:
+    """Put every quarantined row back in the outbox (the manager's "retry"); return how many of each kind."""
+    def work(conn: sqlite3.Connection) -> dict[str, int]:
+        released = {kind.part: conn.execute(f"UPDATE {kind.table} SET sync_state = '{PENDING}' "
+                                            f"WHERE sync_state = '{QUARANTINED}'").rowcount
+                    for kind in KINDS if kind.quarantinable}
         conn.execute("DELETE FROM sync_quarantine")
-        return n
+        return released
 
     return store.write(work)
+
+
+def count_waiting(store: VoteStore, kinds: Iterable[Synced] = KINDS) -> dict[str, int]:
+    """How many rows of each kind are waiting to be sent (quarantined rows are not: see
+    :func:`count_quarantined`)."""
+    return {kind.part: store.query(f"SELECT count(*) FROM {kind.table} t {kind.join} WHERE {kind.waiting}")[0][0]
+            for kind in kinds}
+
+
+def count_quarantined(store: VoteStore, kinds: Iterable[Synced] = KINDS) -> dict[str, int]:
+    """How many rows of each kind the server refused for good (set aside until released)."""
+    return {kind.part: store.query(f"SELECT count(*) FROM {kind.table} "
+                                   f"WHERE {_UNSYNCED} AND sync_state = '{QUARANTINED}'")[0][0]
+            for kind in kinds if kind.quarantinable}
+
+
+def count_pending(store: VoteStore) -> dict[str, int]:
+    """How many votes and reasons are waiting, and how many votes are quarantined (the manager's status)."""
+    waiting_now = count_waiting(store, (VOTES, REASONS))
+    return {**waiting_now, "quarantined": count_quarantined(store, (VOTES,))["votes"]}
 
 
 def quarantined(store: VoteStore, limit: int = 100) -> list[dict[str, Any]]:
@@ -139,7 +232,7 @@ def local_synced_totals(store: VoteStore, day: str, counter: str, scale: str) ->
     """Level counts and flagged count of the *synced* votes for one day, counter and scale."""
     return fold_levels(store.query(
         "SELECT level, flag IS NOT NULL, count(*) FROM votes WHERE local_date = ? AND counter_id = ? AND scale = ? "
-        f"AND sync_state = '{SyncState.SYNCED}' GROUP BY 1, 2", (day, counter, scale)))
+        "AND sync_state = 'synced' GROUP BY 1, 2", (day, counter, scale)))
 
 
 def record_comparison(store: VoteStore, server_totals: list[dict[str, Any]], at: datetime) -> list[dict[str, Any]]:

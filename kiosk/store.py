@@ -33,10 +33,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("kiosk.votes")
 
 
-VOTE_COLUMNS = (
-    "seq", "uuid", "kiosk_id", "counter_id", "officer", "level", "scale", "source", "local_time",
-    "box_seq", "flag", "prev_hash", "hash", "local_date", "ts_ms",
-)
+# A vote's stored columns: its hashed fields, its hash and the columns derived from its local_time.
+VOTE_COLUMNS = chain.VOTES.columns
 
 
 class VoteNotRecorded(StoreError):
@@ -188,7 +186,7 @@ class _Chainer:
     """
 
     def __init__(self, conn: sqlite3.Connection, kiosk_id: str, repeat_ms: int):
-        self.seq, self.prev_hash = chainhead.start(conn, chainhead.VOTES, chain.GENESIS_HASH)
+        self.seq, self.prev_hash = chainhead.start(conn, chain.VOTES)
         self.conn, self.kiosk_id, self.repeat_ms = conn, kiosk_id, repeat_ms
         self.last_ts: dict[str, int | None] = {}
 
@@ -212,13 +210,13 @@ class _Chainer:
         seq = self.seq + 1
         hashed = [seq, vote_uuid or new_uuid(), self.kiosk_id, counter_id, officer, level, scale,
                   source, local_time, box_seq, flag, self.prev_hash]
-        vote_hash = chain.hash_values(hashed)
+        vote_hash = chain.VOTES.hash_values(hashed)
         self.seq, self.prev_hash, self.last_ts[counter_id] = seq, vote_hash, ts_ms
         return (*hashed, vote_hash, chain.local_date_of(local_time), ts_ms)
 
     def record_head(self) -> None:
         """Write the chain's head (the last vote made) into ``chain_heads``, in the current transaction."""
-        chainhead.advance(self.conn, chainhead.VOTES, self.seq, self.prev_hash)
+        chainhead.advance(self.conn, chain.VOTES, self.seq, self.prev_hash)
 
 
 _INSERT = (f"INSERT INTO votes ({', '.join(VOTE_COLUMNS)}, out_of_hours) "
@@ -531,14 +529,17 @@ class VoteStore:
 
     def iter_votes(self, after_seq: int = 0, batch: int = 10_000) -> Iterator[Vote]:
         """Every vote in sequence order, streamed in batches (bounded memory on any size)."""
-        for row in self._vote_rows(after_seq, batch):
-            yield Vote(*row)
+        for page in self._vote_pages(after_seq, batch):
+            for row in page:
+                yield Vote(*row)
 
-    def _vote_rows(self, after_seq: int = 0, batch: int = 10_000) -> Iterator[tuple]:
+    def _vote_pages(self, after_seq: int = 0, batch: int = 10_000) -> Iterator[list[tuple]]:
+        """Every vote in seq order, ``batch`` rows a page (bounded memory), in :data:`VOTE_COLUMNS` order."""
         cols = ", ".join(VOTE_COLUMNS)
         while True:
             rows = self.query(f"SELECT {cols} FROM votes WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, batch))
-            yield from rows
+            if rows:
+                yield rows
             if len(rows) < batch:
                 return
             after_seq = rows[-1][0]
@@ -581,15 +582,14 @@ class VoteStore:
         hashed ``local_time``; after it, the last vote must be the chain head recorded with it (a cut
         tail). With ``checkpoint``, a whole chain moves the verified checkpoint to its last vote (``verify``).
         """
-        verifier = chain.ChainVerifier()
-        try:
-            for row in self._vote_rows():  # plain rows: verify reads every vote of every year
-                verifier.check(dict(zip(VOTE_COLUMNS, row)))
-        except chain.ChainBreak as brk:
-            return brk
-        tail = chainhead.check_tail(self.query, chainhead.VOTES, "vote", "phiếu")
+        verifier = chain.ChainVerifier(chain.VOTES)
+        for page in self._vote_pages():  # plain rows: verify reads every vote of every year
+            brk = verifier.check_rows(page)
+            if brk is not None:
+                return brk
+        tail = chainhead.check_tail(self.query, chain.VOTES)
         if tail is not None:
-            return chain.ChainBreak(tail.seq, tail.uuid, tail.reason, tail.vi)
+            return tail
         if checkpoint and verifier.count:
             try:
                 self.save_chain_checkpoint(verifier.prev_seq, verifier.prev_hash, full=True)
@@ -615,7 +615,3 @@ class VoteStore:
         value = {"seq": seq, "hash": vote_hash, "at": at, "full_at": at if old is None else old.full_at}
         self.set_setting(CHECKPOINT_KEY, json.dumps(value))
 
-    def verify_answers(self):
-        """Walk the questionnaire answers' own hash chain; return the first break, or None when it holds."""
-        from .questionnaire.answers import verify_answers  # the questionnaire package imports this module
-        return verify_answers(self)

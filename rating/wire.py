@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
 
+from rating import chain
 from rating.chain import ANSWER_HASHED_FIELDS as Q_HASHED_FIELDS
-from rating.chain import GENESIS_HASH, HASHED_FIELDS, answer_hash, hash_values
 from rating.questionnaire.loader import QuestionnaireError, definition_hash, from_definition
 from rating.questionnaire.model import CHANNELS, Questionnaire
 from rating.scales import SCALES
@@ -51,7 +51,7 @@ WIRE_FIELDS = ("seq", "uuid", "kiosk_id", "counter_id", "officer", "level", "sca
 REASON_FIELDS = ("vote_uuid", "element", "recorded_at")
 BATCH_FIELDS = ("kiosk_id", "counters", "votes", "reasons", "status", "questionnaires")
 # The questionnaire rows that travel (protocol 1.2), with the kiosk store's column names. The kiosk's
-# questionnaire outbox reads exactly these columns; an answer's are its hashed fields and the hash.
+# outbox reads exactly these columns; an answer's are its hashed fields and the hash.
 Q_DEFINITION_FIELDS = ("questionnaire_id", "version", "definition_hash", "definition")
 Q_RESPONSE_FIELDS = ("uuid", "kiosk_id", "questionnaire_id", "version", "definition_hash", "channel", "counter_id",
                      "started_at", "local_date", "finished_at")
@@ -500,32 +500,31 @@ def check_q_rows(q: QBatch, definitions: Mapping[tuple[str, int], Questionnaire]
 
 
 # --- the chain, checked one link at a time ------------------------------------------------------
+# The service's names for the kind-generic issues of rating.chain (one wording, one definition).
 
 def link_issue(vote: Mapping[str, Any], before: Mapping[str, Any] | None) -> tuple[str, str] | None:
-    """The ``break`` between ``vote`` and the vote just before it (seq - 1), or None when they link.
-
-    ``before`` is None for seq 1 (whose predecessor is the genesis hash); call this only when the
-    vote before is held — a missing one is a gap, not a break.
-    """
-    expected = GENESIS_HASH if before is None else before["hash"]
-    if vote["prev_hash"] == expected:
-        return None
-    seq = vote["seq"]
-    return ("break", f"prev_hash of vote {seq} does not match the hash of vote {seq - 1}: vote {seq - 1} "
-                     "was replaced, or votes between were removed")
+    """The ``break`` between ``vote`` and the vote just before it: :func:`rating.chain.link_issue` for votes."""
+    return chain.link_issue(chain.VOTES, vote, before)
 
 
 def edit_issue(vote: Mapping[str, Any]) -> tuple[str, str] | None:
-    """The ``edited`` issue when a vote's hash does not match its fields, else None."""
-    if hash_values([vote[f] for f in HASHED_FIELDS]) == vote["hash"]:
-        return None
-    return ("edited", f"vote {vote['seq']}'s hash does not match its fields: it was edited on the device")
+    """The ``edited`` issue when a vote's hash does not match its fields: :func:`rating.chain.edit_issue`."""
+    return chain.edit_issue(chain.VOTES, vote)
 
 
 def gap_detail(first: int, last: int) -> str:
-    """How a gap of missing sequence numbers reads in a report."""
-    missing = f"{first}" if first == last else f"{first}-{last}"
-    return f"vote(s) {missing} missing: deleted on the device, or not sent yet"
+    """How a gap of missing votes reads in a report: :func:`rating.chain.gap_detail` for votes."""
+    return chain.gap_detail(chain.VOTES, first, last)
+
+
+def q_edit_issue(answer: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The ``edited`` issue when an answer's hash does not match its fields (encoding ``qa1``), else None."""
+    return chain.edit_issue(chain.ANSWERS, answer)
+
+
+def q_link_issue(answer: Mapping[str, Any], before: Mapping[str, Any] | None) -> tuple[str, str] | None:
+    """The ``break`` between an answer and the kiosk's answer just before it (seq - 1), or None."""
+    return chain.link_issue(chain.ANSWERS, answer, before)
 
 
 # --- the receipt --------------------------------------------------------------------------------
@@ -559,23 +558,6 @@ def acknowledged_questionnaires(body: Any) -> tuple[set[tuple[str, int]], set[st
     except (KeyError, TypeError) as e:
         raise ValueError(f"the receipt's questionnaires are malformed: {e}") from None
     return definitions, responses, answers
-
-
-def q_edit_issue(answer: Mapping[str, Any]) -> tuple[str, str] | None:
-    """The ``edited`` issue when an answer's hash does not match its fields (encoding ``qa1``), else None."""
-    if answer_hash(dict(answer)) == answer["hash"]:
-        return None
-    return ("edited", f"answer {answer['seq']}'s hash does not match its fields: it was edited on the device")
-
-
-def q_link_issue(answer: Mapping[str, Any], before: Mapping[str, Any] | None) -> tuple[str, str] | None:
-    """The ``break`` between an answer and the kiosk's answer just before it (seq - 1), or None."""
-    expected = GENESIS_HASH if before is None else before["hash"]
-    if answer["prev_hash"] == expected:
-        return None
-    seq = answer["seq"]
-    return ("break", f"prev_hash of answer {seq} does not match the hash of answer {seq - 1}: answer {seq - 1} "
-                     "was replaced, or answers between were removed")
 
 
 def acknowledged(body: Any) -> tuple[set[str], set[str], set[tuple[str, str]]]:

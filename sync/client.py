@@ -43,12 +43,12 @@ import requests
 
 from kiosk import outbox
 from kiosk.config import Config
-from kiosk.questionnaire import outbox as q_outbox
+from kiosk.outbox import ANSWERS, DEFINITIONS, REASONS, RESPONSES, VOTES, Synced
 from kiosk.store import VoteStore
 
 from rating import signing
 from rating.problems import Problem
-from rating.wire import MAX_Q_ANSWERS, acknowledged, acknowledged_questionnaires, encode_batch
+from rating.wire import MAX_Q_ANSWERS, acknowledged, encode_batch
 
 log = logging.getLogger("kiosk.sync")
 
@@ -105,6 +105,27 @@ class _Retry(Exception):
         super().__init__(reason)
 
 
+@dataclass
+class _Batch:
+    """The rows of one batch, by kind (:mod:`kiosk.outbox`): votes with reasons, or questionnaire rows."""
+    rows: dict[Synced, list[dict]]
+
+    @property
+    def questionnaire(self) -> bool:
+        """Questionnaire rows travel in a batch of their own (protocol 1.2), after the votes."""
+        return any(kind.questionnaire for kind in self.rows)
+
+    @property
+    def lead(self) -> Synced:
+        """The kind the batch is made of: a receipt that acknowledges fewer of them ends the run."""
+        return ANSWERS if self.questionnaire else VOTES
+
+    @property
+    def other(self) -> Synced:
+        """What comes with the lead rows (for messages): reasons with votes, responses with answers."""
+        return RESPONSES if self.questionnaire else REASONS
+
+
 class SyncClient:
     """Uploads one kiosk's outbox. ``sleep`` and ``rng`` are injectable so tests need not wait."""
 
@@ -120,6 +141,7 @@ class SyncClient:
         self.url = self.sync.url + BATCH_PATH
         self.path = (base.path.rstrip("/") or "") + BATCH_PATH
         self.counters = [{"id": c.id, "name": c.name} for c in config.counters]
+        self._waiting: dict[str, int] | None = None   # during a run: see run()
 
     def _offset(self) -> float:
         return float(outbox.get_meta(self.store, "clock_offset_s", "0") or 0)
@@ -128,31 +150,33 @@ class SyncClient:
         return datetime.fromtimestamp(self.clock(), self.store.tz)
 
     def run(self) -> SyncResult:
-        """Send everything waiting, batch by batch; record the run; return what happened."""
+        """Send everything waiting, batch by batch (the votes and reasons, then the questionnaire rows);
+        record the run; return what happened."""
         started = self._now()
         result = SyncResult()
+        # What the status of each batch says is waiting: counted once, then less what each receipt
+        # settles (counting the outbox again for every batch made a long backlog quadratic).
+        self._waiting = outbox.count_waiting(self.store)
         try:
-            while True:
-                votes = outbox.pending_votes(self.store, self.sync.batch_size)
-                reasons = outbox.pending_reasons(self.store, self.sync.batch_size * 5)
-                if not votes and not reasons:
-                    break
-                before = outbox.count_pending(self.store)
-                self._send_batch(votes, reasons, result)
-                if outbox.count_pending(self.store) == before:
-                    # The server acknowledged nothing of this batch (e.g. reasons whose vote it does not
-                    # hold): sending it again now would loop. The next run tries again.
-                    raise _Retry(f"the server acknowledged nothing of a batch of {len(votes)} vote(s) and "
-                                 f"{len(reasons)} reason(s); they stay waiting")
-            self._send_questionnaires(result)
+            for next_batch, what in ((self._vote_batch, "vote(s) and {} reason(s)"),
+                                     (self._q_batch, "answer(s) and {} response(s) (does it take "
+                                                     "questionnaires, protocol 1.2?)")):
+                while (batch := next_batch()) is not None:
+                    if not self._send(batch, result):
+                        # The server acknowledged nothing of this batch (e.g. reasons whose vote it does not
+                        # hold): sending it again now would loop. The next run tries again.
+                        lead, other = batch.lead, batch.rows[batch.other]
+                        raise _Retry(f"the server acknowledged nothing of a batch of {len(batch.rows[lead])} "
+                                     + what.format(len(other)) + "; they stay waiting")
         except _Retry as e:
             result.error = e.reason
-        counts = outbox.count_pending(self.store)
-        q_counts = q_outbox.count_pending(self.store)
-        result.remaining = counts["votes"] + counts["reasons"] + counts["quarantined"] + q_counts["responses"] + \
-            q_counts["answers"]
-        result.quarantined_total = counts["quarantined"]
-        result.q_quarantined_total = sum(q_outbox.count_quarantined(self.store).values())
+        finally:
+            self._waiting = None
+        waiting, quarantined = outbox.count_waiting(self.store), outbox.count_quarantined(self.store)
+        result.remaining = waiting["votes"] + waiting["reasons"] + quarantined["votes"] + waiting["responses"] + \
+            waiting["answers"]
+        result.quarantined_total = quarantined["votes"]
+        result.q_quarantined_total = quarantined["responses"] + quarantined["answers"]
         skew = outbox.get_meta(self.store, "clock_skew_s")
         result.clock_skew_s = float(skew) if skew is not None else None
         outbox.record_run(self.store, started, self._now(), result.sent, result.remaining, result.error is None,
@@ -166,11 +190,38 @@ class SyncClient:
         except OSError:
             free_mb = None
         skew = outbox.get_meta(self.store, "clock_skew_s")
+        waiting = self._waiting if self._waiting is not None else outbox.count_waiting(self.store)
         return {"software_version": software_version()[:40],
-                "waiting_votes": outbox.count_pending(self.store)["votes"],
-                "waiting_answers": q_outbox.count_pending(self.store)["answers"],
+                "waiting_votes": waiting["votes"],
+                "waiting_answers": waiting["answers"],
                 "button_boxes": len(self.config.button_boxes), "free_disk_mb": free_mb,
                 "clock_skew_s": round(float(skew), 3) if skew is not None else None}
+
+    # --- building batches ----------------------------------------------------------------------
+
+    def _vote_batch(self) -> "_Batch | None":
+        """The oldest waiting votes and the reasons waiting (they may follow a vote synced earlier)."""
+        votes = outbox.waiting(self.store, VOTES, self.sync.batch_size)
+        reasons = outbox.waiting(self.store, REASONS, self.sync.batch_size * 5)
+        return _Batch({VOTES: votes, REASONS: reasons}) if votes or reasons else None
+
+    def _q_batch(self) -> "_Batch | None":
+        """The oldest waiting answers (in chain order) with the responses they belong to, and responses
+        waiting without answers (e.g. finished since they were sent)."""
+        limit = min(self.sync.batch_size, MAX_Q_ANSWERS)
+        answers = outbox.waiting(self.store, ANSWERS, limit)
+        responses = outbox.by_key(self.store, RESPONSES, {a["response_uuid"] for a in answers})
+        if len(responses) < limit:
+            have = {r["uuid"] for r in responses}
+            responses += [r for r in outbox.waiting(self.store, RESPONSES, limit - len(responses))
+                          if r["uuid"] not in have]
+        return self._questionnaire_batch(responses, answers) if answers or responses else None
+
+    def _questionnaire_batch(self, responses: list[dict], answers: list[dict]) -> "_Batch":
+        """Responses and answers with the definitions they are filed under, so the service can check each."""
+        keys = {(r["questionnaire_id"], r["version"]) for r in (*responses, *answers)}
+        return _Batch({DEFINITIONS: outbox.by_key(self.store, DEFINITIONS, keys), RESPONSES: responses,
+                       ANSWERS: answers})
 
     def _exchange(self, body: bytes) -> requests.Response:
         """POST a batch, retrying what may pass by itself (network, 5xx, 429, a stale clock); return the
@@ -211,168 +262,147 @@ class SyncClient:
             return response
         raise last or _Retry("gave up")
 
-    def _send_batch(self, votes: list[dict], reasons: list[dict], result: SyncResult) -> None:
-        body = encode_batch(self.config.kiosk_id, self.counters, votes, reasons, self.status())
+    # --- the one path: send a batch, mark what the receipt acknowledges -------------------------
+
+    def _send(self, batch: "_Batch", result: SyncResult) -> int:
+        """Send one batch and settle it; return how many rows changed state (acknowledged, set aside)."""
+        q = {kind.part: rows for kind, rows in batch.rows.items() if kind.questionnaire}
+        body = encode_batch(self.config.kiosk_id, self.counters, batch.rows.get(VOTES, []),
+                            batch.rows.get(REASONS, []), self.status(), q or None)
         response = self._exchange(body)
-        status = response.status_code
-        if 200 <= status < 300:
-            self._accept(response, votes, reasons, result)
-            return
-        reason = _reason(response)
+        if 200 <= response.status_code < 300:
+            return self._accept(response, batch, result)
+        return (self._refused_q if batch.questionnaire else self._refused)(response, batch, result)
+
+    def _accept(self, response: requests.Response, batch: "_Batch", result: SyncResult) -> int:
+        try:
+            receipt = response.json()
+            acked = {kind: kind.acknowledged(receipt) for kind in batch.rows}
+        except ValueError:
+            raise _Retry(f"server {response.status_code} sent an unreadable receipt; nothing marked") from None
+        if outbox.get_meta(self.store, AUTH_ERROR_KEY) is not None:
+            outbox.set_meta(self.store, {AUTH_ERROR_KEY: None})
+        if batch.questionnaire and not isinstance(receipt.get("questionnaires"), dict):
+            raise _Retry("the service's receipt lists no questionnaire rows: it does not take them yet "
+                         "(protocol 1.2); they stay waiting")
+        # The core rule: only what the receipt lists is synced; the rest of the batch stays waiting.
+        ours = {kind: [kind.key_of(r) for r in rows if kind.key_of(r) in acked[kind]]
+                for kind, rows in batch.rows.items()}
+        changed = outbox.mark_synced(self.store, ours, self._now())
+        self._settled(changed)
+        if batch.questionnaire:
+            result.answers += len(ours[ANSWERS])
+            result.responses += len(ours[RESPONSES])
+            chain = receipt["questionnaires"].get("chain")
+            result.answer_chain = chain if isinstance(chain, dict) else None
+        else:
+            accepted, duplicates, _ = acknowledged(receipt)
+            result.batches += 1
+            result.sent += len(set(ours[VOTES]) & accepted)
+            result.duplicates += len(set(ours[VOTES]) & duplicates)
+            result.reasons += len(ours[REASONS])
+            result.chain = receipt.get("chain") if isinstance(receipt.get("chain"), dict) else None
+            if isinstance(receipt.get("totals"), list):
+                try:
+                    result.mismatches = outbox.record_comparison(self.store, receipt["totals"], self._now())
+                except (KeyError, TypeError, AttributeError):
+                    log.warning("sync: the receipt's totals are malformed; not compared")
+        lead = batch.lead
+        if len(ours[lead]) < len(batch.rows[lead]):
+            raise _Retry(f"the receipt acknowledged {len(ours[lead])} of {len(batch.rows[lead])} {lead.part}; "
+                         "the rest stay waiting")
+        return sum(changed.values())
+
+    def _quarantine(self, rows: dict[Synced, list], reason: str, result: SyncResult) -> int:
+        """Set refused rows aside (see :func:`kiosk.outbox.quarantine`); count them in ``result``."""
+        changed = outbox.quarantine(self.store, rows, reason, self._now())
+        self._settled(changed)
+        n = sum(changed.values())
+        if VOTES in rows:
+            result.quarantined += n
+        else:
+            result.q_quarantined += n
+        return n
+
+    def _settled(self, changed: dict[Synced, int]) -> None:
+        """Rows that left the outbox: what the next batch's status says is waiting follows."""
+        if self._waiting is not None:
+            for kind, n in changed.items():
+                self._waiting[kind.part] -= n
+
+    # --- refusals: votes (docs/sync-protocol.md, "The receipt") ------------------------------------
+
+    def _refused(self, response: requests.Response, batch: "_Batch", result: SyncResult) -> int:
+        votes, reasons = batch.rows[VOTES], batch.rows[REASONS]
+        status, reason = response.status_code, _reason(response)
         if status == 413:
-            self._split(votes, reasons, result, reason)
-            return
+            return self._split(votes, reasons, result, reason)
         if status == 409:
-            conflicting = _json(response).get("conflicting") or []
-            bad = [v["uuid"] for v in votes if v["uuid"] in set(conflicting)] or [v["uuid"] for v in votes]
-            result.quarantined += outbox.quarantine(self.store, bad, f"409 conflict: {reason}", self._now())
+            conflicting = set(_json(response).get("conflicting") or [])
+            bad = [v["uuid"] for v in votes if v["uuid"] in conflicting] or [v["uuid"] for v in votes]
             log.error("sync: %d vote(s) quarantined: %s", len(bad), reason)
-            return
+            return self._quarantine({VOTES: bad}, f"409 conflict: {reason}", result)
         # Any other refusal will not change by itself: set the batch aside for the manager.
         uuids = [v["uuid"] for v in votes]
-        result.quarantined += outbox.quarantine(self.store, uuids, f"{status}: {reason}", self._now())
         if not uuids:  # a batch of reasons alone: no vote to quarantine, so stop instead of looping
             raise _Retry(f"server {status}: {reason}")
         log.error("sync: batch of %d vote(s) quarantined: %s %s", len(uuids), status, reason)
+        return self._quarantine({VOTES: uuids}, f"{status}: {reason}", result)
 
-    # --- questionnaire rows (protocol 1.2) ---------------------------------------------------------
+    def _split(self, votes: list[dict], reasons: list[dict], result: SyncResult, reason: str) -> int:
+        """413: the batch is final as it is; send it as two halves (a single vote: quarantine it)."""
+        if len(votes) > 1:
+            half = len(votes) // 2
+            log.warning("sync: batch of %d vote(s) too large for the server; splitting", len(votes))
+            return sum(self._send(_Batch({VOTES: part, REASONS: []}), result) for part in (votes[:half], votes[half:]))
+        if len(reasons) > 1:
+            half = len(reasons) // 2
+            return (self._send(_Batch({VOTES: votes, REASONS: reasons[:half]}), result)
+                    + self._send(_Batch({VOTES: [], REASONS: reasons[half:]}), result))
+        uuids = [v["uuid"] for v in votes]
+        if not uuids:
+            raise _Retry(f"server 413 for a single reason: {reason}")
+        return self._quarantine({VOTES: uuids}, f"413: {reason}", result)
 
-    def _send_questionnaires(self, result: SyncResult) -> None:
-        """Send the waiting questionnaire answers and responses, batch by batch, after the votes."""
-        limit = min(self.sync.batch_size, MAX_Q_ANSWERS)
-        while True:
-            answers = q_outbox.pending_answers(self.store, limit)
-            responses = q_outbox.responses_by_uuid(self.store, {a["response_uuid"] for a in answers})
-            if len(responses) < limit:   # responses with no answer waiting (e.g. only finished since)
-                have = {r["uuid"] for r in responses}
-                responses += [r for r in q_outbox.pending_responses(self.store, limit - len(responses))
-                              if r["uuid"] not in have]
-            if not answers and not responses:
-                return
-            before = q_outbox.count_pending(self.store)
-            self._send_q(responses, answers, result)
-            if q_outbox.count_pending(self.store) == before:
-                raise _Retry(f"the server acknowledged nothing of a batch of {len(answers)} answer(s) and "
-                             f"{len(responses)} response(s) (does it take questionnaires, protocol 1.2?); "
-                             "they stay waiting")
+    # --- refusals: questionnaire rows (docs/sync-protocol.md, "Questionnaires") ---------------------
 
-    def _send_q(self, responses: list[dict], answers: list[dict], result: SyncResult) -> None:
-        keys = {(r["questionnaire_id"], r["version"]) for r in (*responses, *answers)}
-        definitions = q_outbox.definitions_for(self.store, keys)
-        body = encode_batch(self.config.kiosk_id, self.counters, [], [], self.status(),
-                            {"definitions": definitions, "responses": responses, "answers": answers})
-        response = self._exchange(body)
-        status = response.status_code
-        if 200 <= status < 300:
-            self._accept_q(response, definitions, responses, answers, result)
-            return
-        reason = _reason(response)
+    def _refused_q(self, response: requests.Response, batch: "_Batch", result: SyncResult) -> int:
+        responses, answers = batch.rows[RESPONSES], batch.rows[ANSWERS]
+        status, reason = response.status_code, _reason(response)
         if status == 409:
             named = set(_json(response).get("conflicting") or [])
             bad_r = [r["uuid"] for r in responses if r["uuid"] in named]
             bad_a = [a["uuid"] for a in answers if a["uuid"] in named]
             if not bad_r and not bad_a:   # e.g. a definition held with other content: the manager must act
                 raise _Retry(f"server 409: {reason}")
-            result.q_quarantined += q_outbox.quarantine(self.store, responses=bad_r, answers=bad_a)
             log.error("sync: %d questionnaire row(s) quarantined: %s", len(bad_r) + len(bad_a), reason)
-            return
+            return self._quarantine({RESPONSES: bad_r, ANSWERS: bad_a}, reason, result)
         if status == 400 and "unknown field" in reason and "questionnaires" in reason:
             raise _Retry("the server does not take questionnaire answers yet (protocol 1.2): upgrade it; "
                          "the answers stay waiting")
-        if status in (400, 413):
-            # One bad row must not hold back the rest: halve until it is alone, then set it aside.
-            if len(answers) > 1:
-                half = len(answers) // 2
-                for part in (answers[:half], answers[half:]):
-                    needed = {a["response_uuid"] for a in part}
-                    self._send_q([r for r in responses if r["uuid"] in needed], part, result)
-                return
-            if len(responses) > 1:
-                half = len(responses) // 2
-                for part in (responses[:half], responses[half:]):
-                    ids = {r["uuid"] for r in part}
-                    self._send_q(part, [a for a in answers if a["response_uuid"] in ids], result)
-                return
+        if status not in (400, 413):
+            raise _Retry(f"server {status}: {reason}")
+        # One bad row must not hold back the rest: halve until it is alone, then set it aside.
+        if len(answers) > 1:
+            half = len(answers) // 2
+            parts = [([r for r in responses if r["uuid"] in {a["response_uuid"] for a in part}], part)
+                     for part in (answers[:half], answers[half:])]
+        elif len(responses) > 1:
+            half = len(responses) // 2
+            parts = [(part, [a for a in answers if a["response_uuid"] in {r["uuid"] for r in part}])
+                     for part in (responses[:half], responses[half:])]
+        else:
             bad_a = [a["uuid"] for a in answers]
             bad_r = [] if bad_a else [r["uuid"] for r in responses]
-            result.q_quarantined += q_outbox.quarantine(self.store, responses=bad_r, answers=bad_a)
             log.error("sync: questionnaire row %s quarantined: %s %s", (bad_a or bad_r)[:1], status, reason)
-            return
-        raise _Retry(f"server {status}: {reason}")
-
-    def _accept_q(self, response: requests.Response, definitions: list[dict], responses: list[dict],
-                  answers: list[dict], result: SyncResult) -> None:
-        try:
-            receipt = response.json()
-            defs, resps, ans = acknowledged_questionnaires(receipt)
-        except ValueError:
-            raise _Retry(f"server {response.status_code} sent an unreadable receipt; nothing marked") from None
-        if outbox.get_meta(self.store, AUTH_ERROR_KEY) is not None:
-            outbox.set_meta(self.store, {AUTH_ERROR_KEY: None})
-        if not isinstance(receipt.get("questionnaires"), dict):
-            raise _Retry("the service's receipt lists no questionnaire rows: it does not take them yet "
-                         "(protocol 1.2); they stay waiting")
-        # The core rule again: only what the receipt lists is synced; the rest stays waiting.
-        ours_d = [(d["questionnaire_id"], d["version"]) for d in definitions
-                  if (d["questionnaire_id"], d["version"]) in defs]
-        ours_r = [r["uuid"] for r in responses if r["uuid"] in resps]
-        ours_a = [a["uuid"] for a in answers if a["uuid"] in ans]
-        q_outbox.mark_synced(self.store, definitions=ours_d, responses=ours_r, answers=ours_a, at=self._now())
-        result.answers += len(ours_a)
-        result.responses += len(ours_r)
-        chain = receipt.get("questionnaires", {}).get("chain") if isinstance(receipt.get("questionnaires"), dict) else None
-        result.answer_chain = chain if isinstance(chain, dict) else None
-        if len(ours_a) < len(answers):
-            raise _Retry(f"the receipt acknowledged {len(ours_a)} of {len(answers)} answers; the rest stay waiting")
-
-    def _split(self, votes: list[dict], reasons: list[dict], result: SyncResult, reason: str) -> None:
-        """413: the batch is final as it is; send it as two halves (a single vote: quarantine it)."""
-        if len(votes) > 1:
-            half = len(votes) // 2
-            log.warning("sync: batch of %d vote(s) too large for the server; splitting", len(votes))
-            self._send_batch(votes[:half], [], result)
-            self._send_batch(votes[half:], [], result)
-            return
-        if len(reasons) > 1:
-            half = len(reasons) // 2
-            self._send_batch(votes, reasons[:half], result)
-            self._send_batch([], reasons[half:], result)
-            return
-        uuids = [v["uuid"] for v in votes]
-        if not uuids:
-            raise _Retry(f"server 413 for a single reason: {reason}")
-        result.quarantined += outbox.quarantine(self.store, uuids, f"413: {reason}", self._now())
+            return self._quarantine({RESPONSES: bad_r, ANSWERS: bad_a}, reason, result)
+        return sum(self._send(self._questionnaire_batch(r, a), result) for r, a in parts)
 
     def _post(self, body: bytes) -> requests.Response:
         ts = int(self.clock() + self._offset())
         headers = signing.signed_headers(self.config.kiosk_id, self.sync.secret.reveal(), ts, "POST", self.path, body)
         headers["Content-Type"] = "application/json"
         return self.session.post(self.url, data=body, headers=headers, timeout=self.sync.timeout_s)
-
-    def _accept(self, response: requests.Response, votes: list[dict], reasons: list[dict], result: SyncResult) -> None:
-        try:
-            receipt = response.json()
-            accepted, duplicates, reason_keys = acknowledged(receipt)
-        except ValueError:
-            raise _Retry(f"server {response.status_code} sent an unreadable receipt; nothing marked") from None
-        if outbox.get_meta(self.store, AUTH_ERROR_KEY) is not None:
-            outbox.set_meta(self.store, {AUTH_ERROR_KEY: None})
-        # The core rule: only what the receipt lists is synced; the rest of the batch stays waiting.
-        ours = [v["uuid"] for v in votes if v["uuid"] in accepted or v["uuid"] in duplicates]
-        sent_reasons = [(r["vote_uuid"], r["element"]) for r in reasons if (r["vote_uuid"], r["element"]) in reason_keys]
-        outbox.mark_synced(self.store, ours, sent_reasons, self._now())
-        result.batches += 1
-        result.sent += len(set(ours) & accepted)
-        result.duplicates += len(set(ours) & duplicates)
-        result.reasons += len(sent_reasons)
-        result.chain = receipt.get("chain") if isinstance(receipt.get("chain"), dict) else None
-        if isinstance(receipt.get("totals"), list):
-            try:
-                result.mismatches = outbox.record_comparison(self.store, receipt["totals"], self._now())
-            except (KeyError, TypeError, AttributeError):
-                log.warning("sync: the receipt's totals are malformed; not compared")
-        if len(ours) < len(votes):
-            raise _Retry(f"the receipt acknowledged {len(ours)} of {len(votes)} votes; the rest stay waiting")
 
     def _correct_clock(self, response: requests.Response) -> None:
         server = None

@@ -7,7 +7,6 @@ import logging
 import sys
 
 from kiosk import outbox
-from kiosk.questionnaire import outbox as q_outbox
 from kiosk.config import load_config
 from kiosk.store import VoteStore
 
@@ -21,7 +20,8 @@ def cmd_sync(args) -> int:
     config = load_config(args.config)
     with VoteStore.from_config(config) as store:
         if args.release_quarantine:
-            votes, answers = outbox.release_quarantine(store), q_outbox.release_quarantine(store)
+            released = outbox.release_quarantine(store)
+            votes, answers = released["votes"], released["responses"] + released["answers"]
             print(f"đã đưa lại {votes} phiếu đánh giá và {answers} câu trả lời bị từ chối vào hàng chờ gửi "
                   f"(released {votes} vote(s) and {answers} questionnaire row(s) back into the outbox)")
         if args.status:

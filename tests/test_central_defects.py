@@ -44,7 +44,7 @@ def votes_of(folder, kiosk_id, n, name="kiosk", sources=lambda i: "touch"):
         start = datetime(2026, 11, 2, 8, tzinfo=config.tz)
         store.record_votes({"counter_id": "Q1", "level": ("RHL", "KHL")[i % 2], "at": start + timedelta(seconds=61 * i),
                             "source": sources(i)} for i in range(n))
-        return outbox.pending_votes(store, n)
+        return outbox.waiting(store, outbox.VOTES, n)
 
 
 def post(url, body, kiosk="test-01", secret=SECRET, ts=None):

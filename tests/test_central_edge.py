@@ -47,8 +47,8 @@ def login(url, username="admin", password=DEMO_PASSWORD, address=None, next_=Non
 
 
 def every_page(made) -> list[str]:
-    """One real URL for each of the service's URL patterns that takes an id or a query."""
-    commune, centre = made["communes"][0], made["centres"][0]
+    """One URL pattern for each of the service's pages, ``{commune}`` and ``{centre}`` to be filled with
+    ``made``'s first commune and centre (or with an id spoiled on purpose)."""
     return ["/", "/unit/{commune}/", "/kiosks/", "/registry/", "/export/votes.csv?unit={commune}",
             "/questionnaires/", "/questionnaires/analysis/{commune}/", "/q/{centre}/trung-tam/",
             "/questionnaires/{centre}/trung-tam/poster/", "/questionnaires/{centre}/trung-tam/paper.pdf",

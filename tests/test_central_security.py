@@ -30,7 +30,7 @@ def batch(tmp_path):
     with VoteStore.from_config(config) as store:
         for level in ("RHL", "HL", "KHL"):
             store.record_vote("Q1", level)
-        votes = outbox.pending_votes(store, 10)
+        votes = outbox.waiting(store, outbox.VOTES, 10)
     return encode_batch("test-01", [{"id": "Q1", "name": "Quầy 1"}], votes, []), votes
 
 

@@ -107,6 +107,24 @@ def test_verify_passes_on_a_sound_store_and_names_the_first_broken_vote(config, 
     assert "votes' hash chain: BROKEN at vote seq 3" in bad.stdout and "edited" in bad.stdout
 
 
+def _documented_verify_lines(doc: str, start: str) -> list[str]:
+    """The two lines of ``verify``'s output the doc shows, the first starting with ``start``."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / doc).read_text(encoding="utf-8").splitlines()
+    i = next(i for i, line in enumerate(text) if line.startswith(start))
+    return text[i:i + 2]
+
+
+def test_verify_prints_the_cut_tail_exactly_as_docs_vote_store_shows_it(config, config_path):
+    _votes(config, *["HL"] * 10)
+    raw = sqlite3.connect(config.db_path)
+    raw.execute("DELETE FROM votes WHERE seq = 10")
+    raw.commit()
+    raw.close()
+    out = run_cli("verify", config=config_path)
+    documented = _documented_verify_lines("vote-store.md", "chuỗi băm phiếu: HỎNG")
+    assert out.returncode == 1 and "\n".join(documented) in out.stdout
+
+
 def test_verify_without_a_database_says_so(config_path):
     out = run_cli("verify", config=config_path)
     assert out.returncode == 1 and "no vote database" in out.stderr

@@ -12,7 +12,6 @@ from datetime import date
 import pytest
 
 from kiosk import outbox
-from kiosk.questionnaire import outbox as q_outbox
 from rating.questionnaire.analysis import analyse
 from kiosk.store import VoteStore
 from rating import wire
@@ -46,9 +45,9 @@ def sync_until_complete(config, store, runs=40):
 
 def pending_batch(store, kiosk_id="test-01"):
     """The kiosk's waiting questionnaire rows as one batch body's ``questionnaires`` object."""
-    answers = q_outbox.pending_answers(store, 1000)
-    responses = q_outbox.responses_by_uuid(store, {a["response_uuid"] for a in answers})
-    definitions = q_outbox.definitions_for(store, {(r["questionnaire_id"], r["version"]) for r in responses})
+    answers = outbox.waiting(store, outbox.ANSWERS, 1000)
+    responses = outbox.by_key(store, outbox.RESPONSES, {a["response_uuid"] for a in answers})
+    definitions = outbox.by_key(store, outbox.DEFINITIONS, {(r["questionnaire_id"], r["version"]) for r in responses})
     return {"definitions": definitions, "responses": responses, "answers": answers}
 
 
@@ -69,7 +68,8 @@ def test_answers_arrive_exactly_once_through_a_faulty_network(tmp_path, backend_
                 answer_responses(store, 60)
                 store.record_vote("Q1", "RHL")
                 sync_until_complete(config, store)
-                assert q_outbox.count_pending(store) == {"definitions": 0, "responses": 0, "answers": 0}
+                assert outbox.count_waiting(store) == {"votes": 0, "reasons": 0, "definitions": 0, "responses": 0,
+                                                       "answers": 0}
                 local_answers = store.query("SELECT uuid, replaced FROM q_answers")
                 local_responses = store.query("SELECT uuid, finished_at FROM q_responses")
         finally:
@@ -293,7 +293,7 @@ def test_a_nul_character_in_words_or_a_vote_field_is_a_400_not_a_500(service, tm
         answer_responses(store, 1)
         store.record_vote("Q1", "HL", officer="CB01")
         q = pending_batch(store)
-        vote = outbox.pending_votes(store, 1)[0]
+        vote = outbox.waiting(store, outbox.VOTES, 1)[0]
     phone = {**q["responses"][0], "channel": "phone"}
     words = {**q["answers"][0], "channel": "phone", "question_id": "gop-y", "choice": None, "text": "tốt\x00"}
     honest = {**words, "text": "Cán bộ tận tình"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.questionnaire import outbox as q_outbox
+from kiosk import outbox
 from kiosk.store import VoteStore
 from sync.client import SyncClient, describe
 from tests.q_sync_helpers import answer_responses
@@ -29,6 +29,11 @@ def q_receipt(batch, answers=None, responses=None, definitions=None):
     return out
 
 
+def q_waiting(store):
+    """The questionnaire rows waiting to be sent, by kind."""
+    return {k: n for k, n in outbox.count_waiting(store).items() if k in ("definitions", "responses", "answers")}
+
+
 def q_states(store):
     return dict(store.query("SELECT sync_state, count(*) FROM q_answers GROUP BY 1"))
 
@@ -45,14 +50,32 @@ def test_only_the_answers_the_receipt_lists_are_marked_synced(scripted):
     server, config = scripted(script)
     with VoteStore.from_config(config) as store:
         answer_responses(store, 2)
-        total = q_outbox.count_pending(store)["answers"]
+        total = q_waiting(store)["answers"]
         result = client(config, store).run()
         sent = server.requests[-1][1]["questionnaires"]["answers"]
         listed = {a["uuid"] for a in sent[::2]}
         synced = {u for (u,) in store.query("SELECT uuid FROM q_answers WHERE sync_state = 'synced'")}
         assert synced == listed and 0 < len(synced) < total
-        assert q_outbox.count_pending(store)["answers"] == total - len(listed)
+        assert q_waiting(store)["answers"] == total - len(listed)
         assert not result.complete and "acknowledged" in result.error
+
+
+def test_only_the_responses_the_receipt_lists_are_marked_synced(scripted):
+    # Every answer and definition acknowledged, but only the first response: the others stay waiting.
+    listed = []
+
+    def script(batch, headers):
+        responses = batch.get("questionnaires", {}).get("responses", [])
+        listed[:] = listed or [r["uuid"] for r in responses[:1]]
+        return 200, q_receipt(batch, responses=[r["uuid"] for r in responses if r["uuid"] in listed]), {}
+
+    server, config = scripted(script)
+    with VoteStore.from_config(config) as store:
+        answer_responses(store, 2)
+        client(config, store).run()
+        synced = [u for (u,) in store.query("SELECT uuid FROM q_responses WHERE sync_state = 'synced'")]
+        assert len(listed) == 1 and synced == listed
+        assert q_waiting(store)["responses"] == 1 and q_waiting(store)["answers"] == 0
 
 
 def test_a_receipt_from_a_service_without_questionnaires_marks_nothing_and_stops(scripted):
@@ -65,7 +88,7 @@ def test_a_receipt_from_a_service_without_questionnaires_marks_nothing_and_stops
     with VoteStore.from_config(config) as store:
         answer_responses(store, 2)
         result = client(config, store).run()
-        assert q_states(store) == {"pending": q_outbox.count_pending(store)["answers"]}
+        assert q_states(store) == {"pending": q_waiting(store)["answers"]}
         assert "does not take them" in result.error and len(server.requests) == 1
 
 
@@ -75,7 +98,7 @@ def test_an_old_service_refusing_the_questionnaires_field_quarantines_nothing(sc
         answer_responses(store, 3)
         result = client(config, store).run()
         assert "questionnaire" in result.error and len(server.requests) == 1
-        assert q_outbox.count_quarantined(store) == {"responses": 0, "answers": 0}
+        assert outbox.count_quarantined(store) == {"votes": 0, "responses": 0, "answers": 0}
 
 
 def test_a_401_keeps_every_answer_and_vote_waiting(scripted):
@@ -83,11 +106,11 @@ def test_a_401_keeps_every_answer_and_vote_waiting(scripted):
     with VoteStore.from_config(config) as store:
         answer_responses(store, 2)
         store.record_vote("Q1", "HL")
-        waiting = q_outbox.count_pending(store)
+        waiting = q_waiting(store)
         result = client(config, store).run()
         assert "authentication refused" in result.error and len(server.requests) == 1
-        assert q_outbox.count_pending(store) == waiting
-        assert q_outbox.count_quarantined(store) == {"responses": 0, "answers": 0}
+        assert q_waiting(store) == waiting
+        assert outbox.count_quarantined(store) == {"votes": 0, "responses": 0, "answers": 0}
 
 
 def test_answers_go_after_the_votes_each_with_its_response_and_definition_in_bounded_batches(scripted):
@@ -95,7 +118,7 @@ def test_answers_go_after_the_votes_each_with_its_response_and_definition_in_bou
     with VoteStore.from_config(config) as store:
         answer_responses(store, 8)
         store.record_vote("Q1", "HL")
-        waiting = q_outbox.count_pending(store)["answers"]
+        waiting = q_waiting(store)["answers"]
         result = client(config, store).run()
         assert result.complete and result.answers == waiting
     batches = [b for _, b in server.requests]
@@ -126,7 +149,7 @@ def test_one_refused_answer_is_found_by_halving_and_set_aside_alone(scripted, st
     server, config = scripted(script)
     with VoteStore.from_config(config) as store:
         answer_responses(store, 3)
-        total = q_outbox.count_pending(store)["answers"]
+        total = q_waiting(store)["answers"]
         result = client(config, store).run()
         quarantined = {u for (u,) in store.query("SELECT uuid FROM q_answers WHERE sync_state = 'quarantined'")}
         assert quarantined == set(bad) and result.q_quarantined == 1
@@ -147,7 +170,7 @@ def test_a_409_quarantines_only_the_answers_it_names(scripted):
     server, config = scripted(script)
     with VoteStore.from_config(config) as store:
         answer_responses(store, 2)
-        total = q_outbox.count_pending(store)["answers"]
+        total = q_waiting(store)["answers"]
         client(config, store).run()
         assert q_states(store) == {"synced": total - 1, "quarantined": 1}
         assert store.query("SELECT uuid FROM q_answers WHERE sync_state = 'quarantined'") == [(named[0],)]
@@ -158,11 +181,11 @@ def test_a_409_naming_no_row_of_the_batch_stops_the_run_and_quarantines_nothing(
                                                   "reason": "questionnaire trung-tam v1 is held with another definition"}, {}))
     with VoteStore.from_config(config) as store:
         answer_responses(store, 2)
-        waiting = q_outbox.count_pending(store)
+        waiting = q_waiting(store)
         result = client(config, store).run()
         assert "another definition" in result.error and len(server.requests) == 1
-        assert q_outbox.count_pending(store) == waiting
-        assert q_outbox.count_quarantined(store) == {"responses": 0, "answers": 0}
+        assert q_waiting(store) == waiting
+        assert outbox.count_quarantined(store) == {"votes": 0, "responses": 0, "answers": 0}
 
 
 def test_sync_release_quarantine_puts_refused_answers_back_and_they_are_sent_again(scripted):
@@ -181,7 +204,7 @@ def test_sync_release_quarantine_puts_refused_answers_back_and_they_are_sent_aga
     server, config = scripted(script)
     with VoteStore.from_config(config) as store:
         answer_responses(store, 1)
-        total = q_outbox.count_pending(store)["answers"]
+        total = q_waiting(store)["answers"]
         client(config, store).run()
         assert q_states(store) == {"synced": total - 1, "quarantined": 1}
     done = run_cli("sync", "--release-quarantine", config=Path(config.source))

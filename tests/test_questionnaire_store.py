@@ -11,8 +11,7 @@ import pytest
 from kiosk.db import connect, migrate
 from kiosk.questionnaire.answers import (AnswerStore, DefinitionChanged, ResponseError, active_questionnaire,
                                          register_definition, start_questionnaire, stop_questionnaire, verify_answers)
-from rating.chain import ANSWER_ENCODING_VERSION as ENCODING_VERSION
-from rating.chain import answer_canonical_bytes as canonical_bytes, answer_hash
+from rating.chain import ANSWERS
 from rating.questionnaire.loader import SHIPPED_DIR, load_catalogue, parse_questionnaire
 from kiosk.store import MIGRATIONS, SCHEMA_VERSION, VOTE_COLUMNS, VoteStore, _Chainer
 from tests.conftest import run_cli
@@ -66,13 +65,13 @@ def test_the_canonical_encoding_is_the_documented_json_array():
               "definition_hash": "ab" * 32, "channel": "kiosk", "counter_id": "Q1", "question_id": "access-info",
               "choice": "HL", "text": None, "replaces": None, "local_time": "2026-11-21T09:16:40.250+07:00",
               "prev_hash": "0" * 64}
-    assert ENCODING_VERSION == "qa1"
-    assert canonical_bytes(answer) == (
+    assert ANSWERS.tag == "qa1"
+    assert ANSWERS.encode(answer) == (
         '["qa1",1,"8d3b8c1e-2f4a-4b6c-9a0e-5c1d2e3f4a5b","1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9","ninh-giang-01",'
         '"trung-tam",1,"' + "ab" * 32 + '","kiosk","Q1","access-info","HL",null,null,'
         '"2026-11-21T09:16:40.250+07:00","' + "0" * 64 + '"]').encode("utf-8")
     # the worked example in docs/questionnaire.md
-    assert answer_hash(answer) == "a7b8e76788986428eb33095f30f450fbdc0deeb409c273c04338d435c4a69d64"
+    assert ANSWERS.hash(answer) == "a7b8e76788986428eb33095f30f450fbdc0deeb409c273c04338d435c4a69d64"
 
 
 def test_answering_again_replaces_the_earlier_answer_without_changing_it(store, answers, centre):
@@ -187,6 +186,34 @@ def test_verify_names_an_answer_edited_with_plain_sqlite(config_path, config, ce
     assert "chuỗi băm phiếu: hợp lệ (0 phiếu)" in result.stdout
 
 
+def test_verify_prints_an_edited_answer_exactly_as_docs_questionnaire_shows_it(config_path, config, centre):
+    from pathlib import Path
+    with VoteStore.from_config(config) as s:
+        answer_three(AnswerStore(s), centre)
+        uuid2 = s.query("SELECT uuid FROM q_answers WHERE seq = 2")[0][0]
+    raw = sqlite3.connect(config.db_path)
+    raw.execute("UPDATE q_answers SET choice = 'RHL' WHERE seq = 2")
+    raw.commit()
+    raw.close()
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "questionnaire.md").read_text(encoding="utf-8")
+    lines = doc.splitlines()
+    i = next(i for i, line in enumerate(lines) if line.startswith("chuỗi băm câu trả lời: HỎNG"))
+    documented = "\n".join(lines[i:i + 2]).replace("0c6d…", uuid2)  # the doc shortens the uuid
+    assert documented in run_cli("verify", config=config_path).stdout
+
+
+def test_an_edited_answer_whose_response_was_edited_too_is_named_as_edited(store, answers, centre):
+    # At one answer, the chain's own finding comes before a disagreement with its response.
+    rid = answer_three(answers, centre)
+    raw = sqlite3.connect(store.path)
+    raw.execute("UPDATE q_answers SET choice = 'KHL' WHERE seq = 1")
+    raw.execute("UPDATE q_responses SET channel = 'paper' WHERE uuid = ?", (rid,))
+    raw.commit()
+    raw.close()
+    brk = verify_answers(store)
+    assert brk is not None and brk.seq == 1 and "the answer was edited" in brk.reason
+
+
 def test_verify_names_the_gap_left_by_an_answer_deleted_with_plain_sqlite(config_path, config, centre):
     with VoteStore.from_config(config) as s:
         answer_three(AnswerStore(s), centre)
@@ -244,7 +271,7 @@ def test_a_version_3_database_with_votes_is_migrated_to_version_4_in_place(tmp_p
         assert s.verify_chain() is None and s.get_setting("manager_pin") == "scrypt$x"
         rid = AnswerStore(s).start_response(centre, "kiosk", "Q1")
         AnswerStore(s).record_answer(rid, "overall", "RHL")
-        assert s.verify_answers() is None
+        assert verify_answers(s) is None
 
 
 def test_answers_wait_for_sync_like_votes(store, answers, centre):
@@ -275,13 +302,15 @@ def test_the_active_questionnaire_is_the_stored_definition(store, centre):
 
 
 def test_the_outbox_hands_out_each_row_until_acknowledged_and_never_again(store, answers, centre):
-    from kiosk.questionnaire import outbox
+    from kiosk import outbox
+    from rating.wire import Q_ANSWER_FIELDS
     rid = answer_three(answers, centre)
-    waiting = outbox.pending_answers(store, 10)
-    assert [a["seq"] for a in waiting] == [1, 2, 3] and set(waiting[0]) == set(outbox.ANSWER_WIRE_FIELDS)
-    assert outbox.count_pending(store) == {"definitions": 1, "responses": 1, "answers": 3}
-    outbox.mark_synced(store, definitions=[centre.key], responses=[rid], answers=[waiting[0]["uuid"]], at=T0)
-    assert [a["seq"] for a in outbox.pending_answers(store, 10)] == [2, 3]
-    assert outbox.pending_responses(store, 10) == [] and outbox.pending_definitions(store) == []
+    waiting = outbox.waiting(store, outbox.ANSWERS, 10)
+    assert [a["seq"] for a in waiting] == [1, 2, 3] and set(waiting[0]) == set(Q_ANSWER_FIELDS)
+    assert outbox.count_waiting(store) == {"votes": 0, "reasons": 0, "definitions": 1, "responses": 1, "answers": 3}
+    outbox.mark_synced(store, {outbox.DEFINITIONS: [centre.key], outbox.RESPONSES: [rid],
+                               outbox.ANSWERS: [waiting[0]["uuid"]]}, at=T0)
+    assert [a["seq"] for a in outbox.waiting(store, outbox.ANSWERS, 10)] == [2, 3]
+    assert outbox.waiting(store, outbox.RESPONSES, 10) == [] and outbox.waiting(store, outbox.DEFINITIONS, 10) == []
     answers.finish_response(rid)  # the finish time has not been sent yet
-    assert [r["uuid"] for r in outbox.pending_responses(store, 10)] == [rid]
+    assert [r["uuid"] for r in outbox.waiting(store, outbox.RESPONSES, 10)] == [rid]

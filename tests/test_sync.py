@@ -133,7 +133,7 @@ def test_a_batch_the_server_refuses_is_quarantined_with_its_reason_not_retried(t
             assert [q["seq"] for q in held] == [3, 4]
             assert "local_time" in held[0]["reason"] and "votes[0] (seq 3)" in held[0]["reason"]
             assert SyncClient(config, store).run().sent == 0  # not retried by itself
-            assert outbox.release_quarantine(store) == 2
+            assert outbox.release_quarantine(store)["votes"] == 2
             assert outbox.count_pending(store)["votes"] == 2
         assert len(server_uuids(app)) == 4
 
@@ -188,7 +188,8 @@ def test_a_late_vote_that_fills_a_gap_closes_the_gap(tmp_path):
         config = load_config(sync_config(tmp_path, url, batch_size=3))
         with VoteStore.from_config(config) as store:
             fill(store, 9)
-            outbox.quarantine(store, [v.uuid for v in store.iter_votes() if v.seq in (4, 5, 6)], "held", T0)
+            outbox.quarantine(store, {outbox.VOTES: [v.uuid for v in store.iter_votes() if v.seq in (4, 5, 6)]},
+                              "held", T0)
             SyncClient(config, store).run()
             assert [i["kind"] for i in chain_report(url)["kiosks"][0]["issues"]] == ["gap"]
             outbox.release_quarantine(store)
@@ -227,8 +228,8 @@ def test_the_outbox_is_read_from_its_partial_index_not_by_scanning_every_vote(tm
         fill(store, 3)
         executed = []
         store.conn.set_trace_callback(executed.append)
-        outbox.pending_votes(store, 10)
-        outbox.pending_reasons(store, 10)
+        outbox.waiting(store, outbox.VOTES, 10)
+        outbox.waiting(store, outbox.REASONS, 10)
         outbox.count_pending(store)
         store.conn.set_trace_callback(None)
         for sql in executed:

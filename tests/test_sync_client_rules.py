@@ -93,6 +93,26 @@ def test_only_the_uuids_the_receipt_lists_are_marked_synced(scripted):
         assert synced == {v["uuid"] for v in server.requests[0][1]["votes"][:2]}
 
 
+def test_only_the_reasons_the_receipt_lists_are_marked_synced(scripted):
+    # Every vote acknowledged, but only one reason, whenever it is sent: the others must stay waiting.
+    listed = []
+
+    def script(batch, headers):
+        listed[:] = listed or [[r["vote_uuid"], r["element"]] for r in batch["reasons"][:1]]
+        return 200, receipt(batch, reasons=[[r["vote_uuid"], r["element"]] for r in batch["reasons"]
+                                            if [r["vote_uuid"], r["element"]] in listed]), {}
+
+    server, config = scripted(script)
+    with record(config, 3) as store:
+        for v in store.iter_votes():
+            store.attach_reasons(v.uuid, ["procedure", "officer"])
+        result = client(config, store).run()
+        synced = store.query("SELECT vote_uuid, element FROM vote_reasons WHERE sync_state = 'synced'")
+        assert len(server.requests[0][1]["reasons"]) == 6 and [list(r) for r in synced] == listed
+        assert outbox.count_pending(store) == {"votes": 0, "reasons": 5, "quarantined": 0}
+        assert result.reasons == 1 and not result.complete
+
+
 @pytest.mark.parametrize("answer", [b"<html>gateway</html>", b'{"accepted": 5}', b"[]",
                                     b'{"accepted": null, "duplicates": []}'])
 def test_a_garbage_receipt_marks_nothing(scripted, answer):

@@ -19,8 +19,7 @@ from hypothesis import strategies as st
 from rating import chain
 from kiosk.config import ensure_data_dir
 from kiosk.questionnaire.answers import AnswerStore, verify_answers
-from rating.chain import ANSWER_ENCODING_VERSION as ENCODING_VERSION, ANSWER_HASHED_FIELDS as HASHED_FIELDS
-from rating.chain import answer_canonical_bytes as canonical_bytes
+from rating.chain import ANSWERS
 from rating.questionnaire.loader import SHIPPED_DIR, load_catalogue
 from kiosk.store import SCHEMA_VERSION, VoteStore
 from tests.conftest import run_cli
@@ -157,7 +156,7 @@ def test_a_last_vote_replaced_with_its_hash_recomputed_fails_verify(filled):
     with VoteStore.from_config(filled) as s:
         row = list(s.query(f"SELECT {', '.join(chain.HASHED_FIELDS)} FROM votes WHERE seq = 10")[0])
     row[5] = "RKHL"  # HL becomes very dissatisfied, and the vote's own hash is made to match
-    attack(filled, f"update votes set level='RKHL', hash='{chain.hash_values(row)}' where seq=10")
+    attack(filled, f"update votes set level='RKHL', hash='{chain.VOTES.hash_values(row)}' where seq=10")
     with VoteStore.from_config(filled) as s:
         brk = s.verify_chain()
     assert brk is not None and brk.seq == 10 and "not the one recorded" in brk.reason
@@ -234,7 +233,7 @@ def test_a_vote_forged_after_the_last_one_with_a_valid_hash_fails_verify(filled)
            None, None, last]
     attack(filled, f"insert into votes (seq, uuid, kiosk_id, counter_id, level, scale, source, local_time, prev_hash, "
                    f"hash, local_date, ts_ms) values (11, '{row[1]}', 'test-01', 'Q1', 'RHL', 'sipas5', 'touch', "
-                   f"'{local_time}', '{last}', '{chain.hash_values(row)}', '2026-11-20', {chain.ts_ms_of(local_time)})")
+                   f"'{local_time}', '{last}', '{chain.VOTES.hash_values(row)}', '2026-11-20', {chain.ts_ms_of(local_time)})")
     with VoteStore.from_config(filled) as s:
         brk = s.verify_chain()
     assert brk is not None and brk.seq == 11 and "added outside the kiosk software" in brk.reason
@@ -243,8 +242,8 @@ def test_a_vote_forged_after_the_last_one_with_a_valid_hash_fails_verify(filled)
 
 @settings(max_examples=300)
 @given(st.lists(st.one_of(st.none(), st.integers(min_value=-2**63, max_value=2**63), st.text(max_size=40)),
-                min_size=len(HASHED_FIELDS), max_size=len(HASHED_FIELDS)))
+                min_size=len(ANSWERS.hashed), max_size=len(ANSWERS.hashed)))
 def test_an_answers_fast_encoding_equals_the_json_module_s_for_any_field_values(values):
-    answer = dict(zip(HASHED_FIELDS, values))
-    assert canonical_bytes(answer) == json.dumps([ENCODING_VERSION, *values], ensure_ascii=False,
+    answer = dict(zip(ANSWERS.hashed, values))
+    assert ANSWERS.encode(answer) == json.dumps([ANSWERS.tag, *values], ensure_ascii=False,
                                                  separators=(",", ":")).encode("utf-8")

@@ -26,12 +26,10 @@ import sqlite3
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 from .. import chainhead
-from rating.chain import ANSWER_ENCODING_VERSION as ENCODING_VERSION
-from rating.chain import ANSWER_HASHED_FIELDS as HASHED_FIELDS
-from rating.chain import GENESIS_HASH, answer_hash, derived_reason, encode_values, local_date_of, wrong_derived
+from rating.chain import ANSWERS, ChainBreak, ChainVerifier, at_row, local_date_of
 from ..store import VoteStore, new_uuid
 from ..syncstate import SyncState
 from rating.questionnaire.loader import from_definition
@@ -293,19 +291,19 @@ class AnswerStore:
             if current is not None and (current[1], current[2]) == (code, text):
                 return Answer(current[3], current[0], response_id, question_id, code, text, current[6],
                               current[4], current[5])
-            seq, prev = chainhead.start(conn, chainhead.ANSWERS, GENESIS_HASH)
+            seq, prev = chainhead.start(conn, ANSWERS)
             seq += 1
             row = {"seq": seq, "uuid": answer_uuid, "response_uuid": response_id, "kiosk_id": self.store.kiosk_id,
                    "questionnaire_id": q.id, "version": q.version, "definition_hash": q.definition_hash,
                    "channel": resp.channel, "counter_id": resp.counter_id, "question_id": question_id,
                    "choice": code, "text": text, "replaces": current[0] if current else None,
                    "local_time": when, "prev_hash": prev}
-            row["hash"] = answer_hash(row)
+            row["hash"] = ANSWERS.hash(row)
             if current is not None:
                 conn.execute("UPDATE q_answers SET replaced = 1 WHERE uuid = ?", (current[0],))
             conn.execute(f"INSERT INTO q_answers ({', '.join(row)}, local_date) VALUES ({', '.join('?' * len(row))}, ?)",
                          (*row.values(), local_date))
-            chainhead.advance(conn, chainhead.ANSWERS, seq, row["hash"])  # same transaction: a cut tail shows
+            chainhead.advance(conn, ANSWERS, seq, row["hash"])  # same transaction: a cut tail shows
             return Answer(seq, answer_uuid, response_id, question_id, code, text, row["replaces"], when, row["hash"])
 
         return self.store.write(work, "answer")
@@ -338,14 +336,14 @@ class AnswerStore:
         q = questionnaire
         self._register(q)
         kiosk = self.store.kiosk_id
-        insert_a = (f"INSERT INTO q_answers ({', '.join(HASHED_FIELDS)}, hash, local_date) "
-                    f"VALUES ({', '.join('?' * (len(HASHED_FIELDS) + 2))})")
+        insert_a = (f"INSERT INTO q_answers ({', '.join(ANSWERS.columns)}) "
+                    f"VALUES ({', '.join('?' * len(ANSWERS.columns))})")
         insert_r = ("INSERT INTO q_responses (uuid, kiosk_id, questionnaire_id, version, definition_hash, channel, "
                     "counter_id, started_at, local_date, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         batch: list[dict[str, Any]] = []
 
         def work(conn: sqlite3.Connection) -> int:
-            seq, prev = chainhead.start(conn, chainhead.ANSWERS, GENESIS_HASH)
+            seq, prev = chainhead.start(conn, ANSWERS)
             responses, answers = [], []
             for item in batch:
                 channel, counter_id = item["channel"], item.get("counter_id")
@@ -366,12 +364,12 @@ class AnswerStore:
                     seq += 1
                     values = [seq, new_uuid(), rid, kiosk, q.id, q.version, q.definition_hash, channel, counter_id,
                               question_id, code, text, None, when, prev]
-                    prev = hashlib.sha256(encode_values(values, ENCODING_VERSION)).hexdigest()
+                    prev = ANSWERS.hash_values(values)
                     answers.append((*values, prev, local_date_of(when)))
             conn.executemany(insert_r, responses)
             conn.executemany(insert_a, answers)
             if answers:
-                chainhead.advance(conn, chainhead.ANSWERS, seq, prev)
+                chainhead.advance(conn, ANSWERS, seq, prev)
             return len(responses)
 
         total = 0
@@ -408,133 +406,133 @@ class AnswerStore:
 
 # --- verification -----------------------------------------------------------------------------
 
-class AnswerChainBreak(Exception):
-    """Where and how the answers' chain stops holding.
-
-    ``reason`` is English and technical; ``vi`` says the same in Vietnamese, with where it is
-    ("tại câu trả lời số 10: …"). ``column`` names a derived column that was edited, if that is the break.
-    """
-
-    def __init__(self, seq: int, uuid: str | None, reason: str, vi: str = "", column: str | None = None):
-        self.seq, self.uuid, self.reason, self.column = seq, uuid, reason, column
-        self.vi = vi or f"tại câu trả lời số {seq}"
-        super().__init__(f"answer seq {seq}" + (f" (uuid {uuid})" if uuid else "") + f": {reason}")
-
-
 _HEADER = ("questionnaire_id", "version", "definition_hash", "channel", "counter_id", "kiosk_id")
-# Read beside the header: a response's local_date (the day the analysis files it under) follows from started_at.
-_RESPONSE_DAY = ("started_at", "local_date")
-ANSWER_DERIVED = ("local_date",)  # beside ``replaced``, checked over the whole chain below
+_JOINS = ("FROM q_answers a LEFT JOIN q_responses r ON r.uuid = a.response_uuid "
+          "LEFT JOIN q_definitions d ON d.questionnaire_id = a.questionnaire_id AND d.version = a.version")
+# The chain's columns, then what the replaced marks are checked with.
+_WALK = (*ANSWERS.columns, "replaces", "replaced")
+_WALK_SQL = f"SELECT {', '.join(_WALK)} FROM q_answers WHERE seq > ? ORDER BY seq LIMIT ?"
+_AT = {c: i for i, c in enumerate(_WALK)}
 
 
-def _iter_rows(store: VoteStore, batch: int = 10_000) -> Iterator[dict[str, Any]]:
-    cols = [*HASHED_FIELDS, "hash", "replaced", *ANSWER_DERIVED]
-    joined = (*_HEADER, *_RESPONSE_DAY)
-    sql = (f"SELECT {', '.join('a.' + c for c in cols)}, {', '.join('r.' + c for c in joined)} FROM q_answers a "
-           "LEFT JOIN q_responses r ON r.uuid = a.response_uuid WHERE a.seq > ? ORDER BY a.seq LIMIT ?")
+def _answer_pages(store: VoteStore, batch: int = 10_000) -> Iterator[list[tuple]]:
     after = 0
     while True:
-        rows = store.query(sql, (after, batch))
-        for row in rows:
-            d = dict(zip(cols, row))
-            d["response"] = dict(zip(joined, row[len(cols):]))
-            yield d
+        rows = store.query(_WALK_SQL, (after, batch))
+        if rows:
+            yield rows
         if len(rows) < batch:
             return
         after = rows[-1][0]
 
 
-def _break_in_row(a: dict[str, Any], prev_seq: int, prev_hash: str,
-                  definitions: dict[tuple[str, int], str]) -> AnswerChainBreak | None:
-    """The first thing wrong with one answer and its response, or None."""
-    seq, uid = a["seq"], a["uuid"]
-    at = f"tại câu trả lời số {seq}"
-    if seq != prev_seq + 1:
-        missing = f"{prev_seq + 1}" if seq == prev_seq + 2 else f"{prev_seq + 1}-{seq - 1}"
-        return AnswerChainBreak(seq, uid, f"sequence gap: answer(s) {missing} missing (deleted?)",
-                                f"{at}: thiếu câu trả lời số {missing.replace('-', '–')} (đã bị xoá?)")
-    if a["prev_hash"] != prev_hash:
-        return AnswerChainBreak(seq, uid, "prev_hash does not match the hash of the answer before it "
-                                          "(an answer before it was deleted or replaced)",
-                                f"{at}: mã băm của câu trả lời trước không khớp "
-                                "(một câu trả lời trước nó đã bị xoá hoặc bị thay)")
-    if answer_hash(a) != a["hash"]:
-        return AnswerChainBreak(seq, uid, "hash does not match the answer's fields (the answer was edited)",
-                                f"{at}: mã băm không khớp (câu trả lời đã bị sửa)")
-    wrong = wrong_derived(a, ANSWER_DERIVED)
-    if wrong is not None:
-        en, vi = derived_reason(*wrong, a["local_time"])
-        return AnswerChainBreak(seq, uid, en, f"{at}: {vi}", column=wrong[0])
-    header, rid = a["response"], a["response_uuid"]
-    if header["questionnaire_id"] is None:
-        return AnswerChainBreak(seq, uid, f"its response {rid} is missing (deleted?)",
-                                f"{at}: thiếu lượt trả lời {rid} của nó (đã bị xoá?)")
-    differ = [k for k in _HEADER if header[k] != a[k]]
+class _Relations:
+    """Whether the answers of a page agree with their responses and with the stored definitions.
+
+    Each response is read once for a page (a page's answers belong to a few hundred responses), not
+    joined once per answer; the comparisons then run a column at a time.
+    """
+
+    def __init__(self, store: VoteStore):
+        self.store = store
+        self.definitions = {(q, v): h for q, v, h in
+                            store.query("SELECT questionnaire_id, version, definition_hash FROM q_definitions")}
+
+    def first_disagreeing(self, page: Sequence[tuple], columns: Sequence[Sequence[Any]]) -> int | None:
+        """The ``seq`` of the page's first answer that disagrees with its response or definition, or None."""
+        rids = columns[_AT["response_uuid"]]
+        held: dict[str, dict[str, Any]] = {c: {} for c in _HEADER}  # field -> response uuid -> value
+        wanted = sorted(set(rids))
+        for i in range(0, len(wanted), 500):  # bounded by SQLite's number of parameters
+            chunk = wanted[i:i + 500]
+            for uid, *header, started, day in self.store.query(
+                    f"SELECT uuid, {', '.join(_HEADER)}, started_at, local_date FROM q_responses "
+                    f"WHERE uuid IN ({', '.join('?' * len(chunk))})", chunk):
+                # A response whose local_date is not the day it started disagrees with every answer.
+                if started is not None and day == local_date_of(started):
+                    for c, value in zip(_HEADER, header):
+                        held[c][uid] = value
+        missing = [u for u in wanted if u not in held["questionnaire_id"]]
+        definitions = list(map(self.definitions.get, zip(columns[_AT["questionnaire_id"]], columns[_AT["version"]])))
+        if not missing and definitions == list(columns[_AT["definition_hash"]]) and all(
+                list(map(held[c].get, rids)) == list(columns[_AT[c]]) for c in _HEADER):
+            return None
+        for row, definition in zip(page, definitions):  # the first one, named row by row
+            rid = row[_AT["response_uuid"]]
+            if rid in missing or definition != row[_AT["definition_hash"]] or any(
+                    held[c].get(rid) != row[_AT[c]] for c in _HEADER):
+                return row[0]
+        return None  # not reached: a column that differs has a first row that differs
+
+
+def _relation_break(store: VoteStore, seq: int) -> ChainBreak:
+    """How answer ``seq`` (flagged by the walk) disagrees with its response or its stored definition."""
+    (uid, rid, missing, *differ_flags, started, day, qid, version), = store.query(
+        f"SELECT a.uuid, a.response_uuid, r.uuid IS NULL, {', '.join(f'r.{c} IS NOT a.{c}' for c in _HEADER)}, "
+        f"r.started_at, r.local_date, a.questionnaire_id, a.version {_JOINS} WHERE a.seq = ?", (seq,))
+    if missing:
+        return at_row(ANSWERS, seq, uid, f"its response {rid} is missing (deleted?)",
+                      f"thiếu lượt trả lời {rid} của nó (đã bị xoá?)")
+    differ = [c for c, flag in zip(_HEADER, differ_flags) if flag]
     if differ:
-        return AnswerChainBreak(seq, uid, f"its response {rid} was edited ({', '.join(differ)} "
-                                          "differ from the chained answer)",
-                                f"{at}: lượt trả lời {rid} của nó đã bị sửa ({', '.join(differ)} khác với "
-                                "câu trả lời trong chuỗi)")
-    started, day = header["started_at"], header["local_date"]
+        return at_row(ANSWERS, seq, uid, f"its response {rid} was edited ({', '.join(differ)} differ from the "
+                                         "chained answer)",
+                      f"lượt trả lời {rid} của nó đã bị sửa ({', '.join(differ)} khác với câu trả lời trong chuỗi)")
     if started is None or day != local_date_of(started):
-        return AnswerChainBreak(seq, uid, f"its response {rid} has local_date {day!r} but started_at {started} "
-                                          "(the column was edited: the analysis files responses by it)",
-                                f"{at}: lượt trả lời {rid} của nó có cột local_date là {day} nhưng bắt đầu lúc "
-                                f"(started_at) {started} (cột đã bị sửa: phần phân tích tính theo cột này)",
-                                column="local_date")
-    if definitions.get((a["questionnaire_id"], a["version"])) != a["definition_hash"]:
-        qv = f"{a['questionnaire_id']} v{a['version']}"
-        return AnswerChainBreak(seq, uid, f"the stored definition of {qv} is not "
-                                          "the one this answer was given under (the definition was replaced)",
-                                f"{at}: bản định nghĩa {qv} đang lưu không phải bản mà câu trả lời này "
-                                "được trả lời theo (bản định nghĩa đã bị thay)")
-    return None
+        return at_row(ANSWERS, seq, uid, f"its response {rid} has local_date {day!r} but started_at {started} "
+                                         "(the column was edited: the analysis files responses by it)",
+                      f"lượt trả lời {rid} của nó có cột local_date là {day} nhưng bắt đầu lúc (started_at) "
+                      f"{started} (cột đã bị sửa: phần phân tích tính theo cột này)", column="local_date")
+    qv = f"{qid} v{version}"
+    return at_row(ANSWERS, seq, uid, f"the stored definition of {qv} is not the one this answer was given under "
+                                     "(the definition was replaced)",
+                  f"bản định nghĩa {qv} đang lưu không phải bản mà câu trả lời này được trả lời theo "
+                  "(bản định nghĩa đã bị thay)")
 
 
-def verify_answers(store: VoteStore) -> AnswerChainBreak | None:
-    """Walk every answer in ``seq`` order; return the first break, or None when the chain holds.
+def verify_answers(store: VoteStore) -> ChainBreak | None:
+    """Check every answer in ``seq`` order; return the first break, or None when the chain holds.
 
-    Beside the chain itself: each answer's ``local_date`` must be the day of its hashed
-    ``local_time``; each answer's questionnaire, version, definition, channel, counter and kiosk must
+    Beside the chain itself (:class:`rating.chain.ChainVerifier`: gaps, links, hashes and the derived
+    ``local_date``): each answer's questionnaire, version, definition, channel, counter and kiosk must
     be its response's, and the response's ``local_date`` the day of its ``started_at``; each stored
     definition must hash to its hash and be the one the answers were given under; the ``replaced``
     marks must be exactly the answers some later answer ``replaces``; and the last answer must be the
-    chain head recorded with it (a cut tail). All in one pass over the answers.
+    chain head recorded with it (a cut tail). The break named is the one at the lowest ``seq``.
     """
-    definitions: dict[tuple[str, int], str] = {}
     for qid, version, stored_hash, definition in store.query(
             "SELECT questionnaire_id, version, definition_hash, definition FROM q_definitions"):
-        definitions[(qid, version)] = stored_hash
         if hashlib.sha256(definition.encode("utf-8")).hexdigest() != stored_hash:
             first = store.query("SELECT min(seq) FROM q_answers WHERE questionnaire_id = ? AND version = ?",
-                                (qid, version))[0][0]
-            return AnswerChainBreak(first or 0, None, f"the stored definition of {qid} v{version} does not match "
-                                                      "its hash (the definition was edited)",
-                                    f"tại câu trả lời số {first or 0}: bản định nghĩa {qid} v{version} đang lưu "
-                                    "không khớp với mã băm của nó (bản định nghĩa đã bị sửa)")
-    prev_seq, prev_hash = 0, GENESIS_HASH
-    replaced, replaces = {}, {}
-    for a in _iter_rows(store):
-        brk = _break_in_row(a, prev_seq, prev_hash, definitions)
+                                (qid, version))[0][0] or 0
+            return at_row(ANSWERS, first, None, f"the stored definition of {qid} v{version} does not match its hash "
+                                                "(the definition was edited)",
+                          f"bản định nghĩa {qid} v{version} đang lưu không khớp với mã băm của nó "
+                          "(bản định nghĩa đã bị sửa)")
+    verifier = ChainVerifier(ANSWERS)
+    relations = _Relations(store)
+    replaced: dict[str, int] = {}
+    replaces: dict[str, int] = {}
+    for page in _answer_pages(store):
+        columns = list(zip(*page))
+        brk = verifier.check_rows(page, columns)
+        disagrees = relations.first_disagreeing(page, columns)
+        if disagrees is not None and (brk is None or disagrees < brk.seq):
+            return _relation_break(store, disagrees)  # at one seq, a break in the chain is named first
         if brk is not None:
             return brk
-        seq, uid = a["seq"], a["uuid"]
-        if a["replaced"]:
-            replaced[uid] = seq
-        if a["replaces"] is not None:
-            replaces[a["replaces"]] = seq
-        prev_seq, prev_hash = seq, a["hash"]
+        if 1 in columns[_AT["replaced"]]:
+            replaced.update((r[1], r[0]) for r in page if r[_AT["replaced"]])
+        if set(columns[_AT["replaces"]]) != {None}:
+            replaces.update((r[_AT["replaces"]], r[0]) for r in page if r[_AT["replaces"]] is not None)
     for uid, seq in replaced.items():
         if uid not in replaces:
-            return AnswerChainBreak(seq, uid, "marked replaced, but no later answer replaces it (the mark was edited)",
-                                    f"tại câu trả lời số {seq}: được đánh dấu là đã bị thay, nhưng không có câu trả "
-                                    "lời nào sau thay nó (dấu đã bị sửa)", column="replaced")
+            return at_row(ANSWERS, seq, uid, "marked replaced, but no later answer replaces it (the mark was edited)",
+                          "được đánh dấu là đã bị thay, nhưng không có câu trả lời nào sau thay nó (dấu đã bị sửa)",
+                          column="replaced")
     for uid, by in replaces.items():
         if uid not in replaced:
-            return AnswerChainBreak(by, None, f"replaces answer {uid}, which is not marked replaced (the mark was edited)",
-                                    f"tại câu trả lời số {by}: thay câu trả lời {uid}, nhưng câu đó không được "
-                                    "đánh dấu là đã bị thay (dấu đã bị sửa)", column="replaced")
-    tail = chainhead.check_tail(store.query, chainhead.ANSWERS, "answer", "câu trả lời")
-    if tail is not None:
-        return AnswerChainBreak(tail.seq, tail.uuid, tail.reason, tail.vi)
-    return None
+            return at_row(ANSWERS, by, None, f"replaces answer {uid}, which is not marked replaced (the mark was edited)",
+                          f"thay câu trả lời {uid}, nhưng câu đó không được đánh dấu là đã bị thay (dấu đã bị sửa)",
+                          column="replaced")
+    return chainhead.check_tail(store.query, ANSWERS)

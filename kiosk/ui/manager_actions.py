@@ -80,8 +80,8 @@ class ManagerActions:
 
     def release_quarantine(self) -> int:
         """Put refused votes back in the outbox and sync now when there were any."""
-        from kiosk.questionnaire import outbox as q_outbox
-        votes, answers = outbox.release_quarantine(self.app.store), q_outbox.release_quarantine(self.app.store)
+        released = outbox.release_quarantine(self.app.store)
+        votes, answers = released["votes"], released["responses"] + released["answers"]
         n = votes + answers
         log.info("manager put %d refused vote(s) and %d questionnaire row(s) back in the outbox", votes, answers)
         if n and self.app._sync_now is not None:

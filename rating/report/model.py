@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
+from rating import chain
 from rating.units import Counter
 from rating.period import WEEKDAYS_VI, Period, between, date_line, date_vi
 from rating.vote import DEMO_SOURCE
@@ -328,9 +329,9 @@ def chain_scan(source: VoteSource, kiosk_id: str, d_from: date, d_to: date, line
         for seq, prev, h, day in rows:
             if not problem:
                 if prev_seq is not None and seq != prev_seq + 1:
-                    problem = f"thiếu phiếu sau seq {prev_seq}"
+                    problem = (chain.gap if seq > prev_seq else chain.goes_back)(chain.VOTES, prev_seq, seq, None).vi
                 elif prev_hash is not None and prev != prev_hash:
-                    problem = f"prev_hash của phiếu seq {seq} không khớp"
+                    problem = chain.broken_link(chain.VOTES, seq, None).vi
                 prev_seq, prev_hash = seq, h
             if first <= day <= last:
                 lines.append(h)

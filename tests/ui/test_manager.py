@@ -657,7 +657,7 @@ def test_status_tells_the_manager_when_the_central_service_refuses_the_kiosks_ke
 def test_refused_votes_can_be_put_back_in_the_outbox_by_the_manager(kiosk_factory):
     app = kiosk_factory()
     vote = app.store.record_vote("Q1", "RHL")
-    outbox.quarantine(app.store, [vote.uuid], "400: bad_batch: test", datetime.now(app.cfg.tz))
+    outbox.quarantine(app.store, {outbox.VOTES: [vote.uuid]}, "400: bad_batch: test", datetime.now(app.cfg.tz))
     manager = open_manager(app)
     tap(manager.tab_buttons["status"])
     pump(4)
@@ -768,7 +768,7 @@ def test_every_manager_screen_fits_every_panel_and_is_photographed(kiosk_factory
     app.cfg = replace(app.cfg, centre=LONG_CENTRE)
     _busy_month(app)
     vote = app.store.record_vote("Q1", "RHL")
-    outbox.quarantine(app.store, [vote.uuid], "400: bad_batch: test", datetime.now(app.cfg.tz))
+    outbox.quarantine(app.store, {outbox.VOTES: [vote.uuid]}, "400: bad_batch: test", datetime.now(app.cfg.tz))
     app.store.set_roster(app.store.today(), {"Q1": "CB07", "Q2": "CB12"})
     pin = app.screens["pin"]
     try:
