@@ -131,8 +131,6 @@ def _circles(g: dict[str, set[str]]) -> list[list[str]]:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="three circles left from before the shared domain: central ingest/dashboard/"
-                   "reports, kiosk store/answers, rating report pdf/pdf_questionnaire (issue 15)")
 def test_no_two_modules_import_each_other_even_through_an_import_inside_a_function():
     # An import a module writes of its own package counts too: ``from rating.report import render`` in
     # rating/report/files.py, whose package imports files, was such a circle.

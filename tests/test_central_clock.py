@@ -84,7 +84,7 @@ def test_votes_from_a_clock_years_ahead_or_in_1970_are_kept_but_held_apart_until
         for minutes in (0, 1, 2):
             store.record_vote("Q1", "RHL", at=future + timedelta(minutes=minutes))  # twenty years ahead
         store.record_vote("Q1", "KHL", at=datetime(1970, 1, 1, 8, 0, tzinfo=TZ))     # a Pi without its clock
-        votes = outbox.pending_votes(store, 100)
+        votes = outbox.waiting(store, outbox.VOTES, 100)
     r = post(url, encode_batch("test-01", [{"id": "Q1", "name": "Quầy 1"}], votes, []))
     assert r.status_code == 200 and len(r.json()["accepted"]) == 5, "every vote is stored and acknowledged"
     held = dict(app.store.query("SELECT held_back, count(*) FROM votes WHERE held_back IS NOT NULL GROUP BY held_back"))

@@ -240,7 +240,7 @@ def test_a_database_restart_under_load_is_a_503_with_retry_after_and_a_retried_b
     with VoteStore.from_config(config) as store:
         for level in ("RHL", "HL", "KHL"):
             store.record_vote("Q1", level)
-        body = encode_batch("test-01", [{"id": "Q1", "name": "Quầy 1"}], outbox.pending_votes(store, 10), [])
+        body = encode_batch("test-01", [{"id": "Q1", "name": "Quầy 1"}], outbox.waiting(store, outbox.VOTES, 10), [])
     from central.app import make_app
     from central.server import serving
     from tests.sync_helpers import REPORT_TOKEN, write_registry
@@ -274,7 +274,7 @@ def test_a_full_disk_under_sqlite_is_a_503_and_nothing_is_lost_when_space_return
     with VoteStore.from_config(config) as store:
         for i in range(300):
             store.record_vote("Q1", ("RHL", "HL", "BT", "KHL", "RKHL")[i % 5])
-        body = encode_batch("test-01", [{"id": "Q1", "name": "Quầy 1"}], outbox.pending_votes(store, 300), [])
+        body = encode_batch("test-01", [{"id": "Q1", "name": "Quầy 1"}], outbox.waiting(store, outbox.VOTES, 300), [])
     with tmpfs(tmp_path / "small", "size=16m") as small:
         import shutil
         db = small / "central.db"

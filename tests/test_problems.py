@@ -92,7 +92,7 @@ def site(tmp_path_factory):
         with VoteStore.from_config(config) as store:
             store.record_vote("Q1", "HL")
             from kiosk import outbox
-            votes = outbox.pending_votes(store, 10)
+            votes = outbox.waiting(store, outbox.VOTES, 10)
         batch = encode_batch("test-01", [{"id": "Q1", "name": "Quầy 1"}], votes, [])
         yield url, app, made, batch, folder
 
