@@ -34,6 +34,35 @@ def test_a_tap_on_each_level_records_that_level_before_the_thank_you(kiosk_facto
     assert app.sm.current == ("reasons" if code in ("BT", "KHL", "RKHL") else "thanks")
 
 
+@pytest.mark.parametrize("code,after", [("RHL", "thanks"), ("KHL", "reasons")])
+def test_the_screen_after_a_rating_appears_only_once_the_vote_s_commit_returned(kiosk_factory, code, after):
+    import sqlite3
+    import threading
+    app = kiosk_factory(counters=ONE_COUNTER)
+    record, seen = app.store.record_vote, []
+
+    def committed() -> int:
+        """Votes another connection sees: only a returned COMMIT puts one there."""
+        other = sqlite3.connect(app.store.path)
+        try:
+            return other.execute("SELECT count(*) FROM votes").fetchone()[0]
+        finally:
+            other.close()
+
+    def held_record_vote(*args, **kwargs):
+        # The COMMIT is held back for a while: a screen that does not wait for it has time to appear.
+        release = threading.Event()
+        threading.Timer(0.5, release.set).start()
+        release.wait()
+        return record(*args, **kwargs)
+
+    app.store.record_vote = held_record_vote
+    app.sm.bind(current=lambda _sm, name: seen.append((name, committed())))
+    tap(app.screens["rating"].level_buttons[["RHL", "HL", "BT", "KHL", "RKHL"].index(code)])
+    wait_until(lambda: app.sm.current == after, what=f"the {after} screen")
+    assert seen[0] == (after, 1), "the screen changed before the vote was committed"
+
+
 def test_the_thank_you_ignores_touches_and_returns_by_itself(kiosk_factory):
     app = kiosk_factory(counters=ONE_COUNTER, timings=replace(FAST, thanks_s=1.5))
     tap(app.screens["rating"].level_buttons[0])
