@@ -65,9 +65,10 @@ def run_cli(*args: str, config: Path | None = None, timeout: float = 120, env: d
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=full_env, input=input, cwd=cwd)
 
 
-def synthetic_votes(config_path: Path, days: int, per_day: int, seed: int) -> int:
+def synthetic_votes(config_path: Path, days: int, per_day: int, seed: int, end=None) -> int:
     """Synthetic votes (``kiosk.demo``'s generator, marked ``demo``) recorded into a test centre's store
-    through the store's API, ending now; the ``demo-data`` command itself refuses a real centre's store."""
+    through the store's API, ending at ``end`` (an aware datetime; default now: only for a test that does
+    not care which day it is); the ``demo-data`` command itself refuses a real centre's store."""
     from datetime import datetime
     from kiosk import demo
     from kiosk.config import ensure_data_dir
@@ -75,7 +76,7 @@ def synthetic_votes(config_path: Path, days: int, per_day: int, seed: int) -> in
     ensure_data_dir(config)
     with VoteStore.from_config(config) as store:
         return store.record_votes(demo.demo_votes(config.counters, config.scale, config.tz, days, per_day, seed,
-                                                  datetime.now(config.tz)))
+                                                  end or datetime.now(config.tz)))
 
 
 def closed_all_day_today() -> str:
