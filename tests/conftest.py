@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -52,6 +53,13 @@ def config(config_path: Path):
 def store(config):
     with VoteStore.from_config(config) as s:
         yield s
+
+
+def sigint_as_a_terminal_sends_it() -> None:
+    """``preexec_fn`` for a child that a test stops with SIGINT (Ctrl-C): the default action again, which Python
+    turns into KeyboardInterrupt. A child inherits an ignored SIGINT, and a run started as a background job
+    of a non-interactive shell (or under nohup) ignores it: the child would never stop."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run_cli(*args: str, config: Path | None = None, timeout: float = 120, env: dict | None = None,
