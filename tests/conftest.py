@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -54,6 +55,13 @@ def store(config):
         yield s
 
 
+def sigint_as_a_terminal_sends_it() -> None:
+    """``preexec_fn`` for a child that a test stops with SIGINT (Ctrl-C): the default action again, which Python
+    turns into KeyboardInterrupt. A child inherits an ignored SIGINT, and a run started as a background job
+    of a non-interactive shell (or under nohup) ignores it: the child would never stop."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_cli(*args: str, config: Path | None = None, timeout: float = 120, env: dict | None = None,
             input: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``python main.py ARGS`` as a user would, and capture what it prints."""
@@ -65,9 +73,10 @@ def run_cli(*args: str, config: Path | None = None, timeout: float = 120, env: d
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=full_env, input=input, cwd=cwd)
 
 
-def synthetic_votes(config_path: Path, days: int, per_day: int, seed: int) -> int:
+def synthetic_votes(config_path: Path, days: int, per_day: int, seed: int, end=None) -> int:
     """Synthetic votes (``kiosk.demo``'s generator, marked ``demo``) recorded into a test centre's store
-    through the store's API, ending now; the ``demo-data`` command itself refuses a real centre's store."""
+    through the store's API, ending at ``end`` (an aware datetime; default now: only for a test that does
+    not care which day it is); the ``demo-data`` command itself refuses a real centre's store."""
     from datetime import datetime
     from kiosk import demo
     from kiosk.config import ensure_data_dir
@@ -75,7 +84,7 @@ def synthetic_votes(config_path: Path, days: int, per_day: int, seed: int) -> in
     ensure_data_dir(config)
     with VoteStore.from_config(config) as store:
         return store.record_votes(demo.demo_votes(config.counters, config.scale, config.tz, days, per_day, seed,
-                                                  datetime.now(config.tz)))
+                                                  end or datetime.now(config.tz)))
 
 
 def closed_all_day_today() -> str:

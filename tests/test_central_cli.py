@@ -10,7 +10,7 @@ import sys
 
 import requests
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_cli, sigint_as_a_terminal_sends_it
 from tests.sync_helpers import REPORT_TOKEN, postgres_server, write_registry  # noqa: F401
 
 GOOD = "Lang-sen-Hai-Phong-2026\n"
@@ -60,7 +60,7 @@ def test_serve_runs_on_postgresql_given_as_a_url(tmp_path, postgres_server):
     proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve", "--kiosks", str(write_registry(tmp_path)),
                              "--db", url, "--port", "0", "--report-token", REPORT_TOKEN],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, preexec_fn=sigint_as_a_terminal_sends_it)
     try:
         line = proc.stdout.readline()
         m = re.search(r"http://127\.0\.0\.1:(\d+)", line)

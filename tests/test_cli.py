@@ -259,10 +259,12 @@ def test_report_json_carries_the_questionnaires_answered_in_the_period(config, c
     from rating.questionnaire.loader import SHIPPED_DIR, load_catalogue
     centre = load_catalogue([SHIPPED_DIR]).get("trung-tam")
     first, second = centre.questions[0].id, centre.questions[1].id
-    with VoteStore.from_config(config) as s:
+    # The answers are recorded at the store's clock: held in November, whatever the real date.
+    november = datetime(2026, 11, 20, 9, 0, tzinfo=config.tz)
+    with VoteStore.from_config(config, clock=lambda: november) as s:
         answers = AnswerStore(s)
         for choice in ("RHL", "HL", "KHL"):
-            rid = answers.start_response(centre, "kiosk", "Q1", at=datetime(2026, 11, 20, 9, 0, tzinfo=config.tz))
+            rid = answers.start_response(centre, "kiosk", "Q1")
             answers.record_answer(rid, first, choice)
             answers.record_answer(rid, second, None)  # skipped
     data = json.loads(run_cli("report", "--month", "2026-11", "--format", "json", config=config_path).stdout)

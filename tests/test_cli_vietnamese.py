@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from tests.conftest import run_cli, synthetic_votes
 
@@ -25,10 +27,12 @@ def _vietnamese(line: str) -> bool:
 
 
 def test_summaries_are_vietnamese_without_english_glosses(tmp_path, config_path):
-    synthetic_votes(config_path, 3, 30, 2)
+    # Votes up to a fixed weekday afternoon, and that day's totals: the real day may be a Sunday, an early
+    # morning or just past midnight, when "today" holds no vote and prints no rate.
+    synthetic_votes(config_path, 3, 30, 2, end=datetime(2026, 11, 20, 16, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
     outputs = [
         run_cli("demo-data", "--days", "3", "--per-day", "30", "--seed", "2", cwd=tmp_path).stdout,  # the demo centre
-        run_cli("totals", config=config_path).stdout,
+        run_cli("totals", "--date", "2026-11-20", config=config_path).stdout,
         run_cli("verify", config=config_path).stdout,
         run_cli("questionnaire", "start", "trung-tam", config=config_path).stdout,
         run_cli("questionnaire", "stop", config=config_path).stdout,

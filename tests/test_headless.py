@@ -33,6 +33,15 @@ def _wait_listening(proc, box):
     raise AssertionError("the headless kiosk never ACKed")
 
 
+def _wait_for(predicate, what: str, timeout: float = 20) -> None:
+    """Poll until ``predicate()`` holds; fail naming ``what`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
 def test_headless_logs_one_line_per_vote_and_stops_cleanly_on_sigterm(tmp_path):
     link = tmp_path / "box"
     config_path = _box_config(tmp_path, link)
@@ -59,14 +68,20 @@ def test_a_press_in_flight_at_sigterm_is_either_committed_or_not_acked(tmp_path)
     config_path = _box_config(tmp_path, link)
     with VirtualBox(link, heartbeat_s=None) as box:
         proc = _start(config_path)
-        _wait_listening(proc, box)
-        box.send_raw(b"".join(encode(Rate(1, 1 + i % 5, 100 + i)) for i in range(30)))
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=20)
-        time.sleep(0.2)
+        try:
+            _wait_listening(proc, box)
+            box.send_raw(b"".join(encode(Rate(1, 1 + i % 5, 100 + i)) for i in range(30)))
+            # SIGTERM once the burst is being worked on (its first ACK came), not after a fixed time: on a busy
+            # machine a fixed pause may end before the kiosk read a frame, and an empty set checks nothing.
+            _wait_for(lambda: any(a.seq >= 100 for a in box.acks), "an ACK for the burst")
+        finally:  # also when the wait fails: no kiosk left running after the test
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=20)
+        time.sleep(0.2)  # the listener reads the ACKs still in the pty (missing one only weakens the check)
         acked = {a.seq for a in box.acks if a.seq >= 100}
     with VoteStore.from_config(load_config(config_path)) as store:
         stored = {row[0] for row in store.query("SELECT box_seq FROM votes WHERE box_seq >= 100")}
+        assert acked, "no press of the burst was ACKed: the test saw nothing"
         assert acked <= stored  # never an ACK for a press that is not in the store
         assert store.integrity_check() == ["ok"] and store.verify_chain() is None
 

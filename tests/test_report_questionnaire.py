@@ -38,6 +38,7 @@ from tests.test_report_xlsx import RECALC_ALWAYS
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 Q3 = (date(2026, 7, 1), date(2026, 9, 30))
 Q4 = (date(2026, 10, 1), date(2026, 12, 31))
+IN_Q4 = datetime(2026, 12, 7, 10, 0, tzinfo=TZ)  # the store's clock: the votes timed "now" fall in Q4, any real day
 CODES = ("RHL", "HL", "BT", "KHL", "RKHL")
 SHEET_TT = "Phiếu KS trung-tam"
 SHEET_CQ = "Phiếu KS chinh-quyen-than-thien"
@@ -154,7 +155,7 @@ def made(tmp_path_factory):
         pytest.fail("LibreOffice (soffice) is not installed: run `make test`, which installs it")
     root = tmp_path_factory.mktemp("qreport")
     config = load_config(write_config(root, extra=REPORT_CONFIG))
-    with VoteStore.from_config(config) as store:
+    with VoteStore.from_config(config, clock=lambda: IN_Q4) as store:
         fill(store)
         model = report_for_store(store, config, *Q4)
         empty = report_for_store(store, config, date(2026, 1, 1), date(2026, 3, 31))

@@ -67,6 +67,55 @@ def test_a_second_vote_at_the_same_counter_within_the_window_is_flagged_repeat(s
     assert store.count() == 4  # flagged, never deleted
 
 
+class HeldClock:
+    """A wall clock that stands still until the test moves it (the store reads it for every vote)."""
+
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, **delta) -> None:
+        """Move the clock on by a ``timedelta(**delta)``."""
+        self.at += timedelta(**delta)
+
+
+@pytest.fixture
+def clocked(config):
+    """A store (repeat window 10 s) whose votes are timed by a :class:`HeldClock` at T0."""
+    clock = HeldClock(T0)
+    with VoteStore.from_config(config, clock=clock) as s:
+        yield s, clock
+
+
+def test_a_second_vote_in_the_same_millisecond_at_the_same_counter_is_flagged_repeat(clocked):
+    store, _clock = clocked
+    store.record_vote("Q1", "RHL")
+    assert store.record_vote("Q1", "RHL").flag == "repeat"  # a gap of 0 ms is inside the window
+
+
+def test_a_vote_one_millisecond_before_the_window_ends_is_flagged_repeat(clocked):
+    store, clock = clocked
+    store.record_vote("Q1", "RHL")
+    clock.advance(seconds=10, milliseconds=-1)
+    assert store.record_vote("Q1", "RHL").flag == "repeat"
+
+
+def test_a_vote_exactly_one_window_after_the_last_is_not_flagged(clocked):
+    store, clock = clocked
+    store.record_vote("Q1", "RHL")
+    clock.advance(seconds=10)  # the window is 10 s: a gap of exactly 10 s is outside it
+    assert store.record_vote("Q1", "RHL").flag is None
+
+
+def test_a_vote_timed_one_millisecond_before_the_last_is_not_flagged(clocked):
+    store, clock = clocked
+    store.record_vote("Q1", "RHL")
+    clock.advance(milliseconds=-1)  # the clock was set back: a negative gap is not misuse
+    assert store.record_vote("Q1", "RHL").flag is None
+
+
 def test_a_clock_that_jumps_back_is_not_taken_for_misuse(store):
     store.record_vote("Q1", "RHL", at=T0)
     assert store.record_vote("Q1", "RHL", at=T0 - timedelta(seconds=3)).flag is None

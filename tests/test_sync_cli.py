@@ -11,7 +11,7 @@ import sys
 
 from kiosk.config import load_config
 from kiosk.store import VoteStore
-from tests.conftest import ROOT, run_cli, write_config
+from tests.conftest import ROOT, run_cli, sigint_as_a_terminal_sends_it, write_config
 from tests.sync_helpers import REPORT_TOKEN, SECRET, sync_config, write_registry
 
 
@@ -19,7 +19,7 @@ def start_service(folder):
     proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve", "--kiosks", str(write_registry(folder)),
                              "--db", str(folder / "central.db"), "--port", "0", "--report-token", REPORT_TOKEN],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, preexec_fn=sigint_as_a_terminal_sends_it)
     line = proc.stdout.readline()
     m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
     assert m, line

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import pytest
@@ -32,6 +31,35 @@ def test_a_tap_on_each_level_records_that_level_before_the_thank_you(kiosk_facto
     tap(button)
     assert votes(app) == [("Q1", code, "touch")]
     assert app.sm.current == ("reasons" if code in ("BT", "KHL", "RKHL") else "thanks")
+
+
+@pytest.mark.parametrize("code,after", [("RHL", "thanks"), ("KHL", "reasons")])
+def test_the_screen_after_a_rating_appears_only_once_the_vote_s_commit_returned(kiosk_factory, code, after):
+    import sqlite3
+    import threading
+    app = kiosk_factory(counters=ONE_COUNTER, timings=replace(FAST, thanks_s=60, reasons_idle_s=60))
+    record, seen = app.store.record_vote, []
+
+    def committed() -> int:
+        """Votes another connection sees: only a returned COMMIT puts one there."""
+        other = sqlite3.connect(app.store.path)
+        try:
+            return other.execute("SELECT count(*) FROM votes").fetchone()[0]
+        finally:
+            other.close()
+
+    def held_record_vote(*args, **kwargs):
+        # The COMMIT is held back for a while: a screen that does not wait for it has time to appear.
+        release = threading.Event()
+        threading.Timer(0.5, release.set).start()
+        release.wait()
+        return record(*args, **kwargs)
+
+    app.store.record_vote = held_record_vote
+    app.sm.bind(current=lambda _sm, name: seen.append((name, committed())))
+    tap(app.screens["rating"].level_buttons[["RHL", "HL", "BT", "KHL", "RKHL"].index(code)])
+    wait_until(lambda: seen, what="the screen to change")
+    assert seen[0] == (after, 1), "the screen changed before the vote was committed"
 
 
 def test_the_thank_you_ignores_touches_and_returns_by_itself(kiosk_factory):
@@ -120,12 +148,12 @@ def test_keypad_digit_n_on_the_counter_picker_chooses_counter_n_and_never_votes(
 def test_a_keypad_digit_pressed_twice_quickly_on_the_picker_chooses_the_counter_and_records_no_vote(kiosk_factory,
                                                                                                     gap):
     app = kiosk_factory(timings=GUARDED)
-    press_key("2")  # waits out the picker's guard, as a person would
-    assert app.sm.current == "rating"
-    while time.monotonic() - app.shown_at < gap:
-        pump(1)
-    _guarded(lambda: Window.dispatch("on_key_down", ord("2"), 0, "2", []))  # the bounce, on the rating screen
-    pump(2)
+    with app.clock.held():  # the bounce comes exactly ``gap`` after the rating screen, however slow the frames
+        press_key("2")  # waits out the picker's guard, as a person would
+        assert app.sm.current == "rating"
+        app.clock.advance(gap)
+        _guarded(lambda: Window.dispatch("on_key_down", ord("2"), 0, "2", []))  # the bounce, on the rating screen
+        pump(2)
     assert votes(app) == [] and app.current_counter().id == "Q2"
 
 
@@ -213,12 +241,15 @@ GUARDED = replace(FAST, guard_s=0.6, thanks_s=5, idle_s=30, reasons_idle_s=30)
 
 
 def double_tap(app, widget, gap: float) -> None:
-    """Tap ``widget``, then tap the same spot again ``gap`` s after the next screen appeared (unsteady hands)."""
+    """Tap ``widget``, then tap the same spot again ``gap`` s after the next screen appeared (unsteady hands).
+
+    The app's clock stands still meanwhile: the gap is exact however long a loaded machine takes to draw."""
     x, y = widget.to_window(*widget.center)
-    tap(widget)
-    while time.monotonic() - app.shown_at < gap:
-        pump(1)
-    _second_tap(x, y)
+    wait_out_guard()
+    with app.clock.held():
+        tap(widget, guard=False)
+        app.clock.advance(gap)
+        _second_tap(x, y)
 
 
 def _second_tap(x: float, y: float) -> None:
@@ -264,14 +295,14 @@ def test_a_double_tap_on_a_reason_ticks_it_once(kiosk_factory, gap):
 
 
 def double_tap_in_place(app, widget, gap: float) -> None:
-    """Two taps on a widget that keeps its screen (the language switch), ``gap`` s apart."""
+    """Two taps on a widget that keeps its screen (the language switch), ``gap`` s apart on the app's
+    clock (held still meanwhile: the gap is exact however long a loaded machine takes to draw)."""
     wait_out_guard()
     x, y = widget.to_window(*widget.center)
-    tap(widget, guard=False)
-    start = time.monotonic()
-    while time.monotonic() - start < gap:
-        pump(1)
-    _second_tap(x, y)
+    with app.clock.held():
+        tap(widget, guard=False)
+        app.clock.advance(gap)
+        _second_tap(x, y)
 
 
 @pytest.mark.parametrize("gap", [0.1, 0.25, 0.4])
@@ -297,7 +328,7 @@ def test_a_finger_held_from_the_previous_screen_is_not_an_answer(kiosk_factory):
     held = UnitTestTouch(x, y)
     _guarded(held.touch_down)  # the finger lands; meanwhile a keypad vote moves to the reasons screen
     press_key("4")
-    time.sleep(0.7)
+    app.clock.advance(0.7)  # the reasons screen has been up longer than its guard
     _guarded(held.touch_up)  # lifted over a reason: it began before that screen appeared
     pump(2)
     assert app.screens["reasons"].selected() == [] and votes(app) == [("Q1", "KHL", "keypad")]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from rating.questionnaire.loader import load_catalogue, questionnaire_dirs
 from kiosk.ui.widgets import LevelButton
 from kivy.app import App
 
-from tests.ui.conftest import FAST, SCREENS, _guarded, pump, press_key, screenshot, wait_until
+from tests.ui.conftest import FAST, _guarded, pump, press_key, screenshot, wait_out_guard, wait_until
 from tests.ui.conftest import tap as _tap
 
 ONE_COUNTER = (("Q1", "Quầy 1 — Tư pháp, hộ tịch"),)
@@ -266,15 +265,17 @@ def test_a_double_tap_on_a_choice_answers_one_question_only(kiosk_factory, gap):
     question = accept(app)
     card = question.cards[0]
     x, y = card.to_window(*card.center)
-    tap(card)
-    assert question.progress_text.startswith("Câu 2/")
-    while time.monotonic() - app.shown_at < gap:
+    settled()
+    wait_out_guard()
+    with app.clock.held():  # the second tap comes exactly ``gap`` after the next question, however slow the frames
+        _tap(card, guard=False)
+        assert question.progress_text.startswith("Câu 2/")
+        app.clock.advance(gap)
+        second = UnitTestTouch(x, y)  # the same spot again, as the next question is drawn
+        _guarded(second.touch_down)
         pump(1)
-    second = UnitTestTouch(x, y)  # the same spot again, as the next question is drawn
-    _guarded(second.touch_down)
-    pump(1)
-    _guarded(second.touch_up)
-    pump(2)
+        _guarded(second.touch_up)
+        pump(2)
     assert question.progress_text.startswith("Câu 2/")
     assert answers_in_file(app) == [(KIOSK_QUESTIONS[0].id, "RHL")]
 
@@ -283,23 +284,26 @@ def test_a_double_tap_on_accept_does_not_answer_question_one(kiosk_factory):
     app = kiosk_factory(counters=ONE_COUNTER, timings=GUARDED)
     invite = invited(app)
     x, y = invite.accept.to_window(*invite.accept.center)
-    tap(invite.accept)
-    second = UnitTestTouch(x, y)
-    _guarded(second.touch_down)
-    pump(1)
-    _guarded(second.touch_up)
-    pump(2)
+    settled()
+    wait_out_guard()
+    with app.clock.held():  # the second tap at once on the app's clock, however slow the frames
+        _tap(invite.accept, guard=False)
+        second = UnitTestTouch(x, y)
+        _guarded(second.touch_down)
+        pump(1)
+        _guarded(second.touch_up)
+        pump(2)
     assert app.sm.current == "question" and answers_in_file(app) == []
 
 
 def test_key_1_pressed_twice_accepts_and_does_not_answer_question_one(kiosk_factory):
-    # A 2 s guard: the bounce must land inside it even when one frame is slow on a loaded machine
-    # (with 0.6 s, a slow frame after the first key let the guard lapse and the bounce answered).
-    app = kiosk_factory(counters=ONE_COUNTER, timings=replace(GUARDED, guard_s=2.0))
+    app = kiosk_factory(counters=ONE_COUNTER, timings=GUARDED)
     invited(app)
-    press_key("1")  # waits out the guard, as a person would
-    _guarded(lambda: Window.dispatch("on_key_down", ord("1"), 0, "1", []))  # at once again: a key bounce
-    pump(2)
+    # The app's clock stands still: the bounce lands inside the guard however slow a loaded machine's frames.
+    with app.clock.held():
+        press_key("1")  # waits out the guard, as a person would
+        _guarded(lambda: Window.dispatch("on_key_down", ord("1"), 0, "1", []))  # at once again: a key bounce
+        pump(2)
     assert app.sm.current == "question" and app.questionnaire.walk.position == 0 and answers_in_file(app) == []
 
 

@@ -9,7 +9,6 @@ between screens, asking :mod:`kiosk.flow` for the rules.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from kivy.clock import Clock
@@ -182,7 +181,7 @@ class ReasonsScreen(KioskScreen):
         self.toggles = {}
         for code in ELEMENTS:
             tb = ReasonToggle(code=code, icon=SYMBOL_CHARS[f"reason_{code}"])
-            tb.bind(on_release=lambda *_: app.flow.answered(time.monotonic()))
+            tb.bind(on_release=lambda *_: app.flow.answered(app.clock()))
             self.ids.toggles.add_widget(tb)
             self.toggles[code] = tb
         app.fbind("lang", self._captions)

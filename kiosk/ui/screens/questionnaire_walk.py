@@ -10,7 +10,6 @@ stays with the app (``show``, ``thank``, ``go_home``); the rules are in :mod:`ki
 from __future__ import annotations
 
 import logging
-import time
 
 from ...questionnaire.flow import OnNow, Walk
 from ...store import VoteNotRecorded
@@ -96,7 +95,7 @@ class QuestionnaireWalk:
             app.toast(t("error_not_recorded", app.lang), colour_error=True)
             app.go_home()
             return
-        app.flow.answered(time.monotonic())  # the same screen again: the second half of a double tap is no answer
+        app.flow.answered(app.clock())  # the same screen again: the second half of a double tap is no answer
         if walk.done:
             app.thank("questionnaire")
         else:
@@ -107,5 +106,5 @@ class QuestionnaireWalk:
         app = self.app
         if app.sm.current == "question" and self.walk is not None and self.walk.can_go_back:
             self.walk.back()
-            app.flow.answered(time.monotonic())
+            app.flow.answered(app.clock())
             app.screens["question"].refresh()
