@@ -69,12 +69,12 @@ def test_every_row_kind_is_keyed_by_a_unique_index_so_a_row_is_never_stored_twic
 
 
 def test_a_late_vote_must_link_to_the_held_vote_after_it(service, tmp_path):
-    from rating.chain import vote_hash
+    from rating.chain import VOTES
     url, app = service
     votes = votes_of(tmp_path, "test-01", 3)
     assert post(url, encode_batch("test-01", [], [votes[0], votes[2]], [])).status_code == 200
     replaced = {**votes[1], "level": "HL"}   # hashed again: itself it checks, but vote 3 was chained to another vote 2
-    replaced["hash"] = vote_hash(replaced)
+    replaced["hash"] = VOTES.hash(replaced)
     chain = post(url, encode_batch("test-01", [], [replaced], [])).json()["chain"]
     assert [(i["seq"], i["kind"]) for i in chain["issues"]] == [(3, "break")]
     assert chain["missing_votes"] == 0 and not chain["ok"]

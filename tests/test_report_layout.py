@@ -195,7 +195,7 @@ def test_a_broken_chain_is_told_in_vietnamese_in_the_printed_verification(tmp_pa
     pdf = tmp_path / "r.pdf"
     pdf.write_bytes(render(model, "pdf"))
     text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split())
-    assert "HỎNG: phiếu seq 40: hash không khớp nội dung phiếu (bị sửa)" in text
+    assert "HỎNG: tại phiếu số 40: mã băm không khớp (phiếu đã bị sửa)" in text   # verify's own words
     assert "vote seq" not in text and "does not match" not in text
 
 
