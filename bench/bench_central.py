@@ -105,7 +105,9 @@ def bench_ingest(label: str, alias: str, raw_alias: str, batches: dict[str, list
     conn = connections[raw_alias]
     cols = ingest.VOTES.columns
     received = now.isoformat(timespec="seconds")
-    rows = [tuple(v[c] for c in cols[:-1]) + (received,) for votes in batches.values() for v in votes]
+    # The raw insert writes the same columns the ingest does: what the vote carries, then what the service adds.
+    added = {"received_at": received, "held_back": None}
+    rows = [tuple(added[c] if c in added else v[c] for c in cols) for votes in batches.values() for v in votes]
     best_service = best_raw = 0.0
     ratios = []
     for round_no in range(ROUNDS):

@@ -322,15 +322,23 @@ class VoteStore:
             self._chainer, self._chainer_version = _Chainer(conn, self.kiosk_id, self.repeat_ms), version
         return self._chainer
 
-    def write(self, work: Callable[[sqlite3.Connection], Any], what: str = "sync state") -> Any:
-        """Run ``work(conn)`` in one write transaction (for bookkeeping beside the votes, such as sync state)."""
-        return self._write(work, what)
+    def write(self, work: Callable[[sqlite3.Connection], Any], what: str = "sync state", *,
+              durable: bool = True) -> Any:
+        """Run ``work(conn)`` in one write transaction (for bookkeeping beside the votes, such as sync state).
 
-    def _write(self, work: Callable[[sqlite3.Connection], Any], what: str = "vote") -> Any:
+        ``durable=False`` commits without waiting for the disk (``synchronous=NORMAL`` for that one
+        transaction): only for what a power cut may take back harmlessly — a row marked synced that is
+        unmarked again is sent again, and the service acknowledges it as a duplicate. The commit is
+        atomic all the same, and the next vote's commit makes it durable. Never for a vote."""
+        return self._write(work, what, durable=durable)
+
+    def _write(self, work: Callable[[sqlite3.Connection], Any], what: str = "vote", *, durable: bool = True) -> Any:
         """Run ``work`` in one IMMEDIATE transaction and COMMIT; map failures to VoteNotRecorded."""
         with self._lock:
             conn = self.conn
             try:
+                if not durable:
+                    conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute("BEGIN IMMEDIATE")
                 result = work(conn)
                 conn.execute("COMMIT")
@@ -347,6 +355,16 @@ class VoteStore:
                 self._chainer = None
                 self._rollback()
                 raise
+            finally:
+                if not durable:
+                    self._full_sync()
+
+    def _full_sync(self) -> None:
+        """Back to ``synchronous=FULL`` (outside any transaction): every vote waits for the disk."""
+        try:
+            self.conn.execute("PRAGMA synchronous=FULL")
+        except sqlite3.Error:
+            log.exception("%s: could not set synchronous=FULL again", self.path)
 
     def _rollback(self) -> None:
         try:

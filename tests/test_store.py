@@ -298,3 +298,18 @@ def test_a_vote_out_of_hours_is_marked_and_still_counted(store, config):
     assert store.query("SELECT out_of_hours FROM votes WHERE uuid = ?", (vote.uuid,)) == [(1,)]
     assert totals.day_totals(store, config.counters, config.scale, T0.date())["all"]["total"] == 1
     assert store.verify_chain() is None
+
+
+def test_sync_marks_need_not_wait_for_the_disk_but_every_vote_after_them_does(store):
+    """A mark a power cut takes back only sends a row again; a vote must survive one (synchronous=FULL)."""
+    from datetime import datetime, timezone
+    from kiosk import outbox
+    vote = store.record_vote("Q1", "HL")
+    seen = []
+    store.write(lambda conn: seen.append(conn.execute("PRAGMA synchronous").fetchone()[0]), durable=False)
+    outbox.mark_synced(store, {outbox.VOTES: [vote.uuid]}, datetime.now(timezone.utc))
+    assert seen == [1], "the bookkeeping transaction ran with synchronous=NORMAL"
+    assert store.query("PRAGMA synchronous")[0][0] == 2, "FULL again for the next vote"
+    store.record_vote("Q1", "RHL")
+    assert store.query("PRAGMA synchronous")[0][0] == 2
+    assert store.query("SELECT sync_state FROM votes WHERE uuid = ?", (vote.uuid,)) == [("synced",)]
