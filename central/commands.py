@@ -17,11 +17,11 @@ def _db(args) -> str:
     return args.db or os.environ.get("DATABASE_URL") or os.environ.get("CENTRAL_DB") or "central.db"
 
 
-def exposure_problem(host: str, behind_proxy: bool) -> str | None:
+def exposure_problem(host: str, behind_proxy: str | None) -> str | None:
     """Why ``serve`` must not listen on ``host``, or None. waitress alone, reachable from other
     machines, is held by a few thousand idle or trickling connections that nginx would have absorbed
     (docs/central.md): it listens on the loopback address behind nginx, or elsewhere only when the
-    operator says a proxy on another machine stands in front (``--behind-proxy``)."""
+    operator names the proxy on another machine that stands in front (``--behind-proxy ADDRESS``)."""
     import ipaddress
     import socket
     if behind_proxy:
@@ -34,7 +34,7 @@ def exposure_problem(host: str, behind_proxy: bool) -> str | None:
         return None
     return ("serve listens on 127.0.0.1 with nginx in front (docs/central.md): alone on an address other "
             "machines reach, slow or idle clients can hold it. With a proxy on another machine in front, "
-            "add --behind-proxy")
+            "add --behind-proxy PROXY_ADDRESS")
 
 
 def cmd_serve(args) -> int:
@@ -62,7 +62,12 @@ def cmd_serve(args) -> int:
     from central.alerts import start_mailer
     from central.models import Kiosk
     start_mailer(app.runtime.alias)
-    server = create(app, args.host, args.port)
+    extra = {}
+    if args.behind_proxy:
+        from central.remote import trust
+        trust(args.behind_proxy)
+        extra["trusted_proxy"] = args.behind_proxy
+    server = create(app, args.host, args.port, **extra)
     held = f"{Kiosk.objects.filter(retired_at__isnull=True).count()} kiosk(s)" if app.ready else \
         "NOT REACHABLE: answering 503 until it is"
     print(f"central service on http://{args.host}:{server.effective_port} (database {_shown(db)}, {held}; "
@@ -146,9 +151,10 @@ def register(add) -> None:
                    help="a SQLite file or postgresql://… (default: DATABASE_URL, CENTRAL_DB, or central.db)")
     p.add_argument("--host", default="127.0.0.1",
                    help="the address to listen on (default 127.0.0.1, behind nginx); another needs --behind-proxy")
-    p.add_argument("--behind-proxy", action="store_true",
-                   help="listen on a non-loopback --host because a proxy on another machine stands in front")
-    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--port", type=int, default=8080, help="the port to listen on (default 8080)")
+    p.add_argument("--behind-proxy", metavar="PROXY_ADDRESS", default=None,
+                   help="the address of the proxy on another machine in front of a non-loopback --host: its "
+                        "X-Forwarded-For is believed (the login throttle and the phone page count each client)")
     p.add_argument("--report-token", metavar="TOKEN",
                    help="bearer token for /v1/reports (or CENTRAL_REPORT_TOKEN; off when neither)")
     p = add("central-user", cmd_central_user, "manage the central service's accounts")

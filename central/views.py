@@ -124,9 +124,19 @@ def login_view(request):
         now = dj_tz.now()
         failed = AuditEntry.objects.filter(action="login_failed", at__gte=now - LOGIN_WINDOW, remote=address)
         mine = list(failed.filter(username=name).order_by("at").values_list("at", flat=True))
-        if login_wait(mine, now) > timedelta(0) or failed.count() >= MAX_FAILED_PER_ADDRESS:
+        everyone = list(failed.order_by("at").values_list("at", flat=True))
+        # One address across many accounts: until enough of its failures have left the window.
+        wait = max(login_wait(mine, now), (everyone[-MAX_FAILED_PER_ADDRESS] + LOGIN_WINDOW - now)
+                   if len(everyone) >= MAX_FAILED_PER_ADDRESS else timedelta(0))
+        if wait > timedelta(0):
             audit(request, "login_throttled", username=name)
             error = "throttled"
+            lang = lang_of(request)
+            seconds = max(1, int(wait.total_seconds() + 0.999))
+            shown = (texts.t("wait_seconds", lang, n=seconds) if seconds < 60 else
+                     texts.t("wait_minutes", lang, n=(seconds + 59) // 60))
+            return page(request, "central/login.html", error=error,
+                        throttled=texts.t("throttled", lang, wait=shown))
         else:
             user = authenticate(request, username=name, password=request.POST.get("password") or "")
             if user is not None and access.role(user):

@@ -101,11 +101,24 @@ def test_the_service_never_loads_the_kiosk_kivy_pyserial_or_requests_and_the_dom
 
 def test_serve_refuses_an_address_other_machines_reach_unless_a_proxy_stands_in_front(tmp_path):
     from central.commands import exposure_problem
-    assert exposure_problem("127.0.0.1", False) is None and exposure_problem("localhost", False) is None
-    assert "--behind-proxy" in exposure_problem("0.0.0.0", False)
-    assert exposure_problem("0.0.0.0", True) is None
+    assert exposure_problem("127.0.0.1", None) is None and exposure_problem("localhost", None) is None
+    assert "--behind-proxy" in exposure_problem("0.0.0.0", None)
+    assert exposure_problem("0.0.0.0", "192.0.2.10") is None
     r = subprocess.run([sys.executable, str(ROOT / "main.py"), "serve", "--kiosks", str(write_registry(tmp_path)),
                         "--db", str(tmp_path / "c.db"), "--host", "0.0.0.0"], capture_output=True, text=True,
                        timeout=60, cwd=tmp_path)
     assert r.returncode == 2 and "--behind-proxy" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "c.db").exists(), "refused before anything was created"
+
+
+def test_the_proxy_named_by_behind_proxy_is_believed_for_each_clients_address():
+    """Else every visitor is the proxy: five wrong passwords anywhere would lock everyone out."""
+    from types import SimpleNamespace
+    from central import remote
+    request = SimpleNamespace(META={"REMOTE_ADDR": "192.0.2.10", "HTTP_X_FORWARDED_FOR": "203.0.113.5"})
+    assert remote.client_address(request) == "192.0.2.10", "a peer nobody named is not believed"
+    remote.trust("192.0.2.10")
+    try:
+        assert remote.client_address(request) == "203.0.113.5"
+    finally:
+        remote.TRUSTED.discard("192.0.2.10")

@@ -123,6 +123,7 @@ def test_a_stranger_guessing_the_administrators_password_does_not_lock_the_admin
     for _ in range(8):
         _, r = login(url, "so-noi-vu", "wrong-password-x", address="203.0.113.9")
     assert "Quá nhiều lần" in r.text, "the stranger is slowed down"
+    assert re.search(r"thử lại sau \d+ giây", r.text), "the message says the real wait (30 s after 5 failures)"
     _, r = login(url, "so-noi-vu", DEMO_PASSWORD, address="198.51.100.7")
     assert r.status_code == 302, "the account's owner, at another address, logs in"
     _, r = login(url, "so-noi-vu", DEMO_PASSWORD, address="203.0.113.9")
