@@ -183,9 +183,10 @@ def make_app(db: str | Path, kiosks: str | Path | None = None, report_token: str
         if not _database_down(e):
             raise
         from django.db import connections
+        from central.edge import first_line
         connections[alias].close()
         log.error("the database is not reachable at start (%s): answering 503 until it is",
-                  (str(e).strip().splitlines() or [type(e).__name__])[0][:200])
+                  first_line(e))
         return CentralApp(rt, pending_setup=setup)
     return CentralApp(rt)
 

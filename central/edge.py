@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 import unicodedata
 
 from django.db import DataError, InterfaceError, OperationalError
@@ -25,6 +24,7 @@ from django.http import HttpResponse
 from django.utils.html import escape
 
 from central.responses import problem_response
+from rating.throttled_log import ThrottledLog
 from rating.problems import Problem, Refused
 
 log = logging.getLogger("central.edge")
@@ -123,25 +123,9 @@ class Edge:
         return database_fault_response(request, exception)
 
 
-class _FaultLog:
-    """One line per period, with the count held back: a database down for a minute under 100 kiosks
-    must not write thousands of lines."""
-
-    def __init__(self, every_s: float = _FAULT_LOG_EVERY_S):
-        self.every_s, self.last, self.held = every_s, -1e9, 0
-
-    def __call__(self, request, exception: Exception) -> None:
-        now = time.monotonic()
-        if now - self.last < self.every_s:
-            self.held += 1
-            return
-        extra = f" (+{self.held} more since the last line)" if self.held else ""
-        log.error("database unavailable, answering 503: %s %s: %s%s", request.method, request.path[:100],
-                  first_line(exception), extra)
-        self.last, self.held = now, 0
-
-
-_fault_log = _FaultLog()
+# One line per period, with the count held back: a database down for a minute under 100 kiosks must
+# not write thousands of lines.
+_fault_log = ThrottledLog(log.error, _FAULT_LOG_EVERY_S)
 
 
 # SQLite's primary result codes that mean the database's state, not the query: busy, locked, out of
@@ -179,7 +163,8 @@ def database_fault_response(request, exception: BaseException | None) -> HttpRes
     if isinstance(exception, DataError):
         return refusal(request, Refused(Problem.BAD_TEXT, detail="the request holds a value the database cannot store"))
     if is_outage(exception):
-        _fault_log(request, exception)
+        _fault_log("database unavailable, answering 503: %s %s: %s", request.method, request.path[:100],
+                   first_line(exception))
         return refusal(request, Refused(Problem.UNAVAILABLE, {"Retry-After": str(RETRY_AFTER_S)},
                                         detail=first_line(exception), database="down"))
     return None

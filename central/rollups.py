@@ -10,9 +10,11 @@ import json
 from collections import Counter
 from typing import Iterable
 
+from rating.rate import count_filter
 from rating.totals import fold_levels
 from rating.vote import DEMO_SOURCE   # a vote taken in demo mode: kept, never counted
 
+from central.source import Source
 from central.sql import marks
 
 
@@ -30,8 +32,9 @@ def counted(votes: Iterable[dict]) -> list[dict]:
     return [v for v in votes if counts(v["source"], v.get("held_back"))]
 
 
-# The same rule in SQL over a ``votes`` row (the literal keeps PostgreSQL's partial indexes usable).
-COUNTED_SQL = f"source <> '{DEMO_SOURCE}' AND held_back IS NULL"
+# The same rule in SQL over a ``votes`` row: the service's count filter (rating.rate.count_filter over
+# central.source.Source, which counts no demo vote and holds back what its clock could not have timed).
+COUNTED_SQL = "1 = 1" + count_filter(Source)
 
 
 def roll_ups(kiosk_id: str, new: list[dict]) -> dict[str, list[tuple]]:
@@ -82,8 +85,7 @@ def rebuild_roll_ups(cur) -> None:
     RATES.clear()
     cur.execute("DELETE FROM reason_days")
     cur.execute("INSERT INTO reason_days (kiosk_id, local_date, element, n) SELECT v.kiosk_id, v.local_date, r.element, "
-                f"count(*) FROM vote_reasons r JOIN votes v ON v.uuid = r.vote_uuid WHERE v.source <> '{DEMO_SOURCE}' "
-                "AND v.held_back IS NULL "
+                f"count(*) FROM vote_reasons r JOIN votes v ON v.uuid = r.vote_uuid WHERE 1 = 1{count_filter(Source, 'v.')} "
                 "GROUP BY v.kiosk_id, v.local_date, r.element")
 
 

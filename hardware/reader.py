@@ -26,6 +26,7 @@ import serial
 import serial.threaded
 
 from rating.scales import Scale
+from rating.throttled_log import ThrottledLog
 from kiosk.store import Vote, VoteNotRecorded, VoteStore
 
 from . import ports
@@ -131,22 +132,6 @@ class Presses:
         return "new"
 
 
-class _RateLimitedWarning:
-    """At most one warning per period; the ones held back are counted into the next."""
-
-    def __init__(self, every_s: float = WARN_EVERY_S):
-        self.every_s, self.last, self.held = every_s, -1e9, 0
-
-    def __call__(self, msg: str, *args) -> None:
-        now = time.monotonic()
-        if now - self.last >= self.every_s:
-            suffix = f" (+{self.held} more since the last warning)" if self.held else ""
-            log.warning(msg + suffix, *args)
-            self.last, self.held = now, 0
-        else:
-            self.held += 1
-
-
 class _Protocol(serial.threaded.Protocol):
     """Bytes from one open port to :meth:`PortReader.handle`; one instance per connection."""
 
@@ -188,7 +173,7 @@ class PortReader:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._reader: serial.threaded.ReaderThread | None = None
-        self._warn = _RateLimitedWarning()
+        self._warn = ThrottledLog(log.warning, WARN_EVERY_S)
         self._connected = threading.Event()
         self._prime_dedupe()
 

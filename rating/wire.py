@@ -135,15 +135,20 @@ def _names(keys: Any) -> list[str]:
     return [k.encode("utf-8", "backslashreplace").decode("utf-8")[:40] for k in keys]
 
 
+def _fields(row: Any, fields: tuple[str, ...], where: str) -> None:
+    """An object with exactly ``fields``, or :class:`BadBatch` naming what is missing and what is unknown."""
+    if not isinstance(row, dict):
+        raise BadBatch(f"{where}: expected an object")
+    missing = [f for f in fields if f not in row]
+    extra = [f for f in row if f not in fields]
+    if missing or extra:
+        raise BadBatch(f"{where}: " + (f"missing {missing} " if missing else "") + (f"unknown {_names(extra)}" if extra else ""))
+
+
 def check_vote(v: Any, kiosk_id: str, i: int) -> dict[str, Any]:
     """A checked vote with ``local_date`` and ``ts_ms`` added; :class:`BadBatch` naming the problem otherwise."""
     where = f"votes[{i}]"
-    if not isinstance(v, dict):
-        raise BadBatch(f"{where}: expected an object")
-    missing = [f for f in WIRE_FIELDS if f not in v]
-    extra = [f for f in v if f not in WIRE_FIELDS]
-    if missing or extra:
-        raise BadBatch(f"{where}: " + (f"missing {missing} " if missing else "") + (f"unknown {_names(extra)}" if extra else ""))
+    _fields(v, WIRE_FIELDS, where)
     _int(v["seq"], where, "seq", 1, 2**53)
     where = f"votes[{i}] (seq {v['seq']})"
     try:
@@ -305,15 +310,6 @@ def parse_batch(body: bytes, kiosk_id: str) -> tuple[list[dict], list[dict], lis
 
 
 # --- questionnaire rows (protocol 1.2) ----------------------------------------------------------
-
-def _fields(row: Any, fields: tuple[str, ...], where: str) -> None:
-    if not isinstance(row, dict):
-        raise BadBatch(f"{where}: expected an object")
-    missing = [f for f in fields if f not in row]
-    extra = [f for f in row if f not in fields]
-    if missing or extra:
-        raise BadBatch(f"{where}: " + (f"missing {missing} " if missing else "") + (f"unknown {_names(extra)}" if extra else ""))
-
 
 def _uuid(v: Any, where: str, name: str, optional: bool = False) -> str | None:
     if v is None and optional:

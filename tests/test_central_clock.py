@@ -5,7 +5,6 @@ looked counts them. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,6 +17,7 @@ from kiosk.store import VoteStore
 from rating.vote import CLOCK_AHEAD_TOLERANCE_S, clock_problem
 from rating.wire import encode_batch
 from tests.sync_helpers import REPORT_TOKEN, backend_db, central_service, postgres_server, sync_config  # noqa: F401
+from tests.test_central_ii7 import login
 from tests.test_central_security import post
 
 from central.demo import DEMO_PASSWORD  # noqa: E402
@@ -54,16 +54,6 @@ def service(tmp_path, backend_db):
             from django.db import connections
             connections[app.runtime.alias].close()
         yield url, app
-
-
-def login(url, name):
-    s = requests.Session()
-    form = s.get(url + "/login/")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
-    r = s.post(url + "/login/", data={"username": name, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token},
-               headers={"Referer": url + "/login/"}, allow_redirects=False)
-    assert r.status_code == 302
-    return s
 
 
 def ii7_total(url, day: str) -> int:
