@@ -38,6 +38,10 @@ TEXTS = Texts({
                  "Đang hiển thị 30 ngày gần nhất.",
                  "Could not read “{field}”: “{value}”. Write day/month/year, e.g. 22/11/2026. "
                  "Showing the last 30 days."),
+    "period_swapped": ("«Từ ngày» sau «Đến ngày»: đã đổi chỗ hai ngày.",
+                       "“From” was after “To”: the two dates have been swapped."),
+    "period_too_long": ("Kỳ dài quá 800 ngày: đang hiển thị 800 ngày đến «Đến ngày».",
+                        "The period is longer than 800 days: showing the 800 days up to “To”."),
     "bad_date_quarter": ("Không đọc được «{field}»: «{value}». Hãy viết ngày/tháng/năm, ví dụ 22/11/2026. "
                          "Đang hiển thị quý hiện tại.",
                          "Could not read “{field}”: “{value}”. Write day/month/year, e.g. 22/11/2026. "

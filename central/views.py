@@ -67,9 +67,10 @@ def parse_day(text: str) -> date:
     raise ValueError(f"{text.strip()!r} is not a date written dd/mm/yyyy")
 
 
-def _period(request, max_days: int | None = 800) -> tuple[date, date, tuple[str, str] | None]:
+def _period(request, max_days: int | None = 800) -> tuple[date, date, tuple[str, str | None] | None]:
     """The period the page asks for (``from``, ``to``: dd/mm/yyyy or ISO), the last 30 days by default;
-    with the field and value that could not be read (the default period is shown instead)."""
+    with what the person is told: the field and value that could not be read (the default period is shown
+    instead), or ``("swapped", None)`` for a period typed backwards (shown forwards), ``("too_long", None)``."""
     today = datetime.fromtimestamp(current().clock(), timezone(timedelta(hours=7))).date()
     error = None
     try:
@@ -84,8 +85,10 @@ def _period(request, max_days: int | None = 800) -> tuple[date, date, tuple[str,
         d_from, d_to = today - timedelta(days=29), today
     if not (date(2000, 1, 1) <= d_from <= date(2200, 1, 1) and date(2000, 1, 1) <= d_to <= date(2200, 1, 1)):
         d_from, d_to = today - timedelta(days=29), today   # far dates would overflow the comparisons
-    if d_from > d_to or (max_days is not None and (d_to - d_from).days > max_days):
-        d_from = d_to - timedelta(days=29)
+    if d_from > d_to:   # typed the wrong way round: the person meant the days between, and is told
+        d_from, d_to, error = d_to, d_from, error or ("swapped", None)
+    if max_days is not None and (d_to - d_from).days > max_days:
+        d_from, error = d_to - timedelta(days=max_days), error or ("too_long", None)
     return d_from, d_to, error
 
 
@@ -95,6 +98,8 @@ def _date_error(request, error) -> str | None:
         return None
     field, value = error
     lang = lang_of(request)
+    if value is None:   # read, but not usable as typed: says what is shown instead
+        return texts.t(f"period_{field}", lang)
     return texts.t("bad_date", lang, field=texts.t(field, lang), value=value[:40])
 
 

@@ -205,3 +205,15 @@ def test_odd_periods_in_a_page_address_never_break_it(site, query):
         assert ("Từ ngày" if query.startswith("from") else "Đến ngày") in r.text
     else:
         assert r.status_code == 200, (query, r.status_code)
+
+
+def test_a_period_typed_backwards_is_shown_forwards_and_the_page_says_so(site):
+    url, _, made = site
+    s, _ = session(url, "admin")
+    for path in ("/", f"/unit/{made['communes'][0]}/"):
+        r = s.get(f"{url}{path}?from=30/11/2026&to=01/11/2026")
+        assert r.status_code == 200
+        assert "đã đổi chỗ hai ngày" in r.text, path
+        assert 'value="01/11/2026"' in r.text and 'value="30/11/2026"' in r.text, "the fields show the period used"
+    r = s.get(f"{url}/?from=2020-01-01&to=2026-11-30")
+    assert "dài quá 800 ngày" in r.text
