@@ -29,7 +29,7 @@ from rating.problems import Problem, Refused
 from central.openapi import openapi_spec
 
 from central import ingest, reports
-from central.edge import RETRY_AFTER_S, database_fault_response, first_line
+from central.edge import RETRY_AFTER_S, database_fault_response, first_line, browser_navigation, person_page, refusal
 from central.registry import authenticate
 from central.responses import json_response, problem_response, stamp
 from central.runtime import current
@@ -49,7 +49,7 @@ def endpoint(*methods: str) -> Callable:
                                   method=request.method, path=request.path)
                 result = view(request, *args, **kwargs)
             except Refused as e:
-                return problem_response(e)
+                return refusal(request, e)
             return result if isinstance(result, HttpResponse) else json_response(result)
         return handler
     return wrap
@@ -289,13 +289,20 @@ def report_ii7(request):
 # --- Django's error handlers: JSON for API clients, never a traceback ------------------------------
 
 def not_found(request, exception=None):
-    """404 as JSON."""
-    return problem_response(Refused(Problem.NOT_FOUND, path=request.path[:100]))
+    """404: a page for a person's browser, the catalogue's JSON for everyone else (an address that
+    leads nowhere is neither the API's nor a page's)."""
+    refused = Refused(Problem.NOT_FOUND, path=request.path[:100])
+    return person_page(request, 404) if browser_navigation(request) else problem_response(refused)
+
+
+def forbidden(request, exception=None):
+    """403 (a page's PermissionDenied): JSON for the API and scripts, a page for a person."""
+    return refusal(request, Refused(Problem.FORBIDDEN))
 
 
 def bad_request(request, exception=None):
-    """400 as JSON."""
-    return problem_response(Refused(Problem.BAD_REQUEST))
+    """400: JSON for the API and scripts, a page for a person."""
+    return refusal(request, Refused(Problem.BAD_REQUEST))
 
 
 def server_error(request):

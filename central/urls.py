@@ -30,5 +30,6 @@ urlpatterns = [
 ]
 
 handler404 = "central.api.not_found"
+handler403 = "central.api.forbidden"
 handler500 = "central.api.server_error"
 handler400 = "central.api.bad_request"

@@ -217,3 +217,23 @@ def test_a_period_typed_backwards_is_shown_forwards_and_the_page_says_so(site):
         assert 'value="01/11/2026"' in r.text and 'value="30/11/2026"' in r.text, "the fields show the period used"
     r = s.get(f"{url}/?from=2020-01-01&to=2026-11-30")
     assert "dài quá 800 ngày" in r.text
+
+
+def test_a_person_refused_a_page_reads_why_in_vietnamese_and_a_script_still_gets_json(site):
+    url, _, made = site
+    own, other = made["communes"][0], made["communes"][1]
+    s, _ = session(url, "xa-" + own.removeprefix("xa-"))
+    browser_accept = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    for path in (f"/unit/{other}/", f"/v1/reports/ii7?unit={other}&from=2026-10-01&to=2026-12-31&format=pdf"):
+        r = s.get(url + path, headers=browser_accept)
+        assert r.status_code == 403 and r.headers["Content-Type"].startswith("text/html"), path
+        assert 'lang="vi"' in r.text and "Không có quyền xem" in r.text and "Not allowed" in r.text, path
+        assert 'href="/"' in r.text and '"error"' not in r.text, path
+    r = s.get(url + f"/v1/reports/ii7?unit={other}&from=2026-10-01&to=2026-12-31&format=pdf")
+    assert r.status_code == 403 and r.json()["error"] == "forbidden", "a script keeps the catalogue's JSON"
+    r = s.get(url + "/no-such-page/", headers=browser_accept)
+    assert r.status_code == 404 and "Không tìm thấy trang" in r.text
+    assert requests.get(url + "/v1/no-such-endpoint").json()["error"] == "not_found", "the API answers scripts in JSON"
+    s.get(url + "/lang/en/?back=/")
+    r = s.get(url + f"/unit/{other}/", headers=browser_accept)
+    assert 'lang="en"' in r.text and r.text.index("Not allowed") < r.text.index("Không có quyền xem")
