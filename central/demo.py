@@ -95,6 +95,8 @@ def build(alias: str = "default", communes: int = 6, days: int = 60, per_day: in
         add_user("admin", "admin", None, DEMO_PASSWORD)
         add_user("so-noi-vu", "city", None, DEMO_PASSWORD)
         add_user("xa-" + made["communes"][0].removeprefix("xa-"), "commune", made["communes"][0], DEMO_PASSWORD)
+        # The centre's own account (a centre sees its centre; it enters paper forms): printed by make central.
+        add_user("tt-" + made["communes"][0].removeprefix("xa-"), "centre", made["centres"][0], DEMO_PASSWORD)
     return made
 
 

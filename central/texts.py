@@ -69,6 +69,8 @@ TEXTS = Texts({
     "secret_once": ("Khóa bí mật (chỉ hiện một lần — hãy chép vào cấu hình máy):",
                     "Secret (shown once — copy it into the kiosk's configuration):"),
     "retired": ("Đã ngừng", "Retired"),
+    "retired_on": ("Đã ngừng từ", "Retired on"),
+    "in_use": ("Đang dùng, đăng ký", "In use, registered"),
     "held_back": ("Phiếu giữ riêng (đồng hồ sai)", "Votes held back (wrong clock)"),
     "release_held": ("Đã xem — tính các phiếu này", "Reviewed — count these votes"),
     "none": ("Chưa có", "None yet"),

@@ -683,7 +683,8 @@ def test_every_run_of_the_demo_prints_logins_that_work_and_gives_the_analysis_ta
         assert sorted(made["communes"])[0] != made["communes"][0], "the first commune by id has no account"
         text = login_text(DEMO_PASSWORD)
         printed = re.findall(r"(\S+) / " + re.escape(DEMO_PASSWORD), text)
-        assert {"admin", "so-noi-vu", "xa-ninh-giang"} <= set(printed) and "xa-an-lao" not in printed
+        assert {"admin", "so-noi-vu", "xa-ninh-giang", "tt-ninh-giang"} <= set(printed) and "xa-an-lao" not in printed
+        assert re.search(r"centre \(Trung tâm [^)]*\):\s+tt-ninh-giang / ", text), "a centre-role login is printed"
         for username in printed:
             assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
         n = build_questionnaire_demo(per_channel={"kiosk": 4, "phone": 3, "paper": 2})

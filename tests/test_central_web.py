@@ -123,6 +123,21 @@ def test_the_registry_shows_a_new_secret_once_and_rotation_keeps_the_old_one_for
     assert "registry_register" in actions and "registry_rotate" in actions
 
 
+
+def test_the_registry_says_of_every_kiosk_whether_it_is_in_use_or_retired_and_since_when(site):
+    url, app, made = site
+    s, _ = session(url, "admin")
+    page = s.get(url + "/registry/").text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    s.post(url + "/registry/", data={"action": "retire", "kiosk_id": made["kiosks"][1], "csrfmiddlewaretoken": token},
+           headers={"Referer": url + "/registry/"})
+    table = re.search(r'<table id="registry">(.*?)</table>', s.get(url + "/registry/").text, re.S).group(1)
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"<tr><td>([^<]+)</td><td>[^<]*</td><td>([^<]*)</td>", table)}
+    assert re.fullmatch(r"Đang dùng, đăng ký \d{2}/\d{2}/\d{4}", rows[made["kiosks"][0]]), rows
+    assert re.fullmatch(r"Đã ngừng từ \d{2}/\d{2}/\d{4}", rows[made["kiosks"][1]]), rows
+    assert all(status.strip() for status in rows.values()), "no blank status"
+
+
 def test_logins_are_throttled_after_repeated_failures_and_audited(site):
     url, app, _ = site
     for _ in range(5):
