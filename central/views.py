@@ -214,10 +214,13 @@ def unit_view(request, unit_id: str):
     days = texts.t("weekday_names", lang).split(",")
     heat = [{"day": days[i], "cells": [{"n": n, "level": svg.heat_level(n, most)} for n in row]}
             for i, row in enumerate(data.heat)]
-    chart = svg.trend([(d, r.pct) for d, r in data.daily], unit.target_pct)
+    chart = svg.trend([(d, r.pct) for d, r in data.daily], unit.target_pct,
+                      (texts.t("daily_rate", lang), texts.t("target", lang)))
+    heat_scale = [{"level": level, "n": round(most * level / svg.HEAT_LEVELS)} for level in (0, 1, 4, 7, 10)] if most else []
     fmt = lambda r: {"pct": vnformat.percent(r.pct), "n": vnformat.integer(r.total), "flagged": vnformat.integer(r.flagged)}  # noqa: E731
     query = f"unit={unit.id}&from={d_from.isoformat()}&to={d_to.isoformat()}"
     return page(request, "central/unit.html", unit=unit, rate=fmt(data.rate), chart=chart, heat=heat,
+                heat_scale=heat_scale,
                 counters=[(c, name, fmt(r)) for c, name, r in data.counters],
                 officers=[(o, fmt(r)) for o, r in data.officers], reasons=data.reasons, hours=range(24),
                 d_from=d_from, d_to=d_to, query=query, has_votes=data.rate.total + data.rate.flagged > 0,

@@ -252,3 +252,21 @@ def test_a_person_refused_a_page_reads_why_in_vietnamese_and_a_script_still_gets
     s.get(url + "/lang/en/?back=/")
     r = s.get(url + f"/unit/{other}/", headers=browser_accept)
     assert 'lang="en"' in r.text and r.text.index("Not allowed") < r.text.index("Không có quyền xem")
+
+
+def test_the_daily_chart_names_its_axes_and_target_and_the_heat_map_has_a_scale(site):
+    url, _, made = site
+    s, _ = session(url, "admin")
+    page = s.get(url + f"/unit/{made['communes'][0]}/").text
+    chart = re.search(r'<svg class="chart".*?</svg>', page, re.S).group(0)
+    assert re.search(r'aria-label="Tỷ lệ hài lòng theo ngày; Mục tiêu 90 %; \d{2}/\d{2}/\d{4} – \d{2}/\d{2}/\d{4}"', chart)
+    assert ">0 %<" in chart and ">100 %<" in chart, "the percent axis says its unit"
+    axis = re.findall(r'text-anchor="middle">(\d{2}/\d{2})<', chart)
+    days = re.findall(r"<title>(\d{2}/\d{2})/\d{4}: ", chart)
+    assert axis[0] == days[0] and axis[-1] == days[-1] and 2 < len(axis) <= 7, (axis, days[:3])
+    assert "stroke-dasharray" in chart and ">Mục tiêu 90 %<" in chart, "the dashed target line has a legend"
+    scale = re.search(r'<p class="heat-scale" id="heat-scale">(.*?)</p>', page, re.S).group(1)
+    assert "số phiếu" in scale and 'class="swatch h0"' in scale and 'class="swatch h10"' in scale
+    assert re.search(r'<td class="h\d+" title="(\d+)"><span class="sr">\1</span></td>', page), \
+        "each hour's count is read out, not only shaded"
+    assert "Xu hướng (điểm %" in s.get(url + "/").text
