@@ -28,12 +28,12 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, Iterable, Mapping, Sequence
 
 from rating import chain
 from rating.units import Counter
-from rating.period import WEEKDAYS_VI, Period, between, date_line, date_vi
+from rating.period import LOCAL_TZ, WEEKDAYS_VI, Period, between, date_line, date_vi
 from rating.vote import DEMO_SOURCE
 from rating.rate import Kind, Rule, count_filter, is_satisfied, pct, satisfied
 from rating.scales import SCALES, Scale, get_scale
@@ -98,7 +98,7 @@ class ReportSettings:
     appendix: str | None = None          # e.g. "Phụ lục I": printed above the title when given
     question: str = DEFAULT_QUESTION
     software_version: str = ""
-    generated_at: datetime | None = None  # default: now (UTC) when the model is built
+    generated_at: datetime | None = None  # default: now (Hải Phòng's time) when the model is built
     issued_on: date | None = None         # the date line's date; default: the day the model is built
     demo: bool = False                    # the embedded demo centre or a rehearsal: marked on every page
 
@@ -473,7 +473,8 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
                                  other[scale_id].table("Quầy", keys, o_codes, target)))
 
     kiosks = sorted(set(kiosk_ids) if kiosk_ids is not None else seen_kiosks)
-    generated = settings.generated_at or datetime.now(timezone.utc)
+    # Hải Phòng's time, as the header's date line is: a reader compares the two (UTC read as a mistake).
+    generated = settings.generated_at or datetime.now(LOCAL_TZ)
     verification = Verification(
         kiosk_ids=kiosks, votes_in_period=n_all, counted=t_counter.total.total, flagged=n_flagged,
         out_of_hours=n_ooh, out_of_hours_included=settings.include_out_of_hours, other_scales=n_other,
@@ -484,7 +485,7 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
              "Hài lòng = Rất hài lòng + Hài lòng; tỷ lệ hài lòng = số phiếu hài lòng / tổng số phiếu được tính."]
     if others:
         notes.append("Phiếu theo thang đánh giá khác được thống kê riêng, không quy đổi.")
-    issued = settings.issued_on or generated.astimezone().date()
+    issued = settings.issued_on or generated.date()   # the day where the report is made, not the server's zone
     if questionnaire_filters is None and kiosk_ids is not None:
         questionnaire_filters = {"kiosk_id": list(kiosk_ids)}
     sections, unreadable = questionnaire_sections(source, d_from, d_to, questionnaire_filters, questionnaire_dirs)

@@ -57,7 +57,8 @@ class _Builder:
             out.append(para(m.coverage, s.coverage))
         return out + [Spacer(1, 4 * mm)]
 
-    def signature(self) -> list:
+    def signature(self, keep_with: list | None = None) -> list:
+        """The two signatories' block, kept on one page with ``keep_with`` (the report's last rows)."""
         m, s = self.m, self.s
         rows = [[para(SIGN_PREPARER, s.sign), para(SIGN_HEAD, s.sign)],
                 [para(SIGN_PREPARER_NOTE, s.sign_note), para(SIGN_HEAD_NOTE, s.sign_note)],
@@ -65,7 +66,7 @@ class _Builder:
                 [para(m.unit.preparer, s.sign), para(m.unit.head, s.sign)]]
         t = Table(rows, colWidths=[self.width / 2] * 2)
         t.setStyle(TableStyle([BASE_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-        return [Spacer(1, 6 * mm), KeepTogether([t])]
+        return [KeepTogether([*(keep_with or []), Spacer(1, 6 * mm), t])]
 
     # --- tables ------------------------------------------------------------------------------
 
@@ -240,21 +241,32 @@ class _Builder:
                 Spacer(1, 2 * mm), t, Spacer(1, 1.5 * mm),
                 para("Một phiếu có thể nêu nhiều yếu tố, nên tổng các tỷ lệ có thể vượt 100 %.", s.note)]
 
-    def verification(self) -> list:
-        """The plain part for the officer who signs, then the technical part under its own heading."""
-        s, out = self.s, []
-        for heading, lines in verification_sections(self.m):
+    def verification(self) -> tuple[list, list]:
+        """The plain part for the officer who signs, then the technical part under its own heading; as
+        (what may break across pages, the last rows), so that the signature never stands alone on the
+        last page: the last rows are kept with it (they continue the table without a gap)."""
+        s, out, tail = self.s, [], []
+        sections = verification_sections(self.m)
+        for i, (heading, lines) in enumerate(sections):
             data = []
             for label, value in lines:
                 style = s.mono if len(value) >= 64 and " " not in value else s.cell
                 data.append([para(label, s.total), para(value, style)])
-            t = Table(data, colWidths=[75 * mm, self.width - 75 * mm])
-            t.setStyle(TableStyle([BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
-                                   ("VALIGN", (0, 0), (-1, -1), "TOP")]))
             if heading:
                 out += [Spacer(1, 4 * mm), para(heading, s.verdict), Spacer(1, 1.5 * mm)]
-            out.append(t)
-        return out
+            if i == len(sections) - 1 and len(data) > 2:
+                out.append(self._facts(data[:-2]))
+                tail = [self._facts(data[-2:])]
+            else:
+                out.append(self._facts(data))
+        return out, tail
+
+    def _facts(self, data: list) -> Table:
+        """Label and value rows in the Kiểm chứng section's grid."""
+        t = Table(data, colWidths=[75 * mm, self.width - 75 * mm])
+        t.setStyle(TableStyle([BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        return t
 
     def story(self) -> list:
         m = self.m
@@ -280,8 +292,9 @@ class _Builder:
         else:  # the section's place says that nothing was answered (II.7's Quý IV line looks for it)
             story += self.section(number, QUESTIONNAIRE_SECTION, 20 * mm) + [para(NO_QUESTIONNAIRE, self.s.body)]
         number += 1
-        story += self.section(number, SHEETS[5]) + self.verification()
-        story += self.signature()
+        body, last_rows = self.verification()
+        story += self.section(number, SHEETS[5]) + body
+        story += self.signature(keep_with=last_rows)
         return story
 
 
