@@ -223,7 +223,8 @@ def take_backup(config: Config, to: str | os.PathLike | None = None, *, now: dat
         _vacuum_into(source, tmp)
         problems = verify_backup(tmp)
         if problems:
-            raise BackupError(f"{source}: the backup did not verify, so none was kept: {problems[0]}"
+            first = problems[0].removeprefix(f"{tmp}: ")  # the temporary name says nothing, and changes
+            raise BackupError(f"{source}: the backup did not verify, so none was kept: {first}"
                               f"{f' (+{len(problems) - 1} more)' if len(problems) > 1 else ''}; "
                               f"check the store with `python main.py verify`")
         votes, answers = _counts(tmp)
