@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from .config import Config
-from .db import StoreError, StoreOpenError, connect, is_damage, is_disk_full, migrate
+from .db import StoreError, StoreOpenError, connect, is_damage, is_disk_full, migrate, schema_of
 from .questionnaire.answers import verify_answers
 from .store import MIGRATIONS, SCHEMA_VERSION, VoteStore
 
@@ -137,66 +137,63 @@ def verify_backup(path: str | os.PathLike) -> list[str]:
     checked after upgrading a copy of it in memory (the file itself is opened read-only and never
     changed), so a good answer also says this software can open it.
     """
-    path = Path(path)
+    return _verify(Path(path))[0]
+
+
+def _verify(path: Path) -> tuple[list[str], int, int]:
+    """:func:`verify_backup`'s problems, and the votes and answers the backup holds."""
     if not path.is_file():
-        return [f"{path}: no such file"]
+        return [f"{path}: no such file"], 0, 0
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                               check_same_thread=False)
     except sqlite3.Error as e:
-        return [f"{path}: cannot be opened: {e}"]
+        return [f"{path}: cannot be opened: {e}"], 0, 0
     try:
-        return _problems(conn, path)
+        return _check(conn, path)
     except sqlite3.DatabaseError as e:
-        return [f"{path}: not a readable vote database: {e}"]
+        return [f"{path}: not a readable vote database: {e}"], 0, 0
     except StoreError as e:
-        return [str(e)]
+        return [" ".join(str(e).split())], 0, 0
     finally:
         conn.close()
 
 
-def _problems(conn: sqlite3.Connection, path: Path) -> list[str]:
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+def _check(conn: sqlite3.Connection, path: Path) -> tuple[list[str], int, int]:
+    version, tables = schema_of(conn)
     if "votes" not in tables or version < 1:
-        return [f"{path}: not a vote database (no votes table)"]
+        return [f"{path}: not a vote database (no votes table)"], 0, 0
     if version > SCHEMA_VERSION:
         return [f"{path}: made by newer kiosk software (schema version {version}; this software knows up to "
-                f"{SCHEMA_VERSION})"]
-    found = [" ".join(r[0].split()) for r in conn.execute("PRAGMA integrity_check(20)")]
+                f"{SCHEMA_VERSION})"], 0, 0
+    found = _reader(conn, path).integrity_check()
     if found != ["ok"]:
-        return [f"{path}: PRAGMA integrity_check: {line}" for line in found]
+        return [f"{path}: PRAGMA integrity_check: {' '.join(line.split())}" for line in found[:20]], 0, 0
     if version == SCHEMA_VERSION:
-        return _chain_problems(conn, path)
-    upgraded = sqlite3.connect(":memory:", isolation_level=None)
+        return _chains(_reader(conn, path))
+    upgraded = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     try:
         conn.backup(upgraded)
         migrate(upgraded, MIGRATIONS, path)
-        return _chain_problems(upgraded, path)
+        return _chains(_reader(upgraded, path))
     finally:
         upgraded.close()
 
 
-def _chain_problems(conn: sqlite3.Connection, path: Path) -> list[str]:
-    """The votes' and the answers' chains, checked as ``verify`` checks a store (nothing is written)."""
-    store = VoteStore(conn, path, kiosk_id="backup", tz=timezone.utc, scale="sipas5", repeat_window_s=0,
-                      counters=None, clock=None)
+def _reader(conn: sqlite3.Connection, path: Path) -> VoteStore:
+    """The store's own reading and checking methods over ``conn`` (nothing is written through it)."""
+    return VoteStore(conn, path, kiosk_id="backup", tz=timezone.utc, scale="sipas5", repeat_window_s=0,
+                     counters=None, clock=None)
+
+
+def _chains(store: VoteStore) -> tuple[list[str], int, int]:
+    """The votes' and the answers' chains, checked as ``verify`` checks a store; and their counts."""
     problems = []
     if (brk := store.verify_chain()) is not None:
-        problems.append(f"{path}: the votes' hash chain is broken at {brk}")
+        problems.append(f"{store.path}: the votes' hash chain is broken at {brk}")
     if (brk := verify_answers(store)) is not None:
-        problems.append(f"{path}: the answers' hash chain is broken at {brk}")
-    return problems
-
-
-def _counts(path: Path) -> tuple[int, int]:
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        votes = conn.execute("SELECT count(*) FROM votes").fetchone()[0]
-        has_answers = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'q_answers'").fetchone()
-        answers = conn.execute("SELECT count(*) FROM q_answers").fetchone()[0] if has_answers else 0
-        return votes, answers
-    finally:
-        conn.close()
+        problems.append(f"{store.path}: the answers' hash chain is broken at {brk}")
+    return problems, store.count(), store.answer_count()
 
 
 # --- taking -------------------------------------------------------------------------------------
@@ -221,13 +218,12 @@ def take_backup(config: Config, to: str | os.PathLike | None = None, *, now: dat
     tmp = folder / f".{final.name}.tmp"
     try:
         _vacuum_into(source, tmp)
-        problems = verify_backup(tmp)
+        problems, votes, answers = _verify(tmp)
         if problems:
             first = problems[0].removeprefix(f"{tmp}: ")  # the temporary name says nothing, and changes
             raise BackupError(f"{source}: the backup did not verify, so none was kept: {first}"
                               f"{f' (+{len(problems) - 1} more)' if len(problems) > 1 else ''}; "
                               f"check the store with `python main.py verify`")
-        votes, answers = _counts(tmp)
         os.replace(tmp, final)
         _fsync_dir(folder)
     finally:
