@@ -214,6 +214,15 @@ def test_pruning_keeps_the_newest_and_touches_only_this_kiosks_backups(tmp_path)
     assert all(p.read_text() == "not ours" for p in strangers)
 
 
+def test_a_backup_taken_with_a_clock_far_behind_is_not_pruned_as_the_oldest(tmp_path):
+    config = load_config(write_config(tmp_path, extra="[backup]\nkeep = 2\n"))
+    fill(config, votes=3, answers=False)
+    for d in range(3):
+        take_backup(config, now=NIGHT + timedelta(days=d))
+    behind = take_backup(config, now=NIGHT.replace(year=2001))   # a Raspberry Pi before its clock is set
+    assert behind.path.exists() and last_verified(config) == behind
+
+
 def test_pre_migration_backups_are_pruned_apart_from_the_nightly_ones(config):
     fill(config, votes=3, answers=False)
     pre = [take_backup(config, now=NIGHT + timedelta(hours=h), pre_migration_of=4) for h in range(3)]
@@ -289,7 +298,8 @@ def test_a_full_disk_is_said_in_one_line_and_leaves_no_partial_backup(tmp_path):
     with tmpfs(tmp_path / "small", "size=64k"):
         r = run_cli("backup", config=config_path)
         assert r.returncode == 1, r.stdout
-        assert r.stderr.count("\n") == 1 and "disk is full" in r.stderr and "Traceback" not in r.stderr
+        assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+        assert f"{tmp_path / 'small'}: the disk is full, no backup was made" in r.stderr and "free some space" in r.stderr
         assert list((tmp_path / "small").iterdir()) == []
     assert last_verified(config) is None
 
