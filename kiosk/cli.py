@@ -250,6 +250,7 @@ def cmd_backup(args) -> int:
     try:
         record = take_backup(config, args.to)
     except BackupNotWritable as e:
+        _to_log_file(logging.ERROR, "backup: %s", e)
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
     print(f"đã sao lưu và kiểm chứng: {record.votes} phiếu, {record.answers} câu trả lời "

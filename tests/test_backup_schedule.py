@@ -108,3 +108,22 @@ def test_the_demo_centre_and_a_rehearsal_take_no_nightly_backup(tmp_path):
     assert start_nightly_backup(demo, None) is None
     real = load_config(write_config(tmp_path))
     assert start_nightly_backup(real.as_rehearsal(), None) is None
+
+
+def test_the_running_kiosk_backs_up_beside_its_open_store_and_stops_the_backup_with_it(centre):
+    from kiosk.backup import open_store
+    from kiosk.runtime import Runtime
+    started: list[BackupScheduler] = []
+
+    def service(config, store):
+        started.append(BackupScheduler(config, startup_delay=timedelta(0)).start())
+        return started[-1]
+
+    def face(runtime) -> int:
+        runtime.store.record_vote("Q2", "BT")     # the kiosk's own connection writes meanwhile
+        wait_for(lambda: last_verified(centre) is not None)
+        return 0
+
+    assert Runtime(centre, open_store=open_store, services=[service], handle_signals=False).run(face) == 0
+    assert not started[0]._thread.is_alive()
+    assert last_verified(centre).votes in (1, 2)
