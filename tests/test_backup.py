@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk import backup
-from kiosk.backup import BackupError, BackupNotWritable, last_verified, take_backup, verify_backup
+from kiosk.backup import BackupError, last_verified, take_backup, verify_backup
 from kiosk.config import ConfigError, load_config
 from kiosk.diskguard import disk_free, make_room
 from kiosk.questionnaire.answers import AnswerStore
