@@ -99,6 +99,15 @@ class ReportConfig:
 
 
 @dataclass(frozen=True)
+class BackupConfig:
+    """The [backup] section: where the nightly backups go, how many are kept, and when one is taken."""
+
+    dir: Path | None = None      # None: <data_dir>/backups (Config.backup_dir)
+    keep: int = 7
+    time: time = time(2, 0)      # local time, in the centre's time zone
+
+
+@dataclass(frozen=True)
 class Config:
     """A validated configuration. Paths are absolute."""
 
@@ -124,11 +133,17 @@ class Config:
     source: str = EMBEDDED_SOURCE
     log_dir_set: Path | None = None        # [kiosk] log_dir; None: <data_dir>/logs
     rehearsal: bool = False                # a real centre's configuration run with simulated presses
+    backup: BackupConfig = BackupConfig()
 
     @property
     def log_dir(self) -> Path:
         """Where the rotating log file ``kiosk.log`` goes."""
         return self.log_dir_set or self.data_dir / "logs"
+
+    @property
+    def backup_dir(self) -> Path:
+        """Where backups of the vote store go: ``[backup] dir``, else ``<data_dir>/backups``."""
+        return self.backup.dir or self.data_dir / "backups"
 
     @property
     def is_demo(self) -> bool:
@@ -143,7 +158,8 @@ class Config:
         if self.is_demo:
             return self
         return replace(self, data_dir=self.data_dir / "rehearsal", rehearsal=True, sync=None,
-                       log_dir_set=self.log_dir)  # the centre's log folder: one place to read
+                       log_dir_set=self.log_dir,  # the centre's log folder: one place to read
+                       backup=replace(self.backup, dir=None))  # never beside the centre's own backups
 
     @property
     def db_path(self) -> Path:
@@ -321,8 +337,25 @@ _REPORT_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "target_pct": (_target_pct, False, 90),
     "officers": (_officer_names, False, {}),
 }
+_CLOCK_RE = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])\Z")
+
+
+def _clock_time(v: Any) -> str | None:
+    return None if isinstance(v, str) and _CLOCK_RE.match(v) else "a local time \"HH:MM\" such as \"02:00\""
+
+
+def _keep(v: Any) -> str | None:
+    ok = isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 1000
+    return None if ok else "a whole number of backups from 1 to 1000"
+
+
+_BACKUP_KEYS: dict[str, tuple[Check, bool, Any]] = {
+    "dir": (_string, False, None),
+    "keep": (_keep, False, 7),
+    "time": (_clock_time, False, "02:00"),
+}
 _TOP_LEVEL = {"kiosk": "table", "counters": "array", "button_boxes": "array", "sync": "table", "manager": "table",
-              "questionnaire": "table", "report": "table"}
+              "questionnaire": "table", "report": "table", "backup": "table"}
 
 
 def _where(loc: _Locator, section: str, index: int | None, key: str | None) -> str:
@@ -425,6 +458,7 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
     manager = _check_table(raw.get("manager", {}), _MANAGER_KEYS, "manager", None, loc, problems)
     questionnaire_dir = _questionnaire_section(raw.get("questionnaire", {}), loc, base, problems)
     report = _check_table(raw.get("report", {}), _REPORT_KEYS, "report", None, loc, problems)
+    backup = _check_table(raw.get("backup", {}), _BACKUP_KEYS, "backup", None, loc, problems)
     if kiosk.get("counter") is not None and kiosk["counter"] not in {c.id for c in counters}:
         problems.append(f"{_where(loc, 'kiosk', None, 'counter')}: counter {kiosk['counter']!r} is not "
                         f"one of the [[counters]]")
@@ -463,7 +497,15 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
             officers=tuple((k.strip(), v.strip()) for k, v in report["officers"].items())),
         source=source,
         log_dir_set=log_dir.resolve() if log_dir is not None else None,
+        backup=_backup_config(backup, base),
     )
+
+
+def _backup_config(b: dict[str, Any], base: Path) -> BackupConfig:
+    """The validated [backup] keys as a :class:`BackupConfig` (a relative ``dir`` is the config file's)."""
+    folder = (base / Path(b["dir"]).expanduser()).resolve() if b.get("dir") else None
+    hour, minute = map(int, b["time"].split(":"))
+    return BackupConfig(dir=folder, keep=b["keep"], time=time(hour, minute))
 
 
 def _line_of(problem: str) -> float:

@@ -160,6 +160,13 @@ def migrate(conn: sqlite3.Connection, migrations: list[Migration], path: Path) -
     return version
 
 
+def schema_of(conn: sqlite3.Connection) -> tuple[int, frozenset[str]]:
+    """A database's schema version (``PRAGMA user_version``) and the names of its tables: enough to tell a
+    vote database (and which) from any other SQLite file without reading a row."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    return version, frozenset(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+
+
 def file_is_damaged(path: Path) -> bool:
     """True when SQLite, reading ``path`` read-only (nothing written, not even a journal mode), finds it
     damaged or not a database: a store that failed to open for that reason, not for a lock or permissions."""

@@ -252,10 +252,14 @@ class VoteStore:
     def open(cls, path: str | Path, *, kiosk_id: str, tz: tzinfo, scale: str = "sipas5",
              repeat_window_s: float = 10.0, counters: Iterable[str] | None = None,
              clock: Callable[[], datetime] | None = None, create: bool = True,
-             busy_timeout_ms: int = BUSY_TIMEOUT_MS, hours: OpeningHours = ALWAYS_OPEN) -> "VoteStore":
+             busy_timeout_ms: int = BUSY_TIMEOUT_MS, hours: OpeningHours = ALWAYS_OPEN,
+             before_migrate: Callable[[Path, int], None] | None = None) -> "VoteStore":
         """Open (creating if needed and ``create``) the database at ``path`` and migrate it forward.
 
         Raises :class:`StoreOpenError` — and leaves the file as it was — when it cannot be used.
+        ``before_migrate(path, version)`` runs before a store older than this code is upgraded (not
+        for a new, empty one); raising there leaves the store unchanged (``kiosk.backup.open_store``
+        takes and verifies a backup there).
         """
         path = Path(path)
         get_scale(scale)
@@ -268,6 +272,9 @@ class VoteStore:
                 raise StoreOpenError(f"{path.parent}: cannot create the data folder: {e.strerror or e}") from None
         conn = connect(path, busy_timeout_ms, max_version=SCHEMA_VERSION)
         try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if before_migrate is not None and 0 < version < SCHEMA_VERSION:
+                before_migrate(path, version)
             migrate(conn, MIGRATIONS, path)
             _ensure_report_indexes(conn, path)
         except BaseException:
