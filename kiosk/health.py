@@ -58,6 +58,12 @@ def software_version() -> str:
         return "0+unknown"
 
 
+def version_signal() -> "Signal":
+    """The software version installed, as a signal."""
+    v = software_version()
+    return Signal("version", True, f"phiên bản phần mềm {v} / software version", value=v)
+
+
 @dataclass(frozen=True)
 class Signal:
     """One health signal: its name, whether it is well (None: not known), what it says, what to do."""
@@ -114,6 +120,7 @@ class Health:
         self.clock_signal = clock_signal or unknown_clock
         self.now = now or (lambda: datetime.now(config.tz))
         self._written: float | None = None
+        self._last_signals: list | None = None
 
     # --- the signals, one a method ---------------------------------------------------------------
 
@@ -135,7 +142,7 @@ class Health:
         return Signal("last_vote", True, f"phiếu gần nhất: {_moment(at)} / last vote", value=at)
 
     def last_sync(self) -> Signal:
-        """The last successful sync; not ok when votes wait and it is older than :data:`SYNC_MAX_AGE`."""
+        """The last successful sync; not ok when a vote has waited longer than :data:`SYNC_MAX_AGE`."""
         if self.config.sync is None:
             return Signal("last_sync", None, "không cấu hình đồng bộ ([sync]) / sync not configured")
         s = outbox.status(self.store)
@@ -144,8 +151,10 @@ class Health:
         if s.get("auth_error"):
             return Signal("last_sync", False, detail, f"máy chủ từ chối chữ ký: kiểm tra [kiosk] id và [sync] secret "
                                                       f"({s['auth_error']})", at)
-        when = _parse(at)
-        if waiting and (when is None or self.now() - when > SYNC_MAX_AGE):
+        # Votes wait for the nightly sync: a person is needed only when the oldest has waited too long.
+        oldest = outbox.waiting(self.store, outbox.VOTES, 1)
+        since = _parse(oldest[0]["local_time"]) if oldest else None
+        if since is not None and self.now() - since > SYNC_MAX_AGE:
             return Signal("last_sync", False, detail, "kiểm tra mạng và [sync] url, rồi chạy `python main.py sync`", at)
         return Signal("last_sync", True, detail, value=at)
 
@@ -193,8 +202,7 @@ class Health:
 
     def version(self) -> Signal:
         """The software version installed."""
-        v = software_version()
-        return Signal("version", True, f"phiên bản phần mềm {v} / software version", value=v)
+        return version_signal()
 
     def button_boxes(self) -> Signal:
         """The boxes configured and heard (from the running readers; None when this is not the kiosk)."""
@@ -235,14 +243,16 @@ class Health:
                 "boxes_heard": boxes, "problems": ",".join(self.problems(list(sig.values())))[:200] or None}
 
     def write_file(self, force: bool = False) -> bool:
-        """Leave the signals in ``health.json`` for ``doctor`` (at most every :data:`HEALTH_FILE_EVERY_S`)."""
+        """Leave the signals in ``health.json`` for ``doctor``: when one changed (a box heard, a vote), else
+        every :data:`HEALTH_FILE_EVERY_S` — a freshness ``doctor`` reads — and not more (the SD card)."""
+        signals = [asdict(s) for s in self.signals()]
+        changed = [s for s in signals if s["name"] != "process"] != self._last_signals
         mono = time.monotonic()
-        if not force and self._written is not None and mono - self._written < HEALTH_FILE_EVERY_S:
+        if not (force or changed) and self._written is not None and mono - self._written < HEALTH_FILE_EVERY_S:
             return False
-        self._written = mono
+        self._written, self._last_signals = mono, [s for s in signals if s["name"] != "process"]
         path = Path(self.config.data_dir) / HEALTH_FILE
-        data = {"written_at": self.now().isoformat(timespec="seconds"), "pid": os.getpid(),
-                "signals": [asdict(s) for s in self.signals()]}
+        data = {"written_at": self.now().isoformat(timespec="seconds"), "pid": os.getpid(), "signals": signals}
         try:
             tmp = path.with_name(path.name + ".tmp")
             tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
