@@ -19,11 +19,10 @@ from typing import Callable
 
 from .config import ConfigError, load_config
 from .db import StoreError
-from .health import Health, Signal, read_health_file, version_signal
+from .health import HEALTH_FRESH_S, Health, Signal, read_health_file, version_signal
 from .store import VoteStore
 
 KIOSK_UNITS = ("rating-kiosk.service", "rating-kiosk-xinit.service", "rating-kiosk-headless.service")
-HEALTH_FRESH_S = 180   # the running kiosk rewrites health.json every minute
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ BACKUP_MAX_AGE = timedelta(hours=36)  # nightly, and one night's slack for a kio
 SYNC_MAX_AGE = timedelta(hours=48)    # sync runs nightly; the service alerts on two silent nights too
 DISK_LOW_MB = 500                     # below this the store, the logs and the backups are at risk
 HEALTH_FILE_EVERY_S = 60.0
+HEALTH_FRESH_S = 180                  # health.json older than this is not the running kiosk's word
 
 # The clock's slot: a callable returning (state, why), state one of CLOCK_STATES. The clock-suspect
 # logic lives elsewhere; until it is wired in, the clock is "unknown" (not a failure).
@@ -261,3 +262,27 @@ class Health:
             log.warning("cannot write %s: %s", path, e.strerror or e)
             return False
         return True
+
+
+def wire_health(config: Config, store: VoteStore, now: datetime | None = None) -> dict[str, Any]:
+    """The health fields of a sync batch's ``status``: the last vote, sync and backup from the store and the
+    data folder; the uptime, the boxes heard and the clock from the running kiosk's ``health.json`` when it
+    is fresh (the sync thread has no reader of its own), else null."""
+    health = Health(config, store, now=(lambda: now) if now else None)
+    status = health.wire_status()
+    running = read_health_file(config.data_dir)
+    written = _parse(running.get("written_at")) if running else None
+    fresh = written is not None and abs((health.now() - written).total_seconds()) <= HEALTH_FRESH_S
+    seen = {s.get("name"): s for s in running.get("signals", [])} if fresh else {}
+    status["uptime_s"] = _int_or_none(seen.get("process", {}).get("value"))
+    status["boxes_heard"] = _int_or_none(seen.get("button_boxes", {}).get("value"))
+    clock = seen.get("clock", {}).get("value")
+    if clock in CLOCK_STATES:
+        status["clock"] = clock
+    problems = set((status["problems"] or "").split(",")) | {n for n, s in seen.items() if s.get("ok") is False}
+    status["problems"] = ",".join(sorted(p for p in problems if p))[:200] or None
+    return status
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
