@@ -224,8 +224,7 @@ class Health:
 
     def status_line(self) -> str:
         """The one line systemd shows (``STATUS=``): votes today, the last sync, and what needs a person."""
-        today = self.store.today()
-        n = self.store.query("SELECT count(*) FROM votes WHERE local_date = ?", (today.isoformat(),))[0][0]
+        n = self.store.count_on(self.store.today())
         sync = outbox.status(self.store)["last_success"] if self.config.sync else None
         line = f"hôm nay {n} phiếu; đồng bộ gần nhất {sync or 'chưa có'}"
         return line + (f"; cần xem: {', '.join(problems)}" if (problems := self.problems()) else "")
