@@ -431,6 +431,7 @@ def run_app(runtime, args=None) -> int:
     scheduler = runtime.scheduler()
     app = KioskApp(runtime.config, runtime.store, boxes=runtime.boxes,
                    sync_now=scheduler.sync_now if scheduler else None)
+    app.health = getattr(runtime, "health", None)  # the manager's status tab reads its signals (kiosk.health)
 
     def stop_app() -> None:  # from a signal handler or another thread: let the UI thread stop it
         Clock.schedule_once(lambda _dt: app.stop(), 0)
