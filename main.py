@@ -116,12 +116,24 @@ def register_run(add) -> None:
     p.set_defaults(log_to_file=False)  # run sets up its log itself, around the face it chooses
 
 
+def register_doctor(add) -> None:
+    """Add ``doctor`` (kiosk.doctor), with sync's reachability and the button boxes' ports as its probes."""
+    from kiosk.doctor import Probes, register
+
+    def probes() -> Probes:
+        from hardware.ports import resolve
+        from sync.reach import reachable
+        return Probes(reach=reachable, port_present=lambda spec: resolve(spec) is not None)
+
+    register(add, probes)
+
+
 def extensions():
     """The subcommands of the rooms the domain may not import."""
     from hardware.commands import register as hardware_commands
     from central.commands import register as central_commands
     from sync.commands import register as sync_commands
-    return [register_run, hardware_commands, sync_commands, central_commands]
+    return [register_run, hardware_commands, sync_commands, central_commands, register_doctor]
 
 
 if __name__ == "__main__":

@@ -85,6 +85,11 @@ TEXTS = Texts({
     "boxes": ("Hộp nút", "Button boxes"),
     "disk": ("Dung lượng trống", "Free disk"),
     "skew": ("Lệch đồng hồ", "Clock skew"),
+    "last_vote": ("Phiếu gần nhất", "Last vote"),
+    "last_backup": ("Sao lưu đã kiểm chứng", "Last verified backup"),
+    "clock_state": ("Đồng hồ", "Clock"),
+    "uptime": ("Đã chạy", "Up for"),
+    "needs": ("Cần xem", "Needs a person"),
     "no_data": ("Chưa có phiếu trong kỳ này.", "No votes in this period."),
     "weekday_names": ("T2,T3,T4,T5,T6,T7,CN", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
 })

@@ -248,10 +248,28 @@ def kiosks_view(request):
         h.shown_waiting = vnformat.decimal(h.status.get("waiting_votes"), 0)
         h.shown_boxes = vnformat.decimal(h.status.get("button_boxes"), 0)
         h.shown_held = vnformat.integer(sum(h.held_back.values())) if h.held_back else None
+        # The kiosk's health signals (protocol 1.3); a kiosk of an earlier release sends none: "—".
+        heard = h.status.get("boxes_heard")
+        if heard is not None:
+            h.shown_boxes = f"{vnformat.decimal(heard, 0)}/{h.shown_boxes}"
+        h.shown_last_vote = _shown_time(h.status.get("last_vote_at"))
+        h.shown_backup = _shown_time(h.status.get("last_backup_at"))
+        h.shown_clock = h.status.get("clock")
+        up = h.status.get("uptime_s")
+        h.shown_uptime = None if up is None else f"{vnformat.decimal(up / 3600, 1)} h"
+        h.shown_needs = h.status.get("problems")
     lang = lang_of(request)
     alerts = [{"subject": a.subject, "text": texts.alert_text(a, lang)}
               for a in dashboard.alerts(source, kiosks, now, targets)]
     return page(request, "central/kiosks.html", rows=rows, alerts=alerts, admin=access.is_admin(request.user))
+
+
+def _shown_time(stamp) -> str | None:
+    """A time a kiosk sent (ISO 8601 with its offset), as the centre reads it; what cannot be read, as sent."""
+    try:
+        return texts.local_time(stamp) if isinstance(stamp, str) else None
+    except ValueError:
+        return stamp
 
 
 @login_required

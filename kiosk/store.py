@@ -583,6 +583,10 @@ class VoteStore:
         """How many votes the store holds."""
         return self.query("SELECT count(*) FROM votes")[0][0]
 
+    def count_on(self, day: date) -> int:
+        """How many votes the store holds for one local day (the status line's "today")."""
+        return self.query("SELECT count(*) FROM votes WHERE local_date = ?", (day.isoformat(),))[0][0]
+
     def answer_count(self) -> int:
         """How many questionnaire answers the store holds."""
         return self.query("SELECT count(*) FROM q_answers")[0][0]

@@ -15,7 +15,9 @@ A batch (``POST /v1/batches``, JSON, UTF-8)::
                 "prev_hash": "000…", "hash": "…"}, ...],
      "reasons": [{"vote_uuid": "...", "element": "procedure", "recorded_at": "..."}, ...],
      "status": {"software_version": "0.1.0", "waiting_votes": 12, "button_boxes": 2,
-                "free_disk_mb": 1234, "clock_skew_s": -1.5, "waiting_answers": 3},  # optional, protocol 1.1 (1.2)
+                "free_disk_mb": 1234, "clock_skew_s": -1.5, "waiting_answers": 3,  # optional, protocol 1.1 (1.2)
+                "uptime_s": 3600, "last_vote_at": "…", "last_sync_at": "…", "last_backup_at": "…",
+                "clock": "trusted", "boxes_heard": 2, "problems": "backup"},  # (1.3: the health signals)
      "questionnaires": {"definitions": [...], "responses": [...], "answers": [...]}}   # optional, protocol 1.2
 
 The questionnaire rows travel with the fields of the kiosk's store (:data:`Q_DEFINITION_FIELDS`,
@@ -65,7 +67,25 @@ STATUS_FIELDS: dict[str, tuple[tuple[type, ...], float, float]] = {
     "free_disk_mb": ((int,), 0, 10**9),
     "clock_skew_s": ((int, float), -10**9, 10**9),
     "waiting_answers": ((int,), 0, 10**9),   # questionnaire answers not yet acknowledged (protocol 1.2)
+    # The kiosk's health signals (protocol 1.3; kiosk/health.py, docs/operations.md): times in ISO 8601.
+    "uptime_s": ((int,), 0, 10**10),
+    "last_vote_at": ((str,), 1, 40),
+    "last_sync_at": ((str,), 1, 40),
+    "last_backup_at": ((str,), 1, 40),       # the last verified backup
+    "clock": ((str,), 1, 16),                # trusted, suspect or unknown
+    "boxes_heard": ((int,), 0, 1000),
+    "problems": ((str,), 1, 200),            # the signals that need a person, comma-separated
 }
+HEALTH_STATUS_FIELDS = ("uptime_s", "last_vote_at", "last_sync_at", "last_backup_at", "clock", "boxes_heard",
+                        "problems")
+_KNOWN_STATUS = re.compile(r"status: unknown field\(s\) .*\(known: ([A-Za-z0-9_, ]+)\)")
+
+
+def known_status_fields(reason: str) -> set[str] | None:
+    """The status fields a service says it knows, from its refusal of unknown ones (a service older than
+    this contract refuses a status field it does not know, and lists those it does), or None."""
+    m = _KNOWN_STATUS.search(reason or "")
+    return {name.strip() for name in m.group(1).split(",") if name.strip()} if m else None
 MAX_VOTES = 5000
 MAX_REASONS = 25000
 MAX_COUNTERS = 1000

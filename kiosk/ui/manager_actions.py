@@ -122,7 +122,7 @@ class ManagerActions:
         wrong = clock_looks_wrong(now, app.store.last_vote_time())
         lines.append(f"[b]{t('m_st_clock', lang, now=vnformat.moment(now))}[/b]"
                      + ("  " + warn(t("st_clock_wrong", lang, why=wrong)) if wrong else ""))
-        return lines
+        return lines + health_lines(app, warn)
 
     # --- export -------------------------------------------------------------------------------
 
@@ -196,6 +196,21 @@ class ManagerActions:
             return removable.commit_file(made, folder / (made.name or name), device)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+
+HEALTH_SHOWN = ("process", "last_vote", "backup", "clock", "version")  # the rest have lines of their own above
+
+
+def health_lines(app, warn) -> list[str]:
+    """The health signals (kiosk.health) the lines above do not show, each with what to do when it fails."""
+    from ..health import Health
+    health = getattr(app, "health", None) or Health(app.cfg, app.store, boxes=app.boxes)
+    lines = [f"[b]{t('m_st_health', app.lang)}[/b]"]
+    for s in health.signals():
+        if s.name in HEALTH_SHOWN or s.ok is False:
+            text = s.detail.split(" / ")[0] if app.lang == "vi" else s.detail
+            lines.append("    " + (warn(f"{text} — {s.todo}") if s.ok is False else text))
+    return lines
 
 
 def disk_free(path, lang: str = "vi") -> str:

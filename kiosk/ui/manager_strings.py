@@ -75,6 +75,7 @@ MANAGER = Texts({
                      "Cannot sync: no central service is configured (no [sync] section in the configuration)."),
     "m_sync_started": ("Đang đồng bộ với máy chủ…", "Syncing with the central service…"),
     "m_st_clock": ("Đồng hồ: {now}", "Clock: {now}"),
+    "m_st_health": ("Sức khoẻ của máy", "Health"),
     # the questionnaire tab
     "tab_questionnaire": ("Phiếu khảo sát", "Questionnaire"),
     "mq_which": ("Phiếu", "Form"),

@@ -874,3 +874,15 @@ def test_stop_here_is_greyed_while_no_questionnaire_is_on(kiosk_factory):
     assert not panel.ids.stop.disabled
     tap(panel.ids.stop)
     assert panel.ids.stop.disabled and panel.message == "Đã tắt phiếu khảo sát"
+
+
+def test_status_shows_the_health_signals_and_what_to_do_for_a_missing_backup(kiosk_factory):
+    app = kiosk_factory()
+    app.store.record_vote("Q1", "RHL")   # a vote and no verified backup: a person is needed
+    manager = open_manager(app)
+    tap(manager.tab_buttons["status"])
+    pump(3)
+    text = manager.status.text
+    assert "Sức khoẻ của máy" in text and "phiếu gần nhất:" in text and "phiên bản phần mềm" in text
+    assert "chưa có bản sao lưu đã kiểm chứng — chạy `python main.py backup`" in text
+    assert "đồng hồ" in text and "chưa rõ" in text   # the clock slot, not wired yet: unknown, not a failure
