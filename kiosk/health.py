@@ -26,16 +26,16 @@ from typing import Any, Callable
 from rating import vnformat
 
 from . import outbox
+from .backup import last_verified
 from .config import Config
+from .diskguard import LOW_DISK_BYTES
 from .store import VoteStore
 
 log = logging.getLogger("kiosk.health")
 
-BACKUP_STATE = "backup-state.json"   # written by kiosk/backup.py after each verified backup
 HEALTH_FILE = "health.json"          # written by the running kiosk (see the module's docstring)
 BACKUP_MAX_AGE = timedelta(hours=36)  # nightly, and one night's slack for a kiosk switched off at backup time
 SYNC_MAX_AGE = timedelta(hours=48)    # sync runs nightly; the service alerts on two silent nights too
-DISK_LOW_MB = 500                     # below this the store, the logs and the backups are at risk
 HEALTH_FILE_EVERY_S = 60.0
 HEALTH_FRESH_S = 180                  # health.json older than this is not the running kiosk's word
 
@@ -73,20 +73,6 @@ class Signal:
     detail: str
     todo: str = ""
     value: Any = None   # the machine-readable figure (seconds, a time, megabytes, a count)
-
-
-def read_backup_state(data_dir: Path) -> dict | None:
-    """The last backup as kiosk/backup.py recorded it (``path``, ``taken_at``, ``votes``, ``answers``,
-    ``verified``), or None when there is none or it cannot be read (logged)."""
-    path = Path(data_dir) / BACKUP_STATE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as e:
-        log.warning("%s cannot be read: %s", path, e)
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def read_health_file(data_dir: Path) -> dict | None:
@@ -160,19 +146,20 @@ class Health:
         return Signal("last_sync", True, detail, value=at)
 
     def backup(self) -> Signal:
-        """The last verified backup; not ok when there is none (and there are votes) or it is too old."""
-        state = read_backup_state(self.config.data_dir)
+        """The last verified backup (kiosk.backup's record, its file still there); not ok when there is
+        none (and there are votes) or it is too old."""
+        record = last_verified(self.config)
         todo = "chạy `python main.py backup` và xem [backup] trong cấu hình (docs/operations.md)"
-        if not state or state.get("verified") is not True:
+        if record is None or not record.verified:
             if self.store.count() == 0:
                 return Signal("backup", True, "chưa có phiếu, chưa cần sao lưu / nothing to back up yet")
-            why = "chưa có bản sao lưu đã kiểm chứng" if not state else "bản sao lưu gần nhất không kiểm chứng được"
+            why = "chưa có bản sao lưu đã kiểm chứng" if record is None else "bản sao lưu gần nhất không kiểm chứng được"
             return Signal("backup", False, f"{why} / no verified backup", todo)
-        at = _parse(state.get("taken_at"))
-        detail = f"sao lưu đã kiểm chứng gần nhất: {_moment(state.get('taken_at'))} ({state.get('path')}) / last backup"
-        if at is None or self.now() - at > BACKUP_MAX_AGE:
-            return Signal("backup", False, detail, todo, state.get("taken_at"))
-        return Signal("backup", True, detail, value=state.get("taken_at"))
+        taken = record.taken_at.isoformat(timespec="seconds")
+        detail = f"sao lưu đã kiểm chứng gần nhất: {_moment(taken)} ({record.path}) / last backup"
+        if self.now() - record.taken_at > BACKUP_MAX_AGE:
+            return Signal("backup", False, detail, todo, taken)
+        return Signal("backup", True, detail, value=taken)
 
     def disk(self) -> Signal:
         """Free space where the data lives."""
@@ -182,9 +169,10 @@ class Health:
             return Signal("disk", False, f"không đọc được dung lượng đĩa: {e.strerror or e}", "kiểm tra thư mục dữ liệu")
         free_mb = usage.free // (1024 * 1024)
         detail = f"còn trống {vnformat.gib(usage.free)} / {vnformat.gib(usage.total)} / free disk"
-        if free_mb < DISK_LOW_MB:
-            return Signal("disk", False, detail, f"dưới {DISK_LOW_MB} MB: xoá bớt bản sao lưu và nhật ký cũ, "
-                                                 "hoặc thay thẻ nhớ lớn hơn", free_mb)
+        if usage.free < LOW_DISK_BYTES:
+            return Signal("disk", False, detail, f"dưới {LOW_DISK_BYTES // (1024 * 1024)} MB: máy đã tự xoá bớt bản sao lưu "
+                                                 "và nhật ký cũ (không bao giờ xoá phiếu); hãy báo kỹ thuật "
+                                                 "để thay thẻ nhớ lớn hơn", free_mb)
         return Signal("disk", True, detail, value=free_mb)
 
     def clock(self) -> Signal:

@@ -16,7 +16,7 @@ from pathlib import Path
 from hardware.simulator import VirtualBox
 from kiosk.config import load_config
 from kiosk.doctor import service_check
-from kiosk.health import BACKUP_STATE
+from kiosk.backup import STATE_FILE as BACKUP_STATE
 from kiosk.store import VoteStore
 from tests.conftest import ROOT, write_config
 from tests.notify_socket import NotifySocket
@@ -35,6 +35,8 @@ def doctor(config: Path, *args: str, env: dict | None = None) -> subprocess.Comp
 def backed_up(config_path: Path, taken_at: datetime, verified: bool = True) -> None:
     """The state file kiosk/backup.py leaves after a backup (its documented shape)."""
     data = load_config(config_path).data_dir
+    (data / "backups").mkdir(parents=True, exist_ok=True)
+    (data / "backups" / "votes-x.db").write_bytes(b"")   # the record names a file that is there
     (data / BACKUP_STATE).write_text(json.dumps({"path": str(data / "backups" / "votes-x.db"),
                                                  "taken_at": taken_at.isoformat(timespec="seconds"),
                                                  "votes": 3, "answers": 0, "verified": verified}))

@@ -10,7 +10,8 @@ from datetime import datetime
 import pytest
 
 from kiosk.config import load_config
-from kiosk.health import BACKUP_STATE, HEALTH_FILE
+from kiosk.backup import STATE_FILE as BACKUP_STATE
+from kiosk.health import HEALTH_FILE
 from kiosk.store import VoteStore
 from rating import wire
 from sync.client import SyncClient
@@ -26,8 +27,10 @@ def _kiosk(folder, url, with_backup=True):
     config = load_config(config_path)
     config.data_dir.mkdir(parents=True, exist_ok=True)
     if with_backup:
+        backup_file = config.data_dir / "votes-1.db"
+        backup_file.write_bytes(b"")   # the record names a file that is there
         (config.data_dir / BACKUP_STATE).write_text(json.dumps({
-            "path": "/media/usb/votes-1.db", "taken_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "path": str(backup_file), "taken_at": datetime.now().astimezone().isoformat(timespec="seconds"),
             "votes": 2, "answers": 0, "verified": True}))
     # As the running kiosk leaves it: up for two hours, its clock trusted.
     (config.data_dir / HEALTH_FILE).write_text(json.dumps({
