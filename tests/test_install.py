@@ -187,3 +187,14 @@ def test_the_kiosk_installs_only_what_it_runs_and_everything_it_runs():
     assert {distribution[m] for m in imported} <= names
     release = (ROOT / "kiosk/deploy/release.py").read_text()
     assert 'EXTRA = "kiosk"' in release and "{target}[{EXTRA}]" in release
+
+
+def test_the_installer_and_the_updater_need_only_the_standard_library():
+    """They run under the system's python3, before any virtual environment exists."""
+    import subprocess
+    code = ("import sys, kiosk.deploy.install, kiosk.deploy.update; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('sqlite_utils', 'kivy', 'serial', 'requests', 'xlsxwriter', 'reportlab', 'django')))")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                       env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr
