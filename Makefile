@@ -12,7 +12,7 @@ SYSTEM_PACKAGES := xvfb xauth libgl1-mesa-dri libgl1 postgresql nginx-light chro
                    libreoffice-calc-nogui poppler-utils x11-utils xdotool matchbox-window-manager \
                    zbar-tools fonts-liberation2
 
-.PHONY: install run test test-slow bench system-packages clean central
+.PHONY: install run test test-slow bench system-packages clean central install-kiosk
 
 install: $(STAMP)
 
@@ -42,6 +42,10 @@ bench: install system-packages
 # prints where to log in and the demo accounts.
 central: install
 	$(PY) -m central.democli
+
+# On a kiosk, as root: deploy/install-kiosk (only the kiosk's packages, never the service's or the tests').
+install-kiosk:
+	deploy/install-kiosk --config $(CONFIG) --screen $(or $(SCREEN),cage)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from rating import chain
 from . import chainhead
-from .db import BUSY_TIMEOUT_MS, StoreError, StoreOpenError, connect, damaged, is_damage, is_disk_full, migrate
+from .db import (BUSY_TIMEOUT_MS, StoreError, StoreOpenError, additive, connect, damaged, is_damage, is_disk_full,
+                 migrate)
 from rating.hours import ALWAYS_OPEN, OpeningHours
 from .questionnaire.schema import v4_questionnaires as _v4_questionnaires
 from .syncstate import SyncState
@@ -118,8 +119,11 @@ def _v3_roster_settings_hours(db: sqlite_utils.Database) -> None:
     db["settings"].create({"key": str, "value": str}, pk="key")
 
 
-MIGRATIONS = [_v1_votes_and_reasons, _v2_sync_bookkeeping, _v3_roster_settings_hours, _v4_questionnaires,
-              chainhead.v5_chain_heads]
+# Every step after the first is additive (kiosk.db.additive): a release that knows schema 1 or later can open
+# a store a newer release migrated, so an update that goes wrong switches back with every vote. A step that is
+# not additive raises the store's readable_by, and an update across it cannot switch back (docs/operations.md).
+MIGRATIONS = [_v1_votes_and_reasons, additive(_v2_sync_bookkeeping), additive(_v3_roster_settings_hours),
+              additive(_v4_questionnaires), additive(chainhead.v5_chain_heads)]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Indexes the II.7 report reads instead of a year of rows (docs/report.md, "Speed"). They are derived
