@@ -25,7 +25,9 @@ from .questionnaire.schema import v4_questionnaires as _v4_questionnaires
 from .syncstate import SyncState
 from rating.scales import get_scale
 from rating.sipas import ELEMENTS as SIPAS_ELEMENTS
+from rating.throttled_log import ConditionLog
 from rating.vote import REPEAT, SOURCE_RE, officer_problem
+from .storefile import GONE, MOVED, StoreFile, open_fds
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -41,8 +43,18 @@ class VoteNotRecorded(StoreError):
     """The vote was not stored. Nothing was written; the citizen must not be thanked for it."""
 
 
-class DiskFullError(VoteNotRecorded):
+class StoreUnavailable(VoteNotRecorded):
+    """Nothing can be stored for a while, whatever is asked (a condition, not one bad write): the store
+    logs it once when it begins and once when it ends, so callers need not log each refusal again."""
+
+
+class DiskFullError(StoreUnavailable):
     """The vote was not stored because the disk is full. Recording works again once space is freed."""
+
+
+class StoreGoneError(StoreUnavailable):
+    """The vote was not stored: the open database file is no longer the file at its path, and is
+    deleted (see :mod:`kiosk.storefile`). Recording works again when the file is back, or after a restart."""
 
 
 @dataclass(frozen=True)
@@ -247,6 +259,9 @@ class VoteStore:
         self._valid: set[tuple] = set()  # (counter, level, scale, source) already checked once
         self._chainer: _Chainer | None = None
         self._chainer_version: int | None = None
+        self.file: StoreFile | None = None  # the file opened at ``path`` (set by open): checked at each write
+        self.file_state = None              # the last kiosk.storefile.FileState seen, for the manager
+        self.conditions = ConditionLog(log.error, log.warning)
 
     @classmethod
     def open(cls, path: str | Path, *, kiosk_id: str, tz: tzinfo, scale: str = "sipas5",
@@ -266,15 +281,19 @@ class VoteStore:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise StoreOpenError(f"{path.parent}: cannot create the data folder: {e.strerror or e}") from None
+        fds_before = open_fds()
         conn = connect(path, busy_timeout_ms, max_version=SCHEMA_VERSION)
         try:
             migrate(conn, MIGRATIONS, path)
             _ensure_report_indexes(conn, path)
+            opened = StoreFile.opened(path, fds_before)
         except BaseException:
             conn.close()
             raise
-        return cls(conn, path, kiosk_id=kiosk_id, tz=tz, scale=scale, repeat_window_s=repeat_window_s,
-                   counters=counters, clock=clock, hours=hours)
+        store = cls(conn, path, kiosk_id=kiosk_id, tz=tz, scale=scale, repeat_window_s=repeat_window_s,
+                    counters=counters, clock=clock, hours=hours)
+        store.file = opened
+        return store
 
     @classmethod
     def from_config(cls, config, **kwargs) -> "VoteStore":
@@ -333,24 +352,35 @@ class VoteStore:
         return self._write(work, what, durable=durable)
 
     def _write(self, work: Callable[[sqlite3.Connection], Any], what: str = "vote", *, durable: bool = True) -> Any:
-        """Run ``work`` in one IMMEDIATE transaction and COMMIT; map failures to VoteNotRecorded."""
+        """Run ``work`` in one IMMEDIATE transaction and COMMIT; map failures to VoteNotRecorded.
+
+        The file is checked before and after (a COMMIT into a deleted file is no vote: see
+        :mod:`kiosk.storefile`); a full disk or a file that is gone is logged once, and its end once."""
         with self._lock:
             conn = self.conn
             try:
+                self._check_file(what)
                 if not durable:
                     conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute("BEGIN IMMEDIATE")
                 result = work(conn)
                 conn.execute("COMMIT")
-                return result
+                self._check_file(what)
             except sqlite3.Error as e:
                 self._chainer = None  # it may have advanced past rows that were rolled back
                 self._rollback()
                 msg = str(e)
                 if is_disk_full(e):
+                    self.conditions.met("disk_full", f"{self.path}: the disk is full: votes are NOT recorded (and not "
+                                                     f"acknowledged) until some space is freed on it; recording "
+                                                     f"resumes by itself ({msg})")
                     raise DiskFullError(f"{self.path}: {what} NOT recorded: the disk is full ({msg}). "
                                         "Free some space; recording resumes by itself.") from None
                 raise VoteNotRecorded(f"{self.path}: {what} NOT recorded: {msg}") from None
+            except StoreGoneError:
+                self._chainer = None
+                self._rollback()
+                raise
             except BaseException:
                 self._chainer = None
                 self._rollback()
@@ -358,6 +388,31 @@ class VoteStore:
             finally:
                 if not durable:
                     self._full_sync()
+            self.conditions.clear("disk_full", f"{self.path}: the disk has room again: recording resumed "
+                                              "({times} write(s) refused while it was full)")
+            return result
+
+    def _check_file(self, what: str) -> None:
+        """Raise :class:`StoreGoneError` when the open file is deleted; tell once of a file that moved."""
+        if self.file is None:
+            return
+        state = self.file_state = self.file.check()
+        if state.state == GONE:
+            self.conditions.met("gone", f"{self.path}: the vote database was deleted while the kiosk ran: "
+                                        "votes are NOT recorded and NOT acknowledged from now on (they would go "
+                                        "into a file no one can open again). Restore the file at that path "
+                                        "(the latest backup) and restart the kiosk")
+            raise StoreGoneError(f"{self.path}: {what} NOT recorded: the vote database was deleted while the "
+                                 "kiosk ran; restore it and restart the kiosk")
+        self.conditions.clear("gone", f"{self.path}: the vote database is back at its path: recording resumed "
+                                        "({times} write(s) refused while it was away)")
+        if state.state == MOVED:
+            self.conditions.met("moved", f"{self.path}: the vote database was renamed to {state.where or '?'} while "
+                                         "the kiosk ran: votes are still recorded into it there (nothing is lost); "
+                                         f"move it back to {self.path} before the kiosk is next started, or that "
+                                         "start will find no votes")
+        else:
+            self.conditions.clear("moved", f"{self.path}: the vote database is back at its path")
 
     def _full_sync(self) -> None:
         """Back to ``synchronous=FULL`` (outside any transaction): every vote waits for the disk."""
@@ -406,7 +461,9 @@ class VoteStore:
         try:
             vote = self._write(work)
         except VoteNotRecorded as e:
-            log.error("vote at %s (%s, from %s) refused by the store: %s", counter_id, level, source, e)
+            # A full disk or a deleted file is told once by _write, not once a press (and a box resends 3 times).
+            log.log(logging.DEBUG if isinstance(e, StoreUnavailable) else logging.ERROR,
+                    "vote at %s (%s, from %s) refused by the store: %s", counter_id, level, source, e)
             raise
         # After COMMIT; what it holds is no one's personal data: counter, level, source, sequence.
         log.info("vote #%d %s %s (%s) from %s%s%s%s", vote.seq, counter_id, level, get_scale(scale).level(level).vi,
