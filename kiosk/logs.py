@@ -90,8 +90,8 @@ class _LogFile(logging.handlers.RotatingFileHandler):
             missed, self.missed = self.missed, 0
             super().emit(logging.makeLogRecord({
                 "name": "kiosk.logs", "levelno": logging.WARNING, "levelname": "WARNING",
-                "msg": f"the log file can be written again; {missed} line(s) before this one could not be "
-                       "(the disk was full): standard error (the journal) has them"}))
+                "msg": f"the log file can be written again from the line above; {missed} line(s) before it "
+                       "could not be (the disk was full): standard error (the journal) has them"}))
 
     def handleError(self, record: logging.LogRecord) -> None:
         error = sys.exc_info()[1]

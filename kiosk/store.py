@@ -365,7 +365,10 @@ class VoteStore:
                 conn.execute("BEGIN IMMEDIATE")
                 result = work(conn)
                 conn.execute("COMMIT")
-                self._check_file(what)
+                if self._check_file(what) == MOVED:
+                    # The WAL stays under the old name, which nobody would open with the renamed file: copy
+                    # the commit into the renamed file itself, so what was acknowledged is in it.
+                    conn.execute("PRAGMA wal_checkpoint(FULL)")
             except sqlite3.Error as e:
                 self._chainer = None  # it may have advanced past rows that were rolled back
                 self._rollback()
@@ -392,10 +395,11 @@ class VoteStore:
                                               "({times} write(s) refused while it was full)")
             return result
 
-    def _check_file(self, what: str) -> None:
-        """Raise :class:`StoreGoneError` when the open file is deleted; tell once of a file that moved."""
+    def _check_file(self, what: str) -> str | None:
+        """Raise :class:`StoreGoneError` when the open file is deleted; tell once of a file that moved.
+        Returns the file's state (:mod:`kiosk.storefile`), None when it is not watched."""
         if self.file is None:
-            return
+            return None
         state = self.file_state = self.file.check()
         if state.state == GONE:
             self.conditions.met("gone", f"{self.path}: the vote database was deleted while the kiosk ran: "
@@ -413,6 +417,7 @@ class VoteStore:
                                          "start will find no votes")
         else:
             self.conditions.clear("moved", f"{self.path}: the vote database is back at its path")
+        return state.state
 
     def _full_sync(self) -> None:
         """Back to ``synchronous=FULL`` (outside any transaction): every vote waits for the disk."""

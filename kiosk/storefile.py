@@ -31,9 +31,18 @@ _FD_DIR = Path("/proc/self/fd")
 def open_fds() -> set[int]:
     """The descriptors this process has open now (empty where ``/proc`` is not there)."""
     try:
-        return {int(n) for n in os.listdir(_FD_DIR)}
+        listed = [int(n) for n in os.listdir(_FD_DIR)]
     except OSError:
         return set()
+    return {fd for fd in listed if _is_open(fd)}  # not the one listdir itself used, closed since
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+        return True
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
