@@ -28,6 +28,7 @@ from rating.sipas import ELEMENTS as SIPAS_ELEMENTS
 from rating.throttled_log import ConditionLog
 from rating.vote import REPEAT, SOURCE_RE, officer_problem
 from .storefile import GONE, MOVED, StoreFile, open_fds
+from .clock import CachedSource, TimeSource, clock_status, describe as describe_clock
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -145,10 +146,18 @@ REPORT_INDEXES = {
 }
 CHECKPOINT_KEY = "chain_checkpoint"  # in settings: the last verified point of the vote chain (JSON)
 
+# Columns beside a vote that an older release does not know and need not: added if missing at open, with
+# no version bump, so that release still opens the file (and its inserts, which name their columns, leave
+# them null). clock_suspect: why the kiosk's clock could not be trusted when the vote was taken
+# (kiosk.clock's reasons), or null; not hashed, like out_of_hours.
+ADDITIVE_COLUMNS = {"clock_suspect": "ALTER TABLE votes ADD COLUMN clock_suspect TEXT"}
+
 
 def _ensure_report_indexes(conn: sqlite3.Connection, path: Path) -> None:
     have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     missing = [sql for name, sql in REPORT_INDEXES.items() if name not in have]
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(votes)")}
+    missing += [sql for name, sql in ADDITIVE_COLUMNS.items() if name not in columns]
     if not missing:
         return
     log.info("%s: building the report's indexes (once; a few seconds on a year of votes)", path)
@@ -201,6 +210,8 @@ class _Chainer:
         self.seq, self.prev_hash = chainhead.start(conn, chain.VOTES)
         self.conn, self.kiosk_id, self.repeat_ms = conn, kiosk_id, repeat_ms
         self.last_ts: dict[str, int | None] = {}
+        newest = conn.execute("SELECT max(ts_ms) FROM votes WHERE seq > ? - 100", (self.seq,)).fetchone()
+        self.newest_ts: int | None = newest[0] if newest else None  # a clock set back is earlier than it
 
     def _last_ts_at(self, counter_id: str) -> int | None:
         if counter_id not in self.last_ts:
@@ -224,6 +235,7 @@ class _Chainer:
                   source, local_time, box_seq, flag, self.prev_hash]
         vote_hash = chain.VOTES.hash_values(hashed)
         self.seq, self.prev_hash, self.last_ts[counter_id] = seq, vote_hash, ts_ms
+        self.newest_ts = ts_ms if self.newest_ts is None else max(self.newest_ts, ts_ms)
         return (*hashed, vote_hash, chain.local_date_of(local_time), ts_ms)
 
     def record_head(self) -> None:
@@ -231,8 +243,8 @@ class _Chainer:
         chainhead.advance(self.conn, chain.VOTES, self.seq, self.prev_hash)
 
 
-_INSERT = (f"INSERT INTO votes ({', '.join(VOTE_COLUMNS)}, out_of_hours) "
-           f"VALUES ({', '.join('?' * len(VOTE_COLUMNS))}, ?)")
+_INSERT = (f"INSERT INTO votes ({', '.join(VOTE_COLUMNS)}, out_of_hours, clock_suspect) "
+           f"VALUES ({', '.join('?' * len(VOTE_COLUMNS))}, ?, ?)")
 
 
 class VoteStore:
@@ -262,6 +274,8 @@ class VoteStore:
         self.file: StoreFile | None = None  # the file opened at ``path`` (set by open): checked at each write
         self.file_state = None              # the last kiosk.storefile.FileState seen, for the manager
         self.conditions = ConditionLog(log.error, log.warning)
+        # Whether a time source answered since boot (kiosk.clock); None: not asked (tests, commands).
+        self.time_source: TimeSource | None = None
 
     @classmethod
     def open(cls, path: str | Path, *, kiosk_id: str, tz: tzinfo, scale: str = "sipas5",
@@ -302,6 +316,7 @@ class VoteStore:
                          repeat_window_s=config.repeat_window_s,
                          counters=[c.id for c in config.counters], hours=config.hours, **kwargs)
         store.demo = getattr(config, "is_demo", False)
+        store.time_source = CachedSource()
         return store
 
     def close(self) -> None:
@@ -458,24 +473,44 @@ class VoteStore:
         def work(conn: sqlite3.Connection) -> Vote:
             on_duty = officer if officer is not None else self.officer_on_duty(counter_id, when.date())
             chainer = self._current_chainer(conn)
+            suspect = self._clock_suspect(conn, chainer.newest_ts, when)
             row = chainer.next(counter_id, level, scale, source, on_duty, box_seq, when, vote_uuid)
-            conn.execute(_INSERT, (*row, int(out_of_hours)))
+            conn.execute(_INSERT, (*row, int(out_of_hours), suspect))
             chainer.record_head()  # same transaction: a cut tail shows (docs/vote-store.md)
-            return Vote(*row)
+            return Vote(*row), suspect
 
         try:
-            vote = self._write(work)
+            vote, suspect = self._write(work)
         except VoteNotRecorded as e:
             # A full disk or a deleted file is told once by _write, not once a press (and a box resends 3 times).
             log.log(logging.DEBUG if isinstance(e, StoreUnavailable) else logging.ERROR,
                     "vote at %s (%s, from %s) refused by the store: %s", counter_id, level, source, e)
             raise
         # After COMMIT; what it holds is no one's personal data: counter, level, source, sequence.
-        log.info("vote #%d %s %s (%s) from %s%s%s%s", vote.seq, counter_id, level, get_scale(scale).level(level).vi,
+        log.info("vote #%d %s %s (%s) from %s%s%s%s%s", vote.seq, counter_id, level, get_scale(scale).level(level).vi,
                  came_from if came_from == source else f"{came_from} (stored as demo)",
                  "" if box_seq is None else f" seq {box_seq}", " [flagged: repeat]" if vote.flag else "",
-                 " [out of hours]" if out_of_hours else "")
+                 " [out of hours]" if out_of_hours else "", f" [clock suspect: {suspect}]" if suspect else "")
         return vote
+
+    def _clock_suspect(self, conn: sqlite3.Connection, newest_ts: int | None, when: datetime) -> str | None:
+        """Why the clock cannot be trusted for a vote timed ``when`` (kiosk.clock), or None; said once in the
+        log when it begins and once when it ends. Inside the vote's transaction: the skew is the last sync's."""
+        skew = conn.execute("SELECT value FROM sync_meta WHERE key = 'clock_skew_s'").fetchone()
+        try:
+            skew_s = float(skew[0]) if skew and skew[0] is not None else None
+        except ValueError:
+            skew_s = None
+        trusted, reason = clock_status(int(when.timestamp() * 1000), newest_vote_ms=newest_ts, skew_s=skew_s,
+                                       synchronized=self.time_source() if self.time_source else None)
+        if trusted:
+            self.conditions.clear("clock", f"{self.path}: the clock is trusted again; {{times}} vote(s) were "
+                                           "marked clock-suspect meanwhile")
+            return None
+        self.conditions.met("clock", f"{self.path}: {describe_clock(reason)} ({reason}): votes are taken all the "
+                                     "same and marked clock-suspect, and reports say how many; set the clock "
+                                     "(or let it reach a time server)")
+        return reason
 
     def record_votes(self, votes: Iterable[dict[str, Any]], batch_size: int = 5000) -> int:
         """Store many votes in transactions of ``batch_size``; return how many were stored.
@@ -496,7 +531,7 @@ class VoteStore:
                 self._validate(item["counter_id"], item["level"], scale, source)
                 when = item["at"].astimezone(self.tz)
                 rows.append((*chainer.next(item["counter_id"], item["level"], scale, source, item.get("officer"),
-                                           item.get("box_seq"), when), int(not self.hours.is_open(when))))
+                                           item.get("box_seq"), when), int(not self.hours.is_open(when)), None))
             conn.executemany(_INSERT, rows)
             if rows:
                 chainer.record_head()
