@@ -27,12 +27,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from rating.vote import CLOCK_AHEAD_TOLERANCE_S, CLOCK_BEHIND, EARLIEST_VOTE_MS
-
-NOT_SYNCHRONIZED = "not_synchronized"
-BEHIND_NEWEST_VOTE = "behind_newest_vote"
-FAR_FROM_SERVICE = "far_from_service"
-SUSPECT_REASONS = (NOT_SYNCHRONIZED, BEHIND_NEWEST_VOTE, FAR_FROM_SERVICE, CLOCK_BEHIND)
+from rating.vote import (BEHIND_NEWEST_VOTE, CLOCK_AHEAD_TOLERANCE_S, CLOCK_BEHIND, EARLIEST_VOTE_MS,
+                         FAR_FROM_SERVICE, NOT_SYNCHRONIZED)
+from rating.vote import CLOCK_SUSPECT_REASONS as SUSPECT_REASONS
 
 # A clock set back by less than this (NTP's small steps, a leap second) files no vote under another day
 # that matters; more is a clock that went back.
