@@ -220,3 +220,24 @@ def test_a_kiosk_whose_clock_jumps_back_marks_the_votes_after_the_jump(tmp_path)
     assert [s for _, _, s in rows[-2:]] == [BEHIND_NEWEST_VOTE, BEHIND_NEWEST_VOTE], rows
     assert all(s is None for _, _, s in rows[:-2]) and [q for q, _, _ in rows] == list(range(1, len(rows) + 1))
     assert out.count("it was set back") == 1, out
+
+
+# --- reports ----------------------------------------------------------------------------------------
+
+def test_a_report_that_files_clock_suspect_votes_under_a_day_says_how_many(tmp_path):
+    from rating.report import ReportUnit, build_report
+    from rating.units import Counter
+    day = NOW.date()
+    with VoteStore.open(tmp_path / "votes.db", kiosk_id="k", tz=TZ) as store:
+        store.record_vote("Q1", "HL", at=NOW)
+        clean = build_report(store, unit=ReportUnit(), d_from=day, d_to=day, scale="sipas5",
+                             counters=[Counter("Q1", "Quầy 1")])
+        assert not any("đồng hồ" in n for n in clean.notes)
+        store.time_source = lambda: False
+        for minutes in (1, 2):
+            store.record_vote("Q1", "RHL", at=NOW + timedelta(minutes=minutes))
+        model = build_report(store, unit=ReportUnit(), d_from=day, d_to=day, scale="sipas5",
+                             counters=[Counter("Q1", "Quầy 1")])
+    assert model.by_counter.total.total == 3, "counted all the same"
+    said = [n for n in model.notes if "đồng hồ" in n]
+    assert len(said) == 1 and said[0].startswith("2 phiếu")
