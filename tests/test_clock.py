@@ -142,7 +142,8 @@ def test_an_older_store_gets_the_column_without_a_schema_version_of_its_own(tmp_
     with VoteStore.open(db, kiosk_id="k", tz=TZ) as store:
         store.record_vote("Q1", "HL", at=NOW)
         version = store.query("PRAGMA user_version")[0][0]
-        store.conn.execute("ALTER TABLE votes DROP COLUMN clock_suspect")   # as an older release made it
+        store.conn.execute("DROP INDEX votes_clock_suspect")   # as an older release made it
+        store.conn.execute("ALTER TABLE votes DROP COLUMN clock_suspect")
     with VoteStore.open(db, kiosk_id="k", tz=TZ) as store:
         assert store.query("PRAGMA user_version")[0][0] == version, "an older release still opens it"
         store.record_vote("Q1", "HL", at=NOW + timedelta(minutes=1))
