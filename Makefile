@@ -11,6 +11,8 @@ STAMP  := $(VENV)/.installed
 SYSTEM_PACKAGES := xvfb xauth libgl1-mesa-dri libgl1 postgresql nginx-light chromium chromium-driver \
                    libreoffice-calc-nogui poppler-utils x11-utils xdotool matchbox-window-manager \
                    zbar-tools fonts-liberation2
+# libfaketime: the clock tests run a kiosk 25 years behind, and set its clock back while it runs.
+SYSTEM_PACKAGES += faketime
 
 .PHONY: install run test test-slow bench system-packages clean central install-kiosk
 

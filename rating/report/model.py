@@ -48,6 +48,22 @@ TITLE = ("BẢNG TỔNG HỢP KẾT QUẢ KHẢO SÁT, ĐÁNH GIÁ SỰ HÀI LÒ
 DEFAULT_QUESTION = "Ông/Bà có hài lòng với sự phục vụ của Trung tâm Phục vụ hành chính công không?"
 ROUNDING_NOTE = "Các tỷ lệ được làm tròn đến một chữ số thập phân."
 SMALL_SAMPLE_NOTE = f"(*) Dưới {SMALL_SAMPLE} phiếu: mẫu nhỏ, cần thận trọng khi so sánh."
+def clock_suspect_note(n: int) -> str:
+    """The note a report carries when ``n`` of the votes it files under a day were taken while the kiosk could
+    not trust its clock (rating.vote's reasons): their day is the kiosk's clock's, which may be wrong."""
+    return (f"{n} phiếu được ghi khi đồng hồ của máy không đáng tin cậy (chưa đồng bộ giờ, bị chỉnh lùi hoặc lệch "
+            f"so với máy chủ): các phiếu này được xếp theo ngày của đồng hồ máy, có thể không đúng ngày.")
+
+
+def clock_suspect_count(source: VoteSource, d_from: date, d_to: date, kiosk_ids: Sequence[str] | None,
+                        officers: Sequence[str] | None) -> int:
+    """How many of the votes a report counts in ``d_from``..``d_to`` are clock-suspect."""
+    where, params = _where(d_from, d_to, kiosk_ids, officers)
+    rows = source.query(f"SELECT count(*) FROM votes WHERE {where}{count_filter(source)} "
+                        "AND clock_suspect IS NOT NULL", params)
+    return int(rows[0][0]) if rows else 0
+
+
 FLAGGED_NOTE = ("Phiếu bị loại: phiếu bấm lặp lại tại cùng quầy trong thời gian chống bấm trùng; "
                 "không tính vào tổng số phiếu.")
 # Printed in Kiểm chứng: everything an inspector needs to recompute the digest from a raw export (which
@@ -485,6 +501,9 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
              "Hài lòng = Rất hài lòng + Hài lòng; tỷ lệ hài lòng = số phiếu hài lòng / tổng số phiếu được tính."]
     if others:
         notes.append("Phiếu theo thang đánh giá khác được thống kê riêng, không quy đổi.")
+    suspect = clock_suspect_count(source, d_from, d_to, kiosk_ids, officers)
+    if suspect:  # never a clock-suspect vote filed under a day without saying so
+        notes.append(clock_suspect_note(suspect))
     issued = settings.issued_on or generated.date()   # the day where the report is made, not the server's zone
     if questionnaire_filters is None and kiosk_ids is not None:
         questionnaire_filters = {"kiosk_id": list(kiosk_ids)}

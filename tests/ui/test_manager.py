@@ -619,6 +619,23 @@ def test_status_shows_sync_boxes_disk_and_clock_and_no_resend_button_without_ref
     assert not manager.status.show_release and manager.status.ids.release.height == 0
 
 
+def test_status_tells_of_clock_suspect_votes_and_of_a_renamed_vote_file(kiosk_factory):
+    app = kiosk_factory()
+    app.store.time_source = lambda: False   # no time source has answered yet
+    app.store.record_vote("Q1", "RHL")
+    app.store.time_source = None
+    moved = app.store.path.with_name("renamed.db")
+    app.store.path.rename(moved)
+    app.store.record_vote("Q1", "HL")   # followed into the renamed file
+    manager = open_manager(app)
+    tap(manager.tab_buttons["status"])
+    pump(3)
+    text = manager.status.text
+    assert "1 phiếu ghi khi đồng hồ không đáng tin cậy" in text
+    assert f"đổi tên thành {moved}" in text
+    moved.rename(app.store.path)
+
+
 def test_a_manager_screen_in_english_writes_numbers_the_english_way(kiosk_factory):
     app = kiosk_factory(kiosk_extra='language = "en"\n')
     now = datetime.now(app.cfg.tz)
