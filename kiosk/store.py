@@ -635,6 +635,18 @@ class VoteStore:
                     raise damaged(self.path, e) from None
                 raise
 
+    def clock_verdict(self) -> tuple[bool, str]:
+        """Whether the clock can be trusted now (kiosk.clock.clock_status), as a vote taken now would be
+        judged: against the newest vote, the last sync's skew and the time source. For health and doctor."""
+        newest = self.query("SELECT max(ts_ms) FROM votes")[0][0]
+        skew = self.query("SELECT value FROM sync_meta WHERE key = 'clock_skew_s'")
+        try:
+            skew_s = float(skew[0][0]) if skew and skew[0][0] is not None else None
+        except ValueError:
+            skew_s = None
+        return clock_status(int(self._clock().timestamp() * 1000), newest_vote_ms=newest, skew_s=skew_s,
+                            synchronized=self.time_source() if self.time_source else None)
+
     def last_vote_time(self) -> str | None:
         """The local time (ISO text) of the newest vote, or None for an empty store."""
         rows = self.query("SELECT local_time FROM votes ORDER BY seq DESC LIMIT 1")
