@@ -3,34 +3,11 @@ here from the textbook (Wilson 1927: the roots of (p̂ − p)² = z²·p(1 − p
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from rating import rate, vnformat
 from rating.rate import MIN_N, Rate, Verdict
-
-Z = 1.959964
-
-
-def textbook_wilson(x: int, n: int) -> tuple[float, float] | None:
-    """The two roots of n(p̂ − p)² = z²·p(1 − p), in percent, rounded half up to one decimal."""
-    if n == 0:
-        return None
-    p_hat = x / n
-    a = n + Z * Z
-    b = 2 * n * p_hat + Z * Z
-    root = Z * math.sqrt(Z * Z + 4 * n * p_hat * (1 - p_hat))
-    lo, hi = (b - root) / (2 * a), (b + root) / (2 * a)
-    return tuple(min(100.0, max(0.0, math.floor(100 * v * 10 + 0.5) / 10)) for v in (lo, hi))
-
-
-def textbook_verdict(x: int, n: int, target: float, min_n: int = 30) -> str:
-    if n < min_n:
-        return "chua_du_mau"
-    shown = math.floor(1000 * x / n + 0.5) / 10 if n else None   # the rate as printed, half up
-    return "dat" if shown >= target else "chua_dat"
-
+from tests.helpers.intervals import textbook_verdict, textbook_wilson
 
 CASES = [(0, 0), (1, 1), (0, 1), (30, 30), (0, 30), (29, 30), (27, 30), (1, 29), (412, 466), (81, 263),
          (999, 1000), (1, 1000), (5000, 10000), (17, 40)]
