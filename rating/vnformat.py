@@ -56,9 +56,11 @@ def rate_figure(pct: float | None, ci: tuple[float, float] | None, small: bool, 
                 n: int | None = None) -> str:
     """A satisfaction rate as a person reads it: "88,4 % (84,9–91,2)" — the rate and its 95 % interval;
     "Chưa đủ mẫu" below the minimum sample (with "(N = 12)" when ``n`` is given: where N has no column
-    of its own)."""
-    if small or pct is None:
+    of its own); "—" for a group without counted votes that is not called small (the kiosk's tables)."""
+    if small:
         return SMALL_SAMPLE[lang if lang in SMALL_SAMPLE else "vi"] + ("" if n is None else f" (N = {integer(n, lang)})")
+    if pct is None:
+        return NO_VALUE
     return f"{percent(pct, lang=lang)} ({interval(ci, lang)})"
 
 

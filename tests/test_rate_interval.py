@@ -69,3 +69,16 @@ def test_a_rate_is_written_with_its_interval_in_words_and_a_small_sample_says_so
     assert vnformat.rate_figure(88.4, (84.9, 91.2), False, lang="en") == "88.4% (84.9–91.2)"
     assert vnformat.rate_figure(100.0, (20.7, 100.0), True, n=1) == "Chưa đủ mẫu (N = 1)"
     assert vnformat.rate_figure(None, None, True) == "Chưa đủ mẫu"
+    assert vnformat.rate_figure(None, None, False) == "—"
+
+
+def test_the_kiosk_s_minimum_sample_is_configurable_and_a_bad_one_is_a_one_line_error(tmp_path):
+    from kiosk.config import ConfigError, load_config
+    from tests.conftest import write_config
+    assert load_config(write_config(tmp_path)).report.min_n == MIN_N
+    (tmp_path / "b").mkdir()
+    assert load_config(write_config(tmp_path / "b", extra="[report]\nmin_n = 50\n")).report.min_n == 50
+    (tmp_path / "c").mkdir()
+    with pytest.raises(ConfigError) as e:
+        load_config(write_config(tmp_path / "c", extra="[report]\nmin_n = 0\n"))
+    assert "min_n" in str(e.value) and "at least 1" in str(e.value) and "Traceback" not in str(e.value)
