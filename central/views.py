@@ -204,8 +204,10 @@ def overview(request):
 
 
 def rate_words(r, min_n: int, lang: str, with_n: bool = False) -> str:
-    """A rate as the pages write it: "88,4 % (84,9–91,2)", or "Chưa đủ mẫu" (with its N when asked)."""
-    return vnformat.rate_figure(r.pct, r.ci, r.small(min_n), lang, r.total if with_n else None)
+    """A rate as the pages write it: "88,4 % (84,9–91,2)", or "Chưa đủ mẫu" (with its N when asked). Numbers
+    stay Vietnamese on an English page, as every number of these pages does; the words follow the language."""
+    small = r.small(min_n)
+    return vnformat.rate_figure(r.pct, r.ci, small, lang if small else "vi", r.total if with_n else None)
 
 
 def verdict_words(r, target: float, min_n: int, lang: str) -> str:

@@ -164,3 +164,22 @@ def test_an_alert_never_fires_on_a_week_below_target_with_too_few_votes(city):
                     and a.kind == "below_target"]
     finally:
         deactivate(token)
+
+
+def test_in_a_browser_the_overview_shows_too_few_votes_with_n_and_the_interval(city, tmp_path):
+    from selenium.webdriver.common.by import By
+    from tests.test_central_browser import log_in, open_browser, shot
+    url, app = city
+    for browser in open_browser(tmp_path, "vi"):
+        log_in(browser, url, "so-noi-vu")
+        browser.get(url + "/?from=01/11/2026&to=30/11/2026")
+        rows = {r.find_element(By.TAG_NAME, "a").text: r for r in
+                browser.find_element(By.ID, "overview").find_elements(By.CSS_SELECTOR, "tbody tr")}
+        one = rows["Xã Một Phiếu"].find_elements(By.TAG_NAME, "td")
+        assert (one[0].text, one[2].text, one[4].text) == ("—", "Chưa đủ mẫu", "1")   # unranked, its N shown
+        big = rows["Xã Lớn"].find_elements(By.TAG_NAME, "td")
+        lo, hi = textbook_wilson(412, 466)
+        assert big[2].text == f"88,4 % ({vn(lo)}–{vn(hi)})" and big[4].text == "466"
+        assert big[6].text == "Chưa đạt (chưa chắc chắn)"
+        assert "Wilson" in browser.find_element(By.ID, "method").text
+        shot(browser, "overview-margins")
