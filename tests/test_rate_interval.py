@@ -50,10 +50,15 @@ def test_n_exactly_at_the_minimum_is_enough_and_one_less_is_not():
 
 
 @pytest.mark.parametrize("x,n,target", [(27, 30, 90), (30, 30, 90), (0, 30, 90), (412, 466, 90),
-                                        (880, 1000, 90), (905, 1000, 90), (45, 50, 90)])
+                                        (880, 1000, 90), (905, 1000, 90), (45, 50, 90),
+                                        (67, 69, 90), (28, 35, 90)])   # an end exactly at the target: 90,0
 def test_the_verdict_is_uncertain_exactly_when_the_interval_straddles_the_target(x, n, target):
     lo, hi = textbook_wilson(x, n)
     assert rate.uncertain(x, n, target) == (lo < target <= hi)
+    if (x, n) == (67, 69):
+        assert lo == 90.0 and not rate.uncertain(x, n, target)    # the whole interval reaches the target
+    if (x, n) == (28, 35):
+        assert hi == 90.0 and rate.uncertain(x, n, target)        # the target is inside, at its top
 
 
 def test_the_ranking_orders_enough_samples_by_rate_and_lists_the_rest_unranked():
