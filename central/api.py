@@ -241,6 +241,39 @@ def report_chain(request):
     return reports.chains(current().alias, q.get("kiosk"))
 
 
+@endpoint("GET")
+def report_overview(request):
+    """Every unit of the overview for ``from``..``to`` with its N, rate, 95 % interval, verdict and rank: the
+    report token sees every unit, a logged-in account the units it may see (:mod:`central.access`)."""
+    from central.access import role, visible_unit_ids
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and role(user) is not None:
+        units = visible_unit_ids(user)
+    else:
+        token = current().report_token
+        given = request.META.get("HTTP_AUTHORIZATION", "")
+        if not (token and given.startswith("Bearer ")
+                and hmac.compare_digest(given[7:].encode("utf-8", "replace"), token.encode())):
+            raise Refused(Problem.BAD_TOKEN, detail="log in, or give 'Authorization: Bearer <report token>'")
+        units = None
+    q = query_params(request, {"from": None, "to": None})
+    d_from, d_to = dates(q)
+    return reports.overview(current().alias, d_from, d_to, units, current().min_n)
+
+
+def dates(q: dict[str, str]) -> tuple[date, date]:
+    """``from`` and ``to`` (YYYY-MM-DD, both given, forwards, at most 800 days apart), or a 400 saying which."""
+    if "from" not in q or "to" not in q:
+        raise Refused(Problem.BAD_QUERY, detail="give from=YYYY-MM-DD and to=YYYY-MM-DD")
+    try:
+        d_from, d_to = date.fromisoformat(q["from"]), date.fromisoformat(q["to"])
+    except ValueError:
+        raise Refused(Problem.BAD_QUERY, detail="from and to must be dates, YYYY-MM-DD") from None
+    if d_to < d_from or (d_to - d_from).days > 800:
+        raise Refused(Problem.BAD_QUERY, detail="the period must run forwards and span at most 800 days")
+    return d_from, d_to
+
+
 II7_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
              "pdf": "application/pdf", "json": "application/json; charset=utf-8"}
 

@@ -77,6 +77,20 @@ TEXTS = Texts({
     "held_back": ("Phiếu giữ riêng (đồng hồ sai)", "Votes held back (wrong clock)"),
     "release_held": ("Đã xem — tính các phiếu này", "Reviewed — count these votes"),
     "none": ("Chưa có", "None yet"),
+    # issue 18: sample size and margins
+    "interval": ("KTC 95 %", "95 % CI"),
+    "verdict": ("Kết quả", "Verdict"),
+    "dat": ("Đạt", "Met"),
+    "chua_dat": ("Chưa đạt", "Not met"),
+    "chua_du_mau": ("Chưa đủ mẫu", "Too few votes"),
+    "uncertain": ("chưa chắc chắn", "not certain"),
+    "uncertain_tail": (" (chưa chắc chắn)", " (not certain)"),
+    "method": ("Tỷ lệ hài lòng kèm khoảng tin cậy 95 % (KTC, phương pháp Wilson): với 95 % độ tin cậy, tỷ lệ thật nằm "
+               "trong khoảng ấy. Dưới {min_n} phiếu: Chưa đủ mẫu, không xếp hạng. Kết quả Đạt / Chưa đạt theo tỷ lệ so "
+               "với mục tiêu; \"chưa chắc chắn\" khi khoảng tin cậy chứa mục tiêu.",
+               "Each rate with its 95 % confidence interval (Wilson): with 95 % confidence the true rate lies in it. "
+               "Fewer than {min_n} votes: too few votes, not ranked. Met / not met compares the rate with the target; "
+               "\"not certain\" when the interval holds the target."),
     "below_target": ("dưới mục tiêu", "below target"),
     "language": ("English", "Tiếng Việt"),
     "all_communes": ("Tất cả xã / phường", "All communes"),
@@ -105,7 +119,8 @@ ALERTS = Texts({
               "the kiosk's clock is wrong: {held} vote(s) carry a time that cannot be (after they reached the "
               "service, or before 2020), held apart and not counted in any report. Set the kiosk's clock (check "
               "its network to a time server), then an administrator reviews these votes and decides"),
-    "below_target": ("tuần qua {pct} — dưới mục tiêu {target}", "last week {pct} — below the {target} target"),
+    "below_target": ("tuần qua {pct} ({ci}) trên {n} phiếu — dưới mục tiêu {target}{uncertain}",
+                     "last week {pct} ({ci}) from {n} votes — below the {target} target{uncertain}"),
     "repeats": ("phiếu bấm lặp tăng đột biến: {flagged} trong tuần", "flagged repeats rising: {flagged} this week"),
 })
 
@@ -117,6 +132,10 @@ def alert_text(alert, lang: str) -> str:
         f["pct"] = vnformat.percent(f["pct"])
     if "target" in f:
         f["target"] = f"{vnformat.decimal(f['target'], 0)} %"
+    if "ci" in f:   # a rate's 95 % interval, N and certainty (issue 18)
+        f["ci"] = vnformat.interval(f["ci"], lang)
+        f["n"] = vnformat.integer(f["n"], lang)
+        f["uncertain"] = TEXTS.text("uncertain_tail", lang) if f.get("uncertain") else ""
     return ALERTS.text(alert.kind, lang, **f)
 
 

@@ -191,14 +191,37 @@ def overview(request):
     if r in ("commune", "centre"):
         return HttpResponseRedirect(f"/unit/{request.user.central.unit_id}/")
     d_from, d_to, error = _period(request)
-    rows = dashboard.overview(Source(current().alias), d_from, d_to, None)
-    lines = [{"row": row, "pct": vnformat.percent(row.rate.pct), "n": vnformat.integer(row.rate.total),
-              "trend": None if row.trend is None else vnformat.signed(row.trend),
-              "bar": svg.bar(row.rate.pct, row.unit.target_pct), "below": row.rate.pct is not None
-              and row.rate.pct < row.unit.target_pct} for row in rows]
+    min_n, lang = current().min_n, lang_of(request)
+    rows = dashboard.overview(Source(current().alias), d_from, d_to, None, min_n)
+    lines = []
+    for row in rows:
+        r, target = row.rate, row.unit.target_pct
+        verdict = r.verdict(target, min_n)
+        small = verdict == "chua_du_mau"
+        lines.append({"row": row, "pct": rate_words(r, min_n, lang), "n": vnformat.integer(r.total),
+                      "trend": None if row.trend is None or small else vnformat.signed(row.trend),
+                      "verdict": verdict_words(r, target, min_n, lang), "small": small,
+                      "bar": "" if small else svg.bar(r.pct, target), "below": verdict == "chua_dat"})
     return page(request, "central/overview.html", lines=lines, d_from=d_from, d_to=d_to,
+                method=texts.t("method", lang, min_n=min_n),
                 date_error=_date_error(request, error), period=vnformat.period(d_from, d_to),
                 period_query=f"from={d_from.isoformat()}&to={d_to.isoformat()}")
+
+
+def rate_words(r, min_n: int, lang: str, with_n: bool = False) -> str:
+    """A rate as the pages write it: "88,4 % (84,9–91,2)", or "Chưa đủ mẫu" (with its N when asked). Numbers
+    stay Vietnamese on an English page, as every number of these pages does; the words follow the language."""
+    small = r.small(min_n)
+    return vnformat.rate_figure(r.pct, r.ci, small, lang if small else "vi", r.total if with_n else None)
+
+
+def verdict_words(r, target: float, min_n: int, lang: str) -> str:
+    """Đạt / Chưa đạt (with "chưa chắc chắn" when the interval holds the target), or Chưa đủ mẫu."""
+    verdict = str(r.verdict(target, min_n))
+    words = texts.t(verdict, lang)
+    if verdict != "chua_du_mau" and r.uncertain(target):
+        words += f" ({texts.t('uncertain', lang)})"
+    return words
 
 
 @login_required
@@ -217,14 +240,16 @@ def unit_view(request, unit_id: str):
     chart = svg.trend([(d, r.pct) for d, r in data.daily], unit.target_pct,
                       (texts.t("daily_rate", lang), texts.t("target", lang)))
     heat_scale = [{"level": level, "n": round(most * level / svg.HEAT_LEVELS)} for level in (0, 1, 4, 7, 10)] if most else []
-    fmt = lambda r: {"pct": vnformat.percent(r.pct), "n": vnformat.integer(r.total), "flagged": vnformat.integer(r.flagged)}  # noqa: E731
+    min_n = current().min_n
+    fmt = lambda r: {"pct": rate_words(r, min_n, lang), "n": vnformat.integer(r.total),  # noqa: E731
+                     "flagged": vnformat.integer(r.flagged), "verdict": verdict_words(r, unit.target_pct, min_n, lang)}
     query = f"unit={unit.id}&from={d_from.isoformat()}&to={d_to.isoformat()}"
     return page(request, "central/unit.html", unit=unit, rate=fmt(data.rate), chart=chart, heat=heat,
                 heat_scale=heat_scale,
                 counters=[(c, name, fmt(r)) for c, name, r in data.counters],
                 officers=[(o, fmt(r)) for o, r in data.officers], reasons=data.reasons, hours=range(24),
                 d_from=d_from, d_to=d_to, query=query, has_votes=data.rate.total + data.rate.flagged > 0,
-                date_error=_date_error(request, error),
+                date_error=_date_error(request, error), method=texts.t("method", lang, min_n=min_n),
                 period=vnformat.period(d_from, d_to))
 
 
@@ -260,7 +285,7 @@ def kiosks_view(request):
         h.shown_needs = h.status.get("problems")
     lang = lang_of(request)
     alerts = [{"subject": a.subject, "text": texts.alert_text(a, lang)}
-              for a in dashboard.alerts(source, kiosks, now, targets)]
+              for a in dashboard.alerts(source, kiosks, now, targets, current().min_n)]
     return page(request, "central/kiosks.html", rows=rows, alerts=alerts, admin=access.is_admin(request.user))
 
 

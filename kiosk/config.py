@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from rating.hours import ALWAYS_OPEN, HoursError, OpeningHours, parse_hours
 from rating.scales import SCALES, Scale, get_scale
 from rating.period import TIME_ZONE
+from rating.rate import MIN_N
 from rating.signing import Secret, secret_problem
 from rating.textfile import Locator as _Locator, read_text_file
 from rating.units import Counter
@@ -95,6 +96,7 @@ class ReportConfig:
     preparer: str = ""
     head: str = ""
     target_pct: float = 90.0
+    min_n: int = MIN_N   # fewer counted votes: "Chưa đủ mẫu", listed, not ranked (issue 18)
     officers: tuple[tuple[str, str], ...] = ()   # (code, name): names shown only in reports, kept on the device
 
 
@@ -322,6 +324,11 @@ def _target_pct(v: Any) -> str | None:
     return None if ok else "a percentage above 0 and at most 100, such as 90"
 
 
+def _min_n(v: Any) -> str | None:
+    ok = isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 100_000
+    return None if ok else f"a whole number of votes, at least 1, such as {MIN_N}"
+
+
 def _officer_names(v: Any) -> str | None:
     ok = isinstance(v, dict) and all(isinstance(k, str) and 0 < len(k.strip()) <= 32 and isinstance(n, str)
                                      and n.strip() for k, n in v.items())
@@ -335,6 +342,7 @@ _REPORT_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "preparer": (_string, False, ""),
     "head": (_string, False, ""),
     "target_pct": (_target_pct, False, 90),
+    "min_n": (_min_n, False, MIN_N),
     "officers": (_officer_names, False, {}),
 }
 _CLOCK_RE = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])\Z")
@@ -494,6 +502,7 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
         report=ReportConfig(
             parent_unit=report["parent_unit"], unit=report["unit"], place=report["place"],
             preparer=report["preparer"], head=report["head"], target_pct=float(report["target_pct"]),
+            min_n=int(report["min_n"]),
             officers=tuple((k.strip(), v.strip()) for k, v in report["officers"].items())),
         source=source,
         log_dir_set=log_dir.resolve() if log_dir is not None else None,
