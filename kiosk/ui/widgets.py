@@ -27,7 +27,7 @@ LEVEL_COLOURS = {
     "RKHL": ((0.70, 0.10, 0.10, 1), (1, 1, 1, 1)),
 }
 
-BACKGROUND = (0.97, 0.97, 0.95, 1)
+from .theme import BACKGROUND  # noqa: F401,E402  (the window's paper: kiosk.ui.theme)
 REF_SIZE = 100  # words are measured once at this size; widths scale with the font size
 
 
@@ -94,6 +94,7 @@ class FitText:
     max_font = NumericProperty(24)
     min_font = NumericProperty(12)
     inset = NumericProperty(0)  # horizontal room kept free on each side
+    scale = NumericProperty(1)  # the large-text mode's factor on max_font (app.text_scale), where it fits
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -102,6 +103,7 @@ class FitText:
         self.fbind("text", self._fit_trigger)
         self.fbind("max_font", self._fit_trigger)
         self.fbind("inset", self._fit_trigger)
+        self.fbind("scale", self._fit_trigger)
         self._fit_trigger()  # at the next frame, once laid out: not at every intermediate size
 
     def _fit(self, *_):
@@ -110,7 +112,7 @@ class FitText:
         plain = self.text if not self.markup else _strip_markup(self.text)
         # a symbol from another font makes its line taller (Noto Sans Symbols 2 has a tall line)
         line_height = 1.5 if self.markup and "[font=" in self.text else 1.15
-        self.font_size = fit_font_size(plain, w, h, self.max_font, self.min_font, self.font_name, self.bold,
+        self.font_size = fit_font_size(plain, w, h, self.max_font * self.scale, self.min_font, self.font_name, self.bold,
                                        line_height)
         self.text_size = (w, h)
 
