@@ -55,9 +55,12 @@ class TimeWarning(FloatLayout):
             return False
         if super().on_touch_down(touch):
             return True  # a button
-        # The covering warning swallows a touch beside its buttons: it gives more time (every touch does)
-        # but answers nothing underneath. The band lets the touch through, to the rating cards.
-        return self.modal or self.ids.panel.collide_point(*touch.pos)
+        # The covering warning takes a touch beside its buttons as "more time" and answers nothing underneath.
+        # The band lets a touch below it through, to the rating cards (every touch restarts the timers).
+        if self.modal or self.ids.panel.collide_point(*touch.pos):
+            self.app.more_time()
+            return True
+        return False
 
 
 Builder.load_file(str(KV))
