@@ -7,10 +7,11 @@ Colour is the fourth.
 
 from __future__ import annotations
 
+from kivy.app import App
 from kivy.clock import Clock
 from kivy.graphics import Color, Ellipse, Line, RoundedRectangle
 from kivy.metrics import dp
-from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior, ToggleButtonBehavior
 from kivy.uix.button import Button
 from kivy.uix.label import Label
@@ -27,7 +28,7 @@ LEVEL_COLOURS = {
     "RKHL": ((0.70, 0.10, 0.10, 1), (1, 1, 1, 1)),
 }
 
-from .theme import BACKGROUND  # noqa: F401,E402  (the window's paper: kiosk.ui.theme)
+from .theme import BACKGROUND, NORMAL  # noqa: F401,E402  (BACKGROUND: the window's paper)
 REF_SIZE = 100  # words are measured once at this size; widths scale with the font size
 
 
@@ -145,7 +146,26 @@ class FitButton(FitText, Button):
         super().__init__(**kwargs)
 
 
-class LevelButton(ButtonBehavior, Widget):
+class Themed:
+    """A card that follows the running app's look (``theme``, ``text_scale``: kiosk.ui.theme), or keeps the
+    normal look when there is no app (a card drawn alone, as the faces' test does)."""
+
+    theme = ObjectProperty(NORMAL)
+    text_scale = NumericProperty(1)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        app = App.get_running_app()
+        if app is not None and hasattr(app, "theme"):
+            app.fbind("theme", self._follow)
+            app.fbind("text_scale", self._follow)
+            self._follow(app)
+
+    def _follow(self, app, *_):
+        self.theme, self.text_scale = app.theme, app.text_scale
+
+
+class LevelButton(Themed, ButtonBehavior, Widget):
     """One rating choice: a coloured card with a face, its words and (with a keypad) its key, as one
     large target. A column in landscape; a full-width row (``row``) in portrait. Layout in widgets.kv."""
 
@@ -167,7 +187,7 @@ class LevelButton(ButtonBehavior, Widget):
         super().__init__(code=code, card_colour=list(background), ink=list(ink), **kwargs)
 
 
-class ReasonToggle(ToggleButtonBehavior, Widget):
+class ReasonToggle(Themed, ToggleButtonBehavior, Widget):
     """One reason: an icon, plain words and a large check box; ticked is shown by shape, not colour alone.
     It toggles on release inside itself, like every other answer. Layout in widgets.kv."""
 

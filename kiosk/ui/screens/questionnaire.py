@@ -23,7 +23,7 @@ from kivy.uix.widget import Widget
 from rating.questionnaire.model import Question
 from ..fonts import SYMBOL_CHARS, SYMBOLS
 from ..strings import NBSP, keep_whole, level_label, t
-from ..widgets import LEVEL_COLOURS, LevelButton, fit_font_size
+from ..widgets import LEVEL_COLOURS, LevelButton, Themed, fit_font_size
 from .citizen import KioskScreen
 
 KV = Path(__file__).resolve().parents[1] / "kv"
@@ -42,7 +42,7 @@ def card_words(text: str) -> str:
     return text
 
 
-class IconCard(ButtonBehavior, Widget):
+class IconCard(Themed, ButtonBehavior, Widget):
     """One large answer: an icon (a symbol or the choice's number), its words and, with a keypad, its key.
     Told apart by icon, words and place, never by colour alone. A column in landscape, a row (``row``)
     in portrait. Layout in question.kv."""
