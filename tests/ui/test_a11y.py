@@ -341,15 +341,19 @@ def test_every_touch_target_on_every_citizen_screen_is_at_least_9_mm_at_every_pa
         while app.questionnaire.walk.position < profile:
             app.questionnaire.answer(None)
         measure("question (profile)")
-        app.warning.show(20, modal=True, can_finish=True)
-        measure("warning over a question", app.warning)
-        app.warning.hide()
+        with app.clock.held():  # the warnings as the tick shows them, the app's clock standing still
+            idle_until(app, 600 - 10)
+            wait_for_warning(app)
+            assert app.warning.modal and app.warning.can_finish
+            measure("warning over a question", app.warning)
         app.go_home()
-        tap(app.screens["pick"].buttons[0])
-        app.warning.show(20, modal=False, can_finish=False)
-        measure("warning band", app.warning)
+        tap(app.screens["pick"].topbar.lang)  # the start screen left in English: its warning is the band
+        with app.clock.held():
+            idle_until(app, 600 - 10)
+            wait_for_warning(app)
+            assert not app.warning.modal
+            measure("warning band", app.warning)
     finally:
-        app.warning.hide()
         Window.size = (1280, 800)
         pump(3)
     assert len(seen) == 8
@@ -367,9 +371,12 @@ def test_screenshots_of_the_questionnaire_s_finish_and_the_high_contrast_mode(ki
     invited(app)
     tap(app.screens["invite"].accept)
     tap(app.screens["question"].cards[1])
-    app.warning.show(20, modal=True, can_finish=True)  # the walk-away's warning, as a citizen would meet it
     shots = screenshot("kiosk-question-finish", DOC_SIZES)
-    app.warning.hide()
+    with app.clock.held():  # the walk-away's warning, as a citizen who stopped answering meets it
+        idle_until(app, 600 - 18)
+        wait_for_warning(app)
+        shots += screenshot("kiosk-question-walk-away-warning", DOC_SIZES)
+        tap(app.warning.more)
     tap(app.screens["question"].finish)
     shots += screenshot("kiosk-question-finished", DOC_SIZES)
     app.go_home()
