@@ -88,7 +88,11 @@ def _remove(path: Path) -> None:
 
 
 def _copy(source: Path, target: Path) -> None:
-    """Copy a SQLite file with SQLite's backup API (a file copy of a live database can be torn), read-only."""
+    """Copy a SQLite file with SQLite's backup API (a file copy of a live database can be torn), read-only.
+
+    A read-only connection to a file in WAL mode makes an empty ``-wal`` and ``-shm`` beside it when there
+    were none, and leaves them: those are removed again, so the source is left exactly as it was."""
+    made = [p for p in (Path(f"{source}-wal"), Path(f"{source}-shm")) if not p.exists()]
     src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
     try:
         dst = sqlite3.connect(target)
@@ -98,6 +102,9 @@ def _copy(source: Path, target: Path) -> None:
             dst.close()
     finally:
         src.close()
+        if all(not p.exists() or p.name.endswith("-shm") or p.stat().st_size == 0 for p in made):
+            for p in made:
+                p.unlink(missing_ok=True)
 
 
 def problems(store: VoteStore, kiosk_id: str) -> str | None:
@@ -164,7 +171,9 @@ def refuse_if_in_use(db: Path) -> None:
     exclusive lock is granted only to a file nobody has open. A file SQLite cannot read is not in use."""
     if not db.exists():
         return
-    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=0, isolation_level=None)
+    made = [p for p in (Path(f"{db}-wal"), Path(f"{db}-shm")) if not p.exists()]
+    # Read-write, as the kiosk's own commands open it: a read-only connection is never refused the lock.
+    conn = sqlite3.connect(db, timeout=0, isolation_level=None)
     try:
         conn.execute("PRAGMA locking_mode = EXCLUSIVE")
         conn.execute("BEGIN EXCLUSIVE")
@@ -177,6 +186,9 @@ def refuse_if_in_use(db: Path) -> None:
         pass
     finally:
         conn.close()
+        for p in made:   # nobody else has it open: empty files this connection made
+            if p.exists() and (p.name.endswith("-shm") or p.stat().st_size == 0):
+                p.unlink()
 
 
 # --- the rebuild -------------------------------------------------------------------------------------
