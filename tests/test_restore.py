@@ -22,7 +22,7 @@ from sync.startup import chain_on_service
 from sync.takeback import ChainFetcher
 from tests.conftest import run_cli
 from tests.q_sync_helpers import answer_responses, kiosk_config
-from tests.sync_helpers import SECRET, backend_db, central_service  # noqa: F401  (backend_db: a fixture)
+from tests.sync_helpers import SECRET, backend_db, central_service, postgres_server  # noqa: F401  (fixtures)
 from tests.test_sync import T0, fill
 
 OTHER_SECRET = "another-kiosks-secret-0123456789"
