@@ -87,13 +87,13 @@ def _remove(path: Path) -> None:
         p.unlink(missing_ok=True)
 
 
-def _copy(source: Path, target: Path) -> None:
+def _copy(source: Path, target: Path, read_only: bool = True) -> None:
     """Copy a SQLite file with SQLite's backup API (a file copy of a live database can be torn), read-only.
 
     A read-only connection to a file in WAL mode makes an empty ``-wal`` and ``-shm`` beside it when there
     were none, and leaves them: those are removed again, so the source is left exactly as it was."""
     made = [p for p in (Path(f"{source}-wal"), Path(f"{source}-shm")) if not p.exists()]
-    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro" if read_only else source, uri=read_only)
     try:
         dst = sqlite3.connect(target)
         try:
@@ -125,10 +125,11 @@ def problems(store: VoteStore, kiosk_id: str) -> str | None:
     return None
 
 
-def _open_checked(source: Path, work: Path, config: Config) -> VoteStore:
-    """A checked, migrated copy of ``source`` at ``work``; :class:`ValueError` saying why not (the copy removed)."""
+def _open_checked(source: Path, work: Path, config: Config, read_only: bool = True) -> VoteStore:
+    """A checked, migrated copy of ``source`` at ``work``; :class:`ValueError` saying why not (the copy removed).
+    ``read_only`` for a backup (only read); the kiosk's own file is opened as its commands open it."""
     try:
-        _copy(source, work)
+        _copy(source, work, read_only)
         store = _open(work, config)
     except (sqlite3.Error, StoreError) as e:
         _remove(work)
@@ -179,11 +180,11 @@ def refuse_if_in_use(db: Path) -> None:
         conn.execute("BEGIN EXCLUSIVE")
         conn.execute("ROLLBACK")
     except sqlite3.OperationalError as e:
-        if "locked" in str(e) or "busy" in str(e):
-            raise RestoreRefused(f"{db} is open in a running kiosk: stop it first (sudo systemctl stop kiosk), "
-                                 "then restore again; nothing was changed") from None
+        # "locked", or an I/O error when the other holder keeps the WAL's shared memory: either way, not ours.
+        raise RestoreRefused(f"{db} is open in a running kiosk ({e}): stop it first (sudo systemctl stop kiosk), "
+                             "then restore again; nothing was changed") from None
     except sqlite3.DatabaseError:
-        pass
+        pass   # damaged, or not a database at all: nobody can be using it, and it is kept aside as it is
     finally:
         conn.close()
         for p in made:   # nobody else has it open: empty files this connection made
@@ -373,7 +374,7 @@ def restore(config: Config, backup: Path | None = None, fetch: Fetch | None = No
         current = None
         if db.exists():
             try:
-                opened.append(_open_checked(db, current_copy, config))
+                opened.append(_open_checked(db, current_copy, config, read_only=False))
                 current = current_copy
             except ValueError as e:
                 out.current_unused = str(e)

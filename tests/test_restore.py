@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,8 +16,8 @@ import requests
 from kiosk import outbox
 from kiosk.restore import RECONCILE_KEY
 from kiosk.runtime import NotTakingVotes, Runtime
-from kiosk.store import VoteStore
-from rating import signing, wire
+from kiosk.store import VOTE_COLUMNS, VoteStore
+from rating import chain, signing, wire
 from sync.client import SyncClient, describe
 from sync.startup import chain_on_service
 from sync.takeback import ChainFetcher
@@ -181,7 +182,8 @@ def test_votes_taken_on_a_new_chain_after_a_loss_are_chained_again_after_the_hea
             assert result.complete and result.sent == 4, describe(result)
         assert set(on_server(app)) >= lost and len(on_server(app)) == 14
         aside = next(Path(config.db_path).parent.glob("votes.db.before-restore-*[0-9]"))
-        assert sqlite3.connect(aside).execute("SELECT count(*) FROM votes").fetchone() == (4,)   # kept, not deleted
+        with closing(sqlite3.connect(aside)) as kept:
+            assert kept.execute("SELECT count(*) FROM votes").fetchone() == (4,)   # kept, not deleted
 
 
 def test_from_central_keeps_local_votes_the_service_does_not_hold(tmp_path):
@@ -196,6 +198,30 @@ def test_from_central_keeps_local_votes_the_service_does_not_hold(tmp_path):
         with VoteStore.from_config(config) as store:
             assert store.count() == 15 and outbox.count_pending(store)["votes"] == 3
         five_new_votes_sync_exactly_once(config, app, 20, waiting=3)
+
+
+def test_a_local_chain_that_differs_from_the_services_is_refused_and_nothing_changes(tmp_path):
+    with central_service(tmp_path) as (url, app):
+        config = kiosk_config(tmp_path / "k", url)
+        synced(config, 8)
+        db = Path(config.db_path)
+        with closing(sqlite3.connect(db)) as conn, conn:   # vote 5 rewritten, 5-8 chained again: the file verifies
+            prev = conn.execute("SELECT hash FROM votes WHERE seq = 4").fetchone()[0]
+            for row in conn.execute(f"SELECT {', '.join(VOTE_COLUMNS)} FROM votes WHERE seq >= 5 ORDER BY seq").fetchall():
+                v = dict(zip(VOTE_COLUMNS, row))
+                if v["seq"] == 5:
+                    v["level"] = "RKHL" if v["level"] != "RKHL" else "RHL"
+                v["prev_hash"] = prev
+                prev = v["hash"] = chain.VOTES.hash(v)
+                conn.execute("UPDATE votes SET level = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+                             (v["level"], v["prev_hash"], v["hash"], v["seq"]))
+            conn.execute("UPDATE chain_heads SET hash = ? WHERE chain = 'votes'", (prev,))
+        assert run_cli("verify", config=config.source).returncode == 0
+        before = hashlib.sha256(db.read_bytes()).hexdigest()
+        r = run_cli("restore", "--from-central", config=config.source)
+        assert r.returncode == 1 and "with other content" in r.stderr and "nothing was changed" in r.stderr, r.stderr
+        assert hashlib.sha256(db.read_bytes()).hexdigest() == before and not leftovers(config)
+        assert not list(db.parent.glob("votes.db.before-restore-*"))
 
 
 def test_from_central_is_refused_when_the_service_holds_nothing_and_cannot_be_reached(tmp_path):
@@ -216,12 +242,14 @@ def test_a_backup_older_than_the_last_sync_is_reconciled_and_new_votes_sync_exac
         synced(config, 10)
         old = backup(Path(config.db_path), tmp_path / "old.db")
         synced(config, 20, T0 + timedelta(hours=1))    # the service now holds 30; the backup 10
+        with VoteStore.from_config(config) as store:
+            fill(store, 2, T0 + timedelta(hours=2))    # and the current file 2 more, not synced yet
         r = run_cli("restore", str(old), config=config.source)
         assert r.returncode == 0, r.stderr
-        assert "30 vote(s) (up to seq 30)" in r.stdout
+        assert "32 vote(s) (up to seq 32)" in r.stdout
         with VoteStore.from_config(config) as store:
-            assert outbox.count_pending(store) == {"votes": 0, "reasons": 0, "quarantined": 0}
-        five_new_votes_sync_exactly_once(config, app, 35)   # seq 31-35: no conflict, no quarantine
+            assert outbox.count_pending(store) == {"votes": 2, "reasons": 0, "quarantined": 0}
+        five_new_votes_sync_exactly_once(config, app, 37, waiting=2)   # seq 31-37: no conflict, no quarantine
 
 
 def test_restore_of_a_damaged_store_from_a_backup_keeps_the_damaged_file_aside_untouched(tmp_path):
@@ -255,7 +283,7 @@ def test_a_backup_that_does_not_verify_is_refused_and_the_current_file_is_untouc
             bad.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 40)
         elif spoil == "edited vote":
             backup(Path(config.db_path), bad)
-            with sqlite3.connect(bad) as conn:
+            with closing(sqlite3.connect(bad)) as conn, conn:
                 conn.execute("UPDATE votes SET level = CASE level WHEN 'RHL' THEN 'HL' ELSE 'RHL' END WHERE seq = 7")
         else:
             other = kiosk_config(tmp_path / "other", url, kiosk_id="test-02", secret=OTHER_SECRET)
