@@ -42,9 +42,13 @@ def chain_on_service(config: Config, store: VoteStore) -> ChainHeldElsewhere | N
                                                          else f" --config {config.source}")
     what = (f"{store.path}: the vote store is empty, but the central service holds this kiosk's chain "
             f"({held} vote(s), up to seq {head})")
-    staff = (f"Dành cho cán bộ: tệp phiếu {store.path} trống nhưng máy chủ trung tâm đang giữ {held} phiếu của máy "
-             f"này. Không nhận phiếu để chuỗi không bắt đầu lại từ 1: dừng máy, chạy “{command}”, rồi khởi động lại.\n"
-             f"For staff: {store.path} is empty, but the central service holds {held} vote(s) of this kiosk. No vote "
-             f"is taken, so the chain does not start again at 1: stop the kiosk, run “{command}”, start it again.")
-    return ChainHeldElsewhere(path=Path(store.path), what=what, verify_command=command, staff=staff,
-                              restore_command=command)
+    return ChainHeldElsewhere(path=Path(store.path), what=what, verify_command=command,
+                              staff=staff_text(store.path, held, command), restore_command=command)
+
+
+def staff_text(path, held: int, command: str) -> str:
+    """The out-of-service screen's lines for staff (Vietnamese, then English)."""
+    return (f"Dành cho cán bộ: tệp phiếu {path} trống nhưng máy chủ trung tâm đang giữ {held} phiếu của máy "
+            f"này. Không nhận phiếu để chuỗi không bắt đầu lại từ 1: dừng máy, chạy “{command}”, rồi khởi động lại.\n"
+            f"For staff: {path} is empty, but the central service holds {held} vote(s) of this kiosk. No vote "
+            f"is taken, so the chain does not start again at 1: stop the kiosk, run “{command}”, start it again.")
