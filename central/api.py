@@ -28,7 +28,7 @@ from rating import signing, wire
 from rating.problems import Problem, Refused
 from central.openapi import openapi_spec
 
-from central import ingest, reports
+from central import ingest, own_rows, reports
 from central.edge import RETRY_AFTER_S, database_fault_response, first_line, browser_navigation, person_page, refusal
 from central.registry import authenticate
 from central.responses import json_response, problem_response, stamp
@@ -159,6 +159,31 @@ def questionnaires(kiosk, q: wire.QBatch, now: float) -> dict[str, Any]:
         log.warning("kiosk %s: answer chain: %d issue(s), %d answer(s) missing", kiosk.id, r.chain["issues_total"],
                     r.chain["missing_answers"])
     return r.as_receipt()
+
+
+@endpoint("GET")
+def kiosk_chain(request, kiosk_id: str):
+    """A kiosk's own rows, a page at a time (:mod:`central.own_rows`), for its signed request only:
+    ``?part=votes|answers&after=<seq>&limit=<1-5000>``. Another kiosk's signature is a 403."""
+    rt = current()
+    now = rt.clock()
+    path = request.META.get("PATH_INFO", "") + (f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else "")
+    signer = request.META.get("HTTP_X_KIOSK_ID", "")
+    try:
+        kiosk = authenticate(signer, request.META.get("HTTP_X_KIOSK_TIMESTAMP"), request.META.get("HTTP_X_KIOSK_SIGNATURE"),
+                             "GET", path, b"", now, rt.window_s)
+    except signing.SignatureError as e:
+        log.warning("refused request from kiosk %r: %s", signer[:64], e.code)
+        raise
+    if kiosk.id != kiosk_id:
+        log.warning("kiosk %s asked for the rows of kiosk %r: refused", kiosk.id, kiosk_id[:64])
+        raise Refused(Problem.NOT_YOUR_KIOSK, signer=kiosk.id, kiosk=kiosk_id[:64])
+    q = query_params(request, {"part": wire.CHAIN_PARTS, "after": None, "limit": None})
+    after, limit = q.get("after", "0"), q.get("limit", str(wire.MAX_CHAIN_PAGE))
+    if not all(t.isascii() and t.isdigit() and len(t) <= 15 for t in (after, limit)) \
+            or not 1 <= int(limit) <= wire.MAX_CHAIN_PAGE:
+        raise Refused(Problem.BAD_QUERY, detail=f"after must be a seq (0 or more) and limit 1-{wire.MAX_CHAIN_PAGE}")
+    return own_rows.page(rt.alias, kiosk.id, q.get("part", "votes"), int(after), int(limit))
 
 
 # --- reports ------------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ _ANYWHERE = (Problem.BAD_LENGTH, Problem.BAD_REQUEST, Problem.BAD_TEXT, Problem.
 _BATCHES = (Problem.TRUNCATED, Problem.BAD_BATCH, Problem.UNSIGNED, Problem.BAD_TIMESTAMP, Problem.BAD_SIGNATURE,
             Problem.STALE_TIMESTAMP, Problem.UNKNOWN_KIOSK, Problem.CONFLICT, Problem.LENGTH_REQUIRED,
             Problem.TOO_LARGE, Problem.BUSY)
+_OWN_ROWS = (Problem.UNSIGNED, Problem.BAD_TIMESTAMP, Problem.BAD_SIGNATURE, Problem.STALE_TIMESTAMP,
+             Problem.UNKNOWN_KIOSK, Problem.NOT_YOUR_KIOSK, Problem.BAD_QUERY)
 _REPORTS = (Problem.BAD_QUERY, Problem.BAD_TOKEN, Problem.REPORTS_DISABLED, Problem.NO_SUCH_KIOSK)
 
 
@@ -117,6 +119,9 @@ def openapi_spec() -> dict[str, Any]:
             "prev_hash": _HEX64, "hash": _HEX64,
         },
     }
+    reasons = {"type": "array", "items": {"type": "object", "required": list(wire.REASON_FIELDS), "properties": {
+        "vote_uuid": {"type": "string"}, "element": {"type": "string", "enum": list(ELEMENTS)},
+        "recorded_at": {"type": "string"}}}}
     signed = [{"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
               for h in ("X-Kiosk-Id", "X-Kiosk-Timestamp", "X-Kiosk-Signature")]
     report_params = [
@@ -159,6 +164,21 @@ def openapi_spec() -> dict[str, Any]:
                 "responses": {"200": {"description": "Receipt", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Receipt"}}}},
                     **_error_responses(*_BATCHES)}}},
+            wire.CHAIN_PATH: {"get": {
+                "summary": "A kiosk's own rows as the service holds them, a page at a time, for its signed request "
+                           "only (restore --from-central): votes with their reasons, or questionnaire answers "
+                           "with their responses and definitions, in seq order after `after`",
+                "parameters": [*signed,
+                    {"name": "kiosk_id", "in": "path", "required": True, "schema": {"type": "string"},
+                     "description": "the signing kiosk's own id (another kiosk's is 403 `not_your_kiosk`)"},
+                    {"name": "part", "in": "query", "schema": {"type": "string", "enum": list(wire.CHAIN_PARTS)}},
+                    {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0},
+                     "description": "the seq the page starts after (0: from the chain's first row)"},
+                    {"name": "limit", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": wire.MAX_CHAIN_PAGE}}],
+                "responses": {"200": {"description": "A page; `next` is the `after` of the next one (null: the last)",
+                                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChainPage"}}}},
+                              **_error_responses(*_OWN_ROWS)}}},
             "/v1/reports/totals": {"get": {
                 "summary": "Totals per counter or officer, in the kiosk's `totals --json` shape",
                 "security": [{"reportToken": []}], "parameters": report_params,
@@ -225,9 +245,7 @@ def openapi_spec() -> dict[str, Any]:
                     "counters": {"type": "array", "items": {"type": "object", "required": ["id", "name"],
                                                             "properties": {"id": {"type": "string"}, "name": {"type": "string"}}}},
                     "votes": {"type": "array", "maxItems": 5000, "items": {"$ref": "#/components/schemas/Vote"}},
-                    "reasons": {"type": "array", "items": {"type": "object", "required": ["vote_uuid", "element", "recorded_at"],
-                                "properties": {"vote_uuid": {"type": "string"}, "element": {"type": "string", "enum": list(ELEMENTS)},
-                                               "recorded_at": {"type": "string"}}}},
+                    "reasons": reasons,
                     "status": {"type": "object", "nullable": True, "additionalProperties": False, "properties": {
                         "software_version": {"type": "string", "nullable": True, "maxLength": 40},
                         "waiting_votes": {"type": "integer", "nullable": True, "minimum": 0},
@@ -262,6 +280,13 @@ def openapi_spec() -> dict[str, Any]:
                     "chain": {"$ref": "#/components/schemas/Chain"},
                     "questionnaires": {"$ref": "#/components/schemas/QReceipt"}}},
                 **_questionnaire_schemas(),
+                "ChainPage": {"type": "object", "required": list(wire.CHAIN_PAGE_FIELDS), "properties": {
+                    "kiosk_id": {"type": "string"}, "part": {"type": "string", "enum": list(wire.CHAIN_PARTS)},
+                    "after": {"type": "integer"}, "next": {"type": "integer", "nullable": True},
+                    "head_seq": {"type": "integer"}, "held": {"type": "integer"},
+                    "votes": {"type": "array", "items": {"$ref": "#/components/schemas/Vote"}},
+                    "reasons": reasons,
+                    "questionnaires": {"$ref": "#/components/schemas/QBatch"}}},
                 "Totals": {"type": "object", "required": ["date", "scale", "counters", "all"], "properties": {
                     "date": {"type": "string"}, "scale": {"type": "string"}, "period": {"type": "string"},
                     "kiosk": {"type": "string"}, "centre": {"type": "string"},

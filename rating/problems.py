@@ -75,6 +75,9 @@ class Problem(Enum):
     UNKNOWN_CENTRE = 404, "unknown_centre", "no kiosk is registered for that centre", \
         "no kiosk is registered for centre {centre!r}"
     UNKNOWN_UNIT = 404, "unknown_unit", "no such commune, centre or kiosk", "no commune, centre or kiosk {unit!r}"
+    # /v1/kiosks/<id>/chain: a kiosk takes back what the service holds of its own chain (restore).
+    NOT_YOUR_KIOSK = 403, "not_your_kiosk", "a kiosk may read only its own rows (the path names another kiosk)", \
+        "kiosk {signer!r} may read only its own rows, not those of {kiosk!r}"
 
     def __init__(self, status: int, code: str, summary: str, template: str, fields: tuple[str, ...] = ()):
         self.status, self.code, self.summary, self.template, self.fields = status, code, summary, template, fields

@@ -37,6 +37,28 @@ def cmd_sync(args) -> int:
         return EXIT_OK if result.complete else EXIT_FAILED
 
 
+def cmd_restore(args) -> int:
+    """Restore the store from a backup (reconciled with the service) or from the service alone."""
+    from pathlib import Path
+
+    from kiosk.restore import describe, restore
+    from .takeback import ChainFetcher
+    if bool(args.path) == bool(args.from_central):
+        print("error: give a backup file (restore PATH) or --from-central, one of the two; nothing was changed",
+              file=sys.stderr)
+        return EXIT_USAGE
+    config = load_config(args.config)
+    if config.sync is None and args.from_central:
+        print(f"error: {config.source}: no [sync] section (url and secret): there is no central service to "
+              "restore from; nothing was changed", file=sys.stderr)
+        return EXIT_USAGE
+    fetch = ChainFetcher(config) if config.sync is not None else None
+    out = restore(config, Path(args.path) if args.path else None, fetch)
+    for line in describe(out):
+        print(line)
+    return EXIT_OK
+
+
 def register(add) -> None:
     """Add the sync subcommands to the command line."""
     p = add("sync", cmd_sync, "send waiting votes to the central service now")
@@ -45,3 +67,9 @@ def register(add) -> None:
                    help="tries per batch before giving up until the next run (default 6, with backoff)")
     p.add_argument("--release-quarantine", action="store_true",
                    help="put votes the server refused back into the outbox (after fixing the cause)")
+
+    p = add("restore", cmd_restore, "restore the vote store from a backup file, taking back from the central "
+                                    "service what it holds beyond it; or, with --from-central, from the service")
+    p.add_argument("path", nargs="?", metavar="PATH", help="a backup of this kiosk's store (it must verify)")
+    p.add_argument("--from-central", action="store_true",
+                   help="rebuild the store from the rows the central service holds (and the current file's unsynced ones)")

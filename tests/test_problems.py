@@ -16,7 +16,7 @@ import requests
 
 from kiosk.config import load_config
 from kiosk.store import VoteStore
-from rating import signing
+from rating import signing, wire
 from rating.problems import CODES, Problem, Refused
 from rating.wire import encode_batch
 from tests.q_sync_helpers import answer_responses, kiosk_config
@@ -44,6 +44,7 @@ CONTRACT = {
     "FORBIDDEN": (403, "forbidden", []), "BAD_QUERY": (400, "bad_query", []), "NO_SUCH_KIOSK": (404, "unknown_kiosk", []),
     "UNKNOWN_CENTRE": (404, "unknown_centre", []), "UNKNOWN_UNIT": (404, "unknown_unit", []),
     "BAD_TEXT": (400, "bad_text", []), "UNAVAILABLE": (503, "unavailable", ["database"]),
+    "NOT_YOUR_KIOSK": (403, "not_your_kiosk", []),
 }
 # The operation each request below is sent to, to find its documented answers in /openapi.json.
 BATCHES, TOTALS, CHAIN, II7 = ("/v1/batches", "post"), ("/v1/reports/totals", "get"), ("/v1/reports/chain", "get"), \
@@ -125,6 +126,10 @@ def _provoke(site) -> list[tuple[Problem, tuple[str, str], Answer]]:
     expect(Problem.BAD_SIGNATURE, BATCHES, _answered(_post(url, batch, secret="not-the-secret-at-all-000000")))
     expect(Problem.STALE_TIMESTAMP, BATCHES, _answered(_post(url, batch, ts=int(time.time()) - 3600)))
     expect(Problem.UNKNOWN_KIOSK, BATCHES, _answered(_post(url, batch, kiosk="someone-else")))
+    # A kiosk's own rows (restore): another kiosk's are not its to read.
+    others = wire.chain_path("someone-else", "votes", 0, 1)
+    expect(Problem.NOT_YOUR_KIOSK, (wire.CHAIN_PATH, "get"), _answered(requests.get(url + others, timeout=30, headers=(
+        signing.signed_headers("test-01", SECRET.encode(), int(time.time()), "GET", others, b"")))))
     # What it holds.
     expect(Problem.BAD_BATCH, BATCHES, _answered(_post(url, b'{"kiosk_id": "test-01", "votes": 3}')))
     assert _post(url, batch).status_code == 200
