@@ -119,8 +119,13 @@ class Runtime:
                  button_boxes: Callable[[Config, VoteStore, VoteSink], tuple[Config, Any]] | None = None,
                  services: Sequence[Callable[[Config, VoteStore], Any]] = (), handle_signals: bool = True,
                  notifier: Notifier | None = None, clock_signal: ClockSignal | None = None,
-                 checks: Sequence[Callable[[Config, VoteStore], OutOfService | None]] = ()):
+                 checks: Sequence[Callable[[Config, VoteStore], OutOfService | None]] = (),
+                 stable: tuple[float, Callable[[], None]] | None = None):
         self.config = config
+        # (seconds, what to call) once the face has served that long: a start that was not part of a
+        # crash loop (kiosk.crashloop); cancelled when the kiosk stops first.
+        self._stable = stable
+        self._stable_timer: threading.Timer | None = None
         self.checks = checks   # before any vote: a notice stops the start (NotTakingVotes)
         self._open_store, self._button_boxes, self._services = open_store, button_boxes, services
         self.handle_signals = handle_signals
@@ -156,6 +161,10 @@ class Runtime:
                 self._deliver(on_vote, vote, box)
         log.info("face ready (%d button-box vote(s) came while it was starting)", len(early))
         self.heartbeat.ready()
+        if self._stable is not None and self._stable_timer is None:
+            self._stable_timer = threading.Timer(*self._stable)
+            self._stable_timer.daemon = True
+            self._stable_timer.start()
         if self.stop_event.is_set() and stop is not None:
             stop()  # a signal came while the face was starting
 
@@ -259,6 +268,8 @@ class Runtime:
     def stop(self) -> None:
         """Stop everything started, in reverse order; a part that fails to stop does not keep the
         others running. Safe to call twice."""
+        if self._stable_timer is not None:
+            self._stable_timer.cancel()
         with self._lock:
             self._sink = self._face_stop = None  # votes from now on are stored and logged only
         if self.soundness is not None and self.soundness.is_alive():
@@ -312,7 +323,10 @@ class Runtime:
                 return out_of_service(self, e.notice)
             if self.stop_event.is_set():
                 return 0  # a signal came during start-up
-            return face(self)
+            status = face(self)
+            if self._stable is not None:
+                self._stable[1]()   # the face ended as asked (a stop, Ctrl-C): not a crash, whatever its length
+            return status
         finally:
             self.stop()
             for sig, handler in previous.items():
