@@ -647,6 +647,10 @@ class VoteStore:
         return clock_status(int(self._clock().timestamp() * 1000), newest_vote_ms=newest, skew_s=skew_s,
                             synchronized=self.time_source() if self.time_source else None)
 
+    def clock_suspect_count(self) -> int:
+        """How many stored votes were taken while the clock could not be trusted (their day may be wrong)."""
+        return self.query("SELECT count(*) FROM votes WHERE clock_suspect IS NOT NULL")[0][0]
+
     def last_vote_time(self) -> str | None:
         """The local time (ISO text) of the newest vote, or None for an empty store."""
         rows = self.query("SELECT local_time FROM votes ORDER BY seq DESC LIMIT 1")
