@@ -30,6 +30,7 @@ from ..flow import (CITIZEN_SCREENS, GUARD_S, WARN_S, CitizenFlow, IdleLimits, a
 from ..pin import SETTING as PIN_SETTING
 from ..pin import PinPad
 from ..store import Vote, VoteNotRecorded, VoteStore
+from .store_gone import StoreGoneCover
 from .doorway import Doorway
 from .fonts import register_fonts
 from .sounds import Prompts
@@ -153,6 +154,7 @@ class KioskApp(App):
         self._handler = _Recover(self)
         self.prompts = Prompts(config.sounds)
         self.questionnaire = QuestionnaireWalk(self)  # the questionnaire on now and a citizen's walk through it
+        self.store_gone: StoreGoneCover | None = None  # made at the first tick (it needs the window)
 
     # --- building -----------------------------------------------------------------------------
 
@@ -412,6 +414,9 @@ class KioskApp(App):
         self.last_touch = self.clock()
 
     def _on_tick(self, _dt) -> None:
+        if self.store_gone is None:
+            self.store_gone = StoreGoneCover(self.store.path)
+        self.store_gone.update(self.store.file_gone())
         t = self.timings
         idle, name, is_open = self.clock() - self.last_touch, self.sm.current, self.is_open()
         limits = IdleLimits(reasons_idle_s=t.reasons_idle_s, idle_s=t.idle_s, manager_idle_s=t.manager_idle_s,
