@@ -31,7 +31,8 @@ _PROBLEM_FIELDS = {"limit": {"type": "integer", "description": "the body limit i
                    "conflicting": {"type": "array", "items": {"type": "string"},
                                    "description": "the UUIDs (or questionnaire keys) held with other content"},
                    "database": {"type": "string", "enum": ["down"],
-                                "description": "the part that is down (with unavailable)"}}
+                                "description": "the part that is down (with unavailable)"},
+                   "kiosk_id": {"type": "string", "description": "the kiosk an enrolment code is for"}}
 # What any request can meet, whatever its path: framing the service cannot read, a wrong method, a bug.
 _ANYWHERE = (Problem.BAD_LENGTH, Problem.BAD_REQUEST, Problem.BAD_TEXT, Problem.METHOD_NOT_ALLOWED, Problem.INTERNAL,
              Problem.UNAVAILABLE)
