@@ -31,7 +31,7 @@ def cmd_run(args) -> int:
     from kiosk.backup_schedule import start_nightly_backup
     from kiosk.config import ensure_data_dir, load_config
     from kiosk.runtime import Runtime
-    from sync.background import start_background_sync
+    from sync.background import start_background_sync, start_checkins
     config = load_config(args.config)
     ensure_data_dir(config)
     _log_to(config)
@@ -62,7 +62,7 @@ def cmd_run(args) -> int:
         log.error("%s", no_boxes_message(config))
         return 2
     runtime = Runtime(config, open_store=open_store, button_boxes=partial(start_button_boxes, simulate=simulate),
-                      services=[start_background_sync, start_nightly_backup])
+                      services=[start_background_sync, start_checkins, start_nightly_backup])
     # A damaged store: with a screen, say so on it and stay up (a restart meets the same file); headless,
     # the runtime raises it and the command line prints it in one line (README, "Troubleshooting").
     return runtime.run(face, out_of_service=None if face is headless_face else _out_of_service_face())

@@ -18,6 +18,7 @@ from rating.problems import Problem, Refused
 from rating.wire import KIOSK_ID_RE
 from central import registry
 from central.models import AuditEntry, EnrolmentCode, Kiosk, Unit
+from central.runtime import current
 
 THROTTLE_WINDOW = timedelta(minutes=15)
 FREE_WRONG_CODES = 5             # wrong codes from one address before any wait
@@ -54,7 +55,7 @@ def issue(kiosk_id: str, centre: Unit, now: datetime, by: str = "") -> str:
     if held is not None and held.centre_id not in (None, centre.id):
         raise EnrolmentRefusal(f"kiosk {kiosk_id!r} is registered under {held.centre_id!r}, not {centre.id!r}")
     code = enrolment.new_code()
-    with transaction.atomic():
+    with transaction.atomic(using=current().alias):
         EnrolmentCode.objects.filter(kiosk_id=kiosk_id, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
         EnrolmentCode.objects.create(code_hash=enrolment.code_hash(code), kiosk_id=kiosk_id, centre=centre,
                                      created_at=now, expires_at=now + enrolment.CODE_VALID, created_by=by[:150])
@@ -99,36 +100,52 @@ def redeem(request: enrolment.Request, address: str, now: datetime, wall: dateti
         _audit("enrol_throttled", "", address)
         seconds = max(1, int(wait.total_seconds() + 0.999))
         raise Refused(Problem.ENROLMENT_THROTTLED, {"Retry-After": str(seconds)}, wait_s=seconds)
-    with transaction.atomic():
-        row = EnrolmentCode.objects.select_for_update().filter(code_hash=enrolment.code_hash(request.code)).first()
-        if row is None:
-            _audit("enrol_failed", "unknown code", address)
-            raise Refused(Problem.ENROLMENT_CODE_UNKNOWN)
-        if row.used_at is not None:
-            _audit("enrol_failed", f"{row.kiosk_id}: code used already", address)
-            raise Refused(Problem.ENROLMENT_CODE_USED, used_at=_shown(row.used_at))
-        if row.expires_at <= now:
-            _audit("enrol_failed", f"{row.kiosk_id}: code expired", address)
-            raise Refused(Problem.ENROLMENT_CODE_EXPIRED, expired_at=_shown(row.expires_at),
-                          hours=int(enrolment.CODE_VALID.total_seconds() // 3600))
-        if request.kiosk_id is not None and request.kiosk_id != row.kiosk_id:
-            # The device already runs as another kiosk: say so and keep the code (enrol --force replaces it).
-            _audit("enrol_refused", f"{row.kiosk_id}: device configured as {request.kiosk_id}", address)
-            raise Refused(Problem.ENROLMENT_OTHER_KIOSK, kiosk_id=row.kiosk_id, configured=request.kiosk_id)
-        kiosk = Kiosk.objects.select_for_update().filter(id=row.kiosk_id).first()
-        if kiosk is not None and kiosk.retired_at is not None:
-            _audit("enrol_failed", f"{row.kiosk_id}: retired", address)
-            raise Refused(Problem.ENROLMENT_CODE_EXPIRED, expired_at=_shown(kiosk.retired_at),
-                          hours=int(enrolment.CODE_VALID.total_seconds() // 3600))
-        if kiosk is None:
-            secret = registry.register(row.kiosk_id, row.centre)
-            kiosk = Kiosk.objects.get(id=row.kiosk_id)
-        else:
-            secret = registry.rotate(kiosk, now)
-        row.used_at, row.used_from = now, address[:64]
-        row.save(update_fields=["used_at", "used_from"])
-        _audit("enrol", f"{kiosk.id} ({row.centre.name}) software {request.software_version or '?'}", address)
+    try:
+        with transaction.atomic(using=current().alias):
+            kiosk, row, secret = _use(request, address, now)
+    except _Refusal as r:   # audited after the rollback, so that the line stays (the throttle counts it)
+        _audit(r.action, r.detail, address)
+        raise r.refused from None
+    _audit("enrol", f"{kiosk.id} ({row.centre.name}) software {request.software_version or '?'}", address)
     return Enrolled(kiosk, row.centre.name, secret)
+
+
+class _Refusal(Exception):
+    """A refused code inside the transaction: its audit line and the answer."""
+
+    def __init__(self, action: str, detail: str, refused: Refused):
+        super().__init__(detail)
+        self.action, self.detail, self.refused = action, detail, refused
+
+
+def _use(request: enrolment.Request, address: str, now: datetime) -> tuple[Kiosk, EnrolmentCode, str]:
+    """Inside one transaction: find the code (locked), check it, register or rotate its kiosk, mark it used."""
+    hours = int(enrolment.CODE_VALID.total_seconds() // 3600)
+    row = EnrolmentCode.objects.select_for_update().filter(code_hash=enrolment.code_hash(request.code)).first()
+    if row is None:
+        raise _Refusal("enrol_failed", "unknown code", Refused(Problem.ENROLMENT_CODE_UNKNOWN))
+    if row.used_at is not None:
+        raise _Refusal("enrol_failed", f"{row.kiosk_id}: code used already",
+                       Refused(Problem.ENROLMENT_CODE_USED, used_at=_shown(row.used_at)))
+    if row.expires_at <= now:
+        raise _Refusal("enrol_failed", f"{row.kiosk_id}: code expired",
+                       Refused(Problem.ENROLMENT_CODE_EXPIRED, expired_at=_shown(row.expires_at), hours=hours))
+    if request.kiosk_id is not None and request.kiosk_id != row.kiosk_id:
+        # The device already runs as another kiosk: say so and keep the code (enrol --force replaces it).
+        raise _Refusal("enrol_refused", f"{row.kiosk_id}: device configured as {request.kiosk_id}",
+                       Refused(Problem.ENROLMENT_OTHER_KIOSK, kiosk_id=row.kiosk_id, configured=request.kiosk_id))
+    kiosk = Kiosk.objects.select_for_update().filter(id=row.kiosk_id).first()
+    if kiosk is not None and kiosk.retired_at is not None:   # retired after the code was made
+        raise _Refusal("enrol_failed", f"{row.kiosk_id}: retired",
+                       Refused(Problem.ENROLMENT_CODE_EXPIRED, expired_at=_shown(kiosk.retired_at), hours=hours))
+    if kiosk is None:
+        secret = registry.register(row.kiosk_id, row.centre)
+        kiosk = Kiosk.objects.get(id=row.kiosk_id)
+    else:
+        secret = registry.rotate(kiosk, now)
+    row.used_at, row.used_from = now, address[:64]
+    row.save(update_fields=["used_at", "used_from"])
+    return kiosk, row, secret
 
 
 def _audit(action: str, detail: str, address: str) -> None:
