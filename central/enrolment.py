@@ -19,6 +19,7 @@ from rating.wire import KIOSK_ID_RE
 from central import registry
 from central.models import AuditEntry, EnrolmentCode, Kiosk, Unit
 from central.runtime import current
+from central.throttle import login_wait
 
 THROTTLE_WINDOW = timedelta(minutes=15)
 FREE_WRONG_CODES = 5             # wrong codes from one address before any wait
@@ -82,7 +83,6 @@ class Enrolled:
 def throttle_wait(address: str, now: datetime) -> timedelta:
     """How long ``address`` must wait before trying another code (nothing for the first few wrong ones;
     then the wait doubles, as logins do, up to the window)."""
-    from central.views import login_wait   # the one growing-wait rule (logins and codes alike)
     since = now - THROTTLE_WINDOW
     failed = AuditEntry.objects.filter(action="enrol_failed", at__gte=since)
     mine = list(failed.filter(remote=address).order_by("at").values_list("at", flat=True))

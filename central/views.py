@@ -26,9 +26,7 @@ from rating import vnformat
 from rating.export import safe_cell
 from rating.wire import KIOSK_ID_RE, WIRE_FIELDS
 
-LOGIN_WINDOW = timedelta(minutes=15)
-FREE_TRIES = 5                 # wrong passwords for one account from one address before any wait
-FIRST_WAIT = timedelta(seconds=30)   # then each further failure doubles the wait, up to the window
+from central.throttle import FIRST_WAIT, FREE_TRIES, LOGIN_WINDOW, login_wait  # noqa: E402,F401
 MAX_FAILED_PER_ADDRESS = 20    # one address guessing across many accounts
 
 
@@ -104,17 +102,6 @@ def _date_error(request, error) -> str | None:
 
 
 # --- logging in ---------------------------------------------------------------------------------
-
-def login_wait(failures: list[datetime], now: datetime) -> timedelta:
-    """How long one account must wait at one address after these failures (newest last): nothing for
-    the first :data:`FREE_TRIES`, then :data:`FIRST_WAIT` doubled with each further failure, at most
-    :data:`LOGIN_WINDOW`, counted from the last failure."""
-    extra = len(failures) - FREE_TRIES
-    if extra < 0:
-        return timedelta(0)
-    wait = min(FIRST_WAIT * (2 ** min(extra, 16)), LOGIN_WINDOW)
-    return max(timedelta(0), failures[-1] + wait - now)
-
 
 def login_view(request):
     """The login form (fields ``username`` and ``password``), throttled per account AND client address
@@ -330,7 +317,6 @@ def registry_view(request):
 def _enrolment_context(request, code: str | None, now: datetime) -> dict:
     """What the registry page shows of enrolment: a code just made (with its QR and the device's command,
     shown once: only its hash is kept) and the codes still waiting to be used."""
-    from central.questionnaires.office import qr_svg
     from rating.enrolment import CODE_VALID, qr_text
     base = request.build_absolute_uri("/").rstrip("/")
     waiting = [{"kiosk": c.kiosk_id, "centre": c.centre.name, "until": texts.local_time(c.expires_at.isoformat())}
@@ -338,7 +324,7 @@ def _enrolment_context(request, code: str | None, now: datetime) -> dict:
     hours = int(CODE_VALID.total_seconds() // 3600)
     out = {"pending_codes": waiting, "code_valid": texts.t("code_valid", lang_of(request), hours=hours)}
     if code:
-        out.update(code=code, code_qr=qr_svg(qr_text(base, code)), code_command=f"python main.py enrol {base} {code}",
+        out.update(code=code, code_qr=svg.qr(qr_text(base, code)), code_command=f"python main.py enrol {base} {code}",
                    code_until=texts.local_time((now + CODE_VALID).isoformat()))
     return out
 
