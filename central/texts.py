@@ -74,10 +74,10 @@ TEXTS = Texts({
                     "Secret (shown once — copy it into the kiosk's configuration):"),
     "enrolment": ("Mã đăng ký máy (thay cho chép khóa bí mật)", "Enrolment code (instead of copying a secret)"),
     "make_code": ("Tạo mã đăng ký", "Make an enrolment code"),
-    "code_valid": ("Mã dùng được một lần, trong {hours} giờ. Trên máy kiosk, chạy lệnh bên dưới (hoặc quét mã QR "
-                   "ở màn hình quản lý).",
-                   "The code works once, for {hours} hours. On the kiosk, run the command below (or scan the QR "
-                   "code on the manager screen)."),
+    "code_valid": ("Mã dùng được một lần, trong {hours} giờ. Trên máy kiosk, chạy lệnh bên dưới; mã QR chứa "
+                   "địa chỉ máy chủ và mã (cho máy quét).",
+                   "The code works once, for {hours} hours. On the kiosk, run the command below; the QR code holds "
+                   "the service's address and the code (for a scanner)."),
     "code_for": ("Mã đăng ký cho máy", "Enrolment code for kiosk"),
     "code_until": ("dùng được đến", "valid until"),
     "codes_waiting": ("Mã đăng ký chưa dùng", "Enrolment codes not used yet"),
