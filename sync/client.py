@@ -44,7 +44,7 @@ import requests
 from kiosk import outbox
 from kiosk.config import Config
 from kiosk.health import software_version, wire_health
-from kiosk.outbox import ANSWERS, DEFINITIONS, REASONS, RESPONSES, VOTES, Synced
+from kiosk.outbox import ANSWERS, CHECKIN_ERROR_KEY, DEFINITIONS, LAST_CHECKIN_KEY, REASONS, RESPONSES, VOTES, Synced
 from kiosk.store import VoteStore
 
 from rating import signing
@@ -60,8 +60,6 @@ BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 60.0
 RETRY_AFTER_CAP_S = 300.0
 AUTH_ERROR_KEY = "auth_error"   # sync_meta: why the server refused this kiosk's signature, until it accepts again
-LAST_CHECKIN_KEY = "last_checkin_at"        # sync_meta: the last check-in the service answered
-CHECKIN_ERROR_KEY = "last_checkin_error"    # sync_meta: why the last check-in failed (None once one passes)
 CHECKIN_ATTEMPTS = 2   # a check-in is cheap to miss: the next comes in minutes; the nightly run is the guarantee
 
 
