@@ -32,7 +32,7 @@ def cmd_run(args) -> int:
     from kiosk.crashloop import STABLE_S, crash_loop_check, mark_stable
     from kiosk.config import ensure_data_dir, load_config
     from kiosk.runtime import Runtime
-    from sync.background import start_background_sync
+    from sync.background import start_background_sync, start_checkins
     from sync.startup import chain_on_service
     config = load_config(args.config)
     ensure_data_dir(config)
@@ -64,7 +64,7 @@ def cmd_run(args) -> int:
         log.error("%s", no_boxes_message(config))
         return 2
     runtime = Runtime(config, open_store=open_store, button_boxes=partial(start_button_boxes, simulate=simulate),
-                      services=[start_background_sync, start_nightly_backup],
+                      services=[start_background_sync, start_checkins, start_nightly_backup],
                       checks=[crash_loop_check, chain_on_service], stable=(STABLE_S, partial(mark_stable, config)))
     # A damaged store: with a screen, say so on it and stay up (a restart meets the same file); headless,
     # the runtime raises it and the command line prints it in one line (README, "Troubleshooting").

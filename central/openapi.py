@@ -31,7 +31,8 @@ _PROBLEM_FIELDS = {"limit": {"type": "integer", "description": "the body limit i
                    "conflicting": {"type": "array", "items": {"type": "string"},
                                    "description": "the UUIDs (or questionnaire keys) held with other content"},
                    "database": {"type": "string", "enum": ["down"],
-                                "description": "the part that is down (with unavailable)"}}
+                                "description": "the part that is down (with unavailable)"},
+                   "kiosk_id": {"type": "string", "description": "the kiosk an enrolment code is for"}}
 # What any request can meet, whatever its path: framing the service cannot read, a wrong method, a bug.
 _ANYWHERE = (Problem.BAD_LENGTH, Problem.BAD_REQUEST, Problem.BAD_TEXT, Problem.METHOD_NOT_ALLOWED, Problem.INTERNAL,
              Problem.UNAVAILABLE)
@@ -41,6 +42,12 @@ _BATCHES = (Problem.TRUNCATED, Problem.BAD_BATCH, Problem.UNSIGNED, Problem.BAD_
 _OWN_ROWS = (Problem.UNSIGNED, Problem.BAD_TIMESTAMP, Problem.BAD_SIGNATURE, Problem.STALE_TIMESTAMP,
              Problem.UNKNOWN_KIOSK, Problem.NOT_YOUR_KIOSK, Problem.BAD_QUERY)
 _REPORTS = (Problem.BAD_QUERY, Problem.BAD_TOKEN, Problem.REPORTS_DISABLED, Problem.NO_SUCH_KIOSK)
+_ENROL = (Problem.BAD_ENROLMENT, Problem.ENROLMENT_CODE_UNKNOWN, Problem.ENROLMENT_CODE_USED,
+          Problem.ENROLMENT_CODE_EXPIRED, Problem.ENROLMENT_OTHER_KIOSK, Problem.ENROLMENT_THROTTLED,
+          Problem.LENGTH_REQUIRED, Problem.TOO_LARGE, Problem.TRUNCATED)
+_CHECKINS = (Problem.BAD_CHECKIN, Problem.UNSIGNED, Problem.BAD_TIMESTAMP, Problem.BAD_SIGNATURE,
+             Problem.STALE_TIMESTAMP, Problem.UNKNOWN_KIOSK, Problem.LENGTH_REQUIRED, Problem.TOO_LARGE,
+             Problem.TRUNCATED)
 
 
 def _error_schema() -> dict[str, Any]:
@@ -179,6 +186,32 @@ def openapi_spec() -> dict[str, Any]:
                 "responses": {"200": {"description": "A page; `next` is the `after` of the next one (null: the last)",
                                       "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChainPage"}}}},
                               **_error_responses(*_OWN_ROWS)}}},
+            "/v1/enrol": {"post": {
+                "summary": "A device redeems a one-time enrolment code for its kiosk's id and secret (unsigned; "
+                           "wrong codes are throttled per address); docs/sync-protocol.md, \"Enrolment\"",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["code"], "additionalProperties": False, "properties": {
+                        "code": {"type": "string", "example": "KX7M-4PQR-9TWC",
+                                 "description": "12 letters and digits; case, spaces and dashes do not matter"},
+                        "kiosk_id": {"type": "string", "nullable": True,
+                                     "description": "the kiosk the device is configured as (null: a fresh device); "
+                                                    "a code for another kiosk is refused without being used"},
+                        "software_version": {"type": "string", "nullable": True, "maxLength": 40}}}}}},
+                "responses": {"200": {"description": "The kiosk's id, centre, secret and managed settings", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Enrolled"}}}},
+                    **_error_responses(*_ENROL)}}},
+            "/v1/checkins": {"post": {
+                "summary": "A kiosk's check-in, every few minutes while open: its health (the batch's status fields), "
+                           "the settings version it runs and its opening hours; signed as a batch",
+                "parameters": signed,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/Checkin"}}}},
+                "responses": {"200": {"description": "Received; whether newer settings wait", "content": {
+                    "application/json": {"schema": {"type": "object", "required": ["kiosk_id", "received_at", "settings"],
+                                                    "properties": {"kiosk_id": {"type": "string"},
+                                                                   "received_at": {"type": "string"},
+                                                                   "settings": {"type": "object", "nullable": True}}}}}},
+                    **_error_responses(*_CHECKINS)}}},
             "/v1/reports/totals": {"get": {
                 "summary": "Totals per counter or officer, in the kiosk's `totals --json` shape",
                 "security": [{"reportToken": []}], "parameters": report_params,
@@ -246,7 +279,9 @@ def openapi_spec() -> dict[str, Any]:
                                                             "properties": {"id": {"type": "string"}, "name": {"type": "string"}}}},
                     "votes": {"type": "array", "maxItems": 5000, "items": {"$ref": "#/components/schemas/Vote"}},
                     "reasons": reasons,
-                    "status": {"type": "object", "nullable": True, "additionalProperties": False, "properties": {
+                    "status": {"$ref": "#/components/schemas/Status"},
+                    "questionnaires": {"$ref": "#/components/schemas/QBatch"}}},
+                "Status": {"type": "object", "nullable": True, "additionalProperties": False, "properties": {
                         "software_version": {"type": "string", "nullable": True, "maxLength": 40},
                         "waiting_votes": {"type": "integer", "nullable": True, "minimum": 0},
                         "button_boxes": {"type": "integer", "nullable": True, "minimum": 0},
@@ -260,7 +295,19 @@ def openapi_spec() -> dict[str, Any]:
                         "clock": {"type": "string", "nullable": True, "maxLength": 16},
                         "boxes_heard": {"type": "integer", "nullable": True, "minimum": 0},
                         "problems": {"type": "string", "nullable": True, "maxLength": 200}}},
-                    "questionnaires": {"$ref": "#/components/schemas/QBatch"}}},
+                "Enrolled": {"type": "object", "required": ["kiosk_id", "centre", "secret", "settings", "settings_version"],
+                             "properties": {"kiosk_id": {"type": "string"}, "centre": {"type": "string"},
+                                            "secret": {"type": "string", "minLength": 16},
+                                            "settings": {"type": "object", "description": "managed settings, in the "
+                                                         "kiosk TOML's own sections and keys ({} when none)"},
+                                            "settings_version": {"type": "string", "nullable": True}}},
+                "Checkin": {"type": "object", "required": ["kiosk_id"], "additionalProperties": False, "properties": {
+                    "kiosk_id": {"type": "string"},
+                    "status": {"$ref": "#/components/schemas/Status"},
+                    "settings_version": {"type": "string", "minLength": 1, "maxLength": 64, "example": "0"},
+                    "opening_hours": {"type": "array", "maxItems": 14, "items": {"type": "string", "maxLength": 120},
+                                      "example": ["Mon-Fri 07:30-11:30 13:30-17:00"]},
+                    "timezone": {"type": "string", "example": "Asia/Ho_Chi_Minh"}}},
                 "Chain": {"type": "object", "required": ["kiosk_id", "head_seq", "votes", "ok", "issues"], "properties": {
                     "kiosk_id": {"type": "string"}, "head_seq": {"type": "integer"}, "votes": {"type": "integer"},
                     "ok": {"type": "boolean"}, "issues_total": {"type": "integer"},

@@ -24,6 +24,8 @@ urlpatterns = [
     path("openapi.json", api.openapi),
     path("v1/batches", api.batches),
     path("v1/kiosks/<str:kiosk_id>/chain", api.kiosk_chain),
+    path("v1/checkins", api.checkins),
+    path("v1/enrol", api.enrol),
     path("v1/reports/totals", api.report_totals),
     path("v1/reports/chain", api.report_chain),
     path("v1/reports/ii7", api.report_ii7),

@@ -30,7 +30,13 @@ def cmd_sync(args) -> int:
         if config.sync is None:
             print(f"error: {config.source}: no [sync] section (url and secret): nothing to sync to", file=sys.stderr)
             return EXIT_USAGE
-        result = SyncClient(config, store, attempts=args.attempts).run()
+        client = SyncClient(config, store, attempts=args.attempts)
+        # A check-in first (issue 17): the service hears from the kiosk even when the batch cannot go, and
+        # its answer says whether newer settings wait. A failed check-in never stops the sync.
+        checked = client.checkin()
+        if not checked.ok:
+            print(f"check-in: {checked.error}", file=sys.stderr)
+        result = client.run()
         (logging.getLogger("kiosk.sync").info if result.complete else logging.getLogger("kiosk.sync").warning)(
             "sync (command line) to %s: %s", config.sync.url, describe(result).replace("\n", "; "))
         print(f"sync to {config.sync.url}: " + describe(result))
@@ -60,7 +66,9 @@ def cmd_restore(args) -> int:
 
 
 def register(add) -> None:
-    """Add the sync subcommands to the command line."""
+    """Add the sync subcommands (``sync``, ``enrol``) to the command line."""
+    from .enrol import register as register_enrol
+    register_enrol(add)
     p = add("sync", cmd_sync, "send waiting votes to the central service now")
     p.add_argument("--status", action="store_true", help="print the outbox and the last runs as JSON, send nothing")
     p.add_argument("--attempts", type=int, default=6, metavar="N",
