@@ -75,6 +75,10 @@ class Problem(Enum):
     UNKNOWN_CENTRE = 404, "unknown_centre", "no kiosk is registered for that centre", \
         "no kiosk is registered for centre {centre!r}"
     UNKNOWN_UNIT = 404, "unknown_unit", "no such commune, centre or kiosk", "no commune, centre or kiosk {unit!r}"
+    # /v1/served: a commune's served transactions (issue 18).
+    BAD_SERVED = 400, "bad_served", \
+        "lines of the served CSV are refused (each in lines: its number and why); nothing was stored", \
+        "{detail}", ("lines",)
 
     def __init__(self, status: int, code: str, summary: str, template: str, fields: tuple[str, ...] = ()):
         self.status, self.code, self.summary, self.template, self.fields = status, code, summary, template, fields
