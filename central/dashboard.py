@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from rating.period import LOCAL_TZ
-from rating.rate import MIN_N, Rate, Rule, rank
+from rating.rate import MIN_N, Rate, ResponseRate, Rule, rank
 from rating.sipas import ELEMENTS
 
+from central import served
 from central.models import Kiosk, KioskStatus, Unit
 from central.rates import RATES, SCALE, rates_by_kiosk
 from central.source import Source
@@ -28,6 +29,7 @@ class CommuneRow:
     rate: Rate
     previous: Rate
     rank: int | None = None   # None: fewer counted votes than the minimum sample (Chưa đủ mẫu), listed unranked
+    response: ResponseRate = field(default_factory=ResponseRate)   # votes per served transaction (issue 18)
 
     @property
     def trend(self) -> float | None:
@@ -54,6 +56,7 @@ def overview(source: Source, d_from: date, d_to: date, unit_ids: set[str] | None
     length = (d_to - d_from).days + 1
     now, before = RATES.rates(source, d_from, d_to), \
         RATES.rates(source, d_from - timedelta(days=length), d_from - timedelta(days=1))
+    responses = served.response_rates(source, None, d_from, d_to)   # kiosks with served numbers only
     communes = {u.id: u for u in Unit.objects.filter(kind="commune")}
     of_kiosk = commune_of_kiosk()   # once per request: 114 kiosks with their centre and commune
     for k, u in of_kiosk.items():
@@ -75,6 +78,8 @@ def overview(source: Source, d_from: date, d_to: date, unit_ids: set[str] | None
             r = rates.get(k)
             if r:
                 target += r
+        if k in responses:
+            row.response += responses[k]
     out = []
     for row, place in rank(list(rows.values()), lambda r: r.rate, lambda r: r.unit.name, min_n):
         row.rank = place

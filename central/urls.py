@@ -27,6 +27,7 @@ urlpatterns = [
     path("v1/reports/chain", api.report_chain),
     path("v1/reports/ii7", api.report_ii7),
     path("v1/reports/overview", api.report_overview),
+    path("v1/served", api.served),
     *questionnaire_urls,   # the phone page, posters, paper forms and entry, analysis (issue 11)
 ]
 

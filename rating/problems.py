@@ -68,7 +68,8 @@ class Problem(Enum):
     # /v1/reports: who asks and what for.
     REPORTS_DISABLED = 403, "reports_disabled", "reports are off: the service was started without --report-token", \
         "reports are disabled: start the service with --report-token"
-    BAD_TOKEN = 401, "bad_token", "no valid report token (or, for the II.7 report, no login)", "{detail}"
+    BAD_TOKEN = 401, "bad_token", \
+        "no valid report token (or, for the II.7 report, no login; for /v1/served, no valid served token)", "{detail}"
     FORBIDDEN = 403, "forbidden", "this account may not see that unit", "this account may not see that unit"
     BAD_QUERY = 400, "bad_query", "the query string is not understood (the reason says which parameter)", "{detail}"
     NO_SUCH_KIOSK = 404, "unknown_kiosk", "no such kiosk", "no kiosk {kiosk!r}"
