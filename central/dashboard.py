@@ -96,6 +96,8 @@ class UnitPage:
     daily: list[tuple[str, Rate]] = field(default_factory=list)
     heat: list[list[int]] = field(default_factory=lambda: [[0] * 24 for _ in range(7)])
     reasons: list[tuple[str, str, int]] = field(default_factory=list)
+    response: ResponseRate = field(default_factory=ResponseRate)   # votes per served transaction (issue 18)
+    counter_responses: list[ResponseRate] = field(default_factory=list)   # one per line of ``counters``
 
 
 def unit_page(source: Source, kiosks: list[str], d_from: date, d_to: date, lang: str = "vi") -> UnitPage:
@@ -128,6 +130,10 @@ def unit_page(source: Source, kiosks: list[str], d_from: date, d_to: date, lang:
     names = {(k, c): name for k, c, name in source.query(
         f"SELECT kiosk_id, counter_id, name FROM counters WHERE kiosk_id IN ({_in(kiosks)})", kiosks)}
     page.counters = [(c, names.get((k, c), ""), r) for (k, c), r in sorted(counters.items())]
+    responses = served.response_rates(source, kiosks, d_from, d_to, by_counter=True)
+    page.counter_responses = [responses.get(key, ResponseRate()) for key in sorted(counters)]
+    for r in responses.values():
+        page.response += r
     page.officers = sorted(officers.items())
     page.daily = sorted(daily.items())
     for day, hour, n in source.query(f"SELECT local_date, hour, sum(n) FROM hour_totals WHERE {where} "

@@ -13,6 +13,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from typing import Sequence
 from datetime import date
 
 from rating.wire import KIOSK_ID_RE
@@ -56,7 +57,7 @@ def read_day(text: str) -> date:
         raise ValueError(f"date {text[:20]!r} is not a day written YYYY-MM-DD (or dd/mm/yyyy)") from None
 
 
-def _row(fields: list[str], line: int, today: date | None) -> ServedRow:
+def read_row(fields: Sequence[str], line: int = 0, today: date | None = None) -> ServedRow:
     """One data line's fields as a row; ValueError saying what is wrong with it."""
     if len(fields) != len(HEADER):
         raise ValueError(f"{len(fields)} field(s); a line is {','.join(HEADER)}")
@@ -108,7 +109,7 @@ def parse(body: bytes, today: date | None = None) -> tuple[list[ServedRow], list
                 problems.append(LineProblem(start, f"the first line must be the header {','.join(HEADER)}"))
             continue
         try:
-            row = _row(fields, start, today)
+            row = read_row(fields, start, today)
         except ValueError as e:
             problems.append(LineProblem(start, str(e)))
             continue
