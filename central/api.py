@@ -271,7 +271,12 @@ def dates(q: dict[str, str]) -> tuple[date, date]:
         raise Refused(Problem.BAD_QUERY, detail="from and to must be dates, YYYY-MM-DD") from None
     if d_to < d_from or (d_to - d_from).days > 800:
         raise Refused(Problem.BAD_QUERY, detail="the period must run forwards and span at most 800 days")
+    if d_from < EARLIEST:   # the overview reads the period before too: year 1 has none (was a 500)
+        raise Refused(Problem.BAD_QUERY, detail=f"from must be {EARLIEST.isoformat()} or later")
     return d_from, d_to
+
+
+EARLIEST = date(2000, 1, 1)   # no kiosk rated anything before
 
 
 @endpoint("POST")
