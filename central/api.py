@@ -336,7 +336,48 @@ def dates(q: dict[str, str]) -> tuple[date, date]:
         raise Refused(Problem.BAD_QUERY, detail="from and to must be dates, YYYY-MM-DD") from None
     if d_to < d_from or (d_to - d_from).days > 800:
         raise Refused(Problem.BAD_QUERY, detail="the period must run forwards and span at most 800 days")
+    if d_from < EARLIEST:   # the overview reads the period before too: year 1 has none (was a 500)
+        raise Refused(Problem.BAD_QUERY, detail=f"from must be {EARLIEST.isoformat()} or later")
     return d_from, d_to
+
+
+EARLIEST = date(2000, 1, 1)   # no kiosk rated anything before
+
+
+@endpoint("POST")
+def served(request):
+    """``POST /v1/served``: a commune's one-stop system posts its served transactions, a CSV body
+    ``date,kiosk,counter,served`` (header line first), with the commune's served token. All or nothing: a
+    file with a refused line stores nothing and every refused line is listed with its number and why; a
+    number for a day, kiosk and counter already held replaces it (posting the same file again is harmless)."""
+    from rating import served as served_csv
+    from central import served as served_counts
+    from central.source import Source
+    rt = current()
+    body = read_body(request, rt.max_body)   # read first: a refusal is then an answer, not a broken pipe
+    now = datetime.fromtimestamp(rt.clock(), timezone.utc)
+    given = request.META.get("HTTP_AUTHORIZATION", "")
+    found = served_counts.token_unit(given[7:], now) if given.startswith("Bearer ") else None
+    if found is None:
+        raise Refused(Problem.BAD_TOKEN, detail="a valid 'Authorization: Bearer <served token>' header is required "
+                                                "(a commune's token, made on its served page or by central-served-token)")
+    token, unit = found
+    rows, problems = served_csv.parse(body, now.astimezone(LOCAL_TZ).date())
+    problems += served_counts.out_of_scope(rows, served_counts.scope_of(Source(rt.alias), unit), unit)
+    if problems:
+        problems.sort(key=lambda p: p.line)
+        first = problems[0]
+        raise Refused(Problem.BAD_SERVED, lines=[p.as_dict() for p in problems[:SERVED_LINES_LISTED]],
+                      detail=f"{len(problems)} line(s) refused, nothing was stored; line {first.line}: {first.reason}")
+    try:
+        done = served_counts.store(rt.alias, rows, "api", f"token:{token.id}", now)
+    except served_counts.Busy:
+        raise Refused(Problem.BUSY, {"Retry-After": "1"}) from None
+    log.info("served: %s stored %d number(s), replaced %d", unit.id, done.stored, done.replaced)
+    return {"unit": unit.id, "lines": len(rows), "stored": done.stored, "replaced": done.replaced}
+
+
+SERVED_LINES_LISTED = 100   # a refusal lists at most this many lines (its reason says how many in all)
 
 
 II7_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

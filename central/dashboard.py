@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 from rating.checkin import SILENT_AFTER
 from rating.hours import HoursError, parse_hours
 from rating.period import LOCAL_TZ
-from rating.rate import MIN_N, Rate, Rule, rank
+from rating.rate import MIN_N, Rate, ResponseRate, Rule, rank
 from rating.sipas import ELEMENTS
 
+from central import served
 from central.models import Kiosk, KioskCheckin, KioskStatus, Unit
 from central.rates import RATES, SCALE, rates_by_kiosk
 from central.source import Source
@@ -32,6 +33,7 @@ class CommuneRow:
     rate: Rate
     previous: Rate
     rank: int | None = None   # None: fewer counted votes than the minimum sample (Chưa đủ mẫu), listed unranked
+    response: ResponseRate = field(default_factory=ResponseRate)   # votes per served transaction (issue 18)
 
     @property
     def trend(self) -> float | None:
@@ -58,6 +60,7 @@ def overview(source: Source, d_from: date, d_to: date, unit_ids: set[str] | None
     length = (d_to - d_from).days + 1
     now, before = RATES.rates(source, d_from, d_to), \
         RATES.rates(source, d_from - timedelta(days=length), d_from - timedelta(days=1))
+    responses = served.response_rates(source, None, d_from, d_to)   # kiosks with served numbers only
     communes = {u.id: u for u in Unit.objects.filter(kind="commune")}
     of_kiosk = commune_of_kiosk()   # once per request: 114 kiosks with their centre and commune
     for k, u in of_kiosk.items():
@@ -79,6 +82,8 @@ def overview(source: Source, d_from: date, d_to: date, unit_ids: set[str] | None
             r = rates.get(k)
             if r:
                 target += r
+        if k in responses:
+            row.response += responses[k]
     out = []
     for row, place in rank(list(rows.values()), lambda r: r.rate, lambda r: r.unit.name, min_n):
         row.rank = place
@@ -95,6 +100,8 @@ class UnitPage:
     daily: list[tuple[str, Rate]] = field(default_factory=list)
     heat: list[list[int]] = field(default_factory=lambda: [[0] * 24 for _ in range(7)])
     reasons: list[tuple[str, str, int]] = field(default_factory=list)
+    response: ResponseRate = field(default_factory=ResponseRate)   # votes per served transaction (issue 18)
+    counter_responses: list[ResponseRate] = field(default_factory=list)   # one per line of ``counters``
 
 
 def unit_page(source: Source, kiosks: list[str], d_from: date, d_to: date, lang: str = "vi") -> UnitPage:
@@ -127,6 +134,10 @@ def unit_page(source: Source, kiosks: list[str], d_from: date, d_to: date, lang:
     names = {(k, c): name for k, c, name in source.query(
         f"SELECT kiosk_id, counter_id, name FROM counters WHERE kiosk_id IN ({_in(kiosks)})", kiosks)}
     page.counters = [(c, names.get((k, c), ""), r) for (k, c), r in sorted(counters.items())]
+    responses = served.response_rates(source, kiosks, d_from, d_to, by_counter=True)
+    page.counter_responses = [responses.get(key, ResponseRate()) for key in sorted(counters)]
+    for r in responses.values():
+        page.response += r
     page.officers = sorted(officers.items())
     page.daily = sorted(daily.items())
     for day, hour, n in source.query(f"SELECT local_date, hour, sum(n) FROM hour_totals WHERE {where} "

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from rating.period import LOCAL_TZ
 from rating.units import Counter
 
-from central import access
+from central import access, served
 from central.models import Kiosk, Unit
 from central.registry import DEMO_SECRET_PREFIX
 from central.runtime import current
@@ -101,5 +101,6 @@ def render_for(alias: str, target: Target, d_from: date, d_to: date, fmt: str) -
                          target_pct=target_pct, kiosk_ids=kiosks,
                          settings=ReportSettings(generated_at=datetime.fromtimestamp(current().clock(), LOCAL_TZ),
                                                  demo=is_demo(kiosks)),
-                         questionnaire_filters=answers_of)
+                         questionnaire_filters=answers_of,
+                         served=served.cells(source, kiosks, d_from, d_to))   # the response rate (issue 18)
     return render(model, fmt)

@@ -395,3 +395,39 @@ class QChainIssue(models.Model):
     class Meta:
         db_table = "q_chain_issues"
         indexes = [models.Index(fields=["kiosk_id", "seq"], name="q_chain_issues_by_kiosk")]
+
+
+# --- Served transactions (issue 18): the response rate's denominator, per day, kiosk and counter. ----------
+
+SERVED_VIA = (("form", "typed on the page"), ("csv", "a CSV uploaded on the page"), ("api", "POST /v1/served"))
+
+
+class ServedCount(models.Model):
+    """How many transactions a counter of a kiosk served on a day, as the centre typed or uploaded it or the
+    one-stop system posted it (``via``); a new number for the same day replaces the old (who and when kept)."""
+    kiosk_id = models.CharField(max_length=64)
+    local_date = models.CharField(max_length=10)
+    counter_id = models.CharField(max_length=64)
+    served = models.IntegerField()
+    via = models.CharField(max_length=8, choices=SERVED_VIA)
+    updated_by = models.CharField(max_length=150, blank=True, default="")   # an account, or "token:<id>"
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "served_counts"
+        # The key is also the pages' lookup: some kiosks over a period (the roll-ups' order).
+        constraints = [models.UniqueConstraint(fields=["kiosk_id", "local_date", "counter_id"], name="served_key")]
+
+
+class ServedToken(models.Model):
+    """A commune's token for ``POST /v1/served``: only its SHA-256 is kept (the token is shown once)."""
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="served_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=100, blank=True, default="")
+    created_by = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "served_tokens"

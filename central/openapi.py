@@ -32,7 +32,11 @@ _PROBLEM_FIELDS = {"limit": {"type": "integer", "description": "the body limit i
                                    "description": "the UUIDs (or questionnaire keys) held with other content"},
                    "database": {"type": "string", "enum": ["down"],
                                 "description": "the part that is down (with unavailable)"},
-                   "kiosk_id": {"type": "string", "description": "the kiosk an enrolment code is for"}}
+                   "kiosk_id": {"type": "string", "description": "the kiosk an enrolment code is for"},
+                   "lines": {"type": "array", "description": "each refused line of a served CSV (with bad_served)",
+                             "items": {"type": "object", "required": ["line", "reason"], "properties": {
+                                 "line": {"type": "integer", "minimum": 1, "description": "the header is line 1"},
+                                 "reason": {"type": "string"}}}}}
 # What any request can meet, whatever its path: framing the service cannot read, a wrong method, a bug.
 _ANYWHERE = (Problem.BAD_LENGTH, Problem.BAD_REQUEST, Problem.BAD_TEXT, Problem.METHOD_NOT_ALLOWED, Problem.INTERNAL,
              Problem.UNAVAILABLE)
@@ -247,6 +251,27 @@ def openapi_spec() -> dict[str, Any]:
                         "min_n": {"type": "integer", "minimum": 1},
                         "units": {"type": "array", "items": {"$ref": "#/components/schemas/OverviewUnit"}}}}}}},
                     **_error_responses(Problem.BAD_QUERY, Problem.BAD_TOKEN)}}},
+            "/v1/served": {"post": {
+                "summary": "A commune's served transactions (its one-stop system), one number a day, kiosk and counter: "
+                           "the response rate's denominator. All or nothing: a file with a refused line stores nothing, "
+                           "each refused line listed with its number and why; a number for a day, kiosk and counter "
+                           "already held replaces it (posting the same file again changes nothing). The token is the "
+                           "commune's served token (its served page, or `central-served-token new --unit ID`); it names "
+                           "only the commune's own kiosks and the counters they have sent",
+                "security": [{"servedToken": []}],
+                "requestBody": {"required": True, "content": {"text/csv": {"schema": {
+                    "type": "string", "description": "UTF-8 (a BOM is allowed); the header line `date,kiosk,counter,served`, "
+                                                     "then one line each: the day (YYYY-MM-DD or dd/mm/yyyy, not after "
+                                                     "today), the kiosk id, the counter id, the transactions (0-100000)",
+                    "example": "date,kiosk,counter,served\n2026-11-02,xa-an-01,Q1,42\n"}}}},
+                "responses": {"200": {"description": "Stored", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["unit", "lines", "stored", "replaced"], "properties": {
+                        "unit": {"type": "string", "description": "the token's commune"},
+                        "lines": {"type": "integer", "description": "the numbers the file held"},
+                        "stored": {"type": "integer", "description": "numbers new to the service"},
+                        "replaced": {"type": "integer", "description": "numbers that replaced one held"}}}}}},
+                    **_error_responses(Problem.BAD_SERVED, Problem.BAD_TOKEN, Problem.LENGTH_REQUIRED,
+                                       Problem.TOO_LARGE, Problem.TRUNCATED, Problem.BUSY)}}},
             "/v1/reports/chain": {"get": {
                 "summary": "Each kiosk's hash chain: head, gaps, breaks, edits; refused conflicts",
                 "security": [{"reportToken": []}],
@@ -258,7 +283,9 @@ def openapi_spec() -> dict[str, Any]:
                     **_error_responses(*_REPORTS)}}},
         },
         "components": {
-            "securitySchemes": {"reportToken": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {"reportToken": {"type": "http", "scheme": "bearer"},
+                                "servedToken": {"type": "http", "scheme": "bearer",
+                                                "description": "a commune's served token (svd_…), kept hashed"}},
             "schemas": {
                 "Error": _error_schema(),
                 "OverviewUnit": {"type": "object", "required": [
@@ -270,8 +297,13 @@ def openapi_spec() -> dict[str, Any]:
                     "ci_high": {"type": ["number", "null"]}, "target_pct": {"type": "number"},
                     "verdict": {"type": "string", "enum": ["dat", "chua_dat", "chua_du_mau"]},
                     "uncertain": {"type": "boolean", "description": "the interval straddles the target (chưa chắc chắn)"},
-                    "rank": {"type": ["integer", "null"]}, "served": {"type": ["integer", "null"]},
-                    "response_pct": {"type": ["number", "null"]}}},
+                    "rank": {"type": ["integer", "null"]},
+                    "served": {"type": ["integer", "null"], "description": "transactions served (POST /v1/served, the "
+                               "served page); null without any number in the period"},
+                    "response_pct": {"type": ["number", "null"], "description": "counted votes of the days and counters "
+                                     "with a served number per transaction, percent, one decimal; null without one "
+                                     "(or against 0 transactions); below 10: not representative, above 100: more "
+                                     "votes than transactions"}}},
                 "Vote": vote,
                 "Batch": {"type": "object", "required": ["kiosk_id"], "additionalProperties": False, "properties": {
                     "kiosk_id": {"type": "string"},

@@ -116,6 +116,44 @@ TEXTS = Texts({
     "needs": ("Cần xem", "Needs a person"),
     "no_data": ("Chưa có phiếu trong kỳ này.", "No votes in this period."),
     "weekday_names": ("T2,T3,T4,T5,T6,T7,CN", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
+    # issue 18: served transactions and the response rate
+    "response": ("Tỷ lệ phản hồi", "Response rate"),
+    "served": ("Số giao dịch", "Transactions"),
+    "chua_dai_dien": ("chưa đại diện", "not representative"),
+    "nhieu_phieu": ("nhiều phiếu hơn giao dịch", "more votes than transactions"),
+    "response_method": ("Tỷ lệ phản hồi = số phiếu được tính / số giao dịch đã phục vụ, trên các ngày và quầy đã có số "
+                        "giao dịch; dưới 10 %: chưa đại diện; trên 100 %: nhiều phiếu hơn giao dịch; — : chưa có số giao dịch.",
+                        "Response rate = counted votes / transactions served, over the days and counters whose "
+                        "transactions were given; below 10 %: not representative; above 100 %: more votes than "
+                        "transactions; —: no transactions given."),
+    "served_title": ("Số giao dịch đã phục vụ", "Transactions served"),
+    "served_week": ("Tuần", "Week"),
+    "served_previous": ("← Tuần trước", "← Previous week"),
+    "served_next": ("Tuần sau →", "Next week →"),
+    "served_grid_help": ("Mỗi ô: số giao dịch của quầy trong ngày. Ô trống: không thay đổi; số mới thay số cũ.",
+                         "Each cell: the counter's transactions that day. A blank cell changes nothing; a new number "
+                         "replaces the old one."),
+    "served_save": ("Lưu", "Save"),
+    "served_saved": ("Đã lưu: {stored} số mới, {replaced} số thay thế.", "Saved: {stored} new, {replaced} replaced."),
+    "served_upload": ("Nhập từ tệp CSV", "Import a CSV file"),
+    "served_upload_help": ("Dòng đầu: date,kiosk,counter,served; mỗi dòng sau: ngày (2026-11-22 hoặc 22/11/2026), "
+                           "mã máy, mã quầy, số giao dịch. Tệp có dòng lỗi không được lưu.",
+                           "First line: date,kiosk,counter,served; then one line each: the day (2026-11-22 or "
+                           "22/11/2026), the kiosk id, the counter id, the transactions. A file with a bad line is not stored."),
+    "served_no_file": ("Chưa chọn tệp.", "No file chosen."),
+    "served_too_big": ("Tệp lớn quá {limit} KB.", "The file is over {limit} KB."),
+    "served_line": ("Dòng {line}: {reason}", "Line {line}: {reason}"),
+    "served_unknown_action": ("Thao tác không rõ.", "Unknown action."),
+    "served_no_counters": ("Chưa có quầy: máy chưa đồng bộ.", "No counters yet: the kiosks have not synced."),
+    "served_tokens": ("Mã truy cập cho hệ thống một cửa (POST /v1/served)", "Tokens for the one-stop system (POST /v1/served)"),
+    "served_token_once": ("Mã truy cập (chỉ hiện một lần — hãy chép vào hệ thống một cửa):",
+                          "Token (shown once — copy it into the one-stop system):"),
+    "served_new_token": ("Tạo mã mới", "New token"),
+    "served_label": ("Ghi chú", "Label"),
+    "served_created": ("Tạo lúc", "Created"),
+    "served_last_used": ("Dùng lần cuối", "Last used"),
+    "served_revoke": ("Thu hồi", "Revoke"),
+    "served_revoked": ("Đã thu hồi", "Revoked"),
 })
 t = TEXTS.text  # t(key, lang, **values)
 

@@ -5,7 +5,7 @@ from django.urls import path
 from django.contrib.staticfiles.views import serve as serve_static
 from django.urls import re_path
 
-from central import api, views
+from central import api, served_views, views
 from central.questionnaires.urls import urlpatterns as questionnaire_urls
 
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("logout/", views.logout_view),
     path("lang/<str:code>/", views.set_language),
     path("unit/<str:unit_id>/", views.unit_view),
+    path("unit/<str:unit_id>/served/", served_views.served_page),
     path("kiosks/", views.kiosks_view),
     path("kiosks/<str:kiosk_id>/release-held-back/", views.release_held_back),
     path("registry/", views.registry_view),
@@ -30,6 +31,7 @@ urlpatterns = [
     path("v1/reports/chain", api.report_chain),
     path("v1/reports/ii7", api.report_ii7),
     path("v1/reports/overview", api.report_overview),
+    path("v1/served", api.served),
     *questionnaire_urls,   # the phone page, posters, paper forms and entry, analysis (issue 11)
 ]
 

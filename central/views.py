@@ -188,11 +188,13 @@ def overview(request):
         lines.append({"row": row, "pct": rate_words(r, min_n, lang), "n": vnformat.integer(r.total),
                       "trend": None if row.trend is None or small else vnformat.signed(row.trend),
                       "verdict": verdict_words(r, target, min_n, lang), "small": small,
-                      "bar": "" if small else svg.bar(r.pct, target), "below": verdict == "chua_dat"})
+                      "bar": "" if small else svg.bar(r.pct, target), "below": verdict == "chua_dat",
+                      "response": response_words(row.response, lang), "response_flag": str(row.response.flag or "")})
     return page(request, "central/overview.html", lines=lines, d_from=d_from, d_to=d_to,
                 method=texts.t("method", lang, min_n=min_n),
                 date_error=_date_error(request, error), period=vnformat.period(d_from, d_to),
-                period_query=f"from={d_from.isoformat()}&to={d_to.isoformat()}")
+                period_query=f"from={d_from.isoformat()}&to={d_to.isoformat()}",
+                response_method=texts.t("response_method", lang))
 
 
 def rate_words(r, min_n: int, lang: str, with_n: bool = False) -> str:
@@ -200,6 +202,13 @@ def rate_words(r, min_n: int, lang: str, with_n: bool = False) -> str:
     stay Vietnamese on an English page, as every number of these pages does; the words follow the language."""
     small = r.small(min_n)
     return vnformat.rate_figure(r.pct, r.ci, small, lang if small else "vi", r.total if with_n else None)
+
+
+def response_words(r, lang: str) -> str:
+    """A response rate as the pages write it (issue 18): "45,2 %", flagged in words — "8,1 % (chưa đại diện)",
+    "112,0 % (nhiều phiếu hơn giao dịch)" — or "—" without served numbers."""
+    shown = "—" if r.pct is None else vnformat.percent(r.pct)
+    return f"{shown} ({texts.t(str(r.flag), lang)})" if r.flag else shown
 
 
 def verdict_words(r, target: float, min_n: int, lang: str) -> str:
@@ -233,7 +242,9 @@ def unit_view(request, unit_id: str):
     query = f"unit={unit.id}&from={d_from.isoformat()}&to={d_to.isoformat()}"
     return page(request, "central/unit.html", unit=unit, rate=fmt(data.rate), chart=chart, heat=heat,
                 heat_scale=heat_scale,
-                counters=[(c, name, fmt(r)) for c, name, r in data.counters],
+                counters=[(c, name, {**fmt(r), "response": response_words(data.counter_responses[i], lang)})
+                          for i, (c, name, r) in enumerate(data.counters)],
+                response=response_words(data.response, lang), response_method=texts.t("response_method", lang),
                 officers=[(o, fmt(r)) for o, r in data.officers], reasons=data.reasons, hours=range(24),
                 d_from=d_from, d_to=d_to, query=query, has_votes=data.rate.total + data.rate.flagged > 0,
                 date_error=_date_error(request, error), method=texts.t("method", lang, min_n=min_n),

@@ -89,7 +89,8 @@ class Problem(Enum):
     # /v1/reports: who asks and what for.
     REPORTS_DISABLED = 403, "reports_disabled", "reports are off: the service was started without --report-token", \
         "reports are disabled: start the service with --report-token"
-    BAD_TOKEN = 401, "bad_token", "no valid report token (or, for the II.7 report, no login)", "{detail}"
+    BAD_TOKEN = 401, "bad_token", \
+        "no valid report token (or, for the II.7 report, no login; for /v1/served, no valid served token)", "{detail}"
     FORBIDDEN = 403, "forbidden", "this account may not see that unit", "this account may not see that unit"
     BAD_QUERY = 400, "bad_query", "the query string is not understood (the reason says which parameter)", "{detail}"
     NO_SUCH_KIOSK = 404, "unknown_kiosk", "no such kiosk", "no kiosk {kiosk!r}"
@@ -99,6 +100,10 @@ class Problem(Enum):
     # /v1/kiosks/<id>/chain: a kiosk takes back what the service holds of its own chain (restore).
     NOT_YOUR_KIOSK = 403, "not_your_kiosk", "a kiosk may read only its own rows (the path names another kiosk)", \
         "kiosk {signer!r} may read only its own rows, not those of {kiosk!r}"
+    # /v1/served: a commune's served transactions (issue 18).
+    BAD_SERVED = 400, "bad_served", \
+        "lines of the served CSV are refused (each in lines: its number and why); nothing was stored", \
+        "{detail}", ("lines",)
 
     def __init__(self, status: int, code: str, summary: str, template: str, fields: tuple[str, ...] = ()):
         self.status, self.code, self.summary, self.template, self.fields = status, code, summary, template, fields

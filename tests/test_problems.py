@@ -8,6 +8,7 @@ import ast
 import io
 import json
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from wsgiref.util import setup_testing_defaults
 
@@ -49,6 +50,7 @@ CONTRACT = {
     "ENROLMENT_CODE_USED": (410, "enrolment_code_used", []), "ENROLMENT_CODE_EXPIRED": (410, "enrolment_code_expired", []),
     "ENROLMENT_OTHER_KIOSK": (409, "enrolment_other_kiosk", ["kiosk_id"]),
     "ENROLMENT_THROTTLED": (429, "enrolment_throttled", []), "BAD_CHECKIN": (400, "bad_checkin", []),
+    "BAD_SERVED": (400, "bad_served", ["lines"]),
 }
 # The operation each request below is sent to, to find its documented answers in /openapi.json.
 BATCHES, TOTALS, CHAIN, II7 = ("/v1/batches", "post"), ("/v1/reports/totals", "get"), ("/v1/reports/chain", "get"), \
@@ -191,6 +193,17 @@ def _provoke(site) -> list[tuple[Problem, tuple[str, str], Answer]]:
     commune = login(url, "xa-" + own.removeprefix("xa-"))
     expect(Problem.FORBIDDEN, II7, _answered(commune.get(
         f"{url}/v1/reports/ii7?unit={other}&from=2026-01-01&to=2026-01-31", timeout=30)))
+    # Served transactions: a file with a refused line (the demo city's commune's own token).
+    from central.models import Unit
+    from central.served import new_token
+    token = activate(app.runtime)
+    try:
+        served_token = new_token(Unit.objects.get(id=own), "test", datetime.now(timezone.utc))
+    finally:
+        deactivate(token)
+    expect(Problem.BAD_SERVED, ("/v1/served", "post"), _answered(requests.post(
+        url + "/v1/served", data=b"date,kiosk,counter,served\n2026-11-02,nowhere-01,Q1,4\n",
+        headers={"Authorization": f"Bearer {served_token}"}, timeout=30)))
     app.report_token = None
     try:
         expect(Problem.REPORTS_DISABLED, TOTALS, _answered(requests.get(url + "/v1/reports/totals", headers=AUTH,
