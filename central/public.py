@@ -43,7 +43,9 @@ def shown(entry: dict, lang: str) -> dict:
         lead = WORDS.text("small_votes", lang, n=vnformat.integer(n))
     else:
         lead = vnformat.percent(entry["satisfied_pct"])
-    return {"rate": vnformat.rate_figure(entry["satisfied_pct"], ci, small, lang), "lead": lead,
+    if not n:   # nothing to be unsure about: no rating at all, said plainly (the feed keeps chua_du_mau)
+        verdict = WORDS.text("no_votes", lang)
+    return {"rate": vnformat.rate_figure(entry["satisfied_pct"], ci, small and bool(n), lang), "lead": lead,
             "counted": bool(n) and not small, "n": vnformat.integer(n), "interval": vnformat.interval(ci),
             "verdict": verdict, "response": vnformat.percent(entry.get("response_pct")),
             "below": entry["verdict"] == "chua_dat",

@@ -19,6 +19,7 @@ WORDS = TEXTS.joined(Texts({
                       "phục vụ).", "Response rate: ratings per transaction served (— until served counts exist)."),
     "satisfied_people": ("người dân hài lòng", "of citizens satisfied"),
     "from_votes": ("trên {n} phiếu đánh giá", "from {n} ratings"),
+    "no_votes": ("Chưa có phiếu", "No ratings"),
     "no_votes_yet": ("chưa có phiếu đánh giá", "no ratings yet"),
     "small_votes": ("chưa đủ mẫu ({n} phiếu)", "too few ratings ({n})"),
     "as_of": ("Số liệu đến ngày {day}", "Figures up to {day}"),

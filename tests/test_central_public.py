@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import subprocess
 import zipfile
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 import requests
@@ -25,6 +27,7 @@ HTML = {"Accept": "text/html,application/xhtml+xml"}
 TODAY = date(2026, 11, 22)   # the service's clock and the demo's votes: never the real date
 NOW = datetime(2026, 11, 22, 10, 30, tzinfo=LOCAL_TZ).timestamp()
 CODE = r"[A-Z2-7]{10}"
+SCREENS = Path(__file__).resolve().parent.parent / "build" / "screens"
 OFFICER = re.compile(r"CB0\d")   # the demo's officer codes: never on a public page
 
 
@@ -147,6 +150,8 @@ def test_the_pdfs_code_and_qr_lead_to_a_page_that_shows_the_same_totals(site, tm
     code = codes[0]
     subprocess.run(["pdftoppm", "-r", "200", "-f", "1", "-l", "1", "-png", str(pdf), str(tmp_path / "page")], check=True)
     image = next(tmp_path.glob("page*.png"))
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(image, SCREENS / "ii7-verification-code.png")   # looked at: the code and its QR under the period
     scanned = subprocess.run(["zbarimg", "--quiet", "--raw", str(image)], capture_output=True, text=True).stdout.strip()
     assert scanned == f"{url}/kiem-tra/{code}"
     page = requests.get(scanned, headers=HTML)

@@ -14,6 +14,8 @@ from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import (CondPageBreak, KeepTogether, LongTable, Paragraph, SimpleDocTemplate,
@@ -68,9 +70,11 @@ class _Builder:
         if m.verification_url:
             words += f"<br/>{CHECK_AT}: {escape(m.verification_url)}"
         qr = qr_drawing(m.verification_url or m.verification_code, 24 * mm)
-        t = Table([[Paragraph(words, s.body), qr]], colWidths=[self.width - 26 * mm, 26 * mm])
-        t.setStyle(TableStyle([BASE_FONT, ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (0, 0), (0, 0), "RIGHT"),
-                               ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+        right = ParagraphStyle("code", parent=s.body, alignment=TA_RIGHT)
+        t = Table([[Paragraph(words, right), qr]], colWidths=[self.width - 26 * mm, 26 * mm])
+        t.setStyle(TableStyle([BASE_FONT, ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                               ("RIGHTPADDING", (0, 0), (0, 0), 3 * mm)]))
         return [Spacer(1, 2 * mm), t]
 
     def signature(self, keep_with: list | None = None) -> list:
