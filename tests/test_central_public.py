@@ -116,7 +116,7 @@ def test_the_lobby_reloads_itself_without_a_script(site):
     url, _, made = site
     page = requests.get(f"{url}/cong-khai/{made['communes'][0]}/sanh-cho/", headers=HTML).text
     assert re.search(r'<meta http-equiv="refresh" content="\d+">', page) and "<script" not in page
-    assert re.search(r"Tháng này: <strong>\d+,\d %</strong> người dân hài lòng", page)
+    assert re.search(r"Tháng này: <strong>\d+,\d %</strong> <span class=\"words\">người dân hài lòng</span>", page)
 
 
 @pytest.mark.parametrize("unit", ["nowhere", "hai-phong", "{k}"])
