@@ -415,7 +415,7 @@ def report_ii7(request):
     if not by_token and not ii7.allowed(user, target):
         raise Refused(Problem.FORBIDDEN)
     fmt = q.get("format", "xlsx")
-    body = ii7.render_for(current().alias, target, d_from, d_to, fmt)
+    body = ii7.render_for(current().alias, target, d_from, d_to, fmt, public_base(request))
     from central.views import audit
     if logged_in:
         audit(request, "export_ii7", f"{q['unit']} {d_from}..{d_to} {fmt}")
@@ -423,6 +423,13 @@ def report_ii7(request):
     if fmt != "json":
         response["Content-Disposition"] = f'attachment; filename="II7-{q["unit"]}-{d_from}-{d_to}.{fmt}"'
     return stamp(response)
+
+
+def public_base(request: HttpRequest) -> str:
+    """The address the public reaches the service at: ``CENTRAL_PUBLIC_URL`` when set, else the one this
+    request came to (the verification code's link, printed on every issued II.7 table)."""
+    from django.conf import settings
+    return getattr(settings, "CENTRAL_PUBLIC_URL", "") or request.build_absolute_uri("/").rstrip("/")
 
 
 # --- Django's error handlers: JSON for API clients, never a traceback ------------------------------

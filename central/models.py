@@ -431,3 +431,19 @@ class ServedToken(models.Model):
 
     class Meta:
         db_table = "served_tokens"
+
+
+class VerificationCode(models.Model):
+    """An II.7 table the service issued (issue 18): its verification code and what the table says (the
+    facts of :func:`rating.report.issued.table_facts`, as JSON), kept from the first issue on — so that
+    ``/kiem-tra/<code>`` shows an inspector what a printed page must say."""
+    code = models.CharField(max_length=16, primary_key=True)
+    unit_id = models.CharField(max_length=64)
+    d_from = models.CharField(max_length=10)
+    d_to = models.CharField(max_length=10)
+    facts = models.TextField()
+    issued_at = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = "verification_codes"
+        indexes = [models.Index(fields=["unit_id", "d_from"], name="verification_codes_by_unit")]

@@ -224,7 +224,9 @@ def openapi_spec() -> dict[str, Any]:
                     "text/csv": {"schema": {"type": "string"}}}},
                     **_error_responses(*_REPORTS, Problem.UNKNOWN_CENTRE)}}},
             "/v1/reports/ii7": {"get": {
-                "summary": "The II.7 workbook (xlsx), PDF or model (json) for a commune, a centre or a kiosk",
+                "summary": "The II.7 workbook (xlsx), PDF or model (json) for a commune, a centre or a kiosk, issued "
+                           "with its verification code (printed after \"Mã kiểm tra\"; the model's verification_code), "
+                           "checked at the public /kiem-tra/<code>",
                 "security": [{"reportToken": []}],
                 "parameters": [
                     {"name": "unit", "in": "query", "required": True, "schema": {"type": "string", "minLength": 1},

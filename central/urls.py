@@ -5,7 +5,7 @@ from django.urls import path
 from django.contrib.staticfiles.views import serve as serve_static
 from django.urls import re_path
 
-from central import api, served_views, views
+from central import api, public, served_views, views
 from central.questionnaires.urls import urlpatterns as questionnaire_urls
 
 urlpatterns = [
@@ -32,6 +32,15 @@ urlpatterns = [
     path("v1/reports/ii7", api.report_ii7),
     path("v1/reports/overview", api.report_overview),
     path("v1/served", api.served),
+    # The public pages and the check of an issued II.7 table (issue 18): no login.
+    path("cong-khai/", public.city),
+    path("cong-khai/du-lieu.json", public.city_feed),
+    path("cong-khai/<str:unit_id>/", public.unit),
+    path("cong-khai/<str:unit_id>/du-lieu.json", public.unit_feed),
+    path("cong-khai/<str:unit_id>/nhung/", public.embed),
+    path("cong-khai/<str:unit_id>/sanh-cho/", public.lobby),
+    path("kiem-tra/<str:code>", public.verify),
+    path("kiem-tra/<str:code>/", public.verify),
     *questionnaire_urls,   # the phone page, posters, paper forms and entry, analysis (issue 11)
 ]
 

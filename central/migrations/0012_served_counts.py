@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('central', '0010_votes_clock_suspect'),
+        ('central', '0011_enrolment_checkins'),
     ]
 
     operations = [

@@ -292,6 +292,10 @@ class ReportModel:
     coverage: str = ""
     # Demo data (the demo centre, a rehearsal, or demo votes in the period): every page carries DEMO_MARK.
     demo: bool = False
+    # Issued by the central service (issue 18): the table's verification code and the public page that
+    # checks it (rating.report.issued); None and "" on the kiosk, which issues nothing.
+    verification_code: str | None = None
+    verification_url: str = ""
 
     @property
     def target_met(self) -> bool | None:
