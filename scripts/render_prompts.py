@@ -19,17 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk.speech import SHIPPED_DIR, Prompt, render, speakable  # noqa: E402
-from kiosk.ui.spoken import fixed, for_questionnaire  # noqa: E402
-from rating.questionnaire.loader import SHIPPED_DIR as QUESTIONNAIRES, load_catalogue  # noqa: E402
-
-
-def shipped_prompts() -> list[Prompt]:
-    """Every prompt of the shipped texts: the catalogue's and the shipped questionnaires'."""
-    prompts = fixed()
-    for q in load_catalogue([QUESTIONNAIRES]).questionnaires:
-        prompts += for_questionnaire(q)
-    return list(dict.fromkeys(prompts))
+from kiosk.speech import SHIPPED_DIR, render, speakable  # noqa: E402
+from kiosk.ui.spoken import shipped  # noqa: E402
 
 
 def encode(wav: Path, target: Path) -> None:
@@ -42,7 +33,7 @@ def encode(wav: Path, target: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_known_args(argv)[1]
     check = "--check" in args
-    prompts = shipped_prompts()
+    prompts = shipped()
     wanted = {p.stem: p for p in prompts}
     missing = [p for p in prompts if not (SHIPPED_DIR / f"{p.stem}.ogg").is_file()]
     if check:

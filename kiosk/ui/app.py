@@ -242,6 +242,7 @@ class KioskApp(App):
         if self._handler in ExceptionManager.handlers:
             ExceptionManager.remove_handler(self._handler)
         self._tick.cancel()
+        self.prompts.stop()
 
     # --- moving between screens ---------------------------------------------------------------
 

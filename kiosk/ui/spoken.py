@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from rating.questionnaire.loader import SHIPPED_DIR as SHIPPED_QUESTIONNAIRES
+from rating.questionnaire.loader import load_catalogue
 from rating.questionnaire.model import Choice, Question, Questionnaire
 from rating.scales import SCALES, Level
 from rating.sipas import ELEMENTS
@@ -129,6 +131,16 @@ def for_config(cfg: Config, questionnaires: Iterable[Questionnaire] = (), langs:
     langs = tuple(langs)
     out = fixed(langs) + [question(cfg, lang) for lang in langs] + [counter(c) for c in cfg.counters]
     for q in questionnaires:
+        out += for_questionnaire(q, langs)
+    return _unique(out)
+
+
+def shipped(langs: Iterable[str] = LANGS) -> list[Prompt]:
+    """Every prompt of the texts the kiosk ships (what ``scripts/render_prompts.py`` renders into
+    ``assets/sounds/rendered/``): the fixed ones and the shipped questionnaires'."""
+    langs = tuple(langs)
+    out = fixed(langs)
+    for q in load_catalogue([SHIPPED_QUESTIONNAIRES]).questionnaires:
         out += for_questionnaire(q, langs)
     return _unique(out)
 
