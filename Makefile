@@ -13,6 +13,8 @@ SYSTEM_PACKAGES := xvfb xauth libgl1-mesa-dri libgl1 postgresql nginx-light chro
                    zbar-tools fonts-liberation2
 # libfaketime: the clock tests run a kiosk 25 years behind, and set its clock back while it runs.
 SYSTEM_PACKAGES += faketime
+# espeak-ng: the spoken prompts' engine (a centre's own texts; tests/test_speech.py renders with it).
+SYSTEM_PACKAGES += espeak-ng
 
 .PHONY: install run test test-slow bench system-packages clean central install-kiosk
 

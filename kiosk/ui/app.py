@@ -33,7 +33,8 @@ from ..store import Vote, VoteNotRecorded, VoteStore
 from .store_gone import StoreGoneCover
 from .doorway import Doorway
 from .fonts import register_fonts
-from .sounds import Prompts
+from . import spoken as voice
+from .sounds import Prompts, stored_volume
 from .screens.citizen import (ClosedScreen, CounterPickScreen, RatingScreen, ReasonsScreen, ThanksScreen)
 from .screens.questionnaire_walk import QuestionnaireWalk
 from .strings import t
@@ -115,6 +116,7 @@ class _Screens(dict):
             module, _, cls = kind.partition(":")
             kind = getattr(importlib.import_module(module, __package__), cls)
         screen = self[name] = kind(self.app)
+        screen.fbind("spoken", self.app._spoken_changed)
         self.app.sm.add_widget(screen)
         self.app.touched()  # building it took time the person did not spend idle: the idle timers start again
         return screen
@@ -134,7 +136,8 @@ class KioskApp(App):
     text_scale = NumericProperty(1.0)  # 1, or LARGE_TEXT in the high-contrast mode
 
     def __init__(self, config: Config, store: VoteStore, timings: Timings | None = None, boxes=None,
-                 sync_now: Callable[[], None] | None = None, clock: Callable[[], float] = time.monotonic, **kwargs):
+                 sync_now: Callable[[], None] | None = None, clock: Callable[[], float] = time.monotonic,
+                 prompts: Prompts | None = None, **kwargs):
         super().__init__(**kwargs)
         self.cfg, self.store = config, store
         # Monotonic seconds for the touch guard and the idle limits; tests place a touch exactly with their own.
@@ -152,7 +155,9 @@ class KioskApp(App):
         self.toasts: list[Toast] = []
         self._thanks_event = None
         self._handler = _Recover(self)
-        self.prompts = Prompts(config.sounds)
+        # Spoken prompts (kiosk.ui.sounds): off unless [kiosk] sounds = true; the centre's own texts rendered
+        # once into the data folder, on the renderer's thread.
+        self.prompts = prompts or Prompts(config.sounds, cache=config.data_dir / "sounds", volume=stored_volume(store))
         self.questionnaire = QuestionnaireWalk(self)  # the questionnaire on now and a citizen's walk through it
         self.store_gone: StoreGoneCover | None = None  # made at the first tick (it needs the window)
 
@@ -165,6 +170,7 @@ class KioskApp(App):
         Window.fbind("size", self._fit_window)
         self._fit_window()
         self.sm = ScreenManager(transition=NoTransition())
+        self.sm.bind(current_screen=self._screen_appeared)  # the one place a screen's prompt is said
         self.screens = _Screens(self, {"pick": CounterPickScreen, "rating": RatingScreen, "thanks": ThanksScreen,
                                        "reasons": ReasonsScreen, "closed": ClosedScreen,
                                        "invite": ".screens.questionnaire:InviteScreen",
@@ -181,6 +187,7 @@ class KioskApp(App):
         Window.bind(on_key_down=self._on_key_down)
         ExceptionManager.add_handler(self._handler)
         self._tick = Clock.schedule_interval(self._on_tick, self.timings.tick_s)
+        self.prompts.prepare(voice.for_config(self.cfg, self.questionnaire.running()))
         self.go_home()
         return self.root_layout
 
@@ -194,6 +201,33 @@ class KioskApp(App):
         """Every touch, before any screen sees it: note when it began (for the guard) and restart idle."""
         touch.ud.setdefault("kiosk_began", self.clock())
         self.touched()
+        if self.prompts.enabled and "kiosk_said" not in touch.ud:
+            touch.ud["kiosk_said"] = True
+            self._say_touched(touch)
+
+    # --- speaking (kiosk.ui.sounds) -----------------------------------------------------------
+
+    def _screen_appeared(self, _sm, screen) -> None:
+        """A screen appeared: say what it shows."""
+        self.prompts.say(getattr(screen, "spoken", ()))
+
+    def _spoken_changed(self, screen, prompts) -> None:
+        """What the screen shown says changed (the next question, the other language): say it."""
+        if screen is self.sm.current_screen:
+            self.prompts.say(prompts)
+
+    def _say_touched(self, touch) -> None:
+        """A finger on a card: its label (under a warning that covers the screen, nothing)."""
+        if self.warning.shown and self.warning.modal:
+            return  # the warning covers the screen: a touch there is "more time", not a card
+        for widget in self.sm.current_screen.walk(restrict=True):
+            says = getattr(widget, "says", None)
+            if says is None or widget.width <= 0 or widget.height <= 0 or widget.opacity == 0:
+                continue
+            x, y = widget.to_window(widget.x, widget.y)
+            if x <= touch.x < x + widget.width and y <= touch.y < y + widget.height:
+                self.prompts.say([says], touch=True)
+                return
 
     def accepts(self, touch) -> bool:
         """May this touch answer the screen shown now? (Not the second half of a double tap.)"""
@@ -210,6 +244,7 @@ class KioskApp(App):
         if self._handler in ExceptionManager.handlers:
             ExceptionManager.remove_handler(self._handler)
         self._tick.cancel()
+        self.prompts.stop()
 
     # --- moving between screens ---------------------------------------------------------------
 
@@ -217,8 +252,6 @@ class KioskApp(App):
         """Make ``name`` the current screen, with its words refreshed."""
         screen = self.screens[name]
         screen.refresh()
-        if self.sm.current != name and name in ("rating", "thanks"):
-            self.prompts.play("question" if name == "rating" else "thanks")
         self.flow.show(name, self.clock())
         self.sm.current = name
 

@@ -17,6 +17,8 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty
 from kivy.uix.floatlayout import FloatLayout
 
+from .spoken import warning as warning_prompt
+
 KV = Path(__file__).resolve().parent / "kv" / "warning.kv"
 
 
@@ -40,6 +42,7 @@ class TimeWarning(FloatLayout):
         self.modal, self.can_finish = modal, can_finish
         if not self.shown:
             self.shown = True
+            self.app.prompts.say([warning_prompt(self.app.lang)])  # said once, as it appears
             parent = self.app.root_layout
             parent.remove_widget(self)
             parent.add_widget(self)

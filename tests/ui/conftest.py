@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from contextlib import contextmanager
@@ -11,6 +12,12 @@ import pytest
 
 from kiosk.ui.setup import configure_kivy
 
+# The kiosk's sound goes through SDL2_mixer's real output into a file (SDL's "disk" driver: 44.1 kHz stereo
+# 16-bit PCM, written at the pace of a sound card), so a test hears what a citizen would (tests/ui/test_spoken.py).
+# Only a test that turns sounds on opens the device; set before Kivy loads SDL.
+AUDIO_SINK = Path(tempfile.mkdtemp(prefix="kiosk-audio-")) / "sink.raw"
+os.environ["SDL_AUDIODRIVER"] = "disk"
+os.environ["SDL_DISKAUDIOFILE"] = str(AUDIO_SINK)
 configure_kivy(Path(tempfile.mkdtemp(prefix="kivy-test-")), kiosk_mode=False, size=(1280, 800))
 from kivy.config import Config  # noqa: E402
 

@@ -22,6 +22,7 @@ from kivy.uix.widget import Widget
 
 from rating.questionnaire.model import Question
 from ..fonts import SYMBOL_CHARS, SYMBOLS
+from .. import spoken as voice
 from ..strings import NBSP, keep_whole, level_label, t
 from ..widgets import LEVEL_COLOURS, LevelButton, Themed, fit_font_size
 from .citizen import KioskScreen
@@ -125,8 +126,10 @@ class InviteScreen(KioskScreen):
     def _captions(self, *_):
         lang = self.app.lang
         self.accept.caption, self.decline.caption = t("q_accept", lang), t("q_decline", lang)
+        self.accept.says, self.decline.says = voice.accept(lang), voice.decline(lang)
         for card, level in zip(self.next_cards, self.app.cfg.scale.levels):
             card.caption = level_label(level, lang)
+            card.says = voice.level(level, lang)
         if self.has_picker:
             self.next_pick.text = t("q_next_pick", lang)
         self.accept.key_hint, self.decline.key_hint = ("1", "0") if self.keypad else ("", "")
@@ -136,6 +139,7 @@ class InviteScreen(KioskScreen):
         walk = self.app.questionnaire.walk
         self.count = walk.total if walk is not None else 0
         self.title_text = walk.questionnaire.title(self.app.lang) if walk is not None else ""
+        self.spoken = (voice.invite(walk.questionnaire, walk.total, self.app.lang),) if walk is not None else ()
 
 
 class QuestionScreen(KioskScreen):
@@ -218,10 +222,12 @@ class QuestionScreen(KioskScreen):
         for n, (card, choice) in enumerate(zip(cards, question.choices), start=1):
             card.code = choice.code
             card.caption = card_words(choice.vi if lang == "vi" else choice.en)
+            card.says = voice.choice(walk.questionnaire, question, choice, lang)
             card.key_hint = str(n) if self.keypad and isinstance(card, LevelButton) else ""
             card.chosen = choice.code == before and question.id in walk.given
         self.progress_text = walk.progress(lang)
         self.question_text = question.text(lang)
+        self.spoken = (voice.ask(walk.questionnaire, question, lang),)
         self.can_go_back = walk.can_go_back
         text = t("tap_one", lang)
         if self.keypad:
