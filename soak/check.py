@@ -85,7 +85,8 @@ def compare(presses: list[dict], kiosk: list[KioskVote], server: list[str], quar
         "duplicates_in_store": sum(len(vs) - 1 for vs in store_duplicates.values()),
         "duplicates_on_server": server_duplicates,
         "missing_in_store": len(missing_in_store),
-        "missing_on_server": len(missing_on_server) + len(not_on_server),
+        "acked_missing_on_server": len(missing_on_server),
+        "missing_on_server": len(not_on_server),
         "quarantined": len(quarantined),
         "problems": problems,
     }
@@ -95,8 +96,8 @@ def flatness(samples: list[dict], warmup_s: float = WARMUP_S) -> dict:
     """Memory and open files of the kiosk's longest life: after warm-up vs at the end.
 
     ``samples``: dicts with ``life``, ``age_s``, ``rss_kb``, ``fds``. The figure after warm-up is the
-    median of the samples in the minute after ``warmup_s``; at the end, the median of the last five
-    (a median, because one sample may fall in the middle of a sync or a commit).
+    median of the samples in the minute after ``warmup_s``; at the end, the median
+    of its last 30 s (a median, because one sample may fall in the middle of a sync or a commit).
     """
     lives: dict[int, list[dict]] = defaultdict(list)
     for s in samples:
@@ -105,11 +106,12 @@ def flatness(samples: list[dict], warmup_s: float = WARMUP_S) -> dict:
         return {"ok": False, "problems": ["no sample of the kiosk's memory was taken"]}
     life, rows = max(lives.items(), key=lambda kv: kv[1][-1]["age_s"])
     after = [s for s in rows if warmup_s <= s["age_s"] < warmup_s + 60]
-    end = rows[-5:]
-    if not after or end[0]["age_s"] < warmup_s + 60:
-        return {"ok": False, "life": life, "age_s": rows[-1]["age_s"],
-                "problems": [f"the kiosk's longest life ({rows[-1]['age_s']:.0f} s) is too short to judge: "
-                             f"warm-up {warmup_s:.0f} s, then two minutes at least"]}
+    last = rows[-1]["age_s"]
+    end = [s for s in rows if s["age_s"] >= last - 30]
+    if not after or last < warmup_s + 120:
+        return {"ok": False, "life": life, "age_s": last,
+                "problems": [f"the kiosk's longest life ({last:.0f} s) is too short to judge: warm-up "
+                             f"{warmup_s:.0f} s, then two minutes at least"]}
     rss0, rss1 = statistics.median(s["rss_kb"] for s in after), statistics.median(s["rss_kb"] for s in end)
     fds0, fds1 = statistics.median(s["fds"] for s in after), statistics.median(s["fds"] for s in end)
     problems = []

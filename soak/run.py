@@ -21,6 +21,8 @@ from . import check
 from .boxes import Pressers, config_lines
 from .clock import FakeClock
 from .parts import ROOT, Central, Database, Kiosk, SyncLoop, base_env, wait_for
+from kiosk.syncstate import SyncState
+
 from .proxy import CLEAN, CuttableProxy
 
 KIOSK_ID = "soak-01"
@@ -223,12 +225,18 @@ class Soak:
         deadline = time.monotonic() + DRAIN_TIMEOUT_S
         while True:
             syncs += 1
+            if (s := self.kiosk.sample()) is not None:   # the kiosk's life goes on: keep measuring it
+                self.samples.append({"at_s": round(self.elapsed(), 1), **s})
             if self.sync.run_once() == 0:
                 break
+            if not self._waiting():
+                self.note("the final sync left rows in quarantine")
+                break
+            time.sleep(1)
             if time.monotonic() > deadline:
                 self.note("the final sync did not complete")
                 break
-        self.note("final sync complete", runs=syncs)
+        self.note("final sync ended", runs=syncs)
         if (s := self.kiosk.sample()) is not None:
             self.samples.append({"at_s": round(self.elapsed(), 1), **s})
         stop_code = self.kiosk.stop()
@@ -266,6 +274,15 @@ class Soak:
         }
         (self.folder / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
         return summary
+
+    def _waiting(self) -> int:
+        """Votes and reasons still waiting to be sent (quarantined ones are not: they wait for a person)."""
+        raw = sqlite3.connect(f"file:{self.folder / 'data' / 'votes.db'}?mode=ro", uri=True)
+        try:
+            return sum(raw.execute(f"SELECT count(*) FROM {table} WHERE sync_state = ?",
+                                   (SyncState.PENDING,)).fetchone()[0] for table in ("votes", "vote_reasons"))
+        finally:
+            raw.close()
 
     def _kiosk_store(self, config: Path) -> tuple[list[check.KioskVote], list[str], str | None]:
         from kiosk.store import VoteStore
