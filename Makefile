@@ -12,7 +12,7 @@ SYSTEM_PACKAGES := xvfb xauth libgl1-mesa-dri libgl1 postgresql nginx-light chro
                    libreoffice-calc-nogui poppler-utils x11-utils xdotool matchbox-window-manager \
                    zbar-tools fonts-liberation2
 
-.PHONY: install run test test-slow bench system-packages clean central
+.PHONY: install run test test-slow bench soak system-packages clean central
 
 install: $(STAMP)
 
@@ -37,6 +37,13 @@ test-slow: install system-packages
 
 bench: install system-packages
 	xvfb-run -a -s "-screen 0 1920x1920x24" $(PY) bench/run_all.py
+
+# The soak (not part of `make test`): the headless kiosk, simulated button boxes and the central service on
+# PostgreSQL for SOAK_MINUTES (default 30) under kill -9, network cuts and a clock jump (libfaketime, from
+# Debian's faketime); prints the figures and writes build/soak/summary.json (docs/operations.md, "Soak").
+soak: install system-packages
+	@scripts/ensure-system-packages.sh faketime
+	$(PY) -m soak
 
 # The central service as a demo on the embedded SQLite database: sample communes, kiosks and votes;
 # prints where to log in and the demo accounts.

@@ -1,8 +1,8 @@
 """The soak's schedule: start everything, break things at random for the given minutes, drain, judge.
 
-The first 60 % of the time the kiosk is killed with SIGKILL every minute or two; after that it lives on
+The first 40 % of the time the kiosk is killed with SIGKILL every minute or two; after that it lives on
 (its memory and open files are judged over that long life) while the service and its database go on
-being killed and the network cut. The kiosk's clock jumps 2 hours forward at 30 % and back at 70 %.
+being killed and the network cut. The kiosk's clock jumps 2 hours forward at 25 % and back at 70 %.
 """
 
 from __future__ import annotations
@@ -49,11 +49,11 @@ class Plan:
 
     @property
     def kiosk_kills_until_s(self) -> float:
-        return 0.6 * self.duration_s
+        return 0.4 * self.duration_s
 
     @property
     def jumps(self) -> list[tuple[float, int]]:
-        return [(0.3 * self.duration_s, JUMP_S), (0.7 * self.duration_s, 0)]
+        return [(0.25 * self.duration_s, JUMP_S), (0.7 * self.duration_s, 0)]
 
     def kiosk_gap(self) -> float:
         return self.rng.uniform(40, 100)
