@@ -27,6 +27,8 @@ def cmd_run(args) -> int:
     import logging
 
     from hardware.headless import headless_face, no_boxes_message, start_button_boxes
+    from kiosk.backup import open_store
+    from kiosk.backup_schedule import start_nightly_backup
     from kiosk.config import ensure_data_dir, load_config
     from kiosk.runtime import Runtime
     from sync.background import start_background_sync
@@ -59,8 +61,8 @@ def cmd_run(args) -> int:
     if face is headless_face and not config.button_boxes and not simulate:
         log.error("%s", no_boxes_message(config))
         return 2
-    runtime = Runtime(config, button_boxes=partial(start_button_boxes, simulate=simulate),
-                      services=[start_background_sync])
+    runtime = Runtime(config, open_store=open_store, button_boxes=partial(start_button_boxes, simulate=simulate),
+                      services=[start_background_sync, start_nightly_backup])
     # A damaged store: with a screen, say so on it and stay up (a restart meets the same file); headless,
     # the runtime raises it and the command line prints it in one line (README, "Troubleshooting").
     return runtime.run(face, out_of_service=None if face is headless_face else _out_of_service_face())
@@ -114,12 +116,24 @@ def register_run(add) -> None:
     p.set_defaults(log_to_file=False)  # run sets up its log itself, around the face it chooses
 
 
+def register_doctor(add) -> None:
+    """Add ``doctor`` (kiosk.doctor), with sync's reachability and the button boxes' ports as its probes."""
+    from kiosk.doctor import Probes, register
+
+    def probes() -> Probes:
+        from hardware.ports import resolve
+        from sync.reach import reachable
+        return Probes(reach=reachable, port_present=lambda spec: resolve(spec) is not None)
+
+    register(add, probes)
+
+
 def extensions():
     """The subcommands of the rooms the domain may not import."""
     from hardware.commands import register as hardware_commands
     from central.commands import register as central_commands
     from sync.commands import register as sync_commands
-    return [register_run, hardware_commands, sync_commands, central_commands]
+    return [register_run, hardware_commands, sync_commands, central_commands, register_doctor]
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from rating.problems import Problem, Refused
 from central.openapi import openapi_spec
 
 from central import ingest, reports
-from central.edge import RETRY_AFTER_S, database_fault_response, first_line
+from central.edge import RETRY_AFTER_S, database_fault_response, first_line, browser_navigation, person_page, refusal
 from central.registry import authenticate
 from central.responses import json_response, problem_response, stamp
 from central.runtime import current
@@ -49,7 +49,7 @@ def endpoint(*methods: str) -> Callable:
                                   method=request.method, path=request.path)
                 result = view(request, *args, **kwargs)
             except Refused as e:
-                return problem_response(e)
+                return refusal(request, e)
             return result if isinstance(result, HttpResponse) else json_response(result)
         return handler
     return wrap
@@ -241,6 +241,39 @@ def report_chain(request):
     return reports.chains(current().alias, q.get("kiosk"))
 
 
+@endpoint("GET")
+def report_overview(request):
+    """Every unit of the overview for ``from``..``to`` with its N, rate, 95 % interval, verdict and rank: the
+    report token sees every unit, a logged-in account the units it may see (:mod:`central.access`)."""
+    from central.access import role, visible_unit_ids
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and role(user) is not None:
+        units = visible_unit_ids(user)
+    else:
+        token = current().report_token
+        given = request.META.get("HTTP_AUTHORIZATION", "")
+        if not (token and given.startswith("Bearer ")
+                and hmac.compare_digest(given[7:].encode("utf-8", "replace"), token.encode())):
+            raise Refused(Problem.BAD_TOKEN, detail="log in, or give 'Authorization: Bearer <report token>'")
+        units = None
+    q = query_params(request, {"from": None, "to": None})
+    d_from, d_to = dates(q)
+    return reports.overview(current().alias, d_from, d_to, units, current().min_n)
+
+
+def dates(q: dict[str, str]) -> tuple[date, date]:
+    """``from`` and ``to`` (YYYY-MM-DD, both given, forwards, at most 800 days apart), or a 400 saying which."""
+    if "from" not in q or "to" not in q:
+        raise Refused(Problem.BAD_QUERY, detail="give from=YYYY-MM-DD and to=YYYY-MM-DD")
+    try:
+        d_from, d_to = date.fromisoformat(q["from"]), date.fromisoformat(q["to"])
+    except ValueError:
+        raise Refused(Problem.BAD_QUERY, detail="from and to must be dates, YYYY-MM-DD") from None
+    if d_to < d_from or (d_to - d_from).days > 800:
+        raise Refused(Problem.BAD_QUERY, detail="the period must run forwards and span at most 800 days")
+    return d_from, d_to
+
+
 II7_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
              "pdf": "application/pdf", "json": "application/json; charset=utf-8"}
 
@@ -289,13 +322,20 @@ def report_ii7(request):
 # --- Django's error handlers: JSON for API clients, never a traceback ------------------------------
 
 def not_found(request, exception=None):
-    """404 as JSON."""
-    return problem_response(Refused(Problem.NOT_FOUND, path=request.path[:100]))
+    """404: a page for a person's browser, the catalogue's JSON for everyone else (an address that
+    leads nowhere is neither the API's nor a page's)."""
+    refused = Refused(Problem.NOT_FOUND, path=request.path[:100])
+    return person_page(request, 404) if browser_navigation(request) else problem_response(refused)
+
+
+def forbidden(request, exception=None):
+    """403 (a page's PermissionDenied): JSON for the API and scripts, a page for a person."""
+    return refusal(request, Refused(Problem.FORBIDDEN))
 
 
 def bad_request(request, exception=None):
-    """400 as JSON."""
-    return problem_response(Refused(Problem.BAD_REQUEST))
+    """400: JSON for the API and scripts, a page for a person."""
+    return refusal(request, Refused(Problem.BAD_REQUEST))
 
 
 def server_error(request):

@@ -43,6 +43,7 @@ def cmd_serve(args) -> int:
     from central.registry_file import RegistryError
 
     from central.app import make_app
+    from central.runtime import SettingError
     from central.server import create
 
     token = args.report_token or os.environ.get("CENTRAL_REPORT_TOKEN")
@@ -54,6 +55,9 @@ def cmd_serve(args) -> int:
     try:
         app = make_app(db, args.kiosks, token)
     except RegistryError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except SettingError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as e:  # a database that cannot be reached or opened: say which, without a traceback

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from rating.period import LOCAL_TZ
-from rating.rate import Rate, Rule
+from rating.rate import MIN_N, Rate, Rule, rank
 from rating.sipas import ELEMENTS
 
 from central.models import Kiosk, KioskStatus, Unit
@@ -27,7 +27,7 @@ class CommuneRow:
     unit: Unit
     rate: Rate
     previous: Rate
-    rank: int = 0
+    rank: int | None = None   # None: fewer counted votes than the minimum sample (Chưa đủ mẫu), listed unranked
 
     @property
     def trend(self) -> float | None:
@@ -46,8 +46,11 @@ def commune_of_kiosk() -> dict[str, Unit]:
     return out
 
 
-def overview(source: Source, d_from: date, d_to: date, unit_ids: set[str] | None) -> list[CommuneRow]:
-    """Every (visible) commune's rate and N for the period, ranked, with the change against the period before."""
+def overview(source: Source, d_from: date, d_to: date, unit_ids: set[str] | None,
+             min_n: int = MIN_N) -> list[CommuneRow]:
+    """Every (visible) commune's rate and N for the period, with the change against the period before:
+    those with at least ``min_n`` counted votes ranked by rate, then the others (Chưa đủ mẫu), unranked
+    (:func:`rating.rate.rank`). An account that sees a centre but not its commune gets the centre's line."""
     length = (d_to - d_from).days + 1
     now, before = RATES.rates(source, d_from, d_to), \
         RATES.rates(source, d_from - timedelta(days=length), d_from - timedelta(days=1))
@@ -57,18 +60,26 @@ def overview(source: Source, d_from: date, d_to: date, unit_ids: set[str] | None
         communes.setdefault(u.id, u)
     rows = {cid: CommuneRow(u, Rate(), Rate()) for cid, u in communes.items()
             if unit_ids is None or cid in unit_ids}
+    centre_of: dict[str, Unit] = {}
+    if unit_ids is not None:   # a centre account: its centre's own line (never its commune's other centres)
+        centre_of = {k.id: k.centre for k in Kiosk.objects.select_related("centre")
+                     if k.centre is not None and k.centre_id in unit_ids and k.id in of_kiosk
+                     and of_kiosk[k.id].id not in rows}
+        for centre in centre_of.values():
+            rows.setdefault(centre.id, CommuneRow(centre, Rate(), Rate()))
     for k, u in of_kiosk.items():
-        row = rows.get(u.id)
+        row = rows.get(u.id) or (rows.get(centre_of[k].id) if k in centre_of else None)
         if row is None:
             continue
         for rates, target in ((now, row.rate), (before, row.previous)):
             r = rates.get(k)
             if r:
                 target += r
-    ranked = sorted(rows.values(), key=lambda r: (r.rate.pct is None, -(r.rate.pct or 0), r.unit.name))
-    for i, r in enumerate(ranked, 1):
-        r.rank = i
-    return ranked
+    out = []
+    for row, place in rank(list(rows.values()), lambda r: r.rate, lambda r: r.unit.name, min_n):
+        row.rank = place
+        out.append(row)
+    return out
 
 
 @dataclass
@@ -175,8 +186,11 @@ class Alert:
         return f"{alert_text(self, 'vi')} / {alert_text(self, 'en')}"
 
 
-def alerts(source: Source, kiosks: list[str], now: datetime, target_by_kiosk: dict[str, float]) -> list[Alert]:
-    """Silent two nights, chain issues, a week below target, a sudden rise of flagged repeats."""
+def alerts(source: Source, kiosks: list[str], now: datetime, target_by_kiosk: dict[str, float],
+           min_n: int = MIN_N) -> list[Alert]:
+    """Silent two nights, chain issues, a week below target, a sudden rise of flagged repeats. A week below
+    target alerts only with at least ``min_n`` counted votes (fewer cannot tell); its sentence gives N and
+    the 95 % interval, and says "chưa chắc chắn" when the interval reaches the target."""
     out: list[Alert] = []
     for h in health(source, kiosks):
         if h.retired:
@@ -192,8 +206,9 @@ def alerts(source: Source, kiosks: list[str], now: datetime, target_by_kiosk: di
     month = rates_by_kiosk(source, kiosks, today - timedelta(days=35), today - timedelta(days=8))
     for k, r in sorted(week.items()):
         target = target_by_kiosk.get(k, 90.0)
-        if r.total >= 20 and r.pct is not None and r.pct < target:
-            out.append(Alert("below_target", k, {"pct": r.pct, "target": target}))
+        if r.verdict(target, min_n) == "chua_dat":
+            out.append(Alert("below_target", k, {"pct": r.pct, "target": target, "n": r.total, "ci": r.ci,
+                                                 "uncertain": r.uncertain(target)}))
         base = month.get(k)
         share = r.flagged / (r.total + r.flagged) if r.total + r.flagged else 0
         base_share = base.flagged / (base.total + base.flagged) if base and base.total + base.flagged else 0

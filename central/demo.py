@@ -15,6 +15,7 @@ from rating.wire import check_vote
 
 from central import ingest
 from central.accounts import add_user
+from central.registry import DEMO_SECRET_PREFIX
 from central.models import Kiosk, Unit
 
 TZ = timezone(timedelta(hours=7))
@@ -75,7 +76,7 @@ def build(alias: str = "default", communes: int = 6, days: int = 60, per_day: in
         centre, _ = Unit.objects.get_or_create(id=f"tt-{cid}", defaults={
             "kind": "centre", "name": f"Trung tâm Phục vụ hành chính công xã {name}{suffix}", "parent": commune})
         kid = f"{cid}-01"
-        Kiosk.objects.get_or_create(id=kid, defaults={"centre": centre, "secret": f"demo-secret-{kid}-0123456789"})
+        Kiosk.objects.get_or_create(id=kid, defaults={"centre": centre, "secret": f"{DEMO_SECRET_PREFIX}{kid}-0123456789"})
         quality = 0.8 + 0.18 * rng.random()
         votes = [check_vote(v, kid, i) for i, v in enumerate(make_votes(kid, span, per_day, quality, rng))]
         for i in range(0, len(votes), 5000):
@@ -95,6 +96,8 @@ def build(alias: str = "default", communes: int = 6, days: int = 60, per_day: in
         add_user("admin", "admin", None, DEMO_PASSWORD)
         add_user("so-noi-vu", "city", None, DEMO_PASSWORD)
         add_user("xa-" + made["communes"][0].removeprefix("xa-"), "commune", made["communes"][0], DEMO_PASSWORD)
+        # The centre's own account (a centre sees its centre; it enters paper forms): printed by make central.
+        add_user("tt-" + made["communes"][0].removeprefix("xa-"), "centre", made["centres"][0], DEMO_PASSWORD)
     return made
 
 

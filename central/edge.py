@@ -84,21 +84,67 @@ def _is_api(request) -> bool:
     return request.path.startswith(("/v1/", "/healthz", "/openapi.json"))
 
 
-def refusal(request, refused: Refused) -> HttpResponse:
-    """A refusal in the form the client reads: the catalogue's JSON for the API, a short page
-    (Vietnamese, then English) for a person."""
-    status, reason, headers = refused.status, refused.reason, refused.headers
-    if _is_api(request):
-        return problem_response(refused)
-    title = {400: "Yêu cầu không hợp lệ — Bad request",
-             503: "Dịch vụ tạm thời gián đoạn — Service temporarily unavailable"}.get(status, str(status))
-    body = (f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{title}</title></head>'
-            f'<body><main><h1>{title}</h1><p>{escape(reason)}</p><p><a href="/">Trang chủ — Home</a></p>'
-            f'</main></body></html>')
+def browser_navigation(request) -> bool:
+    """A person's browser opening an address (a link, the address bar): it asks for HTML first. Scripts
+    and the kiosks ask for JSON or anything (``*/*``)."""
+    accept = request.headers.get("Accept", "")
+    return request.method in ("GET", "HEAD") and accept.split(",")[0].strip().lower() == "text/html"
+
+
+# What a person reads on a refused page, Vietnamese then English: what happened and what to do.
+_PAGE_WORDS = {
+    400: (("Yêu cầu không hợp lệ", "Bad request"),
+          ("Địa chỉ hoặc biểu mẫu có chỗ không đọc được (xem dưới đây).",
+           "Part of the address or the form could not be read (see below).")),
+    403: (("Không có quyền xem", "Not allowed"),
+          ("Tài khoản này chỉ xem được đơn vị của mình. Nếu cần xem đơn vị khác, hãy liên hệ quản trị "
+           "viên của thành phố.", "This account sees only its own unit. Ask the city's administrator "
+           "if you need another.")),
+    404: (("Không tìm thấy trang", "Page not found"),
+          ("Địa chỉ này không có trang nào. Hãy quay lại trang chủ.",
+           "There is no page at this address. Go back to the home page.")),
+    405: (("Không dùng được cách này", "Not allowed this way"),
+          ("Trang này không nhận yêu cầu kiểu đó.", "This page does not take that kind of request.")),
+    503: (("Dịch vụ tạm thời gián đoạn", "Service temporarily unavailable"),
+          ("Cơ sở dữ liệu chưa sẵn sàng; không có gì bị mất. Hãy thử lại sau ít phút.",
+           "The database is not ready; nothing was lost. Try again in a few minutes.")),
+}
+
+
+def person_page(request, status: int, detail: str = "", headers: dict | None = None) -> HttpResponse:
+    """A refusal as a page a person reads: in the chosen language first (the ``lang`` cookie), the
+    other after it, what to do, and the way home. Built without the database (it may be what is
+    down) and with the site's own stylesheet (the CSP allows no inline style)."""
+    en_first = request.COOKIES.get("lang") == "en"
+    titles, texts = _PAGE_WORDS.get(status, ((str(status), str(status)), ("", "")))
+    first, second = (1, 0) if en_first else (0, 1)
+    lang = "en" if en_first else "vi"
+    other = "vi" if en_first else "en"
+    detail_html = f'<p class="note" id="problem-detail">{escape(detail)}</p>' if detail else ""
+    home = ("Home", "Trang chủ") if en_first else ("Trang chủ", "Home")
+    body = (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>{status} — {escape(titles[first])}</title>'
+            f'<link rel="stylesheet" href="/static/central/style.css"></head>'
+            f'<body><header><span class="app">{"Satisfaction ratings — Hải Phòng" if en_first else "Đánh giá sự hài lòng — Hải Phòng"}</span>'
+            f'<a href="/">{home[0]}</a></header><main id="problem" data-status="{status}">'
+            f'<h1>{escape(titles[first])} <small>({status})</small></h1><p>{escape(texts[first])}</p>{detail_html}'
+            f'<p lang="{other}" class="note">{escape(titles[second])}. {escape(texts[second])}</p>'
+            f'<p><a href="/" id="home">{home[0]} — {home[1]}</a></p></main></body></html>')
     response = HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
     for k, v in (headers or {}).items():
         response[k] = v
     return response
+
+
+def refusal(request, refused: Refused) -> HttpResponse:
+    """A refusal in the form the client reads: the catalogue's JSON for the API and scripts, a page
+    (the chosen language first) for a person — also when a person's browser follows a link into the
+    API (a commune's II.7 download of another commune)."""
+    if _is_api(request) and not browser_navigation(request):
+        return problem_response(refused)
+    detail = refused.reason if refused.status in (400, 405) else ""
+    return person_page(request, refused.status, detail, refused.headers)
 
 
 class Edge:

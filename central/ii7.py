@@ -5,12 +5,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
+from rating.period import LOCAL_TZ
 from rating.units import Counter
 
 from central import access
 from central.models import Kiosk, Unit
+from central.registry import DEMO_SECRET_PREFIX
+from central.runtime import current
 from central.source import Source
 
 
@@ -48,6 +51,24 @@ def allowed(user, target: Target) -> bool:
     return ids is None or (target.visible_as is not None and target.visible_as.id in ids)
 
 
+_UNIT_WORDS = ("xã ", "phường ", "thị trấn ", "đặc khu ")
+
+
+def place_name(unit_name: str) -> str:
+    """The địa danh of a commune's date line: its name without the word for its kind ("Xã Ninh Giang" →
+    "Ninh Giang"), as Vietnamese documents write "Ninh Giang, ngày … tháng … năm …"."""
+    for word in _UNIT_WORDS:
+        if unit_name.lower().startswith(word):
+            return unit_name[len(word):].strip()
+    return unit_name.strip()
+
+
+def is_demo(kiosk_ids: list[str]) -> bool:
+    """Whether these are the demo city's kiosks (``make central``): its reports are marked as test data
+    on every page, as the kiosk's demo reports are."""
+    return bool(kiosk_ids) and Kiosk.objects.filter(id__in=kiosk_ids, secret__startswith=DEMO_SECRET_PREFIX).exists()
+
+
 def render_for(alias: str, target: Target, d_from: date, d_to: date, fmt: str) -> bytes:
     """Build the model for the target and period, and render it."""
     from rating.report import ReportSettings, ReportUnit, build_report, render
@@ -65,7 +86,8 @@ def render_for(alias: str, target: Target, d_from: date, d_to: date, fmt: str) -
     commune = centre.parent if centre is not None else target.unit
     unit = ReportUnit(parent_unit=f"UBND {commune.name}".upper() if commune is not None else "",
                       unit=(centre.name if centre is not None else "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG").upper(),
-                      centre=centre.name if centre is not None else (commune.name if commune else ""))
+                      centre=centre.name if centre is not None else (commune.name if commune else ""),
+                      place=place_name(commune.name) if commune is not None else "")
     target_pct = (commune.target_pct if commune is not None else 90.0)
     if target.kiosk is not None:
         answers_of = {"kiosk_id": [target.kiosk.id]}   # one kiosk: its own answers only
@@ -76,6 +98,8 @@ def render_for(alias: str, target: Target, d_from: date, d_to: date, fmt: str) -
             list(target.unit.children.values_list("id", flat=True))
         answers_of = {"centre_id": centres or [""]}
     model = build_report(source, unit=unit, d_from=d_from, d_to=d_to, scale="sipas5", counters=counters,
-                         target_pct=target_pct, kiosk_ids=kiosks, settings=ReportSettings(),
+                         target_pct=target_pct, kiosk_ids=kiosks,
+                         settings=ReportSettings(generated_at=datetime.fromtimestamp(current().clock(), LOCAL_TZ),
+                                                 demo=is_demo(kiosks)),
                          questionnaire_filters=answers_of)
     return render(model, fmt)

@@ -63,6 +63,9 @@ class Vote(models.Model):
     # Why the vote is held apart from every count (its kiosk's clock: "clock_ahead", "clock_behind"), or
     # null. Set at ingest, cleared only by a person (central.held_back): never deleted, never counted meanwhile.
     held_back = models.CharField(max_length=16, null=True)
+    # Why the kiosk itself could not trust its clock when it took the vote (rating.vote's reasons), or null:
+    # counted, but a report says how many it filed under a day (the wire's optional field).
+    clock_suspect = models.CharField(max_length=24, null=True)
 
     class Meta:
         db_table = "votes"

@@ -180,6 +180,20 @@ def openapi_spec() -> dict[str, Any]:
                     "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                     "application/json": {"schema": {"type": "object"}}}},
                     **_error_responses(Problem.BAD_QUERY, Problem.BAD_TOKEN, Problem.UNKNOWN_UNIT, Problem.FORBIDDEN)}}},
+            "/v1/reports/overview": {"get": {
+                "summary": "Every unit of the overview with its N, rate, 95 % Wilson interval, verdict and rank "
+                           "(rank null below the minimum sample, min_n); the report token sees every unit, a "
+                           "logged-in account its own",
+                "security": [{"reportToken": []}],
+                "parameters": [
+                    {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}},
+                    {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}}],
+                "responses": {"200": {"description": "The overview", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["from", "to", "min_n", "units"], "properties": {
+                        "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+                        "min_n": {"type": "integer", "minimum": 1},
+                        "units": {"type": "array", "items": {"$ref": "#/components/schemas/OverviewUnit"}}}}}}},
+                    **_error_responses(Problem.BAD_QUERY, Problem.BAD_TOKEN)}}},
             "/v1/reports/chain": {"get": {
                 "summary": "Each kiosk's hash chain: head, gaps, breaks, edits; refused conflicts",
                 "security": [{"reportToken": []}],
@@ -194,6 +208,17 @@ def openapi_spec() -> dict[str, Any]:
             "securitySchemes": {"reportToken": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "Error": _error_schema(),
+                "OverviewUnit": {"type": "object", "required": [
+                    "unit", "name", "n", "satisfied_pct", "ci_low", "ci_high", "target_pct", "verdict", "rank",
+                    "served", "response_pct"], "properties": {
+                    "unit": {"type": "string"}, "name": {"type": "string"}, "n": {"type": "integer", "minimum": 0},
+                    "satisfied_pct": {"type": ["number", "null"]},
+                    "ci_low": {"type": ["number", "null"], "description": "95 % Wilson interval, percent, one decimal"},
+                    "ci_high": {"type": ["number", "null"]}, "target_pct": {"type": "number"},
+                    "verdict": {"type": "string", "enum": ["dat", "chua_dat", "chua_du_mau"]},
+                    "uncertain": {"type": "boolean", "description": "the interval straddles the target (chưa chắc chắn)"},
+                    "rank": {"type": ["integer", "null"]}, "served": {"type": ["integer", "null"]},
+                    "response_pct": {"type": ["number", "null"]}}},
                 "Vote": vote,
                 "Batch": {"type": "object", "required": ["kiosk_id"], "additionalProperties": False, "properties": {
                     "kiosk_id": {"type": "string"},
@@ -209,7 +234,14 @@ def openapi_spec() -> dict[str, Any]:
                         "button_boxes": {"type": "integer", "nullable": True, "minimum": 0},
                         "free_disk_mb": {"type": "integer", "nullable": True, "minimum": 0},
                         "clock_skew_s": {"type": "number", "nullable": True},
-                        "waiting_answers": {"type": "integer", "nullable": True, "minimum": 0}}},
+                        "waiting_answers": {"type": "integer", "nullable": True, "minimum": 0},
+                        "uptime_s": {"type": "integer", "nullable": True, "minimum": 0},
+                        "last_vote_at": {"type": "string", "nullable": True, "maxLength": 40},
+                        "last_sync_at": {"type": "string", "nullable": True, "maxLength": 40},
+                        "last_backup_at": {"type": "string", "nullable": True, "maxLength": 40},
+                        "clock": {"type": "string", "nullable": True, "maxLength": 16},
+                        "boxes_heard": {"type": "integer", "nullable": True, "minimum": 0},
+                        "problems": {"type": "string", "nullable": True, "maxLength": 200}}},
                     "questionnaires": {"$ref": "#/components/schemas/QBatch"}}},
                 "Chain": {"type": "object", "required": ["kiosk_id", "head_seq", "votes", "ok", "issues"], "properties": {
                     "kiosk_id": {"type": "string"}, "head_seq": {"type": "integer"}, "votes": {"type": "integer"},

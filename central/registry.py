@@ -19,6 +19,9 @@ from rating.wire import KIOSK_ID_RE
 from central.models import Kiosk, Unit
 
 ROTATION_OVERLAP = timedelta(days=7)
+# The demo city's kiosks (make central, central.demo) have fixed secrets with this prefix; the registry's
+# own secrets are random and never start with it. Reports of those kiosks are marked as test data.
+DEMO_SECRET_PREFIX = "demo-secret-"
 
 
 class RegistryRefusal(ValueError):

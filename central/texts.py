@@ -27,7 +27,7 @@ TEXTS = Texts({
     "rate": ("Tỷ lệ hài lòng", "Satisfaction rate"),
     "votes": ("Số phiếu", "Votes"),
     "target": ("Mục tiêu", "Target"),
-    "trend": ("Xu hướng", "Trend"),
+    "trend": ("Xu hướng (điểm %, so với kỳ trước cùng độ dài)", "Trend (points, against the previous period of the same length)"),
     "rank": ("Hạng", "Rank"),
     "period": ("Kỳ", "Period"),
     "from": ("Từ ngày", "From"),
@@ -38,6 +38,10 @@ TEXTS = Texts({
                  "Đang hiển thị 30 ngày gần nhất.",
                  "Could not read “{field}”: “{value}”. Write day/month/year, e.g. 22/11/2026. "
                  "Showing the last 30 days."),
+    "period_swapped": ("«Từ ngày» sau «Đến ngày»: đã đổi chỗ hai ngày.",
+                       "“From” was after “To”: the two dates have been swapped."),
+    "period_too_long": ("Kỳ dài quá 800 ngày: đang hiển thị 800 ngày đến «Đến ngày».",
+                        "The period is longer than 800 days: showing the 800 days up to “To”."),
     "bad_date_quarter": ("Không đọc được «{field}»: «{value}». Hãy viết ngày/tháng/năm, ví dụ 22/11/2026. "
                          "Đang hiển thị quý hiện tại.",
                          "Could not read “{field}”: “{value}”. Write day/month/year, e.g. 22/11/2026. "
@@ -46,6 +50,9 @@ TEXTS = Texts({
     "officer": ("Mã công chức", "Officer code"),
     "daily": ("Theo ngày", "Daily"),
     "heatmap": ("Giờ × thứ trong tuần", "Hour × weekday"),
+    "daily_rate": ("Tỷ lệ hài lòng theo ngày", "Satisfaction rate by day"),
+    "heat_scale": ("Thang màu: số phiếu trong giờ đó (ô trắng: không có phiếu)",
+                   "Shade: votes in that hour (white: no votes)"),
     "reasons": ("Lý do chưa hài lòng (theo yếu tố SIPAS)", "Reasons for dissatisfaction (SIPAS elements)"),
     "download_csv": ("Tải phiếu thô (CSV)", "Download raw votes (CSV)"),
     "download_xlsx": ("Tải biểu II.7 (Excel)", "Download II.7 workbook (Excel)"),
@@ -65,9 +72,25 @@ TEXTS = Texts({
     "secret_once": ("Khóa bí mật (chỉ hiện một lần — hãy chép vào cấu hình máy):",
                     "Secret (shown once — copy it into the kiosk's configuration):"),
     "retired": ("Đã ngừng", "Retired"),
+    "retired_on": ("Đã ngừng từ", "Retired on"),
+    "in_use": ("Đang dùng, đăng ký", "In use, registered"),
     "held_back": ("Phiếu giữ riêng (đồng hồ sai)", "Votes held back (wrong clock)"),
     "release_held": ("Đã xem — tính các phiếu này", "Reviewed — count these votes"),
     "none": ("Chưa có", "None yet"),
+    # issue 18: sample size and margins
+    "interval": ("KTC 95 %", "95 % CI"),
+    "verdict": ("Kết quả", "Verdict"),
+    "dat": ("Đạt", "Met"),
+    "chua_dat": ("Chưa đạt", "Not met"),
+    "chua_du_mau": ("Chưa đủ mẫu", "Too few votes"),
+    "uncertain": ("chưa chắc chắn", "not certain"),
+    "uncertain_tail": (" (chưa chắc chắn)", " (not certain)"),
+    "method": ("Tỷ lệ hài lòng kèm khoảng tin cậy 95 % (KTC, phương pháp Wilson): với 95 % độ tin cậy, tỷ lệ thật nằm "
+               "trong khoảng ấy. Dưới {min_n} phiếu: Chưa đủ mẫu, không xếp hạng. Kết quả Đạt / Chưa đạt theo tỷ lệ so "
+               "với mục tiêu; \"chưa chắc chắn\" khi khoảng tin cậy chứa mục tiêu.",
+               "Each rate with its 95 % confidence interval (Wilson): with 95 % confidence the true rate lies in it. "
+               "Fewer than {min_n} votes: too few votes, not ranked. Met / not met compares the rate with the target; "
+               "\"not certain\" when the interval holds the target."),
     "below_target": ("dưới mục tiêu", "below target"),
     "language": ("English", "Tiếng Việt"),
     "all_communes": ("Tất cả xã / phường", "All communes"),
@@ -76,6 +99,11 @@ TEXTS = Texts({
     "boxes": ("Hộp nút", "Button boxes"),
     "disk": ("Dung lượng trống", "Free disk"),
     "skew": ("Lệch đồng hồ", "Clock skew"),
+    "last_vote": ("Phiếu gần nhất", "Last vote"),
+    "last_backup": ("Sao lưu đã kiểm chứng", "Last verified backup"),
+    "clock_state": ("Đồng hồ", "Clock"),
+    "uptime": ("Đã chạy", "Up for"),
+    "needs": ("Cần xem", "Needs a person"),
     "no_data": ("Chưa có phiếu trong kỳ này.", "No votes in this period."),
     "weekday_names": ("T2,T3,T4,T5,T6,T7,CN", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
 })
@@ -91,7 +119,8 @@ ALERTS = Texts({
               "the kiosk's clock is wrong: {held} vote(s) carry a time that cannot be (after they reached the "
               "service, or before 2020), held apart and not counted in any report. Set the kiosk's clock (check "
               "its network to a time server), then an administrator reviews these votes and decides"),
-    "below_target": ("tuần qua {pct} — dưới mục tiêu {target}", "last week {pct} — below the {target} target"),
+    "below_target": ("tuần qua {pct} ({ci}) trên {n} phiếu — dưới mục tiêu {target}{uncertain}",
+                     "last week {pct} ({ci}) from {n} votes — below the {target} target{uncertain}"),
     "repeats": ("phiếu bấm lặp tăng đột biến: {flagged} trong tuần", "flagged repeats rising: {flagged} this week"),
 })
 
@@ -103,6 +132,10 @@ def alert_text(alert, lang: str) -> str:
         f["pct"] = vnformat.percent(f["pct"])
     if "target" in f:
         f["target"] = f"{vnformat.decimal(f['target'], 0)} %"
+    if "ci" in f:   # a rate's 95 % interval, N and certainty (issue 18)
+        f["ci"] = vnformat.interval(f["ci"], lang)
+        f["n"] = vnformat.integer(f["n"], lang)
+        f["uncertain"] = TEXTS.text("uncertain_tail", lang) if f.get("uncertain") else ""
     return ALERTS.text(alert.kind, lang, **f)
 
 

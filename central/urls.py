@@ -26,9 +26,11 @@ urlpatterns = [
     path("v1/reports/totals", api.report_totals),
     path("v1/reports/chain", api.report_chain),
     path("v1/reports/ii7", api.report_ii7),
+    path("v1/reports/overview", api.report_overview),
     *questionnaire_urls,   # the phone page, posters, paper forms and entry, analysis (issue 11)
 ]
 
 handler404 = "central.api.not_found"
+handler403 = "central.api.forbidden"
 handler500 = "central.api.server_error"
 handler400 = "central.api.bad_request"

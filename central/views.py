@@ -67,9 +67,10 @@ def parse_day(text: str) -> date:
     raise ValueError(f"{text.strip()!r} is not a date written dd/mm/yyyy")
 
 
-def _period(request, max_days: int | None = 800) -> tuple[date, date, tuple[str, str] | None]:
+def _period(request, max_days: int | None = 800) -> tuple[date, date, tuple[str, str | None] | None]:
     """The period the page asks for (``from``, ``to``: dd/mm/yyyy or ISO), the last 30 days by default;
-    with the field and value that could not be read (the default period is shown instead)."""
+    with what the person is told: the field and value that could not be read (the default period is shown
+    instead), or ``("swapped", None)`` for a period typed backwards (shown forwards), ``("too_long", None)``."""
     today = datetime.fromtimestamp(current().clock(), timezone(timedelta(hours=7))).date()
     error = None
     try:
@@ -84,8 +85,10 @@ def _period(request, max_days: int | None = 800) -> tuple[date, date, tuple[str,
         d_from, d_to = today - timedelta(days=29), today
     if not (date(2000, 1, 1) <= d_from <= date(2200, 1, 1) and date(2000, 1, 1) <= d_to <= date(2200, 1, 1)):
         d_from, d_to = today - timedelta(days=29), today   # far dates would overflow the comparisons
-    if d_from > d_to or (max_days is not None and (d_to - d_from).days > max_days):
-        d_from = d_to - timedelta(days=29)
+    if d_from > d_to:   # typed the wrong way round: the person meant the days between, and is told
+        d_from, d_to, error = d_to, d_from, error or ("swapped", None)
+    if max_days is not None and (d_to - d_from).days > max_days:
+        d_from, error = d_to - timedelta(days=max_days), error or ("too_long", None)
     return d_from, d_to, error
 
 
@@ -95,6 +98,8 @@ def _date_error(request, error) -> str | None:
         return None
     field, value = error
     lang = lang_of(request)
+    if value is None:   # read, but not usable as typed: says what is shown instead
+        return texts.t(f"period_{field}", lang)
     return texts.t("bad_date", lang, field=texts.t(field, lang), value=value[:40])
 
 
@@ -186,14 +191,37 @@ def overview(request):
     if r in ("commune", "centre"):
         return HttpResponseRedirect(f"/unit/{request.user.central.unit_id}/")
     d_from, d_to, error = _period(request)
-    rows = dashboard.overview(Source(current().alias), d_from, d_to, None)
-    lines = [{"row": row, "pct": vnformat.percent(row.rate.pct), "n": vnformat.integer(row.rate.total),
-              "trend": None if row.trend is None else vnformat.signed(row.trend),
-              "bar": svg.bar(row.rate.pct, row.unit.target_pct), "below": row.rate.pct is not None
-              and row.rate.pct < row.unit.target_pct} for row in rows]
+    min_n, lang = current().min_n, lang_of(request)
+    rows = dashboard.overview(Source(current().alias), d_from, d_to, None, min_n)
+    lines = []
+    for row in rows:
+        r, target = row.rate, row.unit.target_pct
+        verdict = r.verdict(target, min_n)
+        small = verdict == "chua_du_mau"
+        lines.append({"row": row, "pct": rate_words(r, min_n, lang), "n": vnformat.integer(r.total),
+                      "trend": None if row.trend is None or small else vnformat.signed(row.trend),
+                      "verdict": verdict_words(r, target, min_n, lang), "small": small,
+                      "bar": "" if small else svg.bar(r.pct, target), "below": verdict == "chua_dat"})
     return page(request, "central/overview.html", lines=lines, d_from=d_from, d_to=d_to,
+                method=texts.t("method", lang, min_n=min_n),
                 date_error=_date_error(request, error), period=vnformat.period(d_from, d_to),
                 period_query=f"from={d_from.isoformat()}&to={d_to.isoformat()}")
+
+
+def rate_words(r, min_n: int, lang: str, with_n: bool = False) -> str:
+    """A rate as the pages write it: "88,4 % (84,9–91,2)", or "Chưa đủ mẫu" (with its N when asked). Numbers
+    stay Vietnamese on an English page, as every number of these pages does; the words follow the language."""
+    small = r.small(min_n)
+    return vnformat.rate_figure(r.pct, r.ci, small, lang if small else "vi", r.total if with_n else None)
+
+
+def verdict_words(r, target: float, min_n: int, lang: str) -> str:
+    """Đạt / Chưa đạt (with "chưa chắc chắn" when the interval holds the target), or Chưa đủ mẫu."""
+    verdict = str(r.verdict(target, min_n))
+    words = texts.t(verdict, lang)
+    if verdict != "chua_du_mau" and r.uncertain(target):
+        words += f" ({texts.t('uncertain', lang)})"
+    return words
 
 
 @login_required
@@ -209,14 +237,19 @@ def unit_view(request, unit_id: str):
     days = texts.t("weekday_names", lang).split(",")
     heat = [{"day": days[i], "cells": [{"n": n, "level": svg.heat_level(n, most)} for n in row]}
             for i, row in enumerate(data.heat)]
-    chart = svg.trend([(d, r.pct) for d, r in data.daily], unit.target_pct)
-    fmt = lambda r: {"pct": vnformat.percent(r.pct), "n": vnformat.integer(r.total), "flagged": vnformat.integer(r.flagged)}  # noqa: E731
+    chart = svg.trend([(d, r.pct) for d, r in data.daily], unit.target_pct,
+                      (texts.t("daily_rate", lang), texts.t("target", lang)))
+    heat_scale = [{"level": level, "n": round(most * level / svg.HEAT_LEVELS)} for level in (0, 1, 4, 7, 10)] if most else []
+    min_n = current().min_n
+    fmt = lambda r: {"pct": rate_words(r, min_n, lang), "n": vnformat.integer(r.total),  # noqa: E731
+                     "flagged": vnformat.integer(r.flagged), "verdict": verdict_words(r, unit.target_pct, min_n, lang)}
     query = f"unit={unit.id}&from={d_from.isoformat()}&to={d_to.isoformat()}"
     return page(request, "central/unit.html", unit=unit, rate=fmt(data.rate), chart=chart, heat=heat,
+                heat_scale=heat_scale,
                 counters=[(c, name, fmt(r)) for c, name, r in data.counters],
                 officers=[(o, fmt(r)) for o, r in data.officers], reasons=data.reasons, hours=range(24),
                 d_from=d_from, d_to=d_to, query=query, has_votes=data.rate.total + data.rate.flagged > 0,
-                date_error=_date_error(request, error),
+                date_error=_date_error(request, error), method=texts.t("method", lang, min_n=min_n),
                 period=vnformat.period(d_from, d_to))
 
 
@@ -240,10 +273,28 @@ def kiosks_view(request):
         h.shown_waiting = vnformat.decimal(h.status.get("waiting_votes"), 0)
         h.shown_boxes = vnformat.decimal(h.status.get("button_boxes"), 0)
         h.shown_held = vnformat.integer(sum(h.held_back.values())) if h.held_back else None
+        # The kiosk's health signals (protocol 1.3); a kiosk of an earlier release sends none: "—".
+        heard = h.status.get("boxes_heard")
+        if heard is not None:
+            h.shown_boxes = f"{vnformat.decimal(heard, 0)}/{h.shown_boxes}"
+        h.shown_last_vote = _shown_time(h.status.get("last_vote_at"))
+        h.shown_backup = _shown_time(h.status.get("last_backup_at"))
+        h.shown_clock = h.status.get("clock")
+        up = h.status.get("uptime_s")
+        h.shown_uptime = None if up is None else f"{vnformat.decimal(up / 3600, 1)} h"
+        h.shown_needs = h.status.get("problems")
     lang = lang_of(request)
     alerts = [{"subject": a.subject, "text": texts.alert_text(a, lang)}
-              for a in dashboard.alerts(source, kiosks, now, targets)]
+              for a in dashboard.alerts(source, kiosks, now, targets, current().min_n)]
     return page(request, "central/kiosks.html", rows=rows, alerts=alerts, admin=access.is_admin(request.user))
+
+
+def _shown_time(stamp) -> str | None:
+    """A time a kiosk sent (ISO 8601 with its offset), as the centre reads it; what cannot be read, as sent."""
+    try:
+        return texts.local_time(stamp) if isinstance(stamp, str) else None
+    except ValueError:
+        return stamp
 
 
 @login_required

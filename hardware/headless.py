@@ -118,9 +118,14 @@ def start_button_boxes(config: Config, store: VoteStore, on_vote: VoteSink,
 
 
 def headless_face(runtime: Runtime) -> int:
-    """No screen: votes are logged by the store; wait until a signal asks the runtime to stop."""
+    """No screen: votes are logged by the store; wait until a signal asks the runtime to stop.
+
+    This loop feeds systemd's watchdog (kiosk.notify): each beat reads the store for the status line, so
+    a store stuck behind a write that never ends — the presses' own way — stops the pings too."""
     runtime.face_ready()
-    runtime.stop_event.wait()
+    beat = runtime.heartbeat
+    while not runtime.stop_event.wait(beat.every_s if beat.notifier.enabled else None):
+        beat.beat()
     return 0
 
 

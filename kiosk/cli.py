@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import demo
+from .backup import BackupNotWritable, open_store, take_backup
 from rating import totals, vnformat
 from .config import ENV_VAR, ConfigError, ensure_data_dir, load_config
 from .db import StoreDamagedError, StoreError
@@ -62,7 +63,7 @@ def _open_store(args, create: bool = True) -> tuple:
     config = load_config(args.config)
     if create:
         ensure_data_dir(config)
-    return config, VoteStore.from_config(config, create=create)
+    return config, open_store(config, create=create)
 
 
 # --- subcommands ------------------------------------------------------------------------------
@@ -73,19 +74,20 @@ def cmd_totals(args) -> int:
     with store:
         refuse_if_damaged(store)  # never figures from a damaged file
         day = args.date or store.today()
-        result = totals.day_totals(store, config.counters, config.scale, day)
+        result = totals.day_totals(store, config.counters, config.scale, day, min_n=config.report.min_n)
     if args.json:
         print(to_json(result))
         return EXIT_OK
     print(f"{config.centre} — {vnformat.day(day)} — {config.scale.name_vi}")
     codes = config.scale.codes
-    head = f"{'Quầy':<8}" + "".join(f"{c:>6}" for c in codes) + f"{'Tổng':>7}{'Hài lòng':>10}{'Tỷ lệ':>9}{'Cờ':>5}"
+    head = f"{'Quầy':<8}" + "".join(f"{c:>6}" for c in codes) + f"{'Tổng':>7}{'Hài lòng':>10}{'Cờ':>5}  Tỷ lệ (KTC 95 %)"
     print(head)
     for row in [*result["counters"], {"counter": "Tất cả", **result["all"]}]:
-        pct = vnformat.percent(row["satisfied_pct"])
+        pct = vnformat.rate_figure(row["satisfied_pct"], (row["ci_low"], row["ci_high"]), row["small_sample"])
         print(f"{row['counter']:<8}" + "".join(f"{row['levels'][c]:>6}" for c in codes)
-              + f"{row['total']:>7}{row['satisfied']:>10}{pct:>9}{row['flagged']:>5}")
+              + f"{row['total']:>7}{row['satisfied']:>10}{row['flagged']:>5}  {pct}")
     print("Cờ = phiếu bấm lặp lại tại cùng quầy trong thời gian chống bấm trùng, không tính vào tổng.")
+    print(f"KTC 95 % = khoảng tin cậy 95 % (Wilson); Chưa đủ mẫu = dưới {config.report.min_n} phiếu được tính.")
     return EXIT_OK
 
 
@@ -243,6 +245,21 @@ def cmd_verify(args) -> int:
     return EXIT_OK if ok and brk is None and answers_brk is None else EXIT_FAILED
 
 
+def cmd_backup(args) -> int:
+    """Back up the store now (``[backup] dir``, or ``--to DIR``), verify the backup, print its path last."""
+    config = load_config(args.config)
+    try:
+        record = take_backup(config, args.to)
+    except BackupNotWritable as e:
+        _to_log_file(logging.ERROR, "backup: %s", e)
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"đã sao lưu và kiểm chứng: {record.votes} phiếu, {record.answers} câu trả lời "
+          f"(verified backup of {config.db_path})")
+    print(record.path)
+    return EXIT_OK
+
+
 def cmd_demo_data(args) -> int:
     """Fill the demo centre's store with realistic synthetic votes (a real centre's store is refused)."""
     config = load_config(args.config)
@@ -366,6 +383,9 @@ def build_parser(extensions: Sequence[Callable] = ()) -> argparse.ArgumentParser
                                                  "default: standard output")
 
     add("verify", cmd_verify, "check the database's integrity and the votes' hash chain")
+
+    p = add("backup", cmd_backup, "back up the vote store now, verify the backup, and print its path")
+    p.add_argument("--to", metavar="DIR", help="the folder to write it in (default: [backup] dir)")
 
     p = add("demo-data", cmd_demo_data, "record realistic synthetic votes (for demos and benchmarks)")
     p.add_argument("--days", type=_positive, required=True, help="calendar days, ending today")

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from rating.hours import ALWAYS_OPEN, HoursError, OpeningHours, parse_hours
 from rating.scales import SCALES, Scale, get_scale
 from rating.period import TIME_ZONE
+from rating.rate import MIN_N
 from rating.signing import Secret, secret_problem
 from rating.textfile import Locator as _Locator, read_text_file
 from rating.units import Counter
@@ -95,7 +96,17 @@ class ReportConfig:
     preparer: str = ""
     head: str = ""
     target_pct: float = 90.0
+    min_n: int = MIN_N   # fewer counted votes: "Chưa đủ mẫu", listed, not ranked (issue 18)
     officers: tuple[tuple[str, str], ...] = ()   # (code, name): names shown only in reports, kept on the device
+
+
+@dataclass(frozen=True)
+class BackupConfig:
+    """The [backup] section: where the nightly backups go, how many are kept, and when one is taken."""
+
+    dir: Path | None = None      # None: <data_dir>/backups (Config.backup_dir)
+    keep: int = 7
+    time: time = time(2, 0)      # local time, in the centre's time zone
 
 
 @dataclass(frozen=True)
@@ -124,11 +135,17 @@ class Config:
     source: str = EMBEDDED_SOURCE
     log_dir_set: Path | None = None        # [kiosk] log_dir; None: <data_dir>/logs
     rehearsal: bool = False                # a real centre's configuration run with simulated presses
+    backup: BackupConfig = BackupConfig()
 
     @property
     def log_dir(self) -> Path:
         """Where the rotating log file ``kiosk.log`` goes."""
         return self.log_dir_set or self.data_dir / "logs"
+
+    @property
+    def backup_dir(self) -> Path:
+        """Where backups of the vote store go: ``[backup] dir``, else ``<data_dir>/backups``."""
+        return self.backup.dir or self.data_dir / "backups"
 
     @property
     def is_demo(self) -> bool:
@@ -143,7 +160,8 @@ class Config:
         if self.is_demo:
             return self
         return replace(self, data_dir=self.data_dir / "rehearsal", rehearsal=True, sync=None,
-                       log_dir_set=self.log_dir)  # the centre's log folder: one place to read
+                       log_dir_set=self.log_dir,  # the centre's log folder: one place to read
+                       backup=replace(self.backup, dir=None))  # never beside the centre's own backups
 
     @property
     def db_path(self) -> Path:
@@ -306,6 +324,11 @@ def _target_pct(v: Any) -> str | None:
     return None if ok else "a percentage above 0 and at most 100, such as 90"
 
 
+def _min_n(v: Any) -> str | None:
+    ok = isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 100_000
+    return None if ok else f"a whole number of votes, at least 1, such as {MIN_N}"
+
+
 def _officer_names(v: Any) -> str | None:
     ok = isinstance(v, dict) and all(isinstance(k, str) and 0 < len(k.strip()) <= 32 and isinstance(n, str)
                                      and n.strip() for k, n in v.items())
@@ -319,10 +342,28 @@ _REPORT_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "preparer": (_string, False, ""),
     "head": (_string, False, ""),
     "target_pct": (_target_pct, False, 90),
+    "min_n": (_min_n, False, MIN_N),
     "officers": (_officer_names, False, {}),
 }
+_CLOCK_RE = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])\Z")
+
+
+def _clock_time(v: Any) -> str | None:
+    return None if isinstance(v, str) and _CLOCK_RE.match(v) else "a local time \"HH:MM\" such as \"02:00\""
+
+
+def _keep(v: Any) -> str | None:
+    ok = isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 1000
+    return None if ok else "a whole number of backups from 1 to 1000"
+
+
+_BACKUP_KEYS: dict[str, tuple[Check, bool, Any]] = {
+    "dir": (_string, False, None),
+    "keep": (_keep, False, 7),
+    "time": (_clock_time, False, "02:00"),
+}
 _TOP_LEVEL = {"kiosk": "table", "counters": "array", "button_boxes": "array", "sync": "table", "manager": "table",
-              "questionnaire": "table", "report": "table"}
+              "questionnaire": "table", "report": "table", "backup": "table"}
 
 
 def _where(loc: _Locator, section: str, index: int | None, key: str | None) -> str:
@@ -425,6 +466,7 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
     manager = _check_table(raw.get("manager", {}), _MANAGER_KEYS, "manager", None, loc, problems)
     questionnaire_dir = _questionnaire_section(raw.get("questionnaire", {}), loc, base, problems)
     report = _check_table(raw.get("report", {}), _REPORT_KEYS, "report", None, loc, problems)
+    backup = _check_table(raw.get("backup", {}), _BACKUP_KEYS, "backup", None, loc, problems)
     if kiosk.get("counter") is not None and kiosk["counter"] not in {c.id for c in counters}:
         problems.append(f"{_where(loc, 'kiosk', None, 'counter')}: counter {kiosk['counter']!r} is not "
                         f"one of the [[counters]]")
@@ -460,10 +502,19 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
         report=ReportConfig(
             parent_unit=report["parent_unit"], unit=report["unit"], place=report["place"],
             preparer=report["preparer"], head=report["head"], target_pct=float(report["target_pct"]),
+            min_n=int(report["min_n"]),
             officers=tuple((k.strip(), v.strip()) for k, v in report["officers"].items())),
         source=source,
         log_dir_set=log_dir.resolve() if log_dir is not None else None,
+        backup=_backup_config(backup, base),
     )
+
+
+def _backup_config(b: dict[str, Any], base: Path) -> BackupConfig:
+    """The validated [backup] keys as a :class:`BackupConfig` (a relative ``dir`` is the config file's)."""
+    folder = (base / Path(b["dir"]).expanduser()).resolve() if b.get("dir") else None
+    hour, minute = map(int, b["time"].split(":"))
+    return BackupConfig(dir=folder, keep=b["keep"], time=time(hour, minute))
 
 
 def _line_of(problem: str) -> float:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,8 @@ from typing import Any, Callable, Sequence
 
 from .config import EMBEDDED_SOURCE, Config, ensure_data_dir
 from .db import StoreDamagedError, StoreOpenError, file_is_damaged
+from .health import ClockSignal, Health
+from .notify import Heartbeat, Notifier
 from .store import Vote, VoteStore
 
 log = logging.getLogger("kiosk.runtime")
@@ -86,7 +89,8 @@ class Runtime:
 
     def __init__(self, config: Config, *, open_store: Callable[[Config], VoteStore] = VoteStore.from_config,
                  button_boxes: Callable[[Config, VoteStore, VoteSink], tuple[Config, Any]] | None = None,
-                 services: Sequence[Callable[[Config, VoteStore], Any]] = (), handle_signals: bool = True):
+                 services: Sequence[Callable[[Config, VoteStore], Any]] = (), handle_signals: bool = True,
+                 notifier: Notifier | None = None, clock_signal: ClockSignal | None = None):
         self.config = config
         self._open_store, self._button_boxes, self._services = open_store, button_boxes, services
         self.handle_signals = handle_signals
@@ -103,6 +107,12 @@ class Runtime:
         self.soundness: threading.Thread | None = None  # the store's page check, beside the running kiosk
         self._checker: VoteStore | None = None
         self._stopped = False
+        # systemd (kiosk.notify): READY=1 when the face is up; the face's own loop calls heartbeat.beat().
+        self.started_at = time.time()
+        self.clock_signal = clock_signal   # the clock-suspect logic's slot (kiosk.health.ClockSignal)
+        self.health: Health | None = None
+        self.notifier = notifier or Notifier.from_environ()
+        self.heartbeat = Heartbeat(self.notifier, self._status_line)
 
     # --- the face's side ----------------------------------------------------------------------
 
@@ -115,8 +125,16 @@ class Runtime:
             for vote, box in early:
                 self._deliver(on_vote, vote, box)
         log.info("face ready (%d button-box vote(s) came while it was starting)", len(early))
+        self.heartbeat.ready()
         if self.stop_event.is_set() and stop is not None:
             stop()  # a signal came while the face was starting
+
+    def _status_line(self) -> str:
+        """systemd's status line; the health file for ``doctor`` goes with it (read on the face's loop)."""
+        if self.health is None:
+            return "không nhận phiếu: ngừng phục vụ / out of service"
+        self.health.write_file()
+        return self.health.status_line()
 
     def scheduler(self) -> Any:
         """The running service that can sync now (the manager's button), or None."""
@@ -148,6 +166,7 @@ class Runtime:
         self.stop_event.set()  # before logging: a second signal may interrupt this very handler
         if first:
             log.info("%s: finishing the press in hand and stopping", why)
+            self.notifier.stopping()
         stop = self._face_stop
         if stop is not None:
             stop()
@@ -172,6 +191,8 @@ class Runtime:
             self.running.append(running)
             if running is not None and hasattr(running, "stop"):
                 self._started(getattr(running, "name", type(running).__name__), running.stop)
+        self.health = Health(self.config, store, started_at=self.started_at, boxes=self.boxes,
+                             clock_signal=self.clock_signal)
         # Last: a start that fails on the damage (say a box reading its last presses) reports it once.
         self.soundness = threading.Thread(target=self._check_soundness, name="store soundness check", daemon=True)
         self.soundness.start()
@@ -241,6 +262,7 @@ class Runtime:
                 if isinstance(e, StoreOpenError) and not file_is_damaged(self.config.db_path):
                     raise  # locked, unreadable, from a newer version: not what the notice is for
                 self.stop()  # nothing holds the damaged file open while the notice is shown
+                self.health = None  # its store is closed: the status line says out of service
                 notice = damaged_store_notice(self.config, e)
                 if out_of_service is None:
                     raise StoreDamagedError(notice.headless_line) from None

@@ -12,10 +12,12 @@ A batch (``POST /v1/batches``, JSON, UTF-8)::
      "votes": [{"seq": 1, "uuid": "...", "kiosk_id": "...", "counter_id": "Q1", "officer": null,
                 "level": "RHL", "scale": "sipas5", "source": "touch",
                 "local_time": "2026-11-21T09:15:02.123+07:00", "box_seq": null, "flag": null,
-                "prev_hash": "000…", "hash": "…"}, ...],
+                "prev_hash": "000…", "hash": "…"}, ...],   # + "clock_suspect": "<reason>" when set (optional)
      "reasons": [{"vote_uuid": "...", "element": "procedure", "recorded_at": "..."}, ...],
      "status": {"software_version": "0.1.0", "waiting_votes": 12, "button_boxes": 2,
-                "free_disk_mb": 1234, "clock_skew_s": -1.5, "waiting_answers": 3},  # optional, protocol 1.1 (1.2)
+                "free_disk_mb": 1234, "clock_skew_s": -1.5, "waiting_answers": 3,  # optional, protocol 1.1 (1.2)
+                "uptime_s": 3600, "last_vote_at": "…", "last_sync_at": "…", "last_backup_at": "…",
+                "clock": "trusted", "boxes_heard": 2, "problems": "backup"},  # (1.3: the health signals)
      "questionnaires": {"definitions": [...], "responses": [...], "answers": [...]}}   # optional, protocol 1.2
 
 The questionnaire rows travel with the fields of the kiosk's store (:data:`Q_DEFINITION_FIELDS`,
@@ -43,11 +45,14 @@ from rating.questionnaire.loader import QuestionnaireError, definition_hash, fro
 from rating.questionnaire.model import CHANNELS, Questionnaire
 from rating.scales import SCALES
 from rating.sipas import ELEMENTS
-from rating.vote import REPEAT, SOURCE_RE, officer_problem
+from rating.vote import CLOCK_SUSPECT_REASONS, REPEAT, SOURCE_RE, officer_problem
 
 # The fields of a vote that travel to the central service: the hashed ones and the hash.
 WIRE_FIELDS = ("seq", "uuid", "kiosk_id", "counter_id", "officer", "level", "scale", "source", "local_time",
                "box_seq", "flag", "prev_hash", "hash")
+# Optional fields of a vote: sent only when set (a vote without them is byte for byte what earlier releases
+# sent), not hashed, null when absent. clock_suspect: why the kiosk could not trust its clock (rating.vote).
+VOTE_OPTIONAL_FIELDS = ("clock_suspect",)
 REASON_FIELDS = ("vote_uuid", "element", "recorded_at")
 BATCH_FIELDS = ("kiosk_id", "counters", "votes", "reasons", "status", "questionnaires")
 # The questionnaire rows that travel (protocol 1.2), with the kiosk store's column names. The kiosk's
@@ -65,7 +70,25 @@ STATUS_FIELDS: dict[str, tuple[tuple[type, ...], float, float]] = {
     "free_disk_mb": ((int,), 0, 10**9),
     "clock_skew_s": ((int, float), -10**9, 10**9),
     "waiting_answers": ((int,), 0, 10**9),   # questionnaire answers not yet acknowledged (protocol 1.2)
+    # The kiosk's health signals (protocol 1.3; kiosk/health.py, docs/operations.md): times in ISO 8601.
+    "uptime_s": ((int,), 0, 10**10),
+    "last_vote_at": ((str,), 1, 40),
+    "last_sync_at": ((str,), 1, 40),
+    "last_backup_at": ((str,), 1, 40),       # the last verified backup
+    "clock": ((str,), 1, 16),                # trusted, suspect or unknown
+    "boxes_heard": ((int,), 0, 1000),
+    "problems": ((str,), 1, 200),            # the signals that need a person, comma-separated
 }
+HEALTH_STATUS_FIELDS = ("uptime_s", "last_vote_at", "last_sync_at", "last_backup_at", "clock", "boxes_heard",
+                        "problems")
+_KNOWN_STATUS = re.compile(r"status: unknown field\(s\) .*\(known: ([A-Za-z0-9_, ]+)\)")
+
+
+def known_status_fields(reason: str) -> set[str] | None:
+    """The status fields a service says it knows, from its refusal of unknown ones (a service older than
+    this contract refuses a status field it does not know, and lists those it does), or None."""
+    m = _KNOWN_STATUS.search(reason or "")
+    return {name.strip() for name in m.group(1).split(",") if name.strip()} if m else None
 MAX_VOTES = 5000
 MAX_REASONS = 25000
 MAX_COUNTERS = 1000
@@ -135,12 +158,13 @@ def _names(keys: Any) -> list[str]:
     return [k.encode("utf-8", "backslashreplace").decode("utf-8")[:40] for k in keys]
 
 
-def _fields(row: Any, fields: tuple[str, ...], where: str) -> None:
-    """An object with exactly ``fields``, or :class:`BadBatch` naming what is missing and what is unknown."""
+def _fields(row: Any, fields: tuple[str, ...], where: str, optional: tuple[str, ...] = ()) -> None:
+    """An object with exactly ``fields`` (and any of ``optional``), or :class:`BadBatch` naming what is
+    missing and what is unknown."""
     if not isinstance(row, dict):
         raise BadBatch(f"{where}: expected an object")
     missing = [f for f in fields if f not in row]
-    extra = [f for f in row if f not in fields]
+    extra = [f for f in row if f not in fields and f not in optional]
     if missing or extra:
         raise BadBatch(f"{where}: " + (f"missing {missing} " if missing else "") + (f"unknown {_names(extra)}" if extra else ""))
 
@@ -148,7 +172,7 @@ def _fields(row: Any, fields: tuple[str, ...], where: str) -> None:
 def check_vote(v: Any, kiosk_id: str, i: int) -> dict[str, Any]:
     """A checked vote with ``local_date`` and ``ts_ms`` added; :class:`BadBatch` naming the problem otherwise."""
     where = f"votes[{i}]"
-    _fields(v, WIRE_FIELDS, where)
+    _fields(v, WIRE_FIELDS, where, optional=VOTE_OPTIONAL_FIELDS)
     _int(v["seq"], where, "seq", 1, 2**53)
     where = f"votes[{i}] (seq {v['seq']})"
     try:
@@ -184,7 +208,11 @@ def check_vote(v: Any, kiosk_id: str, i: int) -> dict[str, Any]:
     except (ValueError, OverflowError):
         raise BadBatch(f"{where}: 'local_time' must be ISO 8601 with a UTC offset, "
                        "e.g. 2026-11-21T09:15:02.123+07:00") from None
-    return {**v, "local_date": at.date().isoformat(), "ts_ms": ts_ms, "hour": at.hour, "weekday": at.isoweekday()}
+    suspect = v.get("clock_suspect")
+    if suspect is not None and suspect not in CLOCK_SUSPECT_REASONS:
+        raise BadBatch(f"{where}: 'clock_suspect' must be null or one of {', '.join(CLOCK_SUSPECT_REASONS)}")
+    return {**v, "clock_suspect": suspect, "local_date": at.date().isoformat(), "ts_ms": ts_ms, "hour": at.hour,
+            "weekday": at.isoweekday()}
 
 
 def check_status(s: Any) -> dict[str, Any] | None:

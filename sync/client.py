@@ -43,12 +43,13 @@ import requests
 
 from kiosk import outbox
 from kiosk.config import Config
+from kiosk.health import software_version, wire_health
 from kiosk.outbox import ANSWERS, DEFINITIONS, REASONS, RESPONSES, VOTES, Synced
 from kiosk.store import VoteStore
 
 from rating import signing
 from rating.problems import Problem
-from rating.wire import MAX_Q_ANSWERS, acknowledged, encode_batch
+from rating.wire import MAX_Q_ANSWERS, acknowledged, encode_batch, known_status_fields
 
 log = logging.getLogger("kiosk.sync")
 
@@ -60,13 +61,6 @@ RETRY_AFTER_CAP_S = 300.0
 AUTH_ERROR_KEY = "auth_error"   # sync_meta: why the server refused this kiosk's signature, until it accepts again
 
 
-def software_version() -> str:
-    """This kiosk's software version, as installed."""
-    try:
-        from importlib.metadata import version
-        return version("rating-kiosk")
-    except Exception:  # not installed as a package (a checkout run in place)
-        return "0+unknown"
 
 
 @dataclass
@@ -142,6 +136,7 @@ class SyncClient:
         self.path = (base.path.rstrip("/") or "") + BATCH_PATH
         self.counters = [{"id": c.id, "name": c.name} for c in config.counters]
         self._waiting: dict[str, int] | None = None   # during a run: see run()
+        self._status_known: set[str] | None = None      # the status fields an older service takes (see _send)
 
     def _offset(self) -> float:
         return float(outbox.get_meta(self.store, "clock_offset_s", "0") or 0)
@@ -191,11 +186,15 @@ class SyncClient:
             free_mb = None
         skew = outbox.get_meta(self.store, "clock_skew_s")
         waiting = self._waiting if self._waiting is not None else outbox.count_waiting(self.store)
-        return {"software_version": software_version()[:40],
-                "waiting_votes": waiting["votes"],
-                "waiting_answers": waiting["answers"],
-                "button_boxes": len(self.config.button_boxes), "free_disk_mb": free_mb,
-                "clock_skew_s": round(float(skew), 3) if skew is not None else None}
+        status = {"software_version": software_version()[:40],
+                  "waiting_votes": waiting["votes"],
+                  "waiting_answers": waiting["answers"],
+                  "button_boxes": len(self.config.button_boxes), "free_disk_mb": free_mb,
+                  "clock_skew_s": round(float(skew), 3) if skew is not None else None,
+                  **wire_health(self.config, self.store)}
+        if self._status_known is not None:  # an older service: only what it said it knows
+            status = {k: v for k, v in status.items() if k in self._status_known}
+        return status
 
     # --- building batches ----------------------------------------------------------------------
 
@@ -272,6 +271,13 @@ class SyncClient:
         response = self._exchange(body)
         if 200 <= response.status_code < 300:
             return self._accept(response, batch, result)
+        known = known_status_fields(_reason(response)) if response.status_code == 400 else None
+        if known is not None and self._status_known is None:
+            # A service older than the status this kiosk sends: nothing is wrong with the rows. Send the
+            # batch again with the status fields it knows (once a run), never quarantine for this.
+            log.warning("sync: the service does not take every status field yet; sending only %s", sorted(known))
+            self._status_known = known
+            return self._send(batch, result)
         return (self._refused_q if batch.questionnaire else self._refused)(response, batch, result)
 
     def _accept(self, response: requests.Response, batch: "_Batch", result: SyncResult) -> int:

@@ -8,7 +8,7 @@ import sys
 
 from kiosk import outbox
 from kiosk.config import load_config
-from kiosk.store import VoteStore
+from kiosk.backup import open_store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -18,7 +18,7 @@ def cmd_sync(args) -> int:
     from .client import SyncClient, describe
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     config = load_config(args.config)
-    with VoteStore.from_config(config) as store:
+    with open_store(config) as store:
         if args.release_quarantine:
             released = outbox.release_quarantine(store)
             votes, answers = released["votes"], released["responses"] + released["answers"]

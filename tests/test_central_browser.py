@@ -119,7 +119,7 @@ def test_an_admin_logs_in_and_walks_the_overview_a_commune_kiosk_health_and_the_
     assert "%" in rows[0].text and "," in rows[0].text
     shot(browser, "overview")
     follow(browser, rows[0].find_element(By.TAG_NAME, "a"))
-    assert browser.find_element(By.ID, "unit-rate").text.endswith("%")
+    assert re.fullmatch(r"\d+,\d % \(\d+,\d–\d+,\d\)", browser.find_element(By.ID, "unit-rate").text)   # with its interval
     assert browser.find_elements(By.CSS_SELECTOR, "svg.chart polyline")
     assert "Quầy 1" in browser.find_element(By.ID, "counters").text
     shot(browser, "commune")
@@ -190,3 +190,31 @@ def test_the_period_is_typed_and_shown_day_month_year_whatever_the_browsers_loca
     start.clear()
     start.send_keys("11-01-2026")
     assert driver.execute_script("return arguments[0].checkValidity()", start) is False
+
+
+def test_on_a_phone_no_page_scrolls_sideways_and_no_percentage_breaks_from_its_sign(site, browser):
+    """390 px, a common phone: the overview, a commune's page and kiosk health fit the width (a wide
+    table scrolls inside its own box), and "89,4 %" never wraps between the number and the sign."""
+    url, made = site
+    log_in(browser, url, "admin")
+    browser.set_window_size(390, 844)
+    for path in ("/", f"/unit/{made['communes'][0]}/", "/kiosks/", "/registry/"):
+        browser.get(url + path)
+        overflow = browser.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow} px on a phone"
+        broken = browser.execute_script("""
+            const out = [];
+            for (const el of document.querySelectorAll('td, p, span, strong')) {
+              if (el.children.length) continue;
+              const t = el.textContent;
+              if (!/\\d %/.test(t)) continue;
+              const r = document.createRange(); r.selectNodeContents(el);
+              const lines = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
+              if (lines.size > 1 && /^\\s*[\\d.,]+ %\\s*$/.test(t)) out.push(t);
+            }
+            return out;""")
+        assert not broken, f"{path}: a percentage wraps: {broken[:3]}"
+    browser.get(url + f"/unit/{made['communes'][0]}/")
+    browser.set_window_size(390, 2400)
+    browser.save_screenshot(str(SCREENS / "central-commune-phone.png"))

@@ -101,3 +101,36 @@ def test_without_a_login_or_the_token_there_is_no_report(site):
     d_from, d_to = period()
     r = requests.get(f"{url}/v1/reports/ii7?unit={made['communes'][0]}&from={d_from}&to={d_to}")
     assert r.status_code == 401
+
+
+def test_the_services_pdf_dates_itself_in_hai_phong_time_at_the_communes_place_and_marks_demo_data(site, tmp_path):
+    import subprocess
+    url, app, made = site
+    d_from, d_to = period()
+    r = requests.get(f"{url}/v1/reports/ii7?unit={made['communes'][0]}&from={d_from}&to={d_to}&format=pdf", headers=AUTH)
+    path = tmp_path / "ii7.pdf"
+    path.write_bytes(r.content)
+    flat = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout.split())
+    assert re.search(r"Ninh Giang, ngày \d{2} tháng \d{1,2} năm \d{4}", flat), "the date line names the place"
+    assert re.search(r"Thời điểm lập tệp \d{2}:\d{2}:\d{2} ngày \d{2}/\d{2}/\d{4} \(UTC\+07:00\)", flat), \
+        "the making time in Hải Phòng's time, as the header"
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout)[1])
+    assert flat.count("DỮ LIỆU THỬ NGHIỆM") == pages, "the demo city's report is test data on every page"
+    from central.ii7 import place_name
+    assert [place_name(n) for n in ("Xã Ninh Giang", "Phường Lê Chân", "Đặc khu Cát Hải", "Bạch Long Vĩ")] == \
+        ["Ninh Giang", "Lê Chân", "Cát Hải", "Bạch Long Vĩ"]
+
+
+def test_only_the_demo_citys_kiosks_make_a_report_marked_as_test_data(site):
+    url, app, made = site
+    from central import registry
+    from central.ii7 import is_demo
+    from central.models import Unit
+    token = activate(app.runtime)
+    try:
+        registry.register("that-thuc-01", Unit.objects.get(id=made["centres"][0]))
+        assert is_demo([made["kiosks"][0]]) and not is_demo(["that-thuc-01"]) and not is_demo([])
+    finally:
+        deactivate(token)
+        from django.db import connections
+        connections[app.runtime.alias].close()

@@ -355,9 +355,11 @@ def test_the_paper_forms_carry_their_numbers_and_every_paper_question(site, tmp_
     for q in questions:
         assert flat.count(" ".join(q.split())) == 3, q
     assert flat.count("Xin đừng ghi họ tên, số điện thoại hay số giấy tờ.") == 3, "the comment box asks for no personal data"
+    assert not re.search(r"</?[a-z]+>", flat), "no markup tag is printed as text (a raw <i> once showed on every form)"
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in flat and "XÃ NINH GIANG" in flat and "TRUNG TÂM PHỤC VỤ HÀNH" in flat
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
     assert "LiberationSerif" in fonts and "Helvetica" not in fonts
+    assert "LiberationSerif-Italic" in fonts, "the no-personal-data line is set in italics, not as a tag"
     SCREENS.mkdir(parents=True, exist_ok=True)
     subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf),
                     str(SCREENS / "paper-form")], check=True)
@@ -681,7 +683,8 @@ def test_every_run_of_the_demo_prints_logins_that_work_and_gives_the_analysis_ta
         assert sorted(made["communes"])[0] != made["communes"][0], "the first commune by id has no account"
         text = login_text(DEMO_PASSWORD)
         printed = re.findall(r"(\S+) / " + re.escape(DEMO_PASSWORD), text)
-        assert {"admin", "so-noi-vu", "xa-ninh-giang"} <= set(printed) and "xa-an-lao" not in printed
+        assert {"admin", "so-noi-vu", "xa-ninh-giang", "tt-ninh-giang"} <= set(printed) and "xa-an-lao" not in printed
+        assert re.search(r"centre \(Trung tâm [^)]*\):\s+tt-ninh-giang / ", text), "a centre-role login is printed"
         for username in printed:
             assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
         n = build_questionnaire_demo(per_channel={"kiosk": 4, "phone": 3, "paper": 2})

@@ -123,6 +123,21 @@ def test_the_registry_shows_a_new_secret_once_and_rotation_keeps_the_old_one_for
     assert "registry_register" in actions and "registry_rotate" in actions
 
 
+
+def test_the_registry_says_of_every_kiosk_whether_it_is_in_use_or_retired_and_since_when(site):
+    url, app, made = site
+    s, _ = session(url, "admin")
+    page = s.get(url + "/registry/").text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    s.post(url + "/registry/", data={"action": "retire", "kiosk_id": made["kiosks"][1], "csrfmiddlewaretoken": token},
+           headers={"Referer": url + "/registry/"})
+    table = re.search(r'<table id="registry">(.*?)</table>', s.get(url + "/registry/").text, re.S).group(1)
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"<tr><td>([^<]+)</td><td>[^<]*</td><td>([^<]*)</td>", table)}
+    assert re.fullmatch(r"Đang dùng, đăng ký \d{2}/\d{2}/\d{4}", rows[made["kiosks"][0]]), rows
+    assert re.fullmatch(r"Đã ngừng từ \d{2}/\d{2}/\d{4}", rows[made["kiosks"][1]]), rows
+    assert all(status.strip() for status in rows.values()), "no blank status"
+
+
 def test_logins_are_throttled_after_repeated_failures_and_audited(site):
     url, app, _ = site
     for _ in range(5):
@@ -205,3 +220,53 @@ def test_odd_periods_in_a_page_address_never_break_it(site, query):
         assert ("Từ ngày" if query.startswith("from") else "Đến ngày") in r.text
     else:
         assert r.status_code == 200, (query, r.status_code)
+
+
+def test_a_period_typed_backwards_is_shown_forwards_and_the_page_says_so(site):
+    url, _, made = site
+    s, _ = session(url, "admin")
+    for path in ("/", f"/unit/{made['communes'][0]}/"):
+        r = s.get(f"{url}{path}?from=30/11/2026&to=01/11/2026")
+        assert r.status_code == 200
+        assert "đã đổi chỗ hai ngày" in r.text, path
+        assert 'value="01/11/2026"' in r.text and 'value="30/11/2026"' in r.text, "the fields show the period used"
+    r = s.get(f"{url}/?from=2020-01-01&to=2026-11-30")
+    assert "dài quá 800 ngày" in r.text
+
+
+def test_a_person_refused_a_page_reads_why_in_vietnamese_and_a_script_still_gets_json(site):
+    url, _, made = site
+    own, other = made["communes"][0], made["communes"][1]
+    s, _ = session(url, "xa-" + own.removeprefix("xa-"))
+    browser_accept = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    for path in (f"/unit/{other}/", f"/v1/reports/ii7?unit={other}&from=2026-10-01&to=2026-12-31&format=pdf"):
+        r = s.get(url + path, headers=browser_accept)
+        assert r.status_code == 403 and r.headers["Content-Type"].startswith("text/html"), path
+        assert 'lang="vi"' in r.text and "Không có quyền xem" in r.text and "Not allowed" in r.text, path
+        assert 'href="/"' in r.text and '"error"' not in r.text, path
+    r = s.get(url + f"/v1/reports/ii7?unit={other}&from=2026-10-01&to=2026-12-31&format=pdf")
+    assert r.status_code == 403 and r.json()["error"] == "forbidden", "a script keeps the catalogue's JSON"
+    r = s.get(url + "/no-such-page/", headers=browser_accept)
+    assert r.status_code == 404 and "Không tìm thấy trang" in r.text
+    assert requests.get(url + "/v1/no-such-endpoint").json()["error"] == "not_found", "the API answers scripts in JSON"
+    s.get(url + "/lang/en/?back=/")
+    r = s.get(url + f"/unit/{other}/", headers=browser_accept)
+    assert 'lang="en"' in r.text and r.text.index("Not allowed") < r.text.index("Không có quyền xem")
+
+
+def test_the_daily_chart_names_its_axes_and_target_and_the_heat_map_has_a_scale(site):
+    url, _, made = site
+    s, _ = session(url, "admin")
+    page = s.get(url + f"/unit/{made['communes'][0]}/").text
+    chart = re.search(r'<svg class="chart".*?</svg>', page, re.S).group(0)
+    assert re.search(r'aria-label="Tỷ lệ hài lòng theo ngày; Mục tiêu 90 %; \d{2}/\d{2}/\d{4} – \d{2}/\d{2}/\d{4}"', chart)
+    assert ">0 %<" in chart and ">100 %<" in chart, "the percent axis says its unit"
+    axis = re.findall(r'text-anchor="middle">(\d{2}/\d{2})<', chart)
+    days = re.findall(r"<title>(\d{2}/\d{2})/\d{4}: ", chart)
+    assert axis[0] == days[0] and axis[-1] == days[-1] and 2 < len(axis) <= 7, (axis, days[:3])
+    assert "stroke-dasharray" in chart and ">Mục tiêu 90 %<" in chart, "the dashed target line has a legend"
+    scale = re.search(r'<p class="heat-scale" id="heat-scale">(.*?)</p>', page, re.S).group(1)
+    assert "số phiếu" in scale and 'class="swatch h0"' in scale and 'class="swatch h10"' in scale
+    assert re.search(r'<td class="h\d+" title="(\d+)"><span class="sr">\1</span></td>', page), \
+        "each hour's count is read out, not only shaded"
+    assert "Xu hướng (điểm %" in s.get(url + "/").text

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import load_config
+from tests.helpers.intervals import textbook_wilson
 from rating.period import quarter
 from rating.report import render, report_for_store
 from kiosk.store import VoteStore
@@ -74,7 +75,9 @@ def test_the_pdf_totals_and_rate_match_the_raw_rows(pdfs):
     for code in ("RHL", "HL", "BT", "KHL", "RKHL"):
         want += [str(everything.get(code, 0)), _vn(half_up(everything.get(code, 0), n))]
     want += [_vn(rate), *(["Đạt"] if rate >= 90 else ["Chưa", "đạt"]), str(sum(e.flagged.values()))]
-    assert numbers == want
+    lo, hi = textbook_wilson(satisfied(everything), n)   # the Ghi chú: the 95 % interval (issue 18)
+    want += [f"{_vn(lo)}–{_vn(hi)}"] + (["chưa", "chắc", "chắn"] if lo < 90 <= hi else [])
+    assert numbers[:len(want)] == want
     assert f"tỷ lệ hài lòng chung {_vn(rate)} % trên {n} phiếu" in re.sub(r"\s+", " ", text)
     for i, counter in enumerate(pdfs["config"].counters, start=1):
         levels = e.levels.get(counter.id, {})
@@ -114,3 +117,21 @@ def test_a_quarter_with_no_votes_prints_its_name_zeros_and_no_rate(pdfs):
     assert "Quý III năm 2026" in flat and "chưa có phiếu được tính trong kỳ" in flat
     total_line = next(line for line in _text(pdfs["paths"]["empty"]).splitlines() if line.strip().startswith("Tổng cộng"))
     assert total_line.split()[2] == "0" and "—" in total_line
+
+
+def test_the_signature_never_stands_alone_on_the_last_page(pdfs, tmp_path):
+    """Whatever the report's length, the last page holds the end of the Kiểm chứng table with the
+    signatures (the central service's PDF once had the signature block alone on its last page)."""
+    import dataclasses
+    config = pdfs["config"]
+    with VoteStore.from_config(config) as store:
+        model = report_for_store(store, config, D_FROM, D_TO)
+    for extra in range(0, 100, 4):   # a longer software line pushes the end down, across a whole page
+        version = " ".join(["phiên bản thử ngắt trang"] * (1 + extra))
+        padded = dataclasses.replace(model, verification=dataclasses.replace(model.verification,
+                                                                             software_version=version))
+        path = tmp_path / f"padded-{extra}.pdf"
+        path.write_bytes(render(padded, "pdf"))
+        pages = int(re.search(r"Pages:\s+(\d+)", _run("pdfinfo", str(path)))[1])
+        last = re.sub(r"\s+", " ", _run("pdftotext", "-f", str(pages), "-l", str(pages), str(path), "-"))
+        assert "NGƯỜI LẬP BẢNG" in last and "Cách tính SHA-256" in last, (extra, last[:300])

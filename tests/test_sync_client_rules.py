@@ -14,6 +14,7 @@ import pytest
 from kiosk import outbox
 from kiosk.config import load_config
 from kiosk.store import VoteStore
+from rating.wire import HEALTH_STATUS_FIELDS
 from sync.client import SyncClient
 from tests.sync_helpers import sync_config
 
@@ -195,5 +196,5 @@ def test_each_batch_carries_the_kiosks_status(scripted):
         client(config, store).run()
     status = server.requests[0][1]["status"]
     assert set(status) == {"software_version", "waiting_votes", "button_boxes", "free_disk_mb", "clock_skew_s",
-                           "waiting_answers"}
+                           "waiting_answers", *HEALTH_STATUS_FIELDS}
     assert status["waiting_votes"] == 2 and status["free_disk_mb"] > 0

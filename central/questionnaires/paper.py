@@ -93,6 +93,7 @@ class _Form:
         self.q, self.centre, self.commune, self.s = q, centre_name, commune_name, Styles()
         self.width = PAGE[0] - MARGINS["leftMargin"] - MARGINS["rightMargin"]
         self.small = style("small", 10.5, leading=12.5)
+        self.small_i = style("small_i", 10.5, italic=True, leading=12.5)
         self.small_c = style("small_c", 8.5, align=1, leading=9.5)
         self.qtext = style("qtext", 11.5, leading=14)
 
@@ -138,7 +139,7 @@ class _Form:
     def text_block(self, n: int, q: Question) -> KeepTogether:
         """The free-text question with lines to write on."""
         return KeepTogether([para(f"{n}. {q.vi}", self.qtext), Spacer(1, 1.5 * mm),
-                             para(f"<i>{WORDS.text('no_personal_text', 'vi')}</i>", self.small), Spacer(1, 5 * mm), _Lines(5)])
+                             para(WORDS.text('no_personal_text', 'vi'), self.small_i), Spacer(1, 5 * mm), _Lines(5)])
 
     def story(self, numbers: list[str]) -> list:
         questions = self.q.for_channel("paper")

@@ -11,6 +11,7 @@ from ..config import load_config
 from rating import vnformat
 from rating.export import to_json
 from ..soundness import refuse_if_damaged
+from ..backup import open_store
 from ..store import VoteStore
 from rating.questionnaire.analysis import analyse
 from .answers import MODES, DefinitionChanged, active_list, check_definition, start_questionnaire, stop_questionnaire
@@ -81,7 +82,7 @@ def _short(text: str, limit: int = SHORT_TEXT) -> str:
 
 def _existing_store(config) -> VoteStore | None:
     """The store when the kiosk has one; listing and showing never create it."""
-    return VoteStore.from_config(config, create=False) if config.db_path.exists() else None
+    return open_store(config, create=False) if config.db_path.exists() else None
 
 
 def _when(counter: str) -> str:
@@ -169,7 +170,7 @@ def cmd_start(args) -> int:
     """Turn a questionnaire on, for the whole kiosk or one counter, optionally until a day."""
     config = load_config(args.config)
     q = _get(_catalogue(config), args.id)
-    with VoteStore.from_config(config) as store:
+    with open_store(config) as store:
         refuse_if_damaged(store)  # nothing is written into a damaged file
         _check_counter(store, args.counter)
         if args.until is not None and args.until < store.today():
@@ -185,7 +186,7 @@ def cmd_start(args) -> int:
 def cmd_stop(args) -> int:
     """Turn questionnaires off: everywhere, or at one counter."""
     config = load_config(args.config)
-    with VoteStore.from_config(config) as store:
+    with open_store(config) as store:
         _check_counter(store, args.counter)
         on = [row[0] for row in active_list(store)]
         if args.counter is not None and args.counter not in on and ALL_COUNTERS in on:
@@ -215,7 +216,7 @@ def cmd_analyse(args) -> int:
     """Print the analysis of one questionnaire's answers in this kiosk's store for a period (default: this quarter)."""
     config = load_config(args.config)
     q = _get(_catalogue(config), args.id)
-    with VoteStore.from_config(config) as store:
+    with open_store(config) as store:
         check_definition(store, q)
         d_from, d_to = _quarter(store.today())
         d_from, d_to = args.date_from or d_from, args.date_to or d_to

@@ -415,6 +415,13 @@ class KioskApp(App):
     # sync now, leaving kiosk mode, refused votes, status and export: kiosk/ui/manager_actions.py
 
 
+def feed_watchdog(runtime) -> None:
+    """systemd's watchdog (kiosk.notify) fed from the Kivy frame loop itself: a frozen screen stops the pings."""
+    beat = getattr(runtime, "heartbeat", None)
+    if beat is not None and beat.notifier.enabled:
+        Clock.schedule_interval(beat.on_clock, beat.every_s)
+
+
 def run_app(runtime, args=None) -> int:
     """The touch screen as the runtime's face (:mod:`kiosk.runtime`): full-screen, ``--windowed`` for a desktop.
 
@@ -424,12 +431,14 @@ def run_app(runtime, args=None) -> int:
     scheduler = runtime.scheduler()
     app = KioskApp(runtime.config, runtime.store, boxes=runtime.boxes,
                    sync_now=scheduler.sync_now if scheduler else None)
+    app.health = getattr(runtime, "health", None)  # the manager's status tab reads its signals (kiosk.health)
 
     def stop_app() -> None:  # from a signal handler or another thread: let the UI thread stop it
         Clock.schedule_once(lambda _dt: app.stop(), 0)
 
     def ready(_dt) -> None:
         runtime.face_ready(on_vote=app.on_serial_vote, stop=stop_app)
+        feed_watchdog(runtime)
         if getattr(args, "exit_when_ready", False):  # for the cold-start benchmark: stop once drawn
             print(f"ready {time.time():.3f}", flush=True)
             app.stop()

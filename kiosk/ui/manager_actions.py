@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import outbox, removable
+from ..storefile import GONE, MOVED
 from rating import vnformat
 from rating.export import report_csv_bytes
 from ..removable import ExportPolicy, ExportRefused
@@ -118,11 +119,18 @@ class ManagerActions:
                                             state=t("st_heard", lang) if b.heard else warn(t("st_not_heard", lang)),
                                             last=b.last_heartbeat or b.last_rate or "—", firmware=b.firmware or "—"))
         lines.append(f"[b]{t('st_disk', lang, free=disk_free(app.cfg.data_dir, lang))}[/b]")
+        state = app.store.file_state   # kiosk.storefile: a deleted or renamed vote file, seen at the last vote
+        if state is not None and state.state in (MOVED, GONE):
+            key = "st_store_moved" if state.state == MOVED else "st_store_gone"
+            lines.append("    " + warn(t(key, lang, where=state.where or "?", path=app.store.path)))
         now = datetime.now(app.cfg.tz)
         wrong = clock_looks_wrong(now, app.store.last_vote_time())
         lines.append(f"[b]{t('m_st_clock', lang, now=vnformat.moment(now))}[/b]"
                      + ("  " + warn(t("st_clock_wrong", lang, why=wrong)) if wrong else ""))
-        return lines
+        suspect = app.store.query("SELECT count(*) FROM votes WHERE clock_suspect IS NOT NULL")[0][0]
+        if suspect:
+            lines.append("    " + warn(t("st_clock_suspect", lang, n=vnformat.integer(suspect, lang))))
+        return lines + health_lines(app, warn)
 
     # --- export -------------------------------------------------------------------------------
 
@@ -196,6 +204,21 @@ class ManagerActions:
             return removable.commit_file(made, folder / (made.name or name), device)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+
+HEALTH_SHOWN = ("process", "last_vote", "backup", "clock", "version")  # the rest have lines of their own above
+
+
+def health_lines(app, warn) -> list[str]:
+    """The health signals (kiosk.health) the lines above do not show, each with what to do when it fails."""
+    from ..health import Health
+    health = getattr(app, "health", None) or Health(app.cfg, app.store, boxes=app.boxes)
+    lines = [f"[b]{t('m_st_health', app.lang)}[/b]"]
+    for s in health.signals():
+        if s.name in HEALTH_SHOWN or s.ok is False:
+            text = s.detail.split(" / ")[0] if app.lang == "vi" else s.detail
+            lines.append("    " + (warn(f"{text} — {s.todo}") if s.ok is False else text))
+    return lines
 
 
 def disk_free(path, lang: str = "vi") -> str:

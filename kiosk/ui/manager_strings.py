@@ -20,7 +20,7 @@ MANAGER = Texts({
     "m_day": ("Ngày {day}", "Day {day}"),
     "m_month": ("Tháng {month} ({period})", "Month {month} ({period})"),
     "m_col_total": ("Tổng\nsố phiếu", "Votes\ncounted"),
-    "m_col_pct": ("Tỷ lệ\nhài lòng", "Satisfied\n(%)"),
+    "m_col_pct": ("Tỷ lệ hài lòng\n(KTC 95 %)", "Satisfied\n(95 % CI)"),
     "m_col_flagged": ("Phiếu lặp\n(không tính)", "Repeats\n(not counted)"),
     "m_no_votes": ("chưa có phiếu nào", "no votes yet"),
     "m_tab_hint_codes": ("Mức: {legend}", "Levels: {legend}"),
@@ -75,6 +75,7 @@ MANAGER = Texts({
                      "Cannot sync: no central service is configured (no [sync] section in the configuration)."),
     "m_sync_started": ("Đang đồng bộ với máy chủ…", "Syncing with the central service…"),
     "m_st_clock": ("Đồng hồ: {now}", "Clock: {now}"),
+    "m_st_health": ("Sức khoẻ của máy", "Health"),
     # the questionnaire tab
     "tab_questionnaire": ("Phiếu khảo sát", "Questionnaire"),
     "mq_which": ("Phiếu", "Form"),

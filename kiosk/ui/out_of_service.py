@@ -108,6 +108,9 @@ def show(runtime, notice: OutOfService) -> int:
     def ready(_dt) -> None:
         log.info("the out-of-service screen is shown")
         runtime.face_ready(on_vote=None, stop=stop_app)
+        beat = getattr(runtime, "heartbeat", None)
+        if beat is not None and beat.notifier.enabled:  # the notice is up and its loop turns: not a restart
+            Clock.schedule_interval(beat.on_clock, beat.every_s)
 
     Clock.schedule_once(lambda _dt: Clock.schedule_once(ready, 0), 0)  # after the first frame is drawn
     app.run()

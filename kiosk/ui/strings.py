@@ -140,6 +140,12 @@ _SCREENS = {
     "st_disk": ("Dung lượng trống: {free}", "Free disk: {free}"),
     "st_clock": ("Đồng hồ: {now}", "Clock: {now}"),
     "st_clock_wrong": ("Đồng hồ có vẻ sai: {why}", "The clock looks wrong: {why}"),
+    "st_clock_suspect": ("{n} phiếu ghi khi đồng hồ không đáng tin cậy (báo cáo có ghi chú)",
+                         "{n} vote(s) taken while the clock could not be trusted (reports say so)"),
+    "st_store_moved": ("Tệp dữ liệu đã bị đổi tên thành {where}: vẫn ghi vào đó; hãy đổi lại tên {path}",
+                       "The vote file was renamed to {where}: votes still go there; rename it back to {path}"),
+    "st_store_gone": ("Tệp dữ liệu {path} đã bị xoá: máy KHÔNG nhận phiếu; khôi phục tệp rồi khởi động lại",
+                      "The vote file {path} was deleted: NO vote is taken; restore it and restart the kiosk"),
 }
 
 CATALOGUE = Texts(_SCREENS).joined(MANAGER)  # a key defined in both files differently is refused at import

@@ -20,7 +20,9 @@ Kiểm chứng section says which). Only votes on the report's scale are counted
 scale (after a change of scale) are reported apart, on their own scale, never converted. Satisfied
 is RHL + HL on every scale. Percentages are rounded half up to one decimal (as spreadsheets'
 ROUND does, so the workbook's formulas agree with the model to the digit); a group of fewer than
-:data:`SMALL_SAMPLE` counted votes is marked as a small sample.
+the minimum sample (``settings.min_n``, :data:`rating.rate.MIN_N` unless configured) is marked
+"(*) chưa đủ mẫu"; every other group carries its 95 % Wilson interval (``ci_low``, ``ci_high``) in the
+Ghi chú column, and "chưa chắc chắn" when that interval straddles the target (:mod:`rating.rate`).
 """
 
 from __future__ import annotations
@@ -28,26 +30,62 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, Iterable, Mapping, Sequence
 
 from rating import chain
 from rating.units import Counter
-from rating.period import WEEKDAYS_VI, Period, between, date_line, date_vi
+from rating.period import LOCAL_TZ, WEEKDAYS_VI, Period, between, date_line, date_vi
 from rating.vote import DEMO_SOURCE
-from rating.rate import Kind, Rule, count_filter, is_satisfied, pct, satisfied
+from rating import vnformat
+from rating.rate import MIN_N, Kind, Rule, count_filter, is_satisfied, pct, satisfied, small_sample, uncertain, verdict, wilson
 from rating.scales import SCALES, Scale, get_scale
 from rating.sipas import ELEMENTS
 from rating.totals import VoteSource
 from rating.report.questionnaires import QuestionnaireSection, questionnaire_sections
 
-SMALL_SAMPLE = 30
+SMALL_SAMPLE = MIN_N   # the default minimum sample (rating.rate.MIN_N; a report's settings.min_n may differ)
 DEFAULT_TARGET_PCT = 90.0
 TITLE = ("BẢNG TỔNG HỢP KẾT QUẢ KHẢO SÁT, ĐÁNH GIÁ SỰ HÀI LÒNG CỦA NGƯỜI DÂN ĐỐI VỚI SỰ PHỤC VỤ "
          "CỦA TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG")
 DEFAULT_QUESTION = "Ông/Bà có hài lòng với sự phục vụ của Trung tâm Phục vụ hành chính công không?"
 ROUNDING_NOTE = "Các tỷ lệ được làm tròn đến một chữ số thập phân."
-SMALL_SAMPLE_NOTE = f"(*) Dưới {SMALL_SAMPLE} phiếu: mẫu nhỏ, cần thận trọng khi so sánh."
+SMALL_SAMPLE_MARK = "(*) chưa đủ mẫu"
+NOTE_HEAD = "Ghi chú (KTC 95 %)"   # the rate tables' Ghi chú column: a row's 95 % interval, or why it has none
+
+
+def small_sample_note(min_n: int = MIN_N) -> str:
+    """The note that says what "(*) chưa đủ mẫu" means."""
+    return (f"(*) Chưa đủ mẫu: dưới {min_n} phiếu được tính; vẫn ghi số phiếu và tỷ lệ nhưng không xếp hạng, "
+            "không kết luận so với đơn vị khác.")
+
+
+SMALL_SAMPLE_NOTE = small_sample_note()
+INTERVAL_NOTE = ("KTC 95 %: khoảng tin cậy 95 % (cột Ghi chú, ví dụ 84,9–91,2), tính theo phương pháp Wilson (khoảng điểm "
+                 "Wilson, không hiệu chỉnh liên tục, z = 1,959964), hai đầu làm tròn đến một chữ số thập phân: với 95 % độ "
+                 "tin cậy, tỷ lệ hài lòng thật nằm trong khoảng ấy. Ghi hai đầu khoảng, không ghi ±, vì khoảng không đối "
+                 "xứng (gần 100 % khoảng dài về phía dưới hơn).")
+VERDICT_NOTE = ("Kết quả Đạt / Chưa đạt so sánh tỷ lệ hài lòng (đã làm tròn) với chỉ tiêu; \"chưa chắc chắn\" khi khoảng "
+                "tin cậy 95 % chứa cả giá trị dưới và từ chỉ tiêu trở lên.")
+UNCERTAIN = "chưa chắc chắn"
+
+
+def clock_suspect_note(n: int) -> str:
+    """The note a report carries when ``n`` of the votes it files under a day were taken while the kiosk could
+    not trust its clock (rating.vote's reasons): their day is the kiosk's clock's, which may be wrong."""
+    return (f"{n} phiếu được ghi khi đồng hồ của máy không đáng tin cậy (chưa đồng bộ giờ, bị chỉnh lùi hoặc lệch "
+            f"so với máy chủ): các phiếu này được xếp theo ngày của đồng hồ máy, có thể không đúng ngày.")
+
+
+def clock_suspect_count(source: VoteSource, d_from: date, d_to: date, kiosk_ids: Sequence[str] | None,
+                        officers: Sequence[str] | None) -> int:
+    """How many of the votes a report counts in ``d_from``..``d_to`` are clock-suspect."""
+    where, params = _where(d_from, d_to, kiosk_ids, officers)
+    rows = source.query(f"SELECT count(*) FROM votes WHERE {where}{count_filter(source)} "
+                        "AND clock_suspect IS NOT NULL", params)
+    return int(rows[0][0]) if rows else 0
+
+
 FLAGGED_NOTE = ("Phiếu bị loại: phiếu bấm lặp lại tại cùng quầy trong thời gian chống bấm trùng; "
                 "không tính vào tổng số phiếu.")
 # Printed in Kiểm chứng: everything an inspector needs to recompute the digest from a raw export (which
@@ -98,7 +136,8 @@ class ReportSettings:
     appendix: str | None = None          # e.g. "Phụ lục I": printed above the title when given
     question: str = DEFAULT_QUESTION
     software_version: str = ""
-    generated_at: datetime | None = None  # default: now (UTC) when the model is built
+    min_n: int = MIN_N                    # fewer counted votes in a row: "(*) chưa đủ mẫu" ([report] min_n)
+    generated_at: datetime | None = None  # default: now (Hải Phòng's time) when the model is built
     issued_on: date | None = None         # the date line's date; default: the day the model is built
     demo: bool = False                    # the embedded demo centre or a rehearsal: marked on every page
 
@@ -118,6 +157,22 @@ class Row:
     small_sample: bool
     target_met: bool | None      # None when nothing was counted
     extra: dict[str, Any] = field(default_factory=dict)
+    ci_low: float | None = None   # the 95 % Wilson interval, percent (None when nothing was counted)
+    ci_high: float | None = None
+    verdict: str = ""             # rating.rate.Verdict: dat, chua_dat or chua_du_mau
+    uncertain: bool = False       # the interval straddles the target: "chưa chắc chắn"
+    response_pct: float | None = None   # votes per served transaction: null until served counts exist
+
+    @property
+    def note(self) -> str:
+        """The Ghi chú cell: "(*) chưa đủ mẫu" below the minimum sample, else the 95 % interval (and "chưa
+        chắc chắn" when it straddles the target); "" without counted votes."""
+        if self.small_sample:
+            return SMALL_SAMPLE_MARK
+        if self.ci_low is None:
+            return ""
+        words = vnformat.interval((self.ci_low, self.ci_high))
+        return f"{words}; {UNCERTAIN}" if self.uncertain else words
 
 
 @dataclass
@@ -237,21 +292,44 @@ class ReportModel:
                          "kind": self.period.kind, "label": self.period.label, "slug": self.period.slug}
         out["unit"]["officers"] = dict(self.unit.officers)
         out["target_met"] = self.target_met
+        # The period's figures beside target_met (issue 18): its interval, whether it is below the minimum
+        # sample (none counted included), and the response rate (null until served counts exist).
+        total = self.summary.total
+        out["ci_low"], out["ci_high"] = total.ci_low, total.ci_high
+        out["small_sample"] = total.verdict == "chua_du_mau"
+        out["response_pct"] = None
         for section in out["questionnaires"]:  # the contract's by_channel beside the printed channel lines
             section["by_channel"] = {c["channel"]: {"responses": c["responses"], "answers": c["answers"],
                                                     "index": c["index"]} for c in section["channels"] if c["channel"]}
         return out
 
 
+def verdict_tail(total: Row) -> str:
+    """What follows ĐẠT / CHƯA ĐẠT in the Kết quả sentence: the 95 % interval and N, and "chưa chắc chắn"
+    when the interval straddles the target, or that the sample is too small:
+    " (khoảng tin cậy 95 %: 84,9–91,2 trên 466 phiếu; chưa chắc chắn)"."""
+    if total.ci_low is None:
+        return ""
+    words = f"khoảng tin cậy 95 %: {vnformat.interval((total.ci_low, total.ci_high))} trên {vnformat.integer(total.total)} phiếu"
+    if total.small_sample:
+        words += f"; {SMALL_SAMPLE_MARK[4:]}"
+    elif total.uncertain:
+        words += f"; {UNCERTAIN}"
+    return f" ({words})"
+
+
 # --- arithmetic (the rate and its rounding: rating.rate) -----------------------------------------
 
 def _row(key: str, label: str, levels: Mapping[str, int], flagged: int, codes: Sequence[str], target: float,
-         extra: dict[str, Any] | None = None) -> Row:
+         extra: dict[str, Any] | None = None, min_n: int = MIN_N) -> Row:
     counts = {c: int(levels.get(c, 0)) for c in codes}
-    total = sum(counts.values())
-    rate = pct(satisfied(counts), total)
-    return Row(key, label, counts, total, satisfied(counts), flagged, {c: pct(n, total) for c, n in counts.items()}, rate,
-               0 < total < SMALL_SAMPLE, None if rate is None else rate >= target, extra or {})
+    total, sat = sum(counts.values()), satisfied(counts)
+    rate = pct(sat, total)
+    low, high = wilson(sat, total) or (None, None)
+    # small_sample marks a row that has votes, but too few; a row of none has no rate to caution about.
+    return Row(key, label, counts, total, sat, flagged, {c: pct(n, total) for c, n in counts.items()}, rate,
+               0 < total and small_sample(total, min_n), None if rate is None else rate >= target, extra or {},
+               low, high, str(verdict(sat, total, target, min_n)), uncertain(sat, total, target))
 
 
 class _Groups:
@@ -264,13 +342,16 @@ class _Groups:
     def keys(self) -> set[str]:
         return set(self.levels) | set(self.flagged)
 
-    def table(self, key_name: str, keys: Iterable[tuple[str, str]], codes: Sequence[str], target: float) -> Table:
-        rows = [_row(k, label, self.levels.get(k, {}), self.flagged.get(k, 0), codes, target) for k, label in keys]
+    def table(self, key_name: str, keys: Iterable[tuple[str, str]], codes: Sequence[str], target: float,
+              min_n: int = MIN_N) -> Table:
+        rows = [_row(k, label, self.levels.get(k, {}), self.flagged.get(k, 0), codes, target, min_n=min_n)
+                for k, label in keys]
         everything: dict[str, int] = defaultdict(int)
         for levels in self.levels.values():
             for code, n in levels.items():
                 everything[code] += n
-        return Table(key_name, rows, _row("", "Tổng cộng", everything, sum(self.flagged.values()), codes, target))
+        return Table(key_name, rows, _row("", "Tổng cộng", everything, sum(self.flagged.values()), codes, target,
+                                          min_n=min_n))
 
 
 # --- the queries ------------------------------------------------------------------------------
@@ -442,15 +523,15 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
 
     names = {c.id: c.name for c in counters}
     counter_keys = [(c.id, c.name) for c in counters] + [(k, k) for k in sorted(by_counter.keys() - set(names))]
-    t_counter = by_counter.table("Quầy", counter_keys, codes, target)
+    t_counter = by_counter.table("Quầy", counter_keys, codes, target, settings.min_n)
     officer_keys = [(k, _officer_label(k, unit.officers)) for k in sorted(by_officer.keys(), key=_officer_sort)]
-    t_officer = by_officer.table("Công chức", officer_keys, codes, target)
+    t_officer = by_officer.table("Công chức", officer_keys, codes, target, settings.min_n)
     day_keys = [(k, date.fromisoformat(k).strftime("%d/%m/%Y")) for k in sorted(by_day.keys())]
-    t_day = by_day.table("Ngày", day_keys, codes, target)
+    t_day = by_day.table("Ngày", day_keys, codes, target, settings.min_n)
     for row in t_day.rows:
         row.extra["weekday"] = WEEKDAYS_VI[date.fromisoformat(row.key).weekday()]
     month_keys = [(k, f"{k[5:7]}/{k[:4]}") for k in sorted(by_month.keys())]
-    t_month = by_month.table("Tháng", month_keys, codes, target)
+    t_month = by_month.table("Tháng", month_keys, codes, target, settings.min_n)
     summary = {"counter": t_counter, "officer": t_officer, "day": t_day, "month": t_month}[settings.by]
 
     hours = sorted({h for h, _ in grid_votes}) or list(range(7, 18))
@@ -470,21 +551,25 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
         keys = [(c.id, c.name) for c in counters if c.id in other[scale_id].keys()]
         keys += [(k, k) for k in sorted(other[scale_id].keys() - set(names))]
         others.append(OtherScale(scale_id, s.name_vi if s else scale_id, o_codes,
-                                 other[scale_id].table("Quầy", keys, o_codes, target)))
+                                 other[scale_id].table("Quầy", keys, o_codes, target, settings.min_n)))
 
     kiosks = sorted(set(kiosk_ids) if kiosk_ids is not None else seen_kiosks)
-    generated = settings.generated_at or datetime.now(timezone.utc)
+    # Hải Phòng's time, as the header's date line is: a reader compares the two (UTC read as a mistake).
+    generated = settings.generated_at or datetime.now(LOCAL_TZ)
     verification = Verification(
         kiosk_ids=kiosks, votes_in_period=n_all, counted=t_counter.total.total, flagged=n_flagged,
         out_of_hours=n_ooh, out_of_hours_included=settings.include_out_of_hours, other_scales=n_other,
         chains=data.chains,
         software_version=settings.software_version or software_version(),
         generated_at=generated.isoformat(timespec="seconds"), votes_sha256=data.votes_sha256)
-    notes = [ROUNDING_NOTE, SMALL_SAMPLE_NOTE, FLAGGED_NOTE,
+    notes = [ROUNDING_NOTE, small_sample_note(settings.min_n), INTERVAL_NOTE, VERDICT_NOTE, FLAGGED_NOTE,
              "Hài lòng = Rất hài lòng + Hài lòng; tỷ lệ hài lòng = số phiếu hài lòng / tổng số phiếu được tính."]
     if others:
         notes.append("Phiếu theo thang đánh giá khác được thống kê riêng, không quy đổi.")
-    issued = settings.issued_on or generated.astimezone().date()
+    suspect = clock_suspect_count(source, d_from, d_to, kiosk_ids, officers)
+    if suspect:  # never a clock-suspect vote filed under a day without saying so
+        notes.append(clock_suspect_note(suspect))
+    issued = settings.issued_on or generated.date()   # the day where the report is made, not the server's zone
     if questionnaire_filters is None and kiosk_ids is not None:
         questionnaire_filters = {"kiosk_id": list(kiosk_ids)}
     sections, unreadable = questionnaire_sections(source, d_from, d_to, questionnaire_filters, questionnaire_dirs)

@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 from rating import vnformat
 from rating.report.pdf_questionnaire import story as questionnaire_story
 from rating.report.pdf_style import BASE_FONT, FAMILY, HEAD_BG, MARGINS, Rule, Styles, para, register_fonts
-from rating.report.model import DEMO_MARK, NO_QUESTIONNAIRE, ReportModel, Row, Table as ModelTable
+from rating.report.model import DEMO_MARK, NO_QUESTIONNAIRE, NOTE_HEAD, ReportModel, Row, Table as ModelTable, verdict_tail
 from rating.report.text import (MOTTO, MOTTO_SUB, QUESTIONNAIRE_SECTION, SHEETS, SIGN_HEAD, SIGN_HEAD_NOTE, SIGN_PREPARER, SIGN_PREPARER_NOTE,
                    title_lines, verification_sections)
 
@@ -57,7 +57,8 @@ class _Builder:
             out.append(para(m.coverage, s.coverage))
         return out + [Spacer(1, 4 * mm)]
 
-    def signature(self) -> list:
+    def signature(self, keep_with: list | None = None) -> list:
+        """The two signatories' block, kept on one page with ``keep_with`` (the report's last rows)."""
         m, s = self.m, self.s
         rows = [[para(SIGN_PREPARER, s.sign), para(SIGN_HEAD, s.sign)],
                 [para(SIGN_PREPARER_NOTE, s.sign_note), para(SIGN_HEAD_NOTE, s.sign_note)],
@@ -65,7 +66,7 @@ class _Builder:
                 [para(m.unit.preparer, s.sign), para(m.unit.head, s.sign)]]
         t = Table(rows, colWidths=[self.width / 2] * 2)
         t.setStyle(TableStyle([BASE_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-        return [Spacer(1, 6 * mm), KeepTogether([t])]
+        return [KeepTogether([*(keep_with or []), Spacer(1, 6 * mm), t])]
 
     # --- tables ------------------------------------------------------------------------------
 
@@ -79,16 +80,18 @@ class _Builder:
             top += [para(labels.get(code, code), s.head), ""]
             sub += [para("Số phiếu", s.head), para("Tỷ lệ (%)", s.head)]
         top += [para("Tỷ lệ hài lòng (RHL+HL) (%)", s.head), para("Kết quả", s.head), para("Phiếu bị loại", s.head),
-                para("Ghi chú", s.head)]
+                para(NOTE_HEAD, s.head)]
         sub += ["", "", "", ""]
         data = [top, sub]
         for i, r in enumerate(table.rows):
             data.append(self._line(str(i + 1), r, codes, s.cell))
         data.append(self._line("", table.total, codes, s.total))
         n = len(codes)
-        small = any(r.small_sample for r in table.rows) or table.total.small_sample
-        # Ghi chú wide enough for "(*) mẫu nhỏ" on one line when a row has it (at 15 mm it took two lines).
-        widths = [9 * mm, 0, 14 * mm, *([12.5 * mm] * (2 * n)), 18 * mm, 16 * mm, 12.5 * mm, 20 * mm if small else 15 * mm]
+        # Ghi chú as wide as its widest first line — "84,9–91,2" or "(*) chưa đủ mẫu" (a "; chưa chắc chắn" wraps
+        # under it) — 15 to 20 mm: a wider one took the names' room and wrapped them.
+        firsts = [r.note.split(";")[0] for r in (*table.rows, table.total) if r.note]
+        note_w = max((pdfmetrics.stringWidth(t, f"{FAMILY}-Regular", 9.5) for t in firsts), default=0) + 8
+        widths = [9 * mm, 0, 14 * mm, *([12.5 * mm] * (2 * n)), 18 * mm, 16 * mm, 12.5 * mm, min(20 * mm, max(15 * mm, note_w))]
         # A column of counts is as wide as its widest number (bold in Tổng cộng, which is widest): a commune's
         # year of several kiosks runs to seven digits, which overflowed a fixed 12.5 mm cell into its neighbour.
         for c in (2, *(3 + 2 * i for i in range(n)), 5 + 2 * n):
@@ -119,7 +122,7 @@ class _Builder:
         for code in codes:
             cells += [vnformat.integer(r.levels[code]), vnformat.decimal(r.level_pct[code])]
         cells += [vnformat.decimal(r.satisfied_pct), verdict, vnformat.integer(r.flagged),
-                  para("(*) mẫu nhỏ", self.s.cell_c) if r.small_sample else ""]
+                  para(r.note, self.s.cell_c) if r.note else ""]
         return cells
 
     def verdict(self) -> list:
@@ -129,7 +132,8 @@ class _Builder:
             text = "Kết quả: chưa có phiếu được tính trong kỳ."
         else:
             text = (f"Kết quả: tỷ lệ hài lòng chung {vnformat.decimal(t.satisfied_pct)} % trên {vnformat.integer(t.total)} phiếu, "
-                    f"so với chỉ tiêu {vnformat.decimal(m.target_pct)} %: " + ("ĐẠT." if t.target_met else "CHƯA ĐẠT."))
+                    f"so với chỉ tiêu {vnformat.decimal(m.target_pct)} %: " + ("ĐẠT" if t.target_met else "CHƯA ĐẠT")
+                    + verdict_tail(t) + ".")
         return [Spacer(1, 3 * mm), para(text, s.verdict)]
 
     def notes(self) -> list:
@@ -144,11 +148,11 @@ class _Builder:
     def days(self) -> list:
         m, s = self.m, self.s
         head = ["STT", "Ngày", "Thứ", "Tổng số phiếu", *(m.level_labels[c] for c in m.codes), "Tỷ lệ hài lòng (%)",
-                "Kết quả", "Phiếu bị loại", "Ghi chú"]
+                "Kết quả", "Phiếu bị loại", NOTE_HEAD]
         data = [[para(h, s.head) for h in head]]
         for i, r in enumerate(m.by_day.rows):
             verdict = "—" if r.target_met is None else ("Đạt" if r.target_met else "Chưa đạt")
-            note = "chỉ có phiếu bị loại" if r.total == 0 else ("(*) mẫu nhỏ" if r.small_sample else "")
+            note = "chỉ có phiếu bị loại" if r.total == 0 and r.flagged else r.note
             note = para(note, s.cell_c) if note else ""
             data.append([str(i + 1), r.label, r.extra.get("weekday", ""), vnformat.integer(r.total),
                          *(vnformat.integer(r.levels[c]) for c in m.codes), vnformat.decimal(r.satisfied_pct), verdict,
@@ -156,7 +160,7 @@ class _Builder:
         t = m.by_day.total
         data.append(["", "Tổng cộng", "", vnformat.integer(t.total), *(vnformat.integer(t.levels[c]) for c in m.codes),
                      vnformat.decimal(t.satisfied_pct), "—" if t.target_met is None else ("Đạt" if t.target_met else "Chưa đạt"),
-                     vnformat.integer(t.flagged), ""])
+                     vnformat.integer(t.flagged), para(t.note, s.cell_c) if t.note else ""])
         n = len(m.codes)
         widths = [12 * mm, 24 * mm, 20 * mm, 18 * mm, *([20 * mm] * n), 22 * mm, 18 * mm, 16 * mm, 32 * mm]
         scale = min(1.0, self.width / sum(widths))
@@ -240,21 +244,32 @@ class _Builder:
                 Spacer(1, 2 * mm), t, Spacer(1, 1.5 * mm),
                 para("Một phiếu có thể nêu nhiều yếu tố, nên tổng các tỷ lệ có thể vượt 100 %.", s.note)]
 
-    def verification(self) -> list:
-        """The plain part for the officer who signs, then the technical part under its own heading."""
-        s, out = self.s, []
-        for heading, lines in verification_sections(self.m):
+    def verification(self) -> tuple[list, list]:
+        """The plain part for the officer who signs, then the technical part under its own heading; as
+        (what may break across pages, the last rows), so that the signature never stands alone on the
+        last page: the last rows are kept with it (they continue the table without a gap)."""
+        s, out, tail = self.s, [], []
+        sections = verification_sections(self.m)
+        for i, (heading, lines) in enumerate(sections):
             data = []
             for label, value in lines:
                 style = s.mono if len(value) >= 64 and " " not in value else s.cell
                 data.append([para(label, s.total), para(value, style)])
-            t = Table(data, colWidths=[75 * mm, self.width - 75 * mm])
-            t.setStyle(TableStyle([BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
-                                   ("VALIGN", (0, 0), (-1, -1), "TOP")]))
             if heading:
                 out += [Spacer(1, 4 * mm), para(heading, s.verdict), Spacer(1, 1.5 * mm)]
-            out.append(t)
-        return out
+            if i == len(sections) - 1 and len(data) > 2:
+                out.append(self._facts(data[:-2]))
+                tail = [self._facts(data[-2:])]
+            else:
+                out.append(self._facts(data))
+        return out, tail
+
+    def _facts(self, data: list) -> Table:
+        """Label and value rows in the Kiểm chứng section's grid."""
+        t = Table(data, colWidths=[75 * mm, self.width - 75 * mm])
+        t.setStyle(TableStyle([BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        return t
 
     def story(self) -> list:
         m = self.m
@@ -280,8 +295,9 @@ class _Builder:
         else:  # the section's place says that nothing was answered (II.7's Quý IV line looks for it)
             story += self.section(number, QUESTIONNAIRE_SECTION, 20 * mm) + [para(NO_QUESTIONNAIRE, self.s.body)]
         number += 1
-        story += self.section(number, SHEETS[5]) + self.verification()
-        story += self.signature()
+        body, last_rows = self.verification()
+        story += self.section(number, SHEETS[5]) + body
+        story += self.signature(keep_with=last_rows)
         return story
 
 
