@@ -112,7 +112,8 @@ class Central:
 
     def _healthy(self) -> bool:
         if self.proc.poll() is not None:
-            raise RuntimeError(f"the central service exited ({self.proc.returncode}); see {self.folder / 'central.log'}")
+            raise RuntimeError(f"the central service exited ({self.proc.returncode}); "
+                               f"see {self.folder / 'central.log'}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2):
                 return True
@@ -219,7 +220,8 @@ class SyncLoop:
     def run_once(self, kill_after_s: float | None = None) -> int:
         """One ``sync`` run; its exit status (-9 when it was killed)."""
         with open(self.folder / "sync.out", "ab") as log:
-            proc = subprocess.Popen([sys.executable, str(MAIN), "sync", "--attempts", "2", "--config", str(self.config)],
+            proc = subprocess.Popen([sys.executable, str(MAIN), "sync", "--attempts", "2",
+                                     "--config", str(self.config)],
                                     stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=self.folder)
         try:
             return proc.wait(kill_after_s if kill_after_s is not None else 300)

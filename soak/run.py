@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from kiosk.syncstate import SyncState
+
 from . import check
 from .boxes import Pressers, config_lines
 from .clock import FakeClock
-from .parts import ROOT, Central, Database, Kiosk, SyncLoop, base_env, wait_for
-from kiosk.syncstate import SyncState
-
+from .parts import Central, Database, Kiosk, SyncLoop, base_env
 from .proxy import CLEAN, CuttableProxy
 
 KIOSK_ID = "soak-01"
@@ -332,8 +332,8 @@ def figures(summary: dict) -> str:
         f"  sync runs: {summary['sync_runs']}",
     ]
     if "rss_kb_end" in m:
-        lines.append(f"  kiosk life {m['life']} ({m['age_s']:.0f} s): RSS {m['rss_kb_after_warmup'] / 1024:.1f} MB after "
-                     f"warm-up, {m['rss_kb_end'] / 1024:.1f} MB at the end (max {m['rss_kb_max'] / 1024:.1f}); open files "
-                     f"{m['fds_after_warmup']:.0f} → {m['fds_end']:.0f} (max {m['fds_max']})")
+        lines.append(f"  kiosk life {m['life']} ({m['age_s']:.0f} s): RSS {m['rss_kb_after_warmup'] / 1024:.1f} MB "
+                     f"after warm-up, {m['rss_kb_end'] / 1024:.1f} MB at the end (max {m['rss_kb_max'] / 1024:.1f}); "
+                     f"open files {m['fds_after_warmup']:.0f} → {m['fds_end']:.0f} (max {m['fds_max']})")
     lines += [f"  PROBLEM: {p}" for p in summary["problems"]]
     return "\n".join(lines)
