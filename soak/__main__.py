@@ -37,7 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     if (problem := FakeClock.problem()):
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    summary = Soak(args.folder, args.minutes, args.seed).run()
+    try:
+        summary = Soak(args.folder, args.minutes, args.seed).run()
+    except RuntimeError as e:   # a part that would not start (PostgreSQL, the service): said in one line
+        print(f"error: the soak could not run: {e}", file=sys.stderr)
+        return 1
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
     print(figures(summary))

@@ -100,6 +100,7 @@ class Soak:
     """One soak run in ``folder`` (emptied first)."""
 
     def __init__(self, folder: Path, minutes: float, seed: int, say=print):
+        folder = folder.resolve()   # the children run in it: their paths must not be relative to here
         self.folder, self.plan, self.say = folder, Plan(minutes, seed), say
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
