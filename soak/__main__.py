@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError as e:   # a part that would not start (PostgreSQL, the service): said in one line
         print(f"error: the soak could not run: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:   # every part was stopped on the way out (Soak.run's finally)
+        print("soak interrupted: no figures", file=sys.stderr)
+        return 130
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
     print(figures(summary))
