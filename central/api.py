@@ -24,11 +24,11 @@ from django.views.decorators.csrf import csrf_exempt
 
 from rating.period import LOCAL_TZ
 from rating.scales import SCALES
-from rating import signing, wire
+from rating import checkin, enrolment, signing, wire
 from rating.problems import Problem, Refused
 from central.openapi import openapi_spec
 
-from central import ingest, reports
+from central import ingest, own_rows, reports
 from central.edge import RETRY_AFTER_S, database_fault_response, first_line, browser_navigation, person_page, refusal
 from central.registry import authenticate
 from central.responses import json_response, problem_response, stamp
@@ -117,20 +117,26 @@ def stored(kiosk_id: str, what: str) -> Iterator[None]:
         raise Refused(Problem.CONFLICT, detail=str(e), conflicting=e.keys) from None
 
 
+def signed_by(request: HttpRequest, body: bytes, now: float):
+    """The registered kiosk that signed this request (:func:`central.registry.authenticate`), or the
+    catalogue's 401."""
+    path = request.META.get("PATH_INFO", "") + (f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else "")
+    kiosk_id = request.META.get("HTTP_X_KIOSK_ID", "")
+    try:
+        return authenticate(kiosk_id, request.META.get("HTTP_X_KIOSK_TIMESTAMP"), request.META.get("HTTP_X_KIOSK_SIGNATURE"),
+                            "POST", path, body, now, current().window_s)
+    except signing.SignatureError as e:
+        log.warning("refused request from kiosk %r: %s", kiosk_id[:64], e.code)
+        raise
+
+
 @endpoint("POST")
 def batches(request):
     """Store a signed batch; answer with the receipt."""
     rt = current()
     body = read_body(request, rt.max_body)
     now = rt.clock()
-    path = request.META.get("PATH_INFO", "") + (f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else "")
-    kiosk_id = request.META.get("HTTP_X_KIOSK_ID", "")
-    try:
-        kiosk = authenticate(kiosk_id, request.META.get("HTTP_X_KIOSK_TIMESTAMP"), request.META.get("HTTP_X_KIOSK_SIGNATURE"),
-                             "POST", path, body, now, rt.window_s)
-    except signing.SignatureError as e:
-        log.warning("refused request from kiosk %r: %s", kiosk_id[:64], e.code)
-        raise
+    kiosk = signed_by(request, body, now)
     try:
         batch = wire.parse(body, kiosk.id)
     except wire.BadBatch as e:
@@ -149,6 +155,40 @@ def batches(request):
     return answer
 
 
+@endpoint("POST")
+def checkins(request):
+    """A kiosk's check-in (rating.checkin): signed as a batch; its latest is kept; the answer says
+    whether newer settings wait."""
+    from central import checkins as store
+    body = read_body(request, checkin.MAX_CHECKIN_BYTES)
+    now = current().clock()
+    kiosk = signed_by(request, body, now)
+    try:
+        c = checkin.parse_checkin(body, kiosk.id)
+    except wire.BadBatch as e:
+        raise Refused(Problem.BAD_CHECKIN, detail=str(e)) from None
+    return store.record(current().alias, kiosk, c, datetime.fromtimestamp(now, timezone.utc))
+
+
+@endpoint("POST")
+def enrol(request):
+    """A device redeems a one-time enrolment code for its kiosk's id and secret (rating.enrolment).
+    Unsigned (the device has no secret yet); wrong codes are throttled per address and audited."""
+    from django.utils import timezone as dj_tz
+    from central import enrolment as codes
+    from central.remote import client_address
+    body = read_body(request, enrolment.MAX_REQUEST_BYTES)
+    try:
+        asked = enrolment.parse_request(body)
+    except enrolment.BadEnrolment as e:
+        raise Refused(Problem.BAD_ENROLMENT, detail=str(e)) from None
+    done = codes.redeem(asked, client_address(request), datetime.fromtimestamp(current().clock(), timezone.utc),
+                        dj_tz.now())
+    log.info("kiosk %s enrolled", done.kiosk.id)
+    # The secret goes to the device once (json_response marks it no-store), never to a log.
+    return enrolment.answer(done.kiosk.id, done.centre, done.secret)
+
+
 def questionnaires(kiosk, q: wire.QBatch, now: float) -> dict[str, Any]:
     """Store a batch's questionnaire rows (:func:`central.ingest.ingest_questionnaires`); the receipt's
     ``questionnaires``."""
@@ -159,6 +199,31 @@ def questionnaires(kiosk, q: wire.QBatch, now: float) -> dict[str, Any]:
         log.warning("kiosk %s: answer chain: %d issue(s), %d answer(s) missing", kiosk.id, r.chain["issues_total"],
                     r.chain["missing_answers"])
     return r.as_receipt()
+
+
+@endpoint("GET")
+def kiosk_chain(request, kiosk_id: str):
+    """A kiosk's own rows, a page at a time (:mod:`central.own_rows`), for its signed request only:
+    ``?part=votes|answers&after=<seq>&limit=<1-5000>``. Another kiosk's signature is a 403."""
+    rt = current()
+    now = rt.clock()
+    path = request.META.get("PATH_INFO", "") + (f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else "")
+    signer = request.META.get("HTTP_X_KIOSK_ID", "")
+    try:
+        kiosk = authenticate(signer, request.META.get("HTTP_X_KIOSK_TIMESTAMP"), request.META.get("HTTP_X_KIOSK_SIGNATURE"),
+                             "GET", path, b"", now, rt.window_s)
+    except signing.SignatureError as e:
+        log.warning("refused request from kiosk %r: %s", signer[:64], e.code)
+        raise
+    if kiosk.id != kiosk_id:
+        log.warning("kiosk %s asked for the rows of kiosk %r: refused", kiosk.id, kiosk_id[:64])
+        raise Refused(Problem.NOT_YOUR_KIOSK, signer=kiosk.id, kiosk=kiosk_id[:64])
+    q = query_params(request, {"part": wire.CHAIN_PARTS, "after": None, "limit": None})
+    after, limit = q.get("after", "0"), q.get("limit", str(wire.MAX_CHAIN_PAGE))
+    if not all(t.isascii() and t.isdigit() and len(t) <= 15 for t in (after, limit)) \
+            or not 1 <= int(limit) <= wire.MAX_CHAIN_PAGE:
+        raise Refused(Problem.BAD_QUERY, detail=f"after must be a seq (0 or more) and limit 1-{wire.MAX_CHAIN_PAGE}")
+    return own_rows.page(rt.alias, kiosk.id, q.get("part", "votes"), int(after), int(limit))
 
 
 # --- reports ------------------------------------------------------------------------------------

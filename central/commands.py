@@ -146,8 +146,44 @@ def cmd_central_alerts(args) -> int:
     return EXIT_OK
 
 
+def cmd_central_enrolment(args) -> int:
+    """``central-enrolment new KIOSK_ID --unit ID [--db …]``: a one-time enrolment code for a kiosk, printed
+    alone on the last line (scripts read it there); the line before says what to do with it."""
+    from central.app import make_app
+    db = _db(args)
+    try:
+        app = make_app(db)
+    except Exception as e:
+        print(f"error: cannot open the database {_shown(db)}: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    from datetime import datetime, timezone
+    from central.enrolment import EnrolmentRefusal, centre_for_unit, issue
+    from central.models import AuditEntry
+    from central.texts import local_time
+    from central.runtime import activate, deactivate
+    from rating.enrolment import CODE_VALID
+    token = activate(app.runtime)
+    try:
+        now = datetime.fromtimestamp(app.runtime.clock(), timezone.utc)
+        try:
+            centre = centre_for_unit(args.unit)
+            code = issue(args.kiosk_id, centre, now, by="(command line)")
+        except EnrolmentRefusal as e:
+            print(f"error: {e}", file=sys.stderr)
+            return EXIT_USAGE
+        AuditEntry.objects.create(username="(command line)", action="enrolment_code",
+                                  detail=f"{args.kiosk_id} ({centre.id})")
+    finally:
+        deactivate(token)
+    until = local_time((now + CODE_VALID).isoformat())
+    print(f"enrolment code for kiosk {args.kiosk_id!r} ({centre.name}), valid once until {until}; "
+          f"on the device: python main.py enrol <service URL> CODE")
+    print(code)
+    return EXIT_OK
+
+
 def register(add) -> None:
-    """Add ``serve``, ``central-user`` and ``central-alerts`` to the command line."""
+    """Add ``serve``, ``central-user``, ``central-alerts`` and ``central-enrolment`` to the command line."""
     p = add("serve", cmd_serve, "run the central scoring service (waitress; put nginx in front in production)")
     p.set_defaults(log_to_file=False)  # the central service is not this kiosk: no kiosk log folder
     p.add_argument("--kiosks", metavar="PATH", help="a kiosk registry file to import at start (TOML: id, centre, secret)")
@@ -178,3 +214,12 @@ def register(add) -> None:
     p.add_argument("--smtp-port", type=int, default=None, metavar="PORT", help="its port (default: CENTRAL_SMTP_PORT or 25)")
     p.add_argument("--to", default=None, metavar="ADDRESSES",
                    help="comma-separated recipients (default: CENTRAL_ALERT_TO)")
+    p = add("central-enrolment", cmd_central_enrolment,
+            "make a one-time enrolment code for a kiosk (the device runs: python main.py enrol URL CODE)")
+    p.set_defaults(log_to_file=False)
+    p.add_argument("action", choices=["new"])
+    p.add_argument("kiosk_id", metavar="KIOSK_ID", help="the kiosk's id (new, or registered: its device replaced)")
+    p.add_argument("--unit", required=True, metavar="ID",
+                   help="the centre the kiosk stands in (or a commune with one centre), by its id")
+    p.add_argument("--db", default=None, metavar="PATH_OR_URL",
+                   help="a SQLite file or postgresql://… (default: DATABASE_URL, CENTRAL_DB, or central.db)")

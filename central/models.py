@@ -229,6 +229,37 @@ class KioskStatus(models.Model):
         db_table = "kiosk_status"
 
 
+class EnrolmentCode(models.Model):
+    """A one-time enrolment code for a kiosk (rating.enrolment): only its hash is kept, it expires, and it
+    is used once — the kiosk it enrols gets its secret from the answer, never from a person's hands."""
+    code_hash = models.CharField(max_length=64, primary_key=True)
+    kiosk_id = models.CharField(max_length=64)
+    centre = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    created_by = models.CharField(max_length=150, default="")
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_from = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        db_table = "enrolment_codes"
+        indexes = [models.Index(fields=["kiosk_id", "expires_at"], name="enrolment_codes_by_kiosk")]
+
+
+class KioskCheckin(models.Model):
+    """A kiosk's latest check-in (rating.checkin): when it came, the health it carried (the batch's status
+    fields), the settings version it runs and its opening hours (the service judges its silence in them)."""
+    kiosk_id = models.CharField(max_length=64, primary_key=True)
+    at = models.CharField(max_length=32)
+    status = models.JSONField(default=dict)
+    settings_version = models.CharField(max_length=64, default="0")
+    opening_hours = models.JSONField(default=list)
+    timezone = models.CharField(max_length=64, default="Asia/Ho_Chi_Minh")
+
+    class Meta:
+        db_table = "kiosk_checkins"
+
+
 class Profile(models.Model):
     """A person's role and, for commune and centre roles, the one unit they may see."""
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="central")

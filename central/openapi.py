@@ -31,14 +31,23 @@ _PROBLEM_FIELDS = {"limit": {"type": "integer", "description": "the body limit i
                    "conflicting": {"type": "array", "items": {"type": "string"},
                                    "description": "the UUIDs (or questionnaire keys) held with other content"},
                    "database": {"type": "string", "enum": ["down"],
-                                "description": "the part that is down (with unavailable)"}}
+                                "description": "the part that is down (with unavailable)"},
+                   "kiosk_id": {"type": "string", "description": "the kiosk an enrolment code is for"}}
 # What any request can meet, whatever its path: framing the service cannot read, a wrong method, a bug.
 _ANYWHERE = (Problem.BAD_LENGTH, Problem.BAD_REQUEST, Problem.BAD_TEXT, Problem.METHOD_NOT_ALLOWED, Problem.INTERNAL,
              Problem.UNAVAILABLE)
 _BATCHES = (Problem.TRUNCATED, Problem.BAD_BATCH, Problem.UNSIGNED, Problem.BAD_TIMESTAMP, Problem.BAD_SIGNATURE,
             Problem.STALE_TIMESTAMP, Problem.UNKNOWN_KIOSK, Problem.CONFLICT, Problem.LENGTH_REQUIRED,
             Problem.TOO_LARGE, Problem.BUSY)
+_OWN_ROWS = (Problem.UNSIGNED, Problem.BAD_TIMESTAMP, Problem.BAD_SIGNATURE, Problem.STALE_TIMESTAMP,
+             Problem.UNKNOWN_KIOSK, Problem.NOT_YOUR_KIOSK, Problem.BAD_QUERY)
 _REPORTS = (Problem.BAD_QUERY, Problem.BAD_TOKEN, Problem.REPORTS_DISABLED, Problem.NO_SUCH_KIOSK)
+_ENROL = (Problem.BAD_ENROLMENT, Problem.ENROLMENT_CODE_UNKNOWN, Problem.ENROLMENT_CODE_USED,
+          Problem.ENROLMENT_CODE_EXPIRED, Problem.ENROLMENT_OTHER_KIOSK, Problem.ENROLMENT_THROTTLED,
+          Problem.LENGTH_REQUIRED, Problem.TOO_LARGE, Problem.TRUNCATED)
+_CHECKINS = (Problem.BAD_CHECKIN, Problem.UNSIGNED, Problem.BAD_TIMESTAMP, Problem.BAD_SIGNATURE,
+             Problem.STALE_TIMESTAMP, Problem.UNKNOWN_KIOSK, Problem.LENGTH_REQUIRED, Problem.TOO_LARGE,
+             Problem.TRUNCATED)
 
 
 def _error_schema() -> dict[str, Any]:
@@ -117,6 +126,9 @@ def openapi_spec() -> dict[str, Any]:
             "prev_hash": _HEX64, "hash": _HEX64,
         },
     }
+    reasons = {"type": "array", "items": {"type": "object", "required": list(wire.REASON_FIELDS), "properties": {
+        "vote_uuid": {"type": "string"}, "element": {"type": "string", "enum": list(ELEMENTS)},
+        "recorded_at": {"type": "string"}}}}
     signed = [{"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
               for h in ("X-Kiosk-Id", "X-Kiosk-Timestamp", "X-Kiosk-Signature")]
     report_params = [
@@ -159,6 +171,47 @@ def openapi_spec() -> dict[str, Any]:
                 "responses": {"200": {"description": "Receipt", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Receipt"}}}},
                     **_error_responses(*_BATCHES)}}},
+            wire.CHAIN_PATH: {"get": {
+                "summary": "A kiosk's own rows as the service holds them, a page at a time, for its signed request "
+                           "only (restore --from-central): votes with their reasons, or questionnaire answers "
+                           "with their responses and definitions, in seq order after `after`",
+                "parameters": [*signed,
+                    {"name": "kiosk_id", "in": "path", "required": True, "schema": {"type": "string"},
+                     "description": "the signing kiosk's own id (another kiosk's is 403 `not_your_kiosk`)"},
+                    {"name": "part", "in": "query", "schema": {"type": "string", "enum": list(wire.CHAIN_PARTS)}},
+                    {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0},
+                     "description": "the seq the page starts after (0: from the chain's first row)"},
+                    {"name": "limit", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": wire.MAX_CHAIN_PAGE}}],
+                "responses": {"200": {"description": "A page; `next` is the `after` of the next one (null: the last)",
+                                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChainPage"}}}},
+                              **_error_responses(*_OWN_ROWS)}}},
+            "/v1/enrol": {"post": {
+                "summary": "A device redeems a one-time enrolment code for its kiosk's id and secret (unsigned; "
+                           "wrong codes are throttled per address); docs/sync-protocol.md, \"Enrolment\"",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["code"], "additionalProperties": False, "properties": {
+                        "code": {"type": "string", "example": "KX7M-4PQR-9TWC",
+                                 "description": "12 letters and digits; case, spaces and dashes do not matter"},
+                        "kiosk_id": {"type": "string", "nullable": True,
+                                     "description": "the kiosk the device is configured as (null: a fresh device); "
+                                                    "a code for another kiosk is refused without being used"},
+                        "software_version": {"type": "string", "nullable": True, "maxLength": 40}}}}}},
+                "responses": {"200": {"description": "The kiosk's id, centre, secret and managed settings", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Enrolled"}}}},
+                    **_error_responses(*_ENROL)}}},
+            "/v1/checkins": {"post": {
+                "summary": "A kiosk's check-in, every few minutes while open: its health (the batch's status fields), "
+                           "the settings version it runs and its opening hours; signed as a batch",
+                "parameters": signed,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/Checkin"}}}},
+                "responses": {"200": {"description": "Received; whether newer settings wait", "content": {
+                    "application/json": {"schema": {"type": "object", "required": ["kiosk_id", "received_at", "settings"],
+                                                    "properties": {"kiosk_id": {"type": "string"},
+                                                                   "received_at": {"type": "string"},
+                                                                   "settings": {"type": "object", "nullable": True}}}}}},
+                    **_error_responses(*_CHECKINS)}}},
             "/v1/reports/totals": {"get": {
                 "summary": "Totals per counter or officer, in the kiosk's `totals --json` shape",
                 "security": [{"reportToken": []}], "parameters": report_params,
@@ -225,10 +278,10 @@ def openapi_spec() -> dict[str, Any]:
                     "counters": {"type": "array", "items": {"type": "object", "required": ["id", "name"],
                                                             "properties": {"id": {"type": "string"}, "name": {"type": "string"}}}},
                     "votes": {"type": "array", "maxItems": 5000, "items": {"$ref": "#/components/schemas/Vote"}},
-                    "reasons": {"type": "array", "items": {"type": "object", "required": ["vote_uuid", "element", "recorded_at"],
-                                "properties": {"vote_uuid": {"type": "string"}, "element": {"type": "string", "enum": list(ELEMENTS)},
-                                               "recorded_at": {"type": "string"}}}},
-                    "status": {"type": "object", "nullable": True, "additionalProperties": False, "properties": {
+                    "reasons": reasons,
+                    "status": {"$ref": "#/components/schemas/Status"},
+                    "questionnaires": {"$ref": "#/components/schemas/QBatch"}}},
+                "Status": {"type": "object", "nullable": True, "additionalProperties": False, "properties": {
                         "software_version": {"type": "string", "nullable": True, "maxLength": 40},
                         "waiting_votes": {"type": "integer", "nullable": True, "minimum": 0},
                         "button_boxes": {"type": "integer", "nullable": True, "minimum": 0},
@@ -242,7 +295,19 @@ def openapi_spec() -> dict[str, Any]:
                         "clock": {"type": "string", "nullable": True, "maxLength": 16},
                         "boxes_heard": {"type": "integer", "nullable": True, "minimum": 0},
                         "problems": {"type": "string", "nullable": True, "maxLength": 200}}},
-                    "questionnaires": {"$ref": "#/components/schemas/QBatch"}}},
+                "Enrolled": {"type": "object", "required": ["kiosk_id", "centre", "secret", "settings", "settings_version"],
+                             "properties": {"kiosk_id": {"type": "string"}, "centre": {"type": "string"},
+                                            "secret": {"type": "string", "minLength": 16},
+                                            "settings": {"type": "object", "description": "managed settings, in the "
+                                                         "kiosk TOML's own sections and keys ({} when none)"},
+                                            "settings_version": {"type": "string", "nullable": True}}},
+                "Checkin": {"type": "object", "required": ["kiosk_id"], "additionalProperties": False, "properties": {
+                    "kiosk_id": {"type": "string"},
+                    "status": {"$ref": "#/components/schemas/Status"},
+                    "settings_version": {"type": "string", "minLength": 1, "maxLength": 64, "example": "0"},
+                    "opening_hours": {"type": "array", "maxItems": 14, "items": {"type": "string", "maxLength": 120},
+                                      "example": ["Mon-Fri 07:30-11:30 13:30-17:00"]},
+                    "timezone": {"type": "string", "example": "Asia/Ho_Chi_Minh"}}},
                 "Chain": {"type": "object", "required": ["kiosk_id", "head_seq", "votes", "ok", "issues"], "properties": {
                     "kiosk_id": {"type": "string"}, "head_seq": {"type": "integer"}, "votes": {"type": "integer"},
                     "ok": {"type": "boolean"}, "issues_total": {"type": "integer"},
@@ -262,6 +327,13 @@ def openapi_spec() -> dict[str, Any]:
                     "chain": {"$ref": "#/components/schemas/Chain"},
                     "questionnaires": {"$ref": "#/components/schemas/QReceipt"}}},
                 **_questionnaire_schemas(),
+                "ChainPage": {"type": "object", "required": list(wire.CHAIN_PAGE_FIELDS), "properties": {
+                    "kiosk_id": {"type": "string"}, "part": {"type": "string", "enum": list(wire.CHAIN_PARTS)},
+                    "after": {"type": "integer"}, "next": {"type": "integer", "nullable": True},
+                    "head_seq": {"type": "integer"}, "held": {"type": "integer"},
+                    "votes": {"type": "array", "items": {"$ref": "#/components/schemas/Vote"}},
+                    "reasons": reasons,
+                    "questionnaires": {"$ref": "#/components/schemas/QBatch"}}},
                 "Totals": {"type": "object", "required": ["date", "scale", "counters", "all"], "properties": {
                     "date": {"type": "string"}, "scale": {"type": "string"}, "period": {"type": "string"},
                     "kiosk": {"type": "string"}, "centre": {"type": "string"},

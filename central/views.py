@@ -17,7 +17,7 @@ from django.utils import timezone as dj_tz
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from central import access, dashboard, held_back, registry, svg, texts
+from central import access, dashboard, enrolment, held_back, registry, svg, texts
 from central.models import AuditEntry, Kiosk, Unit
 from central.remote import client_address
 from central.source import Source
@@ -26,9 +26,7 @@ from rating import vnformat
 from rating.export import safe_cell
 from rating.wire import KIOSK_ID_RE, WIRE_FIELDS
 
-LOGIN_WINDOW = timedelta(minutes=15)
-FREE_TRIES = 5                 # wrong passwords for one account from one address before any wait
-FIRST_WAIT = timedelta(seconds=30)   # then each further failure doubles the wait, up to the window
+from central.throttle import FIRST_WAIT, FREE_TRIES, LOGIN_WINDOW, login_wait  # noqa: E402,F401
 MAX_FAILED_PER_ADDRESS = 20    # one address guessing across many accounts
 
 
@@ -104,17 +102,6 @@ def _date_error(request, error) -> str | None:
 
 
 # --- logging in ---------------------------------------------------------------------------------
-
-def login_wait(failures: list[datetime], now: datetime) -> timedelta:
-    """How long one account must wait at one address after these failures (newest last): nothing for
-    the first :data:`FREE_TRIES`, then :data:`FIRST_WAIT` doubled with each further failure, at most
-    :data:`LOGIN_WINDOW`, counted from the last failure."""
-    extra = len(failures) - FREE_TRIES
-    if extra < 0:
-        return timedelta(0)
-    wait = min(FIRST_WAIT * (2 ** min(extra, 16)), LOGIN_WINDOW)
-    return max(timedelta(0), failures[-1] + wait - now)
-
 
 def login_view(request):
     """The login form (fields ``username`` and ``password``), throttled per account AND client address
@@ -266,6 +253,7 @@ def kiosks_view(request):
     rows = dashboard.health(source, kiosks)
     for h in rows:
         h.shown_sync = texts.local_time(h.last_sync)
+        h.shown_checkin = texts.local_time(h.last_checkin)
         skew = h.status.get("clock_skew_s")
         h.shown_skew = None if skew is None else f"{vnformat.decimal(skew, 1)} s"
         disk = h.status.get("free_disk_mb")
@@ -316,11 +304,20 @@ def registry_view(request):
     """List, register, rotate and retire kiosks; a new secret is shown once."""
     if not access.is_admin(request.user):
         raise PermissionDenied
-    secret = error = None
+    secret = error = code = None
+    now = datetime.fromtimestamp(current().clock(), timezone.utc)
     if request.method == "POST":
         action, kiosk_id = request.POST.get("action"), (request.POST.get("kiosk_id") or "").strip()
         try:
-            if action == "register":
+            if action == "enrolment_code":   # issue 17: the device fetches its id and secret with this code
+                centre = Unit.objects.filter(id=request.POST.get("centre"), kind="centre").first()
+                if centre is None:
+                    raise registry.RegistryRefusal("choose a centre")
+                try:
+                    code = enrolment.issue(kiosk_id, centre, now, by=request.user.username)
+                except enrolment.EnrolmentRefusal as e:
+                    raise registry.RegistryRefusal(str(e)) from None
+            elif action == "register":
                 centre = Unit.objects.filter(id=request.POST.get("centre"), kind="centre").first()
                 if centre is None:
                     raise registry.RegistryRefusal("choose a centre")
@@ -338,8 +335,23 @@ def registry_view(request):
             error = str(e)
     kiosks = Kiosk.objects.select_related("centre").order_by("id")
     return page(request, "central/registry.html", kiosks=kiosks, secret=secret, error=error,
-                secret_for=request.POST.get("kiosk_id") if secret else None,
-                centres=Unit.objects.filter(kind="centre").order_by("name"))
+                secret_for=request.POST.get("kiosk_id") if secret or code else None,
+                centres=Unit.objects.filter(kind="centre").order_by("name"), **_enrolment_context(request, code, now))
+
+
+def _enrolment_context(request, code: str | None, now: datetime) -> dict:
+    """What the registry page shows of enrolment: a code just made (with its QR and the device's command,
+    shown once: only its hash is kept) and the codes still waiting to be used."""
+    from rating.enrolment import CODE_VALID, qr_text
+    base = request.build_absolute_uri("/").rstrip("/")
+    waiting = [{"kiosk": c.kiosk_id, "centre": c.centre.name, "until": texts.local_time(c.expires_at.isoformat())}
+               for c in enrolment.pending(now)]
+    hours = int(CODE_VALID.total_seconds() // 3600)
+    out = {"pending_codes": waiting, "code_valid": texts.t("code_valid", lang_of(request), hours=hours)}
+    if code:
+        out.update(code=code, code_qr=svg.qr(qr_text(base, code)), code_command=f"python main.py enrol {base} {code}",
+                   code_until=texts.local_time((now + CODE_VALID).isoformat()))
+    return out
 
 
 # --- raw votes --------------------------------------------------------------------------------------

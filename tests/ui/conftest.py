@@ -30,8 +30,9 @@ from tests.conftest import write_config  # noqa: E402
 SCREENS = Path(__file__).resolve().parents[2] / "build" / "screens"
 # The panels centres buy: 7" (800x480, 1024x600), 10" (1280x800), 1920x1080, and a portrait floor stand.
 ALL_SIZES = ((800, 480), (1024, 600), (1280, 800), (1920, 1080), (1080, 1920))
-FAST = Timings(thanks_s=0.8, reasons_idle_s=1.0, idle_s=1.5, manager_idle_s=1.5, long_press_s=0.3, toast_s=1.0,
-               tick_s=0.05, guard_s=0.05)
+# warn_s=0: no warning before a timeout here (tests/ui/test_timeouts.py tests the warnings with the real 20 s)
+FAST = Timings(thanks_s=0.8, reasons_idle_s=1.0, idle_s=1.5, answering_idle_s=1.5, manager_idle_s=1.5, long_press_s=0.3,
+               toast_s=1.0, tick_s=0.05, guard_s=0.05, warn_s=0.0)
 
 
 class TestClock:

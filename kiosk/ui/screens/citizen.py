@@ -60,6 +60,11 @@ class TopBar(BoxLayout):
         """The "⬅ Chọn quầy khác" button."""
         return self.ids.back
 
+    @property
+    def contrast(self):
+        """The "◐ Chữ to" button: high contrast and large print for this citizen."""
+        return self.ids.contrast
+
 
 class CounterPickScreen(KioskScreen):
     """When one kiosk serves several counters: the citizen first touches the counter's name."""
@@ -79,11 +84,12 @@ class CounterPickScreen(KioskScreen):
         for b in self.buttons:
             b.fbind("size", self._equalise)
         app.fbind("vmin", self._equalise)
+        app.fbind("text_scale", self._equalise)
 
     def _equal_names(self, *_):
         """Every counter's name at the size the longest needs: a list of equals, not one name shouting
         and another whispering."""
-        largest = self.app.vmin * 0.065
+        largest = self.app.vmin * 0.065 * self.app.text_scale
         sizes = [fit_font_size(b.text, b.width - 2 * max(b.inset, b.height * 0.12), b.height, largest, b.min_font,
                                b.font_name, b.bold) for b in self.buttons]
         for b in self.buttons:

@@ -101,6 +101,23 @@ class QuestionnaireWalk:
         else:
             app.screens["question"].refresh()
 
+    def finish(self) -> None:
+        """"Kết thúc" (on every question, and in the warning before the walk-away): a short thank-you that
+        keeps what was answered, the response closed; nothing answered yet: back to the start."""
+        app, walk = self.app, self.walk
+        if app.sm.current != "question" or walk is None:
+            return
+        try:
+            started = walk.finish()
+        except VoteNotRecorded as e:
+            log.error("questionnaire not finished: %s", e)  # its answers are stored; it stays open, as if walked away
+            started = True
+        app.warning.hide()
+        if started:
+            app.thank("questionnaire")
+        else:
+            app.go_home()
+
     def back(self) -> None:
         """"Quay lại": the question before (its earlier answer shown; answering again replaces it)."""
         app = self.app
