@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from kiosk.crashloop import STABLE_S   # a kiosk life this long is not part of a crash loop
 from kiosk.syncstate import SyncState
 
 from . import check
@@ -55,8 +56,11 @@ class Plan:
     def jumps(self) -> list[tuple[float, int]]:
         return [(0.25 * self.duration_s, JUMP_S), (0.7 * self.duration_s, 0)]
 
-    def kiosk_gap(self) -> float:
-        return self.rng.uniform(40, 100)
+    def kiosk_life(self, short_streak: int) -> float:
+        """How long the kiosk's next life lasts before its kill. Never four short lives in a row: the
+        kiosk takes a fifth start within 10 minutes after four that ran less than two minutes for a crash
+        loop (kiosk/crashloop.py) and stops taking votes, as it should; the soak kills it, it is not looping."""
+        return self.rng.uniform(20, 100) if short_streak < 2 else self.rng.uniform(STABLE_S + 20, STABLE_S + 80)
 
     def kiosk_down(self) -> float:
         return self.rng.uniform(0.5, 6)
@@ -151,7 +155,7 @@ class Soak:
     def _break_things(self) -> None:
         plan = self.plan
         next_sample = 0.0
-        next_kiosk_kill = plan.kiosk_gap()
+        next_kiosk_kill, short_streak = plan.kiosk_life(0), 0
         kiosk_back_at = None
         next_server_kill, server_back_at, server_target = plan.server_gap(), None, "central"
         next_cut, cut_ends = plan.cut_gap(), None
@@ -167,12 +171,12 @@ class Soak:
                 kiosk_back_at = now
             if kiosk_back_at is not None and now >= kiosk_back_at:
                 self.kiosk.start()
-                kiosk_back_at = None
+                kiosk_back_at, next_kiosk_kill = None, now + plan.kiosk_life(short_streak)
                 self.note("kiosk started", life=self.kiosk.lives)
             if now >= next_kiosk_kill and now < plan.kiosk_kills_until_s and self.kiosk.up:
+                short_streak = short_streak + 1 if time.monotonic() - self.kiosk.started_at < STABLE_S + 5 else 0
                 self.kiosk.kill9()
                 kiosk_back_at = now + plan.kiosk_down()
-                next_kiosk_kill = now + plan.kiosk_gap()
                 self.note("kill -9 kiosk", life=self.kiosk.lives)
             if server_back_at is None and now >= next_server_kill:
                 if server_target == "central":
@@ -255,6 +259,9 @@ class Soak:
         if stop_code != 0:
             problems.append(f"the kiosk exited {stop_code} on SIGTERM")
         tracebacks = _count(self.folder / "kiosk.out", "Traceback")
+        crash_loops = _count(self.folder / "kiosk.out", "crash loop")
+        if crash_loops:
+            problems.append(f"the kiosk took {crash_loops} start(s) for a crash loop (kiosk.out)")
         summary = {
             "ok": not problems,
             "minutes": self.plan.minutes, "seed": self.plan.seed,
@@ -269,6 +276,7 @@ class Soak:
             "sync_runs": {**self.sync.runs, "final": syncs},
             "memory": {k: v for k, v in memory.items() if k != "problems"},
             "kiosk_tracebacks": tracebacks,
+            "kiosk_crash_loop_lines": crash_loops,
             "problems": problems,
             "events": self.events,
             "samples": self.samples,
