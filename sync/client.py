@@ -379,6 +379,10 @@ class SyncClient:
         if self._waiting is not None:
             for kind, n in changed.items():
                 self._waiting[kind.part] -= n
+            if min(self._waiting.values()) < 0:
+                # Rows taken since the count (a citizen voted during the run) were settled too: count again,
+                # or the next status says a negative number and the service refuses the batch.
+                self._waiting = outbox.count_waiting(self.store)
 
     # --- refusals: votes (docs/sync-protocol.md, "The receipt") ------------------------------------
 
