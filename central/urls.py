@@ -5,7 +5,7 @@ from django.urls import path
 from django.contrib.staticfiles.views import serve as serve_static
 from django.urls import re_path
 
-from central import api, views
+from central import anomaly_views, api, views
 from central.questionnaires.urls import urlpatterns as questionnaire_urls
 
 urlpatterns = [
@@ -28,6 +28,9 @@ urlpatterns = [
     path("v1/reports/chain", api.report_chain),
     path("v1/reports/ii7", api.report_ii7),
     path("v1/reports/overview", api.report_overview),
+    path("v1/reports/anomalies", anomaly_views.report_anomalies),   # the gaming checks (issue 18)
+    path("anomalies/", anomaly_views.anomalies_page),
+    path("anomalies/note/", anomaly_views.add_note),
     *questionnaire_urls,   # the phone page, posters, paper forms and entry, analysis (issue 11)
 ]
 
