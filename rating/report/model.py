@@ -279,6 +279,9 @@ class ReportModel:
     coverage: str = ""
     # Demo data (the demo centre, a rehearsal, or demo votes in the period): every page carries DEMO_MARK.
     demo: bool = False
+    # The annex of a commune's explanations of gaming-check findings in the period, as (what, explanation)
+    # lines (issue 18; the central service fills it). The kiosk's is always empty, and an empty annex prints nothing.
+    anomaly_notes: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def target_met(self) -> bool | None:
