@@ -33,14 +33,25 @@ from rating import anomalies as rules
 from rating.hours import ALWAYS_OPEN, OpeningHours
 from rating.rate import MIN_N, is_satisfied, pct
 from rating.scales import SATISFIED_CODES, SCALES
+from rating.bilingual import Texts
 from rating.vote import DEMO_SOURCE
 
 from central.models import AnomalyNote, Kiosk, Unit
 from central.source import Source
+from central.texts import local_time
 
 SCALE = "sipas5"   # the city's scale: rates on another scale are reported apart, never mixed in
 _VOTES_COUNTED = f"source <> '{DEMO_SOURCE}' AND held_back IS NULL"   # the roll-ups' votes (central.rollups)
 OTHER_CHANNELS = ("phone", "paper")
+
+CHECK_TITLES = Texts({
+    "check_burst": ("Bấm dồn dập cùng một mức tại một quầy", "Bursts of identical ratings at one counter"),
+    "check_out_of_hours": ("Phiếu ngoài giờ làm việc", "Votes outside opening hours"),
+    "check_officer": ("Công chức có tỷ lệ khác xa trung tâm", "An officer far from the centre"),
+    "check_implausible": ("Tỷ lệ cao khó tin", "Implausible rates"),
+    "check_no_transaction": ("Phiếu nhiều hơn giao dịch trong ngày", "Votes with no transaction that day"),
+    "check_channel_gap": ("Chênh lệch giữa kiosk và điện thoại, phiếu giấy", "Kiosk against phone and paper"),
+})
 
 
 @dataclass
@@ -135,13 +146,14 @@ class Report:
             days.setdefault(kiosk, set()).update(x.isoformat() for x in near if self.d_from <= x <= self.d_to)
         for kiosk in sorted(days):
             dates = sorted(days[kiosk])
-            rows = self.q("SELECT seq, counter_id, scale, level, ts_ms, local_time FROM votes WHERE kiosk_id = ? AND "
-                          f"local_date IN ({', '.join('?' * len(dates))}) AND {_VOTES_COUNTED}", [kiosk, *dates])
-            when = {r[0]: r[5] for r in rows}
+            rows = self.q("SELECT seq, counter_id, scale, level, ts_ms, local_time, flag FROM votes WHERE kiosk_id = ? "
+                          f"AND local_date IN ({', '.join('?' * len(dates))}) AND {_VOTES_COUNTED}", [kiosk, *dates])
+            when, flagged = {r[0]: r[5] for r in rows}, {r[0] for r in rows if r[6] is not None}
             for burst in rules.bursts(rules.Press(*r[:5]) for r in rows):
                 first, last = burst[0], burst[-1]
                 self.add("burst", f"{kiosk}:{first.seq}", kiosk, when[first.seq][:10], when[last.seq][:10],
-                         {"n": len(burst), "level": first.level, "scale": first.scale,
+                         {"n": len(burst), "flagged": sum(1 for v in burst if v.seq in flagged),
+                          "level": first.level, "scale": first.scale,
                           "seconds": round(abs(last.ts_ms - first.ts_ms) / 1000, 1),
                           "first_time": when[first.seq], "last_time": when[last.seq]},
                          {kiosk: [v.seq for v in burst]}, counter=first.counter)
@@ -215,7 +227,7 @@ class Report:
         per_counter: dict[tuple[str, str], list[int]] = {}
         kiosks_of: dict[str, set[str]] = {}
         for kiosk, counter, officer, level, n in self._counted():
-            centre = self.scope.centre_of.get(kiosk)
+            centre, n = self.scope.centre_of.get(kiosk), int(n)   # PostgreSQL's sum() is a Decimal
             if centre is None:
                 continue
             kiosks_of.setdefault(centre, set()).add(kiosk)
@@ -263,7 +275,7 @@ class Report:
         for k, d, c, n in self.q("SELECT kiosk_id, local_date, counter_id, sum(n) FROM daily_totals WHERE local_date "
                                  f"BETWEEN ? AND ? AND flagged = 0{where} GROUP BY kiosk_id, local_date, counter_id",
                                  [*self.period, *params]):
-            voted[(k, d, c)] = n
+            voted[(k, d, c)] = int(n)
         for (kiosk, day, counter), n in sorted(voted.items()):
             s = served.get((kiosk, day, counter))
             if s is None or n <= s:
@@ -288,8 +300,8 @@ class Report:
             if side is None or (self.kiosk_filter is not None and centre not in centres):
                 continue
             s = shares.setdefault(centre, {"kiosk": [0, 0], "other": [0, 0]})[side]
-            s[0] += n if choice in SATISFIED_CODES else 0
-            s[1] += n
+            s[0] += int(n) if choice in SATISFIED_CODES else 0
+            s[1] += int(n)
         first, last = self.period
         for centre in sorted(shares):
             kiosk, other = (tuple(shares[centre][side]) for side in ("kiosk", "other"))
@@ -355,3 +367,15 @@ RULES = {
                     "min_points": rules.GAP_MIN_POINTS, "min_n": MIN_N, "kiosk": ["kiosk"],
                     "other": list(OTHER_CHANNELS)},
 }
+
+
+def annex(centres: list[str], d_from: date, d_to: date) -> list[tuple[str, str]]:
+    """The explanations of findings at ``centres`` whose days meet the period, as the II.7 annex's
+    (label, text) lines: what, when and who."""
+    out = []
+    for n in AnomalyNote.objects.filter(centre_id__in=centres, first_day__lte=d_to.isoformat(),
+                                        last_day__gte=d_from.isoformat()).order_by("first_day", "finding", "written_at"):
+        when = n.first_day if n.first_day == n.last_day else f"{n.first_day} … {n.last_day}"
+        out.append((f"{CHECK_TITLES.text('check_' + n.check, 'vi')} ({n.finding}; {when})",
+                    f"{n.text} — {n.written_by}, {local_time(n.written_at.isoformat())}"))
+    return out

@@ -43,12 +43,6 @@ WORDS = Texts({
                             "out of hours are listed."),
     "needs_served_counts": ("Cần số giao dịch đã phục vụ theo ngày và quầy để kiểm tra.",
                             "Needs the served transactions per day and counter to check."),
-    "check_burst": ("Bấm dồn dập cùng một mức tại một quầy", "Bursts of identical ratings at one counter"),
-    "check_out_of_hours": ("Phiếu ngoài giờ làm việc", "Votes outside opening hours"),
-    "check_officer": ("Công chức có tỷ lệ khác xa trung tâm", "An officer far from the centre"),
-    "check_implausible": ("Tỷ lệ cao khó tin", "Implausible rates"),
-    "check_no_transaction": ("Phiếu nhiều hơn giao dịch trong ngày", "Votes with no transaction that day"),
-    "check_channel_gap": ("Chênh lệch giữa kiosk và điện thoại, phiếu giấy", "Kiosk against phone and paper"),
     "rule_burst": ("Từ {min} phiếu cùng mức liên tiếp tại một quầy trong {window} giây (khác với phiếu bấm lặp "
                    "bị loại).", "{min} or more identical votes in a row at one counter within {window} s (not the "
                    "kiosk's repeat flag)."),
@@ -89,7 +83,7 @@ WORDS = Texts({
     "written": ("{by}, {at}", "{by}, {at}"),
     "json": ("Báo cáo JSON", "JSON report"),
     "bad_note": ("Giải trình cần có nội dung, tối đa {n} ký tự.", "An explanation needs some text, at most {n} characters."),
-})
+}).joined(anomalies.CHECK_TITLES)
 
 
 def words(lang: str) -> dict[str, str]:
@@ -281,15 +275,3 @@ def add_note(request):
                                written_at=datetime.fromtimestamp(current().clock(), timezone.utc))
     audit(request, "anomaly_note", f"{finding_id}: {text[:300]}")
     return HttpResponseRedirect(back + f"#f-{finding_id}")
-
-
-def annex(centres: list[str], d_from: date, d_to: date) -> list[tuple[str, str]]:
-    """The explanations of findings at ``centres`` whose days meet the period, as the II.7 annex's
-    (label, text) lines: what, when and who."""
-    out = []
-    for n in AnomalyNote.objects.filter(centre_id__in=centres, first_day__lte=d_to.isoformat(),
-                                        last_day__gte=d_from.isoformat()).order_by("first_day", "finding", "written_at"):
-        when = n.first_day if n.first_day == n.last_day else f"{n.first_day} … {n.last_day}"
-        out.append((f"{WORDS.text('check_' + n.check, 'vi')} ({n.finding}; {when})",
-                    f"{n.text} — {n.written_by}, {texts.local_time(n.written_at.isoformat())}"))
-    return out

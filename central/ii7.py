@@ -102,7 +102,7 @@ def render_for(alias: str, target: Target, d_from: date, d_to: date, fmt: str) -
                          settings=ReportSettings(generated_at=datetime.fromtimestamp(current().clock(), LOCAL_TZ),
                                                  demo=is_demo(kiosks)),
                          questionnaire_filters=answers_of)
-    from central.anomaly_views import annex   # the commune's explanations of the period's findings (issue 18)
+    from central.anomalies import annex   # the commune's explanations of the period's findings (issue 18)
     model.anomaly_notes = annex(sorted({c for c in Kiosk.objects.filter(id__in=kiosks).values_list("centre_id", flat=True)
                                         if c}), d_from, d_to)
     return render(model, fmt)
