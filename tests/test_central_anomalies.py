@@ -185,7 +185,7 @@ def test_who_may_read_the_report_and_who_may_explain_a_finding(tmp_path):
         assert requests.get(f"{url}/v1/reports/anomalies?unit=hp&{q}").status_code == 401
         assert requests.get(f"{url}/v1/reports/anomalies?unit=nowhere&{q}", headers=AUTH).status_code == 404
         bad = requests.get(f"{url}/v1/reports/anomalies?unit=hp&from=2026-13-01&to={D_TO}", headers=AUTH)
-        assert bad.status_code == 400 and "from and to" in bad.json()["detail"]
+        assert bad.status_code == 400 and "from and to" in bad.json()["reason"]
         city, an, binh = session(url, "thanh-pho"), session(url, "xa-an"), session(url, "xa-binh")
         assert len(city.get(f"{url}/v1/reports/anomalies?{q}").json()["findings"]) == 1   # every unit
         assert binh.get(f"{url}/v1/reports/anomalies?unit=xa-an&{q}").status_code == 403
@@ -229,12 +229,12 @@ def test_votes_outside_the_opening_hours_are_listed_per_kiosk_and_day(tmp_path):
     hours = parse_hours(["Mon-Fri 07:30-11:30 13:30-17:00"])
 
     def evening(store):
-        for i in range(12):   # Tuesday 08:00 onwards, every 25 minutes: 12:05 and 12:30 fall in the lunch break
+        for i in range(12):   # Tuesday 08:00 onwards, every 25 minutes: 11:45, 12:10 and 12:35 are in the lunch break
             store.record_vote("Q1", "HL", at=DAY + timedelta(minutes=25 * i))
+        store.record_vote("Q2", "RHL", at=DAY.replace(hour=16, minute=59, second=59))    # still open
+        store.record_vote("Q2", "RHL", at=DAY.replace(hour=17, minute=0))                # closing time: closed
         store.record_vote("Q1", "RHL", at=DAY.replace(hour=19, minute=5))                # the evening
         store.record_vote("Q2", "RHL", at=DAY.replace(day=22, hour=9))                   # a Sunday
-        store.record_vote("Q2", "RHL", at=DAY.replace(hour=17, minute=0))                # closing time: closed
-        store.record_vote("Q2", "RHL", at=DAY.replace(hour=16, minute=59, second=59))    # still open
 
     with central_service(tmp_path, kiosks=KIOSKS, opening_hours=hours) as (url, app):
         rows = synced(tmp_path, url, "kiosk-a", evening)
@@ -256,7 +256,7 @@ def test_votes_outside_the_opening_hours_are_listed_per_kiosk_and_day(tmp_path):
             if not open_:
                 want.setdefault(at[:10], []).append(seq)
         assert found == {day: runs(seqs) for day, seqs in want.items()} and len(db_rows) == 16
-        assert sum(len(s) for s in want.values()) == 5
+        assert sum(len(s) for s in want.values()) == 6
 
 
 def test_votes_beyond_the_transactions_served_that_day_are_listed_once_served_counts_exist(tmp_path):
@@ -272,18 +272,18 @@ def test_votes_beyond_the_transactions_served_that_day_are_listed_once_served_co
                 cur.execute("CREATE TABLE served_counts (id integer PRIMARY KEY, kiosk_id varchar(64), local_date "
                             "varchar(10), counter_id varchar(64), served integer)")
                 cur.execute("INSERT INTO served_counts (kiosk_id, local_date, counter_id, served) VALUES "
-                            "('kiosk-a', '2026-11-17', 'Q1', 30), ('kiosk-a', '2026-11-17', 'Q2', 20)")
+                            "('kiosk-a', '2026-11-17', 'Q1', 15), ('kiosk-a', '2026-11-17', 'Q2', 20)")
             else:
                 cur.execute("INSERT INTO served_counts (kiosk_id, local_date, counter_id, served, via, updated_by, "
-                            "updated_at) VALUES ('kiosk-a', '2026-11-17', 'Q1', 30, 'form', 't', CURRENT_TIMESTAMP), "
+                            "updated_at) VALUES ('kiosk-a', '2026-11-17', 'Q1', 15, 'form', 't', CURRENT_TIMESTAMP), "
                             "('kiosk-a', '2026-11-17', 'Q2', 20, 'form', 't', CURRENT_TIMESTAMP)")
         connections[app.runtime.alias].close()
         after = requests.get(f"{url}/v1/reports/anomalies?{q}", headers=AUTH).json()
         counted = {c: sum(1 for r in rows if r[1] == c and r[5] is None) for c in ("Q1", "Q2")}
-        assert counted["Q1"] > 30 and counted["Q2"] <= 20
+        assert counted["Q1"] > 15 and counted["Q2"] <= 20
         found = [f for f in after["findings"] if f["check"] == "no_transaction"]
         assert [(f["counter"], f["figures"]) for f in found] == \
-            [("Q1", {"votes": counted["Q1"], "served": 30, "beyond": counted["Q1"] - 30})]
+            [("Q1", {"votes": counted["Q1"], "served": 15, "beyond": counted["Q1"] - 15})]
         assert found[0]["votes"][0]["seqs"] == runs(r[0] for r in rows if r[1] == "Q1" and r[5] is None)
 
 
