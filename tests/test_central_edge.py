@@ -55,6 +55,7 @@ def every_page(made) -> list[str]:
             "/questionnaires/{centre}/trung-tam/entry/", "/v1/reports/totals?unit={commune}",
             "/v1/reports/ii7?unit={commune}&from=2026-01-01&to=2026-01-31",
             "/v1/reports/overview?from=2026-01-01&to=2026-01-31", "/lang/en/?back=/",
+            "/v1/reports/anomalies?unit={commune}&from=2026-01-01&to=2026-01-31", "/anomalies/?unit={commune}", "/anomalies/note/",
             "/login/?next=/", "/logout/", "/kiosks/test-01/release-held-back/", "/v1/kiosks/{commune}/chain?part=votes"]
 
 
