@@ -111,7 +111,7 @@ def synced(tmp_path, url, kiosk_id, fill):
         return raw_votes(store)
 
 
-def organise(app) -> None:
+def organise(app, password: str = PASSWORD) -> None:
     """The two centres under two communes of the city, and an account for each role."""
     from central.accounts import add_user
     from central.models import Kiosk, Unit
@@ -122,9 +122,9 @@ def organise(app) -> None:
         for kiosk, commune in (("kiosk-a", "xa-an"), ("kiosk-b", "xa-binh")):
             c = Unit.objects.create(id=commune, kind="commune", name=f"Xã {commune[3:].title()}", parent=city)
             Unit.objects.filter(id=Kiosk.objects.get(id=kiosk).centre_id).update(parent=c)
-        add_user("thanh-pho", "city", None, PASSWORD)
-        add_user("xa-an", "commune", "xa-an", PASSWORD)
-        add_user("xa-binh", "commune", "xa-binh", PASSWORD)
+        add_user("thanh-pho", "city", None, password)
+        add_user("xa-an", "commune", "xa-an", password)
+        add_user("xa-binh", "commune", "xa-binh", password)
     finally:
         deactivate(token)
 
