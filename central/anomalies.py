@@ -138,9 +138,16 @@ class Report:
         where, params = _in("kiosk_id", self.kiosk_filter)
         half = (rules.BURST_MIN + 1) // 2
         days: dict[str, set[str]] = {}
-        for kiosk, day, hour in self.q("SELECT DISTINCT kiosk_id, local_date, hour FROM hour_totals WHERE "
-                                       f"local_date BETWEEN ? AND ? AND n >= ?{where}",
-                                       [*self.period, half, *params]):
+        # A burst spans at most two neighbouring clock hours: one holds half of it, and the two together all of
+        # it (a pair across midnight is kept whenever hour 0 or 23 holds half).
+        near_sql = ("LEFT JOIN hour_totals {b} ON {b}.kiosk_id = a.kiosk_id AND {b}.local_date = a.local_date AND "
+                    "{b}.scale = a.scale AND {b}.level = a.level AND {b}.hour = a.hour {sign} 1")
+        for kiosk, day, hour in self.q(
+                f"SELECT DISTINCT a.kiosk_id, a.local_date, a.hour FROM hour_totals a {near_sql.format(b='b', sign='+')} "
+                f"{near_sql.format(b='c', sign='-')} WHERE a.local_date BETWEEN ? AND ? AND a.n >= ? AND "
+                "(a.hour IN (0, 23) OR a.n + coalesce(b.n, 0) >= ? OR a.n + coalesce(c.n, 0) >= ?)"
+                f"{where.replace('kiosk_id', 'a.kiosk_id')}",
+                [*self.period, half, rules.BURST_MIN, rules.BURST_MIN, *params]):
             d = date.fromisoformat(day)
             near = [d] + ([d - timedelta(days=1)] if hour == 0 else []) + ([d + timedelta(days=1)] if hour == 23 else [])
             days.setdefault(kiosk, set()).update(x.isoformat() for x in near if self.d_from <= x <= self.d_to)
@@ -163,8 +170,9 @@ class Report:
         """Votes the kiosk marked out of hours, and votes outside ``CENTRAL_OPENING_HOURS``."""
         where, params = _in("kiosk_id", self.kiosk_filter)
         found: dict[tuple[str, str], dict[int, str]] = {}
-        for kiosk, seq, day, at in self.q("SELECT kiosk_id, seq, local_date, local_time FROM votes WHERE "
-                                          f"out_of_hours = 1 AND local_date BETWEEN ? AND ? AND {_VOTES_COUNTED}{where}",
+        # (local_date || '': SQLite would read the period by its day index rather than the few marked votes' own.)
+        for kiosk, seq, day, at in self.q("SELECT kiosk_id, seq, local_date, local_time FROM votes WHERE out_of_hours = 1 "
+                                          f"AND local_date || '' BETWEEN ? AND ? AND {_VOTES_COUNTED}{where}",
                                           [*self.period, *params]):
             found.setdefault((kiosk, day), {})[seq] = at
         if self.hours is ALWAYS_OPEN or self.hours.spans is None:
