@@ -341,3 +341,16 @@ def test_a_large_gap_between_the_kiosk_and_phone_and_paper_answers_is_a_finding(
         assert [(f["centre"], f["figures"]) for f in found] == [(centres["kiosk-a"], {
             "kiosk_n": 60, "kiosk_satisfied_pct": 90.0, "other_n": 60, "other_satisfied_pct": 60.0, "z": round(z, 2)})]
         assert found[0]["answers"] == [{"kiosk": "kiosk-a", "n": 60, "seqs": [[1, 60]]}]
+
+
+def test_a_burst_across_the_turn_of_the_hour_is_found_though_neither_hour_holds_ten(tmp_path):
+    def across(store):
+        start = DAY.replace(hour=16, minute=59, second=40)
+        for i in range(12):   # six before 17:00, six after
+            store.record_vote("Q2", "HL", at=start + timedelta(seconds=3.5 * i))
+
+    with central_service(tmp_path, kiosks=KIOSKS) as (url, app):
+        rows = synced(tmp_path, url, "kiosk-a", across)
+        report = requests.get(f"{url}/v1/reports/anomalies?unit=kiosk-a&from={D_FROM}&to={D_TO}", headers=AUTH).json()
+        assert [f["votes"][0]["seqs"] for f in report["findings"] if f["check"] == "burst"] == \
+            [runs(b) for b in expected_bursts(rows)] == [[[1, 12]]]
