@@ -221,6 +221,12 @@ def test_who_may_read_the_report_and_who_may_explain_a_finding(tmp_path):
         centre = Kiosk.objects.using(app.runtime.alias).get(id="kiosk-a").centre_id
         model = city.get(f"{url}/v1/reports/ii7?unit={centre}&{q}&format=json").json()
         assert [line[1].split(" — ")[0] for line in model["anomaly_notes"]] == [form["text"]]
+        pdf = city.get(f"{url}/v1/reports/ii7?unit={centre}&{q}&format=pdf").content
+        (tmp_path / "ii7.pdf").write_bytes(pdf)
+        import subprocess
+        text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "ii7.pdf"), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        assert "Phụ lục: giải trình các dấu hiệu bất thường" in text and "nút bị kẹt" in text
         for before_or_after in ("from=2026-10-01&to=2026-10-31", "from=2026-12-01&to=2026-12-31"):
             other = city.get(f"{url}/v1/reports/ii7?unit={centre}&{before_or_after}&format=json").json()
             assert other["anomaly_notes"] == []
