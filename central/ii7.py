@@ -104,6 +104,9 @@ def render_for(alias: str, target: Target, d_from: date, d_to: date, fmt: str, b
                                                  demo=is_demo(kiosks)),
                          questionnaire_filters=answers_of,
                          served=served.cells(source, kiosks, d_from, d_to))   # the response rate (issue 18)
+    from central.anomalies import annex   # the commune's explanations of the period's findings (issue 18)
+    model.anomaly_notes = annex(sorted({c for c in Kiosk.objects.filter(id__in=kiosks).values_list("centre_id", flat=True)
+                                        if c}), d_from, d_to)
     from central.issued import issue
     issue(model, target.kiosk.id if target.kiosk is not None else target.unit.id, alias, base_url)
     return render(model, fmt)

@@ -77,7 +77,10 @@ class Vote(models.Model):
                                 name="votes_demo"),
                    # Held-back votes are few: the health page counts them per kiosk from here.
                    models.Index(fields=["kiosk_id", "held_back"], condition=models.Q(held_back__isnull=False),
-                                name="votes_held_back")]
+                                name="votes_held_back"),
+                   # Votes a kiosk marked out of hours are few: the gaming checks list them from here.
+                   models.Index(fields=["kiosk_id", "local_date"], condition=models.Q(out_of_hours=1),
+                                name="votes_out_of_hours")]
 
 
 class VoteReason(models.Model):
@@ -447,3 +450,22 @@ class VerificationCode(models.Model):
     class Meta:
         db_table = "verification_codes"
         indexes = [models.Index(fields=["unit_id", "d_from"], name="verification_codes_by_unit")]
+
+
+class AnomalyNote(models.Model):
+    """A commune's explanation of a gaming-check finding (central.anomalies): kept with who wrote it and
+    when (also an audit line), shown beside the finding and in the II.7 annex of any period that covers
+    the finding's days. Never edited: a second explanation is a second row."""
+    finding = models.CharField(max_length=200)          # the finding's id, "check:key" (stable across runs)
+    centre = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="anomaly_notes")
+    check = models.CharField(max_length=32)
+    first_day = models.CharField(max_length=10)
+    last_day = models.CharField(max_length=10)
+    text = models.TextField()
+    written_by = models.CharField(max_length=150)
+    written_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "anomaly_notes"
+        indexes = [models.Index(fields=["finding"], name="anomaly_notes_by_finding"),
+                   models.Index(fields=["centre", "first_day"], name="anomaly_notes_by_centre")]

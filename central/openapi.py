@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rating.anomalies import CHECKS as ANOMALY_CHECKS
 from rating.questionnaire.model import CHANNELS
 from rating.scales import SCALES
 from rating.sipas import ELEMENTS
@@ -274,6 +275,29 @@ def openapi_spec() -> dict[str, Any]:
                         "replaced": {"type": "integer", "description": "numbers that replaced one held"}}}}}},
                     **_error_responses(Problem.BAD_SERVED, Problem.BAD_TOKEN, Problem.LENGTH_REQUIRED,
                                        Problem.TOO_LARGE, Problem.TRUNCATED, Problem.BUSY)}}},
+            "/v1/reports/anomalies": {"get": {
+                "summary": "The gaming checks (bursts, out-of-hours votes, an officer far from the centre, implausible "
+                           "rates, votes beyond the day's transactions, kiosk against phone and paper), each finding "
+                           "with the votes behind it (kiosk and sequence-number runs) and the commune's explanations; "
+                           "evidence, never deletions. The report token sees every unit, a logged-in account its own",
+                "security": [{"reportToken": []}],
+                "parameters": [
+                    {"name": "unit", "in": "query", "schema": {"type": "string", "minLength": 1},
+                     "description": "the city, a commune, a centre or a kiosk id; absent: every unit the asker sees"},
+                    {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}},
+                    {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}}],
+                "responses": {"200": {"description": "The findings", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["unit", "from", "to", "rules", "checks", "findings"], "properties": {
+                        "unit": {"type": ["string", "null"]},
+                        "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+                        "rules": {"type": "object", "description": "each check's stated rule and thresholds"},
+                        "checks": {"type": "array", "items": {"type": "object", "required": ["check", "state", "findings"],
+                                   "properties": {"check": {"type": "string", "enum": list(ANOMALY_CHECKS)},
+                                                  "state": {"type": "string", "enum": [
+                                                      "done", "needs_opening_hours", "needs_served_counts"]},
+                                                  "findings": {"type": "integer", "minimum": 0}}}},
+                        "findings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}}}}}}},
+                    **_error_responses(Problem.BAD_QUERY, Problem.BAD_TOKEN, Problem.UNKNOWN_UNIT, Problem.FORBIDDEN)}}},
             "/v1/reports/chain": {"get": {
                 "summary": "Each kiosk's hash chain: head, gaps, breaks, edits; refused conflicts",
                 "security": [{"reportToken": []}],
@@ -306,6 +330,24 @@ def openapi_spec() -> dict[str, Any]:
                                      "with a served number per transaction, percent, one decimal; null without one "
                                      "(or against 0 transactions); below 10: not representative, above 100: more "
                                      "votes than transactions"}}},
+                "Finding": {"type": "object", "required": ["id", "check", "centre", "kiosk", "first_day", "last_day",
+                                                           "figures", "votes", "notes"], "properties": {
+                    "id": {"type": "string", "description": "check:key, the same in every run (explanations hang on it)"},
+                    "check": {"type": "string", "enum": list(ANOMALY_CHECKS)},
+                    "centre": {"type": ["string", "null"]}, "kiosk": {"type": ["string", "null"]},
+                    "counter": {"type": "string"}, "officer": {"type": "string"},
+                    "first_day": {"type": "string", "format": "date"}, "last_day": {"type": "string", "format": "date"},
+                    "figures": {"type": "object"},
+                    "votes": {"type": "array", "items": {"$ref": "#/components/schemas/SeqRuns"}},
+                    "answers": {"type": "array", "items": {"$ref": "#/components/schemas/SeqRuns"},
+                                "description": "channel_gap: the kiosk's answers, on its answer chain"},
+                    "notes": {"type": "array", "items": {"type": "object", "required": ["text", "by", "at"], "properties": {
+                        "text": {"type": "string"}, "by": {"type": "string"}, "at": {"type": "string", "format": "date-time"}}}}}},
+                "SeqRuns": {"type": "object", "required": ["kiosk", "n", "seqs"], "properties": {
+                    "kiosk": {"type": "string"}, "n": {"type": "integer", "minimum": 1},
+                    "seqs": {"type": "array", "items": {"type": "array", "minItems": 2, "maxItems": 2,
+                                                        "items": {"type": "integer"}},
+                             "description": "runs [first, last] of sequence numbers"}}},
                 "Vote": vote,
                 "Batch": {"type": "object", "required": ["kiosk_id"], "additionalProperties": False, "properties": {
                     "kiosk_id": {"type": "string"},

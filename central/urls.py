@@ -5,7 +5,7 @@ from django.urls import path
 from django.contrib.staticfiles.views import serve as serve_static
 from django.urls import re_path
 
-from central import api, public, served_views, views
+from central import anomaly_views, api, public, served_views, views
 from central.questionnaires.urls import urlpatterns as questionnaire_urls
 
 urlpatterns = [
@@ -41,6 +41,9 @@ urlpatterns = [
     path("cong-khai/<str:unit_id>/sanh-cho/", public.lobby),
     path("kiem-tra/<str:code>", public.verify),
     path("kiem-tra/<str:code>/", public.verify),
+    path("v1/reports/anomalies", anomaly_views.report_anomalies),   # the gaming checks (issue 18)
+    path("anomalies/", anomaly_views.anomalies_page),
+    path("anomalies/note/", anomaly_views.add_note),
     *questionnaire_urls,   # the phone page, posters, paper forms and entry, analysis (issue 11)
 ]
 

@@ -296,6 +296,9 @@ class ReportModel:
     # checks it (rating.report.issued); None and "" on the kiosk, which issues nothing.
     verification_code: str | None = None
     verification_url: str = ""
+    # The annex of a commune's explanations of gaming-check findings in the period, as (what, explanation)
+    # lines (issue 18; the central service fills it). The kiosk's is always empty, and an empty annex prints nothing.
+    anomaly_notes: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def target_met(self) -> bool | None:

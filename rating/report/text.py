@@ -65,6 +65,8 @@ def questionnaire_sheet_name(qid: str, version: int, taken: set[str]) -> str:
 
 # The Kiểm chứng section's second part: the recipe and identifiers an inspector with the raw export needs.
 TECHNICAL_HEADING = "Dành cho người kiểm tra kỹ thuật"
+# The annex of explanations a commune attached to gaming-check findings (printed only when there are some).
+ANOMALY_ANNEX_HEADING = "Phụ lục: giải trình các dấu hiệu bất thường"
 
 
 def verification_sections(model: ReportModel) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -115,7 +117,8 @@ def verification_sections(model: ReportModel) -> list[tuple[str, list[tuple[str,
         ("SHA-256 các phiếu trong kỳ", v.votes_sha256),
         ("Cách tính SHA-256", v.digest_recipe),
     ]
-    return [("", plain), (TECHNICAL_HEADING, technical)]
+    annex = [(ANOMALY_ANNEX_HEADING, list(model.anomaly_notes))] if model.anomaly_notes else []
+    return [("", plain), *annex, (TECHNICAL_HEADING, technical)]
 
 
 def issued_lines(model: ReportModel) -> list[tuple[str, str]]:
