@@ -42,6 +42,7 @@ class CodePad(GridLayout):
 
     fs = NumericProperty(16)
     key_fs = NumericProperty(16)
+    min_fs = NumericProperty(14)  # the tab's base size: no key's words smaller (a 7" panel's legible floor)
     clear_text = StringProperty("")
     __events__ = ("on_key",)
 
@@ -52,8 +53,8 @@ class CodePad(GridLayout):
             b = MButton(key=key, text={"del": SYMBOL_CHARS["backspace"], "clear": ""}.get(key, key),
                         tone="grey" if key in ("del", "clear") else "blue")
             b.font_name = SYMBOLS if key == "del" else "Roboto"
-            if key == "clear":  # two words on a key one letter wide: smaller, so they stay inside it
-                self.bind(key_fs=lambda _w, fs, b=b: setattr(b, "fs", fs * 0.6))
+            if key == "clear":  # two words on a key one letter wide: smaller, on two lines, never below legible
+                self.bind(key_fs=lambda _w, fs, b=b: setattr(b, "fs", max(fs * 0.6, self.min_fs)))
                 self.bind(clear_text=b.setter("text"))
             else:
                 self.bind(key_fs=b.setter("fs"))
