@@ -179,3 +179,103 @@ def test_manager_text_is_legible_at_arm_s_length_on_the_7_inch_panels(kiosk_fact
         tap(manager.confirm_no)
         app.go_home()
         pump(3)
+
+
+# --- the PIN pad says what it does ------------------------------------------------------------------
+
+def test_the_right_pin_says_opening_at_once_and_a_wrong_one_how_many_tries_remain(kiosk_factory):
+    from kiosk.pin import MAX_TRIES, SETTING, hash_pin
+    from kivy.tests.common import UnitTestTouch
+    from tests.ui.conftest import _guarded, wait_out_guard, wait_until
+    from tests.ui.test_manager import PIN, enter, open_pin
+    app = kiosk_factory()
+    app.store.set_setting(SETTING, hash_pin(PIN))
+    open_pin(app)
+    pin = app.screens["pin"]
+    enter(app, "1111")
+    assert pin.message.text == f"Mã PIN không đúng. Còn {MAX_TRIES - 1} lần thử, sau đó bàn phím khoá 5 phút."
+    enter(app, "2222")
+    assert f"Còn {MAX_TRIES - 2} lần thử" in pin.message.text
+    for d in PIN:
+        tap(pin.keys[d])
+    wait_out_guard()
+    touch = UnitTestTouch(*pin.keys["ok"].to_window(*pin.keys["ok"].center))
+    _guarded(touch.touch_down)
+    _guarded(touch.touch_up)
+    # the words are there before the manager's screen is built, and the pad takes no second OK meanwhile
+    assert app.sm.current == "pin" and pin.message_text == "Đang mở…" and pin.keys["ok"].disabled
+    wait_until(lambda: app.sm.current == "manager", what="the manager's screen")
+    app.go_home()
+    open_pin(app)
+    assert pin.message_text == "" and not pin.keys["ok"].disabled  # the next opening starts clean
+
+
+# --- the questionnaire tab opens on the one running ---------------------------------------------------
+
+def test_the_questionnaire_tab_opens_on_the_questionnaire_that_is_running(kiosk_factory):
+    from kiosk.questionnaire.answers import start_questionnaire
+    from rating.questionnaire.loader import load_catalogue, questionnaire_dirs
+    app = kiosk_factory()
+    fixed_today(app)
+    found = load_catalogue(questionnaire_dirs(app.cfg)).questionnaires
+    running = found[-1]
+    assert running is not found[0]  # not the one the tab shows first anyway
+    start_questionnaire(app.store, running, counter_id="Q2", until=date(2026, 12, 31), mode="replace")
+    manager = open_manager(app)
+    tap(manager.tab_buttons["questionnaire"])
+    pump(3)
+    panel = manager.questionnaire
+    assert (panel.chosen().id, panel.counter_id(), panel.mode, panel.until) == (running.id, "Q2", "replace",
+                                                                                 date(2026, 12, 31))
+    assert running.id in panel.which_text and panel.where_text == "Quầy 2 — Đất đai"
+    assert not panel.ids.stop.disabled
+    tap(panel.ids.stop)
+    assert panel.message == "Đã tắt phiếu khảo sát"
+
+
+# --- the notice, the leave dialog, the status tab's words ---------------------------------------------
+
+def overlaps(a, b) -> bool:
+    (ax, ay), (bx, by) = a.to_window(a.x, a.y), b.to_window(b.x, b.y)
+    return ax < bx + b.width and bx < ax + a.width and ay < by + b.height and by < ay + a.height
+
+
+def test_the_sync_message_never_covers_the_roster_s_save_button(kiosk_factory, sized):
+    for size in ALL_SIZES:
+        Window.size = size
+        app = kiosk_factory()
+        manager = open_manager(app)
+        tap(manager.tab_buttons["roster"])
+        tap(manager.sync_btn)
+        pump(4)
+        notice, save = manager.ids.notice, manager.roster.ids.save
+        assert notice.opacity == 1 and "chưa được nối với máy chủ trung tâm" in manager.notice
+        assert not overlaps(notice, save) and _inside(save, size) and _inside(notice, size), size
+        tap(manager.roster.codepad.keys["7"])
+        tap(save)
+        assert manager.roster.message.startswith("Đã lưu phân công"), size
+
+
+def test_the_exit_dialog_says_whether_the_kiosk_comes_back_by_itself(kiosk_factory, monkeypatch, tmp_path):
+    monkeypatch.delenv("NOTIFY_SOCKET", raising=False)
+    app = kiosk_factory()
+    manager = open_manager(app)
+    tap(manager.leave_btn)
+    assert "không tự mở lại" in manager.labels["m_leave_body"] and "python main.py run" in manager.labels["m_leave_body"]
+    tap(manager.confirm_no)
+    app.go_home()
+    monkeypatch.setenv("NOTIFY_SOCKET", str(tmp_path / "notify"))  # what systemd gives the kiosk's service
+    manager = open_manager(app)
+    tap(manager.leave_btn)
+    assert "tự mở lại sau vài giây" in manager.labels["m_leave_body"]
+
+
+def test_the_status_tab_says_things_in_plain_words(kiosk_factory):
+    app = kiosk_factory()
+    manager = open_manager(app)
+    tap(manager.tab_buttons["status"])
+    pump(3)
+    text = manager.status.text
+    for jargon in ("[sync]", "tệp cấu hình", "cách ly", "GiB"):
+        assert jargon not in text, jargon
+    assert "chưa nối với máy chủ trung tâm" in text and "Bộ nhớ còn trống" in text and " GB trên " in text

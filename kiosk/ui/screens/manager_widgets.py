@@ -112,7 +112,7 @@ class Table(BoxLayout):
                     + [text_width(x, fs, last_is_total) for x in texts] + [fs * 2]) + pad
             widths.append(w)
         rest = sum(widths[1:])
-        widths[0] = max(min(widths[0], available - rest), fs * 9)
+        widths[0] = max(min(widths[0], available - rest), fs * 11.5)  # a 60-character name on three lines
         if sum(widths) < available:  # narrower than the panel (short officer codes): the first column takes the rest
             widths[0] = available - rest
         lines = max(h.count("\n") + 1 for h in header)
