@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _LINE = re.compile(r"^\s*(\w{3})(?:-(\w{3}))?((?:\s+\d{2}:\d{2}-\d{2}:\d{2})+)\s*$")
@@ -34,6 +34,19 @@ class OpeningHours:
             return True
         t = at.timetz().replace(tzinfo=None)
         return any(start <= t < end for start, end in self.spans[at.weekday()])
+
+    def next_opening(self, at: datetime) -> datetime | None:
+        """When the centre opens next after ``at`` (local time, ``at``'s zone): the start of the next span
+        later than ``at`` within a week. None when it is always open or never opens."""
+        if self.spans is None:
+            return None
+        for ahead in range(8):
+            day = (at + timedelta(days=ahead)).date()
+            for start, _end in self.spans[day.weekday()]:
+                moment = datetime.combine(day, start, at.tzinfo)
+                if moment > at:
+                    return moment
+        return None
 
 
 ALWAYS_OPEN = OpeningHours(None)

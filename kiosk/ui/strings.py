@@ -66,6 +66,8 @@ _SCREENS = {
     "back": ("Quay lại", "Back"),
     "back_to_pick": ("Chọn quầy khác", "Another counter"),
     "closed_hours": ("Giờ làm việc", "Opening hours"),
+    "closed_again": ("Mở cửa lại: {when}", "Opens again: {when}"),
+    "closed_today": ("hôm nay", "today"),
     "reasons_some": ("Đã chọn {n} mục", "{n} chosen"),
     # the reasons, in plain words: what each SIPAS element means to a citizen
     "reason_access": ("Nơi làm thủ tục: chỗ ngồi, chỉ dẫn, thời gian chờ", "The place: seats, signs, waiting time"),

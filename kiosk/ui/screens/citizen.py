@@ -9,6 +9,7 @@ between screens, asking :mod:`kiosk.flow` for the rules.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from kivy.clock import Clock
@@ -20,7 +21,7 @@ from kivy.uix.screenmanager import Screen
 
 from rating.sipas import ELEMENTS
 from ..fonts import SYMBOL_CHARS
-from ..strings import hours_lines, keep_name_whole, keep_whole, level_label, reason_label, tw
+from ..strings import DAY_NAMES, hours_lines, keep_name_whole, keep_whole, level_label, reason_label, tw
 from ..widgets import LevelButton, ReasonToggle, fit_font_size
 
 KV = Path(__file__).resolve().parents[1] / "kv"
@@ -214,21 +215,50 @@ class ReasonsScreen(KioskScreen):
 
 
 class ClosedScreen(KioskScreen):
-    """Outside opening hours: say so, and show the hours; button boxes still count (marked out of hours)."""
+    """Outside opening hours: the centre's name, that it is closed and when it opens again, in Vietnamese and
+    English (no one is there to switch the language), and the hours; button boxes still count (marked out of
+    hours)."""
 
     hours_text = StringProperty("")
+    centre_text = StringProperty("")
+    title_text = StringProperty("")
+    body_text = StringProperty("")
+    again_text = StringProperty("")
 
     def __init__(self, app, **kwargs):
         super().__init__(app, name="closed", **kwargs)
         self.title, self.body, self.hours = self.ids.title, self.ids.body, self.ids.hours
+        self.centre, self.again = self.ids.centre, self.ids.again
 
-    def refresh(self) -> None:
+    def refresh(self, now: datetime | None = None) -> None:
+        """The words for ``now`` (the centre's time; the wall clock when not given)."""
+        now = now or datetime.now(self.app.cfg.tz)
+        self.centre_text = keep_name_whole(self.app.cfg.centre)
+        self.title_text = both("closed_title", bold=True)
+        self.body_text = both("closed_body")
+        opens = self.app.cfg.hours.next_opening(now)
+        self.again_text = "" if opens is None else "\n".join(
+            (f"[b]{tw('closed_again', lang, when=opening_words(opens, now, lang))}[/b]" for lang in ("vi", "en")))
         self.hours_text = self.hours_for(self.app.lang)
 
     def hours_for(self, lang: str) -> str:
         """The opening hours, a line a group of days (Kivy markup)."""
         lines = hours_lines(self.app.cfg.hours, lang)
         return "\n".join([f"[b]{tw('closed_hours', lang)}[/b]"] + [keep_whole(line) for line in lines]) if lines else ""
+
+
+def both(key: str, bold: bool = False) -> str:
+    """A citizen's text in Vietnamese, then English under it (Kivy markup)."""
+    vi, en = tw(key, "vi"), tw(key, "en")
+    return f"[b]{vi}[/b]\n{en}" if bold else f"{vi}\n{en}"
+
+
+def opening_words(opens: datetime, now: datetime, lang: str) -> str:
+    """When the centre opens again, as a citizen says it: "hôm nay, 13:30" or "Thứ Hai 21/12, 07:30". Never
+    "ngày mai": the screen may stay up past midnight, and the words must stay true while it does."""
+    if opens.date() == now.date():
+        return keep_whole(f"{tw('closed_today', lang)}, {opens:%H:%M}")
+    return keep_whole(f"{DAY_NAMES[lang][opens.weekday()]} {opens:%d/%m}, {opens:%H:%M}")
 
 
 for _name in ("widgets", "pick", "rating", "reasons", "thanks", "closed"):
