@@ -25,8 +25,10 @@ def plain(text: str) -> str:
     ("2026-12-14T12:05:00+07:00", ("Mở cửa lại: hôm nay, 13:30", "Opens again: today, 13:30")),
     ("2026-12-19T12:00:00+07:00", ("Mở cửa lại: Thứ Hai 21/12, 07:30", "Opens again: Monday 21/12, 07:30")),
 ])
-def test_the_closed_screen_names_the_centre_in_both_languages_and_when_it_opens_again(kiosk_factory, now, again):
+def test_the_closed_screen_names_the_centre_in_both_languages_and_when_it_opens_again(kiosk_factory, now, again,
+                                                                                      monkeypatch):
     app = kiosk_factory()
+    monkeypatch.setattr(app, "is_open", lambda: False)  # closed at the moment the test names, whatever the real time
     app.cfg = type(app.cfg)(**{**app.cfg.__dict__, "centre": LONG_CENTRE,
                                "hours": parse_hours(["Mon-Fri 07:30-11:30 13:30-17:00", "Sat 07:30-11:30"])})
     closed = app.screens["closed"]
@@ -42,3 +44,4 @@ def test_the_closed_screen_names_the_centre_in_both_languages_and_when_it_opens_
         assert label.texture_size[1] <= label.height + 1 and _inside(label, Window.size), plain(label.text)
     if now.startswith("2026-12-19"):
         screenshot("closed-screen", SHOTS)
+        assert app.sm.current == "closed" and plain(closed.again.text).split("\n") == list(again)
