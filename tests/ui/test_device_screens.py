@@ -45,3 +45,59 @@ def test_the_closed_screen_names_the_centre_in_both_languages_and_when_it_opens_
     if now.startswith("2026-12-19"):
         screenshot("closed-screen", SHOTS)
         assert app.sm.current == "closed" and plain(closed.again.text).split("\n") == list(again)
+
+
+# --- make run on a small screen -----------------------------------------------------------------------
+
+def test_a_windowed_kiosk_on_a_screen_smaller_than_its_window_fits_the_screen_and_is_tapped_where_drawn(tmp_path):
+    """``make run`` (``run --windowed``) on an 800x480 panel with no window manager: the window is the screen
+    (it was 1280x800, cut off), and a real X click on a drawn counter lands on it."""
+    import json
+    import shutil
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+    from tests.conftest import write_config
+    from tests.ui.test_fullscreen import DRIVER, ROOT, XScreen, wait_for
+    if not (shutil.which("Xvfb") and shutil.which("xdotool") and shutil.which("xwininfo")):
+        pytest.skip("needs Xvfb, xdotool and xwininfo (make system-packages)")
+    from kiosk.ui.setup import window_size
+    assert window_size((1280, 800), (800, 480)) == (800, 480)
+    assert window_size((1280, 800), (1920, 1080)) == (1280, 800)
+    assert window_size((1280, 800), None) == (1280, 800)
+    config, targets = write_config(tmp_path), tmp_path / "targets.json"
+    screen = XScreen(800, 480)
+    app = subprocess.Popen([sys.executable, str(DRIVER), "run", "--windowed", "--config", str(config)],
+                           env={**screen.env, "KIOSK_TARGETS": str(targets), "PYTHONPATH": str(ROOT)},
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        def shown(name):
+            try:
+                data = json.loads(targets.read_text())
+            except (FileNotFoundError, ValueError):
+                return None
+            laid_out = len({tuple(t) for t in data["targets"]}) == len(data["targets"])
+            return data if data["screen"] == name and laid_out else None
+
+        pick = wait_for(lambda: shown("pick"), 60, "the counter picker")
+        assert pick["window"] == [800, 480]
+        windows = wait_for(screen.windows, 10, "the app's X window")
+        assert all(w == (800, 480, 0, 0) for w in windows), windows
+        time.sleep(0.7)  # the touch guard is over and the layout has settled, as a person reads first
+        screen.click(*shown("pick")["targets"][2])  # "Quầy 3", the lowest: where a 1280x800 window was cut off
+        wait_for(lambda: shown("rating"), 10, "the rating screen after a click on Quầy 3")
+        time.sleep(0.7)
+        screen.click(*shown("rating")["targets"][0])
+        wait_for(lambda: shown("thanks"), 10, "the thank-you")
+        db = sqlite3.connect(f"file:{tmp_path / 'data' / 'votes.db'}?mode=ro", uri=True)
+        assert db.execute("SELECT counter_id, level FROM votes").fetchall() == [("Q3", "RHL")]
+        db.close()
+    finally:
+        app.terminate()
+        try:
+            app.wait(10)
+        except subprocess.TimeoutExpired:
+            app.kill()
+            app.wait()
+        screen.stop()
