@@ -16,6 +16,14 @@ LONG_CENTRE = "Trung tâm Phục vụ hành chính công xã Ninh Giang, thành 
 SHOTS = ((800, 480), (1024, 600), (1080, 1920))
 
 
+@pytest.fixture
+def sized():
+    """Put the window back to the size every other test expects."""
+    yield
+    Window.size = (1280, 800)
+    pump(3)
+
+
 def plain(text: str) -> str:
     import re
     return re.sub(r"\[/?[a-z]+(=[^\]]*)?\]", "", text).replace("\u00a0", " ")
@@ -101,3 +109,45 @@ def test_a_windowed_kiosk_on_a_screen_smaller_than_its_window_fits_the_screen_an
             app.kill()
             app.wait()
         screen.stop()
+
+
+# --- the counter picker with long names -----------------------------------------------------------------
+
+LONG_COUNTERS = (("Q1", "Quầy 1 — Tư pháp, hộ tịch, chứng thực"),
+                 ("Q2", "Quầy 2 — Đất đai, xây dựng, tài nguyên và môi trường"),
+                 ("Q3", "Quầy 3 — Tiếp nhận hồ sơ liên thông, lao động, thương binh và xã hội"),
+                 ("Q4", "Quầy 4 — Kinh doanh, đầu tư, giấy phép liên thông"))
+# Vietnamese words of two syllables that the names above hold (the test's own list): a line break between
+# their syllables ("liên / thông") reads as two other words
+WORDS = ("Tư pháp", "hộ tịch", "chứng thực", "Đất đai", "xây dựng", "tài nguyên", "môi trường", "Tiếp nhận",
+         "hồ sơ", "liên thông", "lao động", "thương binh", "xã hội", "Kinh doanh", "đầu tư", "giấy phép")
+
+
+def drawn_lines(label) -> list[str]:
+    label.texture_update()
+    return ["".join(w.text for w in line.words).replace("\u00a0", " ").strip() for line in label._label._cached_lines]
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1024, 600), (1280, 800), (1080, 1920)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_long_counter_names_never_break_a_word_and_fill_their_cards(kiosk_factory, sized, size):
+    app = kiosk_factory(counters=LONG_COUNTERS)
+    Window.size = size
+    pump(8)
+    pick = app.screens["pick"]
+    app.sm.current = "pick"
+    pump(4)
+    for b in pick.buttons:
+        lines = drawn_lines(b)
+        for a, z in zip(lines, lines[1:]):
+            for word in WORDS:
+                first, second = word.split(" ")
+                assert not (a.endswith(first) and z.startswith(second)), (size, a, z)
+        drawn = b._label._cached_lines
+        text_h, text_w = sum(line.h for line in drawn), max(line.w for line in drawn)
+        # padded: the words keep off the card's edges, above and below as at the sides
+        assert text_h <= b.height * 0.86 and text_w <= b.width * 0.94, (size, lines, text_h, b.height)
+        # the space used: the name takes a good part of its card, not a small line in its middle
+        assert text_h >= b.height * 0.4 or text_w >= b.width * 0.75, (size, lines, text_h, b.height, text_w, b.width)
+    if size in ((800, 480), (1080, 1920)):
+        from tests.ui.test_manager import _snap
+        _snap(app, "citizen-pick-long")

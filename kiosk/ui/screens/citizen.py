@@ -9,6 +9,7 @@ between screens, asking :mod:`kiosk.flow` for the rules.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from kivy.uix.screenmanager import Screen
 
 from rating.sipas import ELEMENTS
 from ..fonts import SYMBOL_CHARS
-from ..strings import DAY_NAMES, hours_lines, keep_name_whole, keep_whole, level_label, reason_label, tw
+from ..strings import DAY_NAMES, NBSP, hours_lines, keep_name_whole, keep_whole, level_label, reason_label, tw
 from ..widgets import LevelButton, ReasonToggle, fit_font_size
 
 KV = Path(__file__).resolve().parents[1] / "kv"
@@ -62,6 +63,18 @@ class TopBar(BoxLayout):
         return self.ids.back
 
 
+CARD_TEXT_HEIGHT = 0.8  # of a counter's card: the rest is a margin above and below its words
+# where a counter's name may break: after a comma or a semicolon, around a dash, before "và" (and)
+PART_BREAKS = re.compile(r"(?<=[,;])\s+|\s+(?=[—–-]\s)|(?<=[—–-])\s+|\s+(?=và\s)")
+
+
+def parts_whole(name: str) -> str:
+    """A counter's name with each of its parts on one line: the spaces inside a part become no-break spaces,
+    so lines break only between parts ("Quầy 3 — Tiếp nhận hồ sơ liên thông, lao động")."""
+    pieces = PART_BREAKS.split(name)
+    return " ".join(piece.replace(" ", NBSP) for piece in pieces if piece)
+
+
 class CounterPickScreen(KioskScreen):
     """When one kiosk serves several counters: the citizen first touches the counter's name."""
 
@@ -72,7 +85,7 @@ class CounterPickScreen(KioskScreen):
         self.buttons = []
         for counter in app.cfg.counters:
             b = Factory.CounterButton(text=keep_name_whole(counter.name))
-            b.counter_id = counter.id
+            b.counter_id, b.name = counter.id, counter.name
             b.bind(on_release=lambda btn: app.pick_counter(btn.counter_id))
             self.ids.grid.add_widget(b)
             self.buttons.append(b)
@@ -83,10 +96,20 @@ class CounterPickScreen(KioskScreen):
 
     def _equal_names(self, *_):
         """Every counter's name at the size the longest needs: a list of equals, not one name shouting
-        and another whispering."""
-        largest = self.app.vmin * 0.065
-        sizes = [fit_font_size(b.text, b.width - 2 * max(b.inset, b.height * 0.12), b.height, largest, b.min_font,
-                               b.font_name, b.bold) for b in self.buttons]
+        and another whispering. Each name breaks between its parts (after a comma, around a dash, before
+        "và") rather than inside one — a Vietnamese word is several syllables, and "liên / thông" on two
+        lines reads as two other words — unless keeping its parts whole would make it much smaller. The
+        words keep off the card's top and bottom (two-line cards looked crammed), and fill the rest."""
+        largest = self.app.vmin * 0.08
+        sizes = []
+        for b in self.buttons:
+            w, h = b.width - 2 * max(b.inset, b.height * 0.12), b.height * CARD_TEXT_HEIGHT
+            free = keep_name_whole(b.name)
+            parts = parts_whole(b.name)
+            fit_free = fit_font_size(free, w, h, largest, b.min_font, b.font_name, b.bold)
+            fit_parts = fit_font_size(parts, w, h, largest, b.min_font, b.font_name, b.bold)
+            b.text = parts if fit_parts >= 0.8 * fit_free else free
+            sizes.append(fit_parts if b.text == parts else fit_free)
         for b in self.buttons:
             b.font_cap = min(sizes)
 
