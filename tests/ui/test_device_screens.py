@@ -151,3 +151,39 @@ def test_long_counter_names_never_break_a_word_and_fill_their_cards(kiosk_factor
     if size in ((800, 480), (1080, 1920)):
         from tests.ui.test_manager import _snap
         _snap(app, "citizen-pick-long")
+
+
+# --- profile questions: the answer's words dominate, the key digit is small ---------------------------------
+
+@pytest.mark.parametrize("keypad", [False, True], ids=["touch only", "with a keypad"])
+@pytest.mark.parametrize("size", [(800, 480), (1080, 1920)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_profile_question_s_words_dominate_and_the_key_digit_is_small_and_only_with_a_keypad(
+        kiosk_factory, sized, size, keypad):
+    from tests.ui.conftest import press_key
+    from tests.ui.test_questionnaire_ui import KIOSK_QUESTIONS, ONE_COUNTER, SLOW, accept, invited
+    app = kiosk_factory(counters=ONE_COUNTER, timings=SLOW, kiosk_extra="keypad = true\n" if keypad else "")
+    Window.size = size
+    pump(6)
+    invited(app)
+    question = accept(app)
+    first_profile = next(i for i, q in enumerate(KIOSK_QUESTIONS) if q.kind == "profile")
+    for _ in range(first_profile):
+        press_key("0") if keypad else tap_skip(question)
+    pump(6)
+    q = KIOSK_QUESTIONS[first_profile]
+    assert question.question_text == q.vi
+    for n, card in enumerate(question.cards, start=1):
+        words, hint = card.ids.words, card.children[0]
+        assert card.icon == "" and card.key_hint == (str(n) if keypad else "")
+        # the words take most of the card; the digit, when there is one, is a small mark beside them
+        assert words.width * words.height >= 0.5 * card.width * card.height, (size, n)
+        if keypad:
+            assert hint.text == str(n) and hint.font_size <= 0.6 * words.font_size, (size, hint.font_size, words.font_size)
+    if size == (800, 480):
+        from tests.ui.test_manager import _snap
+        _snap(app, f"question-profile-{'keypad' if keypad else 'touch'}")
+
+
+def tap_skip(question) -> None:
+    from tests.ui.conftest import tap
+    tap(question.skip)
