@@ -33,6 +33,7 @@ class QuestionnairePanel(BoxLayout):
     portrait = BooleanProperty(False)
     labels = ObjectProperty({}, rebind=True)
     which_text = StringProperty("")
+    which_title = StringProperty("")  # the title alone: on a 7" panel (its id and version are on the "Đang bật" line)
     where_text = StringProperty("")
     until_text = StringProperty("")
     mode = StringProperty("invite")
@@ -85,6 +86,7 @@ class QuestionnairePanel(BoxLayout):
             "mq_stop")}
         q = self.chosen()
         self.which_text = f"{q.title(lang)} ({q.id} v{q.version})" if q else t("mq_none_found", lang)
+        self.which_title = q.title(lang) if q else self.which_text
         counter = self.counter_id()
         self.where_text = t("mq_whole_kiosk", lang) if counter is None else app.cfg.counter(counter).name
         self.until_text = vnformat.day(self.until) if self.until else t("mq_no_end", lang)
