@@ -177,6 +177,8 @@ def test_a_profile_question_s_words_dominate_and_the_key_digit_is_small_and_only
         assert card.icon == "" and card.key_hint == (str(n) if keypad else "")
         # the words take most of the card; the digit, when there is one, is a small mark beside them
         assert words.width * words.height >= 0.5 * card.width * card.height, (size, n)
+        if card.row:  # no big number at the left of a row: the words start near the card's edge
+            assert words.x - card.x <= 0.1 * card.width, (size, n, words.x - card.x)
         if keypad:
             assert hint.text == str(n) and hint.font_size <= 0.6 * words.font_size, (size, hint.font_size, words.font_size)
     if size == (800, 480):
