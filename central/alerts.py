@@ -30,7 +30,8 @@ def due_alerts(alias: str, now: datetime):
     kiosks = sorted(Kiosk.objects.values_list("id", flat=True))
     targets = {k.id: (k.centre.parent.target_pct if k.centre and k.centre.parent else 90.0)
                for k in Kiosk.objects.select_related("centre__parent")}
-    return alerts(Source(alias), kiosks, now, targets)
+    from central.runtime import current
+    return alerts(Source(alias), kiosks, now, targets, current().min_n)
 
 
 def send_alerts(alias: str, now: datetime | None = None, host: str | None = None, port: int | None = None,

@@ -161,6 +161,9 @@ def make_app(db: str | Path, kiosks: str | Path | None = None, report_token: str
     if alias != "default":
         from central.runtime import add_database
         add_database(alias, str(db))
+    if "min_n" not in runtime:
+        from central.runtime import min_n_from_env
+        runtime["min_n"] = min_n_from_env()
     rt = Runtime(alias=alias, report_token=report_token, **runtime)
 
     def setup() -> None:

@@ -63,7 +63,8 @@ class RowKind:
 
 
 VOTES = RowKind("vote", "votes", ("uuid",), wire.WIRE_FIELDS,
-                (*wire.WIRE_FIELDS, "local_date", "ts_ms", "received_at", "held_back"), owner="kiosk_id", chain=VOTE_CHAIN)
+                (*wire.WIRE_FIELDS, "local_date", "ts_ms", "received_at", "held_back", "clock_suspect"), owner="kiosk_id",
+                chain=VOTE_CHAIN)
 # A reason is its vote's and its element, nothing more: the same pair again is the same reason (its
 # recorded_at is only when the voter named it); the vote's owner is checked before (:func:`_reasons`).
 REASONS = RowKind("reason", "vote_reasons", ("vote_uuid", "element"), ("vote_uuid", "element"),
@@ -284,7 +285,8 @@ _VOTE_FIELDS = itemgetter(*VOTES.fields)
 def _votes(cur, vendor: str, kiosk_id: str, votes, reasons, counters, status, received: str, sent_ts: int) -> Receipt:
     head = chains.lock(cur, vendor, VOTE_CHAIN, kiosk_id)
     new, same, check = add(cur, vendor, VOTES, kiosk_id, votes,
-                           lambda v: (*_VOTE_FIELDS(v), v["local_date"], v["ts_ms"], received, v["held_back"]),
+                           lambda v: (*_VOTE_FIELDS(v), v["local_date"], v["ts_ms"], received, v["held_back"],
+                                     v.get("clock_suspect")),
                            Clashes(), head)
     rollups.add_roll_ups(cur, vendor, rollups.roll_ups(kiosk_id, new))
     check.record(cur, received)

@@ -5,11 +5,13 @@ side by side); a request sees the one of the application that received it."""
 from __future__ import annotations
 
 import contextvars
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Callable
 
 from rating import signing
+from rating.rate import MIN_N
 from rating.wire import MAX_BODY
 
 
@@ -21,6 +23,21 @@ class Runtime:
     clock: Callable[[], float] = field(default=time.time)
     window_s: int = signing.DEFAULT_WINDOW_S
     max_body: int = MAX_BODY
+    min_n: int = MIN_N   # the minimum sample: fewer counted votes is "Chưa đủ mẫu", not ranked (CENTRAL_MIN_N)
+
+
+class SettingError(ValueError):
+    """A setting from the environment that cannot be used (the message names it and says what it takes)."""
+
+
+def min_n_from_env(environ=os.environ) -> int:
+    """``CENTRAL_MIN_N``, the minimum sample (default :data:`rating.rate.MIN_N`): a whole number, at least 1."""
+    text = (environ.get("CENTRAL_MIN_N") or "").strip()
+    if not text:
+        return MIN_N
+    if not text.isdigit() or not 1 <= int(text) <= 100_000:
+        raise SettingError(f"CENTRAL_MIN_N={text[:20]!r}: give a whole number of votes, at least 1, such as {MIN_N}")
+    return int(text)
 
 
 _current: contextvars.ContextVar[Runtime] = contextvars.ContextVar("central_runtime", default=Runtime())

@@ -27,7 +27,7 @@ import serial.threaded
 
 from rating.scales import Scale
 from rating.throttled_log import ThrottledLog
-from kiosk.store import Vote, VoteNotRecorded, VoteStore
+from kiosk.store import StoreUnavailable, Vote, VoteNotRecorded, VoteStore
 
 from . import ports
 from .protocol import MAX_SEQ, Ack, FrameError, FrameSplitter, Heartbeat, Hello, Rate, encode
@@ -315,7 +315,9 @@ class PortReader:
         except VoteNotRecorded as e:
             with self._lock:
                 box.store_errors += 1
-            log.error("%s: box %d press seq %d NOT recorded, not ACKed: %s", self.spec, frame.box, frame.seq, e)
+            # A full disk or a deleted store is told once by the store: not once a press and resend.
+            log.log(logging.DEBUG if isinstance(e, StoreUnavailable) else logging.ERROR,
+                    "%s: box %d press seq %d NOT recorded, not ACKed: %s", self.spec, frame.box, frame.seq, e)
             return
         presses.remember(frame.seq, level.code, frame.boot, self.clock())
         with self._lock:

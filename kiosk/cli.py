@@ -74,19 +74,20 @@ def cmd_totals(args) -> int:
     with store:
         refuse_if_damaged(store)  # never figures from a damaged file
         day = args.date or store.today()
-        result = totals.day_totals(store, config.counters, config.scale, day)
+        result = totals.day_totals(store, config.counters, config.scale, day, min_n=config.report.min_n)
     if args.json:
         print(to_json(result))
         return EXIT_OK
     print(f"{config.centre} — {vnformat.day(day)} — {config.scale.name_vi}")
     codes = config.scale.codes
-    head = f"{'Quầy':<8}" + "".join(f"{c:>6}" for c in codes) + f"{'Tổng':>7}{'Hài lòng':>10}{'Tỷ lệ':>9}{'Cờ':>5}"
+    head = f"{'Quầy':<8}" + "".join(f"{c:>6}" for c in codes) + f"{'Tổng':>7}{'Hài lòng':>10}{'Cờ':>5}  Tỷ lệ (KTC 95 %)"
     print(head)
     for row in [*result["counters"], {"counter": "Tất cả", **result["all"]}]:
-        pct = vnformat.percent(row["satisfied_pct"])
+        pct = vnformat.rate_figure(row["satisfied_pct"], (row["ci_low"], row["ci_high"]), row["small_sample"])
         print(f"{row['counter']:<8}" + "".join(f"{row['levels'][c]:>6}" for c in codes)
-              + f"{row['total']:>7}{row['satisfied']:>10}{pct:>9}{row['flagged']:>5}")
+              + f"{row['total']:>7}{row['satisfied']:>10}{row['flagged']:>5}  {pct}")
     print("Cờ = phiếu bấm lặp lại tại cùng quầy trong thời gian chống bấm trùng, không tính vào tổng.")
+    print(f"KTC 95 % = khoảng tin cậy 95 % (Wilson); Chưa đủ mẫu = dưới {config.report.min_n} phiếu được tính.")
     return EXIT_OK
 
 

@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rating.checkin import CHECKIN_EVERY_S
 from rating.hours import ALWAYS_OPEN, HoursError, OpeningHours, parse_hours
 from rating.scales import SCALES, Scale, get_scale
 from rating.period import TIME_ZONE
+from rating.rate import MIN_N
 from rating.signing import Secret, secret_problem
 from rating.textfile import Locator as _Locator, read_text_file
 from rating.units import Counter
@@ -83,6 +85,7 @@ class SyncConfig:
     window: tuple[time, time] = (time(22, 0), time(5, 0))
     batch_size: int = 500
     timeout_s: float = 30.0
+    checkin_every_s: float = CHECKIN_EVERY_S   # check-ins while open (rating.checkin); 0: none
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ class ReportConfig:
     preparer: str = ""
     head: str = ""
     target_pct: float = 90.0
+    min_n: int = MIN_N   # fewer counted votes: "Chưa đủ mẫu", listed, not ranked (issue 18)
     officers: tuple[tuple[str, str], ...] = ()   # (code, name): names shown only in reports, kept on the device
 
 
@@ -304,6 +308,11 @@ def _timeout(v: Any) -> str | None:
     return None if ok else "a number of seconds from 1 to 600"
 
 
+def _checkin_every(v: Any) -> str | None:
+    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and (v == 0 or 60 <= v <= 3600)
+    return None if ok else "0 (no check-ins) or a number of seconds from 60 to 3600, such as 300"
+
+
 _SYNC_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "url": (_url, True, None),
     "secret": (_string, False, None),
@@ -311,6 +320,7 @@ _SYNC_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "window": (_window, False, "22:00-05:00"),
     "batch_size": (_batch_size, False, 500),
     "timeout_s": (_timeout, False, 30),
+    "checkin_every_s": (_checkin_every, False, CHECKIN_EVERY_S),
 }
 _QUESTIONNAIRE_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "dir": (_string, False, None),
@@ -320,6 +330,11 @@ _QUESTIONNAIRE_KEYS: dict[str, tuple[Check, bool, Any]] = {
 def _target_pct(v: Any) -> str | None:
     ok = isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= 100
     return None if ok else "a percentage above 0 and at most 100, such as 90"
+
+
+def _min_n(v: Any) -> str | None:
+    ok = isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 100_000
+    return None if ok else f"a whole number of votes, at least 1, such as {MIN_N}"
 
 
 def _officer_names(v: Any) -> str | None:
@@ -335,6 +350,7 @@ _REPORT_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "preparer": (_string, False, ""),
     "head": (_string, False, ""),
     "target_pct": (_target_pct, False, 90),
+    "min_n": (_min_n, False, MIN_N),
     "officers": (_officer_names, False, {}),
 }
 _CLOCK_RE = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])\Z")
@@ -494,6 +510,7 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
         report=ReportConfig(
             parent_unit=report["parent_unit"], unit=report["unit"], place=report["place"],
             preparer=report["preparer"], head=report["head"], target_pct=float(report["target_pct"]),
+            min_n=int(report["min_n"]),
             officers=tuple((k.strip(), v.strip()) for k, v in report["officers"].items())),
         source=source,
         log_dir_set=log_dir.resolve() if log_dir is not None else None,
@@ -543,7 +560,8 @@ def _sync_section(table: Any, loc: _Locator, base: Path, problems: list[str]) ->
     m = _WINDOW_RE.match(s["window"])
     window = (time(int(m.group(1)), int(m.group(2))), time(int(m.group(3)), int(m.group(4))))
     return SyncConfig(url=s["url"].rstrip("/"), secret=Secret(secret), window=window,
-                      batch_size=s["batch_size"], timeout_s=float(s["timeout_s"]))
+                      batch_size=s["batch_size"], timeout_s=float(s["timeout_s"]),
+                      checkin_every_s=float(s["checkin_every_s"]))
 
 
 def _questionnaire_section(table: Any, loc: _Locator, base: Path, problems: list[str]) -> Path | None:

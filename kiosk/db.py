@@ -1,5 +1,12 @@
 """Opening the SQLite file: durable settings on every connection, clear errors, forward migrations.
 
+The schema's rule across releases (docs/vote-store.md, "Schema versions"): ``PRAGMA user_version`` is
+the number of schema steps applied, and the store also records ``readable_by``, the oldest schema
+version whose code still reads and writes it correctly — the version after its last step that was not
+:func:`additive`. A release opens a store that a newer release migrated when the store's
+``readable_by`` is at most its own schema version (an update that goes wrong can switch back and keep
+every vote the newer release took), and refuses it clearly, untouched, when not.
+
 Every connection is in WAL mode with ``synchronous=FULL``: in WAL mode ``NORMAL`` can lose the
 last committed transactions on a power cut, and a vote the citizen was thanked for must survive
 one. A file that cannot be opened is reported and left exactly as it was — never recreated,
@@ -86,8 +93,8 @@ def connect(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS, max_version: int
         # Reading the schema is what reveals a file that is not a database at all.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if max_version is not None and version > max_version:
-            raise _newer_schema(path, version, max_version)
+        if max_version is not None and version > max_version and readable_by(conn, version) > max_version:
+            raise _newer_schema(path, version, max_version, readable_by(conn, version))
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
             raise StoreOpenError(f"{path}: the database refused WAL mode (journal_mode={mode}); "
@@ -103,10 +110,52 @@ def connect(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS, max_version: int
     return conn
 
 
-def _newer_schema(path: Path, version: int, known: int) -> StoreOpenError:
-    return StoreOpenError(f"{path}: the vote database is at schema version {version}, but this kiosk software "
-                          f"only knows up to {known}; install the newer software again (the database has not "
-                          "been changed)")
+def _newer_schema(path: Path, version: int, known: int, floor: int) -> StoreOpenError:
+    return StoreOpenError(f"{path}: the vote database is at schema version {version} and needs software that "
+                          f"knows at least version {floor}, but this kiosk software only knows up to {known}; "
+                          "install the newer software again (the database has not been changed)")
+
+
+# --- the schema's rule across releases --------------------------------------------------------
+
+COMPAT_TABLE = "schema_compat"  # one row: readable_by
+
+
+def additive(step: "Migration") -> "Migration":
+    """Mark a schema step as additive: code that knows only the schema before it still reads and writes
+    the store correctly afterwards (new tables, new indexes, new columns with a default that code which
+    never writes them may leave to SQLite). A step not marked so (a rename, a dropped or retyped column,
+    a new NOT NULL column without a default, data moved) raises the store's ``readable_by``."""
+    step.additive = True
+    return step
+
+
+def floor_of(migrations: list["Migration"], version: int) -> int:
+    """The oldest schema version whose code can read a store that ``migrations[:version]`` made: the
+    version after the last step not marked :func:`additive` (0 for an empty store)."""
+    floor = 0
+    for number, step in enumerate(migrations[:version], start=1):
+        if not getattr(step, "additive", False):
+            floor = number
+    return floor
+
+
+def readable_by(conn: sqlite3.Connection, version: int) -> int:
+    """The ``readable_by`` a store at ``version`` records; a store that records none (written by a release
+    before the rule) is readable only by code that knows its whole schema."""
+    try:
+        row = conn.execute(f"SELECT readable_by FROM {COMPAT_TABLE}").fetchone()
+    except sqlite3.OperationalError:
+        return version
+    return version if row is None else int(row[0])
+
+
+def _record_floor(conn: sqlite3.Connection, floor: int) -> None:
+    """Write ``readable_by`` (inside the caller's transaction); derived data, kept beside the version."""
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {COMPAT_TABLE} (readable_by INTEGER NOT NULL)")
+    if conn.execute(f"SELECT readable_by FROM {COMPAT_TABLE}").fetchone() != (floor,):
+        conn.execute(f"DELETE FROM {COMPAT_TABLE}")
+        conn.execute(f"INSERT INTO {COMPAT_TABLE} (readable_by) VALUES (?)", (floor,))
 
 
 def _explain_open_error(path: Path, e: sqlite3.DatabaseError) -> str:
@@ -129,13 +178,20 @@ def migrate(conn: sqlite3.Connection, migrations: list[Migration], path: Path) -
     """Bring the schema up to ``len(migrations)``, one step per transaction; return the version.
 
     ``migrations[i]`` takes a database at version ``i`` to ``i + 1``. An older database is
-    migrated in place; one newer than this code knows is refused rather than touched.
+    migrated in place, and each step records the store's ``readable_by`` in its own transaction. One
+    newer than this code knows is used as it is when its ``readable_by`` allows (never migrated,
+    nothing recorded), and refused rather than touched when not.
     """
     target = len(migrations)
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > target:
-        raise _newer_schema(path, version, target)
+        floor = readable_by(conn, version)
+        if floor > target:
+            raise _newer_schema(path, version, target, floor)
+        return version
     if version == target:
+        if version and readable_by(conn, version) != floor_of(migrations, version):
+            _in_transaction(conn, path, lambda: _record_floor(conn, floor_of(migrations, version)))
         return version
     # Imported only when a schema step is due: sqlite-utils costs the kiosk's cold start ~0.15 s.
     import sqlite_utils
@@ -149,6 +205,7 @@ def migrate(conn: sqlite3.Connection, migrations: list[Migration], path: Path) -
                 migrations[version](db)
                 version += 1
                 conn.execute(f"PRAGMA user_version = {version}")
+                _record_floor(conn, floor_of(migrations, version))
             conn.execute("COMMIT")
         except sqlite3.Error as e:
             if conn.in_transaction:
@@ -165,6 +222,17 @@ def schema_of(conn: sqlite3.Connection) -> tuple[int, frozenset[str]]:
     vote database (and which) from any other SQLite file without reading a row."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     return version, frozenset(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+
+
+def _in_transaction(conn: sqlite3.Connection, path: Path, work: Callable[[], None]) -> None:
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        work()
+        conn.execute("COMMIT")
+    except sqlite3.Error as e:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise StoreOpenError(f"{path}: could not record the schema's readable_by: {e} (nothing was changed)") from None
 
 
 def file_is_damaged(path: Path) -> bool:

@@ -27,6 +27,7 @@ from rating import vnformat
 
 from . import outbox
 from .backup import last_verified
+from .clock import describe as describe_clock
 from .config import Config
 from .diskguard import LOW_DISK_BYTES
 from .store import VoteStore
@@ -45,9 +46,15 @@ CLOCK_STATES = ("trusted", "suspect", "unknown")
 ClockSignal = Callable[[], tuple[str, str]]
 
 
-def unknown_clock() -> tuple[str, str]:
+def unknown_clock() -> tuple[str, str]:  # for a caller with no store to ask
     """The default clock signal: nobody has checked it."""
     return "unknown", "chưa kiểm tra / not checked"
+
+
+def store_clock(store: VoteStore) -> tuple[str, str]:
+    """The clock signal from the store's own verdict (kiosk.clock): the one the votes are marked by."""
+    trusted, why = store.clock_verdict()
+    return ("trusted", why) if trusted else ("suspect", describe_clock(why))
 
 
 def software_version() -> str:
@@ -104,7 +111,7 @@ class Health:
                  clock_signal: ClockSignal | None = None, now: Callable[[], datetime] | None = None):
         self.config, self.store, self.boxes = config, store, boxes
         self.started_at = started_at
-        self.clock_signal = clock_signal or unknown_clock
+        self.clock_signal = clock_signal or (lambda: store_clock(store))
         self.now = now or (lambda: datetime.now(config.tz))
         self._written: float | None = None
         self._last_signals: list | None = None

@@ -11,6 +11,7 @@ Nothing personal is logged: a vote is its counter, level, source and sequence nu
 
 from __future__ import annotations
 
+import errno
 import logging
 import logging.handlers
 import sys
@@ -55,8 +56,7 @@ def setup_logging(log_dir: Path | None, *, level: int = logging.INFO, stderr: bo
         path = log_file(log_dir)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            file_handler = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT,
-                                                                encoding="utf-8")
+            file_handler = _LogFile(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8")
         except OSError as e:
             raise LogSetupError(f"{path.parent}: cannot write the kiosk's log there: {e.strerror or e}") from None
         _add(root, file_handler, formatter)
@@ -69,6 +69,46 @@ def setup_logging(log_dir: Path | None, *, level: int = logging.INFO, stderr: bo
     if thread_errors:
         threading.excepthook = _log_thread_error
     return path
+
+
+# A write the disk refused for want of room: the log says it once, not a traceback a line.
+NO_ROOM = (errno.ENOSPC, errno.EDQUOT)
+
+
+class _LogFile(logging.handlers.RotatingFileHandler):
+    """The rotating log file, quiet on a full disk: the first line it cannot write is replaced by one
+    line on standard error (the journal) saying so, the next ones by nothing (standard error has them
+    all), and when lines can be written again the file says how many it is missing. Without this,
+    logging prints a traceback to standard error for every line, hundreds for one full disk."""
+
+    missed = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._refused = False
+        super().emit(record)  # calls handleError when the write fails
+        if self.missed and not self._refused:
+            missed, self.missed = self.missed, 0
+            super().emit(logging.makeLogRecord({
+                "name": "kiosk.logs", "levelno": logging.WARNING, "levelname": "WARNING",
+                "msg": f"the log file can be written again from the line above; {missed} line(s) before it "
+                       "could not be (the disk was full): standard error (the journal) has them"}))
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        error = sys.exc_info()[1]
+        if not (isinstance(error, OSError) and error.errno in NO_ROOM):
+            return super().handleError(record)
+        self._refused = True
+        self.missed += 1
+        if self.missed == 1 and sys.__stderr__ is not None:
+            line = logging.makeLogRecord({
+                "name": "kiosk.logs", "levelno": logging.ERROR, "levelname": "ERROR",
+                "msg": f"{self.baseFilename}: the log file cannot be written: {error.strerror}; log lines go to "
+                       "standard error only until there is room again"})
+            try:
+                sys.__stderr__.write(self.format(line) + "\n")
+                sys.__stderr__.flush()
+            except (OSError, ValueError):
+                pass
 
 
 def _log_thread_error(args: threading.ExceptHookArgs) -> None:

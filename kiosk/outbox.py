@@ -49,13 +49,22 @@ class Synced:
     join: str = ""                # SQL: a table the waiting condition also reads (aliased v)
     quarantinable: bool = False
     quarantine_reason: bool = False  # the server's reason is kept (sync_quarantine), for the manager
+    optional: tuple[str, ...] = ()  # wire fields sent only when not null (rating.wire.VOTE_OPTIONAL_FIELDS)
 
     def key_of(self, row: Mapping[str, Any]) -> Key:
         """The row's key, as the receipt lists it."""
         return row[self.key[0]] if len(self.key) == 1 else tuple(row[k] for k in self.key)
 
+    def row(self, values: tuple) -> dict[str, Any]:
+        """A row read by :meth:`_select` as it travels: the fields, and the optional ones that are set."""
+        d = dict(zip((*self.fields, *self.optional), values))
+        for name in self.optional:
+            if d[name] is None:
+                del d[name]
+        return d
+
     def _select(self, where: str) -> str:
-        cols = ", ".join(f"t.{f}" for f in self.fields)
+        cols = ", ".join(f"t.{f}" for f in (*self.fields, *self.optional))
         order = ", ".join(c if "." in c else f"t.{c}" for c in self.order)
         return f"SELECT {cols} FROM {self.table} t {self.join} WHERE {where} ORDER BY {order}"
 
@@ -74,7 +83,7 @@ _Q_MARKABLE = _UNSYNCED
 
 VOTES = Synced("votes", "votes", wire.WIRE_FIELDS, ("uuid",), ("seq",),
                f"t.{_UNSYNCED} AND t.sync_state = '{PENDING}'", f"sync_state = '{PENDING}'", _votes_acked,
-               quarantinable=True, quarantine_reason=True)
+               quarantinable=True, quarantine_reason=True, optional=wire.VOTE_OPTIONAL_FIELDS)
 REASONS = Synced("reasons", "vote_reasons", wire.REASON_FIELDS, ("vote_uuid", "element"), ("v.seq", "element"),
                  # a reason may follow a vote synced earlier, but not a vote set aside
                  f"t.{_UNSYNCED} AND t.sync_state = '{PENDING}' AND v.sync_state != '{QUARANTINED}'", _UNSYNCED,
@@ -94,7 +103,7 @@ assert {k.part for k in KINDS if k.questionnaire} == set(wire.Q_PARTS)
 def waiting(store: VoteStore, kind: Synced, limit: int) -> list[dict[str, Any]]:
     """The first ``limit`` rows of ``kind`` waiting to be sent, in sending order (bounded memory)."""
     rows = store.query(f"{kind._select(kind.waiting)} LIMIT ?", (limit,))
-    return [dict(zip(kind.fields, row)) for row in rows]
+    return [kind.row(row) for row in rows]
 
 
 def by_key(store: VoteStore, kind: Synced, keys: Iterable[Key]) -> list[dict[str, Any]]:
@@ -106,7 +115,7 @@ def by_key(store: VoteStore, kind: Synced, keys: Iterable[Key]) -> list[dict[str
     for i in range(0, len(lookup), 500):  # bounded by SQLite's number of parameters
         chunk = lookup[i:i + 500]
         rows = store.query(kind._select(f"t.{kind.key[0]} IN ({', '.join('?' * len(chunk))})"), chunk)
-        out.extend(d for d in (dict(zip(kind.fields, row)) for row in rows) if kind.key_of(d) in wanted)
+        out.extend(d for d in (kind.row(row) for row in rows) if kind.key_of(d) in wanted)
     return sorted(out, key=lambda d: tuple(d[c] for c in kind.order))
 
 
@@ -260,6 +269,10 @@ def record_comparison(store: VoteStore, server_totals: list[dict[str, Any]], at:
     return mismatches
 
 
+LAST_CHECKIN_KEY = "last_checkin_at"        # sync_meta: the last check-in the service answered (sync.checkins)
+CHECKIN_ERROR_KEY = "last_checkin_error"    # sync_meta: why the last check-in failed (None once one passes)
+
+
 def status(store: VoteStore) -> dict[str, Any]:
     """What the manager's status screen shows about sync."""
     last = store.query("SELECT started_at, finished_at, sent, remaining, ok, error FROM sync_runs ORDER BY id DESC LIMIT 1")
@@ -276,6 +289,8 @@ def status(store: VoteStore) -> dict[str, Any]:
         "last_success": ok[0][0] if ok else None,
         "last_error": {"at": failed[0][0], "error": failed[0][1]} if failed else None,
         "clock_skew_s": float(skew) if skew is not None else None,
+        "last_checkin_at": get_meta(store, LAST_CHECKIN_KEY),
+        "last_checkin_error": get_meta(store, CHECKIN_ERROR_KEY),
         "mismatches": [{"date": d, "counter": c, "scale": s, "local": json.loads(lo), "server": json.loads(se)}
                        for d, c, s, lo, se in mismatches],
     }

@@ -19,13 +19,17 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from rating import chain
 from . import chainhead
-from .db import BUSY_TIMEOUT_MS, StoreError, StoreOpenError, connect, damaged, is_damage, is_disk_full, migrate
+from .db import (BUSY_TIMEOUT_MS, StoreError, StoreOpenError, additive, connect, damaged, is_damage, is_disk_full,
+                 migrate)
 from rating.hours import ALWAYS_OPEN, OpeningHours
 from .questionnaire.schema import v4_questionnaires as _v4_questionnaires
 from .syncstate import SyncState
 from rating.scales import get_scale
 from rating.sipas import ELEMENTS as SIPAS_ELEMENTS
+from rating.throttled_log import ConditionLog
 from rating.vote import REPEAT, SOURCE_RE, officer_problem
+from .storefile import GONE, MOVED, StoreFile, open_fds
+from .clock import CachedSource, TimeSource, clock_status, describe as describe_clock
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -41,8 +45,18 @@ class VoteNotRecorded(StoreError):
     """The vote was not stored. Nothing was written; the citizen must not be thanked for it."""
 
 
-class DiskFullError(VoteNotRecorded):
+class StoreUnavailable(VoteNotRecorded):
+    """Nothing can be stored for a while, whatever is asked (a condition, not one bad write): the store
+    logs it once when it begins and once when it ends, so callers need not log each refusal again."""
+
+
+class DiskFullError(StoreUnavailable):
     """The vote was not stored because the disk is full. Recording works again once space is freed."""
+
+
+class StoreGoneError(StoreUnavailable):
+    """The vote was not stored: the open database file is no longer the file at its path, and is
+    deleted (see :mod:`kiosk.storefile`). Recording works again when the file is back, or after a restart."""
 
 
 @dataclass(frozen=True)
@@ -118,8 +132,11 @@ def _v3_roster_settings_hours(db: sqlite_utils.Database) -> None:
     db["settings"].create({"key": str, "value": str}, pk="key")
 
 
-MIGRATIONS = [_v1_votes_and_reasons, _v2_sync_bookkeeping, _v3_roster_settings_hours, _v4_questionnaires,
-              chainhead.v5_chain_heads]
+# Every step after the first is additive (kiosk.db.additive): a release that knows schema 1 or later can open
+# a store a newer release migrated, so an update that goes wrong switches back with every vote. A step that is
+# not additive raises the store's readable_by, and an update across it cannot switch back (docs/operations.md).
+MIGRATIONS = [_v1_votes_and_reasons, additive(_v2_sync_bookkeeping), additive(_v3_roster_settings_hours),
+              additive(_v4_questionnaires), additive(chainhead.v5_chain_heads)]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Indexes the II.7 report reads instead of a year of rows (docs/report.md, "Speed"). They are derived
@@ -130,13 +147,23 @@ REPORT_INDEXES = {
     "votes_report": "CREATE INDEX IF NOT EXISTS votes_report ON votes(local_date, substr(local_time, 12, 2), scale, "
                     "counter_id, coalesce(officer, ''), level, flag IS NOT NULL, out_of_hours, kiosk_id)",
     "votes_chain": "CREATE INDEX IF NOT EXISTS votes_chain ON votes(seq, prev_hash, hash)",
+    # the few clock-suspect votes, counted for the manager's status tab without reading the others
+    "votes_clock_suspect": "CREATE INDEX IF NOT EXISTS votes_clock_suspect ON votes(seq) WHERE clock_suspect IS NOT NULL",
 }
 CHECKPOINT_KEY = "chain_checkpoint"  # in settings: the last verified point of the vote chain (JSON)
 
+# Columns beside a vote that an older release does not know and need not: added if missing at open, with
+# no version bump, so that release still opens the file (and its inserts, which name their columns, leave
+# them null). clock_suspect: why the kiosk's clock could not be trusted when the vote was taken
+# (kiosk.clock's reasons), or null; not hashed, like out_of_hours.
+ADDITIVE_COLUMNS = {"clock_suspect": "ALTER TABLE votes ADD COLUMN clock_suspect TEXT"}
+
 
 def _ensure_report_indexes(conn: sqlite3.Connection, path: Path) -> None:
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(votes)")}
+    missing = [sql for name, sql in ADDITIVE_COLUMNS.items() if name not in columns]   # before their indexes
     have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    missing = [sql for name, sql in REPORT_INDEXES.items() if name not in have]
+    missing += [sql for name, sql in REPORT_INDEXES.items() if name not in have]
     if not missing:
         return
     log.info("%s: building the report's indexes (once; a few seconds on a year of votes)", path)
@@ -189,6 +216,8 @@ class _Chainer:
         self.seq, self.prev_hash = chainhead.start(conn, chain.VOTES)
         self.conn, self.kiosk_id, self.repeat_ms = conn, kiosk_id, repeat_ms
         self.last_ts: dict[str, int | None] = {}
+        newest = conn.execute("SELECT max(ts_ms) FROM votes WHERE seq > ? - 100", (self.seq,)).fetchone()
+        self.newest_ts: int | None = newest[0] if newest else None  # a clock set back is earlier than it
 
     def _last_ts_at(self, counter_id: str) -> int | None:
         if counter_id not in self.last_ts:
@@ -212,6 +241,7 @@ class _Chainer:
                   source, local_time, box_seq, flag, self.prev_hash]
         vote_hash = chain.VOTES.hash_values(hashed)
         self.seq, self.prev_hash, self.last_ts[counter_id] = seq, vote_hash, ts_ms
+        self.newest_ts = ts_ms if self.newest_ts is None else max(self.newest_ts, ts_ms)
         return (*hashed, vote_hash, chain.local_date_of(local_time), ts_ms)
 
     def record_head(self) -> None:
@@ -219,8 +249,8 @@ class _Chainer:
         chainhead.advance(self.conn, chain.VOTES, self.seq, self.prev_hash)
 
 
-_INSERT = (f"INSERT INTO votes ({', '.join(VOTE_COLUMNS)}, out_of_hours) "
-           f"VALUES ({', '.join('?' * len(VOTE_COLUMNS))}, ?)")
+_INSERT = (f"INSERT INTO votes ({', '.join(VOTE_COLUMNS)}, out_of_hours, clock_suspect) "
+           f"VALUES ({', '.join('?' * len(VOTE_COLUMNS))}, ?, ?)")
 
 
 class VoteStore:
@@ -247,6 +277,11 @@ class VoteStore:
         self._valid: set[tuple] = set()  # (counter, level, scale, source) already checked once
         self._chainer: _Chainer | None = None
         self._chainer_version: int | None = None
+        self.file: StoreFile | None = None  # the file opened at ``path`` (set by open): checked at each write
+        self.file_state = None              # the last kiosk.storefile.FileState seen, for the manager
+        self.conditions = ConditionLog(log.error, log.warning)
+        # Whether a time source answered since boot (kiosk.clock); None: not asked (tests, commands).
+        self.time_source: TimeSource | None = None
 
     @classmethod
     def open(cls, path: str | Path, *, kiosk_id: str, tz: tzinfo, scale: str = "sipas5",
@@ -270,6 +305,7 @@ class VoteStore:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise StoreOpenError(f"{path.parent}: cannot create the data folder: {e.strerror or e}") from None
+        fds_before = open_fds()
         conn = connect(path, busy_timeout_ms, max_version=SCHEMA_VERSION)
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -277,11 +313,14 @@ class VoteStore:
                 before_migrate(path, version)
             migrate(conn, MIGRATIONS, path)
             _ensure_report_indexes(conn, path)
+            opened = StoreFile.opened(path, fds_before)
         except BaseException:
             conn.close()
             raise
-        return cls(conn, path, kiosk_id=kiosk_id, tz=tz, scale=scale, repeat_window_s=repeat_window_s,
-                   counters=counters, clock=clock, hours=hours)
+        store = cls(conn, path, kiosk_id=kiosk_id, tz=tz, scale=scale, repeat_window_s=repeat_window_s,
+                    counters=counters, clock=clock, hours=hours)
+        store.file = opened
+        return store
 
     @classmethod
     def from_config(cls, config, **kwargs) -> "VoteStore":
@@ -290,6 +329,7 @@ class VoteStore:
                          repeat_window_s=config.repeat_window_s,
                          counters=[c.id for c in config.counters], hours=config.hours, **kwargs)
         store.demo = getattr(config, "is_demo", False)
+        store.time_source = CachedSource()
         return store
 
     def close(self) -> None:
@@ -340,24 +380,38 @@ class VoteStore:
         return self._write(work, what, durable=durable)
 
     def _write(self, work: Callable[[sqlite3.Connection], Any], what: str = "vote", *, durable: bool = True) -> Any:
-        """Run ``work`` in one IMMEDIATE transaction and COMMIT; map failures to VoteNotRecorded."""
+        """Run ``work`` in one IMMEDIATE transaction and COMMIT; map failures to VoteNotRecorded.
+
+        The file is checked before and after (a COMMIT into a deleted file is no vote: see
+        :mod:`kiosk.storefile`); a full disk or a file that is gone is logged once, and its end once."""
         with self._lock:
             conn = self.conn
             try:
+                self._check_file(what)
                 if not durable:
                     conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute("BEGIN IMMEDIATE")
                 result = work(conn)
                 conn.execute("COMMIT")
-                return result
+                if self._check_file(what) == MOVED:
+                    # The WAL stays under the old name, which nobody would open with the renamed file: copy
+                    # the commit into the renamed file itself, so what was acknowledged is in it.
+                    conn.execute("PRAGMA wal_checkpoint(FULL)")
             except sqlite3.Error as e:
                 self._chainer = None  # it may have advanced past rows that were rolled back
                 self._rollback()
                 msg = str(e)
                 if is_disk_full(e):
+                    self.conditions.met("disk_full", f"{self.path}: the disk is full: votes are NOT recorded (and not "
+                                                     f"acknowledged) until some space is freed on it; recording "
+                                                     f"resumes by itself ({msg})")
                     raise DiskFullError(f"{self.path}: {what} NOT recorded: the disk is full ({msg}). "
                                         "Free some space; recording resumes by itself.") from None
                 raise VoteNotRecorded(f"{self.path}: {what} NOT recorded: {msg}") from None
+            except StoreGoneError:
+                self._chainer = None
+                self._rollback()
+                raise
             except BaseException:
                 self._chainer = None
                 self._rollback()
@@ -365,6 +419,33 @@ class VoteStore:
             finally:
                 if not durable:
                     self._full_sync()
+            self.conditions.clear("disk_full", f"{self.path}: the disk has room again: recording resumed "
+                                              "({times} write(s) refused while it was full)")
+            return result
+
+    def _check_file(self, what: str) -> str | None:
+        """Raise :class:`StoreGoneError` when the open file is deleted; tell once of a file that moved.
+        Returns the file's state (:mod:`kiosk.storefile`), None when it is not watched."""
+        if self.file is None:
+            return None
+        state = self.file_state = self.file.check()
+        if state.state == GONE:
+            self.conditions.met("gone", f"{self.path}: the vote database was deleted while the kiosk ran: "
+                                        "votes are NOT recorded and NOT acknowledged from now on (they would go "
+                                        "into a file no one can open again). Restore the file at that path "
+                                        "(the latest backup) and restart the kiosk")
+            raise StoreGoneError(f"{self.path}: {what} NOT recorded: the vote database was deleted while the "
+                                 "kiosk ran; restore it and restart the kiosk")
+        self.conditions.clear("gone", f"{self.path}: the vote database is back at its path: recording resumed "
+                                        "({times} write(s) refused while it was away)")
+        if state.state == MOVED:
+            self.conditions.met("moved", f"{self.path}: the vote database was renamed to {state.where or '?'} while "
+                                         "the kiosk ran: votes are still recorded into it there (nothing is lost); "
+                                         f"move it back to {self.path} before the kiosk is next started, or that "
+                                         "start will find no votes")
+        else:
+            self.conditions.clear("moved", f"{self.path}: the vote database is back at its path")
+        return state.state
 
     def _full_sync(self) -> None:
         """Back to ``synchronous=FULL`` (outside any transaction): every vote waits for the disk."""
@@ -405,22 +486,44 @@ class VoteStore:
         def work(conn: sqlite3.Connection) -> Vote:
             on_duty = officer if officer is not None else self.officer_on_duty(counter_id, when.date())
             chainer = self._current_chainer(conn)
+            suspect = self._clock_suspect(conn, chainer.newest_ts, when)
             row = chainer.next(counter_id, level, scale, source, on_duty, box_seq, when, vote_uuid)
-            conn.execute(_INSERT, (*row, int(out_of_hours)))
+            conn.execute(_INSERT, (*row, int(out_of_hours), suspect))
             chainer.record_head()  # same transaction: a cut tail shows (docs/vote-store.md)
-            return Vote(*row)
+            return Vote(*row), suspect
 
         try:
-            vote = self._write(work)
+            vote, suspect = self._write(work)
         except VoteNotRecorded as e:
-            log.error("vote at %s (%s, from %s) refused by the store: %s", counter_id, level, source, e)
+            # A full disk or a deleted file is told once by _write, not once a press (and a box resends 3 times).
+            log.log(logging.DEBUG if isinstance(e, StoreUnavailable) else logging.ERROR,
+                    "vote at %s (%s, from %s) refused by the store: %s", counter_id, level, source, e)
             raise
         # After COMMIT; what it holds is no one's personal data: counter, level, source, sequence.
-        log.info("vote #%d %s %s (%s) from %s%s%s%s", vote.seq, counter_id, level, get_scale(scale).level(level).vi,
+        log.info("vote #%d %s %s (%s) from %s%s%s%s%s", vote.seq, counter_id, level, get_scale(scale).level(level).vi,
                  came_from if came_from == source else f"{came_from} (stored as demo)",
                  "" if box_seq is None else f" seq {box_seq}", " [flagged: repeat]" if vote.flag else "",
-                 " [out of hours]" if out_of_hours else "")
+                 " [out of hours]" if out_of_hours else "", f" [clock suspect: {suspect}]" if suspect else "")
         return vote
+
+    def _clock_suspect(self, conn: sqlite3.Connection, newest_ts: int | None, when: datetime) -> str | None:
+        """Why the clock cannot be trusted for a vote timed ``when`` (kiosk.clock), or None; said once in the
+        log when it begins and once when it ends. Inside the vote's transaction: the skew is the last sync's."""
+        skew = conn.execute("SELECT value FROM sync_meta WHERE key = 'clock_skew_s'").fetchone()
+        try:
+            skew_s = float(skew[0]) if skew and skew[0] is not None else None
+        except ValueError:
+            skew_s = None
+        trusted, reason = clock_status(int(when.timestamp() * 1000), newest_vote_ms=newest_ts, skew_s=skew_s,
+                                       synchronized=self.time_source() if self.time_source else None)
+        if trusted:
+            self.conditions.clear("clock", f"{self.path}: the clock is trusted again; {{times}} vote(s) were "
+                                           "marked clock-suspect meanwhile")
+            return None
+        self.conditions.met("clock", f"{self.path}: {describe_clock(reason)} ({reason}): votes are taken all the "
+                                     "same and marked clock-suspect, and reports say how many; set the clock "
+                                     "(or let it reach a time server)")
+        return reason
 
     def record_votes(self, votes: Iterable[dict[str, Any]], batch_size: int = 5000) -> int:
         """Store many votes in transactions of ``batch_size``; return how many were stored.
@@ -441,7 +544,7 @@ class VoteStore:
                 self._validate(item["counter_id"], item["level"], scale, source)
                 when = item["at"].astimezone(self.tz)
                 rows.append((*chainer.next(item["counter_id"], item["level"], scale, source, item.get("officer"),
-                                           item.get("box_seq"), when), int(not self.hours.is_open(when))))
+                                           item.get("box_seq"), when), int(not self.hours.is_open(when)), None))
             conn.executemany(_INSERT, rows)
             if rows:
                 chainer.record_head()
@@ -531,6 +634,27 @@ class VoteStore:
                 if is_damage(e):
                     raise damaged(self.path, e) from None
                 raise
+
+    def clock_verdict(self) -> tuple[bool, str]:
+        """Whether the clock can be trusted now (kiosk.clock.clock_status), as a vote taken now would be
+        judged: against the newest vote, the last sync's skew and the time source. For health and doctor."""
+        newest = self.query("SELECT max(ts_ms) FROM votes")[0][0]
+        skew = self.query("SELECT value FROM sync_meta WHERE key = 'clock_skew_s'")
+        try:
+            skew_s = float(skew[0][0]) if skew and skew[0][0] is not None else None
+        except ValueError:
+            skew_s = None
+        return clock_status(int(self._clock().timestamp() * 1000), newest_vote_ms=newest, skew_s=skew_s,
+                            synchronized=self.time_source() if self.time_source else None)
+
+    def file_gone(self) -> bool:
+        """Whether the open file is no longer at its path and deleted (kiosk.storefile): no vote can be
+        stored until it is put right. One fstat and one stat: cheap enough for the screen's tick."""
+        return self.file is not None and self.file.check().state == GONE
+
+    def clock_suspect_count(self) -> int:
+        """How many stored votes were taken while the clock could not be trusted (their day may be wrong)."""
+        return self.query("SELECT count(*) FROM votes WHERE clock_suspect IS NOT NULL")[0][0]
 
     def last_vote_time(self) -> str | None:
         """The local time (ISO text) of the newest vote, or None for an empty store."""

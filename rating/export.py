@@ -45,7 +45,8 @@ def table_csv_rows(table: dict[str, Any], scale: Scale, by: str = "counter") -> 
 
 def _header(scale: Scale, by: str = "counter") -> list[str]:
     key = ["counter", "name"] if by == "counter" else ["officer"]
-    return ["date", *key, *scale.codes, "total", "satisfied", "satisfied_pct", "flagged"]
+    # ci_low, ci_high, small_sample: added last (issue 18), so a reader of the older columns by position still works
+    return ["date", *key, *scale.codes, "total", "satisfied", "satisfied_pct", "flagged", "ci_low", "ci_high", "small_sample"]
 
 
 def _table_rows(when: str, table: dict[str, Any], scale: Scale, by: str = "counter") -> list[list[Any]]:
@@ -58,7 +59,9 @@ def _table_rows(when: str, table: dict[str, Any], scale: Scale, by: str = "count
 
 def _row(when: str, key: list[str], s: dict[str, Any], scale: Scale) -> list[Any]:
     pct = "" if s["satisfied_pct"] is None else f"{s['satisfied_pct']:.1f}"
-    return [when, *key, *(s["levels"][c] for c in scale.codes), s["total"], s["satisfied"], pct, s["flagged"]]
+    ci = ["" if s.get(k) is None else f"{s[k]:.1f}" for k in ("ci_low", "ci_high")]
+    return [when, *key, *(s["levels"][c] for c in scale.codes), s["total"], s["satisfied"], pct, s["flagged"], *ci,
+            int(bool(s.get("small_sample")))]
 
 
 def write_atomically(path: Path, data: bytes) -> None:

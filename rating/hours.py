@@ -48,6 +48,40 @@ class OpeningHours:
                     return moment
         return None
 
+    def lines(self) -> list[str]:
+        """These hours written as the configuration writes them (consecutive days with the same spans on
+        one line), so that they can travel (a kiosk's check-in) and be read back with :func:`parse_hours`.
+        Always open is the empty list."""
+        if self.spans is None:
+            return []
+        out, day = [], 0
+        while day < len(DAYS):
+            last = day
+            while last + 1 < len(DAYS) and self.spans[last + 1] == self.spans[day]:
+                last += 1
+            if self.spans[day]:
+                days = DAYS[day] if last == day else f"{DAYS[day]}-{DAYS[last]}"
+                out.append(days + "".join(f" {a:%H:%M}-{b:%H:%M}" for a, b in self.spans[day]))
+            day = last + 1
+        return out
+
+    def open_seconds(self, start: datetime, end: datetime) -> float:
+        """How many seconds between ``start`` and ``end`` (aware, in the centre's time zone) fall in the
+        opening hours: a kiosk silent overnight has been silent for none of the centre's time."""
+        if end <= start:
+            return 0.0
+        if self.spans is None:
+            return (end - start).total_seconds()
+        total, day = 0.0, start.date()
+        while day <= end.date():
+            for a, b in self.spans[day.weekday()]:
+                lo = max(start, datetime.combine(day, a, start.tzinfo))
+                hi = min(end, datetime.combine(day, b, start.tzinfo))
+                if hi > lo:
+                    total += (hi - lo).total_seconds()
+            day += timedelta(days=1)
+        return total
+
 
 ALWAYS_OPEN = OpeningHours(None)
 

@@ -25,3 +25,34 @@ class ThrottledLog:
         suffix = f" (+{self.held} more since the last line)" if self.held else ""
         self.emit(msg + suffix, *args)
         self.last, self.held = now, 0
+
+
+class ConditionLog:
+    """One line when a condition begins (a full disk, a store file that is gone), none while it lasts,
+    one when it clears, saying how often it was met meanwhile: a condition is told once, plainly, and
+    its end is told too, instead of a line (or a traceback) for every vote it refused.
+
+    ``begin(text)`` and ``end(text)`` write the lines; several conditions are kept apart by their key."""
+
+    def __init__(self, begin: Callable[[str], None], end: Callable[[str], None]):
+        self.begin, self.end = begin, end
+        self.met_times: dict[str, int] = {}
+
+    def met(self, key: str, text: str) -> bool:
+        """The condition ``key`` was met again: ``text`` is written only if it had not been met since it
+        last cleared. Returns True when this was its first time."""
+        first = key not in self.met_times
+        self.met_times[key] = self.met_times.get(key, 0) + 1
+        if first:
+            self.begin(text)
+        return first
+
+    def active(self, key: str) -> bool:
+        """True while ``key`` has been met and not cleared."""
+        return key in self.met_times
+
+    def clear(self, key: str, text: str) -> None:
+        """The condition ``key`` is over: write ``text`` if it was on (``{times}`` in it: how often it was met)."""
+        times = self.met_times.pop(key, None)
+        if times is not None:
+            self.end(text.replace("{times}", str(times)))

@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any, Iterable, Protocol, Sequence
 
-from rating.rate import Kind, Rule, count_filter, pct, satisfied
+from rating.rate import MIN_N, Kind, Rule, count_filter, pct, satisfied, small_sample, wilson
 from rating.units import Counter
 from rating.scales import Scale
 
@@ -25,21 +25,26 @@ class VoteSource(Protocol):
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]: ...
 
 
-def summarise(levels: dict[str, int], flagged: int, scale: Scale) -> dict[str, Any]:
+def summarise(levels: dict[str, int], flagged: int, scale: Scale, min_n: int = MIN_N) -> dict[str, Any]:
     """The contract's summary fields for one group of votes.
 
     ``satisfied_pct`` is rounded half up to one decimal (:func:`rating.rate.pct`, as the II.7 report
     and the central pages round it), and is ``null`` when no vote was counted: "no votes" and "nobody
-    satisfied" are different findings.
+    satisfied" are different findings. ``ci_low``/``ci_high`` are its 95 % Wilson interval (null with
+    it); ``small_sample`` is true for a group with votes, but fewer than ``min_n`` (as the II.7 rows).
     """
     counts = {code: levels.get(code, 0) for code in scale.codes}
     total = sum(counts.values())
+    low, high = wilson(satisfied(counts), total) or (None, None)
     return {
         "levels": counts,
         "total": total,
         "satisfied": satisfied(counts),
         "satisfied_pct": pct(satisfied(counts), total),
         "flagged": flagged,
+        "ci_low": low,
+        "ci_high": high,
+        "small_sample": 0 < total and small_sample(total, min_n),
     }
 
 
@@ -111,7 +116,8 @@ def _group(source: VoteSource, scale: Scale, d_from: date, d_to: date, filters: 
     return by_day, dict(other)
 
 
-def _table(tallies: Iterable[_Tally], counters: Sequence[Counter], scale: Scale, by: str = "counter") -> dict[str, Any]:
+def _table(tallies: Iterable[_Tally], counters: Sequence[Counter], scale: Scale, by: str = "counter",
+           min_n: int = MIN_N) -> dict[str, Any]:
     merged = _Tally()
     for t in tallies:
         for counter, levels in t.levels.items():
@@ -124,14 +130,14 @@ def _table(tallies: Iterable[_Tally], counters: Sequence[Counter], scale: Scale,
     for cid, name in merged.counters(counters):
         levels = merged.levels.get(cid, {})
         head = {"counter": cid, "name": name} if by == "counter" else {"officer": cid or None}
-        rows.append({**head, **summarise(levels, merged.flagged.get(cid, 0), scale)})
+        rows.append({**head, **summarise(levels, merged.flagged.get(cid, 0), scale, min_n)})
         for level, n in levels.items():
             all_levels[level] += n
-    return {"counters": rows, "all": summarise(all_levels, sum(merged.flagged.values()), scale)}
+    return {"counters": rows, "all": summarise(all_levels, sum(merged.flagged.values()), scale, min_n)}
 
 
 def day_totals(source: VoteSource, counters: Sequence[Counter], scale: Scale, day: date,
-               filters: dict[str, Any] | None = None, by: str = "counter") -> dict[str, Any]:
+               filters: dict[str, Any] | None = None, by: str = "counter", min_n: int = MIN_N) -> dict[str, Any]:
     """One local day's totals per counter — the ``totals --json`` contract shape.
 
     ``by="officer"`` groups by officer code instead (rows carry ``officer`` in place of
@@ -139,24 +145,26 @@ def day_totals(source: VoteSource, counters: Sequence[Counter], scale: Scale, da
     """
     by_day, other = _group(source, scale, day, day, filters, by)
     out = {"date": day.isoformat(), "scale": scale.id,
-           **_table(by_day.values(), counters if by == "counter" else (), scale, by)}
+           **_table(by_day.values(), counters if by == "counter" else (), scale, by, min_n)}
     if other:
         out["all"]["other_scales"] = other
     return out
 
 
 def period_totals(source: VoteSource, counters: Sequence[Counter], scale: Scale, d_from: date, d_to: date,
-                  label: str, filters: dict[str, Any] | None = None, by: str = "counter") -> dict[str, Any]:
+                  label: str, filters: dict[str, Any] | None = None, by: str = "counter",
+                  min_n: int = MIN_N) -> dict[str, Any]:
     """A whole period's totals in the ``totals --json`` shape, its ``date`` being ``label`` (a month, a quarter)."""
     by_day, other = _group(source, scale, d_from, d_to, filters, by)
-    out = {"date": label, "scale": scale.id, **_table(by_day.values(), counters if by == "counter" else (), scale, by)}
+    out = {"date": label, "scale": scale.id,
+           **_table(by_day.values(), counters if by == "counter" else (), scale, by, min_n)}
     if other:
         out["all"]["other_scales"] = other
     return out
 
 
 def period_report(source: VoteSource, counters: Sequence[Counter], scale: Scale, d_from: date,
-                  d_to: date) -> dict[str, Any]:
+                  d_to: date, min_n: int = MIN_N) -> dict[str, Any]:
     """Totals per counter for every day from ``d_from`` to ``d_to`` inclusive, and for the period."""
     if d_to < d_from:
         raise ValueError(f"the period ends ({d_to}) before it starts ({d_from})")
@@ -165,9 +173,9 @@ def period_report(source: VoteSource, counters: Sequence[Counter], scale: Scale,
     d = d_from
     while d <= d_to:
         key = d.isoformat()
-        days.append({"date": key, **_table([by_day[key]] if key in by_day else [], counters, scale)})
+        days.append({"date": key, **_table([by_day[key]] if key in by_day else [], counters, scale, min_n=min_n)})
         d += timedelta(days=1)
-    period = _table(by_day.values(), counters, scale)
+    period = _table(by_day.values(), counters, scale, min_n=min_n)
     if other:
         period["all"]["other_scales"] = other
     return {"from": d_from.isoformat(), "to": d_to.isoformat(), "scale": scale.id, "days": days, "period": period}

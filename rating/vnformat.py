@@ -41,6 +41,29 @@ def percent(x: float | None, places: int = 1, lang: str = "vi") -> str:
     return f"{decimal(x, places, lang)}%" if lang == "en" else f"{decimal(x, places)} %"
 
 
+SMALL_SAMPLE = {"vi": "Chưa đủ mẫu", "en": "Too few votes"}   # a rate from fewer votes than the minimum sample
+
+
+def interval(ci: tuple[float, float] | None, lang: str = "vi") -> str:
+    """A 95 % interval's two ends: "84,9–91,2" (English "84.9–91.2"); None → "—". Both ends, not a ±:
+    the Wilson interval is asymmetric (see :mod:`rating.rate`)."""
+    if ci is None:
+        return NO_VALUE
+    return f"{decimal(ci[0], 1, lang)}–{decimal(ci[1], 1, lang)}"
+
+
+def rate_figure(pct: float | None, ci: tuple[float, float] | None, small: bool, lang: str = "vi",
+                n: int | None = None) -> str:
+    """A satisfaction rate as a person reads it: "88,4 % (84,9–91,2)" — the rate and its 95 % interval;
+    "Chưa đủ mẫu" below the minimum sample (with "(N = 12)" when ``n`` is given: where N has no column
+    of its own); "—" for a group without counted votes that is not called small (the kiosk's tables)."""
+    if small:
+        return SMALL_SAMPLE[lang if lang in SMALL_SAMPLE else "vi"] + ("" if n is None else f" (N = {integer(n, lang)})")
+    if pct is None:
+        return NO_VALUE
+    return f"{percent(pct, lang=lang)} ({interval(ci, lang)})"
+
+
 def signed(x: float | None, places: int = 1) -> str:
     """A change with its sign, as a comparison with the period before is written: "+1,8", "-3,1"; a change
     that rounds to nothing has none ("0,0"); None (nothing to compare with) → "—"."""

@@ -32,6 +32,12 @@ def officer_problem(code: str) -> str | None:
 CLOCK_AHEAD_TOLERANCE_S = 600          # a vote cannot be later than its arrival (beyond clocks' drift)
 EARLIEST_VOTE_MS = int(datetime(2020, 1, 1, tzinfo=timezone.utc).timestamp() * 1000)   # before any kiosk
 CLOCK_AHEAD, CLOCK_BEHIND = "clock_ahead", "clock_behind"
+# Why a kiosk could not trust its own clock when it took a vote (kiosk.clock): the vote's optional
+# ``clock_suspect`` on the wire, stored by both ends, and counted in a note by every report.
+NOT_SYNCHRONIZED = "not_synchronized"      # no time source had answered since boot
+BEHIND_NEWEST_VOTE = "behind_newest_vote"  # earlier than the newest vote already stored: set back
+FAR_FROM_SERVICE = "far_from_service"      # far from the central service's Date at the last sync
+CLOCK_SUSPECT_REASONS = (NOT_SYNCHRONIZED, BEHIND_NEWEST_VOTE, FAR_FROM_SERVICE, CLOCK_BEHIND)
 
 
 def clock_problem(ts_ms: int, received_ms: int) -> str | None:

@@ -12,7 +12,7 @@ A batch (``POST /v1/batches``, JSON, UTF-8)::
      "votes": [{"seq": 1, "uuid": "...", "kiosk_id": "...", "counter_id": "Q1", "officer": null,
                 "level": "RHL", "scale": "sipas5", "source": "touch",
                 "local_time": "2026-11-21T09:15:02.123+07:00", "box_seq": null, "flag": null,
-                "prev_hash": "000…", "hash": "…"}, ...],
+                "prev_hash": "000…", "hash": "…"}, ...],   # + "clock_suspect": "<reason>" when set (optional)
      "reasons": [{"vote_uuid": "...", "element": "procedure", "recorded_at": "..."}, ...],
      "status": {"software_version": "0.1.0", "waiting_votes": 12, "button_boxes": 2,
                 "free_disk_mb": 1234, "clock_skew_s": -1.5, "waiting_answers": 3,  # optional, protocol 1.1 (1.2)
@@ -45,11 +45,14 @@ from rating.questionnaire.loader import QuestionnaireError, definition_hash, fro
 from rating.questionnaire.model import CHANNELS, Questionnaire
 from rating.scales import SCALES
 from rating.sipas import ELEMENTS
-from rating.vote import REPEAT, SOURCE_RE, officer_problem
+from rating.vote import CLOCK_SUSPECT_REASONS, REPEAT, SOURCE_RE, officer_problem
 
 # The fields of a vote that travel to the central service: the hashed ones and the hash.
 WIRE_FIELDS = ("seq", "uuid", "kiosk_id", "counter_id", "officer", "level", "scale", "source", "local_time",
                "box_seq", "flag", "prev_hash", "hash")
+# Optional fields of a vote: sent only when set (a vote without them is byte for byte what earlier releases
+# sent), not hashed, null when absent. clock_suspect: why the kiosk could not trust its clock (rating.vote).
+VOTE_OPTIONAL_FIELDS = ("clock_suspect",)
 REASON_FIELDS = ("vote_uuid", "element", "recorded_at")
 BATCH_FIELDS = ("kiosk_id", "counters", "votes", "reasons", "status", "questionnaires")
 # The questionnaire rows that travel (protocol 1.2), with the kiosk store's column names. The kiosk's
@@ -155,12 +158,13 @@ def _names(keys: Any) -> list[str]:
     return [k.encode("utf-8", "backslashreplace").decode("utf-8")[:40] for k in keys]
 
 
-def _fields(row: Any, fields: tuple[str, ...], where: str) -> None:
-    """An object with exactly ``fields``, or :class:`BadBatch` naming what is missing and what is unknown."""
+def _fields(row: Any, fields: tuple[str, ...], where: str, optional: tuple[str, ...] = ()) -> None:
+    """An object with exactly ``fields`` (and any of ``optional``), or :class:`BadBatch` naming what is
+    missing and what is unknown."""
     if not isinstance(row, dict):
         raise BadBatch(f"{where}: expected an object")
     missing = [f for f in fields if f not in row]
-    extra = [f for f in row if f not in fields]
+    extra = [f for f in row if f not in fields and f not in optional]
     if missing or extra:
         raise BadBatch(f"{where}: " + (f"missing {missing} " if missing else "") + (f"unknown {_names(extra)}" if extra else ""))
 
@@ -168,7 +172,7 @@ def _fields(row: Any, fields: tuple[str, ...], where: str) -> None:
 def check_vote(v: Any, kiosk_id: str, i: int) -> dict[str, Any]:
     """A checked vote with ``local_date`` and ``ts_ms`` added; :class:`BadBatch` naming the problem otherwise."""
     where = f"votes[{i}]"
-    _fields(v, WIRE_FIELDS, where)
+    _fields(v, WIRE_FIELDS, where, optional=VOTE_OPTIONAL_FIELDS)
     _int(v["seq"], where, "seq", 1, 2**53)
     where = f"votes[{i}] (seq {v['seq']})"
     try:
@@ -204,7 +208,23 @@ def check_vote(v: Any, kiosk_id: str, i: int) -> dict[str, Any]:
     except (ValueError, OverflowError):
         raise BadBatch(f"{where}: 'local_time' must be ISO 8601 with a UTC offset, "
                        "e.g. 2026-11-21T09:15:02.123+07:00") from None
-    return {**v, "local_date": at.date().isoformat(), "ts_ms": ts_ms, "hour": at.hour, "weekday": at.isoweekday()}
+    suspect = v.get("clock_suspect")
+    if suspect is not None and suspect not in CLOCK_SUSPECT_REASONS:
+        raise BadBatch(f"{where}: 'clock_suspect' must be null or one of {', '.join(CLOCK_SUSPECT_REASONS)}")
+    return {**v, "clock_suspect": suspect, "local_date": at.date().isoformat(), "ts_ms": ts_ms, "hour": at.hour,
+            "weekday": at.isoweekday()}
+
+
+def check_reason(r: Any, i: int) -> dict[str, Any]:
+    """A checked reason (``reasons[i]``); :class:`BadBatch` naming the problem otherwise."""
+    where = f"reasons[{i}]"
+    if not isinstance(r, dict) or set(r) != set(REASON_FIELDS):
+        raise BadBatch(f"{where}: expected an object with vote_uuid, element and recorded_at")
+    _str(r["vote_uuid"], where, "vote_uuid", 36)
+    if not isinstance(r["element"], str) or r["element"] not in ELEMENTS:
+        raise BadBatch(f"{where}: 'element' must be one of {', '.join(ELEMENTS)}")
+    _str(r["recorded_at"], where, "recorded_at", 40)
+    return r
 
 
 def check_status(s: Any) -> dict[str, Any] | None:
@@ -305,13 +325,7 @@ def parse(body: bytes, kiosk_id: str) -> Batch:
         seen.add(v["uuid"])
         seqs.add(v["seq"])
     for i, r in enumerate(reasons):
-        where = f"reasons[{i}]"
-        if not isinstance(r, dict) or set(r) != set(REASON_FIELDS):
-            raise BadBatch(f"{where}: expected an object with vote_uuid, element and recorded_at")
-        _str(r["vote_uuid"], where, "vote_uuid", 36)
-        if not isinstance(r["element"], str) or r["element"] not in ELEMENTS:
-            raise BadBatch(f"{where}: 'element' must be one of {', '.join(ELEMENTS)}")
-        _str(r["recorded_at"], where, "recorded_at", 40)
+        check_reason(r, i)
     for i, c in enumerate(counters):
         if not isinstance(c, dict) or set(c) != {"id", "name"}:
             raise BadBatch(f"counters[{i}]: expected an object with id and name")
@@ -587,3 +601,75 @@ def acknowledged(body: Any) -> tuple[set[str], set[str], set[tuple[str, str]]]:
     except (KeyError, TypeError) as e:
         raise ValueError(f"the receipt is malformed: {e}") from None
     return accepted, duplicates, reasons
+
+
+# --- a kiosk's own rows, taken back from the service (restore) -------------------------------------
+# GET /v1/kiosks/<kiosk_id>/chain?part=votes|answers&after=<seq>&limit=<n>, signed as a batch is (the
+# path with its query string, the empty body). A page lists the chain's rows after ``after`` in seq
+# order, with the rows each needs (a vote's reasons; an answer's response and definition), in the same
+# shapes as a batch: the kiosk checks them with the batch's own checks.
+
+CHAIN_PATH = "/v1/kiosks/{kiosk_id}/chain"
+CHAIN_PARTS = ("votes", "answers")
+MAX_CHAIN_PAGE = 5000   # rows a page; a full page of votes is about 2 MB, as a full batch is
+CHAIN_PAGE_FIELDS = ("kiosk_id", "part", "after", "next", "head_seq", "held")
+
+
+@dataclass
+class ChainPage:
+    """One checked page of a kiosk's rows held by the service. ``next`` is the ``after`` of the next page
+    (None on the last); ``head_seq`` and ``held`` describe the whole chain of ``part`` as the service holds it."""
+    part: str
+    after: int
+    next: int | None
+    head_seq: int
+    held: int
+    votes: list[dict] = field(default_factory=list)
+    reasons: list[dict] = field(default_factory=list)
+    questionnaires: QBatch = field(default_factory=QBatch)
+
+
+def chain_path(kiosk_id: str, part: str, after: int, limit: int) -> str:
+    """The path and query string of a page request (what is signed)."""
+    return f"{CHAIN_PATH.format(kiosk_id=kiosk_id)}?part={part}&after={after}&limit={limit}"
+
+
+def chain_page(kiosk_id: str, part: str, after: int, next_after: int | None, head_seq: int, held: int,
+               votes: list[dict] = (), reasons: list[dict] = (), questionnaires: dict[str, list[dict]] | None = None
+               ) -> dict[str, Any]:
+    """The service's answer to a page request (rows in the wire's field lists, as a batch carries them)."""
+    page: dict[str, Any] = {"kiosk_id": kiosk_id, "part": part, "after": after, "next": next_after,
+                            "head_seq": head_seq, "held": held}
+    if part == "votes":
+        page.update(votes=list(votes), reasons=list(reasons))
+    else:
+        page["questionnaires"] = {p: list((questionnaires or {}).get(p, [])) for p in Q_PARTS}
+    return page
+
+
+def parse_chain_page(body: bytes, kiosk_id: str, part: str, after: int) -> ChainPage:
+    """Decode and check a page of ``kiosk_id``'s rows (each row by the batch's own checks, in seq order
+    after ``after``, none twice); :class:`BadBatch` naming the problem otherwise."""
+    data = decode_json(body)
+    if not isinstance(data, dict) or any(f not in data for f in CHAIN_PAGE_FIELDS):
+        raise BadBatch(f"a page must be an object with {', '.join(CHAIN_PAGE_FIELDS)}")
+    if data["kiosk_id"] != kiosk_id or data["part"] != part or data["after"] != after:
+        raise BadBatch(f"the page is not the one asked for ({kiosk_id}, {part} after {after})")
+    next_after = _int(data["next"], "page", "next", after + 1, 2**53, optional=True)
+    head_seq, held = _int(data["head_seq"], "page", "head_seq", 0, 2**53), _int(data["held"], "page", "held", 0, 2**53)
+    page = ChainPage(part, after, next_after, head_seq, held)
+    if part == "votes":
+        votes, reasons = data.get("votes"), data.get("reasons")
+        if not isinstance(votes, list) or not isinstance(reasons, list) or len(votes) > MAX_CHAIN_PAGE:
+            raise BadBatch(f"'votes' and 'reasons' must be lists (at most {MAX_CHAIN_PAGE} votes)")
+        page.votes = [check_vote(v, kiosk_id, i) for i, v in enumerate(votes)]
+        page.reasons = [check_reason(r, i) for i, r in enumerate(reasons)]
+        seqs = [v["seq"] for v in page.votes]
+    else:
+        page.questionnaires = parse_questionnaires(data.get("questionnaires"), kiosk_id)
+        seqs = [a["seq"] for a in page.questionnaires.answers]
+    if seqs and (seqs[0] <= after or any(b <= a for a, b in zip(seqs, seqs[1:]))):
+        raise BadBatch(f"the page's {part} are not in seq order after {after}")
+    if next_after is not None and (not seqs or next_after != seqs[-1]):
+        raise BadBatch("the page's 'next' is not its last row's seq")
+    return page

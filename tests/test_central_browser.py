@@ -119,7 +119,7 @@ def test_an_admin_logs_in_and_walks_the_overview_a_commune_kiosk_health_and_the_
     assert "%" in rows[0].text and "," in rows[0].text
     shot(browser, "overview")
     follow(browser, rows[0].find_element(By.TAG_NAME, "a"))
-    assert browser.find_element(By.ID, "unit-rate").text.endswith("%")
+    assert re.fullmatch(r"\d+,\d % \(\d+,\d–\d+,\d\)", browser.find_element(By.ID, "unit-rate").text)   # with its interval
     assert browser.find_elements(By.CSS_SELECTOR, "svg.chart polyline")
     assert "Quầy 1" in browser.find_element(By.ID, "counters").text
     shot(browser, "commune")

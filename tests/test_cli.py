@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 from pathlib import Path
 from datetime import date, datetime
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk.store import VoteStore
+from tests.helpers.intervals import textbook_wilson
 from tests.conftest import run_cli
 
 SUBCOMMANDS = ["run", "totals", "report", "verify", "demo-data", "simulate-buttons", "set-pin", "sync", "serve"]
@@ -46,8 +48,10 @@ def test_totals_json_prints_the_contract_shape(config, config_path):
     assert set(data) == {"date", "scale", "counters", "all"}
     assert data["date"] == "2026-11-20" and data["scale"] == "sipas5"
     q1 = data["counters"][0]
-    assert set(q1) == {"counter", "name", "levels", "total", "satisfied", "satisfied_pct", "flagged"}
+    assert set(q1) == {"counter", "name", "levels", "total", "satisfied", "satisfied_pct", "flagged",
+                       "ci_low", "ci_high", "small_sample"}   # the last three: issue 18, beside the others
     assert (q1["total"], q1["satisfied"], q1["satisfied_pct"]) == (3, 2, 66.7)
+    assert ((q1["ci_low"], q1["ci_high"]), q1["small_sample"]) == (textbook_wilson(2, 3), True)
     assert [c["counter"] for c in data["counters"]] == ["Q1", "Q2", "Q3"]
 
 
@@ -63,7 +67,8 @@ def test_totals_for_people_is_a_readable_table(config, config_path):
     out = run_cli("totals", "--date", "2026-11-20", config=config_path)
     assert out.returncode == 0
     assert "Trung tâm Phục vụ hành chính công" in out.stdout
-    assert "50,0 %" in out.stdout
+    assert re.search(r"^Tất cả\s+1\s+0\s+0\s+1\s+0\s+2\s+1\s+0\s+Chưa đủ mẫu$", out.stdout, re.M), \
+        "two votes: counted, but too few for a rate"
 
 
 def test_a_malformed_date_is_a_usage_error():
@@ -81,8 +86,10 @@ def test_report_csv_starts_with_a_bom_so_excel_reads_vietnamese(config, config_p
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0] == ["date", "counter", "name", "RHL", "HL", "BT", "KHL", "RKHL", "total", "satisfied",
-                       "satisfied_pct", "flagged"]
-    assert ["2026-11-20", "Q1", "Quầy 1 — Tư pháp, hộ tịch", "1", "1", "0", "0", "0", "2", "2", "100.0", "0"] in rows
+                       "satisfied_pct", "flagged", "ci_low", "ci_high", "small_sample"]
+    lo, hi = textbook_wilson(2, 2)
+    assert ["2026-11-20", "Q1", "Quầy 1 — Tư pháp, hộ tịch", "1", "1", "0", "0", "0", "2", "2", "100.0", "0",
+            f"{lo:.1f}", f"{hi:.1f}", "1"] in rows
     assert rows[-1][:2] == ["2026-11-19..2026-11-20", "ALL"]
 
 

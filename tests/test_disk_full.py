@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
+import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from kiosk.store import DiskFullError, VoteNotRecorded, VoteStore
+from tests.conftest import ROOT
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -96,3 +99,57 @@ def test_a_refusal_whose_words_say_full_is_not_taken_for_a_full_disk(tmp_path):
                            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
         refused = _vote_until_refused(store, t0)
         assert isinstance(refused, VoteNotRecorded) and not isinstance(refused, DiskFullError)
+
+
+def test_a_full_disk_is_logged_once_while_it_lasts_and_once_when_it_clears(small_disk, caplog):
+    t0 = datetime(2026, 11, 20, 8, tzinfo=TZ)
+    store = VoteStore.open(small_disk / "votes.db", kiosk_id="k", tz=TZ)
+    store.record_vote("Q1", "HL", at=t0)
+    _fill(small_disk)
+    caplog.set_level(logging.INFO)
+    assert isinstance(_vote_until_refused(store, t0), DiskFullError)
+    for i in range(50):  # presses and their resends, all refused
+        with pytest.raises(DiskFullError):
+            store.record_vote("Q1", "HL", at=t0 + timedelta(hours=1, seconds=11 * i))
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(said) == 1 and "the disk is full" in said[0] and "resumes by itself" in said[0]
+    assert not any(r.exc_info for r in caplog.records), "no traceback"
+    os.unlink(small_disk / "filler")
+    store.record_vote("Q1", "RHL", at=t0 + timedelta(hours=2))
+    store.record_vote("Q1", "RHL", at=t0 + timedelta(hours=3))
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(said) == 2 and "has room again" in said[1] and "51 write(s) refused" in said[1]
+    store.close()
+
+
+LOG_ON_A_FULL_DISK = """
+import logging, sys
+from pathlib import Path
+from kiosk.logs import setup_logging
+folder = Path(sys.argv[1])
+setup_logging(folder / "logs")
+log = logging.getLogger("kiosk.test")
+log.info("before")
+with open(folder / "filler", "wb", buffering=0) as f:
+    try:
+        while True:
+            f.write(b"\\0" * 4096)
+    except OSError:
+        pass
+for i in range(300):
+    log.warning("line %d while the disk is full, long enough to need a new page of the file %s", i, "x" * 200)
+(folder / "filler").unlink()
+log.info("after")
+"""
+
+
+def test_the_log_file_on_a_full_disk_says_so_once_without_a_traceback_and_counts_what_it_missed(small_disk):
+    done = subprocess.run([sys.executable, "-c", LOG_ON_A_FULL_DISK, str(small_disk)], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "Logging error" not in done.stderr
+    assert done.stderr.count("the log file cannot be written") == 1
+    assert done.stderr.count("while the disk is full") == 300, "standard error has every line"
+    text = (small_disk / "logs" / "kiosk.log").read_text()
+    after, again = text.index("kiosk.test: after"), text.index("can be written again from the line above")
+    assert after < again

@@ -38,3 +38,16 @@ def test_a_suspect_clock_from_the_slot_needs_a_person_and_shows_in_the_status_li
         line = health.status_line()
         assert line.startswith("hôm nay 1 phiếu") and "cần xem:" in line and "clock" in line and "backup" in line
         assert health.wire_status()["clock"] == "suspect"
+
+
+def test_the_clock_signal_is_the_stores_own_verdict_a_clock_set_back_behind_the_newest_vote_is_suspect(tmp_path,
+                                                                                                       monkeypatch):
+    monkeypatch.setenv("KIOSK_TIME_SOURCE", "synchronized")
+    config = load_config(write_config(tmp_path, extra=SYNC))
+    now = datetime.now(config.tz)
+    with VoteStore.from_config(config) as store:
+        assert Health(config, store).clock().value == "trusted"
+        store.record_votes([{"counter_id": "Q1", "level": "HL", "at": now + timedelta(hours=3)}])   # a vote from "later"
+        clock = Health(config, store).clock()
+        assert clock.ok is False and clock.value == "suspect" and "set back" in clock.detail
+        assert Health(config, store).wire_status()["clock"] == "suspect"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import load_config
+from tests.helpers.intervals import textbook_wilson
 from rating.period import quarter
 from rating.report import render, report_for_store
 from kiosk.store import VoteStore
@@ -74,7 +75,9 @@ def test_the_pdf_totals_and_rate_match_the_raw_rows(pdfs):
     for code in ("RHL", "HL", "BT", "KHL", "RKHL"):
         want += [str(everything.get(code, 0)), _vn(half_up(everything.get(code, 0), n))]
     want += [_vn(rate), *(["Đạt"] if rate >= 90 else ["Chưa", "đạt"]), str(sum(e.flagged.values()))]
-    assert numbers == want
+    lo, hi = textbook_wilson(satisfied(everything), n)   # the Ghi chú: the 95 % interval (issue 18)
+    want += [f"{_vn(lo)}–{_vn(hi)}"] + (["chưa", "chắc", "chắn"] if lo < 90 <= hi else [])
+    assert numbers[:len(want)] == want
     assert f"tỷ lệ hài lòng chung {_vn(rate)} % trên {n} phiếu" in re.sub(r"\s+", " ", text)
     for i, counter in enumerate(pdfs["config"].counters, start=1):
         levels = e.levels.get(counter.id, {})

@@ -14,6 +14,7 @@ from kiosk.config import load_config
 from rating.report import render, report_for_store
 from tests.conftest import write_config
 from kiosk.store import VoteStore
+from tests.helpers.intervals import sentence_tail
 from tests.helpers.report_data import D_FROM, D_TO, REPORT_CONFIG, expected, fill_rich, half_up, satisfied, summed
 
 
@@ -26,6 +27,12 @@ def report(tmp_path_factory):
         fill_rich(store)
         model = report_for_store(store, config, D_FROM, D_TO)
     return model, expected(config.db_path, D_FROM, D_TO)
+
+
+def _tail(want, target: float) -> str:
+    """The Kết quả sentence's interval, N and certainty, from the raw rows (tests.helpers.intervals)."""
+    everything = summed(want.levels)
+    return sentence_tail(satisfied(everything), sum(everything.values()), target)
 
 
 def _rates(want) -> dict[str, float]:
@@ -54,7 +61,7 @@ def test_the_pdf_states_the_configured_target_and_its_verdict(report, tmp_path):
     pdf.write_bytes(render(model, "pdf"))
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
     verdict = "ĐẠT" if _rates(want)["ALL"] >= 72 else "CHƯA ĐẠT"
-    assert f"so với chỉ tiêu 72,0 %: {verdict}." in " ".join(text.split())
+    assert f"so với chỉ tiêu 72,0 %: {verdict}{_tail(want, 72)}." in " ".join(text.split())
     assert "Chỉ tiêu tỷ lệ hài lòng: 72,0 %" in text
 
 
@@ -118,7 +125,7 @@ def test_an_office_that_types_another_target_sees_every_verdict_follow(report, t
                     if isinstance(c.value, str) and c.value.startswith("Kết quả:"))
     rates = _rates(want)
     assert sentence == (f"Kết quả: Tỷ lệ hài lòng chung {rates['ALL']:.1f} % so với chỉ tiêu 72,0 %: ".replace(".", ",")
-                        + ("ĐẠT" if rates["ALL"] >= 72 else "CHƯA ĐẠT"))
+                        + ("ĐẠT" if rates["ALL"] >= 72 else "CHƯA ĐẠT") + _tail(want, 72))
     before = _day_verdicts(openpyxl.load_workbook(src / "r.xlsx", data_only=True))
     assert before == {**_want_days(want, 72), "06/11/2026": "—"}
     wb = openpyxl.load_workbook(src / "r.xlsx")
@@ -134,7 +141,7 @@ def test_an_office_that_types_another_target_sees_every_verdict_follow(report, t
     sentence = next(c.value for row in after.iter_rows() for c in row
                     if isinstance(c.value, str) and c.value.startswith("Kết quả:"))
     assert sentence == (f"Kết quả: Tỷ lệ hài lòng chung {rates['ALL']:.1f} % so với chỉ tiêu 74,0 %: ".replace(".", ",")
-                        + ("ĐẠT" if rates["ALL"] >= 74 else "CHƯA ĐẠT"))
+                        + ("ĐẠT" if rates["ALL"] >= 74 else "CHƯA ĐẠT") + _tail(want, 74))
     days = _day_verdicts(openpyxl.load_workbook(tmp_path / "out" / "r.xlsx", data_only=True))
     assert days == {**_want_days(want, 74), "06/11/2026": "—"}
     assert days != before  # 73.7 % met 72 % and misses 74 %: the days follow the typed target

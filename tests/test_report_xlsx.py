@@ -143,7 +143,7 @@ def test_the_days_sheet_has_every_day_with_votes_and_its_verdict_before_and_afte
     e = books["expected"]
     ws = openpyxl.load_workbook(books[which] / "rich.xlsx", data_only=True)["Theo ngày"]
     head = next(r for r in ws.iter_rows(values_only=True) if r[0] == "STT")
-    assert head[9:14] == ("Tỷ lệ hài lòng (%)", "Chỉ tiêu (%)", "Kết quả", "Phiếu bị loại", "Ghi chú")
+    assert head[9:14] == ("Tỷ lệ hài lòng (%)", "Chỉ tiêu (%)", "Kết quả", "Phiếu bị loại", "Ghi chú (KTC 95 %)")
     rows = {r[1]: r for r in ws.iter_rows(values_only=True) if isinstance(r[1], str) and r[1][:2].isdigit()}
     for day, levels in e.days.items():
         label = date.fromisoformat(day).strftime("%d/%m/%Y")

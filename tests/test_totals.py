@@ -9,6 +9,7 @@ import pytest
 
 from rating import totals
 from rating.scales import get_scale
+from tests.helpers.intervals import textbook_wilson
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DAY = date(2026, 11, 20)
@@ -23,21 +24,25 @@ def test_the_day_totals_have_the_contract_shape_with_every_counter(store, config
     store.record_vote("Q1", "HL", at=at(8, 5))
     store.record_vote("Q1", "KHL", at=at(8, 10))
     result = totals.day_totals(store, config.counters, config.scale, DAY)
+    # issue 18: the 95 % Wilson interval (recomputed from the textbook) and the small-sample mark, beside
+    lo, hi = textbook_wilson(2, 3)
+    ci_3 = {"ci_low": lo, "ci_high": hi, "small_sample": True}
+    no_ci = {"ci_low": None, "ci_high": None, "small_sample": False}
     assert result == {
         "date": "2026-11-20", "scale": "sipas5",
         "counters": [
             {"counter": "Q1", "name": "Quầy 1 — Tư pháp, hộ tịch",
              "levels": {"RHL": 1, "HL": 1, "BT": 0, "KHL": 1, "RKHL": 0},
-             "total": 3, "satisfied": 2, "satisfied_pct": 66.7, "flagged": 0},
+             "total": 3, "satisfied": 2, "satisfied_pct": 66.7, "flagged": 0, **ci_3},
             {"counter": "Q2", "name": "Quầy 2 — Đất đai",
              "levels": {"RHL": 0, "HL": 0, "BT": 0, "KHL": 0, "RKHL": 0},
-             "total": 0, "satisfied": 0, "satisfied_pct": None, "flagged": 0},
+             "total": 0, "satisfied": 0, "satisfied_pct": None, "flagged": 0, **no_ci},
             {"counter": "Q3", "name": "Quầy 3 — Lao động",
              "levels": {"RHL": 0, "HL": 0, "BT": 0, "KHL": 0, "RKHL": 0},
-             "total": 0, "satisfied": 0, "satisfied_pct": None, "flagged": 0},
+             "total": 0, "satisfied": 0, "satisfied_pct": None, "flagged": 0, **no_ci},
         ],
         "all": {"levels": {"RHL": 1, "HL": 1, "BT": 0, "KHL": 1, "RKHL": 0},
-                "total": 3, "satisfied": 2, "satisfied_pct": 66.7, "flagged": 0},
+                "total": 3, "satisfied": 2, "satisfied_pct": 66.7, "flagged": 0, **ci_3},
     }
 
 

@@ -19,6 +19,8 @@ from typing import Callable
 
 from .. import outbox, removable
 from ..notify import Notifier
+
+from ..storefile import GONE, MOVED
 from rating import vnformat
 from rating.export import report_csv_bytes
 from ..removable import ExportPolicy, ExportRefused
@@ -125,10 +127,17 @@ class ManagerActions:
                                             state=t("st_heard", lang) if b.heard else warn(t("st_not_heard", lang)),
                                             last=b.last_heartbeat or b.last_rate or "—", firmware=b.firmware or "—"))
         lines.append(f"[b]{t('st_disk', lang, free=disk_free(app.cfg.data_dir, lang))}[/b]")
+        state = app.store.file_state   # kiosk.storefile: a deleted or renamed vote file, seen at the last vote
+        if state is not None and state.state in (MOVED, GONE):
+            key = "st_store_moved" if state.state == MOVED else "st_store_gone"
+            lines.append("    " + warn(t(key, lang, where=state.where or "?", path=app.store.path)))
         now = datetime.now(app.cfg.tz)
         wrong = clock_looks_wrong(now, app.store.last_vote_time())
         lines.append(f"[b]{t('m_st_clock', lang, now=vnformat.moment(now))}[/b]"
                      + ("  " + warn(t("st_clock_wrong", lang, why=wrong)) if wrong else ""))
+        suspect = app.store.clock_suspect_count()
+        if suspect:
+            lines.append("    " + warn(t("st_clock_suspect", lang, n=vnformat.integer(suspect, lang))))
         return lines + health_lines(app, warn)
 
     # --- export -------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ MANAGER = Texts({
     "m_last_month": ("Tháng trước", "Last month"),
     "m_last_quarter": ("Quý trước", "Last quarter"),
     "m_col_total": ("Tổng\nsố phiếu", "Votes\ncounted"),
-    "m_col_pct": ("Tỷ lệ\nhài lòng", "Satisfied\n(%)"),
+    "m_col_pct": ("Tỷ lệ hài lòng\n(KTC 95 %)", "Satisfied\n(95 % CI)"),
     "m_col_flagged": ("Phiếu lặp\n(không tính)", "Repeats\n(not counted)"),
     "m_no_votes": ("chưa có phiếu nào", "no votes yet"),
     "m_tab_hint_codes": ("Mức: {legend}", "Levels: {legend}"),

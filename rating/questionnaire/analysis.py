@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, Iterable, Protocol, Sequence
 
-from rating.rate import change as points, mean, round_half_up, satisfied, share
+from rating.rate import MIN_N, change as points, mean, round_half_up, satisfied, share
 from rating.questionnaire.model import CHANNELS, Questionnaire
 
 SMALL_SAMPLE = 30  # fewer answers than this: a small sample

@@ -210,6 +210,7 @@ def report_for_store(store, config, d_from: date, d_to: date, *, by: str = "coun
                         settings=ReportSettings(by=by, appendix=appendix, question=config.question or
                                                 ReportSettings.question, issued_on=store.today(),
                                                 demo=bool(getattr(config, "is_demo", False)),
+                                                min_n=config.report.min_n,
                                                 # the kiosk's local time, as the votes and the date line have it
                                                 generated_at=datetime.now(store.tz)),
                         period=period, reader=StoreReader(), questionnaire_dirs=questionnaire_dirs(config),

@@ -20,7 +20,9 @@ Kiểm chứng section says which). Only votes on the report's scale are counted
 scale (after a change of scale) are reported apart, on their own scale, never converted. Satisfied
 is RHL + HL on every scale. Percentages are rounded half up to one decimal (as spreadsheets'
 ROUND does, so the workbook's formulas agree with the model to the digit); a group of fewer than
-:data:`SMALL_SAMPLE` counted votes is marked as a small sample.
+the minimum sample (``settings.min_n``, :data:`rating.rate.MIN_N` unless configured) is marked
+"(*) chưa đủ mẫu"; every other group carries its 95 % Wilson interval (``ci_low``, ``ci_high``) in the
+Ghi chú column, and "chưa chắc chắn" when that interval straddles the target (:mod:`rating.rate`).
 """
 
 from __future__ import annotations
@@ -35,19 +37,68 @@ from rating import chain
 from rating.units import Counter
 from rating.period import LOCAL_TZ, WEEKDAYS_VI, Period, between, date_line, date_vi
 from rating.vote import DEMO_SOURCE
-from rating.rate import Kind, Rule, count_filter, is_satisfied, pct, satisfied
+from rating import vnformat
+from rating.rate import MIN_N, Kind, ResponseFlag, ResponseRate, Rule, count_filter, is_satisfied, pct, satisfied, small_sample, uncertain, verdict, wilson
 from rating.scales import SCALES, Scale, get_scale
 from rating.sipas import ELEMENTS
 from rating.totals import VoteSource
 from rating.report.questionnaires import QuestionnaireSection, questionnaire_sections
 
-SMALL_SAMPLE = 30
+SMALL_SAMPLE = MIN_N   # the default minimum sample (rating.rate.MIN_N; a report's settings.min_n may differ)
 DEFAULT_TARGET_PCT = 90.0
 TITLE = ("BẢNG TỔNG HỢP KẾT QUẢ KHẢO SÁT, ĐÁNH GIÁ SỰ HÀI LÒNG CỦA NGƯỜI DÂN ĐỐI VỚI SỰ PHỤC VỤ "
          "CỦA TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG")
 DEFAULT_QUESTION = "Ông/Bà có hài lòng với sự phục vụ của Trung tâm Phục vụ hành chính công không?"
 ROUNDING_NOTE = "Các tỷ lệ được làm tròn đến một chữ số thập phân."
-SMALL_SAMPLE_NOTE = f"(*) Dưới {SMALL_SAMPLE} phiếu: mẫu nhỏ, cần thận trọng khi so sánh."
+SMALL_SAMPLE_MARK = "(*) chưa đủ mẫu"
+NOTE_HEAD = "Ghi chú (KTC 95 %)"   # the rate tables' Ghi chú column: a row's 95 % interval, or why it has none
+
+
+def small_sample_note(min_n: int = MIN_N) -> str:
+    """The note that says what "(*) chưa đủ mẫu" means."""
+    return (f"(*) Chưa đủ mẫu: dưới {min_n} phiếu được tính; vẫn ghi số phiếu và tỷ lệ nhưng không xếp hạng, "
+            "không kết luận so với đơn vị khác.")
+
+
+SMALL_SAMPLE_NOTE = small_sample_note()
+INTERVAL_NOTE = ("KTC 95 %: khoảng tin cậy 95 % (cột Ghi chú, ví dụ 84,9–91,2), tính theo phương pháp Wilson (khoảng điểm "
+                 "Wilson, không hiệu chỉnh liên tục, z = 1,959964), hai đầu làm tròn đến một chữ số thập phân: với 95 % độ "
+                 "tin cậy, tỷ lệ hài lòng thật nằm trong khoảng ấy. Ghi hai đầu khoảng, không ghi ±, vì khoảng không đối "
+                 "xứng (gần 100 % khoảng dài về phía dưới hơn).")
+VERDICT_NOTE = ("Kết quả Đạt / Chưa đạt so sánh tỷ lệ hài lòng (đã làm tròn) với chỉ tiêu; \"chưa chắc chắn\" khi khoảng "
+                "tin cậy 95 % chứa cả giá trị dưới và từ chỉ tiêu trở lên.")
+UNCERTAIN = "chưa chắc chắn"
+
+
+def response_note(rate: ResponseRate) -> str:
+    """The notes' line on the response rate (issue 18): votes per served transaction over the days and
+    counters whose served numbers were given, and what it says when it is flagged."""
+    shown = "—" if rate.pct is None else vnformat.percent(rate.pct)
+    words = (f"Tỷ lệ phản hồi (số phiếu được tính / số giao dịch đã phục vụ, trên các ngày và quầy có số giao dịch): "
+             f"{shown} ({vnformat.integer(rate.votes)} phiếu / {vnformat.integer(rate.served or 0)} giao dịch)")
+    if rate.flag is ResponseFlag.NOT_REPRESENTATIVE:
+        words += "; dưới 10 %: chưa đại diện"
+    elif rate.flag is ResponseFlag.MORE_VOTES:
+        words += "; nhiều phiếu hơn giao dịch"
+    return words + "."
+
+
+def clock_suspect_note(n: int) -> str:
+    """The note a report carries when ``n`` of the votes it files under a day were taken while the kiosk could
+    not trust its clock (rating.vote's reasons): their day is the kiosk's clock's, which may be wrong."""
+    return (f"{n} phiếu được ghi khi đồng hồ của máy không đáng tin cậy (chưa đồng bộ giờ, bị chỉnh lùi hoặc lệch "
+            f"so với máy chủ): các phiếu này được xếp theo ngày của đồng hồ máy, có thể không đúng ngày.")
+
+
+def clock_suspect_count(source: VoteSource, d_from: date, d_to: date, kiosk_ids: Sequence[str] | None,
+                        officers: Sequence[str] | None) -> int:
+    """How many of the votes a report counts in ``d_from``..``d_to`` are clock-suspect."""
+    where, params = _where(d_from, d_to, kiosk_ids, officers)
+    rows = source.query(f"SELECT count(*) FROM votes WHERE {where}{count_filter(source)} "
+                        "AND clock_suspect IS NOT NULL", params)
+    return int(rows[0][0]) if rows else 0
+
+
 FLAGGED_NOTE = ("Phiếu bị loại: phiếu bấm lặp lại tại cùng quầy trong thời gian chống bấm trùng; "
                 "không tính vào tổng số phiếu.")
 # Printed in Kiểm chứng: everything an inspector needs to recompute the digest from a raw export (which
@@ -98,6 +149,7 @@ class ReportSettings:
     appendix: str | None = None          # e.g. "Phụ lục I": printed above the title when given
     question: str = DEFAULT_QUESTION
     software_version: str = ""
+    min_n: int = MIN_N                    # fewer counted votes in a row: "(*) chưa đủ mẫu" ([report] min_n)
     generated_at: datetime | None = None  # default: now (Hải Phòng's time) when the model is built
     issued_on: date | None = None         # the date line's date; default: the day the model is built
     demo: bool = False                    # the embedded demo centre or a rehearsal: marked on every page
@@ -118,6 +170,22 @@ class Row:
     small_sample: bool
     target_met: bool | None      # None when nothing was counted
     extra: dict[str, Any] = field(default_factory=dict)
+    ci_low: float | None = None   # the 95 % Wilson interval, percent (None when nothing was counted)
+    ci_high: float | None = None
+    verdict: str = ""             # rating.rate.Verdict: dat, chua_dat or chua_du_mau
+    uncertain: bool = False       # the interval straddles the target: "chưa chắc chắn"
+    response_pct: float | None = None   # votes per served transaction: null until served counts exist
+
+    @property
+    def note(self) -> str:
+        """The Ghi chú cell: "(*) chưa đủ mẫu" below the minimum sample, else the 95 % interval (and "chưa
+        chắc chắn" when it straddles the target); "" without counted votes."""
+        if self.small_sample:
+            return SMALL_SAMPLE_MARK
+        if self.ci_low is None:
+            return ""
+        words = vnformat.interval((self.ci_low, self.ci_high))
+        return f"{words}; {UNCERTAIN}" if self.uncertain else words
 
 
 @dataclass
@@ -224,6 +292,10 @@ class ReportModel:
     coverage: str = ""
     # Demo data (the demo centre, a rehearsal, or demo votes in the period): every page carries DEMO_MARK.
     demo: bool = False
+    # Issued by the central service (issue 18): the table's verification code and the public page that
+    # checks it (rating.report.issued); None and "" on the kiosk, which issues nothing.
+    verification_code: str | None = None
+    verification_url: str = ""
 
     @property
     def target_met(self) -> bool | None:
@@ -237,21 +309,44 @@ class ReportModel:
                          "kind": self.period.kind, "label": self.period.label, "slug": self.period.slug}
         out["unit"]["officers"] = dict(self.unit.officers)
         out["target_met"] = self.target_met
+        # The period's figures beside target_met (issue 18): its interval, whether it is below the minimum
+        # sample (none counted included), and the response rate (null until served counts exist).
+        total = self.summary.total
+        out["ci_low"], out["ci_high"] = total.ci_low, total.ci_high
+        out["small_sample"] = total.verdict == "chua_du_mau"
+        out["response_pct"] = total.response_pct
         for section in out["questionnaires"]:  # the contract's by_channel beside the printed channel lines
             section["by_channel"] = {c["channel"]: {"responses": c["responses"], "answers": c["answers"],
                                                     "index": c["index"]} for c in section["channels"] if c["channel"]}
         return out
 
 
+def verdict_tail(total: Row) -> str:
+    """What follows ĐẠT / CHƯA ĐẠT in the Kết quả sentence: the 95 % interval and N, and "chưa chắc chắn"
+    when the interval straddles the target, or that the sample is too small:
+    " (khoảng tin cậy 95 %: 84,9–91,2 trên 466 phiếu; chưa chắc chắn)"."""
+    if total.ci_low is None:
+        return ""
+    words = f"khoảng tin cậy 95 %: {vnformat.interval((total.ci_low, total.ci_high))} trên {vnformat.integer(total.total)} phiếu"
+    if total.small_sample:
+        words += f"; {SMALL_SAMPLE_MARK[4:]}"
+    elif total.uncertain:
+        words += f"; {UNCERTAIN}"
+    return f" ({words})"
+
+
 # --- arithmetic (the rate and its rounding: rating.rate) -----------------------------------------
 
 def _row(key: str, label: str, levels: Mapping[str, int], flagged: int, codes: Sequence[str], target: float,
-         extra: dict[str, Any] | None = None) -> Row:
+         extra: dict[str, Any] | None = None, min_n: int = MIN_N) -> Row:
     counts = {c: int(levels.get(c, 0)) for c in codes}
-    total = sum(counts.values())
-    rate = pct(satisfied(counts), total)
-    return Row(key, label, counts, total, satisfied(counts), flagged, {c: pct(n, total) for c, n in counts.items()}, rate,
-               0 < total < SMALL_SAMPLE, None if rate is None else rate >= target, extra or {})
+    total, sat = sum(counts.values()), satisfied(counts)
+    rate = pct(sat, total)
+    low, high = wilson(sat, total) or (None, None)
+    # small_sample marks a row that has votes, but too few; a row of none has no rate to caution about.
+    return Row(key, label, counts, total, sat, flagged, {c: pct(n, total) for c, n in counts.items()}, rate,
+               0 < total and small_sample(total, min_n), None if rate is None else rate >= target, extra or {},
+               low, high, str(verdict(sat, total, target, min_n)), uncertain(sat, total, target))
 
 
 class _Groups:
@@ -264,13 +359,34 @@ class _Groups:
     def keys(self) -> set[str]:
         return set(self.levels) | set(self.flagged)
 
-    def table(self, key_name: str, keys: Iterable[tuple[str, str]], codes: Sequence[str], target: float) -> Table:
-        rows = [_row(k, label, self.levels.get(k, {}), self.flagged.get(k, 0), codes, target) for k, label in keys]
+    def table(self, key_name: str, keys: Iterable[tuple[str, str]], codes: Sequence[str], target: float,
+              min_n: int = MIN_N) -> Table:
+        rows = [_row(k, label, self.levels.get(k, {}), self.flagged.get(k, 0), codes, target, min_n=min_n)
+                for k, label in keys]
         everything: dict[str, int] = defaultdict(int)
         for levels in self.levels.values():
             for code, n in levels.items():
                 everything[code] += n
-        return Table(key_name, rows, _row("", "Tổng cộng", everything, sum(self.flagged.values()), codes, target))
+        return Table(key_name, rows, _row("", "Tổng cộng", everything, sum(self.flagged.values()), codes, target,
+                                          min_n=min_n))
+
+
+def _responses(served: Mapping[tuple[str, str, str], int], answered: Mapping[tuple[str, str], int],
+               tables: Mapping[str, Table], all_tables: Sequence[Table]) -> ResponseRate:
+    """Each row's ``response_pct`` (by counter, day and month: the rows whose group has a served number) and
+    every table's total's; the period's :class:`rating.rate.ResponseRate`."""
+    given: dict[tuple[str, str], int] = defaultdict(int)
+    for (_kiosk, day, counter), n in served.items():
+        for key in (("counter", counter), ("day", day), ("month", day[:7]), ("", "")):
+            given[key] += n
+    for name, table in tables.items():
+        for row in table.rows:
+            if (name, row.key) in given:
+                row.response_pct = ResponseRate(answered.get((name, row.key), 0), given[(name, row.key)]).pct
+    total = ResponseRate(answered.get(("", ""), 0), given[("", "")])
+    for table in all_tables:
+        table.total.response_pct = total.pct
+    return total
 
 
 # --- the queries ------------------------------------------------------------------------------
@@ -375,7 +491,8 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
                  kiosk_ids: Sequence[str] | None = None, officers: Sequence[str] | None = None,
                  settings: ReportSettings = ReportSettings(), period: Period | None = None,
                  reader: "SqlReader | None" = None, questionnaire_filters: Mapping[str, Any] | None = None,
-                 questionnaire_dirs: Sequence | None = None) -> ReportModel:
+                 questionnaire_dirs: Sequence | None = None,
+                 served: Mapping[tuple[str, str, str], int] | None = None) -> ReportModel:
     """Build the II.7 report model for ``unit`` and the dates ``d_from``..``d_to`` from ``source``.
 
     ``counters`` (id and name) are listed whether or not they have votes; ``kiosk_ids`` and
@@ -388,6 +505,10 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
     answers (default: ``{"kiosk_id": kiosk_ids}`` when ``kiosk_ids`` is given; ``{}``: every answer in
     the source), ``questionnaire_dirs``
     says where the questionnaire files are when the source keeps no definitions.
+
+    ``served`` — the served transactions, (kiosk, day, counter) -> number — gives the rows by counter, day and
+    month and the totals their ``response_pct`` (:class:`rating.rate.ResponseRate`: the counted votes of the
+    cells that have a number, per transaction); without it (the kiosk) every ``response_pct`` is null.
     """
     scale = get_scale(scale) if isinstance(scale, str) else scale
     if settings.by not in BY_CHOICES:
@@ -406,6 +527,7 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
     seen_kiosks: set[str] = set()
     n_all = n_flagged = n_ooh = n_other = 0
     rule = Rule(scale.id, settings.include_out_of_hours)
+    answered: dict[tuple[str, str], int] = defaultdict(int)   # counted votes of served cells, per (table, key)
     for kiosk, day, hour, vote_scale, counter, officer, level, flagged, ooh, n in data.rows:
         seen_kiosks.add(kiosk)
         n_all += n
@@ -430,6 +552,9 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
             continue
         by_counter.levels[counter][level] += n
         by_officer.levels[officer][level] += n
+        if served and (kiosk, day, counter) in served:   # a vote of a cell whose served number was given
+            for key in (("counter", counter), ("day", day), ("month", day[:7]), ("", "")):
+                answered[key] += n
         by_day.levels[day][level] += n
         by_month.levels[day[:7]][level] += n
         wd = weekday.get(day)
@@ -442,15 +567,19 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
 
     names = {c.id: c.name for c in counters}
     counter_keys = [(c.id, c.name) for c in counters] + [(k, k) for k in sorted(by_counter.keys() - set(names))]
-    t_counter = by_counter.table("Quầy", counter_keys, codes, target)
+    t_counter = by_counter.table("Quầy", counter_keys, codes, target, settings.min_n)
     officer_keys = [(k, _officer_label(k, unit.officers)) for k in sorted(by_officer.keys(), key=_officer_sort)]
-    t_officer = by_officer.table("Công chức", officer_keys, codes, target)
+    t_officer = by_officer.table("Công chức", officer_keys, codes, target, settings.min_n)
     day_keys = [(k, date.fromisoformat(k).strftime("%d/%m/%Y")) for k in sorted(by_day.keys())]
-    t_day = by_day.table("Ngày", day_keys, codes, target)
+    t_day = by_day.table("Ngày", day_keys, codes, target, settings.min_n)
     for row in t_day.rows:
         row.extra["weekday"] = WEEKDAYS_VI[date.fromisoformat(row.key).weekday()]
     month_keys = [(k, f"{k[5:7]}/{k[:4]}") for k in sorted(by_month.keys())]
-    t_month = by_month.table("Tháng", month_keys, codes, target)
+    t_month = by_month.table("Tháng", month_keys, codes, target, settings.min_n)
+    total_response = None
+    if served:
+        total_response = _responses(served, answered, {"counter": t_counter, "day": t_day, "month": t_month},
+                                    (t_counter, t_officer, t_day, t_month))
     summary = {"counter": t_counter, "officer": t_officer, "day": t_day, "month": t_month}[settings.by]
 
     hours = sorted({h for h, _ in grid_votes}) or list(range(7, 18))
@@ -470,7 +599,7 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
         keys = [(c.id, c.name) for c in counters if c.id in other[scale_id].keys()]
         keys += [(k, k) for k in sorted(other[scale_id].keys() - set(names))]
         others.append(OtherScale(scale_id, s.name_vi if s else scale_id, o_codes,
-                                 other[scale_id].table("Quầy", keys, o_codes, target)))
+                                 other[scale_id].table("Quầy", keys, o_codes, target, settings.min_n)))
 
     kiosks = sorted(set(kiosk_ids) if kiosk_ids is not None else seen_kiosks)
     # Hải Phòng's time, as the header's date line is: a reader compares the two (UTC read as a mistake).
@@ -481,10 +610,15 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
         chains=data.chains,
         software_version=settings.software_version or software_version(),
         generated_at=generated.isoformat(timespec="seconds"), votes_sha256=data.votes_sha256)
-    notes = [ROUNDING_NOTE, SMALL_SAMPLE_NOTE, FLAGGED_NOTE,
+    notes = [ROUNDING_NOTE, small_sample_note(settings.min_n), INTERVAL_NOTE, VERDICT_NOTE, FLAGGED_NOTE,
              "Hài lòng = Rất hài lòng + Hài lòng; tỷ lệ hài lòng = số phiếu hài lòng / tổng số phiếu được tính."]
     if others:
         notes.append("Phiếu theo thang đánh giá khác được thống kê riêng, không quy đổi.")
+    if total_response is not None:
+        notes.append(response_note(total_response))
+    suspect = clock_suspect_count(source, d_from, d_to, kiosk_ids, officers)
+    if suspect:  # never a clock-suspect vote filed under a day without saying so
+        notes.append(clock_suspect_note(suspect))
     issued = settings.issued_on or generated.date()   # the day where the report is made, not the server's zone
     if questionnaire_filters is None and kiosk_ids is not None:
         questionnaire_filters = {"kiosk_id": list(kiosk_ids)}

@@ -11,9 +11,11 @@ from __future__ import annotations
 import io
 
 from reportlab.graphics.charts.lineplots import LinePlot
-from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.shapes import Drawing, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import (CondPageBreak, KeepTogether, LongTable, Paragraph, SimpleDocTemplate,
@@ -21,9 +23,10 @@ from reportlab.platypus import (CondPageBreak, KeepTogether, LongTable, Paragrap
 from xml.sax.saxutils import escape
 
 from rating import vnformat
+from rating.report.issued import CHECK_AT, CODE_WORDS, qr_modules
 from rating.report.pdf_questionnaire import story as questionnaire_story
 from rating.report.pdf_style import BASE_FONT, FAMILY, HEAD_BG, MARGINS, Rule, Styles, para, register_fonts
-from rating.report.model import DEMO_MARK, NO_QUESTIONNAIRE, ReportModel, Row, Table as ModelTable
+from rating.report.model import DEMO_MARK, NO_QUESTIONNAIRE, NOTE_HEAD, ReportModel, Row, Table as ModelTable, verdict_tail
 from rating.report.text import (MOTTO, MOTTO_SUB, QUESTIONNAIRE_SECTION, SHEETS, SIGN_HEAD, SIGN_HEAD_NOTE, SIGN_PREPARER, SIGN_PREPARER_NOTE,
                    title_lines, verification_sections)
 
@@ -55,7 +58,24 @@ class _Builder:
         out += [title, Spacer(1, 1.5 * mm), para(m.period.label, s.period)]
         if m.coverage:  # a period not over yet: what the numbers cover
             out.append(para(m.coverage, s.coverage))
-        return out + [Spacer(1, 4 * mm)]
+        return out + self.code_block() + [Spacer(1, 4 * mm)]
+
+    def code_block(self) -> list:
+        """An issued table's verification code and its QR, right under the period (issue 18); nothing on
+        the kiosk's own table (its Kiểm chứng section says it has none)."""
+        m, s = self.m, self.s
+        if not m.verification_code:
+            return []
+        words = f"{CODE_WORDS}: <b>{escape(m.verification_code)}</b>"
+        if m.verification_url:
+            words += f"<br/>{CHECK_AT}: {escape(m.verification_url)}"
+        qr = qr_drawing(m.verification_url or m.verification_code, 24 * mm)
+        right = ParagraphStyle("code", parent=s.body, alignment=TA_RIGHT)
+        t = Table([[Paragraph(words, right), qr]], colWidths=[self.width - 26 * mm, 26 * mm])
+        t.setStyle(TableStyle([BASE_FONT, ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                               ("RIGHTPADDING", (0, 0), (0, 0), 3 * mm)]))
+        return [Spacer(1, 2 * mm), t]
 
     def signature(self, keep_with: list | None = None) -> list:
         """The two signatories' block, kept on one page with ``keep_with`` (the report's last rows)."""
@@ -80,16 +100,18 @@ class _Builder:
             top += [para(labels.get(code, code), s.head), ""]
             sub += [para("Số phiếu", s.head), para("Tỷ lệ (%)", s.head)]
         top += [para("Tỷ lệ hài lòng (RHL+HL) (%)", s.head), para("Kết quả", s.head), para("Phiếu bị loại", s.head),
-                para("Ghi chú", s.head)]
+                para(NOTE_HEAD, s.head)]
         sub += ["", "", "", ""]
         data = [top, sub]
         for i, r in enumerate(table.rows):
             data.append(self._line(str(i + 1), r, codes, s.cell))
         data.append(self._line("", table.total, codes, s.total))
         n = len(codes)
-        small = any(r.small_sample for r in table.rows) or table.total.small_sample
-        # Ghi chú wide enough for "(*) mẫu nhỏ" on one line when a row has it (at 15 mm it took two lines).
-        widths = [9 * mm, 0, 14 * mm, *([12.5 * mm] * (2 * n)), 18 * mm, 16 * mm, 12.5 * mm, 20 * mm if small else 15 * mm]
+        # Ghi chú as wide as its widest first line — "84,9–91,2" or "(*) chưa đủ mẫu" (a "; chưa chắc chắn" wraps
+        # under it) — 15 to 20 mm: a wider one took the names' room and wrapped them.
+        firsts = [r.note.split(";")[0] for r in (*table.rows, table.total) if r.note]
+        note_w = max((pdfmetrics.stringWidth(t, f"{FAMILY}-Regular", 9.5) for t in firsts), default=0) + 8
+        widths = [9 * mm, 0, 14 * mm, *([12.5 * mm] * (2 * n)), 18 * mm, 16 * mm, 12.5 * mm, min(20 * mm, max(15 * mm, note_w))]
         # A column of counts is as wide as its widest number (bold in Tổng cộng, which is widest): a commune's
         # year of several kiosks runs to seven digits, which overflowed a fixed 12.5 mm cell into its neighbour.
         for c in (2, *(3 + 2 * i for i in range(n)), 5 + 2 * n):
@@ -120,7 +142,7 @@ class _Builder:
         for code in codes:
             cells += [vnformat.integer(r.levels[code]), vnformat.decimal(r.level_pct[code])]
         cells += [vnformat.decimal(r.satisfied_pct), verdict, vnformat.integer(r.flagged),
-                  para("(*) mẫu nhỏ", self.s.cell_c) if r.small_sample else ""]
+                  para(r.note, self.s.cell_c) if r.note else ""]
         return cells
 
     def verdict(self) -> list:
@@ -130,7 +152,8 @@ class _Builder:
             text = "Kết quả: chưa có phiếu được tính trong kỳ."
         else:
             text = (f"Kết quả: tỷ lệ hài lòng chung {vnformat.decimal(t.satisfied_pct)} % trên {vnformat.integer(t.total)} phiếu, "
-                    f"so với chỉ tiêu {vnformat.decimal(m.target_pct)} %: " + ("ĐẠT." if t.target_met else "CHƯA ĐẠT."))
+                    f"so với chỉ tiêu {vnformat.decimal(m.target_pct)} %: " + ("ĐẠT" if t.target_met else "CHƯA ĐẠT")
+                    + verdict_tail(t) + ".")
         return [Spacer(1, 3 * mm), para(text, s.verdict)]
 
     def notes(self) -> list:
@@ -145,11 +168,11 @@ class _Builder:
     def days(self) -> list:
         m, s = self.m, self.s
         head = ["STT", "Ngày", "Thứ", "Tổng số phiếu", *(m.level_labels[c] for c in m.codes), "Tỷ lệ hài lòng (%)",
-                "Kết quả", "Phiếu bị loại", "Ghi chú"]
+                "Kết quả", "Phiếu bị loại", NOTE_HEAD]
         data = [[para(h, s.head) for h in head]]
         for i, r in enumerate(m.by_day.rows):
             verdict = "—" if r.target_met is None else ("Đạt" if r.target_met else "Chưa đạt")
-            note = "chỉ có phiếu bị loại" if r.total == 0 else ("(*) mẫu nhỏ" if r.small_sample else "")
+            note = "chỉ có phiếu bị loại" if r.total == 0 and r.flagged else r.note
             note = para(note, s.cell_c) if note else ""
             data.append([str(i + 1), r.label, r.extra.get("weekday", ""), vnformat.integer(r.total),
                          *(vnformat.integer(r.levels[c]) for c in m.codes), vnformat.decimal(r.satisfied_pct), verdict,
@@ -157,7 +180,7 @@ class _Builder:
         t = m.by_day.total
         data.append(["", "Tổng cộng", "", vnformat.integer(t.total), *(vnformat.integer(t.levels[c]) for c in m.codes),
                      vnformat.decimal(t.satisfied_pct), "—" if t.target_met is None else ("Đạt" if t.target_met else "Chưa đạt"),
-                     vnformat.integer(t.flagged), ""])
+                     vnformat.integer(t.flagged), para(t.note, s.cell_c) if t.note else ""])
         n = len(m.codes)
         widths = [12 * mm, 24 * mm, 20 * mm, 18 * mm, *([20 * mm] * n), 22 * mm, 18 * mm, 16 * mm, 32 * mm]
         scale = min(1.0, self.width / sum(widths))
@@ -298,6 +321,30 @@ class _Builder:
         return story
 
 
+def qr_drawing(text: str, size: float) -> Drawing:
+    """The QR code of ``text`` drawn as vector squares, ``size`` points wide (sharp at any print size)."""
+    rows = qr_modules(text)
+    cell = size / len(rows)
+    d = Drawing(size, size)
+    for y, row in enumerate(rows):
+        for x, dark in enumerate(row):
+            if dark:
+                d.add(Rect(x * cell, size - (y + 1) * cell, cell, cell, fillColor=colors.black, strokeColor=None,
+                           strokeWidth=0))
+    return d
+
+
+def _code_footer(code: str):
+    """The page callback that prints an issued table's code at the foot of every page: a single page
+    taken out of the file can still be checked."""
+    def draw(canvas, doc) -> None:
+        canvas.saveState()
+        canvas.setFont(f"{FAMILY}-Regular", 9)
+        canvas.drawRightString(PAGE[0] - MARGINS["rightMargin"], 10 * mm, f"{CODE_WORDS}: {code}")
+        canvas.restoreState()
+    return draw
+
+
 def _blue(x: float) -> colors.Color:
     x = max(0.0, min(1.0, x))
     return colors.Color(1 - 0.85 * x, 1 - 0.45 * x, 1 - 0.1 * x)
@@ -335,14 +382,16 @@ def render_pdf(model: ReportModel) -> bytes:
     doc = SimpleDocTemplate(buf, pagesize=PAGE, title=model.title, author=model.unit.unit,
                             subject=model.period.label, creator=model.verification.software_version,
                             initialFontName=f"{FAMILY}-Regular", **MARGINS)
-    if model.demo:
-        def first(canvas, d):
-            _demo_mark(canvas, d)
+    marks = [_demo_mark] if model.demo else []
+    if model.verification_code:
+        marks.append(_code_footer(model.verification_code))
 
-        def later(canvas, d):
-            _page_number(canvas, d)
-            _demo_mark(canvas, d)
-        doc.build(_Builder(model).story(), onFirstPage=first, onLaterPages=later)
-    else:
-        doc.build(_Builder(model).story(), onLaterPages=_page_number)
+    def first(canvas, d):
+        for mark in marks:
+            mark(canvas, d)
+
+    def later(canvas, d):
+        _page_number(canvas, d)
+        first(canvas, d)
+    doc.build(_Builder(model).story(), onFirstPage=first, onLaterPages=later)
     return buf.getvalue()

@@ -27,9 +27,9 @@ from datetime import date
 from typing import Any, Mapping, Sequence
 
 from rating.period import between
-from rating.rate import change, satisfied
+from rating.rate import MIN_N, change, satisfied
 
-SMALL_SAMPLE = 30
+SMALL_SAMPLE = MIN_N  # the one minimum sample (rating.rate)
 CHANNEL_LABELS = {"kiosk": "Tại kiosk", "phone": "Trên điện thoại (mã QR)", "paper": "Phiếu giấy"}
 METHOD_NOTE = "theo phương pháp SIPAS (Chỉ số hài lòng về sự phục vụ hành chính)"
 SHARE_FORMULA = ("Tỷ lệ hài lòng của một câu hỏi = (số câu trả lời Rất hài lòng + Hài lòng) / số câu trả lời × 100; "

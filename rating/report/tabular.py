@@ -15,12 +15,12 @@ _BY_COLUMN = {"counter": "counter", "officer": "officer", "day": "date", "month"
 def csv_rows(model: ReportModel) -> list[list]:
     """The Tổng hợp table (grouped by ``model.by``) in the columns of the kiosk's other CSV reports."""
     head = ["period", _BY_COLUMN[model.by], "name", *model.codes, "total", "satisfied", "satisfied_pct", "flagged",
-            "small_sample", "target_met"]
+            "small_sample", "target_met", "ci_low", "ci_high", "verdict"]
 
     def line(key: str, name: str, r: Row) -> list:
         return [model.period.slug, safe_cell(key), safe_cell(name), *(r.levels[c] for c in model.codes), r.total, r.satisfied,
                 "" if r.satisfied_pct is None else f"{r.satisfied_pct:.1f}", r.flagged, int(r.small_sample),
-                "" if r.target_met is None else int(r.target_met)]
+                "" if r.target_met is None else int(r.target_met), *_ci(r), r.verdict]
     rows = [head]
     for r in model.summary.rows:
         # The name column holds a name only: an officer's from [report] officers (its label is "CB07 — Lê Văn C").
@@ -38,6 +38,11 @@ def csv_rows(model: ReportModel) -> list[list]:
                          "" if r.satisfied_pct is None else f"{r.satisfied_pct:.1f}", r.flagged, int(r.small_sample),
                          "" if r.target_met is None else int(r.target_met)])
     return rows
+
+
+def _ci(r: Row) -> list[str]:
+    """The row's 95 % interval, one decimal ("" without counted votes)."""
+    return ["" if v is None else f"{v:.1f}" for v in (r.ci_low, r.ci_high)]
 
 
 def render_csv(model: ReportModel) -> bytes:

@@ -16,7 +16,8 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from rating import vnformat
 from rating.rate import is_satisfied, pct
-from rating.report.model import DEMO_MARK, NO_QUESTIONNAIRE, ReportModel, Row, Table
+from rating.report.issued import CHECK_AT, CODE_WORDS, qr_png
+from rating.report.model import DEMO_MARK, NO_QUESTIONNAIRE, NOTE_HEAD, UNCERTAIN, ReportModel, Row, Table, verdict_tail
 from rating.report.text import (MOTTO, MOTTO_SUB, QUESTIONNAIRE_SECTION, QUESTIONNAIRE_SHEET_PREFIX, SIGN_HEAD, SIGN_HEAD_NOTE,
                    SIGN_PREPARER, SIGN_PREPARER_NOTE, SHEETS, questionnaire_sheet_name, title_lines,
                    verification_sections)
@@ -56,6 +57,9 @@ class _Formats:
         self.cell = f(border=1, font_size=11, text_wrap=True)
         self.cell_c = f(border=1, font_size=11, align="center")
         self.cell_cw = f(border=1, font_size=11, align="center", text_wrap=True)
+        # A day's note in a row of fixed height: shrunk to its cell rather than spilled over its neighbours.
+        self.cell_shrink = f(border=1, font_size=11, align="center", shrink=True)
+        self.total_shrink = f(border=1, font_size=11, bold=True, align="center", shrink=True)
         self.int = f(border=1, font_size=11, num_format=INT_FORMAT)
         self.pct = f(border=1, font_size=11, num_format=PCT_FORMAT, align="right")
         self.total = f(border=1, font_size=11, bold=True)
@@ -69,6 +73,7 @@ class _Formats:
         self.sign = f(bold=True, align="center")
         self.sign_note = f(italic=True, align="center")
         self.verdict = f(bold=True)
+        self.code = f(bold=True, align="right", font_size=12)
         # Conditional formats (a font colour only) for the verdict sentence.
         self.verdict_ok_font = wb.add_format({"font_color": "#1B5E20"})
         self.verdict_bad_font = wb.add_format({"font_color": "#B71C1C"})
@@ -124,6 +129,15 @@ def count_width(model: ReportModel, least: float) -> float:
     return max(least, round(len(f"{big:,}") * 1.15 + 1.5, 1))
 
 
+def note_width(model: ReportModel, least: float, tables=None) -> float:
+    """A Ghi chú column wide enough for its longest note on one line ("95 %: 84,9–91,2; chưa chắc chắn"):
+    a centred note wider than its cell is printed over its neighbours."""
+    tables = tables if tables is not None else [model.summary, model.by_officer, model.by_month,
+                                                *(o.table for o in model.other_scales)]
+    longest = max((len(r.note) for t in tables for r in (*t.rows, t.total)), default=0)
+    return max(least, round(longest * 1.05 + 2, 1))
+
+
 def _summary_columns(model: ReportModel, codes) -> list[tuple[str, str, float]]:
     """(top header, sub header, width) of a summary table's columns."""
     cols = [("STT", "", 5), ("", "", 34), ("Tổng số phiếu", "", count_width(model, 9))]
@@ -131,7 +145,7 @@ def _summary_columns(model: ReportModel, codes) -> list[tuple[str, str, float]]:
         name = model.level_labels.get(code, code)
         cols += [(name, "Số phiếu", count_width(model, 8)), (name, "Tỷ lệ (%)", 8)]
     cols += [("Tỷ lệ hài lòng (RHL+HL) (%)", "", 11), ("Kết quả (chỉ tiêu)", "", 10),
-             ("Phiếu bị loại", "", count_width(model, 8)), ("Ghi chú", "", 10)]
+             ("Phiếu bị loại", "", count_width(model, 8)), (NOTE_HEAD, "", note_width(model, 10))]
     return cols
 
 
@@ -220,6 +234,19 @@ class _Writer:
         ws.merge_range(row, 0, row, ncols - 1, "\n".join(lines), self.fmt.title)
         return row + 1
 
+    def code_row(self, ws, row: int, ncols: int) -> int:
+        """An issued table's verification code, where to check it and its QR (issue 18), in one row under
+        the head; nothing on the kiosk's own table (its Kiểm chứng sheet says it has none)."""
+        m = self.model
+        if not m.verification_code:
+            return row
+        words = f"{CODE_WORDS}: {m.verification_code}" + (f" — {CHECK_AT}: {m.verification_url}" if m.verification_url else "")
+        ws.set_row(row, 62)   # as tall as the QR beside the words
+        ws.merge_range(row, 0, row, max(0, ncols - 3), words, self.fmt.code)
+        ws.insert_image(row, ncols - 2, "qr.png", {"image_data": io.BytesIO(qr_png(m.verification_url or m.verification_code, 2)),
+                                                   "object_position": 3, "y_offset": 2})
+        return row + 2
+
     def target_row(self, ws, row: int) -> int:
         """The target as a cell the formulas refer to."""
         f = self.fmt
@@ -291,7 +318,7 @@ class _Writer:
             else:
                 ws.write_number(rr, col, value, f.total_int)
         self._pct_cells(ws, rr, t, codes, sat_codes, True)
-        ws.write_string(rr, sat_col + 3, "(*)" if t.small_sample else "", f.total_c)
+        ws.write_string(rr, sat_col + 3, t.note, f.total_c)
         return rr + 2
 
     def _summary_row(self, ws, r: int, stt: int, row: Row, codes, bold: bool) -> None:
@@ -310,7 +337,7 @@ class _Writer:
         self._pct_cells(ws, r, row, codes, sat_codes, False)
         n = len(codes)
         ws.write_number(r, 3 + 2 * n + 2, row.flagged, f.int)
-        ws.write_string(r, 3 + 2 * n + 3, "(*) mẫu nhỏ" if row.small_sample else "", f.cell_c)
+        ws.write_string(r, 3 + 2 * n + 3, row.note, f.cell_c)
 
     def _pct_cells(self, ws, r: int, row: Row, codes, sat_codes, total: bool) -> None:
         f = self.fmt
@@ -348,12 +375,14 @@ class _Writer:
         m = self.model
         ws, ncols = self._table_sheet(0)
         row = self.head(ws, ncols, official=True)
+        row = self.code_row(ws, row, ncols)
         row = self.target_row(ws, row)
         row = self.summary_table(ws, row, m.summary, m.codes, m.summary.key_name)
         t = m.summary.total
         verdict = ("Chưa có phiếu được tính trong kỳ" if t.target_met is None else
                    f"Tỷ lệ hài lòng chung {vnformat.decimal(t.satisfied_pct)} % so với chỉ tiêu {vnformat.decimal(m.target_pct)} %: "
                    + ("ĐẠT" if t.target_met else "CHƯA ĐẠT"))
+        verdict += verdict_tail(t)
         # A formula over the Tổng cộng row and the target cell, as every row's Kết quả is: an office that
         # types another target sees the sentence follow (it kept the old verdict). FIXED(…, 1, TRUE) and a
         # comma for the point: "85,3" whatever the spreadsheet's locale.
@@ -364,7 +393,7 @@ class _Writer:
         def vn(ref: str) -> str:
             return f'SUBSTITUTE(FIXED({ref},1,TRUE),".",",")'
         formula = (f'=IF({n_cell}=0,"Kết quả: Chưa có phiếu được tính trong kỳ","Kết quả: Tỷ lệ hài lòng chung "'
-                   f'&{vn(rate)}&" % so với chỉ tiêu "&{vn(target)}&" %: "&IF({rate}>={target},"ĐẠT","CHƯA ĐẠT"))')
+                   f'&{vn(rate)}&" % so với chỉ tiêu "&{vn(target)}&" %: "&IF({rate}>={target},"ĐẠT","CHƯA ĐẠT"){self._tail_formula(t, target)})')
         ws.merge_range(row, 0, row, ncols - 1, "", self.fmt.verdict)
         ws.write_formula(row, 0, formula, self.fmt.verdict, f"Kết quả: {verdict}")
         # The colour follows the verdict too (green met, red not).
@@ -390,7 +419,7 @@ class _Writer:
         m, f = self.model, self.fmt
         ws = self.wb.add_worksheet(SHEETS[2])
         heads = ["STT", "Ngày", "Thứ", "Tổng số phiếu", *(m.level_labels[c] for c in m.codes),
-                 "Tỷ lệ hài lòng (%)", "Chỉ tiêu (%)", "Kết quả", "Phiếu bị loại", "Ghi chú"]
+                 "Tỷ lệ hài lòng (%)", "Chỉ tiêu (%)", "Kết quả", "Phiếu bị loại", NOTE_HEAD]
         cw = count_width(m, 9)
         widths = [5, 11, 9, cw, *([cw] * len(m.codes)), 10, 9, 9, count_width(m, 8), 18]  # the note: "chỉ có phiếu bị loại"
         self.columns(ws, widths)
@@ -427,8 +456,8 @@ class _Writer:
             ws.write_formula(rr, target_col, f"={self.target_ref()}", f.pct, m.target_pct)
             self._verdict(ws, rr, n_cell, rate_col, r, f.cell_c)
             ws.write_number(rr, flagged_col, r.flagged, f.int)
-            note = "chỉ có phiếu bị loại" if r.total == 0 else ("(*) mẫu nhỏ" if r.small_sample else "")
-            ws.write_string(rr, note_col, note, f.cell_c)
+            note = "chỉ có phiếu bị loại" if r.total == 0 and r.flagged else r.note
+            ws.write_string(rr, note_col, note, f.cell_shrink)
             if r.total:  # a gap in the chart, not a zero, for a day with nothing counted
                 ws.write_formula(rr, chart_col, f"={xl_rowcol_to_cell(rr, rate_col)}", None, r.satisfied_pct)
         last = first + len(m.by_day.rows) - 1
@@ -449,7 +478,7 @@ class _Writer:
                          "—" if t.satisfied_pct is None else t.satisfied_pct)
         ws.write_formula(rr, target_col, f"={self.target_ref()}", f.total_pct, m.target_pct)
         self._verdict(ws, rr, n_cell, rate_col, t, f.total_c)
-        ws.write_string(rr, note_col, "", f.total)
+        ws.write_string(rr, note_col, t.note, f.total_shrink)
         if m.by_day.rows:
             chart = self.wb.add_chart({"type": "line"})
             sheet = SHEETS[2]
@@ -482,6 +511,17 @@ class _Writer:
         verdict = "—" if row.target_met is None else ("Đạt" if row.target_met else "Chưa đạt")
         ws.write_formula(r, rate_col + 2, f'=IF({n_cell}=0,"—",IF({rate}>={self.target_ref()},"Đạt","Chưa đạt"))',
                          fmt, verdict)
+
+    def _tail_formula(self, t: Row, target: str) -> str:
+        """The Kết quả sentence's tail (:func:`rating.report.model.verdict_tail`) as a formula: its interval
+        and N are the model's, and whether it is "chưa chắc chắn" follows the target cell as the verdict does."""
+        if t.ci_low is None:
+            return ""
+        tail = verdict_tail(t)
+        if t.small_sample:
+            return f'&"{tail}"'
+        head = tail[:-1].removesuffix(f"; {UNCERTAIN}")
+        return (f'&"{head}"&IF(AND({t.ci_low}<{target},{target}<={t.ci_high}),"; {UNCERTAIN}","")&")"')
 
     def target_ref(self) -> str:
         return f"'{SHEETS[0]}'!{self.target_cell}"

@@ -19,6 +19,7 @@ from kivy.uix.button import Button
 from kiosk import outbox, removable
 
 from rating import totals
+from tests.helpers.intervals import textbook_wilson, vn
 from kiosk.pin import SETTING, hash_pin
 from rating.scales import SATISFIED_CODES
 from tests.helpers.mounts import tmpfs, tmpfs_counts_as_a_drive
@@ -218,11 +219,24 @@ def test_the_dashboard_shows_the_store_s_numbers_in_vietnamese_formats(kiosk_fac
     expected = totals.day_totals(app.store, app.cfg.counters, app.cfg.scale, now.date())
     assert manager.totals.shown["counters"] == expected["counters"] and manager.totals.shown["all"] == expected["all"]
     rows = manager.totals.table.texts()
-    assert rows[0] == ["Quầy 1 — Tư pháp, hộ tịch", "1", "1", "1", "0", "0", "3", "66,7 %", "1"]
-    assert rows[-1] == ["Tất cả", "2", "1", "1", "1", "0", "5", "60,0 %", "1"]
+    # fewer than the minimum sample (30): no rate to read, "Chưa đủ mẫu" beside its N (issue 18)
+    assert rows[0] == ["Quầy 1 — Tư pháp, hộ tịch", "1", "1", "1", "0", "0", "3", "Chưa đủ mẫu", "1"]
+    assert rows[-1] == ["Tất cả", "2", "1", "1", "1", "0", "5", "Chưa đủ mẫu", "1"]
     assert manager.totals.period_text == f"Ngày {now:%d/%m/%Y}"
     tap(manager.totals.view_buttons["officer"])
-    assert ["CB07", "1", "1", "1", "0", "0", "3", "66,7 %", "1"] in manager.totals.table.texts()
+    assert ["CB07", "1", "1", "1", "0", "0", "3", "Chưa đủ mẫu", "1"] in manager.totals.table.texts()
+
+
+def test_the_totals_tab_shows_a_rate_with_its_95_percent_interval_from_the_minimum_sample_on(kiosk_factory):
+    app = kiosk_factory(extra="[report]\nmin_n = 4\n")
+    now = datetime.now(app.cfg.tz).replace(hour=9, minute=0)
+    for i, level in enumerate(["RHL", "HL", "BT", "HL"]):
+        app.store.record_vote("Q1", level, at=now + timedelta(minutes=i))
+    app.store.record_vote("Q2", "HL", at=now + timedelta(minutes=9))
+    manager = open_manager(app)
+    rows = manager.totals.table.texts()
+    lo, hi = textbook_wilson(3, 4)   # recomputed from the textbook
+    assert rows[0][-2] == f"75,0 % ({vn(lo)}–{vn(hi)})" and rows[1][-2] == "Chưa đủ mẫu"
 
 
 def test_the_date_picker_moves_between_days_and_the_month(kiosk_factory):
@@ -617,6 +631,23 @@ def test_status_shows_sync_boxes_disk_and_clock_and_no_resend_button_without_ref
     assert "Chờ gửi: 1 phiếu" in text and "Bộ nhớ còn trống" in text and " GB trên " in text
     assert f"Đồng hồ: {datetime.now(app.cfg.tz):%d/%m/%Y}" in text
     assert not manager.status.show_release and manager.status.ids.release.height == 0
+
+
+def test_status_tells_of_clock_suspect_votes_and_of_a_renamed_vote_file(kiosk_factory):
+    app = kiosk_factory()
+    app.store.time_source = lambda: False   # no time source has answered yet
+    app.store.record_vote("Q1", "RHL")
+    app.store.time_source = None
+    moved = app.store.path.with_name("renamed.db")
+    app.store.path.rename(moved)
+    app.store.record_vote("Q1", "HL")   # followed into the renamed file
+    manager = open_manager(app)
+    tap(manager.tab_buttons["status"])
+    pump(3)
+    text = manager.status.text
+    assert "1 phiếu ghi khi đồng hồ không đáng tin cậy" in text
+    assert f"đổi tên thành {moved}" in text
+    moved.rename(app.store.path)
 
 
 def test_a_manager_screen_in_english_writes_numbers_the_english_way(kiosk_factory):

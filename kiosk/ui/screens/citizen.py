@@ -22,6 +22,7 @@ from kivy.uix.screenmanager import Screen
 
 from rating.sipas import ELEMENTS
 from ..fonts import SYMBOL_CHARS
+from .. import spoken as voice
 from ..strings import DAY_NAMES, NBSP, hours_lines, keep_name_whole, keep_whole, level_label, reason_label, tw
 from ..widgets import LevelButton, ReasonToggle, fit_font_size
 
@@ -34,6 +35,9 @@ class KioskScreen(Screen):
 
     citizen = True  # idle on a citizen screen returns to the start
     app = ObjectProperty(None)
+    # What the screen says when it appears (kiosk.ui.spoken prompts), set by refresh(); the app speaks it
+    # when the screen appears or, while it is shown, when it changes (the next question, the language).
+    spoken = ObjectProperty(())
 
     def __init__(self, app, **kwargs):
         super().__init__(app=app, **kwargs)
@@ -62,6 +66,11 @@ class TopBar(BoxLayout):
         """The "⬅ Chọn quầy khác" button."""
         return self.ids.back
 
+    @property
+    def contrast(self):
+        """The "◐ Chữ to" button: high contrast and large print for this citizen."""
+        return self.ids.contrast
+
 
 CARD_TEXT_HEIGHT = 0.8  # of a counter's card: the rest is a margin above and below its words
 # where a counter's name may break: after a comma or a semicolon, around a dash, before "và" (and)
@@ -86,6 +95,7 @@ class CounterPickScreen(KioskScreen):
         for counter in app.cfg.counters:
             b = Factory.CounterButton(text=keep_name_whole(counter.name))
             b.counter_id, b.name = counter.id, counter.name
+            b.says = voice.counter(counter)  # said as touched
             b.bind(on_release=lambda btn: app.pick_counter(btn.counter_id))
             self.ids.grid.add_widget(b)
             self.buttons.append(b)
@@ -93,6 +103,10 @@ class CounterPickScreen(KioskScreen):
         for b in self.buttons:
             b.fbind("size", self._equalise)
         app.fbind("vmin", self._equalise)
+        app.fbind("text_scale", self._equalise)
+
+    def refresh(self) -> None:
+        self.spoken = (voice.pick(self.app.lang),)
 
     def _equal_names(self, *_):
         """Every counter's name at the size the longest needs: a list of equals, not one name shouting
@@ -100,7 +114,7 @@ class CounterPickScreen(KioskScreen):
         "và") rather than inside one — a Vietnamese word is several syllables, and "liên / thông" on two
         lines reads as two other words — unless keeping its parts whole would make it much smaller. The
         words keep off the card's top and bottom (two-line cards looked crammed), and fill the rest."""
-        largest = self.app.vmin * 0.08
+        largest = self.app.vmin * 0.08 * self.app.text_scale
         sizes = []
         for b in self.buttons:
             w, h = b.width - 2 * max(b.inset, b.height * 0.12), b.height * CARD_TEXT_HEIGHT
@@ -161,6 +175,7 @@ class RatingScreen(KioskScreen):
     def _captions(self, *_):
         for b, level in zip(self.level_buttons, self.app.cfg.scale.levels):
             b.caption = level_label(level, self.app.lang)
+            b.says = voice.level(level, self.app.lang)
 
     def question_for(self, lang: str) -> str:
         """The configured question (Vietnamese), else the catalogue's."""
@@ -179,6 +194,7 @@ class RatingScreen(KioskScreen):
         officer = app.store.officer_on_duty(counter.id, app.store.today())
         self.counter_text = keep_name_whole(counter.name) + (f"  ·  {tw('officer', app.lang)}: {officer}" if officer else "")
         self.can_go_back = app.has_picker()
+        self.spoken = (voice.question(app.cfg, app.lang),)
 
 
 class ThanksScreen(KioskScreen):
@@ -190,6 +206,9 @@ class ThanksScreen(KioskScreen):
     def __init__(self, app, **kwargs):
         super().__init__(app, name="thanks", **kwargs)
         self.title, self.body = self.ids.title, self.ids.body
+
+    def refresh(self) -> None:
+        self.spoken = (voice.thanks(self.kind, self.app.lang),)
 
     def on_touch_down(self, touch):
         return True  # swallowed: nothing on this screen records anything
@@ -226,6 +245,10 @@ class ReasonsScreen(KioskScreen):
     def _captions(self, *_):
         for code, tb in self.toggles.items():
             tb.caption = reason_label(code, self.app.lang)
+            tb.says = voice.reason(code, self.app.lang)
+
+    def refresh(self) -> None:
+        self.spoken = (voice.reasons(self.app.lang),)
 
     def selected(self) -> list[str]:
         """The elements the citizen ticked, in catalogue order."""
@@ -263,6 +286,7 @@ class ClosedScreen(KioskScreen):
         self.again_text = "" if opens is None else "\n".join(
             (f"[b]{tw('closed_again', lang, when=opening_words(opens, now, lang))}[/b]" for lang in ("vi", "en")))
         self.hours_text = self.hours_for(self.app.lang)
+        self.spoken = (voice.closed(self.app.lang),)
 
     def hours_for(self, lang: str) -> str:
         """The opening hours, a line a group of days (Kivy markup)."""

@@ -142,8 +142,9 @@ class TotalsPanel(ManagerTab):
         from rating import totals
         cfg, store = self.app.cfg, self.app.store
         label = f"{d_from.isoformat()}..{d_to.isoformat()}" if self.month else d_to.isoformat()
-        return (totals.period_totals(store, cfg.counters, cfg.scale, d_from, d_to, label),
-                totals.period_totals(store, (), cfg.scale, d_from, d_to, label, by="officer"))
+        min_n = cfg.report.min_n
+        return (totals.period_totals(store, cfg.counters, cfg.scale, d_from, d_to, label, min_n=min_n),
+                totals.period_totals(store, (), cfg.scale, d_from, d_to, label, by="officer", min_n=min_n))
 
     def refresh(self) -> None:
         """Re-read the totals of the period chosen from the store, then draw them."""
@@ -176,7 +177,9 @@ class TotalsPanel(ManagerTab):
 
         def numbers(r):
             return [*(vnformat.integer(r["levels"][c], lang) for c in codes), vnformat.integer(r["total"], lang),
-                    vnformat.percent(r["satisfied_pct"], lang=lang), vnformat.integer(r["flagged"], lang)]
+                    # the rate with its 95 % interval, or "Chưa đủ mẫu" (N is the total column beside it)
+                    vnformat.rate_figure(r["satisfied_pct"], (r["ci_low"], r["ci_high"]), r["small_sample"], lang),
+                    vnformat.integer(r["flagged"], lang)]
         if self.view == "counter":
             header = [t("counter", lang), *codes, *tail]
             rows = [[r["name"] or r["counter"], *numbers(r)] for r in self.shown["counters"]]
