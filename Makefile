@@ -22,6 +22,8 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	@echo "First install: making $(VENV) and installing the kiosk's and the service's packages (Kivy, Django, ...)."
+	@echo "This takes two or three minutes and prints little meanwhile; later runs start at once."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[kiosk,central,test]'

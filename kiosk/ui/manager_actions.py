@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Callable
 
 from .. import outbox, removable
+from ..notify import Notifier
+
 from ..storefile import GONE, MOVED
 from rating import vnformat
 from rating.export import report_csv_bytes
@@ -69,6 +71,12 @@ class ManagerActions:
         log.info("manager asked to sync now")
         app._sync_now()
         return t("m_sync_started", app.lang)
+
+    @staticmethod
+    def comes_back() -> bool:
+        """Whether the kiosk comes back by itself after leaving kiosk mode: it runs as its systemd service
+        (deploy/rating-kiosk*.service, ``Restart=always``), which is when systemd gave it a notify socket."""
+        return Notifier.from_environ().enabled
 
     def leave_kiosk_mode(self) -> None:
         """Close the kiosk (after the manager confirmed): logged, then the app stops."""
@@ -222,9 +230,10 @@ def health_lines(app, warn) -> list[str]:
 
 
 def disk_free(path, lang: str = "vi") -> str:
-    """Free space where the data lives, for people: "12,3 GiB / 29,1 GiB" (in English "12.3 GiB / 29.1 GiB")."""
+    """Free space where the data lives, in the gigabytes a stick or a card is sold in: "12,3 GB trên 29,1 GB"
+    (in English "12.3 GB of 29.1 GB"); "GiB" meant nothing to a manager."""
     usage = shutil.disk_usage(path)
-    return f"{vnformat.gib(usage.free, lang)} / {vnformat.gib(usage.total, lang)}"
+    return f"{vnformat.gb(usage.free, lang)} {'trên' if lang == 'vi' else 'of'} {vnformat.gb(usage.total, lang)}"
 
 
 def clock_looks_wrong(now: datetime, last_vote_time: str | None) -> str | None:
