@@ -1,0 +1,250 @@
+"""Accessibility in the real browser (issue 19): the phone questionnaire and every central page, for each
+role that can see it, pass axe-core's WCAG 2.1 A/AA audit with no serious or critical violation, at the
+desktop and the phone (390 px) width (tests/a11y.py); and an officer works with the keyboard alone,
+seeing where the focus is.
+
+A new page is one line in ``PAGES``: (name, path, who may see it, what it answers)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.a11y import audit, audit_widths, focus_ring
+from tests.sync_helpers import central_service, fresh_sqlite
+from tests.test_central_browser import follow, open_browser
+
+from central.demo import DEMO_PASSWORD, build, build_questionnaire_demo
+from central.runtime import activate, deactivate
+
+# The demo's accounts (central/demo.py), one per role.
+ACCOUNTS = {"admin": "admin", "city": "so-noi-vu", "commune": "xa-ninh-giang", "centre": "tt-ninh-giang"}
+EVERYONE = tuple(ACCOUNTS)
+OFFICE = ("admin", "commune", "centre")   # who enters paper forms (central.questionnaires.office.may_enter)
+PAGE, FORBIDDEN, NOT_FOUND = "page", 403, 404
+
+# (name, path, roles, expected): {commune}, {other} (another commune), {centre} and {q} (the centre's
+# questionnaire pages) are filled in from the demo. Every page of the service is here, with each role
+# that can open it; a refusal is a page too, audited like the others.
+PAGES = [
+    ("overview", "/", ("admin", "city"), PAGE),
+    ("commune page", "/unit/{commune}/", EVERYONE[:3], PAGE),
+    ("centre page", "/unit/{centre}/", EVERYONE, PAGE),
+    ("commune page, a day that does not exist", "/unit/{commune}/?from=31/02/2026", ("admin",), PAGE),
+    ("kiosk health", "/kiosks/", EVERYONE, PAGE),
+    ("registry", "/registry/", ("admin",), PAGE),
+    ("questionnaires", "/questionnaires/", EVERYONE, PAGE),
+    ("analysis, city-wide", "/questionnaires/analysis/hai-phong/", ("admin", "city"), PAGE),
+    ("analysis, a commune", "/questionnaires/analysis/{commune}/", EVERYONE[:3], PAGE),
+    ("analysis, a centre", "/questionnaires/analysis/{centre}/", EVERYONE, PAGE),
+    ("paper entry", "{q}/entry/", OFFICE, PAGE),
+    ("poster", "{q}/poster/", EVERYONE, PAGE),
+    ("paper forms, a bad count", "{q}/paper.pdf?first=1&count=600", EVERYONE, PAGE),
+    ("another commune (403)", "/unit/{other}/", ("commune", "centre"), FORBIDDEN),
+    ("the registry (403)", "/registry/", ("city", "commune", "centre"), FORBIDDEN),
+    ("no such page (404)", "/khong-co-trang-nay/", EVERYONE, NOT_FOUND),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("a11y")
+    with central_service(folder, db=fresh_sqlite(folder)) as (url, app):
+        token = activate(app.runtime)
+        try:
+            made = build(app.runtime.alias, communes=3, days=20, per_day=12)
+            build_questionnaire_demo(per_channel={"kiosk": 6, "phone": 3, "paper": 2})
+        finally:
+            deactivate(token)
+            from django.db import connections
+            connections[app.runtime.alias].close()
+        yield url, made
+
+
+@pytest.fixture
+def browser(tmp_path):
+    yield from open_browser(tmp_path, "vi")
+
+
+def fill(path: str, made: dict) -> str:
+    centre = made["centres"][0]
+    return path.format(commune=made["communes"][0], other=made["communes"][1], centre=centre,
+                       q=f"/questionnaires/{centre}/trung-tam")
+
+
+def log_in(driver, url: str, username: str) -> None:
+    from selenium.webdriver.common.by import By
+    driver.delete_all_cookies()
+    driver.get(url + "/login/")
+    driver.find_element(By.NAME, "username").send_keys(username)
+    driver.find_element(By.NAME, "password").send_keys(DEMO_PASSWORD)
+    follow(driver, driver.find_element(By.ID, "submit"))
+    assert "/login/" not in driver.current_url, f"{username} was refused"
+
+
+def status_of(driver) -> int | str:
+    """What the page answered, as the refusal page marks it (``data-status``), else a page."""
+    from selenium.webdriver.common.by import By
+    problem = driver.find_elements(By.ID, "problem")
+    return int(problem[0].get_attribute("data-status")) if problem else PAGE
+
+
+def test_the_log_in_page_and_a_refusal_pass_the_audit_before_logging_in(site, browser):
+    url, made = site
+    browser.get(url + "/login/")
+    audit_widths(browser, "login")
+    browser.get(url + "/khong-co-trang-nay/")
+    assert status_of(browser) == NOT_FOUND
+    audit_widths(browser, "404, not logged in")
+
+
+@pytest.mark.parametrize("role", EVERYONE)
+def test_every_page_a_role_can_open_passes_the_audit_at_desktop_and_phone_widths(site, browser, role):
+    url, made = site
+    log_in(browser, url, ACCOUNTS[role])
+    seen = []
+    for name, path, roles, expected in PAGES:
+        if role not in roles:
+            continue
+        browser.get(url + fill(path, made))
+        assert status_of(browser) == expected, f"{name} ({role}): expected {expected}, got {status_of(browser)}"
+        audit_widths(browser, f"{name} ({role})")
+        seen.append(name)
+    assert seen
+
+
+def test_the_phone_questionnaire_passes_the_audit_from_start_to_thanks(site, browser):
+    from selenium.webdriver.common.by import By
+    url, made = site
+    centre = made["centres"][0]
+    browser.get(f"{url}/q/{centre}/trung-tam/")
+    audit_widths(browser, "phone questionnaire, start")
+    for fieldset in browser.find_elements(By.CSS_SELECTOR, "#q-form fieldset")[:4]:
+        label = fieldset.find_elements(By.TAG_NAME, "label")[0]
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", label)
+        label.click()
+    audit_widths(browser, "phone questionnaire, answering")
+    follow(browser, browser.find_element(By.ID, "send"))
+    assert "Cảm ơn" in browser.find_element(By.ID, "msg-title").text
+    audit_widths(browser, "phone questionnaire, thanks")
+    browser.get(f"{url}/q/{centre}/trung-tam/")
+    assert "đã trả lời" in browser.find_element(By.ID, "msg-title").text
+    audit_widths(browser, "phone questionnaire, answered already")
+
+
+# --- The keyboard alone -------------------------------------------------------------------------------
+
+def press(driver, *keys) -> None:
+    """Press keys as a person does, on whatever has the focus (no element is clicked)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    ActionChains(driver).send_keys(*keys).perform()
+
+
+def press_and_follow(driver, key) -> None:
+    """Press a key that loads a new page (Enter on a link or in a form) and wait for that page."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+    driver.execute_script("window.__beforeKey = true")
+    press(driver, key)
+    WebDriverWait(driver, 30, ignored_exceptions=(WebDriverException,)).until(lambda d: d.execute_script(
+        "return window.__beforeKey === undefined && document.readyState === 'complete'"))
+
+
+def focused(driver) -> dict:
+    """The focused element, as a test names it: its id, tag, text and link."""
+    return driver.execute_script("""const el = document.activeElement;
+        return {id: el.id, tag: el.tagName.toLowerCase(), name: el.name || '', href: el.getAttribute('href') || '',
+                text: (el.innerText || el.value || '').trim().slice(0, 60), cls: el.className || ''};""")
+
+
+def tab_to(driver, wanted, limit: int = 60, back: bool = False) -> list[dict]:
+    """Press Tab (Shift+Tab with ``back``) until the focused element is the one ``wanted`` picks, checking
+    at every stop that the focus is visible; return the stops passed (the focus order)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    stops = []
+    for _ in range(limit):
+        if back:
+            ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
+        else:
+            press(driver, Keys.TAB)
+        now = focused(driver)
+        ring = focus_ring(driver)
+        assert ring["visible"], f"the focus is not visible on {now} ({ring['outline']}; shadow {ring['shadow']})"
+        stops.append(now)
+        if wanted(now):
+            return stops
+    raise AssertionError(f"not reached in {limit} Tabs; the stops were {[s['id'] or s['text'] for s in stops]}")
+
+
+def by_id(name):
+    return lambda el: el["id"] == name
+
+
+def test_an_officer_logs_in_and_reaches_the_main_actions_with_tab_and_enter_alone_seeing_the_focus(site, browser):
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.common.by import By
+    url, made = site
+    browser.get(url + "/login/")
+    # The page opens with the focus in the first field; before it, the menu and the skip link.
+    assert focused(browser)["id"] == "username"
+    back = tab_to(browser, lambda el: el["cls"] == "skip-link", back=True)
+    assert [el["href"].split("?")[0] for el in back] == ["/lang/en/", "#main"], back
+    # Focus order: the skip link, the menu, then the form's fields in reading order.
+    order = [el["id"] or el["href"].split("?")[0] for el in tab_to(browser, by_id("submit"))]
+    assert order == ["/lang/en/", "username", "password", "submit"], order
+    tab_to(browser, by_id("username"), back=True)
+    press(browser, "admin", Keys.TAB, DEMO_PASSWORD)
+    press_and_follow(browser, Keys.ENTER)
+    assert browser.find_element(By.ID, "overview")
+    # The skip link moves the keyboard past the menu, into the page's main content.
+    tab_to(browser, lambda el: el["cls"] == "skip-link", limit=1)
+    press(browser, Keys.ENTER)
+    assert browser.execute_script("return document.activeElement.id") == "main"
+    # A commune's page from the overview's first row.
+    tab_to(browser, lambda el: el["href"].startswith(f"/unit/{made['communes'][0]}/"))
+    press_and_follow(browser, Keys.ENTER)
+    assert f"/unit/{made['communes'][0]}/" in browser.current_url
+    tab_to(browser, by_id("dl-xlsx"))   # the II.7 download is reachable (Enter would download it)
+    # Kiosk health, the registry, registering a kiosk: Tab, type, Enter.
+    tab_to(browser, by_id("nav-kiosks"), back=True)
+    press_and_follow(browser, Keys.ENTER)
+    assert made["kiosks"][0] in browser.find_element(By.ID, "health").text
+    tab_to(browser, by_id("nav-registry"))
+    press_and_follow(browser, Keys.ENTER)
+    tab_to(browser, lambda el: el["name"] == "kiosk_id")
+    press(browser, "ban-phim-01")
+    press_and_follow(browser, Keys.ENTER)
+    assert len(browser.find_element(By.ID, "secret").text) >= 32
+    # The questionnaires: a centre's paper entry, by keyboard as the clerks work.
+    tab_to(browser, by_id("nav-questionnaires"), back=True)
+    press_and_follow(browser, Keys.ENTER)
+    tab_to(browser, lambda el: "entry-link" in el["cls"])
+    press_and_follow(browser, Keys.ENTER)
+    assert "/entry/" in browser.current_url
+    # And out: the log-out button.
+    tab_to(browser, by_id("logout"), back=True)
+    press_and_follow(browser, Keys.ENTER)
+    assert "/login/" in browser.current_url
+
+
+def test_a_citizen_answers_the_phone_questionnaire_with_the_keyboard_alone_seeing_the_focus(site, browser):
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.common.by import By
+    url, made = site
+    browser.delete_all_cookies()
+    browser.get(f"{url}/q/{made['centres'][1]}/trung-tam/")
+    groups = browser.find_elements(By.CSS_SELECTOR, "#q-form fieldset")
+    answered = 0
+    for _ in groups:
+        # One Tab per question (a radio group is one stop), Space picks the first answer, an arrow the next.
+        stop = tab_to(browser, lambda el: el["tag"] in ("input", "textarea"))[-1]
+        if stop["tag"] == "textarea":
+            press(browser, "Góp ý gõ bằng bàn phím")
+        else:
+            press(browser, Keys.SPACE, Keys.ARROW_DOWN)
+            answered += 1
+    tab_to(browser, by_id("send"))
+    checked = browser.execute_script("return document.querySelectorAll('#q-form input:checked').length")
+    assert checked == answered and answered == len(groups) - 1
+    press_and_follow(browser, Keys.ENTER)
+    assert "Cảm ơn" in browser.find_element(By.ID, "msg-title").text
