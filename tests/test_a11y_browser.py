@@ -129,6 +129,23 @@ def test_the_phone_questionnaire_passes_the_audit_from_start_to_thanks(site, bro
     browser.get(f"{url}/q/{centre}/trung-tam/")
     assert "đã trả lời" in browser.find_element(By.ID, "msg-title").text
     audit_widths(browser, "phone questionnaire, answered already")
+    # In English (the page's own switch): marked lang="en", the switch back marked as Vietnamese.
+    browser.get(f"{url}/q/{made['centres'][2]}/trung-tam/")
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "a.lang"))
+    assert browser.find_element(By.CSS_SELECTOR, "a.lang").get_attribute("lang") == "vi"
+    audit_widths(browser, "phone questionnaire in English", lang="en")
+
+
+def test_the_english_pages_are_marked_english_and_pass_the_audit(site, browser):
+    from selenium.webdriver.common.by import By
+    url, made = site
+    log_in(browser, url, ACCOUNTS["commune"])
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "header a[href^='/lang/en/']"))
+    assert browser.find_element(By.CSS_SELECTOR, "header a[href^='/lang/vi/']").get_attribute("lang") == "vi"
+    for name, path in (("commune page", "/unit/{commune}/"), ("questionnaires", "/questionnaires/"),
+                       ("another commune (403)", "/unit/{other}/")):
+        browser.get(url + fill(path, made))
+        audit_widths(browser, f"{name} in English (commune)", lang="en")
 
 
 # --- The keyboard alone -------------------------------------------------------------------------------
