@@ -19,6 +19,7 @@ from central.runtime import activate, deactivate
 # The demo's accounts (central/demo.py), one per role.
 ACCOUNTS = {"admin": "admin", "city": "so-noi-vu", "commune": "xa-ninh-giang", "centre": "tt-ninh-giang"}
 EVERYONE = tuple(ACCOUNTS)
+ABOVE_CENTRE = ("admin", "city", "commune")   # who sees a whole commune
 OFFICE = ("admin", "commune", "centre")   # who enters paper forms (central.questionnaires.office.may_enter)
 PAGE, FORBIDDEN, NOT_FOUND = "page", 403, 404
 
@@ -27,14 +28,14 @@ PAGE, FORBIDDEN, NOT_FOUND = "page", 403, 404
 # that can open it; a refusal is a page too, audited like the others.
 PAGES = [
     ("overview", "/", ("admin", "city"), PAGE),
-    ("commune page", "/unit/{commune}/", EVERYONE[:3], PAGE),
+    ("commune page", "/unit/{commune}/", ABOVE_CENTRE, PAGE),
     ("centre page", "/unit/{centre}/", EVERYONE, PAGE),
     ("commune page, a day that does not exist", "/unit/{commune}/?from=31/02/2026", ("admin",), PAGE),
     ("kiosk health", "/kiosks/", EVERYONE, PAGE),
     ("registry", "/registry/", ("admin",), PAGE),
     ("questionnaires", "/questionnaires/", EVERYONE, PAGE),
     ("analysis, city-wide", "/questionnaires/analysis/hai-phong/", ("admin", "city"), PAGE),
-    ("analysis, a commune", "/questionnaires/analysis/{commune}/", EVERYONE[:3], PAGE),
+    ("analysis, a commune", "/questionnaires/analysis/{commune}/", ABOVE_CENTRE, PAGE),
     ("analysis, a centre", "/questionnaires/analysis/{centre}/", EVERYONE, PAGE),
     ("paper entry", "{q}/entry/", OFFICE, PAGE),
     ("poster", "{q}/poster/", EVERYONE, PAGE),
@@ -89,12 +90,21 @@ def status_of(driver) -> int | str:
 
 
 def test_the_log_in_page_and_a_refusal_pass_the_audit_before_logging_in(site, browser):
+    from selenium.webdriver.common.by import By
     url, made = site
     browser.get(url + "/login/")
     audit_widths(browser, "login")
+    browser.find_element(By.NAME, "username").send_keys("admin")
+    browser.find_element(By.NAME, "password").send_keys("not-the-password")
+    follow(browser, browser.find_element(By.ID, "submit"))
+    assert browser.find_elements(By.CSS_SELECTOR, "p.error")
+    audit_widths(browser, "login, a wrong password")
     browser.get(url + "/khong-co-trang-nay/")
     assert status_of(browser) == NOT_FOUND
     audit_widths(browser, "404, not logged in")
+    browser.get(url + "/q/khong-co/trung-tam/")
+    assert browser.find_element(By.ID, "msg-title").text
+    audit_widths(browser, "phone questionnaire, a link that leads nowhere")
 
 
 @pytest.mark.parametrize("role", EVERYONE)
@@ -232,6 +242,7 @@ def test_an_officer_logs_in_and_reaches_the_main_actions_with_tab_and_enter_alon
     press(browser, "ban-phim-01")
     press_and_follow(browser, Keys.ENTER)
     assert len(browser.find_element(By.ID, "secret").text) >= 32
+    audit(browser, "registry, a new kiosk's secret shown (admin)")
     # The questionnaires: a centre's paper entry, by keyboard as the clerks work.
     tab_to(browser, by_id("nav-questionnaires"), back=True)
     press_and_follow(browser, Keys.ENTER)
