@@ -195,6 +195,8 @@ def tab_to(driver, wanted, limit: int = 60, back: bool = False) -> list[dict]:
         else:
             press(driver, Keys.TAB)
         now = focused(driver)
+        assert now["tag"] != "body", (f"the focus left the page before reaching what was wanted; the stops were "
+                                      f"{[el['id'] or el['href'] or el['text'] for el in stops]}")
         ring = focus_ring(driver)
         assert ring["visible"], f"the focus is not visible on {now} ({ring['outline']}; shadow {ring['shadow']})"
         stops.append(now)
