@@ -278,3 +278,23 @@ def test_a_citizen_answers_the_phone_questionnaire_with_the_keyboard_alone_seein
     assert checked == answered and answered == len(groups) - 1
     press_and_follow(browser, Keys.ENTER)
     assert "Cảm ơn" in browser.find_element(By.ID, "msg-title").text
+
+
+def test_a_table_wider_than_a_phone_is_a_tab_stop_scrolled_by_the_arrows_and_on_a_desktop_is_not(site, browser):
+    from selenium.webdriver.common.keys import Keys
+    from tests.a11y import DESKTOP, PHONE, resize
+    url, made = site
+    log_in(browser, url, ACCOUNTS["admin"])
+    browser.get(url + "/kiosks/")
+    stops = lambda: browser.execute_script(  # noqa: E731
+        "return [...document.querySelectorAll('main table[tabindex]')].map(t => t.id)")
+    assert stops() == [], "on a desktop the table fits: no extra stop in the tab order"
+    resize(browser, *PHONE)
+    assert stops() == ["health"]
+    tab_to(browser, by_id("health"))
+    press(browser, *[Keys.ARROW_RIGHT] * 6)
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(browser, 10).until(   # the browser scrolls smoothly: wait for it to move
+        lambda d: d.execute_script("return document.getElementById('health').scrollLeft") > 0)
+    resize(browser, *DESKTOP)
+    assert stops() == [], "back at the desktop width the stop goes again"
