@@ -45,6 +45,12 @@ PAGES = [
     ("no such page (404)", "/khong-co-trang-nay/", EVERYONE, NOT_FOUND),
 ]
 
+# Routes that are no page to audit (the API, files, redirects, POST-only actions), and pages audited by a
+# test of their own below. Every other route of central.urls must have a line in PAGES.
+NOT_PAGES = {"logout/", "lang/<str:code>/", "kiosks/<str:kiosk_id>/release-held-back/", "export/votes.csv",
+             "healthz", "openapi.json", "^static/(?P<path>.*)$"}
+AUDITED_BELOW = {"login/", "q/<str:centre_id>/<str:questionnaire_id>/"}
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
@@ -105,6 +111,16 @@ def test_the_log_in_page_and_a_refusal_pass_the_audit_before_logging_in(site, br
     browser.get(url + "/q/khong-co/trung-tam/")
     assert browser.find_element(By.ID, "msg-title").text
     audit_widths(browser, "phone questionnaire, a link that leads nowhere")
+
+
+def test_every_page_of_the_service_has_its_line_in_the_audit(site):
+    """A page added to central.urls without a line in PAGES fails here, naming its route."""
+    from django.urls import get_resolver, resolve
+    url, made = site
+    reached = {resolve(fill(path, made).split("?")[0]).route for _, path, _, expected in PAGES if expected != NOT_FOUND}
+    routes = {str(p.pattern) for p in get_resolver().url_patterns}
+    missing = {r for r in routes - reached - NOT_PAGES - AUDITED_BELOW if not r.startswith("v1/")}
+    assert not missing, f"add a line to PAGES in tests/test_a11y_browser.py for: {sorted(missing)}"
 
 
 @pytest.mark.parametrize("role", EVERYONE)
