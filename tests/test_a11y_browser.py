@@ -10,11 +10,11 @@ from __future__ import annotations
 import pytest
 
 from tests.a11y import audit, audit_widths, focus_ring
-from tests.sync_helpers import central_service, fresh_sqlite
+from tests.sync_helpers import central_service, fresh_sqlite   # sets Django up: before central's models
 from tests.test_central_browser import follow, open_browser
 
-from central.demo import DEMO_PASSWORD, build, build_questionnaire_demo
-from central.runtime import activate, deactivate
+from central.demo import DEMO_PASSWORD, build, build_questionnaire_demo  # noqa: E402, I001
+from central.runtime import activate, deactivate  # noqa: E402
 
 # The demo's accounts (central/demo.py), one per role.
 ACCOUNTS = {"admin": "admin", "city": "so-noi-vu", "commune": "xa-ninh-giang", "centre": "tt-ninh-giang"}
@@ -97,7 +97,7 @@ def status_of(driver) -> int | str:
 
 def test_the_log_in_page_and_a_refusal_pass_the_audit_before_logging_in(site, browser):
     from selenium.webdriver.common.by import By
-    url, made = site
+    url, _ = site
     browser.get(url + "/login/")
     audit_widths(browser, "login")
     browser.find_element(By.NAME, "username").send_keys("admin")
@@ -116,7 +116,7 @@ def test_the_log_in_page_and_a_refusal_pass_the_audit_before_logging_in(site, br
 def test_every_page_of_the_service_has_its_line_in_the_audit(site):
     """A page added to central.urls without a line in PAGES fails here, naming its route."""
     from django.urls import get_resolver, resolve
-    url, made = site
+    _, made = site
     reached = {resolve(fill(path, made).split("?")[0]).route for _, path, _, expected in PAGES if expected != NOT_FOUND}
     routes = set(flat_routes(get_resolver().url_patterns))
     missing = {r for r in routes - reached - NOT_PAGES - AUDITED_BELOW if not r.startswith("v1/")}
@@ -235,8 +235,8 @@ def by_id(name):
 
 
 def test_an_officer_logs_in_and_reaches_the_main_actions_with_tab_and_enter_alone_seeing_the_focus(site, browser):
-    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     url, made = site
     browser.get(url + "/login/")
     # The page opens with the focus in the first field; before it, the menu and the skip link.
@@ -283,8 +283,8 @@ def test_an_officer_logs_in_and_reaches_the_main_actions_with_tab_and_enter_alon
 
 
 def test_a_citizen_answers_the_phone_questionnaire_with_the_keyboard_alone_seeing_the_focus(site, browser):
-    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     url, made = site
     browser.delete_all_cookies()
     browser.get(f"{url}/q/{made['centres'][1]}/trung-tam/")
@@ -307,11 +307,12 @@ def test_a_citizen_answers_the_phone_questionnaire_with_the_keyboard_alone_seein
 
 def test_a_table_wider_than_a_phone_is_a_tab_stop_scrolled_by_the_arrows_and_on_a_desktop_is_not(site, browser):
     from selenium.webdriver.common.keys import Keys
+
     from tests.a11y import DESKTOP, PHONE, resize
-    url, made = site
+    url, _ = site
     log_in(browser, url, ACCOUNTS["admin"])
     browser.get(url + "/kiosks/")
-    stops = lambda: browser.execute_script(  # noqa: E731
+    stops = lambda: browser.execute_script(
         "return [...document.querySelectorAll('main table[tabindex]')].map(t => t.id)")
     assert stops() == [], "on a desktop the table fits: no extra stop in the tab order"
     resize(browser, *PHONE)
