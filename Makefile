@@ -13,8 +13,10 @@ SYSTEM_PACKAGES := xvfb xauth libgl1-mesa-dri libgl1 postgresql nginx-light chro
                    zbar-tools fonts-liberation2
 # libfaketime: the clock tests run a kiosk 25 years behind, and set its clock back while it runs.
 SYSTEM_PACKAGES += faketime
+# espeak-ng: the spoken prompts' engine (a centre's own texts; tests/test_speech.py renders with it).
+SYSTEM_PACKAGES += espeak-ng
 
-.PHONY: install run test test-slow bench system-packages clean central install-kiosk axe-core
+.PHONY: install run test test-slow bench soak system-packages clean central install-kiosk axe-core
 
 install: $(STAMP)
 
@@ -52,6 +54,12 @@ test-slow: install system-packages
 
 bench: install system-packages
 	xvfb-run -a -s "-screen 0 1920x1920x24" $(PY) bench/run_all.py
+
+# The soak (not part of `make test`): the headless kiosk, simulated button boxes and the central service on
+# PostgreSQL for SOAK_MINUTES (default 30) under kill -9, network cuts and a clock jump (libfaketime);
+# prints the figures and writes build/soak/summary.json (docs/operations.md, "Soak").
+soak: install system-packages
+	$(PY) -m soak
 
 # The central service as a demo on the embedded SQLite database: sample communes, kiosks and votes;
 # prints where to log in and the demo accounts.

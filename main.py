@@ -29,9 +29,11 @@ def cmd_run(args) -> int:
     from hardware.headless import headless_face, no_boxes_message, start_button_boxes
     from kiosk.backup import open_store
     from kiosk.backup_schedule import start_nightly_backup
+    from kiosk.crashloop import STABLE_S, crash_loop_check, mark_stable
     from kiosk.config import ensure_data_dir, load_config
     from kiosk.runtime import Runtime
-    from sync.background import start_background_sync
+    from sync.background import start_background_sync, start_checkins
+    from sync.startup import chain_on_service
     config = load_config(args.config)
     ensure_data_dir(config)
     _log_to(config)
@@ -62,7 +64,8 @@ def cmd_run(args) -> int:
         log.error("%s", no_boxes_message(config))
         return 2
     runtime = Runtime(config, open_store=open_store, button_boxes=partial(start_button_boxes, simulate=simulate),
-                      services=[start_background_sync, start_nightly_backup])
+                      services=[start_background_sync, start_checkins, start_nightly_backup],
+                      checks=[crash_loop_check, chain_on_service], stable=(STABLE_S, partial(mark_stable, config)))
     # A damaged store: with a screen, say so on it and stay up (a restart meets the same file); headless,
     # the runtime raises it and the command line prints it in one line (README, "Troubleshooting").
     return runtime.run(face, out_of_service=None if face is headless_face else _out_of_service_face())

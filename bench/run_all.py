@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import (bench_central, bench_central_q, bench_q_sync, bench_questionnaire, bench_report,  # noqa: E402
+from bench import (bench_central, bench_central_q, bench_checkins, bench_q_sync, bench_questionnaire, bench_report,  # noqa: E402
                    bench_runtime, bench_serial, bench_store, bench_sync, bench_verify)
 from bench.common import BUILD  # noqa: E402
 
@@ -35,6 +35,8 @@ def main() -> None:
     bench_sync.main()
     print("== central service ==")
     bench_central.main()
+    print("== check-ins (issue 17) ==")
+    bench_checkins.main()
     print("== questionnaire answers into the central service ==")
     bench_q_sync.main()
     print("== questionnaire on the central service ==")

@@ -24,11 +24,11 @@ from django.views.decorators.csrf import csrf_exempt
 
 from rating.period import LOCAL_TZ
 from rating.scales import SCALES
-from rating import signing, wire
+from rating import checkin, enrolment, signing, wire
 from rating.problems import Problem, Refused
 from central.openapi import openapi_spec
 
-from central import ingest, reports
+from central import ingest, own_rows, reports
 from central.edge import RETRY_AFTER_S, database_fault_response, first_line, browser_navigation, person_page, refusal
 from central.registry import authenticate
 from central.responses import json_response, problem_response, stamp
@@ -117,20 +117,26 @@ def stored(kiosk_id: str, what: str) -> Iterator[None]:
         raise Refused(Problem.CONFLICT, detail=str(e), conflicting=e.keys) from None
 
 
+def signed_by(request: HttpRequest, body: bytes, now: float):
+    """The registered kiosk that signed this request (:func:`central.registry.authenticate`), or the
+    catalogue's 401."""
+    path = request.META.get("PATH_INFO", "") + (f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else "")
+    kiosk_id = request.META.get("HTTP_X_KIOSK_ID", "")
+    try:
+        return authenticate(kiosk_id, request.META.get("HTTP_X_KIOSK_TIMESTAMP"), request.META.get("HTTP_X_KIOSK_SIGNATURE"),
+                            "POST", path, body, now, current().window_s)
+    except signing.SignatureError as e:
+        log.warning("refused request from kiosk %r: %s", kiosk_id[:64], e.code)
+        raise
+
+
 @endpoint("POST")
 def batches(request):
     """Store a signed batch; answer with the receipt."""
     rt = current()
     body = read_body(request, rt.max_body)
     now = rt.clock()
-    path = request.META.get("PATH_INFO", "") + (f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else "")
-    kiosk_id = request.META.get("HTTP_X_KIOSK_ID", "")
-    try:
-        kiosk = authenticate(kiosk_id, request.META.get("HTTP_X_KIOSK_TIMESTAMP"), request.META.get("HTTP_X_KIOSK_SIGNATURE"),
-                             "POST", path, body, now, rt.window_s)
-    except signing.SignatureError as e:
-        log.warning("refused request from kiosk %r: %s", kiosk_id[:64], e.code)
-        raise
+    kiosk = signed_by(request, body, now)
     try:
         batch = wire.parse(body, kiosk.id)
     except wire.BadBatch as e:
@@ -149,6 +155,40 @@ def batches(request):
     return answer
 
 
+@endpoint("POST")
+def checkins(request):
+    """A kiosk's check-in (rating.checkin): signed as a batch; its latest is kept; the answer says
+    whether newer settings wait."""
+    from central import checkins as store
+    body = read_body(request, checkin.MAX_CHECKIN_BYTES)
+    now = current().clock()
+    kiosk = signed_by(request, body, now)
+    try:
+        c = checkin.parse_checkin(body, kiosk.id)
+    except wire.BadBatch as e:
+        raise Refused(Problem.BAD_CHECKIN, detail=str(e)) from None
+    return store.record(current().alias, kiosk, c, datetime.fromtimestamp(now, timezone.utc))
+
+
+@endpoint("POST")
+def enrol(request):
+    """A device redeems a one-time enrolment code for its kiosk's id and secret (rating.enrolment).
+    Unsigned (the device has no secret yet); wrong codes are throttled per address and audited."""
+    from django.utils import timezone as dj_tz
+    from central import enrolment as codes
+    from central.remote import client_address
+    body = read_body(request, enrolment.MAX_REQUEST_BYTES)
+    try:
+        asked = enrolment.parse_request(body)
+    except enrolment.BadEnrolment as e:
+        raise Refused(Problem.BAD_ENROLMENT, detail=str(e)) from None
+    done = codes.redeem(asked, client_address(request), datetime.fromtimestamp(current().clock(), timezone.utc),
+                        dj_tz.now())
+    log.info("kiosk %s enrolled", done.kiosk.id)
+    # The secret goes to the device once (json_response marks it no-store), never to a log.
+    return enrolment.answer(done.kiosk.id, done.centre, done.secret)
+
+
 def questionnaires(kiosk, q: wire.QBatch, now: float) -> dict[str, Any]:
     """Store a batch's questionnaire rows (:func:`central.ingest.ingest_questionnaires`); the receipt's
     ``questionnaires``."""
@@ -159,6 +199,31 @@ def questionnaires(kiosk, q: wire.QBatch, now: float) -> dict[str, Any]:
         log.warning("kiosk %s: answer chain: %d issue(s), %d answer(s) missing", kiosk.id, r.chain["issues_total"],
                     r.chain["missing_answers"])
     return r.as_receipt()
+
+
+@endpoint("GET")
+def kiosk_chain(request, kiosk_id: str):
+    """A kiosk's own rows, a page at a time (:mod:`central.own_rows`), for its signed request only:
+    ``?part=votes|answers&after=<seq>&limit=<1-5000>``. Another kiosk's signature is a 403."""
+    rt = current()
+    now = rt.clock()
+    path = request.META.get("PATH_INFO", "") + (f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else "")
+    signer = request.META.get("HTTP_X_KIOSK_ID", "")
+    try:
+        kiosk = authenticate(signer, request.META.get("HTTP_X_KIOSK_TIMESTAMP"), request.META.get("HTTP_X_KIOSK_SIGNATURE"),
+                             "GET", path, b"", now, rt.window_s)
+    except signing.SignatureError as e:
+        log.warning("refused request from kiosk %r: %s", signer[:64], e.code)
+        raise
+    if kiosk.id != kiosk_id:
+        log.warning("kiosk %s asked for the rows of kiosk %r: refused", kiosk.id, kiosk_id[:64])
+        raise Refused(Problem.NOT_YOUR_KIOSK, signer=kiosk.id, kiosk=kiosk_id[:64])
+    q = query_params(request, {"part": wire.CHAIN_PARTS, "after": None, "limit": None})
+    after, limit = q.get("after", "0"), q.get("limit", str(wire.MAX_CHAIN_PAGE))
+    if not all(t.isascii() and t.isdigit() and len(t) <= 15 for t in (after, limit)) \
+            or not 1 <= int(limit) <= wire.MAX_CHAIN_PAGE:
+        raise Refused(Problem.BAD_QUERY, detail=f"after must be a seq (0 or more) and limit 1-{wire.MAX_CHAIN_PAGE}")
+    return own_rows.page(rt.alias, kiosk.id, q.get("part", "votes"), int(after), int(limit))
 
 
 # --- reports ------------------------------------------------------------------------------------
@@ -271,7 +336,48 @@ def dates(q: dict[str, str]) -> tuple[date, date]:
         raise Refused(Problem.BAD_QUERY, detail="from and to must be dates, YYYY-MM-DD") from None
     if d_to < d_from or (d_to - d_from).days > 800:
         raise Refused(Problem.BAD_QUERY, detail="the period must run forwards and span at most 800 days")
+    if d_from < EARLIEST:   # the overview reads the period before too: year 1 has none (was a 500)
+        raise Refused(Problem.BAD_QUERY, detail=f"from must be {EARLIEST.isoformat()} or later")
     return d_from, d_to
+
+
+EARLIEST = date(2000, 1, 1)   # no kiosk rated anything before
+
+
+@endpoint("POST")
+def served(request):
+    """``POST /v1/served``: a commune's one-stop system posts its served transactions, a CSV body
+    ``date,kiosk,counter,served`` (header line first), with the commune's served token. All or nothing: a
+    file with a refused line stores nothing and every refused line is listed with its number and why; a
+    number for a day, kiosk and counter already held replaces it (posting the same file again is harmless)."""
+    from rating import served as served_csv
+    from central import served as served_counts
+    from central.source import Source
+    rt = current()
+    body = read_body(request, rt.max_body)   # read first: a refusal is then an answer, not a broken pipe
+    now = datetime.fromtimestamp(rt.clock(), timezone.utc)
+    given = request.META.get("HTTP_AUTHORIZATION", "")
+    found = served_counts.token_unit(given[7:], now) if given.startswith("Bearer ") else None
+    if found is None:
+        raise Refused(Problem.BAD_TOKEN, detail="a valid 'Authorization: Bearer <served token>' header is required "
+                                                "(a commune's token, made on its served page or by central-served-token)")
+    token, unit = found
+    rows, problems = served_csv.parse(body, now.astimezone(LOCAL_TZ).date())
+    problems += served_counts.out_of_scope(rows, served_counts.scope_of(Source(rt.alias), unit), unit)
+    if problems:
+        problems.sort(key=lambda p: p.line)
+        first = problems[0]
+        raise Refused(Problem.BAD_SERVED, lines=[p.as_dict() for p in problems[:SERVED_LINES_LISTED]],
+                      detail=f"{len(problems)} line(s) refused, nothing was stored; line {first.line}: {first.reason}")
+    try:
+        done = served_counts.store(rt.alias, rows, "api", f"token:{token.id}", now)
+    except served_counts.Busy:
+        raise Refused(Problem.BUSY, {"Retry-After": "1"}) from None
+    log.info("served: %s stored %d number(s), replaced %d", unit.id, done.stored, done.replaced)
+    return {"unit": unit.id, "lines": len(rows), "stored": done.stored, "replaced": done.replaced}
+
+
+SERVED_LINES_LISTED = 100   # a refusal lists at most this many lines (its reason says how many in all)
 
 
 II7_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -309,7 +415,7 @@ def report_ii7(request):
     if not by_token and not ii7.allowed(user, target):
         raise Refused(Problem.FORBIDDEN)
     fmt = q.get("format", "xlsx")
-    body = ii7.render_for(current().alias, target, d_from, d_to, fmt)
+    body = ii7.render_for(current().alias, target, d_from, d_to, fmt, public_base(request))
     from central.views import audit
     if logged_in:
         audit(request, "export_ii7", f"{q['unit']} {d_from}..{d_to} {fmt}")
@@ -317,6 +423,13 @@ def report_ii7(request):
     if fmt != "json":
         response["Content-Disposition"] = f'attachment; filename="II7-{q["unit"]}-{d_from}-{d_to}.{fmt}"'
     return stamp(response)
+
+
+def public_base(request: HttpRequest) -> str:
+    """The address the public reaches the service at: ``CENTRAL_PUBLIC_URL`` when set, else the one this
+    request came to (the verification code's link, printed on every issued II.7 table)."""
+    from django.conf import settings
+    return getattr(settings, "CENTRAL_PUBLIC_URL", "") or request.build_absolute_uri("/").rstrip("/")
 
 
 # --- Django's error handlers: JSON for API clients, never a traceback ------------------------------

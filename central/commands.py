@@ -1,5 +1,6 @@
-"""The service's subcommands: ``serve`` (the central service under waitress), ``central-user`` and
-``central-alerts`` (one run of the alert mailer, for a systemd timer beside gunicorn).
+"""The service's subcommands: ``serve`` (the central service under waitress), ``central-user``,
+``central-alerts`` (one run of the alert mailer, for a systemd timer beside gunicorn) and
+``central-served-token`` (a commune's token for ``POST /v1/served``).
 
 Django is imported only when one of them runs, so the kiosk's command line never loads it.
 """
@@ -146,8 +147,69 @@ def cmd_central_alerts(args) -> int:
     return EXIT_OK
 
 
+def cmd_central_enrolment(args) -> int:
+    """``central-enrolment new KIOSK_ID --unit ID [--db …]``: a one-time enrolment code for a kiosk, printed
+    alone on the last line (scripts read it there); the line before says what to do with it."""
+    from central.app import make_app
+    db = _db(args)
+    try:
+        app = make_app(db)
+    except Exception as e:
+        print(f"error: cannot open the database {_shown(db)}: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    from datetime import datetime, timezone
+    from central.enrolment import EnrolmentRefusal, centre_for_unit, issue
+    from central.models import AuditEntry
+    from central.texts import local_time
+    from central.runtime import activate, deactivate
+    from rating.enrolment import CODE_VALID
+    token = activate(app.runtime)
+    try:
+        now = datetime.fromtimestamp(app.runtime.clock(), timezone.utc)
+        try:
+            centre = centre_for_unit(args.unit)
+            code = issue(args.kiosk_id, centre, now, by="(command line)")
+        except EnrolmentRefusal as e:
+            print(f"error: {e}", file=sys.stderr)
+            return EXIT_USAGE
+        AuditEntry.objects.create(username="(command line)", action="enrolment_code",
+                                  detail=f"{args.kiosk_id} ({centre.id})")
+    finally:
+        deactivate(token)
+    until = local_time((now + CODE_VALID).isoformat())
+    print(f"enrolment code for kiosk {args.kiosk_id!r} ({centre.name}), valid once until {until}; "
+          f"on the device: python main.py enrol <service URL> CODE")
+    print(code)
+def cmd_central_served_token(args) -> int:
+    """``central-served-token new --unit ID [--label TEXT] [--db …]``: a new token for a commune's one-stop system
+    to ``POST /v1/served``, printed once (only its SHA-256 is kept)."""
+    from datetime import datetime, timezone
+    from central.app import make_app
+    db = _db(args)
+    try:
+        make_app(db)
+    except Exception as e:
+        print(f"error: cannot open the database {_shown(db)}: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    from central.models import Unit
+    from central.served import ServedRefusal, new_token
+    unit = Unit.objects.filter(id=args.unit).first()
+    if unit is None:
+        print(f"error: --unit {args.unit!r}: no such commune", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        token = new_token(unit, "cli", datetime.now(timezone.utc), args.label or "")
+    except ServedRefusal as e:
+        print(f"error: --unit {args.unit!r}: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"served token for {unit.name} ({unit.id}), shown once — give it to the one-stop system as "
+          f"'Authorization: Bearer <token>' on POST /v1/served:", file=sys.stderr)
+    print(token)   # alone on standard output, for a script to capture
+    return EXIT_OK
+
+
 def register(add) -> None:
-    """Add ``serve``, ``central-user`` and ``central-alerts`` to the command line."""
+    """Add ``serve``, ``central-user``, ``central-alerts`` and ``central-enrolment`` to the command line."""
     p = add("serve", cmd_serve, "run the central scoring service (waitress; put nginx in front in production)")
     p.set_defaults(log_to_file=False)  # the central service is not this kiosk: no kiosk log folder
     p.add_argument("--kiosks", metavar="PATH", help="a kiosk registry file to import at start (TOML: id, centre, secret)")
@@ -178,3 +240,18 @@ def register(add) -> None:
     p.add_argument("--smtp-port", type=int, default=None, metavar="PORT", help="its port (default: CENTRAL_SMTP_PORT or 25)")
     p.add_argument("--to", default=None, metavar="ADDRESSES",
                    help="comma-separated recipients (default: CENTRAL_ALERT_TO)")
+    p = add("central-enrolment", cmd_central_enrolment,
+            "make a one-time enrolment code for a kiosk (the device runs: python main.py enrol URL CODE)")
+    p.set_defaults(log_to_file=False)
+    p.add_argument("action", choices=["new"])
+    p.add_argument("kiosk_id", metavar="KIOSK_ID", help="the kiosk's id (new, or registered: its device replaced)")
+    p.add_argument("--unit", required=True, metavar="ID",
+                   help="the centre the kiosk stands in (or a commune with one centre), by its id")
+    p = add("central-served-token", cmd_central_served_token,
+            "make a commune's token for POST /v1/served (its one-stop system's served transactions)")
+    p.set_defaults(log_to_file=False)
+    p.add_argument("action", choices=["new"])
+    p.add_argument("--unit", required=True, metavar="ID", help="the commune the token posts for")
+    p.add_argument("--label", default=None, metavar="TEXT", help="a note to tell tokens apart on the page")
+    p.add_argument("--db", default=None, metavar="PATH_OR_URL",
+                   help="a SQLite file or postgresql://… (default: DATABASE_URL, CENTRAL_DB, or central.db)")

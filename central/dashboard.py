@@ -8,11 +8,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from zoneinfo import ZoneInfo
+
+from rating.checkin import SILENT_AFTER
+from rating.hours import HoursError, parse_hours
 from rating.period import LOCAL_TZ
-from rating.rate import MIN_N, Rate, Rule, rank
+from rating.rate import MIN_N, Rate, ResponseRate, Rule, rank
 from rating.sipas import ELEMENTS
 
-from central.models import Kiosk, KioskStatus, Unit
+from central import served
+from central.models import Kiosk, KioskCheckin, KioskStatus, Unit
 from central.rates import RATES, SCALE, rates_by_kiosk
 from central.source import Source
 
@@ -28,6 +33,7 @@ class CommuneRow:
     rate: Rate
     previous: Rate
     rank: int | None = None   # None: fewer counted votes than the minimum sample (Chưa đủ mẫu), listed unranked
+    response: ResponseRate = field(default_factory=ResponseRate)   # votes per served transaction (issue 18)
 
     @property
     def trend(self) -> float | None:
@@ -54,6 +60,7 @@ def overview(source: Source, d_from: date, d_to: date, unit_ids: set[str] | None
     length = (d_to - d_from).days + 1
     now, before = RATES.rates(source, d_from, d_to), \
         RATES.rates(source, d_from - timedelta(days=length), d_from - timedelta(days=1))
+    responses = served.response_rates(source, None, d_from, d_to)   # kiosks with served numbers only
     communes = {u.id: u for u in Unit.objects.filter(kind="commune")}
     of_kiosk = commune_of_kiosk()   # once per request: 114 kiosks with their centre and commune
     for k, u in of_kiosk.items():
@@ -75,6 +82,8 @@ def overview(source: Source, d_from: date, d_to: date, unit_ids: set[str] | None
             r = rates.get(k)
             if r:
                 target += r
+        if k in responses:
+            row.response += responses[k]
     out = []
     for row, place in rank(list(rows.values()), lambda r: r.rate, lambda r: r.unit.name, min_n):
         row.rank = place
@@ -91,6 +100,8 @@ class UnitPage:
     daily: list[tuple[str, Rate]] = field(default_factory=list)
     heat: list[list[int]] = field(default_factory=lambda: [[0] * 24 for _ in range(7)])
     reasons: list[tuple[str, str, int]] = field(default_factory=list)
+    response: ResponseRate = field(default_factory=ResponseRate)   # votes per served transaction (issue 18)
+    counter_responses: list[ResponseRate] = field(default_factory=list)   # one per line of ``counters``
 
 
 def unit_page(source: Source, kiosks: list[str], d_from: date, d_to: date, lang: str = "vi") -> UnitPage:
@@ -123,6 +134,10 @@ def unit_page(source: Source, kiosks: list[str], d_from: date, d_to: date, lang:
     names = {(k, c): name for k, c, name in source.query(
         f"SELECT kiosk_id, counter_id, name FROM counters WHERE kiosk_id IN ({_in(kiosks)})", kiosks)}
     page.counters = [(c, names.get((k, c), ""), r) for (k, c), r in sorted(counters.items())]
+    responses = served.response_rates(source, kiosks, d_from, d_to, by_counter=True)
+    page.counter_responses = [responses.get(key, ResponseRate()) for key in sorted(counters)]
+    for r in responses.values():
+        page.response += r
     page.officers = sorted(officers.items())
     page.daily = sorted(daily.items())
     for day, hour, n in source.query(f"SELECT local_date, hour, sum(n) FROM hour_totals WHERE {where} "
@@ -145,6 +160,8 @@ class KioskHealth:
     issues: int
     status: dict
     held_back: dict = field(default_factory=dict)   # why -> how many of its votes are held back (clock)
+    last_checkin: str | None = None                 # its latest check-in (rating.checkin), ISO UTC
+    checkin: KioskCheckin | None = None             # with its opening hours and settings version
 
 
 def health(source: Source, kiosks: list[str]) -> list[KioskHealth]:
@@ -161,13 +178,75 @@ def health(source: Source, kiosks: list[str]) -> list[KioskHealth]:
                                   f"AND kiosk_id IN ({_in(kiosks)}) GROUP BY kiosk_id, held_back", kiosks):
         held[k][why] = int(n)
     statuses = {s.kiosk_id: s for s in KioskStatus.objects.filter(kiosk_id__in=kiosks)}
+    checkins = {c.kiosk_id: c for c in KioskCheckin.objects.filter(kiosk_id__in=kiosks)}
     out = []
     for k in Kiosk.objects.filter(id__in=kiosks).select_related("centre").order_by("id"):
-        s = statuses.get(k.id)
-        status = s.status if s and isinstance(s.status, dict) else (json.loads(s.status) if s else {})
+        s, c = statuses.get(k.id), checkins.get(k.id)
+        status = _json(s.status) if s else {}
+        if c is not None:   # the newer of the two reports wins, field by field (the same status fields)
+            newer_checkin = s is None or c.at >= s.last_sync_at
+            status = {**status, **_json(c.status)} if newer_checkin else {**_json(c.status), **status}
         out.append(KioskHealth(k.id, k.centre.name if k.centre else "", k.retired_at is not None,
                                s.last_sync_at if s else None, issues[k.id] == 0, issues[k.id], status,
-                               held.get(k.id, {})))
+                               held.get(k.id, {}), c.at if c else None, c))
+    return out
+
+
+def _json(value) -> dict:
+    """A JSON column as a dict (SQLite may hand back its text)."""
+    value = json.loads(value) if isinstance(value, str) else value
+    return value if isinstance(value, dict) else {}
+
+
+def _version_key(text: object):
+    """A software version made comparable (``0.10.0`` after ``0.9.2``), or None when it cannot be read."""
+    from packaging.version import InvalidVersion, Version
+    try:
+        return Version(text) if isinstance(text, str) else None
+    except InvalidVersion:
+        return None
+
+
+def silent_while_open(c: KioskCheckin, now: datetime) -> bool:
+    """True when the kiosk has not checked in for :data:`rating.checkin.SILENT_AFTER` of its opening hours
+    (nights, weekends and holidays closed do not count: a kiosk switched off at closing is not silent)."""
+    try:
+        tz, hours = ZoneInfo(c.timezone), parse_hours(c.opening_hours or [])
+    except (HoursError, ValueError, KeyError):
+        return False
+    last = datetime.fromisoformat(c.at).astimezone(tz)
+    return hours.open_seconds(last, now.astimezone(tz)) >= SILENT_AFTER.total_seconds()
+
+
+def _problems(status: dict) -> set[str]:
+    return {p.strip() for p in (status.get("problems") or "").split(",") if p.strip()}
+
+
+def fleet_alerts(h: KioskHealth, now: datetime, newest) -> list[Alert]:
+    """The alerts of a kiosk's latest health (its check-ins and batches): silent while open, button boxes
+    missing, backup too old, clock suspect, software behind the newest the fleet reports."""
+    out: list[Alert] = []
+    s = h.status
+    if h.checkin is not None and silent_while_open(h.checkin, now):
+        from central.texts import local_time
+        out.append(Alert("silent_open", h.id, {"since": local_time(h.last_checkin)}))
+    heard, configured = s.get("boxes_heard"), s.get("button_boxes")
+    if isinstance(heard, int) and isinstance(configured, int) and heard < configured or "button_boxes" in _problems(s):
+        out.append(Alert("boxes_missing", h.id, {"heard": heard if heard is not None else "?",
+                                                 "configured": configured if configured is not None else "?"}))
+    if "backup" in _problems(s):
+        from central.texts import local_time
+        at = s.get("last_backup_at")
+        try:
+            shown = local_time(at) if isinstance(at, str) else None
+        except ValueError:
+            shown = None
+        out.append(Alert("backup_old", h.id, {"at": shown or "—"}))
+    if s.get("clock") == "suspect":
+        out.append(Alert("clock_suspect", h.id, {}))
+    mine = _version_key(s.get("software_version"))
+    if newest is not None and mine is not None and mine < newest:
+        out.append(Alert("version_behind", h.id, {"version": s["software_version"], "newest": str(newest)}))
     return out
 
 
@@ -188,15 +267,23 @@ class Alert:
 
 def alerts(source: Source, kiosks: list[str], now: datetime, target_by_kiosk: dict[str, float],
            min_n: int = MIN_N) -> list[Alert]:
-    """Silent two nights, chain issues, a week below target, a sudden rise of flagged repeats. A week below
-    target alerts only with at least ``min_n`` counted votes (fewer cannot tell); its sentence gives N and
-    the 95 % interval, and says "chưa chắc chắn" when the interval reaches the target."""
+    """Silent two nights (or half an hour of opening hours: :func:`fleet_alerts`), the kiosks' own health
+    (boxes, backup, clock, version), chain issues, a week below target, a sudden rise of flagged repeats.
+    A week below target alerts only with at least ``min_n`` counted votes (fewer cannot tell); its sentence
+    gives N and the 95 % interval, and says "chưa chắc chắn" when the interval reaches the target."""
     out: list[Alert] = []
-    for h in health(source, kiosks):
+    rows = health(source, kiosks)
+    # The newest version any kiosk in use reports: the ones behind it are to be updated.
+    newest = max((v for h in rows if not h.retired and (v := _version_key(h.status.get("software_version")))),
+                 default=None)
+    for h in rows:
         if h.retired:
             continue
         if h.last_sync is None or datetime.fromisoformat(h.last_sync) < now - timedelta(hours=48):
-            out.append(Alert("silent", h.id, {}))
+            # A kiosk that checks in but has not synced (enrolled today, its nightly window not come) is not silent.
+            if h.last_checkin is None or datetime.fromisoformat(h.last_checkin) < now - timedelta(hours=48):
+                out.append(Alert("silent", h.id, {}))
+        out.extend(fleet_alerts(h, now, newest))
         if not h.chain_ok:
             out.append(Alert("chain", h.id, {"issues": h.issues}))
         if h.held_back:

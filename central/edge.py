@@ -41,6 +41,11 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+# The public embed pages (issue 18) may be framed by any site — the commune's web portal — and by those
+# pages only: the same policy with any frame ancestor, and no X-Frame-Options (it has no "any site").
+EMBEDDABLE_HEADERS = {**{k: v for k, v in SECURITY_HEADERS.items() if k != "X-Frame-Options"},
+                      "Content-Security-Policy": CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'",
+                                                                                 "frame-ancestors *")}
 _ALLOWED_CONTROLS = {"\t", "\n", "\r"}   # a comment typed on paper may span lines
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _FAULT_LOG_EVERY_S = 10.0
@@ -147,6 +152,20 @@ def refusal(request, refused: Refused) -> HttpResponse:
     return person_page(request, refused.status, detail, refused.headers)
 
 
+def embeddable(view):
+    """Mark a view's answers as framable by other sites (:data:`EMBEDDABLE_HEADERS`); every other answer
+    keeps ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.embeddable = True
+        response.xframe_options_exempt = True   # Django's clickjacking middleware leaves it alone too
+        return response
+    return wrapped
+
+
 class Edge:
     """Django middleware: refuse unstorable input, turn the server's own faults into 503, add the
     security headers. Listed first in ``MIDDLEWARE`` so that it sees every answer."""
@@ -160,7 +179,8 @@ class Edge:
             response = refusal(request, Refused(Problem.BAD_TEXT, detail=f"{where}: text that cannot be stored"))
         else:
             response = self.get_response(request)
-        for name, value in SECURITY_HEADERS.items():
+        headers = EMBEDDABLE_HEADERS if getattr(response, "embeddable", False) else SECURITY_HEADERS
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response
 

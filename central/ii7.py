@@ -10,7 +10,7 @@ from datetime import date, datetime
 from rating.period import LOCAL_TZ
 from rating.units import Counter
 
-from central import access
+from central import access, served
 from central.models import Kiosk, Unit
 from central.registry import DEMO_SECRET_PREFIX
 from central.runtime import current
@@ -69,8 +69,9 @@ def is_demo(kiosk_ids: list[str]) -> bool:
     return bool(kiosk_ids) and Kiosk.objects.filter(id__in=kiosk_ids, secret__startswith=DEMO_SECRET_PREFIX).exists()
 
 
-def render_for(alias: str, target: Target, d_from: date, d_to: date, fmt: str) -> bytes:
-    """Build the model for the target and period, and render it."""
+def render_for(alias: str, target: Target, d_from: date, d_to: date, fmt: str, base_url: str = "") -> bytes:
+    """Build the model for the target and period, issue it (its verification code, checked at
+    ``base_url``/kiem-tra/<code>: :mod:`central.issued`), and render it."""
     from rating.report import ReportSettings, ReportUnit, build_report, render
     kiosks = [target.kiosk.id] if target.kiosk is not None else access.kiosks_under(target.unit)
     source = Source(alias)
@@ -101,5 +102,8 @@ def render_for(alias: str, target: Target, d_from: date, d_to: date, fmt: str) -
                          target_pct=target_pct, kiosk_ids=kiosks,
                          settings=ReportSettings(generated_at=datetime.fromtimestamp(current().clock(), LOCAL_TZ),
                                                  demo=is_demo(kiosks)),
-                         questionnaire_filters=answers_of)
+                         questionnaire_filters=answers_of,
+                         served=served.cells(source, kiosks, d_from, d_to))   # the response rate (issue 18)
+    from central.issued import issue
+    issue(model, target.kiosk.id if target.kiosk is not None else target.unit.id, alias, base_url)
     return render(model, fmt)

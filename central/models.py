@@ -229,6 +229,37 @@ class KioskStatus(models.Model):
         db_table = "kiosk_status"
 
 
+class EnrolmentCode(models.Model):
+    """A one-time enrolment code for a kiosk (rating.enrolment): only its hash is kept, it expires, and it
+    is used once — the kiosk it enrols gets its secret from the answer, never from a person's hands."""
+    code_hash = models.CharField(max_length=64, primary_key=True)
+    kiosk_id = models.CharField(max_length=64)
+    centre = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    created_by = models.CharField(max_length=150, default="")
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_from = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        db_table = "enrolment_codes"
+        indexes = [models.Index(fields=["kiosk_id", "expires_at"], name="enrolment_codes_by_kiosk")]
+
+
+class KioskCheckin(models.Model):
+    """A kiosk's latest check-in (rating.checkin): when it came, the health it carried (the batch's status
+    fields), the settings version it runs and its opening hours (the service judges its silence in them)."""
+    kiosk_id = models.CharField(max_length=64, primary_key=True)
+    at = models.CharField(max_length=32)
+    status = models.JSONField(default=dict)
+    settings_version = models.CharField(max_length=64, default="0")
+    opening_hours = models.JSONField(default=list)
+    timezone = models.CharField(max_length=64, default="Asia/Ho_Chi_Minh")
+
+    class Meta:
+        db_table = "kiosk_checkins"
+
+
 class Profile(models.Model):
     """A person's role and, for commune and centre roles, the one unit they may see."""
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="central")
@@ -364,3 +395,55 @@ class QChainIssue(models.Model):
     class Meta:
         db_table = "q_chain_issues"
         indexes = [models.Index(fields=["kiosk_id", "seq"], name="q_chain_issues_by_kiosk")]
+
+
+# --- Served transactions (issue 18): the response rate's denominator, per day, kiosk and counter. ----------
+
+SERVED_VIA = (("form", "typed on the page"), ("csv", "a CSV uploaded on the page"), ("api", "POST /v1/served"))
+
+
+class ServedCount(models.Model):
+    """How many transactions a counter of a kiosk served on a day, as the centre typed or uploaded it or the
+    one-stop system posted it (``via``); a new number for the same day replaces the old (who and when kept)."""
+    kiosk_id = models.CharField(max_length=64)
+    local_date = models.CharField(max_length=10)
+    counter_id = models.CharField(max_length=64)
+    served = models.IntegerField()
+    via = models.CharField(max_length=8, choices=SERVED_VIA)
+    updated_by = models.CharField(max_length=150, blank=True, default="")   # an account, or "token:<id>"
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "served_counts"
+        # The key is also the pages' lookup: some kiosks over a period (the roll-ups' order).
+        constraints = [models.UniqueConstraint(fields=["kiosk_id", "local_date", "counter_id"], name="served_key")]
+
+
+class ServedToken(models.Model):
+    """A commune's token for ``POST /v1/served``: only its SHA-256 is kept (the token is shown once)."""
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="served_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=100, blank=True, default="")
+    created_by = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "served_tokens"
+
+
+class VerificationCode(models.Model):
+    """An II.7 table the service issued (issue 18): its verification code and what the table says (the
+    facts of :func:`rating.report.issued.table_facts`, as JSON), kept from the first issue on — so that
+    ``/kiem-tra/<code>`` shows an inspector what a printed page must say."""
+    code = models.CharField(max_length=16, primary_key=True)
+    unit_id = models.CharField(max_length=64)
+    d_from = models.CharField(max_length=10)
+    d_to = models.CharField(max_length=10)
+    facts = models.TextField()
+    issued_at = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = "verification_codes"
+        indexes = [models.Index(fields=["unit_id", "d_from"], name="verification_codes_by_unit")]

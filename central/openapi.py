@@ -31,14 +31,27 @@ _PROBLEM_FIELDS = {"limit": {"type": "integer", "description": "the body limit i
                    "conflicting": {"type": "array", "items": {"type": "string"},
                                    "description": "the UUIDs (or questionnaire keys) held with other content"},
                    "database": {"type": "string", "enum": ["down"],
-                                "description": "the part that is down (with unavailable)"}}
+                                "description": "the part that is down (with unavailable)"},
+                   "kiosk_id": {"type": "string", "description": "the kiosk an enrolment code is for"},
+                   "lines": {"type": "array", "description": "each refused line of a served CSV (with bad_served)",
+                             "items": {"type": "object", "required": ["line", "reason"], "properties": {
+                                 "line": {"type": "integer", "minimum": 1, "description": "the header is line 1"},
+                                 "reason": {"type": "string"}}}}}
 # What any request can meet, whatever its path: framing the service cannot read, a wrong method, a bug.
 _ANYWHERE = (Problem.BAD_LENGTH, Problem.BAD_REQUEST, Problem.BAD_TEXT, Problem.METHOD_NOT_ALLOWED, Problem.INTERNAL,
              Problem.UNAVAILABLE)
 _BATCHES = (Problem.TRUNCATED, Problem.BAD_BATCH, Problem.UNSIGNED, Problem.BAD_TIMESTAMP, Problem.BAD_SIGNATURE,
             Problem.STALE_TIMESTAMP, Problem.UNKNOWN_KIOSK, Problem.CONFLICT, Problem.LENGTH_REQUIRED,
             Problem.TOO_LARGE, Problem.BUSY)
+_OWN_ROWS = (Problem.UNSIGNED, Problem.BAD_TIMESTAMP, Problem.BAD_SIGNATURE, Problem.STALE_TIMESTAMP,
+             Problem.UNKNOWN_KIOSK, Problem.NOT_YOUR_KIOSK, Problem.BAD_QUERY)
 _REPORTS = (Problem.BAD_QUERY, Problem.BAD_TOKEN, Problem.REPORTS_DISABLED, Problem.NO_SUCH_KIOSK)
+_ENROL = (Problem.BAD_ENROLMENT, Problem.ENROLMENT_CODE_UNKNOWN, Problem.ENROLMENT_CODE_USED,
+          Problem.ENROLMENT_CODE_EXPIRED, Problem.ENROLMENT_OTHER_KIOSK, Problem.ENROLMENT_THROTTLED,
+          Problem.LENGTH_REQUIRED, Problem.TOO_LARGE, Problem.TRUNCATED)
+_CHECKINS = (Problem.BAD_CHECKIN, Problem.UNSIGNED, Problem.BAD_TIMESTAMP, Problem.BAD_SIGNATURE,
+             Problem.STALE_TIMESTAMP, Problem.UNKNOWN_KIOSK, Problem.LENGTH_REQUIRED, Problem.TOO_LARGE,
+             Problem.TRUNCATED)
 
 
 def _error_schema() -> dict[str, Any]:
@@ -117,6 +130,9 @@ def openapi_spec() -> dict[str, Any]:
             "prev_hash": _HEX64, "hash": _HEX64,
         },
     }
+    reasons = {"type": "array", "items": {"type": "object", "required": list(wire.REASON_FIELDS), "properties": {
+        "vote_uuid": {"type": "string"}, "element": {"type": "string", "enum": list(ELEMENTS)},
+        "recorded_at": {"type": "string"}}}}
     signed = [{"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
               for h in ("X-Kiosk-Id", "X-Kiosk-Timestamp", "X-Kiosk-Signature")]
     report_params = [
@@ -159,6 +175,47 @@ def openapi_spec() -> dict[str, Any]:
                 "responses": {"200": {"description": "Receipt", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Receipt"}}}},
                     **_error_responses(*_BATCHES)}}},
+            wire.CHAIN_PATH: {"get": {
+                "summary": "A kiosk's own rows as the service holds them, a page at a time, for its signed request "
+                           "only (restore --from-central): votes with their reasons, or questionnaire answers "
+                           "with their responses and definitions, in seq order after `after`",
+                "parameters": [*signed,
+                    {"name": "kiosk_id", "in": "path", "required": True, "schema": {"type": "string"},
+                     "description": "the signing kiosk's own id (another kiosk's is 403 `not_your_kiosk`)"},
+                    {"name": "part", "in": "query", "schema": {"type": "string", "enum": list(wire.CHAIN_PARTS)}},
+                    {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0},
+                     "description": "the seq the page starts after (0: from the chain's first row)"},
+                    {"name": "limit", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": wire.MAX_CHAIN_PAGE}}],
+                "responses": {"200": {"description": "A page; `next` is the `after` of the next one (null: the last)",
+                                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChainPage"}}}},
+                              **_error_responses(*_OWN_ROWS)}}},
+            "/v1/enrol": {"post": {
+                "summary": "A device redeems a one-time enrolment code for its kiosk's id and secret (unsigned; "
+                           "wrong codes are throttled per address); docs/sync-protocol.md, \"Enrolment\"",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["code"], "additionalProperties": False, "properties": {
+                        "code": {"type": "string", "example": "KX7M-4PQR-9TWC",
+                                 "description": "12 letters and digits; case, spaces and dashes do not matter"},
+                        "kiosk_id": {"type": "string", "nullable": True,
+                                     "description": "the kiosk the device is configured as (null: a fresh device); "
+                                                    "a code for another kiosk is refused without being used"},
+                        "software_version": {"type": "string", "nullable": True, "maxLength": 40}}}}}},
+                "responses": {"200": {"description": "The kiosk's id, centre, secret and managed settings", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Enrolled"}}}},
+                    **_error_responses(*_ENROL)}}},
+            "/v1/checkins": {"post": {
+                "summary": "A kiosk's check-in, every few minutes while open: its health (the batch's status fields), "
+                           "the settings version it runs and its opening hours; signed as a batch",
+                "parameters": signed,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/Checkin"}}}},
+                "responses": {"200": {"description": "Received; whether newer settings wait", "content": {
+                    "application/json": {"schema": {"type": "object", "required": ["kiosk_id", "received_at", "settings"],
+                                                    "properties": {"kiosk_id": {"type": "string"},
+                                                                   "received_at": {"type": "string"},
+                                                                   "settings": {"type": "object", "nullable": True}}}}}},
+                    **_error_responses(*_CHECKINS)}}},
             "/v1/reports/totals": {"get": {
                 "summary": "Totals per counter or officer, in the kiosk's `totals --json` shape",
                 "security": [{"reportToken": []}], "parameters": report_params,
@@ -167,7 +224,9 @@ def openapi_spec() -> dict[str, Any]:
                     "text/csv": {"schema": {"type": "string"}}}},
                     **_error_responses(*_REPORTS, Problem.UNKNOWN_CENTRE)}}},
             "/v1/reports/ii7": {"get": {
-                "summary": "The II.7 workbook (xlsx), PDF or model (json) for a commune, a centre or a kiosk",
+                "summary": "The II.7 workbook (xlsx), PDF or model (json) for a commune, a centre or a kiosk, issued "
+                           "with its verification code (printed after \"Mã kiểm tra\"; the model's verification_code), "
+                           "checked at the public /kiem-tra/<code>",
                 "security": [{"reportToken": []}],
                 "parameters": [
                     {"name": "unit", "in": "query", "required": True, "schema": {"type": "string", "minLength": 1},
@@ -194,6 +253,27 @@ def openapi_spec() -> dict[str, Any]:
                         "min_n": {"type": "integer", "minimum": 1},
                         "units": {"type": "array", "items": {"$ref": "#/components/schemas/OverviewUnit"}}}}}}},
                     **_error_responses(Problem.BAD_QUERY, Problem.BAD_TOKEN)}}},
+            "/v1/served": {"post": {
+                "summary": "A commune's served transactions (its one-stop system), one number a day, kiosk and counter: "
+                           "the response rate's denominator. All or nothing: a file with a refused line stores nothing, "
+                           "each refused line listed with its number and why; a number for a day, kiosk and counter "
+                           "already held replaces it (posting the same file again changes nothing). The token is the "
+                           "commune's served token (its served page, or `central-served-token new --unit ID`); it names "
+                           "only the commune's own kiosks and the counters they have sent",
+                "security": [{"servedToken": []}],
+                "requestBody": {"required": True, "content": {"text/csv": {"schema": {
+                    "type": "string", "description": "UTF-8 (a BOM is allowed); the header line `date,kiosk,counter,served`, "
+                                                     "then one line each: the day (YYYY-MM-DD or dd/mm/yyyy, not after "
+                                                     "today), the kiosk id, the counter id, the transactions (0-100000)",
+                    "example": "date,kiosk,counter,served\n2026-11-02,xa-an-01,Q1,42\n"}}}},
+                "responses": {"200": {"description": "Stored", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["unit", "lines", "stored", "replaced"], "properties": {
+                        "unit": {"type": "string", "description": "the token's commune"},
+                        "lines": {"type": "integer", "description": "the numbers the file held"},
+                        "stored": {"type": "integer", "description": "numbers new to the service"},
+                        "replaced": {"type": "integer", "description": "numbers that replaced one held"}}}}}},
+                    **_error_responses(Problem.BAD_SERVED, Problem.BAD_TOKEN, Problem.LENGTH_REQUIRED,
+                                       Problem.TOO_LARGE, Problem.TRUNCATED, Problem.BUSY)}}},
             "/v1/reports/chain": {"get": {
                 "summary": "Each kiosk's hash chain: head, gaps, breaks, edits; refused conflicts",
                 "security": [{"reportToken": []}],
@@ -205,7 +285,9 @@ def openapi_spec() -> dict[str, Any]:
                     **_error_responses(*_REPORTS)}}},
         },
         "components": {
-            "securitySchemes": {"reportToken": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {"reportToken": {"type": "http", "scheme": "bearer"},
+                                "servedToken": {"type": "http", "scheme": "bearer",
+                                                "description": "a commune's served token (svd_…), kept hashed"}},
             "schemas": {
                 "Error": _error_schema(),
                 "OverviewUnit": {"type": "object", "required": [
@@ -217,18 +299,23 @@ def openapi_spec() -> dict[str, Any]:
                     "ci_high": {"type": ["number", "null"]}, "target_pct": {"type": "number"},
                     "verdict": {"type": "string", "enum": ["dat", "chua_dat", "chua_du_mau"]},
                     "uncertain": {"type": "boolean", "description": "the interval straddles the target (chưa chắc chắn)"},
-                    "rank": {"type": ["integer", "null"]}, "served": {"type": ["integer", "null"]},
-                    "response_pct": {"type": ["number", "null"]}}},
+                    "rank": {"type": ["integer", "null"]},
+                    "served": {"type": ["integer", "null"], "description": "transactions served (POST /v1/served, the "
+                               "served page); null without any number in the period"},
+                    "response_pct": {"type": ["number", "null"], "description": "counted votes of the days and counters "
+                                     "with a served number per transaction, percent, one decimal; null without one "
+                                     "(or against 0 transactions); below 10: not representative, above 100: more "
+                                     "votes than transactions"}}},
                 "Vote": vote,
                 "Batch": {"type": "object", "required": ["kiosk_id"], "additionalProperties": False, "properties": {
                     "kiosk_id": {"type": "string"},
                     "counters": {"type": "array", "items": {"type": "object", "required": ["id", "name"],
                                                             "properties": {"id": {"type": "string"}, "name": {"type": "string"}}}},
                     "votes": {"type": "array", "maxItems": 5000, "items": {"$ref": "#/components/schemas/Vote"}},
-                    "reasons": {"type": "array", "items": {"type": "object", "required": ["vote_uuid", "element", "recorded_at"],
-                                "properties": {"vote_uuid": {"type": "string"}, "element": {"type": "string", "enum": list(ELEMENTS)},
-                                               "recorded_at": {"type": "string"}}}},
-                    "status": {"type": "object", "nullable": True, "additionalProperties": False, "properties": {
+                    "reasons": reasons,
+                    "status": {"$ref": "#/components/schemas/Status"},
+                    "questionnaires": {"$ref": "#/components/schemas/QBatch"}}},
+                "Status": {"type": "object", "nullable": True, "additionalProperties": False, "properties": {
                         "software_version": {"type": "string", "nullable": True, "maxLength": 40},
                         "waiting_votes": {"type": "integer", "nullable": True, "minimum": 0},
                         "button_boxes": {"type": "integer", "nullable": True, "minimum": 0},
@@ -242,7 +329,19 @@ def openapi_spec() -> dict[str, Any]:
                         "clock": {"type": "string", "nullable": True, "maxLength": 16},
                         "boxes_heard": {"type": "integer", "nullable": True, "minimum": 0},
                         "problems": {"type": "string", "nullable": True, "maxLength": 200}}},
-                    "questionnaires": {"$ref": "#/components/schemas/QBatch"}}},
+                "Enrolled": {"type": "object", "required": ["kiosk_id", "centre", "secret", "settings", "settings_version"],
+                             "properties": {"kiosk_id": {"type": "string"}, "centre": {"type": "string"},
+                                            "secret": {"type": "string", "minLength": 16},
+                                            "settings": {"type": "object", "description": "managed settings, in the "
+                                                         "kiosk TOML's own sections and keys ({} when none)"},
+                                            "settings_version": {"type": "string", "nullable": True}}},
+                "Checkin": {"type": "object", "required": ["kiosk_id"], "additionalProperties": False, "properties": {
+                    "kiosk_id": {"type": "string"},
+                    "status": {"$ref": "#/components/schemas/Status"},
+                    "settings_version": {"type": "string", "minLength": 1, "maxLength": 64, "example": "0"},
+                    "opening_hours": {"type": "array", "maxItems": 14, "items": {"type": "string", "maxLength": 120},
+                                      "example": ["Mon-Fri 07:30-11:30 13:30-17:00"]},
+                    "timezone": {"type": "string", "example": "Asia/Ho_Chi_Minh"}}},
                 "Chain": {"type": "object", "required": ["kiosk_id", "head_seq", "votes", "ok", "issues"], "properties": {
                     "kiosk_id": {"type": "string"}, "head_seq": {"type": "integer"}, "votes": {"type": "integer"},
                     "ok": {"type": "boolean"}, "issues_total": {"type": "integer"},
@@ -262,6 +361,13 @@ def openapi_spec() -> dict[str, Any]:
                     "chain": {"$ref": "#/components/schemas/Chain"},
                     "questionnaires": {"$ref": "#/components/schemas/QReceipt"}}},
                 **_questionnaire_schemas(),
+                "ChainPage": {"type": "object", "required": list(wire.CHAIN_PAGE_FIELDS), "properties": {
+                    "kiosk_id": {"type": "string"}, "part": {"type": "string", "enum": list(wire.CHAIN_PARTS)},
+                    "after": {"type": "integer"}, "next": {"type": "integer", "nullable": True},
+                    "head_seq": {"type": "integer"}, "held": {"type": "integer"},
+                    "votes": {"type": "array", "items": {"$ref": "#/components/schemas/Vote"}},
+                    "reasons": reasons,
+                    "questionnaires": {"$ref": "#/components/schemas/QBatch"}}},
                 "Totals": {"type": "object", "required": ["date", "scale", "counters", "all"], "properties": {
                     "date": {"type": "string"}, "scale": {"type": "string"}, "period": {"type": "string"},
                     "kiosk": {"type": "string"}, "centre": {"type": "string"},

@@ -74,7 +74,8 @@ def totals(alias: str, q: dict[str, str], d_from: date, d_to: date, label: str) 
 def overview(alias: str, d_from: date, d_to: date, unit_ids: set[str] | None, min_n: int) -> dict[str, Any]:
     """``/v1/reports/overview``: each unit of the overview page (those in ``unit_ids``; None: all) with its N,
     rate, 95 % Wilson interval, target, verdict and rank (null below the minimum sample) — see
-    docs/central.md. ``served`` and ``response_pct`` are null until served counts exist."""
+    docs/central.md. ``served`` (the served transactions) and ``response_pct`` (the counted votes of the days and
+    counters those cover, per transaction: :class:`rating.rate.ResponseRate`) are null without served numbers."""
     from central.dashboard import overview as overview_rows
     units = []
     for row in overview_rows(Source(alias), d_from, d_to, unit_ids, min_n):
@@ -83,7 +84,7 @@ def overview(alias: str, d_from: date, d_to: date, unit_ids: set[str] | None, mi
         units.append({"unit": row.unit.id, "name": row.unit.name, "n": r.total, "satisfied_pct": r.pct,
                       "ci_low": low, "ci_high": high, "target_pct": target, "verdict": str(r.verdict(target, min_n)),
                       "uncertain": r.uncertain(target) and not r.small(min_n), "rank": row.rank,
-                      "served": None, "response_pct": None})
+                      "served": row.response.served, "response_pct": row.response.pct})
     return {"from": d_from.isoformat(), "to": d_to.isoformat(), "min_n": min_n, "units": units}
 
 

@@ -89,3 +89,10 @@ def heat_level(n: int, most: int) -> int:
     if not most or not n:
         return 0
     return max(1, round(HEAT_LEVELS * n / most))
+
+
+def qr(text: str) -> str:
+    """The QR code of ``text`` as an inline SVG (pure Python: segno), error correction M, quiet zone 4:
+    the questionnaire posters' links and the registry page's enrolment codes."""
+    import segno
+    return segno.make(text, error="m", micro=False).svg_inline(scale=10, border=4, omitsize=True)

@@ -60,6 +60,7 @@ TEXTS = Texts({
     "kiosk": ("Máy", "Kiosk"),
     "centre": ("Trung tâm", "Centre"),
     "last_sync": ("Đồng bộ lần cuối", "Last sync"),
+    "last_checkin": ("Báo tình trạng lần cuối", "Last check-in"),
     "chain": ("Chuỗi băm", "Hash chain"),
     "chain_ok": ("Nguyên vẹn", "Intact"),
     "chain_bad": ("Có vấn đề", "Has issues"),
@@ -71,6 +72,15 @@ TEXTS = Texts({
     "retire": ("Ngừng sử dụng", "Retire"),
     "secret_once": ("Khóa bí mật (chỉ hiện một lần — hãy chép vào cấu hình máy):",
                     "Secret (shown once — copy it into the kiosk's configuration):"),
+    "enrolment": ("Mã đăng ký máy (thay cho chép khóa bí mật)", "Enrolment code (instead of copying a secret)"),
+    "make_code": ("Tạo mã đăng ký", "Make an enrolment code"),
+    "code_valid": ("Mã dùng được một lần, trong {hours} giờ. Trên máy kiosk, chạy lệnh bên dưới; mã QR chứa "
+                   "địa chỉ máy chủ và mã (cho máy quét).",
+                   "The code works once, for {hours} hours. On the kiosk, run the command below; the QR code holds "
+                   "the service's address and the code (for a scanner)."),
+    "code_for": ("Mã đăng ký cho máy", "Enrolment code for kiosk"),
+    "code_until": ("dùng được đến", "valid until"),
+    "codes_waiting": ("Mã đăng ký chưa dùng", "Enrolment codes not used yet"),
     "retired": ("Đã ngừng", "Retired"),
     "retired_on": ("Đã ngừng từ", "Retired on"),
     "in_use": ("Đang dùng, đăng ký", "In use, registered"),
@@ -113,6 +123,44 @@ TEXTS = Texts({
     "rate_bar": ("Tỷ lệ so với mục tiêu (biểu đồ)", "Rate against the target (bar)"),
     "actions": ("Thao tác", "Actions"),
     "note": ("Ghi chú", "Note"),
+    # issue 18: served transactions and the response rate
+    "response": ("Tỷ lệ phản hồi", "Response rate"),
+    "served": ("Số giao dịch", "Transactions"),
+    "chua_dai_dien": ("chưa đại diện", "not representative"),
+    "nhieu_phieu": ("nhiều phiếu hơn giao dịch", "more votes than transactions"),
+    "response_method": ("Tỷ lệ phản hồi = số phiếu được tính / số giao dịch đã phục vụ, trên các ngày và quầy đã có số "
+                        "giao dịch; dưới 10 %: chưa đại diện; trên 100 %: nhiều phiếu hơn giao dịch; — : chưa có số giao dịch.",
+                        "Response rate = counted votes / transactions served, over the days and counters whose "
+                        "transactions were given; below 10 %: not representative; above 100 %: more votes than "
+                        "transactions; —: no transactions given."),
+    "served_title": ("Số giao dịch đã phục vụ", "Transactions served"),
+    "served_week": ("Tuần", "Week"),
+    "served_previous": ("← Tuần trước", "← Previous week"),
+    "served_next": ("Tuần sau →", "Next week →"),
+    "served_grid_help": ("Mỗi ô: số giao dịch của quầy trong ngày. Ô trống: không thay đổi; số mới thay số cũ.",
+                         "Each cell: the counter's transactions that day. A blank cell changes nothing; a new number "
+                         "replaces the old one."),
+    "served_save": ("Lưu", "Save"),
+    "served_saved": ("Đã lưu: {stored} số mới, {replaced} số thay thế.", "Saved: {stored} new, {replaced} replaced."),
+    "served_upload": ("Nhập từ tệp CSV", "Import a CSV file"),
+    "served_upload_help": ("Dòng đầu: date,kiosk,counter,served; mỗi dòng sau: ngày (2026-11-22 hoặc 22/11/2026), "
+                           "mã máy, mã quầy, số giao dịch. Tệp có dòng lỗi không được lưu.",
+                           "First line: date,kiosk,counter,served; then one line each: the day (2026-11-22 or "
+                           "22/11/2026), the kiosk id, the counter id, the transactions. A file with a bad line is not stored."),
+    "served_no_file": ("Chưa chọn tệp.", "No file chosen."),
+    "served_too_big": ("Tệp lớn quá {limit} KB.", "The file is over {limit} KB."),
+    "served_line": ("Dòng {line}: {reason}", "Line {line}: {reason}"),
+    "served_unknown_action": ("Thao tác không rõ.", "Unknown action."),
+    "served_no_counters": ("Chưa có quầy: máy chưa đồng bộ.", "No counters yet: the kiosks have not synced."),
+    "served_tokens": ("Mã truy cập cho hệ thống một cửa (POST /v1/served)", "Tokens for the one-stop system (POST /v1/served)"),
+    "served_token_once": ("Mã truy cập (chỉ hiện một lần — hãy chép vào hệ thống một cửa):",
+                          "Token (shown once — copy it into the one-stop system):"),
+    "served_new_token": ("Tạo mã mới", "New token"),
+    "served_label": ("Ghi chú", "Label"),
+    "served_created": ("Tạo lúc", "Created"),
+    "served_last_used": ("Dùng lần cuối", "Last used"),
+    "served_revoke": ("Thu hồi", "Revoke"),
+    "served_revoked": ("Đã thu hồi", "Revoked"),
 })
 t = TEXTS.text  # t(key, lang, **values)
 
@@ -129,6 +177,24 @@ ALERTS = Texts({
     "below_target": ("tuần qua {pct} ({ci}) trên {n} phiếu — dưới mục tiêu {target}{uncertain}",
                      "last week {pct} ({ci}) from {n} votes — below the {target} target{uncertain}"),
     "repeats": ("phiếu bấm lặp tăng đột biến: {flagged} trong tuần", "flagged repeats rising: {flagged} this week"),
+    # From the kiosks' check-ins (issue 17): each says what a person should do.
+    "silent_open": ("không báo tình trạng từ {since}, trong giờ mở cửa: kiểm tra máy có bật, có điện và có mạng "
+                    "(cáp hoặc wifi); nếu màn hình treo, tắt rồi bật lại máy",
+                    "no check-in since {since}, during opening hours: check the kiosk is on, powered and on the "
+                    "network (cable or Wi-Fi); if its screen is frozen, switch it off and on again"),
+    "boxes_missing": ("chỉ {heard}/{configured} hộp nút đang liên lạc: kiểm tra cáp USB và nguồn của hộp nút",
+                      "only {heard} of {configured} button boxes heard: check the boxes' USB cables and power"),
+    "backup_old": ("không có bản sao lưu đã kiểm chứng gần đây (gần nhất: {at}): trên máy, chạy "
+                   "`python main.py doctor` và `python main.py backup`, kiểm tra ổ sao lưu",
+                   "no recent verified backup (last: {at}): on the kiosk, run `python main.py doctor` and "
+                   "`python main.py backup`, and check the backup drive"),
+    "clock_suspect": ("đồng hồ của máy đáng ngờ: kiểm tra mạng tới máy chủ thời gian; phiếu vẫn được ghi nhưng bị đánh dấu",
+                      "the kiosk's clock is suspect: check its network to a time server; votes are still recorded, "
+                      "marked"),
+    "version_behind": ("đang chạy phần mềm {version}, trong khi máy mới nhất chạy {newest}: cập nhật phần mềm máy "
+                       "(docs/operations.md)",
+                       "runs software {version} while the newest kiosk runs {newest}: update the kiosk's software "
+                       "(docs/operations.md)"),
 })
 
 

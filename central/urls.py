@@ -5,7 +5,7 @@ from django.urls import path
 from django.contrib.staticfiles.views import serve as serve_static
 from django.urls import re_path
 
-from central import api, views
+from central import api, public, served_views, views
 from central.questionnaires.urls import urlpatterns as questionnaire_urls
 
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("logout/", views.logout_view),
     path("lang/<str:code>/", views.set_language),
     path("unit/<str:unit_id>/", views.unit_view),
+    path("unit/<str:unit_id>/served/", served_views.served_page),
     path("kiosks/", views.kiosks_view),
     path("kiosks/<str:kiosk_id>/release-held-back/", views.release_held_back),
     path("registry/", views.registry_view),
@@ -23,10 +24,23 @@ urlpatterns = [
     path("healthz", api.healthz),
     path("openapi.json", api.openapi),
     path("v1/batches", api.batches),
+    path("v1/kiosks/<str:kiosk_id>/chain", api.kiosk_chain),
+    path("v1/checkins", api.checkins),
+    path("v1/enrol", api.enrol),
     path("v1/reports/totals", api.report_totals),
     path("v1/reports/chain", api.report_chain),
     path("v1/reports/ii7", api.report_ii7),
     path("v1/reports/overview", api.report_overview),
+    path("v1/served", api.served),
+    # The public pages and the check of an issued II.7 table (issue 18): no login.
+    path("cong-khai/", public.city),
+    path("cong-khai/du-lieu.json", public.city_feed),
+    path("cong-khai/<str:unit_id>/", public.unit),
+    path("cong-khai/<str:unit_id>/du-lieu.json", public.unit_feed),
+    path("cong-khai/<str:unit_id>/nhung/", public.embed),
+    path("cong-khai/<str:unit_id>/sanh-cho/", public.lobby),
+    path("kiem-tra/<str:code>", public.verify),
+    path("kiem-tra/<str:code>/", public.verify),
     *questionnaire_urls,   # the phone page, posters, paper forms and entry, analysis (issue 11)
 ]
 

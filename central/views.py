@@ -17,7 +17,7 @@ from django.utils import timezone as dj_tz
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from central import access, dashboard, held_back, registry, svg, texts
+from central import access, dashboard, enrolment, held_back, registry, svg, texts
 from central.models import AuditEntry, Kiosk, Unit
 from central.remote import client_address
 from central.source import Source
@@ -26,9 +26,7 @@ from rating import vnformat
 from rating.export import safe_cell
 from rating.wire import KIOSK_ID_RE, WIRE_FIELDS
 
-LOGIN_WINDOW = timedelta(minutes=15)
-FREE_TRIES = 5                 # wrong passwords for one account from one address before any wait
-FIRST_WAIT = timedelta(seconds=30)   # then each further failure doubles the wait, up to the window
+from central.throttle import FIRST_WAIT, FREE_TRIES, LOGIN_WINDOW, login_wait  # noqa: E402,F401
 MAX_FAILED_PER_ADDRESS = 20    # one address guessing across many accounts
 
 
@@ -104,17 +102,6 @@ def _date_error(request, error) -> str | None:
 
 
 # --- logging in ---------------------------------------------------------------------------------
-
-def login_wait(failures: list[datetime], now: datetime) -> timedelta:
-    """How long one account must wait at one address after these failures (newest last): nothing for
-    the first :data:`FREE_TRIES`, then :data:`FIRST_WAIT` doubled with each further failure, at most
-    :data:`LOGIN_WINDOW`, counted from the last failure."""
-    extra = len(failures) - FREE_TRIES
-    if extra < 0:
-        return timedelta(0)
-    wait = min(FIRST_WAIT * (2 ** min(extra, 16)), LOGIN_WINDOW)
-    return max(timedelta(0), failures[-1] + wait - now)
-
 
 def login_view(request):
     """The login form (fields ``username`` and ``password``), throttled per account AND client address
@@ -201,11 +188,13 @@ def overview(request):
         lines.append({"row": row, "pct": rate_words(r, min_n, lang), "n": vnformat.integer(r.total),
                       "trend": None if row.trend is None or small else vnformat.signed(row.trend),
                       "verdict": verdict_words(r, target, min_n, lang), "small": small,
-                      "bar": "" if small else svg.bar(r.pct, target), "below": verdict == "chua_dat"})
+                      "bar": "" if small else svg.bar(r.pct, target), "below": verdict == "chua_dat",
+                      "response": response_words(row.response, lang), "response_flag": str(row.response.flag or "")})
     return page(request, "central/overview.html", lines=lines, d_from=d_from, d_to=d_to,
                 method=texts.t("method", lang, min_n=min_n),
                 date_error=_date_error(request, error), period=vnformat.period(d_from, d_to),
-                period_query=f"from={d_from.isoformat()}&to={d_to.isoformat()}")
+                period_query=f"from={d_from.isoformat()}&to={d_to.isoformat()}",
+                response_method=texts.t("response_method", lang))
 
 
 def rate_words(r, min_n: int, lang: str, with_n: bool = False) -> str:
@@ -213,6 +202,13 @@ def rate_words(r, min_n: int, lang: str, with_n: bool = False) -> str:
     stay Vietnamese on an English page, as every number of these pages does; the words follow the language."""
     small = r.small(min_n)
     return vnformat.rate_figure(r.pct, r.ci, small, lang if small else "vi", r.total if with_n else None)
+
+
+def response_words(r, lang: str) -> str:
+    """A response rate as the pages write it (issue 18): "45,2 %", flagged in words — "8,1 % (chưa đại diện)",
+    "112,0 % (nhiều phiếu hơn giao dịch)" — or "—" without served numbers."""
+    shown = "—" if r.pct is None else vnformat.percent(r.pct)
+    return f"{shown} ({texts.t(str(r.flag), lang)})" if r.flag else shown
 
 
 def verdict_words(r, target: float, min_n: int, lang: str) -> str:
@@ -246,7 +242,9 @@ def unit_view(request, unit_id: str):
     query = f"unit={unit.id}&from={d_from.isoformat()}&to={d_to.isoformat()}"
     return page(request, "central/unit.html", unit=unit, rate=fmt(data.rate), chart=chart, heat=heat,
                 heat_scale=heat_scale,
-                counters=[(c, name, fmt(r)) for c, name, r in data.counters],
+                counters=[(c, name, {**fmt(r), "response": response_words(data.counter_responses[i], lang)})
+                          for i, (c, name, r) in enumerate(data.counters)],
+                response=response_words(data.response, lang), response_method=texts.t("response_method", lang),
                 officers=[(o, fmt(r)) for o, r in data.officers], reasons=data.reasons, hours=range(24),
                 d_from=d_from, d_to=d_to, query=query, has_votes=data.rate.total + data.rate.flagged > 0,
                 date_error=_date_error(request, error), method=texts.t("method", lang, min_n=min_n),
@@ -266,6 +264,7 @@ def kiosks_view(request):
     rows = dashboard.health(source, kiosks)
     for h in rows:
         h.shown_sync = texts.local_time(h.last_sync)
+        h.shown_checkin = texts.local_time(h.last_checkin)
         skew = h.status.get("clock_skew_s")
         h.shown_skew = None if skew is None else f"{vnformat.decimal(skew, 1)} s"
         disk = h.status.get("free_disk_mb")
@@ -316,11 +315,20 @@ def registry_view(request):
     """List, register, rotate and retire kiosks; a new secret is shown once."""
     if not access.is_admin(request.user):
         raise PermissionDenied
-    secret = error = None
+    secret = error = code = None
+    now = datetime.fromtimestamp(current().clock(), timezone.utc)
     if request.method == "POST":
         action, kiosk_id = request.POST.get("action"), (request.POST.get("kiosk_id") or "").strip()
         try:
-            if action == "register":
+            if action == "enrolment_code":   # issue 17: the device fetches its id and secret with this code
+                centre = Unit.objects.filter(id=request.POST.get("centre"), kind="centre").first()
+                if centre is None:
+                    raise registry.RegistryRefusal("choose a centre")
+                try:
+                    code = enrolment.issue(kiosk_id, centre, now, by=request.user.username)
+                except enrolment.EnrolmentRefusal as e:
+                    raise registry.RegistryRefusal(str(e)) from None
+            elif action == "register":
                 centre = Unit.objects.filter(id=request.POST.get("centre"), kind="centre").first()
                 if centre is None:
                     raise registry.RegistryRefusal("choose a centre")
@@ -338,8 +346,23 @@ def registry_view(request):
             error = str(e)
     kiosks = Kiosk.objects.select_related("centre").order_by("id")
     return page(request, "central/registry.html", kiosks=kiosks, secret=secret, error=error,
-                secret_for=request.POST.get("kiosk_id") if secret else None,
-                centres=Unit.objects.filter(kind="centre").order_by("name"))
+                secret_for=request.POST.get("kiosk_id") if secret or code else None,
+                centres=Unit.objects.filter(kind="centre").order_by("name"), **_enrolment_context(request, code, now))
+
+
+def _enrolment_context(request, code: str | None, now: datetime) -> dict:
+    """What the registry page shows of enrolment: a code just made (with its QR and the device's command,
+    shown once: only its hash is kept) and the codes still waiting to be used."""
+    from rating.enrolment import CODE_VALID, qr_text
+    base = request.build_absolute_uri("/").rstrip("/")
+    waiting = [{"kiosk": c.kiosk_id, "centre": c.centre.name, "until": texts.local_time(c.expires_at.isoformat())}
+               for c in enrolment.pending(now)]
+    hours = int(CODE_VALID.total_seconds() // 3600)
+    out = {"pending_codes": waiting, "code_valid": texts.t("code_valid", lang_of(request), hours=hours)}
+    if code:
+        out.update(code=code, code_qr=svg.qr(qr_text(base, code)), code_command=f"python main.py enrol {base} {code}",
+                   code_until=texts.local_time((now + CODE_VALID).isoformat()))
+    return out
 
 
 # --- raw votes --------------------------------------------------------------------------------------

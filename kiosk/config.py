@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rating.checkin import CHECKIN_EVERY_S
 from rating.hours import ALWAYS_OPEN, HoursError, OpeningHours, parse_hours
 from rating.scales import SCALES, Scale, get_scale
 from rating.period import TIME_ZONE
@@ -84,6 +85,7 @@ class SyncConfig:
     window: tuple[time, time] = (time(22, 0), time(5, 0))
     batch_size: int = 500
     timeout_s: float = 30.0
+    checkin_every_s: float = CHECKIN_EVERY_S   # check-ins while open (rating.checkin); 0: none
 
 
 @dataclass(frozen=True)
@@ -306,6 +308,11 @@ def _timeout(v: Any) -> str | None:
     return None if ok else "a number of seconds from 1 to 600"
 
 
+def _checkin_every(v: Any) -> str | None:
+    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and (v == 0 or 60 <= v <= 3600)
+    return None if ok else "0 (no check-ins) or a number of seconds from 60 to 3600, such as 300"
+
+
 _SYNC_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "url": (_url, True, None),
     "secret": (_string, False, None),
@@ -313,6 +320,7 @@ _SYNC_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "window": (_window, False, "22:00-05:00"),
     "batch_size": (_batch_size, False, 500),
     "timeout_s": (_timeout, False, 30),
+    "checkin_every_s": (_checkin_every, False, CHECKIN_EVERY_S),
 }
 _QUESTIONNAIRE_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "dir": (_string, False, None),
@@ -552,7 +560,8 @@ def _sync_section(table: Any, loc: _Locator, base: Path, problems: list[str]) ->
     m = _WINDOW_RE.match(s["window"])
     window = (time(int(m.group(1)), int(m.group(2))), time(int(m.group(3)), int(m.group(4))))
     return SyncConfig(url=s["url"].rstrip("/"), secret=Secret(secret), window=window,
-                      batch_size=s["batch_size"], timeout_s=float(s["timeout_s"]))
+                      batch_size=s["batch_size"], timeout_s=float(s["timeout_s"]),
+                      checkin_every_s=float(s["checkin_every_s"]))
 
 
 def _questionnaire_section(table: Any, loc: _Locator, base: Path, problems: list[str]) -> Path | None:

@@ -78,39 +78,67 @@ def key_action(screen: str, digit: int, levels: int, counters: int, choices: int
     return None
 
 
+WARN_S = 20.0  # every timeout a citizen meets is announced at least this long before (WCAG 2.2.1)
+
+
 @dataclass(frozen=True)
 class IdleLimits:
-    """Seconds without a touch after which a screen gives up (the app's Timings carry the same names)."""
-    reasons_idle_s: float = 15.0
-    idle_s: float = 30.0
+    """Seconds without a touch after which a screen gives up (the app's Timings carry the same names).
+
+    A citizen is warned ``warn_s`` before each limit and may ask for more time (the thank-you apart, which
+    ends on its own timer); so every citizen limit is ``warn_s`` plus some quiet time first. Once a
+    questionnaire is being answered, the walk-away limit (``answering_idle_s``) is shorter than the others:
+    a response left open is where the next citizen's taps would land."""
+    reasons_idle_s: float = 35.0
+    idle_s: float = 45.0
     manager_idle_s: float = 120.0
-    invite_idle_s: float = 15.0
+    invite_idle_s: float = 35.0
+    answering_idle_s: float = 30.0
+    warn_s: float = WARN_S
+
+
+def idle_limit(screen: str, limits: IdleLimits, *, home: str, changed: bool = False,
+               mid_questionnaire: bool = False) -> float | None:
+    """Seconds of no touch after which ``screen`` returns to the start, or None when it never does.
+
+    The thank-you ends on its own timer (None). The reasons and the invitation have their own limits; a
+    questionnaire answered part way (``mid_questionnaire``) the shorter walk-away limit, even when its first
+    question is the start screen (mode ``replace``); any other screen left half-way ``idle_s``; the start
+    screen itself only when this citizen ``changed`` it (the language, the large-text mode)."""
+    if screen == "thanks":
+        return None
+    if screen not in CITIZEN_SCREENS:
+        return limits.manager_idle_s if screen == "manager" else limits.idle_s
+    if screen == "reasons":
+        return limits.reasons_idle_s
+    if screen == "invite":
+        return limits.invite_idle_s
+    if mid_questionnaire and screen == "question":
+        return limits.answering_idle_s
+    if screen != home or mid_questionnaire:
+        return limits.idle_s
+    return limits.idle_s if changed else None
+
+
+def warning_due(idle: float, limit: float | None, warn_s: float = WARN_S) -> bool:
+    """True when a citizen should be told the screen is about to give up (``warn_s`` before ``limit``)."""
+    return limit is not None and idle >= limit - warn_s
 
 
 def should_go_home(screen: str, idle: float, limits: IdleLimits, *, home: str, lang: str, default_lang: str,
-                   is_open: bool, mid_questionnaire: bool = False) -> bool:
+                   is_open: bool, mid_questionnaire: bool = False, changed: bool = False) -> bool:
     """At a clock tick: should the kiosk return to its start screen (and the configured language)?
 
-    The thank-you ends on its own timer. A citizen who walks away leaves the reasons after
-    ``reasons_idle_s`` (the rating stays), an unanswered invitation after ``invite_idle_s``, any other
-    citizen screen after ``idle_s`` — also the start screen itself when it was left in another language.
-    A questionnaire answered part way (``mid_questionnaire``) is left after ``idle_s`` even when its
-    first question is the start screen (mode ``replace``): the answers given stay, the next citizen
-    starts at question 1. Manager screens give up after their own limit. Opening and closing hours
-    move the start screen.
+    A screen gives up after :func:`idle_limit` (the start screen too when it was left in another language,
+    or ``changed`` otherwise: the large-text mode). Opening and closing hours move the start screen at once.
+    Manager screens give up after their own limit.
     """
-    if screen == "thanks":
-        return False
-    if screen not in CITIZEN_SCREENS:
-        return idle >= (limits.manager_idle_s if screen == "manager" else limits.idle_s)
-    if screen == "reasons":
-        return idle >= limits.reasons_idle_s
-    if screen == "invite":
-        return idle >= limits.invite_idle_s
-    if screen != home or mid_questionnaire:
-        # closed → open, open → closed, or a screen left half-way
-        return (screen == "closed") == is_open or idle >= limits.idle_s
-    return lang != default_lang and idle >= limits.idle_s
+    changed = changed or lang != default_lang
+    limit = idle_limit(screen, limits, home=home, changed=changed, mid_questionnaire=mid_questionnaire)
+    if screen in CITIZEN_SCREENS and screen not in ("thanks", "reasons", "invite") \
+            and (screen != home or mid_questionnaire) and (screen == "closed") == is_open:
+        return True  # closed → open, open → closed
+    return limit is not None and idle >= limit
 
 
 class CitizenFlow:
@@ -122,6 +150,7 @@ class CitizenFlow:
         self.guard_s = guard_s
         self.screen = ""
         self.shown_at = float("-inf")
+        self.large_text = False  # high contrast and large print, for this citizen only
 
     def show(self, screen: str, now: float) -> bool:
         """``screen`` is now shown; True when it changed (the guard starts again only then)."""
@@ -144,6 +173,12 @@ class CitizenFlow:
         self.lang = "en" if self.lang == "vi" else "vi"
         return self.lang
 
+    def toggle_large_text(self) -> bool:
+        """High contrast and large print on ⇄ off, for this citizen only."""
+        self.large_text = not self.large_text
+        return self.large_text
+
     def reset(self) -> None:
-        """The next citizen: the configured language again."""
+        """The next citizen: the configured language again, and the normal print."""
         self.lang = self.default_lang
+        self.large_text = False

@@ -269,6 +269,10 @@ def record_comparison(store: VoteStore, server_totals: list[dict[str, Any]], at:
     return mismatches
 
 
+LAST_CHECKIN_KEY = "last_checkin_at"        # sync_meta: the last check-in the service answered (sync.checkins)
+CHECKIN_ERROR_KEY = "last_checkin_error"    # sync_meta: why the last check-in failed (None once one passes)
+
+
 def status(store: VoteStore) -> dict[str, Any]:
     """What the manager's status screen shows about sync."""
     last = store.query("SELECT started_at, finished_at, sent, remaining, ok, error FROM sync_runs ORDER BY id DESC LIMIT 1")
@@ -285,6 +289,8 @@ def status(store: VoteStore) -> dict[str, Any]:
         "last_success": ok[0][0] if ok else None,
         "last_error": {"at": failed[0][0], "error": failed[0][1]} if failed else None,
         "clock_skew_s": float(skew) if skew is not None else None,
+        "last_checkin_at": get_meta(store, LAST_CHECKIN_KEY),
+        "last_checkin_error": get_meta(store, CHECKIN_ERROR_KEY),
         "mismatches": [{"date": d, "counter": c, "scale": s, "local": json.loads(lo), "server": json.loads(se)}
                        for d, c, s, lo, se in mismatches],
     }

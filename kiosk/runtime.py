@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .config import EMBEDDED_SOURCE, Config, ensure_data_dir
-from .db import StoreDamagedError, StoreOpenError, file_is_damaged
+from .db import StoreDamagedError, StoreError, StoreOpenError, file_is_damaged
 from .health import ClockSignal, Health
 from .notify import Heartbeat, Notifier
 from .store import Vote, VoteStore
@@ -55,6 +55,8 @@ class OutOfService:
     path: Path
     what: str            # "<path>: the vote database is damaged (<what SQLite found>)"
     verify_command: str  # e.g. "python main.py verify --config /etc/kiosk/kiosk.toml"
+    staff: str = ""      # the screen's lines for staff when they are not about a damaged file
+
 
     @property
     def todo(self) -> str:
@@ -75,6 +77,32 @@ class OutOfService:
         return f"the kiosk has stopped without taking votes: {self.what}; {self.todo}"
 
 
+@dataclass(frozen=True)
+class ChainHeldElsewhere(OutOfService):
+    """An empty store while the central service holds this kiosk's chain (a lost or deleted file): taking
+    votes would start the chain again at 1, and the service would refuse them all as conflicts."""
+    restore_command: str = "python main.py restore --from-central"
+
+    @property
+    def todo(self) -> str:
+        """What staff should do: take the chain back before any vote."""
+        return (f"no vote is taken, so that the chain continues instead of starting again at 1: stop the kiosk, "
+                f"run `{self.restore_command}`, then start it again")
+
+    @property
+    def headless_line(self) -> str:
+        """The one line when there is no screen to show it on: the kiosk has stopped."""
+        return f"the kiosk has stopped without taking votes: {self.what}; {self.todo}"
+
+
+class NotTakingVotes(StoreError):
+    """A start-up check found the kiosk must not take votes yet (:attr:`notice` says why and what to do)."""
+
+    def __init__(self, notice: OutOfService):
+        self.notice = notice
+        super().__init__(notice.headless_line)
+
+
 def damaged_store_notice(config: Config, error: StoreDamagedError) -> OutOfService:
     """The notice for a store that ``error`` found damaged."""
     what = str(error).split(" — ", 1)[0]  # the file and SQLite's finding; the advice is re-worded above
@@ -90,8 +118,15 @@ class Runtime:
     def __init__(self, config: Config, *, open_store: Callable[[Config], VoteStore] = VoteStore.from_config,
                  button_boxes: Callable[[Config, VoteStore, VoteSink], tuple[Config, Any]] | None = None,
                  services: Sequence[Callable[[Config, VoteStore], Any]] = (), handle_signals: bool = True,
-                 notifier: Notifier | None = None, clock_signal: ClockSignal | None = None):
+                 notifier: Notifier | None = None, clock_signal: ClockSignal | None = None,
+                 checks: Sequence[Callable[[Config, VoteStore], OutOfService | None]] = (),
+                 stable: tuple[float, Callable[[], None]] | None = None):
         self.config = config
+        # (seconds, what to call) once the face has served that long: a start that was not part of a
+        # crash loop (kiosk.crashloop); cancelled when the kiosk stops first.
+        self._stable = stable
+        self._stable_timer: threading.Timer | None = None
+        self.checks = checks   # before any vote: a notice stops the start (NotTakingVotes)
         self._open_store, self._button_boxes, self._services = open_store, button_boxes, services
         self.handle_signals = handle_signals
         self.store: VoteStore | None = None
@@ -126,6 +161,10 @@ class Runtime:
                 self._deliver(on_vote, vote, box)
         log.info("face ready (%d button-box vote(s) came while it was starting)", len(early))
         self.heartbeat.ready()
+        if self._stable is not None and self._stable_timer is None:
+            self._stable_timer = threading.Timer(*self._stable)
+            self._stable_timer.daemon = True
+            self._stable_timer.start()
         if self.stop_event.is_set() and stop is not None:
             stop()  # a signal came while the face was starting
 
@@ -182,6 +221,10 @@ class Runtime:
         self.store = store = self._open_store(self.config)
         self._started("the vote store", store.close)
         log.info("store open: %s (%d votes)", store.path, store.count())
+        for check in self.checks:
+            notice = check(self.config, store)
+            if notice is not None:
+                raise NotTakingVotes(notice)
         if self._button_boxes is not None:
             self.config, self.boxes = self._button_boxes(self.config, store, self.on_vote)
             if self.boxes is not None:
@@ -225,6 +268,8 @@ class Runtime:
     def stop(self) -> None:
         """Stop everything started, in reverse order; a part that fails to stop does not keep the
         others running. Safe to call twice."""
+        if self._stable_timer is not None:
+            self._stable_timer.cancel()
         with self._lock:
             self._sink = self._face_stop = None  # votes from now on are stored and logged only
         if self.soundness is not None and self.soundness.is_alive():
@@ -269,9 +314,19 @@ class Runtime:
                 log.error("%s", notice.log_line)
                 self._face_stop = None
                 return out_of_service(self, notice)
+            except NotTakingVotes as e:
+                self.stop()
+                if out_of_service is None:
+                    raise
+                log.error("%s", e.notice.log_line)
+                self._face_stop = None
+                return out_of_service(self, e.notice)
             if self.stop_event.is_set():
                 return 0  # a signal came during start-up
-            return face(self)
+            status = face(self)
+            if self._stable is not None:
+                self._stable[1]()   # the face ended as asked (a stop, Ctrl-C): not a crash, whatever its length
+            return status
         finally:
             self.stop()
             for sig, handler in previous.items():

@@ -647,6 +647,15 @@ class VoteStore:
         return clock_status(int(self._clock().timestamp() * 1000), newest_vote_ms=newest, skew_s=skew_s,
                             synchronized=self.time_source() if self.time_source else None)
 
+    def file_gone(self) -> bool:
+        """Whether the open file is no longer at its path and deleted (kiosk.storefile): no vote can be
+        stored until it is put right. One fstat and one stat: cheap enough for the screen's tick."""
+        return self.file is not None and self.file.check().state == GONE
+
+    def clock_suspect_count(self) -> int:
+        """How many stored votes were taken while the clock could not be trusted (their day may be wrong)."""
+        return self.query("SELECT count(*) FROM votes WHERE clock_suspect IS NOT NULL")[0][0]
+
     def last_vote_time(self) -> str | None:
         """The local time (ISO text) of the newest vote, or None for an empty store."""
         rows = self.query("SELECT local_time FROM votes ORDER BY seq DESC LIMIT 1")

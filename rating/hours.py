@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _LINE = re.compile(r"^\s*(\w{3})(?:-(\w{3}))?((?:\s+\d{2}:\d{2}-\d{2}:\d{2})+)\s*$")
@@ -34,6 +34,40 @@ class OpeningHours:
             return True
         t = at.timetz().replace(tzinfo=None)
         return any(start <= t < end for start, end in self.spans[at.weekday()])
+
+    def lines(self) -> list[str]:
+        """These hours written as the configuration writes them (consecutive days with the same spans on
+        one line), so that they can travel (a kiosk's check-in) and be read back with :func:`parse_hours`.
+        Always open is the empty list."""
+        if self.spans is None:
+            return []
+        out, day = [], 0
+        while day < len(DAYS):
+            last = day
+            while last + 1 < len(DAYS) and self.spans[last + 1] == self.spans[day]:
+                last += 1
+            if self.spans[day]:
+                days = DAYS[day] if last == day else f"{DAYS[day]}-{DAYS[last]}"
+                out.append(days + "".join(f" {a:%H:%M}-{b:%H:%M}" for a, b in self.spans[day]))
+            day = last + 1
+        return out
+
+    def open_seconds(self, start: datetime, end: datetime) -> float:
+        """How many seconds between ``start`` and ``end`` (aware, in the centre's time zone) fall in the
+        opening hours: a kiosk silent overnight has been silent for none of the centre's time."""
+        if end <= start:
+            return 0.0
+        if self.spans is None:
+            return (end - start).total_seconds()
+        total, day = 0.0, start.date()
+        while day <= end.date():
+            for a, b in self.spans[day.weekday()]:
+                lo = max(start, datetime.combine(day, a, start.tzinfo))
+                hi = min(end, datetime.combine(day, b, start.tzinfo))
+                if hi > lo:
+                    total += (hi - lo).total_seconds()
+            day += timedelta(days=1)
+        return total
 
 
 ALWAYS_OPEN = OpeningHours(None)

@@ -65,16 +65,45 @@ class Problem(Enum):
         "{detail}", ("conflicting",)
     BUSY = 503, "busy", "another request stored some of the rows meanwhile: send again (see Retry-After)", \
         "another request stored some of these rows meanwhile; send the batch again"
+    # /v1/enrol: a device fetching its id and secret with a one-time code (rating.enrolment).
+    BAD_ENROLMENT = 400, "bad_enrolment", "the enrolment request breaks the contract (the reason names the field)", \
+        "{detail}"
+    ENROLMENT_CODE_UNKNOWN = 403, "enrolment_code_unknown", "no such enrolment code", \
+        "no such enrolment code: check it is typed as shown on the registry page, or ask for a new one"
+    ENROLMENT_CODE_USED = 410, "enrolment_code_used", "the enrolment code was used already: ask for a new one", \
+        "this enrolment code was used already (at {used_at}); a code works once: ask the city's administrator " \
+        "for a new one on the registry page"
+    ENROLMENT_CODE_EXPIRED = 410, "enrolment_code_expired", "the enrolment code has expired: ask for a new one", \
+        "this enrolment code expired at {expired_at} (a code is valid {hours} hours): ask the city's " \
+        "administrator for a new one on the registry page"
+    ENROLMENT_OTHER_KIOSK = 409, "enrolment_other_kiosk", \
+        "the code is for another kiosk than the device's configuration names; the code was not used", \
+        "this code enrols kiosk {kiosk_id!r} but this device is configured as {configured!r}; nothing was " \
+        "changed and the code was not used (to replace this device's configuration, enrol with --force)", \
+        ("kiosk_id",)
+    ENROLMENT_THROTTLED = 429, "enrolment_throttled", \
+        "too many wrong enrolment codes from this address: wait (see Retry-After)", \
+        "too many wrong enrolment codes from this address: try again in {wait_s} s"
+    # /v1/checkins: a kiosk's health every few minutes (rating.checkin); signed as a batch.
+    BAD_CHECKIN = 400, "bad_checkin", "the check-in breaks the contract (the reason names the field)", "{detail}"
     # /v1/reports: who asks and what for.
     REPORTS_DISABLED = 403, "reports_disabled", "reports are off: the service was started without --report-token", \
         "reports are disabled: start the service with --report-token"
-    BAD_TOKEN = 401, "bad_token", "no valid report token (or, for the II.7 report, no login)", "{detail}"
+    BAD_TOKEN = 401, "bad_token", \
+        "no valid report token (or, for the II.7 report, no login; for /v1/served, no valid served token)", "{detail}"
     FORBIDDEN = 403, "forbidden", "this account may not see that unit", "this account may not see that unit"
     BAD_QUERY = 400, "bad_query", "the query string is not understood (the reason says which parameter)", "{detail}"
     NO_SUCH_KIOSK = 404, "unknown_kiosk", "no such kiosk", "no kiosk {kiosk!r}"
     UNKNOWN_CENTRE = 404, "unknown_centre", "no kiosk is registered for that centre", \
         "no kiosk is registered for centre {centre!r}"
     UNKNOWN_UNIT = 404, "unknown_unit", "no such commune, centre or kiosk", "no commune, centre or kiosk {unit!r}"
+    # /v1/kiosks/<id>/chain: a kiosk takes back what the service holds of its own chain (restore).
+    NOT_YOUR_KIOSK = 403, "not_your_kiosk", "a kiosk may read only its own rows (the path names another kiosk)", \
+        "kiosk {signer!r} may read only its own rows, not those of {kiosk!r}"
+    # /v1/served: a commune's served transactions (issue 18).
+    BAD_SERVED = 400, "bad_served", \
+        "lines of the served CSV are refused (each in lines: its number and why); nothing was stored", \
+        "{detail}", ("lines",)
 
     def __init__(self, status: int, code: str, summary: str, template: str, fields: tuple[str, ...] = ()):
         self.status, self.code, self.summary, self.template, self.fields = status, code, summary, template, fields

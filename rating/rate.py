@@ -27,6 +27,15 @@ kiosk's ``[report] min_n``, the service's ``CENTRAL_MIN_N``) is **Chưa đủ m�
 ranked (:func:`rank`), its verdict ``chua_du_mau``. The verdict against the target otherwise stays the
 point rate — Đạt when the rate reaches the target — and is *chưa chắc chắn* (not certain) when the
 interval straddles the target (:func:`verdict`, :func:`uncertain`).
+
+**The response rate** (issue 18) is the share of the centre's served transactions that were rated: counted
+votes (the satisfaction rate's N) per served transaction, in percent, rounded as the rate is
+(:func:`response_pct`, :class:`ResponseRate`). Both sides cover the same cells — a day, a kiosk and a
+counter for which a served number was given — so a counter or a day without one is left out of both,
+never read as zero transactions. No served number in the period gives no response rate (``None``, "—");
+below :data:`RESPONSE_LOW_PCT` it is *chưa đại diện* (not representative), above
+:data:`RESPONSE_HIGH_PCT` *nhiều phiếu hơn giao dịch* (more votes than transactions: a number typed
+wrong, or votes to look at) — :func:`response_flag`.
 """
 
 from __future__ import annotations
@@ -43,6 +52,10 @@ from rating.vote import DEMO_SOURCE
 Z95 = 1.959964   # the standard normal's 97,5 % quantile: a two-sided 95 % interval
 MIN_N = 30       # the minimum sample: fewer counted votes is "Chưa đủ mẫu" (the one default of [report] min_n
                  # and CENTRAL_MIN_N)
+
+
+RESPONSE_LOW_PCT = 10.0    # fewer votes per served transaction: the votes do not represent the citizens served
+RESPONSE_HIGH_PCT = 100.0  # more votes than served transactions: a served number or the votes need a look
 
 
 class Kind(Enum):
@@ -255,4 +268,59 @@ class Rate:
         self.satisfied += other.satisfied
         self.total += other.total
         self.flagged += other.flagged
+        return self
+
+
+class ResponseFlag(StrEnum):
+    """What a response rate says about its votes (the words are the pages': "chưa đại diện", "nhiều phiếu hơn
+    giao dịch")."""
+
+    NOT_REPRESENTATIVE = "chua_dai_dien"   # below RESPONSE_LOW_PCT
+    MORE_VOTES = "nhieu_phieu"             # above RESPONSE_HIGH_PCT (or votes against 0 transactions)
+
+
+def response_pct(votes: int, served: int | None) -> float | None:
+    """Counted votes per served transaction, in percent, rounded half up to one decimal (:func:`pct`); None
+    without a served number, or when it is 0 (no rate to give: :func:`response_flag` still says when votes
+    came against none)."""
+    return pct(votes, served) if served else None
+
+
+def response_flag(votes: int, served: int | None) -> ResponseFlag | None:
+    """Below 10 %: not representative; above 100 % (votes against 0 transactions included): more votes
+    than transactions; None in between, or without a served number (or without votes against 0)."""
+    if served is None:
+        return None
+    if served == 0:
+        return ResponseFlag.MORE_VOTES if votes else None
+    shown = response_pct(votes, served)   # the rate as printed, as a verdict reads it: 9,96 % is 10,0 %, not below
+    if shown < RESPONSE_LOW_PCT:
+        return ResponseFlag.NOT_REPRESENTATIVE
+    if shown > RESPONSE_HIGH_PCT:
+        return ResponseFlag.MORE_VOTES
+    return None
+
+
+@dataclass
+class ResponseRate:
+    """A group's counted votes in the cells with a served number, and those served numbers (None: none
+    given for the group and period)."""
+
+    votes: int = 0
+    served: int | None = None
+
+    @property
+    def pct(self) -> float | None:
+        """Votes per served transaction in percent (:func:`response_pct`)."""
+        return response_pct(self.votes, self.served)
+
+    @property
+    def flag(self) -> ResponseFlag | None:
+        """Not representative, more votes than transactions, or None (:func:`response_flag`)."""
+        return response_flag(self.votes, self.served)
+
+    def __iadd__(self, other: "ResponseRate") -> "ResponseRate":
+        self.votes += other.votes
+        if other.served is not None:
+            self.served = (self.served or 0) + other.served
         return self

@@ -215,6 +215,18 @@ def check_vote(v: Any, kiosk_id: str, i: int) -> dict[str, Any]:
             "weekday": at.isoweekday()}
 
 
+def check_reason(r: Any, i: int) -> dict[str, Any]:
+    """A checked reason (``reasons[i]``); :class:`BadBatch` naming the problem otherwise."""
+    where = f"reasons[{i}]"
+    if not isinstance(r, dict) or set(r) != set(REASON_FIELDS):
+        raise BadBatch(f"{where}: expected an object with vote_uuid, element and recorded_at")
+    _str(r["vote_uuid"], where, "vote_uuid", 36)
+    if not isinstance(r["element"], str) or r["element"] not in ELEMENTS:
+        raise BadBatch(f"{where}: 'element' must be one of {', '.join(ELEMENTS)}")
+    _str(r["recorded_at"], where, "recorded_at", 40)
+    return r
+
+
 def check_status(s: Any) -> dict[str, Any] | None:
     """The kiosk's optional status, checked (unknown names are refused, so typos show at once)."""
     if s is None:
@@ -313,13 +325,7 @@ def parse(body: bytes, kiosk_id: str) -> Batch:
         seen.add(v["uuid"])
         seqs.add(v["seq"])
     for i, r in enumerate(reasons):
-        where = f"reasons[{i}]"
-        if not isinstance(r, dict) or set(r) != set(REASON_FIELDS):
-            raise BadBatch(f"{where}: expected an object with vote_uuid, element and recorded_at")
-        _str(r["vote_uuid"], where, "vote_uuid", 36)
-        if not isinstance(r["element"], str) or r["element"] not in ELEMENTS:
-            raise BadBatch(f"{where}: 'element' must be one of {', '.join(ELEMENTS)}")
-        _str(r["recorded_at"], where, "recorded_at", 40)
+        check_reason(r, i)
     for i, c in enumerate(counters):
         if not isinstance(c, dict) or set(c) != {"id", "name"}:
             raise BadBatch(f"counters[{i}]: expected an object with id and name")
@@ -595,3 +601,75 @@ def acknowledged(body: Any) -> tuple[set[str], set[str], set[tuple[str, str]]]:
     except (KeyError, TypeError) as e:
         raise ValueError(f"the receipt is malformed: {e}") from None
     return accepted, duplicates, reasons
+
+
+# --- a kiosk's own rows, taken back from the service (restore) -------------------------------------
+# GET /v1/kiosks/<kiosk_id>/chain?part=votes|answers&after=<seq>&limit=<n>, signed as a batch is (the
+# path with its query string, the empty body). A page lists the chain's rows after ``after`` in seq
+# order, with the rows each needs (a vote's reasons; an answer's response and definition), in the same
+# shapes as a batch: the kiosk checks them with the batch's own checks.
+
+CHAIN_PATH = "/v1/kiosks/{kiosk_id}/chain"
+CHAIN_PARTS = ("votes", "answers")
+MAX_CHAIN_PAGE = 5000   # rows a page; a full page of votes is about 2 MB, as a full batch is
+CHAIN_PAGE_FIELDS = ("kiosk_id", "part", "after", "next", "head_seq", "held")
+
+
+@dataclass
+class ChainPage:
+    """One checked page of a kiosk's rows held by the service. ``next`` is the ``after`` of the next page
+    (None on the last); ``head_seq`` and ``held`` describe the whole chain of ``part`` as the service holds it."""
+    part: str
+    after: int
+    next: int | None
+    head_seq: int
+    held: int
+    votes: list[dict] = field(default_factory=list)
+    reasons: list[dict] = field(default_factory=list)
+    questionnaires: QBatch = field(default_factory=QBatch)
+
+
+def chain_path(kiosk_id: str, part: str, after: int, limit: int) -> str:
+    """The path and query string of a page request (what is signed)."""
+    return f"{CHAIN_PATH.format(kiosk_id=kiosk_id)}?part={part}&after={after}&limit={limit}"
+
+
+def chain_page(kiosk_id: str, part: str, after: int, next_after: int | None, head_seq: int, held: int,
+               votes: list[dict] = (), reasons: list[dict] = (), questionnaires: dict[str, list[dict]] | None = None
+               ) -> dict[str, Any]:
+    """The service's answer to a page request (rows in the wire's field lists, as a batch carries them)."""
+    page: dict[str, Any] = {"kiosk_id": kiosk_id, "part": part, "after": after, "next": next_after,
+                            "head_seq": head_seq, "held": held}
+    if part == "votes":
+        page.update(votes=list(votes), reasons=list(reasons))
+    else:
+        page["questionnaires"] = {p: list((questionnaires or {}).get(p, [])) for p in Q_PARTS}
+    return page
+
+
+def parse_chain_page(body: bytes, kiosk_id: str, part: str, after: int) -> ChainPage:
+    """Decode and check a page of ``kiosk_id``'s rows (each row by the batch's own checks, in seq order
+    after ``after``, none twice); :class:`BadBatch` naming the problem otherwise."""
+    data = decode_json(body)
+    if not isinstance(data, dict) or any(f not in data for f in CHAIN_PAGE_FIELDS):
+        raise BadBatch(f"a page must be an object with {', '.join(CHAIN_PAGE_FIELDS)}")
+    if data["kiosk_id"] != kiosk_id or data["part"] != part or data["after"] != after:
+        raise BadBatch(f"the page is not the one asked for ({kiosk_id}, {part} after {after})")
+    next_after = _int(data["next"], "page", "next", after + 1, 2**53, optional=True)
+    head_seq, held = _int(data["head_seq"], "page", "head_seq", 0, 2**53), _int(data["held"], "page", "held", 0, 2**53)
+    page = ChainPage(part, after, next_after, head_seq, held)
+    if part == "votes":
+        votes, reasons = data.get("votes"), data.get("reasons")
+        if not isinstance(votes, list) or not isinstance(reasons, list) or len(votes) > MAX_CHAIN_PAGE:
+            raise BadBatch(f"'votes' and 'reasons' must be lists (at most {MAX_CHAIN_PAGE} votes)")
+        page.votes = [check_vote(v, kiosk_id, i) for i, v in enumerate(votes)]
+        page.reasons = [check_reason(r, i) for i, r in enumerate(reasons)]
+        seqs = [v["seq"] for v in page.votes]
+    else:
+        page.questionnaires = parse_questionnaires(data.get("questionnaires"), kiosk_id)
+        seqs = [a["seq"] for a in page.questionnaires.answers]
+    if seqs and (seqs[0] <= after or any(b <= a for a, b in zip(seqs, seqs[1:]))):
+        raise BadBatch(f"the page's {part} are not in seq order after {after}")
+    if next_after is not None and (not seqs or next_after != seqs[-1]):
+        raise BadBatch("the page's 'next' is not its last row's seq")
+    return page

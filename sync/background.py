@@ -9,6 +9,7 @@ from kiosk import outbox
 from kiosk.config import Config
 from kiosk.store import VoteStore
 
+from .checkins import CheckinLoop
 from .schedule import SyncScheduler
 
 log = logging.getLogger("kiosk.sync")
@@ -37,3 +38,22 @@ def start_background_sync(config: Config, store: VoteStore) -> SyncScheduler | N
     log.info("sync: nightly to %s in the window %s-%s", config.sync.url,
              config.sync.window[0].strftime("%H:%M"), config.sync.window[1].strftime("%H:%M"))
     return scheduler
+
+
+def start_checkins(config: Config, store: VoteStore) -> CheckinLoop | None:
+    """Start the check-ins while the centre is open (sync.checkins) when ``[sync]`` is configured and
+    ``checkin_every_s`` is not 0; return the loop (call ``stop()`` at exit)."""
+    if config.sync is None or not config.sync.checkin_every_s:
+        return None
+    client = None
+
+    def checkin_once() -> bool:
+        nonlocal client
+        if client is None:   # imported on the loop's thread, as the schedule does (requests at start-up)
+            from .client import SyncClient
+            client = SyncClient(config, store)   # one client: its HTTP connection is kept between check-ins
+        return client.checkin().ok
+
+    loop = CheckinLoop(checkin_once, config.hours, config.sync.checkin_every_s, now=lambda: datetime.now(config.tz))
+    log.info("check-ins every %.0f s while open, to %s", config.sync.checkin_every_s, config.sync.url)
+    return loop.start()

@@ -44,10 +44,11 @@ import requests
 from kiosk import outbox
 from kiosk.config import Config
 from kiosk.health import software_version, wire_health
-from kiosk.outbox import ANSWERS, DEFINITIONS, REASONS, RESPONSES, VOTES, Synced
+from kiosk.outbox import ANSWERS, CHECKIN_ERROR_KEY, DEFINITIONS, LAST_CHECKIN_KEY, REASONS, RESPONSES, VOTES, Synced
 from kiosk.store import VoteStore
 
 from rating import signing
+from rating.checkin import CHECKIN_PATH, NO_SETTINGS, encode_checkin
 from rating.problems import Problem
 from rating.wire import MAX_Q_ANSWERS, acknowledged, encode_batch, known_status_fields
 
@@ -59,6 +60,7 @@ BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 60.0
 RETRY_AFTER_CAP_S = 300.0
 AUTH_ERROR_KEY = "auth_error"   # sync_meta: why the server refused this kiosk's signature, until it accepts again
+CHECKIN_ATTEMPTS = 2   # a check-in is cheap to miss: the next comes in minutes; the nightly run is the guarantee
 
 
 
@@ -87,6 +89,15 @@ class SyncResult:
     def complete(self) -> bool:
         """True when nothing is left waiting and the run ended without error."""
         return self.error is None and self.remaining == 0
+
+
+@dataclass
+class CheckinResult:
+    """What one check-in did: ``ok``, the service's answer (``settings``: newer managed settings waiting,
+    or None), or why it failed."""
+    ok: bool
+    settings: dict[str, Any] | None = None
+    error: str | None = None
 
 
 class _Stop(Exception):
@@ -131,9 +142,11 @@ class SyncClient:
         self.config, self.sync, self.store = config, config.sync, store
         self.session = session or requests.Session()
         self.sleep, self.rng, self.clock, self.attempts = sleep, rng or random.Random(), clock, attempts
-        base = urlsplit(self.sync.url)
+        self._base_path = urlsplit(self.sync.url).path.rstrip("/") or ""
         self.url = self.sync.url + BATCH_PATH
-        self.path = (base.path.rstrip("/") or "") + BATCH_PATH
+        self.path = self._base_path + BATCH_PATH
+        # The managed settings this kiosk runs (rating.checkin.NO_SETTINGS until the service manages any).
+        self.settings_version = NO_SETTINGS
         self.counters = [{"id": c.id, "name": c.name} for c in config.counters]
         self._waiting: dict[str, int] | None = None   # during a run: see run()
         self._status_known: set[str] | None = None      # the status fields an older service takes (see _send)
@@ -196,6 +209,36 @@ class SyncClient:
             status = {k: v for k, v in status.items() if k in self._status_known}
         return status
 
+    def checkin(self) -> CheckinResult:
+        """Check in now (rating.checkin): the batch's status, the settings version and the opening hours,
+        signed as a batch; a try or two, never the long backoff of a batch (the next check-in is minutes
+        away). The outcome is kept in the store's sync meta (``sync --status``); votes are not touched."""
+        body = encode_checkin(self.config.kiosk_id, self.status(), self.settings_version, self.config.hours,
+                              self.config.timezone)
+        try:
+            response = self._exchange(body, CHECKIN_PATH, attempts=CHECKIN_ATTEMPTS)
+        except _Retry as e:
+            return self._checked_in(CheckinResult(False, error=e.reason))
+        if response.status_code == 404 and _problem(response) in (Problem.NOT_FOUND, None):
+            return self._checked_in(CheckinResult(False, error="the service takes no check-ins yet (older than "
+                                                              "protocol 1.4): the nightly sync carries the health"))
+        if not 200 <= response.status_code < 300:
+            return self._checked_in(CheckinResult(False, error=f"server {response.status_code}: {_reason(response)}"))
+        answer = _json(response)
+        settings = answer.get("settings")
+        return self._checked_in(CheckinResult(True, settings if isinstance(settings, dict) else None))
+
+    def _checked_in(self, result: CheckinResult) -> CheckinResult:
+        if result.ok:
+            meta = {LAST_CHECKIN_KEY: self._now().isoformat(timespec="seconds"), CHECKIN_ERROR_KEY: None}
+            if outbox.get_meta(self.store, AUTH_ERROR_KEY) is not None:
+                meta[AUTH_ERROR_KEY] = None   # the service knows this kiosk again
+        else:
+            log.warning("check-in failed: %s", result.error)
+            meta = {CHECKIN_ERROR_KEY: (result.error or "")[:500]}
+        outbox.set_meta(self.store, meta)
+        return result
+
     # --- building batches ----------------------------------------------------------------------
 
     def _vote_batch(self) -> "_Batch | None":
@@ -222,19 +265,20 @@ class SyncClient:
         return _Batch({DEFINITIONS: outbox.by_key(self.store, DEFINITIONS, keys), RESPONSES: responses,
                        ANSWERS: answers})
 
-    def _exchange(self, body: bytes) -> requests.Response:
-        """POST a batch, retrying what may pass by itself (network, 5xx, 429, a stale clock); return the
-        first answer that is a 2xx or a refusal of the batch itself; raise :class:`_Retry` to end the run."""
+    def _exchange(self, body: bytes, path: str = BATCH_PATH, attempts: int | None = None) -> requests.Response:
+        """POST a batch (or a check-in), retrying what may pass by itself (network, 5xx, 429, a stale clock);
+        return the first answer that is a 2xx or a refusal of the request itself; raise :class:`_Retry` to
+        end the run."""
         corrected_clock = False
         last: _Retry | None = None
-        for attempt in range(self.attempts):
+        for attempt in range(attempts or self.attempts):
             if attempt:
                 wait = last.wait_s if last and last.wait_s is not None else \
                     self.rng.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** attempt))
                 log.info("sync: retrying in %.1f s (%s)", wait, last.reason if last else "")
                 self.sleep(wait)
             try:
-                response = self._post(body)
+                response = self._post(body, path)
             except requests.RequestException as e:
                 last = _Retry(f"network: {type(e).__name__}: {e}")
                 continue
@@ -335,6 +379,10 @@ class SyncClient:
         if self._waiting is not None:
             for kind, n in changed.items():
                 self._waiting[kind.part] -= n
+            if min(self._waiting.values()) < 0:
+                # Rows taken since the count (a citizen voted during the run) were settled too: count again,
+                # or the next status says a negative number and the service refuses the batch.
+                self._waiting = outbox.count_waiting(self.store)
 
     # --- refusals: votes (docs/sync-protocol.md, "The receipt") ------------------------------------
 
@@ -404,11 +452,12 @@ class SyncClient:
             return self._quarantine({RESPONSES: bad_r, ANSWERS: bad_a}, reason, result)
         return sum(self._send(self._questionnaire_batch(r, a), result) for r, a in parts)
 
-    def _post(self, body: bytes) -> requests.Response:
+    def _post(self, body: bytes, path: str = BATCH_PATH) -> requests.Response:
         ts = int(self.clock() + self._offset())
-        headers = signing.signed_headers(self.config.kiosk_id, self.sync.secret.reveal(), ts, "POST", self.path, body)
+        headers = signing.signed_headers(self.config.kiosk_id, self.sync.secret.reveal(), ts, "POST",
+                                         self._base_path + path, body)
         headers["Content-Type"] = "application/json"
-        return self.session.post(self.url, data=body, headers=headers, timeout=self.sync.timeout_s)
+        return self.session.post(self.sync.url + path, data=body, headers=headers, timeout=self.sync.timeout_s)
 
     def _correct_clock(self, response: requests.Response) -> None:
         server = None

@@ -72,29 +72,30 @@ def describe(page: str, violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def audit(driver, page: str, lang: str = "vi") -> list[dict]:
+def audit(driver, page: str, lang: str = "vi", allow: dict[str, str] | None = None) -> list[dict]:
     """Fail if the page the driver shows is not marked as written in ``lang`` (``<html lang="vi">``: a
     screen reader speaks it with that voice) or has a serious or critical WCAG 2.1 A/AA violation; return
-    the lesser ones (moderate, minor). Every run's findings are kept in build/a11y/<page>.json."""
+    the lesser ones (moderate, minor). ``allow`` names rules accepted on this page, each with the reason
+    (kept in the report). Every run's findings are kept in build/a11y/<page>.json."""
     marked = driver.execute_script("return document.documentElement.lang")
     assert marked == lang, f'{page} at {driver.current_url}: <html lang="{marked}">, the page is in "{lang}"'
     violations = run_axe(driver)
     REPORTS.mkdir(parents=True, exist_ok=True)
     name = "".join(c if c.isalnum() or c in "-_" else "-" for c in page).strip("-")
     (REPORTS / f"{name}.json").write_text(json.dumps(
-        {"page": page, "url": driver.current_url, "violations": violations}, ensure_ascii=False, indent=1),
-        encoding="utf-8")
-    failing = [v for v in violations if v.get("impact") in FAILING]
+        {"page": page, "url": driver.current_url, "violations": violations, "allowed": allow or {}},
+        ensure_ascii=False, indent=1), encoding="utf-8")
+    failing = [v for v in violations if v.get("impact") in FAILING and v["id"] not in (allow or {})]
     assert not failing, describe(f"{page} at {driver.current_url}", failing)
     return [v for v in violations if v.get("impact") not in FAILING]
 
 
-def audit_widths(driver, page: str, lang: str = "vi", widths=(DESKTOP, PHONE)) -> None:
+def audit_widths(driver, page: str, lang: str = "vi", widths=(DESKTOP, PHONE), allow: dict[str, str] | None = None) -> None:
     """``audit`` the page at the desktop and the phone (390 px) width, then restore the desktop size."""
     try:
         for w, h in widths:
             resize(driver, w, h)
-            audit(driver, f"{page} at {w} px", lang)
+            audit(driver, f"{page} at {w} px", lang, allow)
     finally:
         resize(driver, *DESKTOP)
 

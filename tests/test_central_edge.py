@@ -53,8 +53,16 @@ def every_page(made) -> list[str]:
             "/questionnaires/", "/questionnaires/analysis/{commune}/", "/q/{centre}/trung-tam/",
             "/questionnaires/{centre}/trung-tam/poster/", "/questionnaires/{centre}/trung-tam/paper.pdf",
             "/questionnaires/{centre}/trung-tam/entry/", "/v1/reports/totals?unit={commune}",
-            "/v1/reports/ii7?unit={commune}&from=2026-01-01&to=2026-01-31", "/lang/en/?back=/",
-            "/login/?next=/", "/logout/", "/kiosks/test-01/release-held-back/"]
+            "/v1/reports/ii7?unit={commune}&from=2026-01-01&to=2026-01-31",
+            "/v1/reports/overview?from=2026-01-01&to=2026-01-31", "/lang/en/?back=/",
+            "/login/?next=/", "/logout/", "/kiosks/test-01/release-held-back/", "/v1/kiosks/{commune}/chain?part=votes",
+            "/v1/checkins", "/v1/enrol", "/v1/served", "/unit/{commune}/served/"] + PUBLIC_PAGES
+
+
+# The public pages and the check of an issued II.7 table (issue 18).
+PUBLIC_PAGES = ["/cong-khai/", "/cong-khai/du-lieu.json", "/cong-khai/{commune}/", "/cong-khai/{commune}/du-lieu.json",
+                "/cong-khai/{commune}/nhung/", "/cong-khai/{centre}/sanh-cho/", "/kiem-tra/{commune}",
+                "/kiem-tra/{commune}/"]
 
 
 # --- unstorable text in a URL ---------------------------------------------------------------------
@@ -168,7 +176,8 @@ def test_every_answer_carries_a_content_security_policy_and_the_headers_a_scan_e
         r = s.get(url + path, allow_redirects=False)
         csp = r.headers.get("Content-Security-Policy", "")
         assert "default-src 'self'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp, path
-        assert "frame-ancestors 'none'" in csp, path
+        # Only the public embed card may be framed (by the commune's portal): issue 18.
+        assert ("frame-ancestors *" if "/nhung/" in path else "frame-ancestors 'none'") in csp, path
         assert r.headers.get("X-Content-Type-Options") == "nosniff", path
         assert r.headers.get("Referrer-Policy") == "same-origin", path
         assert "camera=()" in r.headers.get("Permissions-Policy", ""), path

@@ -8,6 +8,7 @@ import ast
 import io
 import json
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from wsgiref.util import setup_testing_defaults
 
@@ -16,7 +17,7 @@ import requests
 
 from kiosk.config import load_config
 from kiosk.store import VoteStore
-from rating import signing
+from rating import signing, wire
 from rating.problems import CODES, Problem, Refused
 from rating.wire import encode_batch
 from tests.q_sync_helpers import answer_responses, kiosk_config
@@ -44,10 +45,17 @@ CONTRACT = {
     "FORBIDDEN": (403, "forbidden", []), "BAD_QUERY": (400, "bad_query", []), "NO_SUCH_KIOSK": (404, "unknown_kiosk", []),
     "UNKNOWN_CENTRE": (404, "unknown_centre", []), "UNKNOWN_UNIT": (404, "unknown_unit", []),
     "BAD_TEXT": (400, "bad_text", []), "UNAVAILABLE": (503, "unavailable", ["database"]),
+    "NOT_YOUR_KIOSK": (403, "not_your_kiosk", []),
+    "BAD_ENROLMENT": (400, "bad_enrolment", []), "ENROLMENT_CODE_UNKNOWN": (403, "enrolment_code_unknown", []),
+    "ENROLMENT_CODE_USED": (410, "enrolment_code_used", []), "ENROLMENT_CODE_EXPIRED": (410, "enrolment_code_expired", []),
+    "ENROLMENT_OTHER_KIOSK": (409, "enrolment_other_kiosk", ["kiosk_id"]),
+    "ENROLMENT_THROTTLED": (429, "enrolment_throttled", []), "BAD_CHECKIN": (400, "bad_checkin", []),
+    "BAD_SERVED": (400, "bad_served", ["lines"]),
 }
 # The operation each request below is sent to, to find its documented answers in /openapi.json.
 BATCHES, TOTALS, CHAIN, II7 = ("/v1/batches", "post"), ("/v1/reports/totals", "get"), ("/v1/reports/chain", "get"), \
     ("/v1/reports/ii7", "get")
+ENROL, CHECKINS = ("/v1/enrol", "post"), ("/v1/checkins", "post")
 
 
 def _post(url, body: bytes, kiosk="test-01", secret=SECRET, ts=None, headers=None):
@@ -125,6 +133,10 @@ def _provoke(site) -> list[tuple[Problem, tuple[str, str], Answer]]:
     expect(Problem.BAD_SIGNATURE, BATCHES, _answered(_post(url, batch, secret="not-the-secret-at-all-000000")))
     expect(Problem.STALE_TIMESTAMP, BATCHES, _answered(_post(url, batch, ts=int(time.time()) - 3600)))
     expect(Problem.UNKNOWN_KIOSK, BATCHES, _answered(_post(url, batch, kiosk="someone-else")))
+    # A kiosk's own rows (restore): another kiosk's are not its to read.
+    others = wire.chain_path("someone-else", "votes", 0, 1)
+    expect(Problem.NOT_YOUR_KIOSK, (wire.CHAIN_PATH, "get"), _answered(requests.get(url + others, timeout=30, headers=(
+        signing.signed_headers("test-01", SECRET.encode(), int(time.time()), "GET", others, b"")))))
     # What it holds.
     expect(Problem.BAD_BATCH, BATCHES, _answered(_post(url, b'{"kiosk_id": "test-01", "votes": 3}')))
     assert _post(url, batch).status_code == 200
@@ -138,6 +150,36 @@ def _provoke(site) -> list[tuple[Problem, tuple[str, str], Answer]]:
                         "BEGIN SELECT RAISE(ABORT, 'UNIQUE constraint failed: q_responses.uuid'); END")
     expect(Problem.BUSY, BATCHES, _answered(_post(url, q_body("test-01", q))))
     server_execute(app, "DROP TRIGGER race")
+    # A check-in (issue 17) that breaks its contract.
+    from rating import checkin, enrolment
+    bad = b'{"kiosk_id": "test-01", "opening_hours": ["Someday"], "timezone": "Asia/Ho_Chi_Minh"}'
+    signed = signing.signed_headers("test-01", SECRET.encode(), int(time.time()), "POST", checkin.CHECKIN_PATH, bad)
+    expect(Problem.BAD_CHECKIN, CHECKINS, _answered(requests.post(url + checkin.CHECKIN_PATH, data=bad, headers=signed,
+                                                                  timeout=30)))
+    # Enrolment codes: malformed, for another kiosk, used, expired, unknown; then too many wrong ones.
+    from datetime import datetime, timedelta, timezone as tz
+    from central.enrolment import issue
+    from central.models import Unit
+    token = activate(app.runtime)
+    try:
+        centre, now = Unit.objects.filter(kind="centre").first(), datetime.now(tz.utc)
+        fresh, old = issue("enrol-01", centre, now), issue("enrol-02", centre, now - timedelta(days=2))
+    finally:
+        deactivate(token)
+
+    def enrol(code, kiosk=None):
+        return _answered(requests.post(url + enrolment.ENROL_PATH, data=enrolment.encode_request(code, kiosk, None),
+                                       timeout=30))
+    expect(Problem.BAD_ENROLMENT, ENROL, _answered(requests.post(url + enrolment.ENROL_PATH, data=b"{}", timeout=30)))
+    expect(Problem.ENROLMENT_OTHER_KIOSK, ENROL, enrol(fresh, "test-01"))
+    assert requests.post(url + enrolment.ENROL_PATH, data=enrolment.encode_request(fresh, None, None),
+                         timeout=30).status_code == 200
+    expect(Problem.ENROLMENT_CODE_USED, ENROL, enrol(fresh))
+    expect(Problem.ENROLMENT_CODE_EXPIRED, ENROL, enrol(old))
+    expect(Problem.ENROLMENT_CODE_UNKNOWN, ENROL, enrol(enrolment.new_code()))
+    for _ in range(2):
+        assert enrol(enrolment.new_code()).status == 403
+    expect(Problem.ENROLMENT_THROTTLED, ENROL, enrol(enrolment.new_code()))
     # Reports: who asks and what for.
     expect(Problem.BAD_TOKEN, TOTALS, _answered(requests.get(url + "/v1/reports/totals", timeout=30)))
     expect(Problem.BAD_QUERY, TOTALS, _answered(requests.get(url + "/v1/reports/totals?nope=1", headers=AUTH, timeout=30)))
@@ -151,6 +193,17 @@ def _provoke(site) -> list[tuple[Problem, tuple[str, str], Answer]]:
     commune = login(url, "xa-" + own.removeprefix("xa-"))
     expect(Problem.FORBIDDEN, II7, _answered(commune.get(
         f"{url}/v1/reports/ii7?unit={other}&from=2026-01-01&to=2026-01-31", timeout=30)))
+    # Served transactions: a file with a refused line (the demo city's commune's own token).
+    from central.models import Unit
+    from central.served import new_token
+    token = activate(app.runtime)
+    try:
+        served_token = new_token(Unit.objects.get(id=own), "test", datetime.now(timezone.utc))
+    finally:
+        deactivate(token)
+    expect(Problem.BAD_SERVED, ("/v1/served", "post"), _answered(requests.post(
+        url + "/v1/served", data=b"date,kiosk,counter,served\n2026-11-02,nowhere-01,Q1,4\n",
+        headers={"Authorization": f"Bearer {served_token}"}, timeout=30)))
     app.report_token = None
     try:
         expect(Problem.REPORTS_DISABLED, TOTALS, _answered(requests.get(url + "/v1/reports/totals", headers=AUTH,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-import segno
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,6 +15,7 @@ from django.shortcuts import render
 from rating.questionnaire.model import Question, Questionnaire
 
 from central import access
+from central.svg import qr
 from central.models import QResponse, Unit
 from central.questionnaires import catalogue, paper
 from central.questionnaires.store import DuplicateForm, Given, save_response
@@ -90,8 +90,8 @@ def index(request):
 
 
 def qr_svg(url: str) -> str:
-    """The QR code of ``url`` as an inline SVG (pure Python: segno), error correction M, quiet zone 4."""
-    return segno.make(url, error="m", micro=False).svg_inline(scale=10, border=4, omitsize=True)
+    """The QR code of ``url`` as an inline SVG (:func:`central.svg.qr`)."""
+    return qr(url)
 
 
 @login_required

@@ -122,6 +122,15 @@ class Walk:
             return None
         return self.choose(choice, at=at)
 
+    def finish(self, at: datetime | None = None) -> bool:
+        """End the walk here ("Kết thúc"): every answer given stays and the response is closed, so nobody
+        can add to it. True when there was a response (something was answered or skipped)."""
+        started = self.response_id is not None
+        if started and not self.done:
+            self.answers.finish_response(self.response_id, at=at)
+        self.position = self.total
+        return started
+
     def back(self) -> Question | None:
         """Go back one question (nothing is stored; answering it again replaces the earlier answer)."""
         if self.position > 0 and not self.done:

@@ -19,24 +19,28 @@ from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.metrics import dp
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.widget import Widget
 
 from ..config import Config, Counter
-from ..flow import (GUARD_S, CitizenFlow, IdleLimits, after_rating, after_thanks, home_screen, key_action, rating_screen,
-                    should_go_home)
+from ..flow import (CITIZEN_SCREENS, GUARD_S, WARN_S, CitizenFlow, IdleLimits, after_rating, after_thanks, home_screen,
+                    idle_limit, key_action, rating_screen, should_go_home, warning_due)
 from ..pin import SETTING as PIN_SETTING
 from ..pin import PinPad
 from ..store import Vote, VoteNotRecorded, VoteStore
+from .store_gone import StoreGoneCover
 from .doorway import Doorway
 from .fonts import register_fonts
-from .sounds import Prompts
+from . import spoken as voice
+from .sounds import Prompts, stored_volume
 from .screens.citizen import (ClosedScreen, CounterPickScreen, RatingScreen, ReasonsScreen, ThanksScreen)
 from .screens.questionnaire_walk import QuestionnaireWalk
 from .strings import t
-from .widgets import BACKGROUND, Toast
+from .theme import LARGE_TEXT, NORMAL, theme_for
+from .timeout_warning import TimeWarning
+from .widgets import Toast
 
 log = logging.getLogger("kiosk.ui")
 
@@ -45,9 +49,12 @@ class Timings:
     """How long things take, in seconds. Tests shorten them; people get these."""
     thanks_s: float = 3.0
     invite_after_s: float = 1.5  # a rating's thank-you is this long when the questionnaire's invitation follows
-    invite_idle_s: float = 15.0  # an invitation nobody answers goes away (the rating is already stored)
-    reasons_idle_s: float = 15.0
-    idle_s: float = 30.0
+    # Each citizen limit below is announced warn_s before it ends, with "Thêm thời gian" (kiosk.flow.IdleLimits).
+    invite_idle_s: float = 35.0  # an invitation nobody answers goes away (the rating is already stored)
+    reasons_idle_s: float = 35.0
+    idle_s: float = 45.0
+    answering_idle_s: float = 30.0  # a questionnaire left part way: shorter (the warning after 10 s untouched)
+    warn_s: float = WARN_S
     manager_idle_s: float = 120.0
     long_press_s: float = 3.0
     toast_s: float = 2.5
@@ -109,6 +116,7 @@ class _Screens(dict):
             module, _, cls = kind.partition(":")
             kind = getattr(importlib.import_module(module, __package__), cls)
         screen = self[name] = kind(self.app)
+        screen.fbind("spoken", self.app._spoken_changed)
         self.app.sm.add_widget(screen)
         self.app.touched()  # building it took time the person did not spend idle: the idle timers start again
         return screen
@@ -124,9 +132,12 @@ class KioskApp(App):
     portrait = BooleanProperty(False)
     band_h = NumericProperty(48)     # the footer band (hints, toasts): cards never use it
     pad = NumericProperty(10)
+    theme = ObjectProperty(NORMAL)   # kiosk.ui.theme: the normal look, or high contrast (this citizen only)
+    text_scale = NumericProperty(1.0)  # 1, or LARGE_TEXT in the high-contrast mode
 
     def __init__(self, config: Config, store: VoteStore, timings: Timings | None = None, boxes=None,
-                 sync_now: Callable[[], None] | None = None, clock: Callable[[], float] = time.monotonic, **kwargs):
+                 sync_now: Callable[[], None] | None = None, clock: Callable[[], float] = time.monotonic,
+                 prompts: Prompts | None = None, **kwargs):
         super().__init__(**kwargs)
         self.cfg, self.store = config, store
         # Monotonic seconds for the touch guard and the idle limits; tests place a touch exactly with their own.
@@ -144,18 +155,22 @@ class KioskApp(App):
         self.toasts: list[Toast] = []
         self._thanks_event = None
         self._handler = _Recover(self)
-        self.prompts = Prompts(config.sounds)
+        # Spoken prompts (kiosk.ui.sounds): off unless [kiosk] sounds = true; the centre's own texts rendered
+        # once into the data folder, on the renderer's thread.
+        self.prompts = prompts or Prompts(config.sounds, cache=config.data_dir / "sounds", volume=stored_volume(store))
         self.questionnaire = QuestionnaireWalk(self)  # the questionnaire on now and a citizen's walk through it
+        self.store_gone: StoreGoneCover | None = None  # made at the first tick (it needs the window)
 
     # --- building -----------------------------------------------------------------------------
 
     def build(self):
         register_fonts()
         # The window's own clear colour is the background: one full-screen fill a frame, not two.
-        Window.clearcolor = BACKGROUND
+        Window.clearcolor = self.theme.paper
         Window.fbind("size", self._fit_window)
         self._fit_window()
         self.sm = ScreenManager(transition=NoTransition())
+        self.sm.bind(current_screen=self._screen_appeared)  # the one place a screen's prompt is said
         self.screens = _Screens(self, {"pick": CounterPickScreen, "rating": RatingScreen, "thanks": ThanksScreen,
                                        "reasons": ReasonsScreen, "closed": ClosedScreen,
                                        "invite": ".screens.questionnaire:InviteScreen",
@@ -167,10 +182,12 @@ class KioskApp(App):
         self.root_layout.add_widget(self.sm)
         self.hotspot = CornerHotspot(self, pos_hint={"x": 0, "top": 1})
         self.root_layout.add_widget(self.hotspot)
+        self.warning = TimeWarning(self)  # on top of everything while shown (kiosk.ui.timeout_warning)
         self.root_layout.bind(on_touch_down=self._touch_began)
         Window.bind(on_key_down=self._on_key_down)
         ExceptionManager.add_handler(self._handler)
         self._tick = Clock.schedule_interval(self._on_tick, self.timings.tick_s)
+        self.prompts.prepare(voice.for_config(self.cfg, self.questionnaire.running()))
         self.go_home()
         return self.root_layout
 
@@ -184,6 +201,33 @@ class KioskApp(App):
         """Every touch, before any screen sees it: note when it began (for the guard) and restart idle."""
         touch.ud.setdefault("kiosk_began", self.clock())
         self.touched()
+        if self.prompts.enabled and "kiosk_said" not in touch.ud:
+            touch.ud["kiosk_said"] = True
+            self._say_touched(touch)
+
+    # --- speaking (kiosk.ui.sounds) -----------------------------------------------------------
+
+    def _screen_appeared(self, _sm, screen) -> None:
+        """A screen appeared: say what it shows."""
+        self.prompts.say(getattr(screen, "spoken", ()))
+
+    def _spoken_changed(self, screen, prompts) -> None:
+        """What the screen shown says changed (the next question, the other language): say it."""
+        if screen is self.sm.current_screen:
+            self.prompts.say(prompts)
+
+    def _say_touched(self, touch) -> None:
+        """A finger on a card: its label (under a warning that covers the screen, nothing)."""
+        if self.warning.shown and self.warning.modal:
+            return  # the warning covers the screen: a touch there is "more time", not a card
+        for widget in self.sm.current_screen.walk(restrict=True):
+            says = getattr(widget, "says", None)
+            if says is None or widget.width <= 0 or widget.height <= 0 or widget.opacity == 0:
+                continue
+            x, y = widget.to_window(widget.x, widget.y)
+            if x <= touch.x < x + widget.width and y <= touch.y < y + widget.height:
+                self.prompts.say([says], touch=True)
+                return
 
     def accepts(self, touch) -> bool:
         """May this touch answer the screen shown now? (Not the second half of a double tap.)"""
@@ -200,6 +244,7 @@ class KioskApp(App):
         if self._handler in ExceptionManager.handlers:
             ExceptionManager.remove_handler(self._handler)
         self._tick.cancel()
+        self.prompts.stop()
 
     # --- moving between screens ---------------------------------------------------------------
 
@@ -207,8 +252,6 @@ class KioskApp(App):
         """Make ``name`` the current screen, with its words refreshed."""
         screen = self.screens[name]
         screen.refresh()
-        if self.sm.current != name and name in ("rating", "thanks"):
-            self.prompts.play("question" if name == "rating" else "thanks")
         self.flow.show(name, self.clock())
         self.sm.current = name
 
@@ -225,11 +268,11 @@ class KioskApp(App):
         the rating, its first question), in the configured language. A questionnaire left half-way keeps
         every answer given (each was stored as it was given)."""
         self._cancel_thanks()
+        self.warning.hide()
         self.questionnaire.end()
         if self.has_picker():
             self.counter_id = None
-        self.flow.reset()
-        self.lang = self.flow.lang
+        self._next_citizen()
         home = self._home_name()
         if home == "question":
             self.questionnaire.begin()
@@ -259,12 +302,41 @@ class KioskApp(App):
         self.lang = self.flow.toggle_language()
         self.sm.current_screen.refresh()
 
+    def toggle_contrast(self) -> None:
+        """High contrast and large print on ⇄ off, one tap, for this citizen (the next one starts in the normal look)."""
+        self.flow.toggle_large_text()
+        self._apply_look()
+
+    def _apply_look(self) -> None:
+        self.theme = theme_for(self.flow.large_text)
+        self.text_scale = LARGE_TEXT if self.flow.large_text else 1.0
+        Window.clearcolor = self.theme.paper
+
+    def _next_citizen(self) -> None:
+        """The configured language and the normal look again: whoever comes next did not choose them."""
+        self.flow.reset()
+        self.lang = self.flow.lang
+        if self.theme is not NORMAL:
+            self._apply_look()
+
+    def more_time(self) -> None:
+        """"Thêm thời gian": the idle timers start again and the warning goes; a double tap's second half
+        lands on the screen underneath as no answer (the guard starts again)."""
+        self.touched()
+        self.warning.hide()
+        self.flow.answered(self.clock())
+
     # --- voting -------------------------------------------------------------------------------
 
     def rate(self, level_code: str, source: str = "touch") -> Vote | None:
         """Record the vote durably, then thank (or ask what was wrong, after a low rating)."""
-        if self.sm.current not in ("rating", "pick"):
+        if self.sm.current not in ("rating", "pick", "invite"):
             return None  # the thank-you or another screen is up: not a second vote
+        if self.sm.current == "invite":
+            # The next citizen rated on the invitation's cards: the invitation is left (nothing of it was
+            # stored) and whoever comes now starts in the configured language and look.
+            self.questionnaire.end()
+            self._next_citizen()
         counter = self.current_counter()
         try:
             vote = self.store.record_vote(counter.id, level_code, source=source, out_of_hours=not self.is_open())
@@ -375,15 +447,28 @@ class KioskApp(App):
         self.last_touch = self.clock()
 
     def _on_tick(self, _dt) -> None:
+        if self.store_gone is None:
+            self.store_gone = StoreGoneCover(self.store.path)
+        self.store_gone.update(self.store.file_gone())
         t = self.timings
         idle, name, is_open = self.clock() - self.last_touch, self.sm.current, self.is_open()
         limits = IdleLimits(reasons_idle_s=t.reasons_idle_s, idle_s=t.idle_s, manager_idle_s=t.manager_idle_s,
-                            invite_idle_s=t.invite_idle_s)
-        if should_go_home(name, idle, limits, home=self._home_name(is_open), lang=self.lang,
-                          default_lang=self.cfg.language, is_open=is_open,
-                          mid_questionnaire=self.questionnaire.started):
+                            invite_idle_s=t.invite_idle_s, answering_idle_s=t.answering_idle_s, warn_s=t.warn_s)
+        home, mid = self._home_name(is_open), self.questionnaire.started
+        changed = self.flow.large_text or self.lang != self.cfg.language
+        if should_go_home(name, idle, limits, home=home, lang=self.lang, default_lang=self.cfg.language,
+                          is_open=is_open, mid_questionnaire=mid, changed=changed):
             self.go_home()  # walked away (a rating already recorded stays), or the hours moved the start screen
-        elif name == "pin":
+            return
+        limit = idle_limit(name, limits, home=home, changed=changed, mid_questionnaire=mid)
+        if name in CITIZEN_SCREENS and warning_due(idle, limit, t.warn_s):
+            # Over the start screen and the invitation a band (the next citizen's rating wins); elsewhere it
+            # covers the screen, so nobody's tap lands in another citizen's reasons or questionnaire.
+            start = name == "invite" or (name == home and not mid)
+            self.warning.show(limit - idle, modal=not start, can_finish=name == "question" and mid)
+        else:
+            self.warning.hide()
+        if name == "pin":
             self.screens["pin"]._show_lock()  # the lockout countdown moves on by itself
 
     def _home_name(self, is_open: bool | None = None) -> str:
@@ -398,16 +483,14 @@ class KioskApp(App):
     def open_pin(self) -> None:
         """The PIN pad (after a long press in the corner), in the centre's language, not the citizen's
         (who is gone: the next one starts in the configured language too). Failed tries survive restarts."""
-        self.flow.reset()
-        self.lang = self.flow.lang
+        self._next_citizen()
         self.pinpad.remember_in(self.store)
         self.show("pin")
         self.touched()
 
     def open_manager(self) -> None:
         """The manager's screen (after the right PIN), in the centre's language; logged."""
-        self.flow.reset()
-        self.lang = self.flow.lang
+        self._next_citizen()
         log.info("manager screen opened")
         self.show("manager")
         self.touched()  # after: building the screen the first time takes a while on a slow panel, not idle time

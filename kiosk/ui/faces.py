@@ -20,7 +20,7 @@ from kivy.graphics import Color, Ellipse, Line, Triangle
 from kivy.properties import StringProperty
 from kivy.uix.widget import Widget
 
-INK = (0.10, 0.10, 0.12, 1)
+from .theme import INK  # noqa: E402  (one ink for the faces and the words)
 SKIN = (1, 0.86, 0.35, 1)
 TEAR = (0.45, 0.75, 1, 1)
 LEVELS = ("RHL", "HL", "BT", "KHL", "RKHL")

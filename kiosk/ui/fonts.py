@@ -30,6 +30,9 @@ SYMBOL_CHARS = {
     "accept": "✔",      # the questionnaire's invitation: yes
     "decline": "✖",     # and no
     "skip": "➡",        # "Bỏ qua ➡" on a question
+    "finish": "⏹",      # "⏹ Kết thúc" on a question: the questionnaire ends here
+    "more_time": "⏳",   # "⏳ Thêm thời gian": a timeout's warning
+    "contrast": "◐",    # "◐ Chữ to": the high-contrast, large-text mode
 }
 
 

@@ -127,7 +127,7 @@ class ManagerActions:
         wrong = clock_looks_wrong(now, app.store.last_vote_time())
         lines.append(f"[b]{t('m_st_clock', lang, now=vnformat.moment(now))}[/b]"
                      + ("  " + warn(t("st_clock_wrong", lang, why=wrong)) if wrong else ""))
-        suspect = app.store.query("SELECT count(*) FROM votes WHERE clock_suspect IS NOT NULL")[0][0]
+        suspect = app.store.clock_suspect_count()
         if suspect:
             lines.append("    " + warn(t("st_clock_suspect", lang, n=vnformat.integer(suspect, lang))))
         return lines + health_lines(app, warn)

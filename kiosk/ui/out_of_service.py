@@ -37,6 +37,8 @@ GREY = (0.78, 0.8, 0.85, 1)
 
 def staff_text(notice: OutOfService) -> str:
     """The small lines for staff: the file, that it was kept untouched, what to run (Vietnamese, then English)."""
+    if notice.staff:   # a notice of another kind than a damaged file says its own
+        return notice.staff
     return (f"Dành cho cán bộ: tệp {notice.path} bị hỏng, được giữ nguyên (không ghi gì vào). "
             f"Kiểm tra: “{notice.verify_command}”; chép tệp ra chỗ khác, khôi phục bản sao lưu gần nhất, "
             f"rồi khởi động lại máy.\n"

@@ -28,6 +28,9 @@ WHOLE_PHRASES = (
     "đúng hẹn", "quy định", "tiếp nhận", "trả lời góp ý", "góp ý", "Trung tâm", "giờ làm việc", "Giờ làm việc",
     "Xin mời", "quay lại", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật",
     "Chọn quầy khác", "Thank you", "opening hours", "Another counter",
+    # the timeout warning, the questionnaire's end, the large-text mode
+    "Thêm thời gian", "Kết thúc", "kết thúc", "Chữ to", "Chữ thường", "Người tiếp theo", "trở về", "ban đầu",
+    "giữ lại", "Phiếu hỏi",
     # the words of a centre's name (its place names are joined by :func:`keep_name_whole`)
     "Phục vụ", "hành chính công", "Hành chính công", "thành phố", "Thành phố", "thị trấn", "cơ sở",
     "Tư pháp", "hộ tịch", "Đất đai", "Lao động", "xây dựng", "Một cửa", "một cửa",
@@ -83,6 +86,18 @@ _SCREENS = {
     "q_invite_keys": ("Phím 1: đồng ý · Phím 0: không", "Key 1: yes · Key 0: no"),
     "q_keys": ("hoặc bấm phím {first}–{last}; phím 0 để bỏ qua", "or press key {first}–{last}; 0 skips"),
     "q_thanks_body": ("Các câu trả lời của Ông/Bà đã được ghi nhận.", "Your answers have been recorded."),
+    "q_finish": ("Kết thúc", "Finish"),
+    "q_next_person": ("Người tiếp theo? Xin chạm vào một mặt để đánh giá", "Next person? Touch a face to rate"),
+    "q_next_pick": ("Người tiếp theo: chọn quầy", "Next person: choose a counter"),
+    # a timeout about to end (WCAG 2.2.1): said at least 20 s before, with one button for more time
+    "warn_title": ("Ông/Bà cần thêm thời gian?", "Do you need more time?"),
+    "warn_body": ("Màn hình sẽ trở về ban đầu sau {n} giây.", "The screen starts over in {n} s."),
+    "warn_body_q": ("Phiếu hỏi sẽ kết thúc sau {n} giây. Các câu đã trả lời được giữ lại.",
+                    "The questionnaire ends in {n} s. Your answers are kept."),
+    "more_time": ("Thêm thời gian", "More time"),
+    # high contrast and large text, for this citizen only (the next one starts in the normal mode)
+    "contrast_on": ("Chữ to", "Large text"),
+    "contrast_off": ("Chữ thường", "Normal text"),
     # manager
     "pin_title": ("Nhập mã PIN quản lý", "Enter the manager PIN"),
     "pin_unset": ("Chưa đặt mã PIN quản lý. Đặt bằng lệnh:\npython main.py set-pin",

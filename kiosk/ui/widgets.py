@@ -7,10 +7,11 @@ Colour is the fourth.
 
 from __future__ import annotations
 
+from kivy.app import App
 from kivy.clock import Clock
 from kivy.graphics import Color, Ellipse, Line, RoundedRectangle
 from kivy.metrics import dp
-from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior, ToggleButtonBehavior
 from kivy.uix.button import Button
 from kivy.uix.label import Label
@@ -27,7 +28,7 @@ LEVEL_COLOURS = {
     "RKHL": ((0.70, 0.10, 0.10, 1), (1, 1, 1, 1)),
 }
 
-BACKGROUND = (0.97, 0.97, 0.95, 1)
+from .theme import BACKGROUND, NORMAL  # noqa: F401,E402  (BACKGROUND: the window's paper)
 REF_SIZE = 100  # words are measured once at this size; widths scale with the font size
 
 
@@ -94,6 +95,7 @@ class FitText:
     max_font = NumericProperty(24)
     min_font = NumericProperty(12)
     inset = NumericProperty(0)  # horizontal room kept free on each side
+    scale = NumericProperty(1)  # the large-text mode's factor on max_font (app.text_scale), where it fits
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -102,6 +104,7 @@ class FitText:
         self.fbind("text", self._fit_trigger)
         self.fbind("max_font", self._fit_trigger)
         self.fbind("inset", self._fit_trigger)
+        self.fbind("scale", self._fit_trigger)
         self._fit_trigger()  # at the next frame, once laid out: not at every intermediate size
 
     def _fit(self, *_):
@@ -110,7 +113,7 @@ class FitText:
         plain = self.text if not self.markup else _strip_markup(self.text)
         # a symbol from another font makes its line taller (Noto Sans Symbols 2 has a tall line)
         line_height = 1.5 if self.markup and "[font=" in self.text else 1.15
-        self.font_size = fit_font_size(plain, w, h, self.max_font, self.min_font, self.font_name, self.bold,
+        self.font_size = fit_font_size(plain, w, h, self.max_font * self.scale, self.min_font, self.font_name, self.bold,
                                        line_height)
         self.text_size = (w, h)
 
@@ -143,7 +146,26 @@ class FitButton(FitText, Button):
         super().__init__(**kwargs)
 
 
-class LevelButton(ButtonBehavior, Widget):
+class Themed:
+    """A card that follows the running app's look (``theme``, ``text_scale``: kiosk.ui.theme), or keeps the
+    normal look when there is no app (a card drawn alone, as the faces' test does)."""
+
+    theme = ObjectProperty(NORMAL)
+    text_scale = NumericProperty(1)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        app = App.get_running_app()
+        if app is not None and hasattr(app, "theme"):
+            app.fbind("theme", self._follow)
+            app.fbind("text_scale", self._follow)
+            self._follow(app)
+
+    def _follow(self, app, *_):
+        self.theme, self.text_scale = app.theme, app.text_scale
+
+
+class LevelButton(Themed, ButtonBehavior, Widget):
     """One rating choice: a coloured card with a face, its words and (with a keypad) its key, as one
     large target. A column in landscape; a full-width row (``row``) in portrait. Layout in widgets.kv."""
 
@@ -165,7 +187,7 @@ class LevelButton(ButtonBehavior, Widget):
         super().__init__(code=code, card_colour=list(background), ink=list(ink), **kwargs)
 
 
-class ReasonToggle(ToggleButtonBehavior, Widget):
+class ReasonToggle(Themed, ToggleButtonBehavior, Widget):
     """One reason: an icon, plain words and a large check box; ticked is shown by shape, not colour alone.
     It toggles on release inside itself, like every other answer. Layout in widgets.kv."""
 

@@ -38,7 +38,7 @@ from rating.units import Counter
 from rating.period import LOCAL_TZ, WEEKDAYS_VI, Period, between, date_line, date_vi
 from rating.vote import DEMO_SOURCE
 from rating import vnformat
-from rating.rate import MIN_N, Kind, Rule, count_filter, is_satisfied, pct, satisfied, small_sample, uncertain, verdict, wilson
+from rating.rate import MIN_N, Kind, ResponseFlag, ResponseRate, Rule, count_filter, is_satisfied, pct, satisfied, small_sample, uncertain, verdict, wilson
 from rating.scales import SCALES, Scale, get_scale
 from rating.sipas import ELEMENTS
 from rating.totals import VoteSource
@@ -68,6 +68,19 @@ INTERVAL_NOTE = ("KTC 95 %: khoảng tin cậy 95 % (cột Ghi chú, ví dụ 84
 VERDICT_NOTE = ("Kết quả Đạt / Chưa đạt so sánh tỷ lệ hài lòng (đã làm tròn) với chỉ tiêu; \"chưa chắc chắn\" khi khoảng "
                 "tin cậy 95 % chứa cả giá trị dưới và từ chỉ tiêu trở lên.")
 UNCERTAIN = "chưa chắc chắn"
+
+
+def response_note(rate: ResponseRate) -> str:
+    """The notes' line on the response rate (issue 18): votes per served transaction over the days and
+    counters whose served numbers were given, and what it says when it is flagged."""
+    shown = "—" if rate.pct is None else vnformat.percent(rate.pct)
+    words = (f"Tỷ lệ phản hồi (số phiếu được tính / số giao dịch đã phục vụ, trên các ngày và quầy có số giao dịch): "
+             f"{shown} ({vnformat.integer(rate.votes)} phiếu / {vnformat.integer(rate.served or 0)} giao dịch)")
+    if rate.flag is ResponseFlag.NOT_REPRESENTATIVE:
+        words += "; dưới 10 %: chưa đại diện"
+    elif rate.flag is ResponseFlag.MORE_VOTES:
+        words += "; nhiều phiếu hơn giao dịch"
+    return words + "."
 
 
 def clock_suspect_note(n: int) -> str:
@@ -279,6 +292,10 @@ class ReportModel:
     coverage: str = ""
     # Demo data (the demo centre, a rehearsal, or demo votes in the period): every page carries DEMO_MARK.
     demo: bool = False
+    # Issued by the central service (issue 18): the table's verification code and the public page that
+    # checks it (rating.report.issued); None and "" on the kiosk, which issues nothing.
+    verification_code: str | None = None
+    verification_url: str = ""
 
     @property
     def target_met(self) -> bool | None:
@@ -297,7 +314,7 @@ class ReportModel:
         total = self.summary.total
         out["ci_low"], out["ci_high"] = total.ci_low, total.ci_high
         out["small_sample"] = total.verdict == "chua_du_mau"
-        out["response_pct"] = None
+        out["response_pct"] = total.response_pct
         for section in out["questionnaires"]:  # the contract's by_channel beside the printed channel lines
             section["by_channel"] = {c["channel"]: {"responses": c["responses"], "answers": c["answers"],
                                                     "index": c["index"]} for c in section["channels"] if c["channel"]}
@@ -352,6 +369,24 @@ class _Groups:
                 everything[code] += n
         return Table(key_name, rows, _row("", "Tổng cộng", everything, sum(self.flagged.values()), codes, target,
                                           min_n=min_n))
+
+
+def _responses(served: Mapping[tuple[str, str, str], int], answered: Mapping[tuple[str, str], int],
+               tables: Mapping[str, Table], all_tables: Sequence[Table]) -> ResponseRate:
+    """Each row's ``response_pct`` (by counter, day and month: the rows whose group has a served number) and
+    every table's total's; the period's :class:`rating.rate.ResponseRate`."""
+    given: dict[tuple[str, str], int] = defaultdict(int)
+    for (_kiosk, day, counter), n in served.items():
+        for key in (("counter", counter), ("day", day), ("month", day[:7]), ("", "")):
+            given[key] += n
+    for name, table in tables.items():
+        for row in table.rows:
+            if (name, row.key) in given:
+                row.response_pct = ResponseRate(answered.get((name, row.key), 0), given[(name, row.key)]).pct
+    total = ResponseRate(answered.get(("", ""), 0), given[("", "")])
+    for table in all_tables:
+        table.total.response_pct = total.pct
+    return total
 
 
 # --- the queries ------------------------------------------------------------------------------
@@ -456,7 +491,8 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
                  kiosk_ids: Sequence[str] | None = None, officers: Sequence[str] | None = None,
                  settings: ReportSettings = ReportSettings(), period: Period | None = None,
                  reader: "SqlReader | None" = None, questionnaire_filters: Mapping[str, Any] | None = None,
-                 questionnaire_dirs: Sequence | None = None) -> ReportModel:
+                 questionnaire_dirs: Sequence | None = None,
+                 served: Mapping[tuple[str, str, str], int] | None = None) -> ReportModel:
     """Build the II.7 report model for ``unit`` and the dates ``d_from``..``d_to`` from ``source``.
 
     ``counters`` (id and name) are listed whether or not they have votes; ``kiosk_ids`` and
@@ -469,6 +505,10 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
     answers (default: ``{"kiosk_id": kiosk_ids}`` when ``kiosk_ids`` is given; ``{}``: every answer in
     the source), ``questionnaire_dirs``
     says where the questionnaire files are when the source keeps no definitions.
+
+    ``served`` — the served transactions, (kiosk, day, counter) -> number — gives the rows by counter, day and
+    month and the totals their ``response_pct`` (:class:`rating.rate.ResponseRate`: the counted votes of the
+    cells that have a number, per transaction); without it (the kiosk) every ``response_pct`` is null.
     """
     scale = get_scale(scale) if isinstance(scale, str) else scale
     if settings.by not in BY_CHOICES:
@@ -487,6 +527,7 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
     seen_kiosks: set[str] = set()
     n_all = n_flagged = n_ooh = n_other = 0
     rule = Rule(scale.id, settings.include_out_of_hours)
+    answered: dict[tuple[str, str], int] = defaultdict(int)   # counted votes of served cells, per (table, key)
     for kiosk, day, hour, vote_scale, counter, officer, level, flagged, ooh, n in data.rows:
         seen_kiosks.add(kiosk)
         n_all += n
@@ -511,6 +552,9 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
             continue
         by_counter.levels[counter][level] += n
         by_officer.levels[officer][level] += n
+        if served and (kiosk, day, counter) in served:   # a vote of a cell whose served number was given
+            for key in (("counter", counter), ("day", day), ("month", day[:7]), ("", "")):
+                answered[key] += n
         by_day.levels[day][level] += n
         by_month.levels[day[:7]][level] += n
         wd = weekday.get(day)
@@ -532,6 +576,10 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
         row.extra["weekday"] = WEEKDAYS_VI[date.fromisoformat(row.key).weekday()]
     month_keys = [(k, f"{k[5:7]}/{k[:4]}") for k in sorted(by_month.keys())]
     t_month = by_month.table("Tháng", month_keys, codes, target, settings.min_n)
+    total_response = None
+    if served:
+        total_response = _responses(served, answered, {"counter": t_counter, "day": t_day, "month": t_month},
+                                    (t_counter, t_officer, t_day, t_month))
     summary = {"counter": t_counter, "officer": t_officer, "day": t_day, "month": t_month}[settings.by]
 
     hours = sorted({h for h, _ in grid_votes}) or list(range(7, 18))
@@ -566,6 +614,8 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
              "Hài lòng = Rất hài lòng + Hài lòng; tỷ lệ hài lòng = số phiếu hài lòng / tổng số phiếu được tính."]
     if others:
         notes.append("Phiếu theo thang đánh giá khác được thống kê riêng, không quy đổi.")
+    if total_response is not None:
+        notes.append(response_note(total_response))
     suspect = clock_suspect_count(source, d_from, d_to, kiosk_ids, officers)
     if suspect:  # never a clock-suspect vote filed under a day without saying so
         notes.append(clock_suspect_note(suspect))

@@ -11,9 +11,11 @@ from __future__ import annotations
 import io
 
 from reportlab.graphics.charts.lineplots import LinePlot
-from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.shapes import Drawing, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import (CondPageBreak, KeepTogether, LongTable, Paragraph, SimpleDocTemplate,
@@ -21,6 +23,7 @@ from reportlab.platypus import (CondPageBreak, KeepTogether, LongTable, Paragrap
 from xml.sax.saxutils import escape
 
 from rating import vnformat
+from rating.report.issued import CHECK_AT, CODE_WORDS, qr_modules
 from rating.report.pdf_questionnaire import story as questionnaire_story
 from rating.report.pdf_style import BASE_FONT, FAMILY, HEAD_BG, MARGINS, Rule, Styles, para, register_fonts
 from rating.report.model import DEMO_MARK, NO_QUESTIONNAIRE, NOTE_HEAD, ReportModel, Row, Table as ModelTable, verdict_tail
@@ -55,7 +58,24 @@ class _Builder:
         out += [title, Spacer(1, 1.5 * mm), para(m.period.label, s.period)]
         if m.coverage:  # a period not over yet: what the numbers cover
             out.append(para(m.coverage, s.coverage))
-        return out + [Spacer(1, 4 * mm)]
+        return out + self.code_block() + [Spacer(1, 4 * mm)]
+
+    def code_block(self) -> list:
+        """An issued table's verification code and its QR, right under the period (issue 18); nothing on
+        the kiosk's own table (its Kiểm chứng section says it has none)."""
+        m, s = self.m, self.s
+        if not m.verification_code:
+            return []
+        words = f"{CODE_WORDS}: <b>{escape(m.verification_code)}</b>"
+        if m.verification_url:
+            words += f"<br/>{CHECK_AT}: {escape(m.verification_url)}"
+        qr = qr_drawing(m.verification_url or m.verification_code, 24 * mm)
+        right = ParagraphStyle("code", parent=s.body, alignment=TA_RIGHT)
+        t = Table([[Paragraph(words, right), qr]], colWidths=[self.width - 26 * mm, 26 * mm])
+        t.setStyle(TableStyle([BASE_FONT, ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                               ("RIGHTPADDING", (0, 0), (0, 0), 3 * mm)]))
+        return [Spacer(1, 2 * mm), t]
 
     def signature(self, keep_with: list | None = None) -> list:
         """The two signatories' block, kept on one page with ``keep_with`` (the report's last rows)."""
@@ -301,6 +321,30 @@ class _Builder:
         return story
 
 
+def qr_drawing(text: str, size: float) -> Drawing:
+    """The QR code of ``text`` drawn as vector squares, ``size`` points wide (sharp at any print size)."""
+    rows = qr_modules(text)
+    cell = size / len(rows)
+    d = Drawing(size, size)
+    for y, row in enumerate(rows):
+        for x, dark in enumerate(row):
+            if dark:
+                d.add(Rect(x * cell, size - (y + 1) * cell, cell, cell, fillColor=colors.black, strokeColor=None,
+                           strokeWidth=0))
+    return d
+
+
+def _code_footer(code: str):
+    """The page callback that prints an issued table's code at the foot of every page: a single page
+    taken out of the file can still be checked."""
+    def draw(canvas, doc) -> None:
+        canvas.saveState()
+        canvas.setFont(f"{FAMILY}-Regular", 9)
+        canvas.drawRightString(PAGE[0] - MARGINS["rightMargin"], 10 * mm, f"{CODE_WORDS}: {code}")
+        canvas.restoreState()
+    return draw
+
+
 def _blue(x: float) -> colors.Color:
     x = max(0.0, min(1.0, x))
     return colors.Color(1 - 0.85 * x, 1 - 0.45 * x, 1 - 0.1 * x)
@@ -338,14 +382,16 @@ def render_pdf(model: ReportModel) -> bytes:
     doc = SimpleDocTemplate(buf, pagesize=PAGE, title=model.title, author=model.unit.unit,
                             subject=model.period.label, creator=model.verification.software_version,
                             initialFontName=f"{FAMILY}-Regular", **MARGINS)
-    if model.demo:
-        def first(canvas, d):
-            _demo_mark(canvas, d)
+    marks = [_demo_mark] if model.demo else []
+    if model.verification_code:
+        marks.append(_code_footer(model.verification_code))
 
-        def later(canvas, d):
-            _page_number(canvas, d)
-            _demo_mark(canvas, d)
-        doc.build(_Builder(model).story(), onFirstPage=first, onLaterPages=later)
-    else:
-        doc.build(_Builder(model).story(), onLaterPages=_page_number)
+    def first(canvas, d):
+        for mark in marks:
+            mark(canvas, d)
+
+    def later(canvas, d):
+        _page_number(canvas, d)
+        first(canvas, d)
+    doc.build(_Builder(model).story(), onFirstPage=first, onLaterPages=later)
     return buf.getvalue()

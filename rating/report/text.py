@@ -6,6 +6,7 @@ from datetime import datetime
 
 from rating import vnformat
 from rating.period import date_vi
+from rating.report.issued import CHECK_AT, CODE_WORDS, NOT_ISSUED
 from rating.report.model import ReportModel
 
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -96,6 +97,7 @@ def verification_sections(model: ReportModel) -> list[tuple[str, list[tuple[str,
     plain += [
         ("Mã kiểm chứng số liệu (SHA-256)", "Mã này thay đổi nếu bất kỳ phiếu nào trong kỳ bị thêm, bớt hay sửa; "
                                             f"người kiểm tra tính lại từ danh sách phiếu gốc để đối chiếu: {v.votes_sha256}"),
+        *issued_lines(model),
         ("Phần mềm", v.software_version),
         ("Thời điểm lập tệp", when_made(v.generated_at)),
     ]
@@ -114,6 +116,17 @@ def verification_sections(model: ReportModel) -> list[tuple[str, list[tuple[str,
         ("Cách tính SHA-256", v.digest_recipe),
     ]
     return [("", plain), (TECHNICAL_HEADING, technical)]
+
+
+def issued_lines(model: ReportModel) -> list[tuple[str, str]]:
+    """The verification code's lines (issue 18): the code and where to check it when the central service
+    issued the table; else that it has none (the kiosk's own table)."""
+    if not model.verification_code:
+        return [(CODE_WORDS, NOT_ISSUED)]
+    lines = [(CODE_WORDS, model.verification_code)]
+    if model.verification_url:
+        lines.append((CHECK_AT, model.verification_url))
+    return lines
 
 
 def verification_lines(model: ReportModel) -> list[tuple[str, str]]:

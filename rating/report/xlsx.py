@@ -16,6 +16,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from rating import vnformat
 from rating.rate import is_satisfied, pct
+from rating.report.issued import CHECK_AT, CODE_WORDS, qr_png
 from rating.report.model import DEMO_MARK, NO_QUESTIONNAIRE, NOTE_HEAD, UNCERTAIN, ReportModel, Row, Table, verdict_tail
 from rating.report.text import (MOTTO, MOTTO_SUB, QUESTIONNAIRE_SECTION, QUESTIONNAIRE_SHEET_PREFIX, SIGN_HEAD, SIGN_HEAD_NOTE,
                    SIGN_PREPARER, SIGN_PREPARER_NOTE, SHEETS, questionnaire_sheet_name, title_lines,
@@ -72,6 +73,7 @@ class _Formats:
         self.sign = f(bold=True, align="center")
         self.sign_note = f(italic=True, align="center")
         self.verdict = f(bold=True)
+        self.code = f(bold=True, align="right", font_size=12)
         # Conditional formats (a font colour only) for the verdict sentence.
         self.verdict_ok_font = wb.add_format({"font_color": "#1B5E20"})
         self.verdict_bad_font = wb.add_format({"font_color": "#B71C1C"})
@@ -232,6 +234,19 @@ class _Writer:
         ws.merge_range(row, 0, row, ncols - 1, "\n".join(lines), self.fmt.title)
         return row + 1
 
+    def code_row(self, ws, row: int, ncols: int) -> int:
+        """An issued table's verification code, where to check it and its QR (issue 18), in one row under
+        the head; nothing on the kiosk's own table (its Kiểm chứng sheet says it has none)."""
+        m = self.model
+        if not m.verification_code:
+            return row
+        words = f"{CODE_WORDS}: {m.verification_code}" + (f" — {CHECK_AT}: {m.verification_url}" if m.verification_url else "")
+        ws.set_row(row, 62)   # as tall as the QR beside the words
+        ws.merge_range(row, 0, row, max(0, ncols - 3), words, self.fmt.code)
+        ws.insert_image(row, ncols - 2, "qr.png", {"image_data": io.BytesIO(qr_png(m.verification_url or m.verification_code, 2)),
+                                                   "object_position": 3, "y_offset": 2})
+        return row + 2
+
     def target_row(self, ws, row: int) -> int:
         """The target as a cell the formulas refer to."""
         f = self.fmt
@@ -360,6 +375,7 @@ class _Writer:
         m = self.model
         ws, ncols = self._table_sheet(0)
         row = self.head(ws, ncols, official=True)
+        row = self.code_row(ws, row, ncols)
         row = self.target_row(ws, row)
         row = self.summary_table(ws, row, m.summary, m.codes, m.summary.key_name)
         t = m.summary.total

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from contextlib import contextmanager
@@ -11,6 +12,12 @@ import pytest
 
 from kiosk.ui.setup import configure_kivy
 
+# The kiosk's sound goes through SDL2_mixer's real output into a file (SDL's "disk" driver: 44.1 kHz stereo
+# 16-bit PCM, written at the pace of a sound card), so a test hears what a citizen would (tests/ui/test_spoken.py).
+# Only a test that turns sounds on opens the device; set before Kivy loads SDL.
+AUDIO_SINK = Path(tempfile.mkdtemp(prefix="kiosk-audio-")) / "sink.raw"
+os.environ["SDL_AUDIODRIVER"] = "disk"
+os.environ["SDL_DISKAUDIOFILE"] = str(AUDIO_SINK)
 configure_kivy(Path(tempfile.mkdtemp(prefix="kivy-test-")), kiosk_mode=False, size=(1280, 800))
 from kivy.config import Config  # noqa: E402
 
@@ -30,8 +37,9 @@ from tests.conftest import write_config  # noqa: E402
 SCREENS = Path(__file__).resolve().parents[2] / "build" / "screens"
 # The panels centres buy: 7" (800x480, 1024x600), 10" (1280x800), 1920x1080, and a portrait floor stand.
 ALL_SIZES = ((800, 480), (1024, 600), (1280, 800), (1920, 1080), (1080, 1920))
-FAST = Timings(thanks_s=0.8, reasons_idle_s=1.0, idle_s=1.5, manager_idle_s=1.5, long_press_s=0.3, toast_s=1.0,
-               tick_s=0.05, guard_s=0.05)
+# warn_s=0: no warning before a timeout here (tests/ui/test_timeouts.py tests the warnings with the real 20 s)
+FAST = Timings(thanks_s=0.8, reasons_idle_s=1.0, idle_s=1.5, answering_idle_s=1.5, manager_idle_s=1.5, long_press_s=0.3,
+               toast_s=1.0, tick_s=0.05, guard_s=0.05, warn_s=0.0)
 
 
 class TestClock:

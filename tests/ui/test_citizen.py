@@ -698,3 +698,23 @@ def test_the_reasons_use_the_height_for_large_print_and_leave_only_the_hint_band
     assert app.toasts[0].top <= lowest_button + 1, "the toast covers Skip or Send"
     Window.size = (1280, 800)
     pump(3)
+
+
+def test_a_vote_file_deleted_while_the_kiosk_runs_covers_every_screen_and_no_tap_is_thanked(kiosk_factory):
+    import os
+    app = kiosk_factory(counters=ONE_COUNTER)
+    tap(app.screens["rating"].level_buttons[0])
+    assert len(votes(app)) == 1
+    wait_until(lambda: app.sm.current == "rating", what="back to the rating screen")
+    os.unlink(app.store.path)   # an operator's mistake, a failing card
+    wait_until(lambda: app.store_gone is not None and app.store_gone.shown, what="the out-of-service cover")
+    cover = app.store_gone
+    assert "Máy tạm ngừng nhận đánh giá" in cover.labels["title"].text
+    assert "đã bị xoá" in cover.labels["staff"].text and "restore --from-central" in cover.labels["staff"].text
+    toasts = len(app.toasts)
+    tap(app.screens["rating"].level_buttons[0], guard=False)
+    pump(3)
+    assert app.sm.current == "rating" and len(app.toasts) == toasts, \
+        "the tap went to the cover, not to a card (which would say 'not recorded')"
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    Window.screenshot(name=str(SCREENS / "kiosk-store-gone-window.png"))   # the real window: the cover is on top

@@ -113,3 +113,65 @@ def test_every_character_of_the_out_of_service_notice_is_in_the_font_that_draws_
     for font in (REGULAR, BOLD):
         have = set(TTFont(font).getBestCmap())
         assert not {c for text in drawn.values() for c in text if ord(c) not in have and c != "\n"}
+
+
+def test_an_empty_store_whose_chain_the_service_holds_shows_out_of_service_and_offers_the_restore(tmp_path):
+    """Issue 16: a lost store on a kiosk that synced before takes no vote (it would restart the chain at 1)."""
+    from kiosk.config import load_config
+    from kiosk.store import VoteStore
+    from sync.client import SyncClient
+    from tests.sync_helpers import central_service, sync_config
+    with central_service(tmp_path) as (url, _):
+        config = sync_config(tmp_path, url)
+        with VoteStore.from_config(load_config(config)) as store:
+            store.record_vote("Q1", "HL")
+            assert SyncClient(load_config(config), store).run().complete
+        db = tmp_path / "data" / "votes.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        targets = tmp_path / "targets.json"
+        screen = XScreen(800, 480)
+        app = subprocess.Popen([sys.executable, str(DRIVER), "run", "--config", str(config)],
+                               env={**screen.env, "KIOSK_TARGETS": str(targets), "PYTHONPATH": str(ROOT)},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            def shown():
+                try:
+                    data = json.loads(targets.read_text())
+                except (FileNotFoundError, ValueError):
+                    data = None
+                if app.poll() is not None:
+                    raise AssertionError(f"the kiosk exited ({app.returncode}): {app.communicate()[0]}")
+                return data if data and data["screen"] == "out-of-service" and data["fits"] else None
+
+            texts = "\n".join(wait_for(shown, 60, "the out-of-service screen")["texts"])
+            assert "Máy tạm ngừng nhận đánh giá" in texts
+            assert f"python main.py restore --from-central --config {config}" in texts
+            assert "holds 1 vote(s) of this kiosk" in texts and "máy chủ trung tâm đang giữ 1 phiếu" in texts
+            app.send_signal(signal.SIGTERM)
+            out, _ = app.communicate(timeout=30)
+        finally:
+            if app.poll() is None:
+                app.kill()
+                app.wait()
+            screen.stop()
+    assert app.returncode == EXIT_OUT_OF_SERVICE and "Traceback" not in out, out
+    with VoteStore.from_config(load_config(config)) as store:
+        assert store.count() == 0   # no vote taken on a restarted chain
+    log = (tmp_path / "data" / "logs" / "kiosk.log").read_text(encoding="utf-8")
+    assert "the central service holds this kiosk's chain" in log and "restore --from-central" in log
+
+
+def test_every_character_of_the_empty_store_notice_is_in_the_font_that_draws_it(tmp_path):
+    from fontTools.ttLib import TTFont
+    from kiosk.runtime import ChainHeldElsewhere
+    from kiosk.ui.fonts import BOLD, REGULAR
+    from kiosk.ui.out_of_service import texts
+    from sync.startup import staff_text
+    staff = staff_text(tmp_path / "votes.db", 123456, "python main.py restore --from-central --config /etc/kiosk/k.toml")
+    notice = ChainHeldElsewhere(path=tmp_path / "votes.db", what="empty", verify_command="x", staff=staff)
+    drawn = texts(notice)
+    drawn.pop("icon")
+    for font in (REGULAR, BOLD):
+        have = set(TTFont(font).getBestCmap())
+        assert not {c for text in drawn.values() for c in text if ord(c) not in have and c != "\n"}

@@ -24,7 +24,8 @@ from tests.ui.conftest import tap as _tap
 
 ONE_COUNTER = (("Q1", "Quầy 1 — Tư pháp, hộ tịch"),)
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screens"
-SLOW = replace(FAST, thanks_s=0.8, invite_after_s=0.3, idle_s=60, invite_idle_s=60, reasons_idle_s=60)
+SLOW = replace(FAST, thanks_s=0.8, invite_after_s=0.3, idle_s=60, invite_idle_s=60, reasons_idle_s=60,
+               answering_idle_s=60)
 TRUNG_TAM = load_catalogue(questionnaire_dirs()).get("trung-tam")
 KIOSK_QUESTIONS = TRUNG_TAM.for_channel("kiosk")
 
@@ -213,7 +214,7 @@ def test_walking_away_keeps_the_answers_given_and_the_next_citizen_starts_afresh
     tap(question.cards[1])
     # Only now a short idle limit: set from the start, a loaded machine could idle out of the
     # invitation or the thank-you before the test's taps land (a flake seen on CI).
-    app.timings = replace(app.timings, idle_s=1.0)
+    app.timings = replace(app.timings, answering_idle_s=1.0)
     wait_until(lambda: app.sm.current == "rating", what="the walk-away timeout")
     q1, q2 = KIOSK_QUESTIONS[:2]
     assert answers_in_file(app) == [(q1.id, "RHL"), (q2.id, "HL")]
@@ -318,7 +319,7 @@ def test_in_replace_mode_the_questionnaire_is_the_start_screen_and_no_single_rat
     question = app.screens["question"]
     assert question.progress_text == f"Câu 1/{len(KIOSK_QUESTIONS)}"
     tap(question.cards[1])
-    app.timings = replace(app.timings, idle_s=1.0)   # short only after the tap (a loaded machine is slow)
+    app.timings = replace(app.timings, answering_idle_s=1.0)   # short only after the tap (a loaded machine is slow)
     wait_until(lambda: app.screens["question"].progress_text.startswith("Câu 1/") and app.questionnaire.walk
                and not app.questionnaire.walk.started, what="walked away: back to question 1 for the next citizen")
     assert answers_in_file(app) == [(KIOSK_QUESTIONS[0].id, "HL")] and votes(app) == []

@@ -20,6 +20,7 @@ from kivy.uix.screenmanager import Screen
 
 from rating.sipas import ELEMENTS
 from ..fonts import SYMBOL_CHARS
+from .. import spoken as voice
 from ..strings import hours_lines, keep_name_whole, keep_whole, level_label, reason_label, tw
 from ..widgets import LevelButton, ReasonToggle, fit_font_size
 
@@ -32,6 +33,9 @@ class KioskScreen(Screen):
 
     citizen = True  # idle on a citizen screen returns to the start
     app = ObjectProperty(None)
+    # What the screen says when it appears (kiosk.ui.spoken prompts), set by refresh(); the app speaks it
+    # when the screen appears or, while it is shown, when it changes (the next question, the language).
+    spoken = ObjectProperty(())
 
     def __init__(self, app, **kwargs):
         super().__init__(app=app, **kwargs)
@@ -60,6 +64,11 @@ class TopBar(BoxLayout):
         """The "⬅ Chọn quầy khác" button."""
         return self.ids.back
 
+    @property
+    def contrast(self):
+        """The "◐ Chữ to" button: high contrast and large print for this citizen."""
+        return self.ids.contrast
+
 
 class CounterPickScreen(KioskScreen):
     """When one kiosk serves several counters: the citizen first touches the counter's name."""
@@ -72,6 +81,7 @@ class CounterPickScreen(KioskScreen):
         for counter in app.cfg.counters:
             b = Factory.CounterButton(text=keep_name_whole(counter.name))
             b.counter_id = counter.id
+            b.says = voice.counter(counter)  # said as touched
             b.bind(on_release=lambda btn: app.pick_counter(btn.counter_id))
             self.ids.grid.add_widget(b)
             self.buttons.append(b)
@@ -79,11 +89,15 @@ class CounterPickScreen(KioskScreen):
         for b in self.buttons:
             b.fbind("size", self._equalise)
         app.fbind("vmin", self._equalise)
+        app.fbind("text_scale", self._equalise)
+
+    def refresh(self) -> None:
+        self.spoken = (voice.pick(self.app.lang),)
 
     def _equal_names(self, *_):
         """Every counter's name at the size the longest needs: a list of equals, not one name shouting
         and another whispering."""
-        largest = self.app.vmin * 0.065
+        largest = self.app.vmin * 0.065 * self.app.text_scale
         sizes = [fit_font_size(b.text, b.width - 2 * max(b.inset, b.height * 0.12), b.height, largest, b.min_font,
                                b.font_name, b.bold) for b in self.buttons]
         for b in self.buttons:
@@ -137,6 +151,7 @@ class RatingScreen(KioskScreen):
     def _captions(self, *_):
         for b, level in zip(self.level_buttons, self.app.cfg.scale.levels):
             b.caption = level_label(level, self.app.lang)
+            b.says = voice.level(level, self.app.lang)
 
     def question_for(self, lang: str) -> str:
         """The configured question (Vietnamese), else the catalogue's."""
@@ -155,6 +170,7 @@ class RatingScreen(KioskScreen):
         officer = app.store.officer_on_duty(counter.id, app.store.today())
         self.counter_text = keep_name_whole(counter.name) + (f"  ·  {tw('officer', app.lang)}: {officer}" if officer else "")
         self.can_go_back = app.has_picker()
+        self.spoken = (voice.question(app.cfg, app.lang),)
 
 
 class ThanksScreen(KioskScreen):
@@ -166,6 +182,9 @@ class ThanksScreen(KioskScreen):
     def __init__(self, app, **kwargs):
         super().__init__(app, name="thanks", **kwargs)
         self.title, self.body = self.ids.title, self.ids.body
+
+    def refresh(self) -> None:
+        self.spoken = (voice.thanks(self.kind, self.app.lang),)
 
     def on_touch_down(self, touch):
         return True  # swallowed: nothing on this screen records anything
@@ -202,6 +221,10 @@ class ReasonsScreen(KioskScreen):
     def _captions(self, *_):
         for code, tb in self.toggles.items():
             tb.caption = reason_label(code, self.app.lang)
+            tb.says = voice.reason(code, self.app.lang)
+
+    def refresh(self) -> None:
+        self.spoken = (voice.reasons(self.app.lang),)
 
     def selected(self) -> list[str]:
         """The elements the citizen ticked, in catalogue order."""
@@ -224,6 +247,7 @@ class ClosedScreen(KioskScreen):
 
     def refresh(self) -> None:
         self.hours_text = self.hours_for(self.app.lang)
+        self.spoken = (voice.closed(self.app.lang),)
 
     def hours_for(self, lang: str) -> str:
         """The opening hours, a line a group of days (Kivy markup)."""

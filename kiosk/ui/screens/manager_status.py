@@ -9,6 +9,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from rating import vnformat
 from ..fonts import symbol
 from ..strings import t
+from .manager_volume import VolumeRow  # noqa: F401  (the kv rule of the volume row in the tab)
 from .manager_widgets import ManagerTab
 
 
@@ -32,6 +33,7 @@ class StatusPanel(ManagerTab):
         """Whether votes wait refused (the resend button), and the status text while the tab is shown."""
         self.release_text = t("release_quarantine", self.app.lang)
         self.show_release = self.screen.actions.quarantined() > 0
+        self.ids.volume.refresh(self.app)
         if not self.shown():
             return
         self.text = "\n".join(self.screen.actions.status_lines()).replace("⚠", symbol("warning"))

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from kivy.clock import Clock
+from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
@@ -21,8 +22,9 @@ from kivy.uix.widget import Widget
 
 from rating.questionnaire.model import Question
 from ..fonts import SYMBOL_CHARS, SYMBOLS
-from ..strings import NBSP, keep_whole, t
-from ..widgets import LEVEL_COLOURS, LevelButton, fit_font_size
+from .. import spoken as voice
+from ..strings import NBSP, keep_whole, level_label, t
+from ..widgets import LEVEL_COLOURS, LevelButton, Themed, fit_font_size
 from .citizen import KioskScreen
 
 KV = Path(__file__).resolve().parents[1] / "kv"
@@ -41,7 +43,7 @@ def card_words(text: str) -> str:
     return text
 
 
-class IconCard(ButtonBehavior, Widget):
+class IconCard(Themed, ButtonBehavior, Widget):
     """One large answer: an icon (a symbol or the choice's number), its words and, with a keypad, its key.
     Told apart by icon, words and place, never by colour alone. A column in landscape, a row (``row``)
     in portrait. Layout in question.kv."""
@@ -75,10 +77,31 @@ class InviteScreen(KioskScreen):
     count = NumericProperty(0)
     title_text = StringProperty("")
     keypad = BooleanProperty(False)
+    has_picker = BooleanProperty(False)
 
     def __init__(self, app, **kwargs):
         super().__init__(app, name="invite", **kwargs)
         self.keypad = bool(app.cfg.keypad)
+        self.has_picker = app.has_picker()
+        # The next citizen's way in: the rating cards (a tap is a new rating), or with several counters one
+        # button to the counter picker (the cards would rate the previous citizen's counter).
+        self.next_cards: list = []
+        if self.has_picker:
+            pick = Factory.FitButton(text=t("q_next_pick", app.lang))
+            pick.bind(on_release=lambda *_: app.go_home())
+            self.ids.next_cards.add_widget(pick)
+            self.next_pick = pick
+        else:
+            for level in app.cfg.scale.levels:
+                card = LevelButton(level.code, row=True)
+                card.bind(on_release=lambda c: app.rate(c.code, source="touch"))
+                self.ids.next_cards.add_widget(card)
+                self.next_cards.append(card)
+            equal = Clock.create_trigger(lambda _dt: equal_words(self.next_cards), -1)
+            for card in self.next_cards:
+                card.ids.words.fbind("size", equal)
+                card.fbind("caption", equal)
+                card.fbind("natural_font", equal)
         self.accept, self.decline = self.ids.accept, self.ids.decline
         self.title = self.ids.title
         self.accept.icon, self.decline.icon = SYMBOL_CHARS["accept"], SYMBOL_CHARS["decline"]
@@ -103,6 +126,12 @@ class InviteScreen(KioskScreen):
     def _captions(self, *_):
         lang = self.app.lang
         self.accept.caption, self.decline.caption = t("q_accept", lang), t("q_decline", lang)
+        self.accept.says, self.decline.says = voice.accept(lang), voice.decline(lang)
+        for card, level in zip(self.next_cards, self.app.cfg.scale.levels):
+            card.caption = level_label(level, lang)
+            card.says = voice.level(level, lang)
+        if self.has_picker:
+            self.next_pick.text = t("q_next_pick", lang)
         self.accept.key_hint, self.decline.key_hint = ("1", "0") if self.keypad else ("", "")
         self.refresh()
 
@@ -110,6 +139,7 @@ class InviteScreen(KioskScreen):
         walk = self.app.questionnaire.walk
         self.count = walk.total if walk is not None else 0
         self.title_text = walk.questionnaire.title(self.app.lang) if walk is not None else ""
+        self.spoken = (voice.invite(walk.questionnaire, walk.total, self.app.lang),) if walk is not None else ()
 
 
 class QuestionScreen(KioskScreen):
@@ -128,6 +158,7 @@ class QuestionScreen(KioskScreen):
         self.cards_box = self.ids.cards
         self.question = self.ids.question
         self.back, self.skip, self.footer = self.ids.back, self.ids.skip, self.ids.footer
+        self.finish = self.ids.finish
         self.levels: dict[str, LevelButton] = {}   # a scale's cards with their faces, made on first use
         self.choices: list[IconCard] = []          # numbered cards for profile questions, reused
         self.cards: list = []                      # the cards on screen now, in key order
@@ -191,10 +222,12 @@ class QuestionScreen(KioskScreen):
         for n, (card, choice) in enumerate(zip(cards, question.choices), start=1):
             card.code = choice.code
             card.caption = card_words(choice.vi if lang == "vi" else choice.en)
+            card.says = voice.choice(walk.questionnaire, question, choice, lang)
             card.key_hint = str(n) if self.keypad and isinstance(card, LevelButton) else ""
             card.chosen = choice.code == before and question.id in walk.given
         self.progress_text = walk.progress(lang)
         self.question_text = question.text(lang)
+        self.spoken = (voice.ask(walk.questionnaire, question, lang),)
         self.can_go_back = walk.can_go_back
         text = t("tap_one", lang)
         if self.keypad:

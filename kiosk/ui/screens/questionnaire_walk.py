@@ -13,6 +13,7 @@ import logging
 
 from ...questionnaire.flow import OnNow, Walk
 from ...store import VoteNotRecorded
+from ..spoken import for_questionnaire
 from ..strings import t
 
 log = logging.getLogger("kiosk.ui")
@@ -41,6 +42,19 @@ class QuestionnaireWalk:
             log.exception("could not read which questionnaire is on; the rating goes on without it")
             return None
 
+    def running(self) -> list:
+        """The questionnaires with kiosk questions on now, for any counter (what the kiosk may have to say)."""
+        found = {}
+        for counter_id in [None, *(c.id for c in self.app.cfg.counters)]:
+            try:
+                active = self.on_now.get(counter_id)
+            except Exception:
+                log.exception("could not read which questionnaire is on")
+                continue
+            if active is not None and active.questionnaire.for_channel("kiosk"):
+                found[active.questionnaire.key] = active.questionnaire
+        return list(found.values())
+
     def begin(self) -> bool:
         """A fresh walk through the questionnaire on now (nothing is stored until the first answer);
         False when none with kiosk questions is on."""
@@ -56,6 +70,8 @@ class QuestionnaireWalk:
             from ...questionnaire.answers import AnswerStore
             self._answer_store = AnswerStore(self.app.store)
         self.walk = Walk(self._answer_store, active.questionnaire, "kiosk", counter_id=self.app.counter_id)
+        if self.app.prompts.enabled:  # one started on the manager's screen since: its words rendered from now on
+            self.app.prompts.prepare(for_questionnaire(active.questionnaire))
         return True
 
     def end(self) -> None:
@@ -100,6 +116,23 @@ class QuestionnaireWalk:
             app.thank("questionnaire")
         else:
             app.screens["question"].refresh()
+
+    def finish(self) -> None:
+        """"Kết thúc" (on every question, and in the warning before the walk-away): a short thank-you that
+        keeps what was answered, the response closed; nothing answered yet: back to the start."""
+        app, walk = self.app, self.walk
+        if app.sm.current != "question" or walk is None:
+            return
+        try:
+            started = walk.finish()
+        except VoteNotRecorded as e:
+            log.error("questionnaire not finished: %s", e)  # its answers are stored; it stays open, as if walked away
+            started = True
+        app.warning.hide()
+        if started:
+            app.thank("questionnaire")
+        else:
+            app.go_home()
 
     def back(self) -> None:
         """"Quay lại": the question before (its earlier answer shown; answering again replaces it)."""

@@ -1,0 +1,35 @@
+"""Check-ins (rating.checkin): keep each kiosk's latest, and say whether newer settings wait for it.
+
+One row per kiosk, replaced by each check-in (an upsert: a hundred kiosks every five minutes is a few
+small writes a second). The kiosk-health page and the alerts read it (:mod:`central.dashboard`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django.db import connections
+
+from rating import checkin
+from central.models import Kiosk
+
+
+def settings_waiting(kiosk: Kiosk, running: str) -> dict[str, Any] | None:
+    """The managed settings newer than ``running`` that wait for ``kiosk``, or None. (The service manages
+    no settings yet: always None. Managed settings answer here, so the check-in's answer carries them.)"""
+    return None
+
+
+def record(alias: str, kiosk: Kiosk, c: checkin.Checkin, now: datetime) -> dict[str, Any]:
+    """Store ``kiosk``'s check-in as its latest; return the answer."""
+    received = now.isoformat(timespec="seconds")
+    with connections[alias].cursor() as cur:
+        cur.execute("INSERT INTO kiosk_checkins (kiosk_id, at, status, settings_version, opening_hours, timezone) "
+                    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (kiosk_id) DO UPDATE SET at = excluded.at, "
+                    "status = excluded.status, settings_version = excluded.settings_version, "
+                    "opening_hours = excluded.opening_hours, timezone = excluded.timezone",
+                    [kiosk.id, received, json.dumps(c.status, ensure_ascii=False), c.settings_version,
+                     json.dumps(c.opening_hours, ensure_ascii=False), c.timezone])
+    return checkin.answer(kiosk.id, received, settings_waiting(kiosk, c.settings_version))
