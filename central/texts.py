@@ -116,6 +116,13 @@ TEXTS = Texts({
     "needs": ("Cần xem", "Needs a person"),
     "no_data": ("Chưa có phiếu trong kỳ này.", "No votes in this period."),
     "weekday_names": ("T2,T3,T4,T5,T6,T7,CN", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
+    # issue 19: accessibility (a screen reader's words for what the eye sees without them)
+    "skip_to_main": ("Bỏ qua, đến nội dung chính", "Skip to the main content"),
+    "main_menu": ("Trình đơn chính", "Main menu"),
+    "counter_name": ("Tên quầy", "Counter name"),
+    "rate_bar": ("Tỷ lệ so với mục tiêu (biểu đồ)", "Rate against the target (bar)"),
+    "actions": ("Thao tác", "Actions"),
+    "note": ("Ghi chú", "Note"),
     # issue 18: served transactions and the response rate
     "response": ("Tỷ lệ phản hồi", "Response rate"),
     "served": ("Số giao dịch", "Transactions"),

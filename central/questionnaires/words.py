@@ -119,6 +119,10 @@ WORDS = Texts({
     "distribution": ("Phân bố", "Distribution"),
     "centre_col": ("Trung tâm", "Centre"),
     "links": ("Đường dẫn", "Links"),
+    # issue 19: accessibility (names for a screen reader)
+    "questionnaire": ("Phiếu khảo sát", "Questionnaire"),
+    "channel": ("Kênh", "Channel"),
+    "entered_by": ("Người nhập", "Entered by"),
 })
 
 
