@@ -47,6 +47,7 @@ PAGES = [
     ("served transactions", "/unit/{commune}/served/", ABOVE_CENTRE, PAGE),
     ("served transactions, a centre", "/unit/{centre}/served/", OFFICE, PAGE),
     # The public pages (no login), and the check of an issued II.7 table.
+    ("gaming checks, a commune", "/anomalies/?unit={commune}", ABOVE_CENTRE, PAGE),
     ("public, the city", "/cong-khai/", (ANONYMOUS,), PAGE),
     ("public, a commune", "/cong-khai/{commune}/", (ANONYMOUS,), PAGE),
     ("public, the commune's card to embed", "/cong-khai/{commune}/nhung/", (ANONYMOUS,), PAGE),
@@ -66,7 +67,7 @@ ALLOWED = {
 # test of their own below. Every other route of central.urls must have a line in PAGES.
 NOT_PAGES = {"logout/", "lang/<str:code>/", "kiosks/<str:kiosk_id>/release-held-back/", "export/votes.csv",
              "healthz", "openapi.json", "^static/(?P<path>.*)$", "cong-khai/du-lieu.json",
-             "cong-khai/<str:unit_id>/du-lieu.json", "kiem-tra/<str:code>/"}
+             "cong-khai/<str:unit_id>/du-lieu.json", "kiem-tra/<str:code>/", "anomalies/note/"}
 AUDITED_BELOW = {"login/", "q/<str:centre_id>/<str:questionnaire_id>/"}
 
 
