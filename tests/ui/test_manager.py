@@ -19,6 +19,7 @@ from kivy.uix.button import Button
 from kiosk import outbox, removable
 
 from rating import totals
+from tests.helpers.intervals import MIN_N, shown_rate, textbook_wilson, vn
 from tests.helpers.intervals import textbook_wilson, vn
 from kiosk.pin import SETTING, hash_pin
 from rating.scales import SATISFIED_CODES
@@ -315,8 +316,14 @@ def _expected_rows(cast, key_index, keys, codes):
     for key in keys:
         n = Tally(v[2] for v in cast if v[key_index] == key)
         total = sum(n.values())
-        pct = 100 * sum(n[c] for c in SATISFIED_CODES) / total
-        rows.append([*(str(n[c]) for c in codes), str(total), f"{pct:.1f} %".replace(".", ","), "0"])
+        satisfied = sum(n[c] for c in SATISFIED_CODES)
+        # The rate and its 95 % Wilson interval worked out again (tests/helpers/intervals.py), or Chưa đủ mẫu.
+        if total < MIN_N:
+            shown = "Chưa đủ mẫu"
+        else:
+            lo, hi = textbook_wilson(satisfied, total)
+            shown = f"{vn(shown_rate(satisfied, total))} % ({vn(lo)}–{vn(hi)})"
+        rows.append([*(str(n[c]) for c in codes), str(total), shown, "0"])
     return rows
 
 
@@ -666,7 +673,8 @@ def test_a_manager_screen_in_english_writes_numbers_the_english_way(kiosk_factor
     pump(3)
     last_row = [cell["text"] for cell in manager.totals.table.rows[-manager.totals.table.cols:]]  # all counters
     total = manager.totals.shown["all"]["total"]  # today's: all 1,234 but just after midnight
-    assert last_row[-3:] == [f"{total:,}", "100.0%", "0"] and last_row[1] == f"{total:,}"  # RHL, total, %, repeats
+    lo, hi = textbook_wilson(total, total)
+    assert last_row[-3:] == [f"{total:,}", f"100.0% ({lo:.1f}–{hi:.1f})", "0"] and last_row[1] == f"{total:,}"  # RHL, total, %, repeats
 
 
 def test_the_status_tab_s_clock_and_counts_keep_moving_while_it_is_shown(kiosk_factory):

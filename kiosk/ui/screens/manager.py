@@ -239,5 +239,9 @@ class ManagerScreen(KioskScreen):
             panel.refresh()
 
 
+# Each tab's layout once: a rule loaded twice builds its widgets twice (a module such as manager_volume may
+# have loaded its own already).
+_loaded = {str(Path(f).resolve()) for f in Builder.files}
 for _kv in ["manager_common.kv", *sorted(p.name for p in KV.glob("manager_*.kv") if p.name != "manager_common.kv")]:
-    Builder.load_file(str(KV / _kv))
+    if str((KV / _kv).resolve()) not in _loaded:
+        Builder.load_file(str(KV / _kv))
