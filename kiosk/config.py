@@ -17,7 +17,9 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rating.checkin import CHECKIN_EVERY_S
-from rating.hours import ALWAYS_OPEN, HoursError, OpeningHours, parse_hours
+from rating.hours import ALWAYS_OPEN, OpeningHours, parse_hours
+from rating.managed import (COUNTER_KEYS, REPORT_KEYS, check_hours, check_ident, check_language,
+                            check_string)
 from rating.scales import SCALES, Scale, get_scale
 from rating.period import TIME_ZONE
 from rating.rate import MIN_N
@@ -193,14 +195,8 @@ class Config:
 Check = Callable[[Any], str | None]  # returns a description of what was expected, or None if fine
 
 
-def _string(v: Any) -> str | None:
-    return None if isinstance(v, str) and v.strip() else "a non-empty string"
-
-
-def _ident(v: Any) -> str | None:
-    if isinstance(v, str) and _ID_RE.match(v):
-        return None
-    return "an identifier of letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)"
+# The managed keys' checks are the shared domain's (rating.managed): the service checks a fragment with them.
+_string, _ident, _hours, _language = check_string, check_ident, check_hours, check_language
 
 
 def _scale_id(v: Any) -> str | None:
@@ -226,20 +222,6 @@ def _port(v: Any) -> str | None:
     if v.startswith("usb:") and not USB_PORT_RE.match(v):
         return "\"usb:VID:PID\" or \"usb:VID:PID:SERIAL\" with four hex digits for VID and PID"
     return None
-
-
-def _hours(v: Any) -> str | None:
-    if not isinstance(v, list):
-        return "a list of lines such as [\"Mon-Fri 07:30-11:30 13:30-17:00\", \"Sat 07:30-11:30\"]"
-    try:
-        parse_hours(v)
-    except HoursError as e:
-        return f"opening hours ({e})"
-    return None
-
-
-def _language(v: Any) -> str | None:
-    return None if v in ("vi", "en") else "\"vi\" or \"en\""
 
 
 def _bool(v: Any) -> str | None:
@@ -276,10 +258,7 @@ _MANAGER_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "export_dir": (_string, False, None),
     "idle_close_s": (_seconds, False, 120),
 }
-_COUNTER_KEYS: dict[str, tuple[Check, bool, Any]] = {
-    "id": (_ident, True, None),
-    "name": (_string, True, None),
-}
+_COUNTER_KEYS = COUNTER_KEYS
 _BOX_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "port": (_port, True, None),
     "box": (_box_number, True, None),
@@ -327,32 +306,7 @@ _QUESTIONNAIRE_KEYS: dict[str, tuple[Check, bool, Any]] = {
 }
 
 
-def _target_pct(v: Any) -> str | None:
-    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= 100
-    return None if ok else "a percentage above 0 and at most 100, such as 90"
-
-
-def _min_n(v: Any) -> str | None:
-    ok = isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 100_000
-    return None if ok else f"a whole number of votes, at least 1, such as {MIN_N}"
-
-
-def _officer_names(v: Any) -> str | None:
-    ok = isinstance(v, dict) and all(isinstance(k, str) and 0 < len(k.strip()) <= 32 and isinstance(n, str)
-                                     and n.strip() for k, n in v.items())
-    return None if ok else "a table of officer codes (1-32 characters) to names, such as { CB07 = \"Lê Văn C\" }"
-
-
-_REPORT_KEYS: dict[str, tuple[Check, bool, Any]] = {
-    "parent_unit": (_string, False, ""),
-    "unit": (_string, False, "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"),
-    "place": (_string, False, ""),
-    "preparer": (_string, False, ""),
-    "head": (_string, False, ""),
-    "target_pct": (_target_pct, False, 90),
-    "min_n": (_min_n, False, MIN_N),
-    "officers": (_officer_names, False, {}),
-}
+_REPORT_KEYS = REPORT_KEYS
 _CLOCK_RE = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])\Z")
 
 
