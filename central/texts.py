@@ -188,6 +188,10 @@ ALERTS = Texts({
                        "(docs/operations.md)",
                        "runs software {version} while the newest kiosk runs {newest}: update the kiosk's software "
                        "(docs/operations.md)"),
+    "settings_rejected": ("từ chối cài đặt phiên bản {version}, vẫn chạy cài đặt cũ: {reason}. Sửa cài đặt trên trang "
+                          "Cài đặt (hoặc sửa tệp cấu hình trên máy cho khớp)",
+                          "refused settings version {version} and keeps running the last good ones: {reason}. "
+                          "Correct the settings on the Settings page (or the device's own file to match)"),
 })
 
 

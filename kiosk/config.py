@@ -7,6 +7,7 @@ too: a misspelt ``repeat_windows_s`` silently ignored would be worse than a refu
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
@@ -16,10 +17,10 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rating.checkin import CHECKIN_EVERY_S
+from rating.checkin import CHECKIN_EVERY_S, NO_SETTINGS
 from rating.hours import ALWAYS_OPEN, OpeningHours, parse_hours
-from rating.managed import (COUNTER_KEYS, REPORT_KEYS, check_hours, check_ident, check_language,
-                            check_string)
+from rating.managed import (COUNTER_KEYS, REPORT_KEYS, check_fragment, check_hours, check_ident, check_language,
+                            check_string, managed_keys, merged_over)
 from rating.scales import SCALES, Scale, get_scale
 from rating.period import TIME_ZONE
 from rating.rate import MIN_N
@@ -140,6 +141,10 @@ class Config:
     log_dir_set: Path | None = None        # [kiosk] log_dir; None: <data_dir>/logs
     rehearsal: bool = False                # a real centre's configuration run with simulated presses
     backup: BackupConfig = BackupConfig()
+    # Managed settings (issue 17): the version laid over the file (rating.checkin.NO_SETTINGS: none) and
+    # the keys it set ("kiosk.question", "counters"; rating.managed.managed_keys).
+    settings_version: str = NO_SETTINGS
+    managed: frozenset[str] = frozenset()
 
     @property
     def log_dir(self) -> Path:
@@ -359,14 +364,18 @@ def _check_table(table: Any, spec: dict, section: str, index: int | None, loc: _
     return out
 
 
-def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None = None) -> Config:
+def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None = None,
+                 overlay: dict[str, Any] | None = None) -> Config:
     """Validate TOML text and build a :class:`Config`; raise :class:`ConfigError` listing every problem.
 
     ``base_dir`` is what a relative ``data_dir`` is resolved against (the config file's folder;
-    the working directory for the embedded default).
+    the working directory for the embedded default). ``overlay`` is managed settings laid over the
+    file's tables before they are checked (:func:`rating.managed.merged_over`).
     """
     try:
         raw = tomllib.loads(text)
+        if overlay:
+            raw = merged_over(raw, overlay)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(source, [f"not valid TOML: {e}"]) from None
     except RecursionError:  # tomllib recurses once per nested array or inline table
@@ -537,7 +546,33 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     if path is None:
         return parse_config(EMBEDDED_DEFAULT)
     p = Path(path).expanduser()
-    return parse_config(read_text_file(p, ConfigError), source=str(p), base_dir=p.resolve().parent)
+    text = read_text_file(p, ConfigError)
+    config = parse_config(text, source=str(p), base_dir=p.resolve().parent)
+    return with_managed_copy(config, text)
+
+
+def with_managed_copy(config: Config, text: str) -> Config:
+    """``config`` with the managed settings' last good copy (``<data_dir>/managed-settings.toml``) laid over
+    it; ``config`` itself when there is none, or when it no longer fits the file (the file was edited
+    since): a kiosk always starts, on its own file at worst, and says so in its log."""
+    from .settings_copy import CopyUnreadable, read
+    try:
+        copy = read(config.data_dir)
+    except CopyUnreadable as e:
+        logging.getLogger("kiosk").warning("managed settings ignored: %s", e)
+        return config
+    if copy is None:
+        return config
+    try:
+        if problems := check_fragment(copy.fragment):
+            raise ConfigError(config.source, problems)
+        managed = parse_config(text, source=config.source, base_dir=Path(config.source).resolve().parent,
+                               overlay=copy.fragment)
+    except ConfigError as e:
+        logging.getLogger("kiosk").warning("managed settings version %s no longer fit %s; running the file "
+                                           "alone: %s", copy.version, config.source, "; ".join(e.problems))
+        return config
+    return replace(managed, settings_version=copy.version, managed=frozenset(managed_keys(copy.fragment)))
 
 
 def ensure_data_dir(config: Config) -> Path:
