@@ -284,6 +284,8 @@ def register(add) -> None:
     p.add_argument("kiosk_id", metavar="KIOSK_ID", help="the kiosk's id (new, or registered: its device replaced)")
     p.add_argument("--unit", required=True, metavar="ID",
                    help="the centre the kiosk stands in (or a commune with one centre), by its id")
+    p.add_argument("--db", default=None, metavar="PATH_OR_URL",   # the contract's [--db …] (lost in a merge)
+                   help="a SQLite file or postgresql://… (default: DATABASE_URL, CENTRAL_DB, or central.db)")
     p = add("central-settings", cmd_central_settings,
             "set a commune's, centre's or kiosk's managed settings from a TOML fragment (the kiosk file's own keys)")
     p.set_defaults(log_to_file=False)

@@ -18,7 +18,7 @@ from typing import Any
 from rating.managed import check_fragment, managed_keys
 
 from . import settings_copy
-from .config import EMBEDDED_SOURCE, Config, ConfigError, parse_config
+from .config import EMBEDDED_SOURCE, Config, ConfigError, ensure_data_dir, parse_config
 from rating.textfile import read_text_file
 
 
@@ -41,5 +41,5 @@ def accept(config: Config, version: str, fragment: Any, now: datetime) -> Config
         raise Rejected("; ".join(e.problems)[:480]) from None
     if new.data_dir != config.data_dir or new.kiosk_id != config.kiosk_id:   # never, by the rules; said plainly if so
         raise Rejected("the version would move the kiosk's id or data folder")
-    settings_copy.write(config.data_dir, version, fragment, now.isoformat(timespec="seconds"))
+    settings_copy.write(ensure_data_dir(config), version, fragment, now.isoformat(timespec="seconds"))
     return replace(new, settings_version=version, managed=frozenset(managed_keys(fragment)))
