@@ -252,3 +252,20 @@ def test_a_version_the_kiosk_cannot_apply_is_reported_back_and_shown_as_an_alert
         assert "từ chối cài đặt" not in city.get(url + "/kiosks/").text
         assert tomllib.loads(settings_copy.path_in(load_config(config).data_dir).read_text())["counters"] == \
             [{"id": "Q2", "name": "Hai mới"}]
+
+
+def test_headless_the_store_takes_a_new_version_at_once_and_with_a_face_only_when_it_says(tmp_path):
+    from kiosk.live import Switch
+    from kiosk.store import VoteStore
+    config = load_config(write_config(tmp_path))
+    new = managed.accept(config, "3", {"counters": [{"id": "Q1", "name": "Một"}, {"id": "Q8", "name": "Tám"}]}, NOW)
+    with VoteStore.from_config(config) as store:
+        switch, seen = Switch(), []
+        switch.set_face(seen.append)   # a touch screen: it switches when idle on its start screen
+        switch.offer(new, store)
+        assert seen == [new] and store.record_vote("Q2", "HL")   # the counters it shows still take votes
+        switch.set_face(None)           # headless: at once
+        switch.offer(new, store)
+        assert store.record_vote("Q8", "HL")
+        with pytest.raises(ValueError, match="Q2"):
+            store.record_vote("Q2", "HL")
