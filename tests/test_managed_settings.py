@@ -29,11 +29,11 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 # --- one set of rules ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("fragment, named", [
-    ({"sync": {"url": "http://evil.example"}}, "[sync]"),
-    ({"kiosk": {"id": "other-01"}}, "[kiosk] id"),
-    ({"kiosk": {"data_dir": "/tmp"}}, "[kiosk] data_dir"),
-    ({"button_boxes": [{"port": "/dev/ttyUSB0", "box": 1, "counter": "Q1"}]}, "[button_boxes]"),
-    ({"kiosk": {"scale": "sipas5"}}, "[kiosk] scale"),
+    ({"sync": {"url": "http://evil.example"}}, "[sync]: set on the device only"),
+    ({"kiosk": {"id": "other-01"}}, "[kiosk] id: set on the device only"),
+    ({"kiosk": {"data_dir": "/tmp"}}, "[kiosk] data_dir: set on the device only"),
+    ({"button_boxes": [{"port": "/dev/ttyUSB0", "box": 1, "counter": "Q1"}]}, "[button_boxes]: set on the device only"),
+    ({"kiosk": {"scale": "sipas5"}}, "[kiosk] scale: not managed by the service"),
 ])
 def test_a_fragment_naming_a_key_the_service_does_not_manage_is_refused_with_the_key_named(fragment, named):
     problems = check_fragment(fragment)
@@ -92,6 +92,16 @@ def test_a_version_that_does_not_fit_the_device_is_refused_whole_and_the_last_go
     again = load_config(path)   # a restart: the last good copy, not the refused version, not the file alone
     assert (again.settings_version, [c.id for c in again.counters], again.question) == ("4", ["Q2"], "Q?")
     assert again.managed == {"counters", "kiosk.question"}
+
+
+def test_a_copy_on_disk_that_names_the_service_url_is_never_laid_over_the_device(tmp_path):
+    path = write_config(tmp_path, extra='\n[sync]\nurl = "http://127.0.0.1:9"\nsecret = "0123456789abcdef0123"\n')
+    config = load_config(path)
+    managed.accept(config, "2", {"counters": [{"id": "Q9", "name": "Chín"}]}, NOW)
+    copy = settings_copy.path_in(config.data_dir)
+    copy.write_text(copy.read_text(encoding="utf-8") + '\n[sync]\nurl = "http://evil.example"\n', encoding="utf-8")
+    again = load_config(path)
+    assert again.sync.url == "http://127.0.0.1:9" and again.settings_version == "0"
 
 
 def test_a_copy_that_no_longer_fits_the_file_leaves_the_kiosk_on_its_own_file(tmp_path):
