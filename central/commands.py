@@ -208,6 +208,43 @@ def cmd_central_served_token(args) -> int:
     return EXIT_OK
 
 
+def cmd_central_settings(args) -> int:
+    """``central-settings set (--unit ID | --kiosk ID) --file FRAGMENT.toml [--db …]``: keep a fragment (the
+    kiosk TOML's own sections and keys) as a commune's or centre's defaults, or a kiosk's overrides; one the
+    kiosk could not apply is refused with the key named, and nothing is kept."""
+    from pathlib import Path
+    from central.app import make_app
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"error: --file {args.file}: cannot read it: {getattr(e, 'strerror', None) or e}", file=sys.stderr)
+        return EXIT_USAGE
+    db = _db(args)
+    try:
+        app = make_app(db)
+    except Exception as e:
+        print(f"error: cannot open the database {_shown(db)}: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    from datetime import datetime, timezone
+    from central import managed_settings as ms
+    from central.runtime import activate, deactivate
+    token = activate(app.runtime)
+    try:
+        now = datetime.fromtimestamp(app.runtime.clock(), timezone.utc)
+        try:
+            target = ms.target_for_unit(args.unit) if args.unit else ms.target_for_kiosk(args.kiosk)
+            row = ms.save(target, ms.parse_toml(text, str(path)), "(command line)", "", now)
+        except ms.SettingsRefusal as e:
+            print(f"error: {path}: {e}; nothing was changed", file=sys.stderr)
+            return EXIT_USAGE
+    finally:
+        deactivate(token)
+    print(f"settings of {target.label} ({target.name}) saved as version {row.id}; its kiosks take them at "
+          "their next check-in or sync")
+    return EXIT_OK
+
+
 def register(add) -> None:
     """Add ``serve``, ``central-user``, ``central-alerts`` and ``central-enrolment`` to the command line."""
     p = add("serve", cmd_serve, "run the central scoring service (waitress; put nginx in front in production)")
@@ -247,6 +284,19 @@ def register(add) -> None:
     p.add_argument("kiosk_id", metavar="KIOSK_ID", help="the kiosk's id (new, or registered: its device replaced)")
     p.add_argument("--unit", required=True, metavar="ID",
                    help="the centre the kiosk stands in (or a commune with one centre), by its id")
+    p.add_argument("--db", default=None, metavar="PATH_OR_URL",   # the contract's [--db …] (lost in a merge)
+                   help="a SQLite file or postgresql://… (default: DATABASE_URL, CENTRAL_DB, or central.db)")
+    p = add("central-settings", cmd_central_settings,
+            "set a commune's, centre's or kiosk's managed settings from a TOML fragment (the kiosk file's own keys)")
+    p.set_defaults(log_to_file=False)
+    p.add_argument("action", choices=["set"])
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--unit", metavar="ID", help="a commune or a centre, by its id (defaults for its kiosks)")
+    which.add_argument("--kiosk", metavar="ID", help="a kiosk, by its id (its own overrides)")
+    p.add_argument("--file", required=True, metavar="FRAGMENT.toml",
+                   help="the settings: [kiosk] question/opening_hours/language, [[counters]], [report]")
+    p.add_argument("--db", default=None, metavar="PATH_OR_URL",
+                   help="a SQLite file or postgresql://… (default: DATABASE_URL, CENTRAL_DB, or central.db)")
     p = add("central-served-token", cmd_central_served_token,
             "make a commune's token for POST /v1/served (its one-stop system's served transactions)")
     p.set_defaults(log_to_file=False)

@@ -224,7 +224,7 @@ def _problems(status: dict) -> set[str]:
 
 def fleet_alerts(h: KioskHealth, now: datetime, newest) -> list[Alert]:
     """The alerts of a kiosk's latest health (its check-ins and batches): silent while open, button boxes
-    missing, backup too old, clock suspect, software behind the newest the fleet reports."""
+    missing, backup too old, clock suspect, settings rejected, software behind the newest the fleet reports."""
     out: list[Alert] = []
     s = h.status
     if h.checkin is not None and silent_while_open(h.checkin, now):
@@ -244,6 +244,12 @@ def fleet_alerts(h: KioskHealth, now: datetime, newest) -> list[Alert]:
         out.append(Alert("backup_old", h.id, {"at": shown or "—"}))
     if s.get("clock") == "suspect":
         out.append(Alert("clock_suspect", h.id, {}))
+    rejected = h.checkin.settings_rejected if h.checkin is not None else None
+    if isinstance(rejected, str):   # SQLite may hand back the JSON text
+        rejected = json.loads(rejected)
+    if isinstance(rejected, dict):   # until the kiosk runs a version again (its next check-in clears it)
+        out.append(Alert("settings_rejected", h.id, {"version": rejected.get("version", "?"),
+                                                     "reason": rejected.get("reason", "?")}))
     mine = _version_key(s.get("software_version"))
     if newest is not None and mine is not None and mine < newest:
         out.append(Alert("version_behind", h.id, {"version": s["software_version"], "newest": str(newest)}))

@@ -258,6 +258,7 @@ class KioskCheckin(models.Model):
     settings_version = models.CharField(max_length=64, default="0")
     opening_hours = models.JSONField(default=list)
     timezone = models.CharField(max_length=64, default="Asia/Ho_Chi_Minh")
+    settings_rejected = models.JSONField(null=True, default=None)   # {"version", "reason"} the kiosk refused
 
     class Meta:
         db_table = "kiosk_checkins"
@@ -469,3 +470,19 @@ class AnomalyNote(models.Model):
         db_table = "anomaly_notes"
         indexes = [models.Index(fields=["finding"], name="anomaly_notes_by_finding"),
                    models.Index(fields=["centre", "first_day"], name="anomaly_notes_by_centre")]
+
+
+class SettingsChange(models.Model):
+    """One saved version of a level's managed settings (issue 17; rating.managed): a commune's or a centre's
+    defaults (``level`` "unit") or a kiosk's overrides ("kiosk"). Rows are only added: the newest of a level
+    is in force, the others are its history; ``id`` orders them and makes the kiosk's version number."""
+    id = models.BigAutoField(primary_key=True)
+    level = models.CharField(max_length=8)          # "unit" | "kiosk"
+    target = models.CharField(max_length=64)        # the unit's or the kiosk's id
+    fragment = models.JSONField(default=dict)       # the kiosk TOML's own sections and keys
+    at = models.DateTimeField()
+    by = models.CharField(max_length=150, default="")
+
+    class Meta:
+        db_table = "managed_settings"
+        indexes = [models.Index(fields=["level", "target", "id"], name="managed_settings_by_target")]

@@ -23,6 +23,29 @@ TEXTS = Texts({
     "overview": ("Tổng quan", "Overview"),
     "kiosks": ("Tình trạng máy", "Kiosk health"),
     "registry": ("Đăng ký máy", "Kiosk registry"),
+    # Managed settings (issue 17)
+    "settings": ("Cài đặt", "Settings"),
+    "settings_intro": ("Cài đặt do máy chủ quản lý, viết như trong tệp cấu hình của máy: [kiosk] question, "
+                       "opening_hours, language; [[counters]] (id, name); [report]. Mặc định của xã, rồi của trung "
+                       "tâm, rồi riêng của máy (khoá sau thắng). Máy nhận ở lần báo tình trạng hoặc đồng bộ kế tiếp.",
+                       "Settings the service manages, written as in the kiosk's own file: [kiosk] question, "
+                       "opening_hours, language; [[counters]] (id, name); [report]. The commune's defaults, then the "
+                       "centre's, then the kiosk's own (the later key wins). Kiosks take them at their next check-in "
+                       "or sync."),
+    "settings_units": ("Xã và trung tâm", "Communes and centres"),
+    "settings_kiosks": ("Máy", "Kiosks"),
+    "settings_saved": ("Đã lưu, phiên bản", "Saved, version"),
+    "settings_refused": ("Không lưu: máy không thể áp dụng cài đặt này.", "Not saved: a kiosk could not apply "
+                                                                         "these settings."),
+    "settings_save": ("Lưu", "Save"),
+    "settings_read_only": ("Tài khoản này chỉ được xem.", "This account may only read them."),
+    "settings_effective": ("Cài đặt máy chạy", "Effective settings"),
+    "settings_version": ("Phiên bản", "Version"),
+    "settings_running": ("Máy đang chạy phiên bản", "The kiosk runs version"),
+    "settings_rejected": ("Máy từ chối phiên bản", "The kiosk refused version"),
+    "settings_history": ("Lịch sử thay đổi", "History of changes"),
+    "settings_when": ("Lúc", "When"),
+    "settings_by": ("Người sửa", "By"),
     "commune": ("Xã / phường", "Commune"),
     "rate": ("Tỷ lệ hài lòng", "Satisfaction rate"),
     "votes": ("Số phiếu", "Votes"),
@@ -195,6 +218,10 @@ ALERTS = Texts({
                        "(docs/operations.md)",
                        "runs software {version} while the newest kiosk runs {newest}: update the kiosk's software "
                        "(docs/operations.md)"),
+    "settings_rejected": ("từ chối cài đặt phiên bản {version}, vẫn chạy cài đặt cũ: {reason}. Sửa cài đặt trên trang "
+                          "Cài đặt (hoặc sửa tệp cấu hình trên máy cho khớp)",
+                          "refused settings version {version} and keeps running the last good ones: {reason}. "
+                          "Correct the settings on the Settings page (or the device's own file to match)"),
 })
 
 

@@ -5,7 +5,7 @@ from django.urls import path
 from django.contrib.staticfiles.views import serve as serve_static
 from django.urls import re_path
 
-from central import anomaly_views, api, public, served_views, views
+from central import anomaly_views, api, public, served_views, settings_views, views
 from central.questionnaires.urls import urlpatterns as questionnaire_urls
 
 urlpatterns = [
@@ -18,6 +18,8 @@ urlpatterns = [
     path("kiosks/", views.kiosks_view),
     path("kiosks/<str:kiosk_id>/release-held-back/", views.release_held_back),
     path("registry/", views.registry_view),
+    path("settings/", settings_views.settings_list),
+    path("settings/<str:level>/<str:target_id>/", settings_views.settings_page),
     path("export/votes.csv", views.raw_votes),
     # Static files from the package itself (no CDN); nginx serves them directly in production.
     re_path(r"^static/(?P<path>.*)$", serve_static, {"insecure": True}),

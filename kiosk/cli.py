@@ -23,6 +23,7 @@ from .config import ENV_VAR, ConfigError, ensure_data_dir, load_config
 from .db import StoreDamagedError, StoreError
 from .logs import LogSetupError, current_log_file, setup_logging
 from rating.export import report_csv_bytes, to_json
+from . import effective as effective_commands
 from .questionnaire import commands as questionnaire_commands
 from .questionnaire.answers import verify_answers
 from .soundness import refuse_if_damaged
@@ -405,6 +406,7 @@ def build_parser(extensions: Sequence[Callable] = ()) -> argparse.ArgumentParser
     p.add_argument("--stdin", action="store_true", help="read the PIN twice from standard input (for scripts)")
 
     questionnaire_commands.register(add)
+    effective_commands.register(add)   # config --effective (issue 17)
     for register in extensions:
         register(add)
     parser.commands = sub.choices  # name -> subparser, for the default command

@@ -343,6 +343,11 @@ class VoteStore:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def take_settings(self, counters, hours) -> None:
+        """Check presses against these counters and opening hours from now on (managed settings, kiosk.live):
+        new sets replace the old ones whole, and what was checked against the old counters is forgotten."""
+        self.counters, self.hours, self._valid = frozenset(counters), hours, set()
+
     # --- writing ------------------------------------------------------------------------------
 
     def _validate(self, counter_id: str, level: str, scale: str, source: str) -> None:

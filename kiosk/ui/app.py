@@ -32,6 +32,7 @@ from ..pin import PinPad
 from ..store import Vote, VoteNotRecorded, VoteStore
 from .store_gone import StoreGoneCover
 from .doorway import Doorway
+from .. import live
 from .fonts import register_fonts
 from . import spoken as voice
 from .sounds import Prompts, stored_volume
@@ -187,6 +188,10 @@ class KioskApp(App):
         Window.bind(on_key_down=self._on_key_down)
         ExceptionManager.add_handler(self._handler)
         self._tick = Clock.schedule_interval(self._on_tick, self.timings.tick_s)
+        # Managed settings (kiosk.live): the screen's counters are built once, so a new version waits for the
+        # next start rather than changing the store under the counters shown (a shown counter never refused).
+        live.SWITCH.set_face(lambda cfg: log.info("managed settings version %s kept; in force at the next start",
+                                                  cfg.settings_version))
         self.prompts.prepare(voice.for_config(self.cfg, self.questionnaire.running()))
         self.go_home()
         return self.root_layout
@@ -244,6 +249,7 @@ class KioskApp(App):
         if self._handler in ExceptionManager.handlers:
             ExceptionManager.remove_handler(self._handler)
         self._tick.cancel()
+        live.SWITCH.set_face(None)
         self.prompts.stop()
 
     # --- moving between screens ---------------------------------------------------------------
