@@ -24,6 +24,8 @@ TEXTS = Texts({
     "kiosks": ("Tình trạng máy", "Kiosk health"),
     "registry": ("Đăng ký máy", "Kiosk registry"),
     # Managed settings (issue 17)
+    "settings_label": ("Thiết lập của cấp này, theo các mục và khoá của tệp cấu hình kiosk (TOML)",
+                       "This level's settings, in the kiosk configuration's sections and keys (TOML)"),
     "settings": ("Cài đặt", "Settings"),
     "settings_intro": ("Cài đặt do máy chủ quản lý, viết như trong tệp cấu hình của máy: [kiosk] question, "
                        "opening_hours, language; [[counters]] (id, name); [report]. Mặc định của xã, rồi của trung "

@@ -48,6 +48,8 @@ PAGES = [
     ("served transactions, a centre", "/unit/{centre}/served/", OFFICE, PAGE),
     # The public pages (no login), and the check of an issued II.7 table.
     ("gaming checks, a commune", "/anomalies/?unit={commune}", ABOVE_CENTRE, PAGE),
+    ("managed settings", "/settings/", EVERYONE, PAGE),
+    ("managed settings, a commune", "/settings/unit/{commune}/", ABOVE_CENTRE, PAGE),
     ("public, the city", "/cong-khai/", (ANONYMOUS,), PAGE),
     ("public, a commune", "/cong-khai/{commune}/", (ANONYMOUS,), PAGE),
     ("public, the commune's card to embed", "/cong-khai/{commune}/nhung/", (ANONYMOUS,), PAGE),
