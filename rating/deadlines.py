@@ -32,8 +32,8 @@ class Deadline:
 
 DEADLINES = (
     Deadline("dang_ky_muc", 15, 2,
-             "Đăng ký mức đạt chuẩn \u201cChính quyền thân thiện\u201d gửi Sở Nội vụ (trước ngày 15/02 hằng năm)",
-             "Register the level of \u201cFriendly government\u201d with the Department of Home Affairs "
+             "Đăng ký mức đạt chuẩn “Chính quyền thân thiện” gửi Sở Nội vụ (trước ngày 15/02 hằng năm)",
+             "Register the level of “Friendly government” with the Department of Home Affairs "
              "(before 15/02 each year)"),
     Deadline("bao_cao_tu_danh_gia", 12, 11,
              "Báo cáo tự đánh giá, chấm điểm kết quả thực hiện gửi UBND thành phố qua Sở Nội vụ "
