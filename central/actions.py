@@ -225,14 +225,17 @@ def hours_words(it: Item) -> str:
 
 
 def week_words(it: Item) -> str:
-    """"02/11/2026–08/11/2026"."""
-    return f"{vnformat.day(it.week)}–{vnformat.day(it.week + timedelta(days=6))}"
+    """"02/11/2026 – 08/11/2026"."""
+    return vnformat.period(it.week, it.week + timedelta(days=6))
 
 
 def annex(source: Source, kiosks: list[str], d_from: date, d_to: date, today: date) -> list[ActionLine]:
-    """The II.7 annex's lines: the items of the period's weeks, oldest first, without officer codes."""
+    """The II.7 annex's lines: the items that arose in the period (their first low rating in it: a week across
+    the edge of two periods is filed once), oldest first, without officer codes."""
     out = []
     for it in sorted(items(source, kiosks, d_from, d_to), key=lambda i: (i.week, i.kiosk_id, i.counter_id)):
+        if not d_from <= it.first_day <= d_to:
+            continue
         counter = f"{it.counter_id} — {it.counter_name}" if it.counter_name else it.counter_id
         out.append(ActionLine(counter, week_words(it), it.low, levels_words(it), reasons_words(it),
                               vnformat.day(it.due), status_words(it, today), it.state.action if it.state else ""))

@@ -8,7 +8,7 @@ from rating import vnformat
 from rating.report.model import ActionLine, ReportModel
 from rating.report.text import ANNEX_HEAD, ANNEX_NOTE, ANNEX_SHEET, ANNEX_TITLE
 
-WIDTHS = (5, 16, 22, 10, 14, 30, 12, 20, 40)   # the workbook's columns (and the PDF's, in proportion)
+WIDTHS = (6, 14, 14, 9, 11, 28, 13, 17, 38)   # the workbook's columns (and the PDF's, in proportion)
 
 
 def cells(i: int, line: ActionLine) -> list[str]:
@@ -31,7 +31,8 @@ def pdf_story(b) -> list:
     unit = b.width / sum(WIDTHS)
     t = LongTable(data, colWidths=[w * unit for w in WIDTHS], repeatRows=1)
     t.setStyle(TableStyle([BASE_FONT, ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                           ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG)]))
+                           ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+                           ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3)]))
     return [PageBreak(), para(ANNEX_TITLE, s.appendix), para(m.period.label, s.period), Spacer(1, 4 * mm), t,
             Spacer(1, 2 * mm), para(ANNEX_NOTE, s.note)]
 

@@ -264,7 +264,7 @@ class ActionLine:
     a week and what the centre did about them. Anonymous: counts, levels and reasons, never a vote or a citizen."""
 
     counter: str    # "Q1 — Quầy 1"
-    week: str       # "02/11/2026–08/11/2026"
+    week: str       # "02/11/2026 – 08/11/2026"
     low: int        # KHL + RKHL counted that week
     levels: str     # "KHL 3, RKHL 1"
     reasons: str    # the SIPAS elements the voters named, with counts; "" when none
