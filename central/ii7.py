@@ -113,6 +113,6 @@ def build_for(alias: str, target: Target, d_from: date, d_to: date, base_url: st
                          served=served.cells(source, kiosks, d_from, d_to))   # the response rate (issue 18)
     from central.issued import issue
     issue(model, target.kiosk.id if target.kiosk is not None else target.unit.id, alias, base_url)
-    from central.actions import annex
-    model.actions = annex(source, kiosks, d_from, d_to, datetime.fromtimestamp(current().clock(), LOCAL_TZ).date())
+    from central.actions import annex as action_annex   # the items of "Việc cần khắc phục" and their actions
+    model.actions = action_annex(source, kiosks, d_from, d_to, datetime.fromtimestamp(current().clock(), LOCAL_TZ).date())
     return model
