@@ -307,4 +307,6 @@ def alerts(source: Source, kiosks: list[str], now: datetime, target_by_kiosk: di
         base_share = base.flagged / (base.total + base.flagged) if base and base.total + base.flagged else 0
         if r.flagged >= 10 and share > 2 * base_share + 0.02:
             out.append(Alert("repeats", k, {"flagged": r.flagged}))
+    from central import actions   # issue 18: items of "Việc cần khắc phục" overdue, the plans' deadlines near
+    out.extend(Alert(kind, subject, figures) for kind, subject, figures in actions.alerts(source, kiosks, now))
     return out

@@ -72,7 +72,14 @@ def is_demo(kiosk_ids: list[str]) -> bool:
 def render_for(alias: str, target: Target, d_from: date, d_to: date, fmt: str, base_url: str = "") -> bytes:
     """Build the model for the target and period, issue it (its verification code, checked at
     ``base_url``/kiem-tra/<code>: :mod:`central.issued`), and render it."""
-    from rating.report import ReportSettings, ReportUnit, build_report, render
+    from rating.report import render
+    return render(build_for(alias, target, d_from, d_to, base_url), fmt)
+
+
+def build_for(alias: str, target: Target, d_from: date, d_to: date, base_url: str = ""):
+    """The issued model for the target and period (:func:`render_for` renders it; the evidence bundle
+    renders one model twice), with the annex of "Việc cần khắc phục" of the period (issue 18)."""
+    from rating.report import ReportSettings, ReportUnit, build_report
     kiosks = [target.kiosk.id] if target.kiosk is not None else access.kiosks_under(target.unit)
     source = Source(alias)
     counters = []
@@ -109,4 +116,6 @@ def render_for(alias: str, target: Target, d_from: date, d_to: date, fmt: str, b
                                         if c}), d_from, d_to)
     from central.issued import issue
     issue(model, target.kiosk.id if target.kiosk is not None else target.unit.id, alias, base_url)
-    return render(model, fmt)
+    from central.actions import annex as action_annex   # the items of "Việc cần khắc phục" and their actions
+    model.actions = action_annex(source, kiosks, d_from, d_to, datetime.fromtimestamp(current().clock(), LOCAL_TZ).date())
+    return model

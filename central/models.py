@@ -486,3 +486,26 @@ class SettingsChange(models.Model):
     class Meta:
         db_table = "managed_settings"
         indexes = [models.Index(fields=["level", "target", "id"], name="managed_settings_by_target")]
+
+
+# --- Acting on low ratings (issue 18): "Việc cần khắc phục" -------------------------------------------------
+
+class ActionItem(models.Model):
+    """What a centre did about the low ratings (KHL, RKHL) of one counter of one kiosk in one week (``week``:
+    its Monday). The item itself — counts, levels, reasons, its due date — is computed from the votes
+    (:mod:`central.actions`); this row holds only the people's steps: acknowledged, an action written, closed
+    (each with who and when). Nothing in it identifies a citizen."""
+    kiosk_id = models.CharField(max_length=64)
+    counter_id = models.CharField(max_length=64)
+    week = models.CharField(max_length=10)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.CharField(max_length=150, blank=True, default="")
+    action = models.TextField(blank=True, default="")
+    action_at = models.DateTimeField(null=True, blank=True)
+    action_by = models.CharField(max_length=150, blank=True, default="")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.CharField(max_length=150, blank=True, default="")
+
+    class Meta:
+        db_table = "action_items"
+        constraints = [models.UniqueConstraint(fields=["kiosk_id", "counter_id", "week"], name="action_items_key")]

@@ -186,6 +186,35 @@ TEXTS = Texts({
     "served_last_used": ("Dùng lần cuối", "Last used"),
     "served_revoke": ("Thu hồi", "Revoke"),
     "served_revoked": ("Đã thu hồi", "Revoked"),
+    # issue 18: acting on low ratings, the plans' deadlines, the evidence bundle
+    "actions_title": ("Việc cần khắc phục", "Items to act on"),
+    "actions_help": ("Mỗi việc: các phiếu Không hài lòng / Rất không hài lòng của một quầy trong một tuần; hạn xử lý "
+                     "{days} ngày làm việc từ phiếu đầu tiên. Không có thông tin nhận dạng người đánh giá.",
+                     "Each item: the Dissatisfied / Very dissatisfied ratings of a counter in a week; due {days} working "
+                     "days after the first. Nothing identifies who rated."),
+    "actions_none": ("Không có phiếu chưa hài lòng trong kỳ này.", "No low ratings in this period."),
+    "actions_week": ("Tuần", "Week"),
+    "actions_low": ("Phiếu KHL / RKHL", "Low ratings"),
+    "actions_reasons": ("Lý do", "Reasons"),
+    "actions_when": ("Thời điểm (theo giờ)", "When (to the hour)"),
+    "actions_officers": ("Mã công chức", "Officer codes"),
+    "actions_due": ("Hạn", "Due"),
+    "actions_status": ("Tình trạng", "Status"),
+    "actions_action": ("Biện pháp khắc phục", "Action taken"),
+    "actions_acknowledge": ("Tiếp nhận", "Acknowledge"),
+    "actions_save": ("Lưu biện pháp", "Save the action"),
+    "actions_close": ("Đóng việc", "Close"),
+    "actions_read_only": ("Chỉ xã / phường và trung tâm ghi biện pháp; tài khoản này chỉ xem.",
+                          "Only the commune and the centre write actions; this account reads."),
+    "deadlines_title": ("Hạn nộp theo kế hoạch", "The plan's deadlines"),
+    "deadline_days_left": ("còn {days} ngày", "{days} day(s) left"),
+    "deadline_today": ("hôm nay", "today"),
+    "bundle_title": ("Bộ minh chứng II.7", "The II.7 evidence bundle"),
+    "bundle_help": ("Một tệp ZIP: biểu II.7 (Excel và PDF) từng quý và cả năm, kết quả phiếu khảo sát, mã kiểm tra, "
+                    "danh sách phiếu kèm mã băm, phụ lục việc cần khắc phục.",
+                    "One ZIP: the II.7 workbook and PDF for each quarter and the year, the questionnaire results, the "
+                    "verification codes, the vote list with its digest, the actions annex."),
+    "bundle_download": ("Tải bộ minh chứng năm {year}", "Download the {year} evidence bundle"),
 })
 t = TEXTS.text  # t(key, lang, **values)
 
@@ -216,6 +245,19 @@ ALERTS = Texts({
     "clock_suspect": ("đồng hồ của máy đáng ngờ: kiểm tra mạng tới máy chủ thời gian; phiếu vẫn được ghi nhưng bị đánh dấu",
                       "the kiosk's clock is suspect: check its network to a time server; votes are still recorded, "
                       "marked"),
+    # Acting on low ratings (issue 18)
+    "actions_overdue": ("{overdue} việc cần khắc phục quá hạn (hạn sớm nhất {due}): ghi biện pháp và đóng việc trên "
+                        "trang của xã / trung tâm",
+                        "{overdue} item(s) to act on overdue (earliest due {due}): write the action and close them on "
+                        "the commune's or centre's page"),
+    "deadline_dang_ky_muc": ("còn {days} ngày đến hạn đăng ký mức đạt chuẩn “Chính quyền thân thiện” gửi Sở "
+                             "Nội vụ ({due})",
+                             "{days} day(s) left to register the level of “Friendly government” with the "
+                             "Department of Home Affairs ({due})"),
+    "deadline_bao_cao_tu_danh_gia": ("còn {days} ngày đến hạn gửi báo cáo tự đánh giá, chấm điểm ({due}): tải bộ minh "
+                                     "chứng II.7 trên trang của xã",
+                                     "{days} day(s) left to send the self-assessment report ({due}): download the II.7 "
+                                     "evidence bundle on the commune's page"),
     "version_behind": ("đang chạy phần mềm {version}, trong khi máy mới nhất chạy {newest}: cập nhật phần mềm máy "
                        "(docs/operations.md)",
                        "runs software {version} while the newest kiosk runs {newest}: update the kiosk's software "

@@ -5,7 +5,7 @@ from django.urls import path
 from django.contrib.staticfiles.views import serve as serve_static
 from django.urls import re_path
 
-from central import anomaly_views, api, public, served_views, settings_views, views
+from central import actions_views, anomaly_views, api, public, served_views, settings_views, views
 from central.questionnaires.urls import urlpatterns as questionnaire_urls
 
 urlpatterns = [
@@ -15,6 +15,8 @@ urlpatterns = [
     path("lang/<str:code>/", views.set_language),
     path("unit/<str:unit_id>/", views.unit_view),
     path("unit/<str:unit_id>/served/", served_views.served_page),
+    path("unit/<str:unit_id>/actions/", actions_views.step_view),              # issue 18: Việc cần khắc phục
+    path("unit/<str:unit_id>/minh-chung/<int:year>.zip", actions_views.bundle_view),   # the evidence bundle
     path("kiosks/", views.kiosks_view),
     path("kiosks/<str:kiosk_id>/release-held-back/", views.release_held_back),
     path("registry/", views.registry_view),

@@ -17,7 +17,7 @@ from django.utils import timezone as dj_tz
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from central import access, dashboard, enrolment, held_back, registry, svg, texts
+from central import access, actions_page, dashboard, enrolment, held_back, registry, svg, texts
 from central.models import AuditEntry, Kiosk, Unit
 from central.remote import client_address
 from central.source import Source
@@ -248,7 +248,8 @@ def unit_view(request, unit_id: str):
                 officers=[(o, fmt(r)) for o, r in data.officers], reasons=data.reasons, hours=range(24),
                 d_from=d_from, d_to=d_to, query=query, has_votes=data.rate.total + data.rate.flagged > 0,
                 date_error=_date_error(request, error), method=texts.t("method", lang, min_n=min_n),
-                period=vnformat.period(d_from, d_to))
+                period=vnformat.period(d_from, d_to),
+                **actions_page.unit_context(request.user, unit, kiosks, d_from, d_to, lang))   # issue 18
 
 
 @login_required

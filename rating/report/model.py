@@ -259,6 +259,21 @@ class Verification:
 
 
 @dataclass
+class ActionLine:
+    """One item of "Việc cần khắc phục" in the II.7 annex (issue 18): the low ratings (KHL, RKHL) of a counter in
+    a week and what the centre did about them. Anonymous: counts, levels and reasons, never a vote or a citizen."""
+
+    counter: str    # "Q1 — Quầy 1"
+    week: str       # "02/11/2026 – 08/11/2026"
+    low: int        # KHL + RKHL counted that week
+    levels: str     # "KHL 3, RKHL 1"
+    reasons: str    # the SIPAS elements the voters named, with counts; "" when none
+    due: str        # "23/11/2026"
+    status: str     # "Đã khắc phục 20/11/2026", "Quá hạn", …
+    action: str     # the action written, "" when none yet
+
+
+@dataclass
 class ReportModel:
     """Everything the II.7 workbook, PDF, CSV and JSON show."""
 
@@ -299,6 +314,9 @@ class ReportModel:
     # The annex of a commune's explanations of gaming-check findings in the period, as (what, explanation)
     # lines (issue 18; the central service fills it). The kiosk's is always empty, and an empty annex prints nothing.
     anomaly_notes: list[tuple[str, str]] = field(default_factory=list)
+    # The annex "Phụ lục: Việc cần khắc phục" (issue 18): the central service's items and actions of the period
+    # (central.actions); empty on the kiosk, and then neither the PDF nor the workbook prints an annex.
+    actions: list[ActionLine] = field(default_factory=list)
 
     @property
     def target_met(self) -> bool | None:

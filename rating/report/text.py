@@ -22,6 +22,14 @@ SHEETS = ("Tổng hợp", "Theo công chức", "Theo ngày", "Theo giờ", "Lý 
 QUESTIONNAIRE_SECTION = "Kết quả phiếu khảo sát"
 QUESTIONNAIRE_SHEET_PREFIX = "Phiếu KS "
 SHEET_NAME_MAX = 31  # a spreadsheet's limit
+# The annex of the items of "Việc cần khắc phục" and their actions (issue 18), printed only when it has lines;
+# a sheet name may not hold ":" (the sheet says the title in full).
+ANNEX_TITLE = "Phụ lục: Việc cần khắc phục"
+ANNEX_SHEET = "Phụ lục - Việc cần khắc phục"
+ANNEX_HEAD = ("STT", "Quầy", "Tuần", "Số phiếu KHL + RKHL", "Mức", "Lý do người dân nêu", "Hạn xử lý", "Tình trạng",
+              "Biện pháp khắc phục")
+ANNEX_NOTE = ("Mỗi dòng: các phiếu Không hài lòng và Rất không hài lòng của một quầy trong một tuần (thứ Hai – Chủ nhật); "
+              "hạn xử lý: 15 ngày làm việc từ phiếu đầu tiên. Không ghi thông tin nhận dạng người đánh giá.")
 
 
 # Where a long title may break, besides before "ĐỐI VỚI": between its phrases, never inside one.
