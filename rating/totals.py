@@ -175,6 +175,7 @@ def period_totals(source: VoteSource, counters: Sequence[Counter], scale: Scale,
            **_table(by_day.values(), counters if by == "counter" else (), scale, by, min_n)}
     if other:
         out["all"]["other_scales"] = other
+    out["all"]["tied"] = tied(source, scale, d_from, d_to, filters)
     return out
 
 
