@@ -63,7 +63,8 @@ class RowKind:
 
 
 VOTES = RowKind("vote", "votes", ("uuid",), wire.WIRE_FIELDS,
-                (*wire.WIRE_FIELDS, "local_date", "ts_ms", "received_at", "held_back", "clock_suspect"), owner="kiosk_id",
+                (*wire.WIRE_FIELDS, "local_date", "ts_ms", "received_at", "held_back", "clock_suspect",
+                 "ticket_hash"), owner="kiosk_id",
                 chain=VOTE_CHAIN)
 # A reason is its vote's and its element, nothing more: the same pair again is the same reason (its
 # recorded_at is only when the voter named it); the vote's owner is checked before (:func:`_reasons`).
@@ -286,7 +287,7 @@ def _votes(cur, vendor: str, kiosk_id: str, votes, reasons, counters, status, re
     head = chains.lock(cur, vendor, VOTE_CHAIN, kiosk_id)
     new, same, check = add(cur, vendor, VOTES, kiosk_id, votes,
                            lambda v: (*_VOTE_FIELDS(v), v["local_date"], v["ts_ms"], received, v["held_back"],
-                                     v.get("clock_suspect")),
+                                     v.get("clock_suspect"), v.get("ticket_hash")),
                            Clashes(), head)
     rollups.add_roll_ups(cur, vendor, rollups.roll_ups(kiosk_id, new))
     check.record(cur, received)

@@ -66,6 +66,9 @@ class Vote(models.Model):
     # Why the kiosk itself could not trust its clock when it took the vote (rating.vote's reasons), or null:
     # counted, but a report says how many it filed under a day (the wire's optional field).
     clock_suspect = models.CharField(max_length=24, null=True)
+    # The keyed hash of the transaction's ticket or dossier number (the wire's optional ticket_hash, issue 18), or
+    # null: a vote tied to a transaction. Only the kiosk holds the key: the service cannot tell the number.
+    ticket_hash = models.CharField(max_length=64, null=True)
 
     class Meta:
         db_table = "votes"

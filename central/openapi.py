@@ -12,6 +12,7 @@ from rating.anomalies import CHECKS as ANOMALY_CHECKS
 from rating.questionnaire.model import CHANNELS
 from rating.scales import SCALES
 from rating.sipas import ELEMENTS
+from rating.vote import FLAGS
 
 from rating import wire
 from rating.problems import CODES, Problem
@@ -127,8 +128,10 @@ def openapi_spec() -> dict[str, Any]:
             "source": {"type": "string", "pattern": "^(touch|keypad|demo|serial:[1-9][0-9]?)$"},
             "local_time": {"type": "string", "example": "2026-11-21T09:15:02.123+07:00"},
             "box_seq": {"type": "integer", "nullable": True, "minimum": 0, "maximum": 65535},
-            "flag": {"type": "string", "nullable": True, "enum": ["repeat", None]},
+            "flag": {"type": "string", "nullable": True, "enum": [*FLAGS, None]},
             "prev_hash": _HEX64, "hash": _HEX64,
+            # optional (issue 18): the keyed hash of the transaction's ticket or dossier number, never the number
+            "ticket_hash": {**_HEX64, "nullable": True},
         },
     }
     reasons = {"type": "array", "items": {"type": "object", "required": list(wire.REASON_FIELDS), "properties": {

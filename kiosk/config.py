@@ -27,6 +27,7 @@ from rating.rate import MIN_N
 from rating.signing import Secret, secret_problem
 from rating.textfile import Locator as _Locator, read_text_file
 from rating.units import Counter
+from .ticket import MODES as TICKET_MODES
 
 ENV_VAR = "KIOSK_CONFIG"
 EMBEDDED_SOURCE = "<embedded demo configuration>"
@@ -131,6 +132,7 @@ class Config:
     language: str = "vi"
     sounds: bool = False
     keypad: bool = False                   # a USB keypad types digits 1..N (the footer then names the keys)
+    ticket: str = "off"                    # ask the transaction's ticket/dossier number first: off, ask, require
     export_dir: Path | None = None
     manager_idle_s: float = 120.0
     button_boxes: tuple[ButtonBox, ...] = ()
@@ -229,6 +231,10 @@ def _port(v: Any) -> str | None:
     return None
 
 
+def _ticket(v: Any) -> str | None:
+    return None if v in TICKET_MODES else " or ".join(f'"{m}"' for m in TICKET_MODES)
+
+
 def _bool(v: Any) -> str | None:
     return None if isinstance(v, bool) else "true or false"
 
@@ -258,6 +264,7 @@ _KIOSK_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "language": (_language, False, "vi"),
     "sounds": (_bool, False, False),
     "keypad": (_bool, False, False),  # a USB keypad is attached: the rating screen's footer names its keys
+    "ticket": (_ticket, False, "off"),  # the ticket/dossier number before the rating (kiosk.ticket, issue 18)
 }
 _MANAGER_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "export_dir": (_string, False, None),
@@ -464,6 +471,7 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
         language=kiosk["language"],
         sounds=kiosk["sounds"],
         keypad=kiosk["keypad"],
+        ticket=kiosk["ticket"],
         export_dir=(base / Path(manager["export_dir"]).expanduser()).resolve() if manager.get("export_dir") else None,
         manager_idle_s=float(manager["idle_close_s"]),
         counters=tuple(counters),

@@ -31,6 +31,8 @@ WHOLE_PHRASES = (
     # the timeout warning, the questionnaire's end, the large-text mode
     "Thêm thời gian", "Kết thúc", "kết thúc", "Chữ to", "Chữ thường", "Người tiếp theo", "trở về", "ban đầu",
     "giữ lại", "Phiếu hỏi",
+    # the ticket number's screen
+    "số phiếu", "mã hồ sơ", "Tiếp tục", "giấy hẹn", "quét mã", "lưu lại", "chưa đúng",
     # the words of a centre's name (its place names are joined by :func:`keep_name_whole`)
     "Phục vụ", "hành chính công", "Hành chính công", "thành phố", "Thành phố", "thị trấn", "cơ sở",
     "Tư pháp", "hộ tịch", "Đất đai", "Lao động", "xây dựng", "Một cửa", "một cửa",
@@ -71,6 +73,16 @@ _SCREENS = {
     "closed_hours": ("Giờ làm việc", "Opening hours"),
     "closed_again": ("Mở cửa lại: {when}", "Opens again: {when}"),
     "closed_today": ("hôm nay", "today"),
+    # the ticket or dossier number before the rating ([kiosk] ticket, issue 18)
+    "ticket_title": ("Xin nhập số phiếu hoặc mã hồ sơ của Ông/Bà", "Please enter your ticket or dossier number"),
+    "ticket_hint": ("Chạm các số, hoặc quét mã trên giấy hẹn. Số không được lưu lại.",
+                    "Touch the digits, or scan the code on your receipt. The number is not kept."),
+    "ticket_hint_ask": ("Chạm các số, quét mã trên giấy hẹn, hoặc bỏ qua. Số không được lưu lại.",
+                        "Touch the digits, scan the code on your receipt, or skip. The number is not kept."),
+    "ticket_next": ("Tiếp tục", "Continue"),
+    "ticket_clear": ("Xoá", "Clear"),
+    "ticket_empty": ("Xin nhập số trước khi tiếp tục", "Please enter the number first"),
+    "ticket_bad": ("Số chưa đúng: chỉ gồm chữ, số và . / _ -", "Not a number: letters, digits and . / _ - only"),
     "reasons_some": ("Đã chọn {n} mục", "{n} chosen"),
     # the reasons, in plain words: what each SIPAS element means to a citizen
     "reason_access": ("Nơi làm thủ tục: chỗ ngồi, chỉ dẫn, thời gian chờ", "The place: seats, signs, waiting time"),

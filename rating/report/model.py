@@ -36,9 +36,9 @@ from typing import Any, Iterable, Mapping, Sequence
 from rating import chain
 from rating.units import Counter
 from rating.period import LOCAL_TZ, WEEKDAYS_VI, Period, between, date_line, date_vi
-from rating.vote import DEMO_SOURCE
+from rating.vote import DEMO_SOURCE, SAME_TICKET
 from rating import vnformat
-from rating.rate import MIN_N, Kind, ResponseFlag, ResponseRate, Rule, count_filter, is_satisfied, pct, satisfied, small_sample, uncertain, verdict, wilson
+from rating.rate import MIN_N, Kind, ResponseFlag, ResponseRate, Rule, count_filter, is_satisfied, tied_sql, pct, satisfied, small_sample, uncertain, verdict, wilson
 from rating.scales import SCALES, Scale, get_scale
 from rating.sipas import ELEMENTS
 from rating.totals import VoteSource
@@ -88,6 +88,29 @@ def clock_suspect_note(n: int) -> str:
     not trust its clock (rating.vote's reasons): their day is the kiosk's clock's, which may be wrong."""
     return (f"{n} phiếu được ghi khi đồng hồ của máy không đáng tin cậy (chưa đồng bộ giờ, bị chỉnh lùi hoặc lệch "
             f"so với máy chủ): các phiếu này được xếp theo ngày của đồng hồ máy, có thể không đúng ngày.")
+
+
+def tied_note(tied: int, counted: int, same_ticket: int) -> str:
+    """The notes' line on ratings tied to a transaction (issue 18): how many counted votes came with the
+    ticket or dossier number of the transaction rated, and how many second ratings of one number were set aside."""
+    words = (f"Phiếu gắn với giao dịch (có số phiếu hoặc mã hồ sơ, lưu dưới dạng mã băm có khoá, không lưu số): "
+             f"{vnformat.integer(tied)} trên {vnformat.integer(counted)} phiếu được tính")
+    if same_ticket:
+        words += (f"; {vnformat.integer(same_ticket)} phiếu đánh giá lại cùng một số trong ngày bị loại "
+                  "(mỗi giao dịch chỉ tính một phiếu)")
+    return words + "."
+
+
+def tied_count(source: VoteSource, rule: Rule, d_from: date, d_to: date, kiosk_ids: Sequence[str] | None,
+               officers: Sequence[str] | None) -> tuple[int, int]:
+    """Of the votes a report reads in ``d_from``..``d_to``: the counted ones tied to a transaction, and the
+    second ratings of one number (flagged ``same_ticket``)."""
+    where, params = _where(d_from, d_to, kiosk_ids, officers)
+    tied, tied_params = tied_sql(rule, source)
+    rows = source.query(f"SELECT count(*) FROM votes WHERE {where} AND {tied}", [*params, *tied_params])
+    same = source.query(f"SELECT count(*) FROM votes WHERE {where}{count_filter(source)} AND flag = ?",
+                        [*params, SAME_TICKET])
+    return (int(rows[0][0]) if rows else 0), (int(same[0][0]) if same else 0)
 
 
 def clock_suspect_count(source: VoteSource, d_from: date, d_to: date, kiosk_ids: Sequence[str] | None,
@@ -256,6 +279,7 @@ class Verification:
     generated_at: str
     votes_sha256: str
     digest_recipe: str = DIGEST_RECIPE
+    tied: int = 0             # counted votes tied to a transaction (a ticket or dossier number; issue 18)
 
 
 @dataclass
@@ -637,6 +661,10 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
         notes.append("Phiếu theo thang đánh giá khác được thống kê riêng, không quy đổi.")
     if total_response is not None:
         notes.append(response_note(total_response))
+    tied, same_ticket = tied_count(source, rule, d_from, d_to, kiosk_ids, officers)
+    verification.tied = tied
+    if tied or same_ticket:  # only where a centre asks for numbers: the others' reports read as before
+        notes.append(tied_note(tied, t_counter.total.total, same_ticket))
     suspect = clock_suspect_count(source, d_from, d_to, kiosk_ids, officers)
     if suspect:  # never a clock-suspect vote filed under a day without saying so
         notes.append(clock_suspect_note(suspect))
