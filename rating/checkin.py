@@ -7,12 +7,14 @@ is alive and how it is — so the city learns of a dead kiosk in half an hour, n
      "status": {...},                      # the batch's status, the same fields (rating.wire.STATUS_FIELDS)
      "settings_version": "0",              # the version of the managed settings the kiosk runs ("0": none)
      "opening_hours": ["Mon-Fri 07:30-11:30 13:30-17:00"],   # its [kiosk] opening_hours ([]: always open)
-     "timezone": "Asia/Ho_Chi_Minh"}
+     "timezone": "Asia/Ho_Chi_Minh",
+     "campaigns": [{"id": 7, "state": "running"}]}   # protocol 1.5, optional: what became of each campaign
 
 The answer (``200``)::
 
     {"kiosk_id": "ninh-giang-01", "received_at": "2026-11-23T02:15:00+00:00",
-     "settings": null}                     # null: nothing newer waits; else what the kiosk should fetch
+     "settings": null,                     # null: nothing newer waits; else what the kiosk should fetch
+     "campaigns": [...]}                   # protocol 1.5: the campaigns for this kiosk (rating.campaign)
 
 Both ends read this module; the status is the batch's own (one definition: :func:`rating.wire.check_status`).
 """
@@ -25,6 +27,7 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rating.campaign import BadCampaign, parse_reports
 from rating.hours import HoursError, OpeningHours, parse_hours
 from rating.wire import BadBatch, KIOSK_ID_RE, check_status, decode_json
 
@@ -33,15 +36,19 @@ CHECKIN_EVERY_S = 300                   # the default of [sync] checkin_every_s:
 SILENT_AFTER = timedelta(minutes=30)    # of opening hours without a check-in: the service alerts
 MAX_CHECKIN_BYTES = 16 * 1024           # a check-in is ~1 kB; nothing rides along (votes go in batches)
 NO_SETTINGS = "0"                       # the settings version of a kiosk that runs no managed settings
-FIELDS = ("kiosk_id", "status", "settings_version", "opening_hours", "timezone")
+FIELDS = ("kiosk_id", "status", "settings_version", "opening_hours", "timezone", "campaigns")
 
 
 def encode_checkin(kiosk_id: str, status: dict[str, Any], settings_version: str, hours: OpeningHours,
-                   timezone: str) -> bytes:
-    """The body of a check-in."""
-    return json.dumps({"kiosk_id": kiosk_id, "status": status, "settings_version": settings_version,
-                       "opening_hours": hours.lines(), "timezone": timezone},
-                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+                   timezone: str, campaigns: list[dict[str, Any]] | None = None) -> bytes:
+    """The body of a check-in. ``campaigns`` (the kiosk's reports, protocol 1.5) only when given: a
+    service older than 1.5 refuses a field it does not know, so the kiosk sends them only to a service
+    that has sent it campaigns."""
+    body = {"kiosk_id": kiosk_id, "status": status, "settings_version": settings_version,
+            "opening_hours": hours.lines(), "timezone": timezone}
+    if campaigns is not None:
+        body["campaigns"] = campaigns
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,7 @@ class Checkin:
     settings_version: str
     opening_hours: list[str]
     timezone: str
+    campaigns: list[dict[str, Any]] | None = None   # the kiosk's reports (protocol 1.5); None: it sent none
 
     @property
     def hours(self) -> OpeningHours:
@@ -82,7 +90,13 @@ def parse_checkin(body: bytes, kiosk_id: str) -> Checkin:
     tz = data.get("timezone")
     if not isinstance(tz, str) or not _zone_ok(tz):
         raise BadBatch("'timezone' must be an IANA time zone name such as \"Asia/Ho_Chi_Minh\"")
-    return Checkin(status, version, lines, tz)
+    reports = None
+    if data.get("campaigns") is not None:
+        try:
+            reports = parse_reports(data["campaigns"])
+        except BadCampaign as e:
+            raise BadBatch(str(e)) from None
+    return Checkin(status, version, lines, tz, reports)
 
 
 def _zone_ok(name: str) -> bool:
@@ -96,6 +110,12 @@ def _zone_ok(name: str) -> bool:
     return True
 
 
-def answer(kiosk_id: str, received_at: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The answer to a check-in: ``settings`` is None when no newer managed settings wait for the kiosk."""
-    return {"kiosk_id": kiosk_id, "received_at": received_at, "settings": settings}
+def answer(kiosk_id: str, received_at: str, settings: dict[str, Any] | None = None,
+           campaigns: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The answer to a check-in: ``settings`` is None when no newer managed settings wait for the kiosk;
+    ``campaigns`` (protocol 1.5) the campaigns for it, as :meth:`rating.campaign.Campaign.as_wire` (left
+    out when None, as a service before 1.5 answered)."""
+    out = {"kiosk_id": kiosk_id, "received_at": received_at, "settings": settings}
+    if campaigns is not None:
+        out["campaigns"] = campaigns
+    return out

@@ -41,6 +41,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from kiosk import campaigns as kiosk_campaigns
 from kiosk import outbox
 from kiosk.config import Config
 from kiosk.health import software_version, wire_health
@@ -98,6 +99,7 @@ class CheckinResult:
     ok: bool
     settings: dict[str, Any] | None = None
     error: str | None = None
+    campaigns: list[dict[str, Any]] | None = None   # what became of each campaign the answer listed (1.5)
 
 
 class _Stop(Exception):
@@ -209,12 +211,14 @@ class SyncClient:
             status = {k: v for k, v in status.items() if k in self._status_known}
         return status
 
-    def checkin(self) -> CheckinResult:
+    def checkin(self, _again: bool = True) -> CheckinResult:
         """Check in now (rating.checkin): the batch's status, the settings version and the opening hours,
         signed as a batch; a try or two, never the long backoff of a batch (the next check-in is minutes
-        away). The outcome is kept in the store's sync meta (``sync --status``); votes are not touched."""
+        away). The outcome is kept in the store's sync meta (``sync --status``); votes are not touched.
+        Campaigns the answer lists are started (:mod:`kiosk.campaigns`); when that changed what the kiosk
+        reports, it checks in once more at once, so the service's campaign page learns it now."""
         body = encode_checkin(self.config.kiosk_id, self.status(), self.settings_version, self.config.hours,
-                              self.config.timezone)
+                              self.config.timezone, kiosk_campaigns.reports(self.store))
         try:
             response = self._exchange(body, CHECKIN_PATH, attempts=CHECKIN_ATTEMPTS)
         except _Retry as e:
@@ -226,7 +230,17 @@ class SyncClient:
             return self._checked_in(CheckinResult(False, error=f"server {response.status_code}: {_reason(response)}"))
         answer = _json(response)
         settings = answer.get("settings")
-        return self._checked_in(CheckinResult(True, settings if isinstance(settings, dict) else None))
+        result = CheckinResult(True, settings if isinstance(settings, dict) else None)
+        if "campaigns" in answer:   # protocol 1.5; an older service sends no such key
+            try:
+                result.campaigns, changed = kiosk_campaigns.apply(self.config, self.store, answer["campaigns"])
+            except kiosk_campaigns.BadCampaign as e:
+                return self._checked_in(CheckinResult(False, error=f"the service's campaigns: {e}"))
+            if changed and _again:
+                self._checked_in(result)
+                again = self.checkin(_again=False)
+                return again if again.ok else result
+        return self._checked_in(result)
 
     def _checked_in(self, result: CheckinResult) -> CheckinResult:
         if result.ok:
