@@ -217,3 +217,48 @@ def test_an_old_kiosk_checks_in_unchanged_and_gets_the_campaigns_it_may_ignore(t
         r = requests.post(url + checkin.CHECKIN_PATH, data=body, headers={**headers, "Content-Type": "application/json"},
                           timeout=30)
         assert r.status_code == 200 and r.json()["settings"] is None and r.json()["campaigns"] == []
+
+
+# --- paper forms: numbered across print runs, reconciled ----------------------------------------------
+
+def test_a_second_print_run_continues_the_numbers_and_its_forms_can_be_entered(tmp_path, backend_db):
+    import subprocess
+    from tests.test_central_q_web import _site, session
+    cm, url, app, made = _site(tmp_path, backend_db)
+    try:
+        s = session(url, "xa-ninh-giang")
+        centre = made["centres"][0]
+        base = f"{url}/questionnaires/{centre}/trung-tam"
+        first = s.get(f"{base}/paper.pdf", params={"count": "3"})
+        second = s.get(f"{base}/paper.pdf", params={"count": "2"})
+        assert first.status_code == second.status_code == 200
+        assert first.headers["Content-Disposition"].endswith('-1-3.pdf"')
+        assert second.headers["Content-Disposition"].endswith('-4-5.pdf"'), "the second run continues at 4"
+        pdf = tmp_path / "second.pdf"
+        pdf.write_bytes(second.content)
+        text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split())
+        assert "Phiếu số: 4" in text and "Phiếu số: 5" in text and "Phiếu số: 1 " not in text
+        # A reprint of issued forms records nothing; a range overlapping one partly is refused, saying the next.
+        assert s.get(f"{base}/paper.pdf", params={"first": "2", "count": "2"}).status_code == 200
+        clash = s.get(f"{base}/paper.pdf", params={"first": "5", "count": "3"})
+        assert clash.status_code == 409 and "6" in clash.text and "Traceback" not in clash.text
+        runs = db_rows(app, "SELECT first, last FROM paper_runs WHERE centre_id = %s ORDER BY first", [centre])
+        assert [tuple(r) for r in runs] == [(1, 3), (4, 5)]
+        # Forms of both runs are entered, each once.
+        from tests.test_central_q_web import csrf
+        for no in ("2", "5"):
+            page = s.get(f"{base}/entry/")
+            digits = "1" * _paper_digits()
+            r = s.post(f"{base}/entry/", data={"csrfmiddlewaretoken": csrf(page.text), "form_no": no, "digits": digits,
+                                               "comment": ""}, headers={"Referer": f"{base}/entry/"})
+            assert r.status_code == 200, r.text[:500]
+        listing = s.get(f"{url}/questionnaires/").text
+        assert 'placeholder="6"' in listing, "the print form shows the next number"
+    finally:
+        cm.__exit__(None, None, None)
+
+
+def _paper_digits() -> int:
+    from central.questionnaires.office import entry_questions
+    from rating.questionnaire.loader import SHIPPED_DIR, load_catalogue
+    return len(entry_questions(load_catalogue([SHIPPED_DIR]).get("trung-tam"))[0])
