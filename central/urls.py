@@ -5,7 +5,7 @@ from django.urls import path
 from django.contrib.staticfiles.views import serve as serve_static
 from django.urls import re_path
 
-from central import api, public, served_views, views
+from central import api, campaign_views, public, served_views, views
 from central.questionnaires.urls import urlpatterns as questionnaire_urls
 
 urlpatterns = [
@@ -18,6 +18,11 @@ urlpatterns = [
     path("kiosks/", views.kiosks_view),
     path("kiosks/<str:kiosk_id>/release-held-back/", views.release_held_back),
     path("registry/", views.registry_view),
+    path("campaigns/", campaign_views.index),
+    path("campaigns/<str:campaign_id>/", campaign_views.detail),
+    path("campaigns/<str:campaign_id>/stop/", campaign_views.stop),
+    path("campaigns/<str:campaign_id>/households/", campaign_views.households),
+    path("campaigns/<str:campaign_id>/paper/", campaign_views.mark_forms),
     path("export/votes.csv", views.raw_votes),
     # Static files from the package itself (no CDN); nginx serves them directly in production.
     re_path(r"^static/(?P<path>.*)$", serve_static, {"insecure": True}),
