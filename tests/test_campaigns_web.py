@@ -203,3 +203,47 @@ def test_paper_forms_are_reconciled_issued_entered_returned_void_and_still_out(s
     city = session(url, "so-noi-vu")
     r = post(city, url, f"/campaigns/{cid}/paper/", centre=centre, numbers="3", state="void")
     assert r.status_code == 403, "the city's account reads; the office marks its forms"
+
+
+# --- versions on the kiosk-health page ------------------------------------------------------------------
+
+def check_in(url, kiosk_id, version):
+    import time
+    import requests
+    from central.registry import DEMO_SECRET_PREFIX
+    from rating import checkin, signing
+    from rating.hours import parse_hours
+    body = checkin.encode_checkin(kiosk_id, {"software_version": version}, checkin.NO_SETTINGS, parse_hours([]),
+                                  "Asia/Ho_Chi_Minh")
+    headers = signing.signed_headers(kiosk_id, f"{DEMO_SECRET_PREFIX}{kiosk_id}-0123456789".encode(), int(time.time()),
+                                     "POST", checkin.CHECKIN_PATH, body)
+    r = requests.post(url + checkin.CHECKIN_PATH, data=body, headers={**headers, "Content-Type": "application/json"},
+                      timeout=30)
+    assert r.status_code == 200, r.text
+
+
+def health_rows(html: str) -> dict[str, str]:
+    table = re.search(r'<table id="health">(.*?)</table>', html, re.S)[1]
+    return {m[0]: re.sub(r"<[^>]+>", "", m[1]).strip()
+            for m in re.findall(r'<tr><td>([a-z0-9-]+)</td>.*?<td class="sw[^"]*">(.*?)</td>', table, re.S)}
+
+
+def test_the_health_page_marks_kiosks_behind_the_newest_version_and_filters_by_commune_and_version(site):
+    url, app, made = site
+    ahead, behind = made["kiosks"]
+    check_in(url, ahead, "0.10.0")   # after 0.9.x and 0.2: compared as versions, not as text
+    check_in(url, behind, "0.9.2")
+    city = session(url, "so-noi-vu")
+    rows = health_rows(city.get(url + "/kiosks/").text)
+    assert rows[ahead] == "0.10.0" and rows[behind].startswith("0.9.2") and "cần cập nhật" in rows[behind]
+    assert list(health_rows(city.get(url + "/kiosks/", params={"version": "behind"}).text)) == [behind]
+    assert list(health_rows(city.get(url + "/kiosks/", params={"version": "0.10.0"}).text)) == [ahead]
+    assert list(health_rows(city.get(url + "/kiosks/", params={"unit": made["communes"][0]}).text)) == [ahead]
+    page = city.get(url + "/kiosks/").text
+    assert re.search(r'class="version behind">0\.9\.2: 1<', page) and "0.10.0</strong>" in page
+    # A commune sees its own kiosk behind the newest the city runs, and no other commune's.
+    commune = session(url, "xa-vinh-bao")
+    assert list(health_rows(commune.get(url + "/kiosks/").text)) == [behind]
+    assert "cần cập nhật" in commune.get(url + "/kiosks/").text
+    assert commune.get(url + "/kiosks/", params={"unit": made["communes"][0]}).status_code == 403
+    assert commune.get(url + "/kiosks/", params={"unit": "khong-co"}).status_code == 404
