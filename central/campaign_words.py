@@ -43,7 +43,7 @@ WORDS = Texts({
                 "year before the first day (the served counts entered) or the households typed. Responses count "
                 "from the first day to the last; the page refreshes every minute."),
     "set_households": ("Nhập số hộ", "Set households"),
-    "campaign_kiosks": ("Máy tại Trung tâm", "Kiosks"),
+    "campaign_kiosks": ("Trạng thái từng máy", "Each kiosk's state"),
     "state_running": ("đang hỏi", "asking"),
     "state_waiting": ("chờ ngày bắt đầu", "waiting for its first day"),
     "state_ended": ("đã hết hạn", "over"),
