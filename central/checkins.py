@@ -13,6 +13,8 @@ from typing import Any
 from django.db import connections
 
 from rating import checkin
+from rating.period import LOCAL_TZ
+from central import campaigns
 from central.models import Kiosk
 
 
@@ -35,4 +37,8 @@ def record(alias: str, kiosk: Kiosk, c: checkin.Checkin, now: datetime) -> dict[
                     [kiosk.id, received, json.dumps(c.status, ensure_ascii=False), c.settings_version,
                      json.dumps(c.opening_hours, ensure_ascii=False), c.timezone,
                      json.dumps(c.settings_rejected, ensure_ascii=False) if c.settings_rejected else None])
-    return checkin.answer(kiosk.id, received, settings_waiting(kiosk, c.settings_version))
+    # Campaigns (protocol 1.5): what the kiosk reports of them, and those for it in the answer.
+    if c.campaigns:
+        campaigns.record_reports(kiosk.id, c.campaigns, received)
+    return checkin.answer(kiosk.id, received, settings_waiting(kiosk, c.settings_version),
+                          campaigns.for_kiosk(kiosk, now.astimezone(LOCAL_TZ).date()))

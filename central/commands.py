@@ -245,6 +245,81 @@ def cmd_central_settings(args) -> int:
     return EXIT_OK
 
 
+def cmd_central_campaign(args) -> int:
+    """``central-campaign start QUESTIONNAIRE [--unit ID]… --until YYYY-MM-DD [--mode invite|replace] [--from
+    YYYY-MM-DD] [--db …]``: start a campaign on every kiosk of the units given (every commune by default);
+    ``central-campaign stop ID``; ``central-campaign list``. Each kiosk receives it at its next check-in."""
+    from datetime import date, datetime, timezone
+    from central.app import make_app
+    db = _db(args)
+    try:
+        app = make_app(db)
+    except Exception as e:
+        print(f"error: cannot open the database {_shown(db)}: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    from central import campaigns
+    from central.models import AuditEntry, Campaign, Unit
+    from central.runtime import activate, deactivate
+    from rating.period import LOCAL_TZ
+    token = activate(app.runtime)
+    try:
+        now = datetime.fromtimestamp(app.runtime.clock(), timezone.utc)
+        if args.action == "list":
+            for c in Campaign.objects.order_by("id"):
+                units = ", ".join(c.units.values_list("unit_id", flat=True))
+                state = "stopped" if c.stopped_at else "on"
+                print(f"{c.id}\t{c.questionnaire_id} v{c.version}\t{c.mode}\t{c.d_from}..{c.d_until}\t{state}\t{units}")
+            return EXIT_OK
+        if args.action == "stop":
+            c = Campaign.objects.filter(id=int(args.target)).first() if args.target.isdigit() else None
+            if c is None:
+                print(f"error: no campaign {args.target[:20]!r} (central-campaign list shows them)", file=sys.stderr)
+                return EXIT_USAGE
+            campaigns.stop(c, now)
+            AuditEntry.objects.create(username="(command line)", action="campaign_stop", detail=str(c.id))
+            print(f"campaign {c.id} stopped: the kiosks stop it at their next check-in")
+            return EXIT_OK
+        problems = [f"--{name} {text!r}: expected a day as YYYY-MM-DD" for name, text in
+                    (("until", args.until), ("from", args.date_from)) if text and not _is_day(text)]
+        if args.until is None:
+            problems.insert(0, "--until YYYY-MM-DD is required: the campaign's last day")
+        if problems:
+            print(f"error: {problems[0]}", file=sys.stderr)
+            return EXIT_USAGE
+        units = Unit.objects.filter(id__in=args.unit or [])
+        held = {u.id: u for u in units}
+        unknown = [u for u in args.unit or [] if u not in held or held[u].kind not in ("commune", "centre")]
+        if unknown:
+            print(f"error: --unit {unknown[0]!r}: no commune or centre of that id (the ids are on the registry page)",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        chosen = [held[u] for u in dict.fromkeys(args.unit)] if args.unit else campaigns.top_units()
+        try:
+            c = campaigns.start(args.target, chosen, date.fromisoformat(args.date_from) if args.date_from else None,
+                                date.fromisoformat(args.until), args.mode, "(command line)", now,
+                                now.astimezone(LOCAL_TZ).date())
+        except campaigns.CampaignRefusal as e:
+            print(f"error: {e}", file=sys.stderr)
+            return EXIT_USAGE
+        AuditEntry.objects.create(username="(command line)", action="campaign_start",
+                                  detail=f"{c.id}: {c.questionnaire_id} v{c.version} {c.mode} {c.d_from}..{c.d_until} "
+                                         f"in {len(chosen)} unit(s)"[:500])
+        print(f"campaign {c.id}: {c.questionnaire_id} v{c.version} ({c.mode}) from {c.d_from} until {c.d_until} in "
+              f"{len(chosen)} unit(s); each kiosk starts it at its next check-in")
+        return EXIT_OK
+    finally:
+        deactivate(token)
+
+
+def _is_day(text: str) -> bool:
+    from datetime import date
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
 def register(add) -> None:
     """Add ``serve``, ``central-user``, ``central-alerts`` and ``central-enrolment`` to the command line."""
     p = add("serve", cmd_serve, "run the central scoring service (waitress; put nginx in front in production)")
@@ -295,6 +370,21 @@ def register(add) -> None:
     which.add_argument("--kiosk", metavar="ID", help="a kiosk, by its id (its own overrides)")
     p.add_argument("--file", required=True, metavar="FRAGMENT.toml",
                    help="the settings: [kiosk] question/opening_hours/language, [[counters]], [report]")
+    p.add_argument("--db", default=None, metavar="PATH_OR_URL",
+                   help="a SQLite file or postgresql://… (default: DATABASE_URL, CENTRAL_DB, or central.db)")
+    p = add("central-campaign", cmd_central_campaign,
+            "start a questionnaire campaign on the kiosks of some communes (all by default), stop or list them")
+    p.set_defaults(log_to_file=False)
+    p.add_argument("action", choices=["start", "stop", "list"])
+    p.add_argument("target", nargs="?", default="", metavar="QUESTIONNAIRE|ID",
+                   help="start: the questionnaire's id (such as trung-tam); stop: the campaign's number")
+    p.add_argument("--unit", action="append", metavar="ID",
+                   help="a commune (or centre) to run it in, by its id; repeat for more (default: every commune)")
+    p.add_argument("--until", default=None, metavar="YYYY-MM-DD", help="the campaign's last day (required to start)")
+    p.add_argument("--from", dest="date_from", default=None, metavar="YYYY-MM-DD", help="its first day (default: today)")
+    from rating.campaign import MODES
+    p.add_argument("--mode", choices=MODES, default="invite",
+                   help="invite: ask after the rating (default); replace: the questionnaire instead of the rating")
     p.add_argument("--db", default=None, metavar="PATH_OR_URL",
                    help="a SQLite file or postgresql://… (default: DATABASE_URL, CENTRAL_DB, or central.db)")
     p = add("central-served-token", cmd_central_served_token,

@@ -207,6 +207,33 @@ def _version_key(text: object):
         return None
 
 
+def newest_version(rows: list[KioskHealth]):
+    """The newest software version any kiosk in use reports (the ones behind it are to be updated), or None."""
+    return max((v for h in rows if not h.retired and (v := _version_key(h.status.get("software_version")))),
+               default=None)
+
+
+def is_behind(h: KioskHealth, newest) -> bool:
+    """True when ``h`` reports a version older than ``newest``."""
+    return version_behind(h.status.get("software_version"), newest)
+
+
+def version_behind(version: object, newest) -> bool:
+    """True when ``version`` (as a kiosk reports it) is older than ``newest``."""
+    mine = _version_key(version)
+    return newest is not None and mine is not None and mine < newest
+
+
+def version_counts(rows: list[KioskHealth]) -> list[tuple[str, int]]:
+    """How many kiosks in use report each version, newest first ("" for those that report none)."""
+    counts: dict[str, int] = defaultdict(int)
+    for h in rows:
+        if not h.retired:
+            counts[str(h.status.get("software_version") or "")] += 1
+    return sorted(counts.items(), key=lambda kv: (_version_key(kv[0]) is not None, _version_key(kv[0]) or 0, kv[0]),
+                  reverse=True)
+
+
 def silent_while_open(c: KioskCheckin, now: datetime) -> bool:
     """True when the kiosk has not checked in for :data:`rating.checkin.SILENT_AFTER` of its opening hours
     (nights, weekends and holidays closed do not count: a kiosk switched off at closing is not silent)."""
@@ -250,8 +277,7 @@ def fleet_alerts(h: KioskHealth, now: datetime, newest) -> list[Alert]:
     if isinstance(rejected, dict):   # until the kiosk runs a version again (its next check-in clears it)
         out.append(Alert("settings_rejected", h.id, {"version": rejected.get("version", "?"),
                                                      "reason": rejected.get("reason", "?")}))
-    mine = _version_key(s.get("software_version"))
-    if newest is not None and mine is not None and mine < newest:
+    if is_behind(h, newest):
         out.append(Alert("version_behind", h.id, {"version": s["software_version"], "newest": str(newest)}))
     return out
 
@@ -272,16 +298,15 @@ class Alert:
 
 
 def alerts(source: Source, kiosks: list[str], now: datetime, target_by_kiosk: dict[str, float],
-           min_n: int = MIN_N) -> list[Alert]:
+           min_n: int = MIN_N, newest=None) -> list[Alert]:
     """Silent two nights (or half an hour of opening hours: :func:`fleet_alerts`), the kiosks' own health
     (boxes, backup, clock, version), chain issues, a week below target, a sudden rise of flagged repeats.
     A week below target alerts only with at least ``min_n`` counted votes (fewer cannot tell); its sentence
     gives N and the 95 % interval, and says "chưa chắc chắn" when the interval reaches the target."""
     out: list[Alert] = []
     rows = health(source, kiosks)
-    # The newest version any kiosk in use reports: the ones behind it are to be updated.
-    newest = max((v for h in rows if not h.retired and (v := _version_key(h.status.get("software_version")))),
-                 default=None)
+    # The newest version any kiosk in use reports (the fleet's, when given): the ones behind it are to be updated.
+    newest = newest or newest_version(rows)
     for h in rows:
         if h.retired:
             continue

@@ -512,3 +512,90 @@ class ActionItem(models.Model):
     class Meta:
         db_table = "action_items"
         constraints = [models.UniqueConstraint(fields=["kiosk_id", "counter_id", "week"], name="action_items_key")]
+
+
+# --- Campaigns and paper form numbering (issue 17) -------------------------------------------------------
+
+CAMPAIGN_MODES = (("invite", "after the rating"), ("replace", "instead of the rating"))
+
+
+class Campaign(models.Model):
+    """A questionnaire version started on every kiosk of some units (``CampaignUnit``), with a mode and its
+    days; delivered in the check-in's answer (rating.campaign). ``owner`` is the commune that started it
+    (null: the city); ``stopped_at`` ends it before its last day."""
+    questionnaire_id = models.CharField(max_length=64)
+    version = models.IntegerField()
+    definition_hash = models.CharField(max_length=64)
+    mode = models.CharField(max_length=8, choices=CAMPAIGN_MODES)
+    d_from = models.CharField(max_length=10)
+    d_until = models.CharField(max_length=10)
+    owner = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField()
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "campaigns"
+
+
+class CampaignUnit(models.Model):
+    """A commune (or a centre) a campaign runs in, and the households typed for its sample (null: the
+    served transactions of the year before the campaign)."""
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="units")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    households = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        db_table = "campaign_units"
+        constraints = [models.UniqueConstraint(fields=["campaign", "unit"], name="campaign_units_key")]
+
+
+class CampaignKiosk(models.Model):
+    """What a kiosk last reported of a campaign in its check-in (rating.campaign.STATES) and why."""
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="kiosks")
+    kiosk_id = models.CharField(max_length=64)
+    state = models.CharField(max_length=16)
+    reason = models.CharField(max_length=200, blank=True, default="")
+    at = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = "campaign_kiosks"
+        constraints = [models.UniqueConstraint(fields=["campaign", "kiosk_id"], name="campaign_kiosks_key")]
+
+
+class PaperRun(models.Model):
+    """A print run of numbered paper forms, ``first`` to ``last``, for a centre and questionnaire version:
+    the next run continues after the highest number issued (a unique ``first`` keeps two clerks printing at
+    once from getting the same numbers)."""
+    centre_id = models.CharField(max_length=64)
+    questionnaire_id = models.CharField(max_length=64)
+    version = models.IntegerField()
+    first = models.BigIntegerField()
+    last = models.BigIntegerField()
+    printed_by = models.CharField(max_length=150, blank=True, default="")
+    printed_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "paper_runs"
+        constraints = [models.UniqueConstraint(fields=["centre_id", "questionnaire_id", "version", "first"],
+                                               name="paper_runs_key")]
+
+
+PAPER_MARKS = (("returned", "returned blank or unreadable, kept"), ("void", "spoilt, lost or destroyed"))
+
+
+class PaperMark(models.Model):
+    """A form marked by the office as returned (back at the centre, not entered) or void; an entered form
+    needs no mark (entering it says it came back)."""
+    centre_id = models.CharField(max_length=64)
+    questionnaire_id = models.CharField(max_length=64)
+    version = models.IntegerField()
+    form_no = models.BigIntegerField()
+    state = models.CharField(max_length=8, choices=PAPER_MARKS)
+    marked_by = models.CharField(max_length=150, blank=True, default="")
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "paper_marks"
+        constraints = [models.UniqueConstraint(fields=["centre_id", "questionnaire_id", "version", "form_no"],
+                                               name="paper_marks_key")]

@@ -14,7 +14,7 @@ from rating.scales import SCALES
 from rating.sipas import ELEMENTS
 from rating.vote import FLAGS
 
-from rating import wire
+from rating import campaign, wire
 from rating.problems import CODES, Problem
 
 _HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
@@ -386,7 +386,13 @@ def openapi_spec() -> dict[str, Any]:
                     "settings_version": {"type": "string", "minLength": 1, "maxLength": 64, "example": "0"},
                     "opening_hours": {"type": "array", "maxItems": 14, "items": {"type": "string", "maxLength": 120},
                                       "example": ["Mon-Fri 07:30-11:30 13:30-17:00"]},
-                    "timezone": {"type": "string", "example": "Asia/Ho_Chi_Minh"}}},
+                    "timezone": {"type": "string", "example": "Asia/Ho_Chi_Minh"},
+                    # Protocol 1.5 (rating.campaign): what became of each campaign the answers listed.
+                    "campaigns": {"type": "array", "maxItems": campaign.MAX_CAMPAIGNS, "items": {
+                        "type": "object", "required": ["id", "state"], "additionalProperties": False, "properties": {
+                            "id": {"type": "integer", "minimum": 1},
+                            "state": {"type": "string", "enum": list(campaign.STATES)},
+                            "reason": {"type": "string", "maxLength": campaign.MAX_REASON}}}}}},
                 "Chain": {"type": "object", "required": ["kiosk_id", "head_seq", "votes", "ok", "issues"], "properties": {
                     "kiosk_id": {"type": "string"}, "head_seq": {"type": "integer"}, "votes": {"type": "integer"},
                     "ok": {"type": "boolean"}, "issues_total": {"type": "integer"},

@@ -130,6 +130,13 @@ TEXTS = Texts({
     "language": ("English", "Tiếng Việt"),
     "all_communes": ("Tất cả xã / phường", "All communes"),
     "version": ("Phiên bản", "Version"),
+    # The kiosk-health page's version filter (issue 17).
+    "unit_filter": ("Đơn vị", "Unit"),
+    "all_versions": ("Mọi phiên bản", "Every version"),
+    "versions_behind": ("Cũ hơn bản mới nhất", "Behind the newest"),
+    "newest_version": ("Phiên bản mới nhất đang chạy", "Newest version in use"),
+    "behind": ("cần cập nhật", "to update"),
+    "filter_go": ("Lọc", "Filter"),
     "waiting": ("Phiếu chờ gửi", "Waiting votes"),
     "boxes": ("Hộp nút", "Button boxes"),
     "disk": ("Dung lượng trống", "Free disk"),

@@ -5,7 +5,7 @@ from django.urls import path
 from django.contrib.staticfiles.views import serve as serve_static
 from django.urls import re_path
 
-from central import actions_views, anomaly_views, api, public, served_views, settings_views, views
+from central import actions_views, anomaly_views, api, campaign_views, public, served_views, settings_views, views
 from central.questionnaires.urls import urlpatterns as questionnaire_urls
 
 urlpatterns = [
@@ -22,6 +22,11 @@ urlpatterns = [
     path("registry/", views.registry_view),
     path("settings/", settings_views.settings_list),
     path("settings/<str:level>/<str:target_id>/", settings_views.settings_page),
+    path("campaigns/", campaign_views.index),
+    path("campaigns/<str:campaign_id>/", campaign_views.detail),
+    path("campaigns/<str:campaign_id>/stop/", campaign_views.stop),
+    path("campaigns/<str:campaign_id>/households/", campaign_views.households),
+    path("campaigns/<str:campaign_id>/paper/", campaign_views.mark_forms),
     path("export/votes.csv", views.raw_votes),
     # Static files from the package itself (no CDN); nginx serves them directly in production.
     re_path(r"^static/(?P<path>.*)$", serve_static, {"insecure": True}),

@@ -41,6 +41,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from kiosk import campaigns as kiosk_campaigns
 from kiosk import managed, outbox
 from kiosk.config import Config
 from kiosk.health import software_version, wire_health
@@ -101,6 +102,7 @@ class CheckinResult:
     ok: bool
     settings: dict[str, Any] | None = None
     error: str | None = None
+    campaigns: list[dict[str, Any]] | None = None   # what became of each campaign the answer listed (1.5)
 
 
 class _Stop(Exception):
@@ -218,9 +220,11 @@ class SyncClient:
     def checkin(self, follow_up: bool = True) -> CheckinResult:
         """Check in now (rating.checkin): the batch's status, the settings version and the opening hours,
         signed as a batch; a try or two, never the long backoff of a batch (the next check-in is minutes
-        away). The outcome is kept in the store's sync meta (``sync --status``); votes are not touched."""
+        away). The outcome is kept in the store's sync meta (``sync --status``); votes are not touched.
+        Campaigns the answer lists are started (:mod:`kiosk.campaigns`); when that changed what the kiosk
+        reports, it checks in once more at once, so the service's campaign page learns it now."""
         body = encode_checkin(self.config.kiosk_id, self.status(), self.settings_version, self.config.hours,
-                              self.config.timezone, self._rejected())
+                              self.config.timezone, self._rejected(), kiosk_campaigns.reports(self.store))
         try:
             response = self._exchange(body, CHECKIN_PATH, attempts=CHECKIN_ATTEMPTS)
         except _Retry as e:
@@ -232,9 +236,19 @@ class SyncClient:
             return self._checked_in(CheckinResult(False, error=f"server {response.status_code}: {_reason(response)}"))
         answer = _json(response)
         settings = answer.get("settings")
-        result = self._checked_in(CheckinResult(True, settings if isinstance(settings, dict) else None))
-        if self._take_settings(result.settings) and follow_up:
-            return self.checkin(follow_up=False)   # say at once which version runs now, or why not
+        result = CheckinResult(True, settings if isinstance(settings, dict) else None)
+        changed = False
+        if "campaigns" in answer:   # protocol 1.5; an older service sends no such key
+            try:
+                result.campaigns, changed = kiosk_campaigns.apply(self.config, self.store, answer["campaigns"])
+            except kiosk_campaigns.BadCampaign as e:
+                return self._checked_in(CheckinResult(False, error=f"the service's campaigns: {e}"))
+        result = self._checked_in(result)
+        changed = self._take_settings(result.settings) or changed
+        if changed and follow_up:
+            # Say at once which settings version and campaigns run now, or why not.
+            again = self.checkin(follow_up=False)
+            return again if again.ok else result
         return result
 
     def _rejected(self) -> dict[str, str] | None:
