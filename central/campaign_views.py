@@ -1,7 +1,7 @@
 """The campaign pages (issue 17): the list with the start form (the city for the communes it ticks — all by
 default —, a commune's office for its own), and each campaign's page: per commune and channel the responses
 against the SIPAS sample, what each kiosk reported, and the paper forms reconciled (with marking forms
-returned or void). The figures are read on every load (the page refreshes itself every minute)."""
+returned or void). The figures are read on every load (reload for the newest: a page a person types in never reloads itself, WCAG 2.2.1)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ from central.questionnaires.office import may_enter
 from central.runtime import current
 from central.views import audit, lang_of, parse_day
 
-REFRESH_S = 60
 
 
 def _now() -> datetime:
@@ -121,7 +120,7 @@ def detail(request, campaign_id: str):
         paper = [{"centre": x, "r": reconciled[x.id], "runs": ", ".join(f"{a}–{b}" for a, b in reconciled[x.id].runs),
                   "unissued": reconciled[x.id].entered_unissued and word("unissued", lang, n=reconciled[x.id].entered_unissued)}
                  for x in centres]
-    return _page(request, "central/campaign.html", c=c, lines=lines, paper=paper, q=q, refresh=REFRESH_S,
+    return _page(request, "central/campaign.html", c=c, lines=lines, paper=paper, q=q,
                  message=request.GET.get("marked") and word("marked", lang, n=request.GET["marked"][:6]),
                  error=request.session.pop("campaign_error", None),
                  can_manage=campaigns.may_manage(request.user, c), can_mark=may_enter(request.user) and q is not None)

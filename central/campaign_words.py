@@ -38,10 +38,10 @@ WORDS = Texts({
     "reached": ("Đạt", "Reached"),
     "sample_formula": ("Cỡ mẫu theo phương pháp SIPAS: n = N / (1 + N·e²), e = 5 %, làm tròn lên; N là số giao dịch của "
                 "Trung tâm trong năm trước ngày bắt đầu (số liệu giao dịch đã nhập) hoặc số hộ nhập tay. "
-                "Số phiếu tính từ ngày bắt đầu đến hết ngày kết thúc; trang tự cập nhật mỗi phút.",
+                "Số phiếu tính từ ngày bắt đầu đến hết ngày kết thúc; tải lại trang để xem số mới nhất (trang không tự tải lại khi người dùng đang nhập).",
                 "The SIPAS sample: n = N / (1 + N·e²), e = 5 %, rounded up; N is the centre's transactions in the "
                 "year before the first day (the served counts entered) or the households typed. Responses count "
-                "from the first day to the last; the page refreshes every minute."),
+                "from the first day to the last; reload the page for the newest figures (it never reloads itself while someone types)."),
     "set_households": ("Nhập số hộ", "Set households"),
     "campaign_kiosks": ("Trạng thái từng máy", "Each kiosk's state"),
     "state_running": ("đang hỏi", "asking"),

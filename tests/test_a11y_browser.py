@@ -49,6 +49,8 @@ PAGES = [
     # The public pages (no login), and the check of an issued II.7 table.
     ("gaming checks, a commune", "/anomalies/?unit={commune}", ABOVE_CENTRE, PAGE),
     ("managed settings", "/settings/", EVERYONE, PAGE),
+    ("campaigns", "/campaigns/", EVERYONE, PAGE),
+    ("a campaign", "/campaigns/{campaign}/", EVERYONE, PAGE),
     ("managed settings, a commune", "/settings/unit/{commune}/", ABOVE_CENTRE, PAGE),
     ("public, the city", "/cong-khai/", (ANONYMOUS,), PAGE),
     ("public, a commune", "/cong-khai/{commune}/", (ANONYMOUS,), PAGE),
@@ -69,7 +71,10 @@ ALLOWED = {
 # test of their own below. Every other route of central.urls must have a line in PAGES.
 NOT_PAGES = {"logout/", "lang/<str:code>/", "kiosks/<str:kiosk_id>/release-held-back/", "export/votes.csv",
              "healthz", "openapi.json", "^static/(?P<path>.*)$", "cong-khai/du-lieu.json",
-             "cong-khai/<str:unit_id>/du-lieu.json", "kiem-tra/<str:code>/", "anomalies/note/"}
+             "cong-khai/<str:unit_id>/du-lieu.json", "kiem-tra/<str:code>/", "anomalies/note/",
+             "campaigns/<str:campaign_id>/households/", "campaigns/<str:campaign_id>/paper/",
+             "campaigns/<str:campaign_id>/stop/", "unit/<str:unit_id>/actions/",
+             "unit/<str:unit_id>/minh-chung/<int:year>.zip"}
 AUDITED_BELOW = {"login/", "q/<str:centre_id>/<str:questionnaire_id>/"}
 
 
@@ -81,6 +86,13 @@ def site(tmp_path_factory):
         try:
             made = build(app.runtime.alias, communes=3, days=20, per_day=12)
             build_questionnaire_demo(per_channel={"kiosk": 6, "phone": 3, "paper": 2})
+            from datetime import date as _date, datetime as _dt, timedelta as _td, timezone as _tz
+            from central import campaigns
+            from central.models import Unit
+            today = _date.today()
+            campaign = campaigns.start("trung-tam", list(Unit.objects.filter(id__in=made["communes"])), today,
+                                       today + _td(days=30), "invite", "admin", _dt.now(_tz.utc), today)
+            made = {**made, "campaign": campaign.id}
         finally:
             deactivate(token)
             from django.db import connections
@@ -103,6 +115,7 @@ def browser(tmp_path):
 def fill(path: str, made: dict) -> str:
     centre = made["centres"][0]
     return path.format(commune=made["communes"][0], other=made["communes"][1], centre=centre, code=made["code"],
+                       campaign=made["campaign"],
                        q=f"/questionnaires/{centre}/trung-tam")
 
 

@@ -82,11 +82,11 @@ def test_a_malformed_campaign_is_refused_naming_the_field(bad, named):
 def test_a_check_in_may_carry_the_kiosks_reports_and_a_bad_one_names_the_field():
     from rating.hours import parse_hours
     body = checkin.encode_checkin("k-1", {}, "0", parse_hours([]), "Asia/Ho_Chi_Minh",
-                                  [{"id": 3, "state": "refused", "reason": "no such questionnaire"}])
+                                  campaigns=[{"id": 3, "state": "refused", "reason": "no such questionnaire"}])
     assert checkin.parse_checkin(body, "k-1").campaigns == [{"id": 3, "state": "refused", "reason": "no such questionnaire"}]
     plain = checkin.encode_checkin("k-1", {}, "0", parse_hours([]), "Asia/Ho_Chi_Minh")
     assert b"campaigns" not in plain, "a kiosk says nothing of campaigns to a service that sent none (older than 1.5)"
-    bad = checkin.encode_checkin("k-1", {}, "0", parse_hours([]), "Asia/Ho_Chi_Minh", [{"id": 3, "state": "dancing"}])
+    bad = checkin.encode_checkin("k-1", {}, "0", parse_hours([]), "Asia/Ho_Chi_Minh", campaigns=[{"id": 3, "state": "dancing"}])
     with pytest.raises(BadBatch, match=r"campaigns\[0\]: 'state'"):
         checkin.parse_checkin(bad, "k-1")
 

@@ -58,7 +58,8 @@ def every_page(made) -> list[str]:
             "/login/?next=/", "/logout/", "/kiosks/test-01/release-held-back/", "/v1/kiosks/{commune}/chain?part=votes",
             "/v1/checkins", "/v1/enrol", "/v1/served", "/unit/{commune}/served/",
             "/v1/reports/anomalies?unit={commune}&from=2026-01-01&to=2026-01-31", "/anomalies/?unit={commune}",
-            "/anomalies/note/", "/unit/{commune}/actions/", "/unit/{commune}/minh-chung/2026.zip"] + PUBLIC_PAGES + CAMPAIGN_PAGES
+            "/anomalies/note/", "/unit/{commune}/actions/", "/unit/{commune}/minh-chung/2026.zip",
+            "/settings/", "/settings/unit/{commune}/"] + PUBLIC_PAGES + CAMPAIGN_PAGES
 
 
 
