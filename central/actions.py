@@ -28,6 +28,7 @@ from rating.report.model import ActionLine
 from rating.sipas import ELEMENTS
 from rating.workdays import DUE_WORKING_DAYS, add_working_days
 
+from central import counter_names
 from central.models import ActionItem, Kiosk
 from central.source import Source
 
@@ -128,15 +129,16 @@ def items(source: Source, kiosks: list[str], d_from: date, d_to: date) -> list[I
             f"WHERE v.uuid = r.vote_uuid AND {where} GROUP BY 1, 2, 3, 4", params):
         it = item(kiosk, counter, day)
         it.reasons[element] = it.reasons.get(element, 0) + int(n)
-    names = {(k, c): name for k, c, name in source.query(
-        f"SELECT kiosk_id, counter_id, name FROM counters WHERE kiosk_id IN ({_in(kiosks)})", kiosks)}
+    # Each week's items under the names in force that week, not today's (issue 17).
+    names = {week: counter_names.names_in_force(source, kiosks, week, week + timedelta(days=6))
+             for week in {w for _, _, w in found}}
     states = {(s.kiosk_id, s.counter_id, s.week): s for s in ActionItem.objects.using(source.alias).filter(
         kiosk_id__in=kiosks, week__gte=first.isoformat(), week__lte=last.isoformat())}
     out = []
     for (kiosk, counter, week), it in found.items():
         if it.first_day is None:   # reasons without a low rating cannot be (a reason belongs to its vote)
             continue
-        it.counter_name = names.get((kiosk, counter), "")
+        it.counter_name = names[week].get((kiosk, counter), "")
         it.state = states.get((kiosk, counter, week.isoformat()))
         out.append(it)
     return sorted(out, key=lambda i: (-i.week.toordinal(), i.kiosk_id, i.counter_id))

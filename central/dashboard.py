@@ -16,7 +16,7 @@ from rating.period import LOCAL_TZ
 from rating.rate import MIN_N, Rate, ResponseRate, Rule, rank
 from rating.sipas import ELEMENTS
 
-from central import served
+from central import counter_names, served
 from central.models import Kiosk, KioskCheckin, KioskStatus, Unit
 from central.rates import RATES, SCALE, rates_by_kiosk
 from central.source import Source
@@ -131,8 +131,7 @@ def unit_page(source: Source, kiosks: list[str], d_from: date, d_to: date, lang:
             f"SELECT local_date, scale, level, flagged, sum(n) FROM daily_totals WHERE {where} "
             "GROUP BY local_date, scale, level, flagged", params):
         daily[day].add(rule.kind(scale, flagged), level, int(n))
-    names = {(k, c): name for k, c, name in source.query(
-        f"SELECT kiosk_id, counter_id, name FROM counters WHERE kiosk_id IN ({_in(kiosks)})", kiosks)}
+    names = counter_names.names_in_force(source, kiosks, d_from, d_to)   # the period's, not today's (issue 17)
     page.counters = [(c, names.get((k, c), ""), r) for (k, c), r in sorted(counters.items())]
     responses = served.response_rates(source, kiosks, d_from, d_to, by_counter=True)
     page.counter_responses = [responses.get(key, ResponseRate()) for key in sorted(counters)]

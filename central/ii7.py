@@ -10,7 +10,7 @@ from datetime import date, datetime
 from rating.period import LOCAL_TZ
 from rating.units import Counter
 
-from central import access, served
+from central import access, counter_names, served
 from central.models import Kiosk, Unit
 from central.registry import DEMO_SECRET_PREFIX
 from central.runtime import current
@@ -84,12 +84,11 @@ def build_for(alias: str, target: Target, d_from: date, d_to: date, base_url: st
     source = Source(alias)
     counters = []
     if kiosks:
-        marks = ", ".join("?" * len(kiosks))
+        # The names in force in the period, not today's (issue 17); a counter id shared by kiosks: the first's.
         seen = {}
-        for cid, name in source.query(f"SELECT counter_id, name FROM counters WHERE kiosk_id IN ({marks}) "
-                                      "ORDER BY counter_id, sent_ts DESC", kiosks):
+        for (_, cid), name in sorted(counter_names.names_in_force(source, kiosks, d_from, d_to).items()):
             seen.setdefault(cid, name)
-        counters = [Counter(c, n) for c, n in seen.items()]
+        counters = [Counter(c, n) for c, n in sorted(seen.items())]
     centre = target.centre
     commune = centre.parent if centre is not None else target.unit
     unit = ReportUnit(parent_unit=f"UBND {commune.name}".upper() if commune is not None else "",

@@ -31,7 +31,7 @@ from rating import wire
 from rating.vote import clock_problem
 from rating.questionnaire.loader import from_definition
 
-from central import chains, rollups
+from central import chains, counter_names, rollups
 from central.chains import ANSWER_CHAIN, VOTE_CHAIN, ChainKind
 from central.sql import CHUNK, marks, select_in
 
@@ -301,6 +301,7 @@ def _votes(cur, vendor: str, kiosk_id: str, votes, reasons, counters, status, re
             # an older one among them) cannot change it; the kiosk's next batch carries its names again.
             "WHERE counters.sent_ts < excluded.sent_ts",
             [(kiosk_id, c["id"], c["name"], sent_ts) for c in counters])
+        counter_names.record(cur, kiosk_id, counters, sent_ts, received)   # the past keeps its names (issue 17)
     if status is not None or votes or reasons:
         cur.execute("INSERT INTO kiosk_status (kiosk_id, last_sync_at, status) VALUES (%s, %s, %s) "
                     "ON CONFLICT (kiosk_id) DO UPDATE SET last_sync_at = excluded.last_sync_at, status = excluded.status",

@@ -111,6 +111,21 @@ class CounterName(models.Model):
         constraints = [models.UniqueConstraint(fields=["kiosk_id", "counter_id"], name="counters_key")]
 
 
+class CounterNameHistory(models.Model):
+    """Each name a kiosk gave a counter, from the signed time (``from_ts``) of the first batch that
+    carried it (issue 17): reports show the name in force in their period (central.counter_names)."""
+    kiosk_id = models.CharField(max_length=64)
+    counter_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    from_ts = models.BigIntegerField()
+    received = models.CharField(max_length=32, blank=True, default="")
+
+    class Meta:
+        db_table = "counter_name_history"
+        constraints = [models.UniqueConstraint(fields=["kiosk_id", "counter_id", "from_ts"],
+                                               name="counter_name_history_key")]
+
+
 class DailyTotal(models.Model):
     """Votes per kiosk, day, counter, officer, scale, level and flag: what pages and receipts read."""
     kiosk_id = models.CharField(max_length=64)
