@@ -92,3 +92,29 @@ def test_the_picker_with_the_new_counter_at_800x480(kiosk_factory):
 ])
 def test_a_touch_face_switches_only_between_two_citizens(screen, home, idle, mid, changed, ok):
     assert live.between_citizens(screen, home, idle, mid_questionnaire=mid, changed=changed) is ok
+
+
+def test_the_status_tab_shows_the_managed_keys_read_only_with_their_source(kiosk_factory, tmp_path):
+    from kiosk.config import load_config
+    from tests.conftest import write_config
+    from tests.ui.test_manager import open_manager
+    path = write_config(tmp_path)
+    managed.accept(load_config(path), "7", {"counters": [{"id": "Q1", "name": "Một cửa"}, FOURTH],
+                                            "kiosk": {"opening_hours": ["Mon-Fri 07:30-17:00"]}}, NOW)
+    app = kiosk_factory(config=load_config(path))     # starts with the last good copy
+    manager = open_manager(app)
+    tap(manager.tab_buttons["status"])
+    pump(3)
+    text = manager.status.text
+    assert "Cài đặt do máy chủ quản lý (phiên bản 7)" in text
+    assert "counters: Một cửa, Quầy 4 — Thuế, phí (máy chủ)" in text
+    assert "kiosk.opening_hours: Mon-Fri 07:30-17:00 (máy chủ)" in text
+    assert "kiosk.question" not in text and "kiosk.id" not in text   # the device's own keys: not listed here
+
+
+def test_a_kiosk_without_managed_settings_shows_no_managed_section(kiosk_factory):
+    from tests.ui.test_manager import open_manager
+    manager = open_manager(kiosk_factory())
+    tap(manager.tab_buttons["status"])
+    pump(3)
+    assert "máy chủ quản lý" not in manager.status.text
