@@ -18,6 +18,20 @@ from .config import Config
 log = logging.getLogger("kiosk")
 
 
+# The start screens a touch face may switch on: nobody is part way through a rating there (issue 17).
+START_SCREENS = ("pick", "rating", "ticket", "closed")
+SETTLE_S = 5.0   # untouched this long on its start screen, the touch face is between two citizens
+
+
+def between_citizens(screen: str, home: str, idle_s: float, *, settle_s: float = SETTLE_S,
+                     mid_questionnaire: bool = False, changed: bool = False) -> bool:
+    """May the touch face switch to a new version now? Only on its start screen (``screen`` is ``home``, one
+    of :data:`START_SCREENS`), untouched for ``settle_s``, with no questionnaire started and nothing a
+    citizen chose still showing (``changed``: another language, large print, digits typed)."""
+    return (screen == home and screen in START_SCREENS and idle_s >= settle_s
+            and not mid_questionnaire and not changed)
+
+
 def apply_to_store(store, config: Config) -> None:
     """The store checks presses against ``config``'s counters and opening hours from now on."""
     store.take_settings((c.id for c in config.counters), config.hours)

@@ -62,6 +62,7 @@ class Timings:
     toast_s: float = 2.5
     tick_s: float = 0.5
     guard_s: float = GUARD_S  # a touch this soon after a screen appeared is not an answer (kiosk.flow)
+    settle_s: float = live.SETTLE_S  # untouched on the start screen this long: a new settings version may apply
 
 
 class CornerHotspot(Widget):
@@ -166,6 +167,8 @@ class KioskApp(App):
         # number screen to the vote it ties; the key is this kiosk's own, read (or made) once.
         self.ticket_hash: str | None = None
         self._ticket_key: bytes | None = None
+        # A newer version of the managed settings (kiosk.live), waiting for the moment between two citizens.
+        self.pending_cfg: Config | None = None
 
     # --- building -----------------------------------------------------------------------------
 
@@ -197,10 +200,9 @@ class KioskApp(App):
         Window.bind(on_key_down=self._on_key_down)
         ExceptionManager.add_handler(self._handler)
         self._tick = Clock.schedule_interval(self._on_tick, self.timings.tick_s)
-        # Managed settings (kiosk.live): the screen's counters are built once, so a new version waits for the
-        # next start rather than changing the store under the counters shown (a shown counter never refused).
-        live.SWITCH.set_face(lambda cfg: log.info("managed settings version %s kept; in force at the next start",
-                                                  cfg.settings_version))
+        # Managed settings (kiosk.live): a new version comes on the check-in's thread, through the doorway, and
+        # waits for the start screen left untouched (_on_tick): the store keeps the counters shown until then.
+        live.SWITCH.set_face(lambda cfg: self.doorway.post("settings", cfg))
         self.prompts.prepare(voice.for_config(self.cfg, self.questionnaire.running()))
         self.go_home()
         return self.root_layout
@@ -484,6 +486,24 @@ class KioskApp(App):
             self.toast(f"{t('thanks_short', self.lang)} — {name}")
         elif kind == "export_progress":
             self.screens["manager"].export.show_progress(*payload)
+        elif kind == "settings":
+            self.pending_cfg = payload   # a later version replaces one still waiting: only the newest applies
+            log.info("managed settings version %s received; in force between two citizens", payload.settings_version)
+
+    def switch_settings(self, new: Config) -> None:
+        """Run ``new`` (a newer version of the managed settings) from now on: the store's counters and hours,
+        the picker's cards, the question, the first language; then the start screen it makes. Called on the
+        UI thread, between two citizens only (:func:`kiosk.live.between_citizens`)."""
+        self.cfg = new
+        live.apply_to_store(self.store, new)
+        self.flow.default_lang = new.language
+        self.counter_id = new.counter_id or (new.counters[0].id if len(new.counters) == 1 else None)
+        self.screens["pick"].set_counters(new.counters)
+        rating = self.screens["rating"]
+        rating.question.text = rating.question_for(self.lang)   # kv binds it to the language only
+        self.prompts.prepare(voice.for_config(new, self.questionnaire.running()))
+        log.info("managed settings version %s in force", new.settings_version)
+        self.go_home()
 
     def toast(self, text: str, colour_error: bool = False) -> None:
         """A message over the current screen for a moment, without changing screens."""
@@ -519,6 +539,11 @@ class KioskApp(App):
         if should_go_home(name, idle, limits, home=home, lang=self.lang, default_lang=self.cfg.language,
                           is_open=is_open, mid_questionnaire=mid, changed=changed):
             self.go_home()  # walked away (a rating already recorded stays), or the hours moved the start screen
+            return
+        if self.pending_cfg is not None and live.between_citizens(name, home, idle, settle_s=t.settle_s,
+                                                                 mid_questionnaire=mid, changed=changed):
+            new, self.pending_cfg = self.pending_cfg, None
+            self.switch_settings(new)
             return
         limit = idle_limit(name, limits, home=home, changed=changed, mid_questionnaire=mid)
         if name in CITIZEN_SCREENS and warning_due(idle, limit, t.warn_s):

@@ -26,6 +26,7 @@ from rating.export import report_csv_bytes
 from ..removable import ExportPolicy, ExportRefused
 from rating.totals import period_report
 from .strings import t
+from kivy.utils import escape_markup
 
 log = logging.getLogger("kiosk.manager")
 
@@ -138,7 +139,7 @@ class ManagerActions:
         suspect = app.store.clock_suspect_count()
         if suspect:
             lines.append("    " + warn(t("st_clock_suspect", lang, n=vnformat.integer(suspect, lang))))
-        return lines + health_lines(app, warn)
+        return lines + managed_lines(app) + health_lines(app, warn)
 
     # --- export -------------------------------------------------------------------------------
 
@@ -215,6 +216,35 @@ class ManagerActions:
 
 
 HEALTH_SHOWN = ("process", "last_vote", "backup", "clock", "version")  # the rest have lines of their own above
+
+
+def managed_lines(app) -> list[str]:
+    """The keys the service manages, read-only, with their values and source (``config --effective``'s API,
+    kiosk.effective); nothing when the kiosk runs no managed settings."""
+    if not app.cfg.managed:
+        return []
+    from ..effective import SERVICE, effective
+    lang = app.lang
+    lines = [f"[b]{t('m_st_managed', lang, version=app.cfg.settings_version)}[/b]"]
+    for name, entry in effective(app.cfg).items():
+        if entry["source"] == SERVICE:
+            lines.append(f"    {name}: {escape_markup(short_value(entry['value']))} "
+                         f"({t('m_st_source_service', lang)})")
+    pending = getattr(app, "pending_cfg", None)
+    if pending is not None:
+        lines.append("    " + t("m_st_managed_pending", lang, version=pending.settings_version))
+    return lines
+
+
+def short_value(value, limit: int = 90) -> str:
+    """A setting's value on one line: a counter by its name, a list joined, a table as key=value; cut at ``limit``."""
+    if isinstance(value, list):
+        text = ", ".join(str(v.get("name", v.get("id", v))) if isinstance(v, dict) else str(v) for v in value)
+    elif isinstance(value, dict):
+        text = ", ".join(f"{k}={v}" for k, v in value.items())
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def health_lines(app, warn) -> list[str]:

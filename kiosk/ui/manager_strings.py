@@ -87,6 +87,12 @@ MANAGER = Texts({
     "m_sync_started": ("Đang đồng bộ với máy chủ…", "Syncing with the central service…"),
     "m_st_clock": ("Đồng hồ: {now}", "Clock: {now}"),
     "m_st_health": ("Sức khoẻ của máy", "Health"),
+    # managed settings (issue 17): read-only here, each key with where it comes from (as config --effective says)
+    "m_st_managed": ("Cài đặt do máy chủ quản lý (phiên bản {version}), chỉ xem, sửa trên máy chủ",
+                     "Settings managed by the service (version {version}), read-only: change them on the service"),
+    "m_st_managed_pending": ("Phiên bản {version} đã nhận: áp dụng khi không có người đang đánh giá",
+                             "Version {version} received: it applies when no citizen is rating"),
+    "m_st_source_service": ("máy chủ", "service"),
     # the questionnaire tab
     "tab_questionnaire": ("Phiếu khảo sát", "Questionnaire"),
     "mq_which": ("Phiếu", "Form"),

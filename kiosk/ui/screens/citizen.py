@@ -92,18 +92,27 @@ class CounterPickScreen(KioskScreen):
         self.topbar = self.ids.topbar
         self.question = self.ids.question
         self.buttons = []
-        for counter in app.cfg.counters:
+        self._equalise = Clock.create_trigger(self._equal_names, -1)
+        self.set_counters(app.cfg.counters)
+        app.fbind("vmin", self._equalise)
+        app.fbind("text_scale", self._equalise)
+
+    def set_counters(self, counters) -> None:
+        """One card per counter (again, when a new version of the managed settings changes them)."""
+        grid = self.ids.grid
+        for b in self.buttons:
+            grid.remove_widget(b)
+        self.buttons = []
+        for counter in counters:
             b = Factory.CounterButton(text=keep_name_whole(counter.name))
             b.counter_id, b.name = counter.id, counter.name
             b.says = voice.counter(counter)  # said as touched
-            b.bind(on_release=lambda btn: app.pick_counter(btn.counter_id))
-            self.ids.grid.add_widget(b)
-            self.buttons.append(b)
-        self._equalise = Clock.create_trigger(self._equal_names, -1)
-        for b in self.buttons:
+            b.bind(on_release=lambda btn: self.app.pick_counter(btn.counter_id))
             b.fbind("size", self._equalise)
-        app.fbind("vmin", self._equalise)
-        app.fbind("text_scale", self._equalise)
+            grid.add_widget(b)
+            self.buttons.append(b)
+        grid.cols = self.columns(self.app.portrait)   # kv binds the columns to the shape only
+        self._equalise()
 
     def refresh(self) -> None:
         self.spoken = (voice.pick(self.app.lang),)
