@@ -105,7 +105,8 @@ def _touch_face(args, config):
         from kiosk.ui.app import run_app
     except ImportError as e:
         return headless_face, f"the touch screen is not available ({e}): running headless"
-    return partial(run_app, args=args), None
+    from sync.enrol import for_screen
+    return partial(run_app, args=args, enrol=for_screen(config)), None   # the manager's "Đăng ký máy với máy chủ"
 
 
 def register_run(add) -> None:

@@ -16,10 +16,11 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 import requests
 
-from kiosk.config import ENV_VAR, load_config
+from kiosk.config import EMBEDDED_SOURCE, ENV_VAR, load_config
 from kiosk.enrolled import EnrolRefusal, preflight, write
 from kiosk.health import software_version
 from rating import enrolment
@@ -98,6 +99,23 @@ def enrol(url: str, code: str, config_path: Path, force: bool = False, session: 
         result = client.run()
     return Enrolled(answer.kiosk_id, Path(config_path), secret_file, checked.ok, checked.error,
                     describe(result).replace("\n", "; "))
+
+
+def for_screen(config) -> Callable[[str, str], str]:
+    """What the manager screen's "Đăng ký máy với máy chủ" runs on its worker thread (the touch screen may
+    not import this module): enrol the configuration file the running kiosk was started from (the embedded
+    demo's: ``KIOSK_CONFIG`` or ``kiosk.toml``, as the command would) and return the kiosk's id; raise
+    :class:`EnrolRefusal` or :class:`EnrolFailed`. The running kiosk goes on with its old configuration
+    until restarted."""
+    path = Path(config.source if config.source != EMBEDDED_SOURCE else
+                os.environ.get(ENV_VAR) or DEFAULT_CONFIG).expanduser()
+
+    def enrol_here(url: str, code: str) -> str:
+        done = enrol(url, code, path)
+        if not done.checked_in:
+            log.warning("enrolled as kiosk %s, but the first check-in failed: %s", done.kiosk_id, done.check_in_error)
+        return done.kiosk_id
+    return enrol_here
 
 
 def cmd_enrol(args) -> int:

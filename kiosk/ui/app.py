@@ -140,13 +140,14 @@ class KioskApp(App):
 
     def __init__(self, config: Config, store: VoteStore, timings: Timings | None = None, boxes=None,
                  sync_now: Callable[[], None] | None = None, clock: Callable[[], float] = time.monotonic,
-                 prompts: Prompts | None = None, **kwargs):
+                 prompts: Prompts | None = None, enrol: Callable[[str, str], str] | None = None, **kwargs):
         super().__init__(**kwargs)
         self.cfg, self.store = config, store
         # Monotonic seconds for the touch guard and the idle limits; tests place a touch exactly with their own.
         self.clock = clock
         self.timings = timings or Timings(manager_idle_s=config.manager_idle_s)
         self.boxes, self._sync_now = boxes, sync_now
+        self._enrol = enrol   # (url, code) -> the kiosk's id: sync.enrol, which this room may not import
         self.flow = CitizenFlow(config.language, self.timings.guard_s)
         self.lang = self.flow.lang
         self.counter_id: str | None = config.counter_id or (config.counters[0].id if len(config.counters) == 1 else None)
@@ -448,6 +449,9 @@ class KioskApp(App):
     def _on_key_down(self, _window, key, _scancode, codepoint, modifiers):
         """USB keypad digits (kiosk.flow.key_action): on the rating screen digit N rates the N-th level,
         1 the best; on the counter picker digit N chooses the N-th counter and never votes."""
+        enrolling = self.sm.current == "manager" and self.screens["manager"].status.enrol
+        if enrolling and enrolling.shown:   # a scanner types the enrolment QR's line (manager_enrol.py)
+            return enrolling.key(key, codepoint, modifiers)
         if self.sm.current == "ticket":
             return self.screens["ticket"].key(key, codepoint, modifiers)   # a scanner or keypad types the number
         if not (codepoint and codepoint.isdigit() and not modifiers):
@@ -486,6 +490,8 @@ class KioskApp(App):
             self.toast(f"{t('thanks_short', self.lang)} — {name}")
         elif kind == "export_progress":
             self.screens["manager"].export.show_progress(*payload)
+        elif kind == "enrol_done":   # the manager screen's enrolment, from its worker thread
+            self.screens["manager"].status.enrol.done(*payload)
         elif kind == "settings":
             self.pending_cfg = payload   # a later version replaces one still waiting: only the newest applies
             log.info("managed settings version %s received; in force between two citizens", payload.settings_version)
@@ -597,7 +603,7 @@ def feed_watchdog(runtime) -> None:
         Clock.schedule_interval(beat.on_clock, beat.every_s)
 
 
-def run_app(runtime, args=None) -> int:
+def run_app(runtime, args=None, enrol: Callable[[str, str], str] | None = None) -> int:
     """The touch screen as the runtime's face (:mod:`kiosk.runtime`): full-screen, ``--windowed`` for a desktop.
 
     The runtime has opened the store and started the button boxes and sync; it stops them when this
@@ -605,7 +611,7 @@ def run_app(runtime, args=None) -> int:
     """
     scheduler = runtime.scheduler()
     app = KioskApp(runtime.config, runtime.store, boxes=runtime.boxes,
-                   sync_now=scheduler.sync_now if scheduler else None)
+                   sync_now=scheduler.sync_now if scheduler else None, enrol=enrol)
     app.health = getattr(runtime, "health", None)  # the manager's status tab reads its signals (kiosk.health)
 
     def stop_app() -> None:  # from a signal handler or another thread: let the UI thread stop it

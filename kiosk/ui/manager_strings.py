@@ -84,6 +84,25 @@ MANAGER = Texts({
                      "toàn trên máy; nhờ cán bộ kỹ thuật khai báo máy chủ.",
                      "Cannot sync: this kiosk is not connected to a central service. Votes stay safe on the "
                      "kiosk; ask the technician to set the server up."),
+    # enrolment from the status tab (issue 17; kiosk/ui/screens/manager_enrol.py)
+    "m_enrol": ("Đăng ký máy với máy chủ", "Enrol with the central service"),
+    "m_enrol_hint": ("Quét mã QR trên trang đăng ký của máy chủ, hoặc nhập mã đăng ký (12 ký tự) rồi bấm Đăng ký.",
+                     "Scan the QR code on the service's registry page, or type the enrolment code (12 characters) "
+                     "and press Enrol."),
+    "m_enrol_go": ("Đăng ký", "Enrol"),
+    "m_enrol_close": ("Đóng", "Close"),
+    "m_enrol_busy": ("Đang đăng ký với {url}…", "Enrolling with {url}…"),
+    "m_enrol_done": ("Đã đăng ký: máy {id}; khởi động lại để dùng", "Enrolled: kiosk {id}; restart to use it"),
+    "m_enrol_failed": ("Không đăng ký được: {reason}", "Not enrolled: {reason}"),
+    "m_enrol_no_url": ("Chưa có địa chỉ máy chủ (http://… hoặc https://…): quét mã QR để có cả địa chỉ.",
+                       "No service address (http://… or https://…): scan the QR code, which holds it."),
+    "m_enrol_bad_code": ("Mã đăng ký có {symbols} chữ và số như trên trang đăng ký, ví dụ KX7M-4PQR-9TWC.",
+                         "An enrolment code is {symbols} letters and digits as on the registry page, e.g. "
+                         "KX7M-4PQR-9TWC."),
+    "m_enrol_bad_line": ("Mã vừa quét không phải mã đăng ký máy (KIOSK-ENROL …).",
+                         "What was scanned is not an enrolment code (KIOSK-ENROL …)."),
+    "m_enrol_unavailable": ("Kiosk này chạy không có chức năng đăng ký; dùng lệnh: python main.py enrol URL MÃ",
+                            "This kiosk runs without enrolment; use: python main.py enrol URL CODE"),
     "m_sync_started": ("Đang đồng bộ với máy chủ…", "Syncing with the central service…"),
     "m_st_clock": ("Đồng hồ: {now}", "Clock: {now}"),
     "m_st_health": ("Sức khoẻ của máy", "Health"),

@@ -9,6 +9,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from rating import vnformat
 from ..fonts import symbol
 from ..strings import t
+from .manager_enrol import EnrolPanel
 from .manager_volume import VolumeRow  # noqa: F401  (the kv rule of the volume row in the tab)
 from .manager_widgets import ManagerTab
 
@@ -20,10 +21,12 @@ class StatusPanel(ManagerTab):
     text = StringProperty("")
     release_text = StringProperty("")
     show_release = BooleanProperty(False)
+    enrol_text = StringProperty("")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._clock = None
+        self.enrol: EnrolPanel | None = None   # "Đăng ký máy với máy chủ", made when first opened
 
     def shown(self) -> bool:
         """True while this is the manager's current tab."""
@@ -32,6 +35,7 @@ class StatusPanel(ManagerTab):
     def refresh(self) -> None:
         """Whether votes wait refused (the resend button), and the status text while the tab is shown."""
         self.release_text = t("release_quarantine", self.app.lang)
+        self.enrol_text = t("m_enrol", self.app.lang)
         self.show_release = self.screen.actions.quarantined() > 0
         self.ids.volume.refresh(self.app)
         if not self.shown():
@@ -63,3 +67,11 @@ class StatusPanel(ManagerTab):
         self.screen.say(t("released", self.app.lang, n=vnformat.integer(n, self.app.lang)))
         self.refresh()
         return n
+
+    def open_enrol(self) -> EnrolPanel:
+        """"Đăng ký máy với máy chủ": the enrolment panel (kiosk/ui/screens/manager_enrol.py)."""
+        self.app.touched()
+        if self.enrol is None:
+            self.enrol = EnrolPanel(self.app)
+        self.enrol.show(self.fs)
+        return self.enrol
