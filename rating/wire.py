@@ -37,7 +37,7 @@ import re
 import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from rating import chain
 from rating.chain import ANSWER_HASHED_FIELDS as Q_HASHED_FIELDS
@@ -542,6 +542,11 @@ def edit_issue(vote: Mapping[str, Any]) -> tuple[str, str] | None:
     return chain.edit_issue(chain.VOTES, vote)
 
 
+def edit_issues(votes: Sequence[Mapping[str, Any]]) -> list[tuple[str, str] | None]:
+    """:func:`edit_issue` of each vote, hashed a page at a time: :func:`rating.chain.edit_issues`."""
+    return chain.edit_issues(chain.VOTES, votes)
+
+
 def gap_detail(first: int, last: int) -> str:
     """How a gap of missing votes reads in a report: :func:`rating.chain.gap_detail` for votes."""
     return chain.gap_detail(chain.VOTES, first, last)
@@ -550,6 +555,11 @@ def gap_detail(first: int, last: int) -> str:
 def q_edit_issue(answer: Mapping[str, Any]) -> tuple[str, str] | None:
     """The ``edited`` issue when an answer's hash does not match its fields (encoding ``qa1``), else None."""
     return chain.edit_issue(chain.ANSWERS, answer)
+
+
+def q_edit_issues(answers: Sequence[Mapping[str, Any]]) -> list[tuple[str, str] | None]:
+    """:func:`q_edit_issue` of each answer, hashed a page at a time: :func:`rating.chain.edit_issues`."""
+    return chain.edit_issues(chain.ANSWERS, answers)
 
 
 def q_link_issue(answer: Mapping[str, Any], before: Mapping[str, Any] | None) -> tuple[str, str] | None:
