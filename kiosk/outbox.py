@@ -273,8 +273,9 @@ LAST_CHECKIN_KEY = "last_checkin_at"        # sync_meta: the last check-in the s
 CHECKIN_ERROR_KEY = "last_checkin_error"    # sync_meta: why the last check-in failed (None once one passes)
 
 
-def status(store: VoteStore) -> dict[str, Any]:
-    """What the manager's status screen shows about sync."""
+def status(store: VoteStore, counts: bool = True) -> dict[str, Any]:
+    """What the manager's status screen shows about sync. ``counts=False`` leaves out the waiting and
+    quarantined counts (:func:`count_pending` reads every waiting row) for a caller that keeps its own."""
     last = store.query("SELECT started_at, finished_at, sent, remaining, ok, error FROM sync_runs ORDER BY id DESC LIMIT 1")
     ok = store.query("SELECT finished_at FROM sync_runs WHERE ok = 1 ORDER BY id DESC LIMIT 1")
     failed = store.query("SELECT finished_at, error FROM sync_runs WHERE ok = 0 ORDER BY id DESC LIMIT 1")
@@ -284,7 +285,7 @@ def status(store: VoteStore) -> dict[str, Any]:
         # Set while the service refuses this kiosk's signature (not registered, wrong secret): the
         # votes wait, and the manager must fix the configuration.
         "auth_error": get_meta(store, "auth_error"),
-        **count_pending(store),
+        **(count_pending(store) if counts else {}),
         "last_run": dict(zip(("started_at", "finished_at", "sent", "remaining", "ok", "error"), last[0])) if last else None,
         "last_success": ok[0][0] if ok else None,
         "last_error": {"at": failed[0][0], "error": failed[0][1]} if failed else None,

@@ -204,7 +204,7 @@ class SyncClient:
                   "waiting_answers": waiting["answers"],
                   "button_boxes": len(self.config.button_boxes), "free_disk_mb": free_mb,
                   "clock_skew_s": round(float(skew), 3) if skew is not None else None,
-                  **wire_health(self.config, self.store)}
+                  **wire_health(self.config, self.store, waiting=lambda: waiting["votes"] + waiting["reasons"])}
         if self._status_known is not None:  # an older service: only what it said it knows
             status = {k: v for k, v in status.items() if k in self._status_known}
         return status
