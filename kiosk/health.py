@@ -13,6 +13,7 @@ itself sees: its button boxes, how long it has been up, and that its loop still 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -57,6 +58,7 @@ def store_clock(store: VoteStore) -> tuple[str, str]:
     return ("trusted", why) if trusted else ("suspect", describe_clock(why))
 
 
+@functools.cache   # read once a process: the running code's version (each sync batch's status asks twice)
 def software_version() -> str:
     """This kiosk's software version, as installed."""
     try:
