@@ -106,6 +106,20 @@ def waiting(store: VoteStore, kind: Synced, limit: int) -> list[dict[str, Any]]:
     return [kind.row(row) for row in rows]
 
 
+def waiting_after(store: VoteStore, seq: int, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` votes waiting to be sent whose seq is above ``seq``: the batch after one in
+    flight, read while the service stores that one (see :func:`waiting_seqs`)."""
+    rows = store.query(f"{VOTES._select(f'{VOTES.waiting} AND t.seq > ?')} LIMIT ?", (seq, limit))
+    return [VOTES.row(row) for row in rows]
+
+
+def waiting_seqs(store: VoteStore, through: int, limit: int) -> list[int]:
+    """The seqs of the first ``limit`` votes waiting now, up to seq ``through`` (no vote is read): when
+    they are those of votes read earlier, those votes are what :func:`waiting` reads now."""
+    return [s for (s,) in store.query(f"SELECT t.seq FROM votes t WHERE {VOTES.waiting} AND t.seq <= ? "
+                                      "ORDER BY t.seq LIMIT ?", (through, limit))]
+
+
 def by_key(store: VoteStore, kind: Synced, keys: Iterable[Key]) -> list[dict[str, Any]]:
     """The rows of ``kind`` with these keys, whatever their sync state, in sending order (sent beside
     the rows that need them: a row the server holds already is acknowledged again, harmlessly)."""
