@@ -119,7 +119,8 @@ def _field_of_page(values: Sequence[Any], is_int: bool, optional: bool) -> tuple
         raise TypeError("not an integer")
     first = values[0]
     # One value on the whole page: equal and of one type (1 == 1.0 == True, yet each is written apart).
-    if (is_int or first is None or type(first) is str) and values.count(first) == len(values):
+    # (The last value first: a column that varies mostly differs there, and count() would read it all.)
+    if (is_int or first is None or type(first) is str) and values[-1] == first and values.count(first) == len(values):
         return encode_values([first], "")[4:-1].decode("utf-8").replace("%", "%%"), None
     if not is_int and not optional:
         # json.dumps (ensure_ascii=False) escapes only '"', '\\' and control characters, none of them
