@@ -86,7 +86,7 @@ class StoreReader:
             in_period = source.query(f"SELECT count(*) FROM votes WHERE {w} AND seq <= ?", [*p, hi])[0][0]
         if len({r[0] for r in rows}) > 1 or in_period != hi - lo + 1:
             data = self._full_pass(source, d_from, d_to, kiosk_ids, rows, (head_seq, head_hash), lo, hi)
-            data.demo = demo
+            data.demo, data.seqs = demo, (lo, hi)
             return data
         # Every seq lo..hi is a vote of the period, of the one kiosk counted: the digest is its hashes in seq order.
         checkpoint = source.chain_checkpoint() if hasattr(source, "chain_checkpoint") else None
@@ -109,7 +109,7 @@ class StoreReader:
             checked += (f"; phiếu {_seqs(checkpoint.seq + 1, hi)} băm lại lúc lập báo cáo" if hi > checkpoint.seq else "")
         checked += f"; liên kết prev_hash → hash của phiếu {_seqs(lo, hi)} kiểm tra lúc lập báo cáo"
         chains = [ChainCheck(k, not problem, checked, head_seq, head_hash, problem) for k in kiosks]
-        return PeriodData(rows, chains, digest, demo)
+        return PeriodData(rows, chains, digest, demo, (lo, hi))
 
     def _from_checkpoint(self, source: VoteSource, checkpoint, lo: int, hi: int) -> str:
         """Re-hash, from its fields, every vote after the checkpoint up to ``hi`` (without a checkpoint:

@@ -91,9 +91,14 @@ def clock_suspect_note(n: int) -> str:
 
 
 def clock_suspect_count(source: VoteSource, d_from: date, d_to: date, kiosk_ids: Sequence[str] | None,
-                        officers: Sequence[str] | None) -> int:
-    """How many of the votes a report counts in ``d_from``..``d_to`` are clock-suspect."""
+                        officers: Sequence[str] | None, seqs: tuple[int, int] | None = None) -> int:
+    """How many of the votes a report counts in ``d_from``..``d_to`` are clock-suspect (``seqs``: see
+    :attr:`PeriodData.seqs`)."""
     where, params = _where(d_from, d_to, kiosk_ids, officers)
+    if seqs is not None:
+        # Where the counts stop too; and with it SQLite answers from the kiosk's small index of
+        # clock-suspect votes (votes_clock_suspect) instead of reading every vote of the period (0.3 s a year).
+        where, params = where + " AND seq BETWEEN ? AND ?", [*params, *seqs]
     rows = source.query(f"SELECT count(*) FROM votes WHERE {where}{count_filter(source)} "
                         "AND clock_suspect IS NOT NULL", params)
     return int(rows[0][0]) if rows else 0
@@ -422,6 +427,9 @@ class PeriodData:
     chains: list[ChainCheck]
     votes_sha256: str
     demo: bool = False   # demo votes in the period: the report is marked (DEMO_MARK)
+    # The seqs every vote the rows count lies between, when the reader knows them (a kiosk's store, whose
+    # seq numbers all its votes): later questions of the period ask within them.
+    seqs: tuple[int, int] | None = None
 
 
 def chain_scan(source: VoteSource, kiosk_id: str, d_from: date, d_to: date, lines: list[str],
@@ -616,7 +624,7 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
         notes.append("Phiếu theo thang đánh giá khác được thống kê riêng, không quy đổi.")
     if total_response is not None:
         notes.append(response_note(total_response))
-    suspect = clock_suspect_count(source, d_from, d_to, kiosk_ids, officers)
+    suspect = clock_suspect_count(source, d_from, d_to, kiosk_ids, officers, data.seqs)
     if suspect:  # never a clock-suspect vote filed under a day without saying so
         notes.append(clock_suspect_note(suspect))
     issued = settings.issued_on or generated.date()   # the day where the report is made, not the server's zone
