@@ -16,12 +16,14 @@ SYSTEM_PACKAGES += faketime
 # espeak-ng: the spoken prompts' engine (a centre's own texts; tests/test_speech.py renders with it).
 SYSTEM_PACKAGES += espeak-ng
 
-.PHONY: install run test test-slow bench soak system-packages clean central install-kiosk
+.PHONY: install run test test-slow bench soak system-packages clean central install-kiosk axe-core
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	@echo "First install: making $(VENV) and installing the kiosk's and the service's packages (Kivy, Django, ...)."
+	@echo "This takes two or three minutes and prints little meanwhile; later runs start at once."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[kiosk,central,test]'
@@ -30,10 +32,23 @@ $(STAMP): pyproject.toml
 system-packages:
 	@scripts/ensure-system-packages.sh $(SYSTEM_PACKAGES)
 
+# axe-core, the accessibility engine the browser tests inject into every page (tests/a11y.py): fetched
+# from the npm registry once, into build/ (not committed; MPL-2.0), so the tests never need the internet.
+AXE_VERSION := 4.10.3
+AXE_JS      := build/axe-core/axe.min.js
+axe-core: $(AXE_JS)
+
+$(AXE_JS):
+	@command -v npm >/dev/null || scripts/ensure-system-packages.sh npm
+	mkdir -p build/axe-core
+	cd build/axe-core && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+	  && tar -xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js package/LICENSE \
+	  && rm axe-core-$(AXE_VERSION).tgz
+
 run: install
 	$(PY) main.py run --windowed
 
-test: install system-packages
+test: install system-packages axe-core
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) -m pytest -q $(PYTEST_ARGS)
 
 test-slow: install system-packages

@@ -186,7 +186,10 @@ def enrol(request):
                         dj_tz.now())
     log.info("kiosk %s enrolled", done.kiosk.id)
     # The secret goes to the device once (json_response marks it no-store), never to a log.
-    return enrolment.answer(done.kiosk.id, done.centre, done.secret)
+    from central.managed_settings import effective_for   # the managed settings, so the kiosk runs them at once
+    eff = effective_for(done.kiosk)
+    return enrolment.answer(done.kiosk.id, done.centre, done.secret, eff.fragment if eff else None,
+                            eff.version if eff else None)
 
 
 def questionnaires(kiosk, q: wire.QBatch, now: float) -> dict[str, Any]:

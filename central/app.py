@@ -164,6 +164,9 @@ def make_app(db: str | Path, kiosks: str | Path | None = None, report_token: str
     if "min_n" not in runtime:
         from central.runtime import min_n_from_env
         runtime["min_n"] = min_n_from_env()
+    if "opening_hours" not in runtime:
+        from central.runtime import opening_hours_from_env
+        runtime["opening_hours"] = opening_hours_from_env()
     rt = Runtime(alias=alias, report_token=report_token, **runtime)
 
     def setup() -> None:

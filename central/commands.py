@@ -208,6 +208,118 @@ def cmd_central_served_token(args) -> int:
     return EXIT_OK
 
 
+def cmd_central_settings(args) -> int:
+    """``central-settings set (--unit ID | --kiosk ID) --file FRAGMENT.toml [--db …]``: keep a fragment (the
+    kiosk TOML's own sections and keys) as a commune's or centre's defaults, or a kiosk's overrides; one the
+    kiosk could not apply is refused with the key named, and nothing is kept."""
+    from pathlib import Path
+    from central.app import make_app
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"error: --file {args.file}: cannot read it: {getattr(e, 'strerror', None) or e}", file=sys.stderr)
+        return EXIT_USAGE
+    db = _db(args)
+    try:
+        app = make_app(db)
+    except Exception as e:
+        print(f"error: cannot open the database {_shown(db)}: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    from datetime import datetime, timezone
+    from central import managed_settings as ms
+    from central.runtime import activate, deactivate
+    token = activate(app.runtime)
+    try:
+        now = datetime.fromtimestamp(app.runtime.clock(), timezone.utc)
+        try:
+            target = ms.target_for_unit(args.unit) if args.unit else ms.target_for_kiosk(args.kiosk)
+            row = ms.save(target, ms.parse_toml(text, str(path)), "(command line)", "", now)
+        except ms.SettingsRefusal as e:
+            print(f"error: {path}: {e}; nothing was changed", file=sys.stderr)
+            return EXIT_USAGE
+    finally:
+        deactivate(token)
+    print(f"settings of {target.label} ({target.name}) saved as version {row.id}; its kiosks take them at "
+          "their next check-in or sync")
+    return EXIT_OK
+
+
+def cmd_central_campaign(args) -> int:
+    """``central-campaign start QUESTIONNAIRE [--unit ID]… --until YYYY-MM-DD [--mode invite|replace] [--from
+    YYYY-MM-DD] [--db …]``: start a campaign on every kiosk of the units given (every commune by default);
+    ``central-campaign stop ID``; ``central-campaign list``. Each kiosk receives it at its next check-in."""
+    from datetime import date, datetime, timezone
+    from central.app import make_app
+    db = _db(args)
+    try:
+        app = make_app(db)
+    except Exception as e:
+        print(f"error: cannot open the database {_shown(db)}: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    from central import campaigns
+    from central.models import AuditEntry, Campaign, Unit
+    from central.runtime import activate, deactivate
+    from rating.period import LOCAL_TZ
+    token = activate(app.runtime)
+    try:
+        now = datetime.fromtimestamp(app.runtime.clock(), timezone.utc)
+        if args.action == "list":
+            for c in Campaign.objects.order_by("id"):
+                units = ", ".join(c.units.values_list("unit_id", flat=True))
+                state = "stopped" if c.stopped_at else "on"
+                print(f"{c.id}\t{c.questionnaire_id} v{c.version}\t{c.mode}\t{c.d_from}..{c.d_until}\t{state}\t{units}")
+            return EXIT_OK
+        if args.action == "stop":
+            c = Campaign.objects.filter(id=int(args.target)).first() if args.target.isdigit() else None
+            if c is None:
+                print(f"error: no campaign {args.target[:20]!r} (central-campaign list shows them)", file=sys.stderr)
+                return EXIT_USAGE
+            campaigns.stop(c, now)
+            AuditEntry.objects.create(username="(command line)", action="campaign_stop", detail=str(c.id))
+            print(f"campaign {c.id} stopped: the kiosks stop it at their next check-in")
+            return EXIT_OK
+        problems = [f"--{name} {text!r}: expected a day as YYYY-MM-DD" for name, text in
+                    (("until", args.until), ("from", args.date_from)) if text and not _is_day(text)]
+        if args.until is None:
+            problems.insert(0, "--until YYYY-MM-DD is required: the campaign's last day")
+        if problems:
+            print(f"error: {problems[0]}", file=sys.stderr)
+            return EXIT_USAGE
+        units = Unit.objects.filter(id__in=args.unit or [])
+        held = {u.id: u for u in units}
+        unknown = [u for u in args.unit or [] if u not in held or held[u].kind not in ("commune", "centre")]
+        if unknown:
+            print(f"error: --unit {unknown[0]!r}: no commune or centre of that id (the ids are on the registry page)",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        chosen = [held[u] for u in dict.fromkeys(args.unit)] if args.unit else campaigns.top_units()
+        try:
+            c = campaigns.start(args.target, chosen, date.fromisoformat(args.date_from) if args.date_from else None,
+                                date.fromisoformat(args.until), args.mode, "(command line)", now,
+                                now.astimezone(LOCAL_TZ).date())
+        except campaigns.CampaignRefusal as e:
+            print(f"error: {e}", file=sys.stderr)
+            return EXIT_USAGE
+        AuditEntry.objects.create(username="(command line)", action="campaign_start",
+                                  detail=f"{c.id}: {c.questionnaire_id} v{c.version} {c.mode} {c.d_from}..{c.d_until} "
+                                         f"in {len(chosen)} unit(s)"[:500])
+        print(f"campaign {c.id}: {c.questionnaire_id} v{c.version} ({c.mode}) from {c.d_from} until {c.d_until} in "
+              f"{len(chosen)} unit(s); each kiosk starts it at its next check-in")
+        return EXIT_OK
+    finally:
+        deactivate(token)
+
+
+def _is_day(text: str) -> bool:
+    from datetime import date
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
 def register(add) -> None:
     """Add ``serve``, ``central-user``, ``central-alerts`` and ``central-enrolment`` to the command line."""
     p = add("serve", cmd_serve, "run the central scoring service (waitress; put nginx in front in production)")
@@ -247,6 +359,34 @@ def register(add) -> None:
     p.add_argument("kiosk_id", metavar="KIOSK_ID", help="the kiosk's id (new, or registered: its device replaced)")
     p.add_argument("--unit", required=True, metavar="ID",
                    help="the centre the kiosk stands in (or a commune with one centre), by its id")
+    p.add_argument("--db", default=None, metavar="PATH_OR_URL",   # the contract's [--db …] (lost in a merge)
+                   help="a SQLite file or postgresql://… (default: DATABASE_URL, CENTRAL_DB, or central.db)")
+    p = add("central-settings", cmd_central_settings,
+            "set a commune's, centre's or kiosk's managed settings from a TOML fragment (the kiosk file's own keys)")
+    p.set_defaults(log_to_file=False)
+    p.add_argument("action", choices=["set"])
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--unit", metavar="ID", help="a commune or a centre, by its id (defaults for its kiosks)")
+    which.add_argument("--kiosk", metavar="ID", help="a kiosk, by its id (its own overrides)")
+    p.add_argument("--file", required=True, metavar="FRAGMENT.toml",
+                   help="the settings: [kiosk] question/opening_hours/language, [[counters]], [report]")
+    p.add_argument("--db", default=None, metavar="PATH_OR_URL",
+                   help="a SQLite file or postgresql://… (default: DATABASE_URL, CENTRAL_DB, or central.db)")
+    p = add("central-campaign", cmd_central_campaign,
+            "start a questionnaire campaign on the kiosks of some communes (all by default), stop or list them")
+    p.set_defaults(log_to_file=False)
+    p.add_argument("action", choices=["start", "stop", "list"])
+    p.add_argument("target", nargs="?", default="", metavar="QUESTIONNAIRE|ID",
+                   help="start: the questionnaire's id (such as trung-tam); stop: the campaign's number")
+    p.add_argument("--unit", action="append", metavar="ID",
+                   help="a commune (or centre) to run it in, by its id; repeat for more (default: every commune)")
+    p.add_argument("--until", default=None, metavar="YYYY-MM-DD", help="the campaign's last day (required to start)")
+    p.add_argument("--from", dest="date_from", default=None, metavar="YYYY-MM-DD", help="its first day (default: today)")
+    from rating.campaign import MODES
+    p.add_argument("--mode", choices=MODES, default="invite",
+                   help="invite: ask after the rating (default); replace: the questionnaire instead of the rating")
+    p.add_argument("--db", default=None, metavar="PATH_OR_URL",
+                   help="a SQLite file or postgresql://… (default: DATABASE_URL, CENTRAL_DB, or central.db)")
     p = add("central-served-token", cmd_central_served_token,
             "make a commune's token for POST /v1/served (its one-stop system's served transactions)")
     p.set_defaults(log_to_file=False)

@@ -16,7 +16,7 @@ from rating.period import LOCAL_TZ
 from rating.rate import MIN_N, Rate, ResponseRate, Rule, rank
 from rating.sipas import ELEMENTS
 
-from central import served
+from central import counter_names, served
 from central.models import Kiosk, KioskCheckin, KioskStatus, Unit
 from central.rates import RATES, SCALE, rates_by_kiosk
 from central.source import Source
@@ -131,8 +131,7 @@ def unit_page(source: Source, kiosks: list[str], d_from: date, d_to: date, lang:
             f"SELECT local_date, scale, level, flagged, sum(n) FROM daily_totals WHERE {where} "
             "GROUP BY local_date, scale, level, flagged", params):
         daily[day].add(rule.kind(scale, flagged), level, int(n))
-    names = {(k, c): name for k, c, name in source.query(
-        f"SELECT kiosk_id, counter_id, name FROM counters WHERE kiosk_id IN ({_in(kiosks)})", kiosks)}
+    names = counter_names.names_in_force(source, kiosks, d_from, d_to)   # the period's, not today's (issue 17)
     page.counters = [(c, names.get((k, c), ""), r) for (k, c), r in sorted(counters.items())]
     responses = served.response_rates(source, kiosks, d_from, d_to, by_counter=True)
     page.counter_responses = [responses.get(key, ResponseRate()) for key in sorted(counters)]
@@ -207,6 +206,33 @@ def _version_key(text: object):
         return None
 
 
+def newest_version(rows: list[KioskHealth]):
+    """The newest software version any kiosk in use reports (the ones behind it are to be updated), or None."""
+    return max((v for h in rows if not h.retired and (v := _version_key(h.status.get("software_version")))),
+               default=None)
+
+
+def is_behind(h: KioskHealth, newest) -> bool:
+    """True when ``h`` reports a version older than ``newest``."""
+    return version_behind(h.status.get("software_version"), newest)
+
+
+def version_behind(version: object, newest) -> bool:
+    """True when ``version`` (as a kiosk reports it) is older than ``newest``."""
+    mine = _version_key(version)
+    return newest is not None and mine is not None and mine < newest
+
+
+def version_counts(rows: list[KioskHealth]) -> list[tuple[str, int]]:
+    """How many kiosks in use report each version, newest first ("" for those that report none)."""
+    counts: dict[str, int] = defaultdict(int)
+    for h in rows:
+        if not h.retired:
+            counts[str(h.status.get("software_version") or "")] += 1
+    return sorted(counts.items(), key=lambda kv: (_version_key(kv[0]) is not None, _version_key(kv[0]) or 0, kv[0]),
+                  reverse=True)
+
+
 def silent_while_open(c: KioskCheckin, now: datetime) -> bool:
     """True when the kiosk has not checked in for :data:`rating.checkin.SILENT_AFTER` of its opening hours
     (nights, weekends and holidays closed do not count: a kiosk switched off at closing is not silent)."""
@@ -224,7 +250,7 @@ def _problems(status: dict) -> set[str]:
 
 def fleet_alerts(h: KioskHealth, now: datetime, newest) -> list[Alert]:
     """The alerts of a kiosk's latest health (its check-ins and batches): silent while open, button boxes
-    missing, backup too old, clock suspect, software behind the newest the fleet reports."""
+    missing, backup too old, clock suspect, settings rejected, software behind the newest the fleet reports."""
     out: list[Alert] = []
     s = h.status
     if h.checkin is not None and silent_while_open(h.checkin, now):
@@ -244,8 +270,13 @@ def fleet_alerts(h: KioskHealth, now: datetime, newest) -> list[Alert]:
         out.append(Alert("backup_old", h.id, {"at": shown or "—"}))
     if s.get("clock") == "suspect":
         out.append(Alert("clock_suspect", h.id, {}))
-    mine = _version_key(s.get("software_version"))
-    if newest is not None and mine is not None and mine < newest:
+    rejected = h.checkin.settings_rejected if h.checkin is not None else None
+    if isinstance(rejected, str):   # SQLite may hand back the JSON text
+        rejected = json.loads(rejected)
+    if isinstance(rejected, dict):   # until the kiosk runs a version again (its next check-in clears it)
+        out.append(Alert("settings_rejected", h.id, {"version": rejected.get("version", "?"),
+                                                     "reason": rejected.get("reason", "?")}))
+    if is_behind(h, newest):
         out.append(Alert("version_behind", h.id, {"version": s["software_version"], "newest": str(newest)}))
     return out
 
@@ -266,16 +297,15 @@ class Alert:
 
 
 def alerts(source: Source, kiosks: list[str], now: datetime, target_by_kiosk: dict[str, float],
-           min_n: int = MIN_N) -> list[Alert]:
+           min_n: int = MIN_N, newest=None) -> list[Alert]:
     """Silent two nights (or half an hour of opening hours: :func:`fleet_alerts`), the kiosks' own health
     (boxes, backup, clock, version), chain issues, a week below target, a sudden rise of flagged repeats.
     A week below target alerts only with at least ``min_n`` counted votes (fewer cannot tell); its sentence
     gives N and the 95 % interval, and says "chưa chắc chắn" when the interval reaches the target."""
     out: list[Alert] = []
     rows = health(source, kiosks)
-    # The newest version any kiosk in use reports: the ones behind it are to be updated.
-    newest = max((v for h in rows if not h.retired and (v := _version_key(h.status.get("software_version")))),
-                 default=None)
+    # The newest version any kiosk in use reports (the fleet's, when given): the ones behind it are to be updated.
+    newest = newest or newest_version(rows)
     for h in rows:
         if h.retired:
             continue
@@ -301,4 +331,6 @@ def alerts(source: Source, kiosks: list[str], now: datetime, target_by_kiosk: di
         base_share = base.flagged / (base.total + base.flagged) if base and base.total + base.flagged else 0
         if r.flagged >= 10 and share > 2 * base_share + 0.02:
             out.append(Alert("repeats", k, {"flagged": r.flagged}))
+    from central import actions   # issue 18: items of "Việc cần khắc phục" overdue, the plans' deadlines near
+    out.extend(Alert(kind, subject, figures) for kind, subject, figures in actions.alerts(source, kiosks, now))
     return out

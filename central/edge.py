@@ -135,7 +135,7 @@ def person_page(request, status: int, detail: str = "", headers: dict | None = N
             f'<a href="/">{home[0]}</a></header><main id="problem" data-status="{status}">'
             f'<h1>{escape(titles[first])} <small>({status})</small></h1><p>{escape(texts[first])}</p>{detail_html}'
             f'<p lang="{other}" class="note">{escape(titles[second])}. {escape(texts[second])}</p>'
-            f'<p><a href="/" id="home">{home[0]} — {home[1]}</a></p></main></body></html>')
+            f'<p><a href="/" id="home">{home[0]} — <span lang="{other}">{home[1]}</span></a></p></main></body></html>')
     response = HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
     for k, v in (headers or {}).items():
         response[k] = v

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from rating.period import LOCAL_TZ
 from rating.units import Counter
 
-from central import access, served
+from central import access, counter_names, served
 from central.models import Kiosk, Unit
 from central.registry import DEMO_SECRET_PREFIX
 from central.runtime import current
@@ -72,17 +72,23 @@ def is_demo(kiosk_ids: list[str]) -> bool:
 def render_for(alias: str, target: Target, d_from: date, d_to: date, fmt: str, base_url: str = "") -> bytes:
     """Build the model for the target and period, issue it (its verification code, checked at
     ``base_url``/kiem-tra/<code>: :mod:`central.issued`), and render it."""
-    from rating.report import ReportSettings, ReportUnit, build_report, render
+    from rating.report import render
+    return render(build_for(alias, target, d_from, d_to, base_url), fmt)
+
+
+def build_for(alias: str, target: Target, d_from: date, d_to: date, base_url: str = ""):
+    """The issued model for the target and period (:func:`render_for` renders it; the evidence bundle
+    renders one model twice), with the annex of "Việc cần khắc phục" of the period (issue 18)."""
+    from rating.report import ReportSettings, ReportUnit, build_report
     kiosks = [target.kiosk.id] if target.kiosk is not None else access.kiosks_under(target.unit)
     source = Source(alias)
     counters = []
     if kiosks:
-        marks = ", ".join("?" * len(kiosks))
+        # The names in force in the period, not today's (issue 17); a counter id shared by kiosks: the first's.
         seen = {}
-        for cid, name in source.query(f"SELECT counter_id, name FROM counters WHERE kiosk_id IN ({marks}) "
-                                      "ORDER BY counter_id, sent_ts DESC", kiosks):
+        for (_, cid), name in sorted(counter_names.names_in_force(source, kiosks, d_from, d_to).items()):
             seen.setdefault(cid, name)
-        counters = [Counter(c, n) for c, n in seen.items()]
+        counters = [Counter(c, n) for c, n in sorted(seen.items())]
     centre = target.centre
     commune = centre.parent if centre is not None else target.unit
     unit = ReportUnit(parent_unit=f"UBND {commune.name}".upper() if commune is not None else "",
@@ -104,6 +110,11 @@ def render_for(alias: str, target: Target, d_from: date, d_to: date, fmt: str, b
                                                  demo=is_demo(kiosks)),
                          questionnaire_filters=answers_of,
                          served=served.cells(source, kiosks, d_from, d_to))   # the response rate (issue 18)
+    from central.anomalies import annex   # the commune's explanations of the period's findings (issue 18)
+    model.anomaly_notes = annex(sorted({c for c in Kiosk.objects.filter(id__in=kiosks).values_list("centre_id", flat=True)
+                                        if c}), d_from, d_to)
     from central.issued import issue
     issue(model, target.kiosk.id if target.kiosk is not None else target.unit.id, alias, base_url)
-    return render(model, fmt)
+    from central.actions import annex as action_annex   # the items of "Việc cần khắc phục" and their actions
+    model.actions = action_annex(source, kiosks, d_from, d_to, datetime.fromtimestamp(current().clock(), LOCAL_TZ).date())
+    return model

@@ -31,7 +31,7 @@ from rating import wire
 from rating.vote import clock_problem
 from rating.questionnaire.loader import from_definition
 
-from central import chains, rollups
+from central import chains, counter_names, rollups
 from central.chains import ANSWER_CHAIN, VOTE_CHAIN, ChainKind
 from central.sql import CHUNK, marks, select_in
 
@@ -63,7 +63,8 @@ class RowKind:
 
 
 VOTES = RowKind("vote", "votes", ("uuid",), wire.WIRE_FIELDS,
-                (*wire.WIRE_FIELDS, "local_date", "ts_ms", "received_at", "held_back", "clock_suspect"), owner="kiosk_id",
+                (*wire.WIRE_FIELDS, "local_date", "ts_ms", "received_at", "held_back", "clock_suspect",
+                 "ticket_hash"), owner="kiosk_id",
                 chain=VOTE_CHAIN)
 # A reason is its vote's and its element, nothing more: the same pair again is the same reason (its
 # recorded_at is only when the voter named it); the vote's owner is checked before (:func:`_reasons`).
@@ -286,7 +287,7 @@ def _votes(cur, vendor: str, kiosk_id: str, votes, reasons, counters, status, re
     head = chains.lock(cur, vendor, VOTE_CHAIN, kiosk_id)
     new, same, check = add(cur, vendor, VOTES, kiosk_id, votes,
                            lambda v: (*_VOTE_FIELDS(v), v["local_date"], v["ts_ms"], received, v["held_back"],
-                                     v.get("clock_suspect")),
+                                     v.get("clock_suspect"), v.get("ticket_hash")),
                            Clashes(), head)
     rollups.add_roll_ups(cur, vendor, rollups.roll_ups(kiosk_id, new))
     check.record(cur, received)
@@ -300,6 +301,7 @@ def _votes(cur, vendor: str, kiosk_id: str, votes, reasons, counters, status, re
             # an older one among them) cannot change it; the kiosk's next batch carries its names again.
             "WHERE counters.sent_ts < excluded.sent_ts",
             [(kiosk_id, c["id"], c["name"], sent_ts) for c in counters])
+        counter_names.record(cur, kiosk_id, counters, sent_ts, received)   # the past keeps its names (issue 17)
     if status is not None or votes or reasons:
         cur.execute("INSERT INTO kiosk_status (kiosk_id, last_sync_at, status) VALUES (%s, %s, %s) "
                     "ON CONFLICT (kiosk_id) DO UPDATE SET last_sync_at = excluded.last_sync_at, status = excluded.status",

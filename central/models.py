@@ -66,6 +66,9 @@ class Vote(models.Model):
     # Why the kiosk itself could not trust its clock when it took the vote (rating.vote's reasons), or null:
     # counted, but a report says how many it filed under a day (the wire's optional field).
     clock_suspect = models.CharField(max_length=24, null=True)
+    # The keyed hash of the transaction's ticket or dossier number (the wire's optional ticket_hash, issue 18), or
+    # null: a vote tied to a transaction. Only the kiosk holds the key: the service cannot tell the number.
+    ticket_hash = models.CharField(max_length=64, null=True)
 
     class Meta:
         db_table = "votes"
@@ -77,7 +80,10 @@ class Vote(models.Model):
                                 name="votes_demo"),
                    # Held-back votes are few: the health page counts them per kiosk from here.
                    models.Index(fields=["kiosk_id", "held_back"], condition=models.Q(held_back__isnull=False),
-                                name="votes_held_back")]
+                                name="votes_held_back"),
+                   # Votes a kiosk marked out of hours are few: the gaming checks list them from here.
+                   models.Index(fields=["kiosk_id", "local_date"], condition=models.Q(out_of_hours=1),
+                                name="votes_out_of_hours")]
 
 
 class VoteReason(models.Model):
@@ -103,6 +109,21 @@ class CounterName(models.Model):
     class Meta:
         db_table = "counters"
         constraints = [models.UniqueConstraint(fields=["kiosk_id", "counter_id"], name="counters_key")]
+
+
+class CounterNameHistory(models.Model):
+    """Each name a kiosk gave a counter, from the signed time (``from_ts``) of the first batch that
+    carried it (issue 17): reports show the name in force in their period (central.counter_names)."""
+    kiosk_id = models.CharField(max_length=64)
+    counter_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    from_ts = models.BigIntegerField()
+    received = models.CharField(max_length=32, blank=True, default="")
+
+    class Meta:
+        db_table = "counter_name_history"
+        constraints = [models.UniqueConstraint(fields=["kiosk_id", "counter_id", "from_ts"],
+                                               name="counter_name_history_key")]
 
 
 class DailyTotal(models.Model):
@@ -255,6 +276,7 @@ class KioskCheckin(models.Model):
     settings_version = models.CharField(max_length=64, default="0")
     opening_hours = models.JSONField(default=list)
     timezone = models.CharField(max_length=64, default="Asia/Ho_Chi_Minh")
+    settings_rejected = models.JSONField(null=True, default=None)   # {"version", "reason"} the kiosk refused
 
     class Meta:
         db_table = "kiosk_checkins"
@@ -447,3 +469,148 @@ class VerificationCode(models.Model):
     class Meta:
         db_table = "verification_codes"
         indexes = [models.Index(fields=["unit_id", "d_from"], name="verification_codes_by_unit")]
+
+
+class AnomalyNote(models.Model):
+    """A commune's explanation of a gaming-check finding (central.anomalies): kept with who wrote it and
+    when (also an audit line), shown beside the finding and in the II.7 annex of any period that covers
+    the finding's days. Never edited: a second explanation is a second row."""
+    finding = models.CharField(max_length=200)          # the finding's id, "check:key" (stable across runs)
+    centre = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="anomaly_notes")
+    check = models.CharField(max_length=32)
+    first_day = models.CharField(max_length=10)
+    last_day = models.CharField(max_length=10)
+    text = models.TextField()
+    written_by = models.CharField(max_length=150)
+    written_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "anomaly_notes"
+        indexes = [models.Index(fields=["finding"], name="anomaly_notes_by_finding"),
+                   models.Index(fields=["centre", "first_day"], name="anomaly_notes_by_centre")]
+
+
+class SettingsChange(models.Model):
+    """One saved version of a level's managed settings (issue 17; rating.managed): a commune's or a centre's
+    defaults (``level`` "unit") or a kiosk's overrides ("kiosk"). Rows are only added: the newest of a level
+    is in force, the others are its history; ``id`` orders them and makes the kiosk's version number."""
+    id = models.BigAutoField(primary_key=True)
+    level = models.CharField(max_length=8)          # "unit" | "kiosk"
+    target = models.CharField(max_length=64)        # the unit's or the kiosk's id
+    fragment = models.JSONField(default=dict)       # the kiosk TOML's own sections and keys
+    at = models.DateTimeField()
+    by = models.CharField(max_length=150, default="")
+
+    class Meta:
+        db_table = "managed_settings"
+        indexes = [models.Index(fields=["level", "target", "id"], name="managed_settings_by_target")]
+
+
+# --- Acting on low ratings (issue 18): "Việc cần khắc phục" -------------------------------------------------
+
+class ActionItem(models.Model):
+    """What a centre did about the low ratings (KHL, RKHL) of one counter of one kiosk in one week (``week``:
+    its Monday). The item itself — counts, levels, reasons, its due date — is computed from the votes
+    (:mod:`central.actions`); this row holds only the people's steps: acknowledged, an action written, closed
+    (each with who and when). Nothing in it identifies a citizen."""
+    kiosk_id = models.CharField(max_length=64)
+    counter_id = models.CharField(max_length=64)
+    week = models.CharField(max_length=10)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.CharField(max_length=150, blank=True, default="")
+    action = models.TextField(blank=True, default="")
+    action_at = models.DateTimeField(null=True, blank=True)
+    action_by = models.CharField(max_length=150, blank=True, default="")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.CharField(max_length=150, blank=True, default="")
+
+    class Meta:
+        db_table = "action_items"
+        constraints = [models.UniqueConstraint(fields=["kiosk_id", "counter_id", "week"], name="action_items_key")]
+
+
+# --- Campaigns and paper form numbering (issue 17) -------------------------------------------------------
+
+CAMPAIGN_MODES = (("invite", "after the rating"), ("replace", "instead of the rating"))
+
+
+class Campaign(models.Model):
+    """A questionnaire version started on every kiosk of some units (``CampaignUnit``), with a mode and its
+    days; delivered in the check-in's answer (rating.campaign). ``owner`` is the commune that started it
+    (null: the city); ``stopped_at`` ends it before its last day."""
+    questionnaire_id = models.CharField(max_length=64)
+    version = models.IntegerField()
+    definition_hash = models.CharField(max_length=64)
+    mode = models.CharField(max_length=8, choices=CAMPAIGN_MODES)
+    d_from = models.CharField(max_length=10)
+    d_until = models.CharField(max_length=10)
+    owner = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField()
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "campaigns"
+
+
+class CampaignUnit(models.Model):
+    """A commune (or a centre) a campaign runs in, and the households typed for its sample (null: the
+    served transactions of the year before the campaign)."""
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="units")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    households = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        db_table = "campaign_units"
+        constraints = [models.UniqueConstraint(fields=["campaign", "unit"], name="campaign_units_key")]
+
+
+class CampaignKiosk(models.Model):
+    """What a kiosk last reported of a campaign in its check-in (rating.campaign.STATES) and why."""
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="kiosks")
+    kiosk_id = models.CharField(max_length=64)
+    state = models.CharField(max_length=16)
+    reason = models.CharField(max_length=200, blank=True, default="")
+    at = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = "campaign_kiosks"
+        constraints = [models.UniqueConstraint(fields=["campaign", "kiosk_id"], name="campaign_kiosks_key")]
+
+
+class PaperRun(models.Model):
+    """A print run of numbered paper forms, ``first`` to ``last``, for a centre and questionnaire version:
+    the next run continues after the highest number issued (a unique ``first`` keeps two clerks printing at
+    once from getting the same numbers)."""
+    centre_id = models.CharField(max_length=64)
+    questionnaire_id = models.CharField(max_length=64)
+    version = models.IntegerField()
+    first = models.BigIntegerField()
+    last = models.BigIntegerField()
+    printed_by = models.CharField(max_length=150, blank=True, default="")
+    printed_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "paper_runs"
+        constraints = [models.UniqueConstraint(fields=["centre_id", "questionnaire_id", "version", "first"],
+                                               name="paper_runs_key")]
+
+
+PAPER_MARKS = (("returned", "returned blank or unreadable, kept"), ("void", "spoilt, lost or destroyed"))
+
+
+class PaperMark(models.Model):
+    """A form marked by the office as returned (back at the centre, not entered) or void; an entered form
+    needs no mark (entering it says it came back)."""
+    centre_id = models.CharField(max_length=64)
+    questionnaire_id = models.CharField(max_length=64)
+    version = models.IntegerField()
+    form_no = models.BigIntegerField()
+    state = models.CharField(max_length=8, choices=PAPER_MARKS)
+    marked_by = models.CharField(max_length=150, blank=True, default="")
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "paper_marks"
+        constraints = [models.UniqueConstraint(fields=["centre_id", "questionnaire_id", "version", "form_no"],
+                                               name="paper_marks_key")]

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from rating.anomalies import CHECKS as ANOMALY_CHECKS
 from rating.questionnaire.model import CHANNELS
 from rating.scales import SCALES
 from rating.sipas import ELEMENTS
+from rating.vote import FLAGS
 
-from rating import wire
+from rating import campaign, wire
 from rating.problems import CODES, Problem
 
 _HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
@@ -126,8 +128,10 @@ def openapi_spec() -> dict[str, Any]:
             "source": {"type": "string", "pattern": "^(touch|keypad|demo|serial:[1-9][0-9]?)$"},
             "local_time": {"type": "string", "example": "2026-11-21T09:15:02.123+07:00"},
             "box_seq": {"type": "integer", "nullable": True, "minimum": 0, "maximum": 65535},
-            "flag": {"type": "string", "nullable": True, "enum": ["repeat", None]},
+            "flag": {"type": "string", "nullable": True, "enum": [*FLAGS, None]},
             "prev_hash": _HEX64, "hash": _HEX64,
+            # optional (issue 18): the keyed hash of the transaction's ticket or dossier number, never the number
+            "ticket_hash": {**_HEX64, "nullable": True},
         },
     }
     reasons = {"type": "array", "items": {"type": "object", "required": list(wire.REASON_FIELDS), "properties": {
@@ -274,6 +278,29 @@ def openapi_spec() -> dict[str, Any]:
                         "replaced": {"type": "integer", "description": "numbers that replaced one held"}}}}}},
                     **_error_responses(Problem.BAD_SERVED, Problem.BAD_TOKEN, Problem.LENGTH_REQUIRED,
                                        Problem.TOO_LARGE, Problem.TRUNCATED, Problem.BUSY)}}},
+            "/v1/reports/anomalies": {"get": {
+                "summary": "The gaming checks (bursts, out-of-hours votes, an officer far from the centre, implausible "
+                           "rates, votes beyond the day's transactions, kiosk against phone and paper), each finding "
+                           "with the votes behind it (kiosk and sequence-number runs) and the commune's explanations; "
+                           "evidence, never deletions. The report token sees every unit, a logged-in account its own",
+                "security": [{"reportToken": []}],
+                "parameters": [
+                    {"name": "unit", "in": "query", "schema": {"type": "string", "minLength": 1},
+                     "description": "the city, a commune, a centre or a kiosk id; absent: every unit the asker sees"},
+                    {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}},
+                    {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}}],
+                "responses": {"200": {"description": "The findings", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["unit", "from", "to", "rules", "checks", "findings"], "properties": {
+                        "unit": {"type": ["string", "null"]},
+                        "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+                        "rules": {"type": "object", "description": "each check's stated rule and thresholds"},
+                        "checks": {"type": "array", "items": {"type": "object", "required": ["check", "state", "findings"],
+                                   "properties": {"check": {"type": "string", "enum": list(ANOMALY_CHECKS)},
+                                                  "state": {"type": "string", "enum": [
+                                                      "done", "needs_opening_hours", "needs_served_counts"]},
+                                                  "findings": {"type": "integer", "minimum": 0}}}},
+                        "findings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}}}}}}},
+                    **_error_responses(Problem.BAD_QUERY, Problem.BAD_TOKEN, Problem.UNKNOWN_UNIT, Problem.FORBIDDEN)}}},
             "/v1/reports/chain": {"get": {
                 "summary": "Each kiosk's hash chain: head, gaps, breaks, edits; refused conflicts",
                 "security": [{"reportToken": []}],
@@ -306,6 +333,24 @@ def openapi_spec() -> dict[str, Any]:
                                      "with a served number per transaction, percent, one decimal; null without one "
                                      "(or against 0 transactions); below 10: not representative, above 100: more "
                                      "votes than transactions"}}},
+                "Finding": {"type": "object", "required": ["id", "check", "centre", "kiosk", "first_day", "last_day",
+                                                           "figures", "votes", "notes"], "properties": {
+                    "id": {"type": "string", "description": "check:key, the same in every run (explanations hang on it)"},
+                    "check": {"type": "string", "enum": list(ANOMALY_CHECKS)},
+                    "centre": {"type": ["string", "null"]}, "kiosk": {"type": ["string", "null"]},
+                    "counter": {"type": "string"}, "officer": {"type": "string"},
+                    "first_day": {"type": "string", "format": "date"}, "last_day": {"type": "string", "format": "date"},
+                    "figures": {"type": "object"},
+                    "votes": {"type": "array", "items": {"$ref": "#/components/schemas/SeqRuns"}},
+                    "answers": {"type": "array", "items": {"$ref": "#/components/schemas/SeqRuns"},
+                                "description": "channel_gap: the kiosk's answers, on its answer chain"},
+                    "notes": {"type": "array", "items": {"type": "object", "required": ["text", "by", "at"], "properties": {
+                        "text": {"type": "string"}, "by": {"type": "string"}, "at": {"type": "string", "format": "date-time"}}}}}},
+                "SeqRuns": {"type": "object", "required": ["kiosk", "n", "seqs"], "properties": {
+                    "kiosk": {"type": "string"}, "n": {"type": "integer", "minimum": 1},
+                    "seqs": {"type": "array", "items": {"type": "array", "minItems": 2, "maxItems": 2,
+                                                        "items": {"type": "integer"}},
+                             "description": "runs [first, last] of sequence numbers"}}},
                 "Vote": vote,
                 "Batch": {"type": "object", "required": ["kiosk_id"], "additionalProperties": False, "properties": {
                     "kiosk_id": {"type": "string"},
@@ -341,7 +386,13 @@ def openapi_spec() -> dict[str, Any]:
                     "settings_version": {"type": "string", "minLength": 1, "maxLength": 64, "example": "0"},
                     "opening_hours": {"type": "array", "maxItems": 14, "items": {"type": "string", "maxLength": 120},
                                       "example": ["Mon-Fri 07:30-11:30 13:30-17:00"]},
-                    "timezone": {"type": "string", "example": "Asia/Ho_Chi_Minh"}}},
+                    "timezone": {"type": "string", "example": "Asia/Ho_Chi_Minh"},
+                    # Protocol 1.5 (rating.campaign): what became of each campaign the answers listed.
+                    "campaigns": {"type": "array", "maxItems": campaign.MAX_CAMPAIGNS, "items": {
+                        "type": "object", "required": ["id", "state"], "additionalProperties": False, "properties": {
+                            "id": {"type": "integer", "minimum": 1},
+                            "state": {"type": "string", "enum": list(campaign.STATES)},
+                            "reason": {"type": "string", "maxLength": campaign.MAX_REASON}}}}}},
                 "Chain": {"type": "object", "required": ["kiosk_id", "head_seq", "votes", "ok", "issues"], "properties": {
                     "kiosk_id": {"type": "string"}, "head_seq": {"type": "integer"}, "votes": {"type": "integer"},
                     "ok": {"type": "boolean"}, "issues_total": {"type": "integer"},

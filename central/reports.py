@@ -17,6 +17,7 @@ from rating.export import CSV_ENCODING, safe_cell, table_csv_rows
 from rating.scales import SCALES, Scale
 from rating.problems import Problem, Refused
 
+from central import counter_names
 from central.chains import chain_report
 from central.access import kiosks_under
 from central.source import Source
@@ -45,8 +46,8 @@ def totals(alias: str, q: dict[str, str], d_from: date, d_to: date, label: str) 
         if not Kiosk.objects.filter(id=q["kiosk"]).exists():
             raise Refused(Problem.NO_SUCH_KIOSK, kiosk=q["kiosk"])
         filters["kiosk_id"] = q["kiosk"]
-        counters = [Counter(c, n) for c, n in source.query(
-            "SELECT counter_id, name FROM counters WHERE kiosk_id = ? ORDER BY counter_id", [q["kiosk"]])]
+        counters = [Counter(c, n) for (_, c), n in sorted(   # the period's names, not today's (issue 17)
+            counter_names.names_in_force(source, [q["kiosk"]], d_from, d_to).items())]
     elif "centre" in q:
         unit = Unit.objects.filter(kind="centre", name=q["centre"]).first() or \
             Unit.objects.filter(id=q["centre"]).exclude(kind="city").first()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from rating import signing
+from rating.hours import ALWAYS_OPEN, HoursError, OpeningHours, parse_hours
 from rating.rate import MIN_N
 from rating.wire import MAX_BODY
 
@@ -24,6 +25,9 @@ class Runtime:
     window_s: int = signing.DEFAULT_WINDOW_S
     max_body: int = MAX_BODY
     min_n: int = MIN_N   # the minimum sample: fewer counted votes is "Chưa đủ mẫu", not ranked (CENTRAL_MIN_N)
+    # The centres' opening hours, for the gaming checks' out-of-hours votes (CENTRAL_OPENING_HOURS); always
+    # open (not known) unless set.
+    opening_hours: OpeningHours = ALWAYS_OPEN
 
 
 class SettingError(ValueError):
@@ -38,6 +42,18 @@ def min_n_from_env(environ=os.environ) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 100_000:
         raise SettingError(f"CENTRAL_MIN_N={text[:20]!r}: give a whole number of votes, at least 1, such as {MIN_N}")
     return int(text)
+
+
+def opening_hours_from_env(environ=os.environ) -> OpeningHours:
+    """``CENTRAL_OPENING_HOURS``: the kiosk's opening-hours lines (:mod:`rating.hours`), separated by ``;``
+    ("Mon-Fri 07:30-11:30 13:30-17:00; Sat 07:30-11:30"); unset: not known (always open)."""
+    text = (environ.get("CENTRAL_OPENING_HOURS") or "").strip()
+    if not text:
+        return ALWAYS_OPEN
+    try:
+        return parse_hours([line.strip() for line in text.split(";") if line.strip()])
+    except HoursError as e:
+        raise SettingError(f"CENTRAL_OPENING_HOURS: {e}") from None
 
 
 _current: contextvars.ContextVar[Runtime] = contextvars.ContextVar("central_runtime", default=Runtime())

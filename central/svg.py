@@ -72,7 +72,9 @@ def bar(pct: float | None, target: float) -> str:
     if pct is None:
         return ""
     colour = "#2e7d32" if pct >= target else "#c0392b"
-    return (f'<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" xmlns="http://www.w3.org/2000/svg">'
+    # Hidden from screen readers: the rate and the verdict beside it say in words what the bar shows.
+    return (f'<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false" '
+            f'xmlns="http://www.w3.org/2000/svg">'
             f'<rect width="100" height="10" fill="#eee"/><rect width="{pct:.1f}" height="10" fill="{colour}"/>'
             f'<line x1="{target}" x2="{target}" y1="0" y2="10" stroke="#000"/></svg>')
 

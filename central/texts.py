@@ -23,6 +23,31 @@ TEXTS = Texts({
     "overview": ("Tổng quan", "Overview"),
     "kiosks": ("Tình trạng máy", "Kiosk health"),
     "registry": ("Đăng ký máy", "Kiosk registry"),
+    # Managed settings (issue 17)
+    "settings_label": ("Thiết lập của cấp này, theo các mục và khoá của tệp cấu hình kiosk (TOML)",
+                       "This level's settings, in the kiosk configuration's sections and keys (TOML)"),
+    "settings": ("Cài đặt", "Settings"),
+    "settings_intro": ("Cài đặt do máy chủ quản lý, viết như trong tệp cấu hình của máy: [kiosk] question, "
+                       "opening_hours, language; [[counters]] (id, name); [report]. Mặc định của xã, rồi của trung "
+                       "tâm, rồi riêng của máy (khoá sau thắng). Máy nhận ở lần báo tình trạng hoặc đồng bộ kế tiếp.",
+                       "Settings the service manages, written as in the kiosk's own file: [kiosk] question, "
+                       "opening_hours, language; [[counters]] (id, name); [report]. The commune's defaults, then the "
+                       "centre's, then the kiosk's own (the later key wins). Kiosks take them at their next check-in "
+                       "or sync."),
+    "settings_units": ("Xã và trung tâm", "Communes and centres"),
+    "settings_kiosks": ("Máy", "Kiosks"),
+    "settings_saved": ("Đã lưu, phiên bản", "Saved, version"),
+    "settings_refused": ("Không lưu: máy không thể áp dụng cài đặt này.", "Not saved: a kiosk could not apply "
+                                                                         "these settings."),
+    "settings_save": ("Lưu", "Save"),
+    "settings_read_only": ("Tài khoản này chỉ được xem.", "This account may only read them."),
+    "settings_effective": ("Cài đặt máy chạy", "Effective settings"),
+    "settings_version": ("Phiên bản", "Version"),
+    "settings_running": ("Máy đang chạy phiên bản", "The kiosk runs version"),
+    "settings_rejected": ("Máy từ chối phiên bản", "The kiosk refused version"),
+    "settings_history": ("Lịch sử thay đổi", "History of changes"),
+    "settings_when": ("Lúc", "When"),
+    "settings_by": ("Người sửa", "By"),
     "commune": ("Xã / phường", "Commune"),
     "rate": ("Tỷ lệ hài lòng", "Satisfaction rate"),
     "votes": ("Số phiếu", "Votes"),
@@ -105,6 +130,13 @@ TEXTS = Texts({
     "language": ("English", "Tiếng Việt"),
     "all_communes": ("Tất cả xã / phường", "All communes"),
     "version": ("Phiên bản", "Version"),
+    # The kiosk-health page's version filter (issue 17).
+    "unit_filter": ("Đơn vị", "Unit"),
+    "all_versions": ("Mọi phiên bản", "Every version"),
+    "versions_behind": ("Cũ hơn bản mới nhất", "Behind the newest"),
+    "newest_version": ("Phiên bản mới nhất đang chạy", "Newest version in use"),
+    "behind": ("cần cập nhật", "to update"),
+    "filter_go": ("Lọc", "Filter"),
     "waiting": ("Phiếu chờ gửi", "Waiting votes"),
     "boxes": ("Hộp nút", "Button boxes"),
     "disk": ("Dung lượng trống", "Free disk"),
@@ -116,6 +148,13 @@ TEXTS = Texts({
     "needs": ("Cần xem", "Needs a person"),
     "no_data": ("Chưa có phiếu trong kỳ này.", "No votes in this period."),
     "weekday_names": ("T2,T3,T4,T5,T6,T7,CN", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
+    # issue 19: accessibility (a screen reader's words for what the eye sees without them)
+    "skip_to_main": ("Bỏ qua, đến nội dung chính", "Skip to the main content"),
+    "main_menu": ("Trình đơn chính", "Main menu"),
+    "counter_name": ("Tên quầy", "Counter name"),
+    "rate_bar": ("Tỷ lệ so với mục tiêu (biểu đồ)", "Rate against the target (bar)"),
+    "actions": ("Thao tác", "Actions"),
+    "note": ("Ghi chú", "Note"),
     # issue 18: served transactions and the response rate
     "response": ("Tỷ lệ phản hồi", "Response rate"),
     "served": ("Số giao dịch", "Transactions"),
@@ -154,6 +193,35 @@ TEXTS = Texts({
     "served_last_used": ("Dùng lần cuối", "Last used"),
     "served_revoke": ("Thu hồi", "Revoke"),
     "served_revoked": ("Đã thu hồi", "Revoked"),
+    # issue 18: acting on low ratings, the plans' deadlines, the evidence bundle
+    "actions_title": ("Việc cần khắc phục", "Items to act on"),
+    "actions_help": ("Mỗi việc: các phiếu Không hài lòng / Rất không hài lòng của một quầy trong một tuần; hạn xử lý "
+                     "{days} ngày làm việc từ phiếu đầu tiên. Không có thông tin nhận dạng người đánh giá.",
+                     "Each item: the Dissatisfied / Very dissatisfied ratings of a counter in a week; due {days} working "
+                     "days after the first. Nothing identifies who rated."),
+    "actions_none": ("Không có phiếu chưa hài lòng trong kỳ này.", "No low ratings in this period."),
+    "actions_week": ("Tuần", "Week"),
+    "actions_low": ("Phiếu KHL / RKHL", "Low ratings"),
+    "actions_reasons": ("Lý do", "Reasons"),
+    "actions_when": ("Thời điểm (theo giờ)", "When (to the hour)"),
+    "actions_officers": ("Mã công chức", "Officer codes"),
+    "actions_due": ("Hạn", "Due"),
+    "actions_status": ("Tình trạng", "Status"),
+    "actions_action": ("Biện pháp khắc phục", "Action taken"),
+    "actions_acknowledge": ("Tiếp nhận", "Acknowledge"),
+    "actions_save": ("Lưu biện pháp", "Save the action"),
+    "actions_close": ("Đóng việc", "Close"),
+    "actions_read_only": ("Chỉ xã / phường và trung tâm ghi biện pháp; tài khoản này chỉ xem.",
+                          "Only the commune and the centre write actions; this account reads."),
+    "deadlines_title": ("Hạn nộp theo kế hoạch", "The plan's deadlines"),
+    "deadline_days_left": ("còn {days} ngày", "{days} day(s) left"),
+    "deadline_today": ("hôm nay", "today"),
+    "bundle_title": ("Bộ minh chứng II.7", "The II.7 evidence bundle"),
+    "bundle_help": ("Một tệp ZIP: biểu II.7 (Excel và PDF) từng quý và cả năm, kết quả phiếu khảo sát, mã kiểm tra, "
+                    "danh sách phiếu kèm mã băm, phụ lục việc cần khắc phục.",
+                    "One ZIP: the II.7 workbook and PDF for each quarter and the year, the questionnaire results, the "
+                    "verification codes, the vote list with its digest, the actions annex."),
+    "bundle_download": ("Tải bộ minh chứng năm {year}", "Download the {year} evidence bundle"),
 })
 t = TEXTS.text  # t(key, lang, **values)
 
@@ -184,10 +252,27 @@ ALERTS = Texts({
     "clock_suspect": ("đồng hồ của máy đáng ngờ: kiểm tra mạng tới máy chủ thời gian; phiếu vẫn được ghi nhưng bị đánh dấu",
                       "the kiosk's clock is suspect: check its network to a time server; votes are still recorded, "
                       "marked"),
+    # Acting on low ratings (issue 18)
+    "actions_overdue": ("{overdue} việc cần khắc phục quá hạn (hạn sớm nhất {due}): ghi biện pháp và đóng việc trên "
+                        "trang của xã / trung tâm",
+                        "{overdue} item(s) to act on overdue (earliest due {due}): write the action and close them on "
+                        "the commune's or centre's page"),
+    "deadline_dang_ky_muc": ("còn {days} ngày đến hạn đăng ký mức đạt chuẩn “Chính quyền thân thiện” gửi Sở "
+                             "Nội vụ ({due})",
+                             "{days} day(s) left to register the level of “Friendly government” with the "
+                             "Department of Home Affairs ({due})"),
+    "deadline_bao_cao_tu_danh_gia": ("còn {days} ngày đến hạn gửi báo cáo tự đánh giá, chấm điểm ({due}): tải bộ minh "
+                                     "chứng II.7 trên trang của xã",
+                                     "{days} day(s) left to send the self-assessment report ({due}): download the II.7 "
+                                     "evidence bundle on the commune's page"),
     "version_behind": ("đang chạy phần mềm {version}, trong khi máy mới nhất chạy {newest}: cập nhật phần mềm máy "
                        "(docs/operations.md)",
                        "runs software {version} while the newest kiosk runs {newest}: update the kiosk's software "
                        "(docs/operations.md)"),
+    "settings_rejected": ("từ chối cài đặt phiên bản {version}, vẫn chạy cài đặt cũ: {reason}. Sửa cài đặt trên trang "
+                          "Cài đặt (hoặc sửa tệp cấu hình trên máy cho khớp)",
+                          "refused settings version {version} and keeps running the last good ones: {reason}. "
+                          "Correct the settings on the Settings page (or the device's own file to match)"),
 })
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone as dj_tz
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from central import access, dashboard, enrolment, held_back, registry, svg, texts
+from central import access, actions_page, dashboard, enrolment, held_back, registry, svg, texts
 from central.models import AuditEntry, Kiosk, Unit
 from central.remote import client_address
 from central.source import Source
@@ -248,7 +248,8 @@ def unit_view(request, unit_id: str):
                 officers=[(o, fmt(r)) for o, r in data.officers], reasons=data.reasons, hours=range(24),
                 d_from=d_from, d_to=d_to, query=query, has_votes=data.rate.total + data.rate.flagged > 0,
                 date_error=_date_error(request, error), method=texts.t("method", lang, min_n=min_n),
-                period=vnformat.period(d_from, d_to))
+                period=vnformat.period(d_from, d_to),
+                **actions_page.unit_context(request.user, unit, kiosks, d_from, d_to, lang))   # issue 18
 
 
 @login_required
@@ -262,7 +263,14 @@ def kiosks_view(request):
     targets = {k.id: (k.centre.parent.target_pct if k.centre and k.centre.parent else 90.0)
                for k in Kiosk.objects.filter(id__in=kiosks).select_related("centre__parent")}
     rows = dashboard.health(source, kiosks)
+    # Versions (issue 17): behind the newest the whole fleet reports; filtered by commune and version.
+    fleet = rows if access.visible_unit_ids(request.user) is None else \
+        dashboard.health(source, sorted(Kiosk.objects.values_list("id", flat=True)))
+    newest = dashboard.newest_version(fleet)
+    rows, versions, chosen = _version_filter(request, rows, newest)
+    kiosks = [h.id for h in rows]
     for h in rows:
+        h.behind = dashboard.is_behind(h, newest)
         h.shown_sync = texts.local_time(h.last_sync)
         h.shown_checkin = texts.local_time(h.last_checkin)
         skew = h.status.get("clock_skew_s")
@@ -284,8 +292,36 @@ def kiosks_view(request):
         h.shown_needs = h.status.get("problems")
     lang = lang_of(request)
     alerts = [{"subject": a.subject, "text": texts.alert_text(a, lang)}
-              for a in dashboard.alerts(source, kiosks, now, targets, current().min_n)]
-    return page(request, "central/kiosks.html", rows=rows, alerts=alerts, admin=access.is_admin(request.user))
+              for a in dashboard.alerts(source, kiosks, now, targets, current().min_n, newest)]
+    return page(request, "central/kiosks.html", rows=rows, alerts=alerts, admin=access.is_admin(request.user),
+                versions=versions, newest=str(newest or ""), chosen=chosen)
+
+
+def _version_filter(request, rows: list, newest) -> tuple[list, list[dict], dict]:
+    """The health rows a page asks for (``?unit=`` a commune or centre the account sees, ``?version=`` one
+    version, ``behind`` for every kiosk behind the newest, or ``none`` for those that report none), the
+    versions of the unit with how many kiosks run each, and what was chosen (for the filter form)."""
+    unit_id = (request.GET.get("unit") or "")[:64]
+    version = (request.GET.get("version") or "")[:40]
+    if unit_id:
+        unit = Unit.objects.filter(id=unit_id).first()
+        if unit is None:
+            raise Http404
+        access.check_unit(request.user, unit)
+        under = set(access.kiosks_under(unit))
+        rows = [h for h in rows if h.id in under]
+    versions = [{"version": v or "none", "n": n, "behind": dashboard.version_behind(v, newest)}
+                for v, n in dashboard.version_counts(rows)]
+    if version == "behind":
+        rows = [h for h in rows if dashboard.is_behind(h, newest)]
+    elif version == "none":
+        rows = [h for h in rows if not h.status.get("software_version")]
+    elif version:
+        rows = [h for h in rows if str(h.status.get("software_version") or "") == version]
+    ids = access.visible_unit_ids(request.user)
+    units = Unit.objects.filter(kind__in=("commune", "centre")).order_by("kind", "name")
+    units = list(units if ids is None else units.filter(id__in=ids))
+    return rows, versions, {"unit": unit_id, "version": version, "units": units}
 
 
 def _shown_time(stamp) -> str | None:

@@ -23,6 +23,7 @@ from .config import ENV_VAR, ConfigError, ensure_data_dir, load_config
 from .db import StoreDamagedError, StoreError
 from .logs import LogSetupError, current_log_file, setup_logging
 from rating.export import report_csv_bytes, to_json
+from . import effective as effective_commands
 from .questionnaire import commands as questionnaire_commands
 from .questionnaire.answers import verify_answers
 from .soundness import refuse_if_damaged
@@ -261,8 +262,13 @@ def cmd_backup(args) -> int:
 
 
 def cmd_demo_data(args) -> int:
-    """Fill the demo centre's store with realistic synthetic votes (a real centre's store is refused)."""
+    """Fill the demo centre's store with realistic synthetic votes (a real centre's store is refused). With
+    ``--rehearsal``, a real centre's rehearsal store instead (:meth:`kiosk.config.Config.as_rehearsal`): the
+    store ``run --simulate`` uses with the same configuration, never synced, never filed — a preview of the
+    centre's own layout with realistic numbers."""
     config = load_config(args.config)
+    if args.rehearsal:
+        config = config.as_rehearsal()
     # Refused before anything is made: a real centre's folder gets no store, no log folder, nothing.
     try:
         demo.refuse_real_centre(config)
@@ -391,12 +397,16 @@ def build_parser(extensions: Sequence[Callable] = ()) -> argparse.ArgumentParser
     p.add_argument("--days", type=_positive, required=True, help="calendar days, ending today")
     p.add_argument("--per-day", type=_positive, required=True, help="votes per weekday")
     p.add_argument("--seed", type=int, help="random seed, for repeatable data")
+    p.add_argument("--rehearsal", action="store_true",
+                   help="into this centre's rehearsal store (<data_dir>/rehearsal: never synced, never filed), "
+                        "which `run --simulate` with the same --config shows")
     p.set_defaults(log_to_file=False)  # it logs once it is not refused: a refused command creates nothing
 
     p = add("set-pin", cmd_set_pin, "set the manager screen's PIN")
     p.add_argument("--stdin", action="store_true", help="read the PIN twice from standard input (for scripts)")
 
     questionnaire_commands.register(add)
+    effective_commands.register(add)   # config --effective (issue 17)
     for register in extensions:
         register(add)
     parser.commands = sub.choices  # name -> subparser, for the default command

@@ -7,6 +7,7 @@ too: a misspelt ``repeat_windows_s`` silently ignored would be worse than a refu
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
@@ -16,14 +17,17 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rating.checkin import CHECKIN_EVERY_S
-from rating.hours import ALWAYS_OPEN, HoursError, OpeningHours, parse_hours
+from rating.checkin import CHECKIN_EVERY_S, NO_SETTINGS
+from rating.hours import ALWAYS_OPEN, OpeningHours, parse_hours
+from rating.managed import (COUNTER_KEYS, REPORT_KEYS, check_fragment, check_hours, check_ident, check_language,
+                            check_string, managed_keys, merged_over)
 from rating.scales import SCALES, Scale, get_scale
 from rating.period import TIME_ZONE
 from rating.rate import MIN_N
 from rating.signing import Secret, secret_problem
 from rating.textfile import Locator as _Locator, read_text_file
 from rating.units import Counter
+from .ticket import MODES as TICKET_MODES
 
 ENV_VAR = "KIOSK_CONFIG"
 EMBEDDED_SOURCE = "<embedded demo configuration>"
@@ -128,6 +132,7 @@ class Config:
     language: str = "vi"
     sounds: bool = False
     keypad: bool = False                   # a USB keypad types digits 1..N (the footer then names the keys)
+    ticket: str = "off"                    # ask the transaction's ticket/dossier number first: off, ask, require
     export_dir: Path | None = None
     manager_idle_s: float = 120.0
     button_boxes: tuple[ButtonBox, ...] = ()
@@ -138,6 +143,10 @@ class Config:
     log_dir_set: Path | None = None        # [kiosk] log_dir; None: <data_dir>/logs
     rehearsal: bool = False                # a real centre's configuration run with simulated presses
     backup: BackupConfig = BackupConfig()
+    # Managed settings (issue 17): the version laid over the file (rating.checkin.NO_SETTINGS: none) and
+    # the keys it set ("kiosk.question", "counters"; rating.managed.managed_keys).
+    settings_version: str = NO_SETTINGS
+    managed: frozenset[str] = frozenset()
 
     @property
     def log_dir(self) -> Path:
@@ -193,14 +202,8 @@ class Config:
 Check = Callable[[Any], str | None]  # returns a description of what was expected, or None if fine
 
 
-def _string(v: Any) -> str | None:
-    return None if isinstance(v, str) and v.strip() else "a non-empty string"
-
-
-def _ident(v: Any) -> str | None:
-    if isinstance(v, str) and _ID_RE.match(v):
-        return None
-    return "an identifier of letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)"
+# The managed keys' checks are the shared domain's (rating.managed): the service checks a fragment with them.
+_string, _ident, _hours, _language = check_string, check_ident, check_hours, check_language
 
 
 def _scale_id(v: Any) -> str | None:
@@ -228,18 +231,8 @@ def _port(v: Any) -> str | None:
     return None
 
 
-def _hours(v: Any) -> str | None:
-    if not isinstance(v, list):
-        return "a list of lines such as [\"Mon-Fri 07:30-11:30 13:30-17:00\", \"Sat 07:30-11:30\"]"
-    try:
-        parse_hours(v)
-    except HoursError as e:
-        return f"opening hours ({e})"
-    return None
-
-
-def _language(v: Any) -> str | None:
-    return None if v in ("vi", "en") else "\"vi\" or \"en\""
+def _ticket(v: Any) -> str | None:
+    return None if v in TICKET_MODES else " or ".join(f'"{m}"' for m in TICKET_MODES)
 
 
 def _bool(v: Any) -> str | None:
@@ -271,15 +264,13 @@ _KIOSK_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "language": (_language, False, "vi"),
     "sounds": (_bool, False, False),
     "keypad": (_bool, False, False),  # a USB keypad is attached: the rating screen's footer names its keys
+    "ticket": (_ticket, False, "off"),  # the ticket/dossier number before the rating (kiosk.ticket, issue 18)
 }
 _MANAGER_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "export_dir": (_string, False, None),
     "idle_close_s": (_seconds, False, 120),
 }
-_COUNTER_KEYS: dict[str, tuple[Check, bool, Any]] = {
-    "id": (_ident, True, None),
-    "name": (_string, True, None),
-}
+_COUNTER_KEYS = COUNTER_KEYS
 _BOX_KEYS: dict[str, tuple[Check, bool, Any]] = {
     "port": (_port, True, None),
     "box": (_box_number, True, None),
@@ -327,32 +318,7 @@ _QUESTIONNAIRE_KEYS: dict[str, tuple[Check, bool, Any]] = {
 }
 
 
-def _target_pct(v: Any) -> str | None:
-    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= 100
-    return None if ok else "a percentage above 0 and at most 100, such as 90"
-
-
-def _min_n(v: Any) -> str | None:
-    ok = isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 100_000
-    return None if ok else f"a whole number of votes, at least 1, such as {MIN_N}"
-
-
-def _officer_names(v: Any) -> str | None:
-    ok = isinstance(v, dict) and all(isinstance(k, str) and 0 < len(k.strip()) <= 32 and isinstance(n, str)
-                                     and n.strip() for k, n in v.items())
-    return None if ok else "a table of officer codes (1-32 characters) to names, such as { CB07 = \"Lê Văn C\" }"
-
-
-_REPORT_KEYS: dict[str, tuple[Check, bool, Any]] = {
-    "parent_unit": (_string, False, ""),
-    "unit": (_string, False, "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"),
-    "place": (_string, False, ""),
-    "preparer": (_string, False, ""),
-    "head": (_string, False, ""),
-    "target_pct": (_target_pct, False, 90),
-    "min_n": (_min_n, False, MIN_N),
-    "officers": (_officer_names, False, {}),
-}
+_REPORT_KEYS = REPORT_KEYS
 _CLOCK_RE = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])\Z")
 
 
@@ -405,14 +371,18 @@ def _check_table(table: Any, spec: dict, section: str, index: int | None, loc: _
     return out
 
 
-def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None = None) -> Config:
+def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None = None,
+                 overlay: dict[str, Any] | None = None) -> Config:
     """Validate TOML text and build a :class:`Config`; raise :class:`ConfigError` listing every problem.
 
     ``base_dir`` is what a relative ``data_dir`` is resolved against (the config file's folder;
-    the working directory for the embedded default).
+    the working directory for the embedded default). ``overlay`` is managed settings laid over the
+    file's tables before they are checked (:func:`rating.managed.merged_over`).
     """
     try:
         raw = tomllib.loads(text)
+        if overlay:
+            raw = merged_over(raw, overlay)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(source, [f"not valid TOML: {e}"]) from None
     except RecursionError:  # tomllib recurses once per nested array or inline table
@@ -501,6 +471,7 @@ def parse_config(text: str, source: str = EMBEDDED_SOURCE, base_dir: Path | None
         language=kiosk["language"],
         sounds=kiosk["sounds"],
         keypad=kiosk["keypad"],
+        ticket=kiosk["ticket"],
         export_dir=(base / Path(manager["export_dir"]).expanduser()).resolve() if manager.get("export_dir") else None,
         manager_idle_s=float(manager["idle_close_s"]),
         counters=tuple(counters),
@@ -583,7 +554,33 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     if path is None:
         return parse_config(EMBEDDED_DEFAULT)
     p = Path(path).expanduser()
-    return parse_config(read_text_file(p, ConfigError), source=str(p), base_dir=p.resolve().parent)
+    text = read_text_file(p, ConfigError)
+    config = parse_config(text, source=str(p), base_dir=p.resolve().parent)
+    return with_managed_copy(config, text)
+
+
+def with_managed_copy(config: Config, text: str) -> Config:
+    """``config`` with the managed settings' last good copy (``<data_dir>/managed-settings.toml``) laid over
+    it; ``config`` itself when there is none, or when it no longer fits the file (the file was edited
+    since): a kiosk always starts, on its own file at worst, and says so in its log."""
+    from .settings_copy import CopyUnreadable, read
+    try:
+        copy = read(config.data_dir)
+    except CopyUnreadable as e:
+        logging.getLogger("kiosk").warning("managed settings ignored: %s", e)
+        return config
+    if copy is None:
+        return config
+    try:
+        if problems := check_fragment(copy.fragment):
+            raise ConfigError(config.source, problems)
+        managed = parse_config(text, source=config.source, base_dir=Path(config.source).resolve().parent,
+                               overlay=copy.fragment)
+    except ConfigError as e:
+        logging.getLogger("kiosk").warning("managed settings version %s no longer fit %s; running the file "
+                                           "alone: %s", copy.version, config.source, "; ".join(e.problems))
+        return config
+    return replace(managed, settings_version=copy.version, managed=frozenset(managed_keys(copy.fragment)))
 
 
 def ensure_data_dir(config: Config) -> Path:

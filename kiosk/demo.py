@@ -42,7 +42,8 @@ def refuse_real_centre(config) -> None:
         raise RealCentre(
             f"{config.db_path} is the vote store of a real centre ({config.centre}, from {config.source}); "
             "demo votes would be filed and synced with its evidence. Run demo-data without --config (and "
-            "without $KIOSK_CONFIG): the embedded demo centre keeps its votes apart, in data/demo")
+            "without $KIOSK_CONFIG): the embedded demo centre keeps its votes apart, in data/demo; or add --rehearsal "
+            "to preview this centre with demo votes in its rehearsal store (never synced, never filed)")
 
 
 def demo_votes(counters: Sequence[Counter], scale: Scale, tz, days: int, per_day: int, seed: int | None,

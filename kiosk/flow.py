@@ -3,19 +3,20 @@
 The touch screen (:mod:`kiosk.ui.app`) asks this module what to do and only draws the answer, so
 the rules are tested here with plain numbers (``tests/test_flow.py``) and no Kivy.
 
-Screens: ``pick`` (which counter served you), ``rating``, ``reasons`` (after a low rating),
+Screens: ``pick`` (which counter served you), ``ticket`` (the transaction's number, when asked), ``rating``, ``reasons`` (after a low rating),
 ``thanks``, ``closed`` (outside opening hours), and while a questionnaire is on ``invite`` (after the
 thank-you: answer a few questions?) and ``question`` (one question a screen). Keypad contract: on
 the rating screen digit N is the N-th level, 1 the best; on the counter picker digit N chooses the
 N-th counter and never votes; on the invitation ``1`` accepts and ``0`` declines; on a question digit
-N is the N-th choice (1 the best) and ``0`` skips.
+N is the N-th choice (1 the best) and ``0`` skips; on the number screen (``ticket``) keys type the ticket or
+dossier number, as a USB scanner does, and Enter gives it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-CITIZEN_SCREENS = frozenset({"pick", "rating", "reasons", "thanks", "closed", "invite", "question"})
+CITIZEN_SCREENS = frozenset({"pick", "rating", "reasons", "thanks", "closed", "invite", "question", "ticket"})
 LOW_LEVELS = frozenset({"BT", "KHL", "RKHL"})  # these ask, optionally, what was wrong
 GUARD_S = 0.6  # a touch that began sooner than this after a screen appeared is not an answer
 
@@ -31,6 +32,12 @@ def rating_screen(questionnaire_mode: str | None) -> str:
     """Where a citizen rates: the rating screen, or the questionnaire's first question when the manager
     chose that the questionnaire replaces the single rating (mode ``replace``)."""
     return "question" if questionnaire_mode == "replace" else "rating"
+
+
+def ticket_or_rating(ticket_mode: str) -> str:
+    """Where a citizen goes to rate: first the number screen (the transaction's ticket or dossier number) when
+    the centre asks for it (``[kiosk] ticket`` is ``ask`` or ``require``), else straight to the rating."""
+    return "rating" if ticket_mode == "off" else "ticket"
 
 
 def after_thanks(questionnaire_mode: str | None) -> str | None:

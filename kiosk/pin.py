@@ -127,6 +127,10 @@ class PinPad:
             self._unlock()
         return left
 
+    def tries_left(self) -> int:
+        """How many wrong PINs the pad still takes before it locks (said after a wrong one)."""
+        return max(0, MAX_TRIES - self.failures)
+
     def attempt(self, pin: str) -> Attempt:
         """Try ``pin``: :class:`Attempt` says whether it opened the pad, was wrong, met a lock-out or no PIN."""
         stored = self.stored()

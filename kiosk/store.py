@@ -27,7 +27,7 @@ from .syncstate import SyncState
 from rating.scales import get_scale
 from rating.sipas import ELEMENTS as SIPAS_ELEMENTS
 from rating.throttled_log import ConditionLog
-from rating.vote import REPEAT, SOURCE_RE, officer_problem
+from rating.vote import REPEAT, SAME_TICKET, SOURCE_RE, TICKET_HASH_RE, officer_problem
 from .storefile import GONE, MOVED, StoreFile, open_fds
 from .clock import CachedSource, TimeSource, clock_status, describe as describe_clock
 
@@ -152,6 +152,8 @@ REPORT_INDEXES = {
     # the newest vote's time for the clock verdict (health, doctor, each sync batch's status): without it
     # max(ts_ms) read every vote, tens of ms a batch on a backlog of 100,000
     "votes_newest": "CREATE INDEX IF NOT EXISTS votes_newest ON votes(ts_ms)",
+    # one rating per ticket number: each vote with a ticket looks for an earlier one with its hash
+    "votes_ticket": "CREATE INDEX IF NOT EXISTS votes_ticket ON votes(ticket_hash) WHERE ticket_hash IS NOT NULL",
 }
 CHECKPOINT_KEY = "chain_checkpoint"  # in settings: the last verified point of the vote chain (JSON)
 
@@ -159,7 +161,11 @@ CHECKPOINT_KEY = "chain_checkpoint"  # in settings: the last verified point of t
 # no version bump, so that release still opens the file (and its inserts, which name their columns, leave
 # them null). clock_suspect: why the kiosk's clock could not be trusted when the vote was taken
 # (kiosk.clock's reasons), or null; not hashed, like out_of_hours.
-ADDITIVE_COLUMNS = {"clock_suspect": "ALTER TABLE votes ADD COLUMN clock_suspect TEXT"}
+# ticket_hash: the keyed hash of the transaction's ticket or dossier number (kiosk.ticket), or null; not
+# hashed either (the chain's v1 encoding is the wire's and the service's), but what it decides is: a second
+# vote with the same hash is flagged same_ticket when it is stored, and the flag is in the chain.
+ADDITIVE_COLUMNS = {"clock_suspect": "ALTER TABLE votes ADD COLUMN clock_suspect TEXT",
+                    "ticket_hash": "ALTER TABLE votes ADD COLUMN ticket_hash TEXT"}
 
 
 def _ensure_report_indexes(conn: sqlite3.Connection, path: Path) -> None:
@@ -219,6 +225,7 @@ class _Chainer:
         self.seq, self.prev_hash = chainhead.start(conn, chain.VOTES)
         self.conn, self.kiosk_id, self.repeat_ms = conn, kiosk_id, repeat_ms
         self.last_ts: dict[str, int | None] = {}
+        self.tickets: set[str] = set()   # ticket hashes of the rows made in this transaction (not yet inserted)
         newest = conn.execute("SELECT max(ts_ms) FROM votes WHERE seq > ? - 100", (self.seq,)).fetchone()
         self.newest_ts: int | None = newest[0] if newest else None  # a clock set back is earlier than it
 
@@ -231,14 +238,20 @@ class _Chainer:
         return self.last_ts[counter_id]
 
     def next(self, counter_id: str, level: str, scale: str, source: str, officer: str | None,
-             box_seq: int | None, at: datetime, vote_uuid: str | None = None) -> tuple:
-        """The next vote's row, in :data:`VOTE_COLUMNS` order."""
+             box_seq: int | None, at: datetime, vote_uuid: str | None = None, ticket_hash: str | None = None) -> tuple:
+        """The next vote's row, in :data:`VOTE_COLUMNS` order. With ``ticket_hash``, a vote whose hash an
+        earlier vote carries is flagged :data:`SAME_TICKET` (over a repeat: the transaction is the stronger fact)."""
         at = _to_ms(at)
         local_time = at.isoformat(timespec="milliseconds")
         ts_ms = chain.ts_ms_of(local_time)  # the derived columns exactly as verify recomputes them
         last = self._last_ts_at(counter_id)
         # A clock that jumped backwards gives a negative gap: not evidence of misuse.
         flag = REPEAT if last is not None and 0 <= ts_ms - last < self.repeat_ms else None
+        if ticket_hash is not None:
+            if ticket_hash in self.tickets or self.conn.execute(
+                    "SELECT 1 FROM votes WHERE ticket_hash = ? LIMIT 1", (ticket_hash,)).fetchone():
+                flag = SAME_TICKET
+            self.tickets.add(ticket_hash)
         seq = self.seq + 1
         hashed = [seq, vote_uuid or new_uuid(), self.kiosk_id, counter_id, officer, level, scale,
                   source, local_time, box_seq, flag, self.prev_hash]
@@ -252,8 +265,8 @@ class _Chainer:
         chainhead.advance(self.conn, chain.VOTES, self.seq, self.prev_hash)
 
 
-_INSERT = (f"INSERT INTO votes ({', '.join(VOTE_COLUMNS)}, out_of_hours, clock_suspect) "
-           f"VALUES ({', '.join('?' * len(VOTE_COLUMNS))}, ?, ?)")
+_INSERT = (f"INSERT INTO votes ({', '.join(VOTE_COLUMNS)}, out_of_hours, clock_suspect, ticket_hash) "
+           f"VALUES ({', '.join('?' * len(VOTE_COLUMNS))}, ?, ?, ?)")
 
 
 class VoteStore:
@@ -345,6 +358,11 @@ class VoteStore:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def take_settings(self, counters, hours) -> None:
+        """Check presses against these counters and opening hours from now on (managed settings, kiosk.live):
+        new sets replace the old ones whole, and what was checked against the old counters is forgotten."""
+        self.counters, self.hours, self._valid = frozenset(counters), hours, set()
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -466,7 +484,7 @@ class VoteStore:
 
     def record_vote(self, counter_id: str, level: str, *, source: str = "touch", officer: str | None = None,
                     scale: str | None = None, box_seq: int | None = None, at: datetime | None = None,
-                    out_of_hours: bool | None = None) -> Vote:
+                    out_of_hours: bool | None = None, ticket_hash: str | None = None) -> Vote:
         """Store one vote and return it once it is committed to disk.
 
         Raises ``ValueError`` for an unknown counter, level or source (nothing stored), and
@@ -475,12 +493,16 @@ class VoteStore:
         Without ``officer``, the officer the day's roster puts at that counter is recorded.
         The out-of-hours mark is decided here, from the vote's own time and the opening hours the
         store was opened with; ``out_of_hours`` overrides it (imports of already-marked votes).
+        ``ticket_hash`` (kiosk.ticket) ties the vote to a transaction: a second vote with the same hash is
+        stored flagged ``same_ticket`` and never counted.
         """
         scale = scale or self.scale
         came_from, source = source, ("demo" if self.demo else source)
         self._validate(counter_id, level, scale, came_from)
         if officer is not None and officer_problem(officer):
             raise ValueError(f"officer code {officer!r} {officer_problem(officer)}")
+        if ticket_hash is not None and not (isinstance(ticket_hash, str) and TICKET_HASH_RE.match(ticket_hash)):
+            raise ValueError("ticket_hash must be 64 lower-case hex digits (kiosk.ticket.ticket_hash), never the number")
         when = (at or self._clock()).astimezone(self.tz)
         if out_of_hours is None:
             out_of_hours = not self.hours.is_open(when)
@@ -490,8 +512,8 @@ class VoteStore:
             on_duty = officer if officer is not None else self.officer_on_duty(counter_id, when.date())
             chainer = self._current_chainer(conn)
             suspect = self._clock_suspect(conn, chainer.newest_ts, when)
-            row = chainer.next(counter_id, level, scale, source, on_duty, box_seq, when, vote_uuid)
-            conn.execute(_INSERT, (*row, int(out_of_hours), suspect))
+            row = chainer.next(counter_id, level, scale, source, on_duty, box_seq, when, vote_uuid, ticket_hash)
+            conn.execute(_INSERT, (*row, int(out_of_hours), suspect, ticket_hash))
             chainer.record_head()  # same transaction: a cut tail shows (docs/vote-store.md)
             return Vote(*row), suspect
 
@@ -503,9 +525,11 @@ class VoteStore:
                     "vote at %s (%s, from %s) refused by the store: %s", counter_id, level, source, e)
             raise
         # After COMMIT; what it holds is no one's personal data: counter, level, source, sequence.
-        log.info("vote #%d %s %s (%s) from %s%s%s%s%s", vote.seq, counter_id, level, get_scale(scale).level(level).vi,
+        # A ticket is said to be there, never which (neither the number nor its hash).
+        log.info("vote #%d %s %s (%s) from %s%s%s%s%s%s", vote.seq, counter_id, level, get_scale(scale).level(level).vi,
                  came_from if came_from == source else f"{came_from} (stored as demo)",
-                 "" if box_seq is None else f" seq {box_seq}", " [flagged: repeat]" if vote.flag else "",
+                 "" if box_seq is None else f" seq {box_seq}", " [tied to a transaction]" if ticket_hash else "",
+                 f" [flagged: {vote.flag.replace('_', ' ')}]" if vote.flag else "",
                  " [out of hours]" if out_of_hours else "", f" [clock suspect: {suspect}]" if suspect else "")
         return vote
 
@@ -532,7 +556,7 @@ class VoteStore:
         """Store many votes in transactions of ``batch_size``; return how many were stored.
 
         Each item has ``counter_id``, ``level``, ``at`` (an aware datetime) and optionally
-        ``source``, ``officer``, ``scale``, ``box_seq``. Used for demo data and imports; chained
+        ``source``, ``officer``, ``scale``, ``box_seq``, ``ticket_hash``. Used for demo data and imports; chained
         and flagged exactly as :meth:`record_vote` would.
         """
         total = 0
@@ -546,8 +570,12 @@ class VoteStore:
                 source = "demo" if self.demo else item.get("source", "touch")
                 self._validate(item["counter_id"], item["level"], scale, source)
                 when = item["at"].astimezone(self.tz)
+                ticket = item.get("ticket_hash")
+                if ticket is not None and not (isinstance(ticket, str) and TICKET_HASH_RE.match(ticket)):
+                    raise ValueError("ticket_hash must be 64 lower-case hex digits (kiosk.ticket.ticket_hash)")
                 rows.append((*chainer.next(item["counter_id"], item["level"], scale, source, item.get("officer"),
-                                           item.get("box_seq"), when), int(not self.hours.is_open(when)), None))
+                                           item.get("box_seq"), when, ticket_hash=ticket),
+                             int(not self.hours.is_open(when)), None, ticket))
             conn.executemany(_INSERT, rows)
             if rows:
                 chainer.record_head()

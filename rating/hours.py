@@ -35,6 +35,19 @@ class OpeningHours:
         t = at.timetz().replace(tzinfo=None)
         return any(start <= t < end for start, end in self.spans[at.weekday()])
 
+    def next_opening(self, at: datetime) -> datetime | None:
+        """When the centre opens next after ``at`` (local time, ``at``'s zone): the start of the next span
+        later than ``at`` within a week. None when it is always open or never opens."""
+        if self.spans is None:
+            return None
+        for ahead in range(8):
+            day = (at + timedelta(days=ahead)).date()
+            for start, _end in self.spans[day.weekday()]:
+                moment = datetime.combine(day, start, at.tzinfo)
+                if moment > at:
+                    return moment
+        return None
+
     def lines(self) -> list[str]:
         """These hours written as the configuration writes them (consecutive days with the same spans on
         one line), so that they can travel (a kiosk's check-in) and be read back with :func:`parse_hours`.

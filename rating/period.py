@@ -147,8 +147,8 @@ def _named(flag: str, make, *args) -> Period:
     return period
 
 
-# --- the manager's export periods: this month, this quarter, this year (to today), or chosen dates.
-# Each ends today at the latest: a report never claims days that have not happened.
+# --- the manager's export periods: this month, this quarter, this year (to today), the last whole month or
+# quarter, or chosen dates. Each ends today at the latest: a report never claims days that have not happened.
 
 
 def this_month(today: date) -> tuple[date, date]:
@@ -167,9 +167,25 @@ def this_year(today: date) -> tuple[date, date]:
     return date(today.year, 1, 1), today
 
 
+def last_month(today: date) -> tuple[date, date]:
+    """The whole calendar month before today's: reports are filed after the period ends."""
+    end = today.replace(day=1) - timedelta(days=1)
+    return end.replace(day=1), end
+
+
+def last_quarter(today: date) -> tuple[date, date]:
+    """The whole calendar quarter before today's (Q3 in October, November or December)."""
+    end = this_quarter(today)[0] - timedelta(days=1)
+    return this_quarter(end)[0], end
+
+
+NAMED = {"month": this_month, "last_month": last_month, "quarter": this_quarter, "last_quarter": last_quarter,
+         "year": this_year}
+
+
 def named(kind: str, today: date) -> tuple[date, date]:
-    """The period ``kind`` (month, quarter, year) as of ``today``."""
-    return {"month": this_month, "quarter": this_quarter, "year": this_year}[kind](today)
+    """The period ``kind`` (one of :data:`NAMED`: month, last_month, quarter, last_quarter, year) as of ``today``."""
+    return NAMED[kind](today)
 
 
 def quarter_label(d: date) -> str:

@@ -2,8 +2,8 @@
 
 **Which votes count** (docs/report.md, "Numbers"; docs/central.md, "Demo votes are never counted"):
 
-- a vote flagged as a repeat (``flag = 'repeat'``, within the misuse window) is never counted; it is
-  shown beside the counts ("Phiếu bị loại");
+- a vote flagged as a repeat (``flag = 'repeat'``, within the misuse window) or as a second rating of one
+  transaction (``flag = 'same_ticket'``, issue 18) is never counted; it is shown beside the counts ("Phiếu bị loại");
 - a vote on another scale than the report's is reported apart, on its own scale, never converted;
 - an out-of-hours vote (a button box works while the screen says closed) is counted, unless a report's
   settings leave them out (the Kiểm chứng section says which);
@@ -114,6 +114,19 @@ def count_filter(source: Any, prefix: str = "") -> str:
     if getattr(source, "holds_back", False):
         out += f" AND {prefix}held_back IS NULL"
     return out
+
+
+# A vote tied to a transaction (issue 18): it carries the keyed hash of the ticket or dossier number it was given
+# with (kiosk.ticket). Reports count the counted ones ("ratings tied to a transaction"); a second vote with the
+# same number is flagged ``same_ticket`` and so never among them.
+TIED_SQL = "ticket_hash IS NOT NULL"
+
+
+def tied_sql(rule: Rule, source: Any, prefix: str = "") -> tuple[str, list[Any]]:
+    """The counted votes (:meth:`Rule.sql`, less what ``source`` does not count) that are tied to a
+    transaction, as a SQL condition over a ``votes`` row and its parameters."""
+    where, params = rule.sql(prefix)
+    return f"{where}{count_filter(source, prefix)} AND {prefix}{TIED_SQL}", params
 
 
 def is_satisfied(level: str) -> bool:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any, Iterable, Protocol, Sequence
 
-from rating.rate import MIN_N, Kind, Rule, count_filter, pct, satisfied, small_sample, wilson
+from rating.rate import MIN_N, Kind, Rule, count_filter, pct, satisfied, small_sample, tied_sql, wilson
 from rating.units import Counter
 from rating.scales import Scale
 
@@ -148,7 +148,22 @@ def day_totals(source: VoteSource, counters: Sequence[Counter], scale: Scale, da
            **_table(by_day.values(), counters if by == "counter" else (), scale, by, min_n)}
     if other:
         out["all"]["other_scales"] = other
+    out["all"]["tied"] = tied(source, scale, day, day, filters)
     return out
+
+
+def tied(source: VoteSource, scale: Scale, d_from: date, d_to: date, filters: dict[str, Any] | None = None) -> int:
+    """How many of the counted votes from ``d_from`` to ``d_to`` are tied to a transaction (issue 18: they came
+    with a ticket or dossier number, kept as its keyed hash): ``all.tied`` of ``totals --json``."""
+    where, params = "local_date BETWEEN ? AND ?", [d_from.isoformat(), d_to.isoformat()]
+    for name, value in (filters or {}).items():
+        if name not in FILTER_COLUMNS:
+            raise ValueError(f"cannot filter by {name!r} (only {', '.join(FILTER_COLUMNS)})")
+        values = list(value) if isinstance(value, (tuple, list)) else [value]
+        where += f" AND {name} IN ({', '.join('?' * len(values))})" if values else " AND 1 = 0"
+        params.extend(values)
+    condition, more = tied_sql(Rule(scale.id), source)
+    return int(source.query(f"SELECT count(*) FROM votes WHERE {where} AND {condition}", [*params, *more])[0][0])
 
 
 def period_totals(source: VoteSource, counters: Sequence[Counter], scale: Scale, d_from: date, d_to: date,
@@ -160,6 +175,7 @@ def period_totals(source: VoteSource, counters: Sequence[Counter], scale: Scale,
            **_table(by_day.values(), counters if by == "counter" else (), scale, by, min_n)}
     if other:
         out["all"]["other_scales"] = other
+    out["all"]["tied"] = tied(source, scale, d_from, d_to, filters)
     return out
 
 

@@ -101,6 +101,11 @@ def iso_moment(text: str | None, seconds: bool = False) -> str:
         return text
 
 
+def gb(n_bytes: int, lang: str = "vi") -> str:
+    """A size in gigabytes as a shop sells them (10⁹ bytes), for people: "12,3 GB" (English: "12.3 GB")."""
+    return f"{decimal(n_bytes / 10**9, 1, lang)} GB"
+
+
 def gib(n_bytes: int, lang: str = "vi") -> str:
     """A size in GiB with a decimal comma: "12,3 GiB" (English: "12.3 GiB")."""
     return f"{decimal(n_bytes / 2**30, 1, lang)} GiB"

@@ -7,6 +7,14 @@ import unicodedata
 from datetime import datetime, timezone
 
 REPEAT = "repeat"  # the misuse flag: another vote at the same counter within the repeat window
+# The one-rating-per-transaction flag (issue 18): a vote whose ticket or dossier number (as its keyed hash,
+# ``ticket_hash``) an earlier vote of the same kiosk already carries. Kept, never counted (rating.rate: every
+# flagged vote is left out), shown beside the counts. Decided when the vote is stored, so it is hashed.
+SAME_TICKET = "same_ticket"
+FLAGS = (REPEAT, SAME_TICKET)   # the values a vote's ``flag`` may take besides null
+# A vote's optional ``ticket_hash``: lower-case hex HMAC-SHA-256 of its ticket number under a key that never
+# leaves the kiosk (kiosk.ticket). The number itself is never stored or sent.
+TICKET_HASH_RE = re.compile(r"^[0-9a-f]{64}\Z")
 SOURCE_RE = re.compile(r"^(touch|keypad|demo|serial:[1-9][0-9]?)\Z")
 DEMO_SOURCE = "demo"  # a vote taken in demo mode (embedded demo centre, simulated box, demo-data)
 OFFICER_MAX = 32   # an officer code: 1-32 visible characters (the manager's code pad types A-Z, 0-9, -)

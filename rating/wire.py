@@ -12,7 +12,7 @@ A batch (``POST /v1/batches``, JSON, UTF-8)::
      "votes": [{"seq": 1, "uuid": "...", "kiosk_id": "...", "counter_id": "Q1", "officer": null,
                 "level": "RHL", "scale": "sipas5", "source": "touch",
                 "local_time": "2026-11-21T09:15:02.123+07:00", "box_seq": null, "flag": null,
-                "prev_hash": "000…", "hash": "…"}, ...],   # + "clock_suspect": "<reason>" when set (optional)
+                "prev_hash": "000…", "hash": "…"}, ...],   # + "clock_suspect": "<reason>", "ticket_hash": "<hex>" when set
      "reasons": [{"vote_uuid": "...", "element": "procedure", "recorded_at": "..."}, ...],
      "status": {"software_version": "0.1.0", "waiting_votes": 12, "button_boxes": 2,
                 "free_disk_mb": 1234, "clock_skew_s": -1.5, "waiting_answers": 3,  # optional, protocol 1.1 (1.2)
@@ -45,14 +45,16 @@ from rating.questionnaire.loader import QuestionnaireError, definition_hash, fro
 from rating.questionnaire.model import CHANNELS, Questionnaire
 from rating.scales import SCALES
 from rating.sipas import ELEMENTS
-from rating.vote import CLOCK_SUSPECT_REASONS, REPEAT, SOURCE_RE, officer_problem
+from rating.vote import CLOCK_SUSPECT_REASONS, FLAGS, SOURCE_RE, TICKET_HASH_RE, officer_problem
 
 # The fields of a vote that travel to the central service: the hashed ones and the hash.
 WIRE_FIELDS = ("seq", "uuid", "kiosk_id", "counter_id", "officer", "level", "scale", "source", "local_time",
                "box_seq", "flag", "prev_hash", "hash")
 # Optional fields of a vote: sent only when set (a vote without them is byte for byte what earlier releases
-# sent), not hashed, null when absent. clock_suspect: why the kiosk could not trust its clock (rating.vote).
-VOTE_OPTIONAL_FIELDS = ("clock_suspect",)
+# sent), not hashed, null when absent. clock_suspect: why the kiosk could not trust its clock (rating.vote);
+# ticket_hash (issue 18): the keyed hash of the transaction's ticket or dossier number (kiosk.ticket), never the
+# number — a vote tied to a transaction. A second vote with the same hash comes flagged same_ticket.
+VOTE_OPTIONAL_FIELDS = ("clock_suspect", "ticket_hash")
 REASON_FIELDS = ("vote_uuid", "element", "recorded_at")
 BATCH_FIELDS = ("kiosk_id", "counters", "votes", "reasons", "status", "questionnaires")
 # The questionnaire rows that travel (protocol 1.2), with the kiosk store's column names. The kiosk's
@@ -210,8 +212,8 @@ def check_vote(v: Any, kiosk_id: str, i: int) -> dict[str, Any]:
     if not isinstance(v["source"], str) or not SOURCE_RE.match(v["source"]):
         raise BadBatch(f"{where}: 'source' must be touch, keypad, demo or serial:<box>")
     _int(v["box_seq"], where, "box_seq", 0, 65535, optional=True)
-    if v["flag"] not in (None, REPEAT):
-        raise BadBatch(f"{where}: 'flag' must be null or {REPEAT!r}")
+    if v["flag"] is not None and v["flag"] not in FLAGS:
+        raise BadBatch(f"{where}: 'flag' must be null or one of {', '.join(map(repr, FLAGS))}")
     for name in ("prev_hash", "hash"):
         _str(v[name], where, name, 64, pattern=_HEX64)
     try:
@@ -225,7 +227,11 @@ def check_vote(v: Any, kiosk_id: str, i: int) -> dict[str, Any]:
     suspect = v.get("clock_suspect")
     if suspect is not None and suspect not in CLOCK_SUSPECT_REASONS:
         raise BadBatch(f"{where}: 'clock_suspect' must be null or one of {', '.join(CLOCK_SUSPECT_REASONS)}")
-    return {**v, "clock_suspect": suspect, "local_date": at.date().isoformat(), "ts_ms": ts_ms, "hour": at.hour,
+    ticket = v.get("ticket_hash")
+    if ticket is not None and not (isinstance(ticket, str) and TICKET_HASH_RE.match(ticket)):
+        raise BadBatch(f"{where}: 'ticket_hash' must be null or 64 lower-case hex digits (a keyed hash, never the "
+                       "number itself)")
+    return {**v, "clock_suspect": suspect, "ticket_hash": ticket, "local_date": at.date().isoformat(), "ts_ms": ts_ms, "hour": at.hour,
             "weekday": at.isoweekday()}
 
 

@@ -51,7 +51,9 @@ def start_checkins(config: Config, store: VoteStore) -> CheckinLoop | None:
         nonlocal client
         if client is None:   # imported on the loop's thread, as the schedule does (requests at start-up)
             from .client import SyncClient
-            client = SyncClient(config, store)   # one client: its HTTP connection is kept between check-ins
+            from kiosk.live import SWITCH   # a newer version of the managed settings: the running kiosk switches
+            # One client: its HTTP connection is kept between check-ins.
+            client = SyncClient(config, store, on_settings=lambda new: SWITCH.offer(new, store))
         return client.checkin().ok
 
     loop = CheckinLoop(checkin_once, config.hours, config.sync.checkin_every_s, now=lambda: datetime.now(config.tz))

@@ -42,14 +42,15 @@ from urllib.parse import urlsplit
 
 import requests
 
-from kiosk import outbox
+from kiosk import campaigns as kiosk_campaigns
+from kiosk import managed, outbox
 from kiosk.config import Config
 from kiosk.health import software_version, wire_health
 from kiosk.outbox import ANSWERS, CHECKIN_ERROR_KEY, DEFINITIONS, LAST_CHECKIN_KEY, REASONS, RESPONSES, VOTES, Synced
 from kiosk.store import VoteStore
 
 from rating import signing
-from rating.checkin import CHECKIN_PATH, NO_SETTINGS, encode_checkin
+from rating.checkin import CHECKIN_PATH, NO_SETTINGS, encode_checkin, parse_offer
 from rating.problems import Problem
 from rating.wire import MAX_Q_ANSWERS, acknowledged, encode_batch, encode_votes, known_status_fields
 
@@ -92,6 +93,9 @@ class SyncResult:
         return self.error is None and self.remaining == 0
 
 
+SETTINGS_REJECTED_KEY = "settings_rejected"   # sync meta: {"version", "reason"} of a version this kiosk refused
+
+
 @dataclass
 class CheckinResult:
     """What one check-in did: ``ok``, the service's answer (``settings``: newer managed settings waiting,
@@ -99,6 +103,7 @@ class CheckinResult:
     ok: bool
     settings: dict[str, Any] | None = None
     error: str | None = None
+    campaigns: list[dict[str, Any]] | None = None   # what became of each campaign the answer listed (1.5)
 
 
 class _Stop(Exception):
@@ -138,7 +143,8 @@ class SyncClient:
 
     def __init__(self, config: Config, store: VoteStore, session: requests.Session | None = None,
                  sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None,
-                 clock: Callable[[], float] = time.time, attempts: int = ATTEMPTS_PER_RUN):
+                 clock: Callable[[], float] = time.time, attempts: int = ATTEMPTS_PER_RUN,
+                 on_settings: Callable[[Config], None] | None = None):
         if config.sync is None:
             raise ValueError(f"{config.source}: no [sync] section: set url and secret to sync")
         self.config, self.sync, self.store = config, config.sync, store
@@ -147,8 +153,10 @@ class SyncClient:
         self._base_path = urlsplit(self.sync.url).path.rstrip("/") or ""
         self.url = self.sync.url + BATCH_PATH
         self.path = self._base_path + BATCH_PATH
-        # The managed settings this kiosk runs (rating.checkin.NO_SETTINGS until the service manages any).
-        self.settings_version = NO_SETTINGS
+        # The managed settings this kiosk runs (rating.checkin.NO_SETTINGS until the service manages any); a
+        # newer version a check-in brings is handed to on_settings (the running kiosk switches to it).
+        self.settings_version = config.settings_version or NO_SETTINGS
+        self.on_settings = on_settings
         self.counters = [{"id": c.id, "name": c.name} for c in config.counters]
         self._waiting: dict[str, int] | None = None   # during a run: see run()
         self._status_known: set[str] | None = None      # the status fields an older service takes (see _send)
@@ -220,12 +228,14 @@ class SyncClient:
             status = {k: v for k, v in status.items() if k in self._status_known}
         return status
 
-    def checkin(self) -> CheckinResult:
+    def checkin(self, follow_up: bool = True) -> CheckinResult:
         """Check in now (rating.checkin): the batch's status, the settings version and the opening hours,
         signed as a batch; a try or two, never the long backoff of a batch (the next check-in is minutes
-        away). The outcome is kept in the store's sync meta (``sync --status``); votes are not touched."""
+        away). The outcome is kept in the store's sync meta (``sync --status``); votes are not touched.
+        Campaigns the answer lists are started (:mod:`kiosk.campaigns`); when that changed what the kiosk
+        reports, it checks in once more at once, so the service's campaign page learns it now."""
         body = encode_checkin(self.config.kiosk_id, self.status(), self.settings_version, self.config.hours,
-                              self.config.timezone)
+                              self.config.timezone, self._rejected(), kiosk_campaigns.reports(self.store))
         try:
             response = self._exchange(body, CHECKIN_PATH, attempts=CHECKIN_ATTEMPTS)
         except _Retry as e:
@@ -237,7 +247,54 @@ class SyncClient:
             return self._checked_in(CheckinResult(False, error=f"server {response.status_code}: {_reason(response)}"))
         answer = _json(response)
         settings = answer.get("settings")
-        return self._checked_in(CheckinResult(True, settings if isinstance(settings, dict) else None))
+        result = CheckinResult(True, settings if isinstance(settings, dict) else None)
+        changed = False
+        if "campaigns" in answer:   # protocol 1.5; an older service sends no such key
+            try:
+                result.campaigns, changed = kiosk_campaigns.apply(self.config, self.store, answer["campaigns"])
+            except kiosk_campaigns.BadCampaign as e:
+                return self._checked_in(CheckinResult(False, error=f"the service's campaigns: {e}"))
+        result = self._checked_in(result)
+        changed = self._take_settings(result.settings) or changed
+        if changed and follow_up:
+            # Say at once which settings version and campaigns run now, or why not.
+            again = self.checkin(follow_up=False)
+            return again if again.ok else result
+        return result
+
+    def _rejected(self) -> dict[str, str] | None:
+        """The version of the managed settings this kiosk refused and why, while it is not the one it runs."""
+        try:
+            rejected = json.loads(outbox.get_meta(self.store, SETTINGS_REJECTED_KEY) or "null")
+        except ValueError:
+            return None
+        if not isinstance(rejected, dict) or rejected.get("version") == self.settings_version:
+            return None
+        return rejected
+
+    def _take_settings(self, value: Any) -> bool:
+        """Apply the managed settings a check-in's answer offers (kiosk.managed: whole, or refused with the
+        reason kept for the next check-in); True when this kiosk's version or refusal changed."""
+        offer = parse_offer(value)
+        if offer is None or offer[0] == self.settings_version:
+            return False
+        version, fragment = offer
+        if (self._rejected() or {}).get("version") == version:
+            return False   # refused already: said in every check-in until the service offers another
+        try:
+            new = managed.accept(self.config, version, fragment, self._now())
+        except managed.Rejected as e:
+            log.warning("managed settings version %s refused; the last good ones stay: %s", version, e)
+            outbox.set_meta(self.store, {SETTINGS_REJECTED_KEY: json.dumps({"version": version, "reason": str(e)},
+                                                                           ensure_ascii=False)})
+            return True
+        log.info("managed settings version %s taken (was %s)", version, self.settings_version)
+        self.config, self.settings_version = new, version
+        self.counters = [{"id": c.id, "name": c.name} for c in new.counters]
+        outbox.set_meta(self.store, {SETTINGS_REJECTED_KEY: None})
+        if self.on_settings is not None:
+            self.on_settings(new)
+        return True
 
     def _checked_in(self, result: CheckinResult) -> CheckinResult:
         if result.ok:

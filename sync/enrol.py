@@ -87,6 +87,11 @@ def enrol(url: str, code: str, config_path: Path, force: bool = False, session: 
     from .client import SyncClient, describe
     config = load_config(config_path)
     ensure_data_dir(config)
+    if answer.settings_version:   # the managed settings' last good copy: the kiosk runs (and reports) them at once
+        from kiosk import settings_copy
+        settings_copy.write(config.data_dir, answer.settings_version, answer.settings,
+                            (now or datetime.now().astimezone()).isoformat(timespec="seconds"))
+        config = load_config(config_path)
     with open_store(config) as store:
         client = SyncClient(config, store, session=session, attempts=2)
         checked = client.checkin()

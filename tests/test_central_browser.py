@@ -218,3 +218,32 @@ def test_on_a_phone_no_page_scrolls_sideways_and_no_percentage_breaks_from_its_s
     browser.get(url + f"/unit/{made['communes'][0]}/")
     browser.set_window_size(390, 2400)
     browser.save_screenshot(str(SCREENS / "central-commune-phone.png"))
+
+
+def test_a_commune_writes_an_action_on_a_low_rating_item_and_the_city_only_reads_it(site, browser):
+    """Issue 18: "Việc cần khắc phục" on the commune's page — an action typed and saved in the browser, the
+    plans' deadlines and the evidence bundle's link beside it; the city's account sees the same item, read-only."""
+    from selenium.webdriver.common.by import By
+    url, made = site
+    commune = made["communes"][0]
+    log_in(browser, url, commune)   # the demo's commune account is named as its commune
+    assert f"/unit/{commune}/" in browser.current_url
+    rows = browser.find_elements(By.CSS_SELECTOR, "#action-items tr.item")
+    assert rows, "the demo's low ratings make items"
+    key = rows[0].get_attribute("data-item")
+    rows[0].find_element(By.NAME, "action").send_keys("Họp rút kinh nghiệm với công chức quầy")
+    follow(browser, rows[0].find_element(By.CSS_SELECTOR, "button.save"))
+    row = browser.find_element(By.CSS_SELECTOR, f'#action-items tr[data-item="{key}"]')
+    assert "Đã có biện pháp" in row.find_element(By.CSS_SELECTOR, "td.status").text
+    assert row.find_elements(By.CSS_SELECTOR, "button.close")
+    deadlines = browser.find_element(By.ID, "deadlines").text
+    assert "15/02" in deadlines and "12/11" in deadlines and "còn" in deadlines
+    assert browser.find_element(By.CSS_SELECTOR, "#bundle a.bundle").get_attribute("href").endswith(".zip")
+    browser.execute_script("document.getElementById('actions').scrollIntoView()")
+    shot(browser, "actions")
+    follow(browser, browser.find_element(By.ID, "logout"))
+    log_in(browser, url, "so-noi-vu")
+    browser.get(f"{url}/unit/{commune}/")
+    row = browser.find_element(By.CSS_SELECTOR, f'#action-items tr[data-item="{key}"]')
+    assert "Họp rút kinh nghiệm" in row.text and not row.find_elements(By.TAG_NAME, "textarea")
+    assert browser.find_element(By.ID, "actions-read-only").is_displayed()

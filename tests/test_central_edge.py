@@ -56,7 +56,16 @@ def every_page(made) -> list[str]:
             "/v1/reports/ii7?unit={commune}&from=2026-01-01&to=2026-01-31",
             "/v1/reports/overview?from=2026-01-01&to=2026-01-31", "/lang/en/?back=/",
             "/login/?next=/", "/logout/", "/kiosks/test-01/release-held-back/", "/v1/kiosks/{commune}/chain?part=votes",
-            "/v1/checkins", "/v1/enrol", "/v1/served", "/unit/{commune}/served/"] + PUBLIC_PAGES
+            "/v1/checkins", "/v1/enrol", "/v1/served", "/unit/{commune}/served/",
+            "/v1/reports/anomalies?unit={commune}&from=2026-01-01&to=2026-01-31", "/anomalies/?unit={commune}",
+            "/anomalies/note/", "/unit/{commune}/actions/", "/unit/{commune}/minh-chung/2026.zip",
+            "/settings/", "/settings/unit/{commune}/"] + PUBLIC_PAGES + CAMPAIGN_PAGES
+
+
+
+# The campaign pages (issue 17).
+CAMPAIGN_PAGES = ["/campaigns/", "/campaigns/1/", "/campaigns/1/stop/", "/campaigns/1/households/", "/campaigns/1/paper/",
+                  "/kiosks/?unit={commune}&version=behind"]
 
 
 # The public pages and the check of an issued II.7 table (issue 18).

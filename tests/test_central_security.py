@@ -174,7 +174,7 @@ def test_health_and_openapi_answer_without_auth_and_unknown_paths_are_404(servic
     spec = requests.get(url + "/openapi.json").json()
     assert set(spec["paths"]) == {"/healthz", "/openapi.json", "/v1/batches", "/v1/reports/totals", "/v1/reports/chain",
                                   "/v1/reports/ii7", "/v1/kiosks/{kiosk_id}/chain", "/v1/reports/overview",
-                                  "/v1/checkins", "/v1/enrol", "/v1/served"}
+                                  "/v1/checkins", "/v1/enrol", "/v1/served", "/v1/reports/anomalies"}
     assert_refused(requests.get(url + "/admin"), 404, "not_found")
     r = requests.get(url + "/v1/batches")
     assert_refused(r, 405, "method_not_allowed")

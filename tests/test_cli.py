@@ -296,3 +296,21 @@ def test_report_json_by_month_is_the_whole_ii7_model(config, config_path):
         ("2026-10", 3, 66.7), ("2026-11", 1, 0.0)]
     assert data["target_pct"] == 90.0 and data["target_met"] is False
     assert len(data["verification"]["votes_sha256"]) == 64
+
+
+def test_demo_data_rehearsal_fills_a_real_centres_rehearsal_store_and_leaves_its_own_untouched(config, config_path):
+    """The supported preview of a real centre's layout: demo votes into the store `run --simulate` uses with the
+    same configuration (never synced, never filed); the centre's own store is not even created."""
+    out = run_cli("demo-data", "--rehearsal", "--days", "5", "--per-day", "20", "--seed", "3", config=config_path)
+    assert out.returncode == 0, out.stderr
+    rehearsal = config.as_rehearsal()
+    assert str(rehearsal.db_path) in out.stdout and not config.db_path.exists()
+    with VoteStore.from_config(rehearsal) as store:
+        assert store.count() > 0
+        assert {r[0] for r in store.query("SELECT DISTINCT source FROM votes")} == {"demo"}
+    assert rehearsal.sync is None  # what run --simulate uses: nothing is sent to the central service
+
+
+def test_refusing_a_real_centre_s_store_names_the_rehearsal_preview(config_path):
+    out = run_cli("demo-data", "--days", "2", "--per-day", "5", config=config_path)
+    assert out.returncode == 1 and "--rehearsal" in out.stderr

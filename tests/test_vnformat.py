@@ -77,6 +77,18 @@ def test_named_periods_start_on_their_first_day_and_end_today(today, month, quar
     assert periods.named("year", today) == (year, today)
 
 
+@pytest.mark.parametrize("today, month, quarter", [
+    (date(2026, 12, 15), (date(2026, 11, 1), date(2026, 11, 30)), (date(2026, 7, 1), date(2026, 9, 30))),
+    (date(2026, 1, 1), (date(2025, 12, 1), date(2025, 12, 31)), (date(2025, 10, 1), date(2025, 12, 31))),
+    (date(2026, 3, 31), (date(2026, 2, 1), date(2026, 2, 28)), (date(2025, 10, 1), date(2025, 12, 31))),
+    (date(2024, 3, 1), (date(2024, 2, 1), date(2024, 2, 29)), (date(2023, 10, 1), date(2023, 12, 31))),
+    (date(2026, 4, 1), (date(2026, 3, 1), date(2026, 3, 31)), (date(2026, 1, 1), date(2026, 3, 31))),
+])
+def test_last_month_and_last_quarter_are_the_whole_periods_before_today_s(today, month, quarter):
+    assert periods.named("last_month", today) == month
+    assert periods.named("last_quarter", today) == quarter
+
+
 def test_quarters_are_named_in_roman_numerals():
     assert periods.quarter_label(date(2026, 11, 22)) == "Quý IV/2026"
     assert periods.quarter_label(date(2026, 2, 1)) == "Quý I/2026"

@@ -5,6 +5,7 @@ data-entry page."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -17,9 +18,10 @@ from rating.questionnaire.model import Question, Questionnaire
 from central import access
 from central.svg import qr
 from central.models import QResponse, Unit
-from central.questionnaires import catalogue, paper
+from central.questionnaires import catalogue, paper, paper_runs
 from central.questionnaires.store import DuplicateForm, Given, save_response
 from central.questionnaires.words import word, words
+from central.runtime import current
 from central.texts import local_time
 from central.views import audit, lang_of
 
@@ -79,7 +81,8 @@ def index(request):
     """Every centre the account may see, with each questionnaire's phone link, poster, paper form, entry."""
     if access.role(request.user) is None:
         raise PermissionDenied
-    rows = [{"centre": c, "links": [{"q": q, "phone": public_link(request, phone_path(c.id, q.id))[0]}
+    rows = [{"centre": c, "links": [{"q": q, "phone": public_link(request, phone_path(c.id, q.id))[0],
+                                     "next": paper_runs.next_number(c.id, q)}
                                     for q in catalogue.offered()]} for c in visible_centres(request.user)]
     ids = access.visible_unit_ids(request.user)
     communes = Unit.objects.filter(kind="commune").order_by("name")
@@ -107,29 +110,36 @@ def poster(request, centre_id: str, questionnaire_id: str):
 
 @login_required
 def paper_pdf(request, centre_id: str, questionnaire_id: str):
-    """``?first=N&count=M``: M numbered paper forms from number N, as one PDF (the questionnaires
-    page's print form sends them); a bad value is a 400 page in the person's language."""
+    """``?count=M``: the next M numbered paper forms as one PDF, continuing after the highest number issued
+    (issue 17: each run is recorded, :mod:`central.questionnaires.paper_runs`); ``&first=N`` prints from N —
+    again a range issued before (a reprint), or a new one that overlaps none. A bad value is a 400 page in
+    the person's language."""
     centre, q = _centre_and_questionnaire(request, centre_id, questionnaire_id)
     lang = lang_of(request)
-    raw = {"first": (request.GET.get("first") or "1").strip(), "count": (request.GET.get("count") or "20").strip()}
+    raw = {"first": (request.GET.get("first") or "").strip(), "count": (request.GET.get("count") or "20").strip()}
     bad = None
     try:
         first = int(raw["first"]) if raw["first"].isdigit() else None
         count = int(raw["count"]) if raw["count"].isdigit() else None
     except ValueError:   # more digits than int() takes
         first = count = None
-    if first is None or not 1 <= first <= 999_999_999:
+    if raw["first"] and (first is None or not 1 <= first <= paper_runs.MAX_FORM_NO):
         bad = "first"
-    elif count is None or not 1 <= count <= paper.MAX_FORMS or first + count - 1 > 999_999_999:
+    elif count is None or not 1 <= count <= paper.MAX_FORMS or (first or 1) + count - 1 > paper_runs.MAX_FORM_NO:
         bad = "count"
     if bad:
         text = word("print_bad", lang, field=word(f"print_{bad}", lang), value=raw[bad][:20], max=paper.MAX_FORMS)
         return render_page(request, "central/q/print_error.html", status=400, text=text)
+    try:
+        first, last, reprint = paper_runs.record_run(centre.id, q, first, count, request.user.username,
+                                                      datetime.fromtimestamp(current().clock(), timezone.utc))
+    except paper_runs.PaperRefusal as e:
+        return render_page(request, "central/q/print_error.html", status=409, text=word("print_taken", lang, why=str(e)))
     body = paper.render_forms(q, centre.name, centre.parent.name if centre.parent else "",
                               paper.form_numbers(first, count))
-    audit(request, "q_paper_print", f"{centre.id} {q.id} v{q.version} {first}+{count}")
+    audit(request, "q_paper_reprint" if reprint else "q_paper_print", f"{centre.id} {q.id} v{q.version} {first}-{last}")
     response = HttpResponse(body, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="phieu-{q.id}-{centre.id}-{first}-{first + count - 1}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="phieu-{q.id}-{centre.id}-{first}-{last}.pdf"'
     return response
 
 

@@ -60,9 +60,13 @@ WORDS = Texts({
     "paper": ("Phiếu giấy (PDF)", "Paper form (PDF)"),
     "entry": ("Nhập phiếu giấy", "Paper entry"),
     "analysis": ("Kết quả khảo sát", "Questionnaire results"),
-    "print_hint": ("In phiếu giấy: chọn số phiếu đầu tiên và số phiếu cần in (1–500 một lần), rồi bấm “In phiếu”.",
-                   "Paper forms: choose the first form number and how many (1–500 at a time), then press “Print forms”."),
+    "print_hint": ("In phiếu giấy: chọn số phiếu cần in (1–500 một lần), rồi bấm “In phiếu”. Mỗi lần in được ghi lại; "
+                   "để trống ô “Từ số” thì phiếu được đánh số tiếp theo sau lần in trước (số mờ trong ô).",
+                   "Paper forms: choose how many (1–500 at a time), then press “Print forms”. Each run is recorded; "
+                   "leave “From no.” empty to number them on from the last run (the grey number in the box)."),
     "print_first": ("Từ số", "From no."),
+    "print_taken": ("Không in được: {why}. Để trống ô “Từ số” thì phiếu được đánh số tiếp theo.",
+                    "Not printed: {why}. Leave “From no.” empty to number the forms on from the last run."),
     "print_count": ("Số phiếu cần in", "How many"),
     "print_go": ("In phiếu (PDF)", "Print forms (PDF)"),
     "print_bad_title": ("Không in được phiếu", "The forms could not be printed"),
@@ -119,6 +123,10 @@ WORDS = Texts({
     "distribution": ("Phân bố", "Distribution"),
     "centre_col": ("Trung tâm", "Centre"),
     "links": ("Đường dẫn", "Links"),
+    # issue 19: accessibility (names for a screen reader)
+    "questionnaire": ("Phiếu khảo sát", "Questionnaire"),
+    "channel": ("Kênh", "Channel"),
+    "entered_by": ("Người nhập", "Entered by"),
 })
 
 

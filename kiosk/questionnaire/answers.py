@@ -36,7 +36,7 @@ from rating.questionnaire.loader import from_definition
 from rating.questionnaire.model import CHANNELS, Questionnaire
 from .schema import ALL_COUNTERS
 
-MODES = ("invite", "replace")  # invite after the rating, or replace the single rating
+from rating.campaign import MODES  # invite after the rating, or replace the single rating (one definition)
 
 
 class DefinitionChanged(ValueError):

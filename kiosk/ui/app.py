@@ -26,12 +26,14 @@ from kivy.uix.widget import Widget
 
 from ..config import Config, Counter
 from ..flow import (CITIZEN_SCREENS, GUARD_S, WARN_S, CitizenFlow, IdleLimits, after_rating, after_thanks, home_screen,
-                    idle_limit, key_action, rating_screen, should_go_home, warning_due)
+                    idle_limit, key_action, rating_screen, should_go_home, ticket_or_rating, warning_due)
 from ..pin import SETTING as PIN_SETTING
 from ..pin import PinPad
 from ..store import Vote, VoteNotRecorded, VoteStore
+from ..ticket import TicketKeyError, load_key, number_problem, ticket_hash
 from .store_gone import StoreGoneCover
 from .doorway import Doorway
+from .. import live
 from .fonts import register_fonts
 from . import spoken as voice
 from .sounds import Prompts, stored_volume
@@ -60,6 +62,7 @@ class Timings:
     toast_s: float = 2.5
     tick_s: float = 0.5
     guard_s: float = GUARD_S  # a touch this soon after a screen appeared is not an answer (kiosk.flow)
+    settle_s: float = live.SETTLE_S  # untouched on the start screen this long: a new settings version may apply
 
 
 class CornerHotspot(Widget):
@@ -160,6 +163,12 @@ class KioskApp(App):
         self.prompts = prompts or Prompts(config.sounds, cache=config.data_dir / "sounds", volume=stored_volume(store))
         self.questionnaire = QuestionnaireWalk(self)  # the questionnaire on now and a citizen's walk through it
         self.store_gone: StoreGoneCover | None = None  # made at the first tick (it needs the window)
+        # The transaction's ticket number ([kiosk] ticket, kiosk.ticket): only its keyed hash is kept, from the
+        # number screen to the vote it ties; the key is this kiosk's own, read (or made) once.
+        self.ticket_hash: str | None = None
+        self._ticket_key: bytes | None = None
+        # A newer version of the managed settings (kiosk.live), waiting for the moment between two citizens.
+        self.pending_cfg: Config | None = None
 
     # --- building -----------------------------------------------------------------------------
 
@@ -175,9 +184,13 @@ class KioskApp(App):
                                        "reasons": ReasonsScreen, "closed": ClosedScreen,
                                        "invite": ".screens.questionnaire:InviteScreen",
                                        "question": ".screens.questionnaire:QuestionScreen",
+                                       "ticket": ".screens.ticket:TicketScreen",
                                        "pin": ".screens.manager:PinScreen", "manager": ".screens.manager:ManagerScreen"})
         for name in ("pick", "rating", "thanks", "reasons", "closed"):
             self.screens[name]  # the citizen's screens now; the manager's when first opened (a faster start)
+        if self.cfg.ticket != "off":
+            self.screens["ticket"]
+            self._load_ticket_key()
         self.root_layout = FloatLayout()
         self.root_layout.add_widget(self.sm)
         self.hotspot = CornerHotspot(self, pos_hint={"x": 0, "top": 1})
@@ -187,6 +200,9 @@ class KioskApp(App):
         Window.bind(on_key_down=self._on_key_down)
         ExceptionManager.add_handler(self._handler)
         self._tick = Clock.schedule_interval(self._on_tick, self.timings.tick_s)
+        # Managed settings (kiosk.live): a new version comes on the check-in's thread, through the doorway, and
+        # waits for the start screen left untouched (_on_tick): the store keeps the counters shown until then.
+        live.SWITCH.set_face(lambda cfg: self.doorway.post("settings", cfg))
         self.prompts.prepare(voice.for_config(self.cfg, self.questionnaire.running()))
         self.go_home()
         return self.root_layout
@@ -244,6 +260,7 @@ class KioskApp(App):
         if self._handler in ExceptionManager.handlers:
             ExceptionManager.remove_handler(self._handler)
         self._tick.cancel()
+        live.SWITCH.set_face(None)
         self.prompts.stop()
 
     # --- moving between screens ---------------------------------------------------------------
@@ -273,6 +290,7 @@ class KioskApp(App):
         if self.has_picker():
             self.counter_id = None
         self._next_citizen()
+        self._forget_ticket()
         home = self._home_name()
         if home == "question":
             self.questionnaire.begin()
@@ -285,6 +303,8 @@ class KioskApp(App):
         name = rating_screen(self.questionnaire.mode())
         if name == "question":
             self.questionnaire.begin()
+        else:
+            name = ticket_or_rating(self.cfg.ticket)
         self.show(name)
 
     def has_picker(self) -> bool:
@@ -293,8 +313,9 @@ class KioskApp(App):
 
     def back_to_pick(self) -> None:
         """"⬅ Chọn quầy khác": from the rating screen back to the counter picker (no vote)."""
-        if self.has_picker() and self.sm.current == "rating":
+        if self.has_picker() and self.sm.current in ("rating", "ticket"):
             self.counter_id = None
+            self._forget_ticket()
             self.show("pick")
 
     def toggle_language(self) -> None:
@@ -326,6 +347,38 @@ class KioskApp(App):
         self.warning.hide()
         self.flow.answered(self.clock())
 
+    # --- the transaction's number (kiosk.ticket) ------------------------------------------------
+
+    def _load_ticket_key(self) -> None:
+        try:
+            self._ticket_key = load_key(self.cfg.data_dir)
+        except TicketKeyError as e:
+            # Citizens still rate (untied: counted as any vote); the manager's people read why in the log.
+            log.error("ratings are NOT tied to transactions: %s", e)
+
+    def submit_ticket(self, number: str) -> bool:
+        """"Tiếp tục" on the number screen: keep the number's keyed hash (never the number) and go on to
+        the rating; False, with the reason on screen, for a number that is empty or not a number."""
+        screen = self.screens["ticket"]
+        problem = number_problem(number)
+        if problem:
+            screen.refuse("ticket_empty" if problem == "is empty" else "ticket_bad")
+            return False
+        screen.reset()  # the digits are forgotten here, whatever follows
+        self.ticket_hash = ticket_hash(self._ticket_key, number, self.store.today()) if self._ticket_key else None
+        self.show("rating")
+        return True
+
+    def skip_ticket(self) -> None:
+        """"Bỏ qua" on the number screen (``ask``): rate without a number."""
+        self._forget_ticket()
+        self.show("rating")
+
+    def _forget_ticket(self) -> None:
+        self.ticket_hash = None
+        if "ticket" in self.screens:
+            self.screens["ticket"].reset()
+
     # --- voting -------------------------------------------------------------------------------
 
     def rate(self, level_code: str, source: str = "touch") -> Vote | None:
@@ -337,9 +390,16 @@ class KioskApp(App):
             # stored) and whoever comes now starts in the configured language and look.
             self.questionnaire.end()
             self._next_citizen()
+        if self.cfg.ticket != "off" and self.sm.current != "rating":
+            # The next citizen, on the invitation's cards: their number comes first, as for everyone.
+            self._forget_ticket()
+            self.show("ticket")
+            return None
         counter = self.current_counter()
+        ticket, self.ticket_hash = self.ticket_hash, None   # one vote a number given
         try:
-            vote = self.store.record_vote(counter.id, level_code, source=source, out_of_hours=not self.is_open())
+            vote = self.store.record_vote(counter.id, level_code, source=source, out_of_hours=not self.is_open(),
+                                          ticket_hash=ticket)
         except VoteNotRecorded as e:
             log.error("vote not recorded: %s", e)
             self.toast(t("error_not_recorded", self.lang), colour_error=True)
@@ -388,6 +448,8 @@ class KioskApp(App):
     def _on_key_down(self, _window, key, _scancode, codepoint, modifiers):
         """USB keypad digits (kiosk.flow.key_action): on the rating screen digit N rates the N-th level,
         1 the best; on the counter picker digit N chooses the N-th counter and never votes."""
+        if self.sm.current == "ticket":
+            return self.screens["ticket"].key(key, codepoint, modifiers)   # a scanner or keypad types the number
         if not (codepoint and codepoint.isdigit() and not modifiers):
             return False
         current = self.questionnaire.current_question()
@@ -424,6 +486,24 @@ class KioskApp(App):
             self.toast(f"{t('thanks_short', self.lang)} — {name}")
         elif kind == "export_progress":
             self.screens["manager"].export.show_progress(*payload)
+        elif kind == "settings":
+            self.pending_cfg = payload   # a later version replaces one still waiting: only the newest applies
+            log.info("managed settings version %s received; in force between two citizens", payload.settings_version)
+
+    def switch_settings(self, new: Config) -> None:
+        """Run ``new`` (a newer version of the managed settings) from now on: the store's counters and hours,
+        the picker's cards, the question, the first language; then the start screen it makes. Called on the
+        UI thread, between two citizens only (:func:`kiosk.live.between_citizens`)."""
+        self.cfg = new
+        live.apply_to_store(self.store, new)
+        self.flow.default_lang = new.language
+        self.counter_id = new.counter_id or (new.counters[0].id if len(new.counters) == 1 else None)
+        self.screens["pick"].set_counters(new.counters)
+        rating = self.screens["rating"]
+        rating.question.text = rating.question_for(self.lang)   # kv binds it to the language only
+        self.prompts.prepare(voice.for_config(new, self.questionnaire.running()))
+        log.info("managed settings version %s in force", new.settings_version)
+        self.go_home()
 
     def toast(self, text: str, colour_error: bool = False) -> None:
         """A message over the current screen for a moment, without changing screens."""
@@ -455,10 +535,15 @@ class KioskApp(App):
         limits = IdleLimits(reasons_idle_s=t.reasons_idle_s, idle_s=t.idle_s, manager_idle_s=t.manager_idle_s,
                             invite_idle_s=t.invite_idle_s, answering_idle_s=t.answering_idle_s, warn_s=t.warn_s)
         home, mid = self._home_name(is_open), self.questionnaire.started
-        changed = self.flow.large_text or self.lang != self.cfg.language
+        changed = self.flow.large_text or self.lang != self.cfg.language or self._ticket_typed()
         if should_go_home(name, idle, limits, home=home, lang=self.lang, default_lang=self.cfg.language,
                           is_open=is_open, mid_questionnaire=mid, changed=changed):
             self.go_home()  # walked away (a rating already recorded stays), or the hours moved the start screen
+            return
+        if self.pending_cfg is not None and live.between_citizens(name, home, idle, settle_s=t.settle_s,
+                                                                 mid_questionnaire=mid, changed=changed):
+            new, self.pending_cfg = self.pending_cfg, None
+            self.switch_settings(new)
             return
         limit = idle_limit(name, limits, home=home, changed=changed, mid_questionnaire=mid)
         if name in CITIZEN_SCREENS and warning_due(idle, limit, t.warn_s):
@@ -471,12 +556,19 @@ class KioskApp(App):
         if name == "pin":
             self.screens["pin"]._show_lock()  # the lockout countdown moves on by itself
 
+    def _ticket_typed(self) -> bool:
+        """Digits left on the number screen: the next citizen must not find them (the screen gives up)."""
+        return "ticket" in self.screens and bool(self.screens["ticket"].number)
+
     def _home_name(self, is_open: bool | None = None) -> str:
         """The start screen's name now: closed, the counter picker, the rating screen, or the questionnaire's
         first question when it replaces the rating."""
         home = home_screen(self.is_open() if is_open is None else is_open, len(self.cfg.counters),
                            bool(self.cfg.counter_id))
-        return rating_screen(self.questionnaire.mode()) if home == "rating" else home
+        if home != "rating":
+            return home
+        home = rating_screen(self.questionnaire.mode())
+        return ticket_or_rating(self.cfg.ticket) if home == "rating" else home
 
     # --- manager ------------------------------------------------------------------------------
 

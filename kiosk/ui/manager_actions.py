@@ -18,12 +18,15 @@ from pathlib import Path
 from typing import Callable
 
 from .. import outbox, removable
+from ..notify import Notifier
+
 from ..storefile import GONE, MOVED
 from rating import vnformat
 from rating.export import report_csv_bytes
 from ..removable import ExportPolicy, ExportRefused
 from rating.totals import period_report
 from .strings import t
+from kivy.utils import escape_markup
 
 log = logging.getLogger("kiosk.manager")
 
@@ -69,6 +72,12 @@ class ManagerActions:
         log.info("manager asked to sync now")
         app._sync_now()
         return t("m_sync_started", app.lang)
+
+    @staticmethod
+    def comes_back() -> bool:
+        """Whether the kiosk comes back by itself after leaving kiosk mode: it runs as its systemd service
+        (deploy/rating-kiosk*.service, ``Restart=always``), which is when systemd gave it a notify socket."""
+        return Notifier.from_environ().enabled
 
     def leave_kiosk_mode(self) -> None:
         """Close the kiosk (after the manager confirmed): logged, then the app stops."""
@@ -130,7 +139,7 @@ class ManagerActions:
         suspect = app.store.clock_suspect_count()
         if suspect:
             lines.append("    " + warn(t("st_clock_suspect", lang, n=vnformat.integer(suspect, lang))))
-        return lines + health_lines(app, warn)
+        return lines + managed_lines(app) + health_lines(app, warn)
 
     # --- export -------------------------------------------------------------------------------
 
@@ -209,6 +218,35 @@ class ManagerActions:
 HEALTH_SHOWN = ("process", "last_vote", "backup", "clock", "version")  # the rest have lines of their own above
 
 
+def managed_lines(app) -> list[str]:
+    """The keys the service manages, read-only, with their values and source (``config --effective``'s API,
+    kiosk.effective); nothing when the kiosk runs no managed settings."""
+    if not app.cfg.managed:
+        return []
+    from ..effective import SERVICE, effective
+    lang = app.lang
+    lines = [f"[b]{t('m_st_managed', lang, version=app.cfg.settings_version)}[/b]"]
+    for name, entry in effective(app.cfg).items():
+        if entry["source"] == SERVICE:
+            lines.append(f"    {name}: {escape_markup(short_value(entry['value']))} "
+                         f"({t('m_st_source_service', lang)})")
+    pending = getattr(app, "pending_cfg", None)
+    if pending is not None:
+        lines.append("    " + t("m_st_managed_pending", lang, version=pending.settings_version))
+    return lines
+
+
+def short_value(value, limit: int = 90) -> str:
+    """A setting's value on one line: a counter by its name, a list joined, a table as key=value; cut at ``limit``."""
+    if isinstance(value, list):
+        text = ", ".join(str(v.get("name", v.get("id", v))) if isinstance(v, dict) else str(v) for v in value)
+    elif isinstance(value, dict):
+        text = ", ".join(f"{k}={v}" for k, v in value.items())
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def health_lines(app, warn) -> list[str]:
     """The health signals (kiosk.health) the lines above do not show, each with what to do when it fails."""
     from ..health import Health
@@ -222,9 +260,10 @@ def health_lines(app, warn) -> list[str]:
 
 
 def disk_free(path, lang: str = "vi") -> str:
-    """Free space where the data lives, for people: "12,3 GiB / 29,1 GiB" (in English "12.3 GiB / 29.1 GiB")."""
+    """Free space where the data lives, in the gigabytes a stick or a card is sold in: "12,3 GB trên 29,1 GB"
+    (in English "12.3 GB of 29.1 GB"); "GiB" meant nothing to a manager."""
     usage = shutil.disk_usage(path)
-    return f"{vnformat.gib(usage.free, lang)} / {vnformat.gib(usage.total, lang)}"
+    return f"{vnformat.gb(usage.free, lang)} {'trên' if lang == 'vi' else 'of'} {vnformat.gb(usage.total, lang)}"
 
 
 def clock_looks_wrong(now: datetime, last_vote_time: str | None) -> str | None:

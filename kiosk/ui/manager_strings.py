@@ -11,14 +11,17 @@ from rating.bilingual import Texts
 
 MANAGER = Texts({
     "m_st_auth_error": ("Máy chủ trung tâm không nhận khoá của kiosk này ({error}). Phiếu vẫn chờ gửi, không "
-                        "mất phiếu nào: kiểm tra khoá [sync] và việc đăng ký kiosk trên máy chủ.",
+                        "mất phiếu nào: nhờ cán bộ kỹ thuật kiểm tra khoá của kiosk và việc đăng ký kiosk trên máy chủ.",
                         "The central service does not accept this kiosk's key ({error}). Votes keep waiting, "
-                        "none is lost: check the [sync] secret and the kiosk's registration."),
+                        "none is lost: ask the technician to check the kiosk's key and its registration on the server."),
     "m_pin_again": ("Đã hết thời gian khoá. Có thể nhập lại mã PIN.", "The lock-out is over. You may enter the PIN again."),
     "m_by_counter": ("Theo quầy", "By counter"),
     "m_by_officer": ("Theo cán bộ", "By officer"),
     "m_day": ("Ngày {day}", "Day {day}"),
     "m_month": ("Tháng {month} ({period})", "Month {month} ({period})"),
+    "m_quarter": ("Quý {quarter}/{year} ({period})", "Quarter {quarter} {year} ({period})"),
+    "m_last_month": ("Tháng trước", "Last month"),
+    "m_last_quarter": ("Quý trước", "Last quarter"),
     "m_col_total": ("Tổng\nsố phiếu", "Votes\ncounted"),
     "m_col_pct": ("Tỷ lệ hài lòng\n(KTC 95 %)", "Satisfied\n(95 % CI)"),
     "m_col_flagged": ("Phiếu lặp\n(không tính)", "Repeats\n(not counted)"),
@@ -65,17 +68,31 @@ MANAGER = Texts({
                           "No USB stick is plugged in. Plug one in, then touch “Look for USB again”."),
     # header, leaving, sync
     "m_leave_title": ("Thoát chế độ kiosk?", "Leave kiosk mode?"),
-    "m_leave_body": ("Màn hình đánh giá sẽ đóng. Người dân không thể đánh giá cho đến khi kiosk được khởi động "
-                     "lại. Hộp nút bấm cũng ngừng nhận phiếu.",
-                     "The rating screen will close. Citizens cannot rate until the kiosk is started again. "
-                     "The button boxes stop too."),
+    "m_leave_body": ("Màn hình đánh giá sẽ đóng và hộp nút bấm ngừng nhận phiếu.",
+                     "The rating screen will close and the button boxes stop taking votes."),
+    # what happens next: the kiosk's service (deploy/rating-kiosk*.service, Restart=always) brings it back
+    "m_leave_back": ("Kiosk được cài như một dịch vụ: nó sẽ tự mở lại sau vài giây. Muốn tắt hẳn thì tắt máy.",
+                     "The kiosk is installed as a service: it comes back by itself in a few seconds. To stop it "
+                     "for good, switch the machine off."),
+    "m_leave_manual": ("Kiosk không tự mở lại (chưa cài như một dịch vụ). Người dân không thể đánh giá cho đến khi "
+                       "kiosk được mở lại bằng lệnh: python main.py run",
+                       "The kiosk does not come back by itself (it is not installed as a service). Citizens cannot "
+                       "rate until it is started again with: python main.py run"),
     "m_leave_yes": ("Thoát", "Leave"),
     "m_cancel": ("Huỷ", "Cancel"),
-    "m_sync_unset": ("Không đồng bộ được: chưa cấu hình máy chủ (thiếu mục [sync] trong tệp cấu hình).",
-                     "Cannot sync: no central service is configured (no [sync] section in the configuration)."),
+    "m_sync_unset": ("Không đồng bộ được: kiosk này chưa được nối với máy chủ trung tâm. Phiếu vẫn được giữ an "
+                     "toàn trên máy; nhờ cán bộ kỹ thuật khai báo máy chủ.",
+                     "Cannot sync: this kiosk is not connected to a central service. Votes stay safe on the "
+                     "kiosk; ask the technician to set the server up."),
     "m_sync_started": ("Đang đồng bộ với máy chủ…", "Syncing with the central service…"),
     "m_st_clock": ("Đồng hồ: {now}", "Clock: {now}"),
     "m_st_health": ("Sức khoẻ của máy", "Health"),
+    # managed settings (issue 17): read-only here, each key with where it comes from (as config --effective says)
+    "m_st_managed": ("Cài đặt do máy chủ quản lý (phiên bản {version}), chỉ xem, sửa trên máy chủ",
+                     "Settings managed by the service (version {version}), read-only: change them on the service"),
+    "m_st_managed_pending": ("Phiên bản {version} đã nhận: áp dụng khi không có người đang đánh giá",
+                             "Version {version} received: it applies when no citizen is rating"),
+    "m_st_source_service": ("máy chủ", "service"),
     # the questionnaire tab
     "tab_questionnaire": ("Phiếu khảo sát", "Questionnaire"),
     "mq_which": ("Phiếu", "Form"),

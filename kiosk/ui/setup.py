@@ -83,6 +83,14 @@ def multisamples(dri: Path = Path("/dev/dri")) -> int:
         return 0
 
 
+def window_size(wanted: tuple[int, int], screen: tuple[int, int] | None) -> tuple[int, int]:
+    """The window of ``--windowed`` (``make run``): ``wanted``, but no wider or taller than the screen. An
+    800x480 panel with no window manager showed the top-left of a 1280x800 window and cut the rest off."""
+    if screen is None:
+        return wanted
+    return min(wanted[0], screen[0]), min(wanted[1], screen[1])
+
+
 def configure_kivy(data_dir: Path, *, kiosk_mode: bool = True, size: tuple[int, int] = (1280, 800)) -> None:
     """Set Kivy's environment and config. Must run before the first ``import kivy``."""
     home = Path(data_dir) / "kivy"
@@ -103,6 +111,15 @@ def configure_kivy(data_dir: Path, *, kiosk_mode: bool = True, size: tuple[int, 
         Config.set("graphics", "position", "custom")
         Config.set("graphics", "left", "0")
         Config.set("graphics", "top", "0")
+    else:
+        screen = x_screen_size()
+        size = window_size(size, screen)
+        if screen is not None and (size[0] >= screen[0] or size[1] >= screen[1]):
+            # as large as the screen in a direction: at its corner, so nothing is off the edge (without a
+            # window manager nobody else places it)
+            Config.set("graphics", "position", "custom")
+            Config.set("graphics", "left", "0")
+            Config.set("graphics", "top", "0")
     # Noto Sans under Kivy's default name: every label draws Vietnamese from the shipped font.
     Config.set("kivy", "default_font", repr(["Roboto", str(REGULAR), str(REGULAR), str(BOLD), str(BOLD)]))
     Config.set("graphics", "width", str(size[0]))

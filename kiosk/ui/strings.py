@@ -31,6 +31,8 @@ WHOLE_PHRASES = (
     # the timeout warning, the questionnaire's end, the large-text mode
     "Thêm thời gian", "Kết thúc", "kết thúc", "Chữ to", "Chữ thường", "Người tiếp theo", "trở về", "ban đầu",
     "giữ lại", "Phiếu hỏi",
+    # the ticket number's screen
+    "số phiếu", "mã hồ sơ", "Tiếp tục", "giấy hẹn", "quét mã", "lưu lại", "chưa đúng",
     # the words of a centre's name (its place names are joined by :func:`keep_name_whole`)
     "Phục vụ", "hành chính công", "Hành chính công", "thành phố", "Thành phố", "thị trấn", "cơ sở",
     "Tư pháp", "hộ tịch", "Đất đai", "Lao động", "xây dựng", "Một cửa", "một cửa",
@@ -69,6 +71,18 @@ _SCREENS = {
     "back": ("Quay lại", "Back"),
     "back_to_pick": ("Chọn quầy khác", "Another counter"),
     "closed_hours": ("Giờ làm việc", "Opening hours"),
+    "closed_again": ("Mở cửa lại: {when}", "Opens again: {when}"),
+    "closed_today": ("hôm nay", "today"),
+    # the ticket or dossier number before the rating ([kiosk] ticket, issue 18)
+    "ticket_title": ("Xin nhập số phiếu hoặc mã hồ sơ của Ông/Bà", "Please enter your ticket or dossier number"),
+    "ticket_hint": ("Chạm các số, hoặc quét mã trên giấy hẹn. Số không được lưu lại.",
+                    "Touch the digits, or scan the code on your receipt. The number is not kept."),
+    "ticket_hint_ask": ("Chạm các số, quét mã trên giấy hẹn, hoặc bỏ qua. Số không được lưu lại.",
+                        "Touch the digits, scan the code on your receipt, or skip. The number is not kept."),
+    "ticket_next": ("Tiếp tục", "Continue"),
+    "ticket_clear": ("Xoá", "Clear"),
+    "ticket_empty": ("Xin nhập số trước khi tiếp tục", "Please enter the number first"),
+    "ticket_bad": ("Số chưa đúng: chỉ gồm chữ, số và . / _ -", "Not a number: letters, digits and . / _ - only"),
     "reasons_some": ("Đã chọn {n} mục", "{n} chosen"),
     # the reasons, in plain words: what each SIPAS element means to a citizen
     "reason_access": ("Nơi làm thủ tục: chỗ ngồi, chỉ dẫn, thời gian chờ", "The place: seats, signs, waiting time"),
@@ -102,7 +116,9 @@ _SCREENS = {
     "pin_title": ("Nhập mã PIN quản lý", "Enter the manager PIN"),
     "pin_unset": ("Chưa đặt mã PIN quản lý. Đặt bằng lệnh:\npython main.py set-pin",
                   "No manager PIN is set. Set one with:\npython main.py set-pin"),
-    "pin_wrong": ("Mã PIN không đúng", "Wrong PIN"),
+    "pin_wrong": ("Mã PIN không đúng. Còn {left} lần thử, sau đó bàn phím khoá {minutes} phút.",
+                  "Wrong PIN. Tries left: {left}; then the pad locks for {minutes} minutes."),
+    "pin_opening": ("Đang mở…", "Opening…"),
     "pin_locked": ("Nhập sai quá nhiều lần. Thử lại sau {minutes}:{seconds:02d}",
                    "Too many wrong tries. Try again in {minutes}:{seconds:02d}"),
     "ok": ("Đồng ý", "OK"),
@@ -136,9 +152,12 @@ _SCREENS = {
     # the status tab
     "st_sync": ("Đồng bộ", "Sync"),
     "st_sync_on": ("tới {url}", "to {url}"),
-    "st_sync_off": ("chưa cấu hình ([sync] trong tệp cấu hình)", "not configured ([sync] in the configuration)"),
-    "st_waiting": ("Chờ gửi: {votes} phiếu, {reasons} lý do · Bị từ chối (cách ly): {quarantined}",
-                   "Waiting: {votes} vote(s), {reasons} reason(s) · Refused (quarantined): {quarantined}"),
+    "st_sync_off": ("chưa nối với máy chủ trung tâm; phiếu được giữ trên kiosk này (cán bộ kỹ thuật khai báo "
+                    "máy chủ khi cài đặt)", "not connected to the central service; votes are kept on this kiosk "
+                    "(the technician sets the server up when installing)"),
+    "st_waiting": ("Chờ gửi: {votes} phiếu, {reasons} lý do · Máy chủ không nhận, đang giữ riêng: {quarantined}",
+                   "Waiting: {votes} vote(s), {reasons} reason(s) · Not accepted by the server, kept aside: "
+                   "{quarantined}"),
     "st_last_success": ("Lần đồng bộ thành công gần nhất: {at}", "Last successful sync: {at}"),
     "st_last_error": ("Lỗi gần nhất: {error}", "Last error: {error}"),
     "st_skew": ("Đồng hồ máy lệch so với máy chủ {seconds:+.0f} giây", "This kiosk's clock is {seconds:+.0f} s off the server's"),
@@ -152,7 +171,7 @@ _SCREENS = {
                "box {box} (counter {counter}): {state} · last heard: {last} · firmware {firmware}"),
     "st_heard": ("hoạt động", "alive"),
     "st_not_heard": ("KHÔNG NGHE THẤY", "NOT HEARD"),
-    "st_disk": ("Dung lượng trống: {free}", "Free disk: {free}"),
+    "st_disk": ("Bộ nhớ còn trống: {free}", "Free storage: {free}"),
     "st_clock": ("Đồng hồ: {now}", "Clock: {now}"),
     "st_clock_wrong": ("Đồng hồ có vẻ sai: {why}", "The clock looks wrong: {why}"),
     "st_clock_suspect": ("{n} phiếu ghi khi đồng hồ không đáng tin cậy (báo cáo có ghi chú)",

@@ -36,9 +36,9 @@ from typing import Any, Iterable, Mapping, Sequence
 from rating import chain
 from rating.units import Counter
 from rating.period import LOCAL_TZ, WEEKDAYS_VI, Period, between, date_line, date_vi
-from rating.vote import DEMO_SOURCE
+from rating.vote import DEMO_SOURCE, SAME_TICKET
 from rating import vnformat
-from rating.rate import MIN_N, Kind, ResponseFlag, ResponseRate, Rule, count_filter, is_satisfied, pct, satisfied, small_sample, uncertain, verdict, wilson
+from rating.rate import MIN_N, Kind, ResponseFlag, ResponseRate, Rule, count_filter, is_satisfied, tied_sql, pct, satisfied, small_sample, uncertain, verdict, wilson
 from rating.scales import SCALES, Scale, get_scale
 from rating.sipas import ELEMENTS
 from rating.totals import VoteSource
@@ -88,6 +88,29 @@ def clock_suspect_note(n: int) -> str:
     not trust its clock (rating.vote's reasons): their day is the kiosk's clock's, which may be wrong."""
     return (f"{n} phiếu được ghi khi đồng hồ của máy không đáng tin cậy (chưa đồng bộ giờ, bị chỉnh lùi hoặc lệch "
             f"so với máy chủ): các phiếu này được xếp theo ngày của đồng hồ máy, có thể không đúng ngày.")
+
+
+def tied_note(tied: int, counted: int, same_ticket: int) -> str:
+    """The notes' line on ratings tied to a transaction (issue 18): how many counted votes came with the
+    ticket or dossier number of the transaction rated, and how many second ratings of one number were set aside."""
+    words = (f"Phiếu gắn với giao dịch (có số phiếu hoặc mã hồ sơ, lưu dưới dạng mã băm có khoá, không lưu số): "
+             f"{vnformat.integer(tied)} trên {vnformat.integer(counted)} phiếu được tính")
+    if same_ticket:
+        words += (f"; {vnformat.integer(same_ticket)} phiếu đánh giá lại cùng một số trong ngày bị loại "
+                  "(mỗi giao dịch chỉ tính một phiếu)")
+    return words + "."
+
+
+def tied_count(source: VoteSource, rule: Rule, d_from: date, d_to: date, kiosk_ids: Sequence[str] | None,
+               officers: Sequence[str] | None) -> tuple[int, int]:
+    """Of the votes a report reads in ``d_from``..``d_to``: the counted ones tied to a transaction, and the
+    second ratings of one number (flagged ``same_ticket``)."""
+    where, params = _where(d_from, d_to, kiosk_ids, officers)
+    tied, tied_params = tied_sql(rule, source)
+    rows = source.query(f"SELECT count(*) FROM votes WHERE {where} AND {tied}", [*params, *tied_params])
+    same = source.query(f"SELECT count(*) FROM votes WHERE {where}{count_filter(source)} AND flag = ?",
+                        [*params, SAME_TICKET])
+    return (int(rows[0][0]) if rows else 0), (int(same[0][0]) if same else 0)
 
 
 def clock_suspect_count(source: VoteSource, d_from: date, d_to: date, kiosk_ids: Sequence[str] | None,
@@ -261,6 +284,22 @@ class Verification:
     generated_at: str
     votes_sha256: str
     digest_recipe: str = DIGEST_RECIPE
+    tied: int = 0             # counted votes tied to a transaction (a ticket or dossier number; issue 18)
+
+
+@dataclass
+class ActionLine:
+    """One item of "Việc cần khắc phục" in the II.7 annex (issue 18): the low ratings (KHL, RKHL) of a counter in
+    a week and what the centre did about them. Anonymous: counts, levels and reasons, never a vote or a citizen."""
+
+    counter: str    # "Q1 — Quầy 1"
+    week: str       # "02/11/2026 – 08/11/2026"
+    low: int        # KHL + RKHL counted that week
+    levels: str     # "KHL 3, RKHL 1"
+    reasons: str    # the SIPAS elements the voters named, with counts; "" when none
+    due: str        # "23/11/2026"
+    status: str     # "Đã khắc phục 20/11/2026", "Quá hạn", …
+    action: str     # the action written, "" when none yet
 
 
 @dataclass
@@ -301,6 +340,12 @@ class ReportModel:
     # checks it (rating.report.issued); None and "" on the kiosk, which issues nothing.
     verification_code: str | None = None
     verification_url: str = ""
+    # The annex of a commune's explanations of gaming-check findings in the period, as (what, explanation)
+    # lines (issue 18; the central service fills it). The kiosk's is always empty, and an empty annex prints nothing.
+    anomaly_notes: list[tuple[str, str]] = field(default_factory=list)
+    # The annex "Phụ lục: Việc cần khắc phục" (issue 18): the central service's items and actions of the period
+    # (central.actions); empty on the kiosk, and then neither the PDF nor the workbook prints an annex.
+    actions: list[ActionLine] = field(default_factory=list)
 
     @property
     def target_met(self) -> bool | None:
@@ -624,6 +669,10 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
         notes.append("Phiếu theo thang đánh giá khác được thống kê riêng, không quy đổi.")
     if total_response is not None:
         notes.append(response_note(total_response))
+    tied, same_ticket = tied_count(source, rule, d_from, d_to, kiosk_ids, officers)
+    verification.tied = tied
+    if tied or same_ticket:  # only where a centre asks for numbers: the others' reports read as before
+        notes.append(tied_note(tied, t_counter.total.total, same_ticket))
     suspect = clock_suspect_count(source, d_from, d_to, kiosk_ids, officers, data.seqs)
     if suspect:  # never a clock-suspect vote filed under a day without saying so
         notes.append(clock_suspect_note(suspect))

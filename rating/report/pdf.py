@@ -318,7 +318,8 @@ class _Builder:
         body, last_rows = self.verification()
         story += self.section(number, SHEETS[5]) + body
         story += self.signature(keep_with=last_rows)
-        return story
+        from rating.report.annex import pdf_story   # the annex of "Việc cần khắc phục", when it has lines
+        return story + pdf_story(self)
 
 
 def qr_drawing(text: str, size: float) -> Drawing:

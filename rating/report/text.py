@@ -22,6 +22,14 @@ SHEETS = ("Tổng hợp", "Theo công chức", "Theo ngày", "Theo giờ", "Lý 
 QUESTIONNAIRE_SECTION = "Kết quả phiếu khảo sát"
 QUESTIONNAIRE_SHEET_PREFIX = "Phiếu KS "
 SHEET_NAME_MAX = 31  # a spreadsheet's limit
+# The annex of the items of "Việc cần khắc phục" and their actions (issue 18), printed only when it has lines;
+# a sheet name may not hold ":" (the sheet says the title in full).
+ANNEX_TITLE = "Phụ lục: Việc cần khắc phục"
+ANNEX_SHEET = "Phụ lục - Việc cần khắc phục"
+ANNEX_HEAD = ("STT", "Quầy", "Tuần", "Số phiếu KHL + RKHL", "Mức", "Lý do người dân nêu", "Hạn xử lý", "Tình trạng",
+              "Biện pháp khắc phục")
+ANNEX_NOTE = ("Mỗi dòng: các phiếu Không hài lòng và Rất không hài lòng của một quầy trong một tuần (thứ Hai – Chủ nhật); "
+              "hạn xử lý: 15 ngày làm việc từ phiếu đầu tiên. Không ghi thông tin nhận dạng người đánh giá.")
 
 
 # Where a long title may break, besides before "ĐỐI VỚI": between its phrases, never inside one.
@@ -65,6 +73,8 @@ def questionnaire_sheet_name(qid: str, version: int, taken: set[str]) -> str:
 
 # The Kiểm chứng section's second part: the recipe and identifiers an inspector with the raw export needs.
 TECHNICAL_HEADING = "Dành cho người kiểm tra kỹ thuật"
+# The annex of explanations a commune attached to gaming-check findings (printed only when there are some).
+ANOMALY_ANNEX_HEADING = "Phụ lục: giải trình các dấu hiệu bất thường"
 
 
 def verification_sections(model: ReportModel) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -115,7 +125,8 @@ def verification_sections(model: ReportModel) -> list[tuple[str, list[tuple[str,
         ("SHA-256 các phiếu trong kỳ", v.votes_sha256),
         ("Cách tính SHA-256", v.digest_recipe),
     ]
-    return [("", plain), (TECHNICAL_HEADING, technical)]
+    annex = [(ANOMALY_ANNEX_HEADING, list(model.anomaly_notes))] if model.anomaly_notes else []
+    return [("", plain), *annex, (TECHNICAL_HEADING, technical)]
 
 
 def issued_lines(model: ReportModel) -> list[tuple[str, str]]:

@@ -639,6 +639,8 @@ class _Writer:
         self.sheet_reasons()
         self.sheets_questionnaires()
         self.sheet_verification()
+        from rating.report.annex import write_sheet   # the annex of "Việc cần khắc phục", when it has lines
+        write_sheet(self, _page)
         self.wb.close()
         return first_page_unnumbered(self.buf.getvalue())
 

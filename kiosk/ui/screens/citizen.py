@@ -9,6 +9,8 @@ between screens, asking :mod:`kiosk.flow` for the rules.
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from pathlib import Path
 
 from kivy.clock import Clock
@@ -21,7 +23,7 @@ from kivy.uix.screenmanager import Screen
 from rating.sipas import ELEMENTS
 from ..fonts import SYMBOL_CHARS
 from .. import spoken as voice
-from ..strings import hours_lines, keep_name_whole, keep_whole, level_label, reason_label, tw
+from ..strings import DAY_NAMES, NBSP, hours_lines, keep_name_whole, keep_whole, level_label, reason_label, tw
 from ..widgets import LevelButton, ReasonToggle, fit_font_size
 
 KV = Path(__file__).resolve().parents[1] / "kv"
@@ -70,6 +72,18 @@ class TopBar(BoxLayout):
         return self.ids.contrast
 
 
+CARD_TEXT_HEIGHT = 0.8  # of a counter's card: the rest is a margin above and below its words
+# where a counter's name may break: after a comma or a semicolon, around a dash, before "và" (and)
+PART_BREAKS = re.compile(r"(?<=[,;])\s+|\s+(?=[—–-]\s)|(?<=[—–-])\s+|\s+(?=và\s)")
+
+
+def parts_whole(name: str) -> str:
+    """A counter's name with each of its parts on one line: the spaces inside a part become no-break spaces,
+    so lines break only between parts ("Quầy 3 — Tiếp nhận hồ sơ liên thông, lao động")."""
+    pieces = PART_BREAKS.split(name)
+    return " ".join(piece.replace(" ", NBSP) for piece in pieces if piece)
+
+
 class CounterPickScreen(KioskScreen):
     """When one kiosk serves several counters: the citizen first touches the counter's name."""
 
@@ -78,28 +92,47 @@ class CounterPickScreen(KioskScreen):
         self.topbar = self.ids.topbar
         self.question = self.ids.question
         self.buttons = []
-        for counter in app.cfg.counters:
-            b = Factory.CounterButton(text=keep_name_whole(counter.name))
-            b.counter_id = counter.id
-            b.says = voice.counter(counter)  # said as touched
-            b.bind(on_release=lambda btn: app.pick_counter(btn.counter_id))
-            self.ids.grid.add_widget(b)
-            self.buttons.append(b)
         self._equalise = Clock.create_trigger(self._equal_names, -1)
-        for b in self.buttons:
-            b.fbind("size", self._equalise)
+        self.set_counters(app.cfg.counters)
         app.fbind("vmin", self._equalise)
         app.fbind("text_scale", self._equalise)
+
+    def set_counters(self, counters) -> None:
+        """One card per counter (again, when a new version of the managed settings changes them)."""
+        grid = self.ids.grid
+        for b in self.buttons:
+            grid.remove_widget(b)
+        self.buttons = []
+        for counter in counters:
+            b = Factory.CounterButton(text=keep_name_whole(counter.name))
+            b.counter_id, b.name = counter.id, counter.name
+            b.says = voice.counter(counter)  # said as touched
+            b.bind(on_release=lambda btn: self.app.pick_counter(btn.counter_id))
+            b.fbind("size", self._equalise)
+            grid.add_widget(b)
+            self.buttons.append(b)
+        grid.cols = self.columns(self.app.portrait)   # kv binds the columns to the shape only
+        self._equalise()
 
     def refresh(self) -> None:
         self.spoken = (voice.pick(self.app.lang),)
 
     def _equal_names(self, *_):
         """Every counter's name at the size the longest needs: a list of equals, not one name shouting
-        and another whispering."""
-        largest = self.app.vmin * 0.065 * self.app.text_scale
-        sizes = [fit_font_size(b.text, b.width - 2 * max(b.inset, b.height * 0.12), b.height, largest, b.min_font,
-                               b.font_name, b.bold) for b in self.buttons]
+        and another whispering. Each name breaks between its parts (after a comma, around a dash, before
+        "và") rather than inside one — a Vietnamese word is several syllables, and "liên / thông" on two
+        lines reads as two other words — unless keeping its parts whole would make it much smaller. The
+        words keep off the card's top and bottom (two-line cards looked crammed), and fill the rest."""
+        largest = self.app.vmin * 0.08 * self.app.text_scale
+        sizes = []
+        for b in self.buttons:
+            w, h = b.width - 2 * max(b.inset, b.height * 0.12), b.height * CARD_TEXT_HEIGHT
+            free = keep_name_whole(b.name)
+            parts = parts_whole(b.name)
+            fit_free = fit_font_size(free, w, h, largest, b.min_font, b.font_name, b.bold)
+            fit_parts = fit_font_size(parts, w, h, largest, b.min_font, b.font_name, b.bold)
+            b.text = parts if fit_parts >= 0.8 * fit_free else free
+            sizes.append(fit_parts if b.text == parts else fit_free)
         for b in self.buttons:
             b.font_cap = min(sizes)
 
@@ -237,15 +270,30 @@ class ReasonsScreen(KioskScreen):
 
 
 class ClosedScreen(KioskScreen):
-    """Outside opening hours: say so, and show the hours; button boxes still count (marked out of hours)."""
+    """Outside opening hours: the centre's name, that it is closed and when it opens again, in Vietnamese and
+    English (no one is there to switch the language), and the hours; button boxes still count (marked out of
+    hours)."""
 
     hours_text = StringProperty("")
+    centre_text = StringProperty("")
+    title_text = StringProperty("")
+    body_text = StringProperty("")
+    again_text = StringProperty("")
 
     def __init__(self, app, **kwargs):
         super().__init__(app, name="closed", **kwargs)
         self.title, self.body, self.hours = self.ids.title, self.ids.body, self.ids.hours
+        self.centre, self.again = self.ids.centre, self.ids.again
 
-    def refresh(self) -> None:
+    def refresh(self, now: datetime | None = None) -> None:
+        """The words for ``now`` (the centre's time; the wall clock when not given)."""
+        now = now or datetime.now(self.app.cfg.tz)
+        self.centre_text = keep_name_whole(self.app.cfg.centre)
+        self.title_text = both("closed_title", bold=True)
+        self.body_text = both("closed_body")
+        opens = self.app.cfg.hours.next_opening(now)
+        self.again_text = "" if opens is None else "\n".join(
+            (f"[b]{tw('closed_again', lang, when=opening_words(opens, now, lang))}[/b]" for lang in ("vi", "en")))
         self.hours_text = self.hours_for(self.app.lang)
         self.spoken = (voice.closed(self.app.lang),)
 
@@ -253,6 +301,20 @@ class ClosedScreen(KioskScreen):
         """The opening hours, a line a group of days (Kivy markup)."""
         lines = hours_lines(self.app.cfg.hours, lang)
         return "\n".join([f"[b]{tw('closed_hours', lang)}[/b]"] + [keep_whole(line) for line in lines]) if lines else ""
+
+
+def both(key: str, bold: bool = False) -> str:
+    """A citizen's text in Vietnamese, then English under it (Kivy markup)."""
+    vi, en = tw(key, "vi"), tw(key, "en")
+    return f"[b]{vi}[/b]\n{en}" if bold else f"{vi}\n{en}"
+
+
+def opening_words(opens: datetime, now: datetime, lang: str) -> str:
+    """When the centre opens again, as a citizen says it: "hôm nay, 13:30" or "Thứ Hai 21/12, 07:30". Never
+    "ngày mai": the screen may stay up past midnight, and the words must stay true while it does."""
+    if opens.date() == now.date():
+        return keep_whole(f"{tw('closed_today', lang)}, {opens:%H:%M}")
+    return keep_whole(f"{DAY_NAMES[lang][opens.weekday()]} {opens:%d/%m}, {opens:%H:%M}")
 
 
 for _name in ("widgets", "pick", "rating", "reasons", "thanks", "closed"):

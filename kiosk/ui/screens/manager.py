@@ -20,7 +20,7 @@ from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, OptionProperty, StringProperty
 
-from ...pin import Attempt
+from ...pin import LOCKOUT_S, Attempt
 from ..fonts import SYMBOLS
 from ..manager_actions import ManagerActions
 from ..strings import t
@@ -47,6 +47,7 @@ class PinScreen(KioskScreen):
     portrait = BooleanProperty(False)
     entered = StringProperty("")
     locked = BooleanProperty(False)  # five wrong tries: the digits are greyed out until the lock-out ends
+    opening = BooleanProperty(False)  # the right PIN: "Đang mở…" while the manager's screen is built (~3 s)
     title_text = StringProperty("")
     message_text = StringProperty("")
     delete_text = StringProperty("")
@@ -73,7 +74,7 @@ class PinScreen(KioskScreen):
         self.ok_text = t("ok", lang)
         self.back_text = t("back", lang)
         self.message_text = "" if self.app.pinpad.is_set else t("pin_unset", lang)
-        self.locked = False
+        self.locked = self.opening = False
         self._show_lock()
 
     def _show_lock(self) -> bool:
@@ -95,14 +96,20 @@ class PinScreen(KioskScreen):
             result = self.app.pinpad.attempt(self.entered)
             self.entered = ""
             if result is Attempt.OK:
-                self.app.open_manager()
+                # Say so at once: building the manager's tabs the first time takes seconds on a kiosk's board,
+                # and a pad that shows nothing meanwhile gets the PIN typed again. The screen is built once the
+                # words are on screen (the frame after this one).
+                self.opening = True
+                self.message_text = t("pin_opening", self.app.lang)
+                Clock.schedule_once(lambda _dt: self.app.open_manager(), 0)
                 return
             if result is Attempt.UNSET:
                 self.message_text = t("pin_unset", self.app.lang)
             elif result is Attempt.LOCKED:
                 self._show_lock()
             else:
-                self.message_text = t("pin_wrong", self.app.lang)
+                self.message_text = t("pin_wrong", self.app.lang, left=self.app.pinpad.tries_left(),
+                                      minutes=round(LOCKOUT_S / 60))
         elif len(self.entered) < 8:
             self.entered += key
 
@@ -222,12 +229,19 @@ class ManagerScreen(KioskScreen):
         self.labels = {"title": t("manager_title", lang, centre=self.app.cfg.centre), **{key: t(key, lang) for key in (
             "sync_now", "back_to_citizens", "leave_kiosk", "tab_today", "tab_status", "tab_roster", "tab_export",
             "tab_questionnaire",
-            "m_leave_title", "m_leave_body", "m_leave_yes", "m_cancel")}}
+            "m_leave_title", "m_leave_yes", "m_cancel")},
+            # what leaving does, and whether the kiosk comes back by itself (its service) or must be started
+            "m_leave_body": "\n".join((t("m_leave_body", lang),
+                                       t("m_leave_back" if self.actions.comes_back() else "m_leave_manual", lang)))}
         self.confirming = False
         self.notice = ""
         for panel in (self.totals, self.roster, self.status, self.export):
             panel.refresh()
 
 
+# Each tab's layout once: a rule loaded twice builds its widgets twice (a module such as manager_volume may
+# have loaded its own already).
+_loaded = {str(Path(f).resolve()) for f in Builder.files}
 for _kv in ["manager_common.kv", *sorted(p.name for p in KV.glob("manager_*.kv") if p.name != "manager_common.kv")]:
-    Builder.load_file(str(KV / _kv))
+    if str((KV / _kv).resolve()) not in _loaded:
+        Builder.load_file(str(KV / _kv))

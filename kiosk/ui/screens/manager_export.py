@@ -48,7 +48,7 @@ class ExportPanel(ManagerTab):
         lang = self.app.lang
         self.labels = {key: t(key, lang) for key in (
             "m_export_where", "m_export_rescan", "m_export_what", "m_export_period", "m_period_month",
-            "m_period_quarter", "m_period_year", "m_period_custom", "m_from", "m_to")}
+            "m_period_quarter", "m_last_month", "m_last_quarter", "m_period_year", "m_period_custom", "m_from", "m_to")}
         if rescan or self._targets is None:
             actions = self.screen.actions
             found = actions.targets()
@@ -80,7 +80,7 @@ class ExportPanel(ManagerTab):
         if self.period_kind != "custom":
             self.d_from, self.d_to = periods.named(self.period_kind, self.app.store.today())
         span = vnformat.period(self.d_from, self.d_to)
-        if self.period_kind == "quarter":
+        if self.period_kind in ("quarter", "last_quarter"):
             span = f"{periods.quarter_label(self.d_to)}: {span}"
         self.period_text = span
         self.go_text = t("m_export_go", lang, what=t(f"m_fmt_{self.fmt}", lang), period=span)
@@ -106,7 +106,7 @@ class ExportPanel(ManagerTab):
         self.redraw()
 
     def choose_period(self, kind: str) -> None:
-        """This month, this quarter, this year, or chosen dates (from the period shown now)."""
+        """This or last month, this or last quarter, this year, or chosen dates (from the period shown now)."""
         self._new_choice()
         self.period_kind = kind
         self.redraw()

@@ -33,6 +33,7 @@ class QuestionnairePanel(BoxLayout):
     portrait = BooleanProperty(False)
     labels = ObjectProperty({}, rebind=True)
     which_text = StringProperty("")
+    which_title = StringProperty("")  # the title alone: on a 7" panel (its id and version are on the "Đang bật" line)
     where_text = StringProperty("")
     until_text = StringProperty("")
     mode = StringProperty("invite")
@@ -79,11 +80,13 @@ class QuestionnairePanel(BoxLayout):
             self.catalogue = load_catalogue(questionnaire_dirs(app.cfg))
             for error in self.catalogue.errors:
                 log.error("questionnaire file refused: %s", error)
+            self._choose_running(active_list(app.store))
         self.labels = {key: t(key, lang) for key in (
             "mq_which", "mq_where", "mq_how", "mq_until", "mq_invite", "mq_replace", "mq_no_end", "mq_clear_end", "mq_start",
             "mq_stop")}
         q = self.chosen()
         self.which_text = f"{q.title(lang)} ({q.id} v{q.version})" if q else t("mq_none_found", lang)
+        self.which_title = q.title(lang) if q else self.which_text
         counter = self.counter_id()
         self.where_text = t("mq_whole_kiosk", lang) if counter is None else app.cfg.counter(counter).name
         self.until_text = vnformat.day(self.until) if self.until else t("mq_no_end", lang)
@@ -93,6 +96,24 @@ class QuestionnairePanel(BoxLayout):
         self.can_stop = bool(rows) if counter is None else any(r[0] in (counter, ALL_COUNTERS) for r in rows)
         self.now_text = self._on_now(lang, rows)
         self._results(q, lang)
+
+    def _choose_running(self, rows) -> None:
+        """The tab opens on the questionnaire that is running (the kiosk-wide one first, else the first
+        counter's), with its place, way of asking and last day: the manager came to see or stop it, not to
+        step through the catalogue to find it. Nothing running: the choices stay as they were."""
+        found = self.questionnaires()
+        rows = sorted(rows, key=lambda r: r[0] != ALL_COUNTERS)
+        for counter, qid, version, mode, until in rows:
+            at = next((i for i, q in enumerate(found) if q.id == qid and str(q.version) == str(version)),
+                      next((i for i, q in enumerate(found) if q.id == qid), None))
+            if at is None:
+                continue
+            ids = [c.id for c in self.app.cfg.counters]
+            self.index = at
+            self.scope = 0 if counter == ALL_COUNTERS or counter not in ids else ids.index(counter) + 1
+            self.mode = mode
+            self.until = date.fromisoformat(until) if until else None
+            return
 
     def _on_now(self, lang: str, rows) -> str:
         if not rows:

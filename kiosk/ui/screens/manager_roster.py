@@ -42,21 +42,18 @@ class CodePad(GridLayout):
 
     fs = NumericProperty(16)
     key_fs = NumericProperty(16)
-    clear_text = StringProperty("")
     __events__ = ("on_key",)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.keys: dict[str, MButton] = {}
-        for key in [*CODE_KEYS, "del", "clear"]:
-            b = MButton(key=key, text={"del": SYMBOL_CHARS["backspace"], "clear": ""}.get(key, key),
-                        tone="grey" if key in ("del", "clear") else "blue")
+        # "Xoá hết" is not a key of the pad: two words on a key one letter wide were too small to read on a 7"
+        # panel; it is a button of its own beside "Lưu phân công".
+        for key in [*CODE_KEYS, "del"]:
+            b = MButton(key=key, text=SYMBOL_CHARS["backspace"] if key == "del" else key,
+                        tone="grey" if key == "del" else "blue")
             b.font_name = SYMBOLS if key == "del" else "Roboto"
-            if key == "clear":  # two words on a key one letter wide: smaller, so they stay inside it
-                self.bind(key_fs=lambda _w, fs, b=b: setattr(b, "fs", fs * 0.6))
-                self.bind(clear_text=b.setter("text"))
-            else:
-                self.bind(key_fs=b.setter("fs"))
+            self.bind(key_fs=b.setter("fs"))
             b.bind(on_release=lambda btn: self.dispatch("on_key", btn.key))
             self.add_widget(b)
             self.keys[key] = b
@@ -71,7 +68,7 @@ class CodePad(GridLayout):
         self.key_fs = max(self.fs, min(key_h * 0.42, key_w * 0.5))
 
     def on_key(self, key: str) -> None:
-        """A key was released (``del``: the last character, ``clear``: all of them)."""
+        """A key was released (``del``: the last character)."""
 
 
 class RosterPanel(ManagerTab):
@@ -80,6 +77,7 @@ class RosterPanel(ManagerTab):
     title = StringProperty("")
     hint = StringProperty("")
     save_text = StringProperty("")
+    clear_text = StringProperty("")
     message = StringProperty("")
     rows = ListProperty()
     selected = StringProperty("")
@@ -96,7 +94,7 @@ class RosterPanel(ManagerTab):
         self.title = t("m_roster_title", lang, day=vnformat.day(today))
         self.hint = t("m_roster_hint", lang)
         self.save_text = t("m_roster_save", lang)
-        self.codepad.clear_text = t("m_clear", lang)
+        self.clear_text = t("m_clear", lang)
         self.codes = dict(app.store.roster(today))
         self.selected = self.selected or app.cfg.counters[0].id
         self.message = ""

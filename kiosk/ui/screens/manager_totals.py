@@ -1,4 +1,5 @@
-"""The manager's totals tab: a day or the month so far, per counter or per officer, and a bar chart of
+"""The manager's totals tab: a day, the month so far, or the last whole month or quarter (the periods
+reports are filed for), per counter or per officer, and a bar chart of
 the levels. Layout in ``kiosk/ui/kv/manager_totals.kv``.
 
 The numbers are the ones the CLI's ``totals`` prints; they are read in one place (:meth:`TotalsPanel.read`)
@@ -13,10 +14,10 @@ from datetime import date, timedelta
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, OptionProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from rating import vnformat
+from rating import period as periods, vnformat
 from ..strings import level_label, t
 from ..widgets import LEVEL_COLOURS
-from .manager_widgets import ManagerTab
+from .manager_widgets import ManagerTab, shrunk, text_width
 
 ONE_DAY = timedelta(days=1)
 
@@ -44,13 +45,36 @@ class ChartRow(BoxLayout):
     fraction = NumericProperty(0)
     colour = ListProperty([0.5, 0.5, 0.5, 1])
     fs = NumericProperty(16)
+    label_width = NumericProperty(100)  # the widest level's words: the bars of every row start together
+    count_width = NumericProperty(40)   # the widest count: room kept for it after the longest bar
+
+
+def bar_length(lane: float, fraction: float, count_width: float, fs: float) -> float:
+    """A chart bar's length in a lane ``lane`` wide: its share of the room the count leaves, and at least a
+    sliver when the level has votes (one vote among hundreds is not nothing). (Every value it depends on is
+    an argument, so the layout redraws the bar when any of them changes.)"""
+    if fraction <= 0:
+        return 0.0
+    return max(fs * 0.3, max(0.0, lane - count_width - fs * 0.3) * fraction)
+
+
+def chart_rows(levels: list[tuple[str, int, str, tuple]], fs: float) -> list[dict]:
+    """The chart's rows (RecycleView data) for ``levels`` as (words, count, count as shown, colour), each bar
+    its count's share of the largest: one label width and one count width for every row."""
+    most = max([1, *(n for _w, n, _t, _c in levels)])
+    label_width = max(text_width(words, fs, False) for words, *_ in levels) + fs * 0.4
+    count_width = max(text_width(text, fs, True) for _w, _n, text, _c in levels) + fs * 0.4
+    return [{"label": words, "count": text, "fraction": n / most, "colour": colour, "fs": fs,
+             "label_width": label_width, "count_width": count_width} for words, n, text, colour in levels]
 
 
 class TotalsPanel(ManagerTab):
     """Totals per counter or per officer for a day or the month so far, and a bar chart of the levels."""
 
-    day = ObjectProperty(None, allownone=True)  # the day shown, or the last day of the month so far
-    month = BooleanProperty(False)              # the month so far up to ``day``, not the day alone
+    day = ObjectProperty(None, allownone=True)  # the day shown (for a named period: the day it was chosen on)
+    # "day": ``day`` alone; else a period of :func:`rating.period.named` as of today: the month so far, or the
+    # last whole month or quarter (reports are filed after the period ends: one tap, not 19 of a stepper)
+    span = OptionProperty("day", options=("day", "month", "last_month", "last_quarter"))
     view = OptionProperty("counter", options=("counter", "officer"))
     shown = ObjectProperty(None, allownone=True)           # per counter, the ``totals --json`` shape
     officers_shown = ObjectProperty(None, allownone=True)  # per officer, the same shape
@@ -63,7 +87,8 @@ class TotalsPanel(ManagerTab):
 
     def on_kv_post(self, _base) -> None:
         ids = self.ids  # the layout's widgets exist once its rule is applied
-        self.pick = {k: ids[k] for k in ("prev_day", "today", "yesterday", "this_month", "next_day")}
+        self.pick = {k: ids[k] for k in ("prev_day", "today", "yesterday", "this_month", "last_month", "last_quarter",
+                                         "next_day")}
         self.view_buttons = {"counter": ids.by_counter, "officer": ids.by_officer}
         self.table = ids.table
 
@@ -76,18 +101,29 @@ class TotalsPanel(ManagerTab):
     def set_day(self, day: date) -> None:
         """Show one day's totals (never a day after today)."""
         self.app.touched()
-        self.day, self.month = min(day, self.today()), False
+        self.day, self.span = min(day, self.today()), "day"
         self.refresh()
 
     def step_day(self, days: int) -> None:
-        """The day before (-1) or after (+1) the one shown."""
-        self.set_day(self.day + days * ONE_DAY)
+        """The day before (-1) or after (+1) the one shown (from a period: the day before its first, or after
+        its last)."""
+        d_from, d_to = self.period()
+        self.set_day((d_from if days < 0 else d_to) + days * ONE_DAY)
+
+    def set_span(self, span: str) -> None:
+        """Show a named period's totals: "month" (so far), "last_month" or "last_quarter"."""
+        self.app.touched()
+        self.day, self.span = self.today(), span
+        self.refresh()
 
     def set_month(self) -> None:
         """Show this month's totals."""
-        self.app.touched()
-        self.day, self.month = self.today(), True
-        self.refresh()
+        self.set_span("month")
+
+    @property
+    def month(self) -> bool:
+        """A period of several days is shown, not one day."""
+        return self.span != "day"
 
     def set_view(self, view: str) -> None:
         """Per counter or per officer."""
@@ -96,8 +132,8 @@ class TotalsPanel(ManagerTab):
         self.refresh()
 
     def period(self) -> tuple[date, date]:
-        """The period shown: one day, or the month so far."""
-        return (self.day.replace(day=1), self.day) if self.month else (self.day, self.day)
+        """The period shown: one day, or the named period as of the day it was chosen on."""
+        return (self.day, self.day) if self.span == "day" else periods.named(self.span, self.day)
 
     # --- reading and drawing ------------------------------------------------------------------
 
@@ -116,7 +152,7 @@ class TotalsPanel(ManagerTab):
             self.day = self.today()
         lang = self.app.lang
         self.labels = {key: t(key, lang) for key in (
-            "prev_day", "today", "yesterday", "this_month", "next_day", "m_by_counter", "m_by_officer", "m_chart", "m_table")}
+            "prev_day", "today", "yesterday", "this_month", "m_last_month", "m_last_quarter", "next_day", "m_by_counter", "m_by_officer", "m_chart", "m_table")}
         self.shown, self.officers_shown = self.read(*self.period())
         self.redraw()
 
@@ -127,8 +163,13 @@ class TotalsPanel(ManagerTab):
         app, lang = self.app, self.app.lang
         scale = app.cfg.scale
         d_from, d_to = self.period()
-        self.period_text = (t("m_month", lang, month=f"{d_to.month:02d}/{d_to.year}", period=vnformat.period(d_from, d_to))
-                            if self.month else t("m_day", lang, day=vnformat.day(d_to)))
+        if self.span == "day":
+            self.period_text = t("m_day", lang, day=vnformat.day(d_to))
+        elif self.span == "last_quarter":
+            self.period_text = t("m_quarter", lang, quarter=periods.ROMAN[(d_to.month - 1) // 3 + 1], year=d_to.year,
+                                 period=vnformat.period(d_from, d_to))
+        else:
+            self.period_text = t("m_month", lang, month=f"{d_to.month:02d}/{d_to.year}", period=vnformat.period(d_from, d_to))
         if not self.shown["all"]["total"] and not self.shown["all"]["flagged"]:  # say it, rather than a table of zeros
             self.period_text += " · " + t("m_no_votes", lang)
         codes = scale.codes
@@ -150,16 +191,15 @@ class TotalsPanel(ManagerTab):
                     for r in sorted(self.officers_shown["counters"], key=lambda r: natural_key(r["officer"]))]
             rows.append([t("all_counters", lang), *numbers(self.officers_shown["all"])])
         # nine columns across a portrait panel: a little smaller than the rest, so long names keep room
-        self.table.fill(header, rows, self.fs * (0.85 if self.portrait else 1.0), last_is_total=True)
+        self.table.fill(header, rows, shrunk(self.fs, 0.85), last_is_total=True)
         everyone = self.shown["all"]["levels"]
-        most = max([1, *everyone.values()])
-        self.chart = [{"label": level_label(lvl, lang), "count": vnformat.integer(everyone[lvl.code], lang),
-                       "fraction": everyone[lvl.code] / most,
-                       "colour": LEVEL_COLOURS[lvl.code][0] if lvl.code in LEVEL_COLOURS else (0.4, 0.4, 0.4, 1),
-                       "fs": self.fs} for lvl in scale.levels]
+        self.chart = chart_rows([(level_label(lvl, lang), everyone[lvl.code], vnformat.integer(everyone[lvl.code], lang),
+                                  LEVEL_COLOURS[lvl.code][0] if lvl.code in LEVEL_COLOURS else (0.4, 0.4, 0.4, 1))
+                                 for lvl in scale.levels], self.fs)
         self.legend_text = t("m_tab_hint_codes", lang, legend=", ".join(
             f"{lvl.code} = {level_label(lvl, lang)}" for lvl in scale.levels))
         for name, b in self.view_buttons.items():
             b.selected = self.view == name
-        self.pick["this_month"].selected = self.month
-        self.at_today = self.day >= self.today()
+        for key, span in (("this_month", "month"), ("last_month", "last_month"), ("last_quarter", "last_quarter")):
+            self.pick[key].selected = self.span == span
+        self.at_today = d_to >= self.today()

@@ -59,4 +59,5 @@ class VolumeRow(BoxLayout):
         return volume
 
 
-Builder.load_file(str(KV))
+if str(KV) not in {str(Path(f).resolve()) for f in Builder.files}:   # once, whoever loads the tabs first
+    Builder.load_file(str(KV))

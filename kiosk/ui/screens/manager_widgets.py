@@ -16,14 +16,28 @@ ROW_BG = ((1, 1, 1, 1), (0.95, 0.96, 0.97, 1))
 TOTAL_BG = (0.90, 0.95, 0.90, 1)
 
 
+LANDSCAPE_MAX = 24.0  # the largest base size of a landscape panel (1280x800 and up)
+
+
 def font_size_for(width: float, height: float) -> float:
-    """The manager's base font size for a window, kept at least 14 px: in landscape about 1/52 of the
-    width or 1/30 of the height, whichever is smaller, at most 24 (15 at 800x480, 24 at 1920x1080); in
+    """The manager's base font size for a window, kept at least 14 px: in landscape about 1/42 of the
+    width or 1/25 of the height, whichever is smaller, at most 24 (19 at 800x480, 24 from 1024x600 up); in
     portrait 1/38 of the width, at most 28 (28 at 1080x1920): a floor stand is read from further away,
-    and its height leaves room for larger rows."""
+    and its height leaves room for larger rows.
+
+    Why 1/42: the 7" panels (800x480, 1024x600) are read at arm's length, and a digit must be 2.5 mm tall
+    there (issue 19): 14 px of ink at 800x480's 0.19 mm pixels, 17 px at 1024x600's 0.15 mm; the kiosk's
+    font draws those at 19 and 23 px. Where the tab's content is taller than the panel, it scrolls."""
     if height > width:
         return max(14.0, min(28.0, width / 38, height / 48))
-    return max(14.0, min(24.0, width / 52, height / 30))
+    return max(14.0, min(LANDSCAPE_MAX, width / 42, height / 25))
+
+
+def shrunk(fs: float, factor: float) -> float:
+    """Secondary text (a hint, a legend, a chart label) ``factor`` times the base size, but only where the base
+    is larger than any landscape panel's (a portrait floor stand): on a landscape panel no manager text is
+    smaller than the base, which is what a 7" panel can still show legibly."""
+    return fs * factor if fs > LANDSCAPE_MAX else fs
 
 
 class MButton(Button):
@@ -98,7 +112,7 @@ class Table(BoxLayout):
                     + [text_width(x, fs, last_is_total) for x in texts] + [fs * 2]) + pad
             widths.append(w)
         rest = sum(widths[1:])
-        widths[0] = max(min(widths[0], available - rest), fs * 9)
+        widths[0] = max(min(widths[0], available - rest), fs * 11.5)  # a 60-character name on three lines
         if sum(widths) < available:  # narrower than the panel (short officer codes): the first column takes the rest
             widths[0] = available - rest
         lines = max(h.count("\n") + 1 for h in header)

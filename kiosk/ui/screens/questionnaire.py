@@ -179,7 +179,9 @@ class QuestionScreen(KioskScreen):
 
     def _choice(self, index: int) -> IconCard:
         while len(self.choices) <= index:
-            card = IconCard(icon=str(len(self.choices) + 1))
+            # A profile question's answer (an age band, a visit's purpose) is its words: no big number beside
+            # them (it read as part of the answer); a keypad's key is the card's small key hint instead.
+            card = IconCard()
             card.bind(on_release=self._chosen)
             self._watch(card)
             self.choices.append(card)
@@ -223,7 +225,7 @@ class QuestionScreen(KioskScreen):
             card.code = choice.code
             card.caption = card_words(choice.vi if lang == "vi" else choice.en)
             card.says = voice.choice(walk.questionnaire, question, choice, lang)
-            card.key_hint = str(n) if self.keypad and isinstance(card, LevelButton) else ""
+            card.key_hint = str(n) if self.keypad else ""
             card.chosen = choice.code == before and question.id in walk.given
         self.progress_text = walk.progress(lang)
         self.question_text = question.text(lang)
