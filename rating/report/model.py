@@ -102,15 +102,19 @@ def tied_note(tied: int, counted: int, same_ticket: int) -> str:
 
 
 def tied_count(source: VoteSource, rule: Rule, d_from: date, d_to: date, kiosk_ids: Sequence[str] | None,
-               officers: Sequence[str] | None) -> tuple[int, int]:
+               officers: Sequence[str] | None, seqs: tuple[int, int] | None = None) -> tuple[int, int]:
     """Of the votes a report reads in ``d_from``..``d_to``: the counted ones tied to a transaction, and the
-    second ratings of one number (flagged ``same_ticket``)."""
+    second ratings of one number (flagged ``same_ticket``). ``seqs``: see :attr:`PeriodData.seqs`."""
     where, params = _where(d_from, d_to, kiosk_ids, officers)
+    if seqs is not None:   # where the counts stop too; SQLite then reads the period's rows in seq order
+        where, params = where + " AND seq BETWEEN ? AND ?", [*params, *seqs]
     tied, tied_params = tied_sql(rule, source)
-    rows = source.query(f"SELECT count(*) FROM votes WHERE {where} AND {tied}", [*params, *tied_params])
-    same = source.query(f"SELECT count(*) FROM votes WHERE {where}{count_filter(source)} AND flag = ?",
-                        [*params, SAME_TICKET])
-    return (int(rows[0][0]) if rows else 0), (int(same[0][0]) if same else 0)
+    # Both counts in one read of the period's votes (neither column is in an index the period is read by:
+    # each count alone read every vote of it, 0.3 s a year on the kiosk).
+    rows = source.query(f"SELECT count(CASE WHEN ({tied}) THEN 1 END), "
+                        f"count(CASE WHEN flag = ?{count_filter(source)} THEN 1 END) FROM votes WHERE {where}",
+                        [*tied_params, SAME_TICKET, *params])
+    return (int(rows[0][0]), int(rows[0][1])) if rows else (0, 0)
 
 
 def clock_suspect_count(source: VoteSource, d_from: date, d_to: date, kiosk_ids: Sequence[str] | None,
@@ -669,7 +673,7 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
         notes.append("Phiếu theo thang đánh giá khác được thống kê riêng, không quy đổi.")
     if total_response is not None:
         notes.append(response_note(total_response))
-    tied, same_ticket = tied_count(source, rule, d_from, d_to, kiosk_ids, officers)
+    tied, same_ticket = tied_count(source, rule, d_from, d_to, kiosk_ids, officers, data.seqs)
     verification.tied = tied
     if tied or same_ticket:  # only where a centre asks for numbers: the others' reports read as before
         notes.append(tied_note(tied, t_counter.total.total, same_ticket))
