@@ -2,7 +2,7 @@
 rows; the overview and a commune's page for a city of 114 communes over a year (roll-ups built with
 set-based SQL); the raw votes CSV streamed with the server's memory watched.
 
-Goals: ingest ≥ 0.5× raw bulk insert; pages p95 < 300 ms; the gaming checks' report for the city-year < 2 s; CSV memory growth flat (< 50 MB).
+Goals: ingest ≥ 0.6× raw bulk insert (issue 15; 0.5× before); pages p95 < 300 ms; the gaming checks' report for the city-year < 2 s; CSV memory growth flat (< 50 MB).
 Sizes: BENCH_CENTRAL_VOTES (default 2e6 real votes for the city of 114 communes × 365 days; 2e7 is the
 full city-year of the goal, ~30 min to build here), BENCH_CENTRAL_CSV_VOTES (default 1e6; 1e7 for the
 10 M of the goal), BENCH_CENTRAL_SCALE (a share of the 114 communes), BENCH_CENTRAL_ONLY=ingest,late,
@@ -137,7 +137,7 @@ def bench_ingest(label: str, alias: str, raw_alias: str, batches: dict[str, list
     print(f"  ingest {label:<10} {best_service:>10,.0f} votes/s; raw bulk insert "
           f"({'COPY' if conn.vendor == 'postgresql' else 'executemany'}) {best_raw:>10,.0f} votes/s "
           f"(best of {ROUNDS} rounds, {n:,} votes each)")
-    verdict(f"ingest/raw {label} (median of rounds)", statistics.median(ratios), 0.5, "×", lower_is_better=False)
+    verdict(f"ingest/raw {label} (median of rounds)", statistics.median(ratios), 0.6, "×", lower_is_better=False)
 
 
 def bench_late_vote(label: str, alias: str, n: int) -> None:

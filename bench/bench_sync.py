@@ -1,6 +1,10 @@
 """Sync: 100,000 waiting votes over loopback to a real central service (a separate process), beside
 posting the same bodies with plain requests in the same run; client memory growth; ingest rate.
-Goals: under 15 s, memory growth under 50 MB, within 2x of plain posting.
+Goals: under 15 s, memory growth under 50 MB, within 1.2x of plain posting (issue 15).
+
+The two alternate for BENCH_SYNC_ROUNDS rounds (default 3), each on a fresh service, the votes made
+waiting again between rounds; the verdict is the median of the rounds' ratios: the machine is shared,
+and one slow second in either run would decide a single-shot ratio.
 """
 
 from __future__ import annotations
@@ -8,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -71,35 +76,42 @@ def main(n: int = 100_000) -> None:
         votes = [dict(zip(WIRE_FIELDS, r)) for r in rows]
         bodies.append(encode_batch(config.kiosk_id, [{"id": c.id, "name": c.name} for c in config.counters], votes, []))
         after = rows[-1][0]
-    (folder / "plain").mkdir()
-    proc, url = start_service(folder / "plain")
-    session = requests.Session()
-    started = time.perf_counter()
-    for body in bodies:
-        ts = int(time.time())
-        headers = signing.signed_headers(config.kiosk_id, SECRET.encode(), ts, "POST", "/v1/batches", body)
-        r = session.post(url + "/v1/batches", data=body, headers={**headers, "Content-Type": "application/json"})
-        r.raise_for_status()
-    plain = time.perf_counter() - started
-    proc.terminate()
-    proc.wait()
-    del bodies
-    print(f"  plain requests, same bodies        {plain:6.2f} s  ({n / plain:,.0f} votes/s: the server's ingest rate)")
+    rounds = int(os.environ.get("BENCH_SYNC_ROUNDS", "3"))
+    ratios, times, growth = [], [], 0.0
+    for round_no in range(rounds):
+        (folder / f"plain-{round_no}").mkdir()
+        proc, url = start_service(folder / f"plain-{round_no}")
+        session = requests.Session()
+        started = time.perf_counter()
+        for body in bodies:
+            ts = int(time.time())
+            headers = signing.signed_headers(config.kiosk_id, SECRET.encode(), ts, "POST", "/v1/batches", body)
+            r = session.post(url + "/v1/batches", data=body, headers={**headers, "Content-Type": "application/json"})
+            r.raise_for_status()
+        plain = time.perf_counter() - started
+        proc.terminate()
+        proc.wait()
 
-    (folder / "client").mkdir()
-    proc, url = start_service(folder / "client")
-    config = replace(config, sync=replace(sync, url=url))
-    before = rss_mb()
-    started = time.perf_counter()
-    result = SyncClient(config, store).run()
-    elapsed = time.perf_counter() - started
-    growth = rss_mb() - before
-    proc.terminate()
-    proc.wait()
-    print(f"  SyncClient.run()                   {elapsed:6.2f} s  ({result.sent:,} sent, complete={result.complete})")
-    verdict("seconds for 100,000 votes", elapsed, 15, " s")
+        (folder / f"client-{round_no}").mkdir()
+        proc, url = start_service(folder / f"client-{round_no}")
+        client_config = replace(config, sync=replace(sync, url=url))
+        before = rss_mb()
+        started = time.perf_counter()
+        result = SyncClient(client_config, store).run()
+        elapsed = time.perf_counter() - started
+        growth = max(growth, rss_mb() - before)
+        proc.terminate()
+        proc.wait()
+        print(f"    round {round_no + 1}: plain requests {plain:6.2f} s ({n / plain:,.0f} votes/s: the server's ingest "
+              f"rate); SyncClient.run() {elapsed:6.2f} s ({result.sent:,} sent, complete={result.complete}): "
+              f"{elapsed / plain:.2f}x")
+        ratios.append(elapsed / plain)
+        times.append(elapsed)
+        # Waiting again for the next round (not timed): as the store was before this round's run.
+        store.write(lambda conn: conn.execute("UPDATE votes SET sync_state = 'pending', synced_at = NULL"), "bench")
+    verdict("seconds for 100,000 votes (median)", statistics.median(times), 15, " s")
     verdict("client memory growth", growth, 50, " MB")
-    verdict("ratio SyncClient / plain requests", elapsed / plain, 2.0, "x")
+    verdict("ratio SyncClient / plain (median)", statistics.median(ratios), 1.2, "x")
     store.close()
     shutil.rmtree(folder)
 

@@ -1,6 +1,7 @@
 """`verify` benchmarks: the votes' and the answers' chain walks beside a bare read of the same rows.
 
-Run with `make bench` (or `python bench/bench_verify.py`). Figures are printed; nothing is asserted.
+Run with `make bench` (or `python bench/bench_verify.py`). Goals (issue 15): each walk within 2x its
+bare read. Figures are printed with their verdicts; nothing is asserted.
 The stores are built once into a temporary folder of build/bench and removed afterwards.
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_questionnaire import _responses  # noqa: E402
-from bench.common import BUILD  # noqa: E402
+from bench.common import BUILD, verdict  # noqa: E402
 from kiosk import demo  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 from kiosk.questionnaire.answers import AnswerStore, verify_answers  # noqa: E402
@@ -66,6 +67,8 @@ def bench_verify(votes: int = 200_000, responses: int = 20_000, rounds: int = 3)
     print(f"  {'bare read of the answers (baseline)':<40} {t_bare_a:.2f} s")
     print(f"  {'verify_answers':<40} {t_answers:.2f} s  {'ok' if abrk is None else abrk}  "
           f"{t_answers / t_bare_a:.1f}x the bare read, {answers / t_answers:,.0f} answers/s")
+    verdict("verify_chain / bare read of the votes", t_votes / t_bare_v, 2.0, "x")
+    verdict("verify_answers / bare read of the answers", t_answers / t_bare_a, 2.0, "x")
     store.close()
     shutil.rmtree(folder)
 

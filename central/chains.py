@@ -59,15 +59,28 @@ def seq_owners(cur, chain: ChainKind, kiosk_id: str, seqs: Iterable[int]) -> dic
                           [kiosk_id]))
 
 
+# Rows hashed at a time (rating.chain.edit_issues): enough for the page's loops to run in C, few enough
+# that a stream (COPY) is fed while the next page is hashed.
+HASH_PAGE = 1000
+
+
 def check_rows(chain: ChainKind, by_seq: dict[int, dict], neighbours: dict[int, dict]) -> Iterator[tuple[dict, list]]:
     """Check a chunk of new rows of one chain, in seq order: yield each row with its issues
     ``(seq, kind, detail)`` — its hash recomputed (``edited``), its link to the row before (``break``)
     when that row is held or new, and for a late row the link of the held row after it. The one place
     the wire's chain rules are applied."""
-    edit, link = (wire.edit_issue, wire.link_issue) if chain is VOTE_CHAIN else (wire.q_edit_issue, wire.q_link_issue)
-    for seq, row in sorted(by_seq.items()):
+    edits, link = (wire.edit_issues, wire.link_issue) if chain is VOTE_CHAIN else (wire.q_edit_issues, wire.q_link_issue)
+    ordered = sorted(by_seq.items())
+    for start in range(0, len(ordered), HASH_PAGE):
+        page = ordered[start:start + HASH_PAGE]
+        yield from _check_page(page, edits([row for _, row in page]), link, by_seq, neighbours)
+
+
+def _check_page(page, edited, link, by_seq, neighbours) -> Iterator[tuple[dict, list]]:
+    """:func:`check_rows` over one page, its ``edited`` issues found already."""
+    for (seq, row), found in zip(page, edited):
         issues = []
-        if found := edit(row):
+        if found:
             issues.append((seq, *found))
         before = by_seq.get(seq - 1) or neighbours.get(seq - 1)
         if (seq == 1 or before is not None) and (found := link(row, before)):

@@ -13,6 +13,7 @@ itself sees: its button boxes, how long it has been up, and that its loop still 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -57,6 +58,7 @@ def store_clock(store: VoteStore) -> tuple[str, str]:
     return ("trusted", why) if trusted else ("suspect", describe_clock(why))
 
 
+@functools.cache   # read once a process: the running code's version (each sync batch's status asks twice)
 def software_version() -> str:
     """This kiosk's software version, as installed."""
     try:
@@ -105,11 +107,14 @@ def _parse(iso: str | None) -> datetime | None:
 
 class Health:
     """The signals of one kiosk. ``started_at`` (epoch seconds) is given by the running kiosk; ``boxes``
-    is the running readers (anything with ``health()`` as :class:`hardware.reader.ButtonBoxes`)."""
+    is the running readers (anything with ``health()`` as :class:`hardware.reader.ButtonBoxes`); ``waiting``
+    says how many votes and reasons wait to be sent, for a caller that keeps the count (the sync client,
+    batch by batch: counting them again read every waiting row for each batch's status)."""
 
     def __init__(self, config: Config, store: VoteStore, *, started_at: float | None = None, boxes: Any = None,
-                 clock_signal: ClockSignal | None = None, now: Callable[[], datetime] | None = None):
-        self.config, self.store, self.boxes = config, store, boxes
+                 clock_signal: ClockSignal | None = None, now: Callable[[], datetime] | None = None,
+                 waiting: Callable[[], int] | None = None):
+        self.config, self.store, self.boxes, self.waiting = config, store, boxes, waiting
         self.started_at = started_at
         self.clock_signal = clock_signal or (lambda: store_clock(store))
         self.now = now or (lambda: datetime.now(config.tz))
@@ -139,8 +144,8 @@ class Health:
         """The last successful sync; not ok when a vote has waited longer than :data:`SYNC_MAX_AGE`."""
         if self.config.sync is None:
             return Signal("last_sync", None, "không cấu hình đồng bộ ([sync]) / sync not configured")
-        s = outbox.status(self.store)
-        at, waiting = s["last_success"], s["votes"] + s["reasons"]
+        s = outbox.status(self.store, counts=self.waiting is None)
+        at, waiting = s["last_success"], self.waiting() if self.waiting is not None else s["votes"] + s["reasons"]
         detail = f"đồng bộ thành công gần nhất: {_moment(at)}, {vnformat.integer(waiting)} mục chờ gửi / last sync"
         if s.get("auth_error"):
             return Signal("last_sync", False, detail, f"máy chủ từ chối chữ ký: kiểm tra [kiosk] id và [sync] secret "
@@ -258,11 +263,12 @@ class Health:
         return True
 
 
-def wire_health(config: Config, store: VoteStore, now: datetime | None = None) -> dict[str, Any]:
+def wire_health(config: Config, store: VoteStore, now: datetime | None = None,
+                waiting: Callable[[], int] | None = None) -> dict[str, Any]:
     """The health fields of a sync batch's ``status``: the last vote, sync and backup from the store and the
     data folder; the uptime, the boxes heard and the clock from the running kiosk's ``health.json`` when it
-    is fresh (the sync thread has no reader of its own), else null."""
-    health = Health(config, store, now=(lambda: now) if now else None)
+    is fresh (the sync thread has no reader of its own), else null. ``waiting``: see :class:`Health`."""
+    health = Health(config, store, now=(lambda: now) if now else None, waiting=waiting)
     status = health.wire_status()
     running = read_health_file(config.data_dir)
     written = _parse(running.get("written_at")) if running else None

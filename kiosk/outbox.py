@@ -106,6 +106,20 @@ def waiting(store: VoteStore, kind: Synced, limit: int) -> list[dict[str, Any]]:
     return [kind.row(row) for row in rows]
 
 
+def waiting_after(store: VoteStore, seq: int, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` votes waiting to be sent whose seq is above ``seq``: the batch after one in
+    flight, read while the service stores that one (see :func:`waiting_seqs`)."""
+    rows = store.query(f"{VOTES._select(f'{VOTES.waiting} AND t.seq > ?')} LIMIT ?", (seq, limit))
+    return [VOTES.row(row) for row in rows]
+
+
+def waiting_seqs(store: VoteStore, through: int, limit: int) -> list[int]:
+    """The seqs of the first ``limit`` votes waiting now, up to seq ``through`` (no vote is read): when
+    they are those of votes read earlier, those votes are what :func:`waiting` reads now."""
+    return [s for (s,) in store.query(f"SELECT t.seq FROM votes t WHERE {VOTES.waiting} AND t.seq <= ? "
+                                      "ORDER BY t.seq LIMIT ?", (through, limit))]
+
+
 def by_key(store: VoteStore, kind: Synced, keys: Iterable[Key]) -> list[dict[str, Any]]:
     """The rows of ``kind`` with these keys, whatever their sync state, in sending order (sent beside
     the rows that need them: a row the server holds already is acknowledged again, harmlessly)."""
@@ -265,7 +279,9 @@ def record_comparison(store: VoteStore, server_totals: list[dict[str, Any]], at:
                          [(m["date"], m["counter"], m["scale"], json.dumps(m["local"]), json.dumps(m["server"]), stamp)
                           for m in mismatches])
 
-    store.write(work)
+    # Bookkeeping each receipt recomputes (the next receipt compares again): like the marks, it need not
+    # wait for the disk, and a long backlog's sync no longer waits for one more fsync per batch.
+    store.write(work, "sync totals", durable=False)
     return mismatches
 
 
@@ -273,8 +289,9 @@ LAST_CHECKIN_KEY = "last_checkin_at"        # sync_meta: the last check-in the s
 CHECKIN_ERROR_KEY = "last_checkin_error"    # sync_meta: why the last check-in failed (None once one passes)
 
 
-def status(store: VoteStore) -> dict[str, Any]:
-    """What the manager's status screen shows about sync."""
+def status(store: VoteStore, counts: bool = True) -> dict[str, Any]:
+    """What the manager's status screen shows about sync. ``counts=False`` leaves out the waiting and
+    quarantined counts (:func:`count_pending` reads every waiting row) for a caller that keeps its own."""
     last = store.query("SELECT started_at, finished_at, sent, remaining, ok, error FROM sync_runs ORDER BY id DESC LIMIT 1")
     ok = store.query("SELECT finished_at FROM sync_runs WHERE ok = 1 ORDER BY id DESC LIMIT 1")
     failed = store.query("SELECT finished_at, error FROM sync_runs WHERE ok = 0 ORDER BY id DESC LIMIT 1")
@@ -284,7 +301,7 @@ def status(store: VoteStore) -> dict[str, Any]:
         # Set while the service refuses this kiosk's signature (not registered, wrong secret): the
         # votes wait, and the manager must fix the configuration.
         "auth_error": get_meta(store, "auth_error"),
-        **count_pending(store),
+        **(count_pending(store) if counts else {}),
         "last_run": dict(zip(("started_at", "finished_at", "sent", "remaining", "ok", "error"), last[0])) if last else None,
         "last_success": ok[0][0] if ok else None,
         "last_error": {"at": failed[0][0], "error": failed[0][1]} if failed else None,

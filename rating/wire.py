@@ -37,7 +37,7 @@ import re
 import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from rating import chain
 from rating.chain import ANSWER_HASHED_FIELDS as Q_HASHED_FIELDS
@@ -112,16 +112,30 @@ class BadBatch(ValueError):
     """What is wrong with a batch, and where."""
 
 
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode   # what json.dumps does with these
+
+
+def encode_votes(votes: list[dict]) -> str:
+    """A batch's ``votes`` array as :func:`encode_batch` writes it (for ``votes_json``)."""
+    return _encode(votes)
+
+
 def encode_batch(kiosk_id: str, counters: list[dict[str, str]], votes: list[dict], reasons: list[dict],
-                 status: dict[str, Any] | None = None, questionnaires: dict[str, list[dict]] | None = None) -> bytes:
+                 status: dict[str, Any] | None = None, questionnaires: dict[str, list[dict]] | None = None, *,
+                 votes_json: str | None = None) -> bytes:
     """The request body for a batch (``status`` and ``questionnaires`` only when given, so a batch
-    without them is byte for byte what protocol 1.0 sent)."""
+    without them is byte for byte what protocol 1.0 sent). ``votes_json``: :func:`encode_votes` of
+    ``votes``, when the caller made it already (the client, while the batch before was in flight)."""
     data: dict[str, Any] = {"kiosk_id": kiosk_id, "counters": counters, "votes": votes, "reasons": reasons}
     if status is not None:
         data["status"] = status
     if questionnaires is not None:
         data["questionnaires"] = {part: questionnaires.get(part, []) for part in Q_PARTS}
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # An object is its members one after the other: each encoded on its own is byte for byte
+    # json.dumps(data, ensure_ascii=False, separators=(",", ":")) — a test holds them equal.
+    members = (f"{_encode(k)}:{votes_json if k == 'votes' and votes_json is not None else _encode(v)}"
+               for k, v in data.items())
+    return ("{" + ",".join(members) + "}").encode("utf-8")
 
 
 def _text_ok(v: str) -> bool:
@@ -548,6 +562,11 @@ def edit_issue(vote: Mapping[str, Any]) -> tuple[str, str] | None:
     return chain.edit_issue(chain.VOTES, vote)
 
 
+def edit_issues(votes: Sequence[Mapping[str, Any]]) -> list[tuple[str, str] | None]:
+    """:func:`edit_issue` of each vote, hashed a page at a time: :func:`rating.chain.edit_issues`."""
+    return chain.edit_issues(chain.VOTES, votes)
+
+
 def gap_detail(first: int, last: int) -> str:
     """How a gap of missing votes reads in a report: :func:`rating.chain.gap_detail` for votes."""
     return chain.gap_detail(chain.VOTES, first, last)
@@ -556,6 +575,11 @@ def gap_detail(first: int, last: int) -> str:
 def q_edit_issue(answer: Mapping[str, Any]) -> tuple[str, str] | None:
     """The ``edited`` issue when an answer's hash does not match its fields (encoding ``qa1``), else None."""
     return chain.edit_issue(chain.ANSWERS, answer)
+
+
+def q_edit_issues(answers: Sequence[Mapping[str, Any]]) -> list[tuple[str, str] | None]:
+    """:func:`q_edit_issue` of each answer, hashed a page at a time: :func:`rating.chain.edit_issues`."""
+    return chain.edit_issues(chain.ANSWERS, answers)
 
 
 def q_link_issue(answer: Mapping[str, Any], before: Mapping[str, Any] | None) -> tuple[str, str] | None:

@@ -33,6 +33,7 @@ import logging
 import random
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -51,7 +52,7 @@ from kiosk.store import VoteStore
 from rating import signing
 from rating.checkin import CHECKIN_PATH, NO_SETTINGS, encode_checkin, parse_offer
 from rating.problems import Problem
-from rating.wire import MAX_Q_ANSWERS, acknowledged, encode_batch, known_status_fields
+from rating.wire import MAX_Q_ANSWERS, acknowledged, encode_batch, encode_votes, known_status_fields
 
 log = logging.getLogger("kiosk.sync")
 
@@ -119,6 +120,7 @@ class _Retry(Exception):
 class _Batch:
     """The rows of one batch, by kind (:mod:`kiosk.outbox`): votes with reasons, or questionnaire rows."""
     rows: dict[Synced, list[dict]]
+    votes_json: str | None = None   # the votes encoded already (rating.wire.encode_votes), read ahead
 
     @property
     def questionnaire(self) -> bool:
@@ -158,6 +160,11 @@ class SyncClient:
         self.counters = [{"id": c.id, "name": c.name} for c in config.counters]
         self._waiting: dict[str, int] | None = None   # during a run: see run()
         self._status_known: set[str] | None = None      # the status fields an older service takes (see _send)
+        # During a run: the thread a batch's POST runs in, so that the next batch's votes are read while the
+        # service stores this one (its head start: see _read_ahead), and what it read.
+        self._poster: ThreadPoolExecutor | None = None
+        self._ahead_of: _Batch | None = None
+        self._read_ahead: tuple[list[dict], str] | None = None   # the votes, and encoded (rating.wire.encode_votes)
 
     def _offset(self) -> float:
         return float(outbox.get_meta(self.store, "clock_offset_s", "0") or 0)
@@ -173,11 +180,13 @@ class SyncClient:
         # What the status of each batch says is waiting: counted once, then less what each receipt
         # settles (counting the outbox again for every batch made a long backlog quadratic).
         self._waiting = outbox.count_waiting(self.store)
+        self._poster = ThreadPoolExecutor(1, thread_name_prefix="sync-post")
         try:
             for next_batch, what in ((self._vote_batch, "vote(s) and {} reason(s)"),
                                      (self._q_batch, "answer(s) and {} response(s) (does it take "
                                                      "questionnaires, protocol 1.2?)")):
                 while (batch := next_batch()) is not None:
+                    self._ahead_of = batch if next_batch == self._vote_batch else None
                     if not self._send(batch, result):
                         # The server acknowledged nothing of this batch (e.g. reasons whose vote it does not
                         # hold): sending it again now would loop. The next run tries again.
@@ -187,7 +196,9 @@ class SyncClient:
         except _Retry as e:
             result.error = e.reason
         finally:
-            self._waiting = None
+            self._waiting, self._ahead_of, self._read_ahead = None, None, None
+            self._poster.shutdown()
+            self._poster = None
         waiting, quarantined = outbox.count_waiting(self.store), outbox.count_quarantined(self.store)
         result.remaining = waiting["votes"] + waiting["reasons"] + quarantined["votes"] + waiting["responses"] + \
             waiting["answers"]
@@ -212,7 +223,7 @@ class SyncClient:
                   "waiting_answers": waiting["answers"],
                   "button_boxes": len(self.config.button_boxes), "free_disk_mb": free_mb,
                   "clock_skew_s": round(float(skew), 3) if skew is not None else None,
-                  **wire_health(self.config, self.store)}
+                  **wire_health(self.config, self.store, waiting=lambda: waiting["votes"] + waiting["reasons"])}
         if self._status_known is not None:  # an older service: only what it said it knows
             status = {k: v for k, v in status.items() if k in self._status_known}
         return status
@@ -300,9 +311,29 @@ class SyncClient:
 
     def _vote_batch(self) -> "_Batch | None":
         """The oldest waiting votes and the reasons waiting (they may follow a vote synced earlier)."""
-        votes = outbox.waiting(self.store, VOTES, self.sync.batch_size)
+        ahead = self._votes_read_ahead()
+        votes = ahead[0] if ahead else outbox.waiting(self.store, VOTES, self.sync.batch_size)
         reasons = outbox.waiting(self.store, REASONS, self.sync.batch_size * 5)
-        return _Batch({VOTES: votes, REASONS: reasons}) if votes or reasons else None
+        return _Batch({VOTES: votes, REASONS: reasons}, ahead[1] if ahead else None) if votes or reasons else None
+
+    def _read_next(self) -> None:
+        """While a full batch of votes is in flight: read the waiting votes after it (kept for
+        :meth:`_votes_read_ahead`), so the next batch is ready when the receipt comes."""
+        batch, self._ahead_of, self._read_ahead = self._ahead_of, None, None
+        votes = batch.rows.get(VOTES) if batch is not None else None
+        if votes and len(votes) == self.sync.batch_size:
+            ahead = outbox.waiting_after(self.store, votes[-1]["seq"], self.sync.batch_size)
+            self._read_ahead = (ahead, encode_votes(ahead))
+
+    def _votes_read_ahead(self) -> tuple[list[dict], str] | None:
+        """The votes read ahead when they are exactly what :func:`kiosk.outbox.waiting` reads now (the batch
+        before was settled whole, nothing older waits, none was set aside or released meanwhile), else None."""
+        ahead, self._read_ahead = self._read_ahead, None
+        votes, limit = ahead[0] if ahead else None, self.sync.batch_size
+        if votes and len(votes) == limit and \
+                outbox.waiting_seqs(self.store, votes[-1]["seq"], limit) == [v["seq"] for v in votes]:
+            return ahead
+        return None
 
     def _q_batch(self) -> "_Batch | None":
         """The oldest waiting answers (in chain order) with the responses they belong to, and responses
@@ -335,7 +366,7 @@ class SyncClient:
                 log.info("sync: retrying in %.1f s (%s)", wait, last.reason if last else "")
                 self.sleep(wait)
             try:
-                response = self._post(body, path)
+                response = self._post_reading_ahead(body, path)
             except requests.RequestException as e:
                 last = _Retry(f"network: {type(e).__name__}: {e}")
                 continue
@@ -368,7 +399,7 @@ class SyncClient:
         """Send one batch and settle it; return how many rows changed state (acknowledged, set aside)."""
         q = {kind.part: rows for kind, rows in batch.rows.items() if kind.questionnaire}
         body = encode_batch(self.config.kiosk_id, self.counters, batch.rows.get(VOTES, []),
-                            batch.rows.get(REASONS, []), self.status(), q or None)
+                            batch.rows.get(REASONS, []), self.status(), q or None, votes_json=batch.votes_json)
         response = self._exchange(body)
         if 200 <= response.status_code < 300:
             return self._accept(response, batch, result)
@@ -509,11 +540,31 @@ class SyncClient:
             return self._quarantine({RESPONSES: bad_r, ANSWERS: bad_a}, reason, result)
         return sum(self._send(self._questionnaire_batch(r, a), result) for r, a in parts)
 
+    def _post_reading_ahead(self, body: bytes, path: str) -> requests.Response:
+        """:meth:`_post`; for a run's batch of votes, in the run's thread while this one reads the next
+        batch's votes (the service takes longer to store a batch than the kiosk to read one)."""
+        if self._poster is None or self._ahead_of is None:
+            return self._post(body, path)
+        # Signed here: the thread only sends (reading the clock offset would wait for the store meanwhile).
+        posting = self._poster.submit(self._deliver, body, path, self._headers(body, path))
+        try:
+            self._read_next()
+        except Exception as e:  # only a head start: the votes are read again after the receipt, as without one
+            log.debug("sync: reading the next batch ahead failed: %s", e)
+            self._read_ahead = None
+        return posting.result()
+
     def _post(self, body: bytes, path: str = BATCH_PATH) -> requests.Response:
+        return self._deliver(body, path, self._headers(body, path))
+
+    def _headers(self, body: bytes, path: str) -> dict[str, str]:
         ts = int(self.clock() + self._offset())
         headers = signing.signed_headers(self.config.kiosk_id, self.sync.secret.reveal(), ts, "POST",
                                          self._base_path + path, body)
         headers["Content-Type"] = "application/json"
+        return headers
+
+    def _deliver(self, body: bytes, path: str, headers: dict[str, str]) -> requests.Response:
         return self.session.post(self.sync.url + path, data=body, headers=headers, timeout=self.sync.timeout_s)
 
     def _correct_clock(self, response: requests.Response) -> None:

@@ -116,6 +116,26 @@ def test_each_kinds_page_hashes_equal_the_reference_encodings_for_any_field_valu
     assert kind.hash_rows([(*row, "some hash", "a derived column") for row in rows]) == expected
 
 
+@pytest.mark.parametrize("kind", chain.KINDS, ids=lambda k: k.name)
+@settings(max_examples=200)
+@given(data=st.data())
+def test_the_service_s_page_of_edit_issues_is_each_row_s_own_edit_issue(kind, data):
+    # The ingest checks a page of received rows at once (rating.chain.edit_issues); each row must get
+    # what edit_issue says of it alone: untouched rows none, edited ones (any field, any type) theirs.
+    typed = {name: st.integers(min_value=0, max_value=9) if name in kind.ints else st.sampled_from(["a", "Q1", 'x"y'])
+             for name in kind.hashed}
+    rows = data.draw(st.lists(st.fixed_dictionaries({name: typed[name] | st.none() if name in kind.optional
+                                                     else typed[name] for name in kind.hashed}),
+                              min_size=1, max_size=6))
+    for row in rows:
+        row["hash"] = kind.hash(row)
+    for i in data.draw(st.lists(st.integers(0, len(rows) - 1), max_size=3)):
+        name = data.draw(st.sampled_from([*kind.hashed, "hash"]))
+        rows[i][name] = data.draw(row_values)
+    assert chain.edit_issues(kind, rows) == [chain.edit_issue(kind, row) for row in rows]
+    assert any(chain.edit_issues(kind, rows)) == any(kind.hash(row) != row["hash"] for row in rows)
+
+
 def test_new_uuids_are_version_4_in_canonical_form():
     import uuid
 

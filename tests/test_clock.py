@@ -242,3 +242,21 @@ def test_a_report_that_files_clock_suspect_votes_under_a_day_says_how_many(tmp_p
     assert model.by_counter.total.total == 3, "counted all the same"
     said = [n for n in model.notes if "đồng hồ" in n]
     assert len(said) == 1 and said[0].startswith("2 phiếu")
+
+
+def test_the_kiosk_report_counts_the_clock_suspect_votes_of_its_period_to_its_first_and_last(tmp_path):
+    # The kiosk's reader asks within the period's seqs (its index of clock-suspect votes answers): the
+    # period's first and last votes are suspect here, the days around it hold suspect votes too.
+    from rating.report import ReportUnit, StoreReader, build_report
+    from rating.units import Counter
+    day = NOW.date()
+    with VoteStore.open(tmp_path / "votes.db", kiosk_id="k", tz=TZ) as store:
+        for at, trusted in ((NOW - timedelta(days=1), False), (NOW, False), (NOW + timedelta(minutes=1), True),
+                            (NOW + timedelta(minutes=2), False), (NOW + timedelta(days=1), False)):
+            store.time_source = (lambda: True) if trusted else (lambda: False)
+            store.record_vote("Q1", "HL", at=at)
+        model = build_report(store, unit=ReportUnit(), d_from=day, d_to=day, scale="sipas5",
+                             counters=[Counter("Q1", "Quầy 1")], reader=StoreReader())
+    assert model.by_counter.total.total == 3
+    said = [n for n in model.notes if "đồng hồ" in n]
+    assert len(said) == 1 and said[0].startswith("2 phiếu"), said

@@ -54,3 +54,17 @@ def test_the_previous_releases_batches_are_taken_whole_and_acknowledged_as_that_
         assert again["accepted"] == [] and sorted(again["duplicates"]) == sorted(receipt["accepted"])
         assert app.store.query("SELECT count(*) FROM votes")[0][0] == len(sent["votes"])
         assert app.store.query("SELECT count(*) FROM q_answers")[0][0] == len(q_sent["answers"])
+
+
+def test_this_release_encodes_the_previous_releases_batches_byte_for_byte():
+    # The body is written member by member now (so the client can encode a batch's votes ahead, while the
+    # batch before is in flight): it must still be json.dumps of the whole, byte for byte.
+    from rating.wire import Q_PARTS, encode_batch, encode_votes
+    for name in ("votes-and-reasons.json", "questionnaire-rows.json"):
+        body = (FIXTURES / name).read_bytes()
+        b = json.loads(body)
+        q = b.get("questionnaires")
+        assert encode_batch(b["kiosk_id"], b["counters"], b["votes"], b["reasons"], b["status"], q) == body
+        assert encode_batch(b["kiosk_id"], b["counters"], b["votes"], b["reasons"], b["status"], q,
+                            votes_json=encode_votes(b["votes"])) == body
+        assert set(q or Q_PARTS) == set(Q_PARTS)

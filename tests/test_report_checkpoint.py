@@ -97,6 +97,15 @@ def test_an_edit_before_the_checkpoint_with_its_hash_recomputed_breaks_the_link_
     assert not check.ok and check.detail.startswith("tại phiếu số 11: mã băm của phiếu trước không khớp")
 
 
+def test_a_first_vote_of_the_period_that_does_not_follow_the_vote_before_breaks_the_link_check(kiosk):
+    # Before the checkpoint nothing is re-hashed: only the link from the vote before the period (here the
+    # genesis) to the period's first vote can tell.
+    store, config = kiosk
+    _edit(config, "UPDATE votes SET prev_hash = ? WHERE seq = 1", "a" * 64)
+    check = _check(store, config)
+    assert not check.ok and check.detail.startswith("tại phiếu số 1: mã băm của phiếu trước không khớp")
+
+
 def test_a_chain_rewritten_through_the_checkpoint_is_caught(kiosk):
     store, config = kiosk
     _edit(config, "UPDATE votes SET hash = ? WHERE seq = 40", "f" * 64)

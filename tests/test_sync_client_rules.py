@@ -141,6 +141,44 @@ def test_a_409_quarantines_only_the_votes_it_names_and_the_rest_go_through(scrip
         assert result.quarantined == 1 and result.remaining == 1
 
 
+def test_every_batch_is_the_oldest_waiting_votes_though_the_next_is_read_while_one_is_in_flight(scripted):
+    # The client reads the next full batch while the service stores one; what it sends must still be
+    # what a read after the receipt gives: after a 409 leaves most of a batch waiting, those go next.
+    named = []
+
+    def script(batch, headers):
+        if not named:
+            named.append(batch["votes"][2]["uuid"])
+            return 409, {"error": "conflict", "reason": "reused", "conflicting": named}, {}
+        return 200, receipt(batch), {}
+
+    server, config = scripted(script)   # batches of 10
+    with record(config, 35) as store:
+        result = client(config, store).run()
+        sent = [[v["seq"] for v in batch["votes"]] for _, batch in server.requests]
+        assert sent == [list(range(1, 11)), [1, 2, *range(4, 12)], list(range(12, 22)), list(range(22, 32)),
+                        list(range(32, 36))]
+        assert states(store) == {"synced": 34, "quarantined": 1} and result.sent == 34
+
+
+def test_a_vote_released_from_quarantine_during_a_sync_goes_in_the_next_batch(scripted):
+    # A manager releases a set-aside vote while a batch is in flight: the votes read ahead are no longer
+    # the oldest waiting, and the next batch starts with the released one, as a read after the receipt does.
+    def script(batch, headers):
+        if batch["votes"][0]["seq"] == 12:
+            with VoteStore.from_config(config) as other:
+                outbox.release_quarantine(other)
+        return 200, receipt(batch), {}
+
+    server, config = scripted(script)   # batches of 10
+    with record(config, 40) as store:
+        store.write(lambda conn: conn.execute("UPDATE votes SET sync_state = 'quarantined' WHERE seq = 5"), "test")
+        result = client(config, store).run()
+        sent = [[v["seq"] for v in batch["votes"]] for _, batch in server.requests]
+        assert sent == [[*range(1, 5), *range(6, 12)], list(range(12, 22)), [5, *range(22, 31)], list(range(31, 41))]
+        assert states(store) == {"synced": 40} and result.complete
+
+
 def test_when_the_server_moves_the_clock_the_kiosk_signs_with_the_servers_time(scripted):
     server_time = int(time.time()) + 3600
 

@@ -86,7 +86,7 @@ class StoreReader:
             in_period = source.query(f"SELECT count(*) FROM votes WHERE {w} AND seq <= ?", [*p, hi])[0][0]
         if len({r[0] for r in rows}) > 1 or in_period != hi - lo + 1:
             data = self._full_pass(source, d_from, d_to, kiosk_ids, rows, (head_seq, head_hash), lo, hi)
-            data.demo = demo
+            data.demo, data.seqs = demo, (lo, hi)
             return data
         # Every seq lo..hi is a vote of the period, of the one kiosk counted: the digest is its hashes in seq order.
         checkpoint = source.chain_checkpoint() if hasattr(source, "chain_checkpoint") else None
@@ -109,7 +109,7 @@ class StoreReader:
             checked += (f"; phiếu {_seqs(checkpoint.seq + 1, hi)} băm lại lúc lập báo cáo" if hi > checkpoint.seq else "")
         checked += f"; liên kết prev_hash → hash của phiếu {_seqs(lo, hi)} kiểm tra lúc lập báo cáo"
         chains = [ChainCheck(k, not problem, checked, head_seq, head_hash, problem) for k in kiosks]
-        return PeriodData(rows, chains, digest, demo)
+        return PeriodData(rows, chains, digest, demo, (lo, hi))
 
     def _from_checkpoint(self, source: VoteSource, checkpoint, lo: int, hi: int) -> str:
         """Re-hash, from its fields, every vote after the checkpoint up to ``hi`` (without a checkpoint:
@@ -137,27 +137,30 @@ class StoreReader:
         return ""
 
     def _links_and_digest(self, source: VoteSource, lo: int, hi: int) -> tuple[str, str, str]:
-        """One pass over votes lo..hi on the ``votes_chain`` index, a page at a time: every seq present,
-        every ``prev_hash`` the hash before it, and the digest of the hashes. Each page comes back as two
-        strings joined in SQLite (no million Python objects); a page whose links differ is split to name
-        the first break. Returns (first problem or "", digest, hash of vote hi)."""
+        """One pass over votes lo..hi on the ``votes_chain`` index, a page at a time: every ``prev_hash``
+        the hash before it, and the digest of the hashes (every seq is present: the caller counted them).
+        The hashes come back as one string a page, joined in SQLite (no million Python objects); the links
+        are compared in SQLite too, each vote's hash with the next vote's prev_hash (found by its rowid),
+        which names the first break. Returns (first problem or "", digest, hash of vote hi)."""
         before = source.query("SELECT hash FROM votes WHERE seq = ?", [lo - 1]) if lo > 1 else [(chain.GENESIS_HASH,)]
         problem = "" if before else chain.gap(chain.VOTES, lo - 2, lo, None).vi
-        prev = before[0][0] if before else ""
+        if before and source.query("SELECT prev_hash FROM votes WHERE seq = ?", [lo])[0][0] != before[0][0]:
+            problem = chain.broken_link(chain.VOTES, lo, None).vi
+        prev = ""
         digest = hashlib.sha256()
         for start in range(lo, hi + 1, self.LINK_PAGE):
             end = min(hi, start + self.LINK_PAGE - 1)
-            n, prevs, hashes = source.query(
-                "SELECT count(*), group_concat(prev_hash, char(10)), group_concat(hash, char(10)) FROM "
-                "(SELECT prev_hash, hash FROM votes WHERE seq BETWEEN ? AND ? ORDER BY seq)", [start, end])[0]
+            n, hashes = source.query("SELECT count(*), group_concat(hash, char(10)) FROM "
+                                     "(SELECT hash FROM votes WHERE seq BETWEEN ? AND ? ORDER BY seq)", [start, end])[0]
             if not n:
                 continue
             digest.update((hashes + "\n").encode("ascii"))
-            # The period has hi - lo + 1 votes (checked by the caller), so a page cannot be short.
-            if not problem and prevs != (prev + "\n" + hashes[:-65] if n > 1 else prev):
-                p_list, h_list = prevs.split("\n"), [prev, *hashes.split("\n")]
-                i = next(i for i, p in enumerate(p_list) if p != h_list[i])
-                problem = chain.broken_link(chain.VOTES, start + i, None).vi
+            if not problem and start < hi:   # the links from this page's votes to the next vote, up to vote hi
+                (first,), = source.query("SELECT min(a.seq) FROM votes a JOIN votes b ON b.seq = a.seq + 1 "
+                                         "WHERE a.seq BETWEEN ? AND ? AND b.prev_hash IS NOT a.hash",
+                                         [start, min(end, hi - 1)])
+                if first is not None:
+                    problem = chain.broken_link(chain.VOTES, first + 1, None).vi
             prev = hashes[-64:]
         return problem, digest.hexdigest(), prev
 

@@ -102,21 +102,30 @@ def tied_note(tied: int, counted: int, same_ticket: int) -> str:
 
 
 def tied_count(source: VoteSource, rule: Rule, d_from: date, d_to: date, kiosk_ids: Sequence[str] | None,
-               officers: Sequence[str] | None) -> tuple[int, int]:
+               officers: Sequence[str] | None, seqs: tuple[int, int] | None = None) -> tuple[int, int]:
     """Of the votes a report reads in ``d_from``..``d_to``: the counted ones tied to a transaction, and the
-    second ratings of one number (flagged ``same_ticket``)."""
+    second ratings of one number (flagged ``same_ticket``). ``seqs``: see :attr:`PeriodData.seqs`."""
     where, params = _where(d_from, d_to, kiosk_ids, officers)
+    if seqs is not None:   # where the counts stop too; SQLite then reads the period's rows in seq order
+        where, params = where + " AND seq BETWEEN ? AND ?", [*params, *seqs]
     tied, tied_params = tied_sql(rule, source)
-    rows = source.query(f"SELECT count(*) FROM votes WHERE {where} AND {tied}", [*params, *tied_params])
-    same = source.query(f"SELECT count(*) FROM votes WHERE {where}{count_filter(source)} AND flag = ?",
-                        [*params, SAME_TICKET])
-    return (int(rows[0][0]) if rows else 0), (int(same[0][0]) if same else 0)
+    # Both counts in one read of the period's votes (neither column is in an index the period is read by:
+    # each count alone read every vote of it, 0.3 s a year on the kiosk).
+    rows = source.query(f"SELECT count(CASE WHEN ({tied}) THEN 1 END), "
+                        f"count(CASE WHEN flag = ?{count_filter(source)} THEN 1 END) FROM votes WHERE {where}",
+                        [*tied_params, SAME_TICKET, *params])
+    return (int(rows[0][0]), int(rows[0][1])) if rows else (0, 0)
 
 
 def clock_suspect_count(source: VoteSource, d_from: date, d_to: date, kiosk_ids: Sequence[str] | None,
-                        officers: Sequence[str] | None) -> int:
-    """How many of the votes a report counts in ``d_from``..``d_to`` are clock-suspect."""
+                        officers: Sequence[str] | None, seqs: tuple[int, int] | None = None) -> int:
+    """How many of the votes a report counts in ``d_from``..``d_to`` are clock-suspect (``seqs``: see
+    :attr:`PeriodData.seqs`)."""
     where, params = _where(d_from, d_to, kiosk_ids, officers)
+    if seqs is not None:
+        # Where the counts stop too; and with it SQLite answers from the kiosk's small index of
+        # clock-suspect votes (votes_clock_suspect) instead of reading every vote of the period (0.3 s a year).
+        where, params = where + " AND seq BETWEEN ? AND ?", [*params, *seqs]
     rows = source.query(f"SELECT count(*) FROM votes WHERE {where}{count_filter(source)} "
                         "AND clock_suspect IS NOT NULL", params)
     return int(rows[0][0]) if rows else 0
@@ -467,6 +476,9 @@ class PeriodData:
     chains: list[ChainCheck]
     votes_sha256: str
     demo: bool = False   # demo votes in the period: the report is marked (DEMO_MARK)
+    # The seqs every vote the rows count lies between, when the reader knows them (a kiosk's store, whose
+    # seq numbers all its votes): later questions of the period ask within them.
+    seqs: tuple[int, int] | None = None
 
 
 def chain_scan(source: VoteSource, kiosk_id: str, d_from: date, d_to: date, lines: list[str],
@@ -661,11 +673,11 @@ def build_report(source: VoteSource, *, unit: ReportUnit, d_from: date, d_to: da
         notes.append("Phiếu theo thang đánh giá khác được thống kê riêng, không quy đổi.")
     if total_response is not None:
         notes.append(response_note(total_response))
-    tied, same_ticket = tied_count(source, rule, d_from, d_to, kiosk_ids, officers)
+    tied, same_ticket = tied_count(source, rule, d_from, d_to, kiosk_ids, officers, data.seqs)
     verification.tied = tied
     if tied or same_ticket:  # only where a centre asks for numbers: the others' reports read as before
         notes.append(tied_note(tied, t_counter.total.total, same_ticket))
-    suspect = clock_suspect_count(source, d_from, d_to, kiosk_ids, officers)
+    suspect = clock_suspect_count(source, d_from, d_to, kiosk_ids, officers, data.seqs)
     if suspect:  # never a clock-suspect vote filed under a day without saying so
         notes.append(clock_suspect_note(suspect))
     issued = settings.issued_on or generated.date()   # the day where the report is made, not the server's zone
