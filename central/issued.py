@@ -35,6 +35,7 @@ def issue(model, unit_id: str, alias: str, base_url: str = "") -> str:
             pass
     model.verification_code = code
     model.verification_url = base_url.rstrip("/") + VERIFY_PATH + code if base_url else ""
+    model.verification_qr = qr_modules(model.verification_url or code)
     return code
 
 
@@ -46,3 +47,10 @@ def lookup(text: str, alias: str) -> tuple[str, dict[str, Any], str] | None:
         return None
     row = VerificationCode.objects.using(alias).filter(code=code).first()
     return None if row is None else (row.code, json.loads(row.facts), row.issued_at)
+
+
+def qr_modules(text: str) -> list[list[bool]]:
+    """The QR code of ``text`` as rows of dark (True) and light modules, quiet zone included (segno, pure
+    Python, error correction M): the II.7 renderers draw it (the PDF as vectors, the workbook as a PNG)."""
+    import segno
+    return [[bool(m) for m in row] for row in segno.make(text, error="m", micro=False).matrix_iter(border=4)]

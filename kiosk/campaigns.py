@@ -21,7 +21,7 @@ from rating.questionnaire.loader import load_catalogue, questionnaire_dirs
 
 from . import outbox
 from .config import Config
-from .questionnaire.answers import DefinitionChanged, start_questionnaire
+from .questionnaire.answers import DefinitionChanged, running_since, start_questionnaire, stop_if_started_at
 from .questionnaire.schema import ALL_COUNTERS
 from .store import VoteStore
 
@@ -44,8 +44,7 @@ def _rev(c: Campaign) -> list:
 
 def _running_as(store: VoteStore, started_at: str) -> bool:
     """True while the kiosk-wide questionnaire is still the one started at ``started_at``."""
-    return bool(store.query("SELECT 1 FROM q_active WHERE counter_id = ? AND started_at = ?",
-                            (ALL_COUNTERS, started_at)))
+    return running_since(store, started_at)
 
 
 def apply(config: Config, store: VoteStore, delivered: Any) -> tuple[list[dict[str, Any]], bool]:
@@ -93,8 +92,7 @@ def apply(config: Config, store: VoteStore, delivered: Any) -> tuple[list[dict[s
     for key in [k for k in applied if k not in listed]:
         # Withdrawn on the service: stop it, unless the kiosk has since started something else.
         started = applied.pop(key)["started_at"]
-        store.write(lambda conn: conn.execute("DELETE FROM q_active WHERE counter_id = ? AND started_at = ?",
-                                              (ALL_COUNTERS, started)), "campaign withdrawn")
+        stop_if_started_at(store, started)
         log.info("campaign %s withdrawn by the service", key)
     before = reports(store)
     outbox.set_meta(store, {APPLIED_KEY: json.dumps(applied), REPORTS_KEY: json.dumps(out)})

@@ -171,6 +171,21 @@ def stop_questionnaire(store: VoteStore, counter_id: str | None = None) -> list[
     return store.write(work, "stop")
 
 
+def running_since(store: VoteStore, started_at: str) -> bool:
+    """True while the kiosk-wide questionnaire is still the one started at ``started_at``."""
+    return bool(store.query("SELECT 1 FROM q_active WHERE counter_id = ? AND started_at = ?",
+                            (ALL_COUNTERS, started_at)))
+
+
+def stop_if_started_at(store: VoteStore, started_at: str) -> bool:
+    """Turn off the kiosk-wide questionnaire started at ``started_at`` (a campaign the service withdrew),
+    unless another has been started since; True when it was on."""
+    def work(conn: sqlite3.Connection) -> bool:
+        return conn.execute("DELETE FROM q_active WHERE counter_id = ? AND started_at = ?",
+                            (ALL_COUNTERS, started_at)).rowcount > 0
+    return store.write(work, "campaign withdrawn")
+
+
 def active_questionnaire(store: VoteStore, counter_id: str | None, today: date | None = None) -> Active | None:
     """The questionnaire on at ``counter_id`` today (its own first, else the kiosk-wide one), or None.
 

@@ -93,17 +93,18 @@ def normalise(text: str) -> str | None:
     return code if CODE_RE.match(code) else None
 
 
-def qr_modules(text: str) -> list[list[bool]]:
-    """The QR code of ``text`` as rows of dark (True) and light modules, quiet zone included (segno: pure
-    Python), error correction M — for the renderers to draw (the PDF as vectors, the workbook as a PNG)."""
-    import segno
-    return [[bool(m) for m in row] for row in segno.make(text, error="m", micro=False).matrix_iter(border=4)]
+def qr_png(modules: list[list[bool]], scale: int = 4) -> bytes:
+    """The QR code's ``modules`` (rows of dark True / light False, quiet zone included — made by the service,
+    :func:`central.issued.issue`, with segno) as a greyscale PNG, each module ``scale`` pixels: the standard
+    library's zlib is all a PNG needs, so the shared domain (and the kiosk) never import a QR library."""
+    import struct
+    import zlib
 
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-def qr_png(text: str, scale: int = 4) -> bytes:
-    """The QR code of ``text`` as PNG bytes (segno writes PNG itself: no imaging library needed)."""
-    import io
-    import segno
-    buf = io.BytesIO()
-    segno.make(text, error="m", micro=False).save(buf, kind="png", scale=scale, border=4)
-    return buf.getvalue()
+    size = len(modules) * scale
+    raw = b"".join(b"\x00" + bytes(0 if dark else 255 for dark in row for _ in range(scale))
+                   for row in modules for _ in range(scale))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))

@@ -344,6 +344,9 @@ class ReportModel:
     # checks it (rating.report.issued); None and "" on the kiosk, which issues nothing.
     verification_code: str | None = None
     verification_url: str = ""
+    # The QR of the link (or the code) as rows of dark/light modules, made by the service (segno) when it
+    # issues the code: the renderers draw it; the domain and the kiosk never import a QR library.
+    verification_qr: list[list[bool]] | None = None
     # The annex of a commune's explanations of gaming-check findings in the period, as (what, explanation)
     # lines (issue 18; the central service fills it). The kiosk's is always empty, and an empty annex prints nothing.
     anomaly_notes: list[tuple[str, str]] = field(default_factory=list)
@@ -359,6 +362,7 @@ class ReportModel:
     def to_dict(self) -> dict[str, Any]:
         """The model as JSON-ready data (dates as ISO strings)."""
         out = asdict(self)
+        out.pop("verification_qr", None)   # a drawing, not a figure: the code and its link are in the JSON
         out["period"] = {"from": self.period.d_from.isoformat(), "to": self.period.d_to.isoformat(),
                          "kind": self.period.kind, "label": self.period.label, "slug": self.period.slug}
         out["unit"]["officers"] = dict(self.unit.officers)

@@ -23,7 +23,7 @@ from reportlab.platypus import (CondPageBreak, KeepTogether, LongTable, Paragrap
 from xml.sax.saxutils import escape
 
 from rating import vnformat
-from rating.report.issued import CHECK_AT, CODE_WORDS, qr_modules
+from rating.report.issued import CHECK_AT, CODE_WORDS
 from rating.report.pdf_questionnaire import story as questionnaire_story
 from rating.report.pdf_style import BASE_FONT, FAMILY, HEAD_BG, MARGINS, Rule, Styles, para, register_fonts
 from rating.report.model import DEMO_MARK, NO_QUESTIONNAIRE, NOTE_HEAD, ReportModel, Row, Table as ModelTable, verdict_tail
@@ -69,7 +69,7 @@ class _Builder:
         words = f"{CODE_WORDS}: <b>{escape(m.verification_code)}</b>"
         if m.verification_url:
             words += f"<br/>{CHECK_AT}: {escape(m.verification_url)}"
-        qr = qr_drawing(m.verification_url or m.verification_code, 24 * mm)
+        qr = qr_drawing(m.verification_qr, 24 * mm) if m.verification_qr else Spacer(1, 1)
         right = ParagraphStyle("code", parent=s.body, alignment=TA_RIGHT)
         t = Table([[Paragraph(words, right), qr]], colWidths=[self.width - 26 * mm, 26 * mm])
         t.setStyle(TableStyle([BASE_FONT, ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -322,9 +322,9 @@ class _Builder:
         return story + pdf_story(self)
 
 
-def qr_drawing(text: str, size: float) -> Drawing:
-    """The QR code of ``text`` drawn as vector squares, ``size`` points wide (sharp at any print size)."""
-    rows = qr_modules(text)
+def qr_drawing(rows: list[list[bool]], size: float) -> Drawing:
+    """A QR code's modules (the model's ``verification_qr``) drawn as vector squares, ``size`` points wide
+    (sharp at any print size)."""
     cell = size / len(rows)
     d = Drawing(size, size)
     for y, row in enumerate(rows):

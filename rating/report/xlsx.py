@@ -243,8 +243,9 @@ class _Writer:
         words = f"{CODE_WORDS}: {m.verification_code}" + (f" — {CHECK_AT}: {m.verification_url}" if m.verification_url else "")
         ws.set_row(row, 62)   # as tall as the QR beside the words
         ws.merge_range(row, 0, row, max(0, ncols - 3), words, self.fmt.code)
-        ws.insert_image(row, ncols - 2, "qr.png", {"image_data": io.BytesIO(qr_png(m.verification_url or m.verification_code, 2)),
-                                                   "object_position": 3, "y_offset": 2})
+        if m.verification_qr:
+            ws.insert_image(row, ncols - 2, "qr.png", {"image_data": io.BytesIO(qr_png(m.verification_qr, 2)),
+                                                       "object_position": 3, "y_offset": 2})
         return row + 2
 
     def target_row(self, ws, row: int) -> int:
