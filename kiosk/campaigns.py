@@ -22,7 +22,6 @@ from rating.questionnaire.loader import load_catalogue, questionnaire_dirs
 from . import outbox
 from .config import Config
 from .questionnaire.answers import DefinitionChanged, running_since, start_questionnaire, stop_if_started_at
-from .questionnaire.schema import ALL_COUNTERS
 from .store import VoteStore
 
 log = logging.getLogger("kiosk.sync")
