@@ -262,7 +262,7 @@ class KioskApp(App):
             ExceptionManager.remove_handler(self._handler)
         self._tick.cancel()
         live.SWITCH.set_face(None)
-        self.prompts.stop()
+        self.prompts.close()
 
     # --- moving between screens ---------------------------------------------------------------
 

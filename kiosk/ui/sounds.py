@@ -105,6 +105,12 @@ class Prompts:
         if now is not None:
             now.stop()
 
+    def close(self) -> None:
+        """Silence for good: the app has stopped, and a timer of its still due (the thank-you's return, an
+        idle reset) must not speak — nor keep an SDL channel that another player then takes for its own."""
+        self.stop()
+        self.enabled = False
+
     def set_volume(self, volume: int) -> None:
         """0–100, from now on (also the prompt playing)."""
         self.volume = max(0, min(100, int(volume)))
