@@ -21,7 +21,6 @@ import unicodedata
 
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpResponse
-from django.utils.html import escape
 
 from central.responses import problem_response
 from rating.throttled_log import ThrottledLog
@@ -96,46 +95,27 @@ def browser_navigation(request) -> bool:
     return request.method in ("GET", "HEAD") and accept.split(",")[0].strip().lower() == "text/html"
 
 
-# What a person reads on a refused page, Vietnamese then English: what happened and what to do.
-_PAGE_WORDS = {
-    400: (("Yêu cầu không hợp lệ", "Bad request"),
-          ("Địa chỉ hoặc biểu mẫu có chỗ không đọc được (xem dưới đây).",
-           "Part of the address or the form could not be read (see below).")),
-    403: (("Không có quyền xem", "Not allowed"),
-          ("Tài khoản này chỉ xem được đơn vị của mình. Nếu cần xem đơn vị khác, hãy liên hệ quản trị "
-           "viên của thành phố.", "This account sees only its own unit. Ask the city's administrator "
-           "if you need another.")),
-    404: (("Không tìm thấy trang", "Page not found"),
-          ("Địa chỉ này không có trang nào. Hãy quay lại trang chủ.",
-           "There is no page at this address. Go back to the home page.")),
-    405: (("Không dùng được cách này", "Not allowed this way"),
-          ("Trang này không nhận yêu cầu kiểu đó.", "This page does not take that kind of request.")),
-    503: (("Dịch vụ tạm thời gián đoạn", "Service temporarily unavailable"),
-          ("Cơ sở dữ liệu chưa sẵn sàng; không có gì bị mất. Hãy thử lại sau ít phút.",
-           "The database is not ready; nothing was lost. Try again in a few minutes.")),
-}
+PAGE_STATUSES = (400, 403, 404, 405, 503)   # a refusal page has words for these (central.texts: problem_<status>)
 
 
 def person_page(request, status: int, detail: str = "", headers: dict | None = None) -> HttpResponse:
-    """A refusal as a page a person reads: in the chosen language first (the ``lang`` cookie), the
-    other after it, what to do, and the way home. Built without the database (it may be what is
-    down) and with the site's own stylesheet (the CSP allows no inline style)."""
-    en_first = request.COOKIES.get("lang") == "en"
-    titles, texts = _PAGE_WORDS.get(status, ((str(status), str(status)), ("", "")))
-    first, second = (1, 0) if en_first else (0, 1)
-    lang = "en" if en_first else "vi"
-    other = "vi" if en_first else "en"
-    detail_html = f'<p class="note" id="problem-detail">{escape(detail)}</p>' if detail else ""
-    home = ("Home", "Trang chủ") if en_first else ("Trang chủ", "Home")
-    body = (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<title>{status} — {escape(titles[first])}</title>'
-            f'<link rel="stylesheet" href="/static/central/style.css"></head>'
-            f'<body><header><span class="app">{"Satisfaction ratings — Hải Phòng" if en_first else "Đánh giá sự hài lòng — Hải Phòng"}</span>'
-            f'<a href="/">{home[0]}</a></header><main id="problem" data-status="{status}">'
-            f'<h1>{escape(titles[first])} <small>({status})</small></h1><p>{escape(texts[first])}</p>{detail_html}'
-            f'<p lang="{other}" class="note">{escape(titles[second])}. {escape(texts[second])}</p>'
-            f'<p><a href="/" id="home">{home[0]} — <span lang="{other}">{home[1]}</span></a></p></main></body></html>')
+    """A refusal as a page a person reads (``problem.html``): in the chosen language first (the ``lang``
+    cookie), the other after it, what to do, and the way home. Rendered without the request, so no
+    context processor reads the session — the database may be what is down."""
+    from django.template.loader import render_to_string
+
+    from central.texts import t
+    lang = "en" if request.COOKIES.get("lang") == "en" else "vi"
+    other = "vi" if lang == "en" else "en"
+    known = status in PAGE_STATUSES
+
+    def words(language: str) -> dict:
+        return {"title": t(f"problem_{status}", language) if known else str(status),
+                "text": t(f"problem_{status}_text", language) if known else "",
+                "home": t("home", language)}
+    body = render_to_string("central/problem.html", {"status": status, "lang": lang, "other": other,
+                                                       "app": t("app", lang), "detail": detail,
+                                                       "mine": words(lang), "theirs": words(other)})
     response = HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
     for k, v in (headers or {}).items():
         response[k] = v

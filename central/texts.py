@@ -11,6 +11,23 @@ from rating.period import LOCAL_TZ
 
 TEXTS = Texts({
     "app": ("Đánh giá sự hài lòng — Hải Phòng", "Satisfaction ratings — Hải Phòng"),
+    "home": ("Trang chủ", "Home"),
+    # A refused page (central.edge.person_page): what happened, and what to do.
+    "problem_400": ("Yêu cầu không hợp lệ", "Bad request"),
+    "problem_400_text": ("Địa chỉ hoặc biểu mẫu có chỗ không đọc được (xem dưới đây).",
+                         "Part of the address or the form could not be read (see below)."),
+    "problem_403": ("Không có quyền xem", "Not allowed"),
+    "problem_403_text": ("Tài khoản này chỉ xem được đơn vị của mình. Nếu cần xem đơn vị khác, hãy liên hệ quản trị "
+                         "viên của thành phố.", "This account sees only its own unit. Ask the city's administrator "
+                         "if you need another."),
+    "problem_404": ("Không tìm thấy trang", "Page not found"),
+    "problem_404_text": ("Địa chỉ này không có trang nào. Hãy quay lại trang chủ.",
+                         "There is no page at this address. Go back to the home page."),
+    "problem_405": ("Không dùng được cách này", "Not allowed this way"),
+    "problem_405_text": ("Trang này không nhận yêu cầu kiểu đó.", "This page does not take that kind of request."),
+    "problem_503": ("Dịch vụ tạm thời gián đoạn", "Service temporarily unavailable"),
+    "problem_503_text": ("Cơ sở dữ liệu chưa sẵn sàng; không có gì bị mất. Hãy thử lại sau ít phút.",
+                         "The database is not ready; nothing was lost. Try again in a few minutes."),
     "login": ("Đăng nhập", "Log in"),
     "logout": ("Đăng xuất", "Log out"),
     "username": ("Tên đăng nhập", "Username"),
