@@ -36,7 +36,7 @@ def trend(points: list[tuple[str, float | None]], target: float, words: tuple[st
     step = max(1, -(-(len(points) - 1) // 5))
     shown = sorted(set(range(0, len(points), step)) | {len(points) - 1})
     dates = "".join(f'<text x="{x(i):.1f}" y="{height - bottom + 16}" font-size="10" text-anchor="middle">'
-                    f'{escape(_short(points[i][0]))}</text>' for i in shown)
+                    f'{escape(_label(points[i][0], year=False))}</text>' for i in shown)
     series, goal = (escape(w) for w in words)
     legend = (f'<line x1="{left}" x2="{left + 22}" y1="12" y2="12" stroke="#1f6feb" stroke-width="2"/>'
               f'<text x="{left + 27}" y="16" font-size="11">{series}</text>'
@@ -50,21 +50,14 @@ def trend(points: list[tuple[str, float | None]], target: float, words: tuple[st
             f'{dots}{dates}</svg>')
 
 
-def _short(day: str) -> str:
-    """An ISO day as dd/mm (the axis: the year is in the period above the chart); else as it is."""
+def _label(day: str, year: bool = True) -> str:
+    """An ISO day as dd/mm/yyyy (``year=False``: dd/mm, for the axis — the year is in the period above the
+    chart); any other label as it is."""
     try:
-        d = date.fromisoformat(day)
+        text = vnformat.day(date.fromisoformat(day))
     except ValueError:
         return day
-    return f"{d.day:02d}/{d.month:02d}"
-
-
-def _label(day: str) -> str:
-    """An ISO day as dd/mm/yyyy; any other label as it is."""
-    try:
-        return vnformat.day(date.fromisoformat(day))
-    except ValueError:
-        return day
+    return text if year else text[:5]
 
 
 def bar(pct: float | None, target: float) -> str:
