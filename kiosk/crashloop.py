@@ -80,19 +80,15 @@ class CrashLoop(OutOfService):
                 f"again (`{self.verify_command}` says what needs a person)")
 
 
-@dataclass(frozen=True)
-class Restarts:
-    """What the notice says: how many starts in how long."""
-    starts: int
-    window_min: int
+WINDOW_MIN = int(WINDOW_S // 60)
 
 
-def staff_text(restarts: Restarts, log_hint: str) -> str:
+def staff_text(starts: int, log_hint: str) -> str:
     """The out-of-service screen's lines for staff (Vietnamese, then English)."""
-    return (f"Dành cho cán bộ: phần mềm đã khởi động lại {restarts.starts} lần trong {restarts.window_min} phút mà "
+    return (f"Dành cho cán bộ: phần mềm đã khởi động lại {starts} lần trong {WINDOW_MIN} phút mà "
             f"không chạy ổn định, nên tạm ngừng nhận đánh giá. Xem nhật ký ({log_hint}), báo bộ phận kỹ thuật; "
             f"sau khi sửa, khởi động lại máy.\n"
-            f"For staff: the software restarted {restarts.starts} times in {restarts.window_min} minutes without "
+            f"For staff: the software restarted {starts} times in {WINDOW_MIN} minutes without "
             f"running steadily, so it takes no votes for now. See the log ({log_hint}), call the technician; "
             f"after the fix, restart the kiosk.")
 
@@ -104,9 +100,9 @@ def crash_loop_check(config: Config, store, now: Callable[[], float] = time.time
     if earlier < LIMIT:
         return None
     mark_stable(config)   # the notice is the stop: a person's next start tries again
-    restarts = Restarts(earlier + 1, int(WINDOW_S // 60))
+    starts = earlier + 1
     log_hint = "journalctl -u rating-kiosk -b" if config.source != EMBEDDED_SOURCE else f"{config.log_dir}/kiosk.log"
-    what = (f"the kiosk restarted {restarts.starts} times in {restarts.window_min} minutes without running "
+    what = (f"the kiosk restarted {starts} times in {WINDOW_MIN} minutes without running "
             f"steadily (a crash loop)")
     return CrashLoop(path=Path(store.path), what=what, verify_command="python main.py doctor",
-                     staff=staff_text(restarts, log_hint), log_hint=log_hint)
+                     staff=staff_text(starts, log_hint), log_hint=log_hint)
